@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGEMU_CLI_H
+#define EDGEMU_CLI_H
+
+#include <stdbool.h>
+
+bool cli_wants_help(int argc, char **argv);
+/* 0 when running as root, else prints what is needed and returns 1. */
+int cli_need_root(const char *what);
+int cli_check(int argc, char **argv);
+int cli_show(int argc, char **argv);
+
+#endif

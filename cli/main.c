@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/* The edgemu command: check, up, show, exec, down, clean. */
+#include "cli/cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu/emu.h"
+#include "topo/run.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+int cli_need_root(const char *what)
+{
+	if (geteuid() == 0)
+		return 0;
+	fprintf(stderr,
+		"edgemu %s: needs root: it creates network namespaces, links and mounts, which "
+		"take CAP_SYS_ADMIN and CAP_NET_ADMIN. Run it as root (sudo edgemu %s ...).\n",
+		what, what);
+	return 1;
+}
+
+static const char usage_up[] =
+	"usage: edgemu up FILE [--name RUN]\n"
+	"\n"
+	"Build the network of scenario FILE and keep it; print the run's name.\n"
+	"The run is named after the file's `name:` unless --name gives another, so two\n"
+	"runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
+	"Remove the network with `edgemu down RUN`.\n";
+
+static int cmd_up(int argc, char **argv)
+{
+	const char *file = NULL, *name = NULL;
+	struct topo_model *m;
+	struct topo_run *run;
+	struct topo_err err;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	int r;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage_up, stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+			name = argv[++i];
+		} else if (!strncmp(argv[i], "--name=", 7)) {
+			name = argv[i] + 7;
+		} else if (argv[i][0] == '-' || file) {
+			fprintf(stderr, "edgemu up: unexpected argument '%s'\n%s", argv[i],
+				usage_up);
+			return 2;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		fputs(usage_up, stderr);
+		return 2;
+	}
+	/* Validate everything before anything is created, and before asking for root. */
+	r = topo_parse_file(file, &m, &err);
+	if (r < 0) {
+		fprintf(stderr, "edgemu up: %s\n", err.msg);
+		return 1;
+	}
+	if (cli_need_root("up")) {
+		topo_model_free(m);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	r = topo_run_prepare(m, name, &run, &err);
+	if (r < 0) {
+		fprintf(stderr, "edgemu up: %s\n", err.msg);
+		return 1;
+	}
+	r = topo_run_build(run, &stop_flag, &err);
+	if (r < 0 || stop_flag) {
+		struct topo_err terr;
+		char rname[sizeof(run->name)];
+
+		if (stop_flag)
+			fprintf(stderr, "edgemu up: %s, removing what was built\n",
+				strsignal(stop_flag));
+		else
+			fprintf(stderr, "edgemu up: %s\n", err.msg);
+		/* A second Ctrl-C must not leave the teardown half done. */
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		snprintf(rname, sizeof(rname), "%s", run->name);
+		if (topo_run_teardown(rname, run, &terr) < 0)
+			fprintf(stderr, "edgemu up: while removing run %s: %s\n", rname, terr.msg);
+		topo_run_free(run);
+		return stop_flag ? 128 + stop_flag : 1;
+	}
+	printf("%s\n", run->name);
+	topo_run_free(run);
+	return 0;
+}
+
+static const char usage_down[] =
+	"usage: edgemu down RUN...\n"
+	"\n"
+	"Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
+	"/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
+	"has released it.\n";
+
+static int cmd_down(int argc, char **argv)
+{
+	struct topo_err err;
+	int rc = 0;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage_down, stdout);
+		return 0;
+	}
+	if (argc < 2) {
+		fputs(usage_down, stderr);
+		return 2;
+	}
+	if (cli_need_root("down"))
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		long owner;
+
+		if (!topo_run_name_valid(argv[i])) {
+			fprintf(stderr, "edgemu down: '%s' is not a run name\n", argv[i]);
+			rc = 1;
+			continue;
+		}
+		owner = topo_run_owner(argv[i]);
+		if (owner > 0)
+			fprintf(stderr,
+				"edgemu down: run %s belongs to process %ld, which is still "
+				"running; removing it anyway\n",
+				argv[i], owner);
+		if (topo_run_teardown(argv[i], NULL, &err) < 0) {
+			fprintf(stderr, "edgemu down: %s\n", err.msg);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+static const char usage_clean[] =
+	"usage: edgemu clean\n"
+	"\n"
+	"Remove every leftover of edgemu runs: each run under " TOPO_RUN_ROOT " whose owner\n"
+	"is gone (runs kept by `up`, runs of killed processes) is torn down from its ledger,\n"
+	"and /etc/netns entries edgemu made for runs that no longer exist are removed.\n"
+	"Namespaces and files that edgemu did not make are never touched.\n";
+
+/*
+ * /etc/netns/em-* folders whose only entry is our hosts link into a run folder that is gone
+ * (a reboot empties /run, not /etc). Anything else there is not ours.
+ */
+static int clean_etc(void)
+{
+	DIR *d = opendir(TOPO_ETC_NETNS);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char dir[PATH_MAX], link[PATH_MAX + 8], target[PATH_MAX], *slash;
+		ssize_t len;
+		DIR *sub;
+		struct dirent *f;
+		int entries = 0;
+
+		if (strncmp(e->d_name, TOPO_NS_PREFIX, strlen(TOPO_NS_PREFIX)))
+			continue;
+		snprintf(dir, sizeof(dir), TOPO_ETC_NETNS "/%s", e->d_name);
+		snprintf(link, sizeof(link), "%s/hosts", dir);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		if (strncmp(target, TOPO_RUN_ROOT "/", strlen(TOPO_RUN_ROOT) + 1))
+			continue;
+		slash = strrchr(target, '/');
+		*slash = '\0';
+		if (access(target, F_OK) == 0)
+			continue;	/* its run still exists: the run's teardown owns it */
+		sub = opendir(dir);
+		if (!sub)
+			continue;
+		while ((f = readdir(sub)))
+			entries += strcmp(f->d_name, ".") && strcmp(f->d_name, "..");
+		closedir(sub);
+		if (entries != 1)
+			continue;
+		if (unlink(link) == 0 && rmdir(dir) == 0) {
+			printf("removed %s (left by a run that no longer exists)\n", dir);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+	char **names;
+	size_t n;
+	int rc = 0, removed = 0, r;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage_clean, stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "edgemu clean: unexpected argument '%s'\n%s", argv[1], usage_clean);
+		return 2;
+	}
+	if (cli_need_root("clean"))
+		return 1;
+	r = topo_runs_list(&names, &n);
+	if (r < 0) {
+		fprintf(stderr, "edgemu clean: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct topo_err err;
+		long owner = topo_run_owner(names[i]);
+
+		if (owner > 0) {
+			printf("run %s: in use by process %ld, left alone (edgemu down %s "
+			       "removes it)\n",
+			       names[i], owner, names[i]);
+			continue;
+		}
+		if (topo_run_teardown(names[i], NULL, &err) < 0) {
+			fprintf(stderr, "edgemu clean: %s\n", err.msg);
+			rc = 1;
+		} else {
+			printf("run %s: removed\n", names[i]);
+			removed++;
+		}
+	}
+	topo_runs_free(names, n);
+	removed += clean_etc();
+	if (!removed && !rc)
+		printf("nothing to clean\n");
+	return rc;
+}
+
+static const char usage_exec[] =
+	"usage: edgemu exec RUN NODE [--] CMD [ARG...]\n"
+	"\n"
+	"Run CMD inside node NODE of run RUN, as `ip netns exec` does (the node's /etc/hosts\n"
+	"and /sys are mounted for it, so node names resolve). CMD's exit status is edgemu's.\n";
+
+static int cmd_exec(int argc, char **argv)
+{
+	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8], path[PATH_MAX];
+	struct stat st;
+	int fd, i = 3;
+
+	if (argc < 2 || cli_wants_help(argc, argv)) {
+		fputs(usage_exec, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (argc > 3 && !strcmp(argv[3], "--"))
+		i = 4;
+	if (argc <= i) {
+		fputs(usage_exec, stderr);
+		return 2;
+	}
+	if (cli_need_root("exec"))
+		return 1;
+	if (!topo_run_name_valid(argv[1])) {
+		fprintf(stderr, "edgemu exec: '%s' is not a run name\n", argv[1]);
+		return 2;
+	}
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s", argv[1]);
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "edgemu exec: no run named '%s'\n", argv[1]);
+		return 1;
+	}
+	topo_ns_name(ns, sizeof(ns), argv[1], argv[2]);
+	fd = emu_netns_open(ns);
+	if (fd < 0) {
+		fprintf(stderr, "edgemu exec: run %s has no node '%s'\n", argv[1], argv[2]);
+		return 1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "edgemu exec: entering node %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	close(fd);
+	/* Private mounts, so /etc/hosts and /sys are the node's for CMD only. */
+	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
+		fprintf(stderr, "edgemu exec: making a mount namespace: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
+	if (access(path, R_OK) == 0 && mount(path, "/etc/hosts", "none", MS_BIND, NULL) < 0)
+		fprintf(stderr, "edgemu exec: warning: cannot mount %s on /etc/hosts: %s\n", path,
+			strerror(errno));
+	if (umount2("/sys", MNT_DETACH) == 0)
+		mount(ns, "/sys", "sysfs", 0, NULL);
+	execvp(argv[i], argv + i);
+	fprintf(stderr, "edgemu exec: %s: %s\n", argv[i], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+static const char usage[] =
+	"usage: edgemu COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  check                     what this machine's kernel offers edgemu, and fixes\n"
+	"  up FILE [--name RUN]      build the network of a scenario file and keep it\n"
+	"  show [RUN] [--json]       the runs; or a run's nodes, interfaces, addresses, routes\n"
+	"  exec RUN NODE -- CMD...   run a command inside a node\n"
+	"  down RUN...               remove a run\n"
+	"  clean                     remove every leftover of edgemu runs\n"
+	"\n"
+	"`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
+		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
+	};
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("edgemu %s (%s)\n", EDGEMU_VERSION, EDGEMU_GIT);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "edgemu: unknown command '%s'\n%s", argv[1], usage);
+	return 2;
+}

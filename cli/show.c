@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `edgemu show [RUN] [--json]`: what the kernel holds for a run (interfaces, addresses,
+ * routes, read live from each node's namespace), beside what the scenario asked for.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "emu/emu.h"
+#include "topo/run.h"
+
+struct live_if {
+	int index;
+	char name[IFNAMSIZ];
+	bool up, carrier;
+};
+
+struct live_addr {
+	int index;
+	uint32_t addr;
+	uint8_t plen;
+};
+
+struct live_route {
+	uint32_t dst, via;
+	uint8_t plen, proto;
+	int oif;
+};
+
+struct live {
+	struct live_if ifs[256];
+	struct live_addr addrs[256];
+	struct live_route *routes;
+	size_t n_ifs, n_addrs, n_routes, cap_routes;
+};
+
+static int on_link(const struct nlmsghdr *nlh, void *arg)
+{
+	struct live *l = arg;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct live_if *f;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || l->n_ifs >= 256)
+		return 0;
+	f = &l->ifs[l->n_ifs++];
+	memset(f, 0, sizeof(*f));
+	f->index = ifi->ifi_index;
+	f->up = ifi->ifi_flags & IFF_UP;
+	f->carrier = ifi->ifi_flags & IFF_LOWER_UP;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+		if (mnl_attr_get_type(a) == IFLA_IFNAME)
+			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
+	return 0;
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *arg)
+{
+	struct live *l = arg;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET || l->n_addrs >= 256)
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL) {
+			struct live_addr *x = &l->addrs[l->n_addrs++];
+
+			x->index = (int)ifa->ifa_index;
+			x->addr = ntohl(mnl_attr_get_u32(a));
+			x->plen = ifa->ifa_prefixlen;
+		}
+	}
+	return 0;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *arg)
+{
+	struct live *l = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct live_route rt = { .plen = rtm->rtm_dst_len, .proto = rtm->rtm_protocol };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(a)) {
+		case RTA_DST:
+			rt.dst = ntohl(mnl_attr_get_u32(a));
+			break;
+		case RTA_GATEWAY:
+			rt.via = ntohl(mnl_attr_get_u32(a));
+			break;
+		case RTA_OIF:
+			rt.oif = (int)mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (l->n_routes == l->cap_routes) {
+		size_t cap = l->cap_routes ? 2 * l->cap_routes : 64;
+		struct live_route *v = realloc(l->routes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->routes = v;
+		l->cap_routes = cap;
+	}
+	l->routes[l->n_routes++] = rt;
+	return 0;
+}
+
+static int read_live(const char *ns, struct live *l)
+{
+	struct emu_ns_token tok;
+	struct emu_nl *nl = NULL;
+	char buf[EMU_MSG_MAX];
+	int fd = emu_netns_open(ns), r;
+
+	if (fd < 0)
+		return fd;
+	r = emu_netns_enter(fd, &tok);
+	close(fd);
+	if (r < 0)
+		return r;
+	r = emu_nl_open(&nl);
+	emu_netns_leave(&tok);
+	if (r < 0)
+		return r;
+	r = emu_nl_dump(nl, emu_msg_link_dump(buf), on_link, l);
+	if (r == 0)
+		r = emu_nl_dump(nl, emu_msg_addr_dump(buf), on_addr, l);
+	if (r == 0)
+		r = emu_nl_dump(nl, emu_msg_route_dump(buf), on_route, l);
+	emu_nl_close(nl);
+	return r;
+}
+
+static const char *ifname_of(const struct live *l, int index)
+{
+	for (size_t i = 0; i < l->n_ifs; i++)
+		if (l->ifs[i].index == index)
+			return l->ifs[i].name;
+	return "?";
+}
+
+static char *ip(uint32_t a, char *buf)
+{
+	struct in_addr in = { htonl(a) };
+
+	return (char *)inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+/* The model's link end for interface ifname of node. */
+static const struct topo_if *model_if(const struct topo_model *m, unsigned node,
+				      const char *ifname, const struct topo_link **ret_link,
+				      unsigned *ret_end)
+{
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (unsigned e = 0; e < 2; e++)
+			if (m->links[l].end[e].node == node &&
+			    !strcmp(m->links[l].end[e].ifname, ifname)) {
+				*ret_link = &m->links[l];
+				*ret_end = e;
+				return &m->links[l].end[e];
+			}
+	return NULL;
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t len)
+{
+	if (ns % 1000000 == 0)
+		snprintf(buf, len, "%" PRIu64 "ms", ns / 1000000);
+	else if (ns % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 "us", ns / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+}
+
+static void fmt_rate(uint64_t bps, char *buf, size_t len)
+{
+	static const char *const u[] = { "bit", "kbit", "mbit", "gbit", "tbit" };
+	int i = 0;
+
+	while (i < 4 && bps % 1000 == 0 && bps >= 1000) {
+		bps /= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%s", bps, u[i]);
+}
+
+/* Shaping of one direction as text, "" when nothing is set. */
+static void fmt_shape(const struct topo_shape *s, char *buf, size_t len)
+{
+	char t[32];
+	size_t n = 0;
+
+	buf[0] = '\0';
+#define ADD(...) n += (size_t)snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__)
+	if (s->delay_ns) {
+		fmt_time(s->delay_ns, t, sizeof(t));
+		ADD("delay %s ", t);
+	}
+	if (s->jitter_ns) {
+		fmt_time(s->jitter_ns, t, sizeof(t));
+		ADD("jitter %s %s ", t, topo_dist_name(s->dist));
+	}
+	if (s->loss.model == TOPO_LOSS_RANDOM)
+		ADD("loss %g%% ", s->loss.p * 100);
+	else if (s->loss.model == TOPO_LOSS_GILBERT)
+		ADD("loss gilbert p %g%% r %g%% h %g%% k %g%% ", s->loss.p * 100, s->loss.r * 100,
+		    s->loss.h * 100, s->loss.k * 100);
+	if (s->rate_bps) {
+		fmt_rate(s->rate_bps, t, sizeof(t));
+		ADD("rate %s ", t);
+	}
+	if (s->limit)
+		ADD("limit %u ", s->limit);
+	if (s->trace)
+		ADD("trace %s ", s->trace);
+#undef ADD
+	if (n && n <= len)
+		buf[n - 1] = '\0';
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_shape(const struct topo_shape *s)
+{
+	printf("{\"delay_ns\":%" PRIu64 ",\"jitter_ns\":%" PRIu64 ",\"distribution\":", s->delay_ns,
+	       s->jitter_ns);
+	json_str(s->jitter_ns ? topo_dist_name(s->dist) : "none");
+	printf(",\"loss\":{\"model\":\"%s\",\"p\":%g,\"r\":%g,\"h\":%g,\"k\":%g}",
+	       s->loss.model == TOPO_LOSS_GILBERT	 ? "gilbert"
+	       : s->loss.model == TOPO_LOSS_RANDOM ? "random"
+						     : "none",
+	       s->loss.p, s->loss.r, s->loss.h, s->loss.k);
+	printf(",\"rate_bps\":%" PRIu64 ",\"limit\":%u,\"trace\":", s->rate_bps, s->limit);
+	if (s->trace)
+		json_str(s->trace);
+	else
+		printf("null");
+	printf("}");
+}
+
+static void print_node(const struct topo_run *run, unsigned i, const struct live *l, bool json)
+{
+	const struct topo_model *m = run->m;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], up[256], down[256];
+
+	if (json) {
+		printf("%s{\"name\":", i ? "," : "");
+		json_str(m->nodes[i].name);
+		printf(",\"kind\":\"%s\",\"netns\":", topo_kind_name(m->nodes[i].kind));
+		json_str(run->nodes[i].ns);
+		printf(",\"interfaces\":[");
+	} else {
+		printf("\n%s (%s)  namespace %s\n", m->nodes[i].name,
+		       topo_kind_name(m->nodes[i].kind), run->nodes[i].ns);
+	}
+	for (size_t k = 0, first = 1; k < l->n_ifs; k++) {
+		const struct live_if *f = &l->ifs[k];
+		const struct topo_link *link = NULL;
+		unsigned end = 0;
+		const struct topo_if *mi = model_if(m, i, f->name, &link, &end);
+
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			json_str(f->name);
+			printf(",\"index\":%d,\"up\":%s,\"carrier\":%s,\"addresses\":[", f->index,
+			       f->up ? "true" : "false", f->carrier ? "true" : "false");
+		} else {
+			printf("  %-10s %-5s", f->name, f->up ? "up" : "down");
+		}
+		first = 0;
+		for (size_t x = 0, af = 1; x < l->n_addrs; x++) {
+			if (l->addrs[x].index != f->index)
+				continue;
+			if (json)
+				printf("%s\"%s/%u\"", af ? "" : ",", ip(l->addrs[x].addr, a),
+				       l->addrs[x].plen);
+			else
+				printf(" %s/%u", ip(l->addrs[x].addr, a), l->addrs[x].plen);
+			af = 0;
+		}
+		if (json)
+			printf("]");
+		if (mi) {
+			const struct topo_if *peer = &link->end[!end];
+
+			/* dir[0] runs from end[0] to end[1]: "out" is this interface's sending side */
+			fmt_shape(&link->dir[end], up, sizeof(up));
+			fmt_shape(&link->dir[!end], down, sizeof(down));
+			if (json) {
+				printf(",\"peer\":{\"node\":");
+				json_str(m->nodes[peer->node].name);
+				printf(",\"ifname\":");
+				json_str(peer->ifname);
+				printf("},\"shaping\":{\"out\":");
+				json_shape(&link->dir[end]);
+				printf(",\"in\":");
+				json_shape(&link->dir[!end]);
+				printf(",\"applied\":false}");
+			} else {
+				printf("  -> %s %s", m->nodes[peer->node].name, peer->ifname);
+				if (up[0])
+					printf("\n%13s out: %s", "", up);
+				if (down[0])
+					printf("\n%13s in:  %s", "", down);
+			}
+		}
+		printf(json ? "}" : "\n");
+	}
+	if (json)
+		printf("],\"routes\":[");
+	for (size_t k = 0, first = 1; k < l->n_routes; k++) {
+		const struct live_route *rt = &l->routes[k];
+
+		if (!rt->via && rt->plen)	/* connected subnets: the addresses say them */
+			continue;
+		if (json) {
+			printf("%s{\"dst\":\"%s/%u\",\"via\":\"%s\",\"dev\":", first ? "" : ",",
+			       ip(rt->dst, a), rt->plen, ip(rt->via, b));
+			json_str(ifname_of(l, rt->oif));
+			printf("}");
+		} else {
+			printf("  route      %s/%u via %s dev %s\n", ip(rt->dst, a), rt->plen,
+			       ip(rt->via, b), ifname_of(l, rt->oif));
+		}
+		first = 0;
+	}
+	if (json)
+		printf("]}");
+}
+
+static int show_run(const char *name, bool json)
+{
+	struct topo_run *run;
+	struct topo_err err;
+	char pool[INET_ADDRSTRLEN];
+	int rc = 0;
+
+	if (topo_run_load(name, &run, &err) < 0) {
+		fprintf(stderr, "edgemu show: %s\n", err.msg);
+		return 1;
+	}
+	ip(topo_pool_base(run->slot), pool);
+	if (json) {
+		printf("{\"run\":");
+		json_str(run->name);
+		printf(",\"scenario\":");
+		json_str(run->m->file);
+		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"shaping_applied\":false,"
+		       "\"nodes\":[",
+		       run->slot, pool, topo_shaper_name(run->m->shaper));
+	} else {
+		printf("run %s: %u nodes, %u links, addresses from %s/16 (slot %u)\n"
+		       "scenario %s\n"
+		       "shaping: as the file asks (shaper %s); not applied to the links by this "
+		       "version yet\n",
+		       run->name, run->m->n_nodes, run->m->n_links, pool, run->slot, run->m->file,
+		       topo_shaper_name(run->m->shaper));
+	}
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+		struct live l;
+		int r;
+
+		memset(&l, 0, sizeof(l));
+		r = read_live(run->nodes[i].ns, &l);
+		if (r < 0) {
+			fprintf(stderr, "edgemu show: node %s (%s): %s\n", run->m->nodes[i].name,
+				run->nodes[i].ns, strerror(-r));
+			rc = 1;
+		}
+		print_node(run, i, &l, json);
+		free(l.routes);
+	}
+	if (json)
+		printf("]}\n");
+	topo_run_free(run);
+	return rc;
+}
+
+static int list_runs(bool json)
+{
+	char **names;
+	size_t n;
+	int r = topo_runs_list(&names, &n);
+
+	if (r < 0) {
+		fprintf(stderr, "edgemu show: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));
+		return 1;
+	}
+	if (json)
+		printf("{\"runs\":[");
+	else if (!n)
+		printf("no runs (start one with: edgemu up FILE)\n");
+	for (size_t i = 0; i < n; i++) {
+		long owner = topo_run_owner(names[i]);
+
+		if (json) {
+			printf("%s{\"run\":", i ? "," : "");
+			json_str(names[i]);
+			printf(",\"owner\":%ld}", owner);
+		} else {
+			printf("%s%s\n", names[i], owner > 0 ? "  (in use by a running process)" : "");
+		}
+	}
+	if (json)
+		printf("]}\n");
+	topo_runs_free(names, n);
+	return 0;
+}
+
+int cli_show(int argc, char **argv)
+{
+	const char *name = NULL;
+	bool json = false;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs("usage: edgemu show [RUN] [--json]\n\n"
+		      "Without RUN: the runs on this machine. With RUN: each node, its\n"
+		      "interfaces, addresses and routes as the kernel holds them, and each link's\n"
+		      "shaping as the scenario gives it.\n",
+		      stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] != '-' && !name) {
+			name = argv[i];
+		} else {
+			fprintf(stderr, "edgemu show: unexpected argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!name)
+		return list_runs(json);
+	if (cli_need_root("show"))
+		return 1;
+	return show_run(name, json);
+}

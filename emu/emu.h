@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * emu: the emulation engine's kernel side. A thin rtnetlink layer over libmnl (batched
+ * requests, every one acknowledged, extack text kept), message builders that write into a
+ * caller's buffer, and network namespaces created the way `ip netns add` creates them.
+ */
+#ifndef EDGEMU_EMU_H
+#define EDGEMU_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#define EMU_MSG_MAX 1024	/* room a builder may use for one message */
+#define EMU_EXT_MAX 256
+
+/* --- rtnetlink socket with a request batch (emu/nl.c) --- */
+
+struct mnl_socket;
+
+struct emu_nl {
+	struct mnl_socket *sk;
+	uint32_t portid;
+	uint32_t seq;		/* next sequence number */
+	char *buf;		/* the batch */
+	size_t cap, len;
+	unsigned pending;	/* requests in the batch */
+	uint32_t *tags;		/* caller's tag per pending request */
+	uint32_t err_tag;	/* tag of the request that failed */
+	char ext[EMU_EXT_MAX];	/* the kernel's extack text for that failure, or "" */
+};
+
+/* Open a NETLINK_ROUTE socket in the calling thread's current network namespace. */
+int emu_nl_open(struct emu_nl **ret);
+void emu_nl_close(struct emu_nl *nl);
+/* Room for the next request of the batch (EMU_MSG_MAX bytes); flushes a full batch first. */
+void *emu_nl_slot(struct emu_nl *nl);
+/*
+ * Queue the request just built in emu_nl_slot()'s room: sets its sequence number and
+ * NLM_F_ACK. The batch is sent when it fills or on emu_nl_flush(); a failure is reported by
+ * the flush that sent it, with the failing request's tag in nl->err_tag.
+ */
+int emu_nl_queue(struct emu_nl *nl, struct nlmsghdr *nlh, uint32_t tag);
+/* Send what is queued and wait for every acknowledgement; 0 or the first -errno. */
+int emu_nl_flush(struct emu_nl *nl);
+/* Join a multicast group (RTNLGRP_*), e.g. RTNLGRP_NSID. */
+int emu_nl_join(struct emu_nl *nl, unsigned group);
+/* Send one dump request and call cb for every reply message; 0 or -errno. */
+int emu_nl_dump(struct emu_nl *nl, struct nlmsghdr *req,
+		int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg);
+
+/* --- message builders (emu/msg.c): write one request at buf (EMU_MSG_MAX bytes) --- */
+
+/*
+ * A veth pair: `name` (index `index`, 0 = kernel's choice) in the namespace of ns_fd, its
+ * peer `peer` (index peer_index) in the namespace of peer_ns_fd. Created down.
+ */
+struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int index,
+				  const char *peer, int peer_ns_fd, int peer_index);
+/* Set a link up or down by index. */
+struct nlmsghdr *emu_msg_link_set_up(void *buf, int index, bool up);
+/* Delete a link by index. */
+struct nlmsghdr *emu_msg_link_del(void *buf, int index);
+/* An IPv4 address (network byte order) with prefix length on a link. */
+struct nlmsghdr *emu_msg_addr_add(void *buf, int index, uint32_t addr_be, uint8_t plen);
+/* An IPv4 unicast route (main table, proto static); via_be 0 = directly connected. */
+struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				   int oif);
+/* Give the namespace of ns_fd the id nsid in the socket's namespace. */
+struct nlmsghdr *emu_msg_nsid_set(void *buf, int ns_fd, int32_t nsid);
+/* A qdisc (kind "netem", "clsact", ...) with raw TCA_OPTIONS payload (may be NULL). */
+struct nlmsghdr *emu_msg_qdisc_add(void *buf, int index, uint32_t parent, uint32_t handle,
+				   const char *kind, const void *opts, size_t optlen);
+/* A direct-action cls_bpf filter running prog_fd at parent (e.g. clsact ingress). */
+struct nlmsghdr *emu_msg_filter_bpf_add(void *buf, int index, uint32_t parent, int prog_fd,
+					const char *name);
+/* Dump requests. */
+struct nlmsghdr *emu_msg_link_dump(void *buf);
+struct nlmsghdr *emu_msg_addr_dump(void *buf);
+struct nlmsghdr *emu_msg_route_dump(void *buf);
+
+/* --- network namespaces (emu/netns.c) --- */
+
+#define EMU_NETNS_DIR "/run/netns"
+
+/* Remembers the namespace to go back to (selftests' open_netns/close_netns). */
+struct emu_ns_token {
+	int orig_fd;
+};
+
+/*
+ * Create a named namespace as `ip netns add` does (a bind mount under /run/netns, so
+ * `ip netns list` shows it), run init(arg) inside it if given (open sockets there, write
+ * sysctls), and come back. On success *ret_fd holds an fd of the namespace. On failure
+ * nothing is left behind.
+ */
+int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *ret_fd);
+/* Remove the name (unmount and unlink). The namespace dies with its last reference. */
+int emu_netns_delete(const char *name);
+/* fd of a named namespace, or -errno. */
+int emu_netns_open(const char *name);
+bool emu_netns_exists(const char *name);
+int emu_netns_enter(int ns_fd, struct emu_ns_token *tok);
+int emu_netns_leave(struct emu_ns_token *tok);
+/* Write a value to a file under /proc/sys of the current namespace ("net/ipv4/ip_forward"). */
+int emu_sysctl_write(const char *key, const char *val);
+/* Kill every process whose network namespace is that of ns_fd; the count or -errno. */
+int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig);
+/* Inode number identifying the namespace of fd. */
+int emu_netns_inode(int ns_fd, uint64_t *ret);
+
+/* --- namespace ids, to learn when the kernel has really released a namespace (emu/nsid.c) --- */
+
+/*
+ * The id of the namespace of ns_fd as seen from req's namespace, assigning one if it has
+ * none. The kernel announces RTM_DELNSID for it when the namespace is dismantled.
+ */
+int emu_nsid_get(struct emu_nl *req, int ns_fd, int32_t *ret);
+/*
+ * Wait on listen (joined to RTNLGRP_NSID) until every id in ids was deleted or timeout_ms
+ * passed; ids seen are set to -1. Returns how many are still alive (0 = all gone) or -errno.
+ */
+int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms);
+/*
+ * The kernel dismantles namespaces one batch after another; a throwaway namespace's deletion
+ * is announced only after every batch queued before it was fully freed (devices included).
+ */
+int emu_netns_barrier(struct emu_nl *req, struct emu_nl *listen, int timeout_ms);
+
+#endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Named network namespaces, made the way iproute2 makes them so that `ip netns` and
+ * `ip netns exec` work on them: /run/netns is a shared mount point and each namespace is a
+ * bind mount of the creating thread's /proc/thread-self/ns/net on a file there.
+ */
+#include "emu/emu.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int self_fd = -1;	/* the namespace this process started in */
+
+static int orig_ns(void)
+{
+	if (self_fd < 0)
+		self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return self_fd < 0 ? -errno : self_fd;
+}
+
+static int prepare_dir(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	if (mkdir(EMU_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	/*
+	 * Mounts under the directory must propagate to other mount namespaces (as iproute2
+	 * arranges), or a namespace created here is invisible to `ip netns exec` run elsewhere.
+	 */
+	while (mount("", EMU_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL)
+			return -errno;
+		if (mount(EMU_NETNS_DIR, EMU_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return -errno;
+	}
+	done = true;
+	return 0;
+}
+
+static int ns_path(char *buf, size_t len, const char *name)
+{
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "%s/%s", EMU_NETNS_DIR, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *ret_fd)
+{
+	char path[PATH_MAX];
+	int orig, fd, r;
+
+	r = ns_path(path, sizeof(path), name);
+	if (r < 0)
+		return r;
+	orig = orig_ns();
+	if (orig < 0)
+		return orig;
+	r = prepare_dir();
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	fd = -1;
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		goto err_unlink;
+	}
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		r = -errno;
+		goto err_back;
+	}
+	if (init) {
+		r = init(arg);
+		if (r < 0)
+			goto err_umount;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto err_umount;
+	}
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		r = -errno;
+		goto err_umount;
+	}
+	*ret_fd = fd;
+	return 0;
+
+err_umount:
+	umount2(path, MNT_DETACH);
+err_back:
+	if (fd >= 0)
+		close(fd);
+	setns(orig, CLONE_NEWNET);
+err_unlink:
+	unlink(path);
+	return r;
+}
+
+int emu_netns_delete(const char *name)
+{
+	char path[PATH_MAX];
+	int r = ns_path(path, sizeof(path), name);
+
+	if (r < 0)
+		return r;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int emu_netns_open(const char *name)
+{
+	char path[PATH_MAX];
+	int r = ns_path(path, sizeof(path), name), fd;
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool emu_netns_exists(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st, parent;
+
+	if (ns_path(path, sizeof(path), name) < 0 || stat(path, &st) < 0)
+		return false;
+	/* A name whose mount is gone is an empty file on the parent's file system. */
+	if (stat(EMU_NETNS_DIR, &parent) < 0)
+		return false;
+	return st.st_dev != parent.st_dev;
+}
+
+int emu_netns_enter(int ns_fd, struct emu_ns_token *tok)
+{
+	int orig = orig_ns();
+
+	tok->orig_fd = -1;
+	if (orig < 0)
+		return orig;
+	/* Remember where this thread is now, which need not be where the process started. */
+	tok->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (tok->orig_fd < 0)
+		return -errno;
+	if (setns(ns_fd, CLONE_NEWNET) < 0) {
+		int r = -errno;
+
+		close(tok->orig_fd);
+		tok->orig_fd = -1;
+		return r;
+	}
+	return 0;
+}
+
+int emu_netns_leave(struct emu_ns_token *tok)
+{
+	int r = 0;
+
+	if (tok->orig_fd < 0)
+		return 0;
+	if (setns(tok->orig_fd, CLONE_NEWNET) < 0)
+		r = -errno;
+	close(tok->orig_fd);
+	tok->orig_fd = -1;
+	return r;
+}
+
+int emu_sysctl_write(const char *key, const char *val)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/%s", key) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int emu_netns_inode(int ns_fd, uint64_t *ret)
+{
+	struct stat st;
+
+	if (fstat(ns_fd, &st) < 0)
+		return -errno;
+	*ret = st.st_ino;
+	return 0;
+}
+
+int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int count = 0;
+	pid_t self = getpid();
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[64];
+		struct stat st;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (st.st_ino == ns_inodes[i]) {
+				if (kill((pid_t)pid, sig) == 0)
+					count++;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return count;
+}

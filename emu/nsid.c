@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include "emu/emu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+
+static int parse_nsid(const struct nlmsghdr *nlh, int32_t *ret)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg)) {
+		if (mnl_attr_get_type(a) == NETNSA_NSID) {
+			*ret = (int32_t)mnl_attr_get_u32(a);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int ask(struct emu_nl *nl, int ns_fd, int32_t *ret)
+{
+	char buf[EMU_MSG_MAX], rbuf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	uint32_t seq = nl->seq++;
+
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)ns_fd);
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sk, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *h;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		left = (int)n;
+		for (h = (void *)rbuf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+				return e->error ? e->error : -EPROTO;
+			}
+			if (h->nlmsg_type == RTM_NEWNSID)
+				return parse_nsid(h, ret);
+		}
+	}
+}
+
+int emu_nsid_get(struct emu_nl *req, int ns_fd, int32_t *ret)
+{
+	int32_t id = -1;
+	int r = ask(req, ns_fd, &id);
+
+	if (r < 0)
+		return r;
+	if (id < 0) {
+		struct nlmsghdr *nlh = emu_msg_nsid_set(emu_nl_slot(req), ns_fd, -1);
+
+		r = emu_nl_queue(req, nlh, 0);
+		if (r == 0)
+			r = emu_nl_flush(req);
+		if (r < 0)
+			return r;
+		r = ask(req, ns_fd, &id);
+		if (r < 0)
+			return r;
+		if (id < 0)
+			return -ENOENT;
+	}
+	*ret = id;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)
+{
+	char rbuf[MNL_SOCKET_BUFFER_SIZE];
+	long long end = now_ms() + timeout_ms;
+	size_t alive = 0;
+	struct pollfd p = { .fd = mnl_socket_get_fd(listen->sk), .events = POLLIN };
+
+	for (size_t i = 0; i < n; i++)
+		alive += ids[i] >= 0;
+	while (alive) {
+		long long left_ms = end - now_ms();
+		ssize_t len;
+		const struct nlmsghdr *h;
+		int left, pr;
+
+		if (left_ms <= 0)
+			break;
+		pr = poll(&p, 1, (int)left_ms);
+		if (pr < 0 && errno != EINTR)
+			return -errno;
+		if (pr <= 0)
+			continue;
+		len = recv(p.fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		if (len < 0) {
+			/* ENOBUFS: notifications were lost; the caller's barrier still holds. */
+			if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS)
+				continue;
+			return -errno;
+		}
+		left = (int)len;
+		for (h = (void *)rbuf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+			int32_t id;
+
+			if (h->nlmsg_type != RTM_DELNSID || parse_nsid(h, &id) < 0)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				if (ids[i] == id) {
+					ids[i] = -1;
+					alive--;
+					break;
+				}
+			}
+		}
+	}
+	return (int)alive;
+}
+
+int emu_netns_barrier(struct emu_nl *req, struct emu_nl *listen, int timeout_ms)
+{
+	int orig, fd, r;
+	int32_t id;
+
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		close(orig);
+		return r;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : 0;
+	if (setns(orig, CLONE_NEWNET) < 0 && r == 0)
+		r = -errno;
+	close(orig);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	r = emu_nsid_get(req, fd, &id);
+	close(fd);
+	if (r < 0)
+		return r;
+	r = emu_nsid_wait(listen, &id, 1, timeout_ms);
+	return r < 0 ? r : (r ? -ETIMEDOUT : 0);
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The builder: namespaces, /etc/netns entries, veth pairs, then per node its links up,
+ * addresses and routes. Every object goes into the ledger before it is created; requests
+ * go out in batches, one netlink socket per namespace, and nothing forks `ip`.
+ */
+#include "topo/run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "emu/emu.h"
+
+enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
+
+#define TAG(step, i) (((uint32_t)(step) << 28) | (uint32_t)(i))
+#define TAG_STEP(t) ((t) >> 28)
+#define TAG_INDEX(t) ((t) & 0x0fffffffu)
+
+static int fail(struct topo_err *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *ext(const struct emu_nl *nl)
+{
+	static char buf[EMU_EXT_MAX + 4];
+
+	if (!nl || !nl->ext[0])
+		return "";
+	snprintf(buf, sizeof(buf), " (%s)", nl->ext);
+	return buf;
+}
+
+static void ip_str(uint32_t a, char *buf)
+{
+	struct in_addr in = { htonl(a) };
+
+	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+static int node_init(void *arg)
+{
+	struct topo_node_rt *n = arg;
+	int r = emu_nl_open(&n->nl);
+
+	if (r < 0)
+		return r;
+	if (n->forwards)
+		r = emu_sysctl_write("net/ipv4/ip_forward", "1");
+	return r;
+}
+
+/* Each node keeps a namespace fd and a socket open: make room for 500-node runs. */
+static void raise_fd_limit(unsigned nodes)
+{
+	struct rlimit rl;
+	rlim_t want = 3 * (rlim_t)nodes + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int build_namespaces(struct topo_run *run, volatile sig_atomic_t *stop,
+			    struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int r;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		struct topo_node_rt *n = &run->nodes[i];
+
+		if (stop && *stop)
+			return fail(err, -EINTR, "interrupted");
+		r = topo_ledger_add(run, "netns", n->ns);
+		if (r < 0)
+			return fail(err, r, "writing the ledger: %s", strerror(-r));
+		r = emu_netns_create(n->ns, node_init, n, &n->ns_fd);
+		if (r < 0)
+			return fail(err, r, "creating namespace %s for node %s: %s", n->ns,
+				    m->nodes[i].name, strerror(-r));
+	}
+	return 0;
+}
+
+/* /etc/netns/<ns>/hosts, which `ip netns exec` and `edgemu exec` mount on /etc/hosts. */
+static int build_etc(struct topo_run *run, struct topo_err *err)
+{
+	char hosts[PATH_MAX + 8], path[PATH_MAX];
+	int r;
+
+	snprintf(hosts, sizeof(hosts), "%s/hosts", run->dir);
+	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
+		return fail(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+		const char *ns = run->nodes[i].ns;
+
+		r = topo_ledger_add(run, "etc", ns);
+		if (r < 0)
+			return fail(err, r, "writing the ledger: %s", strerror(-r));
+		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return fail(err, -errno, "creating %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
+		if (symlink(hosts, path) < 0)
+			return fail(err, -errno, "creating %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int build_links(struct topo_run *run, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	char what[PATH_MAX];
+	int r = 0;
+
+	for (unsigned l = 0; l < m->n_links && r == 0; l++) {
+		const struct topo_link *k = &m->links[l];
+		const struct topo_if *a = &k->end[0], *b = &k->end[1];
+		struct nlmsghdr *nlh;
+
+		snprintf(what, sizeof(what), "%s %s %s %s", run->nodes[a->node].ns, a->ifname,
+			 run->nodes[b->node].ns, b->ifname);
+		r = topo_ledger_add(run, "veth", what);
+		if (r < 0)
+			return fail(err, r, "writing the ledger: %s", strerror(-r));
+		nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
+				       run->nodes[a->node].ns_fd, run->ifindex[2 * l], b->ifname,
+				       run->nodes[b->node].ns_fd, run->ifindex[2 * l + 1]);
+		r = emu_nl_queue(run->root, nlh, l);
+	}
+	if (r == 0)
+		r = emu_nl_flush(run->root);
+	if (r < 0) {
+		const struct topo_link *k = &m->links[run->root->err_tag % (m->n_links ? m->n_links : 1)];
+
+		return fail(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
+			    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
+			    k->end[0].ifname, m->nodes[k->end[1].node].name, k->end[1].ifname,
+			    strerror(-r), ext(run->root));
+	}
+	return 0;
+}
+
+static int queue(struct topo_node_rt *n, struct nlmsghdr *nlh, uint32_t tag, int *first)
+{
+	int r = emu_nl_queue(n->nl, nlh, tag);
+
+	if (r < 0 && *first == 0)
+		*first = r;
+	return r;
+}
+
+static int config_error(struct topo_run *run, unsigned node, int r, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	struct emu_nl *nl = run->nodes[node].nl;
+	uint32_t t = nl->err_tag, i = TAG_INDEX(t);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const char *name = m->nodes[node].name;
+
+	switch (TAG_STEP(t)) {
+	case STEP_LO:
+		return fail(err, r, "node %s: setting lo up: %s%s", name, strerror(-r), ext(nl));
+	case STEP_UP:
+		return fail(err, r, "node %s: setting %s up: %s%s", name,
+			    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
+	case STEP_ADDR:
+		ip_str(m->links[i / 2].end[i % 2].addr, a);
+		return fail(err, r, "node %s: adding address %s/%u to %s: %s%s", name, a,
+			    m->links[i / 2].end[i % 2].plen, m->links[i / 2].end[i % 2].ifname,
+			    strerror(-r), ext(nl));
+	default:
+		ip_str(run->routes.v[i].dst, a);
+		ip_str(run->routes.v[i].via, b);
+		return fail(err, r, "node %s: adding route %s/%u via %s: %s%s", name, a,
+			    run->routes.v[i].plen, b, strerror(-r), ext(nl));
+	}
+}
+
+static int build_config(struct topo_run *run, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int first = 0, r;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		struct topo_node_rt *n = &run->nodes[i];
+
+		queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), 1, true), TAG(STEP_LO, 0), &first);
+		if (first)
+			return config_error(run, i, first, err);
+	}
+	for (unsigned l = 0; l < m->n_links; l++) {
+		for (unsigned e = 0; e < 2; e++) {
+			const struct topo_if *f = &m->links[l].end[e];
+			struct topo_node_rt *n = &run->nodes[f->node];
+			int idx = run->ifindex[2 * l + e];
+
+			queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), idx, true),
+			      TAG(STEP_UP, 2 * l + e), &first);
+			if (!first)
+				queue(n,
+				      emu_msg_addr_add(emu_nl_slot(n->nl), idx, htonl(f->addr),
+						       f->plen),
+				      TAG(STEP_ADDR, 2 * l + e), &first);
+			if (first)
+				return config_error(run, f->node, first, err);
+		}
+	}
+	for (size_t k = 0; k < run->routes.n; k++) {
+		const struct topo_route *rt = &run->routes.v[k];
+		struct topo_node_rt *n = &run->nodes[rt->node];
+
+		queue(n,
+		      emu_msg_route_add(emu_nl_slot(n->nl), htonl(rt->dst), rt->plen,
+					htonl(rt->via), run->ifindex[2 * rt->link + rt->end]),
+		      TAG(STEP_ROUTE, k), &first);
+		if (first)
+			return config_error(run, rt->node, first, err);
+	}
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		r = emu_nl_flush(run->nodes[i].nl);
+		if (r < 0)
+			return config_error(run, i, r, err);
+	}
+	return 0;
+}
+
+int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
+{
+	int r;
+
+	raise_fd_limit(run->m->n_nodes);
+	r = emu_nl_open(&run->root);
+	if (r < 0)
+		return fail(err, r, "opening a netlink socket: %s", strerror(-r));
+	r = build_namespaces(run, stop, err);
+	if (r < 0)
+		return r;
+	if (stop && *stop)
+		return fail(err, -EINTR, "interrupted");
+	r = build_etc(run, err);
+	if (r < 0)
+		return r;
+	if (stop && *stop)
+		return fail(err, -EINTR, "interrupted");
+	r = build_links(run, err);
+	if (r < 0)
+		return r;
+	if (stop && *stop)
+		return fail(err, -EINTR, "interrupted");
+	r = build_config(run, err);
+	if (r < 0)
+		return r;
+	if (stop && *stop)
+		return fail(err, -EINTR, "interrupted");
+	r = topo_run_mark_up(run);
+	if (r < 0)
+		return fail(err, r, "writing the run's meta: %s", strerror(-r));
+	return 0;
+}

@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run folders and ledgers. /run/edgemu/<run>/ holds:
+ *   meta          key=value: name, slot, scenario path, owner pid, state
+ *   scenario.yaml the scenario as it was when the run was made
+ *   hosts         names of every node, bind-mounted as /etc/hosts in each node
+ *   ledger        one line per created object, written before the object is created
+ */
+#include "topo/run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+
+#include "emu/emu.h"
+
+#define RELEASE_TIMEOUT_MS 10000
+
+static int fail(struct topo_err *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void topo_ns_name(char *buf, size_t len, const char *run, const char *node)
+{
+	snprintf(buf, len, TOPO_NS_PREFIX "%s-%s", run, node);
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		n = write(fd, data, len);
+		if (n < 0) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return -errno;
+	do {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	buf[len] = '\0';
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+/* Value of key in a meta file's text, copied into buf; -ENOENT if absent. */
+static int meta_get(const char *text, const char *key, char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			const char *v = p + kl + 1, *e = strchrnul(v, '\n');
+
+			snprintf(buf, len, "%.*s", (int)(e - v), v);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int write_meta(const struct topo_run *run, const char *state)
+{
+	char path[PATH_MAX + 16], text[PATH_MAX + 256], abs[PATH_MAX];
+	int n;
+
+	if (!realpath(run->m->file, abs))
+		snprintf(abs, sizeof(abs), "%s", run->m->file);
+	n = snprintf(text, sizeof(text), "name=%s\nslot=%u\nscenario=%s\npid=%ld\nstate=%s\n",
+		     run->name, run->slot, abs, (long)getpid(), state);
+	snprintf(path, sizeof(path), "%s/meta", run->dir);
+	return write_file(path, text, (size_t)n);
+}
+
+static int write_hosts(const struct topo_run *run)
+{
+	const struct topo_model *m = run->m;
+	size_t cap = 128 + (size_t)m->n_nodes * (TOPO_NAME_MAX + 24), len = 0;
+	char *text = malloc(cap), path[PATH_MAX + 16];
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	len += (size_t)snprintf(text, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n");
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		uint32_t a = topo_node_addr(m, i);
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr in = { htonl(a) };
+
+		if (!a)
+			continue;
+		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+		len += (size_t)snprintf(text + len, cap - len, "%s\t%s\n", ip, m->nodes[i].name);
+	}
+	snprintf(path, sizeof(path), "%s/hosts", run->dir);
+	r = write_file(path, text, len);
+	free(text);
+	return r;
+}
+
+static int copy_scenario(const struct topo_run *run)
+{
+	char path[PATH_MAX + 32], *text;
+	size_t len;
+	int r = read_file(run->m->file, &text, &len);
+
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/scenario.yaml", run->dir);
+	r = write_file(path, text, len);
+	free(text);
+	return r;
+}
+
+static int lock_root(void)
+{
+	int fd;
+
+	if (mkdir(TOPO_RUN_ROOT, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(TOPO_RUN_ROOT "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The lowest slot no existing run holds. Called under the lock. */
+static int free_slot(unsigned *ret)
+{
+	bool used[TOPO_SLOTS] = { false };
+	char **names;
+	size_t n;
+	int r = topo_runs_list(&names, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX], *text, val[32];
+
+		snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", names[i]);
+		if (read_file(path, &text, NULL) < 0)
+			continue;
+		if (meta_get(text, "slot", val, sizeof(val)) == 0 && atoi(val) >= 0 &&
+		    atoi(val) < TOPO_SLOTS)
+			used[atoi(val)] = true;
+		free(text);
+	}
+	topo_runs_free(names, n);
+	for (unsigned s = 0; s < TOPO_SLOTS; s++) {
+		if (!used[s]) {
+			*ret = s;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void remove_dir_files(const char *dir)
+{
+	static const char *const files[] = { "ledger", "meta", "scenario.yaml", "hosts" };
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void run_free_plan(struct topo_run *run)
+{
+	topo_routes_free(&run->routes);
+	free(run->ifindex);
+	free(run->nodes);
+	topo_model_free(run->m);
+	free(run);
+}
+
+/* Planning shared by prepare (new run) and load (existing run, same slot). */
+static int run_plan(struct topo_run *run, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int r;
+
+	r = topo_plan_addresses(run->m, run->slot, err);
+	if (r < 0)
+		return r;
+	r = topo_plan_routes(m, run->slot, &run->routes);
+	if (r < 0)
+		return fail(err, r, "%s: planning routes: %s", m->file, strerror(-r));
+	run->nodes = calloc(m->n_nodes ? m->n_nodes : 1, sizeof(*run->nodes));
+	run->ifindex = calloc(2 * (size_t)m->n_links + 1, sizeof(*run->ifindex));
+	if (!run->nodes || !run->ifindex)
+		return fail(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		struct topo_node_rt *n = &run->nodes[i];
+
+		topo_ns_name(n->ns, sizeof(n->ns), run->name, m->nodes[i].name);
+		n->ns_fd = -1;
+		n->next_index = 2;
+		n->forwards = topo_kind_forwards(m->nodes[i].kind);
+	}
+	/* Interfaces get fixed indexes (lo is 1), so no request ever has to look one up. */
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (unsigned e = 0; e < 2; e++)
+			run->ifindex[2 * l + e] = run->nodes[m->links[l].end[e].node].next_index++;
+	return 0;
+}
+
+int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **ret,
+		     struct topo_err *err)
+{
+	struct topo_run *run;
+	int lock = -1, r;
+
+	if (!name)
+		name = m->name;
+	if (!topo_run_name_valid(name)) {
+		r = fail(err, -EINVAL,
+			 "run name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
+			 "starting with '-'",
+			 name, TOPO_RUN_MAX);
+		topo_model_free(m);
+		return r;
+	}
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		topo_model_free(m);
+		return fail(err, -ENOMEM, "out of memory");
+	}
+	run->m = m;
+	run->ledger_fd = -1;
+	snprintf(run->name, sizeof(run->name), "%s", name);
+	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
+
+	lock = lock_root();
+	if (lock < 0) {
+		r = fail(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
+		goto err_free;
+	}
+	r = free_slot(&run->slot);
+	if (r < 0) {
+		fail(err, r, "all %d address slots are taken by other runs (edgemu clean?)",
+		     TOPO_SLOTS);
+		goto err_unlock;
+	}
+	r = run_plan(run, err);
+	if (r < 0)
+		goto err_unlock;
+	if (mkdir(run->dir, 0755) < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			fail(err, r,
+			     "a run named '%s' exists already: choose another with --name, or "
+			     "remove it with 'edgemu down %s'",
+			     name, name);
+		else
+			fail(err, r, "cannot create %s: %s", run->dir, strerror(-r));
+		goto err_unlock;
+	}
+	r = write_meta(run, "building");
+	if (r == 0)
+		r = copy_scenario(run);
+	if (r == 0)
+		r = write_hosts(run);
+	if (r < 0) {
+		fail(err, r, "cannot write the run folder %s: %s", run->dir, strerror(-r));
+		remove_dir_files(run->dir);
+		goto err_unlock;
+	}
+	close(lock);
+	*ret = run;
+	return 0;
+
+err_unlock:
+	close(lock);
+err_free:
+	run_free_plan(run);
+	return r;
+}
+
+int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
+{
+	char path[PATH_MAX], *meta, *text, val[PATH_MAX + 64];
+	struct topo_model *m;
+	struct topo_run *run;
+	size_t len;
+	int r;
+
+	if (!topo_run_name_valid(name))
+		return fail(err, -EINVAL, "'%s' is not a run name", name);
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
+	r = read_file(path, &meta, NULL);
+	if (r < 0)
+		return fail(err, r, "no run named '%s' (see 'edgemu show' for the runs)", name);
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/scenario.yaml", name);
+	r = read_file(path, &text, &len);
+	if (r < 0) {
+		free(meta);
+		return fail(err, r, "run '%s' has no scenario copy: %s", name, strerror(-r));
+	}
+	if (meta_get(meta, "scenario", val, sizeof(val)) < 0)
+		snprintf(val, sizeof(val), "%s", path);
+	r = topo_parse_string(text, len, val, &m, err);
+	free(text);
+	if (r < 0) {
+		free(meta);
+		return r;
+	}
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		free(meta);
+		topo_model_free(m);
+		return fail(err, -ENOMEM, "out of memory");
+	}
+	run->m = m;
+	run->ledger_fd = -1;
+	snprintf(run->name, sizeof(run->name), "%s", name);
+	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
+	run->slot = meta_get(meta, "slot", val, sizeof(val)) == 0 ? (unsigned)atoi(val) : 0;
+	free(meta);
+	r = run_plan(run, err);
+	if (r < 0) {
+		run_free_plan(run);
+		return r;
+	}
+	*ret = run;
+	return 0;
+}
+
+static void close_kernel(struct topo_run *run)
+{
+	if (!run)
+		return;
+	for (unsigned i = 0; run->nodes && i < run->m->n_nodes; i++) {
+		emu_nl_close(run->nodes[i].nl);
+		run->nodes[i].nl = NULL;
+		if (run->nodes[i].ns_fd >= 0)
+			close(run->nodes[i].ns_fd);
+		run->nodes[i].ns_fd = -1;
+	}
+	emu_nl_close(run->root);
+	run->root = NULL;
+	if (run->ledger_fd >= 0)
+		close(run->ledger_fd);
+	run->ledger_fd = -1;
+}
+
+void topo_run_free(struct topo_run *run)
+{
+	if (!run)
+		return;
+	close_kernel(run);
+	run_free_plan(run);
+}
+
+int topo_runs_list(char ***ret, size_t *ret_n)
+{
+	DIR *d = opendir(TOPO_RUN_ROOT);
+	struct dirent *e;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		*ret = NULL;
+		*ret_n = 0;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	while ((e = readdir(d))) {
+		char **nv;
+
+		if (e->d_name[0] == '.' || !topo_run_name_valid(e->d_name))
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv || !(nv[n] = strdup(e->d_name))) {
+			v = nv ? nv : v;
+			topo_runs_free(v, n);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		n++;
+	}
+	closedir(d);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			char *t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void topo_runs_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+long topo_run_owner(const char *name)
+{
+	char path[PATH_MAX], *meta, val[32], state[32];
+	long pid;
+
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
+	if (read_file(path, &meta, NULL) < 0)
+		return 0;
+	if (meta_get(meta, "pid", val, sizeof(val)) < 0 ||
+	    meta_get(meta, "state", state, sizeof(state)) < 0) {
+		free(meta);
+		return 0;
+	}
+	free(meta);
+	pid = atol(val);
+	/* A run kept by `up` has no owner; one being built or run has, while it lives. */
+	if (!strcmp(state, "up") || pid <= 0 || pid == (long)getpid())
+		return 0;
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	return pid;
+}
+
+struct ledger_entry {
+	char kind[16];
+	char arg[PATH_MAX];
+};
+
+static int ledger_read(const char *dir, struct ledger_entry **ret, size_t *ret_n)
+{
+	char path[PATH_MAX + 16], *text, *line, *save = NULL;
+	struct ledger_entry *v = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	r = read_file(path, &text, NULL);
+	if (r == -ENOENT) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct ledger_entry *nv = realloc(v, (n + 1) * sizeof(*v));
+		char *sp = strchr(line, ' ');
+
+		if (!nv) {
+			free(v);
+			free(text);
+			return -ENOMEM;
+		}
+		v = nv;
+		if (!sp)
+			continue;	/* a line cut short by a kill: nothing was created for it */
+		snprintf(v[n].kind, sizeof(v[n].kind), "%.*s", (int)(sp - line), line);
+		snprintf(v[n].arg, sizeof(v[n].arg), "%s", sp + 1);
+		n++;
+	}
+	free(text);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Remove /etc/netns/<ns>: our hosts link, then the folder if nothing else is in it. */
+static void remove_etc(const char *ns)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
+	unlink(path);
+	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
+	rmdir(path);
+}
+
+int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
+{
+	struct emu_nl *req = NULL, *listen = NULL;
+	struct ledger_entry *le = NULL;
+	char dir[PATH_MAX];
+	uint64_t *inodes = NULL;
+	int32_t *ids = NULL;
+	size_t n = 0, nns = 0;
+	int r, left;
+
+	err->msg[0] = '\0';
+	close_kernel(run);
+	snprintf(dir, sizeof(dir), TOPO_RUN_ROOT "/%s", name);
+	if (access(dir, F_OK) < 0)
+		return fail(err, -ENOENT, "no run named '%s'", name);
+	r = ledger_read(dir, &le, &n);
+	if (r < 0)
+		return fail(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
+	inodes = calloc(n + 1, sizeof(*inodes));
+	ids = calloc(n + 1, sizeof(*ids));
+	if (!inodes || !ids) {
+		r = fail(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = emu_nl_open(&req);
+	if (r == 0)
+		r = emu_nl_open(&listen);
+	if (r == 0)
+		r = emu_nl_join(listen, RTNLGRP_NSID);
+	if (r < 0) {
+		fail(err, r, "cannot open a netlink socket: %s", strerror(-r));
+		goto out;
+	}
+
+	/*
+	 * Learn each namespace's identity and id first: the processes inside are found by the
+	 * inode, the kernel's release is announced by the id.
+	 */
+	for (size_t i = n; i-- > 0;) {
+		int fd;
+
+		if (strcmp(le[i].kind, "netns"))
+			continue;
+		fd = emu_netns_open(le[i].arg);
+		if (fd < 0)
+			continue;
+		ids[nns] = -1;
+		if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
+		    emu_nsid_get(req, fd, &ids[nns]) < 0)
+			ids[nns] = -1;
+		close(fd);
+		nns++;
+	}
+	if (nns)
+		emu_netns_kill_pids(inodes, nns, SIGKILL);
+
+	/* Reverse order of creation. Links die with their namespaces, all at once. */
+	for (size_t i = n; i-- > 0;) {
+		if (!strcmp(le[i].kind, "netns")) {
+			r = emu_netns_delete(le[i].arg);
+			if (r < 0 && !err->msg[0])
+				fail(err, r, "cannot delete namespace %s: %s", le[i].arg,
+				     strerror(-r));
+		} else if (!strcmp(le[i].kind, "etc")) {
+			remove_etc(le[i].arg);
+		}
+	}
+
+	left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
+	if (left == 0)
+		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
+	if (left != 0 && !err->msg[0])
+		fail(err, -EBUSY,
+		     "the kernel has not released %d namespace(s) of run '%s' after %d s: a "
+		     "process outside them holds them open",
+		     left > 0 ? left : 1, name, RELEASE_TIMEOUT_MS / 1000);
+	remove_dir_files(dir);
+	r = err->msg[0] ? -EBUSY : 0;
+out:
+	emu_nl_close(req);
+	emu_nl_close(listen);
+	free(inodes);
+	free(ids);
+	free(le);
+	return r;
+}
+
+/* --- ledger writing, used by the builder --- */
+
+int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
+{
+	char line[PATH_MAX + 32];
+	int n;
+
+	if (run->ledger_fd < 0) {
+		char path[PATH_MAX + 16];
+
+		snprintf(path, sizeof(path), "%s/ledger", run->dir);
+		run->ledger_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (run->ledger_fd < 0)
+			return -errno;
+	}
+	n = snprintf(line, sizeof(line), "%s %s\n", kind, arg);
+	/* One write per line: a kill leaves whole lines or a cut last one, never a mix. */
+	if (write(run->ledger_fd, line, (size_t)n) != n)
+		return -EIO;
+	return 0;
+}
+
+int topo_run_mark_up(struct topo_run *run)
+{
+	return write_meta(run, "up");
+}

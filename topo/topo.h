@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * topo: the scenario's network part (model, parser, address plan, routes) and the builder
+ * that turns it into namespaces and links through emu/.
+ */
+#ifndef EDGEMU_TOPO_H
+#define EDGEMU_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOPO_NAME_MAX 31	/* node names */
+#define TOPO_RUN_MAX 20		/* run names: [a-z0-9-] */
+#define TOPO_IFNAME_MAX 15	/* IFNAMSIZ - 1 */
+#define TOPO_ERR_MAX 512
+
+/* One error, already formatted as "file:line:column: what is wrong". */
+struct topo_err {
+	char msg[TOPO_ERR_MAX];
+};
+
+enum topo_kind {
+	TOPO_UE,
+	TOPO_ENB,
+	TOPO_EDGE,
+	TOPO_ROUTER,
+	TOPO_CLOUD,
+	TOPO_HOST,
+};
+
+enum topo_shaper {
+	TOPO_SHAPER_AUTO,
+	TOPO_SHAPER_NETEM,
+	TOPO_SHAPER_RELAY,
+};
+
+enum topo_dist {
+	TOPO_DIST_NONE,	/* no jitter */
+	TOPO_DIST_NORMAL,
+	TOPO_DIST_UNIFORM,
+	TOPO_DIST_PARETO,
+};
+
+enum topo_loss_model {
+	TOPO_LOSS_NONE,
+	TOPO_LOSS_RANDOM,	/* p */
+	TOPO_LOSS_GILBERT,	/* Gilbert-Elliott: p, r, h (1-h = loss in bad), k (1-k = loss in good) */
+};
+
+/* Probabilities are fractions in [0, 1] ("0.5%" -> 0.005). */
+struct topo_loss {
+	enum topo_loss_model model;
+	double p, r, h, k;
+};
+
+/* Shaping of one direction of a link. Zero means "not set / no shaping" for every field. */
+struct topo_shape {
+	uint64_t delay_ns;
+	uint64_t jitter_ns;
+	enum topo_dist dist;
+	struct topo_loss loss;
+	uint64_t rate_bps;
+	uint32_t limit;		/* packets */
+	char *trace;		/* Mahimahi mm-link file, resolved relative to the scenario file */
+};
+
+/* Source position of a key or value in the scenario file, 1-based. */
+struct topo_mark {
+	int line, col;
+};
+
+struct topo_node {
+	char name[TOPO_NAME_MAX + 1];
+	enum topo_kind kind;
+	bool has_pos;
+	double pos[3];		/* metres */
+	struct topo_mark mark;	/* of the node's name */
+};
+
+/* One end of a link: an interface in a node. */
+struct topo_if {
+	unsigned node;		/* index into model->nodes */
+	char ifname[TOPO_IFNAME_MAX + 1];	/* as named in the node's namespace */
+	bool ifname_set;	/* "node:ifname" in the file; otherwise eth<N> per node */
+	uint32_t addr;		/* IPv4, host byte order; 0 until planned */
+	uint8_t plen;
+	bool addr_set;		/* from the file's addr: */
+	struct topo_mark mark;	/* of the endpoint string */
+};
+
+struct topo_link {
+	struct topo_if end[2];
+	/* dir[0] = "up": frames from end[0] to end[1]; dir[1] = "down". */
+	struct topo_shape dir[2];
+	struct topo_mark mark;	/* of the link item */
+};
+
+struct topo_model {
+	char *file;		/* path as given */
+	char name[TOPO_RUN_MAX + 1];
+	bool has_seed;
+	uint64_t seed;
+	uint64_t duration_ns;
+	enum topo_shaper shaper;
+	struct topo_node *nodes;
+	unsigned n_nodes;
+	struct topo_link *links;
+	unsigned n_links;
+};
+
+/* A static route in one node (connected subnets are not listed: the kernel adds them). */
+struct topo_route {
+	unsigned node;
+	uint32_t dst;		/* host byte order */
+	uint8_t plen;
+	uint32_t via;		/* next hop, host byte order */
+	unsigned link;		/* link index and end (0/1) of the node's outgoing interface */
+	unsigned end;
+};
+
+struct topo_routes {
+	struct topo_route *v;
+	size_t n;
+};
+
+/* --- model (topo/model.c, topo/parse.c) --- */
+int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err);
+int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
+		      struct topo_err *err);
+void topo_model_free(struct topo_model *m);
+int topo_node_find(const struct topo_model *m, const char *name);	/* index or -1 */
+const char *topo_kind_name(enum topo_kind k);
+const char *topo_shaper_name(enum topo_shaper s);
+const char *topo_dist_name(enum topo_dist d);
+bool topo_kind_forwards(enum topo_kind k);	/* enb, edge, router */
+bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
+
+/* --- units (topo/units.c): 0 or -EINVAL; never accept a bare number where a unit is needed --- */
+int topo_unit_time(const char *s, uint64_t *ret_ns);		/* ns us ms s: "5ms", "1.5s" */
+int topo_unit_rate(const char *s, uint64_t *ret_bps);		/* bit kbit mbit gbit tbit */
+int topo_unit_size(const char *s, uint64_t *ret_bytes);		/* B KiB MiB GiB KB MB GB */
+int topo_unit_percent(const char *s, double *ret_fraction);	/* "0.5%" -> 0.005, 0..100% */
+int topo_unit_decibel(const char *s, const char *unit, double *ret);	/* "3dB", "46dBm" */
+int topo_unit_metres(const char *s, double *ret_m);		/* "800m", "1.5km" */
+/* Length of the plain decimal ("[+-]digits[.digits]") that starts s, 0 if none. */
+size_t topo_unit_number_len(const char *s);
+
+/* --- address plan (topo/plan.c) --- */
+/*
+ * Every run takes one slot; slot s owns the pool 10.(128 + s).0.0/16 (s < TOPO_SLOTS), so two
+ * runs on one machine never share an address. Links without addr: get a /30 each from the
+ * pool, in file order, skipping subnets that overlap an address set in the file. Errors
+ * (clashes, both ends not in one subnet, pool exhausted) name the file position.
+ */
+#define TOPO_SLOTS 64
+int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err);
+uint32_t topo_pool_base(unsigned slot);	/* host order, /16 */
+/* The address a node's name resolves to (its first interface), or 0 if it has no link. */
+uint32_t topo_node_addr(const struct topo_model *m, unsigned node);
+
+/*
+ * Routes so every node reaches every link subnet it can reach: shortest path by the
+ * outgoing direction's delay, hop count to break ties, transit only through nodes that
+ * forward. Per node, the next hop used by most destinations becomes one route for the whole
+ * pool (the run's /16); the others get a route each.
+ */
+int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_routes *ret);
+void topo_routes_free(struct topo_routes *r);
+
+#endif
