@@ -184,8 +184,8 @@ static const char usage_clean[] =
 	"Namespaces and files that edgemu did not make are never touched.\n";
 
 /*
- * /etc/netns/em-* folders whose only entry is our hosts link into a run folder that is gone
- * (a reboot empties /run, not /etc). Anything else there is not ours.
+ * /etc/netns/em-* links into a run folder that is gone (a reboot empties /run, not /etc).
+ * Anything else there is not ours and stays.
  */
 static int clean_etc(void)
 {
@@ -196,16 +196,12 @@ static int clean_etc(void)
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
-		char dir[PATH_MAX], link[PATH_MAX + 8], target[PATH_MAX], *slash;
+		char link[PATH_MAX], target[PATH_MAX], *slash;
 		ssize_t len;
-		DIR *sub;
-		struct dirent *f;
-		int entries = 0;
 
 		if (strncmp(e->d_name, TOPO_NS_PREFIX, strlen(TOPO_NS_PREFIX)))
 			continue;
-		snprintf(dir, sizeof(dir), TOPO_ETC_NETNS "/%s", e->d_name);
-		snprintf(link, sizeof(link), "%s/hosts", dir);
+		snprintf(link, sizeof(link), TOPO_ETC_NETNS "/%s", e->d_name);
 		len = readlink(link, target, sizeof(target) - 1);
 		if (len < 0)
 			continue;
@@ -213,19 +209,13 @@ static int clean_etc(void)
 		if (strncmp(target, TOPO_RUN_ROOT "/", strlen(TOPO_RUN_ROOT) + 1))
 			continue;
 		slash = strrchr(target, '/');
+		if (!slash || strcmp(slash, "/etc"))
+			continue;
 		*slash = '\0';
 		if (access(target, F_OK) == 0)
 			continue;	/* its run still exists: the run's teardown owns it */
-		sub = opendir(dir);
-		if (!sub)
-			continue;
-		while ((f = readdir(sub)))
-			entries += strcmp(f->d_name, ".") && strcmp(f->d_name, "..");
-		closedir(sub);
-		if (entries != 1)
-			continue;
-		if (unlink(link) == 0 && rmdir(dir) == 0) {
-			printf("removed %s (left by a run that no longer exists)\n", dir);
+		if (unlink(link) == 0) {
+			printf("removed %s (left by a run that no longer exists)\n", link);
 			n++;
 		}
 	}

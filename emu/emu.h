@@ -44,6 +44,8 @@ void *emu_nl_slot(struct emu_nl *nl);
 int emu_nl_queue(struct emu_nl *nl, struct nlmsghdr *nlh, uint32_t tag);
 /* Send what is queued and wait for every acknowledgement; 0 or the first -errno. */
 int emu_nl_flush(struct emu_nl *nl);
+/* Size of the socket's receive buffer (more room for acks and notifications). */
+int emu_nl_set_rcvbuf(struct emu_nl *nl, int bytes);
 /* Join a multicast group (RTNLGRP_*), e.g. RTNLGRP_NSID. */
 int emu_nl_join(struct emu_nl *nl, unsigned group);
 /* Send one dump request and call cb for every reply message; 0 or -errno. */

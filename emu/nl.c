@@ -16,11 +16,13 @@
 #endif
 
 /*
- * A batch this large holds a few hundred requests: one sendmsg and a few recvs replace
- * hundreds of round trips. The kernel handles the whole batch inside the sendmsg.
+ * One sendmsg carries up to TAGS_MAX requests and the kernel handles them all inside it;
+ * their acks (about 1 KiB of receive buffer each, counting the kernel's overhead) must fit
+ * the socket's receive buffer, or the kernel drops them (ENOBUFS).
  */
 #define BATCH_CAP (64 * 1024)
-#define TAGS_MAX (BATCH_CAP / NLMSG_HDRLEN)
+#define TAGS_MAX 128
+#define RCVBUF (1024 * 1024)
 
 int emu_nl_open(struct emu_nl **ret)
 {
@@ -45,6 +47,7 @@ int emu_nl_open(struct emu_nl **ret)
 	/* Short acks (no copy of the request) with the kernel's explanation attached. */
 	mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &one, sizeof(one));
+	emu_nl_set_rcvbuf(nl, RCVBUF);
 	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
 		r = -errno;
 		goto err;
@@ -160,6 +163,15 @@ int emu_nl_flush(struct emu_nl *nl)
 		}
 	}
 	return err;
+}
+
+int emu_nl_set_rcvbuf(struct emu_nl *nl, int bytes)
+{
+	/* FORCE passes rmem_max where we may (root); the plain option is capped by it. */
+	if (mnl_socket_setsockopt(nl->sk, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0 ||
+	    mnl_socket_setsockopt(nl->sk, SO_RCVBUF, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	return -errno;
 }
 
 int emu_nl_join(struct emu_nl *nl, unsigned group)

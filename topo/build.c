@@ -7,11 +7,14 @@
 #include "topo/run.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -74,57 +77,111 @@ static void raise_fd_limit(unsigned nodes)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int build_namespaces(struct topo_run *run, volatile sig_atomic_t *stop,
-			    struct topo_err *err)
-{
-	const struct topo_model *m = run->m;
+/*
+ * Namespaces are made by several threads at once (each thread has its own network
+ * namespace to unshare). The /etc/netns entries are file system work that overlaps the
+ * kernel work well, so one more thread makes them during the whole build.
+ */
+struct worker {
+	struct topo_run *run;
+	volatile sig_atomic_t *stop;
+	unsigned first, step;
 	int r;
+	double ms;
+	struct topo_err err;
+};
 
-	for (unsigned i = 0; i < m->n_nodes; i++) {
-		struct topo_node_rt *n = &run->nodes[i];
+static double now_ms(void)
+{
+	struct timespec ts;
 
-		if (stop && *stop)
-			return fail(err, -EINTR, "interrupted");
-		r = topo_ledger_add(run, "netns", n->ns);
-		if (r < 0)
-			return fail(err, r, "writing the ledger: %s", strerror(-r));
-		r = emu_netns_create(n->ns, node_init, n, &n->ns_fd);
-		if (r < 0)
-			return fail(err, r, "creating namespace %s for node %s: %s", n->ns,
-				    m->nodes[i].name, strerror(-r));
-	}
-	return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* /etc/netns/<ns>/hosts, which `ip netns exec` and `edgemu exec` mount on /etc/hosts. */
-static int build_etc(struct topo_run *run, struct topo_err *err)
+static void *ns_worker(void *arg)
 {
-	char hosts[PATH_MAX + 8], path[PATH_MAX];
-	int r;
+	struct worker *w = arg;
+	struct topo_run *run = w->run;
+	const struct topo_model *m = run->m;
 
-	snprintf(hosts, sizeof(hosts), "%s/hosts", run->dir);
-	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
-		return fail(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+	for (unsigned i = w->first; i < m->n_nodes; i += w->step) {
+		struct topo_node_rt *n = &run->nodes[i];
+
+		if (w->stop && *w->stop) {
+			w->r = fail(&w->err, -EINTR, "interrupted");
+			break;
+		}
+		w->r = emu_netns_create(n->ns, node_init, n, &n->ns_fd);
+		if (w->r < 0) {
+			fail(&w->err, w->r, "creating namespace %s for node %s: %s", n->ns,
+			     m->nodes[i].name, strerror(-w->r));
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* /etc/netns/<ns> -> the run's etc folder, whose hosts `ip netns exec` mounts on /etc/hosts. */
+static void *etc_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct topo_run *run = w->run;
+	char target[PATH_MAX + 8], path[PATH_MAX];
+	double t0 = now_ms();
+
+	snprintf(target, sizeof(target), "%s/etc", run->dir);
+	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST) {
+		w->r = fail(&w->err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+		return NULL;
+	}
 	for (unsigned i = 0; i < run->m->n_nodes; i++) {
 		const char *ns = run->nodes[i].ns;
 
-		r = topo_ledger_add(run, "etc", ns);
-		if (r < 0)
-			return fail(err, r, "writing the ledger: %s", strerror(-r));
+		if (w->stop && *w->stop) {
+			w->r = fail(&w->err, -EINTR, "interrupted");
+			break;
+		}
 		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return fail(err, -errno, "creating %s: %s", path, strerror(errno));
-		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
-		if (symlink(hosts, path) < 0)
-			return fail(err, -errno, "creating %s: %s", path, strerror(errno));
+		if (symlink(target, path) < 0) {
+			w->r = fail(&w->err, -errno, "creating %s: %s", path, strerror(errno));
+			break;
+		}
 	}
-	return 0;
+	w->ms = now_ms() - t0;
+	return NULL;
+}
+
+#define NS_THREADS 2
+
+static int build_namespaces(struct topo_run *run, volatile sig_atomic_t *stop,
+			    struct topo_err *err)
+{
+	struct worker w[NS_THREADS];
+	pthread_t tid[NS_THREADS];
+	bool started[NS_THREADS];
+	int r = 0;
+
+	for (unsigned k = 0; k < NS_THREADS; k++) {
+		w[k] = (struct worker){ .run = run, .stop = stop, .first = k, .step = NS_THREADS };
+		started[k] = pthread_create(&tid[k], NULL, ns_worker, &w[k]) == 0;
+		if (!started[k])
+			ns_worker(&w[k]);	/* no thread: do its share here */
+	}
+	for (unsigned k = 0; k < NS_THREADS; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		if (w[k].r < 0 && (r == 0 || r == -EINTR)) {
+			r = w[k].r;
+			*err = w[k].err;
+		}
+	}
+	return r;
 }
 
 static int build_links(struct topo_run *run, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
-	char what[PATH_MAX];
 	int r = 0;
 
 	for (unsigned l = 0; l < m->n_links && r == 0; l++) {
@@ -132,11 +189,6 @@ static int build_links(struct topo_run *run, struct topo_err *err)
 		const struct topo_if *a = &k->end[0], *b = &k->end[1];
 		struct nlmsghdr *nlh;
 
-		snprintf(what, sizeof(what), "%s %s %s %s", run->nodes[a->node].ns, a->ifname,
-			 run->nodes[b->node].ns, b->ifname);
-		r = topo_ledger_add(run, "veth", what);
-		if (r < 0)
-			return fail(err, r, "writing the ledger: %s", strerror(-r));
 		nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
 				       run->nodes[a->node].ns_fd, run->ifindex[2 * l], b->ifname,
 				       run->nodes[b->node].ns_fd, run->ifindex[2 * l + 1]);
@@ -239,34 +291,90 @@ static int build_config(struct topo_run *run, struct topo_err *err)
 	return 0;
 }
 
+/*
+ * Everything the build is about to create, in one write before any of it exists: teardown
+ * skips what a killed build never got to, and one write is cheaper than hundreds.
+ */
+static int write_ledger(struct topo_run *run)
+{
+	const struct topo_model *m = run->m;
+	size_t cap = 64 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
+		     (size_t)m->n_links * 2 * (sizeof(run->nodes[0].ns) + TOPO_IFNAME_MAX + 8);
+	char *text = malloc(cap);
+	size_t len = 0;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	len += (size_t)snprintf(text + len, cap - len, "run %s\n", run->name);
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", run->nodes[i].ns);
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		len += (size_t)snprintf(text + len, cap - len, "etc %s\n", run->nodes[i].ns);
+	for (unsigned l = 0; l < m->n_links; l++) {
+		const struct topo_if *a = &m->links[l].end[0], *b = &m->links[l].end[1];
+
+		len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
+					run->nodes[a->node].ns, a->ifname, run->nodes[b->node].ns,
+					b->ifname);
+	}
+	r = topo_ledger_write(run, text, len);
+	free(text);
+	return r;
+}
+
+/* Record the time since *t for a step and restart the clock. */
+static void lap(struct topo_run *run, int step, double *t)
+{
+	double now = now_ms();
+
+	run->step_ms[step] = now - *t;
+	*t = now;
+}
+
 int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
 {
+	struct worker etc = { .run = run, .stop = stop };
+	double t = now_ms();
+	pthread_t etc_tid;
+	bool etc_started;
 	int r;
 
 	raise_fd_limit(run->m->n_nodes);
+	r = write_ledger(run);
+	if (r < 0)
+		return fail(err, r, "writing the ledger in %s: %s", run->dir, strerror(-r));
 	r = emu_nl_open(&run->root);
 	if (r < 0)
 		return fail(err, r, "opening a netlink socket: %s", strerror(-r));
+	etc_started = pthread_create(&etc_tid, NULL, etc_worker, &etc) == 0;
+	if (!etc_started)
+		etc_worker(&etc);
+
 	r = build_namespaces(run, stop, err);
+	lap(run, 0, &t);
+	if (r == 0 && stop && *stop)
+		r = fail(err, -EINTR, "interrupted");
+	if (r == 0)
+		r = build_links(run, err);
+	lap(run, 2, &t);
+	if (r == 0 && stop && *stop)
+		r = fail(err, -EINTR, "interrupted");
+	if (r == 0)
+		r = build_config(run, err);
+	lap(run, 3, &t);
+
+	if (etc_started)
+		pthread_join(etc_tid, NULL);
+	run->step_ms[1] = etc.ms;
+	if (r == 0 && etc.r < 0) {
+		r = etc.r;
+		*err = etc.err;
+	}
+	if (r == 0 && stop && *stop)
+		r = fail(err, -EINTR, "interrupted");
 	if (r < 0)
 		return r;
-	if (stop && *stop)
-		return fail(err, -EINTR, "interrupted");
-	r = build_etc(run, err);
-	if (r < 0)
-		return r;
-	if (stop && *stop)
-		return fail(err, -EINTR, "interrupted");
-	r = build_links(run, err);
-	if (r < 0)
-		return r;
-	if (stop && *stop)
-		return fail(err, -EINTR, "interrupted");
-	r = build_config(run, err);
-	if (r < 0)
-		return r;
-	if (stop && *stop)
-		return fail(err, -EINTR, "interrupted");
 	r = topo_run_mark_up(run);
 	if (r < 0)
 		return fail(err, r, "writing the run's meta: %s", strerror(-r));

@@ -3,7 +3,8 @@
  * Run folders and ledgers. /run/edgemu/<run>/ holds:
  *   meta          key=value: name, slot, scenario path, owner pid, state
  *   scenario.yaml the scenario as it was when the run was made
- *   hosts         names of every node, bind-mounted as /etc/hosts in each node
+ *   etc/hosts     names of every node; /etc/netns/<ns> of each node links to etc/, so
+ *                 `ip netns exec` and `edgemu exec` mount this file on /etc/hosts
  *   ledger        one line per created object, written before the object is created
  */
 #include "topo/run.h"
@@ -141,7 +142,12 @@ static int write_hosts(const struct topo_run *run)
 		inet_ntop(AF_INET, &in, ip, sizeof(ip));
 		len += (size_t)snprintf(text + len, cap - len, "%s\t%s\n", ip, m->nodes[i].name);
 	}
-	snprintf(path, sizeof(path), "%s/hosts", run->dir);
+	snprintf(path, sizeof(path), "%s/etc", run->dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		free(text);
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/etc/hosts", run->dir);
 	r = write_file(path, text, len);
 	free(text);
 	return r;
@@ -212,12 +218,13 @@ static int free_slot(unsigned *ret)
 
 static void remove_dir_files(const char *dir)
 {
-	static const char *const files[] = { "ledger", "meta", "scenario.yaml", "hosts" };
+	static const char *const files[] = { "ledger", "meta", "scenario.yaml", "etc/hosts", "etc" };
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
+		if (unlink(path) < 0 && errno == EISDIR)
+			rmdir(path);
 	}
 	rmdir(dir);
 }
@@ -522,15 +529,19 @@ static int ledger_read(const char *dir, struct ledger_entry **ret, size_t *ret_n
 	return 0;
 }
 
-/* Remove /etc/netns/<ns>: our hosts link, then the folder if nothing else is in it. */
-static void remove_etc(const char *ns)
+/* Remove /etc/netns/<ns> if it is our link into the run's folder; never anything else. */
+static void remove_etc(const char *ns, const char *dir)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 16], target[PATH_MAX];
+	ssize_t n;
 
-	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
-	unlink(path);
 	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
-	rmdir(path);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	if (!strncmp(target, dir, strlen(dir)))
+		unlink(path);
 }
 
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
@@ -562,6 +573,8 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 		r = emu_nl_open(&listen);
 	if (r == 0)
 		r = emu_nl_join(listen, RTNLGRP_NSID);
+	if (r == 0)
+		emu_nl_set_rcvbuf(listen, 8 << 20);
 	if (r < 0) {
 		fail(err, r, "cannot open a netlink socket: %s", strerror(-r));
 		goto out;
@@ -597,7 +610,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 				fail(err, r, "cannot delete namespace %s: %s", le[i].arg,
 				     strerror(-r));
 		} else if (!strcmp(le[i].kind, "etc")) {
-			remove_etc(le[i].arg);
+			remove_etc(le[i].arg, dir);
 		}
 	}
 
@@ -622,11 +635,8 @@ out:
 
 /* --- ledger writing, used by the builder --- */
 
-int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
+int topo_ledger_write(struct topo_run *run, const char *lines, size_t len)
 {
-	char line[PATH_MAX + 32];
-	int n;
-
 	if (run->ledger_fd < 0) {
 		char path[PATH_MAX + 16];
 
@@ -635,11 +645,26 @@ int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
 		if (run->ledger_fd < 0)
 			return -errno;
 	}
-	n = snprintf(line, sizeof(line), "%s %s\n", kind, arg);
-	/* One write per line: a kill leaves whole lines or a cut last one, never a mix. */
-	if (write(run->ledger_fd, line, (size_t)n) != n)
-		return -EIO;
+	while (len) {
+		ssize_t n = write(run->ledger_fd, lines, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		lines += n;
+		len -= (size_t)n;
+	}
 	return 0;
+}
+
+int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
+{
+	char line[PATH_MAX + 32];
+	int n = snprintf(line, sizeof(line), "%s %s\n", kind, arg);
+
+	return topo_ledger_write(run, line, (size_t)n);
 }
 
 int topo_run_mark_up(struct topo_run *run)

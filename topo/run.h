@@ -38,6 +38,9 @@ struct topo_run {
 	struct emu_nl *root;
 	struct topo_node_rt *nodes;
 	int ledger_fd;
+	/* Wall time of each build step, for benchmarks: nodes (namespaces and /etc), -, links,
+	 * addresses and routes. */
+	double step_ms[4];
 };
 
 /*
@@ -57,6 +60,8 @@ void topo_run_free(struct topo_run *run);
 
 /* Append "kind arg" to the run's ledger; call before creating the object. */
 int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg);
+/* Append whole lines ("kind arg\n"...) to the ledger. */
+int topo_ledger_write(struct topo_run *run, const char *lines, size_t len);
 /* Record that the build finished: the run is kept, owned by no process. */
 int topo_run_mark_up(struct topo_run *run);
 

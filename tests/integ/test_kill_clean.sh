@@ -48,4 +48,18 @@ write_star "$TMP/small.yaml" "$run2" 3
 "$EDGEMU" clean | grep -q "run $run2: removed" || fail "clean kept $run2"
 assert_gone "$run2"
 "$EDGEMU" clean | grep -q "nothing to clean" || fail "a second clean found something"
+
+# After a reboot /run is empty but /etc/netns keeps our links: clean removes those, and
+# nothing in /etc/netns that is not one of them.
+ghost=em-$(rand_run)-n1
+mkdir -p /etc/netns "$TMP/foreign-etc"
+ln -s "/run/edgemu/gone$$/etc" "/etc/netns/$ghost"
+mkdir "/etc/netns/em-userdir$$"
+ln -s "$TMP/foreign-etc" "/etc/netns/em-userlink$$"
+trap 'ip netns del "$foreign" 2>/dev/null; rm -rf "/etc/netns/em-userdir$$" "/etc/netns/em-userlink$$" "/etc/netns/$ghost"; cleanup' EXIT
+"$EDGEMU" clean | grep -q "removed /etc/netns/$ghost" || fail "clean kept the stale /etc/netns/$ghost"
+[ -e "/etc/netns/$ghost" ] || [ -L "/etc/netns/$ghost" ] && fail "/etc/netns/$ghost still there"
+[ -d "/etc/netns/em-userdir$$" ] || fail "clean removed a folder it did not make"
+[ -L "/etc/netns/em-userlink$$" ] || fail "clean removed a link it did not make"
+ok "clean removes stale /etc/netns links of edgemu only"
 ok "clean removes kept runs, then has nothing to do"

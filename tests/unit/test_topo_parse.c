@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario parser: one full file checked field by field, then each error with its exact
+ * message and position, because users fix files by the position we print.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "topo/topo.h"
+
+/* One line of YAML per line of C, numbered: the test checks marks. */
+/* clang-format off */
+static const char full[] =
+	"name: quickstart\n"						/* 1 */
+	"seed: 1\n"							/* 2 */
+	"duration: 1.5s\n"						/* 3 */
+	"shaper: relay\n"						/* 4 */
+	"\n"								/* 5 */
+	"nodes:\n"							/* 6 */
+	"  ue1:   { kind: ue }\n"					/* 7 */
+	"  enb1:  { kind: enb, pos: [0, 0] }\n"				/* 8 */
+	"  enb2:  { kind: enb, pos: [800m, 1.5km, -2.5] }\n"		/* 9 */
+	"  edge1: { kind: edge }\n"					/* 10 */
+	"  core:  { kind: router }\n"					/* 11 */
+	"  cloud: { kind: cloud }\n"					/* 12 */
+	"  h_1:   { kind: host }\n"					/* 13 */
+	"\n"								/* 14 */
+	"links:\n"							/* 15 */
+	"  - { endpoints: [ue1, enb1], delay: 4ms }\n"			/* 16 */
+	"  - { endpoints: [enb1, edge1], delay: 1ms, rate: 1gbit }\n"	/* 17 */
+	"  - { endpoints: [\"enb2:wan0\", core], addr: [10.128.0.5/30, auto] }\n" /* 18 */
+	"  - endpoints: [core, cloud]\n"				/* 19 */
+	"    delay: 20ms\n"						/* 20 */
+	"    jitter: 2ms\n"						/* 21 */
+	"    loss: 0.1%\n"						/* 22 */
+	"    rate: 10gbit\n"						/* 23 */
+	"    limit: 1000\n"						/* 24 */
+	"    up: { delay: 25ms, distribution: pareto, loss: { model: gilbert, p: 1%, r: 30% } }\n"
+	"    down: { rate: 5mbit, trace: /dev/null, loss: { model: random, p: 2% } }\n" /* 26 */
+	"  - { endpoints: [enb1, \"core:eth0\"], addr: [auto, auto] }\n"	/* 27 */
+	"  - { endpoints: [cloud, h_1], jitter: 1ms, distribution: uniform,\n"
+	"      loss: { model: gilbert, p: 1%, r: 30%, h: 10%, k: 99% },\n"
+	"      addr: [192.168.7.1/24, 192.168.7.2/24] }\n";		/* 30 */
+/* clang-format on */
+
+static struct topo_model *sentinel = (struct topo_model *)0x1;
+
+static void check_if(const struct topo_model *m, const struct topo_if *x, const char *node,
+		     const char *ifname, bool set, int line, int col)
+{
+	assert_string_equal(m->nodes[x->node].name, node);
+	assert_string_equal(x->ifname, ifname);
+	assert_int_equal(x->ifname_set, set);
+	assert_int_equal(x->mark.line, line);
+	assert_int_equal(x->mark.col, col);
+}
+
+static void test_full(void **state)
+{
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+	const struct topo_link *l;
+	const struct topo_shape *s;
+
+	assert_int_equal(topo_parse_string(full, strlen(full), "dir/full.yaml", &m, &err), 0);
+	assert_non_null(m);
+	assert_string_equal(m->file, "dir/full.yaml");
+	assert_string_equal(m->name, "quickstart");
+	assert_true(m->has_seed);
+	assert_int_equal(m->seed, 1);
+	assert_int_equal(m->duration_ns, 1500000000ULL);
+	assert_int_equal(m->shaper, TOPO_SHAPER_RELAY);
+
+	assert_int_equal(m->n_nodes, 7);
+	assert_string_equal(m->nodes[0].name, "ue1");
+	assert_int_equal(m->nodes[0].kind, TOPO_UE);
+	assert_false(m->nodes[0].has_pos);
+	assert_int_equal(m->nodes[0].mark.line, 7);
+	assert_int_equal(m->nodes[0].mark.col, 3);
+	assert_int_equal(m->nodes[1].kind, TOPO_ENB);
+	assert_true(m->nodes[1].has_pos);
+	assert_true(m->nodes[1].pos[0] == 0 && m->nodes[1].pos[1] == 0 && m->nodes[1].pos[2] == 0);
+	assert_true(m->nodes[2].has_pos);
+	assert_true(m->nodes[2].pos[0] == 800);
+	assert_true(m->nodes[2].pos[1] == 1500);
+	assert_true(m->nodes[2].pos[2] == -2.5);
+	assert_int_equal(m->nodes[3].kind, TOPO_EDGE);
+	assert_int_equal(m->nodes[4].kind, TOPO_ROUTER);
+	assert_int_equal(m->nodes[5].kind, TOPO_CLOUD);
+	assert_string_equal(m->nodes[6].name, "h_1");
+	assert_int_equal(m->nodes[6].kind, TOPO_HOST);
+	assert_int_equal(m->nodes[6].mark.line, 13);
+	assert_int_equal(topo_node_find(m, "core"), 4);
+	assert_int_equal(topo_node_find(m, "nope"), -1);
+
+	assert_int_equal(m->n_links, 6);
+	l = &m->links[0];
+	assert_int_equal(l->mark.line, 16);
+	assert_int_equal(l->mark.col, 5);
+	check_if(m, &l->end[0], "ue1", "eth0", false, 16, 19);
+	check_if(m, &l->end[1], "enb1", "eth0", false, 16, 24);
+	for (int d = 0; d < 2; d++) {
+		assert_int_equal(l->dir[d].delay_ns, 4000000);
+		assert_int_equal(l->dir[d].jitter_ns, 0);
+		assert_int_equal(l->dir[d].dist, TOPO_DIST_NONE);
+		assert_int_equal(l->dir[d].loss.model, TOPO_LOSS_NONE);
+		assert_int_equal(l->dir[d].rate_bps, 0);
+		assert_int_equal(l->dir[d].limit, 0);
+		assert_null(l->dir[d].trace);
+		assert_false(l->end[d].addr_set);
+	}
+
+	l = &m->links[1];
+	check_if(m, &l->end[0], "enb1", "eth1", false, 17, 19);
+	check_if(m, &l->end[1], "edge1", "eth0", false, 17, 25);
+	assert_int_equal(l->dir[0].rate_bps, 1000000000);
+	assert_int_equal(l->dir[1].rate_bps, 1000000000);
+	assert_int_equal(l->dir[1].delay_ns, 1000000);
+
+	/* core's eth0 is named explicitly on a later link, so its first default is eth1. */
+	l = &m->links[2];
+	check_if(m, &l->end[0], "enb2", "wan0", true, 18, 19);
+	check_if(m, &l->end[1], "core", "eth1", false, 18, 32);
+	assert_true(l->end[0].addr_set);
+	assert_int_equal(l->end[0].addr, 0x0a800005);
+	assert_int_equal(l->end[0].plen, 30);
+	assert_false(l->end[1].addr_set);
+
+	l = &m->links[3];
+	assert_int_equal(l->mark.line, 19);
+	assert_int_equal(l->mark.col, 5);
+	check_if(m, &l->end[0], "core", "eth2", false, 19, 17);
+	check_if(m, &l->end[1], "cloud", "eth0", false, 19, 23);
+	s = &l->dir[0]; /* up: link values, then up's overrides */
+	assert_int_equal(s->delay_ns, 25000000);
+	assert_int_equal(s->jitter_ns, 2000000);
+	assert_int_equal(s->dist, TOPO_DIST_PARETO);
+	assert_int_equal(s->loss.model, TOPO_LOSS_GILBERT);
+	assert_float_equal(s->loss.p, 0.01, 1e-12);
+	assert_float_equal(s->loss.r, 0.3, 1e-12);
+	assert_true(s->loss.h == 0);
+	assert_true(s->loss.k == 1);
+	assert_int_equal(s->rate_bps, 10000000000ULL);
+	assert_int_equal(s->limit, 1000);
+	assert_null(s->trace);
+	s = &l->dir[1]; /* down */
+	assert_int_equal(s->delay_ns, 20000000);
+	assert_int_equal(s->jitter_ns, 2000000);
+	assert_int_equal(s->dist, TOPO_DIST_NORMAL);
+	assert_int_equal(s->loss.model, TOPO_LOSS_RANDOM);
+	assert_float_equal(s->loss.p, 0.02, 1e-12);
+	assert_int_equal(s->rate_bps, 5000000);
+	assert_int_equal(s->limit, 1000);
+	assert_string_equal(s->trace, "/dev/null");
+
+	l = &m->links[4];
+	check_if(m, &l->end[0], "enb1", "eth2", false, 27, 19);
+	check_if(m, &l->end[1], "core", "eth0", true, 27, 25);
+	assert_false(l->end[0].addr_set);
+	assert_false(l->end[1].addr_set);
+	assert_int_equal(l->dir[0].delay_ns, 0);
+
+	l = &m->links[5];
+	check_if(m, &l->end[0], "cloud", "eth1", false, 28, 19);
+	check_if(m, &l->end[1], "h_1", "eth0", false, 28, 26);
+	for (int d = 0; d < 2; d++) {
+		s = &l->dir[d];
+		assert_int_equal(s->jitter_ns, 1000000);
+		assert_int_equal(s->dist, TOPO_DIST_UNIFORM);
+		assert_int_equal(s->loss.model, TOPO_LOSS_GILBERT);
+		assert_float_equal(s->loss.h, 0.1, 1e-12);
+		assert_float_equal(s->loss.k, 0.99, 1e-12);
+	}
+	assert_int_equal(l->end[0].addr, 0xc0a80701);
+	assert_int_equal(l->end[1].addr, 0xc0a80702);
+	assert_int_equal(l->end[1].plen, 24);
+
+	/* Link-level loss reaches a direction that does not override it. */
+	assert_int_equal(m->links[3].dir[1].loss.model, TOPO_LOSS_RANDOM);
+	topo_model_free(m);
+}
+
+static void test_minimal(void **state)
+{
+	static const char text[] = "name: a\nnodes: {x: {kind: host}}\n";
+	struct topo_model *m = NULL;
+	struct topo_err err;
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "t.yaml", &m, &err), 0);
+	assert_false(m->has_seed);
+	assert_int_equal(m->duration_ns, 0);
+	assert_int_equal(m->shaper, TOPO_SHAPER_AUTO);
+	assert_int_equal(m->n_nodes, 1);
+	assert_int_equal(m->n_links, 0);
+	assert_null(m->links);
+	topo_model_free(m);
+	topo_model_free(NULL);
+}
+
+/* Relative traces are stored relative to the scenario's folder. */
+static void test_trace_relative(void **state)
+{
+	static const char text[] = "name: a\nnodes: {x: {kind: host}, y: {kind: host}}\n"
+				   "links: [{endpoints: [x, y], trace: 'null'}]\n";
+	struct topo_model *m = NULL;
+	struct topo_err err;
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "/dev/s.yaml", &m, &err), 0);
+	assert_string_equal(m->links[0].dir[0].trace, "/dev/null");
+	assert_string_equal(m->links[0].dir[1].trace, "/dev/null");
+	topo_model_free(m);
+}
+
+static void test_names(void **state)
+{
+	assert_string_equal(topo_kind_name(TOPO_ENB), "enb");
+	assert_string_equal(topo_kind_name(TOPO_HOST), "host");
+	assert_string_equal(topo_shaper_name(TOPO_SHAPER_NETEM), "netem");
+	assert_string_equal(topo_dist_name(TOPO_DIST_PARETO), "pareto");
+	assert_true(topo_kind_forwards(TOPO_ENB));
+	assert_true(topo_kind_forwards(TOPO_EDGE));
+	assert_true(topo_kind_forwards(TOPO_ROUTER));
+	assert_false(topo_kind_forwards(TOPO_UE));
+	assert_false(topo_kind_forwards(TOPO_CLOUD));
+	assert_false(topo_kind_forwards(TOPO_HOST));
+	assert_true(topo_run_name_valid("quickstart"));
+	assert_true(topo_run_name_valid("a-1"));
+	assert_true(topo_run_name_valid("12345678901234567890"));
+	assert_false(topo_run_name_valid("123456789012345678901"));
+	assert_false(topo_run_name_valid(""));
+	assert_false(topo_run_name_valid("-a"));
+	assert_false(topo_run_name_valid("Quick"));
+	assert_false(topo_run_name_valid("a_b"));
+	assert_false(topo_run_name_valid("a b"));
+}
+
+/* Parses text as "t.yaml", expects -EINVAL with exactly msg, and *ret untouched. */
+static void parse_fails(const char *text, const char *msg)
+{
+	struct topo_model *m = sentinel;
+	struct topo_err err = {0};
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "t.yaml", &m, &err), -EINVAL);
+	assert_ptr_equal(m, sentinel);
+	assert_string_equal(err.msg, msg);
+}
+
+/* Parses fine, but the address plan refuses it with msg. */
+static void plan_fails(const char *text, const char *msg)
+{
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "t.yaml", &m, &err), 0);
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	topo_model_free(m);
+}
+
+#define HEAD "name: t\nnodes:\n  a: {kind: router}\n  b: {kind: router}\n  ue1: {kind: ue}\n"
+
+static void test_err_unknown_keys(void **state)
+{
+	parse_fails("name: t\nnodes: {a: {kind: ue}}\nfoo: 1\n",
+		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
+		    "nodes, links)");
+	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
+		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
+		    "t.yaml:7:25: unknown key 'latency' (expected one of: delay, jitter, "
+		    "distribution, loss, rate, limit, trace, endpoints, up, down, addr)");
+	parse_fails(HEAD "links:\n  - endpoints: [a, b]\n    up: {delay: 1ms, addr: auto}\n",
+		    "t.yaml:8:22: unknown key 'addr' (expected one of: delay, jitter, "
+		    "distribution, loss, rate, limit, trace)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: {model: gilbert, p: 1%, q: 2%}}\n",
+		    "t.yaml:7:55: unknown key 'q' (expected one of: model, p, r, h, k)");
+}
+
+static void test_err_reserved(void **state)
+{
+	parse_fails("name: t\nnodes: {a: {kind: ue}}\nradio:\n  model: log-distance\n",
+		    "t.yaml:3:1: 'radio' is not supported yet by this edgemu version");
+	parse_fails("name: t\nnodes: {a: {kind: ue}}\n  \nsweep: {}\n",
+		    "t.yaml:4:1: 'sweep' is not supported yet by this edgemu version");
+}
+
+static void test_err_missing(void **state)
+{
+	parse_fails("# no name\nnodes: {a: {kind: ue}}\n", "t.yaml:1:1: missing key 'name'");
+	parse_fails("name: t\nseed: 3\n", "t.yaml:1:1: missing key 'nodes'");
+	parse_fails("", "t.yaml:1:1: missing key 'name'");
+	parse_fails("name: t\nnodes:\n  a: {pos: [1, 2]}\n",
+		    "t.yaml:3:6: node 'a': missing key 'kind'");
+	parse_fails(HEAD "links:\n  - {delay: 1ms}\n", "t.yaml:7:5: link: missing key 'endpoints'");
+}
+
+static void test_err_duplicates(void **state)
+{
+	parse_fails("name: t\nnodes:\n  ue1: {kind: ue}\n  enb: {kind: enb}\n  ue1: {kind: ue}\n",
+		    "t.yaml:5:3: duplicate node 'ue1' (first defined at 3:3)");
+	parse_fails("name: t\nseed: 1\nnodes: {a: {kind: ue}}\nseed: 2\n",
+		    "t.yaml:4:1: duplicate key 'seed' (first defined at 2:1)");
+	parse_fails("name: t\nnodes:\n  a: {kind: ue, kind: enb}\n",
+		    "t.yaml:3:17: duplicate key 'kind' (first defined at 3:7)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: 1ms, delay: 2ms}\n",
+		    "t.yaml:7:37: duplicate key 'delay' (first defined at 7:25)");
+}
+
+static void test_err_endpoints(void **state)
+{
+	parse_fails(HEAD "links:\n  - {endpoints: [a, ue9]}\n",
+		    "t.yaml:7:21: unknown node 'ue9' in endpoint");
+	parse_fails(HEAD "links:\n  - {endpoints: ['ue9:eth0', a]}\n",
+		    "t.yaml:7:18: unknown node 'ue9' in endpoint");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'a:eth1']}\n",
+		    "t.yaml:7:21: link from node 'a' to itself");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:abcdefghijklmnop']}\n",
+		    "t.yaml:7:21: interface name 'abcdefghijklmnop' is 16 bytes; Linux allows at "
+		    "most 15");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:a/b']}\n",
+		    "t.yaml:7:21: interface name 'a/b' must not contain '/', ':' or whitespace");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:x:y']}\n",
+		    "t.yaml:7:21: interface name 'x:y' must not contain '/', ':' or whitespace");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:e 1']}\n",
+		    "t.yaml:7:21: interface name 'e 1' must not contain '/', ':' or whitespace");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:lo']}\n",
+		    "t.yaml:7:21: interface name 'lo' is reserved");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, 'b:']}\n",
+		    "t.yaml:7:21: empty interface name in 'b:'");
+	parse_fails(HEAD "links:\n  - {endpoints: ['a:up', b]}\n  - {endpoints: [ue1, 'a:up']}\n",
+		    "t.yaml:8:23: interface 'up' of node 'a' is already used at 7:18");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b, ue1]}\n",
+		    "t.yaml:7:17: endpoints: expected 2 endpoints, got 3");
+	parse_fails(HEAD "links:\n  - {endpoints: a}\n",
+		    "t.yaml:7:17: endpoints: expected a sequence, got a string");
+}
+
+static void test_err_units(void **state)
+{
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: 5}\n",
+		    "t.yaml:7:32: delay: '5' needs a unit (ns, us, ms, s)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: 5xs}\n",
+		    "t.yaml:7:32: delay: unknown unit 'xs' in '5xs' (expected one of: ns, us, ms, "
+		    "s)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], jitter: -1ms}\n",
+		    "t.yaml:7:33: jitter: '-1ms' must not be negative");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], rate: 100mbps}\n",
+		    "t.yaml:7:31: rate: unknown unit 'mbps' in '100mbps' (expected one of: bit, "
+		    "kbit, mbit, gbit, tbit)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], rate: 100}\n",
+		    "t.yaml:7:31: rate: '100' needs a unit (bit, kbit, mbit, gbit, tbit)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], rate: 99999999tbit}\n",
+		    "t.yaml:7:31: rate: '99999999tbit' is too large");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: 0.5}\n",
+		    "t.yaml:7:31: loss: '0.5' needs a unit (%)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: 150%}\n",
+		    "t.yaml:7:31: loss: '150%' is not between 0% and 100%");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: fast}\n",
+		    "t.yaml:7:32: delay: 'fast' is not a number with a unit (ns, us, ms, s)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: ''}\n",
+		    "t.yaml:7:32: delay: a value is needed (a number with one of: ns, us, ms, s)");
+	parse_fails("name: t\nduration: 30\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:2:11: duration: '30' needs a unit (ns, us, ms, s)");
+	parse_fails("name: t\nseed: -1\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:2:7: seed: '-1' is not a non-negative integer");
+	parse_fails("name: t\nseed: 18446744073709551616\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:2:7: seed: '18446744073709551616' is too large");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], limit: 0}\n",
+		    "t.yaml:7:32: limit: '0' is not a positive integer");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], limit: 4294967296}\n",
+		    "t.yaml:7:32: limit: '4294967296' is too large");
+	parse_fails("name: t\nnodes:\n  a: {kind: enb, pos: [1, 2x]}\n",
+		    "t.yaml:3:27: pos: '2x' is not a distance (metres, or with m or km)");
+	parse_fails("name: t\nnodes:\n  a: {kind: enb, pos: [1]}\n",
+		    "t.yaml:3:23: pos: expected [x, y] or [x, y, z], got 1 values");
+}
+
+static void test_err_values(void **state)
+{
+	parse_fails("name: t\nnodes:\n  a: {kind: phone}\n",
+		    "t.yaml:3:13: unknown kind 'phone' (expected one of: ue, enb, edge, router, "
+		    "cloud, host)");
+	parse_fails("name: Quick_Start\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:1:7: name: 'Quick_Start' is not a valid run name ([a-z0-9-], 1 to 20 "
+		    "characters, not starting with '-')");
+	parse_fails("name: t\nshaper: tc\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:2:9: unknown shaper 'tc' (expected one of: auto, netem, relay)");
+	parse_fails(
+	    "name: t\nnodes:\n  -bad: {kind: ue}\n",
+	    "t.yaml:3:3: invalid node name '-bad' ([A-Za-z0-9_-], starting with a letter or "
+	    "digit, at most 31 bytes)");
+	parse_fails(
+	    "name: t\nnodes:\n  abcdefghijabcdefghijabcdefghijab: {kind: ue}\n",
+	    "t.yaml:3:3: invalid node name 'abcdefghijabcdefghijabcdefghijab' ([A-Za-z0-9_-], "
+	    "starting with a letter or digit, at most 31 bytes)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], jitter: 1ms, distribution: gauss}\n",
+		    "t.yaml:7:52: unknown distribution 'gauss' (expected one of: normal, uniform, "
+		    "pareto)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: {model: bursty, p: 1%}}\n",
+		    "t.yaml:7:39: unknown loss model 'bursty' (expected one of: random, gilbert)");
+	parse_fails("name: t\nnodes:\n  a: {kind: \"u\\0e\"}\n",
+		    "t.yaml:3:13: kind: a NUL byte is not allowed here");
+}
+
+static void test_err_types(void **state)
+{
+	parse_fails("- name\n- t\n", "t.yaml:1:1: expected a mapping at the top level, got a "
+				     "sequence");
+	parse_fails("name: t\nnodes: [a, b]\n", "t.yaml:2:8: nodes: expected a mapping, got a "
+						"sequence");
+	parse_fails("name: t\nnodes: {}\n", "t.yaml:2:8: nodes: at least one node is needed");
+	parse_fails("name: [t]\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:1:7: name: expected a string, got a sequence");
+	parse_fails("name: t\nnodes:\n  a: router\n",
+		    "t.yaml:3:6: node 'a': expected a mapping, got a string");
+	parse_fails("name: t\nnodes:\n  a:\n",
+		    "t.yaml:3:5: node 'a': expected a mapping, got nothing");
+	parse_fails(HEAD "links:\n", "t.yaml:6:7: links: expected a sequence, got nothing");
+	parse_fails(HEAD "links: {a: b}\n",
+		    "t.yaml:6:8: links: expected a sequence, got a mapping");
+	parse_fails(HEAD "links:\n  - [a, b]\n", "t.yaml:7:5: links: expected a mapping, got a "
+						 "sequence");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], up: 5ms}\n",
+		    "t.yaml:7:29: up: expected a mapping, got a string");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: {ms: 5}}\n",
+		    "t.yaml:7:32: delay: expected a string, got a mapping");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: [1%]}\n",
+		    "t.yaml:7:31: loss: expected a percentage or a mapping, got a sequence");
+	parse_fails("name: t\n[x]: 1\nnodes: {a: {kind: ue}}\n",
+		    "t.yaml:2:1: expected a key, got a sequence");
+}
+
+static void test_err_yaml(void **state)
+{
+	parse_fails("name: t\nnodes: {a: {kind: ue}\n",
+		    "t.yaml:3:1: did not find expected ',' or '}' (while parsing a flow mapping at "
+		    "2:8)");
+	parse_fails("name: t\n  seed: 1\n",
+		    "t.yaml:2:7: mapping values are not allowed in this context");
+	parse_fails("name: t\nnodes: {a: {kind: ue}}\n---\nname: u\n",
+		    "t.yaml:4:1: only one YAML document is allowed in a scenario");
+	parse_fails("name: t\nnodes: *x\n", "t.yaml:2:8: found undefined alias");
+	parse_fails("name: t\nseed: \xff\n", "t.yaml:2:7: invalid leading UTF-8 octet");
+}
+
+static void test_err_shaping(void **state)
+{
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], distribution: pareto}\n",
+		    "t.yaml:7:39: distribution: only valid with jitter");
+	/* The down direction has no jitter even though up has. */
+	parse_fails(HEAD "links:\n  - endpoints: [a, b]\n    distribution: uniform\n"
+			 "    up: {jitter: 1ms}\n",
+		    "t.yaml:8:19: distribution: only valid with jitter");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: {model: gilbert, p: 1%}}\n",
+		    "t.yaml:7:31: loss: missing key 'r' (model gilbert needs p and r)");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: {model: random, p: 1%, r: 3%}}\n",
+		    "t.yaml:7:57: loss: 'r' is only valid with model gilbert");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], loss: {p: 1%}}\n",
+		    "t.yaml:7:31: loss: missing key 'model'");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], trace: no-such.mmtrace}\n",
+		    "t.yaml:7:32: trace: cannot read 'no-such.mmtrace': No such file or "
+		    "directory");
+	{
+		static const char text[] = HEAD "links:\n  - {endpoints: [a, b], trace: t.mm}\n";
+		struct topo_model *m = sentinel;
+		struct topo_err err;
+
+		assert_int_equal(
+		    topo_parse_string(text, strlen(text), "/nonexistent/dir/s.yaml", &m, &err),
+		    -EINVAL);
+		assert_ptr_equal(m, sentinel);
+		assert_string_equal(err.msg, "/nonexistent/dir/s.yaml:7:32: trace: cannot read "
+					     "'/nonexistent/dir/t.mm': No such file or directory");
+	}
+}
+
+static void test_err_addr(void **state)
+{
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], addr: [10.0.0.1, auto]}\n",
+		    "t.yaml:7:32: addr: '10.0.0.1' is not an IPv4 address with prefix length "
+		    "(A.B.C.D/len) or 'auto'");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], addr: [10.0.0.1/33, auto]}\n",
+		    "t.yaml:7:32: addr: '10.0.0.1/33' is not an IPv4 address with prefix length "
+		    "(A.B.C.D/len) or 'auto'");
+	parse_fails(HEAD "links:\n  - {endpoints: [a, b], addr: [10.0.0.1/24]}\n",
+		    "t.yaml:7:31: addr: expected 2 addresses (one per endpoint), got 1");
+	/* Clashes across links are found by the address plan, at the second endpoint. */
+	plan_fails(HEAD "links:\n"
+			"  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.2/24]}\n"
+			"  - {endpoints: [ue1, a], addr: [10.0.0.1/30, 10.0.0.2/30]}\n",
+		   "t.yaml:8:18: address 10.0.0.1 already used by a:eth0 at 7:18");
+	plan_fails(HEAD "links:\n  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.1.2/24]}\n",
+		   "t.yaml:7:21: addresses 10.0.0.1/24 and 10.0.1.2/24 are not in one subnet");
+}
+
+/* The whole path from a real file, when the source tree is known (ctest sets EDGEMU_SRC). */
+static void test_file(void **state)
+{
+	struct topo_model *m = sentinel;
+	struct topo_err err;
+	const char *src = getenv("EDGEMU_SRC");
+	char path[4096];
+
+	assert_int_equal(topo_parse_file("/nonexistent/s.yaml", &m, &err), -ENOENT);
+	assert_ptr_equal(m, sentinel);
+	assert_string_equal(err.msg, "/nonexistent/s.yaml: No such file or directory");
+
+	if (!src)
+		return;
+	snprintf(path, sizeof(path), "%s/experiments/quickstart.yaml", src);
+	if (access(path, R_OK) < 0)
+		return;
+	m = NULL;
+	if (topo_parse_file(path, &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_non_null(m);
+	assert_true(m->n_nodes > 0);
+	topo_model_free(m);
+}
+
+int main(void)
+{
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_trace_relative),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_err_unknown_keys),
+		cmocka_unit_test(test_err_reserved),
+		cmocka_unit_test(test_err_missing),
+		cmocka_unit_test(test_err_duplicates),
+		cmocka_unit_test(test_err_endpoints),
+		cmocka_unit_test(test_err_units),
+		cmocka_unit_test(test_err_values),
+		cmocka_unit_test(test_err_types),
+		cmocka_unit_test(test_err_yaml),
+		cmocka_unit_test(test_err_shaping),
+		cmocka_unit_test(test_err_addr),
+		cmocka_unit_test(test_file),
+	};
+	/* clang-format on */
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: MIT */
+/* Address plan and routes: which addresses, which errors where, which next hops. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "topo/topo.h"
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return ntohl(a.s_addr);
+}
+
+static struct topo_model *parse(const char *text)
+{
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+
+	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	return m;
+}
+
+/* Parsed and addressed in slot 0. */
+static struct topo_model *plan(const char *text)
+{
+	struct topo_model *m = parse(text);
+	struct topo_err err = {0};
+
+	if (topo_plan_addresses(m, 0, &err) < 0)
+		fail_msg("%s", err.msg);
+	return m;
+}
+
+static void plan_fails(const char *text, const char *msg)
+{
+	struct topo_model *m = parse(text);
+	struct topo_err err = {0};
+
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	topo_model_free(m);
+}
+
+static void check_end(const struct topo_if *x, const char *addr, unsigned plen)
+{
+	assert_int_equal(x->addr, ip(addr));
+	assert_int_equal(x->plen, plen);
+}
+
+static void test_pool(void **state)
+{
+	assert_int_equal(topo_pool_base(0), ip("10.128.0.0"));
+	assert_int_equal(topo_pool_base(5), ip("10.133.0.0"));
+	assert_int_equal(topo_pool_base(TOPO_SLOTS - 1), ip("10.191.0.0"));
+	assert_int_equal(topo_pool_base(TOPO_SLOTS), 0);
+}
+
+static const char auto_text[] = "name: t\n"
+				"nodes:\n"
+				"  a: {kind: router}\n"
+				"  b: {kind: router}\n"
+				"  c: {kind: router}\n"
+				"  lonely: {kind: host}\n"
+				"links:\n"
+				"  - {endpoints: [a, b]}\n"
+				"  - {endpoints: [b, c], addr: [10.128.0.6/30, 10.128.0.5/30]}\n"
+				"  - {endpoints: [c, a], addr: [auto, auto]}\n"
+				"  - {endpoints: [a, b], addr: [10.128.0.17/28, 10.128.0.30/28]}\n"
+				"  - {endpoints: [b, c]}\n"
+				"  - {endpoints: [c, a], addr: [auto, 192.168.9.2/30]}\n"
+				"  - {endpoints: [a, b], addr: [172.16.0.7/31, auto]}\n"
+				"  - {endpoints: [b, c]}\n";
+
+static void test_auto(void **state)
+{
+	struct topo_model *m = plan(auto_text);
+	struct topo_err err;
+	const struct topo_link *l = m->links;
+
+	/* File order, one /30 each, around 10.128.0.4/30 and 10.128.0.16/28 set by hand. */
+	check_end(&l[0].end[0], "10.128.0.1", 30);
+	check_end(&l[0].end[1], "10.128.0.2", 30);
+	check_end(&l[1].end[0], "10.128.0.6", 30);
+	check_end(&l[1].end[1], "10.128.0.5", 30);
+	check_end(&l[2].end[0], "10.128.0.9", 30);
+	check_end(&l[2].end[1], "10.128.0.10", 30);
+	check_end(&l[3].end[0], "10.128.0.17", 28);
+	check_end(&l[4].end[0], "10.128.0.13", 30);
+	check_end(&l[4].end[1], "10.128.0.14", 30);
+	/* One end set in a /30 or /31: the other end is the subnet's other host. */
+	check_end(&l[5].end[0], "192.168.9.1", 30);
+	check_end(&l[5].end[1], "192.168.9.2", 30);
+	check_end(&l[6].end[0], "172.16.0.7", 31);
+	check_end(&l[6].end[1], "172.16.0.6", 31);
+	check_end(&l[7].end[0], "10.128.0.33", 30);
+	check_end(&l[7].end[1], "10.128.0.34", 30);
+	assert_true(l[1].end[0].addr_set);
+	assert_false(l[5].end[0].addr_set);
+	assert_true(l[5].end[1].addr_set);
+	assert_false(l[7].end[0].addr_set);
+
+	assert_int_equal(topo_node_addr(m, 0), ip("10.128.0.1"));
+	assert_int_equal(topo_node_addr(m, 1), ip("10.128.0.2"));
+	assert_int_equal(topo_node_addr(m, 2), ip("10.128.0.5"));
+	assert_int_equal(topo_node_addr(m, 3), 0);
+
+	/* Planning again in another slot moves the automatic addresses only. */
+	assert_int_equal(topo_plan_addresses(m, 3, &err), 0);
+	check_end(&l[0].end[0], "10.131.0.1", 30);
+	check_end(&l[1].end[0], "10.128.0.6", 30);
+	check_end(&l[2].end[0], "10.131.0.5", 30);
+	check_end(&l[5].end[0], "192.168.9.1", 30);
+	topo_model_free(m);
+}
+
+#define HEAD                                                                                       \
+	"name: t\nnodes:\n  a: {kind: router}\n  b: {kind: router}\n  ue1: {kind: ue}\n"           \
+	"links:\n"
+
+static void test_addr_errors(void **state)
+{
+	struct topo_model *m = parse(HEAD "  - {endpoints: [a, b]}\n");
+	struct topo_err err;
+
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.2/24]}\n"
+			"  - {endpoints: [ue1, a]}\n"
+			"  - {endpoints: [ue1, b], addr: [10.0.0.3/16, 10.0.0.2/16]}\n",
+		   "t.yaml:9:23: address 10.0.0.2 already used by b:eth0 at 7:21");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.2/24]}\n"
+			"  - {endpoints: [ue1, a], addr: [10.0.0.129/25, 10.0.0.130/25]}\n",
+		   "t.yaml:8:18: subnet 10.0.0.128/25 overlaps subnet 10.0.0.0/24 of the link at "
+		   "7:5");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.1.2/24]}\n",
+		   "t.yaml:7:21: addresses 10.0.0.1/24 and 10.0.1.2/24 are not in one subnet");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.2/25]}\n",
+		   "t.yaml:7:21: addresses 10.0.0.1/24 and 10.0.0.2/25 have different prefix "
+		   "lengths");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.1/24]}\n",
+		   "t.yaml:7:21: both ends have address 10.0.0.1");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.0/24, 10.0.0.1/24]}\n",
+		   "t.yaml:7:18: address 10.0.0.0/24 is the network address of its subnet");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.255/24]}\n",
+		   "t.yaml:7:21: address 10.0.0.255/24 is the broadcast address of its subnet");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/7, 10.0.0.2/7]}\n",
+		   "t.yaml:7:18: address 10.0.0.1/7: prefix length must be 8 to 31");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/32, 10.0.0.2/32]}\n",
+		   "t.yaml:7:18: address 10.0.0.1/32: prefix length must be 8 to 31");
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [auto, 10.0.0.1/24]}\n",
+		   "t.yaml:7:18: give both addresses (the other end of 10.0.0.1/24 can be derived "
+		   "only in a /30 or /31)");
+	/* A derived address is checked like any other. */
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/29, 10.0.0.6/29]}\n"
+			"  - {endpoints: [ue1, a], addr: [10.0.0.5/30, auto]}\n",
+		   "t.yaml:8:23: address 10.0.0.6 already used by b:eth0 at 7:21");
+	/* A manual subnet over the whole pool leaves nothing for automatic links. */
+	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.128.0.1/15, 10.128.0.2/15]}\n"
+			"  - {endpoints: [ue1, a]}\n",
+		   "t.yaml:8:5: address pool 10.128.0.0/16 is exhausted");
+
+	assert_int_equal(topo_plan_addresses(m, TOPO_SLOTS, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:1:1: run slot 64 is out of range (at most 63)");
+	topo_model_free(m);
+}
+
+/* Two nodes and n links between them, built directly: the pool holds 16384 /30s. */
+static struct topo_model *parallel(unsigned n)
+{
+	struct topo_model *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	m->nodes = calloc(2, sizeof(*m->nodes));
+	m->links = calloc(n, sizeof(*m->links));
+	assert_non_null(m->nodes);
+	assert_non_null(m->links);
+	m->n_nodes = 2;
+	m->n_links = n;
+	strcpy(m->nodes[0].name, "a");
+	strcpy(m->nodes[1].name, "b");
+	for (unsigned i = 0; i < n; i++) {
+		m->links[i].end[1].node = 1;
+		m->links[i].mark = (struct topo_mark){(int)i + 1, 3};
+	}
+	return m;
+}
+
+static void test_pool_exhausted(void **state)
+{
+	struct topo_model *m = parallel(16384);
+	struct topo_err err;
+
+	assert_int_equal(topo_plan_addresses(m, 0, &err), 0);
+	check_end(&m->links[16383].end[1], "10.128.255.254", 30);
+	topo_model_free(m);
+
+	m = parallel(16385);
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, "<model>:16385:3: address pool 10.128.0.0/16 is exhausted");
+	topo_model_free(m);
+}
+
+static void check_route(const struct topo_route *r, unsigned node, const char *dst, unsigned plen,
+			const char *via, unsigned link, unsigned end)
+{
+	assert_int_equal(r->node, node);
+	assert_int_equal(r->dst, ip(dst));
+	assert_int_equal(r->plen, plen);
+	assert_int_equal(r->via, ip(via));
+	assert_int_equal(r->link, link);
+	assert_int_equal(r->end, end);
+}
+
+/* The routes of one node (they are sorted by node, so they are contiguous). */
+static size_t routes_of(const struct topo_routes *r, unsigned node, const struct topo_route **v)
+{
+	size_t i = 0, n = 0;
+
+	while (i < r->n && r->v[i].node < node)
+		i++;
+	*v = r->v + i;
+	while (i + n < r->n && r->v[i + n].node == node)
+		n++;
+	return n;
+}
+
+static void check_sorted(const struct topo_routes *r)
+{
+	for (size_t i = 1; i < r->n; i++) {
+		const struct topo_route *a = &r->v[i - 1], *b = &r->v[i];
+
+		assert_true(a->node < b->node ||
+			    (a->node == b->node &&
+			     (a->dst < b->dst || (a->dst == b->dst && a->plen < b->plen))));
+	}
+}
+
+static void routes(const struct topo_model *m, struct topo_routes *r)
+{
+	assert_int_equal(topo_plan_routes(m, 0, r), 0);
+	check_sorted(r);
+}
+
+/* Addresses outside the pool keep every route specific. */
+static void test_chain(void **state)
+{
+	struct topo_model *m =
+	    plan("name: t\nnodes:\n"
+		 "  n0: {kind: host}\n  n1: {kind: router}\n"
+		 "  n2: {kind: edge}\n  n3: {kind: host}\n"
+		 "links:\n"
+		 "  - {endpoints: [n0, n1], addr: [192.168.0.1/24, 192.168.0.2/24]}\n"
+		 "  - {endpoints: [n1, n2], addr: [192.168.1.1/24, 192.168.1.2/24]}\n"
+		 "  - {endpoints: [n2, n3], addr: [192.168.2.1/24, 192.168.2.2/24]}\n");
+	struct topo_routes r;
+
+	routes(m, &r);
+	assert_int_equal(r.n, 6);
+	check_route(&r.v[0], 0, "192.168.1.0", 24, "192.168.0.2", 0, 0);
+	check_route(&r.v[1], 0, "192.168.2.0", 24, "192.168.0.2", 0, 0);
+	check_route(&r.v[2], 1, "192.168.2.0", 24, "192.168.1.2", 1, 0);
+	check_route(&r.v[3], 2, "192.168.0.0", 24, "192.168.1.1", 1, 1);
+	check_route(&r.v[4], 3, "192.168.0.0", 24, "192.168.2.1", 2, 1);
+	check_route(&r.v[5], 3, "192.168.1.0", 24, "192.168.2.1", 2, 1);
+	topo_routes_free(&r);
+	assert_null(r.v);
+	assert_int_equal(r.n, 0);
+	topo_routes_free(NULL);
+	topo_model_free(m);
+}
+
+/* The same chain from the pool: ends get the pool route, the middle a specific one. */
+static void test_chain_pool(void **state)
+{
+	struct topo_model *m = plan("name: t\nnodes:\n"
+				    "  n0: {kind: host}\n  n1: {kind: router}\n"
+				    "  n2: {kind: edge}\n  n3: {kind: host}\n"
+				    "links:\n"
+				    "  - {endpoints: [n0, n1]}\n"
+				    "  - {endpoints: [n1, n2]}\n"
+				    "  - {endpoints: [n2, n3]}\n");
+	struct topo_routes r;
+
+	routes(m, &r);
+	assert_int_equal(r.n, 4);
+	check_route(&r.v[0], 0, "10.128.0.0", 16, "10.128.0.2", 0, 0);
+	check_route(&r.v[1], 1, "10.128.0.8", 30, "10.128.0.6", 1, 0);
+	check_route(&r.v[2], 2, "10.128.0.0", 30, "10.128.0.5", 1, 1);
+	check_route(&r.v[3], 3, "10.128.0.0", 16, "10.128.0.9", 2, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+/*
+ * s reaches the subnet t-x by two paths: s-b-c-t (links 0, 1, 2) and s-a-t (links 3, 4).
+ * Each link gets 192.168.<link>.0/24 so no pool route hides the next hops.
+ */
+static struct topo_model *diamond(const char *d0, const char *d1, const char *d2, const char *d3,
+				  const char *d4)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "name: t\nnodes:\n"
+		 "  s: {kind: host}\n  a: {kind: router}\n  b: {kind: router}\n"
+		 "  c: {kind: router}\n  t: {kind: router}\n  x: {kind: host}\n"
+		 "links:\n"
+		 "  - {endpoints: [s, b], delay: %s, addr: [192.168.0.1/24, 192.168.0.2/24]}\n"
+		 "  - {endpoints: [b, c], delay: %s, addr: [192.168.1.1/24, 192.168.1.2/24]}\n"
+		 "  - {endpoints: [c, t], delay: %s, addr: [192.168.2.1/24, 192.168.2.2/24]}\n"
+		 "  - {endpoints: [s, a], delay: %s, addr: [192.168.3.1/24, 192.168.3.2/24]}\n"
+		 "  - {endpoints: [a, t], delay: %s, addr: [192.168.4.1/24, 192.168.4.2/24]}\n"
+		 "  - {endpoints: [t, x], addr: [192.168.5.1/24, 192.168.5.2/24]}\n",
+		 d0, d1, d2, d3, d4);
+	return plan(text);
+}
+
+static void test_diamond(void **state)
+{
+	struct topo_model *m;
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	/* Delay decides: three hops of 1ms beat two of 5ms. */
+	m = diamond("1ms", "1ms", "1ms", "5ms", "5ms");
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 4);
+	check_route(&v[0], 0, "192.168.1.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[1], 0, "192.168.2.0", 24, "192.168.0.2", 0, 0);
+	/* a is 5ms away but t only 3ms: the cheaper end of the subnet counts. */
+	check_route(&v[2], 0, "192.168.4.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[3], 0, "192.168.5.0", 24, "192.168.0.2", 0, 0);
+	/* And back: x's traffic to s's subnets takes the same 3ms path. */
+	assert_int_equal(routes_of(&r, 5, &v), 5);
+	check_route(&v[0], 5, "192.168.0.0", 24, "192.168.5.1", 5, 1);
+	check_route(&v[3], 5, "192.168.3.0", 24, "192.168.5.1", 5, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+
+	/* Equal delay (2ms): fewer hops win, although link 0 comes first. */
+	m = diamond("1ms", "0ms", "1ms", "1ms", "1ms");
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 4);
+	check_route(&v[0], 0, "192.168.1.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[1], 0, "192.168.2.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[2], 0, "192.168.4.0", 24, "192.168.3.2", 3, 0);
+	check_route(&v[3], 0, "192.168.5.0", 24, "192.168.3.2", 3, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+/* Equal delay and hops: the path whose first link comes first in the file wins. */
+static void test_tie(void **state)
+{
+	static const char *const first[] = {"a", "b"};
+
+	for (int i = 0; i < 2; i++) {
+		char text[1024];
+		struct topo_model *m;
+		struct topo_routes r;
+		const struct topo_route *v;
+
+		snprintf(text, sizeof(text),
+			 "name: t\nnodes:\n"
+			 "  s: {kind: host}\n  a: {kind: router}\n  b: {kind: router}\n"
+			 "  t: {kind: router}\n  x: {kind: host}\n"
+			 "links:\n"
+			 "  - {endpoints: [s, %s], delay: 1ms}\n"
+			 "  - {endpoints: [s, %s], delay: 1ms}\n"
+			 "  - {endpoints: [a, t], delay: 1ms}\n"
+			 "  - {endpoints: [b, t], delay: 1ms}\n"
+			 "  - {endpoints: [t, x], addr: [192.168.0.1/24, 192.168.0.2/24]}\n",
+			 first[i], first[!i]);
+		m = plan(text);
+		routes(m, &r);
+		assert_int_equal(routes_of(&r, 0, &v), 3);
+		assert_int_equal(v[2].dst, ip("192.168.0.0"));
+		assert_int_equal(v[2].link, 0);
+		assert_int_equal(v[2].end, 0);
+		assert_int_equal(v[2].via, m->links[0].end[1].addr);
+		topo_routes_free(&r);
+		topo_model_free(m);
+	}
+}
+
+/* Both ends of a subnet equally far: the end with the lower node index decides. */
+static void test_tie_end(void **state)
+{
+	struct topo_model *m =
+	    plan("name: t\nnodes:\n"
+		 "  s: {kind: host}\n  b: {kind: router}\n  a: {kind: router}\n"
+		 "links:\n"
+		 "  - {endpoints: [s, a], addr: [192.168.0.1/24, 192.168.0.2/24]}\n"
+		 "  - {endpoints: [s, b], addr: [192.168.1.1/24, 192.168.1.2/24]}\n"
+		 "  - {endpoints: [a, b], addr: [192.168.2.1/24, 192.168.2.2/24]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 1);
+	check_route(&v[0], 0, "192.168.2.0", 24, "192.168.1.2", 1, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+/* Two next hops with two pool subnets each: the lower link gets the pool route. */
+static void test_tie_pool(void **state)
+{
+	struct topo_model *m =
+	    plan("name: t\nnodes:\n"
+		 "  r0: {kind: router}\n  a1: {kind: router}\n  a2: {kind: router}\n"
+		 "  a3: {kind: router}\n  b1: {kind: router}\n  b2: {kind: router}\n"
+		 "  b3: {kind: router}\n"
+		 "links:\n"
+		 "  - {endpoints: [a2, a3]}\n  - {endpoints: [b1, b2]}\n"
+		 "  - {endpoints: [r0, b1]}\n  - {endpoints: [a1, a2]}\n"
+		 "  - {endpoints: [r0, a1]}\n  - {endpoints: [b2, b3]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 3);
+	check_route(&v[0], 0, "10.128.0.0", 16, "10.128.0.10", 2, 0);
+	check_route(&v[1], 0, "10.128.0.0", 30, "10.128.0.18", 4, 0);
+	check_route(&v[2], 0, "10.128.0.12", 30, "10.128.0.18", 4, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+/* Delay is per direction: the cost of a link is that of the direction leaving the node. */
+static void test_direction(void **state)
+{
+	struct topo_model *m =
+	    plan("name: t\nnodes:\n"
+		 "  s: {kind: router}\n  a: {kind: router}\n  b: {kind: router}\n"
+		 "  t: {kind: router}\n  x: {kind: host}\n  y: {kind: host}\n"
+		 "links:\n"
+		 "  - {endpoints: [s, a], up: {delay: 1ms}, down: {delay: 9ms},\n"
+		 "     addr: [192.168.0.1/24, 192.168.0.2/24]}\n"
+		 "  - {endpoints: [a, t], addr: [192.168.1.1/24, 192.168.1.2/24]}\n"
+		 "  - {endpoints: [b, s], up: {delay: 1ms}, down: {delay: 9ms},\n"
+		 "     addr: [192.168.2.1/24, 192.168.2.2/24]}\n"
+		 "  - {endpoints: [b, t], addr: [192.168.3.1/24, 192.168.3.2/24]}\n"
+		 "  - {endpoints: [t, x], addr: [192.168.4.1/24, 192.168.4.2/24]}\n"
+		 "  - {endpoints: [s, y], addr: [192.168.5.1/24, 192.168.5.2/24]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+	size_t n;
+
+	routes(m, &r);
+	/* s -> x: through a (s->a is 1ms; s->b is 9ms). */
+	n = routes_of(&r, 0, &v);
+	assert_int_equal(n, 3);
+	check_route(&v[0], 0, "192.168.1.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[1], 0, "192.168.3.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[2], 0, "192.168.4.0", 24, "192.168.0.2", 0, 0);
+	/* t -> y: through b (b->s is 1ms; a->s is 9ms). */
+	n = routes_of(&r, 3, &v);
+	assert_int_equal(n, 3);
+	check_route(&v[0], 3, "192.168.0.0", 24, "192.168.1.1", 1, 1);
+	check_route(&v[1], 3, "192.168.2.0", 24, "192.168.3.1", 3, 1);
+	check_route(&v[2], 3, "192.168.5.0", 24, "192.168.3.1", 3, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+static void test_no_transit_ue(void **state)
+{
+	struct topo_model *m;
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	/* r1-u-r2 is 2ms, r1-r4-r2 100ms, but a UE does not forward. */
+	m = plan("name: t\nnodes:\n"
+		 "  r1: {kind: router}\n  u: {kind: ue}\n  r2: {kind: router}\n"
+		 "  r4: {kind: router}\n  h: {kind: host}\n"
+		 "links:\n"
+		 "  - {endpoints: [r1, u], delay: 1ms, addr: [192.168.0.1/24, 192.168.0.2/24]}\n"
+		 "  - {endpoints: [u, r2], delay: 1ms, addr: [192.168.1.1/24, 192.168.1.2/24]}\n"
+		 "  - {endpoints: [r1, r4], delay: 50ms, addr: [192.168.2.1/24, 192.168.2.2/24]}\n"
+		 "  - {endpoints: [r4, r2], delay: 50ms, addr: [192.168.3.1/24, 192.168.3.2/24]}\n"
+		 "  - {endpoints: [r2, h], addr: [192.168.4.1/24, 192.168.4.2/24]}\n");
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 3);
+	/* u is an end of 192.168.1.0/24, so it is a destination there, not a transit. */
+	check_route(&v[0], 0, "192.168.1.0", 24, "192.168.0.2", 0, 0);
+	check_route(&v[1], 0, "192.168.3.0", 24, "192.168.2.2", 2, 0);
+	check_route(&v[2], 0, "192.168.4.0", 24, "192.168.2.2", 2, 0);
+	/* The UE itself sends through either neighbour. */
+	assert_int_equal(routes_of(&r, 1, &v), 3);
+	check_route(&v[0], 1, "192.168.2.0", 24, "192.168.0.1", 0, 1);
+	check_route(&v[1], 1, "192.168.3.0", 24, "192.168.1.2", 1, 0);
+	check_route(&v[2], 1, "192.168.4.0", 24, "192.168.1.2", 1, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+
+	/* Only the UE between r1 and the rest: what lies behind r2 is unreachable. */
+	m = plan("name: t\nnodes:\n"
+		 "  r1: {kind: router}\n  u: {kind: ue}\n  r2: {kind: router}\n  h: {kind: host}\n"
+		 "links:\n"
+		 "  - {endpoints: [r1, u]}\n  - {endpoints: [u, r2]}\n  - {endpoints: [r2, h]}\n");
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 1);
+	check_route(&v[0], 0, "10.128.0.4", 30, "10.128.0.2", 0, 0);
+	/* h reaches r1-u through u, a destination there: two subnets, one pool route. */
+	assert_int_equal(routes_of(&r, 3, &v), 1);
+	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.9", 2, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+static void test_star(void **state)
+{
+	struct topo_model *m = plan("name: t\nnodes:\n"
+				    "  l0: {kind: ue}\n  hub: {kind: enb}\n  l1: {kind: ue}\n"
+				    "  l2: {kind: host}\n  l3: {kind: cloud}\n"
+				    "links:\n"
+				    "  - {endpoints: [l0, hub]}\n  - {endpoints: [hub, l1]}\n"
+				    "  - {endpoints: [l2, hub]}\n  - {endpoints: [hub, l3]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(routes_of(&r, 1, &v), 0);
+	assert_int_equal(routes_of(&r, 0, &v), 1);
+	check_route(&v[0], 0, "10.128.0.0", 16, "10.128.0.2", 0, 0);
+	assert_int_equal(routes_of(&r, 2, &v), 1);
+	check_route(&v[0], 2, "10.128.0.0", 16, "10.128.0.5", 1, 1);
+	assert_int_equal(routes_of(&r, 3, &v), 1);
+	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.10", 2, 0);
+	assert_int_equal(routes_of(&r, 4, &v), 1);
+	check_route(&v[0], 4, "10.128.0.0", 16, "10.128.0.13", 3, 1);
+	topo_routes_free(&r);
+
+	/* The pool route follows the slot. */
+	assert_int_equal(topo_plan_addresses(m, 7, &(struct topo_err){0}), 0);
+	assert_int_equal(topo_plan_routes(m, 7, &r), 0);
+	assert_int_equal(r.n, 4);
+	check_route(&r.v[0], 0, "10.135.0.0", 16, "10.135.0.2", 0, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+static void test_routes_errors(void **state)
+{
+	struct topo_model *m = parse("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
+				     "links: [{endpoints: [a, b]}]\n");
+	struct topo_routes r = {(struct topo_route *)0x1, 42};
+
+	/* Routes need addresses. */
+	assert_int_equal(topo_plan_routes(m, 0, &r), -EINVAL);
+	assert_int_equal(topo_plan_addresses(m, 0, &(struct topo_err){0}), 0);
+	assert_int_equal(topo_plan_routes(m, TOPO_SLOTS, &r), -EINVAL);
+	assert_ptr_equal(r.v, (struct topo_route *)0x1);
+	assert_int_equal(r.n, 42);
+	/* Two hosts, one link: nothing to route. */
+	assert_int_equal(topo_plan_routes(m, 0, &r), 0);
+	assert_int_equal(r.n, 0);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* n routers; star: node 0 is the hub; chain: node i links to i + 1. */
+static struct topo_model *big(unsigned n, bool star)
+{
+	size_t size = 64 + (size_t)n * 64, len;
+	char *text = malloc(size);
+	struct topo_model *m;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, "name: big\nnodes:\n");
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, size - len, "  n%u: {kind: %s}\n", i,
+					star && i ? "host" : "router");
+	len += (size_t)snprintf(text + len, size - len, "links:\n");
+	for (unsigned i = 1; i < n; i++)
+		len += (size_t)snprintf(text + len, size - len, "  - {endpoints: [n%u, n%u]}\n",
+					star ? 0 : i - 1, i);
+	assert_true(len < size);
+	m = plan(text);
+	free(text);
+	return m;
+}
+
+static void test_big_star(void **state)
+{
+	struct topo_model *m = big(500, true);
+	struct topo_routes r;
+	const struct topo_route *v;
+	double t0 = now_ms();
+
+	routes(m, &r);
+	print_message("500-node star: %.1f ms\n", now_ms() - t0);
+	assert_int_equal(r.n, 499);
+	assert_int_equal(routes_of(&r, 0, &v), 0);
+	for (unsigned i = 1; i < 500; i++) {
+		assert_int_equal(routes_of(&r, i, &v), 1);
+		assert_int_equal(v->dst, topo_pool_base(0));
+		assert_int_equal(v->plen, 16);
+		assert_int_equal(v->via, m->links[i - 1].end[0].addr);
+	}
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+static void test_big_chain(void **state)
+{
+	struct topo_model *m = big(500, false);
+	struct topo_routes r;
+	const struct topo_route *v;
+	size_t want = 0;
+	double t0 = now_ms(), ms;
+
+	routes(m, &r);
+	ms = now_ms() - t0;
+	print_message("500-node chain: %.1f ms\n", ms);
+	/* Generous, for sanitizer builds; the plain build takes a few milliseconds. */
+	assert_true(ms < 1000);
+	/* Node i: i - 1 subnets to its left, 498 - i to its right; the larger side pools. */
+	for (unsigned i = 0; i < 500; i++) {
+		size_t left = i >= 1 ? i - 1 : 0, right = i <= 498 ? 498 - i : 0;
+		size_t lo = left < right ? left : right, hi = left < right ? right : left;
+		size_t n = hi >= 2 ? 1 + lo : lo + hi;
+
+		assert_int_equal(routes_of(&r, i, &v), n);
+		want += n;
+	}
+	assert_int_equal(r.n, want);
+	/* Node 100: pool route to the right (398 subnets), 99 specific ones to the left. */
+	routes_of(&r, 100, &v);
+	check_route(&v[0], 100, "10.128.0.0", 16, "10.128.1.146", 100, 0);
+	check_route(&v[1], 100, "10.128.0.0", 30, "10.128.1.141", 99, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+int main(void)
+{
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_auto),
+		cmocka_unit_test(test_addr_errors),
+		cmocka_unit_test(test_pool_exhausted),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_chain_pool),
+		cmocka_unit_test(test_diamond),
+		cmocka_unit_test(test_tie),
+		cmocka_unit_test(test_tie_end),
+		cmocka_unit_test(test_tie_pool),
+		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_no_transit_ue),
+		cmocka_unit_test(test_star),
+		cmocka_unit_test(test_routes_errors),
+		cmocka_unit_test(test_big_star),
+		cmocka_unit_test(test_big_chain),
+	};
+	/* clang-format on */
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

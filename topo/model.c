@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* The scenario model: lifetime and the small lookups every user of the model needs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/topo.h"
+
+void topo_model_free(struct topo_model *m)
+{
+	if (!m)
+		return;
+	/* A half-built model may have links whose traces are still NULL; free(NULL) is fine. */
+	for (unsigned i = 0; m->links && i < m->n_links; i++) {
+		free(m->links[i].dir[0].trace);
+		free(m->links[i].dir[1].trace);
+	}
+	free(m->links);
+	free(m->nodes);
+	free(m->file);
+	free(m);
+}
+
+int topo_node_find(const struct topo_model *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		if (!strcmp(m->nodes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+const char *topo_kind_name(enum topo_kind k)
+{
+	static const char *const names[] = {
+	    [TOPO_UE] = "ue",	      [TOPO_ENB] = "enb",     [TOPO_EDGE] = "edge",
+	    [TOPO_ROUTER] = "router", [TOPO_CLOUD] = "cloud", [TOPO_HOST] = "host",
+	};
+
+	if ((unsigned)k >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[k];
+}
+
+const char *topo_shaper_name(enum topo_shaper s)
+{
+	static const char *const names[] = {
+	    [TOPO_SHAPER_AUTO] = "auto",
+	    [TOPO_SHAPER_NETEM] = "netem",
+	    [TOPO_SHAPER_RELAY] = "relay",
+	};
+
+	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[s];
+}
+
+const char *topo_dist_name(enum topo_dist d)
+{
+	static const char *const names[] = {
+	    [TOPO_DIST_NONE] = "none",
+	    [TOPO_DIST_NORMAL] = "normal",
+	    [TOPO_DIST_UNIFORM] = "uniform",
+	    [TOPO_DIST_PARETO] = "pareto",
+	};
+
+	if ((unsigned)d >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[d];
+}
+
+bool topo_kind_forwards(enum topo_kind k)
+{
+	return k == TOPO_ENB || k == TOPO_EDGE || k == TOPO_ROUTER;
+}
+
+bool topo_run_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* The run name prefixes namespace and interface names, so it stays short and plain. */
+	if (n < 1 || n > TOPO_RUN_MAX || name[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address plan and static routes. Pure computation over the model: the builder applies the
+ * result, so everything here is testable without root.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/topo.h"
+
+#define POOL_PLEN 16
+#define POOL_SUBNETS (1u << (32 - POOL_PLEN - 2)) /* /30s in the pool */
+
+__attribute__((format(printf, 4, 5))) static int
+fail(const struct topo_model *m, struct topo_err *err, struct topo_mark mark, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err)
+		return -EINVAL;
+	n = snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: ", m->file ? m->file : "<model>",
+		     mark.line, mark.col);
+	if (n >= 0 && (size_t)n < sizeof(err->msg)) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static uint32_t mask(unsigned plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+/* Dotted quad into one of two rotating buffers, so one message can show two addresses. */
+static const char *ip(uint32_t a)
+{
+	static __thread char buf[2][16];
+	static __thread int i;
+
+	i ^= 1;
+	snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		 a & 0xff);
+	return buf[i];
+}
+
+uint32_t topo_pool_base(unsigned slot)
+{
+	if (slot >= TOPO_SLOTS)
+		return 0;
+	return (10u << 24) | ((128u + slot) << 16);
+}
+
+/* A /31 has no network or broadcast address (RFC 3021): both addresses are hosts. */
+static int check_host(const struct topo_model *m, const struct topo_if *x, struct topo_err *err)
+{
+	uint32_t net = x->addr & mask(x->plen);
+
+	if (x->plen < 8 || x->plen > 31)
+		return fail(m, err, x->mark, "address %s/%u: prefix length must be 8 to 31",
+			    ip(x->addr), x->plen);
+	if (x->plen <= 30 && x->addr == net)
+		return fail(m, err, x->mark, "address %s/%u is the network address of its subnet",
+			    ip(x->addr), x->plen);
+	if (x->plen <= 30 && x->addr == (net | ~mask(x->plen)))
+		return fail(m, err, x->mark, "address %s/%u is the broadcast address of its subnet",
+			    ip(x->addr), x->plen);
+	return 0;
+}
+
+/* Both ends set in the file, or one end set and the other derived from it. */
+static int check_link(const struct topo_model *m, struct topo_link *l, struct topo_err *err)
+{
+	struct topo_if *a = &l->end[0], *b = &l->end[1];
+	int r;
+
+	if (a->addr_set != b->addr_set) {
+		struct topo_if *set = a->addr_set ? a : b, *other = a->addr_set ? b : a;
+		uint32_t net = set->addr & mask(set->plen);
+
+		r = check_host(m, set, err);
+		if (r < 0)
+			return r;
+		/* Only a point-to-point subnet leaves exactly one address for the other end. */
+		if (set->plen == 31)
+			other->addr = set->addr ^ 1;
+		else if (set->plen == 30)
+			other->addr = set->addr == net + 1 ? net + 2 : net + 1;
+		else
+			return fail(m, err, other->mark,
+				    "give both addresses (the other end of %s/%u can be derived "
+				    "only in a /30 or /31)",
+				    ip(set->addr), set->plen);
+		other->plen = set->plen;
+		return 0;
+	}
+	r = check_host(m, a, err);
+	if (!r)
+		r = check_host(m, b, err);
+	if (r < 0)
+		return r;
+	if (a->plen != b->plen)
+		return fail(m, err, b->mark,
+			    "addresses %s/%u and %s/%u have different prefix lengths", ip(a->addr),
+			    a->plen, ip(b->addr), b->plen);
+	if ((a->addr ^ b->addr) & mask(a->plen))
+		return fail(m, err, b->mark, "addresses %s/%u and %s/%u are not in one subnet",
+			    ip(a->addr), a->plen, ip(b->addr), b->plen);
+	if (a->addr == b->addr)
+		return fail(m, err, b->mark, "both ends have address %s", ip(a->addr));
+	return 0;
+}
+
+struct range {
+	uint32_t first, last;
+};
+
+static int cmp_range(const void *x, const void *y)
+{
+	const struct range *a = x, *b = y;
+
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Addresses set in the file (or derived from them) must be unique and their subnets apart. */
+static int check_clashes(const struct topo_model *m, struct topo_err *err)
+{
+	for (unsigned l = 0; l < m->n_links; l++) {
+		const struct topo_link *k = &m->links[l];
+		uint32_t net = k->end[0].addr & mask(k->end[0].plen);
+
+		if (!k->end[0].addr)
+			continue;
+		for (unsigned o = 0; o < l; o++) {
+			const struct topo_link *p = &m->links[o];
+			uint32_t pnet = p->end[0].addr & mask(p->end[0].plen);
+			unsigned plen =
+			    k->end[0].plen < p->end[0].plen ? k->end[0].plen : p->end[0].plen;
+
+			if (!p->end[0].addr)
+				continue;
+			for (int e = 0; e < 2; e++)
+				for (int pe = 0; pe < 2; pe++) {
+					const struct topo_if *x = &k->end[e], *y = &p->end[pe];
+
+					if (x->addr == y->addr)
+						return fail(m, err, x->mark,
+							    "address %s already used by %s:%s at "
+							    "%d:%d",
+							    ip(x->addr), m->nodes[y->node].name,
+							    y->ifname, y->mark.line, y->mark.col);
+				}
+			if (!((net ^ pnet) & mask(plen)))
+				return fail(
+				    m, err, k->end[0].mark,
+				    "subnet %s/%u overlaps subnet %s/%u of the link at %d:%d",
+				    ip(net), k->end[0].plen, ip(pnet), p->end[0].plen, p->mark.line,
+				    p->mark.col);
+		}
+	}
+	return 0;
+}
+
+int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err)
+{
+	uint32_t base = topo_pool_base(slot), next = 0;
+	struct range *taken;
+	unsigned n_taken = 0, t = 0;
+	int r;
+
+	if (slot >= TOPO_SLOTS)
+		return fail(m, err, (struct topo_mark){1, 1},
+			    "run slot %u is out of range (at most %d)", slot, TOPO_SLOTS - 1);
+	/* Planning again (another slot) must not mistake the last plan for the file's. */
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (!m->links[l].end[e].addr_set) {
+				m->links[l].end[e].addr = 0;
+				m->links[l].end[e].plen = 0;
+			}
+	for (unsigned l = 0; l < m->n_links; l++) {
+		struct topo_link *k = &m->links[l];
+
+		if (k->end[0].addr_set || k->end[1].addr_set) {
+			r = check_link(m, k, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	r = check_clashes(m, err);
+	if (r < 0)
+		return r;
+
+	taken = calloc(m->n_links ? m->n_links : 1, sizeof(*taken));
+	if (!taken)
+		return -ENOMEM;
+	for (unsigned l = 0; l < m->n_links; l++) {
+		const struct topo_if *x = &m->links[l].end[0];
+
+		if (x->addr)
+			taken[n_taken++] =
+			    (struct range){x->addr & mask(x->plen), x->addr | ~mask(x->plen)};
+	}
+	/* Sorted and disjoint, so one forward pass skips every manual subnet. */
+	qsort(taken, n_taken, sizeof(*taken), cmp_range);
+	r = 0;
+	for (unsigned l = 0; l < m->n_links; l++) {
+		struct topo_link *k = &m->links[l];
+		uint32_t net;
+
+		if (k->end[0].addr)
+			continue;
+		for (;;) {
+			net = base + 4 * next;
+			while (t < n_taken && taken[t].last < net)
+				t++;
+			if (next >= POOL_SUBNETS || t == n_taken || taken[t].first > net + 3)
+				break;
+			/* Jump past the manual subnet, to the next /30 boundary. */
+			if (taken[t].last >= base + 4 * POOL_SUBNETS - 1) {
+				next = POOL_SUBNETS;
+				break;
+			}
+			next = (taken[t].last + 1 - base + 3) / 4;
+		}
+		if (next >= POOL_SUBNETS) {
+			r = fail(m, err, k->mark, "address pool %s/%d is exhausted", ip(base),
+				 POOL_PLEN);
+			break;
+		}
+		k->end[0].addr = net + 1;
+		k->end[1].addr = net + 2;
+		k->end[0].plen = k->end[1].plen = 30;
+		next++;
+	}
+	free(taken);
+	return r;
+}
+
+uint32_t topo_node_addr(const struct topo_model *m, unsigned node)
+{
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (m->links[l].end[e].node == node)
+				return m->links[l].end[e].addr;
+	return 0;
+}
+
+/* --- routes --- */
+
+/* A path's cost; ties on delay go to fewer hops, then to the lower first link. */
+struct cost {
+	uint64_t delay;
+	unsigned hops, first, node;
+};
+
+static bool less(const struct cost *a, const struct cost *b)
+{
+	if (a->delay != b->delay)
+		return a->delay < b->delay;
+	if (a->hops != b->hops)
+		return a->hops < b->hops;
+	if (a->first != b->first)
+		return a->first < b->first;
+	return a->node < b->node;
+}
+
+struct heap {
+	struct cost *v;
+	size_t n;
+};
+
+static void heap_push(struct heap *h, struct cost c)
+{
+	size_t i = h->n++;
+
+	while (i && less(&c, &h->v[(i - 1) / 2])) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = c;
+}
+
+static struct cost heap_pop(struct heap *h)
+{
+	struct cost top = h->v[0], last = h->v[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && less(&h->v[c + 1], &h->v[c]))
+			c++;
+		if (!less(&h->v[c], &last))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = last;
+	return top;
+}
+
+struct graph {
+	const struct topo_model *m;
+	unsigned *off;	     /* node i's interfaces: adj[off[i] .. off[i + 1]) */
+	unsigned *adj;	     /* link * 2 + end, in link order */
+	struct cost *best;   /* per node, from the current source; hops == UINT32_MAX: unreached */
+	unsigned *first_end; /* the source's end on the path's first link */
+	struct heap heap;
+	struct topo_route *cand; /* one source's routes before compression */
+	unsigned *count;	 /* per link: pool routes through it */
+};
+
+static void graph_free(struct graph *g)
+{
+	free(g->off);
+	free(g->adj);
+	free(g->best);
+	free(g->first_end);
+	free(g->heap.v);
+	free(g->cand);
+	free(g->count);
+}
+
+static int graph_init(struct graph *g, const struct topo_model *m)
+{
+	size_t n = m->n_nodes, l = m->n_links;
+
+	g->m = m;
+	g->off = calloc(n + 1, sizeof(*g->off));
+	g->adj = calloc(2 * l + 1, sizeof(*g->adj));
+	g->best = calloc(n + 1, sizeof(*g->best));
+	g->first_end = calloc(n + 1, sizeof(*g->first_end));
+	g->heap.v = calloc(2 * l + 2, sizeof(*g->heap.v));
+	g->cand = calloc(l + 2, sizeof(*g->cand));
+	g->count = calloc(l + 1, sizeof(*g->count));
+	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand || !g->count)
+		return -ENOMEM;
+	for (size_t i = 0; i < l; i++)
+		for (int e = 0; e < 2; e++)
+			g->off[m->links[i].end[e].node + 1]++;
+	for (size_t i = 0; i < n; i++)
+		g->off[i + 1] += g->off[i];
+	/* Filled in link order, using first_end as a cursor, so ties favour lower links. */
+	for (size_t i = 0; i < l; i++)
+		for (int e = 0; e < 2; e++) {
+			unsigned node = m->links[i].end[e].node;
+
+			g->adj[g->off[node] + g->first_end[node]++] = (unsigned)(2 * i + e);
+		}
+	return 0;
+}
+
+/* Shortest paths from src; only the source and forwarding nodes pass traffic on. */
+static void dijkstra(struct graph *g, unsigned src)
+{
+	const struct topo_model *m = g->m;
+
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		g->best[i] = (struct cost){UINT64_MAX, UINT32_MAX, UINT32_MAX, i};
+	g->best[src] = (struct cost){0, 0, UINT32_MAX, src};
+	g->heap.n = 0;
+	heap_push(&g->heap, g->best[src]);
+	while (g->heap.n) {
+		struct cost c = heap_pop(&g->heap);
+		unsigned u = c.node;
+
+		if (less(&g->best[u], &c))
+			continue; /* stale entry */
+		if (u != src && !topo_kind_forwards(m->nodes[u].kind))
+			continue;
+		for (unsigned a = g->off[u]; a < g->off[u + 1]; a++) {
+			unsigned li = g->adj[a] / 2, e = g->adj[a] % 2;
+			const struct topo_link *k = &m->links[li];
+			unsigned v = k->end[!e].node;
+			struct cost n = {c.delay + k->dir[e].delay_ns, c.hops + 1,
+					 u == src ? li : c.first, v};
+
+			if (n.delay < c.delay)
+				n.delay = UINT64_MAX;
+			if (less(&n, &g->best[v])) {
+				g->best[v] = n;
+				g->first_end[v] = u == src ? e : g->first_end[u];
+				heap_push(&g->heap, n);
+			}
+		}
+	}
+}
+
+static int cmp_route(const void *x, const void *y)
+{
+	const struct topo_route *a = x, *b = y;
+
+	if (a->dst != b->dst)
+		return a->dst < b->dst ? -1 : 1;
+	return (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+static bool in_pool(const struct topo_route *r, uint32_t base)
+{
+	return r->plen >= POOL_PLEN && (r->dst & mask(POOL_PLEN)) == base;
+}
+
+/* One node's routes, the pool route first taking the most common next hop's routes. */
+static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct topo_route *out)
+{
+	const struct topo_model *m = g->m;
+	size_t n = 0, kept = 0;
+	unsigned hop = UINT32_MAX, most = 0;
+
+	for (unsigned li = 0; li < m->n_links; li++) {
+		const struct topo_link *k = &m->links[li];
+		const struct cost *a = &g->best[k->end[0].node], *b = &g->best[k->end[1].node];
+		const struct cost *c = a;
+		unsigned to;
+
+		if (k->end[0].node == src || k->end[1].node == src)
+			continue; /* connected: the kernel has the route */
+		if (b->hops != UINT32_MAX &&
+		    (a->hops == UINT32_MAX || b->delay < a->delay ||
+		     (b->delay == a->delay &&
+		      (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
+			c = b;
+		if (c->hops == UINT32_MAX)
+			continue;
+		to = c->node;
+		g->cand[n++] = (struct topo_route){
+		    .node = src,
+		    .dst = k->end[0].addr & mask(k->end[0].plen),
+		    .plen = k->end[0].plen,
+		    .via = m->links[c->first].end[!g->first_end[to]].addr,
+		    .link = c->first,
+		    .end = g->first_end[to],
+		};
+		if (in_pool(&g->cand[n - 1], base))
+			g->count[c->first]++;
+	}
+	/* Adjacency is in link order, so a tie goes to the lower link. */
+	for (unsigned a = g->off[src]; a < g->off[src + 1]; a++) {
+		unsigned li = g->adj[a] / 2;
+
+		if (g->count[li] > most) {
+			most = g->count[li];
+			hop = li;
+		}
+		g->count[li] = 0;
+	}
+	if (most >= 2) {
+		const struct topo_link *k = &m->links[hop];
+		unsigned e = k->end[0].node == src ? 0 : 1;
+
+		out[kept++] = (struct topo_route){src, base, POOL_PLEN, k->end[!e].addr, hop, e};
+	}
+	for (size_t i = 0; i < n; i++)
+		if (most < 2 || g->cand[i].link != hop || !in_pool(&g->cand[i], base))
+			out[kept++] = g->cand[i];
+	qsort(out, kept, sizeof(*out), cmp_route);
+	return kept;
+}
+
+int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_routes *ret)
+{
+	struct graph g = {0};
+	struct topo_routes r = {0};
+	size_t cap = 0;
+	uint32_t base = topo_pool_base(slot);
+	int err;
+
+	if (slot >= TOPO_SLOTS)
+		return -EINVAL;
+	/* Routes point at addresses, so the address plan must have run. */
+	for (unsigned l = 0; l < m->n_links; l++)
+		if (!m->links[l].end[0].addr || !m->links[l].end[1].addr)
+			return -EINVAL;
+	err = graph_init(&g, m);
+	if (err < 0)
+		goto out;
+	for (unsigned src = 0; src < m->n_nodes; src++) {
+		size_t n;
+
+		/* Room for this node's worst case: one route per link plus the pool route. */
+		if (cap - r.n < m->n_links + 1) {
+			size_t want =
+			    cap * 2 > r.n + m->n_links + 1 ? cap * 2 : r.n + m->n_links + 1;
+			struct topo_route *v = realloc(r.v, want * sizeof(*v));
+
+			if (!v) {
+				err = -ENOMEM;
+				goto out;
+			}
+			r.v = v;
+			cap = want;
+		}
+		dijkstra(&g, src);
+		n = routes_of(&g, src, base, r.v + r.n);
+		r.n += n;
+	}
+	*ret = r;
+	r.v = NULL;
+out:
+	free(r.v);
+	graph_free(&g);
+	return err;
+}
+
+void topo_routes_free(struct topo_routes *r)
+{
+	if (!r)
+		return;
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
