@@ -47,6 +47,18 @@ int cli_need_root(const char *what)
 	return 1;
 }
 
+/* A teardown cut short by a second Ctrl-C would leave half a run: hold signals meanwhile. */
+static void hold_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static const char usage_up[] =
 	"usage: edgemu up FILE [--name RUN]\n"
 	"\n"
@@ -62,7 +74,6 @@ static int cmd_up(int argc, char **argv)
 	struct topo_run *run;
 	struct topo_err err;
 	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
 	int r;
 
 	if (cli_wants_help(argc, argv)) {
@@ -114,12 +125,7 @@ static int cmd_up(int argc, char **argv)
 				strsignal(stop_flag));
 		else
 			fprintf(stderr, "edgemu up: %s\n", err.msg);
-		/* A second Ctrl-C must not leave the teardown half done. */
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		sigprocmask(SIG_BLOCK, &block, NULL);
+		hold_signals();
 		snprintf(rname, sizeof(rname), "%s", run->name);
 		if (topo_run_teardown(rname, run, &terr) < 0)
 			fprintf(stderr, "edgemu up: while removing run %s: %s\n", rname, terr.msg);
@@ -153,6 +159,7 @@ static int cmd_down(int argc, char **argv)
 	}
 	if (cli_need_root("down"))
 		return 1;
+	hold_signals();
 	for (int i = 1; i < argc; i++) {
 		long owner;
 
@@ -239,6 +246,7 @@ static int cmd_clean(int argc, char **argv)
 	}
 	if (cli_need_root("clean"))
 		return 1;
+	hold_signals();
 	r = topo_runs_list(&names, &n);
 	if (r < 0) {
 		fprintf(stderr, "edgemu clean: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));

@@ -131,11 +131,7 @@ static void *etc_worker(void *arg)
 	double t0 = now_ms();
 
 	snprintf(target, sizeof(target), "%s/etc", run->dir);
-	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST) {
-		w->r = fail(&w->err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
-		return NULL;
-	}
-	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+	for (unsigned i = w->first; i < run->m->n_nodes; i += w->step) {
 		const char *ns = run->nodes[i].ns;
 
 		if (w->stop && *w->stop) {
@@ -152,29 +148,49 @@ static void *etc_worker(void *arg)
 	return NULL;
 }
 
-#define NS_THREADS 2
+/*
+ * Creating a name under /run/netns or /etc/netns is file system work whose latency, not
+ * CPU, dominates on some machines (0.1 to 1 ms each on an ext4 /run): several threads
+ * overlap those waits. Kernel work (unshare) is spread over the cores by the same threads.
+ */
+#define NS_THREADS 4
+#define ETC_THREADS 2
+#define MAX_THREADS 8
 
-static int build_namespaces(struct topo_run *run, volatile sig_atomic_t *stop,
-			    struct topo_err *err)
+struct pool {
+	struct worker w[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS];
+	unsigned n;
+};
+
+static void pool_start(struct pool *p, unsigned n, void *(*fn)(void *), struct topo_run *run,
+		       volatile sig_atomic_t *stop)
 {
-	struct worker w[NS_THREADS];
-	pthread_t tid[NS_THREADS];
-	bool started[NS_THREADS];
+	p->n = n;
+	for (unsigned k = 0; k < n; k++) {
+		p->w[k] = (struct worker){ .run = run, .stop = stop, .first = k, .step = n };
+		p->started[k] = pthread_create(&p->tid[k], NULL, fn, &p->w[k]) == 0;
+		if (!p->started[k])
+			fn(&p->w[k]);	/* no thread: do its share here */
+	}
+}
+
+/* Wait for all workers; the first real error wins over "interrupted". */
+static int pool_join(struct pool *p, struct topo_err *err, double *ret_ms)
+{
 	int r = 0;
 
-	for (unsigned k = 0; k < NS_THREADS; k++) {
-		w[k] = (struct worker){ .run = run, .stop = stop, .first = k, .step = NS_THREADS };
-		started[k] = pthread_create(&tid[k], NULL, ns_worker, &w[k]) == 0;
-		if (!started[k])
-			ns_worker(&w[k]);	/* no thread: do its share here */
-	}
-	for (unsigned k = 0; k < NS_THREADS; k++) {
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		if (w[k].r < 0 && (r == 0 || r == -EINTR)) {
-			r = w[k].r;
-			*err = w[k].err;
+	*ret_ms = 0;
+	for (unsigned k = 0; k < p->n; k++) {
+		if (p->started[k])
+			pthread_join(p->tid[k], NULL);
+		if (p->w[k].r < 0 && (r == 0 || r == -EINTR)) {
+			r = p->w[k].r;
+			*err = p->w[k].err;
 		}
+		if (p->w[k].ms > *ret_ms)
+			*ret_ms = p->w[k].ms;
 	}
 	return r;
 }
@@ -334,11 +350,10 @@ static void lap(struct topo_run *run, int step, double *t)
 
 int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
 {
-	struct worker etc = { .run = run, .stop = stop };
-	double t = now_ms();
-	pthread_t etc_tid;
-	bool etc_started;
-	int r;
+	struct pool ns, etc;
+	struct topo_err etc_err;
+	double t = now_ms(), unused;
+	int r, etc_r;
 
 	raise_fd_limit(run->m->n_nodes);
 	r = write_ledger(run);
@@ -347,11 +362,12 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	r = emu_nl_open(&run->root);
 	if (r < 0)
 		return fail(err, r, "opening a netlink socket: %s", strerror(-r));
-	etc_started = pthread_create(&etc_tid, NULL, etc_worker, &etc) == 0;
-	if (!etc_started)
-		etc_worker(&etc);
+	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
+		return fail(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+	pool_start(&etc, ETC_THREADS, etc_worker, run, stop);
 
-	r = build_namespaces(run, stop, err);
+	pool_start(&ns, NS_THREADS, ns_worker, run, stop);
+	r = pool_join(&ns, err, &unused);
 	lap(run, 0, &t);
 	if (r == 0 && stop && *stop)
 		r = fail(err, -EINTR, "interrupted");
@@ -364,12 +380,10 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 		r = build_config(run, err);
 	lap(run, 3, &t);
 
-	if (etc_started)
-		pthread_join(etc_tid, NULL);
-	run->step_ms[1] = etc.ms;
-	if (r == 0 && etc.r < 0) {
-		r = etc.r;
-		*err = etc.err;
+	etc_r = pool_join(&etc, &etc_err, &run->step_ms[1]);
+	if (r == 0 && etc_r < 0) {
+		r = etc_r;
+		*err = etc_err;
 	}
 	if (r == 0 && stop && *stop)
 		r = fail(err, -EINTR, "interrupted");
