@@ -31,8 +31,7 @@ static const struct {
 	[F_VETH] = { "veth", true, "load the veth module (modprobe veth) or enable CONFIG_VETH" },
 	[F_NETEM] = { "netem", false,
 		      "modprobe sch_netem (Debian ships it with the stock kernel); without it "
-		      "links need the relay shaper (shaper: relay), which this version does not "
-		      "have yet" },
+		      "shaper: auto uses the userspace relay" },
 	[F_CLSACT] = { "clsact", false,
 		       "modprobe sch_ingress (CONFIG_NET_SCH_INGRESS); needed for eBPF steering" },
 	[F_BPF] = { "bpf", false, "the kernel needs CONFIG_BPF_SYSCALL; needed for eBPF steering" },
@@ -161,9 +160,9 @@ int cli_check(int argc, char **argv)
 	for (int i = 0; i < F_COUNT; i++) {
 		bool have = res.r[i] == 0;
 
-		printf("  %-8s %-8s", features[i].name, have ? "present" : "missing");
+		printf("  %-8s %s", features[i].name, have ? "present" : "missing");
 		if (!have)
-			printf(" (%s) fix: %s", strerror(-res.r[i]), features[i].fix);
+			printf(" (%s); fix: %s", strerror(-res.r[i]), features[i].fix);
 		printf("\n");
 		if (!have && features[i].required)
 			ok = false;
@@ -173,6 +172,10 @@ int cli_check(int argc, char **argv)
 		       "it with sudo\n");
 		ok = false;
 	}
+	if (res.r[F_NETNS] == 0)
+		printf("shaping: shaper auto uses %s\n",
+		       res.r[F_NETEM] == 0 ? "netem (the kernel has sch_netem)"
+					   : "the relay (userspace; the kernel has no sch_netem)");
 	printf("a run can work: %s\n", ok ? "yes" : "no");
 	return ok ? 0 : 1;
 }

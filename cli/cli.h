@@ -9,5 +9,6 @@ bool cli_wants_help(int argc, char **argv);
 int cli_need_root(const char *what);
 int cli_check(int argc, char **argv);
 int cli_show(int argc, char **argv);
+int cli_shape(int argc, char **argv);
 
 #endif

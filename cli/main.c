@@ -132,6 +132,9 @@ static int cmd_up(int argc, char **argv)
 		topo_run_free(run);
 		return stop_flag ? 128 + stop_flag : 1;
 	}
+	/* stdout is the run's name alone, for scripts; the rest is for people. */
+	fprintf(stderr, "edgemu up: run %s: %u nodes, %u links; shaping by %s (%s)\n", run->name,
+		run->m->n_nodes, run->m->n_links, topo_shaper_name(run->backend), run->backend_why);
 	printf("%s\n", run->name);
 	topo_run_free(run);
 	return 0;
@@ -345,6 +348,7 @@ static const char usage[] =
 	"  up FILE [--name RUN]      build the network of a scenario file and keep it\n"
 	"  show [RUN] [--json]       the runs; or a run's nodes, interfaces, addresses, routes\n"
 	"  exec RUN NODE -- CMD...   run a command inside a node\n"
+	"  shape RUN NODE:IF [...]   read or change a link's shaping while it runs\n"
 	"  down RUN...               remove a run\n"
 	"  clean                     remove every leftover of edgemu runs\n"
 	"\n"
@@ -358,6 +362,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
+		{ "shape", cli_shape },
 	};
 
 	if (argc < 2) {

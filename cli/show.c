@@ -18,6 +18,7 @@
 #include <linux/rtnetlink.h>
 
 #include "emu/emu.h"
+#include "emu/shape.h"
 #include "topo/run.h"
 
 struct live_if {
@@ -201,7 +202,14 @@ static void fmt_rate(uint64_t bps, char *buf, size_t len)
 }
 
 /* Shaping of one direction as text, "" when nothing is set. */
-static void fmt_shape(const struct topo_shape *s, char *buf, size_t len)
+static const char *dist_name(enum emu_dist d)
+{
+	static const char *const names[] = { "none", "normal", "uniform", "pareto" };
+
+	return d <= EMU_DIST_PARETO ? names[d] : "?";
+}
+
+static void fmt_shape(const struct emu_shape *s, char *buf, size_t len)
 {
 	char t[32];
 	size_t n = 0;
@@ -214,11 +222,11 @@ static void fmt_shape(const struct topo_shape *s, char *buf, size_t len)
 	}
 	if (s->jitter_ns) {
 		fmt_time(s->jitter_ns, t, sizeof(t));
-		ADD("jitter %s %s ", t, topo_dist_name(s->dist));
+		ADD("jitter %s %s ", t, dist_name(s->dist));
 	}
-	if (s->loss.model == TOPO_LOSS_RANDOM)
+	if (s->loss.model == EMU_LOSS_RANDOM)
 		ADD("loss %g%% ", s->loss.p * 100);
-	else if (s->loss.model == TOPO_LOSS_GILBERT)
+	else if (s->loss.model == EMU_LOSS_GILBERT)
 		ADD("loss gilbert p %g%% r %g%% h %g%% k %g%% ", s->loss.p * 100, s->loss.r * 100,
 		    s->loss.h * 100, s->loss.k * 100);
 	if (s->rate_bps) {
@@ -232,6 +240,8 @@ static void fmt_shape(const struct topo_shape *s, char *buf, size_t len)
 #undef ADD
 	if (n && n <= len)
 		buf[n - 1] = '\0';
+	else if (!n)
+		snprintf(buf, len, "none");
 }
 
 static void json_str(const char *s)
@@ -248,15 +258,19 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void json_shape(const struct topo_shape *s)
+static void json_shape(const struct emu_shape *s)
 {
+	if (!s) {
+		printf("null");
+		return;
+	}
 	printf("{\"delay_ns\":%" PRIu64 ",\"jitter_ns\":%" PRIu64 ",\"distribution\":", s->delay_ns,
 	       s->jitter_ns);
-	json_str(s->jitter_ns ? topo_dist_name(s->dist) : "none");
+	json_str(s->jitter_ns ? dist_name(s->dist) : "none");
 	printf(",\"loss\":{\"model\":\"%s\",\"p\":%g,\"r\":%g,\"h\":%g,\"k\":%g}",
-	       s->loss.model == TOPO_LOSS_GILBERT	 ? "gilbert"
-	       : s->loss.model == TOPO_LOSS_RANDOM ? "random"
-						     : "none",
+	       s->loss.model == EMU_LOSS_GILBERT	? "gilbert"
+	       : s->loss.model == EMU_LOSS_RANDOM ? "random"
+						    : "none",
 	       s->loss.p, s->loss.r, s->loss.h, s->loss.k);
 	printf(",\"rate_bps\":%" PRIu64 ",\"limit\":%u,\"trace\":", s->rate_bps, s->limit);
 	if (s->trace)
@@ -266,10 +280,41 @@ static void json_shape(const struct topo_shape *s)
 	printf("}");
 }
 
-static void print_node(const struct topo_run *run, unsigned i, const struct live *l, bool json)
+/* One direction: what the file asks and what the backend applies now (NULL: nothing). */
+struct dir_view {
+	struct emu_shape want, have;
+	bool applied;
+};
+
+static void view_dir(struct topo_run *run, const struct topo_link *link, unsigned dir,
+		     struct dir_view *v)
+{
+	unsigned l = (unsigned)(link - run->m->links);
+
+	topo_shape_to_emu(&link->dir[dir], &v->want);
+	v->have = v->want;	/* netem does not report its distribution: assume the file's */
+	v->applied = topo_run_shape_get(run, l, dir, &v->have) == 0;
+}
+
+static void print_dir(const char *label, const struct dir_view *v)
+{
+	char want[256], have[256];
+
+	fmt_shape(&v->want, want, sizeof(want));
+	fmt_shape(&v->have, have, sizeof(have));
+	if (!v->applied)
+		snprintf(have, sizeof(have), "none");
+	if (!strcmp(want, "none") && !strcmp(have, "none"))
+		return;
+	printf("\n%13s %s %s", "", label, want);
+	if (strcmp(want, have))
+		printf("  (applied: %s)", have);
+}
+
+static void print_node(struct topo_run *run, unsigned i, const struct live *l, bool json)
 {
 	const struct topo_model *m = run->m;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], up[256], down[256];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	if (json) {
 		printf("%s{\"name\":", i ? "," : "");
@@ -310,26 +355,31 @@ static void print_node(const struct topo_run *run, unsigned i, const struct live
 			printf("]");
 		if (mi) {
 			const struct topo_if *peer = &link->end[!end];
+			struct dir_view out, in;
 
 			/* dir[0] runs from end[0] to end[1]: "out" is this interface's sending side */
-			fmt_shape(&link->dir[end], up, sizeof(up));
-			fmt_shape(&link->dir[!end], down, sizeof(down));
+			view_dir(run, link, end, &out);
+			view_dir(run, link, !end, &in);
 			if (json) {
 				printf(",\"peer\":{\"node\":");
 				json_str(m->nodes[peer->node].name);
 				printf(",\"ifname\":");
 				json_str(peer->ifname);
-				printf("},\"shaping\":{\"out\":");
-				json_shape(&link->dir[end]);
+				printf("},\"relayed\":%s,\"shaping\":{\"out\":",
+				       run->relayed[link - m->links] ? "true" : "false");
+				json_shape(&out.want);
+				printf(",\"out_applied\":");
+				json_shape(out.applied ? &out.have : NULL);
 				printf(",\"in\":");
-				json_shape(&link->dir[!end]);
-				printf(",\"applied\":false}");
+				json_shape(&in.want);
+				printf(",\"in_applied\":");
+				json_shape(in.applied ? &in.have : NULL);
+				printf("}");
 			} else {
-				printf("  -> %s %s", m->nodes[peer->node].name, peer->ifname);
-				if (up[0])
-					printf("\n%13s out: %s", "", up);
-				if (down[0])
-					printf("\n%13s in:  %s", "", down);
+				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
+				       run->relayed[link - m->links] ? " (through the relay)" : "");
+				print_dir("out:", &out);
+				print_dir("in: ", &in);
 			}
 		}
 		printf(json ? "}" : "\n");
@@ -373,16 +423,19 @@ static int show_run(const char *name, bool json)
 		json_str(run->name);
 		printf(",\"scenario\":");
 		json_str(run->m->file);
-		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"shaping_applied\":false,"
-		       "\"nodes\":[",
-		       run->slot, pool, topo_shaper_name(run->m->shaper));
+		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"backend\":\"%s\","
+		       "\"backend_why\":",
+		       run->slot, pool, topo_shaper_name(run->m->shaper),
+		       topo_shaper_name(run->backend));
+		json_str(run->backend_why);
+		printf(",\"nodes\":[");
 	} else {
 		printf("run %s: %u nodes, %u links, addresses from %s/16 (slot %u)\n"
 		       "scenario %s\n"
-		       "shaping: as the file asks (shaper %s); not applied to the links by this "
-		       "version yet\n",
+		       "shaping: %s backend (%s); each link shows what the file asks, and what is "
+		       "applied where it differs\n",
 		       run->name, run->m->n_nodes, run->m->n_links, pool, run->slot, run->m->file,
-		       topo_shaper_name(run->m->shaper));
+		       topo_shaper_name(run->backend), run->backend_why);
 	}
 	for (unsigned i = 0; i < run->m->n_nodes; i++) {
 		struct live l;

@@ -34,8 +34,10 @@ struct emu_nl {
 /* Open a NETLINK_ROUTE socket in the calling thread's current network namespace. */
 int emu_nl_open(struct emu_nl **ret);
 void emu_nl_close(struct emu_nl *nl);
-/* Room for the next request of the batch (EMU_MSG_MAX bytes); flushes a full batch first. */
+/* Room for the next request of the batch (EMU_MSG_MAX bytes). */
 void *emu_nl_slot(struct emu_nl *nl);
+/* Make sure the next slot has room for a request of size bytes (flushing if needed). */
+int emu_nl_reserve(struct emu_nl *nl, size_t size);
 /*
  * Queue the request just built in emu_nl_slot()'s room: sets its sequence number and
  * NLM_F_ACK. The batch is sent when it fills or on emu_nl_flush(); a failure is reported by

@@ -79,6 +79,15 @@ void *emu_nl_slot(struct emu_nl *nl)
 	return nl->buf + nl->len;
 }
 
+int emu_nl_reserve(struct emu_nl *nl, size_t size)
+{
+	if (size > nl->cap)
+		return -EMSGSIZE;
+	if (nl->cap - nl->len < size)
+		return emu_nl_flush(nl);
+	return 0;
+}
+
 int emu_nl_queue(struct emu_nl *nl, struct nlmsghdr *nlh, uint32_t tag)
 {
 	nlh->nlmsg_seq = nl->seq++;

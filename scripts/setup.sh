@@ -2,7 +2,19 @@
 # SPDX-License-Identifier: MIT
 # Install the Debian packages edgemu needs to build, run and test. Idempotent: quiet and
 # quick when nothing is missing. Debian 12 (bookworm), as root.
+#
+# --vm: also what the stock-kernel test VM needs (tests/vm/vm.sh): Debian's kernel, which
+# has sch_netem, qemu, a static busybox for the VM's initramfs, and the tools that build it.
 set -euo pipefail
+
+vm=0
+for arg in "$@"; do
+	case $arg in
+	--vm) vm=1 ;;
+	-h | --help) echo "usage: $0 [--vm]"; exit 0 ;;
+	*) echo "setup: unexpected argument '$arg' (usage: $0 [--vm])" >&2; exit 2 ;;
+	esac
+done
 
 pkgs=(
 	build-essential cmake pkg-config     # toolchain
@@ -11,7 +23,15 @@ pkgs=(
 	libcmocka-dev                        # unit tests
 	iproute2 iputils-ping util-linux     # ip netns for users; ping; setpriv in tests
 	procps                               # pgrep/pkill in tests
+	iperf3                               # TCP throughput in shaping tests
 )
+vm_pkgs=(
+	linux-image-amd64                    # the stock kernel (sch_netem as a module)
+	qemu-system-x86                      # boots it (TCG)
+	busybox-static cpio                  # the VM's initramfs
+	xz-utils zstd                        # compressed kernels and modules
+)
+[ $vm = 1 ] && pkgs+=("${vm_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -26,5 +46,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# INITRD=No: the kernel package's hook (/etc/kernel/postinst.d/initramfs-tools) then builds
+# no initramfs for /boot (14 s and 31 MB that the VM does not use: it brings its own). The
+# kernel is never booted here, so nothing touches a bootloader (none is installed).
+export INITRD=No
+apt=(apt-get -qq -o DPkg::Lock::Timeout=300)
+"${apt[@]}" update
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null

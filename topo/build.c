@@ -19,22 +19,14 @@
 #include <arpa/inet.h>
 
 #include "emu/emu.h"
+#include "emu/relay.h"
+#include "emu/shape.h"
 
 enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
 
 #define TAG(step, i) (((uint32_t)(step) << 28) | (uint32_t)(i))
 #define TAG_STEP(t) ((t) >> 28)
 #define TAG_INDEX(t) ((t) & 0x0fffffffu)
-
-static int fail(struct topo_err *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 static const char *ext(const struct emu_nl *nl)
 {
@@ -109,12 +101,12 @@ static void *ns_worker(void *arg)
 		struct topo_node_rt *n = &run->nodes[i];
 
 		if (w->stop && *w->stop) {
-			w->r = fail(&w->err, -EINTR, "interrupted");
+			w->r = topo_err_set(&w->err, -EINTR, "interrupted");
 			break;
 		}
 		w->r = emu_netns_create(n->ns, node_init, n, &n->ns_fd);
 		if (w->r < 0) {
-			fail(&w->err, w->r, "creating namespace %s for node %s: %s", n->ns,
+			topo_err_set(&w->err, w->r, "creating namespace %s for node %s: %s", n->ns,
 			     m->nodes[i].name, strerror(-w->r));
 			break;
 		}
@@ -135,12 +127,12 @@ static void *etc_worker(void *arg)
 		const char *ns = run->nodes[i].ns;
 
 		if (w->stop && *w->stop) {
-			w->r = fail(&w->err, -EINTR, "interrupted");
+			w->r = topo_err_set(&w->err, -EINTR, "interrupted");
 			break;
 		}
 		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
 		if (symlink(target, path) < 0) {
-			w->r = fail(&w->err, -errno, "creating %s: %s", path, strerror(errno));
+			w->r = topo_err_set(&w->err, -errno, "creating %s: %s", path, strerror(errno));
 			break;
 		}
 	}
@@ -195,6 +187,10 @@ static int pool_join(struct pool *p, struct topo_err *err, double *ret_ms)
 	return r;
 }
 
+/*
+ * A direct link is one veth pair between its two nodes. A relayed link is cut in two: each
+ * end's interface pairs with an interface in the relay namespace, and the relay forwards.
+ */
 static int build_links(struct topo_run *run, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
@@ -205,22 +201,80 @@ static int build_links(struct topo_run *run, struct topo_err *err)
 		const struct topo_if *a = &k->end[0], *b = &k->end[1];
 		struct nlmsghdr *nlh;
 
-		nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
-				       run->nodes[a->node].ns_fd, run->ifindex[2 * l], b->ifname,
-				       run->nodes[b->node].ns_fd, run->ifindex[2 * l + 1]);
-		r = emu_nl_queue(run->root, nlh, l);
+		if (!run->relayed[l]) {
+			nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
+					       run->nodes[a->node].ns_fd, run->ifindex[2 * l],
+					       b->ifname, run->nodes[b->node].ns_fd,
+					       run->ifindex[2 * l + 1]);
+			r = emu_nl_queue(run->root, nlh, l);
+			continue;
+		}
+		for (unsigned e = 0; e < 2 && r == 0; e++) {
+			const struct topo_if *f = &k->end[e];
+			char rname[TOPO_IFNAME_MAX + 1];
+
+			topo_relay_ifname(rname, sizeof(rname), l, e);
+			nlh = emu_msg_veth_add(emu_nl_slot(run->root), f->ifname,
+					       run->nodes[f->node].ns_fd, run->ifindex[2 * l + e],
+					       rname, run->relay_ns_fd, topo_relay_index(run, l, e));
+			r = emu_nl_queue(run->root, nlh, l);
+		}
 	}
 	if (r == 0)
 		r = emu_nl_flush(run->root);
 	if (r < 0) {
 		const struct topo_link *k = &m->links[run->root->err_tag % (m->n_links ? m->n_links : 1)];
 
-		return fail(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
+		return topo_err_set(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
 			    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
 			    k->end[0].ifname, m->nodes[k->end[1].node].name, k->end[1].ifname,
 			    strerror(-r), ext(run->root));
 	}
 	return 0;
+}
+
+/* netem on the sending interface of every direction the file shapes, on direct links. */
+static int build_netem(struct topo_run *run, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int r;
+
+	for (unsigned l = 0; l < m->n_links; l++) {
+		if (run->relayed[l])
+			continue;
+		for (unsigned e = 0; e < 2; e++) {
+			const struct topo_link *k = &m->links[l];
+			struct emu_nl *nl = run->nodes[k->end[e].node].nl;
+			struct emu_shape s;
+
+			if (!topo_shape_is_set(&k->dir[e]))
+				continue;
+			topo_shape_to_emu(&k->dir[e], &s);
+			r = emu_netem_set(nl, run->ifindex[2 * l + e], &s, NULL);
+			if (r == 0)
+				r = emu_nl_flush(nl);
+			if (r < 0)
+				return topo_err_set(err, r, "%s:%d:%d: shaping %s:%s with netem: %s%s", m->file,
+					    k->mark.line, k->mark.col, m->nodes[k->end[e].node].name,
+					    k->end[e].ifname, strerror(-r), ext(nl));
+		}
+	}
+	return 0;
+}
+
+static int relay_ns_init(void *arg)
+{
+	/* The relay's interfaces carry other nodes' frames: no addresses, no IPv6 chatter. */
+	(void)arg;
+	return emu_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
+}
+
+static bool any_relayed(const struct topo_run *run)
+{
+	for (unsigned l = 0; l < run->m->n_links; l++)
+		if (run->relayed[l])
+			return true;
+	return false;
 }
 
 static int queue(struct topo_node_rt *n, struct nlmsghdr *nlh, uint32_t tag, int *first)
@@ -242,19 +296,19 @@ static int config_error(struct topo_run *run, unsigned node, int r, struct topo_
 
 	switch (TAG_STEP(t)) {
 	case STEP_LO:
-		return fail(err, r, "node %s: setting lo up: %s%s", name, strerror(-r), ext(nl));
+		return topo_err_set(err, r, "node %s: setting lo up: %s%s", name, strerror(-r), ext(nl));
 	case STEP_UP:
-		return fail(err, r, "node %s: setting %s up: %s%s", name,
+		return topo_err_set(err, r, "node %s: setting %s up: %s%s", name,
 			    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
 	case STEP_ADDR:
 		ip_str(m->links[i / 2].end[i % 2].addr, a);
-		return fail(err, r, "node %s: adding address %s/%u to %s: %s%s", name, a,
+		return topo_err_set(err, r, "node %s: adding address %s/%u to %s: %s%s", name, a,
 			    m->links[i / 2].end[i % 2].plen, m->links[i / 2].end[i % 2].ifname,
 			    strerror(-r), ext(nl));
 	default:
 		ip_str(run->routes.v[i].dst, a);
 		ip_str(run->routes.v[i].via, b);
-		return fail(err, r, "node %s: adding route %s/%u via %s: %s%s", name, a,
+		return topo_err_set(err, r, "node %s: adding route %s/%u via %s: %s%s", name, a,
 			    run->routes.v[i].plen, b, strerror(-r), ext(nl));
 	}
 }
@@ -314,9 +368,9 @@ static int build_config(struct topo_run *run, struct topo_err *err)
 static int write_ledger(struct topo_run *run)
 {
 	const struct topo_model *m = run->m;
-	size_t cap = 64 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
-		     (size_t)m->n_links * 2 * (sizeof(run->nodes[0].ns) + TOPO_IFNAME_MAX + 8);
-	char *text = malloc(cap);
+	size_t cap = 128 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
+		     (size_t)m->n_links * 4 * (2 * sizeof(run->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
+	char *text = malloc(cap), relay_ns[sizeof(run->nodes[0].ns) + 8] = "";
 	size_t len = 0;
 	int r;
 
@@ -327,12 +381,29 @@ static int write_ledger(struct topo_run *run)
 		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", run->nodes[i].ns);
 	for (unsigned i = 0; i < m->n_nodes; i++)
 		len += (size_t)snprintf(text + len, cap - len, "etc %s\n", run->nodes[i].ns);
+	if (any_relayed(run)) {
+		topo_relay_ns_name(relay_ns, sizeof(relay_ns), run->name);
+		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", relay_ns);
+	}
 	for (unsigned l = 0; l < m->n_links; l++) {
-		const struct topo_if *a = &m->links[l].end[0], *b = &m->links[l].end[1];
+		for (unsigned e = 0; e < 2; e++) {
+			const struct topo_if *a = &m->links[l].end[e], *b = &m->links[l].end[!e];
+			char rname[TOPO_IFNAME_MAX + 1];
 
-		len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
-					run->nodes[a->node].ns, a->ifname, run->nodes[b->node].ns,
-					b->ifname);
+			if (run->relayed[l]) {
+				topo_relay_ifname(rname, sizeof(rname), l, e);
+				len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
+							run->nodes[a->node].ns, a->ifname, relay_ns,
+							rname);
+			} else if (e == 0) {
+				len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
+							run->nodes[a->node].ns, a->ifname,
+							run->nodes[b->node].ns, b->ifname);
+			}
+			if (!run->relayed[l] && topo_shape_is_set(&m->links[l].dir[e]))
+				len += (size_t)snprintf(text + len, cap - len, "qdisc %s %s\n",
+							run->nodes[a->node].ns, a->ifname);
+		}
 	}
 	r = topo_ledger_write(run, text, len);
 	free(text);
@@ -356,28 +427,44 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	int r, etc_r;
 
 	raise_fd_limit(run->m->n_nodes);
+	r = topo_run_choose_backend(run, err);
+	if (r < 0)
+		return r;
 	r = write_ledger(run);
 	if (r < 0)
-		return fail(err, r, "writing the ledger in %s: %s", run->dir, strerror(-r));
+		return topo_err_set(err, r, "writing the ledger in %s: %s", run->dir, strerror(-r));
 	r = emu_nl_open(&run->root);
 	if (r < 0)
-		return fail(err, r, "opening a netlink socket: %s", strerror(-r));
+		return topo_err_set(err, r, "opening a netlink socket: %s", strerror(-r));
 	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
-		return fail(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
 	pool_start(&etc, ETC_THREADS, etc_worker, run, stop);
 
 	pool_start(&ns, NS_THREADS, ns_worker, run, stop);
 	r = pool_join(&ns, err, &unused);
+	if (r == 0 && any_relayed(run)) {
+		char relay_ns[sizeof(run->nodes[0].ns) + 8];
+
+		topo_relay_ns_name(relay_ns, sizeof(relay_ns), run->name);
+		r = emu_netns_create(relay_ns, relay_ns_init, NULL, &run->relay_ns_fd);
+		if (r < 0)
+			topo_err_set(err, r, "creating the relay's namespace %s: %s", relay_ns,
+			     strerror(-r));
+	}
 	lap(run, 0, &t);
 	if (r == 0 && stop && *stop)
-		r = fail(err, -EINTR, "interrupted");
+		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r == 0)
 		r = build_links(run, err);
 	lap(run, 2, &t);
 	if (r == 0 && stop && *stop)
-		r = fail(err, -EINTR, "interrupted");
+		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r == 0)
 		r = build_config(run, err);
+	if (r == 0)
+		r = build_netem(run, err);
+	if (r == 0 && any_relayed(run))
+		r = topo_relay_start(run, err);
 	lap(run, 3, &t);
 
 	etc_r = pool_join(&etc, &etc_err, &run->step_ms[1]);
@@ -386,11 +473,11 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 		*err = etc_err;
 	}
 	if (r == 0 && stop && *stop)
-		r = fail(err, -EINTR, "interrupted");
+		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r < 0)
 		return r;
 	r = topo_run_mark_up(run);
 	if (r < 0)
-		return fail(err, r, "writing the run's meta: %s", strerror(-r));
+		return topo_err_set(err, r, "writing the run's meta: %s", strerror(-r));
 	return 0;
 }

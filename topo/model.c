@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The scenario model: lifetime and the small lookups every user of the model needs. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ void topo_model_free(struct topo_model *m)
 	}
 	free(m->links);
 	free(m->nodes);
+	free(m->services);
 	free(m->file);
 	free(m);
 }
@@ -86,4 +89,27 @@ bool topo_run_name_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+int topo_err_set(struct topo_err *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+const char *topo_steering_name(enum topo_steering s)
+{
+	return s == TOPO_STEER_ROUTE ? "route" : "ebpf";
+}
+
+int topo_service_find(const struct topo_model *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n_services; i++)
+		if (!strcmp(m->services[i].name, name))
+			return (int)i;
+	return -1;
 }

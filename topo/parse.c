@@ -24,12 +24,24 @@ struct ctx {
 	struct topo_model *m;
 };
 
-static const char *const top_keys[] = {"name",	"seed",	 "duration", "shaper",
-				       "nodes", "links", NULL};
-enum { K_NAME, K_SEED, K_DURATION, K_SHAPER, K_NODES, K_LINKS, K_TOP_N };
+static const char *const top_keys[] = {"name",	"seed",	    "duration",	 "shaper", "nodes",
+				       "links", "services", "migration", NULL};
+enum { K_NAME, K_SEED, K_DURATION, K_SHAPER, K_NODES, K_LINKS, K_SERVICES, K_MIGRATION, K_TOP_N };
 /* Documented in SCENARIO.md but not built yet: a clear message beats "unknown key". */
-static const char *const reserved_keys[] = {"radio",  "mobility", "services", "migration",
-					    "probes", "sweep",	  NULL};
+static const char *const reserved_keys[] = {"radio", "mobility", "probes", "sweep", NULL};
+
+static const char *const service_keys[] = {"vip", "app", "port", "at", "state", "dirty", NULL};
+enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_SERVICE_N };
+static const char *const app_names[] = {"echo", "svc", NULL};
+
+static const char *const migration_keys[] = {"policy",	 "strategy", "steering", "precopy",
+					     "distance", "latency",  "proactive", NULL};
+enum { K_POLICY, K_STRATEGY, K_STEERING, K_PRECOPY, K_DISTANCE, K_LATENCY, K_PROACTIVE,
+       K_MIGRATION_N };
+static const char *const policy_names[] = {"never",   "always",	  "distance",
+					   "latency", "proactive", NULL};
+static const char *const strategy_names[] = {"cold", "precopy", "postcopy", NULL};
+static const char *const steering_names[] = {"ebpf", "route", NULL};
 
 static const char *const node_keys[] = {"kind", "pos", NULL};
 enum { K_KIND, K_POS, K_NODE_N };
@@ -802,6 +814,236 @@ static int parse_links(struct ctx *c, const yaml_node_t *seq)
 	return 0;
 }
 
+/* "A.B.C.D" into host byte order. */
+static int get_ipv4(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t *ret)
+{
+	struct in_addr in;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	if (inet_pton(AF_INET, str(n), &in) != 1)
+		return fail(c, n, "%s: '%s' is not an IPv4 address (A.B.C.D)", key, str(n));
+	*ret = ntohl(in.s_addr);
+	return 0;
+}
+
+static int parse_at(struct ctx *c, const yaml_node_t *n, struct topo_service *svc)
+{
+	const yaml_node_t *items[TOPO_AT_MAX];
+	size_t count = 0;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		items[count++] = n;
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		if (!seq_len(n) || seq_len(n) > TOPO_AT_MAX)
+			return fail(c, n, "at: give 1 to %d nodes", TOPO_AT_MAX);
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			items[count++] = get(c, *it);
+	} else {
+		return fail(c, n, "at: expected a node name or a sequence of them, got %s",
+			    type_name(n));
+	}
+	for (size_t i = 0; i < count; i++) {
+		int node, r = expect(c, items[i], YAML_SCALAR_NODE, "at");
+
+		if (r < 0)
+			return r;
+		node = topo_node_find(c->m, str(items[i]));
+		if (node < 0)
+			return fail(c, items[i], "at: unknown node '%s'", str(items[i]));
+		for (size_t j = 0; j < i; j++)
+			if (svc->at[j] == (unsigned)node)
+				return fail(c, items[i], "at: node '%s' is listed twice",
+					    str(items[i]));
+		svc->at[i] = (unsigned)node;
+	}
+	svc->n_at = (unsigned)count;
+	return 0;
+}
+
+static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v,
+			 struct topo_service *svc)
+{
+	yaml_node_t *vals[K_SERVICE_N] = {0};
+	uint64_t port = 7000;
+	int app = TOPO_APP_ECHO, r;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "service '%s': expected a mapping, got %s", str(k), type_name(v));
+	r = scan_keys(c, v, service_keys, NULL, vals);
+	if (r < 0)
+		return r;
+	if (!vals[K_VIP])
+		return fail(c, v, "service '%s': missing key 'vip'", str(k));
+	if (!vals[K_AT])
+		return fail(c, v, "service '%s': missing key 'at' (the node of its first instance)",
+			    str(k));
+	r = get_ipv4(c, vals[K_VIP], "vip", &svc->vip);
+	if (r < 0)
+		return r;
+	if (vals[K_APP]) {
+		r = get_enum(c, vals[K_APP], "app", "app", app_names, &app);
+		if (r < 0)
+			return r;
+		if (app == TOPO_APP_SVC)
+			return fail(c, vals[K_APP],
+				    "app: svc (the stateful service) is not supported yet by this "
+				    "edgemu version; use app: echo");
+	}
+	if (vals[K_STATE])
+		return fail(c, vals[K_STATE], "state: only for app: svc");
+	if (vals[K_DIRTY])
+		return fail(c, vals[K_DIRTY], "dirty: only for app: svc");
+	if (vals[K_PORT]) {
+		r = get_count(c, vals[K_PORT], "port", 65535, true, &port);
+		if (r < 0)
+			return r;
+	}
+	r = parse_at(c, vals[K_AT], svc);
+	if (r < 0)
+		return r;
+	strcpy(svc->name, str(k));
+	svc->app = (enum topo_app)app;
+	svc->port = (uint16_t)port;
+	svc->mark = mark_of(k);
+	svc->vip_mark = mark_of(vals[K_VIP]);
+	return 0;
+}
+
+static int parse_services(struct ctx *c, const yaml_node_t *map)
+{
+	struct topo_model *m = c->m;
+	int r = expect(c, map, YAML_MAPPING_NODE, "services");
+
+	if (r < 0)
+		return r;
+	m->services = calloc(map_len(map) + 1, sizeof(*m->services));
+	if (!m->services)
+		return oom(c);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get(c, p->key), *v = get(c, p->value);
+		struct topo_service *svc = &m->services[m->n_services];
+		int i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, "expected a service name, got %s", type_name(k));
+		if (!node_name_valid(str(k)))
+			return fail(c, k,
+				    "invalid service name '%s' ([A-Za-z0-9_-], starting with a "
+				    "letter or digit, at most %d bytes)",
+				    str(k), TOPO_NAME_MAX);
+		i = topo_service_find(m, str(k));
+		if (i >= 0)
+			return fail(c, k, "duplicate service '%s' (first defined at %d:%d)", str(k),
+				    m->services[i].mark.line, m->services[i].mark.col);
+		r = parse_service(c, k, v, svc);
+		if (r < 0)
+			return r;
+		for (unsigned j = 0; j < m->n_services; j++) {
+			char ip[INET_ADDRSTRLEN];
+			struct in_addr in = {htonl(svc->vip)};
+
+			if (m->services[j].vip != svc->vip)
+				continue;
+			inet_ntop(AF_INET, &in, ip, sizeof(ip));
+			return fail_at(c, svc->vip_mark.line, svc->vip_mark.col,
+				       "vip: %s is already the vip of service '%s'", ip,
+				       m->services[j].name);
+		}
+		m->n_services++;
+	}
+	return 0;
+}
+
+/* A mapping of known parameter keys (values parsed by the caller). */
+static int parse_params(struct ctx *c, const yaml_node_t *n, const char *what,
+			const char *const *keys, yaml_node_t **vals)
+{
+	int r = expect(c, n, YAML_MAPPING_NODE, what);
+
+	return r < 0 ? r : scan_keys(c, n, keys, NULL, vals);
+}
+
+static int parse_migration(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const precopy_keys[] = {"max_rounds", "stop_below", NULL};
+	static const char *const distance_keys[] = {"hops", NULL};
+	static const char *const latency_keys[] = {"above", "for", NULL};
+	static const char *const proactive_keys[] = {"lookahead", NULL};
+	struct topo_migration *mg = &c->m->migration;
+	yaml_node_t *vals[K_MIGRATION_N] = {0}, *sub[2];
+	int e, r = expect(c, n, YAML_MAPPING_NODE, "migration");
+
+	if (r < 0)
+		return r;
+	r = scan_keys(c, n, migration_keys, NULL, vals);
+	if (r < 0)
+		return r;
+	if (vals[K_POLICY]) {
+		r = get_enum(c, vals[K_POLICY], "policy", "policy", policy_names, &e);
+		if (r < 0)
+			return r;
+		mg->policy = (enum topo_policy)e;
+	}
+	if (vals[K_STRATEGY]) {
+		r = get_enum(c, vals[K_STRATEGY], "strategy", "strategy", strategy_names, &e);
+		if (r < 0)
+			return r;
+		mg->strategy = (enum topo_strategy)e;
+	}
+	if (vals[K_STEERING]) {
+		r = get_enum(c, vals[K_STEERING], "steering", "steering", steering_names, &e);
+		if (r < 0)
+			return r;
+		mg->steering = (enum topo_steering)e;
+	}
+	if (vals[K_PRECOPY]) {
+		sub[0] = sub[1] = NULL;
+		r = parse_params(c, vals[K_PRECOPY], "precopy", precopy_keys, sub);
+		if (r == 0 && sub[0])
+			r = get_count(c, sub[0], "max_rounds", 1000000, true,
+				      &mg->precopy_max_rounds);
+		if (r == 0 && sub[1])
+			r = get_count(c, sub[1], "stop_below", UINT32_MAX, false,
+				      &mg->precopy_stop_below);
+		if (r < 0)
+			return r;
+	}
+	if (vals[K_DISTANCE]) {
+		sub[0] = NULL;
+		r = parse_params(c, vals[K_DISTANCE], "distance", distance_keys, sub);
+		if (r == 0 && sub[0])
+			r = get_count(c, sub[0], "hops", 1000, true, &mg->distance_hops);
+		if (r < 0)
+			return r;
+	}
+	if (vals[K_LATENCY]) {
+		sub[0] = sub[1] = NULL;
+		r = parse_params(c, vals[K_LATENCY], "latency", latency_keys, sub);
+		if (r == 0 && sub[0])
+			r = get_u64(c, sub[0], "above", TIME_UNITS, topo_unit_time,
+				    &mg->latency_above_ns);
+		if (r == 0 && sub[1])
+			r = get_u64(c, sub[1], "for", TIME_UNITS, topo_unit_time,
+				    &mg->latency_for_ns);
+		if (r < 0)
+			return r;
+	}
+	if (vals[K_PROACTIVE]) {
+		sub[0] = NULL;
+		r = parse_params(c, vals[K_PROACTIVE], "proactive", proactive_keys, sub);
+		if (r == 0 && sub[0])
+			r = get_u64(c, sub[0], "lookahead", TIME_UNITS, topo_unit_time,
+				    &mg->proactive_lookahead_ns);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_top(struct ctx *c, const yaml_node_t *root)
 {
 	yaml_node_t *vals[K_TOP_N] = {0};
@@ -856,7 +1098,12 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		if (r < 0)
 			return r;
 	}
-	return name_interfaces(c);
+	r = name_interfaces(c);
+	if (r == 0 && vals[K_SERVICES])
+		r = parse_services(c, vals[K_SERVICES]);
+	if (r == 0 && vals[K_MIGRATION])
+		r = parse_migration(c, vals[K_MIGRATION]);
+	return r;
 }
 
 /* libyaml reports reader errors (bad UTF-8, control characters) as a byte offset only. */

@@ -166,6 +166,34 @@ static int check_clashes(const struct topo_model *m, struct topo_err *err)
 	return 0;
 }
 
+/*
+ * A VIP names a service, never an interface: it must stay out of the run's pool (whose
+ * route covers it) and off every interface.
+ */
+static int check_vips(struct topo_model *m, unsigned slot, struct topo_err *err)
+{
+	uint32_t base = topo_pool_base(slot);
+
+	for (unsigned i = 0; i < m->n_services; i++) {
+		const struct topo_service *svc = &m->services[i];
+
+		if ((svc->vip & 0xffff0000u) == base)
+			return fail(m, err, svc->vip_mark,
+				    "vip %s is inside this run's address pool %s/%d; choose an "
+				    "address outside 10.128.0.0/10 (e.g. 10.200.0.1)",
+				    ip(svc->vip), ip(base), POOL_PLEN);
+		for (unsigned l = 0; l < m->n_links; l++)
+			for (unsigned e = 0; e < 2; e++)
+				if (m->links[l].end[e].addr == svc->vip)
+					return fail(m, err, svc->vip_mark,
+						    "vip %s is the address of %s:%s",
+						    ip(svc->vip),
+						    m->nodes[m->links[l].end[e].node].name,
+						    m->links[l].end[e].ifname);
+	}
+	return 0;
+}
+
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err)
 {
 	uint32_t base = topo_pool_base(slot), next = 0;
@@ -239,7 +267,7 @@ int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *er
 		next++;
 	}
 	free(taken);
-	return r;
+	return r < 0 ? r : check_vips(m, slot, err);
 }
 
 uint32_t topo_node_addr(const struct topo_model *m, unsigned node)

@@ -26,16 +26,6 @@
 
 #define RELEASE_TIMEOUT_MS 10000
 
-static int fail(struct topo_err *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node)
 {
 	snprintf(buf, len, TOPO_NS_PREFIX "%s-%s", run, node);
@@ -116,8 +106,10 @@ static int write_meta(const struct topo_run *run, const char *state)
 
 	if (!realpath(run->m->file, abs))
 		snprintf(abs, sizeof(abs), "%s", run->m->file);
-	n = snprintf(text, sizeof(text), "name=%s\nslot=%u\nscenario=%s\npid=%ld\nstate=%s\n",
-		     run->name, run->slot, abs, (long)getpid(), state);
+	n = snprintf(text, sizeof(text),
+		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\nstate=%s\nshaper=%s\nshaper_why=%s\n",
+		     run->name, run->slot, abs, (long)getpid(), state,
+		     topo_shaper_name(run->backend), run->backend_why);
 	snprintf(path, sizeof(path), "%s/meta", run->dir);
 	return write_file(path, text, (size_t)n);
 }
@@ -216,16 +208,25 @@ static int free_slot(unsigned *ret)
 	return -ENOSPC;
 }
 
+/* The run's folder is edgemu's alone: everything in it goes (logs included), then it. */
 static void remove_dir_files(const char *dir)
 {
-	static const char *const files[] = { "ledger", "meta", "scenario.yaml", "etc/hosts", "etc" };
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 256];
+	DIR *d = opendir(dir);
+	struct dirent *e;
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (unlink(path) < 0 && errno == EISDIR)
-			rmdir(path);
+	snprintf(path, sizeof(path), "%s/etc/hosts", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	rmdir(path);
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(dir);
 }
 
@@ -233,6 +234,7 @@ static void run_free_plan(struct topo_run *run)
 {
 	topo_routes_free(&run->routes);
 	free(run->ifindex);
+	free(run->relayed);
 	free(run->nodes);
 	topo_model_free(run->m);
 	free(run);
@@ -249,11 +251,13 @@ static int run_plan(struct topo_run *run, struct topo_err *err)
 		return r;
 	r = topo_plan_routes(m, run->slot, &run->routes);
 	if (r < 0)
-		return fail(err, r, "%s: planning routes: %s", m->file, strerror(-r));
+		return topo_err_set(err, r, "%s: planning routes: %s", m->file, strerror(-r));
 	run->nodes = calloc(m->n_nodes ? m->n_nodes : 1, sizeof(*run->nodes));
 	run->ifindex = calloc(2 * (size_t)m->n_links + 1, sizeof(*run->ifindex));
-	if (!run->nodes || !run->ifindex)
-		return fail(err, -ENOMEM, "out of memory");
+	run->relayed = calloc((size_t)m->n_links + 1, sizeof(*run->relayed));
+	run->relay_ns_fd = -1;
+	if (!run->nodes || !run->ifindex || !run->relayed)
+		return topo_err_set(err, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < m->n_nodes; i++) {
 		struct topo_node_rt *n = &run->nodes[i];
 
@@ -278,7 +282,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	if (!name)
 		name = m->name;
 	if (!topo_run_name_valid(name)) {
-		r = fail(err, -EINVAL,
+		r = topo_err_set(err, -EINVAL,
 			 "run name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
 			 "starting with '-'",
 			 name, TOPO_RUN_MAX);
@@ -288,7 +292,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	run = calloc(1, sizeof(*run));
 	if (!run) {
 		topo_model_free(m);
-		return fail(err, -ENOMEM, "out of memory");
+		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
 	run->m = m;
 	run->ledger_fd = -1;
@@ -297,12 +301,12 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 
 	lock = lock_root();
 	if (lock < 0) {
-		r = fail(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
+		r = topo_err_set(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
 		goto err_free;
 	}
 	r = free_slot(&run->slot);
 	if (r < 0) {
-		fail(err, r, "all %d address slots are taken by other runs (edgemu clean?)",
+		topo_err_set(err, r, "all %d address slots are taken by other runs (edgemu clean?)",
 		     TOPO_SLOTS);
 		goto err_unlock;
 	}
@@ -312,12 +316,12 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	if (mkdir(run->dir, 0755) < 0) {
 		r = -errno;
 		if (r == -EEXIST)
-			fail(err, r,
+			topo_err_set(err, r,
 			     "a run named '%s' exists already: choose another with --name, or "
 			     "remove it with 'edgemu down %s'",
 			     name, name);
 		else
-			fail(err, r, "cannot create %s: %s", run->dir, strerror(-r));
+			topo_err_set(err, r, "cannot create %s: %s", run->dir, strerror(-r));
 		goto err_unlock;
 	}
 	r = write_meta(run, "building");
@@ -326,7 +330,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	if (r == 0)
 		r = write_hosts(run);
 	if (r < 0) {
-		fail(err, r, "cannot write the run folder %s: %s", run->dir, strerror(-r));
+		topo_err_set(err, r, "cannot write the run folder %s: %s", run->dir, strerror(-r));
 		remove_dir_files(run->dir);
 		goto err_unlock;
 	}
@@ -350,16 +354,16 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
 	int r;
 
 	if (!topo_run_name_valid(name))
-		return fail(err, -EINVAL, "'%s' is not a run name", name);
+		return topo_err_set(err, -EINVAL, "'%s' is not a run name", name);
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
 	r = read_file(path, &meta, NULL);
 	if (r < 0)
-		return fail(err, r, "no run named '%s' (see 'edgemu show' for the runs)", name);
+		return topo_err_set(err, r, "no run named '%s' (see 'edgemu show' for the runs)", name);
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/scenario.yaml", name);
 	r = read_file(path, &text, &len);
 	if (r < 0) {
 		free(meta);
-		return fail(err, r, "run '%s' has no scenario copy: %s", name, strerror(-r));
+		return topo_err_set(err, r, "run '%s' has no scenario copy: %s", name, strerror(-r));
 	}
 	if (meta_get(meta, "scenario", val, sizeof(val)) < 0)
 		snprintf(val, sizeof(val), "%s", path);
@@ -373,19 +377,26 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
 	if (!run) {
 		free(meta);
 		topo_model_free(m);
-		return fail(err, -ENOMEM, "out of memory");
+		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
 	run->m = m;
 	run->ledger_fd = -1;
 	snprintf(run->name, sizeof(run->name), "%s", name);
 	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
 	run->slot = meta_get(meta, "slot", val, sizeof(val)) == 0 ? (unsigned)atoi(val) : 0;
+	run->backend = TOPO_SHAPER_AUTO;
+	if (meta_get(meta, "shaper", val, sizeof(val)) == 0)
+		run->backend = !strcmp(val, "netem")   ? TOPO_SHAPER_NETEM
+			       : !strcmp(val, "relay") ? TOPO_SHAPER_RELAY
+						       : TOPO_SHAPER_AUTO;
+	meta_get(meta, "shaper_why", run->backend_why, sizeof(run->backend_why));
 	free(meta);
 	r = run_plan(run, err);
 	if (r < 0) {
 		run_free_plan(run);
 		return r;
 	}
+	topo_run_mark_relayed(run);
 	*ret = run;
 	return 0;
 }
@@ -403,6 +414,9 @@ static void close_kernel(struct topo_run *run)
 	}
 	emu_nl_close(run->root);
 	run->root = NULL;
+	if (run->relay_ns_fd >= 0)
+		close(run->relay_ns_fd);
+	run->relay_ns_fd = -1;
 	if (run->ledger_fd >= 0)
 		close(run->ledger_fd);
 	run->ledger_fd = -1;
@@ -544,6 +558,32 @@ static void remove_etc(const char *ns, const char *dir)
 		unlink(path);
 }
 
+/*
+ * A run's pinned BPF objects: a folder under /sys/fs/bpf/edgemu of the run's. Unpinning is
+ * unlinking; programs go when the namespaces holding their tc filters go.
+ */
+static void remove_pins(const char *pin_dir)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (strncmp(pin_dir, TOPO_BPF_ROOT "/", strlen(TOPO_BPF_ROOT) + 1))
+		return;
+	d = opendir(pin_dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(pin_dir);
+}
+
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
@@ -558,14 +598,14 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	close_kernel(run);
 	snprintf(dir, sizeof(dir), TOPO_RUN_ROOT "/%s", name);
 	if (access(dir, F_OK) < 0)
-		return fail(err, -ENOENT, "no run named '%s'", name);
+		return topo_err_set(err, -ENOENT, "no run named '%s'", name);
 	r = ledger_read(dir, &le, &n);
 	if (r < 0)
-		return fail(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
+		return topo_err_set(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
 	inodes = calloc(n + 1, sizeof(*inodes));
 	ids = calloc(n + 1, sizeof(*ids));
 	if (!inodes || !ids) {
-		r = fail(err, -ENOMEM, "out of memory");
+		r = topo_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	r = emu_nl_open(&req);
@@ -576,7 +616,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	if (r == 0)
 		emu_nl_set_rcvbuf(listen, 8 << 20);
 	if (r < 0) {
-		fail(err, r, "cannot open a netlink socket: %s", strerror(-r));
+		topo_err_set(err, r, "cannot open a netlink socket: %s", strerror(-r));
 		goto out;
 	}
 
@@ -607,10 +647,12 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 		if (!strcmp(le[i].kind, "netns")) {
 			r = emu_netns_delete(le[i].arg);
 			if (r < 0 && !err->msg[0])
-				fail(err, r, "cannot delete namespace %s: %s", le[i].arg,
+				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
 				     strerror(-r));
 		} else if (!strcmp(le[i].kind, "etc")) {
 			remove_etc(le[i].arg, dir);
+		} else if (!strcmp(le[i].kind, "bpf")) {
+			remove_pins(le[i].arg);
 		}
 	}
 
@@ -618,7 +660,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	if (left == 0)
 		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
 	if (left != 0 && !err->msg[0])
-		fail(err, -EBUSY,
+		topo_err_set(err, -EBUSY,
 		     "the kernel has not released %d namespace(s) of run '%s' after %d s: a "
 		     "process outside them holds them open",
 		     left > 0 ? left : 1, name, RELEASE_TIMEOUT_MS / 1000);

@@ -17,8 +17,10 @@
 #define TOPO_RUN_ROOT "/run/edgemu"
 #define TOPO_ETC_NETNS "/etc/netns"
 #define TOPO_NS_PREFIX "em-"
+#define TOPO_BPF_ROOT "/sys/fs/bpf/edgemu"
 
 struct emu_nl;
+struct emu_shape;
 
 struct topo_node_rt {
 	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8];	/* em-<run>-<node> */
@@ -38,6 +40,12 @@ struct topo_run {
 	struct emu_nl *root;
 	struct topo_node_rt *nodes;
 	int ledger_fd;
+	/* Shaping: the backend in use and why; per link whether the relay carries it. */
+	enum topo_shaper backend;	/* TOPO_SHAPER_NETEM or TOPO_SHAPER_RELAY */
+	char backend_why[160];
+	bool *relayed;
+	int relay_ns_fd;
+	long relay_pid;
 	/* Wall time of each build step, for benchmarks: nodes (namespaces and /etc), -, links,
 	 * addresses and routes. */
 	double step_ms[4];
@@ -84,5 +92,37 @@ void topo_runs_free(char **v, size_t n);
 long topo_run_owner(const char *name);
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node);
+/* The relay's namespace: em-<run>.relay (a '.' no node name can have). */
+void topo_relay_ns_name(char *buf, size_t len, const char *run);
+/* The relay-side interface facing end `end` of relayed link `link`: name and ifindex. */
+void topo_relay_ifname(char *buf, size_t len, unsigned link, unsigned end);
+int topo_relay_index(const struct topo_run *run, unsigned link, unsigned end);
+/*
+ * Start the run's relay for its relayed links (topo/relay.c): offloads off on both sides,
+ * a control socket at <run dir>/relay.sock, the process in the relay namespace.
+ */
+int topo_relay_start(struct topo_run *run, struct topo_err *err);
+
+/* The node's netlink socket, opened in its namespace on first use by this process. */
+int topo_run_node_nl(struct topo_run *run, unsigned node, struct emu_nl **ret);
+/* The node's namespace fd, opened on first use by this process. */
+int topo_run_node_ns(struct topo_run *run, unsigned node);
+
+/* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
+
+/* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */
+int topo_run_choose_backend(struct topo_run *run, struct topo_err *err);
+/* Which links the relay carries: with the relay backend those the file shapes; any link
+ * with a capacity trace. */
+void topo_run_mark_relayed(struct topo_run *run);
+/* The model's shaping of one direction, as emu's shaping model. */
+void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out);
+bool topo_shape_is_set(const struct topo_shape *s);
+/* Change one direction of a link (dir 0: from end 0) now; the next frame sees it. */
+int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir,
+		       const struct emu_shape *s, struct topo_err *err);
+/* Read back what the kernel or the relay applies to one direction (-ENOENT: nothing). */
+int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir,
+		       struct emu_shape *ret);
 
 #endif

@@ -96,6 +96,55 @@ struct topo_link {
 	struct topo_mark mark;	/* of the link item */
 };
 
+#define TOPO_AT_MAX 8
+
+enum topo_app {
+	TOPO_APP_ECHO,
+	TOPO_APP_SVC,
+};
+
+enum topo_steering {
+	TOPO_STEER_EBPF,
+	TOPO_STEER_ROUTE,
+};
+
+/* A service: one VIP for its whole life, instances on the nodes of `at`. */
+struct topo_service {
+	char name[TOPO_NAME_MAX + 1];
+	uint32_t vip;		/* host byte order */
+	uint16_t port;
+	enum topo_app app;
+	unsigned at[TOPO_AT_MAX];	/* node indexes; at[0] serves the clients first */
+	unsigned n_at;
+	struct topo_mark mark;	/* of the service's name */
+	struct topo_mark vip_mark;
+};
+
+enum topo_policy {
+	TOPO_POLICY_NEVER,
+	TOPO_POLICY_ALWAYS,
+	TOPO_POLICY_DISTANCE,
+	TOPO_POLICY_LATENCY,
+	TOPO_POLICY_PROACTIVE,
+};
+
+enum topo_strategy {
+	TOPO_STRATEGY_COLD,
+	TOPO_STRATEGY_PRECOPY,
+	TOPO_STRATEGY_POSTCOPY,
+};
+
+/* The `migration:` section; policies and strategies act in the runner (later issues). */
+struct topo_migration {
+	enum topo_policy policy;
+	enum topo_strategy strategy;
+	enum topo_steering steering;
+	uint64_t precopy_max_rounds, precopy_stop_below;	/* rounds; pages */
+	uint64_t distance_hops;
+	uint64_t latency_above_ns, latency_for_ns;
+	uint64_t proactive_lookahead_ns;
+};
+
 struct topo_model {
 	char *file;		/* path as given */
 	char name[TOPO_RUN_MAX + 1];
@@ -107,6 +156,9 @@ struct topo_model {
 	unsigned n_nodes;
 	struct topo_link *links;
 	unsigned n_links;
+	struct topo_service *services;
+	unsigned n_services;
+	struct topo_migration migration;
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */
@@ -124,6 +176,10 @@ struct topo_routes {
 	size_t n;
 };
 
+/* Format err's message (printf-style), return r: for `return topo_err_set(err, -E, ...)`. */
+__attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int r,
+							const char *fmt, ...);
+
 /* --- model (topo/model.c, topo/parse.c) --- */
 int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err);
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
@@ -133,6 +189,8 @@ int topo_node_find(const struct topo_model *m, const char *name);	/* index or -1
 const char *topo_kind_name(enum topo_kind k);
 const char *topo_shaper_name(enum topo_shaper s);
 const char *topo_dist_name(enum topo_dist d);
+const char *topo_steering_name(enum topo_steering s);
+int topo_service_find(const struct topo_model *m, const char *name);	/* index or -1 */
 bool topo_kind_forwards(enum topo_kind k);	/* enb, edge, router */
 bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
 

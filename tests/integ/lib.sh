@@ -53,3 +53,34 @@ write_star() {
 		for ((i = 1; i < n; i++)); do echo "  - { endpoints: [hub, h$i], delay: 1ms }"; done
 	} >"$f"
 }
+
+# ping_log RUN FROM TO COUNT INTERVAL OUT: like ping_run but keeps every reply in OUT as
+# "seq rtt_ms"; prints "sent received".
+ping_log() {
+	local run=$1 from=$2 to=$3 count=$4 interval=$5 out=$6 raw
+	raw=$("$EDGEMU" exec "$run" "$from" -- ping -n -c "$count" -i "$interval" -W 2 "$to" 2>&1 ||
+		true)
+	echo "$raw" | sed -n 's/.*icmp_seq=\([0-9]*\).*time=\([0-9.]*\) ms.*/\1 \2/p' >"$out"
+	echo "$raw" | awk '/packets transmitted/ {print $1, $4}'
+}
+
+# median FILE: median of the second column.
+median() { awk '{print $2}' "$1" | sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+# within X LO HI: X in [LO, HI] (decimals).
+within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN {exit !(x >= lo && x <= hi)}'; }
+
+# calc EXPR: evaluate an arithmetic expression with decimals.
+calc() { awk "BEGIN {print $1}"; }
+
+# wait_building RUN: wait (up to 2 s) until run RUN's builder has created some namespaces,
+# so a signal or kill lands in the middle of the build.
+wait_building() {
+	local i n
+	for ((i = 0; i < 2000; i++)); do
+		n=$(ip netns list 2>/dev/null | grep -c "^em-$1-" || true)
+		[ "${n:-0}" -ge 20 ] && return 0
+		sleep 0.001
+	done
+	return 1
+}

@@ -10,11 +10,7 @@ for sig in TERM INT; do
 	# A background job of a script ignores SIGINT unless told otherwise: set it back.
 	(trap - INT; exec "$EDGEMU" up "$TMP/star.yaml") >"$TMP/out" 2>&1 &
 	pid=$!
-	for _ in $(seq 1 2000); do
-		n=$(grep -c . "/run/edgemu/$run/ledger" 2>/dev/null || true)
-		[ "${n:-0}" -ge 50 ] && break
-		sleep 0.001
-	done
+	wait_building "$run" || fail "SIG$sig: the build did not start"
 	kill -s "$sig" "$pid"
 	set +e
 	wait "$pid"

@@ -20,12 +20,8 @@ write_star "$TMP/star.yaml" "$run" 400
 before=$(root_links)
 "$EDGEMU" up "$TMP/star.yaml" >/dev/null 2>&1 &
 pid=$!
-# Kill once the ledger shows the build is under way, but before it is done.
-for _ in $(seq 1 2000); do
-	n=$(grep -c . "/run/edgemu/$run/ledger" 2>/dev/null || true)
-	[ "${n:-0}" -ge 50 ] && break
-	sleep 0.001
-done
+# Kill once namespaces are being made, before the build is done.
+wait_building "$run" || fail "the build did not start"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 n=$(ip netns list | grep -c "^em-$run-" || true)

@@ -272,7 +272,7 @@ static void test_err_unknown_keys(void **state)
 {
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\nfoo: 1\n",
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
-		    "nodes, links)");
+		    "nodes, links, services, migration)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
 		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
@@ -291,6 +291,72 @@ static void test_err_reserved(void **state)
 		    "t.yaml:3:1: 'radio' is not supported yet by this edgemu version");
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\n  \nsweep: {}\n",
 		    "t.yaml:4:1: 'sweep' is not supported yet by this edgemu version");
+}
+
+static void test_services(void **state)
+{
+	static const char text[] = HEAD
+		"services:\n"						/* 6 */
+		"  game: { vip: 10.200.0.1, app: echo, port: 7000, at: [a, b] }\n"
+		"  chat: { vip: 10.200.0.2, at: b }\n"			/* 8 */
+		"migration: { policy: always, strategy: postcopy, steering: route,\n"
+		"  precopy: { max_rounds: 30, stop_below: 256 }, latency: { above: 20ms, for: 500ms } }\n";
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "t.yaml", &m, &err), 0);
+	assert_int_equal(m->n_services, 2);
+	assert_string_equal(m->services[0].name, "game");
+	assert_int_equal(m->services[0].vip, 0x0ac80001);
+	assert_int_equal(m->services[0].port, 7000);
+	assert_int_equal(m->services[0].app, TOPO_APP_ECHO);
+	assert_int_equal(m->services[0].n_at, 2);
+	assert_int_equal(m->services[0].at[0], topo_node_find(m, "a"));
+	assert_int_equal(m->services[0].at[1], topo_node_find(m, "b"));
+	assert_int_equal(m->services[0].mark.line, 7);
+	assert_int_equal(m->services[0].vip_mark.col, 16);
+	assert_int_equal(m->services[1].port, 7000);	/* the default */
+	assert_int_equal(m->services[1].n_at, 1);
+	assert_int_equal(topo_service_find(m, "chat"), 1);
+	assert_int_equal(m->migration.policy, TOPO_POLICY_ALWAYS);
+	assert_int_equal(m->migration.strategy, TOPO_STRATEGY_POSTCOPY);
+	assert_int_equal(m->migration.steering, TOPO_STEER_ROUTE);
+	assert_int_equal(m->migration.precopy_max_rounds, 30);
+	assert_int_equal(m->migration.precopy_stop_below, 256);
+	assert_int_equal(m->migration.latency_above_ns, 20000000);
+	assert_int_equal(m->migration.latency_for_ns, 500000000);
+	topo_model_free(m);
+}
+
+static void test_err_services(void **state)
+{
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: c }\n",
+		    "t.yaml:7:29: at: unknown node 'c'");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.300, at: a }\n",
+		    "t.yaml:7:13: vip: '10.200.0.300' is not an IPv4 address (A.B.C.D)");
+	parse_fails(HEAD "services:\n  s: { at: a }\n", "t.yaml:7:6: service 's': missing key 'vip'");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1 }\n",
+		    "t.yaml:7:6: service 's': missing key 'at' (the node of its first instance)");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: [a, a] }\n",
+		    "t.yaml:7:33: at: node 'a' is listed twice");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, port: 70000 }\n",
+		    "t.yaml:7:38: port: '70000' is too large");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, app: svc }\n",
+		    "t.yaml:7:37: app: svc (the stateful service) is not supported yet by this "
+		    "edgemu version; use app: echo");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, state: 64MiB }\n",
+		    "t.yaml:7:39: state: only for app: svc");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, colour: red }\n",
+		    "t.yaml:7:32: unknown key 'colour' (expected one of: vip, app, port, at, state, "
+		    "dirty)");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a }\n  t: { vip: 10.200.0.1, at: b }\n",
+		    "t.yaml:8:13: vip: 10.200.0.1 is already the vip of service 's'");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a }\n  s: { vip: 10.200.0.2, at: b }\n",
+		    "t.yaml:8:3: duplicate service 's' (first defined at 7:3)");
+	parse_fails(HEAD "migration: { steering: tunnel }\n",
+		    "t.yaml:6:24: unknown steering 'tunnel' (expected one of: ebpf, route)");
+	parse_fails(HEAD "migration: { latency: { above: 20 } }\n",
+		    "t.yaml:6:32: above: '20' needs a unit (ns, us, ms, s)");
 }
 
 static void test_err_missing(void **state)
@@ -537,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_err_unknown_keys),
 		cmocka_unit_test(test_err_reserved),
+		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_err_services),
 		cmocka_unit_test(test_err_missing),
 		cmocka_unit_test(test_err_duplicates),
 		cmocka_unit_test(test_err_endpoints),

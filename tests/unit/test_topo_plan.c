@@ -176,6 +176,25 @@ static void test_addr_errors(void **state)
 }
 
 /* Two nodes and n links between them, built directly: the pool holds 16384 /30s. */
+static void test_vip_errors(void **state)
+{
+	static const char base[] = "name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
+				   "links:\n  - {endpoints: [a, b]}\n"
+				   "  - {endpoints: [a, b], addr: [10.7.0.1/24, 10.7.0.2/24]}\n"
+				   "services:\n  s: {at: a, vip: ";
+	char text[512];
+	struct topo_model *m;
+
+	snprintf(text, sizeof(text), "%s10.128.3.3}\n", base);
+	plan_fails(text, "t.yaml:7:19: vip 10.128.3.3 is inside this run's address pool "
+			 "10.128.0.0/16; choose an address outside 10.128.0.0/10 (e.g. 10.200.0.1)");
+	snprintf(text, sizeof(text), "%s10.7.0.2}\n", base);
+	plan_fails(text, "t.yaml:7:19: vip 10.7.0.2 is the address of b:eth1");
+	snprintf(text, sizeof(text), "%s10.200.0.1}\n", base);
+	m = plan(text);
+	topo_model_free(m);
+}
+
 static struct topo_model *parallel(unsigned n)
 {
 	struct topo_model *m = calloc(1, sizeof(*m));
@@ -661,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_auto),
 		cmocka_unit_test(test_addr_errors),
+		cmocka_unit_test(test_vip_errors),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_chain_pool),

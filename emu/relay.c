@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay process and its control client. One event loop (epoll) watches a packet socket
+ * per relay-side interface, one timerfd armed for the earliest departure of any direction, a
+ * signalfd for SIGTERM and SIGINT, and the control socket. Frames are read in recvmmsg
+ * batches and handed to their direction's queue (emu/relay_queue.c) stamped with
+ * CLOCK_MONOTONIC; whatever is due is sent in sendmmsg batches.
+ */
+#include "emu/relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+
+#define BATCH 32
+/* Batches read from one socket per wakeup: a busy link must not starve the others. */
+#define RX_ROUNDS 4
+/* Room for a frame and the VLAN tag the kernel took out of it. */
+#define SLOT (EMU_RQ_FRAME_MAX + 4)
+/* Socket buffers: bursts at tens of Mbit/s arrive faster than one wakeup drains them. */
+#define SOCK_RCVBUF (8 << 20)
+#define SOCK_SNDBUF (4 << 20)
+#define MAX_CLIENTS 8
+#define CTL_TIMEOUT_S 5
+
+/* --- control protocol: one fixed-size message each way on a SOCK_SEQPACKET connection --- */
+
+#define CTL_MAGIC 0x656d7231u	/* "emr1": changes with the layout */
+
+enum ctl_op {
+	CTL_GET = 1,
+	CTL_SET = 2,
+};
+
+struct ctl_msg {
+	uint32_t magic;
+	uint32_t op;
+	uint32_t link;
+	uint32_t dir;
+	int32_t status;		/* reply: 0 or -errno */
+	uint32_t limit;
+	uint32_t dist;
+	uint32_t loss_model;
+	uint64_t delay_ns;
+	uint64_t jitter_ns;
+	uint64_t rate_bps;
+	double loss_p, loss_r, loss_h, loss_k;
+	struct emu_rq_stats stats;	/* reply */
+	char trace[256];	/* "" for none */
+};
+
+static void shape_to_msg(const struct emu_shape *s, struct ctl_msg *m)
+{
+	m->limit = s->limit;
+	m->dist = (uint32_t)s->dist;
+	m->loss_model = (uint32_t)s->loss.model;
+	m->delay_ns = s->delay_ns;
+	m->jitter_ns = s->jitter_ns;
+	m->rate_bps = s->rate_bps;
+	m->loss_p = s->loss.p;
+	m->loss_r = s->loss.r;
+	m->loss_h = s->loss.h;
+	m->loss_k = s->loss.k;
+}
+
+static void msg_to_shape(const struct ctl_msg *m, struct emu_shape *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->limit = m->limit;
+	s->dist = (enum emu_dist)m->dist;
+	s->loss.model = (enum emu_loss_model)m->loss_model;
+	s->delay_ns = m->delay_ns;
+	s->jitter_ns = m->jitter_ns;
+	s->rate_bps = m->rate_bps;
+	s->loss.p = m->loss_p;
+	s->loss.r = m->loss_r;
+	s->loss.h = m->loss_h;
+	s->loss.k = m->loss_k;
+}
+
+/* --- offloads --- */
+
+int emu_link_offloads_off(const char *ifname)
+{
+	static const uint32_t cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO,
+					 ETHTOOL_SGRO };
+	struct ifreq ifr;
+	int fd, r = 0;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
+
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, ifname);
+		ifr.ifr_data = (void *)&ev;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+			r = -errno;
+			break;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+/* --- the relay --- */
+
+enum tag {
+	TAG_SIGNAL,
+	TAG_TIMER,
+	TAG_CTL,
+	TAG_CLIENT,
+	TAG_SOCK,
+};
+
+#define TAG(type, i) (((uint64_t)(type) << 32) | (uint32_t)(i))
+
+struct held {
+	unsigned char *buf;
+	uint32_t len;
+};
+
+struct dir {
+	struct emu_rq *q;	/* NULL: the link is not relayed */
+	struct emu_shape shape;	/* shape.trace points at trace_path or is NULL */
+	char trace_path[256];
+	struct emu_trace *trace;
+	uint64_t seed;
+	int out;		/* index into socks */
+	bool blocked;		/* the out socket said EAGAIN: wait for EPOLLOUT */
+	struct held held[BATCH];
+	unsigned n_held;
+};
+
+union cmsg_room {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+};
+
+struct relay {
+	size_t n;
+	struct dir *dirs;	/* dirs[2 * link + d]: frames from end d */
+	int *socks;		/* socks[2 * link + e]: the interface facing end e, or -1 */
+	int ep, tfd, sfd, ctl_fd, ctl_flags;
+	int clients[MAX_CLIENTS];
+	bool armed;
+	uint64_t armed_ns;
+	unsigned char *rxbuf, *txbuf;	/* BATCH slots each */
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	union cmsg_room cmsg[BATCH];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int ep_set(struct relay *rl, int op, int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(rl->ep, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Give a direction a new shape and trace; on failure it keeps the old ones. */
+static int dir_apply(struct dir *d, const struct emu_shape *s, const char *path)
+{
+	struct emu_trace *t = NULL;
+	int r;
+
+	if (strlen(path) >= sizeof(d->trace_path))
+		return -ENAMETOOLONG;
+	if (path[0]) {
+		r = emu_trace_load(path, &t, NULL, 0);
+		if (r < 0)
+			return r;
+	}
+	r = d->q ? emu_rq_set(d->q, s, t) : emu_rq_new(s, t, d->seed, &d->q);
+	if (r < 0) {
+		emu_trace_free(t);
+		return r;
+	}
+	/* The queue no longer looks at the old trace: frames already in it have their times. */
+	emu_trace_free(d->trace);
+	d->trace = t;
+	d->shape = *s;
+	strcpy(d->trace_path, path);
+	d->shape.trace = d->trace_path[0] ? d->trace_path : NULL;
+	return 0;
+}
+
+static int packet_open(int ifindex, int *ret)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int one = 1, rcv = SOCK_RCVBUF, snd = SOCK_SNDBUF, fd, r;
+
+	/* Protocol 0 receives nothing until bind: no frame of another interface slips in. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+		goto err;
+	/* FORCE goes past rmem_max/wmem_max where we may (CAP_NET_ADMIN). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) < 0)
+		goto err;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) < 0)
+		goto err;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		goto err;
+	*ret = fd;
+	return 0;
+err:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * The kernel hands a packet socket a frame's VLAN tag apart, in PACKET_AUXDATA; put it back
+ * so that the frame leaves as it came.
+ */
+static uint32_t vlan_restore(unsigned char *f, uint32_t len, struct msghdr *mh)
+{
+	struct tpacket_auxdata aux;
+	struct cmsghdr *c;
+	uint16_t tpid, tci;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || len < 2 * ETH_ALEN)
+			return len;
+		tpid = htons(aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid :
+									   ETH_P_8021Q);
+		tci = htons(aux.tp_vlan_tci);
+		memmove(f + 2 * ETH_ALEN + 4, f + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
+		memcpy(f + 2 * ETH_ALEN, &tpid, 2);
+		memcpy(f + 2 * ETH_ALEN + 2, &tci, 2);
+		return len + 4;
+	}
+	return len;
+}
+
+static void rx(struct relay *rl, size_t si)
+{
+	struct dir *d = &rl->dirs[si];
+
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		uint64_t now;
+		int n;
+
+		for (unsigned i = 0; i < BATCH; i++) {
+			rl->iov[i].iov_base = rl->rxbuf + (size_t)i * SLOT;
+			rl->iov[i].iov_len = EMU_RQ_FRAME_MAX;
+			memset(&rl->msgs[i], 0, sizeof(rl->msgs[i]));
+			rl->msgs[i].msg_hdr.msg_iov = &rl->iov[i];
+			rl->msgs[i].msg_hdr.msg_iovlen = 1;
+			rl->msgs[i].msg_hdr.msg_control = rl->cmsg[i].buf;
+			rl->msgs[i].msg_hdr.msg_controllen = sizeof(rl->cmsg[i].buf);
+		}
+		n = recvmmsg(rl->socks[si], rl->msgs, BATCH, MSG_DONTWAIT, NULL);
+		/* EAGAIN; or an error (ENETDOWN), which the socket reports once, then clears */
+		if (n <= 0)
+			return;
+		now = mono_ns();
+		for (int i = 0; i < n; i++) {
+			struct msghdr *mh = &rl->msgs[i].msg_hdr;
+			unsigned char *f = rl->iov[i].iov_base;
+			uint32_t len;
+
+			/* Larger than any frame with offloads off: it cannot leave anyway. */
+			if (mh->msg_flags & MSG_TRUNC)
+				continue;
+			len = vlan_restore(f, rl->msgs[i].msg_len, mh);
+			emu_rq_enqueue(d->q, now, f, len);
+		}
+		if (n < BATCH)
+			return;
+	}
+}
+
+/*
+ * Send msgs[0..m); returns how many are done. A frame the kernel refuses for a reason other
+ * than a full socket buffer (interface down, too large for it) is lost, like on a wire.
+ */
+static unsigned send_msgs(int fd, struct mmsghdr *msgs, unsigned m)
+{
+	unsigned i = 0;
+
+	while (i < m) {
+		int r = sendmmsg(fd, msgs + i, m - i, MSG_DONTWAIT);
+
+		if (r > 0)
+			i += (unsigned)r;
+		else if (r < 0 && errno == EINTR)
+			continue;
+		else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else
+			i++;
+	}
+	return i;
+}
+
+static void block(struct relay *rl, struct dir *d)
+{
+	d->blocked = true;
+	ep_set(rl, EPOLL_CTL_MOD, rl->socks[d->out], EPOLLIN | EPOLLOUT, TAG(TAG_SOCK, d->out));
+}
+
+static void unblock(struct relay *rl, size_t si)
+{
+	struct dir *d = &rl->dirs[si ^ 1];	/* the direction that leaves on socket si */
+
+	if (!d->blocked)
+		return;
+	d->blocked = false;
+	ep_set(rl, EPOLL_CTL_MOD, rl->socks[si], EPOLLIN, TAG(TAG_SOCK, si));
+}
+
+/* Frames held after EAGAIN go first; false while some are still held. */
+static bool send_held(struct relay *rl, struct dir *d)
+{
+	unsigned done;
+
+	for (unsigned i = 0; i < d->n_held; i++) {
+		rl->iov[i].iov_base = d->held[i].buf;
+		rl->iov[i].iov_len = d->held[i].len;
+		memset(&rl->msgs[i], 0, sizeof(rl->msgs[i]));
+		rl->msgs[i].msg_hdr.msg_iov = &rl->iov[i];
+		rl->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	done = send_msgs(rl->socks[d->out], rl->msgs, d->n_held);
+	for (unsigned i = 0; i < done; i++)
+		free(d->held[i].buf);
+	memmove(d->held, d->held + done, (d->n_held - done) * sizeof(d->held[0]));
+	d->n_held -= done;
+	if (d->n_held)
+		block(rl, d);
+	return !d->n_held;
+}
+
+static void tx(struct relay *rl, struct dir *d, uint64_t now)
+{
+	if (d->blocked || (d->n_held && !send_held(rl, d)))
+		return;
+	for (;;) {
+		unsigned m = 0, done;
+
+		while (m < BATCH) {
+			unsigned char *f = rl->txbuf + (size_t)m * SLOT;
+			uint32_t len = emu_rq_dequeue(d->q, now, f, SLOT);
+
+			if (!len)
+				break;
+			rl->iov[m].iov_base = f;
+			rl->iov[m].iov_len = len;
+			memset(&rl->msgs[m], 0, sizeof(rl->msgs[m]));
+			rl->msgs[m].msg_hdr.msg_iov = &rl->iov[m];
+			rl->msgs[m].msg_hdr.msg_iovlen = 1;
+			m++;
+		}
+		if (!m)
+			return;
+		done = send_msgs(rl->socks[d->out], rl->msgs, m);
+		if (done < m) {
+			/* Keep the rest, in order, for when the socket has room again. */
+			for (unsigned i = done; i < m; i++) {
+				struct held *h = &d->held[d->n_held];
+
+				h->buf = malloc(rl->iov[i].iov_len);
+				if (!h->buf)
+					continue;
+				memcpy(h->buf, rl->iov[i].iov_base, rl->iov[i].iov_len);
+				h->len = (uint32_t)rl->iov[i].iov_len;
+				d->n_held++;
+			}
+			block(rl, d);
+			return;
+		}
+		if (m < BATCH)
+			return;
+	}
+}
+
+static int arm(struct relay *rl)
+{
+	struct itimerspec its = { 0 };
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < 2 * rl->n; i++) {
+		struct dir *d = &rl->dirs[i];
+
+		if (d->q && !d->blocked) {
+			uint64_t t = emu_rq_next(d->q);
+
+			if (t < next)
+				next = t;
+		}
+	}
+	if (rl->armed && next == rl->armed_ns)
+		return 0;
+	if (next != UINT64_MAX) {
+		if (!next)
+			next = 1;	/* a zero it_value would disarm */
+		its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
+		its.it_value.tv_nsec = (long)(next % 1000000000ULL);
+	}
+	if (timerfd_settime(rl->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return -errno;
+	rl->armed = next != UINT64_MAX;
+	rl->armed_ns = next;
+	return 0;
+}
+
+static void client_close(struct relay *rl, unsigned c)
+{
+	epoll_ctl(rl->ep, EPOLL_CTL_DEL, rl->clients[c], NULL);
+	close(rl->clients[c]);
+	rl->clients[c] = -1;
+}
+
+static void ctl_accept(struct relay *rl)
+{
+	for (;;) {
+		int fd = accept4(rl->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		unsigned c;
+
+		if (fd < 0)
+			return;
+		for (c = 0; c < MAX_CLIENTS && rl->clients[c] >= 0; c++)
+			;
+		/* Too many at once: the client sees its connection closed (-EPROTO). */
+		if (c == MAX_CLIENTS ||
+		    ep_set(rl, EPOLL_CTL_ADD, fd, EPOLLIN, TAG(TAG_CLIENT, c)) < 0) {
+			close(fd);
+			continue;
+		}
+		rl->clients[c] = fd;
+	}
+}
+
+static void ctl_answer(struct relay *rl, struct ctl_msg *m)
+{
+	struct emu_shape s;
+	struct dir *d;
+
+	if (m->link >= rl->n || m->dir > 1 || !rl->dirs[2 * m->link + m->dir].q) {
+		m->status = -ENOENT;
+		return;
+	}
+	d = &rl->dirs[2 * m->link + m->dir];
+	m->status = 0;
+	if (m->op == CTL_SET) {
+		if (!memchr(m->trace, '\0', sizeof(m->trace))) {
+			m->status = -ENAMETOOLONG;
+		} else {
+			msg_to_shape(m, &s);
+			m->status = dir_apply(d, &s, m->trace);
+		}
+	} else if (m->op != CTL_GET) {
+		m->status = -EOPNOTSUPP;
+	}
+	/* Whatever happened, the reply says what the direction does now. */
+	shape_to_msg(&d->shape, m);
+	strcpy(m->trace, d->trace_path);
+	emu_rq_stats(d->q, &m->stats);
+}
+
+static void ctl_client(struct relay *rl, unsigned c)
+{
+	struct ctl_msg m;
+	ssize_t n = recv(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* One request per connection; a malformed one is answered by closing. */
+	if (n == (ssize_t)sizeof(m) && m.magic == CTL_MAGIC) {
+		ctl_answer(rl, &m);
+		send(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	client_close(rl, c);
+}
+
+static int relay_open(struct relay *rl, const struct emu_relay_link *links, uint64_t seed)
+{
+	int r;
+
+	for (size_t l = 0; l < rl->n; l++) {
+		const struct emu_relay_link *x = &links[l];
+
+		/* A link with no interfaces is not relayed (its number is kept for control). */
+		if (x->index[0] <= 0 && x->index[1] <= 0)
+			continue;
+		if (x->index[0] <= 0 || x->index[1] <= 0 || x->index[0] == x->index[1])
+			return -EINVAL;
+		for (unsigned e = 0; e < 2; e++) {
+			struct dir *d = &rl->dirs[2 * l + e];
+			const char *path = x->trace_path[e];
+			char name[IF_NAMESIZE];
+
+			if (!memchr(path, '\0', sizeof(x->trace_path[e])))
+				return -ENAMETOOLONG;
+			if (!path[0] && x->dir[e].trace)
+				path = x->dir[e].trace;
+			d->seed = seed ^ ((2 * l + e + 1) * 0x9e3779b97f4a7c15ULL);
+			d->out = (int)(2 * l + (1 - e));
+			r = dir_apply(d, &x->dir[e], path);
+			if (r < 0)
+				return r;
+			/* Otherwise a packet socket gets GRO-merged or checksum-less frames. */
+			if (!if_indextoname((unsigned)x->index[e], name))
+				return -errno;
+			r = emu_link_offloads_off(name);
+			if (r < 0)
+				return r;
+			r = packet_open(x->index[e], &rl->socks[2 * l + e]);
+			if (r < 0)
+				return r;
+			r = ep_set(rl, EPOLL_CTL_ADD, rl->socks[2 * l + e], EPOLLIN,
+				   TAG(TAG_SOCK, 2 * l + e));
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int relay_loop(struct relay *rl)
+{
+	struct epoll_event ev[64];
+
+	for (;;) {
+		bool stop = false;
+		uint64_t now;
+		int n, r;
+
+		n = epoll_wait(rl->ep, ev, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t idx = (uint32_t)ev[i].data.u64;
+			struct signalfd_siginfo si;
+			uint64_t ticks;
+
+			switch ((enum tag)(ev[i].data.u64 >> 32)) {
+			case TAG_SIGNAL:
+				if (read(rl->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					stop = true;
+				break;
+			case TAG_TIMER:
+				if (read(rl->tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+					rl->armed = false;
+				break;
+			case TAG_CTL:
+				ctl_accept(rl);
+				break;
+			case TAG_CLIENT:
+				ctl_client(rl, idx);
+				break;
+			case TAG_SOCK:
+				if (ev[i].events & EPOLLOUT)
+					unblock(rl, idx);
+				if (ev[i].events & (EPOLLIN | EPOLLERR))
+					rx(rl, idx);
+				break;
+			}
+		}
+		if (stop)
+			return 0;
+		now = mono_ns();
+		for (size_t i = 0; i < 2 * rl->n; i++)
+			if (rl->dirs[i].q)
+				tx(rl, &rl->dirs[i], now);
+		r = arm(rl);
+		if (r < 0)
+			return r;
+	}
+}
+
+static void relay_close(struct relay *rl)
+{
+	for (unsigned c = 0; c < MAX_CLIENTS; c++)
+		if (rl->clients[c] >= 0)
+			close(rl->clients[c]);
+	for (size_t i = 0; rl->dirs && i < 2 * rl->n; i++) {
+		struct dir *d = &rl->dirs[i];
+
+		for (unsigned h = 0; h < d->n_held; h++)
+			free(d->held[h].buf);
+		emu_rq_free(d->q);
+		emu_trace_free(d->trace);
+	}
+	for (size_t i = 0; rl->socks && i < 2 * rl->n; i++)
+		if (rl->socks[i] >= 0)
+			close(rl->socks[i]);
+	if (rl->ep >= 0)
+		close(rl->ep);
+	if (rl->tfd >= 0)
+		close(rl->tfd);
+	if (rl->sfd >= 0)
+		close(rl->sfd);
+	if (rl->ctl_fd >= 0 && rl->ctl_flags >= 0)
+		fcntl(rl->ctl_fd, F_SETFL, rl->ctl_flags);
+	free(rl->dirs);
+	free(rl->socks);
+	free(rl->rxbuf);
+	free(rl->txbuf);
+}
+
+int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd,
+			   int ready_fd, uint64_t seed)
+{
+	struct relay rl = { .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1,
+			    .ctl_flags = -1 };
+	sigset_t sigs, old;
+	int r;
+
+	for (unsigned c = 0; c < MAX_CLIENTS; c++)
+		rl.clients[c] = -1;
+	/* Signals arrive as reads on the signalfd, and only there. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	r = -pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	if (r < 0)
+		return r;
+	rl.dirs = calloc(2 * n + 1, sizeof(*rl.dirs));
+	rl.socks = malloc((2 * n + 1) * sizeof(*rl.socks));
+	rl.rxbuf = malloc((size_t)BATCH * SLOT);
+	rl.txbuf = malloc((size_t)BATCH * SLOT);
+	if (!rl.dirs || !rl.socks || !rl.rxbuf || !rl.txbuf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < 2 * n; i++)
+		rl.socks[i] = -1;
+	rl.ep = epoll_create1(EPOLL_CLOEXEC);
+	rl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	rl.sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (rl.ep < 0 || rl.tfd < 0 || rl.sfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = relay_open(&rl, links, seed);
+	if (r < 0)
+		goto out;
+	r = ep_set(&rl, EPOLL_CTL_ADD, rl.tfd, EPOLLIN, TAG(TAG_TIMER, 0));
+	if (r == 0)
+		r = ep_set(&rl, EPOLL_CTL_ADD, rl.sfd, EPOLLIN, TAG(TAG_SIGNAL, 0));
+	if (r < 0)
+		goto out;
+	if (ctl_fd >= 0) {
+		/* Non-blocking while we serve: a client gone before accept must not stall us. */
+		rl.ctl_flags = fcntl(ctl_fd, F_GETFL);
+		if (rl.ctl_flags < 0 || fcntl(ctl_fd, F_SETFL, rl.ctl_flags | O_NONBLOCK) < 0) {
+			r = -errno;
+			rl.ctl_flags = -1;
+			goto out;
+		}
+		rl.ctl_fd = ctl_fd;
+		r = ep_set(&rl, EPOLL_CTL_ADD, ctl_fd, EPOLLIN, TAG(TAG_CTL, 0));
+		if (r < 0)
+			goto out;
+	}
+	if (ready_fd >= 0 && write(ready_fd, "rl", 1) != 1) {
+		r = -errno;
+		goto out;
+	}
+	r = relay_loop(&rl);
+out:
+	relay_close(&rl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd)
+{
+	return emu_relay_serve_seeded(links, n, ctl_fd, ready_fd, 0);
+}
+
+/* --- control client --- */
+
+static int ctl_call(const char *path, struct ctl_msg *m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	ssize_t n;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	m->magic = CTL_MAGIC;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	n = send(fd, m, sizeof(*m), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(*m)) {
+		r = n < 0 ? -errno : -EIO;
+		goto out;
+	}
+	n = recv(fd, m, sizeof(*m), 0);
+	if (n < 0) {
+		r = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		goto out;
+	}
+	if (n != (ssize_t)sizeof(*m) || m->magic != CTL_MAGIC || m->trace[255]) {
+		r = -EPROTO;
+		goto out;
+	}
+	r = m->status;
+out:
+	close(fd);
+	return r;
+}
+
+int emu_relay_set(const char *ctl_path, unsigned link, unsigned dir, const struct emu_shape *s)
+{
+	struct ctl_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = CTL_SET;
+	m.link = link;
+	m.dir = dir;
+	shape_to_msg(s, &m);
+	if (s->trace && strlen(s->trace) >= sizeof(m.trace))
+		return -ENAMETOOLONG;
+	if (s->trace)
+		strcpy(m.trace, s->trace);
+	return ctl_call(ctl_path, &m);
+}
+
+static int ctl_get(const char *ctl_path, unsigned link, unsigned dir, struct ctl_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->op = CTL_GET;
+	m->link = link;
+	m->dir = dir;
+	return ctl_call(ctl_path, m);
+}
+
+int emu_relay_get(const char *ctl_path, unsigned link, unsigned dir, struct emu_shape *ret,
+		  struct emu_rq_stats *stats)
+{
+	struct ctl_msg m;
+	int r = ctl_get(ctl_path, link, dir, &m);
+
+	if (r < 0)
+		return r;
+	if (ret)
+		msg_to_shape(&m, ret);
+	if (stats)
+		*stats = m.stats;
+	return 0;
+}
+
+int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf,
+			size_t len)
+{
+	struct ctl_msg m;
+	int r = ctl_get(ctl_path, link, dir, &m);
+
+	if (r < 0)
+		return r;
+	if (strlen(m.trace) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, m.trace);
+	return 0;
+}

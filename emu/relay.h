@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay: a userspace link emulator in the spirit of Mahimahi's delay and link shells.
+ * Each relayed link is cut in two: end 0's interface is a veth whose peer sits in the run's
+ * relay namespace, and likewise end 1. The relay reads frames from one peer (AF_PACKET) and
+ * sends them out of the other after loss, a drop-tail rate queue (token bucket or a capacity
+ * trace) and a delay line with jitter, per direction. Frames pass unchanged, so ARP and IPv6
+ * neighbour discovery work across it.
+ */
+#ifndef EDGEMU_EMU_RELAY_H
+#define EDGEMU_EMU_RELAY_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/shape.h"
+
+/* --- capacity traces (Mahimahi mm-link format) --- */
+
+/*
+ * One line per delivery opportunity: a millisecond timestamp (non-decreasing integers); each
+ * opportunity carries one 1500-byte frame (or several smaller ones up to 1500 bytes); the
+ * trace loops with period = the last timestamp.
+ */
+struct emu_trace {
+	uint64_t *ms;
+	size_t n;
+	uint64_t period_ms;
+};
+
+#define EMU_TRACE_MTU 1500
+
+/* Load a trace; on a bad line, an error "FILE:LINE: what is wrong" in err. */
+int emu_trace_load(const char *path, struct emu_trace **ret, char *err, size_t errlen);
+void emu_trace_free(struct emu_trace *t);
+
+/* --- one direction's queueing logic, on a clock the caller gives (emu/relay_queue.c) --- */
+
+struct emu_rq;
+
+/* The largest frame a queue takes (a GSO-sized frame; with offloads off, frames are MTU + 14). */
+#define EMU_RQ_FRAME_MAX 65536
+
+struct emu_rq_stats {
+	uint64_t in, out, lost, dropped;	/* frames: arrived, sent, lost by the loss model,
+						 * dropped because the queue was full */
+	uint64_t bytes_out;
+};
+
+enum emu_rq_verdict {
+	EMU_RQ_QUEUED,
+	EMU_RQ_LOST,
+	EMU_RQ_DROPPED,
+};
+
+/*
+ * A direction with shape s (trace: a loaded trace the queue does not own, or NULL) and a
+ * seed for its random choices. The queue owns the frames it holds (copies of what enqueue
+ * got).
+ */
+int emu_rq_new(const struct emu_shape *s, const struct emu_trace *trace, uint64_t seed,
+	       struct emu_rq **ret);
+void emu_rq_free(struct emu_rq *q);
+/* Change the shape; frames that arrive from now on see the new values. */
+int emu_rq_set(struct emu_rq *q, const struct emu_shape *s, const struct emu_trace *trace);
+enum emu_rq_verdict emu_rq_enqueue(struct emu_rq *q, uint64_t now_ns, const void *frame,
+				   uint32_t len);
+/* When the next frame is due to leave (UINT64_MAX when the queue is empty). */
+uint64_t emu_rq_next(const struct emu_rq *q);
+/* Copy out the next frame due at or before now_ns; its length, 0 when none is due. */
+uint32_t emu_rq_dequeue(struct emu_rq *q, uint64_t now_ns, void *buf, uint32_t cap);
+void emu_rq_stats(const struct emu_rq *q, struct emu_rq_stats *ret);
+
+/* --- the relay process (emu/relay.c) --- */
+
+struct emu_relay_link {
+	int index[2];		/* relay-side interface facing end 0, end 1 (relay namespace) */
+	struct emu_shape dir[2];	/* dir[0]: frames from end 0 to end 1 */
+	char trace_path[2][256];	/* per direction, "" for none */
+};
+
+/*
+ * Serve links until *stop or SIGTERM: forward frames between each link's two interfaces
+ * with its shaping; answer control requests on listening Unix socket ctl_fd. Runs in the
+ * relay namespace (the caller enters it). Writes one byte to ready_fd (if >= 0) once it
+ * forwards. Returns 0 on a clean stop, -errno on failure.
+ */
+int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd);
+
+/* Control client: change or read one direction of a running relay's link. */
+int emu_relay_set(const char *ctl_path, unsigned link, unsigned dir, const struct emu_shape *s);
+int emu_relay_get(const char *ctl_path, unsigned link, unsigned dir, struct emu_shape *ret,
+		  struct emu_rq_stats *stats);
+
+/*
+ * emu_relay_serve with a seed for every direction's random choices (emu_relay_serve uses 0):
+ * the same seed and the same frames at the same times give the same losses and jitter.
+ */
+int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd,
+			   int ready_fd, uint64_t seed);
+/* The trace a direction follows ("" for none): emu_relay_get leaves ret->trace NULL. */
+int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf,
+			size_t len);
+/*
+ * Turn off tx checksumming, TSO, GSO and GRO on ifname in the current namespace, so that a
+ * packet socket sees frames of at most MTU + 14 bytes with their checksums filled in.
+ */
+int emu_link_offloads_off(const char *ifname);
+
+#endif

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs inside the stock-kernel VM (tests/vm/vm.sh, ctest vm_smoke): the kernel is Debian's,
+# netem loads and delays as asked, and edgemu sees it.
+set -euo pipefail
+: "${EDGEMU:?EDGEMU must point at the edgemu binary}"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+ns=vmsmoke$$
+cleanup() {
+	ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The kernel: the one Debian's linux-image-amd64 depends on (the host's package database is
+# visible read-only), else the one vm.sh says it booted.
+want=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+	grep -o 'linux-image-[0-9][^ ,]*' | head -n1 || true)
+want=${want#linux-image-}
+[ -n "$want" ] || want=${EDGEMU_VM_KERNEL:?}
+[ "$(uname -r)" = "$want" ] || fail "kernel is $(uname -r), expected the stock $want"
+# (dpkg-query -S would read every package's file list: 2 s through 9p.)
+pkg=linux-image-$want
+grep -qx "/boot/vmlinuz-$want" "/var/lib/dpkg/info/$pkg.list" 2>/dev/null ||
+	fail "/boot/vmlinuz-$want is not from Debian's package $pkg"
+ok "kernel $(uname -r) from $pkg"
+
+modprobe sch_netem || fail "modprobe sch_netem"
+grep -q '^sch_netem ' /proc/modules || fail "sch_netem is not in /proc/modules after modprobe"
+ok "modprobe sch_netem"
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+tc -n "$ns" qdisc add dev lo root netem delay 10ms
+out=$(ip netns exec "$ns" ping -c 5 -i 0.2 127.0.0.1) || fail "ping: $out"
+echo "$out"
+# Each echo crosses lo twice, so it waits twice: RTT about 20 ms.
+median=$(echo "$out" | grep -o 'time=[0-9.]*' | cut -d= -f2 | sort -n | sed -n 3p)
+[ -n "$median" ] || fail "no RTT in ping's output"
+awk -v m="$median" 'BEGIN { exit !(m >= 19 && m <= 22) }' ||
+	fail "median RTT $median ms through netem delay 10ms on lo, expected 19-22 ms"
+ok "median RTT $median ms with netem delay 10ms"
+ip netns del "$ns"
+ip netns list | grep -q "^$ns\b" && fail "namespace $ns left"
+
+out=$("$EDGEMU" check) || fail "edgemu check failed: $out"
+echo "$out"
+echo "$out" | grep -Eq '^ +netem +present' || fail "edgemu check does not say netem is present"
+ok "edgemu check: netem present"
