@@ -144,11 +144,16 @@ static struct nlmsghdr *netem_msg(void *buf, int index, const struct emu_shape *
 	if (bytes > UINT32_MAX)
 		mnl_attr_put_u64(nlh, TCA_NETEM_RATE64, bytes);
 	if (s->loss.model == EMU_LOSS_GILBERT) {
+		/*
+		 * netem's Gilbert-Elliott is asymmetric: in the bad state a frame is lost when
+		 * a random number exceeds h (so h is the chance to pass), in the good state
+		 * when it is below k1 (so k1 is the chance to be lost, 1 - k).
+		 */
 		struct tc_netem_gemodel ge = {
 			.p = prob32(s->loss.p),
 			.r = prob32(s->loss.r),
 			.h = prob32(s->loss.h),
-			.k1 = prob32(s->loss.k),
+			.k1 = prob32(1 - s->loss.k),
 		};
 		struct nlattr *loss = mnl_attr_nest_start(nlh, TCA_NETEM_LOSS);
 
@@ -233,7 +238,7 @@ int emu_netem_parse(const struct nlmsghdr *nlh, struct emu_shape *ret)
 				s.loss.p = unprob32(ge->p);
 				s.loss.r = unprob32(ge->r);
 				s.loss.h = unprob32(ge->h);
-				s.loss.k = unprob32(ge->k1);
+				s.loss.k = 1 - unprob32(ge->k1);
 			}
 			break;
 		}

@@ -50,6 +50,13 @@ shape --dir in --delay 50ms
 check_rtt 50 "50 ms b->a only"
 "$EDGEMU" shape "$run" a:eth0 | grep -q "^in:  delay 50.000ms" || fail "shape does not read back 50 ms in"
 
+# Lost ARP requests would add losses of their own (and stall ping when the neighbour entry
+# fails): fix both neighbour entries before measuring loss.
+mac() { "$EDGEMU" exec "$run" "$1" -- cat /sys/class/net/eth0/address; }
+ip_of() { "$EDGEMU" exec "$run" "$1" -- getent hosts "$1" | awk '{print $1}'; }
+"$EDGEMU" exec "$run" a -- ip neigh replace "$(ip_of b)" lladdr "$(mac b)" dev eth0 nud permanent
+"$EDGEMU" exec "$run" b -- ip neigh replace "$(ip_of a)" lladdr "$(mac a)" dev eth0 nud permanent
+
 # Random loss, one direction: 2000 requests, 10 % lost -> 200 +- 4 sigma (sigma 13.4).
 shape --dir in --delay 0
 shape --dir out --delay 0 --loss 10%

@@ -146,8 +146,8 @@ static void test_gilbert(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(ge->p, (uint32_t)llround(0.01 * UINT32_MAX));
 	assert_int_equal(ge->r, (uint32_t)llround(0.3 * UINT32_MAX));
-	assert_int_equal(ge->h, 0);
-	assert_int_equal(ge->k1, UINT32_MAX);
+	assert_int_equal(ge->h, 0);	/* h: the chance to pass in the bad state */
+	assert_int_equal(ge->k1, 0);	/* k1: the chance to be lost in the good state, 1 - k */
 }
 
 static void test_dist_tables(void **state)
