@@ -10,5 +10,6 @@ int cli_need_root(const char *what);
 int cli_check(int argc, char **argv);
 int cli_show(int argc, char **argv);
 int cli_shape(int argc, char **argv);
+int cli_steer(int argc, char **argv);
 
 #endif

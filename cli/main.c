@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "emu/emu.h"
+#include "migrate/migrate.h"
 #include "topo/run.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -116,6 +117,8 @@ static int cmd_up(int argc, char **argv)
 		return 1;
 	}
 	r = topo_run_build(run, &stop_flag, &err);
+	if (r == 0 && !stop_flag)
+		r = mig_services_start(run, &err);
 	if (r < 0 || stop_flag) {
 		struct topo_err terr;
 		char rname[sizeof(run->name)];
@@ -349,6 +352,7 @@ static const char usage[] =
 	"  show [RUN] [--json]       the runs; or a run's nodes, interfaces, addresses, routes\n"
 	"  exec RUN NODE -- CMD...   run a command inside a node\n"
 	"  shape RUN NODE:IF [...]   read or change a link's shaping while it runs\n"
+	"  steer RUN SVC CLIENT NODE steer a client of a service to the instance on NODE\n"
 	"  down RUN...               remove a run\n"
 	"  clean                     remove every leftover of edgemu runs\n"
 	"\n"
@@ -362,7 +366,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
-		{ "shape", cli_shape },
+		{ "shape", cli_shape }, { "steer", cli_steer },
 	};
 
 	if (argc < 2) {

@@ -19,6 +19,7 @@
 
 #include "emu/emu.h"
 #include "emu/shape.h"
+#include "migrate/migrate.h"
 #include "topo/run.h"
 
 struct live_if {
@@ -406,6 +407,72 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 		printf("]}");
 }
 
+/* Services: VIP, instances (node, pid) and where each client is steered now. */
+static void print_services(struct topo_run *run, bool json)
+{
+	const struct topo_model *m = run->m;
+	char a[INET_ADDRSTRLEN];
+
+	if (json)
+		printf(",\"services\":[");
+	else if (m->n_services)
+		printf("\nservices (steering %s)\n", topo_steering_name(m->migration.steering));
+	for (unsigned i = 0; i < m->n_services; i++) {
+		const struct topo_service *s = &m->services[i];
+		bool first = true;
+
+		if (json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(s->name);
+			printf(",\"vip\":\"%s\",\"port\":%u,\"instances\":[", ip(s->vip, a), s->port);
+		} else {
+			printf("  %s  vip %s port %u\n    instances:", s->name, ip(s->vip, a), s->port);
+		}
+		for (unsigned n = 0; n < m->n_nodes; n++) {
+			long pid = mig_instance_pid(run, i, n);
+
+			if (pid <= 0)
+				continue;
+			if (json) {
+				printf("%s{\"node\":", first ? "" : ",");
+				json_str(m->nodes[n].name);
+				printf(",\"addr\":\"%s\",\"pid\":%ld}", ip(topo_node_addr(m, n), a), pid);
+			} else {
+				printf(" %s (%s, pid %ld)", m->nodes[n].name, ip(topo_node_addr(m, n), a),
+				       pid);
+			}
+			first = false;
+		}
+		printf(json ? "],\"clients\":[" : "\n");
+		first = true;
+		for (unsigned c = 0; c < m->n_nodes; c++) {
+			unsigned to;
+
+			if (!mig_is_client(run, c))
+				continue;
+			if (mig_steer_lookup(run, i, c, &to) < 0) {
+				if (!json)
+					printf("    %s -> (not steered)\n", m->nodes[c].name);
+				continue;
+			}
+			if (json) {
+				printf("%s{\"client\":", first ? "" : ",");
+				json_str(m->nodes[c].name);
+				printf(",\"instance\":");
+				json_str(m->nodes[to].name);
+				printf("}");
+			} else {
+				printf("    %s -> %s\n", m->nodes[c].name, m->nodes[to].name);
+			}
+			first = false;
+		}
+		if (json)
+			printf("]}");
+	}
+	if (json)
+		printf("]");
+}
+
 static int show_run(const char *name, bool json)
 {
 	struct topo_run *run;
@@ -452,7 +519,10 @@ static int show_run(const char *name, bool json)
 		free(l.routes);
 	}
 	if (json)
-		printf("]}\n");
+		printf("]");
+	print_services(run, json);
+	if (json)
+		printf("}\n");
 	topo_run_free(run);
 	return rc;
 }

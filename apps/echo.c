@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edgemu-echo: the UDP echo service. Every valid request is answered with the request, this
+ * instance's id and a zero counter (apps/proto.h), from the address the request was sent to,
+ * so a client keeps seeing the address it talks to even on a node with several.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "apps/proto.h"
+#include "apps/stats.h"
+#include "apps/util.h"
+
+#define PROG "edgemu-echo"
+#define BATCH 64
+#define RX_LEN 2048
+/* Room for one IPv4 or IPv6 packet-info message. */
+#define CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+static const char usage[] =
+	"usage: " PROG " --id NAME [--port P] [--bind ADDR] [--ready-fd FD] [--quiet]\n"
+	"\n"
+	"UDP echo service for edgemu probes: answers every valid request with the request, the\n"
+	"instance id NAME and a zero counter; malformed datagrams are counted and ignored.\n"
+	"On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
+	"\n"
+	"  --id NAME      instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
+	"  --port P       UDP port (default 7007)\n"
+	"  --bind ADDR    listen on ADDR only (default: every address, IPv4 and IPv6)\n"
+	"  --ready-fd FD  write \"ready\\n\" to FD and close it once the socket is bound\n"
+	"  --quiet        no start line on stderr\n"
+	"  --help         this text\n";
+
+struct echo {
+	int sock;
+	int family;
+	char id[APP_INSTANCE_LEN];
+	uint64_t answered;
+	uint64_t malformed;
+	uint64_t send_failed;
+	struct mmsghdr rx[BATCH];
+	struct iovec rx_iov[BATCH];
+	struct sockaddr_storage rx_addr[BATCH];
+	char rx_buf[BATCH][RX_LEN];
+	_Alignas(struct cmsghdr) char rx_ctrl[BATCH][CTRL_LEN];
+	struct mmsghdr tx[BATCH];
+	struct iovec tx_iov[BATCH];
+	struct app_answer tx_buf[BATCH];
+	_Alignas(struct cmsghdr) char tx_ctrl[BATCH][CTRL_LEN];
+};
+
+#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+
+static int enable_pktinfo(int sock, int family)
+{
+	int one = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(sock, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	return setsockopt(sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+}
+
+/*
+ * Copies the destination address of a received datagram into a control message that makes it
+ * the source of the answer. No interface is forced: the answer takes whatever route the node
+ * has back to the client. Returns the control length, 0 when there is nothing to copy.
+ */
+static size_t answer_ctrl(const struct msghdr *rx, char *ctrl)
+{
+	struct cmsghdr *c, *out = (struct cmsghdr *)ctrl;
+
+	for (c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR((struct msghdr *)rx, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return 0;
+			pi.ipi6_ifindex = 0;
+			out->cmsg_level = IPPROTO_IPV6;
+			out->cmsg_type = IPV6_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN_MULTICAST(ntohl(pi.ipi_addr.s_addr)) ||
+			    pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST))
+				return 0;
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			out->cmsg_level = IPPROTO_IP;
+			out->cmsg_type = IP_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+	}
+	return 0;
+}
+
+static void send_answers(struct echo *e, unsigned int n)
+{
+	unsigned int off = 0;
+
+	while (off < n) {
+		int r = sendmmsg(e->sock, e->tx + off, n - off, 0);
+
+		if (r > 0) {
+			e->answered += (unsigned int)r;
+			off += (unsigned int)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Send buffer full: UDP may drop, so do we, rather than stall everyone. */
+			e->send_failed += n - off;
+			return;
+		}
+		/*
+		 * This one answer failed (no route back, or a source address the kernel refuses):
+		 * once more with the kernel's choice of source, then move on to the next.
+		 */
+		if (e->tx[off].msg_hdr.msg_controllen) {
+			e->tx[off].msg_hdr.msg_control = NULL;
+			e->tx[off].msg_hdr.msg_controllen = 0;
+			continue;
+		}
+		e->send_failed++;
+		off++;
+	}
+}
+
+/* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
+static int serve_batch(struct echo *e)
+{
+	unsigned int i, out = 0;
+	int n;
+
+	for (i = 0; i < BATCH; i++) {
+		struct msghdr *h = &e->rx[i].msg_hdr;
+
+		e->rx_iov[i] = (struct iovec){ .iov_base = e->rx_buf[i], .iov_len = RX_LEN };
+		*h = (struct msghdr){ .msg_name = &e->rx_addr[i],
+				      .msg_namelen = sizeof(e->rx_addr[i]),
+				      .msg_iov = &e->rx_iov[i],
+				      .msg_iovlen = 1,
+				      .msg_control = e->rx_ctrl[i],
+				      .msg_controllen = CTRL_LEN };
+	}
+	n = recvmmsg(e->sock, e->rx, BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return -errno;
+	}
+	for (i = 0; i < (unsigned int)n; i++) {
+		struct msghdr *h = &e->rx[i].msg_hdr;
+		struct app_req req;
+		size_t clen;
+
+		if (app_proto_check(e->rx_buf[i], e->rx[i].msg_len, APP_KIND_REQUEST) < 0) {
+			e->malformed++;
+			continue;
+		}
+		memcpy(&req, e->rx_buf[i], sizeof(req));
+		app_answer_pack(&e->tx_buf[out], &req, e->id, 0);
+		e->tx_iov[out] = (struct iovec){ .iov_base = &e->tx_buf[out],
+						 .iov_len = sizeof(e->tx_buf[out]) };
+		clen = answer_ctrl(h, e->tx_ctrl[out]);
+		e->tx[out].msg_hdr = (struct msghdr){ .msg_name = &e->rx_addr[i],
+						      .msg_namelen = h->msg_namelen,
+						      .msg_iov = &e->tx_iov[out],
+						      .msg_iovlen = 1,
+						      .msg_control = clen ? e->tx_ctrl[out] : NULL,
+						      .msg_controllen = clen };
+		out++;
+	}
+	if (out)
+		send_answers(e, out);
+	return n == BATCH;
+}
+
+static int run(struct echo *e, int sfd)
+{
+	struct epoll_event ev, evs[2];
+	int ep, rc = 0, i, n, batches;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = e->sock };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, e->sock, &ev) < 0)
+		goto err;
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = sfd };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
+		goto err;
+	for (;;) {
+		n = epoll_wait(ep, evs, 2, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto err;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd) {
+				if (app_signalfd_read(sfd))
+					goto out;
+				continue;
+			}
+			/* A bounded number of batches per wake: a flood cannot hide a SIGTERM. */
+			for (batches = 0; batches < 16; batches++) {
+				rc = serve_batch(e);
+				if (rc < 0)
+					goto out;
+				if (!rc)
+					break;
+			}
+			rc = 0;
+		}
+	}
+err:
+	rc = -errno;
+out:
+	close(ep);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *id = NULL, *bind_addr = NULL;
+	uint64_t port = APP_PROTO_PORT, ready_fd = UINT64_MAX;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char addr[64];
+	struct echo *e;
+	bool quiet = false;
+	int c, sfd, gai, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:p:b:qr:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			id = optarg;
+			break;
+		case 'p':
+			if (app_parse_u64(optarg, 1, 65535, &port) < 0)
+				return usage_error("--port '%s': expected 1 to 65535", optarg);
+			break;
+		case 'b':
+			bind_addr = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'r':
+			if (app_parse_u64(optarg, 0, INT32_MAX, &ready_fd) < 0)
+				return usage_error("--ready-fd '%s': expected a file descriptor",
+						   optarg);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			app_opt_error(PROG, argv, c);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!id)
+		return usage_error("--id NAME is required");
+	if (!app_instance_valid(id))
+		return usage_error("--id '%s': 1 to 15 of A-Z a-z 0-9 . _ : -", id);
+
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	strncpy(e->id, id, sizeof(e->id) - 1);
+	rc = 1;
+	sfd = app_signalfd_open();
+	if (sfd < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(-sfd));
+		goto out_free;
+	}
+	e->sock = app_bind_socket(bind_addr, (uint16_t)port, SOCK_DGRAM, &gai);
+	if (e->sock < 0) {
+		if (gai)
+			fprintf(stderr, PROG ": cannot resolve '%s': %s\n", bind_addr,
+				gai_strerror(gai));
+		else
+			fprintf(stderr, PROG ": binding UDP port %" PRIu64 "%s%s: %s\n", port,
+				bind_addr ? " on " : "", bind_addr ? bind_addr : "",
+				strerror(-e->sock));
+		goto out_sfd;
+	}
+	if (getsockname(e->sock, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    enable_pktinfo(e->sock, ss.ss_family) < 0) {
+		fprintf(stderr, PROG ": setting up the socket: %s\n", strerror(errno));
+		goto out_sock;
+	}
+	e->family = ss.ss_family;
+	/* Bursts from many clients at 1 ms: a deep queue, as large as the node allows. */
+	setsockopt(e->sock, SOL_SOCKET, SO_RCVBUF, &(int){ 4 << 20 }, sizeof(int));
+	app_addr_str((struct sockaddr *)&ss, addr, sizeof(addr));
+	if (!quiet)
+		fprintf(stderr, PROG ": instance %s listening on %s port %" PRIu64 "\n", e->id,
+			addr, port);
+	if (ready_fd != UINT64_MAX) {
+		if (write((int)ready_fd, "ready\n", 6) != 6)
+			fprintf(stderr, PROG ": --ready-fd %" PRIu64 ": %s\n", ready_fd,
+				strerror(errno));
+		close((int)ready_fd);
+	}
+
+	rc = run(e, sfd);
+	fprintf(stderr,
+		PROG ": instance %s: %" PRIu64 " requests answered, %" PRIu64 " malformed, %" PRIu64
+		     " answers not sent\n",
+		e->id, e->answered, e->malformed, e->send_failed);
+	if (rc < 0)
+		fprintf(stderr, PROG ": receiving: %s\n", strerror(-rc));
+	rc = rc < 0 ? 1 : 0;
+out_sock:
+	close(e->sock);
+out_sfd:
+	close(sfd);
+out_free:
+	free(e);
+	return rc;
+}

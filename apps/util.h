@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the three apps share beyond pure logic: the clock, signals as a file descriptor,
+ * timers, whole-line output files, addresses and sockets, option errors.
+ */
+#ifndef EDGEMU_APPS_UTIL_H
+#define EDGEMU_APPS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* CLOCK_MONOTONIC in ns: the one clock of every namespace and of the runner. */
+uint64_t app_now_ns(void);
+
+/*
+ * A signalfd for SIGTERM and SIGINT. Their dispositions are reset first, because an ignored
+ * signal (inherited through exec from a runner that ignores it) would never reach the fd.
+ * SIGPIPE is ignored: a closed peer or log pipe is an error to report, not a death.
+ */
+int app_signalfd_open(void);
+/* The signal read from the fd, 0 if none was pending. */
+int app_signalfd_read(int fd);
+
+/* A CLOCK_MONOTONIC timerfd, non-blocking. */
+int app_timer_open(void);
+/* First expiry at the absolute time first_ns, then every interval_ns (0: once; both 0: off). */
+int app_timer_set(int fd, uint64_t first_ns, uint64_t interval_ns);
+/* Expirations since the last read; 0 if none. */
+uint64_t app_timer_read(int fd);
+
+/*
+ * An output file written in whole lines only: lines are gathered in memory and written with
+ * write(2) in batches that end at a line's end, so a reader (or a kill) never sees half a
+ * line from us.
+ */
+struct app_lines;
+
+int app_lines_open(const char *path, struct app_lines **ret);
+int app_lines_add(struct app_lines *l, const char *line, size_t len);
+int app_lines_flush(struct app_lines *l);
+/* Flushes and closes; returns the first error seen since open. Accepts NULL. */
+int app_lines_close(struct app_lines *l);
+
+/* Writes a whole file under a temporary name and renames it into place. */
+int app_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* The numeric address of sa ("10.0.0.1", "fd00::1"; IPv4-mapped shown as IPv4). */
+void app_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+
+/*
+ * A socket of type bound to addr (NULL: any address, IPv6 dual-stack where the namespace has
+ * IPv6, IPv4 otherwise) and port, with SO_REUSEADDR, non-blocking. Returns the fd or -errno;
+ * *ret_gai holds a getaddrinfo error when addr does not resolve (then -EADDRNOTAVAIL).
+ */
+int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai);
+
+/* Prints "prog: <message>" and the usage on stderr; returns 2, the exit code of bad usage. */
+__attribute__((format(printf, 3, 4))) int app_usage_error(const char *prog, const char *usage,
+							   const char *fmt, ...);
+
+/* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
+void app_opt_error(const char *prog, char *const argv[], int c);
+
+#endif

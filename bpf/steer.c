@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Service steering, user side. The skeleton (steer.skel.h, generated in the build folder) is
+ * the only way in to the object. Programs are per process, maps may be shared through bpffs:
+ * a process that opens the same pin folder reuses the maps the first one pinned, so its
+ * programs, its flips and everyone else's act on the same entries.
+ */
+#include "bpf/steer_api.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "emu/emu.h"
+#include "steer.skel.h"
+
+#define BPFFS "/sys/fs/bpf"
+
+struct bpf_steer {
+	struct steer_bpf *skel;
+	int fwd_fd;
+	int rev_fd;
+	int stats_fd;
+	int ncpus;
+};
+
+/* --- libbpf's messages: silent unless asked for --- */
+
+__attribute__((format(printf, 2, 0)))
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+
+	if (debug < 0)
+		debug = getenv("EDGEMU_BPF_DEBUG") != NULL;
+	return debug ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static void quiet_libbpf(void)
+{
+	static bool done;
+
+	if (!done) {
+		libbpf_set_print(print_libbpf);
+		done = true;
+	}
+}
+
+/* --- pinning --- */
+
+static int mount_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs(BPFFS, &st) < 0)
+		return -errno;
+	if (st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700") < 0)
+		return -errno;
+	return 0;
+}
+
+/* mkdir -p, creating folders inside bpffs only. */
+static int make_pin_dir(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(pin_dir);
+	bool in_bpffs = false;
+	int r;
+
+	if (pin_dir[0] != '/')
+		return -EINVAL;
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (!strncmp(pin_dir, BPFFS, strlen(BPFFS)) &&
+	    (pin_dir[strlen(BPFFS)] == '/' || !pin_dir[strlen(BPFFS)])) {
+		r = mount_bpffs();
+		if (r < 0)
+			return r;
+	}
+	memcpy(path, pin_dir, len + 1);
+	for (char *p = path + 1;; p++) {
+		struct statfs st;
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (statfs(path, &st) == 0) {
+			in_bpffs = st.f_type == BPF_FS_MAGIC;
+		} else if (errno != ENOENT) {
+			return -errno;
+		} else if (!in_bpffs) {
+			return -EINVAL;	/* pins can only live in bpffs */
+		} else if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			return -errno;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return in_bpffs ? 0 : -EINVAL;
+}
+
+static int pin_path(char *buf, size_t len, const char *pin_dir, const struct bpf_map *map)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", pin_dir, bpf_map__name(map)) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Pin (or reuse) every map of ours; libbpf does it at load time. */
+static int set_pins(struct steer_bpf *skel, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int r;
+
+	r = make_pin_dir(pin_dir);
+	if (r < 0)
+		return r;
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		r = pin_path(path, sizeof(path), pin_dir, map);
+		if (r < 0)
+			return r;
+		r = bpf_map__set_pin_path(map, path);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* --- open, close --- */
+
+int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret)
+{
+	struct bpf_steer *s;
+	int r;
+
+	quiet_libbpf();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->skel = steer_bpf__open();
+	if (!s->skel) {
+		r = errno ? -errno : -EINVAL;
+		goto err;
+	}
+	if (pin_dir) {
+		r = set_pins(s->skel, pin_dir);
+		if (r < 0)
+			goto err;
+	}
+	r = steer_bpf__load(s->skel);
+	if (r < 0)
+		goto err;
+	r = libbpf_num_possible_cpus();
+	if (r < 0)
+		goto err;
+	s->ncpus = r;
+	s->fwd_fd = bpf_map__fd(s->skel->maps.steer_fwd);
+	s->rev_fd = bpf_map__fd(s->skel->maps.steer_rev);
+	s->stats_fd = bpf_map__fd(s->skel->maps.steer_stats);
+	*ret = s;
+	return 0;
+
+err:
+	bpf_steer_close(s);
+	return r;
+}
+
+void bpf_steer_close(struct bpf_steer *s)
+{
+	if (!s)
+		return;
+	steer_bpf__destroy(s->skel);
+	free(s);
+}
+
+int bpf_steer_unpin(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct steer_bpf *skel;
+	struct bpf_map *map;
+	int r = 0;
+
+	quiet_libbpf();
+	/* The object, opened but not loaded, knows the names of its maps. */
+	skel = steer_bpf__open();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		r = pin_path(path, sizeof(path), pin_dir, map);
+		if (r < 0)
+			break;
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			break;
+		}
+	}
+	steer_bpf__destroy(skel);
+	if (r < 0)
+		return r;
+	if (rmdir(pin_dir) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int bpf_steer_prog_fd(struct bpf_steer *s, enum bpf_steer_prog prog)
+{
+	switch (prog) {
+	case BPF_STEER_FROM_CLIENT:
+		return bpf_program__fd(s->skel->progs.steer_from_client);
+	case BPF_STEER_TO_CLIENT:
+		return bpf_program__fd(s->skel->progs.steer_to_client);
+	}
+	return -EINVAL;
+}
+
+/* --- attach points --- */
+
+/* Run in the namespace of ns_fd from enter() to leave(); ns_fd < 0 stays where we are. */
+static int enter(int ns_fd, struct emu_ns_token *tok)
+{
+	tok->orig_fd = -1;
+	return ns_fd < 0 ? 0 : emu_netns_enter(ns_fd, tok);
+}
+
+static int leave(struct emu_ns_token *tok, int r)
+{
+	int l = emu_netns_leave(tok);
+
+	return r < 0 ? r : l < 0 ? l : r;
+}
+
+int bpf_steer_ifindex(int ns_fd, const char *name)
+{
+	struct emu_ns_token tok;
+	unsigned idx;
+	int r;
+
+	r = enter(ns_fd, &tok);
+	if (r < 0)
+		return r;
+	idx = if_nametoindex(name);
+	r = idx ? (int)idx : -errno;
+	return leave(&tok, r);
+}
+
+/* What the filter dump of one interface's clsact hook shows. */
+struct scan {
+	int side;	/* BPF_STEER_* being dumped */
+	int ours;	/* hooks holding our filter */
+	int others;	/* entries of anybody else's filters */
+};
+
+static int scan_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct tcmsg *tc = NLMSG_DATA(nlh);
+	struct scan *sc = arg;
+	uint32_t prio;
+
+	if (nlh->nlmsg_type != RTM_NEWTFILTER || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tc)))
+		return 0;
+	prio = TC_H_MAJ(tc->tcm_info) >> 16;
+	if (prio == BPF_STEER_TC_PRIO && tc->tcm_handle == BPF_STEER_TC_HANDLE)
+		sc->ours |= sc->side;
+	else if (prio != BPF_STEER_TC_PRIO || tc->tcm_handle)
+		sc->others++;	/* (the head of our own priority has handle 0) */
+	return 0;
+}
+
+/* Dump the filters of both clsact hooks of ifindex, in the current namespace. */
+static int scan_here(int ifindex, struct scan *sc)
+{
+	static const struct {
+		int side;
+		uint32_t minor;
+	} hooks[] = {
+		{ BPF_STEER_INGRESS, TC_H_MIN_INGRESS },
+		{ BPF_STEER_EGRESS, TC_H_MIN_EGRESS },
+	};
+	union {
+		struct nlmsghdr nlh;
+		char buf[NLMSG_SPACE(sizeof(struct tcmsg))];
+	} req;
+	struct emu_nl *nl;
+	int r = 0;
+
+	r = emu_nl_open(&nl);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		struct tcmsg *tc;
+
+		memset(&req, 0, sizeof(req));
+		req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(*tc));
+		req.nlh.nlmsg_type = RTM_GETTFILTER;
+		req.nlh.nlmsg_flags = NLM_F_REQUEST;
+		tc = NLMSG_DATA(&req.nlh);
+		tc->tcm_family = AF_UNSPEC;
+		tc->tcm_ifindex = ifindex;
+		tc->tcm_parent = TC_H_MAKE(TC_H_CLSACT, hooks[i].minor);
+		sc->side = hooks[i].side;
+		r = emu_nl_dump(nl, &req.nlh, scan_cb, sc);
+		if (r < 0)
+			break;
+	}
+	emu_nl_close(nl);
+	return r;
+}
+
+static int attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BPF_STEER_TC_HANDLE,
+			    .priority = BPF_STEER_TC_PRIO, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+
+	return bpf_tc_attach(&hook, &opts);
+}
+
+static int detach_here(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BPF_STEER_TC_HANDLE,
+			    .priority = BPF_STEER_TC_PRIO);
+	struct scan sc = { 0 };
+	int r;
+
+	r = scan_here(ifindex, &sc);
+	if (r < 0)
+		return r;
+	if (!sc.ours)
+		return 0;
+	if (sc.ours & BPF_STEER_INGRESS) {
+		hook.attach_point = BPF_TC_INGRESS;
+		r = bpf_tc_detach(&hook, &opts);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	if (sc.ours & BPF_STEER_EGRESS) {
+		hook.attach_point = BPF_TC_EGRESS;
+		r = bpf_tc_detach(&hook, &opts);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	/* The hook served only us: take it away too. */
+	if (!sc.others) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		r = bpf_tc_hook_destroy(&hook);
+		if (r < 0 && r != -ENOENT && r != -EINVAL)
+			return r;
+	}
+	return 0;
+}
+
+static int attach_here(struct bpf_steer *s, int ifindex, bool on_client)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int from_fd = bpf_program__fd(s->skel->progs.steer_from_client);
+	int to_fd = bpf_program__fd(s->skel->progs.steer_to_client);
+	int r;
+
+	r = bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	r = attach_one(ifindex, BPF_TC_INGRESS, on_client ? to_fd : from_fd);
+	if (r < 0)
+		goto err;
+	r = attach_one(ifindex, BPF_TC_EGRESS, on_client ? from_fd : to_fd);
+	if (r < 0)
+		goto err;
+	return 0;
+
+err:
+	/* Half attached steers one way only: take back what is there. */
+	detach_here(ifindex);
+	return r;
+}
+
+static int attach(struct bpf_steer *s, int ns_fd, int ifindex, bool on_client)
+{
+	struct emu_ns_token tok;
+	int r;
+
+	if (!s || ifindex <= 0)
+		return -EINVAL;
+	r = enter(ns_fd, &tok);
+	if (r < 0)
+		return r;
+	r = attach_here(s, ifindex, on_client);
+	return leave(&tok, r);
+}
+
+int bpf_steer_attach(struct bpf_steer *s, int ns_fd, int ifindex)
+{
+	return attach(s, ns_fd, ifindex, false);
+}
+
+int bpf_steer_attach_on_client(struct bpf_steer *s, int ns_fd, int ifindex)
+{
+	return attach(s, ns_fd, ifindex, true);
+}
+
+int bpf_steer_detach(struct bpf_steer *s, int ns_fd, int ifindex)
+{
+	struct emu_ns_token tok;
+	int r;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	r = enter(ns_fd, &tok);
+	if (r < 0)
+		return r;
+	r = detach_here(ifindex);
+	return leave(&tok, r);
+}
+
+int bpf_steer_query(int ns_fd, int ifindex)
+{
+	struct emu_ns_token tok;
+	struct scan sc = { 0 };
+	char name[IF_NAMESIZE];
+	int r;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	r = enter(ns_fd, &tok);
+	if (r < 0)
+		return r;
+	/* The dump of a missing interface is merely empty. */
+	if (!if_indextoname((unsigned)ifindex, name))
+		r = -errno;
+	else
+		r = scan_here(ifindex, &sc);
+	return leave(&tok, r < 0 ? r : sc.ours);
+}
+
+/* --- the mapping --- */
+
+int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t instance)
+{
+	struct steer_rev_key rkey = { .client = client, .instance = instance };
+	struct steer_rev_val rval = { .vip = vip }, old;
+	struct steer_key key = { .client = client, .vip = vip };
+	struct steer_fwd_val val = { .instance = instance };
+	int r;
+
+	if (!s || !client || !vip || !instance)
+		return -EINVAL;
+	/* Answers from the instance must become the VIP before any request reaches it. */
+	r = bpf_map_lookup_elem(s->rev_fd, &rkey, &old);
+	if (r == 0 && old.vip != vip)
+		return -EADDRINUSE;
+	if (r == -ENOENT)
+		r = bpf_map_update_elem(s->rev_fd, &rkey, &rval, BPF_ANY);
+	if (r < 0)
+		return r;
+	return bpf_map_update_elem(s->fwd_fd, &key, &val, BPF_ANY);
+}
+
+int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip)
+{
+	struct steer_key key = { .client = client, .vip = vip };
+	struct steer_rev_key rkey, next;
+	struct steer_rev_val rval;
+	int r, more;
+
+	if (!s)
+		return -EINVAL;
+	r = bpf_map_delete_elem(s->fwd_fd, &key);
+	if (r < 0)
+		return r;
+	/* Find the next key before deleting this one: the walk stays where it was. */
+	more = bpf_map_get_next_key(s->rev_fd, NULL, &rkey);
+	while (more == 0) {
+		more = bpf_map_get_next_key(s->rev_fd, &rkey, &next);
+		if (rkey.client == client && bpf_map_lookup_elem(s->rev_fd, &rkey, &rval) == 0 &&
+		    rval.vip == vip) {
+			r = bpf_map_delete_elem(s->rev_fd, &rkey);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+		if (more == 0)
+			rkey = next;
+	}
+	return more == -ENOENT ? 0 : more;
+}
+
+int bpf_steer_lookup(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance)
+{
+	struct steer_key key = { .client = client, .vip = vip };
+	struct steer_fwd_val val;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = bpf_map_lookup_elem(s->fwd_fd, &key, &val);
+	if (r < 0)
+		return r;
+	*ret_instance = val.instance;
+	return 0;
+}
+
+int bpf_steer_list(struct bpf_steer *s,
+		   int (*cb)(uint32_t client, uint32_t vip, uint32_t instance, void *arg),
+		   void *arg)
+{
+	struct steer_key key, next;
+	struct steer_fwd_val val;
+	int r, more, n = 0;
+
+	if (!s || !cb)
+		return -EINVAL;
+	more = bpf_map_get_next_key(s->fwd_fd, NULL, &key);
+	while (more == 0) {
+		more = bpf_map_get_next_key(s->fwd_fd, &key, &next);
+		/* An entry removed meanwhile is simply not listed. */
+		if (bpf_map_lookup_elem(s->fwd_fd, &key, &val) == 0) {
+			r = cb(key.client, key.vip, val.instance, arg);
+			if (r < 0)
+				return r;
+			n++;
+		}
+		if (more == 0)
+			key = next;
+	}
+	return more == -ENOENT ? n : more;
+}
+
+int bpf_steer_stats(struct bpf_steer *s, struct steer_stats *ret)
+{
+	struct steer_stats *cpu, sum = { 0 };
+	uint32_t zero = 0;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	cpu = calloc((size_t)s->ncpus, sizeof(*cpu));
+	if (!cpu)
+		return -ENOMEM;
+	r = bpf_map_lookup_elem(s->stats_fd, &zero, cpu);
+	if (r == 0) {
+		for (int i = 0; i < s->ncpus; i++) {
+			sum.up_pkts += cpu[i].up_pkts;
+			sum.down_pkts += cpu[i].down_pkts;
+			sum.pass_pkts += cpu[i].pass_pkts;
+			sum.err_pkts += cpu[i].err_pkts;
+		}
+		*ret = sum;
+	}
+	free(cpu);
+	return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * migrate: a run's services, their instances and the steering of each client to one of
+ * them. (The migration of a stateful instance between edges builds on this.)
+ */
+#ifndef EDGEMU_MIGRATE_H
+#define EDGEMU_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo/run.h"
+
+/* Where a run's BPF maps are pinned: TOPO_BPF_ROOT/<run>. */
+void mig_pin_dir(const struct topo_run *run, char *buf, size_t len);
+
+/*
+ * Start every service's instances (one per node of `at`), attach steering at the access
+ * side of every client (the interface facing each UE on its neighbour, an eNB as a rule),
+ * route each VIP from the clients, and steer every client to the instance on at[0]. Every
+ * object goes into the run's ledger first. 0 or -errno with err set.
+ */
+int mig_services_start(struct topo_run *run, struct topo_err *err);
+
+/* Start an instance of service svc on node (nothing to do when one runs there). */
+int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err);
+/* The pid of service svc's instance on node, 0 if none runs. */
+long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node);
+
+/*
+ * Steer client (a node index) of service svc to its instance on node, starting one there if
+ * none runs. *ret_ns (if given) gets the duration of the flip itself.
+ */
+int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
+	      uint64_t *ret_ns, struct topo_err *err);
+/* The node client is steered to for svc; -ENOENT if none. */
+int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node);
+
+/* Whether a node is a client of the run's services (a UE). */
+bool mig_is_client(const struct topo_run *run, unsigned node);
+
+#endif
