@@ -24,6 +24,7 @@ pkgs=(
 	iproute2 iputils-ping util-linux     # ip netns for users; ping; setpriv in tests
 	procps                               # pgrep/pkill in tests
 	iperf3                               # TCP throughput in shaping tests
+	jq                                   # reading JSON summaries in tests
 )
 vm_pkgs=(
 	linux-image-amd64                    # the stock kernel (sch_netem as a module)
