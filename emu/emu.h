@@ -71,6 +71,9 @@ struct nlmsghdr *emu_msg_addr_add(void *buf, int index, uint32_t addr_be, uint8_
 /* An IPv4 unicast route (main table, proto static); via_be 0 = directly connected. */
 struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				   int oif);
+/* Like emu_msg_route_add, but replaces a route to the same destination (a route flip). */
+struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				       int oif);
 /* Give the namespace of ns_fd the id nsid in the socket's namespace. */
 struct nlmsghdr *emu_msg_nsid_set(void *buf, int ns_fd, int32_t nsid);
 /* A qdisc (kind "netem", "clsact", ...) with raw TCA_OPTIONS payload (may be NULL). */

@@ -104,10 +104,10 @@ struct nlmsghdr *emu_msg_addr_add(void *buf, int index, uint32_t addr_be, uint8_
 	return nlh;
 }
 
-struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
-				   int oif)
+static struct nlmsghdr *route(void *buf, uint16_t flags, uint32_t dst_be, uint8_t plen,
+			      uint32_t via_be, int oif)
 {
-	struct nlmsghdr *nlh = put(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = put(buf, RTM_NEWROUTE, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
@@ -122,6 +122,18 @@ struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uin
 		mnl_attr_put_u32(nlh, RTA_GATEWAY, via_be);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	return nlh;
+}
+
+struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				   int oif)
+{
+	return route(buf, NLM_F_CREATE | NLM_F_EXCL, dst_be, plen, via_be, oif);
+}
+
+struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				       int oif)
+{
+	return route(buf, NLM_F_CREATE | NLM_F_REPLACE, dst_be, plen, via_be, oif);
 }
 
 struct nlmsghdr *emu_msg_nsid_set(void *buf, int ns_fd, int32_t nsid)

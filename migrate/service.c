@@ -255,6 +255,168 @@ static int open_steer(struct topo_run *run, struct bpf_steer **ret, struct topo_
 	return 0;
 }
 
+/*
+ * --- the route strategy: the VIP on the instance nodes, routes rewritten on a flip ---
+ *
+ * The VIP goes on the node's loopback, as anycast setups do, rather than on a dummy
+ * interface: some kernels (this project's CI machine's) have no dummy driver, and lo is
+ * always there and up.
+ */
+#define VIP_IFINDEX 1	/* lo */
+
+/* One request on node's socket, waited for; -EEXIST accepted when ok_exist. */
+static int node_request(struct topo_run *run, unsigned node, struct nlmsghdr *(*build)(void *buf,
+			void *arg), void *arg, bool ok_exist)
+{
+	struct emu_nl *nl;
+	int r = topo_run_node_nl(run, node, &nl);
+
+	if (r == 0)
+		r = emu_nl_queue(nl, build(emu_nl_slot(nl), arg), 0);
+	if (r == 0)
+		r = emu_nl_flush(nl);
+	return r == -EEXIST && ok_exist ? 0 : r;
+}
+
+static struct nlmsghdr *build_vip(void *buf, void *arg)
+{
+	return emu_msg_addr_add(buf, VIP_IFINDEX, htonl(*(uint32_t *)arg), 32);
+}
+
+/* The instance's node answers for the VIP itself. */
+static int vip_local(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+{
+	uint32_t vip = run->m->services[svc].vip;
+	int r = node_request(run, node, build_vip, &vip, true);
+
+	if (r < 0)
+		return topo_err_set(err, r, "putting the VIP of %s on node %s: %s",
+				    run->m->services[svc].name, run->m->nodes[node].name,
+				    strerror(-r));
+	return 0;
+}
+
+/*
+ * The first hop from node x toward node t: t's address on a link they share, else the
+ * planned route (longest prefix) toward t's address.
+ */
+static int next_hop(const struct topo_run *run, unsigned x, unsigned t, uint32_t *ret_via,
+		    int *ret_oif)
+{
+	const struct topo_model *m = run->m;
+	uint32_t dst = topo_node_addr(m, t);
+	int best = -1;
+
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (unsigned e = 0; e < 2; e++)
+			if (m->links[l].end[e].node == x && m->links[l].end[!e].node == t) {
+				*ret_via = m->links[l].end[!e].addr;
+				*ret_oif = run->ifindex[2 * l + e];
+				return 0;
+			}
+	for (size_t k = 0; k < run->routes.n; k++) {
+		const struct topo_route *rt = &run->routes.v[k];
+		uint32_t mask = rt->plen ? ~0u << (32 - rt->plen) : 0;
+
+		if (rt->node == x && (dst & mask) == rt->dst &&
+		    (best < 0 || rt->plen > run->routes.v[best].plen))
+			best = (int)k;
+	}
+	if (best < 0)
+		return -ENETUNREACH;
+	*ret_via = run->routes.v[best].via;
+	*ret_oif = run->ifindex[2 * run->routes.v[best].link + run->routes.v[best].end];
+	return 0;
+}
+
+/* Every other node's route to the VIP points toward node t: the route strategy's flip. */
+static int routes_toward(struct topo_run *run, unsigned svc, unsigned t, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int r = 0;
+
+	for (unsigned x = 0; r == 0 && x < m->n_nodes; x++) {
+		struct emu_nl *nl;
+		uint32_t via;
+		int oif;
+
+		if (x == t || !topo_node_addr(m, x) || next_hop(run, x, t, &via, &oif) < 0)
+			continue;
+		r = topo_run_node_nl(run, x, &nl);
+		if (r == 0)
+			r = emu_nl_queue(nl,
+					 emu_msg_route_replace(emu_nl_slot(nl),
+							       htonl(m->services[svc].vip), 32,
+							       htonl(via), oif),
+					 x);
+	}
+	/* All requests out first, then the acks: the routes change as close together as can be. */
+	for (unsigned x = 0; r == 0 && x < m->n_nodes; x++)
+		if (run->nodes[x].nl)
+			r = emu_nl_flush(run->nodes[x].nl);
+	if (r < 0)
+		return topo_err_set(err, r, "routing the VIP of %s toward %s: %s",
+				    m->services[svc].name, m->nodes[t].name, strerror(-r));
+	return 0;
+}
+
+/* The route strategy is global: the node each service's VIP routes to, kept in the run. */
+static int route_target_save(struct topo_run *run, unsigned svc, unsigned node)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/route-steering", run->dir);
+	f = fopen(path, "ae");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s %s\n", run->m->services[svc].name, run->m->nodes[node].name);
+	fclose(f);
+	return 0;
+}
+
+static int route_target(const struct topo_run *run, unsigned svc, unsigned *ret)
+{
+	char path[PATH_MAX + 16], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/route-steering", run->dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	while (fscanf(f, "%31s %31s", s, n) == 2)
+		if (!strcmp(s, run->m->services[svc].name))
+			found = topo_node_find(run->m, n);
+	fclose(f);
+	if (found < 0)
+		return -ENOENT;
+	*ret = (unsigned)found;
+	return 0;
+}
+
+static int services_start_route(struct topo_run *run, struct topo_err *err)
+{
+	const struct topo_model *m = run->m;
+	int r;
+
+	for (unsigned i = 0; i < m->n_services; i++) {
+		for (unsigned k = 0; k < m->services[i].n_at; k++) {
+			r = vip_local(run, i, m->services[i].at[k], err);
+			if (r < 0)
+				return r;
+		}
+		r = routes_toward(run, i, m->services[i].at[0], err);
+		if (r < 0)
+			return r;
+		r = route_target_save(run, i, m->services[i].at[0]);
+		if (r < 0)
+			return topo_err_set(err, r, "recording where %s's VIP routes to: %s",
+					    m->services[i].name, strerror(-r));
+	}
+	return 0;
+}
+
 int mig_services_start(struct topo_run *run, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
@@ -264,17 +426,14 @@ int mig_services_start(struct topo_run *run, struct topo_err *err)
 
 	if (!m->n_services)
 		return 0;
-	if (m->migration.steering == TOPO_STEER_ROUTE)
-		return topo_err_set(err, -EOPNOTSUPP,
-				    "%s: steering: route is not supported yet by this edgemu "
-				    "version; use steering: ebpf",
-				    m->file);
 	for (unsigned i = 0; i < m->n_services; i++)
 		for (unsigned k = 0; k < m->services[i].n_at; k++) {
 			r = mig_instance_start(run, i, m->services[i].at[k], err);
 			if (r < 0)
 				return r;
 		}
+	if (m->migration.steering == TOPO_STEER_ROUTE)
+		return services_start_route(run, err);
 	mig_pin_dir(run, pin, sizeof(pin));
 	r = topo_ledger_add(run, "bpf", pin);
 	if (r < 0)
@@ -325,6 +484,20 @@ int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node
 	r = mig_instance_start(run, svc, node, err);
 	if (r < 0)
 		return r;
+	if (m->migration.steering == TOPO_STEER_ROUTE) {
+		/* Global: every client follows the VIP's routes. */
+		r = vip_local(run, svc, node, err);
+		if (r < 0)
+			return r;
+		t0 = now_ns();
+		r = routes_toward(run, svc, node, err);
+		if (ret_ns)
+			*ret_ns = now_ns() - t0;
+		if (r == 0 && (r = route_target_save(run, svc, node)) < 0)
+			topo_err_set(err, r, "recording where %s's VIP routes to: %s",
+				     m->services[svc].name, strerror(-r));
+		return r;
+	}
 	r = open_steer(run, &s, err);
 	if (r < 0)
 		return r;
@@ -348,6 +521,8 @@ int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsign
 	uint32_t inst;
 	int r;
 
+	if (m->migration.steering == TOPO_STEER_ROUTE)
+		return route_target(run, svc, ret_node);
 	r = open_steer(run, &s, &err);
 	if (r < 0)
 		return r;

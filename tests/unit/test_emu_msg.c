@@ -159,6 +159,21 @@ static void test_route(void **state)
 	assert_int_equal(rtm->rtm_scope, RT_SCOPE_LINK);
 }
 
+static void test_route_replace(void **state)
+{
+	const struct nlattr *tb[MAXATTR];
+	struct nlmsghdr *nlh = emu_msg_route_replace(buf, inet_addr("10.200.0.1"), 32,
+						      inet_addr("10.128.0.5"), 3);
+
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWROUTE);
+	/* replace, not exclusive: a flip overwrites the route in one step */
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	attrs(nlh, sizeof(struct rtmsg), tb);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_DST]), inet_addr("10.200.0.1"));
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_GATEWAY]), inet_addr("10.128.0.5"));
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_OIF]), 3);
+}
+
 static void test_nsid(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
@@ -231,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_veth),	   cmocka_unit_test(test_veth_same_ns),
 		cmocka_unit_test(test_link_up_down), cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),	   cmocka_unit_test(test_nsid),
+		cmocka_unit_test(test_route_replace),
 		cmocka_unit_test(test_qdisc),	   cmocka_unit_test(test_filter_bpf),
 		cmocka_unit_test(test_dumps),
 	};
