@@ -148,8 +148,8 @@ struct dir {
 	char trace_path[256];
 	struct emu_trace *trace;
 	uint64_t seed;
-	int out;		/* index into socks */
-	bool blocked;		/* the out socket said EAGAIN: wait for EPOLLOUT */
+	int out;		/* index into ifx: where its frames leave */
+	bool blocked;		/* the socket said EAGAIN: wait for EPOLLOUT */
 	struct held held[BATCH];
 	unsigned n_held;
 };
@@ -162,7 +162,16 @@ union cmsg_room {
 struct relay {
 	size_t n;
 	struct dir *dirs;	/* dirs[2 * link + d]: frames from end d */
-	int *socks;		/* socks[2 * link + e]: the interface facing end e, or -1 */
+	/*
+	 * One packet socket for every interface: closing a packet socket costs the kernel an
+	 * RCU grace period (~12 ms here), so one per interface made a 100-link relay take
+	 * seconds to die, and its run seconds to tear down.
+	 */
+	int sock;
+	int *ifx;		/* ifx[2 * link + e]: the interface facing end e, or 0 */
+	int *si_of;		/* si_of[ifindex]: the direction its frames enter, or -1 */
+	int max_ifindex;
+	unsigned n_blocked;
 	int ep, tfd, sfd, ctl_fd, ctl_flags;
 	int clients[MAX_CLIENTS];
 	bool armed;
@@ -170,6 +179,7 @@ struct relay {
 	unsigned char *rxbuf, *txbuf;	/* BATCH slots each */
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
+	struct sockaddr_ll names[BATCH];
 	union cmsg_room cmsg[BATCH];
 };
 
@@ -215,6 +225,7 @@ static int dir_apply(struct dir *d, const struct emu_shape *s, const char *path)
 	return 0;
 }
 
+/* ifindex 0: every interface of the relay's namespace (sockets see their namespace only). */
 static int packet_open(int ifindex, int *ret)
 {
 	struct sockaddr_ll sll = {
@@ -276,10 +287,8 @@ static uint32_t vlan_restore(unsigned char *f, uint32_t len, struct msghdr *mh)
 	return len;
 }
 
-static void rx(struct relay *rl, size_t si)
+static void rx(struct relay *rl)
 {
-	struct dir *d = &rl->dirs[si];
-
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		uint64_t now;
 		int n;
@@ -292,8 +301,10 @@ static void rx(struct relay *rl, size_t si)
 			rl->msgs[i].msg_hdr.msg_iovlen = 1;
 			rl->msgs[i].msg_hdr.msg_control = rl->cmsg[i].buf;
 			rl->msgs[i].msg_hdr.msg_controllen = sizeof(rl->cmsg[i].buf);
+			rl->msgs[i].msg_hdr.msg_name = &rl->names[i];
+			rl->msgs[i].msg_hdr.msg_namelen = sizeof(rl->names[i]);
 		}
-		n = recvmmsg(rl->socks[si], rl->msgs, BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(rl->sock, rl->msgs, BATCH, MSG_DONTWAIT, NULL);
 		/* EAGAIN; or an error (ENETDOWN), which the socket reports once, then clears */
 		if (n <= 0)
 			return;
@@ -301,13 +312,17 @@ static void rx(struct relay *rl, size_t si)
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &rl->msgs[i].msg_hdr;
 			unsigned char *f = rl->iov[i].iov_base;
+			int ifindex = rl->names[i].sll_ifindex;
 			uint32_t len;
 
 			/* Larger than any frame with offloads off: it cannot leave anyway. */
 			if (mh->msg_flags & MSG_TRUNC)
 				continue;
+			/* A frame of an interface no link uses (there are none, but lo exists). */
+			if (ifindex <= 0 || ifindex > rl->max_ifindex || rl->si_of[ifindex] < 0)
+				continue;
 			len = vlan_restore(f, rl->msgs[i].msg_len, mh);
-			emu_rq_enqueue(d->q, now, f, len);
+			emu_rq_enqueue(rl->dirs[rl->si_of[ifindex]].q, now, f, len);
 		}
 		if (n < BATCH)
 			return;
@@ -339,18 +354,36 @@ static unsigned send_msgs(int fd, struct mmsghdr *msgs, unsigned m)
 
 static void block(struct relay *rl, struct dir *d)
 {
+	if (d->blocked)
+		return;
 	d->blocked = true;
-	ep_set(rl, EPOLL_CTL_MOD, rl->socks[d->out], EPOLLIN | EPOLLOUT, TAG(TAG_SOCK, d->out));
+	if (!rl->n_blocked++)
+		ep_set(rl, EPOLL_CTL_MOD, rl->sock, EPOLLIN | EPOLLOUT, TAG(TAG_SOCK, 0));
 }
 
-static void unblock(struct relay *rl, size_t si)
+/* The socket has room again: every direction waiting for it may send. */
+static void unblock(struct relay *rl)
 {
-	struct dir *d = &rl->dirs[si ^ 1];	/* the direction that leaves on socket si */
+	for (size_t i = 0; i < 2 * rl->n; i++)
+		rl->dirs[i].blocked = false;
+	rl->n_blocked = 0;
+	ep_set(rl, EPOLL_CTL_MOD, rl->sock, EPOLLIN, TAG(TAG_SOCK, 0));
+}
 
-	if (!d->blocked)
-		return;
-	d->blocked = false;
-	ep_set(rl, EPOLL_CTL_MOD, rl->socks[si], EPOLLIN, TAG(TAG_SOCK, si));
+/* msg i leaves on interface ifindex: a frame for SOCK_RAW, its ethertype as the protocol. */
+static void out_name(struct relay *rl, unsigned i, int ifindex, const unsigned char *f,
+		     uint32_t len)
+{
+	struct sockaddr_ll *sll = &rl->names[i];
+
+	memset(sll, 0, sizeof(*sll));
+	sll->sll_family = AF_PACKET;
+	sll->sll_ifindex = ifindex;
+	sll->sll_protocol = htons(ETH_P_ALL);
+	if (len >= 14)
+		memcpy(&sll->sll_protocol, f + 12, 2);	/* already in network order */
+	rl->msgs[i].msg_hdr.msg_name = sll;
+	rl->msgs[i].msg_hdr.msg_namelen = sizeof(*sll);
 }
 
 /* Frames held after EAGAIN go first; false while some are still held. */
@@ -364,8 +397,9 @@ static bool send_held(struct relay *rl, struct dir *d)
 		memset(&rl->msgs[i], 0, sizeof(rl->msgs[i]));
 		rl->msgs[i].msg_hdr.msg_iov = &rl->iov[i];
 		rl->msgs[i].msg_hdr.msg_iovlen = 1;
+		out_name(rl, i, rl->ifx[d->out], d->held[i].buf, d->held[i].len);
 	}
-	done = send_msgs(rl->socks[d->out], rl->msgs, d->n_held);
+	done = send_msgs(rl->sock, rl->msgs, d->n_held);
 	for (unsigned i = 0; i < done; i++)
 		free(d->held[i].buf);
 	memmove(d->held, d->held + done, (d->n_held - done) * sizeof(d->held[0]));
@@ -393,11 +427,12 @@ static void tx(struct relay *rl, struct dir *d, uint64_t now)
 			memset(&rl->msgs[m], 0, sizeof(rl->msgs[m]));
 			rl->msgs[m].msg_hdr.msg_iov = &rl->iov[m];
 			rl->msgs[m].msg_hdr.msg_iovlen = 1;
+			out_name(rl, m, rl->ifx[d->out], f, len);
 			m++;
 		}
 		if (!m)
 			return;
-		done = send_msgs(rl->socks[d->out], rl->msgs, m);
+		done = send_msgs(rl->sock, rl->msgs, m);
 		if (done < m) {
 			/* Keep the rest, in order, for when the socket has room again. */
 			for (unsigned i = done; i < m; i++) {
@@ -549,16 +584,26 @@ static int relay_open(struct relay *rl, const struct emu_relay_link *links, uint
 			r = emu_link_offloads_off(name);
 			if (r < 0)
 				return r;
-			r = packet_open(x->index[e], &rl->socks[2 * l + e]);
-			if (r < 0)
-				return r;
-			r = ep_set(rl, EPOLL_CTL_ADD, rl->socks[2 * l + e], EPOLLIN,
-				   TAG(TAG_SOCK, 2 * l + e));
-			if (r < 0)
-				return r;
+			rl->ifx[2 * l + e] = x->index[e];
+			if (x->index[e] > rl->max_ifindex)
+				rl->max_ifindex = x->index[e];
 		}
 	}
-	return 0;
+	rl->si_of = malloc(((size_t)rl->max_ifindex + 1) * sizeof(*rl->si_of));
+	if (!rl->si_of)
+		return -ENOMEM;
+	for (int i = 0; i <= rl->max_ifindex; i++)
+		rl->si_of[i] = -1;
+	for (size_t i = 0; i < 2 * rl->n; i++)
+		if (rl->ifx[i] > 0) {
+			if (rl->si_of[rl->ifx[i]] >= 0)
+				return -EINVAL;	/* one interface in two links */
+			rl->si_of[rl->ifx[i]] = (int)i;
+		}
+	r = packet_open(0, &rl->sock);
+	if (r < 0)
+		return r;
+	return ep_set(rl, EPOLL_CTL_ADD, rl->sock, EPOLLIN, TAG(TAG_SOCK, 0));
 }
 
 static int relay_loop(struct relay *rl)
@@ -598,9 +643,9 @@ static int relay_loop(struct relay *rl)
 				break;
 			case TAG_SOCK:
 				if (ev[i].events & EPOLLOUT)
-					unblock(rl, idx);
+					unblock(rl);
 				if (ev[i].events & (EPOLLIN | EPOLLERR))
-					rx(rl, idx);
+					rx(rl);
 				break;
 			}
 		}
@@ -629,9 +674,8 @@ static void relay_close(struct relay *rl)
 		emu_rq_free(d->q);
 		emu_trace_free(d->trace);
 	}
-	for (size_t i = 0; rl->socks && i < 2 * rl->n; i++)
-		if (rl->socks[i] >= 0)
-			close(rl->socks[i]);
+	if (rl->sock >= 0)
+		close(rl->sock);
 	if (rl->ep >= 0)
 		close(rl->ep);
 	if (rl->tfd >= 0)
@@ -641,7 +685,8 @@ static void relay_close(struct relay *rl)
 	if (rl->ctl_fd >= 0 && rl->ctl_flags >= 0)
 		fcntl(rl->ctl_fd, F_SETFL, rl->ctl_flags);
 	free(rl->dirs);
-	free(rl->socks);
+	free(rl->ifx);
+	free(rl->si_of);
 	free(rl->rxbuf);
 	free(rl->txbuf);
 }
@@ -650,7 +695,7 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 			   int ready_fd, uint64_t seed)
 {
 	struct relay rl = { .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1,
-			    .ctl_flags = -1 };
+			    .ctl_flags = -1, .sock = -1 };
 	sigset_t sigs, old;
 	int r;
 
@@ -664,15 +709,13 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 	if (r < 0)
 		return r;
 	rl.dirs = calloc(2 * n + 1, sizeof(*rl.dirs));
-	rl.socks = malloc((2 * n + 1) * sizeof(*rl.socks));
+	rl.ifx = calloc(2 * n + 1, sizeof(*rl.ifx));
 	rl.rxbuf = malloc((size_t)BATCH * SLOT);
 	rl.txbuf = malloc((size_t)BATCH * SLOT);
-	if (!rl.dirs || !rl.socks || !rl.rxbuf || !rl.txbuf) {
+	if (!rl.dirs || !rl.ifx || !rl.rxbuf || !rl.txbuf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < 2 * n; i++)
-		rl.socks[i] = -1;
 	rl.ep = epoll_create1(EPOLL_CLOEXEC);
 	rl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	rl.sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
