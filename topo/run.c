@@ -273,6 +273,20 @@ static int run_plan(struct topo_run *run, struct topo_err *err)
 	return 0;
 }
 
+/* A run of model m named name, nothing open yet; m is the caller's until this succeeds. */
+static struct topo_run *run_new(struct topo_model *m, const char *name)
+{
+	struct topo_run *run = calloc(1, sizeof(*run));
+
+	if (!run)
+		return NULL;
+	run->m = m;
+	run->ledger_fd = -1;
+	snprintf(run->name, sizeof(run->name), "%s", name);
+	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
+	return run;
+}
+
 int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **ret,
 		     struct topo_err *err)
 {
@@ -289,15 +303,11 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 		topo_model_free(m);
 		return r;
 	}
-	run = calloc(1, sizeof(*run));
+	run = run_new(m, name);
 	if (!run) {
 		topo_model_free(m);
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
-	run->m = m;
-	run->ledger_fd = -1;
-	snprintf(run->name, sizeof(run->name), "%s", name);
-	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
 
 	lock = lock_root();
 	if (lock < 0) {
@@ -373,16 +383,12 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
 		free(meta);
 		return r;
 	}
-	run = calloc(1, sizeof(*run));
+	run = run_new(m, name);
 	if (!run) {
 		free(meta);
 		topo_model_free(m);
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
-	run->m = m;
-	run->ledger_fd = -1;
-	snprintf(run->name, sizeof(run->name), "%s", name);
-	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
 	run->slot = meta_get(meta, "slot", val, sizeof(val)) == 0 ? (unsigned)atoi(val) : 0;
 	run->backend = TOPO_SHAPER_AUTO;
 	if (meta_get(meta, "shaper", val, sizeof(val)) == 0)
