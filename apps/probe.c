@@ -25,7 +25,8 @@
 
 static const char usage[] =
 	"usage: " PROG " TARGET [--port P] [--interval 10ms] [--count N | --duration 10s]\n"
-	"       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--quiet]\n"
+	"       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter]\n"
+	"       [--quiet]\n"
 	"\n"
 	"Sends a numbered, timestamped UDP request to TARGET (an address, or a name resolved as\n"
 	"the node resolves it, /etc/hosts first) at a fixed interval, and prints a summary when\n"
@@ -38,9 +39,14 @@ static const char usage[] =
 	"  --duration T     send for T (default: until stopped)\n"
 	"  --timeout T      a request unanswered after T is lost (default 1s)\n"
 	"  --csv FILE       every event: event,seq,t_send_ns,t_recv_ns,rtt_ns,instance with\n"
-	"                   events send, answer, loss, late, instance (old->new)\n"
+	"                   events send, answer, loss, late, instance (old->new), counter\n"
+	"                   (expected->received, with --check-counter)\n"
 	"  --json FILE      the summary as JSON\n"
 	"  --client-id N    client id in the requests (default: the process id)\n"
+	"  --check-counter  the service is edgemu-svc: every answer must carry the counter of\n"
+	"                   the answer before it plus one; repeats, steps back and jumps are\n"
+	"                   counted as counter errors (an answer lost on the way back shows as\n"
+	"                   a jump: the service counted it)\n"
 	"  --quiet          no live status and no summary on stdout (files are still written)\n"
 	"  --help           this text\n"
 	"\n"
@@ -57,6 +63,7 @@ struct probe {
 	uint32_t client_id;
 	bool quiet;
 	bool status; /* live status line on stderr */
+	bool check_counter;
 
 	int sock;
 	int send_tfd;
@@ -73,6 +80,7 @@ struct probe {
 	struct app_recent recent;
 	struct app_gap gap;
 	struct app_inst inst;
+	struct app_counter counter;
 	uint64_t last_rtt_ns;
 	uint64_t malformed;
 	uint64_t send_errors;
@@ -117,6 +125,22 @@ static void send_one(struct probe *p)
 	event(p, APP_EV_SEND, seq, now, 0, NULL);
 }
 
+/*
+ * Every first answer, in the order it arrives, whether in time or late: the service counted
+ * each of them. Duplicates of an answer carry its counter again and are not checked.
+ */
+static void check_counter(struct probe *p, const struct app_answer *a, uint64_t seq,
+			  uint64_t send_ns, uint64_t now)
+{
+	char change[48];
+	uint64_t v = be64toh(a->counter), want = p->counter.last + 1;
+
+	if (!p->check_counter || app_counter_check(&p->counter, v))
+		return;
+	snprintf(change, sizeof(change), "%" PRIu64 "->%" PRIu64, want, v);
+	event(p, APP_EV_COUNTER, seq, send_ns, now, change);
+}
+
 static void answer(struct probe *p, const char *buf, size_t len, uint64_t now)
 {
 	const struct app_answer *a = (const struct app_answer *)buf;
@@ -140,6 +164,7 @@ static void answer(struct probe *p, const char *buf, size_t len, uint64_t now)
 		app_recent_add(&p->recent, p->last_rtt_ns);
 		app_gap_add(&p->gap, now);
 		event(p, APP_EV_ANSWER, seq, send_ns, now, inst);
+		check_counter(p, a, seq, send_ns, now);
 		if (app_inst_update(&p->inst, inst, old)) {
 			snprintf(change, sizeof(change), "%s->%s", old, inst);
 			event(p, APP_EV_INSTANCE, seq, send_ns, now, change);
@@ -147,6 +172,7 @@ static void answer(struct probe *p, const char *buf, size_t len, uint64_t now)
 		break;
 	case APP_SEQ_LATE:
 		event(p, APP_EV_LATE, seq, send_ns, now, inst);
+		check_counter(p, a, seq, send_ns, now);
 		break;
 	case APP_SEQ_OLD:
 		/*
@@ -157,6 +183,7 @@ static void answer(struct probe *p, const char *buf, size_t len, uint64_t now)
 		p->win.late++;
 		send_ns = be64toh(a->req.send_ns);
 		event(p, APP_EV_LATE, seq, send_ns, now, inst);
+		check_counter(p, a, seq, send_ns, now);
 		break;
 	case APP_SEQ_DUP:
 		break;
@@ -325,6 +352,8 @@ static int finish(struct probe *p, int loop_err)
 	s.instance_changes = p->inst.changes;
 	s.instance = p->inst.have ? p->inst.cur : NULL;
 	s.interrupted = p->interrupted;
+	s.counter_checked = p->check_counter;
+	s.counter_errors = p->counter.errors;
 
 	err = app_lines_close(p->csv);
 	p->csv = NULL;
@@ -364,6 +393,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		{ "csv", required_argument, NULL, 'C' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "client-id", required_argument, NULL, 'I' },
+		{ "check-counter", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -417,6 +447,9 @@ static int parse_args(struct probe *p, int argc, char **argv)
 				return usage_error("--client-id '%s': expected 0 to 4294967295",
 						   optarg);
 			p->client_id = (uint32_t)v;
+			break;
+		case 'K':
+			p->check_counter = true;
 			break;
 		case 'q':
 			p->quiet = true;

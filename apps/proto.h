@@ -9,6 +9,11 @@
  * Reserved bytes are sent as zero and ignored on receipt: later issues (the stateful service
  * and its migration agent) give them a meaning without changing the size or the version of
  * what exists today.
+ *
+ * Over TCP (edgemu-svc --tcp, same port number) the same structs travel without any framing:
+ * requests back to back, 48 bytes each, answered in order with 88-byte answers. Both sizes are
+ * fixed, so a stream splits without a length prefix; a request that fails the check ends the
+ * connection, since a stream has no boundary to resynchronize on.
  */
 #ifndef EDGEMU_APPS_PROTO_H
 #define EDGEMU_APPS_PROTO_H

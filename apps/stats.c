@@ -341,6 +341,17 @@ int app_inst_update(struct app_inst *t, const char *id, char ret_old[APP_INSTANC
 	return 1;
 }
 
+bool app_counter_check(struct app_counter *c, uint64_t v)
+{
+	bool ok = !c->have || v == c->last + 1;
+
+	if (!ok)
+		c->errors++;
+	c->have = true;
+	c->last = v;
+	return ok;
+}
+
 size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns,
 		     uint64_t recv_ns, const char *instance)
 {
@@ -363,13 +374,14 @@ size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_n
 			     recv_ns - send_ns, instance);
 		break;
 	case APP_EV_INSTANCE:
+	case APP_EV_COUNTER:
 	default:
-		n = snprintf(buf, APP_CSV_LINE_MAX,
-			     "instance,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",,%s\n", seq, send_ns,
-			     recv_ns, instance);
+		n = snprintf(buf, APP_CSV_LINE_MAX, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",,%s\n",
+			     ev == APP_EV_COUNTER ? "counter" : "instance", seq, send_ns, recv_ns,
+			     instance);
 		break;
 	}
-	/* Fields are bounded (20-digit numbers, 15-character ids): a line always fits. */
+	/* Fields are bounded (20-digit numbers, 15-character ids, two counters): lines fit. */
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -442,6 +454,8 @@ void app_summary_text(FILE *f, const struct app_probe_summary *s)
 	}
 	fprintf(f, "instance changes %" PRIu64 ", last instance %s\n", s->instance_changes,
 		s->instance ? s->instance : "-");
+	if (s->counter_checked)
+		fprintf(f, "counter errors %" PRIu64 "\n", s->counter_errors);
 }
 
 void app_summary_json(FILE *f, const struct app_probe_summary *s)
@@ -475,5 +489,7 @@ void app_summary_json(FILE *f, const struct app_probe_summary *s)
 		json_string(f, s->instance);
 	else
 		fputs("null", f);
+	if (s->counter_checked)
+		fprintf(f, ",\"counter_errors\":%" PRIu64, s->counter_errors);
 	fprintf(f, ",\"interrupted\":%s}\n", s->interrupted ? "true" : "false");
 }

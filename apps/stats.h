@@ -156,6 +156,22 @@ struct app_inst {
 /* 1 when id differs from the current one (old id in ret_old), 0 otherwise (and the first). */
 int app_inst_update(struct app_inst *t, const char *id, char ret_old[APP_INSTANCE_LEN]);
 
+/*
+ * The stateful service's counter as one client sees it (probe --check-counter): the service
+ * counts the requests it answered, so each answer must carry exactly one more than the answer
+ * before it. A lost request was never answered and does not count; a repeat, a step back or a
+ * jump is state lost, rolled back or answered twice. After a violation the new value is taken
+ * as the reference, so one rollback counts once, not on every later answer.
+ */
+struct app_counter {
+	bool have;
+	uint64_t last;
+	uint64_t errors;
+};
+
+/* True when v follows the last value (or is the first); false, counted, otherwise. */
+bool app_counter_check(struct app_counter *c, uint64_t v);
+
 /* Probe events, one CSV line each: event,seq,t_send_ns,t_recv_ns,rtt_ns,instance. */
 enum app_event {
 	APP_EV_SEND,
@@ -163,6 +179,7 @@ enum app_event {
 	APP_EV_LOSS,
 	APP_EV_LATE,
 	APP_EV_INSTANCE,
+	APP_EV_COUNTER,
 };
 
 #define APP_CSV_HEADER "event,seq,t_send_ns,t_recv_ns,rtt_ns,instance\n"
@@ -171,7 +188,8 @@ enum app_event {
 /*
  * Writes one line (with its newline) into buf, which holds APP_CSV_LINE_MAX bytes; returns
  * its length. Fields an event does not have are empty: send has only seq and t_send; loss
- * also has no receive time; instance carries "old->new" in the instance field.
+ * also has no receive time; instance carries "old->new" in the instance field, counter the
+ * expected and the received counter ("41->43") there, and no RTT.
  */
 size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns,
 		     uint64_t recv_ns, const char *instance);
@@ -200,6 +218,8 @@ struct app_probe_summary {
 	uint64_t instance_changes;
 	const char *instance; /* last instance that answered, NULL if none */
 	bool interrupted;
+	bool counter_checked; /* --check-counter: counter_errors is printed */
+	uint64_t counter_errors;
 };
 
 void app_summary_text(FILE *f, const struct app_probe_summary *s);
