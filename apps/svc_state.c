@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* The state of edgemu-svc: see svc_state.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "apps/svc_state.h"
+
+#define NS_PER_S 1000000000ULL
+#define RATE_MAX 10000000ULL
+
+struct slot {
+	uint32_t client_id;
+	uint32_t used;
+	uint64_t counter;
+};
+
+_Static_assert(sizeof(struct slot) == SVC_SLOT_SIZE, "a slot is 16 bytes in the pages");
+
+static uint8_t *page_at(const struct svc_state *s, uint64_t page)
+{
+	return s->mem + page * SVC_PAGE_SIZE;
+}
+
+/* Page 0's header: the write stamp, then the number of clients. */
+static uint64_t *clients_word(const struct svc_state *s)
+{
+	return (uint64_t *)(s->mem + sizeof(uint64_t));
+}
+
+static uint64_t slot_page(uint64_t i)
+{
+	return i / SVC_SLOTS_PER_PAGE;
+}
+
+static struct slot *slot_at(const struct svc_state *s, uint64_t i)
+{
+	return (struct slot *)(page_at(s, slot_page(i)) +
+			       (1 + i % SVC_SLOTS_PER_PAGE) * SVC_SLOT_SIZE);
+}
+
+int svc_state_new(uint64_t state_bytes, struct svc_state **ret)
+{
+	struct svc_state *s;
+	void *mem;
+
+	if (state_bytes < SVC_PAGE_SIZE || state_bytes > SVC_STATE_MAX ||
+	    state_bytes % SVC_PAGE_SIZE)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->state_bytes = state_bytes;
+	s->pages = state_bytes / SVC_PAGE_SIZE;
+	/* One page in 64 for clients: 65280 of them at 64 MiB, 255 at the smallest sizes. */
+	s->table_pages = s->pages / 64 ? s->pages / 64 : 1;
+	s->table_slots = s->table_pages * SVC_SLOTS_PER_PAGE;
+	s->dirty = calloc((s->pages + 63) / 64, sizeof(*s->dirty));
+	if (!s->dirty)
+		goto err;
+	mem = mmap(NULL, state_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		goto err;
+	s->mem = mem;
+	s->hot_pages = s->pages;
+	*ret = s;
+	return 0;
+err:
+	free(s->dirty);
+	free(s);
+	return -ENOMEM;
+}
+
+void svc_state_free(struct svc_state *s)
+{
+	if (!s)
+		return;
+	if (s->mem)
+		munmap(s->mem, s->state_bytes);
+	free(s->dirty);
+	free(s);
+}
+
+void svc_state_populate(struct svc_state *s)
+{
+	uint64_t p;
+
+	/* A write, not a read: reading an untouched page maps the shared zero page. */
+	for (p = 0; p < s->pages; p++)
+		*(volatile uint64_t *)page_at(s, p) = *(volatile uint64_t *)page_at(s, p);
+}
+
+void svc_workload_set(struct svc_state *s, uint64_t rate_pps, enum svc_pattern pattern,
+		      uint64_t hot_ppm, uint64_t seed)
+{
+	unsigned __int128 hot = (unsigned __int128)s->pages * hot_ppm + SVC_PPM / 2;
+
+	s->rate_pps = rate_pps;
+	s->pattern = pattern;
+	s->hot_pages = s->pages;
+	if (pattern == SVC_PATTERN_HOTSET) {
+		s->hot_pages = (uint64_t)(hot / SVC_PPM);
+		if (!s->hot_pages)
+			s->hot_pages = 1;
+		if (s->hot_pages > s->pages)
+			s->hot_pages = s->pages;
+	}
+	s->rng = seed;
+	s->seq_next = 0;
+	s->started = false;
+	s->written = 0;
+}
+
+/* splitmix64: small, fast, and every seed (0 too) gives a good sequence. */
+static uint64_t next_rand(struct svc_state *s)
+{
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n): multiply-shift, whose bias is below 2^-40 for any state size. */
+static uint64_t rand_below(struct svc_state *s, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)next_rand(s) * n) >> 64);
+}
+
+static uint64_t pick_page(struct svc_state *s)
+{
+	uint64_t p;
+
+	switch (s->pattern) {
+	case SVC_PATTERN_HOTSET:
+		return rand_below(s, s->hot_pages);
+	case SVC_PATTERN_SEQUENTIAL:
+		p = s->seq_next;
+		s->seq_next = p + 1 == s->pages ? 0 : p + 1;
+		return p;
+	case SVC_PATTERN_UNIFORM:
+	default:
+		return rand_below(s, s->pages);
+	}
+}
+
+uint64_t svc_dirty_step(struct svc_state *s, uint64_t now_ns)
+{
+	uint64_t due, n, i, p;
+
+	if (!s->started) {
+		s->started = true;
+		s->start_ns = now_ns;
+		return 0;
+	}
+	if (now_ns < s->start_ns)
+		return 0;
+	due = (uint64_t)((unsigned __int128)(now_ns - s->start_ns) * s->rate_pps / NS_PER_S);
+	if (due <= s->written)
+		return 0;
+	n = due - s->written;
+	for (i = 0; i < n; i++) {
+		p = pick_page(s);
+		(*(volatile uint64_t *)page_at(s, p))++;
+		svc_page_mark(s, p);
+	}
+	s->written = due;
+	return n;
+}
+
+void svc_page_mark(struct svc_state *s, uint64_t page)
+{
+	uint64_t bit = 1ULL << (page % 64);
+
+	if (s->dirty[page / 64] & bit)
+		return;
+	s->dirty[page / 64] |= bit;
+	s->dirty_pages++;
+}
+
+uint64_t svc_dirty_next(const struct svc_state *s, uint64_t from)
+{
+	uint64_t w, words = (s->pages + 63) / 64, v;
+
+	if (from >= s->pages)
+		return s->pages;
+	w = from / 64;
+	v = s->dirty[w] & (~0ULL << (from % 64));
+	for (;;) {
+		if (v)
+			return w * 64 + (uint64_t)__builtin_ctzll(v);
+		if (++w >= words)
+			return s->pages;
+		v = s->dirty[w];
+	}
+}
+
+void svc_dirty_clear(struct svc_state *s)
+{
+	memset(s->dirty, 0, (s->pages + 63) / 64 * sizeof(*s->dirty));
+	s->dirty_pages = 0;
+}
+
+static uint64_t slot_home(const struct svc_state *s, uint32_t client_id)
+{
+	uint64_t h = (uint64_t)client_id * 0x9e3779b97f4a7c15ULL;
+
+	return (uint64_t)(((unsigned __int128)h * s->table_slots) >> 64);
+}
+
+/* The slot of client_id, or the free slot where it belongs; NULL when neither exists. */
+static struct slot *slot_find(const struct svc_state *s, uint32_t client_id, uint64_t *ret_i)
+{
+	uint64_t i = slot_home(s, client_id), n;
+	struct slot *sl;
+
+	/* Linear probing; the table is never full, so a free slot ends every search. */
+	for (n = 0; n < s->table_slots; n++) {
+		sl = slot_at(s, i);
+		if (!sl->used || sl->client_id == client_id) {
+			*ret_i = i;
+			return sl;
+		}
+		if (++i == s->table_slots)
+			i = 0;
+	}
+	return NULL;
+}
+
+int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_counter)
+{
+	uint64_t i, *clients = clients_word(s);
+	struct slot *sl = slot_find(s, client_id, &i);
+
+	if (!sl)
+		return -ENOSPC;
+	if (!sl->used) {
+		/* Nine in ten at most: probe chains stay short and a free slot always exists. */
+		if ((*clients + 1) * 10 > s->table_slots * 9)
+			return -ENOSPC;
+		sl->used = 1;
+		sl->client_id = client_id;
+		sl->counter = 0;
+		(*clients)++;
+		svc_page_mark(s, 0);
+	}
+	sl->counter++;
+	svc_page_mark(s, slot_page(i));
+	*ret_counter = sl->counter;
+	return 0;
+}
+
+int svc_client_unbump(struct svc_state *s, uint32_t client_id)
+{
+	uint64_t i;
+	struct slot *sl = slot_find(s, client_id, &i);
+
+	if (!sl || !sl->used || !sl->counter)
+		return -ENOENT;
+	sl->counter--;
+	svc_page_mark(s, slot_page(i));
+	return 0;
+}
+
+int svc_client_get(const struct svc_state *s, uint32_t client_id, uint64_t *ret_counter)
+{
+	uint64_t i;
+	struct slot *sl = slot_find(s, client_id, &i);
+
+	if (!sl || !sl->used)
+		return -ENOENT;
+	*ret_counter = sl->counter;
+	return 0;
+}
+
+uint64_t svc_client_count(const struct svc_state *s)
+{
+	return *clients_word(s);
+}
+
+/* Leading decimal digits into *ret; the rest of the string in *ret_end. */
+static int parse_digits(const char *str, uint64_t *ret, const char **ret_end)
+{
+	uint64_t v = 0;
+	const char *p = str;
+
+	if (!str || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*ret = v;
+	*ret_end = p;
+	return 0;
+}
+
+int svc_parse_size(const char *str, uint64_t *ret_bytes)
+{
+	static const struct {
+		const char *name;
+		unsigned int shift;
+	} units[] = { { "", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 } };
+	const char *end;
+	uint64_t v;
+	size_t i;
+	int err;
+
+	err = parse_digits(str, &v, &end);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].name))
+			continue;
+		if (v > SVC_STATE_MAX >> units[i].shift)
+			return -ERANGE;
+		v <<= units[i].shift;
+		if (v < SVC_PAGE_SIZE || v > SVC_STATE_MAX)
+			return -ERANGE;
+		if (v % SVC_PAGE_SIZE)
+			return -EINVAL;
+		*ret_bytes = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int svc_parse_rate(const char *str, uint64_t *ret_pps)
+{
+	const char *end;
+	uint64_t v;
+	int err;
+
+	err = parse_digits(str, &v, &end);
+	if (err)
+		return err;
+	if (*end && strcmp(end, "/s"))
+		return -EINVAL;
+	if (v > RATE_MAX)
+		return -ERANGE;
+	*ret_pps = v;
+	return 0;
+}
+
+int svc_parse_percent(const char *str, uint64_t *ret_ppm)
+{
+	uint64_t whole, frac = 0, scale = 1;
+	const char *end;
+	int err;
+
+	err = parse_digits(str, &whole, &end);
+	if (err)
+		return err;
+	if (*end == '.') {
+		end++;
+		if (*end < '0' || *end > '9')
+			return -EINVAL;
+		/* A part per million is a ten-thousandth of a percent: four decimals at most. */
+		for (; *end >= '0' && *end <= '9'; end++) {
+			if (scale == 10000)
+				return -EINVAL;
+			frac = frac * 10 + (uint64_t)(*end - '0');
+			scale *= 10;
+		}
+	}
+	if (*end && strcmp(end, "%"))
+		return -EINVAL;
+	if (whole > 100)
+		return -ERANGE;
+	whole = whole * 10000 + frac * (10000 / scale);
+	if (!whole || whole > SVC_PPM)
+		return -ERANGE;
+	*ret_ppm = whole;
+	return 0;
+}
+
+static const char *const pattern_names[] = {
+	[SVC_PATTERN_UNIFORM] = "uniform",
+	[SVC_PATTERN_HOTSET] = "hotset",
+	[SVC_PATTERN_SEQUENTIAL] = "sequential",
+};
+
+int svc_parse_pattern(const char *str, enum svc_pattern *ret)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pattern_names) / sizeof(pattern_names[0]); i++) {
+		if (!strcmp(str, pattern_names[i])) {
+			*ret = (enum svc_pattern)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *svc_pattern_name(enum svc_pattern p)
+{
+	return (unsigned int)p < sizeof(pattern_names) / sizeof(pattern_names[0]) ?
+		       pattern_names[p] :
+		       "?";
+}
