@@ -60,57 +60,6 @@ struct echo {
 
 #define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
 
-static int enable_pktinfo(int sock, int family)
-{
-	int one = 1;
-
-	if (family == AF_INET6)
-		return setsockopt(sock, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-	return setsockopt(sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-}
-
-/*
- * Copies the destination address of a received datagram into a control message that makes it
- * the source of the answer. No interface is forced: the answer takes whatever route the node
- * has back to the client. Returns the control length, 0 when there is nothing to copy.
- */
-static size_t answer_ctrl(const struct msghdr *rx, char *ctrl)
-{
-	struct cmsghdr *c, *out = (struct cmsghdr *)ctrl;
-
-	for (c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR((struct msghdr *)rx, c)) {
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
-				return 0;
-			pi.ipi6_ifindex = 0;
-			out->cmsg_level = IPPROTO_IPV6;
-			out->cmsg_type = IPV6_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
-			return CMSG_SPACE(sizeof(pi));
-		}
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (IN_MULTICAST(ntohl(pi.ipi_addr.s_addr)) ||
-			    pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST))
-				return 0;
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			out->cmsg_level = IPPROTO_IP;
-			out->cmsg_type = IP_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
-			return CMSG_SPACE(sizeof(pi));
-		}
-	}
-	return 0;
-}
-
 static void send_answers(struct echo *e, unsigned int n)
 {
 	unsigned int off = 0;
@@ -180,7 +129,7 @@ static int serve_batch(struct echo *e)
 		app_answer_pack(&e->tx_buf[out], &req, e->id, 0);
 		e->tx_iov[out] = (struct iovec){ .iov_base = &e->tx_buf[out],
 						 .iov_len = sizeof(e->tx_buf[out]) };
-		clen = answer_ctrl(h, e->tx_ctrl[out]);
+		clen = app_answer_ctrl(h, e->tx_ctrl[out]);
 		e->tx[out].msg_hdr = (struct msghdr){ .msg_name = &e->rx_addr[i],
 						      .msg_namelen = h->msg_namelen,
 						      .msg_iov = &e->tx_iov[out],
@@ -320,7 +269,7 @@ int main(int argc, char **argv)
 		goto out_sfd;
 	}
 	if (getsockname(e->sock, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    enable_pktinfo(e->sock, ss.ss_family) < 0) {
+	    app_enable_pktinfo(e->sock, ss.ss_family) < 0) {
 		fprintf(stderr, PROG ": setting up the socket: %s\n", strerror(errno));
 		goto out_sock;
 	}

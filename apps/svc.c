@@ -102,56 +102,6 @@ struct svc {
 
 #define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
 
-static int enable_pktinfo(int sock, int family)
-{
-	int one = 1;
-
-	if (family == AF_INET6)
-		return setsockopt(sock, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-	return setsockopt(sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-}
-
-/*
- * As in edgemu-echo: the answer leaves from the address the request was sent to, so a client
- * talking to a service address (a VIP after steering) keeps seeing that address.
- */
-static size_t answer_ctrl(const struct msghdr *rx, char *ctrl)
-{
-	struct cmsghdr *c, *out = (struct cmsghdr *)ctrl;
-
-	for (c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR((struct msghdr *)rx, c)) {
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
-				return 0;
-			pi.ipi6_ifindex = 0;
-			out->cmsg_level = IPPROTO_IPV6;
-			out->cmsg_type = IPV6_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
-			return CMSG_SPACE(sizeof(pi));
-		}
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (IN_MULTICAST(ntohl(pi.ipi_addr.s_addr)) ||
-			    pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST))
-				return 0;
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			out->cmsg_level = IPPROTO_IP;
-			out->cmsg_type = IP_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
-			return CMSG_SPACE(sizeof(pi));
-		}
-	}
-	return 0;
-}
-
 /*
  * Answer i of the batch was not sent: its bump is taken back (the counter counts answered
  * requests), and the later answers of the same client in this batch move down by one so the
@@ -243,7 +193,7 @@ static int serve_batch(struct svc *v)
 		app_answer_pack(&v->tx_buf[out], &req, v->id, counter);
 		v->tx_iov[out] = (struct iovec){ .iov_base = &v->tx_buf[out],
 						 .iov_len = sizeof(v->tx_buf[out]) };
-		clen = answer_ctrl(h, v->tx_ctrl[out]);
+		clen = app_answer_ctrl(h, v->tx_ctrl[out]);
 		v->tx[out].msg_hdr = (struct msghdr){ .msg_name = &v->rx_addr[i],
 						      .msg_namelen = h->msg_namelen,
 						      .msg_iov = &v->tx_iov[out],
@@ -596,7 +546,7 @@ static int open_all(struct svc *v, const struct opts *o, char *addr, size_t addr
 		return -1;
 	}
 	if (getsockname(v->sock, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    enable_pktinfo(v->sock, ss.ss_family) < 0) {
+	    app_enable_pktinfo(v->sock, ss.ss_family) < 0) {
 		fprintf(stderr, PROG ": setting up the socket: %s\n", strerror(errno));
 		return -1;
 	}

@@ -279,3 +279,54 @@ void app_opt_error(const char *prog, char *const argv[], int c)
 	else
 		fprintf(stderr, "%s: unknown option '%s'\n", prog, arg);
 }
+
+int app_enable_pktinfo(int sock, int family)
+{
+	int one = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(sock, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	return setsockopt(sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+}
+
+/*
+ * Copies the destination address of a received datagram into a control message that makes it
+ * the source of the answer. No interface is forced: the answer takes whatever route the node
+ * has back to the client. Returns the control length, 0 when there is nothing to copy.
+ */
+size_t app_answer_ctrl(const struct msghdr *rx, char *ctrl)
+{
+	struct cmsghdr *c, *out = (struct cmsghdr *)ctrl;
+
+	for (c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR((struct msghdr *)rx, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return 0;
+			pi.ipi6_ifindex = 0;
+			out->cmsg_level = IPPROTO_IPV6;
+			out->cmsg_type = IPV6_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN_MULTICAST(ntohl(pi.ipi_addr.s_addr)) ||
+			    pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST))
+				return 0;
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			out->cmsg_level = IPPROTO_IP;
+			out->cmsg_type = IP_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+	}
+	return 0;
+}

@@ -63,4 +63,13 @@ __attribute__((format(printf, 3, 4))) int app_usage_error(const char *prog, cons
 /* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
 void app_opt_error(const char *prog, char *const argv[], int c);
 
+/* Ask for the destination address of received datagrams (IP_PKTINFO / IPV6_RECVPKTINFO). */
+int app_enable_pktinfo(int sock, int family);
+/*
+ * Control data (at most CMSG_SPACE(sizeof(struct in6_pktinfo)) bytes) that makes an answer
+ * leave from the address the request rx was sent to, so a client talking to a service
+ * address (a VIP) keeps seeing that address. 0 when there is nothing to copy.
+ */
+size_t app_answer_ctrl(const struct msghdr *rx, char *ctrl);
+
 #endif
