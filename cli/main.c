@@ -355,6 +355,7 @@ static const char usage[] =
 	"  steer RUN SVC CLIENT NODE steer a client of a service to the instance on NODE\n"
 	"  down RUN...               remove a run\n"
 	"  clean                     remove every leftover of edgemu runs\n"
+	"  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
 	"\n"
 	"`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
 
@@ -366,7 +367,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
-		{ "shape", cli_shape }, { "steer", cli_steer },
+		{ "shape", cli_shape }, { "steer", cli_steer }, { "trace", cli_trace },
 	};
 
 	if (argc < 2) {

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mobility: where is a node at time t (seconds since the run's start)?
+ *
+ * A trace (ns-2 movement file or CSV t,node,x,y) is read once into per-node segments; the
+ * query is a binary search, so a runner can ask at every tick for every UE.
+ * Models (static, waypoints, random waypoint, a trace node) answer the same query through
+ * struct mob_model.
+ */
+#ifndef EDGEMU_MOBILITY_H
+#define EDGEMU_MOBILITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mob_pos {
+	double x, y, z;
+};
+
+/*
+ * One leg of motion: from `from` at t0_s with velocity (vx, vy) until t1_s, then held at
+ * `to` exactly (t1_s == t0_s for a stop or a jump).  A leg applies from t0_s until the next
+ * leg's t0_s.
+ */
+struct mob_seg {
+	double t0_s, t1_s;
+	struct mob_pos from, to;
+	double vx, vy, vz;
+};
+
+struct mob_node {
+	unsigned id;
+	struct mob_pos init;	/* position before the first leg */
+	struct mob_seg *segs;	/* ordered by t0_s */
+	size_t n_segs, cap_segs;
+};
+
+struct mob_trace {
+	struct mob_node *nodes;	/* sorted by id */
+	size_t n_nodes, cap_nodes;
+	char **warnings;	/* "file:line: what", for the program to print */
+	size_t n_warnings, cap_warnings;
+};
+
+/*
+ * ns-2 movement file, read as ns-3's Ns2MobilityHelper does.  `name` is used in warnings.
+ * Malformed lines are skipped with a warning.  0 or -errno (-ENOMEM; -EIO etc. from reading).
+ */
+int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct mob_trace **ret);
+int mob_trace_ns2_load(const char *path, struct mob_trace **ret);
+/* CSV "t,node,x,y[,z]", header line optional, `#` comments; samples sorted by time per node. */
+int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct mob_trace **ret);
+int mob_trace_csv_load(const char *path, struct mob_trace **ret);
+/* True when a line (after leading blanks) starts with '$': an ns-2 file, else CSV. */
+bool mob_trace_text_is_ns2(const char *text, size_t len);
+/* Either format, chosen by content. */
+int mob_trace_load(const char *path, struct mob_trace **ret);
+
+/* 0, or -ENOENT when the trace lacks that node; *ret untouched on failure. */
+int mob_trace_pos(const struct mob_trace *t, unsigned node, double t_s, struct mob_pos *ret);
+bool mob_trace_has(const struct mob_trace *t, unsigned node);
+size_t mob_trace_node_count(const struct mob_trace *t);
+/* Node ids in increasing order, i < mob_trace_node_count(). */
+unsigned mob_trace_node_id(const struct mob_trace *t, size_t i);
+size_t mob_trace_warning_count(const struct mob_trace *t);
+const char *mob_trace_warning(const struct mob_trace *t, size_t i);
+void mob_trace_free(struct mob_trace *t);
+
+/* Shared by the readers (trace_ns2.c, trace_csv.c, model.c). */
+struct mob_trace *mob_trace_new(void);
+struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool create);
+int mob_node_seg_add(struct mob_node *n, const struct mob_seg *s);
+int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void mob_trace_sort(struct mob_trace *t);
+int mob_file_read(const char *path, char **ret, size_t *ret_len);
+/* Position of one node's legs at t_s. */
+void mob_node_pos(const struct mob_node *n, double t_s, struct mob_pos *ret);
+
+enum mob_model_kind {
+	MOB_MODEL_STATIC,
+	MOB_MODEL_WAYPOINTS,
+	MOB_MODEL_RWP,
+	MOB_MODEL_TRACE,
+};
+
+struct mob_waypoint {
+	double x, y, t_s;
+};
+
+struct mob_rwp_params {
+	double x0, y0, x1, y1;		/* area corners */
+	double speed_min, speed_max;	/* m/s, 0 < min <= max */
+	double pause_s;			/* >= 0 */
+};
+
+struct mob_model {
+	enum mob_model_kind kind;
+	union {
+		struct mob_pos fixed;
+		struct {
+			struct mob_waypoint *wps;
+			size_t n;
+		} wp;
+		struct {
+			struct mob_rwp_params p;
+			uint64_t seed, rng;
+			/* current leg: leave `from` at t0, reach `to` at t1, wait until t2 */
+			struct mob_pos from, to;
+			double t0_s, t1_s, t2_s;
+		} rwp;
+		struct {
+			const struct mob_trace *trace;	/* borrowed */
+			unsigned node;
+		} tr;
+	};
+};
+
+void mob_model_static_init(struct mob_model *m, struct mob_pos p);
+/* Copies wps; times must be non-decreasing (-EINVAL otherwise), n >= 1. */
+int mob_model_waypoints_init(struct mob_model *m, const struct mob_waypoint *wps, size_t n);
+/* Same seed, same path, whatever order the queries come in. */
+int mob_model_rwp_init(struct mob_model *m, const struct mob_rwp_params *p, uint64_t seed);
+/* -ENOENT when the trace lacks the node. */
+int mob_model_trace_init(struct mob_model *m, const struct mob_trace *t, unsigned node);
+int mob_model_pos(struct mob_model *m, double t_s, struct mob_pos *ret);
+void mob_model_fini(struct mob_model *m);
+
+#endif

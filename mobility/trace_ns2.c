@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace object, and the ns-2 movement reader matching ns-3's Ns2MobilityHelper
+ * (src/mobility/helper/ns2-mobility-helper.cc: ConfigNodesMovements, SetMovement,
+ * SetSchedPosition, ParseNs2Line).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <limits.h>
+
+#include "mobility/mobility.h"
+
+struct mob_trace *mob_trace_new(void)
+{
+	return calloc(1, sizeof(struct mob_trace));
+}
+
+void mob_trace_free(struct mob_trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		free(t->nodes[i].segs);
+	for (size_t i = 0; i < t->n_warnings; i++)
+		free(t->warnings[i]);
+	free(t->nodes);
+	free(t->warnings);
+	free(t);
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	const struct mob_node *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+void mob_trace_sort(struct mob_trace *t)
+{
+	if (t->n_nodes > 1)
+		qsort(t->nodes, t->n_nodes, sizeof(*t->nodes), cmp_node);
+}
+
+static struct mob_node *node_find(const struct mob_trace *t, unsigned id)
+{
+	struct mob_node key = { .id = id };
+
+	if (!t || !t->n_nodes)
+		return NULL;
+	return bsearch(&key, t->nodes, t->n_nodes, sizeof(*t->nodes), cmp_node);
+}
+
+/* Readers call this while the array may be unsorted: linear search, then sorted at the end. */
+struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool create)
+{
+	struct mob_node *n;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (t->nodes[i].id == id)
+			return &t->nodes[i];
+	if (!create)
+		return NULL;
+	if (t->n_nodes == t->cap_nodes) {
+		size_t cap = t->cap_nodes ? 2 * t->cap_nodes : 8;
+		void *p = realloc(t->nodes, cap * sizeof(*t->nodes));
+
+		if (!p)
+			return NULL;
+		t->nodes = p;
+		t->cap_nodes = cap;
+	}
+	n = &t->nodes[t->n_nodes++];
+	memset(n, 0, sizeof(*n));
+	n->id = id;
+	return n;
+}
+
+int mob_node_seg_add(struct mob_node *n, const struct mob_seg *s)
+{
+	if (n->n_segs == n->cap_segs) {
+		size_t cap = n->cap_segs ? 2 * n->cap_segs : 8;
+		void *p = realloc(n->segs, cap * sizeof(*n->segs));
+
+		if (!p)
+			return -ENOMEM;
+		n->segs = p;
+		n->cap_segs = cap;
+	}
+	n->segs[n->n_segs++] = *s;
+	return 0;
+}
+
+int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const char *fmt, ...)
+{
+	char msg[256], *w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (t->n_warnings == t->cap_warnings) {
+		size_t cap = t->cap_warnings ? 2 * t->cap_warnings : 8;
+		void *p = realloc(t->warnings, cap * sizeof(*t->warnings));
+
+		if (!p)
+			return -ENOMEM;
+		t->warnings = p;
+		t->cap_warnings = cap;
+	}
+	if (asprintf(&w, "%s:%zu: %s", name, line, msg) < 0)
+		return -ENOMEM;
+	t->warnings[t->n_warnings++] = w;
+	return 0;
+}
+
+int mob_file_read(const char *path, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	int fd, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto err;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *p = realloc(buf, 2 * cap + 1);
+
+			if (!p) {
+				r = -ENOMEM;
+				goto err;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto err;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+err:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+void mob_node_pos(const struct mob_node *n, double t_s, struct mob_pos *ret)
+{
+	const struct mob_seg *s;
+	size_t lo = 0, hi = n->n_segs;
+	double dt;
+
+	/* last leg with t0 <= t: a later leg at the same time replaces an earlier one */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (n->segs[mid].t0_s <= t_s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0) {
+		*ret = n->init;
+		return;
+	}
+	s = &n->segs[lo - 1];
+	/* held exactly at the destination once there, not at from + v * dt (rounding) */
+	if (t_s >= s->t1_s) {
+		*ret = s->to;
+		return;
+	}
+	dt = t_s - s->t0_s;
+	ret->x = s->from.x + s->vx * dt;
+	ret->y = s->from.y + s->vy * dt;
+	ret->z = s->from.z + s->vz * dt;
+}
+
+int mob_trace_pos(const struct mob_trace *t, unsigned node, double t_s, struct mob_pos *ret)
+{
+	const struct mob_node *n = node_find(t, node);
+
+	if (!n)
+		return -ENOENT;
+	if (isnan(t_s))
+		return -EINVAL;
+	mob_node_pos(n, t_s, ret);
+	return 0;
+}
+
+bool mob_trace_has(const struct mob_trace *t, unsigned node)
+{
+	return node_find(t, node) != NULL;
+}
+
+size_t mob_trace_node_count(const struct mob_trace *t)
+{
+	return t ? t->n_nodes : 0;
+}
+
+unsigned mob_trace_node_id(const struct mob_trace *t, size_t i)
+{
+	return t->nodes[i].id;
+}
+
+size_t mob_trace_warning_count(const struct mob_trace *t)
+{
+	return t ? t->n_warnings : 0;
+}
+
+const char *mob_trace_warning(const struct mob_trace *t, size_t i)
+{
+	return t->warnings[i];
+}
+
+bool mob_trace_text_is_ns2(const char *text, size_t len)
+{
+	bool bol = true;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			bol = true;
+		} else if (bol && (c == ' ' || c == '\t')) {
+			continue;
+		} else {
+			if (bol && c == '$')
+				return true;
+			bol = false;
+		}
+	}
+	return false;
+}
+
+int mob_trace_load(const char *path, struct mob_trace **ret)
+{
+	size_t len;
+	char *buf;
+	int r;
+
+	r = mob_file_read(path, &buf, &len);
+	if (r < 0)
+		return r;
+	if (mob_trace_text_is_ns2(buf, len))
+		r = mob_trace_ns2_parse(buf, len, path, ret);
+	else
+		r = mob_trace_csv_parse(buf, len, path, ret);
+	free(buf);
+	return r;
+}
+
+/* ---- ns-2 reader ---- */
+
+#define MAX_TOK 10
+
+enum line_kind { L_NONE, L_INIT, L_SCHED_SET, L_SETDEST };
+
+struct ev {
+	unsigned node;
+	size_t line;
+	enum line_kind kind;
+	double at_s, a, b, c;	/* setdest: x y speed; set: a = value, coord in `coord` */
+	char coord;
+};
+
+static bool num(const char *s, double *ret)
+{
+	char *end;
+	double v;
+
+	if (!*s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno == ERANGE || !isfinite(v))
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool node_tok(const char *s, unsigned *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (strncmp(s, "$node_(", 7) || s[7] < '0' || s[7] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s + 7, &end, 10);
+	if (errno || strcmp(end, ")") || v > UINT_MAX)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static char coord_tok(const char *s)
+{
+	if ((s[0] == 'X' || s[0] == 'Y' || s[0] == 'Z') && s[1] == '_' && !s[2])
+		return s[0];
+	return 0;
+}
+
+/* 1 when the line is an event or initial set (in *e), 0 when empty, -1 when malformed. */
+static int parse_line(char *l, struct ev *e, const char **why)
+{
+	char *tok[MAX_TOK], *p, *sp;
+	size_t n = 0, len;
+
+	p = strchr(l, '#');
+	if (p)
+		*p = '\0';
+	/* quotes only group the Tcl command; ns-3 strips them too */
+	for (p = l; *p; p++)
+		if (*p == '"' || *p == '\r')
+			*p = ' ';
+	/* ns-3's TrimNs2Line drops trailing blanks and ';' alike */
+	len = strlen(l);
+	while (len && (l[len - 1] == ' ' || l[len - 1] == '\t' || l[len - 1] == ';'))
+		l[--len] = '\0';
+	for (p = strtok_r(l, " \t", &sp); p; p = strtok_r(NULL, " \t", &sp)) {
+		if (n == MAX_TOK) {
+			*why = "too many fields";
+			return -1;
+		}
+		tok[n++] = p;
+	}
+	if (!n)
+		return 0;
+	if (n == 4 && !strcmp(tok[1], "set")) {
+		e->kind = L_INIT;
+		e->at_s = 0;
+		if (!node_tok(tok[0], &e->node)) {
+			*why = "bad node, expected $node_(N)";
+			return -1;
+		}
+		e->coord = coord_tok(tok[2]);
+		if (!e->coord) {
+			*why = "expected X_, Y_ or Z_";
+			return -1;
+		}
+		if (!num(tok[3], &e->a)) {
+			*why = "bad coordinate";
+			return -1;
+		}
+		return 1;
+	}
+	if (n < 7 || strcmp(tok[0], "$ns_") || strcmp(tok[1], "at")) {
+		*why = "not '$node_(N) set X_ v' nor '$ns_ at T \"$node_(N) ...\"'";
+		return -1;
+	}
+	if (!num(tok[2], &e->at_s)) {
+		*why = "bad time";
+		return -1;
+	}
+	if (e->at_s < 0) {
+		*why = "negative time";
+		return -1;
+	}
+	if (!node_tok(tok[3], &e->node)) {
+		*why = "bad node, expected $node_(N)";
+		return -1;
+	}
+	if (n == 7 && !strcmp(tok[4], "set")) {
+		e->kind = L_SCHED_SET;
+		e->coord = coord_tok(tok[5]);
+		if (!e->coord) {
+			*why = "expected X_, Y_ or Z_";
+			return -1;
+		}
+		if (!num(tok[6], &e->a)) {
+			*why = "bad coordinate";
+			return -1;
+		}
+		return 1;
+	}
+	if (n == 8 && !strcmp(tok[4], "setdest")) {
+		e->kind = L_SETDEST;
+		if (!num(tok[5], &e->a) || !num(tok[6], &e->b)) {
+			*why = "bad destination";
+			return -1;
+		}
+		if (!num(tok[7], &e->c) || e->c < 0) {
+			*why = "bad speed";
+			return -1;
+		}
+		return 1;
+	}
+	*why = "expected 'setdest x y speed' or 'set X_ v'";
+	return -1;
+}
+
+static void set_coord(struct mob_pos *p, char c, double v)
+{
+	if (c == 'X')
+		p->x = v;
+	else if (c == 'Y')
+		p->y = v;
+	else
+		p->z = v;
+}
+
+/* Apply one node's events in file order, as ns-3 schedules them from last_pos. */
+static int apply(struct mob_trace *t, struct mob_node *n, const struct ev *e, const char *name)
+{
+	struct mob_seg s = { .t0_s = e->at_s, .t1_s = e->at_s };
+	struct mob_pos cur;
+
+	if (n->n_segs && e->at_s < n->segs[n->n_segs - 1].t0_s)
+		return mob_trace_warn(t, name, e->line,
+				      "time %g before this node's previous event at %g, skipped",
+				      e->at_s, n->segs[n->n_segs - 1].t0_s);
+	mob_node_pos(n, e->at_s, &cur);
+	s.from = cur;
+	s.to = cur;
+	if (e->kind == L_SCHED_SET) {
+		set_coord(&s.to, e->coord, e->a);
+		s.from = s.to;
+	} else if (e->c > 0) {
+		double dx = e->a - cur.x, dy = e->b - cur.y;
+		double dt = sqrt(dx * dx + dy * dy) / e->c;
+
+		if (dt > 0) {
+			s.t1_s = e->at_s + dt;
+			s.vx = dx / dt;
+			s.vy = dy / dt;
+			/* exact destination; z is never changed by setdest */
+			s.to.x = e->a;
+			s.to.y = e->b;
+		}
+	}
+	return mob_node_seg_add(n, &s);
+}
+
+int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct mob_trace **ret)
+{
+	struct mob_trace *t = mob_trace_new();
+	struct ev *evs = NULL;
+	size_t n_evs = 0, cap_evs = 0, lineno = 0, i = 0;
+	char *line = NULL;
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	line = malloc(len + 1);
+	if (!line) {
+		r = -ENOMEM;
+		goto err;
+	}
+	/* pass 1: initial positions apply wherever they are; events kept in file order */
+	while (i < len) {
+		size_t j = i;
+		const char *why = "";
+		struct ev e = { 0 };
+		struct mob_node *n;
+		int k;
+
+		while (j < len && text[j] != '\n')
+			j++;
+		memcpy(line, text + i, j - i);
+		line[j - i] = '\0';
+		i = j + 1;
+		lineno++;
+		k = parse_line(line, &e, &why);
+		if (k == 0)
+			continue;
+		if (k < 0) {
+			r = mob_trace_warn(t, name, lineno, "%s, line skipped", why);
+			if (r < 0)
+				goto err;
+			continue;
+		}
+		e.line = lineno;
+		n = mob_trace_node_get(t, e.node, true);
+		if (!n) {
+			r = -ENOMEM;
+			goto err;
+		}
+		if (e.kind == L_INIT) {
+			set_coord(&n->init, e.coord, e.a);
+			continue;
+		}
+		if (n_evs == cap_evs) {
+			size_t cap = cap_evs ? 2 * cap_evs : 64;
+			void *p = realloc(evs, cap * sizeof(*evs));
+
+			if (!p) {
+				r = -ENOMEM;
+				goto err;
+			}
+			evs = p;
+			cap_evs = cap;
+		}
+		evs[n_evs++] = e;
+	}
+	/* pass 2: motion from the initial positions, now all known */
+	for (size_t k = 0; k < n_evs; k++) {
+		r = apply(t, mob_trace_node_get(t, evs[k].node, false), &evs[k], name);
+		if (r < 0)
+			goto err;
+	}
+	mob_trace_sort(t);
+	free(evs);
+	free(line);
+	*ret = t;
+	return 0;
+err:
+	free(evs);
+	free(line);
+	mob_trace_free(t);
+	return r;
+}
+
+int mob_trace_ns2_load(const char *path, struct mob_trace **ret)
+{
+	size_t len;
+	char *buf;
+	int r;
+
+	r = mob_file_read(path, &buf, &len);
+	if (r < 0)
+		return r;
+	r = mob_trace_ns2_parse(buf, len, path, ret);
+	free(buf);
+	return r;
+}
