@@ -66,9 +66,9 @@ for steering in ebpf route; do
 		to=$([ $((i % 2)) -eq 1 ] && echo edge2 || echo edge1)
 		out=$("$edgemu" steer "$run" game ue1 "$to")
 		us=$(echo "$out" | sed -n 's/.*(flip \([0-9.]*\) us.*/\1/p')
-		done_ns=$(echo "$out" | sed -n 's/.*done at \([0-9]*\) ns.*/\1/p')
-		# the call began flip-duration before it returned
-		echo "$to $done_ns $us" >>"$tmp/$steering.flips"
+		done_ns=$(echo "$out" | sed -n 's/.*from [0-9]* to \([0-9]*\) ns.*/\1/p')
+		begin_ns=$(echo "$out" | sed -n 's/.*from \([0-9]*\) to [0-9]* ns.*/\1/p')
+		echo "$to $done_ns $us $begin_ns" >>"$tmp/$steering.flips"
 		sleep 0.04
 	done
 	wait "$pid" || true
@@ -77,7 +77,7 @@ for steering in ebpf route; do
 	# after the call returned (and 5 ms before the next), answered by another instance
 	awk -F, -v flips="$tmp/$steering.flips" '
 		BEGIN { while ((getline l < flips) > 0) { split(l, f, " "); n++; to[n] = f[1]
-			done[n] = f[2]; start[n] = f[2] - f[3] * 1000 } }
+			done[n] = f[2]; start[n] = f[4] } }
 		$1 == "answer" {
 			for (i = 1; i <= n; i++)
 				if (!first[i] && $6 == to[i] && $4 + 0 > start[i] && (i == n || $4 + 0 < start[i + 1]))

@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "migrate/migrate.h"
 
@@ -19,8 +18,8 @@ int cli_steer(int argc, char **argv)
 {
 	struct topo_run *run;
 	struct topo_err err;
+	struct mig_flip_time t = { 0, 0 };
 	int svc, client, node, rc = 0;
-	uint64_t ns = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -46,16 +45,14 @@ int cli_steer(int argc, char **argv)
 		topo_run_free(run);
 		return 1;
 	}
-	if (mig_steer(run, (unsigned)svc, (unsigned)client, (unsigned)node, &ns, &err) < 0) {
+	if (mig_steer(run, (unsigned)svc, (unsigned)client, (unsigned)node, &t, &err) < 0) {
 		fprintf(stderr, "edgemu steer: %s\n", err.msg);
 		rc = 1;
 	} else {
-		struct timespec done;
-
 		/* CLOCK_MONOTONIC is one clock for all namespaces: probes' CSV times compare. */
-		clock_gettime(CLOCK_MONOTONIC, &done);
-		printf("%s: %s -> %s (flip %.1f us, done at %lld ns monotonic)\n", argv[2], argv[3],
-		       argv[4], ns / 1e3, (long long)done.tv_sec * 1000000000LL + done.tv_nsec);
+		printf("%s: %s -> %s (flip %.1f us, from %llu to %llu ns monotonic)\n", argv[2],
+		       argv[3], argv[4], (double)(t.end_ns - t.begin_ns) / 1e3,
+		       (unsigned long long)t.begin_ns, (unsigned long long)t.end_ns);
 	}
 	topo_run_free(run);
 	return rc;

@@ -27,12 +27,18 @@ int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct
 /* The pid of service svc's instance on node, 0 if none runs. */
 long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node);
 
+/* When a flip began and ended (CLOCK_MONOTONIC ns, one clock for all namespaces). */
+struct mig_flip_time {
+	uint64_t begin_ns, end_ns;
+};
+
 /*
  * Steer client (a node index) of service svc to its instance on node, starting one there if
- * none runs. *ret_ns (if given) gets the duration of the flip itself.
+ * none runs. *ret (if given) gets the times of the flip itself: traffic that meets the
+ * steering after end_ns goes to the new instance, before begin_ns to the old one.
  */
 int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
-	      uint64_t *ret_ns, struct topo_err *err);
+	      struct mig_flip_time *ret, struct topo_err *err);
 /* The node client is steered to for svc; -ENOENT if none. */
 int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node);
 

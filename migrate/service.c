@@ -468,7 +468,7 @@ static uint64_t now_ns(void)
 }
 
 int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
-	      uint64_t *ret_ns, struct topo_err *err)
+	      struct mig_flip_time *ret, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
 	struct bpf_steer *s;
@@ -491,8 +491,8 @@ int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node
 			return r;
 		t0 = now_ns();
 		r = routes_toward(run, svc, node, err);
-		if (ret_ns)
-			*ret_ns = now_ns() - t0;
+		if (ret)
+			*ret = (struct mig_flip_time){ t0, now_ns() };
 		if (r == 0 && (r = route_target_save(run, svc, node)) < 0)
 			topo_err_set(err, r, "recording where %s's VIP routes to: %s",
 				     m->services[svc].name, strerror(-r));
@@ -504,8 +504,8 @@ int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node
 	t0 = now_ns();
 	r = bpf_steer_flip(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip),
 			   htonl(topo_node_addr(m, node)));
-	if (ret_ns)
-		*ret_ns = now_ns() - t0;
+	if (ret)
+		*ret = (struct mig_flip_time){ t0, now_ns() };
 	bpf_steer_close(s);
 	if (r < 0)
 		return topo_err_set(err, r, "flipping %s of %s to %s: %s", m->nodes[client].name,

@@ -46,23 +46,25 @@ sleep 0.5
 for i in $(seq 1 20); do
 	to=$([ $((i % 2)) -eq 1 ] && echo edge2 || echo edge1)
 	out=$("$EDGEMU" steer "$run" game ue1 "$to") || fail "steer to $to: $out"
-	echo "$to $(echo "$out" | sed -n 's/.*done at \([0-9]*\) ns.*/\1/p')" >>"$TMP/flips"
+	echo "$to $(echo "$out" | sed -n 's/.*from \([0-9]*\) to \([0-9]*\) ns.*/\2 \1/p')" >>"$TMP/flips"
 	sleep 0.2
 done
 wait "$pid" || fail "probe failed: $(cat "$TMP/probe.out")"
 ok "20 flips under a 1 ms probe"
 
-# A request sent after a flip returned goes to the flip's target. One sent shortly before the
-# next flip may meet that flip at the eNB (the ue1-enb1 link takes 1 ms, and the userspace
-# relay can be a few ms late on a busy 2-core machine): the 5 ms before each flip are not
-# judged.
+# A request sent after a flip ended goes to the flip's target. One sent shortly before the
+# next flip began may meet that flip at the eNB (the ue1-enb1 link takes 1 ms, and the
+# userspace relay can be a few ms late on a busy 2-core machine): the 5 ms before each flip
+# began, and the flip itself, are not judged. flips: target, end, begin.
 verdict=$(awk -F, -v flips="$TMP/flips" -v margin=5000000 '
-	BEGIN { while ((getline l < flips) > 0) { split(l, f, " "); n++; to[n] = f[1]; at[n] = f[2] } }
+	BEGIN { while ((getline l < flips) > 0) { split(l, f, " "); n++; to[n] = f[1]
+		end_[n] = f[2]; begin[n] = f[3] } }
 	$1 == "answer" {
 		k = 0
-		for (i = 1; i <= n; i++) if ($3 + 0 > at[i] + 0) k = i
+		for (i = 1; i <= n; i++) if ($3 + 0 > begin[i] - margin) k = i
 		answers++
-		if (k < n && $3 + margin > at[k + 1] + 0) next
+		if (k && $3 + 0 <= end_[k] + 0) next	# during the flip or just before it
+		if (k < n && $3 + margin > begin[k + 1] + 0) next
 		want = k ? to[k] : "edge1"
 		if ($6 != want) bad++
 		judged++
