@@ -99,23 +99,10 @@ static int serve_batch(struct echo *e)
 	unsigned int i, out = 0;
 	int n;
 
-	for (i = 0; i < BATCH; i++) {
-		struct msghdr *h = &e->rx[i].msg_hdr;
-
-		e->rx_iov[i] = (struct iovec){ .iov_base = e->rx_buf[i], .iov_len = RX_LEN };
-		*h = (struct msghdr){ .msg_name = &e->rx_addr[i],
-				      .msg_namelen = sizeof(e->rx_addr[i]),
-				      .msg_iov = &e->rx_iov[i],
-				      .msg_iovlen = 1,
-				      .msg_control = e->rx_ctrl[i],
-				      .msg_controllen = CTRL_LEN };
-	}
-	n = recvmmsg(e->sock, e->rx, BATCH, MSG_DONTWAIT, NULL);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		return -errno;
-	}
+	n = app_recv_batch(e->sock, e->rx, e->rx_iov, e->rx_addr, &e->rx_buf[0][0], RX_LEN,
+			   &e->rx_ctrl[0][0], CTRL_LEN, BATCH);
+	if (n <= 0)
+		return n;
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct msghdr *h = &e->rx[i].msg_hdr;
 		struct app_req req;

@@ -157,23 +157,10 @@ static int serve_batch(struct svc *v)
 	uint64_t counter;
 	int n;
 
-	for (i = 0; i < BATCH; i++) {
-		struct msghdr *h = &v->rx[i].msg_hdr;
-
-		v->rx_iov[i] = (struct iovec){ .iov_base = v->rx_buf[i], .iov_len = RX_LEN };
-		*h = (struct msghdr){ .msg_name = &v->rx_addr[i],
-				      .msg_namelen = sizeof(v->rx_addr[i]),
-				      .msg_iov = &v->rx_iov[i],
-				      .msg_iovlen = 1,
-				      .msg_control = v->rx_ctrl[i],
-				      .msg_controllen = CTRL_LEN };
-	}
-	n = recvmmsg(v->sock, v->rx, BATCH, MSG_DONTWAIT, NULL);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		return -errno;
-	}
+	n = app_recv_batch(v->sock, v->rx, v->rx_iov, v->rx_addr, &v->rx_buf[0][0], RX_LEN,
+			   &v->rx_ctrl[0][0], CTRL_LEN, BATCH);
+	if (n <= 0)
+		return n;
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct msghdr *h = &v->rx[i].msg_hdr;
 		struct app_req req;

@@ -330,3 +330,24 @@ size_t app_answer_ctrl(const struct msghdr *rx, char *ctrl)
 	}
 	return 0;
 }
+
+int app_recv_batch(int sock, struct mmsghdr *msgs, struct iovec *iov,
+		   struct sockaddr_storage *addrs, char *bufs, size_t buf_len, char *ctrls,
+		   size_t ctrl_len, unsigned int n)
+{
+	int got;
+
+	for (unsigned int i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ .iov_base = bufs + i * buf_len, .iov_len = buf_len };
+		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &addrs[i],
+						   .msg_namelen = sizeof(addrs[i]),
+						   .msg_iov = &iov[i],
+						   .msg_iovlen = 1,
+						   .msg_control = ctrls + i * ctrl_len,
+						   .msg_controllen = ctrl_len };
+	}
+	got = recvmmsg(sock, msgs, n, MSG_DONTWAIT, NULL);
+	if (got < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
+	return got;
+}

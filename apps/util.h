@@ -63,6 +63,15 @@ __attribute__((format(printf, 3, 4))) int app_usage_error(const char *prog, cons
 /* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
 void app_opt_error(const char *prog, char *const argv[], int c);
 
+/*
+ * Receive up to n datagrams of at most buf_len bytes into bufs (n consecutive buffers of
+ * buf_len), each with its sender in addrs and its control data (ctrl_len bytes each) in
+ * ctrls: recvmmsg over freshly set up headers. 0 when the socket is drained, else the count,
+ * or -errno.
+ */
+int app_recv_batch(int sock, struct mmsghdr *msgs, struct iovec *iov,
+		   struct sockaddr_storage *addrs, char *bufs, size_t buf_len, char *ctrls,
+		   size_t ctrl_len, unsigned int n);
 /* Ask for the destination address of received datagrams (IP_PKTINFO / IPV6_RECVPKTINFO). */
 int app_enable_pktinfo(int sock, int family);
 /*

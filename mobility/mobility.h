@@ -75,6 +75,11 @@ int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const cha
 	__attribute__((format(printf, 4, 5)));
 void mob_trace_sort(struct mob_trace *t);
 int mob_file_read(const char *path, char **ret, size_t *ret_len);
+/* Read the file at path and hand its text to parse (one of the readers), named path. */
+int mob_file_parse(const char *path,
+		   int (*parse)(const char *buf, size_t len, const char *name,
+				struct mob_trace **ret),
+		   struct mob_trace **ret);
 /* Position of one node's legs at t_s. */
 void mob_node_pos(const struct mob_node *n, double t_s, struct mob_pos *ret);
 

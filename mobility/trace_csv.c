@@ -204,14 +204,5 @@ out:
 
 int mob_trace_csv_load(const char *path, struct mob_trace **ret)
 {
-	size_t len;
-	char *buf;
-	int r;
-
-	r = mob_file_read(path, &buf, &len);
-	if (r < 0)
-		return r;
-	r = mob_trace_csv_parse(buf, len, path, ret);
-	free(buf);
-	return r;
+	return mob_file_parse(path, mob_trace_csv_parse, ret);
 }

@@ -256,21 +256,33 @@ bool mob_trace_text_is_ns2(const char *text, size_t len)
 	return false;
 }
 
-int mob_trace_load(const char *path, struct mob_trace **ret)
+/* Either format, told apart by content. */
+static int parse_any(const char *buf, size_t len, const char *name, struct mob_trace **ret)
+{
+	if (mob_trace_text_is_ns2(buf, len))
+		return mob_trace_ns2_parse(buf, len, name, ret);
+	return mob_trace_csv_parse(buf, len, name, ret);
+}
+
+int mob_file_parse(const char *path,
+		   int (*parse)(const char *buf, size_t len, const char *name,
+				struct mob_trace **ret),
+		   struct mob_trace **ret)
 {
 	size_t len;
 	char *buf;
-	int r;
+	int r = mob_file_read(path, &buf, &len);
 
-	r = mob_file_read(path, &buf, &len);
 	if (r < 0)
 		return r;
-	if (mob_trace_text_is_ns2(buf, len))
-		r = mob_trace_ns2_parse(buf, len, path, ret);
-	else
-		r = mob_trace_csv_parse(buf, len, path, ret);
+	r = parse(buf, len, path, ret);
 	free(buf);
 	return r;
+}
+
+int mob_trace_load(const char *path, struct mob_trace **ret)
+{
+	return mob_file_parse(path, parse_any, ret);
 }
 
 /* ---- ns-2 reader ---- */
@@ -536,14 +548,5 @@ err:
 
 int mob_trace_ns2_load(const char *path, struct mob_trace **ret)
 {
-	size_t len;
-	char *buf;
-	int r;
-
-	r = mob_file_read(path, &buf, &len);
-	if (r < 0)
-		return r;
-	r = mob_trace_ns2_parse(buf, len, path, ret);
-	free(buf);
-	return r;
+	return mob_file_parse(path, mob_trace_ns2_parse, ret);
 }
