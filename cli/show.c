@@ -407,7 +407,32 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 		printf("]}");
 }
 
-/* Services: VIP, instances (node, pid) and where each client is steered now. */
+static void fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB" };
+	int i = 0;
+
+	while (i < 3 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%s", bytes, u[i]);
+}
+
+/* app svc's state and workload, as the scenario's keys say them. */
+static void print_svc(const struct topo_service *s)
+{
+	char size[32];
+
+	fmt_size(s->state_bytes, size, sizeof(size));
+	printf("    state %s, dirty rate %" PRIu64 "/s pattern %s", size, s->dirty_rate,
+	       topo_pattern_name(s->dirty_pattern));
+	if (s->dirty_pattern == TOPO_PATTERN_HOTSET)
+		printf(" hot %g%%", s->hot_ppm / 1e4);
+	printf("\n");
+}
+
+/* Services: app, VIP, instances (node, pid) and where each client is steered now. */
 static void print_services(struct topo_run *run, bool json)
 {
 	const struct topo_model *m = run->m;
@@ -424,9 +449,21 @@ static void print_services(struct topo_run *run, bool json)
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_str(s->name);
-			printf(",\"vip\":\"%s\",\"port\":%u,\"instances\":[", ip(s->vip, a), s->port);
+			printf(",\"app\":\"%s\",\"vip\":\"%s\",\"port\":%u", topo_app_name(s->app),
+			       ip(s->vip, a), s->port);
+			if (s->app == TOPO_APP_SVC)
+				printf(",\"state_bytes\":%" PRIu64
+				       ",\"dirty\":{\"rate_pps\":%" PRIu64
+				       ",\"pattern\":\"%s\",\"hot_ppm\":%u}",
+				       s->state_bytes, s->dirty_rate,
+				       topo_pattern_name(s->dirty_pattern), s->hot_ppm);
+			printf(",\"instances\":[");
 		} else {
-			printf("  %s  vip %s port %u\n    instances:", s->name, ip(s->vip, a), s->port);
+			printf("  %s  app %s  vip %s port %u\n", s->name, topo_app_name(s->app),
+			       ip(s->vip, a), s->port);
+			if (s->app == TOPO_APP_SVC)
+				print_svc(s);
+			printf("    instances:");
 		}
 		for (unsigned n = 0; n < m->n_nodes; n++) {
 			long pid = mig_instance_pid(run, i, n);

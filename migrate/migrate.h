@@ -7,7 +7,9 @@
 #define EDGEMU_MIGRATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "topo/run.h"
 
@@ -24,8 +26,25 @@ int mig_services_start(struct topo_run *run, struct topo_err *err);
 
 /* Start an instance of service svc on node (nothing to do when one runs there). */
 int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err);
+/*
+ * Start service svc's app (edgemu-echo or edgemu-svc) on node, a daemon in the node's
+ * namespace with its log at <run dir>/<service>@<node>.log, with the service's usual options
+ * followed by extra (NULL-terminated; NULL for none); record it in the run's ledger and
+ * instances file, and wait until it says it is ready (2 s, plus 1 s per GiB of svc state).
+ * *ret_pid (if given) gets its pid. -EEXIST if an instance runs there already; -errno with
+ * err set on failure, when nothing of it is left running.
+ */
+int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const char *const extra[],
+		       pid_t *ret_pid, struct topo_err *err);
+/*
+ * Stop service svc's instance on node: SIGTERM, up to 2 s to exit, then SIGKILL; it leaves
+ * the instances file (mig_instance_pid() says 0). 0 also when none ran.
+ */
+int mig_instance_stop(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err);
 /* The pid of service svc's instance on node, 0 if none runs. */
 long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node);
+/* The control socket of svc's instance on node (edgemu-svc): <run dir>/<service>@<node>.ctl */
+void mig_ctl_path(const struct topo_run *run, unsigned svc, unsigned node, char *buf, size_t len);
 
 /* When a flip began and ended (CLOCK_MONOTONIC ns, one clock for all namespaces). */
 struct mig_flip_time {

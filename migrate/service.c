@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Services of a run: instances (edgemu-echo daemons in their nodes) and eBPF steering of each
- * client's VIP traffic to one instance. The run folder's `instances` file lists them
- * ("service node pid" per line); the steering maps are pinned under TOPO_BPF_ROOT/<run>, so
- * `edgemu steer` in another process flips the same maps the programs read.
+ * Services of a run: instances (edgemu-echo or edgemu-svc daemons in their nodes) and eBPF
+ * steering of each client's VIP traffic to one instance. The run folder's `instances` file
+ * lists them ("service node pid" per line); the steering maps are pinned under
+ * TOPO_BPF_ROOT/<run>, so `edgemu steer` in another process flips the same maps the programs
+ * read.
+ *
+ * edgemu-svc's --ctl (the migration agent's control socket) is passed only when this file is
+ * built with MIG_SVC_HAS_CTL defined: edgemu-svc versions without it refuse the option.
  */
 #include "migrate/migrate.h"
 
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +29,7 @@
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
 
-#define READY_TIMEOUT_MS 2000
+#define READY_TIMEOUT_MS 2000	/* for echo; svc adds 1 s per GiB of state it populates */
 
 void mig_pin_dir(const struct topo_run *run, char *buf, size_t len)
 {
@@ -83,64 +88,231 @@ long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
 	return found;
 }
 
-int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+void mig_ctl_path(const struct topo_run *run, unsigned svc, unsigned node, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s@%s.ctl", run->dir, run->m->services[svc].name,
+		 run->m->nodes[node].name);
+}
+
+/* "10%", "0.5%": edgemu-svc's --hot takes up to four decimals, a part per million. */
+static void fmt_percent(uint32_t ppm, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%u.%04u", ppm / 10000, ppm % 10000);
+
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	snprintf(buf + n, len - (size_t)n, "%%");
+}
+
+/*
+ * The instance's "ready" can take long for svc: it writes every page of its state before it
+ * binds. 2 s, plus 1 s per GiB (rounded up) of state.
+ */
+static int ready_timeout_ms(const struct topo_service *s)
+{
+	uint64_t gib = 1ULL << 30;
+
+	if (s->app != TOPO_APP_SVC)
+		return READY_TIMEOUT_MS;
+	return READY_TIMEOUT_MS + (int)((s->state_bytes + gib - 1) / gib) * 1000;
+}
+
+/* Drop service svc's instance on node from the instances file (rewritten, then renamed). */
+static int instances_drop(const struct topo_run *run, unsigned svc, unsigned node)
+{
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 16], line[256], s[TOPO_NAME_MAX + 1],
+	    n[TOPO_NAME_MAX + 1];
+	FILE *in, *out;
+	long pid;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/instances", run->dir);
+	snprintf(tmp, sizeof(tmp), "%s/instances.new", run->dir);
+	in = fopen(path, "re");
+	if (!in)
+		return errno == ENOENT ? 0 : -errno;
+	out = fopen(tmp, "we");
+	if (!out) {
+		r = -errno;
+		fclose(in);
+		return r;
+	}
+	while (fgets(line, sizeof(line), in))
+		if (sscanf(line, "%31s %31s %ld", s, n, &pid) != 3 ||
+		    strcmp(s, run->m->services[svc].name) || strcmp(n, run->m->nodes[node].name))
+			fputs(line, out);
+	fclose(in);
+	if (fclose(out) != 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/*
+ * The argument vector of service svc's instance on node: its app with the usual options,
+ * then extra. Strings live in b. NULL-terminated; 0 or -ENOMEM.
+ */
+struct spawn_args {
+	char app[PATH_MAX], port[8], id[16], state[24], rate[24], hot[16], seed[24];
+	char ctl[PATH_MAX + 2 * TOPO_NAME_MAX + 8];
+	const char **argv;
+};
+
+static int spawn_args_build(const struct topo_run *run, unsigned svc, unsigned node,
+			    const char *const extra[], struct spawn_args *b)
+{
+	const struct topo_service *s = &run->m->services[svc];
+	const struct topo_model *m = run->m;
+	size_t n_extra = 0, i = 0;
+	const char **v;
+
+	while (extra && extra[n_extra])
+		n_extra++;
+	v = calloc(24 + n_extra, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	app_path(s->app == TOPO_APP_SVC ? "edgemu-svc" : "edgemu-echo", b->app, sizeof(b->app));
+	snprintf(b->port, sizeof(b->port), "%u", s->port);
+	snprintf(b->id, sizeof(b->id), "%.15s", m->nodes[node].name); /* the wire's id: 16 bytes */
+	v[i++] = b->app;
+	v[i++] = "--port";
+	v[i++] = b->port;
+	v[i++] = "--id";
+	v[i++] = b->id;
+	v[i++] = "--ready-fd";
+	v[i++] = "3";
+	if (s->app == TOPO_APP_SVC) {
+		snprintf(b->state, sizeof(b->state), "%llu", (unsigned long long)s->state_bytes);
+		snprintf(b->rate, sizeof(b->rate), "%llu", (unsigned long long)s->dirty_rate);
+		snprintf(b->seed, sizeof(b->seed), "%llu",
+			 (unsigned long long)(m->has_seed ? m->seed : 1));
+		v[i++] = "--state";
+		v[i++] = b->state;
+		v[i++] = "--dirty-rate";
+		v[i++] = b->rate;
+		v[i++] = "--pattern";
+		v[i++] = topo_pattern_name(s->dirty_pattern);
+		if (s->dirty_pattern == TOPO_PATTERN_HOTSET) {
+			fmt_percent(s->hot_ppm, b->hot, sizeof(b->hot));
+			v[i++] = "--hot";
+			v[i++] = b->hot;
+		}
+		v[i++] = "--seed";
+		v[i++] = b->seed;
+		v[i++] = "--tcp";
+#ifdef MIG_SVC_HAS_CTL
+		/* The migration agent's control socket, once edgemu-svc has one. */
+		mig_ctl_path(run, svc, node, b->ctl, sizeof(b->ctl));
+		v[i++] = "--ctl";
+		v[i++] = b->ctl;
+#endif
+	}
+	for (size_t k = 0; k < n_extra; k++)
+		v[i++] = extra[k];
+	v[i] = NULL;
+	b->argv = v;
+	return 0;
+}
+
+/* Whether pid has exited: reaped here if it is our child, or a zombie, or gone. */
+static bool pid_gone(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool zombie = false;
+
+	if (waitpid(pid, NULL, WNOHANG) == pid)
+		return true;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	/* Not our child (`edgemu up` has returned): dead but not yet reaped by its parent. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		zombie = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return zombie;
+}
+
+/* Whether pid runs in node's namespace: an instances line may outlive its process. */
+static bool pid_in_node(struct topo_run *run, unsigned node, pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+	int fd = topo_run_node_ns(run, node);
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+	return fd >= 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const char *const extra[],
+		       pid_t *ret_pid, struct topo_err *err)
 {
 	const struct topo_service *s = &run->m->services[svc];
 	const char *nname = run->m->nodes[node].name;
-	char app[PATH_MAX], log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], port[8],
-		what[2 * TOPO_NAME_MAX + 8], id[16];
-	int ns_fd, pfd[2], rfd[2], child_errno = 0, r;
+	char log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], what[2 * TOPO_NAME_MAX + 8];
+	int ns_fd, pfd[2], rfd[2], child_errno = 0, timeout_ms, r;
+	struct spawn_args *b;
 	struct pollfd pl;
 	char ready[8];
 	FILE *f;
 	pid_t pid;
 
+	snprintf(what, sizeof(what), "%s@%s", s->name, nname);
 	if (mig_instance_pid(run, svc, node) > 0)
-		return 0;
+		return topo_err_set(err, -EEXIST, "%s: an instance already runs on node %s", what,
+				    nname);
 	ns_fd = topo_run_node_ns(run, node);
 	if (ns_fd < 0)
 		return topo_err_set(err, ns_fd, "node %s: %s", nname, strerror(-ns_fd));
-	app_path("edgemu-echo", app, sizeof(app));
-	snprintf(log, sizeof(log), "%s/%s@%s.log", run->dir, s->name, nname);
-	snprintf(port, sizeof(port), "%u", s->port);
-	snprintf(id, sizeof(id), "%.15s", nname);	/* the wire's instance id is 16 bytes */
-	snprintf(what, sizeof(what), "%s@%s", s->name, nname);
+	b = calloc(1, sizeof(*b));
+	if (!b || spawn_args_build(run, svc, node, extra, b) < 0) {
+		free(b);
+		return topo_err_set(err, -ENOMEM, "starting %s: out of memory", what);
+	}
+	snprintf(log, sizeof(log), "%s/%s.log", run->dir, what);
 	r = topo_ledger_add(run, "instance", what);
-	if (r < 0)
-		return topo_err_set(err, r, "writing the ledger: %s", strerror(-r));
+	if (r < 0) {
+		topo_err_set(err, r, "writing the ledger: %s", strerror(-r));
+		goto out;
+	}
 	/* pfd: the exec's failure, if any; rfd: the app's "ready" once its socket is bound. */
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return topo_err_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		r = topo_err_set(err, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
 	if (pipe2(rfd, O_CLOEXEC) < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return topo_err_set(err, r, "pipe: %s", strerror(-r));
+		r = topo_err_set(err, -errno, "pipe: %s", strerror(errno));
+		goto out_pfd;
 	}
 	pid = fork();
 	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		close(rfd[0]);
-		close(rfd[1]);
-		return topo_err_set(err, r, "starting %s: %s", what, strerror(-r));
+		r = topo_err_set(err, -errno, "starting %s: %s", what, strerror(errno));
+		goto out_rfd;
 	}
 	if (pid == 0) {
 		sigset_t none;
-		int null = open("/dev/null", O_RDONLY), out;
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out;
 
 		/* A daemon in the node: its own session, default signals, stdio to its log. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
-		out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (setns(ns_fd, CLONE_NEWNET) == 0 && null >= 0 && out >= 0) {
 			dup2(null, 0);
 			dup2(out, 1);
 			dup2(out, 2);
 			dup2(rfd[1], 3);	/* dup2 clears close-on-exec: the app keeps it */
-			execl(app, app, "--port", port, "--id", id, "--ready-fd", "3", (char *)NULL);
+			execv(b->app, (char *const *)b->argv);
 		}
 		child_errno = errno;
 		if (write(pfd[1], &child_errno, sizeof(child_errno)) < 0)
@@ -148,35 +320,112 @@ int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct
 		_exit(127);
 	}
 	close(pfd[1]);
+	pfd[1] = -1;
 	close(rfd[1]);
+	rfd[1] = -1;
 	/* The pipe closes on a successful exec; otherwise the child says why it failed. */
 	if (read(pfd[0], &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
-		close(pfd[0]);
-		close(rfd[0]);
 		waitpid(pid, NULL, 0);
-		return topo_err_set(err, -child_errno, "starting %s (%s) on node %s: %s%s", what,
-				    app, nname, strerror(child_errno),
-				    child_errno == ENOENT ? " (set EDGEMU_APPS to the apps' folder)"
-							  : "");
+		r = topo_err_set(err, -child_errno, "starting %s (%s) on node %s: %s%s", what,
+				 b->app, nname, strerror(child_errno),
+				 child_errno == ENOENT ? " (set EDGEMU_APPS to the apps' folder)"
+						       : "");
+		goto out_rfd;
 	}
-	close(pfd[0]);
 	snprintf(log, sizeof(log), "%s/instances", run->dir);
 	f = fopen(log, "ae");
 	if (f) {
 		fprintf(f, "%s %s %ld\n", s->name, nname, (long)pid);
 		fclose(f);
 	}
+	timeout_ms = ready_timeout_ms(s);
 	pl = (struct pollfd){ .fd = rfd[0], .events = POLLIN };
-	r = poll(&pl, 1, READY_TIMEOUT_MS);
-	if (r > 0)
-		r = read(rfd[0], ready, sizeof(ready)) > 0 ? 1 : -1;	/* EOF: it exited */
-	close(rfd[0]);
-	if (r <= 0) {
+	/* A signal (Ctrl-C during `up`) ends the wait too: the caller tears down. */
+	r = poll(&pl, 1, timeout_ms);
+	if (r < 0)
+		r = -errno;
+	else if (r == 0)
+		r = -ETIMEDOUT;
+	else if (read(rfd[0], ready, sizeof(ready)) <= 0)
+		r = -ECHILD;	/* EOF: it exited */
+	else
+		r = 0;
+	if (r < 0) {
+		char why[64];
+
 		kill(pid, SIGKILL);
-		return topo_err_set(err, -ECHILD, "%s on node %s did not start (%s); see %s/%s@%s.log",
-				    what, nname, r < 0 ? "it exited" : "not ready within 2 s",
-				    run->dir, s->name, nname);
+		waitpid(pid, NULL, 0);
+		instances_drop(run, svc, node);
+		if (r == -ETIMEDOUT)
+			snprintf(why, sizeof(why), "not ready within %.1f s", timeout_ms / 1000.0);
+		else if (r == -ECHILD)
+			snprintf(why, sizeof(why), "it exited");
+		else
+			snprintf(why, sizeof(why), "waiting for it: %s", strerror(-r));
+		topo_err_set(err, r, "%s on node %s did not start (%s); see %s/%s.log", what, nname,
+			     why, run->dir, what);
+		goto out_rfd;
 	}
+	if (ret_pid)
+		*ret_pid = pid;
+out_rfd:
+	close(rfd[0]);
+	if (rfd[1] >= 0)
+		close(rfd[1]);
+out_pfd:
+	close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+out:
+	free(b->argv);
+	free(b);
+	return r;
+}
+
+int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+{
+	if (mig_instance_pid(run, svc, node) > 0)
+		return 0;
+	return mig_instance_spawn(run, svc, node, NULL, NULL, err);
+}
+
+#define STOP_TIMEOUT_MS 2000
+
+/* Polls until pid has exited, up to ms; true when it has. */
+static bool wait_gone(pid_t pid, int ms)
+{
+	for (int t = 0; t < ms; t += 10) {
+		if (pid_gone(pid))
+			return true;
+		usleep(10000);
+	}
+	return pid_gone(pid);
+}
+
+int mig_instance_stop(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+{
+	long pid = mig_instance_pid(run, svc, node);
+	char what[2 * TOPO_NAME_MAX + 8];
+	int r;
+
+	snprintf(what, sizeof(what), "%s@%s", run->m->services[svc].name, run->m->nodes[node].name);
+	/* Only a process in the node: the pid of an instance long gone may be someone else's. */
+	if (pid > 0 && pid_in_node(run, node, (pid_t)pid)) {
+		if (kill((pid_t)pid, SIGTERM) < 0 && errno != ESRCH)
+			return topo_err_set(err, -errno, "stopping %s (pid %ld): %s", what, pid,
+					    strerror(errno));
+		if (!wait_gone((pid_t)pid, STOP_TIMEOUT_MS)) {
+			kill((pid_t)pid, SIGKILL);
+			if (!wait_gone((pid_t)pid, STOP_TIMEOUT_MS))
+				return topo_err_set(err, -EBUSY,
+						    "%s (pid %ld) still runs after SIGKILL", what,
+						    pid);
+		}
+	}
+	r = instances_drop(run, svc, node);
+	if (r < 0)
+		return topo_err_set(err, r, "removing %s from %s/instances: %s", what, run->dir,
+				    strerror(-r));
 	return 0;
 }
 

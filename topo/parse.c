@@ -33,6 +33,9 @@ static const char *const reserved_keys[] = {"radio", "mobility", "probes", "swee
 static const char *const service_keys[] = {"vip", "app", "port", "at", "state", "dirty", NULL};
 enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_SERVICE_N };
 static const char *const app_names[] = {"echo", "svc", NULL};
+static const char *const dirty_keys[] = {"rate", "pattern", "hot", NULL};
+enum { K_DIRTY_RATE, K_DIRTY_PATTERN, K_DIRTY_HOT, K_DIRTY_N };
+static const char *const pattern_names[] = {"uniform", "hotset", "sequential", NULL};
 
 static const char *const migration_keys[] = {"policy",	 "strategy", "steering", "precopy",
 					     "distance", "latency",  "proactive", NULL};
@@ -77,6 +80,7 @@ static const char *const dist_names[] = {"normal", "uniform", "pareto", NULL};
 
 #define TIME_UNITS "ns, us, ms, s"
 #define RATE_UNITS "bit, kbit, mbit, gbit, tbit"
+#define SIZE_UNITS "B, KiB, MiB, GiB, KB, MB, GB"
 
 __attribute__((format(printf, 4, 0))) static int vfail_at(struct ctx *c, int line, int col,
 							  const char *fmt, va_list ap)
@@ -863,6 +867,116 @@ static int parse_at(struct ctx *c, const yaml_node_t *n, struct topo_service *sv
 	return 0;
 }
 
+/* A mapping of known parameter keys (values parsed by the caller). */
+static int parse_params(struct ctx *c, const yaml_node_t *n, const char *what,
+			const char *const *keys, yaml_node_t **vals)
+{
+	int r = expect(c, n, YAML_MAPPING_NODE, what);
+
+	return r < 0 ? r : scan_keys(c, n, keys, NULL, vals);
+}
+
+/* app svc's `state:`: a size with a unit, whole 4 KiB pages, 4KiB to 64GiB. */
+static int parse_state(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
+{
+	uint64_t v;
+	int r = get_u64(c, n, "state", SIZE_UNITS, topo_unit_size, &v);
+
+	if (r < 0)
+		return r;
+	if (v < TOPO_STATE_MIN || v > TOPO_STATE_MAX)
+		return fail(c, n, "state: '%s' is not between 4KiB and 64GiB", str(n));
+	/* edgemu-svc's state is in pages; the migration moves pages. */
+	if (v % TOPO_PAGE_SIZE)
+		return fail(c, n, "state: '%s' is not a whole number of 4KiB pages", str(n));
+	*ret = v;
+	return 0;
+}
+
+/* Pages per second, written "N/s": the unit says what is counted and per what. */
+static int get_page_rate(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
+{
+	const char *s;
+	size_t digits;
+	uint64_t v = 0;
+	int r = expect(c, n, YAML_SCALAR_NODE, "rate");
+
+	if (r < 0)
+		return r;
+	s = str(n);
+	digits = strspn(s, "0123456789");
+	if (digits && !s[digits])
+		return fail(c, n, "rate: '%s' needs a unit (pages per second: %s/s)", s, s);
+	if (!digits || strcmp(s + digits, "/s"))
+		return fail(c, n, "rate: '%s' is not a page rate (pages per second, as in 2000/s)",
+			    s);
+	for (size_t i = 0; i < digits; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > TOPO_DIRTY_RATE_MAX)
+			return fail(c, n, "rate: '%s' is too large (at most %llu/s)", s,
+				    (unsigned long long)TOPO_DIRTY_RATE_MAX);
+	}
+	*ret = v;
+	return 0;
+}
+
+/* The hot set: a percentage above 0 and up to 100, kept in parts per million. */
+static int get_hot(struct ctx *c, const yaml_node_t *n, uint32_t *ret_ppm)
+{
+	const char *s;
+	double f;
+	size_t len;
+	int r = expect(c, n, YAML_SCALAR_NODE, "hot");
+
+	if (r < 0)
+		return r;
+	s = str(n);
+	len = topo_unit_number_len(s);
+	if (topo_unit_percent(s, &f) < 0) {
+		if (!len || s[0] == '-' || strcmp(s + len, "%"))
+			return fail_unit(c, n, "hot", "%");
+		goto range;
+	}
+	/* Rounded to a part per million, the finest edgemu-svc's --hot takes. */
+	f = f * TOPO_PPM + 0.5;
+	if (f < 1)
+		goto range;
+	*ret_ppm = (uint32_t)f;
+	return 0;
+range:
+	return fail(c, n, "hot: '%s' is not above 0%% and at most 100%%", s);
+}
+
+/* app svc's `dirty:` workload: { rate: N/s, pattern: P, hot: F% (hotset only) }. */
+static int parse_dirty(struct ctx *c, const yaml_node_t *n, struct topo_service *svc)
+{
+	yaml_node_t *vals[K_DIRTY_N] = {0};
+	int pattern, r = parse_params(c, n, "dirty", dirty_keys, vals);
+
+	if (r < 0)
+		return r;
+	if (vals[K_DIRTY_RATE]) {
+		r = get_page_rate(c, vals[K_DIRTY_RATE], &svc->dirty_rate);
+		if (r < 0)
+			return r;
+	}
+	if (vals[K_DIRTY_PATTERN]) {
+		r = get_enum(c, vals[K_DIRTY_PATTERN], "pattern", "pattern", pattern_names,
+			     &pattern);
+		if (r < 0)
+			return r;
+		svc->dirty_pattern = (enum topo_pattern)pattern;
+	}
+	if (vals[K_DIRTY_HOT]) {
+		if (svc->dirty_pattern != TOPO_PATTERN_HOTSET)
+			return fail(c, vals[K_DIRTY_HOT], "hot: only with pattern: hotset");
+		r = get_hot(c, vals[K_DIRTY_HOT], &svc->hot_ppm);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v,
 			 struct topo_service *svc)
 {
@@ -887,15 +1001,26 @@ static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 		r = get_enum(c, vals[K_APP], "app", "app", app_names, &app);
 		if (r < 0)
 			return r;
-		if (app == TOPO_APP_SVC)
-			return fail(c, vals[K_APP],
-				    "app: svc (the stateful service) is not supported yet by this "
-				    "edgemu version; use app: echo");
 	}
-	if (vals[K_STATE])
+	if (app == TOPO_APP_SVC) {
+		svc->state_bytes = TOPO_STATE_DEFAULT;
+		svc->dirty_pattern = TOPO_PATTERN_UNIFORM;
+		svc->hot_ppm = TOPO_PPM / 10;
+		if (vals[K_STATE]) {
+			r = parse_state(c, vals[K_STATE], &svc->state_bytes);
+			if (r < 0)
+				return r;
+		}
+		if (vals[K_DIRTY]) {
+			r = parse_dirty(c, vals[K_DIRTY], svc);
+			if (r < 0)
+				return r;
+		}
+	} else if (vals[K_STATE]) {
 		return fail(c, vals[K_STATE], "state: only for app: svc");
-	if (vals[K_DIRTY])
+	} else if (vals[K_DIRTY]) {
 		return fail(c, vals[K_DIRTY], "dirty: only for app: svc");
+	}
 	if (vals[K_PORT]) {
 		r = get_count(c, vals[K_PORT], "port", 65535, true, &port);
 		if (r < 0)
@@ -956,15 +1081,6 @@ static int parse_services(struct ctx *c, const yaml_node_t *map)
 		m->n_services++;
 	}
 	return 0;
-}
-
-/* A mapping of known parameter keys (values parsed by the caller). */
-static int parse_params(struct ctx *c, const yaml_node_t *n, const char *what,
-			const char *const *keys, yaml_node_t **vals)
-{
-	int r = expect(c, n, YAML_MAPPING_NODE, what);
-
-	return r < 0 ? r : scan_keys(c, n, keys, NULL, vals);
 }
 
 static int parse_migration(struct ctx *c, const yaml_node_t *n)
@@ -1104,6 +1220,21 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	if (r == 0 && vals[K_MIGRATION])
 		r = parse_migration(c, vals[K_MIGRATION]);
 	return r;
+}
+
+/* Here rather than in model.c: the parser's tables are the names. */
+const char *topo_app_name(enum topo_app a)
+{
+	if ((unsigned)a > TOPO_APP_SVC)
+		return "?";
+	return app_names[a];
+}
+
+const char *topo_pattern_name(enum topo_pattern p)
+{
+	if ((unsigned)p > TOPO_PATTERN_SEQUENTIAL)
+		return "?";
+	return pattern_names[p];
 }
 
 /* libyaml reports reader errors (bad UTF-8, control characters) as a byte offset only. */

@@ -108,6 +108,20 @@ enum topo_steering {
 	TOPO_STEER_ROUTE,
 };
 
+/* Which state pages app svc's workload writes (edgemu-svc --pattern). */
+enum topo_pattern {
+	TOPO_PATTERN_UNIFORM,		/* any page */
+	TOPO_PATTERN_HOTSET,		/* within the first hot_ppm of the pages */
+	TOPO_PATTERN_SEQUENTIAL,	/* page after page, wrapping */
+};
+
+#define TOPO_STATE_MIN (4ULL << 10)
+#define TOPO_STATE_MAX (64ULL << 30)
+#define TOPO_STATE_DEFAULT (64ULL << 20)
+#define TOPO_PAGE_SIZE 4096ULL
+#define TOPO_DIRTY_RATE_MAX 10000000ULL	/* pages per second */
+#define TOPO_PPM 1000000U
+
 /* A service: one VIP for its whole life, instances on the nodes of `at`. */
 struct topo_service {
 	char name[TOPO_NAME_MAX + 1];
@@ -118,6 +132,11 @@ struct topo_service {
 	unsigned n_at;
 	struct topo_mark mark;	/* of the service's name */
 	struct topo_mark vip_mark;
+	/* app svc only (zero for echo): `state:` and `dirty:` */
+	uint64_t state_bytes;	/* a multiple of TOPO_PAGE_SIZE */
+	uint64_t dirty_rate;	/* pages written per second */
+	enum topo_pattern dirty_pattern;
+	uint32_t hot_ppm;	/* hotset: the hot share of the pages, parts per million */
 };
 
 enum topo_policy {
@@ -190,6 +209,8 @@ const char *topo_kind_name(enum topo_kind k);
 const char *topo_shaper_name(enum topo_shaper s);
 const char *topo_dist_name(enum topo_dist d);
 const char *topo_steering_name(enum topo_steering s);
+const char *topo_app_name(enum topo_app a);		/* "echo", "svc" */
+const char *topo_pattern_name(enum topo_pattern p);	/* "uniform", "hotset", "sequential" */
 int topo_service_find(const struct topo_model *m, const char *name);	/* index or -1 */
 bool topo_kind_forwards(enum topo_kind k);	/* enb, edge, router */
 bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */

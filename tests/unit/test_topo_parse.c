@@ -226,6 +226,10 @@ static void test_names(void **state)
 	assert_string_equal(topo_kind_name(TOPO_HOST), "host");
 	assert_string_equal(topo_shaper_name(TOPO_SHAPER_NETEM), "netem");
 	assert_string_equal(topo_dist_name(TOPO_DIST_PARETO), "pareto");
+	assert_string_equal(topo_app_name(TOPO_APP_SVC), "svc");
+	assert_string_equal(topo_app_name(TOPO_APP_ECHO), "echo");
+	assert_string_equal(topo_pattern_name(TOPO_PATTERN_HOTSET), "hotset");
+	assert_string_equal(topo_pattern_name(TOPO_PATTERN_SEQUENTIAL), "sequential");
 	assert_true(topo_kind_forwards(TOPO_ENB));
 	assert_true(topo_kind_forwards(TOPO_EDGE));
 	assert_true(topo_kind_forwards(TOPO_ROUTER));
@@ -341,11 +345,12 @@ static void test_err_services(void **state)
 		    "t.yaml:7:33: at: node 'a' is listed twice");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, port: 70000 }\n",
 		    "t.yaml:7:38: port: '70000' is too large");
-	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, app: svc }\n",
-		    "t.yaml:7:37: app: svc (the stateful service) is not supported yet by this "
-		    "edgemu version; use app: echo");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, app: cache }\n",
+		    "t.yaml:7:37: unknown app 'cache' (expected one of: echo, svc)");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, state: 64MiB }\n",
 		    "t.yaml:7:39: state: only for app: svc");
+	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, dirty: { rate: 1/s } }\n",
+		    "t.yaml:7:39: dirty: only for app: svc");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, colour: red }\n",
 		    "t.yaml:7:32: unknown key 'colour' (expected one of: vip, app, port, at, state, "
 		    "dirty)");
@@ -357,6 +362,97 @@ static void test_err_services(void **state)
 		    "t.yaml:6:24: unknown steering 'tunnel' (expected one of: ebpf, route)");
 	parse_fails(HEAD "migration: { latency: { above: 20 } }\n",
 		    "t.yaml:6:32: above: '20' needs a unit (ns, us, ms, s)");
+}
+
+/* app svc: its state and workload, given in full, in part and not at all. */
+static void test_services_svc(void **state)
+{
+	static const char text[] = HEAD
+		"services:\n"						/* 6 */
+		"  game:\n"						/* 7 */
+		"    vip: 10.200.0.1\n"					/* 8 */
+		"    app: svc\n"						/* 9 */
+		"    state: 16MiB\n"					/* 10 */
+		"    dirty: { hot: 12.5%, rate: 2000/s, pattern: hotset }\n"	/* 11 */
+		"    at: a\n"						/* 12 */
+		"  plain: { vip: 10.200.0.2, app: svc, at: b }\n"
+		"  seq: { vip: 10.200.0.3, app: svc, at: a, state: 64GiB,\n"
+		"         dirty: { pattern: sequential, rate: 10000000/s } }\n"
+		"  hot: {vip: 10.200.0.4, app: svc, at: b, state: 4KiB, dirty: {pattern: hotset}}\n"
+		"  e: { vip: 10.200.0.5, at: a }\n";
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+	const struct topo_service *s;
+
+	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(m->n_services, 5);
+	s = &m->services[0];
+	assert_int_equal(s->app, TOPO_APP_SVC);
+	assert_int_equal(s->state_bytes, 16ULL << 20);
+	assert_int_equal(s->dirty_rate, 2000);
+	assert_int_equal(s->dirty_pattern, TOPO_PATTERN_HOTSET);
+	assert_int_equal(s->hot_ppm, 125000);
+	assert_int_equal(s->port, 7000);
+	assert_int_equal(s->at[0], topo_node_find(m, "a"));
+	s = &m->services[1]; /* the defaults */
+	assert_int_equal(s->app, TOPO_APP_SVC);
+	assert_int_equal(s->state_bytes, 64ULL << 20);
+	assert_int_equal(s->dirty_rate, 0);
+	assert_int_equal(s->dirty_pattern, TOPO_PATTERN_UNIFORM);
+	assert_int_equal(s->hot_ppm, 100000);
+	s = &m->services[2];
+	assert_int_equal(s->state_bytes, 64ULL << 30);
+	assert_int_equal(s->dirty_rate, 10000000);
+	assert_int_equal(s->dirty_pattern, TOPO_PATTERN_SEQUENTIAL);
+	s = &m->services[3];
+	assert_int_equal(s->state_bytes, 4096);
+	assert_int_equal(s->dirty_pattern, TOPO_PATTERN_HOTSET);
+	assert_int_equal(s->hot_ppm, 100000);
+	s = &m->services[4]; /* echo has no state */
+	assert_int_equal(s->app, TOPO_APP_ECHO);
+	assert_int_equal(s->state_bytes, 0);
+	assert_int_equal(s->dirty_rate, 0);
+	topo_model_free(m);
+}
+
+#define SVC HEAD "services:\n  s: { vip: 10.200.0.1, at: a, app: svc, "
+
+static void test_err_svc(void **state)
+{
+	parse_fails(SVC "state: 64 }\n",
+		    "t.yaml:7:49: state: '64' needs a unit (B, KiB, MiB, GiB, KB, MB, GB)");
+	parse_fails(SVC "state: 64mb }\n",
+		    "t.yaml:7:49: state: unknown unit 'mb' in '64mb' (expected one of: B, KiB, "
+		    "MiB, GiB, KB, MB, GB)");
+	parse_fails(SVC "state: 10MB }\n",
+		    "t.yaml:7:49: state: '10MB' is not a whole number of 4KiB pages");
+	parse_fails(SVC "state: 2KiB }\n",
+		    "t.yaml:7:49: state: '2KiB' is not between 4KiB and 64GiB");
+	parse_fails(SVC "state: 65GiB }\n",
+		    "t.yaml:7:49: state: '65GiB' is not between 4KiB and 64GiB");
+	parse_fails(SVC "dirty: { rate: 2000 } }\n",
+		    "t.yaml:7:57: rate: '2000' needs a unit (pages per second: 2000/s)");
+	parse_fails(SVC "dirty: { rate: 2000/min } }\n",
+		    "t.yaml:7:57: rate: '2000/min' is not a page rate (pages per second, as in "
+		    "2000/s)");
+	parse_fails(SVC "dirty: { rate: 10000001/s } }\n",
+		    "t.yaml:7:57: rate: '10000001/s' is too large (at most 10000000/s)");
+	parse_fails(SVC "dirty: { pattern: random } }\n",
+		    "t.yaml:7:60: unknown pattern 'random' (expected one of: uniform, hotset, "
+		    "sequential)");
+	parse_fails(SVC "dirty: { rate: 1/s, hot: 10% } }\n",
+		    "t.yaml:7:67: hot: only with pattern: hotset");
+	parse_fails(SVC "dirty: { pattern: hotset, hot: 0% } }\n",
+		    "t.yaml:7:73: hot: '0%' is not above 0% and at most 100%");
+	parse_fails(SVC "dirty: { pattern: hotset, hot: 101% } }\n",
+		    "t.yaml:7:73: hot: '101%' is not above 0% and at most 100%");
+	parse_fails(SVC "dirty: { pattern: hotset, hot: 10 } }\n",
+		    "t.yaml:7:73: hot: '10' needs a unit (%)");
+	parse_fails(SVC "dirty: { rate: 1/s, burst: 5 } }\n",
+		    "t.yaml:7:62: unknown key 'burst' (expected one of: rate, pattern, hot)");
+	parse_fails(SVC "dirty: 2000/s }\n",
+		    "t.yaml:7:49: dirty: expected a mapping, got a string");
 }
 
 static void test_err_missing(void **state)
@@ -605,6 +701,8 @@ int main(void)
 		cmocka_unit_test(test_err_reserved),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_err_services),
+		cmocka_unit_test(test_services_svc),
+		cmocka_unit_test(test_err_svc),
 		cmocka_unit_test(test_err_missing),
 		cmocka_unit_test(test_err_duplicates),
 		cmocka_unit_test(test_err_endpoints),
