@@ -19,32 +19,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "apps/proto.h"
 #include "apps/stats.h"
-#include "apps/svc_state.h"
+#include "apps/svc.h"
 #include "apps/util.h"
-
-#define PROG "edgemu-svc"
-#define BATCH 64
-#define RX_LEN 2048
-#define CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
-#define MS 1000000ULL
-#define TICK_NS MS /* workload tick: writes are batched per tick, the rate is kept exact */
-#define MAX_CONNS 64
-#define REQ_LEN sizeof(struct app_req)
-#define ANS_LEN sizeof(struct app_answer)
-
-/* epoll tags: fixed fds first, then TCP connections by slot. */
-enum { TAG_UDP, TAG_SIGNAL, TAG_TIMER, TAG_LISTEN, TAG_CONN };
 
 static const char usage[] =
 	"usage: " PROG " --id NAME [--state 64MiB] [--dirty-rate N/s] [--pattern P] [--hot F%]\n"
-	"       [--seed N] [--port P] [--bind ADDR] [--tcp] [--ready-fd FD] [--quiet]\n"
+	"       [--seed N] [--port P] [--bind ADDR] [--tcp] [--ctl PATH] [--incoming PORT]\n"
+	"       [--timeout MS] [--ready-fd FD] [--quiet]\n"
 	"\n"
 	"Stateful UDP (and TCP) service for edgemu probes: answers every valid request with the\n"
 	"request, the instance id NAME and the client's counter, which rises by one per answered\n"
 	"request and lives in the service's state pages. A workload writes state pages at a set\n"
 	"rate. On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
+	"\n"
+	"Its migration agent moves the state to an instance started with --incoming on another\n"
+	"node, over TCP, cold, pre-copy or post-copy, when the runner says so on the control\n"
+	"socket (apps/mig_proto.h); it reports every phase there and in its log.\n"
 	"\n"
 	"  --id NAME         instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
 	"  --state S         state size in 4 KiB pages, all allocated at start: 4KiB to 64GiB,\n"
@@ -58,47 +49,15 @@ static const char usage[] =
 	"  --bind ADDR       listen on ADDR only (default: every address, IPv4 and IPv6)\n"
 	"  --tcp             also accept TCP connections: requests back to back, 48 bytes each,\n"
 	"                    answered in order with 88-byte answers (apps/proto.h)\n"
+	"  --ctl PATH        control socket (Unix, SOCK_SEQPACKET) for the runner: commands\n"
+	"                    migrate, abort, status; events of every migration phase\n"
+	"  --incoming PORT   start as the destination of a migration: take the state from the\n"
+	"                    source that connects to TCP PORT, answer nothing until it is here\n"
+	"  --timeout MS      a migration's peer silent this long has failed (default 5000)\n"
 	"  --ready-fd FD     write \"ready\\n\" to FD and close it once the state is allocated\n"
 	"                    and the sockets are bound\n"
 	"  --quiet           no start line on stderr\n"
 	"  --help            this text\n";
-
-struct conn {
-	int fd;
-	bool want_out;
-	size_t in_len;
-	size_t out_off;
-	size_t out_len;
-	uint8_t in[BATCH * REQ_LEN];
-	struct app_answer out[BATCH];
-};
-
-struct svc {
-	int sock;
-	int lsock;
-	int tfd;
-	int sfd;
-	int ep;
-	char id[APP_INSTANCE_LEN];
-	struct svc_state *st;
-	uint64_t answered_udp;
-	uint64_t answered_tcp;
-	uint64_t malformed;
-	uint64_t send_failed;
-	uint64_t table_full;
-	uint64_t tcp_refused;
-	struct conn *conns[MAX_CONNS];
-	struct mmsghdr rx[BATCH];
-	struct iovec rx_iov[BATCH];
-	struct sockaddr_storage rx_addr[BATCH];
-	char rx_buf[BATCH][RX_LEN];
-	_Alignas(struct cmsghdr) char rx_ctrl[BATCH][CTRL_LEN];
-	struct mmsghdr tx[BATCH];
-	struct iovec tx_iov[BATCH];
-	struct app_answer tx_buf[BATCH];
-	uint32_t tx_client[BATCH];
-	_Alignas(struct cmsghdr) char tx_ctrl[BATCH][CTRL_LEN];
-};
 
 #define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
 
@@ -207,7 +166,7 @@ static int serve_udp(struct svc *v)
 	return 0;
 }
 
-static int ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag)
+int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
@@ -248,7 +207,7 @@ static void accept_all(struct svc *v)
 			continue;
 		}
 		c->fd = fd;
-		if (ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_CONN + slot) < 0) {
+		if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_CONN + slot) < 0) {
 			v->tcp_refused++;
 			close(fd);
 			free(c);
@@ -337,7 +296,7 @@ static int conn_serve(struct svc *v, struct conn *c, unsigned int slot)
 		return err;
 	want_out = c->out_len > 0;
 	if (want_out != c->want_out) {
-		err = ep_set(v->ep, EPOLL_CTL_MOD, c->fd, want_out ? EPOLLOUT : EPOLLIN,
+		err = svc_ep_set(v->ep, EPOLL_CTL_MOD, c->fd, want_out ? EPOLLOUT : EPOLLIN,
 			     TAG_CONN + slot);
 		c->want_out = want_out;
 	}
@@ -350,7 +309,7 @@ static int run(struct svc *v)
 	unsigned int slot;
 	int rc, i, n;
 
-	for (;;) {
+	while (!v->quit) {
 		n = epoll_wait(v->ep, evs, 16, -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -367,24 +326,55 @@ static int run(struct svc *v)
 				break;
 			case TAG_TIMER:
 				app_timer_read(v->tfd);
-				svc_dirty_step(v->st, app_now_ns());
+				/* Frozen, or waiting for its state: the workload waits too. */
+				if (v->serving)
+					svc_dirty_step(v->st, app_now_ns());
 				break;
+			case TAG_CTL_LISTEN:
+			case TAG_CTL:
+			case TAG_MIG_LISTEN:
+			case TAG_MIG:
+				agent_handle(v, tag, evs[i].events);
+				break;
+			/* An event fetched before a freeze in this same batch waits for the thaw. */
 			case TAG_LISTEN:
-				accept_all(v);
+				if (v->serving)
+					accept_all(v);
 				break;
 			case TAG_UDP:
-				rc = serve_udp(v);
+				rc = v->serving ? serve_udp(v) : 0;
 				if (rc < 0)
 					return rc;
 				break;
 			default:
 				slot = (unsigned int)(tag - TAG_CONN);
-				if (slot < MAX_CONNS && v->conns[slot] &&
+				if (v->serving && slot < MAX_CONNS && v->conns[slot] &&
 				    conn_serve(v, v->conns[slot], slot) < 0)
 					conn_close(v, slot);
 				break;
 			}
 		}
+	}
+	return 0;
+}
+
+void svc_serving(struct svc *v, bool on)
+{
+	int op = on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
+	unsigned int slot;
+
+	if (v->serving == on)
+		return;
+	v->serving = on;
+	svc_ep_set(v->ep, op, v->sock, EPOLLIN, TAG_UDP);
+	if (v->lsock >= 0)
+		svc_ep_set(v->ep, op, v->lsock, EPOLLIN, TAG_LISTEN);
+	for (slot = 0; slot < MAX_CONNS; slot++) {
+		struct conn *c = v->conns[slot];
+
+		if (c)
+			svc_ep_set(v->ep, op, c->fd, c->want_out ? EPOLLOUT : EPOLLIN,
+				   TAG_CONN + slot);
 	}
 }
 
@@ -417,6 +407,9 @@ struct opts {
 	uint64_t seed;
 	bool tcp;
 	bool quiet;
+	const char *ctl;
+	uint64_t incoming;
+	uint64_t timeout_ms;
 };
 
 /* 0 to go on, otherwise the exit code. */
@@ -434,6 +427,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{ "hot", required_argument, NULL, 'H' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "tcp", no_argument, NULL, 't' },
+		{ "ctl", required_argument, NULL, 'C' },
+		{ "incoming", required_argument, NULL, 'I' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -492,6 +488,23 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 't':
 			o->tcp = true;
+			break;
+		case 'C':
+			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+				return usage_error("--ctl '%s': a socket path is at most 107 bytes",
+						   optarg);
+			o->ctl = optarg;
+			break;
+		case 'I':
+			if (app_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
+				return usage_error("--incoming '%s': expected a TCP port, 1 to 65535",
+						   optarg);
+			break;
+		case 'T':
+			if (app_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
+				return usage_error("--timeout '%s': expected milliseconds, 10 to "
+						   "3600000",
+						   optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -552,17 +565,13 @@ static int open_all(struct svc *v, const struct opts *o, char *addr, size_t addr
 	v->ep = epoll_create1(EPOLL_CLOEXEC);
 	err = v->ep < 0 ? -errno : 0;
 	if (!err)
-		err = ep_set(v->ep, EPOLL_CTL_ADD, v->sock, EPOLLIN, TAG_UDP);
-	if (!err)
-		err = ep_set(v->ep, EPOLL_CTL_ADD, v->sfd, EPOLLIN, TAG_SIGNAL);
-	if (!err && v->lsock >= 0)
-		err = ep_set(v->ep, EPOLL_CTL_ADD, v->lsock, EPOLLIN, TAG_LISTEN);
+		err = svc_ep_set(v->ep, EPOLL_CTL_ADD, v->sfd, EPOLLIN, TAG_SIGNAL);
 	if (!err && o->rate_pps) {
 		what = "the workload timer";
 		v->tfd = app_timer_open();
 		err = v->tfd < 0 ? v->tfd : 0;
 		if (!err)
-			err = ep_set(v->ep, EPOLL_CTL_ADD, v->tfd, EPOLLIN, TAG_TIMER);
+			err = svc_ep_set(v->ep, EPOLL_CTL_ADD, v->tfd, EPOLLIN, TAG_TIMER);
 	}
 	if (err) {
 		fprintf(stderr, PROG ": setting up %s: %s\n", what, strerror(-err));
@@ -594,7 +603,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .port = APP_PROTO_PORT, .ready_fd = UINT64_MAX,
 			  .state_bytes = 64ULL << 20, .pattern = SVC_PATTERN_UNIFORM,
-			  .hot_ppm = SVC_PPM / 10, .seed = 1 };
+			  .hot_ppm = SVC_PPM / 10, .seed = 1, .timeout_ms = 5000 };
 	uint64_t t0, now, elapsed_ms;
 	char addr[64], hot[32] = "";
 	struct svc *v;
@@ -609,6 +618,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	v->sock = v->lsock = v->tfd = v->ep = -1;
+	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = -1;
 	strncpy(v->id, o.id, sizeof(v->id) - 1);
 	rc = 1;
 	v->sfd = app_signalfd_open();
@@ -622,19 +632,32 @@ int main(int argc, char **argv)
 			o.state_bytes, strerror(-err));
 		goto out;
 	}
-	/* All of it now: the state must be memory that a migration really has to move. */
-	svc_state_populate(v->st);
-	svc_workload_set(v->st, o.rate_pps, o.pattern, o.hot_ppm, o.seed);
-	if (open_all(v, &o, addr, sizeof(addr)) < 0)
+	/*
+	 * All of it now: the state must be memory that a migration really has to move. An
+	 * incoming instance gets its pages from the source instead, as they arrive.
+	 */
+	if (!o.incoming)
+		svc_state_populate(v->st);
+	else if ((err = svc_state_incoming(v->st)) < 0) {
+		fprintf(stderr, PROG ": allocating the page maps: %s\n", strerror(-err));
 		goto out;
+	}
+	svc_workload_set(v->st, o.rate_pps, o.pattern, o.hot_ppm, o.seed);
+	v->quiet = o.quiet;
+	if (open_all(v, &o, addr, sizeof(addr)) < 0 ||
+	    agent_open(v, o.ctl, (uint16_t)o.incoming, o.timeout_ms) < 0)
+		goto out;
+	if (!o.incoming)
+		svc_serving(v, true);
 	if (o.pattern == SVC_PATTERN_HOTSET)
 		snprintf(hot, sizeof(hot), " (%" PRIu64 " pages)", v->st->hot_pages);
 	if (!o.quiet)
 		fprintf(stderr,
-			PROG ": instance %s listening on %s port %" PRIu64 "%s, state %" PRIu64
+			PROG ": instance %s %s on %s port %" PRIu64 "%s, state %" PRIu64
 			     " pages (RSS %" PRIu64 " KiB), dirtying %" PRIu64 " pages/s %s%s\n",
-			v->id, addr, o.port, o.tcp ? " (UDP and TCP)" : "", v->st->pages,
-			rss_kib(), o.rate_pps, svc_pattern_name(o.pattern), hot);
+			v->id, o.incoming ? "waiting for its state, then answering" : "listening",
+			addr, o.port, o.tcp ? " (UDP and TCP)" : "", v->st->pages, rss_kib(),
+			o.rate_pps, svc_pattern_name(o.pattern), hot);
 	t0 = app_now_ns();
 	svc_dirty_step(v->st, t0);
 	if (v->tfd >= 0 && app_timer_set(v->tfd, t0 + TICK_NS, TICK_NS) < 0) {
@@ -649,6 +672,8 @@ int main(int argc, char **argv)
 	}
 
 	err = run(v);
+	if (v->quit)
+		err = 0;
 	/* The pages due up to this instant, so the count matches the rate exactly. */
 	now = app_now_ns();
 	svc_dirty_step(v->st, now);
@@ -661,10 +686,12 @@ int main(int argc, char **argv)
 		v->id, v->answered_udp + v->answered_tcp, v->answered_udp, v->answered_tcp,
 		svc_client_count(v->st), v->st->written, elapsed_ms / 1000, elapsed_ms % 1000,
 		v->malformed, v->send_failed, v->table_full + v->tcp_refused);
+	fprintf(stderr, PROG ": instance %s: RSS %" PRIu64 " KiB at the end\n", v->id, rss_kib());
 	if (err < 0)
 		fprintf(stderr, PROG ": receiving: %s\n", strerror(-err));
-	rc = err < 0 ? 1 : 0;
+	rc = err < 0 ? 1 : v->exit_code;
 out:
+	agent_close(v);
 	close_all(v);
 	free(v);
 	return rc;

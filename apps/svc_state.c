@@ -79,6 +79,9 @@ void svc_state_free(struct svc_state *s)
 	if (s->mem)
 		munmap(s->mem, s->state_bytes);
 	free(s->dirty);
+	free(s->absent);
+	free(s->pending);
+	free(s->page_hash);
 	free(s);
 }
 
@@ -162,7 +165,13 @@ uint64_t svc_dirty_step(struct svc_state *s, uint64_t now_ns)
 	n = due - s->written;
 	for (i = 0; i < n; i++) {
 		p = pick_page(s);
-		(*(volatile uint64_t *)page_at(s, p))++;
+		if (svc_page_absent(s, p)) {
+			/* Post-copy: the write waits for the page; the first one asks for it. */
+			if (!s->pending[p]++ && s->want)
+				s->want(s->need_arg, p);
+		} else {
+			(*(volatile uint64_t *)page_at(s, p))++;
+		}
 		svc_page_mark(s, p);
 	}
 	s->written = due;
@@ -196,6 +205,16 @@ uint64_t svc_dirty_next(const struct svc_state *s, uint64_t from)
 	}
 }
 
+void svc_dirty_all(struct svc_state *s)
+{
+	uint64_t words = (s->pages + 63) / 64;
+
+	memset(s->dirty, 0xff, words * sizeof(*s->dirty));
+	if (s->pages % 64)
+		s->dirty[words - 1] = (1ULL << (s->pages % 64)) - 1;
+	s->dirty_pages = s->pages;
+}
+
 void svc_dirty_clear(struct svc_state *s)
 {
 	memset(s->dirty, 0, (s->pages + 63) / 64 * sizeof(*s->dirty));
@@ -209,33 +228,57 @@ static uint64_t slot_home(const struct svc_state *s, uint32_t client_id)
 	return (uint64_t)(((unsigned __int128)h * s->table_slots) >> 64);
 }
 
-/* The slot of client_id, or the free slot where it belongs; NULL when neither exists. */
-static struct slot *slot_find(const struct svc_state *s, uint32_t client_id, uint64_t *ret_i)
+/* Page `page` of the client table is here, fetched now if it was absent. */
+static int need(const struct svc_state *s, uint64_t page)
+{
+	if (!svc_page_absent(s, page))
+		return 0;
+	return s->need ? s->need(s->need_arg, page) : -EIO;
+}
+
+/*
+ * The slot of client_id, or the free slot where it belongs, in *ret (NULL when neither
+ * exists), its index in *ret_i. need()'s error when a table page cannot be had.
+ */
+static int slot_find(const struct svc_state *s, uint32_t client_id, uint64_t *ret_i,
+		     struct slot **ret)
 {
 	uint64_t i = slot_home(s, client_id), n;
 	struct slot *sl;
+	int err;
 
 	/* Linear probing; the table is never full, so a free slot ends every search. */
+	*ret = NULL;
 	for (n = 0; n < s->table_slots; n++) {
+		err = need(s, slot_page(i));
+		if (err)
+			return err;
 		sl = slot_at(s, i);
 		if (!sl->used || sl->client_id == client_id) {
 			*ret_i = i;
-			return sl;
+			*ret = sl;
+			return 0;
 		}
 		if (++i == s->table_slots)
 			i = 0;
 	}
-	return NULL;
+	return 0;
 }
 
 int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_counter)
 {
 	uint64_t i, *clients = clients_word(s);
-	struct slot *sl = slot_find(s, client_id, &i);
+	struct slot *sl;
+	int err = slot_find(s, client_id, &i, &sl);
 
+	if (err)
+		return err;
 	if (!sl)
 		return -ENOSPC;
 	if (!sl->used) {
+		err = need(s, 0);
+		if (err)
+			return err;
 		/* Nine in ten at most: probe chains stay short and a free slot always exists. */
 		if ((*clients + 1) * 10 > s->table_slots * 9)
 			return -ENOSPC;
@@ -254,9 +297,9 @@ int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_count
 int svc_client_unbump(struct svc_state *s, uint32_t client_id)
 {
 	uint64_t i;
-	struct slot *sl = slot_find(s, client_id, &i);
+	struct slot *sl;
 
-	if (!sl || !sl->used || !sl->counter)
+	if (slot_find(s, client_id, &i, &sl) || !sl || !sl->used || !sl->counter)
 		return -ENOENT;
 	sl->counter--;
 	svc_page_mark(s, slot_page(i));
@@ -266,8 +309,11 @@ int svc_client_unbump(struct svc_state *s, uint32_t client_id)
 int svc_client_get(const struct svc_state *s, uint32_t client_id, uint64_t *ret_counter)
 {
 	uint64_t i;
-	struct slot *sl = slot_find(s, client_id, &i);
+	struct slot *sl;
+	int err = slot_find(s, client_id, &i, &sl);
 
+	if (err)
+		return err;
 	if (!sl || !sl->used)
 		return -ENOENT;
 	*ret_counter = sl->counter;
@@ -276,7 +322,113 @@ int svc_client_get(const struct svc_state *s, uint32_t client_id, uint64_t *ret_
 
 uint64_t svc_client_count(const struct svc_state *s)
 {
-	return *clients_word(s);
+	return svc_page_absent(s, 0) ? 0 : *clients_word(s);
+}
+
+int svc_state_incoming(struct svc_state *s)
+{
+	uint64_t words = (s->pages + 63) / 64;
+
+	s->absent = malloc(words * sizeof(*s->absent));
+	s->pending = calloc(s->pages, sizeof(*s->pending));
+	s->page_hash = calloc(s->pages, sizeof(*s->page_hash));
+	if (!s->absent || !s->pending || !s->page_hash) {
+		svc_state_complete(s);
+		return -ENOMEM;
+	}
+	memset(s->absent, 0xff, words * sizeof(*s->absent));
+	if (s->pages % 64)
+		s->absent[words - 1] = (1ULL << (s->pages % 64)) - 1;
+	s->absent_pages = s->pages;
+	s->hash_sum = 0;
+	return 0;
+}
+
+/* The finalizer of splitmix64. */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Four lanes of multiply-xor over the page's words, folded with the page number: fast enough
+ * to hash pages as they stream in, and any changed word changes the result.
+ */
+uint64_t svc_page_hash(const struct svc_state *s, uint64_t page, const void *data)
+{
+	uint64_t h[4] = { 1, 2, 3, 4 }, w;
+	const uint8_t *b = data;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < SVC_PAGE_SIZE; i += 8) {
+		memcpy(&w, b + i, sizeof(w));
+		h[(i / 8) % 4] = (h[(i / 8) % 4] ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
+	return mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ page))));
+}
+
+uint64_t svc_state_hash(const struct svc_state *s)
+{
+	uint64_t p, sum = 0;
+
+	for (p = 0; p < s->pages; p++)
+		sum += svc_page_hash(s, p, page_at(s, p));
+	return sum;
+}
+
+bool svc_state_install(struct svc_state *s, uint64_t page, const void *data, bool replace)
+{
+	bool absent = svc_page_absent(s, page);
+	uint64_t h;
+
+	if (page >= s->pages || (!absent && !replace))
+		return false;
+	h = svc_page_hash(s, page, data);
+	if (s->page_hash) {
+		s->hash_sum += h - s->page_hash[page];
+		s->page_hash[page] = h;
+	}
+	memcpy(page_at(s, page), data, SVC_PAGE_SIZE);
+	if (absent) {
+		*(uint64_t *)page_at(s, page) += s->pending[page];
+		s->pending[page] = 0;
+		s->absent[page / 64] &= ~(1ULL << (page % 64));
+		s->absent_pages--;
+	}
+	return true;
+}
+
+void svc_state_complete(struct svc_state *s)
+{
+	free(s->absent);
+	free(s->pending);
+	free(s->page_hash);
+	s->absent = NULL;
+	s->pending = NULL;
+	s->page_hash = NULL;
+	s->absent_pages = 0;
+}
+
+bool svc_page_has_clients(const struct svc_state *s, uint64_t page)
+{
+	uint64_t i;
+
+	if (page == 0)
+		return true;
+	if (page >= s->table_pages)
+		return false;
+	for (i = 0; i < SVC_SLOTS_PER_PAGE; i++)
+		if (slot_at(s, page * SVC_SLOTS_PER_PAGE + i)->used)
+			return true;
+	return false;
+}
+
+void svc_workload_shift(struct svc_state *s, uint64_t delta_ns)
+{
+	s->start_ns += delta_ns;
 }
 
 /* Leading decimal digits into *ret; the rest of the string in *ret_end. */

@@ -47,6 +47,25 @@ struct svc_state {
 	bool started;
 	uint64_t start_ns;
 	uint64_t written; /* workload page writes since the start */
+
+	/*
+	 * An incoming instance (the destination of a migration) only: which pages have not
+	 * arrived yet, the workload's writes waiting for each of them, and each page's hash as
+	 * it arrived. NULL otherwise, and once every page is here (absent and pending).
+	 */
+	uint64_t *absent;
+	uint64_t absent_pages;
+	uint32_t *pending;
+	uint64_t *page_hash;
+	uint64_t hash_sum; /* svc_state_hash() of the pages as received */
+	/*
+	 * Post-copy: need(arg, page) is called when the client table needs an absent page now
+	 * and returns 0 once svc_state_install() has put it in place, or -errno; want(arg,
+	 * page) when the workload first writes an absent page (the write waits in pending).
+	 */
+	int (*need)(void *arg, uint64_t page);
+	void (*want)(void *arg, uint64_t page);
+	void *need_arg;
 };
 
 /*
@@ -79,13 +98,49 @@ static inline uint64_t svc_dirty_count(const struct svc_state *s)
 {
 	return s->dirty_pages;
 }
+/* Every page dirty: a migration starts by sending all of them. */
+void svc_dirty_all(struct svc_state *s);
 /* The first dirty page at or after from; s->pages when there is none. */
 uint64_t svc_dirty_next(const struct svc_state *s, uint64_t from);
 void svc_dirty_clear(struct svc_state *s);
 
 /*
+ * Pages that are absent: the state of an instance started to receive a migration. Every
+ * page starts absent; svc_state_install() puts each in place. -ENOMEM.
+ */
+int svc_state_incoming(struct svc_state *s);
+/*
+ * Page `page` as it arrived from the source. Before the switch to the destination
+ * (replace=true) a page may arrive again and replaces the earlier copy; after it (post-copy,
+ * replace=false) a page that is already here is kept, since it may have been written since.
+ * Workload writes that waited for the page are applied. Returns true if the page was taken.
+ */
+bool svc_state_install(struct svc_state *s, uint64_t page, const void *data, bool replace);
+static inline bool svc_page_absent(const struct svc_state *s, uint64_t page)
+{
+	return s->absent && (s->absent[page / 64] >> (page % 64)) & 1;
+}
+/* Drops the incoming bookkeeping once every page is here for good (keeps hash_sum). */
+void svc_state_complete(struct svc_state *s);
+
+/*
+ * A 64-bit hash of the whole state: the sum over pages of a mix of the page number and a
+ * hash of its bytes, so a receiver can keep it up to date page by page as pages arrive.
+ */
+uint64_t svc_state_hash(const struct svc_state *s);
+uint64_t svc_page_hash(const struct svc_state *s, uint64_t page, const void *data);
+/*
+ * Whether page holds part of the client table in use: page 0 (it holds the count) and every
+ * table page with a client. What post-copy moves with the execution state.
+ */
+bool svc_page_has_clients(const struct svc_state *s, uint64_t page);
+/* The workload's clock moves on by delta_ns: nothing is due for a time the service was frozen. */
+void svc_workload_shift(struct svc_state *s, uint64_t delta_ns);
+
+/*
  * One more answered request for client_id: its counter rises by one, *ret_counter is the new
- * value. -ENOSPC when the table is too full to take a new client (nine in ten slots in use).
+ * value. -ENOSPC when the table is too full to take a new client (nine in ten slots in use);
+ * need()'s error when a page of the table is absent and cannot be fetched.
  */
 int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_counter);
 /* Takes back a bump whose answer could not be sent: the service counts answered requests. */

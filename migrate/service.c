@@ -5,9 +5,6 @@
  * lists them ("service node pid" per line); the steering maps are pinned under
  * TOPO_BPF_ROOT/<run>, so `edgemu steer` in another process flips the same maps the programs
  * read.
- *
- * edgemu-svc's --ctl (the migration agent's control socket) is passed only when this file is
- * built with MIG_SVC_HAS_CTL defined: edgemu-svc versions without it refuse the option.
  */
 #include "migrate/migrate.h"
 
@@ -205,12 +202,10 @@ static int spawn_args_build(const struct topo_run *run, unsigned svc, unsigned n
 		v[i++] = "--seed";
 		v[i++] = b->seed;
 		v[i++] = "--tcp";
-#ifdef MIG_SVC_HAS_CTL
-		/* The migration agent's control socket, once edgemu-svc has one. */
+		/* The migration agent's control socket. */
 		mig_ctl_path(run, svc, node, b->ctl, sizeof(b->ctl));
 		v[i++] = "--ctl";
 		v[i++] = b->ctl;
-#endif
 	}
 	for (size_t k = 0; k < n_extra; k++)
 		v[i++] = extra[k];

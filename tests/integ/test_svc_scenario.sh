@@ -124,7 +124,7 @@ ok "edge1's instance stopped by SIGTERM and gone from the instances file; edge2'
 # A start with extra arguments: they come after the usual ones; a second start is refused.
 pid3=$("$INSTANCE_TOOL" start "$run" game edge1 --quiet) || fail "start with --quiet failed"
 [ "$(pid_of edge1)" = "$pid3" ] || fail "show: edge1's instance is '$(pid_of edge1)', not $pid3"
-tr '\0' ' ' <"/proc/$pid3/cmdline" | grep -q -- "--tcp --quiet $" ||
+tr '\0' ' ' <"/proc/$pid3/cmdline" | grep -q -- "\.ctl --quiet $" ||
 	fail "extra argument: $(tr '\0' ' ' <"/proc/$pid3/cmdline")"
 rc=0
 "$INSTANCE_TOOL" start "$run" game edge1 2>"$TMP/again.err" || rc=$?

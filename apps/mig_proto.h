@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The migration agent's two protocols.
+ *
+ * 1. The state stream, over one TCP connection from the source instance to the destination
+ *    (started with --incoming), across the emulated network. Frames: a 24-byte header in
+ *    network byte order, then `len` bytes of payload.
+ *      HELLO  src->dst  arg = state bytes, count = strategy; no payload. The destination
+ *                       refuses (closes) when its state size differs.
+ *      PAGES  src->dst  arg = first page, count = pages; payload count * 4096 bytes, the
+ *                       pages as they were when sent.
+ *      EXEC   src->dst  the execution state (struct mig_exec); flags COMMIT: every page has
+ *                       been sent, resume now (cold, pre-copy); flags SWITCH: resume now,
+ *                       absent pages follow (post-copy).
+ *      DONE   src->dst  post-copy: every page has been pushed.
+ *      REQ    dst->src  post-copy: arg = a page the destination needs now.
+ *      RESUMED dst->src the destination serves; the source may stop.
+ *
+ * 2. The control socket (--ctl PATH, a Unix SOCK_SEQPACKET socket, one peer at a time): one
+ *    text message per packet, a verb then key=value words, times in CLOCK_MONOTONIC ns.
+ *    Commands (to a serving instance): "migrate to=ADDR:PORT strategy=S max_rounds=N
+ *    stop_below=P timeout_ms=T", "resume" (unfreeze after a failed migration), "status".
+ *    Events (from either side): see MIG_EV_* below.
+ */
+#ifndef EDGEMU_APPS_MIG_PROTO_H
+#define EDGEMU_APPS_MIG_PROTO_H
+
+#include <endian.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MIG_MAGIC 0x45444d47u /* "EDMG" */
+#define MIG_PORT 7100 /* default TCP port of an incoming instance */
+#define MIG_CTL_MAX 512 /* longest control message */
+
+enum mig_type {
+	MIG_HELLO = 1,
+	MIG_PAGES = 2,
+	MIG_EXEC = 3,
+	MIG_DONE = 4,
+	MIG_REQ = 5,
+	MIG_RESUMED = 6,
+};
+
+enum mig_strategy {
+	MIG_COLD = 0,
+	MIG_PRECOPY = 1,
+	MIG_POSTCOPY = 2,
+};
+
+#define MIG_EXEC_COMMIT 1
+#define MIG_EXEC_SWITCH 2
+
+struct mig_hdr {
+	uint32_t magic;
+	uint16_t type;
+	uint16_t flags;
+	uint32_t count;
+	uint32_t len; /* payload bytes */
+	uint64_t arg;
+};
+
+/* The execution state: where the workload stands; the client table travels in the pages. */
+struct mig_exec {
+	uint64_t rng;
+	uint64_t seq_next;
+	uint64_t hash; /* the source's state hash at the freeze; 0 if not known yet */
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct mig_hdr) == 24, "frame header is 24 bytes");
+_Static_assert(sizeof(struct mig_exec) == 32, "exec state is 32 bytes");
+
+static inline void mig_hdr_pack(struct mig_hdr *h, enum mig_type type, uint16_t flags,
+				uint32_t count, uint32_t len, uint64_t arg)
+{
+	h->magic = htobe32(MIG_MAGIC);
+	h->type = htobe16((uint16_t)type);
+	h->flags = htobe16(flags);
+	h->count = htobe32(count);
+	h->len = htobe32(len);
+	h->arg = htobe64(arg);
+}
+
+/* In place, to host order; -1 when the magic is wrong. */
+static inline int mig_hdr_unpack(struct mig_hdr *h)
+{
+	if (be32toh(h->magic) != MIG_MAGIC)
+		return -1;
+	h->magic = MIG_MAGIC;
+	h->type = be16toh(h->type);
+	h->flags = be16toh(h->flags);
+	h->count = be32toh(h->count);
+	h->len = be32toh(h->len);
+	h->arg = be64toh(h->arg);
+	return 0;
+}
+
+static inline const char *mig_strategy_name(enum mig_strategy s)
+{
+	return s == MIG_COLD ? "cold" : s == MIG_PRECOPY ? "precopy" : "postcopy";
+}
+
+static inline int mig_strategy_parse(const char *str, enum mig_strategy *ret)
+{
+	if (!strcmp(str, "cold"))
+		*ret = MIG_COLD;
+	else if (!strcmp(str, "precopy"))
+		*ret = MIG_PRECOPY;
+	else if (!strcmp(str, "postcopy"))
+		*ret = MIG_POSTCOPY;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Events, "verb key=value ...", every one with t=<ns>:
+ *   source: "start t= pages=" (connected to the destination, copy begins)
+ *           "round t= n= begin= pages= bytes= dirty=" (a live pre-copy round ended; dirty:
+ *               pages dirty at its end)
+ *           "freeze t=" (the source stops answering)
+ *           "commit t= pages= bytes=" (cold/pre-copy: the last pages and the execution state
+ *               are sent) or "switch t= pages= bytes=" (post-copy: the execution state and
+ *               the client table are sent)
+ *           "sent t= pages= bytes= hash= requests=" (everything written; the state's hash)
+ *           "error t= what=<text to the end> frozen=0|1" (the migration failed; frozen=0: the
+ *               source serves again)
+ *           "resumed t=" (after a "resume" command)
+ *   destination: "listening t= port=", "resume t= pages=" (serving from now on),
+ *           "end t= pages= bytes= hash= faults=" (every page is here; hash as received),
+ *           "error t= what=..."
+ *   "status": "status t= role=serving|incoming|frozen|migrating clients= pages= dirty_rate="
+ */
+
+#endif

@@ -1,0 +1,910 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edgemu-svc's migration agent: the control socket the runner talks to, and both ends of a
+ * migration of the state over TCP (apps/mig_proto.h). Which pages go when is svc_mig.c's
+ * business; this file moves them, freezes and thaws the service, and reports every phase.
+ *
+ * The source sends frames straight from the state's memory. A page written while its frame
+ * is half sent goes torn, but it is dirty again, so a later pass sends it whole; once frozen
+ * nothing is written, so what the destination holds at the end is the frozen state, which
+ * both sides' hashes prove. TCP_NOTSENT_LOWAT keeps the unsent backlog small, so a round
+ * ends when its pages are nearly on the wire and a freeze does not wait behind megabytes
+ * queued earlier.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "apps/svc.h"
+#include "apps/util.h"
+
+#define NOTSENT_LOWAT (128 * 1024)
+#define PAYLOAD_MAX (MIG_RUN_PAGES * SVC_PAGE_SIZE)
+
+/* What the end of the frame being sent means. */
+enum { AFTER_NOTHING, AFTER_COMMIT, AFTER_SWITCH, AFTER_DONE };
+
+void agent_emit(struct svc *v, const char *verb, const char *fmt, ...)
+{
+	char rest[MIG_CTL_MAX - 64], msg[MIG_CTL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "%s t=%" PRIu64 "%s%s", verb, app_now_ns(), *rest ? " " : "",
+		 rest);
+	if (v->ag.ctl_sock >= 0 &&
+	    send(v->ag.ctl_sock, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, PROG ": %s: the runner's control socket: %s\n", v->id,
+			strerror(errno));
+	}
+	fprintf(stderr, PROG ": %s: %s\n", v->id, msg);
+}
+
+static void want_out(struct svc *v, bool on)
+{
+	struct agent *a = &v->ag;
+
+	if (a->mig_sock < 0 || a->want_out == on)
+		return;
+	a->want_out = on;
+	svc_ep_set(v->ep, EPOLL_CTL_MOD, a->mig_sock, EPOLLIN | (on ? EPOLLOUT : 0), TAG_MIG);
+}
+
+static void mig_close(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->mig_sock >= 0) {
+		epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_sock, NULL);
+		close(a->mig_sock);
+	}
+	a->mig_sock = -1;
+	a->want_out = false;
+	a->in_have = 0;
+	a->q_len = 0;
+}
+
+static void tcp_tune(int fd, uint64_t timeout_ms)
+{
+	int one = 1, lowat = NOTSENT_LOWAT;
+	unsigned int to = (unsigned int)timeout_ms;
+
+	/* Small frames (the execution state, requests) must not wait for Nagle. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &to, sizeof(to));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
+/* ---- freezing ---- */
+
+static void freeze(struct svc *v)
+{
+	if (!v->serving)
+		return;
+	/* The writes due so far happen first, so they are in what is sent. */
+	svc_dirty_step(v->st, app_now_ns());
+	svc_serving(v, false);
+	v->ag.frozen_at = app_now_ns();
+	agent_emit(v, "freeze", "%s", "");
+}
+
+static void thaw(struct svc *v)
+{
+	if (v->serving)
+		return;
+	/* The workload does not catch up on a time it was frozen. */
+	svc_workload_shift(v->st, app_now_ns() - v->ag.frozen_at);
+	svc_serving(v, true);
+}
+
+/* ---- the source ---- */
+
+static void src_end(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	mig_close(v);
+	svc_mig_src_free(&a->plan);
+	free(a->demand);
+	a->demand = NULL;
+	a->source = a->connecting = false;
+}
+
+/*
+ * The migration failed. Before the execution state left, the source is still the service:
+ * it thaws. After, the destination may be serving, so only the runner (which knows) may
+ * thaw it, with "abort".
+ */
+static void src_fail(struct svc *v, const char *what, int err)
+{
+	struct agent *a = &v->ag;
+	bool stay = a->committed;
+
+	src_end(v);
+	if (!stay)
+		thaw(v);
+	agent_emit(v, "error", "frozen=%d what=%s%s%s", !v->serving, what, err ? ": " : "",
+		   err ? strerror(err) : "");
+}
+
+static void frame_set(struct agent *a, enum mig_type type, uint16_t flags, uint32_t count,
+		      const void *payload, uint32_t len, uint64_t arg, int after)
+{
+	mig_hdr_pack(&a->hdr, type, flags, count, len, arg);
+	a->payload = payload;
+	a->off = 0;
+	a->len = sizeof(a->hdr) + len;
+	a->after = after;
+}
+
+static void round_emit(struct svc *v, uint64_t round, uint64_t pages, uint64_t dirty)
+{
+	struct agent *a = &v->ag;
+
+	agent_emit(v, "round", "n=%" PRIu64 " begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64
+			       " dirty=%" PRIu64,
+		   round, a->round_begin_ns, pages, a->bytes - a->round_bytes0, dirty);
+}
+
+/* Sets up the next frame; false when there is nothing more to send. */
+static bool src_next_frame(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct svc_state *st = v->st;
+	uint64_t first, p;
+	uint32_t n;
+
+	for (;;) {
+		if (a->plan.phase == SVC_MIG_DONE)
+			return false;
+		/* Post-copy: pages the destination waits for go first. */
+		while (a->plan.phase == SVC_MIG_PUSH && a->d_head != a->d_tail) {
+			p = a->demand[a->d_head++ % a->d_cap];
+			if (svc_mig_src_claim(&a->plan, p)) {
+				a->pages++;
+				frame_set(a, MIG_PAGES, 0, 1, st->mem + p * SVC_PAGE_SIZE,
+					  SVC_PAGE_SIZE, p, AFTER_NOTHING);
+				return true;
+			}
+		}
+		n = svc_mig_src_next(&a->plan, st, &first, MIG_RUN_PAGES);
+		if (n) {
+			a->pages += n;
+			frame_set(a, MIG_PAGES, 0, n, st->mem + first * SVC_PAGE_SIZE,
+				  (uint32_t)(n * SVC_PAGE_SIZE), first, AFTER_NOTHING);
+			return true;
+		}
+		if (a->plan.phase == SVC_MIG_LIVE) {
+			uint64_t round = a->plan.round, pages = a->plan.pass_pages, dirty;
+
+			/* The round's own writes up to now, so the decision sees all of them. */
+			svc_dirty_step(st, app_now_ns());
+			dirty = svc_dirty_count(st);
+			if (svc_mig_src_pass_end(&a->plan, st) == SVC_MIG_NEXT_FREEZE)
+				freeze(v);
+			round_emit(v, round, pages, dirty);
+			a->round_begin_ns = app_now_ns();
+			a->round_bytes0 = a->bytes;
+			continue;
+		}
+		switch (svc_mig_src_pass_end(&a->plan, st)) {
+		case SVC_MIG_NEXT_COMMIT:
+			a->exec = (struct mig_exec){ .rng = htobe64(st->rng),
+						     .seq_next = htobe64(st->seq_next) };
+			a->committed = true;
+			frame_set(a, MIG_EXEC, MIG_EXEC_COMMIT, 0, &a->exec, sizeof(a->exec), 0,
+				  AFTER_COMMIT);
+			return true;
+		case SVC_MIG_NEXT_SWITCH:
+			a->exec = (struct mig_exec){ .rng = htobe64(st->rng),
+						     .seq_next = htobe64(st->seq_next) };
+			a->committed = true;
+			frame_set(a, MIG_EXEC, MIG_EXEC_SWITCH, 0, &a->exec, sizeof(a->exec), 0,
+				  AFTER_SWITCH);
+			return true;
+		case SVC_MIG_NEXT_FINISH:
+			frame_set(a, MIG_DONE, 0, 0, NULL, 0, 0, AFTER_DONE);
+			return true;
+		default:
+			continue;
+		}
+	}
+}
+
+static void src_frame_sent(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->after == AFTER_COMMIT || a->after == AFTER_SWITCH)
+		agent_emit(v, a->after == AFTER_COMMIT ? "commit" : "switch",
+			   "pages=%" PRIu64 " bytes=%" PRIu64, a->pages, a->bytes);
+	/* Cold and pre-copy have sent everything with the commit; post-copy with DONE. */
+	if (a->after == AFTER_COMMIT || a->after == AFTER_DONE) {
+		a->done_sending = true;
+		agent_emit(v, "sent", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
+				      " requests=%" PRIu64,
+			   a->pages, a->bytes, svc_state_hash(v->st), a->requests);
+	}
+	a->after = AFTER_NOTHING;
+}
+
+/* Sends until the socket is full or nothing is left. */
+static void src_pump(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct iovec iov[2];
+	int k;
+	ssize_t n;
+
+	while (a->source && !a->connecting) {
+		if (a->off >= a->len) {
+			if (a->len)
+				src_frame_sent(v);
+			a->len = a->off = 0;
+			if (!src_next_frame(v)) {
+				want_out(v, false);
+				return;
+			}
+		}
+		k = 0;
+		if (a->off < sizeof(a->hdr))
+			iov[k++] = (struct iovec){ (uint8_t *)&a->hdr + a->off,
+						   sizeof(a->hdr) - a->off };
+		if (a->len > sizeof(a->hdr)) {
+			size_t done = a->off > sizeof(a->hdr) ? a->off - sizeof(a->hdr) : 0;
+
+			iov[k++] = (struct iovec){ (uint8_t *)a->payload + done,
+						   a->len - sizeof(a->hdr) - done };
+		}
+		n = writev(a->mig_sock, iov, k);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				want_out(v, true);
+				return;
+			}
+			src_fail(v, "sending the state", errno);
+			return;
+		}
+		a->off += (size_t)n;
+		a->bytes += (uint64_t)n;
+	}
+}
+
+static void src_connected(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	int err = 0, r;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(a->mig_sock, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		src_fail(v, "connecting to the destination", err);
+		return;
+	}
+	a->connecting = false;
+	r = svc_mig_src_init(&a->plan, v->st, a->strategy, a->max_rounds, a->stop_below);
+	if (!r && a->strategy == MIG_POSTCOPY) {
+		a->d_cap = v->st->pages;
+		a->demand = malloc(a->d_cap * sizeof(*a->demand));
+		r = a->demand ? 0 : -ENOMEM;
+	}
+	if (r) {
+		src_fail(v, "starting", -r);
+		return;
+	}
+	a->round_begin_ns = app_now_ns();
+	agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
+		   mig_strategy_name(a->strategy));
+	if (svc_mig_src_frozen(&a->plan))
+		freeze(v);
+	frame_set(a, MIG_HELLO, 0, a->strategy, NULL, 0, v->st->state_bytes, AFTER_NOTHING);
+	want_out(v, true);
+	src_pump(v);
+}
+
+/* "migrate to=ADDR:PORT strategy=S max_rounds=N stop_below=P timeout_ms=T" */
+static void src_start(struct svc *v, char *args)
+{
+	struct agent *a = &v->ag;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char *tok, *save = NULL, *colon;
+	unsigned long long num;
+	bool have_to = false;
+	int fd;
+
+	if (a->source || a->incoming || !v->serving) {
+		agent_emit(v, "error", "frozen=%d what=busy: %s", !v->serving,
+			   a->source ? "a migration is under way" :
+			   a->incoming ? "this instance is the destination of one" :
+					 "frozen after a migration (abort to resume)");
+		return;
+	}
+	a->strategy = MIG_PRECOPY;
+	a->max_rounds = 30;
+	a->stop_below = 256;
+	a->timeout_ms = a->timeout_ms ? a->timeout_ms : 5000;
+	for (tok = strtok_r(args, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '='), *end;
+
+		if (!eq)
+			goto bad;
+		*eq++ = '\0';
+		if (!strcmp(tok, "to")) {
+			colon = strrchr(eq, ':');
+			if (!colon)
+				goto bad;
+			*colon = '\0';
+			num = strtoull(colon + 1, &end, 10);
+			if (*end || !num || num > 65535 || inet_pton(AF_INET, eq, &sin.sin_addr) != 1)
+				goto bad;
+			sin.sin_port = htons((uint16_t)num);
+			have_to = true;
+		} else if (!strcmp(tok, "strategy")) {
+			if (mig_strategy_parse(eq, &a->strategy) < 0)
+				goto bad;
+		} else {
+			num = strtoull(eq, &end, 10);
+			if (*end || !*eq)
+				goto bad;
+			if (!strcmp(tok, "max_rounds") && num >= 1 && num <= 1000)
+				a->max_rounds = num;
+			else if (!strcmp(tok, "stop_below"))
+				a->stop_below = num;
+			else if (!strcmp(tok, "timeout_ms") && num >= 10)
+				a->timeout_ms = num;
+			else
+				goto bad;
+		}
+	}
+	if (!have_to)
+		goto bad;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		agent_emit(v, "error", "frozen=0 what=socket: %s", strerror(errno));
+		return;
+	}
+	tcp_tune(fd, a->timeout_ms);
+	a->mig_sock = fd;
+	a->source = a->connecting = true;
+	a->committed = a->done_sending = false;
+	a->bytes = a->pages = a->requests = 0;
+	a->len = a->off = 0;
+	a->d_head = a->d_tail = 0;
+	a->start_ns = app_now_ns();
+	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT, TAG_MIG) < 0) {
+		src_fail(v, "epoll", errno);
+		return;
+	}
+	a->want_out = true;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS)
+		src_fail(v, "connecting to the destination", errno);
+	return;
+bad:
+	agent_emit(v, "error", "frozen=0 what=bad migrate command (%s): expected to=ADDR:PORT "
+			       "[strategy=cold|precopy|postcopy] [max_rounds=N] [stop_below=P] "
+			       "[timeout_ms=T]",
+		   tok ? tok : "no to=");
+}
+
+/* ---- frames in (either side) ---- */
+
+static void dst_frame(struct svc *v);
+static void src_frame(struct svc *v);
+
+/*
+ * Reads what is there, a frame at a time, handling each whole one. 0 when the socket is
+ * drained, -EPIPE at its end, -EBADMSG for a frame that makes no sense, -errno.
+ */
+static int read_frames(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct mig_hdr *h = &a->in_hdr;
+	ssize_t n;
+	int rounds;
+
+	for (rounds = 0; a->mig_sock >= 0 && rounds < 64; rounds++) {
+		if (a->in_have < sizeof(*h)) {
+			n = recv(a->mig_sock, (uint8_t *)h + a->in_have, sizeof(*h) - a->in_have, 0);
+		} else {
+			size_t got = a->in_have - sizeof(*h);
+
+			n = recv(a->mig_sock, a->in_buf + got, h->len - got, 0);
+		}
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		}
+		a->in_have += (size_t)n;
+		a->bytes += (uint64_t)n;
+		if (a->in_have == sizeof(*h)) {
+			if (mig_hdr_unpack(h) < 0 || h->len > PAYLOAD_MAX)
+				return -EBADMSG;
+		}
+		if (a->in_have < sizeof(*h) || a->in_have < sizeof(*h) + h->len)
+			continue;
+		a->in_have = 0;
+		if (a->incoming)
+			dst_frame(v);
+		else
+			src_frame(v);
+	}
+	return 0;
+}
+
+/* The source reads requests for pages (post-copy) and nothing else. */
+static void src_frame(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct mig_hdr *h = &a->in_hdr;
+
+	if (h->type == MIG_REQ && a->demand && h->arg < v->st->pages) {
+		a->requests++;
+		if (a->d_tail - a->d_head < a->d_cap)
+			a->demand[a->d_tail++ % a->d_cap] = h->arg;
+		want_out(v, true);
+	}
+}
+
+static void src_readable(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	int r = read_frames(v);
+
+	if (r < 0 && a->done_sending) {
+		/* The destination has it all and hung up: our part is over, frozen. */
+		src_end(v);
+		return;
+	}
+	if (r < 0)
+		src_fail(v, r == -EPIPE ? "the destination closed the connection" :
+			    r == -EBADMSG ? "a bad frame from the destination" :
+					    "receiving from the destination",
+			 r == -EPIPE || r == -EBADMSG ? 0 : -r);
+	else if (a->source)
+		src_pump(v);
+}
+
+/* ---- the destination ---- */
+
+static int queue_flush(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	ssize_t n;
+
+	while (a->q_len) {
+		n = send(a->mig_sock, a->q, a->q_len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				want_out(v, true);
+				return 0;
+			}
+			return -errno;
+		}
+		memmove(a->q, a->q + n, a->q_len - (size_t)n);
+		a->q_len -= (size_t)n;
+	}
+	want_out(v, false);
+	return 0;
+}
+
+static void queue_req(struct svc *v, uint64_t page)
+{
+	struct agent *a = &v->ag;
+	struct mig_hdr h;
+
+	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+		return; /* it comes with the push anyway */
+	mig_hdr_pack(&h, MIG_REQ, 0, 1, 0, page);
+	memcpy(a->q + a->q_len, &h, sizeof(h));
+	a->q_len += sizeof(h);
+	a->requests++;
+}
+
+/*
+ * Every page is here. The connection closes once the source has nothing more to say (its
+ * DONE, after a post-copy), so no frame of it is left unread, which would reset it.
+ */
+static void dst_end(struct svc *v, bool close_now)
+{
+	struct agent *a = &v->ag;
+
+	agent_emit(v, "end", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
+			     " faults=%" PRIu64 " requests=%" PRIu64,
+		   a->pages, a->bytes, v->st->hash_sum, a->faults, a->requests);
+	svc_state_complete(v->st);
+	v->st->need = NULL;
+	v->st->want = NULL;
+	a->switched = false;
+	a->ended = true;
+	if (close_now) {
+		mig_close(v);
+		a->incoming = false;
+	}
+}
+
+/* The source is gone or lost. Before the switch there is nothing to serve: exit. */
+static void dst_fail(struct svc *v, const char *what, int err)
+{
+	struct agent *a = &v->ag;
+
+	agent_emit(v, "error", "absent=%" PRIu64 " what=%s%s%s", v->st->absent_pages, what,
+		   err ? ": " : "", err ? strerror(err) : "");
+	mig_close(v);
+	if (!a->resumed) {
+		v->exit_code = 1;
+		v->quit = true;
+	}
+}
+
+static void dst_resume(struct svc *v, const struct mig_exec *x)
+{
+	struct agent *a = &v->ag;
+
+	v->st->rng = be64toh(x->rng);
+	v->st->seq_next = be64toh(x->seq_next);
+	/* The workload starts its clock now: nothing was due while the state travelled. */
+	v->st->started = false;
+	v->st->written = 0;
+	svc_dirty_step(v->st, app_now_ns());
+	a->resumed = true;
+	svc_serving(v, true);
+	agent_emit(v, "resume", "pages=%" PRIu64, v->st->pages - v->st->absent_pages);
+}
+
+static void dst_frame(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct mig_hdr *h = &a->in_hdr;
+	struct mig_exec x;
+	uint32_t i;
+
+	switch (h->type) {
+	case MIG_HELLO:
+		if (h->arg != v->st->state_bytes) {
+			char what[128];
+
+			snprintf(what, sizeof(what),
+				 "the source has %" PRIu64 " bytes of state, this instance %" PRIu64,
+				 h->arg, v->st->state_bytes);
+			dst_fail(v, what, 0);
+			return;
+		}
+		agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
+			   mig_strategy_name((enum mig_strategy)h->count));
+		return;
+	case MIG_PAGES:
+		if ((uint64_t)h->count * SVC_PAGE_SIZE != h->len || h->arg >= v->st->pages ||
+		    h->count > v->st->pages - h->arg) {
+			dst_fail(v, "a bad PAGES frame", 0);
+			return;
+		}
+		for (i = 0; i < h->count; i++)
+			svc_state_install(v->st, h->arg + i, a->in_buf + i * SVC_PAGE_SIZE,
+					  !a->switched);
+		a->pages += h->count;
+		if (a->switched && !v->st->absent_pages)
+			dst_end(v, false);
+		return;
+	case MIG_EXEC:
+		if (h->len != sizeof(x) || a->resumed) {
+			dst_fail(v, "a bad EXEC frame", 0);
+			return;
+		}
+		memcpy(&x, a->in_buf, sizeof(x));
+		if (h->flags == MIG_EXEC_COMMIT) {
+			if (v->st->absent_pages) {
+				char what[96];
+
+				snprintf(what, sizeof(what), "commit with %" PRIu64 " pages missing",
+					 v->st->absent_pages);
+				dst_fail(v, what, 0);
+				return;
+			}
+			dst_resume(v, &x);
+			dst_end(v, true);
+			return;
+		}
+		a->switched = true;
+		dst_resume(v, &x);
+		if (!v->st->absent_pages)
+			dst_end(v, false);
+		return;
+	case MIG_DONE:
+		if (a->ended) {
+			mig_close(v);
+			a->incoming = false;
+		} else {
+			char what[96];
+
+			snprintf(what, sizeof(what), "the source is done with %" PRIu64
+						     " pages missing",
+				 v->st->absent_pages);
+			dst_fail(v, what, 0);
+		}
+		return;
+	default:
+		dst_fail(v, "an unknown frame", 0);
+		return;
+	}
+}
+
+static void dst_readable(struct svc *v)
+{
+	int r = read_frames(v);
+
+	if (r < 0 && v->ag.ended) {
+		mig_close(v);
+		v->ag.incoming = false;
+	} else if (r < 0)
+		dst_fail(v, r == -EPIPE ? "the source closed the connection" :
+			    r == -EBADMSG ? "a bad frame from the source" : "receiving the state",
+			 r == -EPIPE || r == -EBADMSG ? 0 : -r);
+}
+
+/* Post-copy: the workload wrote an absent page; ask for it, the write waits. */
+static void dst_want(void *arg, uint64_t page)
+{
+	struct svc *v = arg;
+
+	queue_req(v, page);
+	if (queue_flush(v) < 0)
+		dst_fail(v, "asking for a page", errno);
+}
+
+/*
+ * Post-copy: a request needs an absent page of the client table now. The service waits for
+ * it, as a process waits on a page fault, reading the pushed pages meanwhile.
+ */
+static int dst_need(void *arg, uint64_t page)
+{
+	struct svc *v = arg;
+	struct agent *a = &v->ag;
+	uint64_t deadline = app_now_ns() + a->timeout_ms * MS, now;
+	struct pollfd p;
+	int r;
+
+	a->faults++;
+	queue_req(v, page);
+	while (svc_page_absent(v->st, page)) {
+		if (a->mig_sock < 0)
+			return -EIO;
+		now = app_now_ns();
+		if (now >= deadline) {
+			dst_fail(v, "waiting for a page of the client table", ETIMEDOUT);
+			return -EIO;
+		}
+		p = (struct pollfd){ .fd = a->mig_sock,
+				     .events = POLLIN | (a->q_len ? POLLOUT : 0) };
+		r = poll(&p, 1, (int)((deadline - now) / MS) + 1);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		if ((p.revents & POLLOUT) && queue_flush(v) < 0) {
+			dst_fail(v, "asking for a page", errno);
+			return -EIO;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR))
+			dst_readable(v);
+	}
+	return 0;
+}
+
+static void dst_accept(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	int fd = accept4(a->mig_lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* One source, once. */
+	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_lsock, NULL);
+	close(a->mig_lsock);
+	a->mig_lsock = -1;
+	tcp_tune(fd, a->timeout_ms);
+	a->mig_sock = fd;
+	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_MIG) < 0)
+		dst_fail(v, "epoll", errno);
+}
+
+/* ---- the control socket ---- */
+
+static void ctl_command(struct svc *v, char *msg)
+{
+	struct agent *a = &v->ag;
+	char *args = strchr(msg, ' ');
+
+	if (args)
+		*args++ = '\0';
+	if (!strcmp(msg, "migrate")) {
+		src_start(v, args ? args : msg + strlen(msg));
+	} else if (!strcmp(msg, "abort")) {
+		if (a->source)
+			src_end(v);
+		a->committed = false;
+		if (!a->incoming && !v->serving) {
+			thaw(v);
+			agent_emit(v, "resumed", "%s", "");
+		} else {
+			agent_emit(v, "aborted", "serving=%d", v->serving);
+		}
+	} else if (!strcmp(msg, "status")) {
+		agent_emit(v, "status", "role=%s clients=%" PRIu64 " pages=%" PRIu64
+					" absent=%" PRIu64 " written=%" PRIu64,
+			   a->source ? "migrating" : a->incoming && !a->resumed ? "incoming" :
+			   v->serving ? "serving" : "frozen",
+			   svc_client_count(v->st), v->st->pages, v->st->absent_pages,
+			   v->st->written);
+	} else {
+		agent_emit(v, "error", "frozen=%d what=unknown command '%s'", !v->serving, msg);
+	}
+}
+
+static void ctl_readable(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	char msg[MIG_CTL_MAX + 1];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(a->ctl_sock, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			epoll_ctl(v->ep, EPOLL_CTL_DEL, a->ctl_sock, NULL);
+			close(a->ctl_sock);
+			a->ctl_sock = -1;
+			return;
+		}
+		msg[n] = '\0';
+		ctl_command(v, msg);
+	}
+}
+
+static void ctl_accept(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	int fd = accept4(a->ctl_lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* The newest runner is the one to talk to. */
+	if (a->ctl_sock >= 0) {
+		epoll_ctl(v->ep, EPOLL_CTL_DEL, a->ctl_sock, NULL);
+		close(a->ctl_sock);
+	}
+	a->ctl_sock = fd;
+	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_CTL) < 0) {
+		close(fd);
+		a->ctl_sock = -1;
+	}
+}
+
+void agent_handle(struct svc *v, uint64_t tag, uint32_t events)
+{
+	struct agent *a = &v->ag;
+
+	switch (tag) {
+	case TAG_CTL_LISTEN:
+		ctl_accept(v);
+		return;
+	case TAG_CTL:
+		if (a->ctl_sock >= 0)
+			ctl_readable(v);
+		return;
+	case TAG_MIG_LISTEN:
+		dst_accept(v);
+		return;
+	case TAG_MIG:
+		if (a->mig_sock < 0)
+			return;
+		if (a->incoming) {
+			if ((events & EPOLLOUT) && queue_flush(v) < 0) {
+				dst_fail(v, "asking for pages", errno);
+				return;
+			}
+			if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				dst_readable(v);
+			return;
+		}
+		if (a->connecting) {
+			if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+				src_connected(v);
+			return;
+		}
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			src_readable(v);
+		else if (events & EPOLLOUT)
+			src_pump(v);
+		return;
+	default:
+		return;
+	}
+}
+
+int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeout_ms)
+{
+	struct agent *a = &v->ag;
+	int gai = 0;
+
+	a->timeout_ms = timeout_ms;
+	if (ctl) {
+		a->ctl_addr.sun_family = AF_UNIX;
+		snprintf(a->ctl_addr.sun_path, sizeof(a->ctl_addr.sun_path), "%s", ctl);
+		a->ctl_lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		/* A socket file left by an instance that was killed is ours to replace. */
+		unlink(ctl);
+		if (a->ctl_lsock < 0 ||
+		    bind(a->ctl_lsock, (struct sockaddr *)&a->ctl_addr, sizeof(a->ctl_addr)) < 0 ||
+		    listen(a->ctl_lsock, 4) < 0 ||
+		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->ctl_lsock, EPOLLIN, TAG_CTL_LISTEN) < 0) {
+			fprintf(stderr, PROG ": control socket %s: %s\n", ctl, strerror(errno));
+			a->ctl_addr.sun_path[0] = '\0';
+			return -1;
+		}
+	}
+	if (incoming) {
+		a->incoming = true;
+		a->in_buf = malloc(PAYLOAD_MAX);
+		v->st->need = dst_need;
+		v->st->want = dst_want;
+		v->st->need_arg = v;
+		a->mig_lsock = app_bind_socket(NULL, incoming, SOCK_STREAM, &gai);
+		if (!a->in_buf || a->mig_lsock < 0 || listen(a->mig_lsock, 1) < 0 ||
+		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->mig_lsock, EPOLLIN, TAG_MIG_LISTEN) < 0) {
+			fprintf(stderr, PROG ": --incoming %u: %s\n", incoming,
+				strerror(a->mig_lsock < 0 ? -a->mig_lsock : errno));
+			return -1;
+		}
+		agent_emit(v, "listening", "port=%u", incoming);
+	} else {
+		/* A source reads only small frames. */
+		a->in_buf = malloc(PAYLOAD_MAX);
+		if (!a->in_buf) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void agent_close(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->source)
+		src_end(v);
+	mig_close(v);
+	if (a->mig_lsock >= 0)
+		close(a->mig_lsock);
+	if (a->ctl_sock >= 0)
+		close(a->ctl_sock);
+	if (a->ctl_lsock >= 0)
+		close(a->ctl_lsock);
+	if (a->ctl_addr.sun_path[0])
+		unlink(a->ctl_addr.sun_path);
+	a->mig_lsock = a->ctl_sock = a->ctl_lsock = -1;
+	free(a->in_buf);
+	a->in_buf = NULL;
+}
