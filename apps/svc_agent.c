@@ -187,13 +187,15 @@ static bool src_next_frame(struct svc *v)
 		}
 		if (a->plan.phase == SVC_MIG_LIVE) {
 			uint64_t round = a->plan.round, pages = a->plan.pass_pages, dirty;
+			enum svc_mig_next next;
 
 			/* The round's own writes up to now, so the decision sees all of them. */
 			svc_dirty_step(st, app_now_ns());
 			dirty = svc_dirty_count(st);
-			if (svc_mig_src_pass_end(&a->plan, st) == SVC_MIG_NEXT_FREEZE)
-				freeze(v);
+			next = svc_mig_src_pass_end(&a->plan, st);
 			round_emit(v, round, pages, dirty);
+			if (next == SVC_MIG_NEXT_FREEZE)
+				freeze(v);
 			a->round_begin_ns = app_now_ns();
 			a->round_bytes0 = a->bytes;
 			continue;

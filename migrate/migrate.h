@@ -6,6 +6,7 @@
 #ifndef EDGEMU_MIGRATE_H
 #define EDGEMU_MIGRATE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,10 +59,88 @@ struct mig_flip_time {
  */
 int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err);
+/*
+ * The same with the steering maps held open: opening them costs about a millisecond, which a
+ * migration's flip should not wait for. mig_steer_open() gives NULL for route steering (which
+ * needs no handle); close with bpf_steer_close().
+ */
+struct bpf_steer;
+int mig_steer_open(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err);
+int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, unsigned client,
+		   unsigned node, struct mig_flip_time *ret, struct topo_err *err);
 /* The node client is steered to for svc; -ENOENT if none. */
 int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node);
 
 /* Whether a node is a client of the run's services (a UE). */
 bool mig_is_client(const struct topo_run *run, unsigned node);
+
+/* The path of one of edgemu's apps: $EDGEMU_APPS, else beside or above this executable. */
+void mig_app_path(const char *name, char *buf, size_t len);
+
+/* ---- one migration of a stateful service (edgemu-svc), migration.c ---- */
+
+#define MIG_ROUNDS_MAX 64
+
+struct mig_opts {
+	enum topo_strategy strategy;
+	uint64_t max_rounds, stop_below;	/* pre-copy: rounds; pages */
+	uint64_t timeout_ms;			/* a peer silent this long has failed (5000) */
+	uint16_t port;				/* the destination's TCP port (7100) */
+	uint64_t probe_interval_ns;		/* a probe of our own from the client; 0: none */
+	const char *csv;			/* phases appended to this CSV file; NULL: none */
+	volatile sig_atomic_t *stop;		/* set (by a signal): give up and roll back */
+};
+
+/* Defaults: the scenario's migration section (strategy, pre-copy), a probe every 1 ms. */
+void mig_opts_init(struct mig_opts *o, const struct topo_model *m);
+
+struct mig_round {
+	uint64_t n, begin_ns, end_ns, pages, bytes, dirty;
+};
+
+/*
+ * What one migration did, every time in CLOCK_MONOTONIC ns (0: did not happen). Downtime as
+ * the engine sees it is resume - freeze; total migration time is end - start.
+ */
+struct mig_report {
+	char service[TOPO_NAME_MAX + 1], client[TOPO_NAME_MAX + 1];
+	char from[TOPO_NAME_MAX + 1], to[TOPO_NAME_MAX + 1];
+	enum topo_strategy strategy;
+	bool ok;
+	bool rolled_back;	/* failed, and the service runs at the source as before */
+	bool state_lost;	/* failed after a post-copy switch: answers since are lost */
+	char error[256];
+	uint64_t start_ns;	/* this call began */
+	uint64_t ready_ns;	/* the destination instance is listening */
+	uint64_t command_ns;	/* the source was told to migrate */
+	uint64_t copy_ns;	/* the source is connected: the copy begins */
+	uint64_t freeze_ns, commit_ns, resume_ns, flip_begin_ns, flip_end_ns;
+	uint64_t sent_ns;	/* the source has sent everything */
+	uint64_t end_ns;	/* the destination holds every page */
+	uint64_t stopped_ns;	/* the source instance is gone */
+	uint64_t pages, bytes, faults, requests;
+	uint64_t src_hash, dst_hash;
+	unsigned n_rounds;
+	struct mig_round rounds[MIG_ROUNDS_MAX];
+	unsigned flipped;	/* clients moved to the destination */
+	/* The client's view, from the probe (probed: one ran). */
+	bool probed;
+	uint64_t probe_interval_ns;
+	uint64_t probe_sent, probe_answered, probe_lost;
+	uint64_t probe_gap_ns, probe_gap_begin_ns;	/* the largest gap between answers */
+	uint64_t counter_back, counter_jump;	/* answers whose counter went back or skipped */
+	char probe_last_instance[16];
+};
+
+/*
+ * Migrates service svc's instance that serves client from there to node `to`: starts the
+ * destination in incoming mode, drives both agents over their control sockets, flips every
+ * client of that instance when the destination resumes, stops the source when the
+ * destination holds every page. On failure the service runs on at the source (its clients
+ * steered back if they had moved) and rep says what happened. 0 when the migration
+ * succeeded; -errno with err set otherwise (rep is filled in either case).
+ */
+int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err);
 
 #endif

@@ -39,7 +39,7 @@ bool mig_is_client(const struct topo_run *run, unsigned node)
 }
 
 /* The app binary: $EDGEMU_APPS, else beside this program's build tree or install, else PATH. */
-static void app_path(const char *name, char *buf, size_t len)
+void mig_app_path(const char *name, char *buf, size_t len)
 {
 	const char *dir = getenv("EDGEMU_APPS");
 	char exe[PATH_MAX - 32], *slash;
@@ -173,7 +173,7 @@ static int spawn_args_build(const struct topo_run *run, unsigned svc, unsigned n
 	v = calloc(24 + n_extra, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	app_path(s->app == TOPO_APP_SVC ? "edgemu-svc" : "edgemu-echo", b->app, sizeof(b->app));
+	mig_app_path(s->app == TOPO_APP_SVC ? "edgemu-svc" : "edgemu-echo", b->app, sizeof(b->app));
 	snprintf(b->port, sizeof(b->port), "%u", s->port);
 	snprintf(b->id, sizeof(b->id), "%.15s", m->nodes[node].name); /* the wire's id: 16 bytes */
 	v[i++] = b->app;
@@ -714,8 +714,22 @@ static uint64_t now_ns(void)
 int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err)
 {
+	return mig_steer_with(run, NULL, svc, client, node, ret, err);
+}
+
+int mig_steer_open(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err)
+{
+	*ret = NULL;
+	if (run->m->migration.steering == TOPO_STEER_ROUTE)
+		return 0;
+	return open_steer(run, ret, err);
+}
+
+int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, unsigned client,
+		   unsigned node, struct mig_flip_time *ret, struct topo_err *err)
+{
 	const struct topo_model *m = run->m;
-	struct bpf_steer *s;
+	struct bpf_steer *s = held;
 	uint64_t t0;
 	int r;
 
@@ -742,15 +756,18 @@ int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node
 				     m->services[svc].name, strerror(-r));
 		return r;
 	}
-	r = open_steer(run, &s, err);
-	if (r < 0)
-		return r;
+	if (!held) {
+		r = open_steer(run, &s, err);
+		if (r < 0)
+			return r;
+	}
 	t0 = now_ns();
 	r = bpf_steer_flip(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip),
 			   htonl(topo_node_addr(m, node)));
 	if (ret)
 		*ret = (struct mig_flip_time){ t0, now_ns() };
-	bpf_steer_close(s);
+	if (!held)
+		bpf_steer_close(s);
 	if (r < 0)
 		return topo_err_set(err, r, "flipping %s of %s to %s: %s", m->nodes[client].name,
 				    m->services[svc].name, m->nodes[node].name, strerror(-r));

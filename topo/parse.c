@@ -1306,6 +1306,10 @@ int topo_parse_string(const char *text, size_t len, const char *fname, struct to
 		r = oom(&c);
 		goto out_model;
 	}
+	/* What a file without a migration section gets (SCENARIO.md's example values). */
+	c.m->migration.strategy = TOPO_STRATEGY_PRECOPY;
+	c.m->migration.precopy_max_rounds = 30;
+	c.m->migration.precopy_stop_below = 256;
 	r = parse_top(&c, yaml_document_get_root_node(&doc));
 	if (r < 0)
 		goto out_model;

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `edgemu migrate RUN SERVICE CLIENT --to NODE [--strategy S]`: one live migration of a
+ * stateful service by hand, on a run that is up, with the phase timeline, both views of the
+ * downtime, the total time and the bytes moved.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate/migrate.h"
+
+static const char usage[] =
+	"usage: edgemu migrate RUN SERVICE CLIENT --to NODE [--strategy S] [--max-rounds N]\n"
+	"       [--stop-below P] [--timeout T] [--port P] [--probe-interval T | --no-probe]\n"
+	"       [--csv FILE] [--json]\n"
+	"\n"
+	"Live-migrate the instance of SERVICE (app: svc) that serves CLIENT to NODE: a new\n"
+	"instance starts there and takes the state over TCP across the emulated network;\n"
+	"every client of the old instance is steered to the new one when it resumes; the old\n"
+	"one stops once the new one holds every page. A probe from CLIENT measures what the\n"
+	"client sees. If anything fails, the service runs on at the old instance.\n"
+	"\n"
+	"  --to NODE            the destination (an edge, usually)\n"
+	"  --strategy S         cold, precopy or postcopy (default: the scenario's migration:\n"
+	"                       strategy)\n"
+	"  --max-rounds N       pre-copy: live rounds at most, the first full copy included\n"
+	"                       (default: the scenario's, else 30)\n"
+	"  --stop-below P       pre-copy: freeze once a round ends with at most P dirty pages\n"
+	"                       (default: the scenario's, else 256)\n"
+	"  --timeout T          a peer silent this long has failed, e.g. 5s (default 5s)\n"
+	"  --port P             the destination's TCP port for the state (default 7100)\n"
+	"  --probe-interval T   the probe's request interval (default 1ms)\n"
+	"  --no-probe           no probe (the client's view is then not measured)\n"
+	"  --csv FILE           append every phase to FILE (CSV)\n"
+	"  --json               the report as JSON on stdout\n"
+	"\n"
+	"Exit status: 0 migrated, 1 failed (the service runs at the old instance), 2 bad usage.\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+static double ms_between(uint64_t a, uint64_t b)
+{
+	return a && b ? (double)(int64_t)(b - a) / 1e6 : 0.0;
+}
+
+/* The timeline, gathered and then printed in time order (the agents report apart). */
+struct timeline {
+	struct {
+		uint64_t t;
+		char what[160];
+	} e[MIG_ROUNDS_MAX + 16];
+	unsigned n;
+};
+
+static void add(struct timeline *tl, uint64_t t, const char *what)
+{
+	if (!t || tl->n >= sizeof(tl->e) / sizeof(tl->e[0]))
+		return;
+	tl->e[tl->n].t = t;
+	snprintf(tl->e[tl->n].what, sizeof(tl->e[tl->n].what), "%s", what);
+	tl->n++;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_text(const struct mig_report *r)
+{
+	static struct timeline tl;
+	char buf[160];
+
+	tl.n = 0;
+	printf("migration of %s (client %s) from %s to %s, %s: %s\n", r->service, r->client,
+	       r->from, r->to,
+	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
+	       r->strategy == TOPO_STRATEGY_PRECOPY ? "pre-copy" :
+						      "post-copy",
+	       r->ok ? "done" : r->rolled_back ? "FAILED, rolled back" : "FAILED");
+	add(&tl, r->start_ns, "start");
+	add(&tl, r->ready_ns, "destination instance ready");
+	add(&tl, r->copy_ns, "source connected: copy begins");
+	for (unsigned i = 0; i < r->n_rounds; i++) {
+		snprintf(buf, sizeof(buf),
+			 "round %" PRIu64 " ends: %" PRIu64 " pages, %.1f MiB in %.1f ms; %" PRIu64
+			 " pages dirty",
+			 r->rounds[i].n, r->rounds[i].pages, (double)r->rounds[i].bytes / 1048576.0,
+			 ms_between(r->rounds[i].begin_ns, r->rounds[i].end_ns), r->rounds[i].dirty);
+		add(&tl, r->rounds[i].end_ns, buf);
+	}
+	add(&tl, r->freeze_ns, "source frozen");
+	add(&tl, r->commit_ns,
+	    r->strategy == TOPO_STRATEGY_POSTCOPY ? "execution state and client table sent" :
+						    "last pages and execution state sent");
+	add(&tl, r->resume_ns, "destination resumed");
+	if (r->flip_end_ns) {
+		snprintf(buf, sizeof(buf), "steering flipped (%.1f us), %u client(s)",
+			 (double)(r->flip_end_ns - r->flip_begin_ns) / 1e3, r->flipped);
+		add(&tl, r->flip_end_ns, buf);
+	}
+	add(&tl, r->end_ns, "destination holds every page");
+	add(&tl, r->sent_ns, "source has sent everything (and hashed its state)");
+	add(&tl, r->stopped_ns, "source instance stopped");
+	qsort(tl.e, tl.n, sizeof(tl.e[0]), by_time);
+	for (unsigned i = 0; i < tl.n; i++)
+		printf("  %10.3f ms  %s\n", ms_between(r->start_ns, tl.e[i].t), tl.e[i].what);
+	if (!r->ok)
+		printf("error: %s\n", r->error);
+	if (r->freeze_ns && r->resume_ns)
+		printf("downtime, engine: %.3f ms (freeze to resume)\n",
+		       ms_between(r->freeze_ns, r->resume_ns));
+	if (r->probed)
+		printf("downtime, client: %.3f ms (largest gap between answers, a request every "
+		       "%.3f ms)\n",
+		       (double)r->probe_gap_ns / 1e6, (double)r->probe_interval_ns / 1e6);
+	if (r->end_ns)
+		printf("total migration time: %.3f ms (%.3f ms from the command to the source)\n",
+		       ms_between(r->start_ns, r->end_ns), ms_between(r->command_ns, r->end_ns));
+	if (r->pages)
+		printf("moved: %" PRIu64 " pages, %.2f MiB on the wire, %" PRIu64
+		       " rounds; state hash %s\n",
+		       r->pages, (double)r->bytes / 1048576.0, (uint64_t)r->n_rounds,
+		       r->src_hash == r->dst_hash ? "matches" : "DIFFERS");
+	if (r->strategy == TOPO_STRATEGY_POSTCOPY && r->end_ns)
+		printf("post-copy: %" PRIu64 " pages asked for by the destination, %" PRIu64
+		       " waits on the client table\n",
+		       r->requests, r->faults);
+	if (r->probed)
+		printf("probe: %" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64
+		       " lost; counter: %" PRIu64 " back or repeated, %" PRIu64
+		       " skipped; last answer from %s\n",
+		       r->probe_sent, r->probe_answered, r->probe_lost, r->counter_back,
+		       r->counter_jump, r->probe_last_instance[0] ? r->probe_last_instance : "-");
+}
+
+static void print_json(const struct mig_report *r)
+{
+	printf("{\"service\":\"%s\",\"client\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
+	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"state_lost\":%s,",
+	       r->service, r->client, r->from, r->to,
+	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
+	       r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
+						      "postcopy",
+	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false",
+	       r->state_lost ? "true" : "false");
+	printf("\"error\":");
+	if (r->ok) {
+		printf("null,");
+	} else {
+		putchar('"');
+		for (const char *p = r->error; *p; p++)
+			if (*p == '"' || *p == '\\')
+				printf("\\%c", *p);
+			else if ((unsigned char)*p >= 0x20)
+				putchar(*p);
+		printf("\",");
+	}
+	printf("\"start_ns\":%" PRIu64 ",\"ready_ns\":%" PRIu64 ",\"command_ns\":%" PRIu64
+	       ",\"copy_ns\":%" PRIu64 ",\"freeze_ns\":%" PRIu64 ",\"commit_ns\":%" PRIu64
+	       ",\"resume_ns\":%" PRIu64 ",\"flip_begin_ns\":%" PRIu64 ",\"flip_end_ns\":%" PRIu64
+	       ",\"sent_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ",\"stopped_ns\":%" PRIu64 ",",
+	       r->start_ns, r->ready_ns, r->command_ns, r->copy_ns, r->freeze_ns, r->commit_ns,
+	       r->resume_ns, r->flip_begin_ns, r->flip_end_ns, r->sent_ns, r->end_ns,
+	       r->stopped_ns);
+	printf("\"downtime_ms\":%.3f,\"total_ms\":%.3f,\"transfer_ms\":%.3f,",
+	       ms_between(r->freeze_ns, r->resume_ns), ms_between(r->start_ns, r->end_ns),
+	       ms_between(r->command_ns, r->end_ns));
+	printf("\"pages\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"faults\":%" PRIu64
+	       ",\"requests\":%" PRIu64 ",\"hash_ok\":%s,\"clients_flipped\":%u,\"rounds\":[",
+	       r->pages, r->bytes, r->faults, r->requests,
+	       r->end_ns && r->src_hash == r->dst_hash ? "true" : "false", r->flipped);
+	for (unsigned i = 0; i < r->n_rounds; i++)
+		printf("%s{\"n\":%" PRIu64 ",\"begin_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
+		       ",\"pages\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"dirty\":%" PRIu64 "}",
+		       i ? "," : "", r->rounds[i].n, r->rounds[i].begin_ns, r->rounds[i].end_ns,
+		       r->rounds[i].pages, r->rounds[i].bytes, r->rounds[i].dirty);
+	printf("],\"probe\":");
+	if (!r->probed) {
+		printf("null}\n");
+		return;
+	}
+	printf("{\"interval_ms\":%.3f,\"sent\":%" PRIu64 ",\"answered\":%" PRIu64
+	       ",\"lost\":%" PRIu64 ",\"gap_ms\":%.3f,\"gap_begin_ns\":%" PRIu64
+	       ",\"counter_back\":%" PRIu64 ",\"counter_jump\":%" PRIu64
+	       ",\"last_instance\":\"%s\"}}\n",
+	       (double)r->probe_interval_ns / 1e6, r->probe_sent, r->probe_answered,
+	       r->probe_lost, (double)r->probe_gap_ns / 1e6, r->probe_gap_begin_ns,
+	       r->counter_back, r->counter_jump, r->probe_last_instance);
+}
+
+int cli_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "strategy", required_argument, NULL, 's' },
+		{ "max-rounds", required_argument, NULL, 'r' },
+		{ "stop-below", required_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "probe-interval", required_argument, NULL, 'i' },
+		{ "no-probe", no_argument, NULL, 'n' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *to = NULL, *strategy = NULL, *csv = NULL;
+	uint64_t max_rounds = 0, stop_below = UINT64_MAX, timeout_ns = 0, interval_ns = UINT64_MAX,
+		 port = 0;
+	bool json = false, no_probe = false;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct mig_report rep;
+	struct topo_run *run;
+	struct topo_err err;
+	struct mig_opts o;
+	int c, svc, client, node, rc;
+	char *end;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			to = optarg;
+			break;
+		case 's':
+			strategy = optarg;
+			if (strcmp(optarg, "cold") && strcmp(optarg, "precopy") &&
+			    strcmp(optarg, "postcopy")) {
+				fprintf(stderr, "edgemu migrate: --strategy '%s': expected cold, "
+						"precopy or postcopy\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			max_rounds = strtoull(optarg, &end, 10);
+			if (*end || !max_rounds || max_rounds > 1000) {
+				fprintf(stderr, "edgemu migrate: --max-rounds '%s': expected 1 to "
+						"1000\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			stop_below = strtoull(optarg, &end, 10);
+			if (*end || !*optarg) {
+				fprintf(stderr, "edgemu migrate: --stop-below '%s': expected a number "
+						"of pages\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'T':
+			if (topo_unit_time(optarg, &timeout_ns) < 0 || timeout_ns < 10 * 1000000ULL) {
+				fprintf(stderr, "edgemu migrate: --timeout '%s': expected a time of "
+						"10ms or more (5s)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			port = strtoull(optarg, &end, 10);
+			if (*end || !port || port > 65535) {
+				fprintf(stderr, "edgemu migrate: --port '%s': expected 1 to 65535\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'i':
+			if (topo_unit_time(optarg, &interval_ns) < 0 || interval_ns < 1000000ULL) {
+				fprintf(stderr, "edgemu migrate: --probe-interval '%s': expected a time "
+						"of 1ms or more\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			no_probe = true;
+			break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			fprintf(stderr, "edgemu migrate: %s '%s'\n",
+				c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 3 || !to) {
+		fprintf(stderr, "edgemu migrate: expected RUN SERVICE CLIENT and --to NODE\n");
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cli_need_root("migrate"))
+		return 1;
+	if (topo_run_load(argv[optind], &run, &err) < 0) {
+		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
+		return 1;
+	}
+	svc = topo_service_find(run->m, argv[optind + 1]);
+	client = topo_node_find(run->m, argv[optind + 2]);
+	node = topo_node_find(run->m, to);
+	if (svc < 0 || client < 0 || node < 0) {
+		fprintf(stderr, "edgemu migrate: run %s has no %s '%s'\n", argv[optind],
+			svc < 0 ? "service" : "node",
+			svc < 0 ? argv[optind + 1] : client < 0 ? argv[optind + 2] : to);
+		topo_run_free(run);
+		return 1;
+	}
+	mig_opts_init(&o, run->m);
+	if (strategy)
+		o.strategy = !strcmp(strategy, "cold")	  ? TOPO_STRATEGY_COLD :
+			     !strcmp(strategy, "precopy") ? TOPO_STRATEGY_PRECOPY :
+							    TOPO_STRATEGY_POSTCOPY;
+	if (max_rounds)
+		o.max_rounds = max_rounds;
+	if (stop_below != UINT64_MAX)
+		o.stop_below = stop_below;
+	if (timeout_ns)
+		o.timeout_ms = timeout_ns / 1000000ULL;
+	if (port)
+		o.port = (uint16_t)port;
+	if (interval_ns != UINT64_MAX)
+		o.probe_interval_ns = interval_ns;
+	if (no_probe)
+		o.probe_interval_ns = 0;
+	o.csv = csv;
+	o.stop = &stop_flag;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = mig_migrate(run, (unsigned)svc, (unsigned)client, (unsigned)node, &o, &rep, &err);
+	if (rc < 0 && !rep.command_ns) {
+		/* Refused before anything moved: the error says why, there is no timeline. */
+		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
+	} else if (json) {
+		print_json(&rep);
+	} else {
+		print_text(&rep);
+	}
+	topo_run_free(run);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One migration of a stateful service, driven from the runner's side. The state moves
+ * between the two edgemu-svc agents over TCP across the emulated network (apps/svc_agent.c);
+ * this file starts the destination, tells the source to go, listens to both agents' control
+ * sockets, flips steering the moment the destination resumes, stops the source once the
+ * destination holds every page, and when anything fails puts the service back at the source.
+ *
+ * The flip waits for the destination's "resume": before it, the source is the service (a
+ * failure can still fall back to it); after it, the destination is. For cold and pre-copy
+ * the destination resumes with every page; for post-copy with the client table only.
+ */
+#include "migrate/migrate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apps/mig_proto.h"
+#include "bpf/steer_api.h"
+
+#define MS 1000000ULL
+#define CTL_CONNECT_MS 2000
+#define PROBE_WARMUP_MS 200
+#define PROBE_TAIL_MS 200
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
+{
+	memset(o, 0, sizeof(*o));
+	o->strategy = m->migration.strategy;
+	o->max_rounds = m->migration.precopy_max_rounds ? m->migration.precopy_max_rounds : 30;
+	o->stop_below = m->migration.precopy_stop_below;
+	o->timeout_ms = 5000;
+	o->port = MIG_PORT;
+	o->probe_interval_ns = MS;
+}
+
+static const char *strategy_name(enum topo_strategy s)
+{
+	return s == TOPO_STRATEGY_COLD ? "cold" : s == TOPO_STRATEGY_PRECOPY ? "precopy" : "postcopy";
+}
+
+/* ---- control sockets ---- */
+
+static int ctl_connect(const struct topo_run *run, unsigned svc, unsigned node)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t deadline = now_ns() + CTL_CONNECT_MS * MS;
+	int fd, r;
+
+	mig_ctl_path(run, svc, node, sa.sun_path, sizeof(sa.sun_path));
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		r = -errno;
+		close(fd);
+		if (now_ns() > deadline)
+			return r;
+		sleep_ms(10);
+	}
+}
+
+static int ctl_send(int fd, const char *msg)
+{
+	return send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* The value of " key=" in an event, 0 if absent. */
+static uint64_t ev_u64(const char *msg, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(msg, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
+}
+
+/* The text after " what=": always the last field. */
+static const char *ev_what(const char *msg)
+{
+	const char *p = strstr(msg, " what=");
+
+	return p ? p + 6 : "(no reason given)";
+}
+
+static bool ev_is(const char *msg, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	return !strncmp(msg, verb, n) && (msg[n] == ' ' || msg[n] == '\0');
+}
+
+/* ---- the probe ---- */
+
+struct probe {
+	pid_t pid;
+	char csv[PATH_MAX];
+};
+
+static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint64_t interval_ns,
+		       unsigned seq, struct probe *p, struct topo_err *err)
+{
+	const struct topo_service *s = &run->m->services[svc];
+	char app[PATH_MAX], vip[16], port[8], interval[32], log[PATH_MAX + 32];
+	uint32_t a = s->vip;
+	int ns_fd = topo_run_node_ns(run, client);
+
+	if (ns_fd < 0)
+		return topo_err_set(err, ns_fd, "node %s: %s", run->m->nodes[client].name,
+				    strerror(-ns_fd));
+	mig_app_path("edgemu-probe", app, sizeof(app));
+	snprintf(vip, sizeof(vip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255);
+	snprintf(port, sizeof(port), "%u", s->port);
+	snprintf(interval, sizeof(interval), "%" PRIu64 "us", interval_ns / 1000);
+	snprintf(p->csv, sizeof(p->csv), "%.3000s/migration-%u.probe.csv", run->dir, seq);
+	snprintf(log, sizeof(log), "%.3000s/migration-%u.probe.log", run->dir, seq);
+	unlink(p->csv);
+	p->pid = fork();
+	if (p->pid < 0)
+		return topo_err_set(err, -errno, "starting the probe: %s", strerror(errno));
+	if (p->pid == 0) {
+		sigset_t none;
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
+			dup2(null, 0);
+			dup2(out, 1);
+			dup2(out, 2);
+			execl(app, app, vip, "--port", port, "--interval", interval, "--csv", p->csv,
+			      "--check-counter", "--quiet", (char *)NULL);
+		}
+		_exit(127);
+	}
+	/* Until it has a counter to compare with, a probe proves nothing. */
+	sleep_ms(PROBE_WARMUP_MS);
+	if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+		p->pid = 0;
+		return topo_err_set(err, -ECHILD, "the probe (%s) exited at once; see %s", app, log);
+	}
+	return 0;
+}
+
+static void probe_stop(struct probe *p)
+{
+	if (p->pid <= 0)
+		return;
+	kill(p->pid, SIGTERM);
+	waitpid(p->pid, NULL, 0);
+	p->pid = 0;
+}
+
+/*
+ * The client's view from the probe's CSV, between from_ns and to_ns: sent, answered, lost,
+ * the largest gap between answers, counter errors split into steps back (or repeats) and
+ * jumps, the instance of the last answer.
+ */
+static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
+		       struct mig_report *rep)
+{
+	char line[256], *f[6], *q;
+	uint64_t ts, tr, last = 0, want, got;
+	FILE *in = fopen(p->csv, "re");
+	int n;
+
+	if (!in)
+		return;
+	rep->probed = true;
+	while (fgets(line, sizeof(line), in)) {
+		/* event,seq,t_send_ns,t_recv_ns,rtt_ns,instance */
+		line[strcspn(line, "\n")] = '\0';
+		for (n = 0, q = line; n < 6; n++) {
+			f[n] = q;
+			q = strchr(q, ',');
+			if (!q)
+				break;
+			*q++ = '\0';
+		}
+		if (n < 5)
+			continue;
+		ts = strtoull(f[2], NULL, 10);
+		tr = strtoull(f[3], NULL, 10);
+		if (!strcmp(f[0], "send") && ts >= from_ns && ts <= to_ns) {
+			rep->probe_sent++;
+		} else if ((!strcmp(f[0], "answer") || !strcmp(f[0], "late")) && tr >= from_ns &&
+			   tr <= to_ns) {
+			rep->probe_answered++;
+			if (last && tr - last > rep->probe_gap_ns) {
+				rep->probe_gap_ns = tr - last;
+				rep->probe_gap_begin_ns = last;
+			}
+			last = tr;
+			snprintf(rep->probe_last_instance, sizeof(rep->probe_last_instance), "%s",
+				 f[5]);
+		} else if (!strcmp(f[0], "loss") && ts >= from_ns && ts <= to_ns) {
+			rep->probe_lost++;
+		} else if (!strcmp(f[0], "counter") &&
+			   sscanf(f[5], "%" SCNu64 "->%" SCNu64, &want, &got) == 2) {
+			if (got < want)
+				rep->counter_back++;
+			else
+				rep->counter_jump++;
+		}
+	}
+	fclose(in);
+}
+
+/* ---- the phases CSV ---- */
+
+static void csv_row(FILE *f, const struct mig_report *r, const char *event, uint64_t t,
+		    long round, uint64_t pages, uint64_t bytes, const char *detail)
+{
+	if (!f || !t)
+		return;
+	fprintf(f, "%s,%s,%s,%s,%s,%s,%" PRIu64 ",", r->service, r->client, r->from, r->to,
+		strategy_name(r->strategy), event, t);
+	if (round >= 0)
+		fprintf(f, "%ld", round);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",\"%s\"\n", pages, bytes, detail ? detail : "");
+}
+
+static void csv_write(const char *path, const struct mig_report *r)
+{
+	struct stat st;
+	bool fresh = stat(path, &st) < 0 || st.st_size == 0;
+	FILE *f = fopen(path, "ae");
+
+	if (!f)
+		return;
+	if (fresh)
+		fputs("service,client,from,to,strategy,event,t_ns,round,pages,bytes,detail\n", f);
+	csv_row(f, r, "start", r->start_ns, -1, 0, 0, NULL);
+	csv_row(f, r, "ready", r->ready_ns, -1, 0, 0, NULL);
+	csv_row(f, r, "copy", r->copy_ns, -1, 0, 0, NULL);
+	for (unsigned i = 0; i < r->n_rounds; i++)
+		csv_row(f, r, "round", r->rounds[i].end_ns, (long)r->rounds[i].n,
+			r->rounds[i].pages, r->rounds[i].bytes, NULL);
+	csv_row(f, r, "freeze", r->freeze_ns, -1, 0, 0, NULL);
+	csv_row(f, r, r->strategy == TOPO_STRATEGY_POSTCOPY ? "switch" : "commit", r->commit_ns,
+		-1, 0, 0, NULL);
+	csv_row(f, r, "resume", r->resume_ns, -1, 0, 0, NULL);
+	csv_row(f, r, "flip", r->flip_end_ns, -1, 0, 0, NULL);
+	csv_row(f, r, "sent", r->sent_ns, -1, r->pages, r->bytes, NULL);
+	csv_row(f, r, "end", r->end_ns, -1, r->pages, r->bytes, NULL);
+	csv_row(f, r, "stopped", r->stopped_ns, -1, 0, 0, NULL);
+	if (!r->ok)
+		csv_row(f, r, "error", now_ns(), -1, 0, 0, r->error);
+	fclose(f);
+}
+
+/* ---- the migration ---- */
+
+struct job {
+	struct topo_run *run;
+	unsigned svc, client, from, to;
+	const struct mig_opts *o;
+	struct mig_report *rep;
+	int src, dst;		/* control sockets */
+	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped, src_thawed;
+	char src_what[192], dst_what[192];
+	struct bpf_steer *steer;	/* held open for a fast flip (NULL: route steering) */
+	unsigned moved[64];	/* clients flipped, to flip back on failure */
+	unsigned n_moved;
+};
+
+/* The clients the source instance serves: they all move with it. */
+static void clients_of_source(struct job *j)
+{
+	const struct topo_model *m = j->run->m;
+	unsigned at;
+
+	j->n_moved = 0;
+	for (unsigned c = 0; c < m->n_nodes && j->n_moved < 64; c++)
+		if (mig_is_client(j->run, c) && mig_steer_lookup(j->run, j->svc, c, &at) == 0 &&
+		    at == j->from)
+			j->moved[j->n_moved++] = c;
+}
+
+/* Every client of the source instance goes to node (the destination, or back). */
+static int flip_all(struct job *j, unsigned node, struct topo_err *err)
+{
+	struct mig_flip_time t;
+	int r;
+
+	/* The client whose probe measures goes first. */
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < j->n_moved; i++) {
+			if ((j->moved[i] == j->client) != (pass == 0))
+				continue;
+			r = mig_steer_with(j->run, j->steer, j->svc, j->moved[i], node, &t, err);
+			if (r < 0)
+				return r;
+			if (node == j->to)
+				j->rep->flipped++;
+			if (node == j->to && j->moved[i] == j->client) {
+				j->rep->flip_begin_ns = t.begin_ns;
+				j->rep->flip_end_ns = t.end_ns;
+			}
+		}
+	}
+	return 0;
+}
+
+static void on_src(struct job *j, const char *msg)
+{
+	struct mig_report *r = j->rep;
+	uint64_t t = ev_u64(msg, "t");
+
+	if (ev_is(msg, "start")) {
+		r->copy_ns = t;
+	} else if (ev_is(msg, "round") && r->n_rounds < MIG_ROUNDS_MAX) {
+		struct mig_round *k = &r->rounds[r->n_rounds++];
+
+		k->n = ev_u64(msg, "n");
+		k->begin_ns = ev_u64(msg, "begin");
+		k->end_ns = t;
+		k->pages = ev_u64(msg, "pages");
+		k->bytes = ev_u64(msg, "bytes");
+		k->dirty = ev_u64(msg, "dirty");
+	} else if (ev_is(msg, "freeze")) {
+		r->freeze_ns = t;
+	} else if (ev_is(msg, "commit") || ev_is(msg, "switch")) {
+		r->commit_ns = t;
+	} else if (ev_is(msg, "sent")) {
+		r->sent_ns = t;
+		r->pages = ev_u64(msg, "pages");
+		r->bytes = ev_u64(msg, "bytes");
+		r->src_hash = ev_u64(msg, "hash");
+	} else if (ev_is(msg, "error")) {
+		j->src_error = true;
+		j->src_frozen = ev_u64(msg, "frozen") != 0;
+		snprintf(j->src_what, sizeof(j->src_what), "%s", ev_what(msg));
+	} else if (ev_is(msg, "resumed")) {
+		j->src_thawed = true;
+	}
+}
+
+static void on_dst(struct job *j, const char *msg, struct topo_err *err)
+{
+	struct mig_report *r = j->rep;
+	uint64_t t = ev_u64(msg, "t");
+
+	if (ev_is(msg, "resume")) {
+		r->resume_ns = t;
+		/* The destination serves: its clients go there now. */
+		if (flip_all(j, j->to, err) == 0)
+			j->flipped = true;
+		else {
+			j->dst_error = true;
+			snprintf(j->dst_what, sizeof(j->dst_what), "steering to it: %.160s",
+				 err->msg);
+		}
+	} else if (ev_is(msg, "end")) {
+		r->end_ns = t;
+		r->dst_hash = ev_u64(msg, "hash");
+		r->faults = ev_u64(msg, "faults");
+		r->requests = ev_u64(msg, "requests");
+	} else if (ev_is(msg, "error")) {
+		j->dst_error = true;
+		snprintf(j->dst_what, sizeof(j->dst_what), "%s", ev_what(msg));
+	}
+}
+
+/* Reads every message waiting on fd; false at its end (the agent is gone). */
+static bool ctl_drain(struct job *j, int fd, struct topo_err *err)
+{
+	char msg[MIG_CTL_MAX + 1];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0)
+			return false;
+		msg[n] = '\0';
+		if (fd == j->src)
+			on_src(j, msg);
+		else
+			on_dst(j, msg, err);
+	}
+}
+
+/* Waits for the agents until done, failed or timed out. */
+static void wait_agents(struct job *j, struct topo_err *err)
+{
+	struct mig_report *r = j->rep;
+	uint64_t last = now_ns(), limit = j->o->timeout_ms * MS + 1000 * MS;
+	struct pollfd p[2];
+	int n;
+
+	for (;;) {
+		if (j->src_error || j->dst_error || j->dst_gone || j->src_gone)
+			return;
+		if (j->o->stop && *j->o->stop) {
+			j->src_error = true;
+			j->src_frozen = true;	/* whatever it was doing: abort it */
+			snprintf(j->src_what, sizeof(j->src_what), "interrupted");
+			return;
+		}
+		if (r->end_ns && r->sent_ns)
+			return;
+		p[0] = (struct pollfd){ .fd = j->src, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = j->dst, .events = POLLIN };
+		n = poll(p, 2, 100);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0) {
+			last = now_ns();
+			if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !ctl_drain(j, j->src, err))
+				j->src_gone = true;
+			if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !ctl_drain(j, j->dst, err))
+				j->dst_gone = true;
+			continue;
+		}
+		/*
+		 * The agents report each round; within one, a stalled copy is the source's TCP
+		 * timeout to notice. Only the start has no such guard: the connection itself.
+		 */
+		if (!r->copy_ns && now_ns() - last > limit) {
+			j->src_error = true;
+			snprintf(j->src_what, sizeof(j->src_what),
+				 "no connection to the destination within %" PRIu64 " ms",
+				 j->o->timeout_ms);
+			return;
+		}
+	}
+}
+
+/* Waits up to ms for the source's answer to "abort"; true once it serves again. */
+static bool src_abort(struct job *j, unsigned ms)
+{
+	uint64_t deadline = now_ns() + ms * MS;
+	struct pollfd p;
+
+	j->src_thawed = false;
+	if (ctl_send(j->src, "abort") < 0)
+		return false;
+	while (!j->src_thawed && now_ns() < deadline) {
+		char msg[MIG_CTL_MAX + 1];
+		ssize_t n;
+
+		p = (struct pollfd){ .fd = j->src, .events = POLLIN };
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(j->src, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		if (n <= 0)
+			return false;
+		msg[n] = '\0';
+		if (ev_is(msg, "aborted"))
+			return ev_u64(msg, "serving") == 1;
+		on_src(j, msg);
+	}
+	return j->src_thawed;
+}
+
+/*
+ * The migration failed: the service goes back to the source. Its clients are steered back
+ * if they had moved; the source thaws; the destination instance stops.
+ */
+static void roll_back(struct job *j, const char *why)
+{
+	struct mig_report *r = j->rep;
+	struct topo_err e2;
+	bool thawed = true;
+
+	if (j->flipped && flip_all(j, j->from, &e2) < 0)
+		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s", why,
+			 e2.msg);
+	else
+		snprintf(r->error, sizeof(r->error), "%s", why);
+	/* A source that failed before the execution state left has thawed itself. */
+	if (!j->src_gone && (!j->src_error || j->src_frozen))
+		thawed = src_abort(j, 1000);
+	mig_instance_stop(j->run, j->svc, j->to, &e2);
+	r->rolled_back = thawed && !j->src_gone;
+	if (r->resume_ns && j->o->strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns) {
+		/* After the switch the destination was the service: what it did is gone. */
+		r->state_lost = true;
+		snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error),
+			 "; post-copy had switched: the state the destination changed since is lost "
+			 "and the service runs on from the source's frozen state");
+	}
+	if (!r->rolled_back)
+		snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error),
+			 "; the source did not resume (see its log)");
+}
+
+int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err)
+{
+	static unsigned seq;
+	const struct topo_model *m = run->m;
+	const struct topo_service *s = &m->services[svc];
+	struct job j = { .run = run, .svc = svc, .client = client, .to = to, .o = o, .rep = rep,
+			 .src = -1, .dst = -1 };
+	struct probe probe = { 0 };
+	char cmd[256], port[8], timeout[24];
+	const char *extra[] = { "--incoming", port, "--timeout", timeout, NULL };
+	uint32_t addr = topo_node_addr(m, to);
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->start_ns = now_ns();
+	rep->strategy = o->strategy;
+	snprintf(rep->service, sizeof(rep->service), "%s", s->name);
+	snprintf(rep->client, sizeof(rep->client), "%s", m->nodes[client].name);
+	snprintf(rep->to, sizeof(rep->to), "%s", m->nodes[to].name);
+	if (s->app != TOPO_APP_SVC)
+		return topo_err_set(err, -EINVAL, "service %s is app: echo, which has no state to "
+						  "migrate; use app: svc",
+				    s->name);
+	if (!mig_is_client(run, client))
+		return topo_err_set(err, -EINVAL, "%s is not a client (a UE) of the run",
+				    m->nodes[client].name);
+	r = mig_steer_lookup(run, svc, client, &j.from);
+	if (r < 0)
+		return topo_err_set(err, r, "%s: no instance serves %s", s->name,
+				    m->nodes[client].name);
+	snprintf(rep->from, sizeof(rep->from), "%s", m->nodes[j.from].name);
+	if (j.from == to)
+		return topo_err_set(err, -EALREADY, "%s already serves %s from %s", s->name,
+				    m->nodes[client].name, m->nodes[to].name);
+	if (mig_instance_pid(run, svc, j.from) <= 0)
+		return topo_err_set(err, -ESRCH, "%s has no running instance on %s", s->name,
+				    m->nodes[j.from].name);
+	if (o->probe_interval_ns) {
+		r = probe_start(run, svc, client, o->probe_interval_ns, ++seq, &probe, err);
+		if (r < 0)
+			return r;
+	}
+	rep->probe_interval_ns = o->probe_interval_ns;
+	clients_of_source(&j);
+	r = mig_steer_open(run, &j.steer, err);
+	if (r < 0)
+		goto out_probe;
+
+	snprintf(port, sizeof(port), "%u", o->port);
+	snprintf(timeout, sizeof(timeout), "%" PRIu64, o->timeout_ms);
+	r = mig_instance_spawn(run, svc, to, extra, NULL, err);
+	if (r < 0)
+		goto out_probe;
+	rep->ready_ns = now_ns();
+	j.src = ctl_connect(run, svc, j.from);
+	j.dst = j.src < 0 ? -1 : ctl_connect(run, svc, to);
+	if (j.src < 0 || j.dst < 0) {
+		r = j.src < 0 ? j.src : j.dst;
+		topo_err_set(err, r, "the control socket of %s's instance on %s: %s", s->name,
+			     m->nodes[j.src < 0 ? j.from : to].name, strerror(-r));
+		mig_instance_stop(run, svc, to, NULL);
+		goto out_probe;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "migrate to=%u.%u.%u.%u:%u strategy=%s max_rounds=%" PRIu64 " stop_below=%" PRIu64
+		 " timeout_ms=%" PRIu64,
+		 addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, o->port,
+		 strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
+	rep->command_ns = now_ns();
+	r = ctl_send(j.src, cmd);
+	if (r < 0) {
+		j.src_gone = true;
+		snprintf(j.src_what, sizeof(j.src_what), "sending the command: %s", strerror(-r));
+	} else {
+		wait_agents(&j, err);
+	}
+
+	if (rep->end_ns && rep->sent_ns && !j.dst_error && !j.dst_gone) {
+		if (rep->src_hash != rep->dst_hash) {
+			roll_back(&j, "the destination's state differs from the source's (hash "
+				      "mismatch): not switching to it");
+		} else {
+			rep->ok = true;
+			mig_instance_stop(run, svc, j.from, NULL);
+			rep->stopped_ns = now_ns();
+		}
+	} else {
+		char why[256];
+
+		if (j.dst_gone && !j.dst_error)
+			snprintf(why, sizeof(why), "the destination instance on %s died",
+				 m->nodes[to].name);
+		else if (j.dst_error)
+			snprintf(why, sizeof(why), "the destination (%s) failed: %s",
+				 m->nodes[to].name, j.dst_what);
+		else if (j.src_gone)
+			snprintf(why, sizeof(why), "the source instance on %s died",
+				 m->nodes[j.from].name);
+		else if (o->stop && *o->stop)
+			snprintf(why, sizeof(why), "interrupted by a signal");
+		else
+			snprintf(why, sizeof(why), "the source (%s) failed: %s",
+				 m->nodes[j.from].name, j.src_what);
+		roll_back(&j, why);
+	}
+	if (o->probe_interval_ns)
+		sleep_ms(PROBE_TAIL_MS);
+	r = rep->ok ? 0 : topo_err_set(err, -EIO, "%s", rep->error);
+	close(j.src);
+	close(j.dst);
+out_probe:
+	if (j.steer)
+		bpf_steer_close(j.steer);
+	probe_stop(&probe);
+	if (probe.csv[0])
+		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, now_ns(), rep);
+	if (o->csv)
+		csv_write(o->csv, rep);
+	return r;
+}
