@@ -128,7 +128,7 @@ static void print_text(const struct mig_report *r)
 		       "%.3f ms)\n",
 		       (double)r->probe_gap_ns / 1e6, (double)r->probe_interval_ns / 1e6);
 	if (r->end_ns)
-		printf("total migration time: %.3f ms (%.3f ms from the command to the source)\n",
+		printf("total migration time: %.3f ms (%.3f ms since the source was told to go)\n",
 		       ms_between(r->start_ns, r->end_ns), ms_between(r->command_ns, r->end_ns));
 	if (r->pages)
 		printf("moved: %" PRIu64 " pages, %.2f MiB on the wire, %" PRIu64

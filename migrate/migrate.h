@@ -110,7 +110,7 @@ struct mig_report {
 	bool rolled_back;	/* failed, and the service runs at the source as before */
 	bool state_lost;	/* failed after a post-copy switch: answers since are lost */
 	char error[256];
-	uint64_t start_ns;	/* this call began */
+	uint64_t start_ns;	/* the migration began (before the destination starts) */
 	uint64_t ready_ns;	/* the destination instance is listening */
 	uint64_t command_ns;	/* the source was told to migrate */
 	uint64_t copy_ns;	/* the source is connected: the copy begins */

@@ -568,6 +568,8 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
 			return r;
 	}
 	rep->probe_interval_ns = o->probe_interval_ns;
+	/* The migration starts here: the probe's warm-up is not part of it. */
+	rep->start_ns = now_ns();
 	clients_of_source(&j);
 	r = mig_steer_open(run, &j.steer, err);
 	if (r < 0)
