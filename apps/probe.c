@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "apps/proto.h"
@@ -26,7 +27,7 @@
 static const char usage[] =
 	"usage: " PROG " TARGET [--port P] [--interval 10ms] [--count N | --duration 10s]\n"
 	"       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter]\n"
-	"       [--quiet]\n"
+	"       [--report SOCKET --tag NAME] [--quiet]\n"
 	"\n"
 	"Sends a numbered, timestamped UDP request to TARGET (an address, or a name resolved as\n"
 	"the node resolves it, /etc/hosts first) at a fixed interval, and prints a summary when\n"
@@ -47,6 +48,10 @@ static const char usage[] =
 	"                   the answer before it plus one; repeats, steps back and jumps are\n"
 	"                   counted as counter errors (an answer lost on the way back shows as\n"
 	"                   a jump: the service counted it)\n"
+	"  --report SOCKET  also send every CSV event, as \"NAME,<event line>\", in a datagram to\n"
+	"                   the Unix socket SOCKET (a runner's); one that cannot take it is\n"
+	"                   dropped, never waited for, and counted in the summary\n"
+	"  --tag NAME       the NAME of --report's datagrams (default: the client id)\n"
 	"  --quiet          no live status and no summary on stdout (files are still written)\n"
 	"  --help           this text\n"
 	"\n"
@@ -55,6 +60,10 @@ static const char usage[] =
 struct probe {
 	const char *target;
 	const char *csv_path;
+	const char *report_path;
+	char tag[64];
+	int report; /* --report's socket, -1 without */
+	uint64_t report_dropped;
 	const char *json_path;
 	uint16_t port;
 	uint64_t interval_ns;
@@ -96,11 +105,21 @@ static void event(struct probe *p, enum app_event ev, uint64_t seq, uint64_t sen
 	char line[APP_CSV_LINE_MAX];
 	size_t n;
 
-	if (!p->csv)
+	char msg[sizeof(p->tag) + APP_CSV_LINE_MAX + 1];
+	int m;
+
+	if (!p->csv && p->report < 0)
 		return;
 	n = app_csv_event(line, ev, seq, send_ns, recv_ns, inst);
 	/* A write error sticks in p->csv and is reported once, at the end. */
-	app_lines_add(p->csv, line, n);
+	if (p->csv)
+		app_lines_add(p->csv, line, n);
+	if (p->report >= 0 && n) {
+		m = snprintf(msg, sizeof(msg), "%s,%.*s", p->tag, (int)(n - 1), line);
+		/* The runner must never slow the probe down: a full socket drops the event. */
+		if (m > 0 && send(p->report, msg, (size_t)m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			p->report_dropped++;
+	}
 }
 
 static void send_one(struct probe *p)
@@ -334,6 +353,9 @@ static int finish(struct probe *p, int loop_err)
 		fputs("\r\033[K", stderr);
 	if (loop_err)
 		fprintf(stderr, PROG ": %s\n", strerror(-loop_err));
+	if (p->report_dropped)
+		fprintf(stderr, PROG ": %" PRIu64 " events not reported to %s (its socket was full)\n",
+			p->report_dropped, p->report_path);
 
 	s.target = p->target;
 	s.address = p->addr;
@@ -395,6 +417,8 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		{ "client-id", required_argument, NULL, 'I' },
 		{ "check-counter", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "report", required_argument, NULL, 'R' },
+		{ "tag", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -450,6 +474,18 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			break;
 		case 'K':
 			p->check_counter = true;
+			break;
+		case 'R':
+			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+				return usage_error("--report '%s': a socket path is at most 107 "
+						   "bytes",
+						   optarg);
+			p->report_path = optarg;
+			break;
+		case 'T':
+			if (!*optarg || strlen(optarg) >= sizeof(p->tag) || strchr(optarg, ','))
+				return usage_error("--tag '%s': 1 to 63 characters, no comma", optarg);
+			snprintf(p->tag, sizeof(p->tag), "%s", optarg);
 			break;
 		case 'q':
 			p->quiet = true;
@@ -537,6 +573,18 @@ static int open_all(struct probe *p)
 		fprintf(stderr, PROG ": out of memory\n");
 		return -1;
 	}
+	if (p->report_path) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->report_path);
+		p->report = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (p->report < 0 || connect(p->report, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, PROG ": --report %s: %s\n", p->report_path, strerror(errno));
+			return -1;
+		}
+		if (!p->tag[0])
+			snprintf(p->tag, sizeof(p->tag), "%" PRIu32, p->client_id);
+	}
 	if (p->csv_path) {
 		err = app_lines_open(p->csv_path, &p->csv);
 		if (err) {
@@ -563,6 +611,8 @@ static void close_all(struct probe *p)
 		close(p->sfd);
 	if (p->sock >= 0)
 		close(p->sock);
+	if (p->report >= 0)
+		close(p->report);
 }
 
 int main(int argc, char **argv)
@@ -578,7 +628,7 @@ int main(int argc, char **argv)
 	p->interval_ns = 10 * MS;
 	p->timeout_ns = 1000 * MS;
 	p->client_id = (uint32_t)getpid();
-	p->sock = p->send_tfd = p->tick_tfd = p->sfd = p->ep = -1;
+	p->sock = p->send_tfd = p->tick_tfd = p->sfd = p->ep = p->report = -1;
 	rc = parse_args(p, argc, argv);
 	if (rc)
 		goto out;
