@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* `--set key=value` on a scenario's YAML document (topo/override.c), and the dump back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/override.h"
+
+static const char text[] = "name: x\n"
+			   "links:\n"
+			   "  - { endpoints: [a, b], delay: 1ms }\n"
+			   "  - { endpoints: [b, c], delay: 2ms }\n"
+			   "services:\n"
+			   "  game: { vip: 10.200.0.1, state: 64MiB }\n";
+
+static void load(yaml_document_t *doc)
+{
+	yaml_parser_t p;
+
+	assert_true(yaml_parser_initialize(&p));
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+	assert_true(yaml_parser_load(&p, doc));
+	yaml_parser_delete(&p);
+}
+
+/* Applies the assignments, dumps, and returns the text (caller frees). */
+static char *apply(const char *const *sets, size_t n, int want_err, const char *want_msg)
+{
+	yaml_document_t doc;
+	char msg[256] = "", *out = NULL;
+	size_t len;
+	int r = 0;
+
+	load(&doc);
+	for (size_t i = 0; i < n && !r; i++)
+		r = topo_yaml_override(&doc, sets[i], msg, sizeof(msg));
+	assert_int_equal(r, want_err);
+	if (want_msg)
+		assert_string_equal(msg, want_msg);
+	if (r) {
+		yaml_document_delete(&doc);
+		return NULL;
+	}
+	assert_int_equal(topo_yaml_dump(&doc, &out, &len), 0);
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+static void test_replace_add_create(void **state)
+{
+	const char *sets[] = { "services.game.state=16MiB", "links.1.delay=5ms",
+			       "migration.strategy=cold", "migration.precopy.max_rounds=3",
+			       "name=y" };
+	char *out = apply(sets, 5, 0, NULL);
+
+	(void)state;
+	assert_non_null(strstr(out, "state: 16MiB"));
+	assert_null(strstr(out, "64MiB"));
+	assert_non_null(strstr(out, "delay: 5ms"));
+	assert_non_null(strstr(out, "delay: 1ms"));
+	assert_null(strstr(out, "delay: 2ms"));
+	assert_non_null(strstr(out, "strategy: cold"));
+	assert_non_null(strstr(out, "max_rounds: 3"));
+	assert_non_null(strstr(out, "name: y"));
+	free(out);
+}
+
+static void test_errors(void **state)
+{
+	const char *a[] = { "services.game.state" };
+	const char *b[] = { "links.7.delay=1ms" };
+	const char *c[] = { "name.first=x" };
+	const char *d[] = { "links..delay=1ms" };
+
+	(void)state;
+	apply(a, 1, -EINVAL, "--set 'services.game.state': expected key=value "
+			     "(migration.strategy=cold)");
+	apply(b, 1, -EINVAL, "--set 'links.7.delay=1ms': '7' is not an index of a list of 2");
+	apply(c, 1, -EINVAL, "--set 'name.first=x': 'name' is inside a plain value");
+	apply(d, 1, -EINVAL, "--set 'links..delay=1ms': an empty part in the key");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replace_add_create),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
