@@ -17,6 +17,12 @@ void topo_model_free(struct topo_model *m)
 		free(m->links[i].dir[1].trace);
 	}
 	free(m->links);
+	for (unsigned i = 0; m->mobility && i < m->n_mobility; i++) {
+		free(m->mobility[i].points);
+		free(m->mobility[i].trace);
+	}
+	free(m->mobility);
+	free(m->probes);
 	free(m->nodes);
 	free(m->services);
 	free(m->file);

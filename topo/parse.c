@@ -24,11 +24,67 @@ struct ctx {
 	struct topo_model *m;
 };
 
-static const char *const top_keys[] = {"name",	"seed",	    "duration",	 "shaper", "nodes",
-				       "links", "services", "migration", NULL};
-enum { K_NAME, K_SEED, K_DURATION, K_SHAPER, K_NODES, K_LINKS, K_SERVICES, K_MIGRATION, K_TOP_N };
+static const char *const top_keys[] = {"name",	"seed",	    "duration", "shaper",
+				       "nodes", "links",    "services", "migration",
+				       "radio", "mobility", "probes",	NULL};
+enum {
+	K_NAME,
+	K_SEED,
+	K_DURATION,
+	K_SHAPER,
+	K_NODES,
+	K_LINKS,
+	K_SERVICES,
+	K_MIGRATION,
+	K_RADIO,
+	K_MOBILITY,
+	K_PROBES,
+	K_TOP_N
+};
 /* Documented in SCENARIO.md but not built yet: a clear message beats "unknown key". */
-static const char *const reserved_keys[] = {"radio", "mobility", "probes", "sweep", NULL};
+static const char *const reserved_keys[] = {"sweep", NULL};
+
+static const char *const radio_keys[] = {
+    "model",	"tx_power", "exponent",	 "ref_loss",  "min_signal", "delay",	   "tick",
+    "handover", "noise",    "bandwidth", "peak_rate", "edge_loss",  "loss_margin", NULL};
+enum {
+	K_RADIO_MODEL,
+	K_TX_POWER,
+	K_EXPONENT,
+	K_REF_LOSS,
+	K_MIN_SIGNAL,
+	K_RADIO_DELAY,
+	K_TICK,
+	K_HANDOVER,
+	K_NOISE,
+	K_BANDWIDTH,
+	K_PEAK_RATE,
+	K_EDGE_LOSS,
+	K_LOSS_MARGIN,
+	K_RADIO_N
+};
+static const char *const handover_keys[] = {"hysteresis", "ttt", "interruption", NULL};
+enum { K_HYSTERESIS, K_TTT, K_INTERRUPTION, K_HANDOVER_N };
+
+static const char *const mob_keys[] = {"model", "pos",	 "points", "area", "speed",
+				       "pause", "trace", "node",   NULL};
+enum {
+	K_MOB_MODEL,
+	K_MOB_POS,
+	K_MOB_POINTS,
+	K_MOB_AREA,
+	K_MOB_SPEED,
+	K_MOB_PAUSE,
+	K_MOB_TRACE,
+	K_MOB_NODE,
+	K_MOB_N
+};
+/* In enum topo_mob_kind's order. */
+static const char *const mob_model_names[] = {"static", "waypoints", "random-waypoint", "trace",
+					      NULL};
+
+static const char *const probe_keys[] = {"from", "to", "interval", "port", NULL};
+enum { K_FROM, K_TO, K_INTERVAL, K_PROBE_PORT, K_PROBE_N };
 
 static const char *const service_keys[] = {"vip", "app", "port", "at", "state", "dirty", NULL};
 enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_SERVICE_N };
@@ -353,31 +409,48 @@ static bool node_name_valid(const char *s)
 	return true;
 }
 
-static int parse_pos(struct ctx *c, const yaml_node_t *n, struct topo_node *node)
+/* One coordinate of a position, a waypoint or an area corner. */
+static int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret)
+{
+	const char *s;
+	int r = expect(c, v, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	s = str(v);
+	/* Coordinates are the one place a bare number is fine: metres are implied. */
+	if (*s && topo_unit_number_len(s) == strlen(s))
+		*ret = strtod(s, NULL);
+	else if (topo_unit_metres(s, ret) < 0)
+		return fail(c, v, "%s: '%s' is not a distance (metres, or with m or km)", key, s);
+	return 0;
+}
+
+/* [x, y] or [x, y, z] into pos (z stays as it was when not given). */
+static int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3])
 {
 	size_t count;
-	int r = expect(c, n, YAML_SEQUENCE_NODE, "pos");
+	int r = expect(c, n, YAML_SEQUENCE_NODE, key);
 
 	if (r < 0)
 		return r;
 	count = seq_len(n);
 	if (count != 2 && count != 3)
-		return fail(c, n, "pos: expected [x, y] or [x, y, z], got %zu values", count);
+		return fail(c, n, "%s: expected [x, y] or [x, y, z], got %zu values", key, count);
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *v = get(c, n->data.sequence.items.start[i]);
-		const char *s;
-
-		r = expect(c, v, YAML_SCALAR_NODE, "pos");
+		r = get_coord(c, get(c, n->data.sequence.items.start[i]), key, &pos[i]);
 		if (r < 0)
 			return r;
-		s = str(v);
-		/* Coordinates are the one place a bare number is fine: metres are implied. */
-		if (*s && topo_unit_number_len(s) == strlen(s))
-			node->pos[i] = strtod(s, NULL);
-		else if (topo_unit_metres(s, &node->pos[i]) < 0)
-			return fail(c, v, "pos: '%s' is not a distance (metres, or with m or km)",
-				    s);
 	}
+	return 0;
+}
+
+static int parse_pos(struct ctx *c, const yaml_node_t *n, struct topo_node *node)
+{
+	int r = get_pos(c, n, "pos", node->pos);
+
+	if (r < 0)
+		return r;
 	node->has_pos = true;
 	return 0;
 }
@@ -497,6 +570,34 @@ static int parse_loss(struct ctx *c, const yaml_node_t *n, struct topo_loss *los
 	return 0;
 }
 
+/* A file the scenario names, readable now; *ret is the path as the run will open it. */
+static int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret)
+{
+	const char *t;
+	char *path;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	t = str(n);
+	if (!*t)
+		return fail(c, n, "%s: a file name is needed", key);
+	/* Relative to the scenario, so a scenario and its traces move together. */
+	if (t[0] == '/' || !c->dir_len)
+		path = strdup(t);
+	else if (asprintf(&path, "%.*s%s", (int)c->dir_len, c->fname, t) < 0)
+		path = NULL;
+	if (!path)
+		return oom(c);
+	if (access(path, R_OK) < 0) {
+		r = fail(c, n, "%s: cannot read '%s': %s", key, path, strerror(errno));
+		free(path);
+		return r;
+	}
+	*ret = path;
+	return 0;
+}
+
 static int parse_shape(struct ctx *c, struct shape_in *in)
 {
 	yaml_node_t **v = in->vals;
@@ -524,26 +625,8 @@ static int parse_shape(struct ctx *c, struct shape_in *in)
 		if (!r)
 			in->s.limit = (uint32_t)limit;
 	}
-	if (!r && v[K_TRACE]) {
-		const char *t;
-
-		r = expect(c, v[K_TRACE], YAML_SCALAR_NODE, "trace");
-		if (r < 0)
-			return r;
-		t = str(v[K_TRACE]);
-		if (!*t)
-			return fail(c, v[K_TRACE], "trace: a file name is needed");
-		/* Relative to the scenario, so a scenario and its traces move together. */
-		if (t[0] == '/' || !c->dir_len)
-			in->s.trace = strdup(t);
-		else if (asprintf(&in->s.trace, "%.*s%s", (int)c->dir_len, c->fname, t) < 0)
-			in->s.trace = NULL;
-		if (!in->s.trace)
-			return oom(c);
-		if (access(in->s.trace, R_OK) < 0)
-			return fail(c, v[K_TRACE], "trace: cannot read '%s': %s", in->s.trace,
-				    strerror(errno));
-	}
+	if (!r && v[K_TRACE])
+		r = get_path(c, v[K_TRACE], "trace", &in->s.trace);
 	return r;
 }
 
@@ -1160,6 +1243,540 @@ static int parse_migration(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/* The key node of name in map (for errors that point at a section's name), or map itself. */
+static const yaml_node_t *key_of(struct ctx *c, const yaml_node_t *map, const char *name)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get(c, p->key);
+
+		if (k->type == YAML_SCALAR_NODE && !strcmp(str(k), name))
+			return k;
+	}
+	return map;
+}
+
+/* A plain decimal where the unit is implied by the key (exponent, m/s); "m/s" if suffix. */
+static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const char *suffix,
+		     double *ret)
+{
+	const char *s;
+	size_t len;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	s = str(n);
+	len = topo_unit_number_len(s);
+	if (!len || (s[len] && (!suffix || strcmp(s + len, suffix)))) {
+		if (suffix)
+			return fail(c, n, "%s: '%s' is not a number (optionally with %s)", key, s,
+				    suffix);
+		return fail(c, n, "%s: '%s' is not a plain number", key, s);
+	}
+	*ret = strtod(s, NULL);
+	return 0;
+}
+
+/* Decibels: "3dB" with unit "dB", "46dBm" with "dBm"; negative only where allowed. */
+static int get_db(struct ctx *c, const yaml_node_t *n, const char *key, const char *unit,
+		  bool negative, double *ret)
+{
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	if (topo_unit_decibel(str(n), unit, ret) < 0)
+		return fail_unit(c, n, key, unit);
+	if (!negative && *ret < 0)
+		return fail(c, n, "%s: '%s' must not be negative", key, str(n));
+	return 0;
+}
+
+#define HERTZ_UNITS "Hz, kHz, MHz, GHz"
+
+/* A bandwidth: Hz, kHz, MHz, GHz; above 0 and at most 100GHz. */
+static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t *ret)
+{
+	static const struct {
+		const char *name;
+		double mult;
+	} units[] = {{"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}};
+	const char *s;
+	size_t len;
+	double v;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	s = str(n);
+	len = topo_unit_number_len(s);
+	for (size_t i = 0; len && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s + len, units[i].name))
+			continue;
+		v = strtod(s, NULL) * units[i].mult + 0.5;
+		if (v < 1 || v > 100e9)
+			return fail(c, n, "%s: '%s' is not between 1Hz and 100GHz", key, s);
+		*ret = (uint64_t)v;
+		return 0;
+	}
+	return fail_unit(c, n, key, HERTZ_UNITS);
+}
+
+static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio *rd)
+{
+	yaml_node_t *vals[K_HANDOVER_N] = {0};
+	int r = parse_params(c, n, "handover", handover_keys, vals);
+
+	if (r == 0 && vals[K_HYSTERESIS])
+		r = get_db(c, vals[K_HYSTERESIS], "hysteresis", "dB", false, &rd->hysteresis_db);
+	if (r == 0 && vals[K_TTT])
+		r = get_u64(c, vals[K_TTT], "ttt", TIME_UNITS, topo_unit_time, &rd->ttt_ns);
+	if (r == 0 && vals[K_INTERRUPTION])
+		r = get_u64(c, vals[K_INTERRUPTION], "interruption", TIME_UNITS, topo_unit_time,
+			    &rd->interruption_ns);
+	return r;
+}
+
+/* `radio:`: every key optional, defaults as SCENARIO.md's example (and topo.h's for ours). */
+static int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
+{
+	struct topo_radio *rd = &c->m->radio;
+	yaml_node_t *vals[K_RADIO_N] = {0};
+	int model, r = parse_params(c, n, "radio", radio_keys, vals);
+
+	if (r < 0)
+		return r;
+	*rd = (struct topo_radio){
+	    .model = TOPO_RADIO_LOG_DISTANCE,
+	    .tx_power_dbm = 46,
+	    .exponent = 3.5,
+	    .ref_loss_db = 40,
+	    .min_signal_dbm = -110,
+	    .noise_dbm = TOPO_RADIO_NOISE_DBM,
+	    .bandwidth_hz = TOPO_RADIO_BANDWIDTH_HZ,
+	    .peak_rate_bps = TOPO_RADIO_PEAK_RATE_BPS,
+	    .edge_loss = TOPO_RADIO_EDGE_LOSS,
+	    .loss_margin_db = TOPO_RADIO_LOSS_MARGIN_DB,
+	    .delay_ns = 4000000,
+	    .tick_ns = 100000000,
+	    .hysteresis_db = 3,
+	    .ttt_ns = 160000000,
+	    .interruption_ns = 40000000,
+	    .mark = mark_of(key),
+	};
+	if (vals[K_RADIO_MODEL]) {
+		r = get_enum(c, vals[K_RADIO_MODEL], "model", "radio model",
+			     (const char *const[]){"log-distance", NULL}, &model);
+		if (r < 0)
+			return r;
+		rd->model = (enum topo_radio_model)model;
+	}
+	if (vals[K_TX_POWER])
+		r = get_db(c, vals[K_TX_POWER], "tx_power", "dBm", true, &rd->tx_power_dbm);
+	if (r == 0 && vals[K_EXPONENT]) {
+		r = get_plain(c, vals[K_EXPONENT], "exponent", NULL, &rd->exponent);
+		if (r == 0 && !(rd->exponent > 0))
+			r = fail(c, vals[K_EXPONENT], "exponent: '%s' is not above 0",
+				 str(vals[K_EXPONENT]));
+	}
+	if (r == 0 && vals[K_REF_LOSS])
+		r = get_db(c, vals[K_REF_LOSS], "ref_loss", "dB", false, &rd->ref_loss_db);
+	if (r == 0 && vals[K_MIN_SIGNAL])
+		r = get_db(c, vals[K_MIN_SIGNAL], "min_signal", "dBm", true, &rd->min_signal_dbm);
+	if (r == 0 && vals[K_NOISE])
+		r = get_db(c, vals[K_NOISE], "noise", "dBm", true, &rd->noise_dbm);
+	if (r == 0 && vals[K_BANDWIDTH])
+		r = get_hertz(c, vals[K_BANDWIDTH], "bandwidth", &rd->bandwidth_hz);
+	if (r == 0 && vals[K_PEAK_RATE]) {
+		r = get_u64(c, vals[K_PEAK_RATE], "peak_rate", RATE_UNITS, topo_unit_rate,
+			    &rd->peak_rate_bps);
+		if (r == 0 && !rd->peak_rate_bps)
+			r = fail(c, vals[K_PEAK_RATE], "peak_rate: '%s' is not above 0",
+				 str(vals[K_PEAK_RATE]));
+	}
+	if (r == 0 && vals[K_EDGE_LOSS])
+		r = get_percent(c, vals[K_EDGE_LOSS], "edge_loss", &rd->edge_loss);
+	if (r == 0 && vals[K_LOSS_MARGIN]) {
+		r = get_db(c, vals[K_LOSS_MARGIN], "loss_margin", "dB", false, &rd->loss_margin_db);
+		if (r == 0 && !(rd->loss_margin_db > 0))
+			r = fail(c, vals[K_LOSS_MARGIN], "loss_margin: '%s' is not above 0dB",
+				 str(vals[K_LOSS_MARGIN]));
+	}
+	if (r == 0 && vals[K_RADIO_DELAY])
+		r = get_u64(c, vals[K_RADIO_DELAY], "delay", TIME_UNITS, topo_unit_time,
+			    &rd->delay_ns);
+	if (r == 0 && vals[K_TICK]) {
+		r = get_u64(c, vals[K_TICK], "tick", TIME_UNITS, topo_unit_time, &rd->tick_ns);
+		/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
+		if (r == 0 && rd->tick_ns < TOPO_RADIO_TICK_MIN_NS)
+			r = fail(c, vals[K_TICK], "tick: '%s' is below 1ms", str(vals[K_TICK]));
+	}
+	if (r == 0 && vals[K_HANDOVER])
+		r = parse_handover(c, vals[K_HANDOVER], rd);
+	if (r < 0)
+		return r;
+	c->m->has_radio = true;
+	return 0;
+}
+
+/* With radio:, cells are placed by position and UE-eNB links are the runner's. */
+static int check_radio(struct ctx *c, const yaml_node_t *key)
+{
+	struct topo_model *m = c->m;
+	bool enb = false;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		const struct topo_node *n = &m->nodes[i];
+
+		if (n->kind != TOPO_ENB)
+			continue;
+		enb = true;
+		if (!n->has_pos)
+			return fail_at(c, n->mark.line, n->mark.col,
+				       "eNB '%s' has no pos: (radio: places cells by position)",
+				       n->name);
+	}
+	if (!enb)
+		return fail(c, key, "radio: there is no node of kind enb");
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++) {
+			const struct topo_if *ue = &m->links[l].end[e];
+			const struct topo_if *enb_end = &m->links[l].end[!e];
+
+			if (m->nodes[ue->node].kind != TOPO_UE ||
+			    m->nodes[enb_end->node].kind != TOPO_ENB)
+				continue;
+			return fail_at(c, ue->mark.line, ue->mark.col,
+				       "%s is linked to %s in links:, but radio: makes the UE-eNB "
+				       "links",
+				       m->nodes[ue->node].name, m->nodes[enb_end->node].name);
+		}
+	return 0;
+}
+
+/* waypoints' points: [[x, y, t], ...], t never before the previous point's. */
+static int parse_points(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
+{
+	size_t count;
+	int r = expect(c, n, YAML_SEQUENCE_NODE, "points");
+
+	if (r < 0)
+		return r;
+	count = seq_len(n);
+	if (!count)
+		return fail(c, n, "points: at least one point [x, y, t] is needed");
+	mob->points = calloc(count, sizeof(*mob->points));
+	if (!mob->points)
+		return oom(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *p = get(c, n->data.sequence.items.start[i]), *t;
+		struct topo_waypoint *w = &mob->points[i];
+
+		r = expect(c, p, YAML_SEQUENCE_NODE, "points");
+		if (r < 0)
+			return r;
+		if (seq_len(p) != 3)
+			return fail(c, p, "points: expected [x, y, t], got %zu values", seq_len(p));
+		r = get_coord(c, get(c, p->data.sequence.items.start[0]), "points", &w->x);
+		if (r == 0)
+			r = get_coord(c, get(c, p->data.sequence.items.start[1]), "points", &w->y);
+		t = get(c, p->data.sequence.items.start[2]);
+		if (r == 0)
+			r = get_u64(c, t, "points", TIME_UNITS, topo_unit_time, &w->t_ns);
+		if (r < 0)
+			return r;
+		if (i && w->t_ns < w[-1].t_ns)
+			return fail(c, t, "points: '%s' is before the previous point's time",
+				    str(t));
+		mob->n_points++;
+	}
+	return 0;
+}
+
+/* random-waypoint's area: [[x0, y0], [x1, y1]], corners in any order. */
+static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
+{
+	int r = expect(c, n, YAML_SEQUENCE_NODE, "area");
+
+	if (r < 0)
+		return r;
+	if (seq_len(n) != 2)
+		goto bad;
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *corner = get(c, n->data.sequence.items.start[i]);
+
+		if (corner->type != YAML_SEQUENCE_NODE || seq_len(corner) != 2)
+			goto bad;
+		for (int j = 0; j < 2; j++) {
+			r = get_coord(c, get(c, corner->data.sequence.items.start[j]), "area",
+				      &mob->area[i][j]);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+bad:
+	return fail(c, n, "area: expected two corners [[x0, y0], [x1, y1]]");
+}
+
+/* random-waypoint's speed: [min, max] in m/s, 0 < min <= max. */
+static int parse_speed(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
+{
+	yaml_node_t *lo, *hi;
+	int r = expect(c, n, YAML_SEQUENCE_NODE, "speed");
+
+	if (r < 0)
+		return r;
+	if (seq_len(n) != 2)
+		return fail(c, n, "speed: expected [min, max] in m/s, got %zu values", seq_len(n));
+	lo = get(c, n->data.sequence.items.start[0]);
+	hi = get(c, n->data.sequence.items.start[1]);
+	r = get_plain(c, lo, "speed", "m/s", &mob->speed_min);
+	if (r == 0)
+		r = get_plain(c, hi, "speed", "m/s", &mob->speed_max);
+	if (r < 0)
+		return r;
+	if (!(mob->speed_min > 0))
+		return fail(c, lo, "speed: '%s' is not above 0", str(lo));
+	if (mob->speed_max < mob->speed_min)
+		return fail(c, hi, "speed: max '%s' is below min '%s'", str(hi), str(lo));
+	return 0;
+}
+
+/* Keys each model takes besides model:, and the one each needs. */
+static const bool mob_takes[][K_MOB_N] = {
+    [TOPO_MOB_STATIC] = {[K_MOB_POS] = true},
+    [TOPO_MOB_WAYPOINTS] = {[K_MOB_POINTS] = true},
+    [TOPO_MOB_RWP] = {[K_MOB_AREA] = true, [K_MOB_SPEED] = true, [K_MOB_PAUSE] = true},
+    [TOPO_MOB_TRACE] = {[K_MOB_TRACE] = true, [K_MOB_NODE] = true},
+};
+static const int mob_needs[][2] = {
+    [TOPO_MOB_STATIC] = {K_MOB_POS, -1},
+    [TOPO_MOB_WAYPOINTS] = {K_MOB_POINTS, -1},
+    [TOPO_MOB_RWP] = {K_MOB_AREA, K_MOB_SPEED},
+    [TOPO_MOB_TRACE] = {K_MOB_TRACE, -1},
+};
+
+static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v,
+			   struct topo_mobility *mob)
+{
+	yaml_node_t *vals[K_MOB_N] = {0};
+	const char *model;
+	uint64_t id;
+	int kind, r;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "mobility '%s': expected a mapping, got %s", str(k),
+			    type_name(v));
+	r = scan_keys(c, v, mob_keys, NULL, vals);
+	if (r < 0)
+		return r;
+	if (vals[K_MOB_MODEL]) {
+		r = get_enum(c, vals[K_MOB_MODEL], "model", "mobility model", mob_model_names,
+			     &kind);
+		if (r < 0)
+			return r;
+	} else if (vals[K_MOB_TRACE]) {
+		kind = TOPO_MOB_TRACE;
+	} else {
+		return fail(c, v,
+			    "mobility '%s': missing key 'model' (static, waypoints, "
+			    "random-waypoint) or 'trace'",
+			    str(k));
+	}
+	model = mob_model_names[kind];
+	for (int i = K_MOB_MODEL + 1; i < K_MOB_N; i++)
+		if (vals[i] && !mob_takes[kind][i])
+			return fail(c, vals[i], "%s: not a key of model %s", mob_keys[i], model);
+	for (int i = 0; i < 2; i++)
+		if (mob_needs[kind][i] >= 0 && !vals[mob_needs[kind][i]])
+			return fail(c, v, "mobility '%s': model %s needs key '%s'", str(k), model,
+				    mob_keys[mob_needs[kind][i]]);
+	mob->kind = (enum topo_mob_kind)kind;
+	switch (mob->kind) {
+	case TOPO_MOB_STATIC:
+		return get_pos(c, vals[K_MOB_POS], "pos", mob->pos);
+	case TOPO_MOB_WAYPOINTS:
+		return parse_points(c, vals[K_MOB_POINTS], mob);
+	case TOPO_MOB_RWP:
+		r = parse_area(c, vals[K_MOB_AREA], mob);
+		if (r == 0)
+			r = parse_speed(c, vals[K_MOB_SPEED], mob);
+		if (r == 0 && vals[K_MOB_PAUSE])
+			r = get_u64(c, vals[K_MOB_PAUSE], "pause", TIME_UNITS, topo_unit_time,
+				    &mob->pause_ns);
+		return r;
+	case TOPO_MOB_TRACE:
+		mob->trace_mark = mark_of(vals[K_MOB_TRACE]);
+		r = get_path(c, vals[K_MOB_TRACE], "trace", &mob->trace);
+		if (r < 0 || !vals[K_MOB_NODE])
+			return r;
+		mob->trace_node_mark = mark_of(vals[K_MOB_NODE]);
+		r = get_count(c, vals[K_MOB_NODE], "node", UINT32_MAX, false, &id);
+		if (r < 0)
+			return r;
+		mob->trace_node = (unsigned)id;
+		mob->trace_node_set = true;
+		return 0;
+	}
+	return 0;
+}
+
+/* `mobility:`: UE name -> how it moves. Needs radio: (positions act through radio links). */
+static int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map)
+{
+	struct topo_model *m = c->m;
+	int r = expect(c, map, YAML_MAPPING_NODE, "mobility");
+
+	if (r < 0)
+		return r;
+	if (!m->has_radio)
+		return fail(c, key, "mobility: needs radio: (positions act through radio links)");
+	m->mobility = calloc(map_len(map) + 1, sizeof(*m->mobility));
+	if (!m->mobility)
+		return oom(c);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get(c, p->key), *v = get(c, p->value);
+		struct topo_mobility *mob = &m->mobility[m->n_mobility];
+		const struct topo_node *node;
+		int i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, "expected a UE name, got %s", type_name(k));
+		i = topo_node_find(m, str(k));
+		if (i < 0)
+			return fail(c, k, "mobility: unknown node '%s'", str(k));
+		node = &m->nodes[i];
+		if (node->kind != TOPO_UE)
+			return fail(c, k, "mobility: '%s' is of kind %s; only UEs move", str(k),
+				    topo_kind_name(node->kind));
+		for (unsigned j = 0; j < m->n_mobility; j++)
+			if (m->mobility[j].node == (unsigned)i)
+				return fail(c, k, "mobility: duplicate UE '%s' (first at %d:%d)",
+					    str(k), m->mobility[j].mark.line,
+					    m->mobility[j].mark.col);
+		if (node->has_pos)
+			return fail(c, k,
+				    "mobility: '%s' also has pos: in nodes: (%d:%d); give its "
+				    "position in one place",
+				    str(k), node->mark.line, node->mark.col);
+		mob->node = (unsigned)i;
+		mob->mark = mark_of(k);
+		/* Without node:, the trace's node i is the i-th UE of nodes:. */
+		for (unsigned j = 0; j < (unsigned)i; j++)
+			mob->trace_node += m->nodes[j].kind == TOPO_UE;
+		/* Counted before parsing so a failure frees this entry's points and trace. */
+		m->n_mobility++;
+		r = parse_mob_entry(c, k, v, mob);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* With radio:, every UE needs a position: its node's pos: or a mobility: entry. */
+static int check_ue_positions(struct ctx *c)
+{
+	struct topo_model *m = c->m;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		const struct topo_node *n = &m->nodes[i];
+		bool moves = false;
+
+		for (unsigned j = 0; j < m->n_mobility && !moves; j++)
+			moves = m->mobility[j].node == i;
+		if (n->kind == TOPO_UE && !n->has_pos && !moves)
+			return fail_at(c, n->mark.line, n->mark.col,
+				       "UE '%s' has no position (radio: needs pos: or an entry in "
+				       "mobility:)",
+				       n->name);
+	}
+	return 0;
+}
+
+static int parse_probe(struct ctx *c, const yaml_node_t *n, struct topo_probe *pr)
+{
+	struct topo_model *m = c->m;
+	yaml_node_t *vals[K_PROBE_N] = {0};
+	const char *to;
+	uint64_t port;
+	int from, node, svc, r = expect(c, n, YAML_MAPPING_NODE, "probes");
+
+	if (r < 0)
+		return r;
+	pr->mark = mark_of(n);
+	r = scan_keys(c, n, probe_keys, NULL, vals);
+	if (r < 0)
+		return r;
+	if (!vals[K_FROM])
+		return fail(c, n, "probe: missing key 'from'");
+	if (!vals[K_TO])
+		return fail(c, n, "probe: missing key 'to' (a service or a node)");
+	r = expect(c, vals[K_FROM], YAML_SCALAR_NODE, "from");
+	if (r == 0)
+		r = expect(c, vals[K_TO], YAML_SCALAR_NODE, "to");
+	if (r < 0)
+		return r;
+	from = topo_node_find(m, str(vals[K_FROM]));
+	if (from < 0)
+		return fail(c, vals[K_FROM], "from: unknown node '%s'", str(vals[K_FROM]));
+	pr->from = (unsigned)from;
+	to = str(vals[K_TO]);
+	svc = topo_service_find(m, to);
+	node = topo_node_find(m, to);
+	if (svc >= 0 && node >= 0)
+		return fail(c, vals[K_TO], "to: '%s' is both a service and a node", to);
+	if (svc < 0 && node < 0)
+		return fail(c, vals[K_TO], "to: '%s' is neither a service nor a node", to);
+	if (node == from)
+		return fail(c, vals[K_TO], "to: a probe from '%s' to itself", to);
+	pr->to_service = svc >= 0;
+	pr->to = (unsigned)(svc >= 0 ? svc : node);
+	pr->port = pr->to_service ? m->services[svc].port : TOPO_PROBE_PORT;
+	if (vals[K_PROBE_PORT]) {
+		if (pr->to_service)
+			return fail(c, vals[K_PROBE_PORT],
+				    "port: only for a node target (service '%s' has its port)", to);
+		r = get_count(c, vals[K_PROBE_PORT], "port", 65535, true, &port);
+		if (r < 0)
+			return r;
+		pr->port = (uint16_t)port;
+	}
+	pr->interval_ns = 10000000;
+	if (vals[K_INTERVAL]) {
+		r = get_u64(c, vals[K_INTERVAL], "interval", TIME_UNITS, topo_unit_time,
+			    &pr->interval_ns);
+		if (r < 0)
+			return r;
+		/* edgemu-probe's --interval range. */
+		if (pr->interval_ns < 1000000 || pr->interval_ns > 3600000000000ULL)
+			return fail(c, vals[K_INTERVAL], "interval: '%s' is not between 1ms and 1h",
+				    str(vals[K_INTERVAL]));
+	}
+	return 0;
+}
+
+static int parse_probes(struct ctx *c, const yaml_node_t *seq)
+{
+	struct topo_model *m = c->m;
+	int r = expect(c, seq, YAML_SEQUENCE_NODE, "probes");
+
+	if (r < 0)
+		return r;
+	m->probes = calloc(seq_len(seq) + 1, sizeof(*m->probes));
+	if (!m->probes)
+		return oom(c);
+	for (size_t i = 0; i < seq_len(seq); i++) {
+		r = parse_probe(c, get(c, seq->data.sequence.items.start[i]), &m->probes[i]);
+		if (r < 0)
+			return r;
+		m->n_probes++;
+	}
+	return 0;
+}
+
 static int parse_top(struct ctx *c, const yaml_node_t *root)
 {
 	yaml_node_t *vals[K_TOP_N] = {0};
@@ -1219,6 +1836,16 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_services(c, vals[K_SERVICES]);
 	if (r == 0 && vals[K_MIGRATION])
 		r = parse_migration(c, vals[K_MIGRATION]);
+	if (r == 0 && vals[K_RADIO])
+		r = parse_radio(c, key_of(c, root, "radio"), vals[K_RADIO]);
+	if (r == 0 && m->has_radio)
+		r = check_radio(c, key_of(c, root, "radio"));
+	if (r == 0 && vals[K_MOBILITY])
+		r = parse_mobility(c, key_of(c, root, "mobility"), vals[K_MOBILITY]);
+	if (r == 0 && m->has_radio)
+		r = check_ue_positions(c);
+	if (r == 0 && vals[K_PROBES])
+		r = parse_probes(c, vals[K_PROBES]);
 	return r;
 }
 

@@ -164,6 +164,82 @@ struct topo_migration {
 	uint64_t proactive_lookahead_ns;
 };
 
+enum topo_radio_model {
+	TOPO_RADIO_LOG_DISTANCE,
+};
+
+/*
+ * The `radio:` section, as plain numbers: the runner hands them to mobility/radio.h and
+ * mobility/handover.h. Every field has a default (SCENARIO.md's example values, and the
+ * TOPO_RADIO_* values below for the keys edgemu adds).
+ */
+struct topo_radio {
+	enum topo_radio_model model;
+	double tx_power_dbm;
+	double exponent;		/* path-loss exponent, > 0 */
+	double ref_loss_db;		/* path loss at 1 m */
+	double min_signal_dbm;		/* below: no link */
+	double noise_dbm;		/* noise power over the bandwidth, for the SNR */
+	uint64_t bandwidth_hz;		/* Shannon capacity's bandwidth */
+	uint64_t peak_rate_bps;		/* the rate never exceeds it */
+	double edge_loss;		/* fraction lost at min_signal ... */
+	double loss_margin_db;		/* ... falling linearly to 0 this far above it */
+	uint64_t delay_ns;		/* one-way air interface delay */
+	uint64_t tick_ns;		/* mobility / radio update period, >= 1ms */
+	double hysteresis_db;		/* A3: neighbour better by more than this ... */
+	uint64_t ttt_ns;		/* ... for this long */
+	uint64_t interruption_ns;	/* no link after each handover */
+	struct topo_mark mark;		/* of the `radio` key */
+};
+
+#define TOPO_RADIO_NOISE_DBM (-100.0)	/* thermal noise over 20 MHz, -174 dBm/Hz + 73 dB */
+#define TOPO_RADIO_BANDWIDTH_HZ 20000000ULL
+#define TOPO_RADIO_PEAK_RATE_BPS 100000000ULL
+#define TOPO_RADIO_EDGE_LOSS 0.05
+#define TOPO_RADIO_LOSS_MARGIN_DB 10.0
+#define TOPO_RADIO_TICK_MIN_NS 1000000ULL
+
+enum topo_mob_kind {
+	TOPO_MOB_STATIC,
+	TOPO_MOB_WAYPOINTS,
+	TOPO_MOB_RWP,		/* random waypoint, seeded by the runner from the run's seed */
+	TOPO_MOB_TRACE,		/* ns-2 movement file or CSV t,node,x,y (told apart by content) */
+};
+
+struct topo_waypoint {
+	double x, y;		/* metres */
+	uint64_t t_ns;		/* since the run's start; never before the previous point's */
+};
+
+/* One UE's entry in `mobility:`. */
+struct topo_mobility {
+	unsigned node;		/* index into model->nodes, a UE */
+	enum topo_mob_kind kind;
+	double pos[3];		/* static */
+	struct topo_waypoint *points;	/* waypoints */
+	unsigned n_points;
+	double area[2][2];	/* random waypoint: [[x0, y0], [x1, y1]], metres */
+	double speed_min, speed_max;	/* m/s, 0 < min <= max */
+	uint64_t pause_ns;
+	char *trace;		/* trace: resolved relative to the scenario file */
+	unsigned trace_node;	/* node id in the trace */
+	bool trace_node_set;	/* node: given; otherwise the UE's index among the UEs */
+	struct topo_mark mark;	/* of the UE's name in mobility: */
+	struct topo_mark trace_mark, trace_node_mark;	/* of trace:'s and node:'s values */
+};
+
+/* One entry of `probes:`: edgemu-probe in `from` towards a service's VIP or a node. */
+struct topo_probe {
+	unsigned from;		/* node index */
+	bool to_service;
+	unsigned to;		/* service index if to_service, else node index */
+	uint16_t port;		/* UDP port: the service's, or port: (default 7007) for a node */
+	uint64_t interval_ns;	/* 1ms to 1h, default 10ms */
+	struct topo_mark mark;	/* of the probe item */
+};
+
+#define TOPO_PROBE_PORT 7007	/* the echo app's default port */
+
 struct topo_model {
 	char *file;		/* path as given */
 	char name[TOPO_RUN_MAX + 1];
@@ -178,6 +254,12 @@ struct topo_model {
 	struct topo_service *services;
 	unsigned n_services;
 	struct topo_migration migration;
+	bool has_radio;		/* `radio:` given: the runner makes the UE-eNB links */
+	struct topo_radio radio;
+	struct topo_mobility *mobility;
+	unsigned n_mobility;
+	struct topo_probe *probes;
+	unsigned n_probes;
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */

@@ -276,7 +276,7 @@ static void test_err_unknown_keys(void **state)
 {
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\nfoo: 1\n",
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
-		    "nodes, links, services, migration)");
+		    "nodes, links, services, migration, radio, mobility, probes)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
 		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
@@ -291,10 +291,372 @@ static void test_err_unknown_keys(void **state)
 
 static void test_err_reserved(void **state)
 {
-	parse_fails("name: t\nnodes: {a: {kind: ue}}\nradio:\n  model: log-distance\n",
-		    "t.yaml:3:1: 'radio' is not supported yet by this edgemu version");
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\n  \nsweep: {}\n",
 		    "t.yaml:4:1: 'sweep' is not supported yet by this edgemu version");
+}
+
+/* radio:, mobility: and probes: with every key given. */
+static void test_radio(void **state)
+{
+	/* clang-format off */
+	static const char text[] =
+		"name: r\n"							/* 1 */
+		"nodes:\n"							/* 2 */
+		"  ue1:  { kind: ue }\n"					/* 3 */
+		"  ue2:  { kind: ue }\n"					/* 4 */
+		"  enb1: { kind: enb, pos: [0, 0] }\n"				/* 5 */
+		"  ue3:  { kind: ue }\n"					/* 6 */
+		"  ue4:  { kind: ue }\n"					/* 7 */
+		"  ue5:  { kind: ue, pos: [5, 6] }\n"				/* 8 */
+		"  ue6:  { kind: ue }\n"					/* 9 */
+		"  enb2: { kind: enb, pos: [800, 0, 30] }\n"			/* 10 */
+		"  edge1: { kind: edge }\n"					/* 11 */
+		"links:\n"							/* 12 */
+		"  - { endpoints: [enb1, edge1] }\n"				/* 13 */
+		"  - { endpoints: [ue5, edge1] }\n"				/* 14 */
+		"services:\n"							/* 15 */
+		"  game: { vip: 10.200.0.1, port: 7001, at: edge1 }\n"		/* 16 */
+		"radio:\n"							/* 17 */
+		"  model: log-distance\n"					/* 18 */
+		"  tx_power: 43dBm\n"						/* 19 */
+		"  exponent: 3\n"						/* 20 */
+		"  ref_loss: 38.5dB\n"						/* 21 */
+		"  min_signal: -105dBm\n"					/* 22 */
+		"  delay: 5ms\n"						/* 23 */
+		"  tick: 50ms\n"						/* 24 */
+		"  handover: { hysteresis: 2dB, ttt: 320ms, interruption: 50ms }\n"
+		"  noise: -95dBm\n"						/* 26 */
+		"  bandwidth: 10MHz\n"						/* 27 */
+		"  peak_rate: 50mbit\n"						/* 28 */
+		"  edge_loss: 2%\n"						/* 29 */
+		"  loss_margin: 6dB\n"						/* 30 */
+		"mobility:\n"							/* 31 */
+		"  ue1: {model: waypoints, points: [[0, 0, 0s], [800m, 0, 30s], [1km, 10, 30s]]}\n"
+		"  ue2: { model: static, pos: [100, -5] }\n"			/* 33 */
+		"  ue3: { model: random-waypoint, area: [[0, 0], [1km, 500]],\n"
+		"         speed: [1, 20m/s], pause: 2s }\n"			/* 35 */
+		"  ue4: { trace: 'null', node: 7 }\n"				/* 36 */
+		"  ue6: { model: trace, trace: /dev/null }\n"			/* 37 */
+		"probes:\n"							/* 38 */
+		"  - { from: ue1, to: game, interval: 20ms }\n"			/* 39 */
+		"  - { from: ue2, to: edge1, port: 9000, interval: 1s }\n"	/* 40 */
+		"  - { from: ue5, to: enb1 }\n";				/* 41 */
+	/* clang-format on */
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+	const struct topo_radio *rd;
+	const struct topo_mobility *mob;
+	const struct topo_probe *pr;
+
+	if (topo_parse_string(text, strlen(text), "/dev/r.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(m->has_radio);
+	rd = &m->radio;
+	assert_int_equal(rd->model, TOPO_RADIO_LOG_DISTANCE);
+	assert_true(rd->tx_power_dbm == 43);
+	assert_true(rd->exponent == 3);
+	assert_true(rd->ref_loss_db == 38.5);
+	assert_true(rd->min_signal_dbm == -105);
+	assert_int_equal(rd->delay_ns, 5000000);
+	assert_int_equal(rd->tick_ns, 50000000);
+	assert_true(rd->hysteresis_db == 2);
+	assert_int_equal(rd->ttt_ns, 320000000);
+	assert_int_equal(rd->interruption_ns, 50000000);
+	assert_true(rd->noise_dbm == -95);
+	assert_int_equal(rd->bandwidth_hz, 10000000);
+	assert_int_equal(rd->peak_rate_bps, 50000000);
+	assert_float_equal(rd->edge_loss, 0.02, 1e-12);
+	assert_true(rd->loss_margin_db == 6);
+	assert_int_equal(rd->mark.line, 17);
+	assert_int_equal(rd->mark.col, 1);
+
+	assert_int_equal(m->n_mobility, 5);
+	mob = &m->mobility[0];
+	assert_string_equal(m->nodes[mob->node].name, "ue1");
+	assert_int_equal(mob->kind, TOPO_MOB_WAYPOINTS);
+	assert_int_equal(mob->mark.line, 32);
+	assert_int_equal(mob->mark.col, 3);
+	assert_int_equal(mob->n_points, 3);
+	assert_true(mob->points[0].x == 0 && mob->points[0].y == 0 && mob->points[0].t_ns == 0);
+	assert_true(mob->points[1].x == 800 && mob->points[1].y == 0);
+	assert_int_equal(mob->points[1].t_ns, 30000000000ULL);
+	/* An equal time is a jump. */
+	assert_true(mob->points[2].x == 1000 && mob->points[2].y == 10);
+	assert_int_equal(mob->points[2].t_ns, 30000000000ULL);
+
+	mob = &m->mobility[1];
+	assert_string_equal(m->nodes[mob->node].name, "ue2");
+	assert_int_equal(mob->kind, TOPO_MOB_STATIC);
+	assert_true(mob->pos[0] == 100 && mob->pos[1] == -5 && mob->pos[2] == 0);
+
+	mob = &m->mobility[2];
+	assert_string_equal(m->nodes[mob->node].name, "ue3");
+	assert_int_equal(mob->kind, TOPO_MOB_RWP);
+	assert_true(mob->area[0][0] == 0 && mob->area[0][1] == 0);
+	assert_true(mob->area[1][0] == 1000 && mob->area[1][1] == 500);
+	assert_true(mob->speed_min == 1 && mob->speed_max == 20);
+	assert_int_equal(mob->pause_ns, 2000000000);
+	assert_null(mob->trace);
+
+	mob = &m->mobility[3];
+	assert_string_equal(m->nodes[mob->node].name, "ue4");
+	assert_int_equal(mob->kind, TOPO_MOB_TRACE);
+	assert_string_equal(mob->trace, "/dev/null");	/* relative to the scenario's folder */
+	assert_true(mob->trace_node_set);
+	assert_int_equal(mob->trace_node, 7);
+	assert_int_equal(mob->trace_mark.line, 36);
+	assert_int_equal(mob->trace_mark.col, 17);
+	assert_int_equal(mob->trace_node_mark.line, 36);
+	assert_int_equal(mob->trace_node_mark.col, 31);
+
+	/* Without node:, the UE's index among the UEs of nodes: (ue6 is the sixth). */
+	mob = &m->mobility[4];
+	assert_string_equal(m->nodes[mob->node].name, "ue6");
+	assert_int_equal(mob->kind, TOPO_MOB_TRACE);
+	assert_string_equal(mob->trace, "/dev/null");
+	assert_false(mob->trace_node_set);
+	assert_int_equal(mob->trace_node, 5);
+	assert_int_equal(mob->trace_mark.line, 37);
+	assert_int_equal(mob->trace_mark.col, 31);
+
+	assert_int_equal(m->n_probes, 3);
+	pr = &m->probes[0];
+	assert_string_equal(m->nodes[pr->from].name, "ue1");
+	assert_true(pr->to_service);
+	assert_int_equal(pr->to, topo_service_find(m, "game"));
+	assert_int_equal(pr->port, 7001);
+	assert_int_equal(pr->interval_ns, 20000000);
+	assert_int_equal(pr->mark.line, 39);
+	assert_int_equal(pr->mark.col, 5);
+	pr = &m->probes[1];
+	assert_false(pr->to_service);
+	assert_int_equal(pr->to, topo_node_find(m, "edge1"));
+	assert_int_equal(pr->port, 9000);
+	assert_int_equal(pr->interval_ns, 1000000000);
+	pr = &m->probes[2];	/* the defaults */
+	assert_string_equal(m->nodes[pr->from].name, "ue5");
+	assert_false(pr->to_service);
+	assert_int_equal(pr->to, topo_node_find(m, "enb1"));
+	assert_int_equal(pr->port, TOPO_PROBE_PORT);
+	assert_int_equal(pr->interval_ns, 10000000);
+	topo_model_free(m);
+}
+
+/* An empty radio: gets SCENARIO.md's values; a file without it has no radio at all. */
+static void test_radio_defaults(void **state)
+{
+	static const char text[] = "name: r\nnodes:\n  u: {kind: ue, pos: [1, 2]}\n"
+				   "  b: {kind: enb, pos: [0, 0]}\nradio: {}\n";
+	static const char none[] = "name: r\nnodes:\n  u: {kind: ue}\n  b: {kind: enb}\n"
+				   "links: [{endpoints: [u, b]}]\n";
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+	const struct topo_radio *rd;
+
+	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(m->has_radio);
+	rd = &m->radio;
+	assert_int_equal(rd->model, TOPO_RADIO_LOG_DISTANCE);
+	assert_true(rd->tx_power_dbm == 46);
+	assert_true(rd->exponent == 3.5);
+	assert_true(rd->ref_loss_db == 40);
+	assert_true(rd->min_signal_dbm == -110);
+	assert_int_equal(rd->delay_ns, 4000000);
+	assert_int_equal(rd->tick_ns, 100000000);
+	assert_true(rd->hysteresis_db == 3);
+	assert_int_equal(rd->ttt_ns, 160000000);
+	assert_int_equal(rd->interruption_ns, 40000000);
+	assert_true(rd->noise_dbm == TOPO_RADIO_NOISE_DBM);
+	assert_int_equal(rd->bandwidth_hz, TOPO_RADIO_BANDWIDTH_HZ);
+	assert_int_equal(rd->peak_rate_bps, TOPO_RADIO_PEAK_RATE_BPS);
+	assert_true(rd->edge_loss == TOPO_RADIO_EDGE_LOSS);
+	assert_true(rd->loss_margin_db == TOPO_RADIO_LOSS_MARGIN_DB);
+	assert_int_equal(m->n_mobility, 0);
+	assert_null(m->mobility);
+	assert_int_equal(m->n_probes, 0);
+	topo_model_free(m);
+
+	m = NULL;
+	if (topo_parse_string(none, strlen(none), "t.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_false(m->has_radio);
+	topo_model_free(m);
+}
+
+#define RHEAD                                                                                     \
+	"name: t\nnodes:\n  ue1: {kind: ue}\n  enb1: {kind: enb, pos: [0, 0]}\n"                   \
+	"  e: {kind: edge}\n"
+
+static void test_err_radio(void **state)
+{
+	parse_fails(RHEAD "radio:\n  model: free-space\n",
+		    "t.yaml:7:10: unknown radio model 'free-space' (expected one of: "
+		    "log-distance)");
+	parse_fails(RHEAD "radio:\n  tx_power: 46\n",
+		    "t.yaml:7:13: tx_power: '46' needs a unit (dBm)");
+	parse_fails(RHEAD "radio:\n  tx_power: 46dB\n",
+		    "t.yaml:7:13: tx_power: unknown unit 'dB' in '46dB' (expected one of: dBm)");
+	parse_fails(RHEAD "radio:\n  exponent: 3.5dB\n",
+		    "t.yaml:7:13: exponent: '3.5dB' is not a plain number");
+	parse_fails(RHEAD "radio:\n  exponent: 0\n", "t.yaml:7:13: exponent: '0' is not above 0");
+	parse_fails(RHEAD "radio:\n  ref_loss: -3dB\n",
+		    "t.yaml:7:13: ref_loss: '-3dB' must not be negative");
+	parse_fails(RHEAD "radio:\n  min_signal: low\n",
+		    "t.yaml:7:15: min_signal: 'low' is not a number with a unit (dBm)");
+	parse_fails(RHEAD "radio:\n  handover: { hysteresis: 3 }\n",
+		    "t.yaml:7:27: hysteresis: '3' needs a unit (dB)");
+	parse_fails(RHEAD "radio:\n  handover: { ttt: 160 }\n",
+		    "t.yaml:7:20: ttt: '160' needs a unit (ns, us, ms, s)");
+	parse_fails(RHEAD "radio:\n  handover: { interruption: -40ms }\n",
+		    "t.yaml:7:29: interruption: '-40ms' must not be negative");
+	parse_fails(RHEAD "radio:\n  handover: { hyst: 3dB }\n",
+		    "t.yaml:7:15: unknown key 'hyst' (expected one of: hysteresis, ttt, "
+		    "interruption)");
+	parse_fails(RHEAD "radio:\n  handover: 3dB\n",
+		    "t.yaml:7:13: handover: expected a mapping, got a string");
+	parse_fails(RHEAD "radio:\n  tick: 100us\n", "t.yaml:7:9: tick: '100us' is below 1ms");
+	parse_fails(RHEAD "radio:\n  delay: 4\n",
+		    "t.yaml:7:10: delay: '4' needs a unit (ns, us, ms, s)");
+	parse_fails(RHEAD "radio:\n  bandwidth: 20MHZ\n",
+		    "t.yaml:7:14: bandwidth: unknown unit 'MHZ' in '20MHZ' (expected one of: Hz, "
+		    "kHz, MHz, GHz)");
+	parse_fails(RHEAD "radio:\n  bandwidth: 0MHz\n",
+		    "t.yaml:7:14: bandwidth: '0MHz' is not between 1Hz and 100GHz");
+	parse_fails(RHEAD "radio:\n  bandwidth: 20\n",
+		    "t.yaml:7:14: bandwidth: '20' needs a unit (Hz, kHz, MHz, GHz)");
+	parse_fails(RHEAD "radio:\n  peak_rate: 0mbit\n",
+		    "t.yaml:7:14: peak_rate: '0mbit' is not above 0");
+	parse_fails(RHEAD "radio:\n  edge_loss: 5\n",
+		    "t.yaml:7:14: edge_loss: '5' needs a unit (%)");
+	parse_fails(RHEAD "radio:\n  loss_margin: 0dB\n",
+		    "t.yaml:7:16: loss_margin: '0dB' is not above 0dB");
+	parse_fails(RHEAD "radio:\n  power: 46dBm\n",
+		    "t.yaml:7:3: unknown key 'power' (expected one of: model, tx_power, exponent, "
+		    "ref_loss, min_signal, delay, tick, handover, noise, bandwidth, peak_rate, "
+		    "edge_loss, loss_margin)");
+	parse_fails(RHEAD "radio: 5\n", "t.yaml:6:8: radio: expected a mapping, got a string");
+	/* What radio: needs from the rest of the file. */
+	parse_fails(RHEAD "  enb2: {kind: enb}\nradio: {}\n",
+		    "t.yaml:6:3: eNB 'enb2' has no pos: (radio: places cells by position)");
+	parse_fails("name: t\nnodes:\n  ue1: {kind: ue, pos: [0, 0]}\nradio: {}\n",
+		    "t.yaml:4:1: radio: there is no node of kind enb");
+	parse_fails(RHEAD "links:\n  - {endpoints: [enb1, ue1]}\nradio: {}\n",
+		    "t.yaml:7:24: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
+		    "links");
+	parse_fails(RHEAD "links:\n  - {endpoints: [ue1, e]}\n  - {endpoints: ['ue1:rf0', enb1]}\n"
+			  "radio: {}\n",
+		    "t.yaml:8:18: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
+		    "links");
+	parse_fails(RHEAD "radio: {}\n",
+		    "t.yaml:3:3: UE 'ue1' has no position (radio: needs pos: or an entry in "
+		    "mobility:)");
+}
+
+#define MOB RHEAD "radio: {}\nmobility:\n  ue1: "
+
+static void test_err_mobility(void **state)
+{
+	parse_fails(RHEAD "mobility:\n  ue1: {model: static, pos: [1, 2]}\n",
+		    "t.yaml:6:1: mobility: needs radio: (positions act through radio links)");
+	parse_fails(RHEAD "radio: {}\nmobility: [ue1]\n",
+		    "t.yaml:7:11: mobility: expected a mapping, got a sequence");
+	parse_fails(MOB "{model: static, pos: [1, 2]}\n  ue9: {model: static, pos: [1, 2]}\n",
+		    "t.yaml:9:3: mobility: unknown node 'ue9'");
+	parse_fails(MOB "{model: static, pos: [1, 2]}\n  enb1: {model: static, pos: [1, 2]}\n",
+		    "t.yaml:9:3: mobility: 'enb1' is of kind enb; only UEs move");
+	parse_fails(MOB "{model: static, pos: [1, 2]}\n  ue1: {model: static, pos: [1, 2]}\n",
+		    "t.yaml:9:3: mobility: duplicate UE 'ue1' (first at 8:3)");
+	parse_fails("name: t\nnodes:\n  ue1: {kind: ue, pos: [0, 0]}\n"
+		    "  enb1: {kind: enb, pos: [0, 0]}\nradio: {}\nmobility:\n"
+		    "  ue1: {model: static, pos: [1, 2]}\n",
+		    "t.yaml:7:3: mobility: 'ue1' also has pos: in nodes: (3:3); give its position "
+		    "in one place");
+	parse_fails(MOB "static\n", "t.yaml:8:8: mobility 'ue1': expected a mapping, got a string");
+	parse_fails(MOB "{pos: [1, 2]}\n",
+		    "t.yaml:8:8: mobility 'ue1': missing key 'model' (static, waypoints, "
+		    "random-waypoint) or 'trace'");
+	parse_fails(MOB "{model: walk}\n",
+		    "t.yaml:8:16: unknown mobility model 'walk' (expected one of: static, "
+		    "waypoints, random-waypoint, trace)");
+	parse_fails(MOB "{model: static, pos: [1, 2], speed: [1, 2]}\n",
+		    "t.yaml:8:44: speed: not a key of model static");
+	parse_fails(MOB "{trace: /dev/null, model: static}\n",
+		    "t.yaml:8:16: trace: not a key of model static");
+	parse_fails(MOB "{model: static}\n",
+		    "t.yaml:8:8: mobility 'ue1': model static needs key 'pos'");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]]}\n",
+		    "t.yaml:8:8: mobility 'ue1': model random-waypoint needs key 'speed'");
+	parse_fails(MOB "{model: trace, node: 1}\n",
+		    "t.yaml:8:8: mobility 'ue1': model trace needs key 'trace'");
+	/* waypoints */
+	parse_fails(MOB "{model: waypoints, points: []}\n",
+		    "t.yaml:8:35: points: at least one point [x, y, t] is needed");
+	parse_fails(MOB "{model: waypoints, points: [[0, 0]]}\n",
+		    "t.yaml:8:36: points: expected [x, y, t], got 2 values");
+	parse_fails(MOB "{model: waypoints, points: [0, 0, 5s]}\n",
+		    "t.yaml:8:36: points: expected a sequence, got a string");
+	parse_fails(MOB "{model: waypoints, points: [[0, 0, 5s], [1, 0, 4s]]}\n",
+		    "t.yaml:8:55: points: '4s' is before the previous point's time");
+	parse_fails(MOB "{model: waypoints, points: [[0, 0, 5]]}\n",
+		    "t.yaml:8:43: points: '5' needs a unit (ns, us, ms, s)");
+	parse_fails(MOB "{model: waypoints, points: [[x, 0, 5s]]}\n",
+		    "t.yaml:8:37: points: 'x' is not a distance (metres, or with m or km)");
+	/* random waypoint */
+	parse_fails(MOB "{model: random-waypoint, area: [0, 0, 1, 1], speed: [1, 2]}\n",
+		    "t.yaml:8:39: area: expected two corners [[x0, y0], [x1, y1]]");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, km]], speed: [1, 2]}\n",
+		    "t.yaml:8:52: area: 'km' is not a distance (metres, or with m or km)");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [0, 2]}\n",
+		    "t.yaml:8:65: speed: '0' is not above 0");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [5, 2]}\n",
+		    "t.yaml:8:68: speed: max '2' is below min '5'");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [5km/h, 20]}\n",
+		    "t.yaml:8:65: speed: '5km/h' is not a number (optionally with m/s)");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [5]}\n",
+		    "t.yaml:8:64: speed: expected [min, max] in m/s, got 1 values");
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [1, 2], "
+			"pause: 2}\n",
+		    "t.yaml:8:79: pause: '2' needs a unit (ns, us, ms, s)");
+	/* traces */
+	parse_fails(MOB "{trace: no-such.ns_movements, node: 0}\n",
+		    "t.yaml:8:16: trace: cannot read 'no-such.ns_movements': No such file or "
+		    "directory");
+	parse_fails(MOB "{trace: /dev/null, node: -1}\n",
+		    "t.yaml:8:33: node: '-1' is not a non-negative integer");
+}
+
+#define PRB                                                                                        \
+	RHEAD "radio: {}\nmobility: {ue1: {model: static, pos: [1, 2]}}\n"                         \
+	      "services: {s: {vip: 10.200.0.1, at: e}}\nprobes:\n  - "
+
+static void test_err_probes(void **state)
+{
+	parse_fails(PRB "{from: ue1, to: s}\n  - {to: s}\n",
+		    "t.yaml:11:5: probe: missing key 'from'");
+	parse_fails(PRB "{from: ue1}\n",
+		    "t.yaml:10:5: probe: missing key 'to' (a service or a node)");
+	parse_fails(PRB "{from: ue9, to: s}\n", "t.yaml:10:12: from: unknown node 'ue9'");
+	parse_fails(PRB "{from: [ue1], to: e}\n",
+		    "t.yaml:10:12: from: expected a string, got a sequence");
+	parse_fails(PRB "{from: ue1, to: nowhere}\n",
+		    "t.yaml:10:21: to: 'nowhere' is neither a service nor a node");
+	parse_fails(PRB "{from: ue1, to: ue1}\n", "t.yaml:10:21: to: a probe from 'ue1' to itself");
+	parse_fails(PRB "{from: ue1, to: s, port: 7000}\n",
+		    "t.yaml:10:30: port: only for a node target (service 's' has its port)");
+	parse_fails(PRB "{from: ue1, to: e, port: 0}\n",
+		    "t.yaml:10:30: port: '0' is not a positive integer");
+	parse_fails(PRB "{from: ue1, to: e, interval: 500us}\n",
+		    "t.yaml:10:34: interval: '500us' is not between 1ms and 1h");
+	parse_fails(PRB "{from: ue1, to: e, interval: 3601s}\n",
+		    "t.yaml:10:34: interval: '3601s' is not between 1ms and 1h");
+	parse_fails(PRB "{from: ue1, to: e, interval: 2s, size: 64}\n",
+		    "t.yaml:10:38: unknown key 'size' (expected one of: from, to, interval, port)");
+	parse_fails(PRB "[ue1, e]\n", "t.yaml:10:5: probes: expected a mapping, got a sequence");
+	parse_fails(RHEAD "probes: {from: ue1}\n",
+		    "t.yaml:6:9: probes: expected a sequence, got a mapping");
+	parse_fails(RHEAD "services: {e: {vip: 10.200.0.1, at: e}}\nprobes: [{from: ue1, to: e}]\n",
+		    "t.yaml:7:26: to: 'e' is both a service and a node");
 }
 
 static void test_services(void **state)
@@ -699,6 +1061,11 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_err_unknown_keys),
 		cmocka_unit_test(test_err_reserved),
+		cmocka_unit_test(test_radio),
+		cmocka_unit_test(test_radio_defaults),
+		cmocka_unit_test(test_err_radio),
+		cmocka_unit_test(test_err_mobility),
+		cmocka_unit_test(test_err_probes),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_err_services),
 		cmocka_unit_test(test_services_svc),
