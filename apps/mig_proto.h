@@ -15,11 +15,17 @@
  *      DONE   src->dst  post-copy: every page has been pushed.
  *      REQ    dst->src  post-copy: arg = a page the destination needs now.
  *      RESUMED dst->src the destination serves; the source may stop.
+ *      UPD    dst->src  post-copy, after the switch: count = a client, arg = its new counter,
+ *                       sent before the answer that carries it, so the source's copy of
+ *                       the client table keeps up and a failed post-copy can fall back to
+ *                       the source without a client seeing its counter go back.
  *
  * 2. The control socket (--ctl PATH, a Unix SOCK_SEQPACKET socket, one peer at a time): one
  *    text message per packet, a verb then key=value words, times in CLOCK_MONOTONIC ns.
  *    Commands (to a serving instance): "migrate to=ADDR:PORT strategy=S max_rounds=N
- *    stop_below=P timeout_ms=T", "resume" (unfreeze after a failed migration), "status".
+ *    stop_below=P timeout_ms=T"; "abort" (a source: stop the migration and serve again;
+ *    a destination: stop serving); "table" (every client and its counter, as "client"
+ *    events, then "table"); "set id=N counter=C" (a client's counter); "status".
  *    Events (from either side): see MIG_EV_* below.
  */
 #ifndef EDGEMU_APPS_MIG_PROTO_H
@@ -40,6 +46,7 @@ enum mig_type {
 	MIG_DONE = 4,
 	MIG_REQ = 5,
 	MIG_RESUMED = 6,
+	MIG_UPD = 7,
 };
 
 enum mig_strategy {
@@ -127,6 +134,7 @@ static inline int mig_strategy_parse(const char *str, enum mig_strategy *ret)
  *           "error t= what=<text to the end> frozen=0|1" (the migration failed; frozen=0: the
  *               source serves again)
  *           "resumed t=" (after a "resume" command)
+ *   either, after "table": "client t= id= counter=" per client, then "table t= clients="
  *   destination: "listening t= port=", "resume t= pages=" (serving from now on),
  *           "end t= pages= bytes= hash= faults=" (every page is here; hash as received),
  *           "error t= what=..."

@@ -72,7 +72,8 @@ struct agent {
 	struct mig_hdr in_hdr;
 	size_t in_have;
 	uint8_t *in_buf; /* one frame's payload */
-	uint64_t bytes, pages, faults, requests;
+	uint64_t bytes, pages, faults, requests, updates;
+	uint64_t hash; /* source: the frozen state's */
 };
 
 struct conn {

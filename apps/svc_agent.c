@@ -73,6 +73,7 @@ static void mig_close(struct svc *v)
 	a->want_out = false;
 	a->in_have = 0;
 	a->q_len = 0;
+	v->st->changed = NULL;
 }
 
 static void tcp_tune(int fd, uint64_t timeout_ms)
@@ -231,12 +232,18 @@ static void src_frame_sent(struct svc *v)
 	if (a->after == AFTER_COMMIT || a->after == AFTER_SWITCH)
 		agent_emit(v, a->after == AFTER_COMMIT ? "commit" : "switch",
 			   "pages=%" PRIu64 " bytes=%" PRIu64, a->pages, a->bytes);
+	/*
+	 * The frozen state's hash, now: after a post-copy switch the destination's write-backs
+	 * change our copy of the client table, the destination's hash is of what it received.
+	 */
+	if (a->after == AFTER_COMMIT || a->after == AFTER_SWITCH)
+		a->hash = svc_state_hash(v->st);
 	/* Cold and pre-copy have sent everything with the commit; post-copy with DONE. */
 	if (a->after == AFTER_COMMIT || a->after == AFTER_DONE) {
 		a->done_sending = true;
 		agent_emit(v, "sent", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
-				      " requests=%" PRIu64,
-			   a->pages, a->bytes, svc_state_hash(v->st), a->requests);
+				      " requests=%" PRIu64 " updates=%" PRIu64,
+			   a->pages, a->bytes, a->hash, a->requests, a->updates);
 	}
 	a->after = AFTER_NOTHING;
 }
@@ -405,6 +412,7 @@ bad:
 /* ---- frames in (either side) ---- */
 
 static void dst_frame(struct svc *v);
+static void dst_changed(void *arg, uint32_t client_id, uint64_t counter);
 static void src_frame(struct svc *v);
 
 /*
@@ -461,6 +469,10 @@ static void src_frame(struct svc *v)
 		if (a->d_tail - a->d_head < a->d_cap)
 			a->demand[a->d_tail++ % a->d_cap] = h->arg;
 		want_out(v, true);
+	} else if (h->type == MIG_UPD && a->committed) {
+		/* The destination's client table, written back: ours keeps up with it. */
+		if (svc_client_set(v->st, h->count, h->arg) == 0)
+			a->updates++;
 	}
 }
 
@@ -530,8 +542,8 @@ static void dst_end(struct svc *v, bool close_now)
 	struct agent *a = &v->ag;
 
 	agent_emit(v, "end", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
-			     " faults=%" PRIu64 " requests=%" PRIu64,
-		   a->pages, a->bytes, v->st->hash_sum, a->faults, a->requests);
+			     " faults=%" PRIu64 " requests=%" PRIu64 " updates=%" PRIu64,
+		   a->pages, a->bytes, v->st->hash_sum, a->faults, a->requests, a->updates);
 	svc_state_complete(v->st);
 	v->st->need = NULL;
 	v->st->want = NULL;
@@ -539,7 +551,7 @@ static void dst_end(struct svc *v, bool close_now)
 	a->ended = true;
 	if (close_now) {
 		mig_close(v);
-		a->incoming = false;
+		a->incoming = a->resumed = false;
 	}
 }
 
@@ -626,6 +638,7 @@ static void dst_frame(struct svc *v)
 			return;
 		}
 		a->switched = true;
+		v->st->changed = dst_changed;
 		dst_resume(v, &x);
 		if (!v->st->absent_pages)
 			dst_end(v, false);
@@ -633,7 +646,7 @@ static void dst_frame(struct svc *v)
 	case MIG_DONE:
 		if (a->ended) {
 			mig_close(v);
-			a->incoming = false;
+			a->incoming = a->resumed = false;
 		} else {
 			char what[96];
 
@@ -655,11 +668,31 @@ static void dst_readable(struct svc *v)
 
 	if (r < 0 && v->ag.ended) {
 		mig_close(v);
-		v->ag.incoming = false;
+		v->ag.incoming = v->ag.resumed = false;
 	} else if (r < 0)
 		dst_fail(v, r == -EPIPE ? "the source closed the connection" :
 			    r == -EBADMSG ? "a bad frame from the source" : "receiving the state",
 			 r == -EPIPE || r == -EBADMSG ? 0 : -r);
+}
+
+/*
+ * Post-copy: a client's counter changed here. It goes back to the source before the answer
+ * that carries it leaves, so whatever the client saw, the source has too if we fail.
+ */
+static void dst_changed(void *arg, uint32_t client_id, uint64_t counter)
+{
+	struct svc *v = arg;
+	struct agent *a = &v->ag;
+	struct mig_hdr h;
+
+	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+		return; /* the runner reads our table over the control socket instead */
+	mig_hdr_pack(&h, MIG_UPD, 0, client_id, 0, counter);
+	memcpy(a->q + a->q_len, &h, sizeof(h));
+	a->q_len += sizeof(h);
+	a->updates++;
+	if (queue_flush(v) < 0)
+		dst_fail(v, "writing the client table back", errno);
 }
 
 /* Post-copy: the workload wrote an absent page; ask for it, the write waits. */
@@ -730,6 +763,11 @@ static void dst_accept(struct svc *v)
 
 /* ---- the control socket ---- */
 
+static void emit_client(void *arg, uint32_t client_id, uint64_t counter)
+{
+	agent_emit(arg, "client", "id=%" PRIu32 " counter=%" PRIu64, client_id, counter);
+}
+
 static void ctl_command(struct svc *v, char *msg)
 {
 	struct agent *a = &v->ag;
@@ -743,12 +781,32 @@ static void ctl_command(struct svc *v, char *msg)
 		if (a->source)
 			src_end(v);
 		a->committed = false;
-		if (!a->incoming && !v->serving) {
+		if (a->incoming) {
+			/* A destination the runner gives up on: nothing more changes here. */
+			svc_serving(v, false);
+			agent_emit(v, "aborted", "serving=0");
+		} else if (!v->serving) {
 			thaw(v);
 			agent_emit(v, "resumed", "%s", "");
 		} else {
-			agent_emit(v, "aborted", "serving=%d", v->serving);
+			agent_emit(v, "aborted", "serving=1");
 		}
+	} else if (!strcmp(msg, "table")) {
+		uint64_t n = svc_client_each(v->st, emit_client, v);
+
+		agent_emit(v, "table", "clients=%" PRIu64, n);
+	} else if (!strcmp(msg, "set")) {
+		unsigned long long id = 0, counter = 0;
+		int r = args && sscanf(args, "id=%llu counter=%llu", &id, &counter) == 2 &&
+				id <= UINT32_MAX ?
+				svc_client_set(v->st, (uint32_t)id, counter) :
+				-EINVAL;
+
+		if (r)
+			agent_emit(v, "error", "frozen=%d what=set %s: %s", !v->serving,
+				   args ? args : "", strerror(-r));
+		else
+			agent_emit(v, "set", "id=%llu counter=%llu", id, counter);
 	} else if (!strcmp(msg, "status")) {
 		agent_emit(v, "status", "role=%s clients=%" PRIu64 " pages=%" PRIu64
 					" absent=%" PRIu64 " written=%" PRIu64,

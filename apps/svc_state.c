@@ -291,7 +291,43 @@ int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_count
 	sl->counter++;
 	svc_page_mark(s, slot_page(i));
 	*ret_counter = sl->counter;
+	if (s->changed)
+		s->changed(s->need_arg, client_id, sl->counter);
 	return 0;
+}
+
+int svc_client_set(struct svc_state *s, uint32_t client_id, uint64_t counter)
+{
+	uint64_t c, i;
+	struct slot *sl;
+	int err = svc_client_bump(s, client_id, &c);
+
+	if (err)
+		return err;
+	err = slot_find(s, client_id, &i, &sl);
+	if (err || !sl)
+		return err ? err : -ENOENT;
+	sl->counter = counter;
+	return 0;
+}
+
+uint64_t svc_client_each(const struct svc_state *s,
+			 void (*fn)(void *arg, uint32_t client_id, uint64_t counter), void *arg)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < s->table_slots; i++) {
+		const struct slot *sl;
+
+		if (svc_page_absent(s, slot_page(i)))
+			continue;
+		sl = slot_at(s, i);
+		if (sl->used) {
+			fn(arg, sl->client_id, sl->counter);
+			n++;
+		}
+	}
+	return n;
 }
 
 int svc_client_unbump(struct svc_state *s, uint32_t client_id)
@@ -303,6 +339,8 @@ int svc_client_unbump(struct svc_state *s, uint32_t client_id)
 		return -ENOENT;
 	sl->counter--;
 	svc_page_mark(s, slot_page(i));
+	if (s->changed)
+		s->changed(s->need_arg, client_id, sl->counter);
 	return 0;
 }
 

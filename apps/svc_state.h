@@ -66,6 +66,11 @@ struct svc_state {
 	int (*need)(void *arg, uint64_t page);
 	void (*want)(void *arg, uint64_t page);
 	void *need_arg;
+	/*
+	 * Called with a client's new counter whenever it changes (a post-copy destination
+	 * writes the client table back to its source with it); NULL: not called.
+	 */
+	void (*changed)(void *arg, uint32_t client_id, uint64_t counter);
 };
 
 /*
@@ -145,6 +150,17 @@ void svc_workload_shift(struct svc_state *s, uint64_t delta_ns);
 int svc_client_bump(struct svc_state *s, uint32_t client_id, uint64_t *ret_counter);
 /* Takes back a bump whose answer could not be sent: the service counts answered requests. */
 int svc_client_unbump(struct svc_state *s, uint32_t client_id);
+/*
+ * Sets client_id's counter (adding the client if needed): a source applying what its
+ * post-copy destination wrote back. -ENOSPC as svc_client_bump().
+ */
+int svc_client_set(struct svc_state *s, uint32_t client_id, uint64_t counter);
+/*
+ * Calls fn for every client in the table pages that are here (a table page that never
+ * arrived holds no client), in slot order; returns how many.
+ */
+uint64_t svc_client_each(const struct svc_state *s,
+			 void (*fn)(void *arg, uint32_t client_id, uint64_t counter), void *arg);
 /* The counter of client_id; -ENOENT when the client is not in the table. */
 int svc_client_get(const struct svc_state *s, uint32_t client_id, uint64_t *ret_counter);
 uint64_t svc_client_count(const struct svc_state *s);

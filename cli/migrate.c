@@ -150,13 +150,16 @@ static void print_text(const struct mig_report *r)
 static void print_json(const struct mig_report *r)
 {
 	printf("{\"service\":\"%s\",\"client\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"state_lost\":%s,",
+	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"table_from\":%s,",
 	       r->service, r->client, r->from, r->to,
 	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
 	       r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
 						      "postcopy",
 	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false",
-	       r->state_lost ? "true" : "false");
+	       r->table_from == MIG_TABLE_DESTINATION ? "\"destination\"" :
+	       r->table_from == MIG_TABLE_WRITEBACK   ? "\"write-back\"" :
+	       r->table_from == MIG_TABLE_PARTIAL     ? "\"partial\"" :
+							"null");
 	printf("\"error\":");
 	if (r->ok) {
 		printf("null,");

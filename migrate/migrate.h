@@ -81,6 +81,8 @@ void mig_app_path(const char *name, char *buf, size_t len);
 
 #define MIG_ROUNDS_MAX 64
 
+struct mig_job;
+
 struct mig_opts {
 	enum topo_strategy strategy;
 	uint64_t max_rounds, stop_below;	/* pre-copy: rounds; pages */
@@ -89,6 +91,14 @@ struct mig_opts {
 	uint64_t probe_interval_ns;		/* a probe of our own from the client; 0: none */
 	const char *csv;			/* phases appended to this CSV file; NULL: none */
 	volatile sig_atomic_t *stop;		/* set (by a signal): give up and roll back */
+	/*
+	 * Every event as it comes (the agents' verbs: start, round, freeze, commit, switch,
+	 * sent, resume, end, error; "accepted" for the destination's start, "flip" when the
+	 * clients have moved), with its time and the agent's whole message. NULL: none.
+	 */
+	void (*on_event)(void *arg, const struct mig_job *job, const char *verb, uint64_t t_ns,
+			 const char *msg);
+	void *event_arg;
 };
 
 /* Defaults: the scenario's migration section (strategy, pre-copy), a probe every 1 ms. */
@@ -108,7 +118,9 @@ struct mig_report {
 	enum topo_strategy strategy;
 	bool ok;
 	bool rolled_back;	/* failed, and the service runs at the source as before */
-	bool state_lost;	/* failed after a post-copy switch: answers since are lost */
+	/* Failed after a post-copy switch: where the client table came back from. */
+	enum { MIG_TABLE_NONE, MIG_TABLE_DESTINATION, MIG_TABLE_WRITEBACK, MIG_TABLE_PARTIAL }
+		table_from;
 	char error[256];
 	uint64_t start_ns;	/* the migration began (before the destination starts) */
 	uint64_t ready_ns;	/* the destination instance is listening */
@@ -142,5 +154,21 @@ struct mig_report {
  */
 int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
 		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err);
+
+/*
+ * The same as a job for an event loop (the runner): mig_job_start() starts the destination
+ * (blocking for its start, milliseconds) and tells the source to go; then call
+ * mig_job_step() whenever one of mig_job_fds() is readable, and now and then (it notices a
+ * connection that never comes), until it returns 1; then mig_job_finish() stops the source
+ * or rolls back, fills *rep and frees the job. The job's own probe (probe_interval_ns) is
+ * mig_migrate()'s: a job has none. mig_job_abort() makes the next step end it (rolled back).
+ */
+int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+		  const struct mig_opts *o, struct mig_job **ret, struct topo_err *err);
+void mig_job_fds(const struct mig_job *j, int fds[2]);
+int mig_job_step(struct mig_job *j, uint64_t now_ns);
+void mig_job_abort(struct mig_job *j);
+const struct mig_report *mig_job_report(const struct mig_job *j);
+int mig_job_finish(struct mig_job *j, struct mig_report *rep, struct topo_err *err);
 
 #endif

@@ -36,6 +36,7 @@
 #define CTL_CONNECT_MS 2000
 #define PROBE_WARMUP_MS 200
 #define PROBE_TAIL_MS 200
+#define MIG_TABLE_MAX 1024
 
 static uint64_t now_ns(void)
 {
@@ -286,21 +287,29 @@ static void csv_write(const char *path, const struct mig_report *r)
 
 /* ---- the migration ---- */
 
-struct job {
+struct mig_job {
 	struct topo_run *run;
 	unsigned svc, client, from, to;
-	const struct mig_opts *o;
-	struct mig_report *rep;
+	struct mig_opts o;
+	struct mig_report r;
+	struct mig_report *rep;	/* &r */
 	int src, dst;		/* control sockets */
-	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped, src_thawed;
+	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped;
+	bool aborted;
+	uint64_t last_ns;	/* the last word from an agent */
 	char src_what[192], dst_what[192];
+	struct topo_err err;	/* of a flip during a step */
 	struct bpf_steer *steer;	/* held open for a fast flip (NULL: route steering) */
 	unsigned moved[64];	/* clients flipped, to flip back on failure */
 	unsigned n_moved;
+	struct {
+		uint64_t id, counter;
+	} table[MIG_TABLE_MAX];	/* a destination's client table, read back */
+	unsigned n_table;
 };
 
 /* The clients the source instance serves: they all move with it. */
-static void clients_of_source(struct job *j)
+static void clients_of_source(struct mig_job *j)
 {
 	const struct topo_model *m = j->run->m;
 	unsigned at;
@@ -313,7 +322,7 @@ static void clients_of_source(struct job *j)
 }
 
 /* Every client of the source instance goes to node (the destination, or back). */
-static int flip_all(struct job *j, unsigned node, struct topo_err *err)
+static int flip_all(struct mig_job *j, unsigned node, struct topo_err *err)
 {
 	struct mig_flip_time t;
 	int r;
@@ -337,11 +346,23 @@ static int flip_all(struct job *j, unsigned node, struct topo_err *err)
 	return 0;
 }
 
-static void on_src(struct job *j, const char *msg)
+/* The runner's hook: every event as it comes, "verb" with its time. */
+static void hook(struct mig_job *j, const char *msg, uint64_t t)
+{
+	char verb[16];
+
+	if (!j->o.on_event)
+		return;
+	snprintf(verb, sizeof(verb), "%.*s", (int)strcspn(msg, " "), msg);
+	j->o.on_event(j->o.event_arg, j, verb, t, msg);
+}
+
+static void on_src(struct mig_job *j, const char *msg)
 {
 	struct mig_report *r = j->rep;
 	uint64_t t = ev_u64(msg, "t");
 
+	hook(j, msg, t);
 	if (ev_is(msg, "start")) {
 		r->copy_ns = t;
 	} else if (ev_is(msg, "round") && r->n_rounds < MIG_ROUNDS_MAX) {
@@ -366,21 +387,24 @@ static void on_src(struct job *j, const char *msg)
 		j->src_error = true;
 		j->src_frozen = ev_u64(msg, "frozen") != 0;
 		snprintf(j->src_what, sizeof(j->src_what), "%s", ev_what(msg));
-	} else if (ev_is(msg, "resumed")) {
-		j->src_thawed = true;
 	}
 }
 
-static void on_dst(struct job *j, const char *msg, struct topo_err *err)
+static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 {
 	struct mig_report *r = j->rep;
 	uint64_t t = ev_u64(msg, "t");
 
+	/* The source says "start" too; the runner hears the destination's as "accepted". */
+	hook(j, ev_is(msg, "start") ? "accepted" : msg, t);
 	if (ev_is(msg, "resume")) {
 		r->resume_ns = t;
 		/* The destination serves: its clients go there now. */
-		if (flip_all(j, j->to, err) == 0)
+		if (flip_all(j, j->to, err) == 0) {
 			j->flipped = true;
+			if (j->o.on_event)
+				j->o.on_event(j->o.event_arg, j, "flip", r->flip_end_ns, "flip");
+		}
 		else {
 			j->dst_error = true;
 			snprintf(j->dst_what, sizeof(j->dst_what), "steering to it: %.160s",
@@ -398,7 +422,7 @@ static void on_dst(struct job *j, const char *msg, struct topo_err *err)
 }
 
 /* Reads every message waiting on fd; false at its end (the agent is gone). */
-static bool ctl_drain(struct job *j, int fd, struct topo_err *err)
+static bool ctl_drain(struct mig_job *j, int fd, struct topo_err *err)
 {
 	char msg[MIG_CTL_MAX + 1];
 	ssize_t n;
@@ -412,6 +436,7 @@ static bool ctl_drain(struct job *j, int fd, struct topo_err *err)
 		if (n <= 0)
 			return false;
 		msg[n] = '\0';
+		j->last_ns = now_ns();
 		if (fd == j->src)
 			on_src(j, msg);
 		else
@@ -419,230 +444,374 @@ static bool ctl_drain(struct job *j, int fd, struct topo_err *err)
 	}
 }
 
-/* Waits for the agents until done, failed or timed out. */
-static void wait_agents(struct job *j, struct topo_err *err)
+/* Over: done, failed, timed out or aborted. */
+static bool over(const struct mig_job *j)
 {
-	struct mig_report *r = j->rep;
-	uint64_t last = now_ns(), limit = j->o->timeout_ms * MS + 1000 * MS;
-	struct pollfd p[2];
-	int n;
-
-	for (;;) {
-		if (j->src_error || j->dst_error || j->dst_gone || j->src_gone)
-			return;
-		if (j->o->stop && *j->o->stop) {
-			j->src_error = true;
-			j->src_frozen = true;	/* whatever it was doing: abort it */
-			snprintf(j->src_what, sizeof(j->src_what), "interrupted");
-			return;
-		}
-		if (r->end_ns && r->sent_ns)
-			return;
-		p[0] = (struct pollfd){ .fd = j->src, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = j->dst, .events = POLLIN };
-		n = poll(p, 2, 100);
-		if (n < 0 && errno != EINTR)
-			return;
-		if (n > 0) {
-			last = now_ns();
-			if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !ctl_drain(j, j->src, err))
-				j->src_gone = true;
-			if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !ctl_drain(j, j->dst, err))
-				j->dst_gone = true;
-			continue;
-		}
-		/*
-		 * The agents report each round; within one, a stalled copy is the source's TCP
-		 * timeout to notice. Only the start has no such guard: the connection itself.
-		 */
-		if (!r->copy_ns && now_ns() - last > limit) {
-			j->src_error = true;
-			snprintf(j->src_what, sizeof(j->src_what),
-				 "no connection to the destination within %" PRIu64 " ms",
-				 j->o->timeout_ms);
-			return;
-		}
-	}
+	return j->src_error || j->dst_error || j->dst_gone || j->src_gone || j->aborted ||
+	       (j->rep->end_ns && j->rep->sent_ns);
 }
 
-/* Waits up to ms for the source's answer to "abort"; true once it serves again. */
-static bool src_abort(struct job *j, unsigned ms)
+int mig_job_step(struct mig_job *j, uint64_t now)
 {
-	uint64_t deadline = now_ns() + ms * MS;
-	struct pollfd p;
+	struct mig_report *r = j->rep;
+	uint64_t limit = j->o.timeout_ms * MS + 1000 * MS;
 
-	j->src_thawed = false;
-	if (ctl_send(j->src, "abort") < 0)
-		return false;
-	while (!j->src_thawed && now_ns() < deadline) {
-		char msg[MIG_CTL_MAX + 1];
-		ssize_t n;
-
-		p = (struct pollfd){ .fd = j->src, .events = POLLIN };
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(j->src, msg, MIG_CTL_MAX, MSG_DONTWAIT);
-		if (n <= 0)
-			return false;
-		msg[n] = '\0';
-		if (ev_is(msg, "aborted"))
-			return ev_u64(msg, "serving") == 1;
-		on_src(j, msg);
+	if (over(j))
+		return 1;
+	if (!ctl_drain(j, j->src, &j->err))
+		j->src_gone = true;
+	if (!over(j) && !ctl_drain(j, j->dst, &j->err))
+		j->dst_gone = true;
+	if (j->o.stop && *j->o.stop)
+		j->aborted = true;
+	if (over(j))
+		return 1;
+	/*
+	 * The agents report each round; within one, a stalled copy is the source's TCP timeout
+	 * to notice. Only the start has no such guard: the connection itself.
+	 */
+	if (!r->copy_ns && now > j->last_ns + limit) {
+		j->src_error = true;
+		j->src_frozen = true;
+		snprintf(j->src_what, sizeof(j->src_what),
+			 "no connection to the destination within %" PRIu64 " ms", j->o.timeout_ms);
+		return 1;
 	}
-	return j->src_thawed;
+	return 0;
+}
+
+void mig_job_fds(const struct mig_job *j, int fds[2])
+{
+	fds[0] = j->src;
+	fds[1] = j->dst;
+}
+
+void mig_job_abort(struct mig_job *j)
+{
+	j->aborted = true;
+}
+
+const struct mig_report *mig_job_report(const struct mig_job *j)
+{
+	return j->rep;
+}
+
+/* Whether msg's verb is one of a comma-separated list. */
+static bool ev_among(const char *msg, const char *verbs)
+{
+	size_t vlen = strcspn(msg, " ");
+
+	for (const char *p = verbs; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		size_t n = strcspn(p, ",");
+
+		if (n == vlen && !strncmp(msg, p, n))
+			return true;
+	}
+	return false;
 }
 
 /*
- * The migration failed: the service goes back to the source. Its clients are steered back
- * if they had moved; the source thaws; the destination instance stops.
+ * Sends cmd (if not NULL) on an agent's control socket and reads until a message whose verb is one of
+ * `until` (comma-separated; the message is put in *last), for at most ms; other messages go where they always go. 0, -ETIMEDOUT, or
+ * -EPIPE when the agent is gone. For "table", "client" messages are gathered in j.
  */
-static void roll_back(struct job *j, const char *why)
+static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *until, unsigned ms,
+		    char *last, size_t last_len)
+{
+	uint64_t deadline = now_ns() + ms * MS;
+	char msg[MIG_CTL_MAX + 1];
+	struct pollfd p;
+	ssize_t n;
+
+	if (fd < 0 || (cmd && ctl_send(fd, cmd) < 0))
+		return -EPIPE;
+	while (now_ns() < deadline) {
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return -EPIPE;
+		if (n < 0)
+			continue;
+		msg[n] = '\0';
+		if (ev_among(msg, until)) {
+			snprintf(last, last_len, "%s", msg);
+			return 0;
+		}
+		if (ev_is(msg, "client") && j->n_table < MIG_TABLE_MAX) {
+			j->table[j->n_table].id = ev_u64(msg, "id");
+			j->table[j->n_table].counter = ev_u64(msg, "counter");
+			j->n_table++;
+		} else if (fd == j->src) {
+			on_src(j, msg);
+		} else {
+			on_dst(j, msg, &j->err);
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * After a post-copy switch the destination was the service. Its client table comes back
+ * to the source before the source resumes: over the control socket when the destination
+ * still runs (frozen first, so nothing changes after), otherwise what its write-backs
+ * brought (each sent before the answer that carried it). Appends what happened to why.
+ */
+static void recover_table(struct mig_job *j, char *why, size_t len)
+{
+	char last[MIG_CTL_MAX + 1], cmd[96];
+	size_t at = strlen(why);
+	unsigned set = 0;
+
+	j->n_table = 0;
+	if (j->dst_gone || ctl_call(j, j->dst, "abort", "aborted", 1000, last, sizeof(last)) < 0 ||
+	    ctl_call(j, j->dst, "table", "table", 1000, last, sizeof(last)) < 0) {
+		/*
+		 * Write-backs still on the wire reach the source before the reset that ends its
+		 * connection does: wait for it to see that end before it may resume.
+		 */
+		if (!j->src_error && !j->src_gone)
+			ctl_call(j, j->src, NULL, "error", 2000, last, sizeof(last));
+		snprintf(why + at, len - at,
+			 "; post-copy had switched: the destination's client table came back with "
+			 "its write-backs");
+		j->rep->table_from = MIG_TABLE_WRITEBACK;
+		return;
+	}
+	for (unsigned i = 0; i < j->n_table; i++) {
+		snprintf(cmd, sizeof(cmd), "set id=%" PRIu64 " counter=%" PRIu64, j->table[i].id,
+			 j->table[i].counter);
+		if (ctl_call(j, j->src, cmd, "set", 1000, last, sizeof(last)) == 0)
+			set++;
+	}
+	j->rep->table_from = set == j->n_table ? MIG_TABLE_DESTINATION : MIG_TABLE_PARTIAL;
+	snprintf(why + at, len - at,
+		 "; post-copy had switched: %u of %u clients' counters came back from the "
+		 "destination",
+		 set, j->n_table);
+}
+
+/* The source thaws; true once it serves again. */
+static bool src_abort(struct mig_job *j, unsigned ms)
+{
+	char last[MIG_CTL_MAX + 1];
+
+	if (ctl_call(j, j->src, "abort", "resumed,aborted", ms, last, sizeof(last)) < 0)
+		return false;
+	/* "aborted serving=1": it had thawed already (a failure before the switch). */
+	return ev_is(last, "resumed") || ev_u64(last, "serving") == 1;
+}
+
+/*
+ * The migration failed: the service goes back to the source. After a post-copy switch the
+ * client table comes back first; clients are steered back if they had moved; the source
+ * thaws; the destination instance stops.
+ */
+static void roll_back(struct mig_job *j, const char *why)
 {
 	struct mig_report *r = j->rep;
 	struct topo_err e2;
+	char text[sizeof(r->error)];
 	bool thawed = true;
 
+	snprintf(text, sizeof(text), "%s", why);
+	if (r->resume_ns && j->o.strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns)
+		recover_table(j, text, sizeof(text));
 	if (j->flipped && flip_all(j, j->from, &e2) < 0)
-		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s", why,
+		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s", text,
 			 e2.msg);
 	else
-		snprintf(r->error, sizeof(r->error), "%s", why);
+		snprintf(r->error, sizeof(r->error), "%s", text);
 	/* A source that failed before the execution state left has thawed itself. */
 	if (!j->src_gone && (!j->src_error || j->src_frozen))
 		thawed = src_abort(j, 1000);
 	mig_instance_stop(j->run, j->svc, j->to, &e2);
 	r->rolled_back = thawed && !j->src_gone;
-	if (r->resume_ns && j->o->strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns) {
-		/* After the switch the destination was the service: what it did is gone. */
-		r->state_lost = true;
-		snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error),
-			 "; post-copy had switched: the state the destination changed since is lost "
-			 "and the service runs on from the source's frozen state");
-	}
 	if (!r->rolled_back)
 		snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error),
 			 "; the source did not resume (see its log)");
 }
 
-int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
-		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err)
+static void job_free(struct mig_job *j)
 {
-	static unsigned seq;
+	if (j->src >= 0)
+		close(j->src);
+	if (j->dst >= 0)
+		close(j->dst);
+	if (j->steer)
+		bpf_steer_close(j->steer);
+	free(j);
+}
+
+int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+		  const struct mig_opts *o, struct mig_job **ret, struct topo_err *err)
+{
 	const struct topo_model *m = run->m;
 	const struct topo_service *s = &m->services[svc];
-	struct job j = { .run = run, .svc = svc, .client = client, .to = to, .o = o, .rep = rep,
-			 .src = -1, .dst = -1 };
-	struct probe probe = { 0 };
 	char cmd[256], port[8], timeout[24];
 	const char *extra[] = { "--incoming", port, "--timeout", timeout, NULL };
 	uint32_t addr = topo_node_addr(m, to);
+	struct mig_report *rep;
+	struct mig_job *j;
 	int r;
 
-	memset(rep, 0, sizeof(*rep));
+	*ret = NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	*j = (struct mig_job){ .run = run, .svc = svc, .client = client, .to = to, .o = *o,
+			       .src = -1, .dst = -1 };
+	j->rep = rep = &j->r;
 	rep->start_ns = now_ns();
 	rep->strategy = o->strategy;
+	rep->probe_interval_ns = o->probe_interval_ns;
 	snprintf(rep->service, sizeof(rep->service), "%s", s->name);
 	snprintf(rep->client, sizeof(rep->client), "%s", m->nodes[client].name);
 	snprintf(rep->to, sizeof(rep->to), "%s", m->nodes[to].name);
-	if (s->app != TOPO_APP_SVC)
-		return topo_err_set(err, -EINVAL, "service %s is app: echo, which has no state to "
-						  "migrate; use app: svc",
-				    s->name);
-	if (!mig_is_client(run, client))
-		return topo_err_set(err, -EINVAL, "%s is not a client (a UE) of the run",
-				    m->nodes[client].name);
-	r = mig_steer_lookup(run, svc, client, &j.from);
-	if (r < 0)
-		return topo_err_set(err, r, "%s: no instance serves %s", s->name,
-				    m->nodes[client].name);
-	snprintf(rep->from, sizeof(rep->from), "%s", m->nodes[j.from].name);
-	if (j.from == to)
-		return topo_err_set(err, -EALREADY, "%s already serves %s from %s", s->name,
-				    m->nodes[client].name, m->nodes[to].name);
-	if (mig_instance_pid(run, svc, j.from) <= 0)
-		return topo_err_set(err, -ESRCH, "%s has no running instance on %s", s->name,
-				    m->nodes[j.from].name);
-	if (o->probe_interval_ns) {
-		r = probe_start(run, svc, client, o->probe_interval_ns, ++seq, &probe, err);
-		if (r < 0)
-			return r;
+	if (s->app != TOPO_APP_SVC) {
+		r = topo_err_set(err, -EINVAL, "service %s is app: echo, which has no state to "
+					       "migrate; use app: svc",
+				 s->name);
+		goto fail;
 	}
-	rep->probe_interval_ns = o->probe_interval_ns;
-	/* The migration starts here: the probe's warm-up is not part of it. */
-	rep->start_ns = now_ns();
-	clients_of_source(&j);
-	r = mig_steer_open(run, &j.steer, err);
+	if (!mig_is_client(run, client)) {
+		r = topo_err_set(err, -EINVAL, "%s is not a client (a UE) of the run",
+				 m->nodes[client].name);
+		goto fail;
+	}
+	r = mig_steer_lookup(run, svc, client, &j->from);
+	if (r < 0) {
+		topo_err_set(err, r, "%s: no instance serves %s", s->name, m->nodes[client].name);
+		goto fail;
+	}
+	snprintf(rep->from, sizeof(rep->from), "%s", m->nodes[j->from].name);
+	if (j->from == to) {
+		r = topo_err_set(err, -EALREADY, "%s already serves %s from %s", s->name,
+				 m->nodes[client].name, m->nodes[to].name);
+		goto fail;
+	}
+	if (mig_instance_pid(run, svc, j->from) <= 0) {
+		r = topo_err_set(err, -ESRCH, "%s has no running instance on %s", s->name,
+				 m->nodes[j->from].name);
+		goto fail;
+	}
+	clients_of_source(j);
+	r = mig_steer_open(run, &j->steer, err);
 	if (r < 0)
-		goto out_probe;
-
+		goto fail;
 	snprintf(port, sizeof(port), "%u", o->port);
 	snprintf(timeout, sizeof(timeout), "%" PRIu64, o->timeout_ms);
 	r = mig_instance_spawn(run, svc, to, extra, NULL, err);
 	if (r < 0)
-		goto out_probe;
+		goto fail;
 	rep->ready_ns = now_ns();
-	j.src = ctl_connect(run, svc, j.from);
-	j.dst = j.src < 0 ? -1 : ctl_connect(run, svc, to);
-	if (j.src < 0 || j.dst < 0) {
-		r = j.src < 0 ? j.src : j.dst;
+	j->src = ctl_connect(run, svc, j->from);
+	j->dst = j->src < 0 ? -1 : ctl_connect(run, svc, to);
+	if (j->src < 0 || j->dst < 0) {
+		r = j->src < 0 ? j->src : j->dst;
 		topo_err_set(err, r, "the control socket of %s's instance on %s: %s", s->name,
-			     m->nodes[j.src < 0 ? j.from : to].name, strerror(-r));
+			     m->nodes[j->src < 0 ? j->from : to].name, strerror(-r));
 		mig_instance_stop(run, svc, to, NULL);
-		goto out_probe;
+		goto fail;
 	}
 	snprintf(cmd, sizeof(cmd),
 		 "migrate to=%u.%u.%u.%u:%u strategy=%s max_rounds=%" PRIu64 " stop_below=%" PRIu64
 		 " timeout_ms=%" PRIu64,
 		 addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, o->port,
 		 strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
-	rep->command_ns = now_ns();
-	r = ctl_send(j.src, cmd);
+	rep->command_ns = j->last_ns = now_ns();
+	r = ctl_send(j->src, cmd);
 	if (r < 0) {
-		j.src_gone = true;
-		snprintf(j.src_what, sizeof(j.src_what), "sending the command: %s", strerror(-r));
-	} else {
-		wait_agents(&j, err);
+		j->src_gone = true;
+		snprintf(j->src_what, sizeof(j->src_what), "sending the command: %s", strerror(-r));
 	}
+	*ret = j;
+	return 0;
+fail:
+	job_free(j);
+	return r;
+}
 
-	if (rep->end_ns && rep->sent_ns && !j.dst_error && !j.dst_gone) {
+int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *err)
+{
+	const struct topo_model *m = j->run->m;
+	struct mig_report *rep = j->rep;
+	int r;
+
+	if (rep->end_ns && rep->sent_ns && !j->dst_error && !j->dst_gone && !j->aborted) {
 		if (rep->src_hash != rep->dst_hash) {
-			roll_back(&j, "the destination's state differs from the source's (hash "
-				      "mismatch): not switching to it");
+			roll_back(j, "the destination's state differs from the source's (hash "
+				     "mismatch): not switching to it");
 		} else {
 			rep->ok = true;
-			mig_instance_stop(run, svc, j.from, NULL);
+			mig_instance_stop(j->run, j->svc, j->from, NULL);
 			rep->stopped_ns = now_ns();
 		}
 	} else {
 		char why[256];
 
-		if (j.dst_gone && !j.dst_error)
+		if (j->dst_gone && !j->dst_error)
 			snprintf(why, sizeof(why), "the destination instance on %s died",
-				 m->nodes[to].name);
-		else if (j.dst_error)
+				 m->nodes[j->to].name);
+		else if (j->dst_error)
 			snprintf(why, sizeof(why), "the destination (%s) failed: %s",
-				 m->nodes[to].name, j.dst_what);
-		else if (j.src_gone)
+				 m->nodes[j->to].name, j->dst_what);
+		else if (j->src_gone)
 			snprintf(why, sizeof(why), "the source instance on %s died",
-				 m->nodes[j.from].name);
-		else if (o->stop && *o->stop)
-			snprintf(why, sizeof(why), "interrupted by a signal");
+				 m->nodes[j->from].name);
+		else if (j->aborted)
+			snprintf(why, sizeof(why), "interrupted");
 		else
 			snprintf(why, sizeof(why), "the source (%s) failed: %s",
-				 m->nodes[j.from].name, j.src_what);
-		roll_back(&j, why);
+				 m->nodes[j->from].name, j->src_what);
+		roll_back(j, why);
 	}
+	r = rep->ok ? 0 : topo_err_set(err, -EIO, "%s", rep->error);
+	if (j->o.csv)
+		csv_write(j->o.csv, rep);
+	*ret = *rep;
+	job_free(j);
+	return r;
+}
+
+int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err)
+{
+	static unsigned seq;
+	struct probe probe = { 0 };
+	struct pollfd p[2];
+	struct mig_job *j;
+	struct mig_opts jo = *o;
+	int fds[2], r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (o->probe_interval_ns) {
+		r = probe_start(run, svc, client, o->probe_interval_ns, ++seq, &probe, err);
+		if (r < 0)
+			return r;
+	}
+	/* The phases go to the CSV once the probe's view is in the report too. */
+	jo.csv = NULL;
+	r = mig_job_start(run, svc, client, to, &jo, &j, err);
+	if (r < 0) {
+		probe_stop(&probe);
+		return r;
+	}
+	mig_job_fds(j, fds);
+	while (!mig_job_step(j, now_ns())) {
+		p[0] = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = fds[1], .events = POLLIN };
+		if (poll(p, 2, 100) < 0 && errno != EINTR)
+			break;
+	}
+	r = mig_job_finish(j, rep, err);
 	if (o->probe_interval_ns)
 		sleep_ms(PROBE_TAIL_MS);
-	r = rep->ok ? 0 : topo_err_set(err, -EIO, "%s", rep->error);
-	close(j.src);
-	close(j.dst);
-out_probe:
-	if (j.steer)
-		bpf_steer_close(j.steer);
 	probe_stop(&probe);
 	if (probe.csv[0])
 		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, now_ns(), rep);
+	rep->probe_interval_ns = o->probe_interval_ns;
 	if (o->csv)
 		csv_write(o->csv, rep);
 	return r;
