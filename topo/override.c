@@ -29,10 +29,20 @@ static int map_get(yaml_document_t *doc, yaml_node_t *map, const char *key, size
 	return 0;
 }
 
+/* A node made here has no place in the file: line "0" tells the parser's errors so. */
+static int unplaced(yaml_document_t *doc, int id)
+{
+	yaml_node_t *n = id ? yaml_document_get_node(doc, id) : NULL;
+
+	if (n)
+		n->start_mark.line = n->end_mark.line = (size_t)-1;
+	return id;
+}
+
 static int add_scalar(yaml_document_t *doc, const char *s, size_t len)
 {
-	return yaml_document_add_scalar(doc, NULL, (yaml_char_t *)s, (int)len,
-					YAML_ANY_SCALAR_STYLE);
+	return unplaced(doc, yaml_document_add_scalar(doc, NULL, (yaml_char_t *)s, (int)len,
+						      YAML_ANY_SCALAR_STYLE));
 }
 
 int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size_t len)
@@ -88,8 +98,8 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 			if (dot == eq || !next) {
 				/* The last part, or a section the file does not have yet. */
 				vid = dot == eq ? add_scalar(doc, eq + 1, strlen(eq + 1)) :
-						  yaml_document_add_mapping(doc, NULL,
-									    YAML_ANY_MAPPING_STYLE);
+						  unplaced(doc, yaml_document_add_mapping(
+									doc, NULL, YAML_ANY_MAPPING_STYLE));
 				if (!vid)
 					goto oom;
 				node = yaml_document_get_node(doc, id);

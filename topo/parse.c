@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "topo/topo.h"
+#include "topo/override.h"
 
 struct ctx {
 	const char *fname;
@@ -145,7 +146,12 @@ __attribute__((format(printf, 4, 0))) static int vfail_at(struct ctx *c, int lin
 
 	if (!c->err)
 		return -EINVAL;
-	n = snprintf(c->err->msg, sizeof(c->err->msg), "%s:%d:%d: ", c->fname, line, col);
+	/* Nodes a --set made have no place in the file (topo/override.c marks them so). */
+	if (line <= 0)
+		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s: --set: ", c->fname);
+	else
+		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s:%d:%d: ", c->fname, line,
+			     col);
 	if (n >= 0 && (size_t)n < sizeof(c->err->msg))
 		vsnprintf(c->err->msg + n, sizeof(c->err->msg) - (size_t)n, fmt, ap);
 	return -EINVAL;
@@ -1896,6 +1902,13 @@ static int fail_yaml(struct ctx *c, const yaml_parser_t *p, const char *text, si
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
 		      struct topo_err *err)
 {
+	return topo_parse_string_opts(text, len, fname, NULL, ret, err);
+}
+
+int topo_parse_string_opts(const char *text, size_t len, const char *fname,
+			   const struct topo_parse_opts *o, struct topo_model **ret,
+			   struct topo_err *err)
+{
 	yaml_document_t doc, extra;
 	yaml_parser_t parser;
 	struct ctx c = {.fname = fname ? fname : "<string>", .err = err, .doc = &doc};
@@ -1928,6 +1941,16 @@ int topo_parse_string(const char *text, size_t len, const char *fname, struct to
 	if (r < 0)
 		goto out_doc;
 
+	for (size_t i = 0; o && i < o->n_sets; i++) {
+		char msg[sizeof(err->msg) - 64];
+
+		r = topo_yaml_override(&doc, o->sets[i], msg, sizeof(msg));
+		if (r < 0) {
+			if (err)
+				snprintf(err->msg, sizeof(err->msg), "%s: %s", c.fname, msg);
+			goto out_doc;
+		}
+	}
 	c.m = calloc(1, sizeof(*c.m));
 	if (!c.m || !(c.m->file = strdup(c.fname))) {
 		r = oom(&c);
@@ -1940,6 +1963,17 @@ int topo_parse_string(const char *text, size_t len, const char *fname, struct to
 	r = parse_top(&c, yaml_document_get_root_node(&doc));
 	if (r < 0)
 		goto out_model;
+	if (o && o->resolved) {
+		/* The emitter consumes the document. */
+		r = topo_yaml_dump(&doc, o->resolved, o->resolved_len);
+		yaml_parser_delete(&parser);
+		if (r < 0) {
+			topo_model_free(c.m);
+			return oom(&c);
+		}
+		*ret = c.m;
+		return 0;
+	}
 	*ret = c.m;
 	c.m = NULL;
 out_model:
@@ -1951,6 +1985,12 @@ out_doc:
 }
 
 int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err)
+{
+	return topo_parse_file_opts(path, NULL, ret, err);
+}
+
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
+			 struct topo_model **ret, struct topo_err *err)
 {
 	size_t len = 0, cap = 4096;
 	char *text = malloc(cap);
@@ -1987,7 +2027,7 @@ int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *
 			break;
 		len += (size_t)n;
 	}
-	r = topo_parse_string(text, len, path, ret, err);
+	r = topo_parse_string_opts(text, len, path, o, ret, err);
 out_fd:
 	close(fd);
 out:

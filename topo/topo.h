@@ -283,6 +283,22 @@ __attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int
 
 /* --- model (topo/model.c, topo/parse.c) --- */
 int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err);
+/*
+ * The same with `--set key=value` overrides applied to the document first (an overridden
+ * value is checked as one in the file; its errors say "--set" instead of a line), and the
+ * resolved scenario (the document after the overrides, as YAML) in *resolved if asked for.
+ */
+struct topo_parse_opts {
+	const char *const *sets;
+	size_t n_sets;
+	char **resolved;	/* malloc'd; NULL: not wanted */
+	size_t *resolved_len;
+};
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
+			 struct topo_model **ret, struct topo_err *err);
+int topo_parse_string_opts(const char *text, size_t len, const char *fname,
+			   const struct topo_parse_opts *o, struct topo_model **ret,
+			   struct topo_err *err);
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
 		      struct topo_err *err);
 void topo_model_free(struct topo_model *m);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "topo/override.h"
+#include "topo/topo.h"
 
 static const char text[] = "name: x\n"
 			   "links:\n"
@@ -86,11 +87,54 @@ static void test_errors(void **state)
 	apply(d, 1, -EINVAL, "--set 'links..delay=1ms': an empty part in the key");
 }
 
+static const char scen[] = "name: s\n"
+			   "nodes:\n"
+			   "  a: { kind: host }\n"
+			   "  b: { kind: host }\n"
+			   "links:\n"
+			   "  - { endpoints: [a, b], delay: 1ms }\n";
+
+/* Through the parser: the value is checked as one in the file, the dump is the resolved file. */
+static void test_parse_with_sets(void **state)
+{
+	const char *good[] = { "links.0.delay=7ms", "migration.strategy=postcopy" };
+	const char *bad_unit[] = { "links.0.delay=7" };
+	const char *bad_key[] = { "links.0.colour=red" };
+	struct topo_parse_opts o = { .sets = good, .n_sets = 2 };
+	struct topo_model *m = NULL;
+	struct topo_err err;
+	char *resolved = NULL;
+	size_t len = 0;
+
+	(void)state;
+	o.resolved = &resolved;
+	o.resolved_len = &len;
+	assert_int_equal(topo_parse_string_opts(scen, strlen(scen), "s.yaml", &o, &m, &err), 0);
+	assert_int_equal(m->links[0].dir[0].delay_ns, 7000000);
+	assert_int_equal(m->migration.strategy, TOPO_STRATEGY_POSTCOPY);
+	assert_non_null(strstr(resolved, "delay: 7ms"));
+	assert_non_null(strstr(resolved, "strategy: postcopy"));
+	topo_model_free(m);
+	free(resolved);
+
+	o = (struct topo_parse_opts){ .sets = bad_unit, .n_sets = 1 };
+	assert_int_equal(topo_parse_string_opts(scen, strlen(scen), "s.yaml", &o, &m, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "s.yaml: --set: "));
+	assert_non_null(strstr(err.msg, "delay"));
+	o = (struct topo_parse_opts){ .sets = bad_key, .n_sets = 1 };
+	assert_int_equal(topo_parse_string_opts(scen, strlen(scen), "s.yaml", &o, &m, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "s.yaml: --set: "));
+	assert_non_null(strstr(err.msg, "colour"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace_add_create),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_parse_with_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
