@@ -74,6 +74,14 @@ struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uin
 /* Like emu_msg_route_add, but replaces a route to the same destination (a route flip). */
 struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				       int oif);
+/*
+ * The same with a preferred source address (RTA_PREFSRC, network byte order; 0: none): the
+ * address the node's own traffic on this route leaves with.
+ */
+struct nlmsghdr *emu_msg_route_replace_src(void *buf, uint32_t dst_be, uint8_t plen,
+					   uint32_t via_be, int oif, uint32_t src_be);
+/* Delete the main table's IPv4 route to dst/plen, whatever its next hop (-ESRCH: none). */
+struct nlmsghdr *emu_msg_route_del(void *buf, uint32_t dst_be, uint8_t plen);
 /* Give the namespace of ns_fd the id nsid in the socket's namespace. */
 struct nlmsghdr *emu_msg_nsid_set(void *buf, int ns_fd, int32_t nsid);
 /* A qdisc (kind "netem", "clsact", ...) with raw TCA_OPTIONS payload (may be NULL). */

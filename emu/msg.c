@@ -105,7 +105,7 @@ struct nlmsghdr *emu_msg_addr_add(void *buf, int index, uint32_t addr_be, uint8_
 }
 
 static struct nlmsghdr *route(void *buf, uint16_t flags, uint32_t dst_be, uint8_t plen,
-			      uint32_t via_be, int oif)
+			      uint32_t via_be, int oif, uint32_t src_be)
 {
 	struct nlmsghdr *nlh = put(buf, RTM_NEWROUTE, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -121,19 +121,43 @@ static struct nlmsghdr *route(void *buf, uint16_t flags, uint32_t dst_be, uint8_
 	if (via_be)
 		mnl_attr_put_u32(nlh, RTA_GATEWAY, via_be);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	if (src_be)
+		mnl_attr_put_u32(nlh, RTA_PREFSRC, src_be);
 	return nlh;
 }
 
 struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				   int oif)
 {
-	return route(buf, NLM_F_CREATE | NLM_F_EXCL, dst_be, plen, via_be, oif);
+	return route(buf, NLM_F_CREATE | NLM_F_EXCL, dst_be, plen, via_be, oif, 0);
 }
 
 struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				       int oif)
 {
-	return route(buf, NLM_F_CREATE | NLM_F_REPLACE, dst_be, plen, via_be, oif);
+	return route(buf, NLM_F_CREATE | NLM_F_REPLACE, dst_be, plen, via_be, oif, 0);
+}
+
+struct nlmsghdr *emu_msg_route_replace_src(void *buf, uint32_t dst_be, uint8_t plen,
+					   uint32_t via_be, int oif, uint32_t src_be)
+{
+	return route(buf, NLM_F_CREATE | NLM_F_REPLACE, dst_be, plen, via_be, oif, src_be);
+}
+
+struct nlmsghdr *emu_msg_route_del(void *buf, uint32_t dst_be, uint8_t plen)
+{
+	struct nlmsghdr *nlh = put(buf, RTM_DELROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	/* No next hop, protocol or scope given: the kernel matches any (as `ip route del`). */
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	rtm->rtm_type = RTN_UNICAST;
+	if (plen)
+		mnl_attr_put_u32(nlh, RTA_DST, dst_be);
+	return nlh;
 }
 
 struct nlmsghdr *emu_msg_nsid_set(void *buf, int ns_fd, int32_t nsid)

@@ -174,6 +174,56 @@ static void test_route_replace(void **state)
 	assert_int_equal(mnl_attr_get_u32(tb[RTA_OIF]), 3);
 }
 
+static void test_route_replace_src(void **state)
+{
+	const struct nlattr *tb[MAXATTR];
+	struct nlmsghdr *nlh = emu_msg_route_replace_src(buf, inet_addr("10.128.0.0"), 16,
+							  inet_addr("10.128.0.10"), 4,
+							  inet_addr("10.128.0.9"));
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWROUTE);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	assert_int_equal(rtm->rtm_dst_len, 16);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	attrs(nlh, sizeof(*rtm), tb);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_DST]), inet_addr("10.128.0.0"));
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_GATEWAY]), inet_addr("10.128.0.10"));
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_OIF]), 4);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_PREFSRC]), inet_addr("10.128.0.9"));
+	/* a default route: no destination; source 0 means no RTA_PREFSRC, as route_replace */
+	nlh = emu_msg_route_replace_src(buf, 0, 0, inet_addr("10.128.0.10"), 4, 0);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_dst_len, 0);
+	attrs(nlh, sizeof(*rtm), tb);
+	assert_null(tb[RTA_DST]);
+	assert_null(tb[RTA_PREFSRC]);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_GATEWAY]), inet_addr("10.128.0.10"));
+}
+
+static void test_route_del(void **state)
+{
+	const struct nlattr *tb[MAXATTR];
+	struct nlmsghdr *nlh = emu_msg_route_del(buf, inet_addr("10.200.0.1"), 32);
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	assert_int_equal(nlh->nlmsg_type, RTM_DELROUTE);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
+	assert_int_equal(rtm->rtm_family, AF_INET);
+	assert_int_equal(rtm->rtm_dst_len, 32);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
+	/* scope nowhere and protocol 0: any route to the destination matches */
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_NOWHERE);
+	assert_int_equal(rtm->rtm_protocol, 0);
+	attrs(nlh, sizeof(*rtm), tb);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_DST]), inet_addr("10.200.0.1"));
+	assert_null(tb[RTA_GATEWAY]);
+	assert_null(tb[RTA_OIF]);
+	nlh = emu_msg_route_del(buf, 0, 0);
+	attrs(nlh, sizeof(*rtm), tb);
+	assert_null(tb[RTA_DST]);
+}
+
 static void test_nsid(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
@@ -247,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_link_up_down), cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),	   cmocka_unit_test(test_nsid),
 		cmocka_unit_test(test_route_replace),
+		cmocka_unit_test(test_route_replace_src), cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_qdisc),	   cmocka_unit_test(test_filter_bpf),
 		cmocka_unit_test(test_dumps),
 	};
