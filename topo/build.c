@@ -57,11 +57,14 @@ static int node_init(void *arg)
 	return r;
 }
 
-/* Each node keeps a namespace fd and a socket open: make room for 500-node runs. */
-static void raise_fd_limit(unsigned nodes)
+/*
+ * Each node keeps a namespace fd and a socket open: make room for 500-node runs. The relay
+ * (forked from here) has a socket per end of each link it carries: 500 radio links are 1000.
+ */
+static void raise_fd_limit(unsigned nodes, unsigned links)
 {
 	struct rlimit rl;
-	rlim_t want = 3 * (rlim_t)nodes + 64;
+	rlim_t want = 3 * (rlim_t)nodes + 2 * (rlim_t)links + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
 		return;
@@ -426,7 +429,7 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	double t = now_ms(), unused;
 	int r, etc_r;
 
-	raise_fd_limit(run->m->n_nodes);
+	raise_fd_limit(run->m->n_nodes, run->m->n_links);
 	r = topo_run_choose_backend(run, err);
 	if (r < 0)
 		return r;

@@ -1852,6 +1852,9 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = check_ue_positions(c);
 	if (r == 0 && vals[K_PROBES])
 		r = parse_probes(c, vals[K_PROBES]);
+	/* Last, once the file is valid: the UE-eNB links radio: makes (topo/radio.c). */
+	if (r == 0 && m->has_radio && topo_radio_links_add(m) < 0)
+		r = oom(c);
 	return r;
 }
 

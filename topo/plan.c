@@ -373,13 +373,16 @@ static int graph_init(struct graph *g, const struct topo_model *m)
 	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand || !g->count)
 		return -ENOMEM;
 	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2; e++)
+		for (int e = 0; e < 2 && !m->links[i].radio; e++)
 			g->off[m->links[i].end[e].node + 1]++;
 	for (size_t i = 0; i < n; i++)
 		g->off[i + 1] += g->off[i];
-	/* Filled in link order, using first_end as a cursor, so ties favour lower links. */
+	/*
+	 * Filled in link order, using first_end as a cursor, so ties favour lower links. Radio
+	 * links stay out of the graph: which one carries a UE's traffic changes as it moves.
+	 */
 	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2; e++) {
+		for (int e = 0; e < 2 && !m->links[i].radio; e++) {
 			unsigned node = m->links[i].end[e].node;
 
 			g->adj[g->off[node] + g->first_end[node]++] = (unsigned)(2 * i + e);
@@ -452,7 +455,9 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 
 		if (k->end[0].node == src || k->end[1].node == src)
 			continue; /* connected: the kernel has the route */
-		if (b->hops != UINT32_MAX &&
+		if (k->radio)
+			c = b; /* through the eNB: the UE may be in another cell */
+		else if (b->hops != UINT32_MAX &&
 		    (a->hops == UINT32_MAX || b->delay < a->delay ||
 		     (b->delay == a->delay &&
 		      (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
@@ -527,6 +532,9 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 			r.v = v;
 			cap = want;
 		}
+		/* A radio UE's routes go through its cell, the runner's choice: none planned. */
+		if (topo_ue_is_radio(m, src))
+			continue;
 		dijkstra(&g, src);
 		n = routes_of(&g, src, base, r.v + r.n);
 		r.n += n;

@@ -108,12 +108,26 @@ int topo_run_node_nl(struct topo_run *run, unsigned node, struct emu_nl **ret);
 /* The node's namespace fd, opened on first use by this process. */
 int topo_run_node_ns(struct topo_run *run, unsigned node);
 
+/* --- radio UEs and their cells (topo/attach.c) --- */
+
+/*
+ * Attach radio UE ue to the cell of its radio link `link` (topo_ue_radio_link()), or detach
+ * it (link -1). Attaching replaces, in the UE's namespace, its routes to the run's pool, the
+ * default route and a /32 route to every service's VIP with routes through the eNB's address
+ * on that link, out of the UE's interface of that link, with the UE's address on that link
+ * as preferred source (so steering and replies follow the cell). Detaching deletes them
+ * (those already gone are fine). One batch on the node's socket. The radio link's shaping
+ * is the caller's (topo_run_shape_set()): a radio link is 100% lossy until shaped. 0, or
+ * -errno with err naming the UE, the cell and the route that failed.
+ */
+int topo_run_ue_attach(struct topo_run *run, unsigned ue, int link, struct topo_err *err);
+
 /* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
 
 /* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */
 int topo_run_choose_backend(struct topo_run *run, struct topo_err *err);
-/* Which links the relay carries: with the relay backend those the file shapes; any link
- * with a capacity trace. */
+/* Which links the relay carries: with the relay backend those the file shapes and every
+ * radio link; any link with a capacity trace. */
 void topo_run_mark_relayed(struct topo_run *run);
 /* The model's shaping of one direction, as emu's shaping model. */
 void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out);

@@ -93,8 +93,9 @@ void topo_run_mark_relayed(struct topo_run *run)
 		const struct topo_link *k = &m->links[l];
 		bool shaped = topo_shape_is_set(&k->dir[0]) || topo_shape_is_set(&k->dir[1]);
 
+		/* A radio link is reshaped at every tick: the relay must carry it. */
 		run->relayed[l] = k->dir[0].trace || k->dir[1].trace ||
-				  (run->backend == TOPO_SHAPER_RELAY && shaped);
+				  (run->backend == TOPO_SHAPER_RELAY && (shaped || k->radio));
 	}
 }
 

@@ -93,7 +93,12 @@ struct topo_link {
 	struct topo_if end[2];
 	/* dir[0] = "up": frames from end[0] to end[1]; dir[1] = "down". */
 	struct topo_shape dir[2];
-	struct topo_mark mark;	/* of the link item */
+	struct topo_mark mark;	/* of the link item (of `radio:` for a radio link) */
+	/*
+	 * Made from `radio:` (topo/radio.c), not the file's links: end[0] a UE, end[1] an eNB;
+	 * 100% loss each way until the runner shapes it and attaches the UE to it.
+	 */
+	bool radio;
 };
 
 #define TOPO_AT_MAX 8
@@ -254,7 +259,7 @@ struct topo_model {
 	struct topo_service *services;
 	unsigned n_services;
 	struct topo_migration migration;
-	bool has_radio;		/* `radio:` given: the runner makes the UE-eNB links */
+	bool has_radio;		/* `radio:` given: the UE-eNB links are radio links */
 	struct topo_radio radio;
 	struct topo_mobility *mobility;
 	unsigned n_mobility;
@@ -313,6 +318,19 @@ int topo_service_find(const struct topo_model *m, const char *name);	/* index or
 bool topo_kind_forwards(enum topo_kind k);	/* enb, edge, router */
 bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
 
+/* --- radio links (topo/radio.c) --- */
+/*
+ * With radio:, append one link per (UE, eNB) pair to m->links (the parser does, last): UE by
+ * UE in the order of nodes:, eNBs in that order; end[0] the UE, end[1] the eNB; radio.delay
+ * and 100% loss each way. Interfaces: the peer's name, or r<eNB index> on the UE and
+ * u<UE index> on the eNB when it does not fit or is taken. 0 or -ENOMEM.
+ */
+int topo_radio_links_add(struct topo_model *m);
+/* Whether node is a UE whose links to eNBs are radio links (its cell is the runner's). */
+bool topo_ue_is_radio(const struct topo_model *m, unsigned node);
+/* The index of the radio link between ue and enb, or -1. */
+int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb);
+
 /* --- units (topo/units.c): 0 or -EINVAL; never accept a bare number where a unit is needed --- */
 int topo_unit_time(const char *s, uint64_t *ret_ns);		/* ns us ms s: "5ms", "1.5s" */
 int topo_unit_rate(const char *s, uint64_t *ret_bps);		/* bit kbit mbit gbit tbit */
@@ -333,14 +351,19 @@ size_t topo_unit_number_len(const char *s);
 #define TOPO_SLOTS 64
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err);
 uint32_t topo_pool_base(unsigned slot);	/* host order, /16 */
-/* The address a node's name resolves to (its first interface), or 0 if it has no link. */
+/*
+ * The address a node's name resolves to (its first interface), or 0 if it has no link. A
+ * radio UE's first interface is a wired one if it has any, else its link to the first eNB.
+ */
 uint32_t topo_node_addr(const struct topo_model *m, unsigned node);
 
 /*
  * Routes so every node reaches every link subnet it can reach: shortest path by the
  * outgoing direction's delay, hop count to break ties, transit only through nodes that
  * forward. Per node, the next hop used by most destinations becomes one route for the whole
- * pool (the run's /16); the others get a route each.
+ * pool (the run's /16); the others get a route each. Radio links carry no planned path: a
+ * radio link's subnet is reached through its eNB, and a radio UE gets no route at all (the
+ * runner routes it through its cell, topo_run_ue_attach()).
  */
 int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_routes *ret);
 void topo_routes_free(struct topo_routes *r);

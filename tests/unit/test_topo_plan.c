@@ -673,6 +673,273 @@ static void test_big_chain(void **state)
 	topo_model_free(m);
 }
 
+
+/* --- radio links --- */
+
+static uint32_t mask_of(unsigned plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+/*
+ * Where a packet from node `from` to dst ends up, following the planned routes (longest
+ * prefix) hop by hop until a node has dst's subnet connected: that node, or -1 when a node
+ * on the way has no route.
+ */
+static int walk(const struct topo_model *m, const struct topo_routes *r, unsigned from,
+		uint32_t dst)
+{
+	unsigned x = from;
+
+	for (unsigned hop = 0; hop <= m->n_nodes; hop++) {
+		const struct topo_route *v, *best = NULL;
+		size_t n;
+
+		for (unsigned l = 0; l < m->n_links; l++)
+			for (int e = 0; e < 2; e++) {
+				const struct topo_if *f = &m->links[l].end[e];
+
+				if (f->node == x && !((f->addr ^ dst) & mask_of(f->plen)))
+					return (int)x;
+			}
+		n = routes_of(r, x, &v);
+		for (size_t i = 0; i < n; i++)
+			if (!((v[i].dst ^ dst) & mask_of(v[i].plen)) &&
+			    (!best || v[i].plen > best->plen))
+				best = &v[i];
+		if (!best)
+			return -1;
+		/* The next hop is the node on the other end of the route's link. */
+		assert_int_equal(m->links[best->link].end[best->end].node, x);
+		assert_int_equal(m->links[best->link].end[!best->end].addr, best->via);
+		assert_false(m->links[best->link].radio);
+		x = m->links[best->link].end[!best->end].node;
+	}
+	fail_msg("routing loop from node %u", from);
+	return -1;
+}
+
+/* Every address of the model is distinct (and set). */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void check_addrs_distinct(const struct topo_model *m)
+{
+	uint32_t *v = calloc(2 * (size_t)m->n_links, sizeof(*v));
+
+	assert_non_null(v);
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++) {
+			assert_int_not_equal(m->links[l].end[e].addr, 0);
+			v[2 * l + e] = m->links[l].end[e].addr;
+		}
+	qsort(v, 2 * (size_t)m->n_links, sizeof(*v), cmp_u32);
+	for (size_t i = 1; i < 2 * (size_t)m->n_links; i++)
+		assert_int_not_equal(v[i - 1], v[i]);
+	free(v);
+}
+
+/* Interface names fit and are unique within each node. */
+static void check_ifnames(const struct topo_model *m)
+{
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++) {
+			const struct topo_if *f = &m->links[l].end[e];
+
+			assert_true(strlen(f->ifname) >= 1 && strlen(f->ifname) <= TOPO_IFNAME_MAX);
+			for (unsigned o = 0; o <= l; o++)
+				for (int oe = 0; oe < (o == l ? e : 2); oe++) {
+					const struct topo_if *g = &m->links[o].end[oe];
+
+					if (g->node == f->node && !strcmp(g->ifname, f->ifname))
+						fail_msg("node %s has two interfaces %s",
+							 m->nodes[f->node].name, f->ifname);
+				}
+		}
+}
+
+static void check_radio_link(const struct topo_model *m, unsigned l, const char *ue,
+			     const char *ue_if, const char *enb, const char *enb_if)
+{
+	const struct topo_link *k = &m->links[l];
+
+	assert_true(k->radio);
+	assert_string_equal(m->nodes[k->end[0].node].name, ue);
+	assert_string_equal(k->end[0].ifname, ue_if);
+	assert_string_equal(m->nodes[k->end[1].node].name, enb);
+	assert_string_equal(k->end[1].ifname, enb_if);
+	assert_int_equal(topo_ue_radio_link(m, k->end[0].node, k->end[1].node), (int)l);
+}
+
+static const char radio_text[] =
+    "name: t\n"
+    "nodes:\n"
+    "  ue1: {kind: ue, pos: [10, 0]}\n"
+    "  enb1: {kind: enb, pos: [0, 0]}\n"
+    "  enb2: {kind: enb, pos: [800, 0]}\n"
+    "  edge1: {kind: edge}\n"
+    "  core: {kind: router}\n"
+    "  ue-with-a-long-name: {kind: ue}\n"
+    "  h: {kind: host}\n"
+    "  enb-with-a-long-name: {kind: enb, pos: [400, 0]}\n"
+    "links:\n"
+    "  - {endpoints: [enb1, edge1], delay: 1ms}\n"
+    "  - {endpoints: [enb2, edge1], delay: 1ms}\n"
+    "  - {endpoints: [edge1, core], delay: 5ms}\n"
+    "  - {endpoints: [\"ue-with-a-long-name:enb2\", h]}\n"
+    "  - {endpoints: [enb-with-a-long-name, core], delay: 2ms}\n"
+    "radio: {delay: 5ms}\n"
+    "mobility:\n"
+    "  ue-with-a-long-name: {model: static, pos: [0, 0]}\n";
+
+/* radio: gives every UE a link to every eNB, after the file's links, named and shaped so. */
+static void test_radio_links(void **state)
+{
+	struct topo_model *m = plan(radio_text);
+	unsigned ue1 = 0, enb1 = 1, edge1 = 3, longue = 5;
+
+	assert_int_equal(m->n_links, 5 + 2 * 3);
+	for (unsigned l = 0; l < 5; l++)
+		assert_false(m->links[l].radio);
+	/* UE by UE, eNBs in file order; a name that does not fit or is taken falls back. */
+	check_radio_link(m, 5, "ue1", "enb1", "enb1", "ue1");
+	check_radio_link(m, 6, "ue1", "enb2", "enb2", "ue1");
+	check_radio_link(m, 7, "ue1", "r2", "enb-with-a-long-name", "ue1");
+	check_radio_link(m, 8, "ue-with-a-long-name", "enb1", "enb1", "u1");
+	check_radio_link(m, 9, "ue-with-a-long-name", "r1", "enb2", "u1");
+	check_radio_link(m, 10, "ue-with-a-long-name", "r2", "enb-with-a-long-name", "u1");
+	check_ifnames(m);
+	for (unsigned l = 5; l < m->n_links; l++) {
+		const struct topo_link *k = &m->links[l];
+
+		/* The radio key's position, for messages about them. */
+		assert_int_equal(k->mark.line, 17);
+		assert_int_equal(k->mark.col, 1);
+		for (int d = 0; d < 2; d++) {
+			assert_int_equal(k->dir[d].delay_ns, 5000000);
+			assert_int_equal(k->dir[d].loss.model, TOPO_LOSS_RANDOM);
+			assert_true(k->dir[d].loss.p == 1.0);
+			assert_int_equal(k->dir[d].rate_bps, 0);
+			assert_false(k->end[d].ifname_set);
+			assert_int_equal(k->end[d].plen, 30);
+		}
+	}
+	assert_int_equal(topo_ue_radio_link(m, ue1, edge1), -1);
+	assert_int_equal(topo_ue_radio_link(m, enb1, ue1), -1);
+	assert_true(topo_ue_is_radio(m, ue1));
+	assert_true(topo_ue_is_radio(m, longue));
+	assert_false(topo_ue_is_radio(m, enb1));
+	assert_false(topo_ue_is_radio(m, 100));
+	check_addrs_distinct(m);
+	/* A name resolves to the first interface: the wired one if the UE has one. */
+	assert_int_equal(topo_node_addr(m, ue1), m->links[5].end[0].addr);
+	assert_int_equal(topo_node_addr(m, longue), m->links[3].end[0].addr);
+	topo_model_free(m);
+
+	/* Without radio:, UE-eNB links are the file's, as before. */
+	m = plan("name: t\nnodes:\n  u: {kind: ue}\n  b: {kind: enb}\n"
+		 "links:\n  - {endpoints: [u, b]}\n");
+	assert_int_equal(m->n_links, 1);
+	assert_false(m->links[0].radio);
+	assert_false(topo_ue_is_radio(m, 0));
+	assert_int_equal(topo_ue_radio_link(m, 0, 1), -1);
+	topo_model_free(m);
+}
+
+/* Radio UEs get no planned route; everyone else reaches a radio link through its eNB. */
+static void test_radio_routes(void **state)
+{
+	struct topo_model *m = plan(radio_text);
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	assert_int_equal(routes_of(&r, 0, &v), 0);	/* ue1 */
+	assert_int_equal(routes_of(&r, 5, &v), 0);	/* ue-with-a-long-name, wired to h too */
+	for (unsigned x = 0; x < m->n_nodes; x++) {
+		if (!topo_kind_forwards(m->nodes[x].kind))
+			continue;
+		for (unsigned l = 5; l < m->n_links; l++) {
+			const struct topo_link *k = &m->links[l];
+
+			/* Even an eNB with a 5 ms radio link to the UE goes through the UE's cell. */
+			assert_int_equal(walk(m, &r, x, k->end[0].addr), (int)k->end[1].node);
+			assert_int_equal(walk(m, &r, x, k->end[1].addr), (int)k->end[1].node);
+		}
+	}
+	/* edge1: enb1's and enb2's radio subnets through them, the rest (3) through core. */
+	assert_int_equal(routes_of(&r, 3, &v), 5);
+	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.10", 2, 0);
+	check_route(&v[1], 3, "10.128.0.20", 30, "10.128.0.1", 0, 1);
+	check_route(&v[2], 3, "10.128.0.24", 30, "10.128.0.5", 1, 1);
+	check_route(&v[3], 3, "10.128.0.32", 30, "10.128.0.1", 0, 1);
+	check_route(&v[4], 3, "10.128.0.36", 30, "10.128.0.5", 1, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
+/* 50 UEs x 10 eNBs: 500 radio links, each with its own /30, planned in little time. */
+static void test_radio_big(void **state)
+{
+	size_t size = 4096 + 64 * 80, len;
+	char *text = malloc(size);
+	struct topo_model *m;
+	struct topo_routes r;
+	const struct topo_route *v;
+	unsigned core = 60, n_radio = 0;
+	double t0;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, "name: big\nnodes:\n");
+	for (unsigned i = 0; i < 50; i++)
+		len += (size_t)snprintf(text + len, size - len, "  ue%u: {kind: ue}\n", i);
+	for (unsigned i = 0; i < 10; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					"  enb%u: {kind: enb, pos: [%u, 0]}\n", i, 500 * i);
+	len += (size_t)snprintf(text + len, size - len, "  core: {kind: router}\n"
+							"  edge: {kind: edge}\nlinks:\n");
+	for (unsigned i = 0; i < 10; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					"  - {endpoints: [enb%u, core], delay: 2ms}\n", i);
+	len += (size_t)snprintf(text + len, size - len,
+				"  - {endpoints: [core, edge], delay: 1ms}\n"
+				"radio: {}\nmobility:\n");
+	for (unsigned i = 0; i < 50; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					"  ue%u: {model: static, pos: [%u, 10]}\n", i, 90 * i);
+	assert_true(len < size);
+	t0 = now_ms();
+	m = plan(text);
+	free(text);
+	assert_int_equal(m->n_links, 11 + 500);
+	for (unsigned l = 0; l < m->n_links; l++)
+		n_radio += m->links[l].radio;
+	assert_int_equal(n_radio, 500);
+	check_ifnames(m);
+	check_addrs_distinct(m);
+	routes(m, &r);
+	print_message("50 UEs x 10 eNBs: parse, plan, routes %.1f ms\n", now_ms() - t0);
+	for (unsigned u = 0; u < 50; u++)
+		assert_int_equal(routes_of(&r, u, &v), 0);
+	/* Every radio subnet from the edge and from every eNB, through its own eNB. */
+	for (unsigned u = 0; u < 50; u += 7)
+		for (unsigned b = 50; b < 60; b++) {
+			int l = topo_ue_radio_link(m, u, b);
+
+			assert_true(l >= 0);
+			assert_int_equal(walk(m, &r, 61, m->links[l].end[0].addr), (int)b);
+			assert_int_equal(walk(m, &r, core, m->links[l].end[0].addr), (int)b);
+			for (unsigned x = 50; x < 60; x++)
+				assert_int_equal(walk(m, &r, x, m->links[l].end[0].addr), (int)b);
+		}
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -694,6 +961,9 @@ int main(void)
 		cmocka_unit_test(test_routes_errors),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
+		cmocka_unit_test(test_radio_links),
+		cmocka_unit_test(test_radio_routes),
+		cmocka_unit_test(test_radio_big),
 	};
 	/* clang-format on */
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Radio links: with `radio:`, every UE gets one link to every eNB, made here after the file
+ * is parsed so that everything that reads the model (planner, builder, show, check) sees them
+ * as links. Which of them carries traffic is the runner's decision: a radio link starts
+ * with no link at all (100% loss each way) and the UE with no routes; the runner shapes the
+ * serving cell's link from the signal and attaches the UE to it (topo_run_ue_attach).
+ *
+ * Interface names, unique per node and at most 15 bytes:
+ *   on the UE, the eNB's name (ue1:enb2), or r<k> when that name does not fit or is taken,
+ *	k being the eNB's index among the eNBs of `nodes:` (0 for the first);
+ *   on the eNB, the UE's name (enb2:ue1), or u<k>, k the UE's index among the UEs.
+ * "lo", "all" and "default" are never used (the loopback, /proc/sys/net/ipv4/conf/...).
+ * A fallback name that is taken too gets "-1", "-2", ... appended.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/topo.h"
+
+/* Whether node has an interface named name on one of the first n links. */
+static bool taken(const struct topo_model *m, unsigned n, unsigned node, const char *name)
+{
+	for (unsigned l = 0; l < n; l++)
+		for (int e = 0; e < 2; e++)
+			if (m->links[l].end[e].node == node &&
+			    !strcmp(m->links[l].end[e].ifname, name))
+				return true;
+	return false;
+}
+
+static void radio_ifname(const struct topo_model *m, unsigned n, unsigned node, const char *peer,
+			 char prefix, unsigned index, char out[TOPO_IFNAME_MAX + 1])
+{
+	if (strlen(peer) <= TOPO_IFNAME_MAX && strcmp(peer, "lo") && strcmp(peer, "all") &&
+	    strcmp(peer, "default") && !taken(m, n, node, peer)) {
+		strcpy(out, peer);
+		return;
+	}
+	snprintf(out, TOPO_IFNAME_MAX + 1, "%c%u", prefix, index);
+	for (unsigned k = 1; taken(m, n, node, out); k++)
+		snprintf(out, TOPO_IFNAME_MAX + 1, "%c%u-%u", prefix, index, k);
+}
+
+int topo_radio_links_add(struct topo_model *m)
+{
+	unsigned n_ue = 0, n_enb = 0, n, ue_k = 0;
+	struct topo_link *v;
+
+	if (!m->has_radio)
+		return 0;
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		n_ue += m->nodes[i].kind == TOPO_UE;
+		n_enb += m->nodes[i].kind == TOPO_ENB;
+	}
+	if (!n_ue || !n_enb)
+		return 0;
+	v = realloc(m->links, ((size_t)m->n_links + (size_t)n_ue * n_enb) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m->links = v;
+	n = m->n_links;
+	/* UE by UE in the order of nodes:, each with every eNB in that order. */
+	for (unsigned u = 0; u < m->n_nodes; u++) {
+		unsigned enb_k = 0;
+
+		if (m->nodes[u].kind != TOPO_UE)
+			continue;
+		for (unsigned b = 0; b < m->n_nodes; b++) {
+			struct topo_link *k = &m->links[n];
+
+			if (m->nodes[b].kind != TOPO_ENB)
+				continue;
+			memset(k, 0, sizeof(*k));
+			k->radio = true;
+			k->mark = m->radio.mark;
+			k->end[0].node = u;
+			k->end[0].mark = m->radio.mark;
+			radio_ifname(m, n, u, m->nodes[b].name, 'r', enb_k, k->end[0].ifname);
+			k->end[1].node = b;
+			k->end[1].mark = m->radio.mark;
+			radio_ifname(m, n, b, m->nodes[u].name, 'u', ue_k, k->end[1].ifname);
+			/* No link until the runner attaches the UE and shapes the link. */
+			for (int d = 0; d < 2; d++) {
+				k->dir[d].delay_ns = m->radio.delay_ns;
+				k->dir[d].loss.model = TOPO_LOSS_RANDOM;
+				k->dir[d].loss.p = 1.0;
+			}
+			/* Counted as made, so the next names see this one. */
+			m->n_links = ++n;
+			enb_k++;
+		}
+		ue_k++;
+	}
+	return 0;
+}
+
+bool topo_ue_is_radio(const struct topo_model *m, unsigned node)
+{
+	return m->has_radio && node < m->n_nodes && m->nodes[node].kind == TOPO_UE;
+}
+
+int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb)
+{
+	for (unsigned l = 0; l < m->n_links; l++)
+		if (m->links[l].radio && m->links[l].end[0].node == ue &&
+		    m->links[l].end[1].node == enb)
+			return (int)l;
+	return -1;
+}
