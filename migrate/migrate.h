@@ -19,9 +19,11 @@ void mig_pin_dir(const struct topo_run *run, char *buf, size_t len);
 
 /*
  * Start every service's instances (one per node of `at`), attach steering at the access
- * side of every client (the interface facing each UE on its neighbour, an eNB as a rule),
- * route each VIP from the clients, and steer every client to the instance on at[0]. Every
- * object goes into the run's ledger first. 0 or -errno with err set.
+ * side of every client (the interface facing each UE on its neighbour, an eNB as a rule;
+ * for a radio UE, on every cell's radio link), route each VIP from the wired clients (a
+ * radio UE's routes are topo_run_ue_attach()'s), and steer every client to the instance on
+ * at[0], from each of its addresses (one per link). Every object goes into the run's ledger
+ * first. 0 or -errno with err set.
  */
 int mig_services_start(struct topo_run *run, struct topo_err *err);
 
@@ -54,8 +56,10 @@ struct mig_flip_time {
 
 /*
  * Steer client (a node index) of service svc to its instance on node, starting one there if
- * none runs. *ret (if given) gets the times of the flip itself: traffic that meets the
- * steering after end_ns goes to the new instance, before begin_ns to the old one.
+ * none runs: every address of the client (one per link; a radio UE's source address is the
+ * one on its cell's link) to that instance. *ret (if given) gets the times of the flip
+ * itself: traffic that meets the steering after end_ns goes to the new instance, before
+ * begin_ns to the old one.
  */
 int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err);
@@ -68,7 +72,7 @@ struct bpf_steer;
 int mig_steer_open(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err);
 int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, unsigned client,
 		   unsigned node, struct mig_flip_time *ret, struct topo_err *err);
-/* The node client is steered to for svc; -ENOENT if none. */
+/* The node client is steered to for svc (read at its first address); -ENOENT if none. */
 int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node);
 
 /* Whether a node is a client of the run's services (a UE). */

@@ -440,7 +440,8 @@ static int client_link(const struct topo_run *run, unsigned c, unsigned *ret_lin
 
 /*
  * Steering at the access side of client c: on its neighbour's interface facing it, for
- * every link of c; and a route to each VIP through its first link.
+ * every link of c (a radio UE: every cell's); and, for a wired client, a route to each VIP
+ * through its first link (a radio UE's routes follow its cell: topo_run_ue_attach()).
  */
 static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 			 struct topo_err *err)
@@ -465,7 +466,7 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 						    m->nodes[c].name, strerror(-r));
 		}
 	}
-	if (client_link(run, c, &first_l, &first_e) < 0)
+	if (topo_ue_is_radio(m, c) || client_link(run, c, &first_l, &first_e) < 0)
 		return 0;	/* a client without links reaches nothing anyway */
 	r = topo_run_node_nl(run, c, &nl);
 	for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
@@ -483,6 +484,28 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 		return topo_err_set(err, r, "routing the VIPs from %s: %s%s%s%s", m->nodes[c].name,
 				    strerror(-r), nl && nl->ext[0] ? " (" : "",
 				    nl && nl->ext[0] ? nl->ext : "", nl && nl->ext[0] ? ")" : "");
+	return 0;
+}
+
+/*
+ * Steer client c's traffic for vip to inst from every address c has (one per link): a radio
+ * UE's source address is its address on its cell's link, which changes at each handover.
+ * Host byte order in.
+ */
+static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned c, uint32_t vip,
+		       uint32_t inst)
+{
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (unsigned e = 0; e < 2; e++) {
+			const struct topo_if *x = &m->links[l].end[e];
+			int r;
+
+			if (x->node != c || !x->addr)
+				continue;
+			r = bpf_steer_flip(s, htonl(x->addr), htonl(vip), htonl(inst));
+			if (r < 0)
+				return r;
+		}
 	return 0;
 }
 
@@ -692,8 +715,7 @@ int mig_services_start(struct topo_run *run, struct topo_err *err)
 		for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
 			uint32_t inst = topo_node_addr(m, m->services[i].at[0]);
 
-			r = bpf_steer_flip(s, htonl(topo_node_addr(m, c)), htonl(m->services[i].vip),
-					   htonl(inst));
+			r = flip_client(s, m, c, m->services[i].vip, inst);
 			if (r < 0)
 				topo_err_set(err, r, "steering %s to %s: %s", m->nodes[c].name,
 					     m->services[i].name, strerror(-r));
@@ -762,8 +784,7 @@ int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, u
 			return r;
 	}
 	t0 = now_ns();
-	r = bpf_steer_flip(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip),
-			   htonl(topo_node_addr(m, node)));
+	r = flip_client(s, m, client, m->services[svc].vip, topo_node_addr(m, node));
 	if (ret)
 		*ret = (struct mig_flip_time){ t0, now_ns() };
 	if (!held)
