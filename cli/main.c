@@ -138,6 +138,11 @@ static int cmd_up(int argc, char **argv)
 	/* stdout is the run's name alone, for scripts; the rest is for people. */
 	fprintf(stderr, "edgemu up: run %s: %u nodes, %u links; shaping by %s (%s)\n", run->name,
 		run->m->n_nodes, run->m->n_links, topo_shaper_name(run->backend), run->backend_why);
+	if (run->m->has_radio)
+		fprintf(stderr,
+			"edgemu up: note: radio: every UE has a link to every eNB, but each UE is "
+			"detached (its radio links pass nothing, it has no routes); `edgemu run` "
+			"attaches UEs to cells as they move\n");
 	printf("%s\n", run->name);
 	topo_run_free(run);
 	return 0;

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Radio links and a UE attached to a cell at run time: with radio:, `edgemu up` makes a link
+# from the UE to each eNB (100% lossy) and leaves the UE without routes; attached to enb1 it
+# pings edge1 by name and reaches the service's VIP; handed over to enb2 (a probe running
+# through the handover) its traffic leaves from its enb2-link address and steering still
+# sends it to edge1; detached, nothing answers; `edgemu down` leaves nothing.
+. "$(dirname "$0")/lib.sh"
+: "${EDGEMU_APPS:?EDGEMU_APPS must name the folder of the apps}"
+: "${ATTACH_TOOL:?ATTACH_TOOL must point at tests/integ/attach_tool}"
+probe=$EDGEMU_APPS/edgemu-probe
+steering=${EDGEMU_STEERING:-ebpf}
+
+run=$(rand_run)
+RUNS+=("$run")
+cat >"$TMP/radio.yaml" <<YAML
+name: radio
+nodes:
+  ue1:   { kind: ue, pos: [100, 0] }
+  enb1:  { kind: enb, pos: [0, 0] }
+  enb2:  { kind: enb, pos: [800, 0] }
+  edge1: { kind: edge }
+links:
+  - { endpoints: [enb1, edge1], delay: 1ms }
+  - { endpoints: [enb2, edge1], delay: 2ms }
+radio: { delay: 4ms }
+services:
+  game: { vip: 10.200.0.1, app: echo, port: 7000, at: edge1 }
+migration: { steering: $steering }
+YAML
+"$EDGEMU" up "$TMP/radio.yaml" --name "$run" >/dev/null 2>"$TMP/up.err" ||
+	fail "up: $(cat "$TMP/up.err")"
+grep -q "edgemu run. attaches UEs to cells" "$TMP/up.err" || fail "up says nothing of attaching: $(cat "$TMP/up.err")"
+grep -q "4 links" "$TMP/up.err" || fail "up: not 2 wired + 2 radio links: $(cat "$TMP/up.err")"
+
+# The radio links, as show sees them: ue1:enb1 - enb1:ue1 and ue1:enb2 - enb2:ue1.
+"$EDGEMU" show "$run" --json >"$TMP/show.json"
+for enb in enb1 enb2; do
+	name=$(jq -r --arg e "$enb" '.nodes[] | select(.name == "ue1") | .interfaces[] |
+		select(.peer.node == $e) | "\(.name) \(.peer.ifname) \(.addresses[0])"' "$TMP/show.json")
+	read -r ifname peer addr <<<"$name"
+	[ "$ifname" = "$enb" ] && [ "$peer" = ue1 ] || fail "no radio link ue1:$enb - $enb:ue1 ($name)"
+	[ -n "$addr" ] && [ "$addr" != null ] || fail "ue1:$enb has no address"
+	eval "addr_$enb=${addr%/*}"
+	# Every radio link is 100% lossy until the runner attaches, both ways.
+	loss=$(jq -r --arg e "$enb" '.nodes[] | select(.name == "ue1") | .interfaces[] |
+		select(.peer.node == $e) | "\(.shaping.out_applied.loss.p) \(.shaping.in_applied.loss.p)"' \
+		"$TMP/show.json")
+	[ "$loss" = "1 1" ] || fail "ue1:$enb is not 100% lossy both ways: $loss"
+done
+# shellcheck disable=SC2154 # set by the eval above
+[ "$addr_enb1" != "$addr_enb2" ] || fail "ue1 has one address on both radio links"
+routes=$("$EDGEMU" exec "$run" ue1 -- ip -4 route show)
+grep -q via <<<"$routes" && fail "ue1 has routes before it is attached: $routes"
+"$EDGEMU" exec "$run" ue1 -- ping -c 1 -W 1 -q edge1 >/dev/null 2>&1 &&
+	fail "ue1 reaches edge1 while detached"
+"$EDGEMU" show "$run" | grep -q "ue1 -> edge1" || fail "ue1 is not steered to edge1 after up"
+ok "up: radio links ue1:enb1 ($addr_enb1) and ue1:enb2 ($addr_enb2), lossy; ue1 detached, no routes"
+
+# route_of DEST: "dev X src Y" of ue1's route to DEST.
+route_of() {
+	"$EDGEMU" exec "$run" ue1 -- ip -4 route get "$1" |
+		sed -n 's/.* dev \([^ ]*\).* src \([0-9.]*\).*/\1 \2/p'
+}
+
+# rtt_ok ENB MIN: ue1 pings edge1 by name; the median RTT is at least MIN ms (the radio's 4 ms
+# each way and the backhaul's delay) and not much more.
+rtt_ok() {
+	local counts med
+	counts=$(ping_log "$run" ue1 edge1 10 0.05 "$TMP/ping.$1")
+	[ "$counts" = "10 10" ] || fail "attached to $1: ue1 -> edge1 ping: sent/received $counts"
+	med=$(median "$TMP/ping.$1")
+	within "$med" "$2" "$(calc "$2 + 8")" || fail "attached to $1: RTT $med ms, want >= $2 ms"
+	echo "$med"
+}
+
+# probe_vip OUT ARGS...: a probe from ue1 to game's VIP; its JSON summary in OUT.
+probe_vip() {
+	local out=$1
+	shift
+	"$EDGEMU" exec "$run" ue1 -- "$probe" 10.200.0.1 --port 7000 --json "$out" --quiet "$@"
+}
+
+out=$("$ATTACH_TOOL" "$run" ue1 enb1) || fail "attach to enb1: $out"
+ok "$out"
+[ "$(route_of 10.200.0.1)" = "enb1 $addr_enb1" ] || fail "VIP route: $(route_of 10.200.0.1)"
+[ "$(route_of 8.8.8.8)" = "enb1 $addr_enb1" ] || fail "default route: $(route_of 8.8.8.8)"
+med=$(rtt_ok enb1 10)
+probe_vip "$TMP/p1.json" --interval 10ms --count 100 || fail "probe through enb1"
+[ "$(jq .answered "$TMP/p1.json")" -ge 95 ] || fail "through enb1: $(cat "$TMP/p1.json")"
+[ "$(jq -r .instance "$TMP/p1.json")" = edge1 ] || fail "through enb1, answers from: $(jq -r .instance "$TMP/p1.json")"
+ok "attached to enb1: routes from $addr_enb1, ping edge1 ${med} ms, probe to the VIP answered by edge1"
+
+# Handover to enb2 while a probe runs: answers after it still come from edge1.
+probe_vip "$TMP/p2.json" --interval 10ms --duration 3s --csv "$TMP/p2.csv" &
+pid=$!
+sleep 1
+out=$("$ATTACH_TOOL" "$run" ue1 enb2) || fail "attach to enb2: $out"
+t_ho=${out##* at }
+wait "$pid" || fail "probe through the handover failed"
+ok "$out"
+[ "$(route_of 10.200.0.1)" = "enb2 $addr_enb2" ] || fail "VIP route after handover: $(route_of 10.200.0.1)"
+read -r before after other <<<"$(awk -F, -v t="$t_ho" '$1 == "answer" {
+	if ($3 + 0 > t + 0) a++; else b++; if ($6 != "edge1") o++ }
+	END {print b + 0, a + 0, o + 0}' "$TMP/p2.csv")"
+[ "$before" -ge 50 ] || fail "only $before answers before the handover"
+[ "$after" -ge 150 ] || fail "only $after answers after the handover: steering did not follow ue1's new address"
+[ "$other" -eq 0 ] || fail "$other answers from an instance other than edge1"
+med=$(rtt_ok enb2 12)
+probe_vip "$TMP/p3.json" --interval 10ms --count 100 || fail "probe through enb2"
+[ "$(jq .answered "$TMP/p3.json")" -ge 95 ] || fail "through enb2: $(cat "$TMP/p3.json")"
+[ "$(jq -r .instance "$TMP/p3.json")" = edge1 ] || fail "through enb2, answers from: $(jq -r .instance "$TMP/p3.json")"
+"$EDGEMU" show "$run" | grep -q "ue1 -> edge1" || fail "show: ue1 is not steered to edge1"
+ok "handed over to enb2 under a probe ($before answers before, $after after, all from edge1); ping ${med} ms"
+
+# enb1's link is lossy again: nothing of ue1 goes that way.
+loss=$("$EDGEMU" shape "$run" ue1:enb1 2>&1) || fail "shape ue1:enb1: $loss"
+grep -q "100%" <<<"$loss" || fail "ue1:enb1 after the handover: $loss"
+
+out=$("$ATTACH_TOOL" "$run" ue1 -) || fail "detach: $out"
+ok "$out"
+routes=$("$EDGEMU" exec "$run" ue1 -- ip -4 route show)
+grep -q via <<<"$routes" && fail "ue1 has routes after detach: $routes"
+probe_vip "$TMP/p4.json" --interval 10ms --count 30 --timeout 300ms || true
+[ "$(jq .answered "$TMP/p4.json")" -eq 0 ] || fail "detached, yet answered: $(cat "$TMP/p4.json")"
+# A second detach finds nothing to delete, and that is fine.
+out=$("$ATTACH_TOOL" "$run" ue1 -) || fail "second detach: $out"
+ok "detached: no routes, no answers; detaching again is fine"
+
+"$EDGEMU" down "$run"
+assert_gone "$run"
+[ ! -e "/sys/fs/bpf/edgemu/$run" ] || fail "pinned maps left in /sys/fs/bpf/edgemu/$run"
+ok "down removed everything"
