@@ -93,8 +93,11 @@ static void freeze(struct svc *v)
 {
 	if (!v->serving)
 		return;
-	/* The writes due so far happen first, so they are in what is sent. */
-	svc_dirty_step(v->st, app_now_ns());
+	/*
+	 * No catching up on the workload here: pre-copy's last pass has already taken the
+	 * dirty set (after bringing the workload up to date), and a page written now would be
+	 * in neither that pass nor any later one. Cold and post-copy send every page anyway.
+	 */
 	svc_serving(v, false);
 	v->ag.frozen_at = app_now_ns();
 	agent_emit(v, "freeze", "%s", "");
