@@ -13,5 +13,6 @@ int cli_shape(int argc, char **argv);
 int cli_steer(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_run(int argc, char **argv);
 
 #endif

@@ -358,6 +358,9 @@ static const char usage[] =
 	"  exec RUN NODE -- CMD...   run a command inside a node\n"
 	"  shape RUN NODE:IF [...]   read or change a link's shaping while it runs\n"
 	"  steer RUN SVC CLIENT NODE steer a client of a service to the instance on NODE\n"
+	"  run FILE [--duration T] [--set k=v]...\n"
+	"                            run a scenario as an experiment: mobility, handovers,\n"
+	"                            migrations; results and a summary\n"
 	"  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
 	"                            live-migrate a stateful service (cold, precopy, postcopy)\n"
 	"  down RUN...               remove a run\n"
@@ -375,7 +378,7 @@ int main(int argc, char **argv)
 		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
 		{ "shape", cli_shape }, { "steer", cli_steer }, { "trace", cli_trace },
-		{ "migrate", cli_migrate },
+		{ "migrate", cli_migrate }, { "run", cli_run },
 	};
 
 	if (argc < 2) {

@@ -7,7 +7,25 @@
 a=$(rand_run)
 b=$(rand_run)
 RUNS+=("$a" "$b")
-file=$EDGEMU_SRC/experiments/quickstart.yaml
+file=$TMP/wired.yaml
+cat >"$file" <<'YAML'
+name: wired
+nodes:
+  ue1:   { kind: ue }
+  enb1:  { kind: enb }
+  enb2:  { kind: enb }
+  edge1: { kind: edge }
+  edge2: { kind: edge }
+  core:  { kind: router }
+  cloud: { kind: cloud }
+links:
+  - { endpoints: [ue1, enb1], delay: 4ms, rate: 100mbit }
+  - { endpoints: [enb1, edge1], delay: 1ms }
+  - { endpoints: [enb2, edge2], delay: 1ms }
+  - { endpoints: [enb1, core], delay: 5ms }
+  - { endpoints: [enb2, core], delay: 5ms }
+  - { endpoints: [core, cloud], delay: 20ms }
+YAML
 "$EDGEMU" up "$file" --name "$a" >"$TMP/a.out" 2>&1 &
 pa=$!
 "$EDGEMU" up "$file" --name "$b" >"$TMP/b.out" 2>&1 &

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# edgemu run on the quickstart experiment, sped up with --set (the UE crosses the two cells
+# in 12 s instead of 30):
+# - the results folder holds every file, the resolved scenario carries the override;
+# - events come in order: attach, handover to enb2, then the migration decided, started,
+#   frozen, resumed, flipped, ended, done;
+# - the RTT after the migration is lower than between the handover and the migration;
+# - a second run with the same seed gives the same sequence of handovers and decisions at
+#   the same tick times;
+# - SIGINT in the middle ends the run, tears everything down and still writes a summary;
+# - nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+: "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
+scen=$EDGEMU_SRC/experiments/quickstart.yaml
+fast=(--set "mobility.ue1.points.1.2=12s" --duration 16s --quiet)
+
+run_one() {
+	local name=$1 out=$2
+	shift 2
+	RUNS+=("$name")
+	"$EDGEMU" run "$scen" --name "$name" -o "$out" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+}
+
+r1=$(rand_run)
+run_one "$r1" "$TMP/res1" "${fast[@]}" || fail "run failed: $(tail -5 "$TMP/$r1.err")"
+assert_gone "$r1"
+for f in scenario.yaml meta.json events.csv rtt.csv migrations.csv positions.csv summary.json; do
+	[ -s "$TMP/res1/$f" ] || fail "results: $f missing or empty"
+done
+grep -q "12s" "$TMP/res1/scenario.yaml" || fail "the resolved scenario lacks the override"
+jq -e '.kernel and .shaper and .seed == 1 and .git_commit' "$TMP/res1/meta.json" >/dev/null ||
+	fail "meta.json: $(cat "$TMP/res1/meta.json")"
+ok "results: every file; the resolved scenario has the override; meta.json complete"
+
+# The events that matter, in order (the attach after the handover's interruption may come
+# before or after the migration's first events: they run side by side).
+ev=$TMP/res1/events.csv
+line_of() { awk -F, -v e="$1" -v d="$2" 'NR > 1 && $2 == e && $4 ~ d {print NR; exit}' "$ev"; }
+prev=0
+order=""
+for k in "handover:attach" "attach:enb1" "handover:a3" "migration_decided:" "migration_start:" \
+	"migration_freeze:" "migration_resume:" "migration_flip:" "migration_end:" \
+	"migration_done:"; do
+	n=$(line_of "${k%%:*}" "${k#*:}")
+	[ -n "$n" ] || fail "no ${k%%:*} event (${k#*:}): $(cut -d, -f2 "$ev" | uniq | tr '\n' ' '); $(grep -E "failed|error" "$ev")"
+	[ "$n" -gt "$prev" ] || fail "${k%%:*} (line $n) before the event on line $prev"
+	prev=$n
+	order="$order ${k%%:*}"
+done
+[ -n "$(awk -F, -v a="$(line_of handover a3)" 'NR > a && $2 == "attach" && $4 ~ /enb2/' "$ev")" ] ||
+	fail "no attach to enb2 after the handover"
+grep -q 'handover,ue1,"from enb1 to enb2 (a3)"' "$ev" || fail "no A3 handover enb1 -> enb2: $(grep handover "$ev")"
+grep -q 'migration_done,ue1,"game edge1->edge2 precopy' "$ev" || fail "no migration edge1 -> edge2: $(grep migration_done "$ev")"
+ok "events in order:$order"
+
+# RTT between the handover and the flip (through the core) against after the migration.
+t_ho=$(awk -F, '$2 == "handover" && $4 ~ /a3/ {print $1}' "$ev")
+t_flip=$(awk -F, '$2 == "migration_flip" {print $1}' "$ev")
+t_done=$(awk -F, '$2 == "migration_done" {print $1}' "$ev")
+mid=$(awk -F, -v a="$t_ho" -v b="$t_flip" 'NR > 1 && $5 != "" && $1 > a + 0.1 && $1 < b {s += $5; n++} END {if (n) printf "%.3f %d", s / n, n}' "$TMP/res1/rtt.csv")
+after=$(awk -F, -v a="$t_done" 'NR > 1 && $5 != "" && $1 > a + 0.5 {s += $5; n++} END {if (n) printf "%.3f %d", s / n, n}' "$TMP/res1/rtt.csv")
+[ -n "$mid" ] && [ -n "$after" ] || fail "no RTT samples: between '$mid', after '$after'"
+within "$(calc "${mid% *} - ${after% *}")" 1 1000 ||
+	fail "RTT after the migration (${after% *} ms) not lower than before it (${mid% *} ms)"
+ok "RTT between handover and migration ${mid% *} ms (${mid#* } answers), after ${after% *} ms (${after#* })"
+jq -e '.ues[0].handovers == 1 and .ues[0].migrations == 1 and .migrations[0].ok' \
+	"$TMP/res1/summary.json" >/dev/null || fail "summary.json: $(cat "$TMP/res1/summary.json")"
+ok "summary.json: 1 handover, 1 migration, done"
+
+# Same seed, same sequence at the same tick times.
+r2=$(rand_run)
+run_one "$r2" "$TMP/res2" "${fast[@]}" || fail "second run failed: $(tail -5 "$TMP/$r2.err")"
+key() { awk -F, '$2 == "handover" || $2 == "migration_decided" {print $1, $2, $3, $4}' "$1/events.csv"; }
+[ "$(key "$TMP/res1")" = "$(key "$TMP/res2")" ] ||
+	fail "two runs with seed 1 differ: $(diff <(key "$TMP/res1") <(key "$TMP/res2"))"
+ok "a second run with the same seed: the same handovers and decisions at the same times"
+
+# Interrupted in the middle.
+r3=$(rand_run)
+RUNS+=("$r3")
+"$EDGEMU" run "$scen" --name "$r3" -o "$TMP/res3" --quiet >"$TMP/r3.out" 2>"$TMP/r3.err" &
+pid=$!
+sleep 4
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ] || fail "SIGINT: exit $rc: $(tail -3 "$TMP/r3.err")"
+assert_gone "$r3"
+jq -e '.duration_s < 10' "$TMP/res3/summary.json" >/dev/null ||
+	fail "SIGINT: summary: $(cat "$TMP/res3/summary.json")"
+grep -q ',interrupted,' "$TMP/res3/events.csv" || fail "SIGINT: no interrupted event"
+ok "SIGINT after 4 s: exit 130, torn down, summary written"
