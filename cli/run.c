@@ -986,6 +986,7 @@ static void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
 
 static void write_summary(struct runner *r, FILE *f)
 {
+	struct rusage ru;
 	char a[32], b[32], c[32];
 	bool first = true;
 
@@ -1029,12 +1030,15 @@ static void write_summary(struct runner *r, FILE *f)
 		fputc('}', f);
 		first = false;
 	}
+	getrusage(RUSAGE_SELF, &ru);
 	fprintf(f, "],\"lateness_us\":{\"events\":%" PRIu64 ",\"p50\":%.1f,\"p99\":%.1f,"
 		   "\"max\":%.1f,\"skipped\":%" PRIu64 "},\"shaping_updates\":%" PRIu64
-		   ",\"probe_reports\":%" PRIu64 ",\"error\":",
+		   ",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f,\"error\":",
 		r->lateness.count, (double)r->lateness.p50_ns / 1e3,
 		(double)r->lateness.p99_ns / 1e3, (double)r->lateness.max_ns / 1e3,
-		r->lateness.skipped, r->shape_updates, r->reports);
+		r->lateness.skipped, r->shape_updates, r->reports, ru.ru_maxrss,
+		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (r->error)
 		json_str(f, r->error_msg);
 	else
