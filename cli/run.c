@@ -720,11 +720,9 @@ static void job_done(struct runner *r, unsigned j)
 
 /* ---- probes ---- */
 
-static int probes_start(struct runner *r, struct topo_err *err)
+static int report_open(struct runner *r, struct topo_err *err)
 {
-	const struct topo_model *m = r->m;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char app[PATH_MAX];
 
 	/* The run folder is /run/edgemu/<name>: short, well within a socket path. */
 	snprintf(r->report_path, sizeof(r->report_path), "%.90s/runner.sock", r->run->dir);
@@ -735,6 +733,14 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		return topo_err_set(err, -errno, "the runner's socket %s: %s", r->report_path,
 				    strerror(errno));
 	setsockopt(r->report, SOL_SOCKET, SO_RCVBUF, &(int){ 8 << 20 }, sizeof(int));
+	return 0;
+}
+
+static int probes_start(struct runner *r, struct topo_err *err)
+{
+	const struct topo_model *m = r->m;
+	char app[PATH_MAX];
+
 	r->probe_pids = calloc(m->n_probes ? m->n_probes : 1, sizeof(pid_t));
 	if (!r->probe_pids)
 		return topo_err_set(err, -ENOMEM, "out of memory");
@@ -860,6 +866,22 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 			      f[6]);
 		}
 	}
+}
+
+/*
+ * The probes start once the first tick has attached the UEs: a request sent before would
+ * wait for a neighbour resolution through a cut link and come back a second late, which is
+ * the start-up of the emulator, not the network's behaviour.
+ */
+static void on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+{
+	struct runner *r = arg;
+	struct topo_err err;
+
+	(void)loop;
+	(void)f;
+	if (probes_start(r, &err) < 0)
+		fail_run(r, -EIO, "%s", err.msg);
 }
 
 static void probes_stop(struct runner *r)
@@ -1133,6 +1155,9 @@ static int loop_setup(struct runner *r, uint64_t duration)
 		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
 	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + duration, on_end, r, &id);
+	if (rc == 0)
+		rc = emu_loop_timer_add(r->loop, r->t0 + (r->m->has_radio ? 20 * MS : 0), on_probes,
+					r, &id);
 	return rc;
 }
 
@@ -1352,7 +1377,7 @@ int cli_run(int argc, char **argv)
 	if (rc == 0)
 		rc = mig_services_start(r.run, &err);
 	if (rc == 0)
-		rc = probes_start(&r, &err);
+		rc = report_open(&r, &err);
 	if (rc == 0)
 		rc = loop_setup(&r, duration);
 	if (rc < 0) {
