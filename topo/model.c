@@ -23,6 +23,16 @@ void topo_model_free(struct topo_model *m)
 	}
 	free(m->mobility);
 	free(m->probes);
+	for (unsigned i = 0; m->sweep.keys && i < m->sweep.n_keys; i++) {
+		struct topo_sweep_key *k = &m->sweep.keys[i];
+
+		for (unsigned j = 0; k->values && j < k->n_values; j++)
+			free(k->values[j]);
+		free(k->values);
+		free(k->value_marks);
+		free(k->path);
+	}
+	free(m->sweep.keys);
 	free(m->nodes);
 	free(m->services);
 	free(m->file);

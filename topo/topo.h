@@ -245,6 +245,33 @@ struct topo_probe {
 
 #define TOPO_PROBE_PORT 7007	/* the echo app's default port */
 
+#define TOPO_SWEEP_KEYS_MAX 8
+#define TOPO_SWEEP_VALUES_MAX 100
+#define TOPO_SWEEP_REPEAT_MAX 1000
+#define TOPO_SWEEP_RUNS_MAX 10000	/* combinations x repeat */
+
+/* One key of `sweep: vary:`: a --set path and the values it takes, in the file's order. */
+struct topo_sweep_key {
+	char *path;		/* migration.strategy, links.4.rate */
+	char **values;		/* as written: plain strings, checked when applied */
+	unsigned n_values;	/* >= 1 */
+	struct topo_mark mark;	/* of the key */
+	struct topo_mark *value_marks;
+};
+
+/*
+ * The `sweep:` section, for `edgemu sweep` (`edgemu run` runs the base scenario and ignores
+ * it). The parser checks its shape; whether each value makes a valid scenario is checked by
+ * applying it (cli/sweep_plan.c), because only the whole file says what a path may hold.
+ */
+struct topo_sweep {
+	struct topo_sweep_key *keys;
+	unsigned n_keys;	/* 0: only repetitions of the base scenario */
+	unsigned repeat;	/* runs per combination, >= 1 (1 when not given) */
+	struct topo_mark mark;	/* of the `sweep` key */
+	struct topo_mark repeat_mark;
+};
+
 struct topo_model {
 	char *file;		/* path as given */
 	char name[TOPO_RUN_MAX + 1];
@@ -265,6 +292,8 @@ struct topo_model {
 	unsigned n_mobility;
 	struct topo_probe *probes;
 	unsigned n_probes;
+	bool has_sweep;		/* `sweep:` given */
+	struct topo_sweep sweep;
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */

@@ -276,7 +276,7 @@ static void test_err_unknown_keys(void **state)
 {
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\nfoo: 1\n",
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
-		    "nodes, links, services, migration, radio, mobility, probes)");
+		    "nodes, links, services, migration, radio, mobility, probes, sweep)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
 		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
@@ -289,10 +289,132 @@ static void test_err_unknown_keys(void **state)
 		    "t.yaml:7:55: unknown key 'q' (expected one of: model, p, r, h, k)");
 }
 
-static void test_err_reserved(void **state)
+/* sweep: kept as written, with the marks edgemu sweep reports bad values at. */
+static void test_sweep(void **state)
 {
-	parse_fails("name: t\nnodes: {a: {kind: ue}}\n  \nsweep: {}\n",
-		    "t.yaml:4:1: 'sweep' is not supported yet by this edgemu version");
+	/* clang-format off */
+	static const char text[] =
+		"name: t\n"							/* 1 */
+		"nodes: {a: {kind: host}}\n"					/* 2 */
+		"sweep:\n"							/* 3 */
+		"  vary:\n"							/* 4 */
+		"    migration.strategy: [cold, precopy, postcopy]\n"		/* 5 */
+		"    services.game.state:\n"					/* 6 */
+		"      - 16MiB\n"						/* 7 */
+		"      - \"64MiB\"\n"						/* 8 */
+		"    links.0.rate: [1gbit]\n"					/* 9 */
+		"  repeat: 3\n";						/* 10 */
+	/* clang-format on */
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+	const struct topo_sweep *sw;
+
+	assert_int_equal(topo_parse_string(text, strlen(text), "t.yaml", &m, &err), 0);
+	assert_true(m->has_sweep);
+	sw = &m->sweep;
+	assert_int_equal(sw->mark.line, 3);
+	assert_int_equal(sw->mark.col, 1);
+	assert_int_equal(sw->repeat, 3);
+	assert_int_equal(sw->repeat_mark.line, 10);
+	assert_int_equal(sw->repeat_mark.col, 11);
+	assert_int_equal(sw->n_keys, 3);
+	assert_string_equal(sw->keys[0].path, "migration.strategy");
+	assert_int_equal(sw->keys[0].mark.line, 5);
+	assert_int_equal(sw->keys[0].mark.col, 5);
+	assert_int_equal(sw->keys[0].n_values, 3);
+	assert_string_equal(sw->keys[0].values[0], "cold");
+	assert_string_equal(sw->keys[0].values[2], "postcopy");
+	assert_int_equal(sw->keys[0].value_marks[1].line, 5);
+	assert_int_equal(sw->keys[0].value_marks[1].col, 32);
+	assert_string_equal(sw->keys[1].path, "services.game.state");
+	assert_int_equal(sw->keys[1].n_values, 2);
+	assert_string_equal(sw->keys[1].values[1], "64MiB");
+	assert_int_equal(sw->keys[1].value_marks[1].line, 8);
+	assert_int_equal(sw->keys[1].value_marks[1].col, 9);
+	assert_string_equal(sw->keys[2].path, "links.0.rate");
+	assert_int_equal(sw->keys[2].n_values, 1);
+	topo_model_free(m);
+
+	/* repeat alone: repetitions of the base scenario; no sweep: no section. */
+	{
+		static const char rep[] = "name: t\nnodes: {a: {kind: host}}\nsweep: {repeat: 2}\n";
+
+		assert_int_equal(topo_parse_string(rep, strlen(rep), "t.yaml", &m, &err), 0);
+	}
+	assert_true(m->has_sweep);
+	assert_int_equal(m->sweep.repeat, 2);
+	assert_int_equal(m->sweep.n_keys, 0);
+	topo_model_free(m);
+	assert_int_equal(topo_parse_string(text, 33, "t.yaml", &m, &err), 0);
+	assert_false(m->has_sweep);
+	assert_int_equal(m->sweep.n_keys, 0);
+	topo_model_free(m);
+}
+
+#define SWEEP_HEAD "name: t\nnodes: {a: {kind: host}}\nsweep:\n"
+
+static void test_err_sweep(void **state)
+{
+	parse_fails(SWEEP_HEAD "  vary: {migration.strategy: [cold]}\n  repeat: 0\n",
+		    "t.yaml:5:11: repeat: '0' is not a positive integer");
+	parse_fails(SWEEP_HEAD "  repeat: 1001\n", "t.yaml:4:11: repeat: '1001' is too large");
+	parse_fails(SWEEP_HEAD "  repeat: 2x\n", "t.yaml:4:11: repeat: '2x' is not a positive integer");
+	parse_fails(SWEEP_HEAD "  vary: {migration.strategy: [cold]}\n  repat: 2\n",
+		    "t.yaml:5:3: unknown key 'repat' (expected one of: vary, repeat)");
+	parse_fails("name: t\nnodes: {a: {kind: host}}\nsweep: {}\n",
+		    "t.yaml:3:1: sweep: nothing to do (expected vary:, repeat: or both)");
+	parse_fails("name: t\nnodes: {a: {kind: host}}\nsweep: [1]\n",
+		    "t.yaml:3:8: sweep: expected a mapping, got a sequence");
+	parse_fails(SWEEP_HEAD "  vary: {}\n",
+		    "t.yaml:4:9: vary: no key to vary (leave vary: out to repeat the base scenario)");
+	parse_fails(SWEEP_HEAD "  vary: [migration.strategy]\n",
+		    "t.yaml:4:9: vary: expected a mapping, got a sequence");
+	parse_fails(SWEEP_HEAD "  vary:\n    migration.strategy: []\n",
+		    "t.yaml:5:25: migration.strategy: no values to vary over");
+	parse_fails(SWEEP_HEAD "  vary:\n    migration.strategy: cold\n",
+		    "t.yaml:5:25: migration.strategy: expected a sequence of values, got a string");
+	parse_fails(SWEEP_HEAD "  vary:\n    migration.strategy:\n",
+		    "t.yaml:5:24: migration.strategy: expected a sequence of values, got nothing");
+	parse_fails(SWEEP_HEAD "  vary:\n    links.0.rate: [1gbit, [2, 3]]\n",
+		    "t.yaml:5:27: links.0.rate: expected a plain value, got a sequence");
+	parse_fails(SWEEP_HEAD "  vary:\n    links.0.rate: [1gbit, {a: 1}]\n",
+		    "t.yaml:5:27: links.0.rate: expected a plain value, got a mapping");
+	parse_fails(SWEEP_HEAD "  vary:\n    migration.strategy: [cold, precopy,\n      cold]\n",
+		    "t.yaml:6:7: migration.strategy: value 'cold' is already listed at 5:26");
+	parse_fails(SWEEP_HEAD "  vary:\n    migration..strategy: [cold]\n",
+		    "t.yaml:5:5: vary: 'migration..strategy' is not a key path (names and list "
+		    "indexes joined by dots: migration.strategy, links.0.rate)");
+	parse_fails(SWEEP_HEAD "  vary:\n    'links.0.rate=1': [cold]\n",
+		    "t.yaml:5:5: vary: 'links.0.rate=1' is not a key path (names and list "
+		    "indexes joined by dots: migration.strategy, links.0.rate)");
+	parse_fails(SWEEP_HEAD "  vary:\n    seed: [1, 2]\n",
+		    "t.yaml:5:5: vary: 'seed' cannot be varied: edgemu sweep names each run and "
+		    "gives it its seed (repeat: runs seeds derived from seed:)");
+	parse_fails(SWEEP_HEAD "  vary:\n    sweep.repeat: [1, 2]\n",
+		    "t.yaml:5:5: vary: 'sweep.repeat' cannot be varied: edgemu sweep names each "
+		    "run and gives it its seed (repeat: runs seeds derived from seed:)");
+	parse_fails(SWEEP_HEAD "  vary:\n    a.b: [1]\n    c: [2]\n    a.b: [3]\n",
+		    "t.yaml:7:5: vary: duplicate key 'a.b' (first defined at 5:5)");
+	parse_fails(SWEEP_HEAD "  vary:\n    links.0: [1]\n    links.0.rate: [2]\n",
+		    "t.yaml:6:5: vary: 'links.0.rate' and 'links.0' (at 5:5) overlap: one would "
+		    "undo the other");
+	parse_fails(SWEEP_HEAD "  vary:\n    [a]: [1]\n",
+		    "t.yaml:5:5: vary: expected a string, got a sequence");
+	/* 101 values, then 10 x 10 x 10 x 11 runs. */
+	{
+		char text[2048];
+		size_t n = (size_t)snprintf(text, sizeof(text), SWEEP_HEAD "  vary:\n    a: [");
+
+		for (int i = 0; i < 101; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%d", i ? "," : "", i);
+		snprintf(text + n, sizeof(text) - n, "]\n");
+		parse_fails(text, "t.yaml:5:8: a: 101 values, at most 100");
+	}
+	parse_fails(SWEEP_HEAD "  repeat: 11\n  vary:\n"
+			       "    a: [0,1,2,3,4,5,6,7,8,9]\n    b: [0,1,2,3,4,5,6,7,8,9]\n"
+			       "    c: [0,1,2,3,4,5,6,7,8,9]\n",
+		    "t.yaml:8:5: sweep: more than 10000 runs (the combinations times repeat); split "
+		    "the sweep");
 }
 
 /* radio:, mobility: and probes: with every key given. */
@@ -1060,7 +1182,8 @@ int main(void)
 		cmocka_unit_test(test_trace_relative),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_err_unknown_keys),
-		cmocka_unit_test(test_err_reserved),
+		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_err_sweep),
 		cmocka_unit_test(test_radio),
 		cmocka_unit_test(test_radio_defaults),
 		cmocka_unit_test(test_err_radio),
