@@ -366,6 +366,7 @@ static const char usage[] =
 	"  down RUN...               remove a run\n"
 	"  clean                     remove every leftover of edgemu runs\n"
 	"  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
+	"  report DIR [--png]        the HTML report (charts, summary) of a results folder\n"
 	"\n"
 	"`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
 
@@ -378,7 +379,7 @@ int main(int argc, char **argv)
 		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
 		{ "shape", cli_shape }, { "steer", cli_steer }, { "trace", cli_trace },
-		{ "migrate", cli_migrate }, { "run", cli_run },
+		{ "migrate", cli_migrate }, { "run", cli_run },   { "report", cli_report },
 	};
 
 	if (argc < 2) {

@@ -1433,6 +1433,7 @@ int cli_run(int argc, char **argv)
 			fclose(f);
 		}
 	}
+	cli_report_dir(r.results, false);
 	if (!r.quiet)
 		print_summary(&r);
 	fprintf(stderr, "edgemu run: results in %s\n", r.results);

@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `edgemu report` on a recorded results folder (tests/fixtures/run-quickstart: the
+ * quickstart experiment sped up, one handover and one pre-copy migration): every chart's
+ * data points held against the CSV files, read here on their own; the summary table's
+ * numbers computed here from the same files; downsampling by its rule; short and missing
+ * files; the PNGs; and nothing in the page that reaches out (no scripts, no links).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/report.h"
+#include "topo/topo.h"
+
+static char fixture[4096];
+static char tmp[64];
+
+/* ---- the files, read here without the report's code ---- */
+
+struct row {
+	char *f[24];
+	unsigned n;
+};
+
+struct csv {
+	struct row *rows;
+	size_t n;
+	char *text;
+};
+
+/* Fields split at commas outside double quotes, the quotes dropped; the header left out. */
+static void csv_load(const char *name, struct csv *c)
+{
+	char path[4200];
+	FILE *in;
+	long len;
+	char *p, *w;
+
+	snprintf(path, sizeof(path), "%s/%s", fixture, name);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	fseek(in, 0, SEEK_END);
+	len = ftell(in);
+	rewind(in);
+	c->text = calloc(1, (size_t)len + 1);
+	assert_non_null(c->text);
+	assert_int_equal(fread(c->text, 1, (size_t)len, in), (size_t)len);
+	fclose(in);
+	c->rows = calloc((size_t)len + 1, sizeof(*c->rows));
+	c->n = 0;
+	p = strchr(c->text, '\n');
+	assert_non_null(p);
+	for (p++; *p;) {
+		struct row *r = &c->rows[c->n++];
+		bool q = false;
+
+		w = p;
+		r->f[r->n++] = w;
+		for (; *p && *p != '\n'; p++) {
+			if (*p == '"')
+				q = !q;
+			else if (*p == ',' && !q)
+				*w++ = '\0', r->f[r->n++] = w;
+			else
+				*w++ = *p;
+		}
+		if (*p)
+			p++;	/* past the newline, before the field's end may overwrite it */
+		*w = '\0';
+	}
+}
+
+static void csv_free(struct csv *c)
+{
+	free(c->rows);
+	free(c->text);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char *buf;
+	long len;
+
+	if (!in)
+		return NULL;
+	fseek(in, 0, SEEK_END);
+	len = ftell(in);
+	rewind(in);
+	buf = calloc(1, (size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, in), (size_t)len);
+	fclose(in);
+	return buf;
+}
+
+/* ---- the report, read back ---- */
+
+static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
+{
+	struct cli_report_opts o = { .max_points = max_points };
+	char out[128];
+	struct topo_err err;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/report.html", tmp);
+	o.out = out;
+	rc = cli_report_write(dir, &o, &err);
+	if (rc < 0)
+		fail_msg("report of %s: %s", dir, err.msg);
+	if (ret_charts)
+		*ret_charts = rc;
+	return slurp(out);
+}
+
+/* The <svg> with that id, as a copy; NULL if the page has none. */
+static char *chart(const char *html, const char *id)
+{
+	char pat[96];
+	const char *a, *b;
+
+	snprintf(pat, sizeof(pat), "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\"", id);
+	a = strstr(html, pat);
+	if (!a)
+		return NULL;
+	b = strstr(a, "</svg>");
+	assert_non_null(b);
+	return strndup(a, (size_t)(b - a) + 6);
+}
+
+/* The number in attribute name="..." of the tag that starts at tag. */
+static long attr(const char *tag, const char *name)
+{
+	char pat[64];
+	const char *end = strchr(tag, '>'), *p;
+
+	snprintf(pat, sizeof(pat), " %s=\"", name);
+	p = strstr(tag, pat);
+	if (!p || p > end)
+		fail_msg("no %s in %.80s", name, tag);
+	return strtol(p + strlen(pat), NULL, 10);
+}
+
+/* The value of attribute name="..." of the tag that starts at tag, as a copy. */
+static char *attr_str(const char *tag, const char *name)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=\"", name);
+	p = strstr(tag, pat);
+	assert_non_null(p);
+	p += strlen(pat);
+	return strndup(p, strcspn(p, "\""));
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static unsigned count_chars(const char *s, const char *set)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += strchr(set, *s) != NULL;
+	return n;
+}
+
+/* The text of the cell or span with data-k="key". */
+static char *cell(const char *html, const char *key)
+{
+	char pat[128];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "data-k=\"%s\">", key);
+	p = strstr(html, pat);
+	if (!p)
+		fail_msg("no data-k=%s in the page", key);
+	p += strlen(pat);
+	return strndup(p, strcspn(p, "<"));
+}
+
+static void cell_equal(const char *html, const char *key, const char *want)
+{
+	char *got = cell(html, key);
+
+	if (strcmp(got, want))
+		fail_msg("%s: the page says %s, the CSV files %s", key, got, want);
+	free(got);
+}
+
+/* ---- what the CSV files say ---- */
+
+static bool is_handover(const struct row *e)
+{
+	return !strcmp(e->f[1], "handover") && !strstr(e->f[3], "(attach)");
+}
+
+static unsigned handovers(const struct csv *ev, const char *ue)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ev->n; i++)
+		n += !strcmp(ev->rows[i].f[2], ue) && is_handover(&ev->rows[i]);
+	return n;
+}
+
+/* The done or failed event that ends migration row k (k-th of its UE). */
+static double mig_done(const struct csv *ev, const struct csv *mg, size_t k)
+{
+	const char *ue = mg->rows[k].f[1];
+	size_t nth = 0, seen = 0;
+
+	for (size_t q = 0; q < k; q++)
+		nth += !strcmp(mg->rows[q].f[1], ue);
+	for (size_t i = 0; i < ev->n; i++)
+		if (!strcmp(ev->rows[i].f[2], ue) &&
+		    (!strcmp(ev->rows[i].f[1], "migration_done") ||
+		     !strcmp(ev->rows[i].f[1], "migration_failed")) &&
+		    seen++ == nth)
+			return atof(ev->rows[i].f[0]);
+	return atof(mg->rows[k].f[11]);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the ceil(q * n)-th smallest. */
+static double nearest_rank(const double *v, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q * (double)n - 1e-9);
+
+	return v[(rank ? rank : 1) - 1];
+}
+
+/* ---- set-up ---- */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	const char *src = getenv("EDGEMU_SRC");
+
+	(void)state;
+	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/run-quickstart", src ? src : ".");
+	snprintf(tmp, sizeof(tmp), "/tmp/edgemu-report.XXXXXX");
+	if (!mkdtemp(tmp))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void copy_file(const char *from_dir, const char *name, const char *to_dir)
+{
+	char a[4200], b[4200], *text;
+	FILE *out;
+
+	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
+	snprintf(b, sizeof(b), "%s/%s", to_dir, name);
+	text = slurp(a);
+	assert_non_null(text);
+	out = fopen(b, "w");
+	assert_non_null(out);
+	fputs(text, out);
+	fclose(out);
+	free(text);
+}
+
+/* ---- the tests ---- */
+
+/* Every chart is there, once, and draws exactly what the CSV files hold. */
+static void test_charts(void **state)
+{
+	struct csv rtt, ev, mg, pos;
+	struct topo_model *m;
+	struct topo_err err;
+	char path[4200], *html, *svg;
+	int n_charts;
+	unsigned ues = 0, cells = 0, edges = 0;
+
+	(void)state;
+	csv_load("rtt.csv", &rtt);
+	csv_load("events.csv", &ev);
+	csv_load("migrations.csv", &mg);
+	csv_load("positions.csv", &pos);
+	snprintf(path, sizeof(path), "%s/scenario.yaml", fixture);
+	assert_int_equal(topo_parse_file(path, &m, &err), 0);
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		ues += m->nodes[i].kind == TOPO_UE;
+		cells += m->nodes[i].kind == TOPO_ENB && m->nodes[i].has_pos;
+		edges += m->nodes[i].kind == TOPO_EDGE;
+	}
+	assert_true(rtt.n > 1000 && mg.n >= 1 && pos.n > 100);
+
+	html = report_make(fixture, 0, &n_charts);
+	assert_non_null(html);
+	assert_int_equal(n_charts, (int)(ues + 1 + mg.n));
+
+	/* RTT: one chart per UE, every answer a point of the line, losses and markers */
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		const char *ue = m->nodes[i].name;
+		unsigned answers = 0, losses = 0, migs = 0, frozen = 0;
+		char id[64], *d;
+		const char *p;
+
+		if (m->nodes[i].kind != TOPO_UE)
+			continue;
+		for (size_t k = 0; k < rtt.n; k++)
+			if (!strcmp(rtt.rows[k].f[1], ue)) {
+				answers += *rtt.rows[k].f[4] != '\0';
+				losses += *rtt.rows[k].f[4] == '\0';
+			}
+		for (size_t k = 0; k < mg.n; k++)
+			if (!strcmp(mg.rows[k].f[1], ue)) {
+				migs++;
+				frozen += atof(mg.rows[k].f[8]) > 0;
+			}
+		snprintf(id, sizeof(id), "rtt-%s", ue);
+		svg = chart(html, id);
+		assert_non_null(svg);
+		assert_int_equal(count(html, id), 1);
+		assert_int_equal(attr(svg, "data-points"), answers);
+		assert_int_equal(attr(svg, "data-answers"), answers);
+		assert_int_equal(attr(svg, "data-losses"), losses);
+		p = strstr(svg, "class=\"rtt\"");
+		assert_non_null(p);
+		assert_null(strstr(p + 1, "class=\"rtt\""));	/* one target, one line */
+		d = attr_str(p, "d");
+		assert_int_equal(count_chars(d, "ML"), answers);
+		free(d);
+		p = strstr(svg, "class=\"loss\"");
+		assert_true(losses == 0 || p);
+		if (p) {
+			d = attr_str(p, "d");
+			assert_int_equal(count_chars(d, "M"), attr(svg, "data-loss-marks"));
+			assert_true(attr(svg, "data-loss-marks") <= losses &&
+				    attr(svg, "data-loss-marks") > 0);
+			free(d);
+		}
+		assert_int_equal(count(svg, "class=\"ho\""), handovers(&ev, ue));
+		assert_int_equal(attr(svg, "data-handovers"), handovers(&ev, ue));
+		assert_true(handovers(&ev, ue) >= 1);
+		assert_int_equal(count(svg, "class=\"mig\""), migs);
+		assert_int_equal(count(svg, "class=\"frozen\""), frozen);
+		assert_int_equal(count(svg, "class=\"flip\""), migs);
+		assert_null(strstr(svg, "no data"));
+		assert_null(strstr(svg, "downsampled"));
+		free(svg);
+	}
+
+	/* The map: each UE's path a point per positions.csv row, a marker per handover */
+	svg = chart(html, "map");
+	assert_non_null(svg);
+	{
+		unsigned total = 0, ho = 0;
+
+		for (unsigned i = 0; i < m->n_nodes; i++) {
+			char pat[96], *pts;
+			unsigned rows = 0;
+			const char *p;
+
+			if (m->nodes[i].kind != TOPO_UE)
+				continue;
+			for (size_t k = 0; k < pos.n; k++)
+				rows += !strcmp(pos.rows[k].f[1], m->nodes[i].name);
+			snprintf(pat, sizeof(pat), "class=\"traj\" data-ue=\"%s\"", m->nodes[i].name);
+			p = strstr(svg, pat);
+			assert_non_null(p);
+			assert_int_equal(attr(p, "data-points"), rows);
+			pts = attr_str(p, "points");
+			assert_int_equal(count_chars(pts, ","), rows);
+			free(pts);
+			total += rows;
+			ho += handovers(&ev, m->nodes[i].name);
+		}
+		assert_int_equal(attr(svg, "data-points"), total);
+		assert_int_equal(count(svg, "class=\"ho\""), ho);
+		assert_int_equal(attr(svg, "data-handovers"), ho);
+		assert_int_equal(count(svg, "class=\"cell\""), cells);
+		assert_int_equal(attr(svg, "data-cells"), cells);
+		assert_int_equal(count(svg, "class=\"edge\""), edges);
+		assert_non_null(strstr(svg, ">enb1</text>"));
+		assert_non_null(strstr(svg, "data-name=\"edge2\""));
+	}
+	free(svg);
+
+	/* One timeline per row of migrations.csv, with its rounds and phases */
+	for (size_t k = 0; k < mg.n; k++) {
+		const struct row *g = &mg.rows[k];
+		double decided = atof(g->f[6]), done = mig_done(&ev, &mg, k);
+		unsigned rounds = 0;
+		char id[32];
+
+		for (size_t i = 0; i < ev.n; i++)
+			rounds += !strcmp(ev.rows[i].f[1], "migration_round") &&
+				  !strcmp(ev.rows[i].f[2], g->f[1]) && atof(ev.rows[i].f[0]) >= decided &&
+				  atof(ev.rows[i].f[0]) <= done;
+		snprintf(id, sizeof(id), "mig-%s", g->f[0]);
+		svg = chart(html, id);
+		assert_non_null(svg);
+		assert_int_equal(attr(svg, "data-rounds"), rounds);
+		assert_int_equal(count(svg, "class=\"round\""), rounds);
+		assert_int_equal(attr(svg, "data-ok"), !strcmp(g->f[18], "yes"));
+		assert_int_equal(count(svg, "class=\"bar frozen\""), atof(g->f[8]) > 0);
+		assert_int_equal(count(svg, "class=\"bar live\""), 1);
+		assert_int_equal(count(svg, "class=\"mark flip\""), atof(g->f[10]) > 0);
+		/* bars and moments drawn: what data-points says */
+		assert_int_equal(attr(svg, "data-points"),
+				 count(svg, "class=\"bar ") + count(svg, "class=\"round\"") +
+					 count(svg, "class=\"mark "));
+		free(svg);
+	}
+	snprintf(path, sizeof(path), "mig-%zu", mg.n);
+	assert_null(chart(html, path));
+	assert_int_equal(count(html, "<svg "), ues + 1 + mg.n);
+
+	free(html);
+	topo_model_free(m);
+	csv_free(&rtt);
+	csv_free(&ev);
+	csv_free(&mg);
+	csv_free(&pos);
+}
+
+/* The summary table's numbers, computed here from the CSV files. */
+static void test_summary(void **state)
+{
+	static const char *const phases[] = { "before", "during", "after" };
+	struct csv rtt, ev, mg;
+	char *html, want[64], key[96], *summary, path[4200];
+
+	(void)state;
+	csv_load("rtt.csv", &rtt);
+	csv_load("events.csv", &ev);
+	csv_load("migrations.csv", &mg);
+	snprintf(path, sizeof(path), "%s/summary.json", fixture);
+	summary = slurp(path);
+	assert_non_null(summary);
+	html = report_make(fixture, 0, NULL);
+	{
+		const char *ue = "ue1";	/* the fixture's one UE; its service is game */
+		double *v[3];
+		size_t n[3] = { 0 };
+		unsigned answers = 0, losses = 0, migs = 0;
+
+		for (unsigned k = 0; k < 3; k++)
+			v[k] = calloc(rtt.n + 1, sizeof(double));
+		for (size_t i = 0; i < rtt.n; i++) {
+			const struct row *x = &rtt.rows[i];
+			double t = atof(x->f[0]);
+			int ph = 0;
+
+			if (strcmp(x->f[1], ue))
+				continue;
+			if (!*x->f[4]) {
+				losses++;
+				continue;
+			}
+			answers++;
+			assert_string_equal(x->f[2], "game");
+			for (size_t k = 0; k < mg.n; k++) {
+				if (strcmp(mg.rows[k].f[1], ue) || !(t > atof(mg.rows[k].f[6])))
+					continue;
+				if (t <= mig_done(&ev, &mg, k)) {
+					ph = 1;
+					break;
+				}
+				ph = 2;
+			}
+			v[ph][n[ph]++] = atof(x->f[4]);
+		}
+		for (size_t k = 0; k < mg.n; k++)
+			migs += !strcmp(mg.rows[k].f[1], ue);
+		snprintf(want, sizeof(want), "%u", handovers(&ev, ue));
+		cell_equal(html, "ue1.handovers", want);
+		snprintf(want, sizeof(want), "%u", migs);
+		cell_equal(html, "ue1.migrations", want);
+		snprintf(want, sizeof(want), "%u", answers);
+		cell_equal(html, "ue1.answers", want);
+		snprintf(want, sizeof(want), "%u", losses);
+		cell_equal(html, "ue1.losses", want);
+		for (unsigned k = 0; k < 3; k++) {
+			static const double qs[] = { 0.50, 0.95, 0.99 };
+			static const char *const qn[] = { "p50", "p95", "p99" };
+
+			qsort(v[k], n[k], sizeof(double), cmp_d);
+			snprintf(key, sizeof(key), "ue1.%s.n", phases[k]);
+			snprintf(want, sizeof(want), "%zu", n[k]);
+			cell_equal(html, key, want);
+			/* the runner split the answers the same way */
+			snprintf(want, sizeof(want), "\"%s\":{\"n\":%zu,", phases[k], n[k]);
+			assert_non_null(strstr(summary, want));
+			for (unsigned q = 0; q < 3; q++) {
+				snprintf(key, sizeof(key), "ue1.%s.%s", phases[k], qn[q]);
+				if (n[k])
+					snprintf(want, sizeof(want), "%.3f",
+						 nearest_rank(v[k], n[k], qs[q]));
+				else
+					snprintf(want, sizeof(want), "-");
+				cell_equal(html, key, want);
+			}
+			assert_true(n[k] > 0);
+			free(v[k]);
+		}
+	}
+	for (size_t k = 0; k < mg.n; k++) {
+		const struct row *g = &mg.rows[k];
+		static const struct {
+			const char *key;
+			unsigned field;
+		} cols[] = { { "decided", 6 }, { "downtime", 12 }, { "gap", 13 }, { "total", 14 } };
+
+		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			snprintf(key, sizeof(key), "mig%s.%s", g->f[0], cols[c].key);
+			snprintf(want, sizeof(want), "%.3f", atof(g->f[cols[c].field]));
+			cell_equal(html, key, want);
+		}
+		snprintf(key, sizeof(key), "mig%s.mib", g->f[0]);
+		snprintf(want, sizeof(want), "%.3f", atof(g->f[16]) / 1048576.0);
+		cell_equal(html, key, want);
+		snprintf(key, sizeof(key), "mig%s.rounds", g->f[0]);
+		cell_equal(html, key, g->f[17]);
+		snprintf(key, sizeof(key), "mig%s.ok", g->f[0]);
+		cell_equal(html, key, g->f[18]);
+	}
+	free(html);
+	free(summary);
+	csv_free(&rtt);
+	csv_free(&ev);
+	csv_free(&mg);
+}
+
+/* A long series keeps the lowest and highest RTT of each of max/2 equal slices. */
+static void test_downsampling(void **state)
+{
+	const unsigned max = 100, buckets = max / 2;
+	struct csv rtt, pos;
+	double *v, vmin = INFINITY, vmax = -INFINITY;
+	size_t n = 0, kept = 0, rows = 0, stride, kept_pos = 0;
+	char *html, *svg, *d, note[128];
+	const char *p;
+	long cur = -1;
+	size_t lo = 0, hi = 0;
+
+	(void)state;
+	csv_load("rtt.csv", &rtt);
+	csv_load("positions.csv", &pos);
+	v = calloc(rtt.n + 1, sizeof(double));
+	for (size_t i = 0; i < rtt.n; i++)
+		if (!strcmp(rtt.rows[i].f[1], "ue1") && *rtt.rows[i].f[4]) {
+			v[n] = atof(rtt.rows[i].f[4]);
+			vmin = fmin(vmin, v[n]);
+			vmax = fmax(vmax, v[n]);
+			n++;
+		}
+	/* rtt.csv is in time order for this UE: each slice's min and max, once if the same */
+	for (size_t i = 0; i < n; i++) {
+		long b = (long)(i * buckets / n);
+
+		if (b != cur) {
+			if (cur >= 0)
+				kept += lo == hi ? 1 : 2;
+			cur = b;
+			lo = hi = i;
+		}
+		if (v[i] < v[lo])
+			lo = i;
+		if (v[i] > v[hi])
+			hi = i;
+	}
+	kept += lo == hi ? 1 : 2;
+	assert_true(n > max && kept <= max && kept > buckets);
+
+	html = report_make(fixture, max, NULL);
+	svg = chart(html, "rtt-ue1");
+	assert_non_null(svg);
+	assert_int_equal(attr(svg, "data-points"), kept);
+	assert_int_equal(attr(svg, "data-answers"), n);
+	p = strstr(svg, "class=\"rtt\"");
+	d = attr_str(p, "d");
+	assert_int_equal(count_chars(d, "ML"), kept);
+	free(d);
+	snprintf(note, sizeof(note), "downsampled: %zu of %zu answers drawn", kept, n);
+	assert_non_null(strstr(svg, note));
+	/* the extremes are drawn: the y axis reaches the highest RTT */
+	assert_true(vmax > 5 * vmin);
+	free(svg);
+
+	/* the map keeps every stride-th tick and the last */
+	for (size_t i = 0; i < pos.n; i++)
+		rows += !strcmp(pos.rows[i].f[1], "ue1");
+	stride = rows > max ? (rows + max - 2) / (max - 1) : 1;
+	for (size_t i = 0; i < rows; i++)
+		kept_pos += i % stride == 0 || i == rows - 1;
+	assert_true(rows > max && kept_pos <= max);
+	svg = chart(html, "map");
+	assert_int_equal(attr(svg, "data-points"), kept_pos);
+	free(svg);
+	free(html);
+	free(v);
+	csv_free(&rtt);
+	csv_free(&pos);
+}
+
+/* A run cut short: its charts say "no data"; no folder or no events.csv is an error. */
+static void test_short_and_missing(void **state)
+{
+	struct cli_report_opts o = { 0 };
+	char dir[128], path[256], out[160], *html, *svg;
+	struct topo_err err;
+	FILE *f;
+	int rc;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/r.html", tmp);
+	o.out = out;
+	snprintf(dir, sizeof(dir), "%s/nothing-here", tmp);
+	rc = cli_report_write(dir, &o, &err);
+	assert_int_equal(rc, -ENOENT);
+	assert_non_null(strstr(err.msg, dir));
+
+	snprintf(dir, sizeof(dir), "%s/short", tmp);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	rc = cli_report_write(dir, &o, &err);
+	assert_int_equal(rc, -ENOENT);
+	assert_non_null(strstr(err.msg, "events.csv"));
+	assert_non_null(strstr(err.msg, dir));
+
+	/* events.csv with its start only, the scenario: every chart, saying no data */
+	copy_file(fixture, "scenario.yaml", dir);
+	snprintf(path, sizeof(path), "%s/events.csv", dir);
+	f = fopen(path, "w");
+	fputs("t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n", f);
+	fclose(f);
+	rc = cli_report_write(dir, &o, &err);
+	assert_int_equal(rc, 2);	/* rtt-ue1 and the map */
+	html = slurp(out);
+	svg = chart(html, "rtt-ue1");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "no data: rtt.csv is missing"));
+	assert_int_equal(attr(svg, "data-points"), 0);
+	free(svg);
+	svg = chart(html, "map");
+	assert_int_equal(attr(svg, "data-cells"), 2);
+	assert_int_equal(attr(svg, "data-points"), 0);
+	assert_non_null(strstr(svg, "positions.csv is missing"));
+	free(svg);
+	assert_non_null(strstr(html, "No migrations (migrations.csv is missing)"));
+	assert_non_null(strstr(html, "no summary.json"));
+	free(html);
+
+	/* a last line cut short (killed while writing it) is left out */
+	copy_file(fixture, "rtt.csv", dir);
+	snprintf(path, sizeof(path), "%s/rtt.csv", dir);
+	f = fopen(path, "a");
+	fputs("3.100000,ue1,game,4,1", f);
+	fclose(f);
+	assert_true(cli_report_write(dir, &o, &err) >= 0);
+	html = slurp(out);
+	svg = chart(html, "rtt-ue1");
+	{
+		struct csv rtt;
+		unsigned answers = 0;
+
+		csv_load("rtt.csv", &rtt);
+		for (size_t i = 0; i < rtt.n; i++)
+			answers += !strcmp(rtt.rows[i].f[1], "ue1") && *rtt.rows[i].f[4];
+		assert_int_equal(attr(svg, "data-answers"), answers);
+		csv_free(&rtt);
+	}
+	free(svg);
+	free(html);
+}
+
+/* One file: no scripts, nothing fetched; SVG's namespace is the only address in it. */
+static void test_self_contained(void **state)
+{
+	char *html = report_make(fixture, 0, NULL);
+
+	(void)state;
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "src="));
+	assert_null(strstr(html, "href="));
+	assert_null(strstr(html, "url("));
+	assert_null(strstr(html, "@import"));
+	assert_int_equal(count(html, "http"), count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+	assert_non_null(strstr(html, "@media print"));
+	assert_true(strlen(html) < 200 * 1024);
+	free(html);
+}
+
+/* --png: each chart as .svg and .png beside the report; rsvg-convert missing is said. */
+static void test_png(void **state)
+{
+	static const char *const ids[] = { "rtt-ue1", "map", "mig-0" };
+	struct cli_report_opts o = { .png = true };
+	char out[128], path[160], *old_path, *text;
+	struct topo_err err;
+	int rc;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/report.html", tmp);
+	o.out = out;
+	old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", "/nonexistent", 1);
+	rc = cli_report_write(fixture, &o, &err);
+	setenv("PATH", old_path, 1);
+	free(old_path);
+	assert_int_equal(rc, -ENOENT);
+	assert_non_null(strstr(err.msg, "librsvg2-bin"));
+
+	if (system("command -v rsvg-convert >/dev/null 2>&1") != 0) {
+		print_message("rsvg-convert not installed (librsvg2-bin): PNGs not checked\n");
+		skip();
+	}
+	rc = cli_report_write(fixture, &o, &err);
+	if (rc < 0)
+		fail_msg("%s", err.msg);
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s.svg", tmp, ids[i]);
+		text = slurp(path);
+		assert_non_null(text);
+		assert_non_null(strstr(text, ids[i]));
+		free(text);
+		snprintf(path, sizeof(path), "%s/%s.png", tmp, ids[i]);
+		text = slurp(path);
+		assert_non_null(text);
+		assert_memory_equal(text, "\x89PNG", 4);
+		free(text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_downsampling),
+		cmocka_unit_test(test_short_and_missing),
+		cmocka_unit_test(test_self_contained),
+		cmocka_unit_test(test_png),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
