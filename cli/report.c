@@ -476,8 +476,10 @@ static int report_load(struct report *r, struct topo_err *err)
 	if (rc < 0 && rc != -ENOENT)
 		return topo_err_set(err, rc, "reading %s: %s", r->dir, strerror(-rc));
 
-	qsort(r->rtt, r->n_rtt, sizeof(*r->rtt), cmp_rtt);
-	qsort(r->pos, r->n_pos, sizeof(*r->pos), cmp_pos);
+	if (r->n_rtt)
+		qsort(r->rtt, r->n_rtt, sizeof(*r->rtt), cmp_rtt);
+	if (r->n_pos)
+		qsort(r->pos, r->n_pos, sizeof(*r->pos), cmp_pos);
 	r->rtt_from = calloc(r->ues.n + 1, sizeof(size_t));
 	r->pos_from = calloc(r->ues.n + 1, sizeof(size_t));
 	r->ue_target = calloc(r->ues.n + 1, sizeof(int));
@@ -1528,6 +1530,13 @@ static int chart_mig(struct report *r, size_t k)
 	else
 		snprintf(line2, sizeof(line2), "decided at %.3f s; failed: %.300s", t0,
 			 *g->error ? g->error : "no reason given");
+	/* One line fits about 135 characters; the summary table has the whole error. */
+	if (strlen(line2) > 135) {
+		char *cut = line2 + 100;
+
+		cut += strcspn(cut, " ");
+		snprintf(cut, sizeof(line2) - (size_t)(cut - line2), " \u2026 (in full in the table)");
+	}
 	label(f, 12, 38, "start", 11, g->ok ? "fill=\"#333\"" : "fill=\"#b00\"", "%s", line2);
 	if (fclose(f)) {
 		free(body);
@@ -1559,7 +1568,8 @@ static const char css[] =
 	"svg.chart{display:block;width:100%;max-width:900px;height:auto;margin:.3em 0 1.2em}"
 	"@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
 	"h2{break-after:avoid}svg.chart,table,tr{break-inside:avoid}"
-	"svg.chart{max-width:100%}th{background:none}@page{margin:12mm}}";
+	"svg.chart{max-width:100%}th{background:none}table{font-size:8pt}td{white-space:normal}"
+	"@page{margin:12mm}}";
 
 static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, const double *v,
 		    size_t n, double quant)
@@ -1786,7 +1796,7 @@ static bool in_path(const char *prog)
 
 static int png_write(const struct chart *c, const char *outdir, struct topo_err *err)
 {
-	char svg[PATH_MAX], png[PATH_MAX];
+	char svg[PATH_MAX + sizeof(c->id) + 8], png[PATH_MAX + sizeof(c->id) + 8];
 	FILE *f;
 	pid_t pid;
 	int status;

@@ -1433,7 +1433,6 @@ int cli_run(int argc, char **argv)
 			fclose(f);
 		}
 	}
-	cli_report_dir(r.results, false);
 	if (!r.quiet)
 		print_summary(&r);
 	fprintf(stderr, "edgemu run: results in %s\n", r.results);
@@ -1441,5 +1440,7 @@ int cli_run(int argc, char **argv)
 	topo_run_free(r.run);
 	r.m = NULL;
 	runner_free(&r);
+	/* The report reads the CSV files: after runner_free() has closed (flushed) them. */
+	cli_report_dir(r.results, false);
 	return rc;
 }

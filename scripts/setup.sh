@@ -5,14 +5,18 @@
 #
 # --vm: also what the stock-kernel test VM needs (tests/vm/vm.sh): Debian's kernel, which
 # has sch_netem, qemu, a static busybox for the VM's initramfs, and the tools that build it.
+# --test: also what only the tests need: Chromium, which renders the report in the browser
+# test (scripts/test.sh asks for it; a plain build or run never installs it).
 set -euo pipefail
 
 vm=0
+test=0
 for arg in "$@"; do
 	case $arg in
 	--vm) vm=1 ;;
-	-h | --help) echo "usage: $0 [--vm]"; exit 0 ;;
-	*) echo "setup: unexpected argument '$arg' (usage: $0 [--vm])" >&2; exit 2 ;;
+	--test) test=1 ;;
+	-h | --help) echo "usage: $0 [--vm] [--test]"; exit 0 ;;
+	*) echo "setup: unexpected argument '$arg' (usage: $0 [--vm] [--test])" >&2; exit 2 ;;
 	esac
 done
 
@@ -25,6 +29,7 @@ pkgs=(
 	procps                               # pgrep/pkill in tests
 	iperf3                               # TCP throughput in shaping tests
 	jq                                   # reading JSON summaries in tests
+	librsvg2-bin                         # rsvg-convert: edgemu report --png
 )
 vm_pkgs=(
 	linux-image-amd64                    # the stock kernel (sch_netem as a module)
@@ -32,7 +37,11 @@ vm_pkgs=(
 	busybox-static cpio                  # the VM's initramfs
 	xz-utils zstd                        # compressed kernels and modules
 )
+test_pkgs=(
+	chromium                             # headless, renders the report (test_report_browser.sh)
+)
 [ $vm = 1 ] && pkgs+=("${vm_pkgs[@]}")
+[ $test = 1 ] && pkgs+=("${test_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,11 +5,11 @@
 # root) run as root in real namespaces and are skipped (exit 77) otherwise. VM tests (label
 # vm) boot Debian's stock kernel, which has sch_netem, under qemu (tests/vm/vm.sh); as root
 # their packages are installed here first; without root they run if the packages are there
-# and are skipped if not.
+# and are skipped if not. So is Chromium, for the report's browser test (label browser).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -eq 0 ]; then
-	"$top/scripts/setup.sh" --vm
+	"$top/scripts/setup.sh" --vm --test
 fi
 rc=0
 for variant in build build-asan; do

@@ -91,3 +91,17 @@ jq -e '.duration_s < 10' "$TMP/res3/summary.json" >/dev/null ||
 	fail "SIGINT: summary: $(cat "$TMP/res3/summary.json")"
 grep -q ',interrupted,' "$TMP/res3/events.csv" || fail "SIGINT: no interrupted event"
 ok "SIGINT after 4 s: exit 130, torn down, summary written"
+
+# The report edgemu run writes at its end (edgemu report): every chart, the RTT chart with
+# every answer of rtt.csv; the interrupted run gets one too.
+rep=$TMP/res1/report.html
+[ -s "$rep" ] || fail "report: $rep missing or empty"
+for id in rtt-ue1 map mig-0; do
+	grep -q "<svg [^>]*id=\"$id\"" "$rep" || fail "report: no chart $id"
+done
+drawn=$(grep -o '<svg [^>]*id="rtt-ue1"[^>]*' "$rep" | sed -n 's/.* data-answers="\([0-9]*\)".*/\1/p')
+answers=$(awk -F, 'NR > 1 && $2 == "ue1" && $5 != ""' "$TMP/res1/rtt.csv" | wc -l)
+[ "$drawn" = "$answers" ] || fail "report: rtt-ue1 has ${drawn:-no} answers, rtt.csv $answers"
+grep -q '<svg [^>]*id="rtt-ue1"' "$TMP/res3/report.html" 2>/dev/null ||
+	fail "report: none, or no RTT chart, for the interrupted run"
+ok "report.html: rtt-ue1 ($answers answers), map, mig-0; the interrupted run's too"
