@@ -361,6 +361,9 @@ static const char usage[] =
 	"  run FILE [--duration T] [--set k=v]...\n"
 	"                            run a scenario as an experiment: mobility, handovers,\n"
 	"                            migrations; results and a summary\n"
+	"  sweep FILE [-o DIR]       run a scenario once per combination of the values its\n"
+	"                            sweep: section varies, repeated; compare them (mean,\n"
+	"                            95% CI); resumes where it stopped\n"
 	"  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
 	"                            live-migrate a stateful service (cold, precopy, postcopy)\n"
 	"  down RUN...               remove a run\n"
@@ -380,6 +383,7 @@ int main(int argc, char **argv)
 		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
 		{ "shape", cli_shape }, { "steer", cli_steer }, { "trace", cli_trace },
 		{ "migrate", cli_migrate }, { "run", cli_run },   { "report", cli_report },
+		{ "sweep", cli_sweep },
 	};
 
 	if (argc < 2) {

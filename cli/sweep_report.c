@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A sweep's reports: sweep.csv (every run), summary.csv (every combination), the table
+ * printed at the end, and sweep.html: grouped bar charts with 95% confidence intervals as
+ * inline SVG, readable offline and on paper, with stable ids for tests and scripts.
+ */
+#include "cli/sweep.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Short column names for the terminal. */
+static const char *const short_names[SWEEP_METRIC_N] = {
+    [SWEEP_DOWNTIME] = "downtime", [SWEEP_CLIENT_GAP] = "gap",	[SWEEP_TOTAL] = "total",
+    [SWEEP_MOVED] = "moved",	   [SWEEP_RTT_P50] = "RTT p50", [SWEEP_RTT_P95] = "RTT p95",
+    [SWEEP_RTT_P99] = "RTT p99",   [SWEEP_LOSS] = "loss",	[SWEEP_MIGRATIONS] = "migr",
+    [SWEEP_FAILED] = "failed",	   [SWEEP_HANDOVERS] = "HO",
+};
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		return;
+	if (v == floor(v) && fabs(v) < 1e15)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.3f", v);
+}
+
+void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_result *res,
+		     const bool *complete)
+{
+	fputs("run,combination,rep,seed", f);
+	for (unsigned k = 0; k < p->n_keys; k++) {
+		fputc(',', f);
+		csv_field(f, p->paths[k]);
+	}
+	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
+		fprintf(f, ",%s", sweep_metrics[m].name);
+	fputc('\n', f);
+	for (unsigned i = 0; i < p->n_runs; i++) {
+		const struct sweep_run *r = &p->runs[i];
+
+		if (!complete[i])
+			continue;
+		fprintf(f, "%u,%s,%u,%" PRIu64, i, p->combos[r->combo].id, r->rep, r->seed);
+		for (unsigned k = 0; k < p->n_keys; k++) {
+			fputc(',', f);
+			csv_field(f, p->values[k][p->combos[r->combo].value[k]]);
+		}
+		for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+			fputc(',', f);
+			if (res[i].has[m])
+				csv_num(f, res[i].v[m]);
+		}
+		fputc('\n', f);
+	}
+}
+
+void sweep_summary_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg)
+{
+	fputs("combination", f);
+	for (unsigned k = 0; k < p->n_keys; k++) {
+		fputc(',', f);
+		csv_field(f, p->paths[k]);
+	}
+	fputs(",runs", f);
+	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
+		fprintf(f, ",%s_n,%s_mean,%s_ci95", sweep_metrics[m].name, sweep_metrics[m].name,
+			sweep_metrics[m].name);
+	fputc('\n', f);
+	for (unsigned c = 0; c < p->n_combos; c++) {
+		fputs(p->combos[c].id, f);
+		for (unsigned k = 0; k < p->n_keys; k++) {
+			fputc(',', f);
+			csv_field(f, p->values[k][p->combos[c].value[k]]);
+		}
+		fprintf(f, ",%u", agg[c].runs);
+		for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+			const struct sweep_stat *s = &agg[c].m[m];
+
+			fprintf(f, ",%u,", s->n);
+			csv_num(f, s->mean);
+			fputc(',', f);
+			csv_num(f, s->ci95);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* Failed migrations are shown only when there are some. */
+static bool metric_shown(const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
+{
+	if (m != SWEEP_FAILED)
+		return true;
+	for (unsigned c = 0; c < p->n_combos; c++)
+		if (agg[c].m[m].n && agg[c].m[m].mean > 0)
+			return true;
+	return false;
+}
+
+/* Digits after the point for a figure of this size. */
+static int decimals(double v)
+{
+	v = fabs(v);
+	return v >= 100 ? 0 : v >= 10 ? 1 : 2;
+}
+
+static void fmt_stat(char *buf, size_t len, const struct sweep_stat *s, const char *pm)
+{
+	int d;
+
+	if (!s->n) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	d = decimals(s->mean);
+	if (isnan(s->ci95))
+		snprintf(buf, len, "%.*f", d, s->mean);
+	else
+		snprintf(buf, len, "%.*f %s%.*f", d, s->mean, pm, d, s->ci95);
+}
+
+#define CELL_MAX 48
+
+void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg)
+{
+	unsigned cols = 2 + p->n_keys + SWEEP_METRIC_N, rows = p->n_combos + 2;
+	char *cell = calloc((size_t)cols * rows, CELL_MAX);
+	size_t *w = calloc(cols, sizeof(*w));
+
+	if (!cell || !w)
+		goto out;
+#define CELL(r, c) (cell + ((size_t)(r)*cols + (c)) * CELL_MAX)
+	snprintf(CELL(0, 0), CELL_MAX, "combination");
+	snprintf(CELL(0, 1 + p->n_keys), CELL_MAX, "runs");
+	for (unsigned k = 0; k < p->n_keys; k++)
+		snprintf(CELL(0, 1 + k), CELL_MAX, "%s", p->paths[k]);
+	for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+		snprintf(CELL(0, 2 + p->n_keys + m), CELL_MAX, "%s", short_names[m]);
+		snprintf(CELL(1, 2 + p->n_keys + m), CELL_MAX, "%s", sweep_metrics[m].unit);
+	}
+	for (unsigned c = 0; c < p->n_combos; c++) {
+		/* The number alone: the values have their columns. */
+		snprintf(CELL(c + 2, 0), CELL_MAX, "%.*s", (int)strcspn(p->combos[c].id, "-"),
+			 p->combos[c].id);
+		for (unsigned k = 0; k < p->n_keys; k++)
+			snprintf(CELL(c + 2, 1 + k), CELL_MAX, "%s",
+				 p->values[k][p->combos[c].value[k]]);
+		snprintf(CELL(c + 2, 1 + p->n_keys), CELL_MAX, "%u", agg[c].runs);
+		for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
+			fmt_stat(CELL(c + 2, 2 + p->n_keys + m), CELL_MAX, &agg[c].m[m], "+-");
+	}
+	for (unsigned r = 0; r < rows; r++)
+		for (unsigned c = 0; c < cols; c++)
+			if (strlen(CELL(r, c)) > w[c])
+				w[c] = strlen(CELL(r, c));
+	fprintf(f, "mean +-95%% confidence interval over each combination's runs\n");
+	for (unsigned r = 0; r < rows; r++) {
+		for (unsigned c = 0; c < cols; c++) {
+			bool left = c <= p->n_keys;
+
+			if (c >= 2 + p->n_keys && !metric_shown(p, agg, c - 2 - p->n_keys))
+				continue;
+			fprintf(f, "%s%*s%-*s", c ? "  " : "",
+				left ? 0 : (int)(w[c] - strlen(CELL(r, c))), "",
+				left ? (int)w[c] : 0, CELL(r, c));
+		}
+		fputc('\n', f);
+	}
+#undef CELL
+out:
+	free(cell);
+	free(w);
+}
+
+/* ---- sweep.html ---- */
+
+static void html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+/* Tableau 10: tells bars apart in colour and, mostly, in grey. */
+static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+				      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+#define PALETTE_N (sizeof(palette) / sizeof(palette[0]))
+
+/* 1, 2 or 5 times a power of ten, at least x. */
+static double nice_step(double x)
+{
+	double e = pow(10, floor(log10(x))), m = x / e;
+
+	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e;
+}
+
+enum { W = 760, H = 300, ML = 64, MR = 16, MT = 16, MB = 52 };
+
+static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
+{
+	const struct sweep_metric_info *mi = &sweep_metrics[m];
+	unsigned groups = p->n_keys ? p->n_values[0] : 1, per = p->n_combos / groups;
+	double top = 0, step, pw = W - ML - MR, ph = H - MT - MB, gw = pw / groups;
+	double bw = fmin(gw * 0.7 / per, 90), pad = (gw - bw * per) / 2;
+
+	for (unsigned c = 0; c < p->n_combos; c++) {
+		const struct sweep_stat *s = &agg[c].m[m];
+
+		if (s->n && s->mean + (isnan(s->ci95) ? 0 : s->ci95) > top)
+			top = s->mean + (isnan(s->ci95) ? 0 : s->ci95);
+	}
+	if (top <= 0)
+		top = 1;
+	step = nice_step(top / 5);
+	top = ceil(top / step) * step;
+	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"%s\">\n<figcaption>",
+		mi->id, p->n_combos, mi->name);
+	html(f, mi->label);
+	if (*mi->unit)
+		fprintf(f, " (%s)", mi->unit);
+	fprintf(f,
+		": mean and 95%% confidence interval</figcaption>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+		"height=\"%d\" role=\"img\">\n",
+		W, H, W, H);
+	/* Grid and y axis. */
+	for (double y = 0; y <= top + step / 2; y += step) {
+		double py = MT + ph - y / top * ph;
+
+		fprintf(f,
+			"<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+			"<text x=\"%d\" y=\"%.1f\" class=\"tick\">%g</text>\n",
+			ML, W - MR, py, py, ML - 6, py + 4, y);
+	}
+	fprintf(f, "<text transform=\"translate(14 %.1f) rotate(-90)\" class=\"axis\">",
+		MT + ph / 2);
+	html(f, mi->label);
+	if (*mi->unit)
+		fprintf(f, ", %s", mi->unit);
+	fputs("</text>\n", f);
+	for (unsigned c = 0; c < p->n_combos; c++) {
+		const struct sweep_stat *s = &agg[c].m[m];
+		unsigned g = c / per, b = c % per;
+		double x = ML + g * gw + pad + b * bw, cx = x + bw / 2;
+		char label[256];
+
+		sweep_combo_label(p, c, 0, label, sizeof(label));
+		if (!s->n) {
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"na\">n/a</text>\n", cx,
+				MT + ph - 4);
+			continue;
+		}
+		{
+			double h = fmax(0, s->mean) / top * ph;
+
+			fprintf(f,
+				"<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				"height=\"%.1f\" fill=\"%s\"><title>",
+				x + 1, MT + ph - h, bw - 2, h, palette[b % PALETTE_N]);
+		}
+		html(f, p->combos[c].id);
+		fputs(" (", f);
+		html(f, label);
+		fprintf(f, "): %.*f", decimals(s->mean), s->mean);
+		if (!isnan(s->ci95))
+			fprintf(f, " &#177; %.*f", decimals(s->mean), s->ci95);
+		fprintf(f, " %s, n=%u</title></rect>\n", mi->unit, s->n);
+		if (!isnan(s->ci95)) {
+			double lo = fmax(0, s->mean - s->ci95), hi = s->mean + s->ci95;
+			double ylo = MT + ph - lo / top * ph, yhi = MT + ph - hi / top * ph;
+			double cap = fmin(bw / 4, 6);
+
+			fprintf(f,
+				"<path class=\"err\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f "
+				"%.1fH%.1f\"/>\n",
+				cx, ylo, yhi, cx - cap, yhi, cx + cap, cx - cap, ylo, cx + cap);
+		}
+		/* The figure above the bar, clear of its whisker. */
+		if (bw >= 26)
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">%.*f</text>\n", cx,
+				MT + ph -
+				    fmax(0, s->mean + (isnan(s->ci95) ? 0 : s->ci95)) / top * ph -
+				    3,
+				decimals(s->mean), s->mean);
+	}
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"base\"/>\n", ML,
+		W - MR, MT + ph, MT + ph);
+	for (unsigned g = 0; g < groups; g++) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"group\">", ML + (g + 0.5) * gw,
+			MT + ph + 18);
+		html(f, p->n_keys ? p->values[0][g] : "base scenario");
+		fputs("</text>\n", f);
+	}
+	if (p->n_keys) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"axis\">", ML + pw / 2, H - 8);
+		html(f, p->paths[0]);
+		fputs("</text>\n", f);
+	}
+	fputs("</svg>\n", f);
+	if (per > 1) {
+		fputs("<p class=\"legend\">", f);
+		for (unsigned k = 1; k < p->n_keys; k++) {
+			html(f, p->paths[k]);
+			fputs(k + 1 < p->n_keys ? ", " : ": ", f);
+		}
+		for (unsigned b = 0; b < per; b++) {
+			char label[256];
+
+			sweep_combo_label(p, b, 1, label, sizeof(label));
+			fprintf(f, "<span><i style=\"background:%s\"></i>", palette[b % PALETTE_N]);
+			html(f, label);
+			fputs("</span> ", f);
+		}
+		fputs("</p>\n", f);
+	}
+	fputs("</figure>\n", f);
+}
+
+void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg,
+		      const char *title, unsigned done)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	html(f, title);
+	fputs("</title>\n<style>\n"
+	      "body { font-family: sans-serif; color: #111; background: #fff; margin: 2em; "
+	      "max-width: 800px; }\n"
+	      "figure { margin: 2em 0; break-inside: avoid; page-break-inside: avoid; }\n"
+	      "figcaption { font-weight: bold; margin-bottom: 0.3em; }\n"
+	      "svg { max-width: 100%; height: auto; }\n"
+	      "svg text { font: 11px sans-serif; fill: #111; }\n"
+	      "svg .tick { text-anchor: end; } svg .group, svg .axis, svg .val, svg .na "
+	      "{ text-anchor: middle; }\n"
+	      "svg .axis { font-size: 12px; } svg .val { font-size: 10px; } svg .na "
+	      "{ fill: #777; }\n"
+	      "svg .grid { stroke: #ddd; } svg .base { stroke: #111; }\n"
+	      "svg .bar { stroke: #111; stroke-width: 0.5; } svg .err { stroke: #111; "
+	      "stroke-width: 1.2; fill: none; }\n"
+	      ".legend span { margin-right: 1em; white-space: nowrap; }\n"
+	      ".legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: "
+	      "0.3em; border: 1px solid #111; vertical-align: -0.1em; "
+	      "print-color-adjust: exact; -webkit-print-color-adjust: exact; }\n"
+	      "svg { print-color-adjust: exact; -webkit-print-color-adjust: exact; }\n"
+	      "table { border-collapse: collapse; font-size: 0.85em; }\n"
+	      "th, td { border: 1px solid #999; padding: 2px 6px; text-align: right; }\n"
+	      "th { background: #eee; } td.k { text-align: left; }\n"
+	      "@media print { body { margin: 0; max-width: none; } }\n"
+	      "</style>\n</head>\n<body>\n<h1>",
+	      f);
+	html(f, title);
+	fprintf(f,
+		"</h1>\n<p>%u of %u runs complete: %u combination%s, %u run%s each, seeds %" PRIu64
+		" + repetition.",
+		done, p->n_runs, p->n_combos, p->n_combos == 1 ? "" : "s", p->repeat,
+		p->repeat == 1 ? "" : "s", p->base_seed);
+	if (p->n_keys) {
+		fputs(" Varied:", f);
+		for (unsigned k = 0; k < p->n_keys; k++) {
+			fputs(k ? "; " : " ", f);
+			fputs("<code>", f);
+			html(f, p->paths[k]);
+			fputs("</code> ", f);
+			for (unsigned v = 0; v < p->n_values[k]; v++) {
+				fputs(v ? ", " : "", f);
+				html(f, p->values[k][v]);
+			}
+		}
+		fputc('.', f);
+	}
+	for (size_t i = 0; i < p->n_fixed; i++) {
+		fputs(i ? ", " : " Every run: <code>", f);
+		html(f, p->fixed[i]);
+		fputs(i + 1 == p->n_fixed ? "</code>." : "", f);
+	}
+	fputs(" Migration figures are means over each run's successful migrations; RTT "
+	      "percentiles over every probe answer of a run. Bars: the mean over a "
+	      "combination's runs; whiskers: the 95% confidence interval (Student t), none with "
+	      "one run.</p>\n",
+	      f);
+	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
+		if (metric_shown(p, agg, m))
+			chart(f, p, agg, m);
+	fputs("<table id=\"summary\">\n<tr><th>combination</th>", f);
+	for (unsigned k = 0; k < p->n_keys; k++) {
+		fputs("<th>", f);
+		html(f, p->paths[k]);
+		fputs("</th>", f);
+	}
+	fputs("<th>runs</th>", f);
+	for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+		if (!metric_shown(p, agg, m))
+			continue;
+		fputs("<th>", f);
+		html(f, sweep_metrics[m].label);
+		if (*sweep_metrics[m].unit)
+			fprintf(f, " (%s)", sweep_metrics[m].unit);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (unsigned c = 0; c < p->n_combos; c++) {
+		fputs("<tr><td class=\"k\">", f);
+		html(f, p->combos[c].id);
+		fputs("</td>", f);
+		for (unsigned k = 0; k < p->n_keys; k++) {
+			fputs("<td class=\"k\">", f);
+			html(f, p->values[k][p->combos[c].value[k]]);
+			fputs("</td>", f);
+		}
+		fprintf(f, "<td>%u</td>", agg[c].runs);
+		for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+			char buf[CELL_MAX];
+
+			if (!metric_shown(p, agg, m))
+				continue;
+			fmt_stat(buf, sizeof(buf), &agg[c].m[m], "&#177; ");
+			fprintf(f, "<td>%s</td>", buf);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n</body>\n</html>\n", f);
+}
