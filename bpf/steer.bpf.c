@@ -57,6 +57,7 @@ struct {
 struct pkt {
 	__u32 saddr;
 	__u32 daddr;
+	__u16 sport;		/* L4 source port, network byte order */
 	__u32 l4_csum_off;	/* 0: no L4 checksum to fix (UDP sent without one) */
 	__u64 l4_flags;		/* extra flags for bpf_l4_csum_replace */
 };
@@ -137,6 +138,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 			return -1;
 		p->l4_csum_off = ETH_HLEN + ihl_bytes + offsetof(struct tcphdr, check);
 		p->l4_flags = 0;
+		p->sport = tcp->source;
 		break;
 	}
 	case IPPROTO_UDP: {
@@ -149,6 +151,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 			ETH_HLEN + ihl_bytes + offsetof(struct udphdr, check) : 0;
 		/* and a computed zero must be sent as 0xffff */
 		p->l4_flags = BPF_F_MARK_MANGLED_0;
+		p->sport = udp->source;
 		break;
 	}
 	default:
@@ -225,7 +228,14 @@ int steer_to_client(struct __sk_buff *skb)
 		return pass();
 	key.client = p.daddr;
 	key.instance = p.saddr;
+	key.port = p.sport;
+	key.pad = 0;
 	val = bpf_map_lookup_elem(&steer_rev, &key);
+	if (!val) {
+		/* An entry for any port. */
+		key.port = 0;
+		val = bpf_map_lookup_elem(&steer_rev, &key);
+	}
 	if (!val)
 		return pass();
 	return done(rewrite(skb, &p, IP_SADDR_OFF, p.saddr, val->vip), 0);

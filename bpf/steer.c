@@ -461,7 +461,13 @@ int bpf_steer_query(int ns_fd, int ifindex)
 
 int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t instance)
 {
-	struct steer_rev_key rkey = { .client = client, .instance = instance };
+	return bpf_steer_flip_port(s, client, vip, 0, instance);
+}
+
+int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint16_t port,
+			uint32_t instance)
+{
+	struct steer_rev_key rkey = { .client = client, .instance = instance, .port = port };
 	struct steer_rev_val rval = { .vip = vip }, old;
 	struct steer_key key = { .client = client, .vip = vip };
 	struct steer_fwd_val val = { .instance = instance };
@@ -477,6 +483,17 @@ int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t 
 		r = bpf_map_update_elem(s->rev_fd, &rkey, &rval, BPF_ANY);
 	if (r < 0)
 		return r;
+	/*
+	 * The first VIP a client reaches on this instance also takes its answers from any
+	 * other port (a VIP is an address: iperf3 or ssh to it work too); a second VIP on the
+	 * same node gets its own port only.
+	 */
+	if (port) {
+		rkey.port = 0;
+		r = bpf_map_update_elem(s->rev_fd, &rkey, &rval, BPF_NOEXIST);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
 	return bpf_map_update_elem(s->fwd_fd, &key, &val, BPF_ANY);
 }
 

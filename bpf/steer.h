@@ -22,12 +22,16 @@ struct steer_fwd_val {
 };
 
 /*
- * Reverse map: (client, instance) -> VIP. Kept for every instance a client was ever steered
- * to, so that answers still in flight from an old instance reach the client as the VIP.
+ * Reverse map: (client, instance, the instance's port) -> VIP. Kept for every instance a
+ * client was ever steered to, so that answers still in flight from an old instance reach the
+ * client as the VIP. The port (network byte order) tells apart two services a client reaches
+ * on one node; port 0 matches answers from any port.
  */
 struct steer_rev_key {
 	__u32 client;
 	__u32 instance;
+	__u16 port;
+	__u16 pad;	/* zero */
 };
 
 struct steer_rev_val {

@@ -75,6 +75,14 @@ int bpf_steer_query(int ns_fd, int ifindex);
  * the VIP. -EADDRINUSE: instance already answers this client for another VIP.
  */
 int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t instance);
+/*
+ * The same with the reverse entry for answers from the instance's port (network byte order),
+ * plus one for any port unless another VIP of this client on this instance has it already:
+ * then two services a client reaches on one node, on different ports, do not clash.
+ * -EADDRINUSE only when instance answers this client for another VIP on the same port.
+ */
+int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint16_t port,
+			uint32_t instance);
 /* Stop steering client's traffic for vip (forward entry and its reverse entries); -ENOENT. */
 int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip);
 /* The instance serving client for vip; -ENOENT if none. */

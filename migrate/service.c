@@ -493,7 +493,7 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
  * Host byte order in.
  */
 static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned c, uint32_t vip,
-		       uint32_t inst)
+		       uint16_t port, uint32_t inst)
 {
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++) {
@@ -502,7 +502,9 @@ static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned
 
 			if (x->node != c || !x->addr)
 				continue;
-			r = bpf_steer_flip(s, htonl(x->addr), htonl(vip), htonl(inst));
+			/* By port: a client may reach two services on one node. */
+			r = bpf_steer_flip_port(s, htonl(x->addr), htonl(vip), htons(port),
+						htonl(inst));
 			if (r < 0)
 				return r;
 		}
@@ -715,7 +717,7 @@ int mig_services_start(struct topo_run *run, struct topo_err *err)
 		for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
 			uint32_t inst = topo_node_addr(m, m->services[i].at[0]);
 
-			r = flip_client(s, m, c, m->services[i].vip, inst);
+			r = flip_client(s, m, c, m->services[i].vip, m->services[i].port, inst);
 			if (r < 0)
 				topo_err_set(err, r, "steering %s to %s: %s", m->nodes[c].name,
 					     m->services[i].name, strerror(-r));
@@ -784,7 +786,8 @@ int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, u
 			return r;
 	}
 	t0 = now_ns();
-	r = flip_client(s, m, client, m->services[svc].vip, topo_node_addr(m, node));
+	r = flip_client(s, m, client, m->services[svc].vip, m->services[svc].port,
+			 topo_node_addr(m, node));
 	if (ret)
 		*ret = (struct mig_flip_time){ t0, now_ns() };
 	if (!held)

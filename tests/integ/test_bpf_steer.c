@@ -615,6 +615,37 @@ static void test_remove(void **state)
 	assert_int_equal(bpf_steer_remove(s, C1, VIP), -ENOENT);
 }
 
+/*
+ * Two services of one client on one node, told apart by the instance's port: answers from
+ * each port become their own VIP, from any other port the first VIP; the same port for
+ * another VIP clashes.
+ */
+static void test_flip_by_port(void **state)
+{
+	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct frame f, out;
+
+	assert_int_equal(bpf_steer_flip_port(s, C1, VIP, htons(40000), I1), 0);
+	assert_int_equal(bpf_steer_flip_port(s, C1, VIP2, htons(7001), I1), 0);
+	assert_int_equal(bpf_steer_flip_port(s, C1, VIP2, htons(40000), I1), -EADDRINUSE);
+	udp(&f, I1, C1);
+	expect_down(s, &f, VIP);
+	((struct udphdr *)l4(f.b))->source = htons(7001);
+	fix_csums(f.b, false);
+	expect_down(s, &f, VIP2);
+	/* Any other port: the first VIP on this instance takes it. */
+	((struct udphdr *)l4(f.b))->source = htons(7002);
+	fix_csums(f.b, false);
+	expect_down(s, &f, VIP);
+	/* Another instance with no entry at all: untouched. */
+	udp(&f, I2, C1);
+	assert_int_equal(run(s, BPF_STEER_TO_CLIENT, &f, &out), TC_ACT_OK);
+	assert_int_equal(iph(out.b)->saddr, I2);
+	/* Requests still go by VIP alone. */
+	udp(&f, C1, VIP2);
+	expect_up(s, &f, I1);
+}
+
 static void test_flip_errors(void **state)
 {
 	struct bpf_steer *s = ((struct fixture *)*state)->s;
@@ -1228,6 +1259,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_flip, clear_maps),
 		cmocka_unit_test_setup(test_remove, clear_maps),
 		cmocka_unit_test_setup(test_flip_errors, clear_maps),
+		cmocka_unit_test_setup(test_flip_by_port, clear_maps),
 		cmocka_unit_test_setup(test_list, clear_maps),
 		cmocka_unit_test_setup(test_shared_pins, clear_maps),
 		cmocka_unit_test(test_pin_errors),

@@ -30,6 +30,10 @@ services:
   game: { vip: 10.200.0.1, app: echo, port: 7000, at: [edge1, edge2] }
 migration: { steering: $steering }
 YAML
+# Programs are counted machine-wide: the count means something only while no other run
+# (another test, a benchmark) loads its own.
+other_runs() { ls /run/edgemu 2>/dev/null | grep -v -x -e "$run" -e '.lock' | wc -l; }
+others_before=$(other_runs)
 progs_before=$(bpftool prog list 2>/dev/null | grep -c steer_ || true)
 "$EDGEMU" up "$TMP/steer.yaml" --name "$run" >/dev/null
 "$EDGEMU" show "$run" | grep -q "ue1 -> edge1" || fail "ue1 is not steered to edge1 after up"
@@ -96,5 +100,10 @@ ok "other traffic untouched"
 assert_gone "$run"
 [ ! -e "/sys/fs/bpf/edgemu/$run" ] || fail "pinned maps left in /sys/fs/bpf/edgemu/$run"
 progs_after=$(bpftool prog list 2>/dev/null | grep -c steer_ || true)
-[ "$progs_after" -le "$progs_before" ] || fail "steering programs left: $progs_after (before: $progs_before)"
+if [ "$others_before" = 0 ] && [ "$(other_runs)" = 0 ]; then
+	[ "$progs_after" -le "$progs_before" ] ||
+		fail "steering programs left: $progs_after (before: $progs_before)"
+else
+	echo "note: other runs exist, the machine-wide program count is not checked"
+fi
 ok "down removed programs, maps and everything else"
