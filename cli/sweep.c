@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@
 #define POLL_NS 100000000L
 #define BAR_WIDTH 24
 #define FAILS_IN_A_ROW_MAX 3
+#define HANG_GRACE_S 120.0
+#define HANG_KILL_S 60.0
 #define DEFAULT_OVERHEAD_S 1.0 /* build and teardown of a run, before one has been timed */
 
 static const char usage[] =
@@ -290,6 +293,10 @@ static int run_one(const struct sweep_plan *p, unsigned i, const char *file, con
 	const char *argv[16 + 2 * (SWEEP_SETS_MAX + TOPO_SWEEP_KEYS_MAX)];
 	char path[PATH_MAX - 32], log[PATH_MAX], seed[32], rname[TOPO_RUN_MAX + 1], why[256];
 	size_t n_sets = sweep_run_sets(p, run, sets, sizeof(sets) / sizeof(sets[0]));
+	double nominal = (double)p->combos[run->combo].duration_ns / 1e9;
+	/* Longer than any run takes to build, run, roll back and tear down. */
+	double limit = 2 * nominal + HANG_GRACE_S;
+	bool hung = false;
 	unsigned a = 0;
 	int fd, status = 0, r;
 	pid_t pid;
@@ -357,12 +364,25 @@ static int run_one(const struct sweep_plan *p, unsigned i, const char *file, con
 	for (double last = 0;;) {
 		struct timespec ts = {0, POLL_NS};
 		pid_t w = waitpid(pid, &status, WNOHANG);
+		double t = now_s() - g->run_t0;
 
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		if (now_s() - last >= 0.5) {
 			bar(g, i);
 			last = now_s();
+		}
+		/* A run that hangs would stop the sweep for good: ended as Ctrl-C ends one. */
+		if (!hung && t > limit) {
+			say(g, "[%u/%u] %s: still running after %.0f s: stopping it", g->done + 1,
+			    g->total, run->dir, t);
+			kill(pid, SIGTERM);
+			hung = true;
+		} else if (hung && t > limit + HANG_KILL_S) {
+			say(g, "[%u/%u] %s: killed; `edgemu down %s` removes what is left of it",
+			    g->done + 1, g->total, run->dir, rname);
+			kill(pid, SIGKILL);
+			limit = INFINITY;
 		}
 		nanosleep(&ts, NULL);
 	}
@@ -569,8 +589,8 @@ int cli_sweep(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *file, *fixed[SWEEP_SETS_MAX + 1];
-	char dur_set[64], dir[PATH_MAX - 128], title[PATH_MAX + 64], lock[PATH_MAX], *text = NULL,
-										     *end;
+	char dur_set[64], dir[PATH_MAX - 128], title[PATH_MAX + 64], lock[PATH_MAX];
+	char *text = NULL, *resolved = NULL, *end;
 	bool dry = false, quiet = false, has_seed = false, *complete = NULL;
 	struct sweep_result *res = NULL;
 	struct sweep_plan *p = NULL;
@@ -579,7 +599,7 @@ int cli_sweep(int argc, char **argv)
 	struct topo_err err;
 	struct progress g = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
-	size_t n_fixed = 0, len;
+	size_t n_fixed = 0, len, resolved_len = 0;
 	uint64_t seed = 0, id, old_id;
 	unsigned in_a_row = 0;
 	int c, r, rc = 1, lock_fd = -1;
@@ -654,6 +674,8 @@ int cli_sweep(int argc, char **argv)
 	}
 	po.sets = fixed;
 	po.n_sets = n_fixed;
+	po.resolved = &resolved;
+	po.resolved_len = &resolved_len;
 	if (topo_parse_string_opts(text, len, file, &po, &m, &err) < 0) {
 		fprintf(stderr, "edgemu sweep: %s\n", err.msg);
 		goto out;
@@ -706,7 +728,8 @@ int cli_sweep(int argc, char **argv)
 					     : strerror(errno));
 		goto out;
 	}
-	id = sweep_plan_id(p, text, len);
+	/* The file as parsed, not as written: editing a comment does not make another sweep. */
+	id = sweep_plan_id(p, resolved, resolved_len);
 	old_id = folder_plan_id(dir);
 	if (old_id && old_id != id) {
 		fprintf(stderr,
@@ -806,6 +829,7 @@ out:
 	free(res);
 	sweep_plan_free(p);
 	topo_model_free(m);
+	free(resolved);
 	free(text);
 	return rc;
 }

@@ -94,8 +94,9 @@ void sweep_combo_label(const struct sweep_plan *p, unsigned c, unsigned from, ch
 		       size_t len);
 
 /*
- * What identifies a sweep's results: the scenario text, the fixed sets, every run's sets
- * and seed (FNV-1a, 64 bits). A folder is resumed only by the same plan.
+ * What identifies a sweep's results: the scenario text (edgemu sweep passes the document as
+ * parsed, so comments and layout do not count), the fixed sets, every run's sets and seed
+ * (FNV-1a, 64 bits). A folder is resumed only by the same plan.
  */
 uint64_t sweep_plan_id(const struct sweep_plan *p, const char *text, size_t len);
 
@@ -159,7 +160,10 @@ void sweep_stat_of(const double *x, unsigned n, struct sweep_stat *ret);
  */
 int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res);
 
-/* A run's rtt.csv: RTT p50/p95/p99 of every answer, and the share without one. -EINVAL. */
+/*
+ * A run's rtt.csv: RTT p50/p95/p99 of every answer (nearest rank), and the share of requests
+ * without one. -EINVAL.
+ */
 int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res);
 
 /* Per combination: the complete runs and each metric's statistics over them. */

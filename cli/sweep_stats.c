@@ -328,15 +328,12 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Linear between the closest ranks (numpy's default). */
+/* Nearest rank: the smallest sample with at least q of them at or below it (as report.c). */
 static double quantile(const double *v, size_t n, double q)
 {
-	double pos = q * (double)(n - 1);
-	size_t i = (size_t)pos;
+	size_t rank = (size_t)ceil(q * (double)n);
 
-	if (i + 1 >= n)
-		return v[n - 1];
-	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+	return v[rank ? rank - 1 : 0];
 }
 
 int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
