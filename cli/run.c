@@ -100,6 +100,7 @@ struct ue {
 	unsigned edge;		/* the node serving it */
 	bool migrating;
 	int mig;		/* index of its migration in r->migs while migrating */
+	int gap_mig;		/* the migration just ended, until the next answer closes its gap */
 	uint64_t handovers, migrations;
 	uint64_t last_rtt_ns, last_answer_ns;
 	bool had_migration;
@@ -228,7 +229,7 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 			struct ue *u = &r->ues[k++];
 
 			u->node = i;
-			u->cell = u->link = u->svc = u->mig = -1;
+			u->cell = u->link = u->svc = u->mig = u->gap_mig = -1;
 		} else if (m->nodes[i].kind == TOPO_ENB) {
 			r->cells[c++] = i;
 		}
@@ -690,22 +691,6 @@ static void job_done(struct runner *r, unsigned j)
 		      0.0,
 	      mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 	      mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
-	fprintf(r->migs_csv,
-		"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
-		",%" PRIu64 ",%u,%s,\"%s\"\n",
-		(unsigned)jb->mig, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-		mg->rep.strategy == TOPO_STRATEGY_COLD	      ? "cold" :
-		mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-							    "postcopy",
-		rel_s(r, mg->decided_ns), rel_s(r, mg->rep.start_ns), rel_s(r, mg->rep.freeze_ns),
-		rel_s(r, mg->rep.resume_ns), rel_s(r, mg->rep.flip_end_ns), rel_s(r, mg->rep.end_ns),
-		mg->rep.resume_ns && mg->rep.freeze_ns ?
-			(double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
-			0.0,
-		(double)mg->gap_ns / 1e6,
-		mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-		mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
-		mg->rep.ok ? "" : mg->rep.error);
 	/* Every UE the instance served now has it where it went (or still where it was). */
 	for (unsigned i = 0; i < r->n_ues; i++)
 		if (r->ues[i].svc == (int)mg->svc &&
@@ -713,9 +698,41 @@ static void job_done(struct runner *r, unsigned j)
 			r->ues[i].edge = edge;
 	if (ui >= 0) {
 		r->ues[ui].migrating = false;
+		r->ues[ui].gap_mig = r->ues[ui].mig;
 		r->ues[ui].mig = -1;
 	}
 	r->jobs[j] = r->jobs[--r->n_jobs];
+}
+
+/*
+ * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
+ * first answer after it (a cold migration's gap ends after the migration has).
+ */
+static void write_migrations(struct runner *r)
+{
+	for (unsigned i = 0; i < r->n_migs; i++) {
+		const struct migration *mg = &r->migs[i];
+
+		if (!mg->done)
+			continue;
+		fprintf(r->migs_csv,
+			"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
+			",%" PRIu64 ",%u,%s,\"%s\"\n",
+			i, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
+			mg->rep.strategy == TOPO_STRATEGY_COLD	      ? "cold" :
+			mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
+								    "postcopy",
+			rel_s(r, mg->decided_ns), rel_s(r, mg->rep.start_ns),
+			rel_s(r, mg->rep.freeze_ns), rel_s(r, mg->rep.resume_ns),
+			rel_s(r, mg->rep.flip_end_ns), rel_s(r, mg->rep.end_ns),
+			mg->rep.resume_ns && mg->rep.freeze_ns ?
+				(double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
+				0.0,
+			(double)mg->gap_ns / 1e6,
+			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
+			mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
+			mg->rep.ok ? "" : mg->rep.error);
+	}
 }
 
 /* ---- probes ---- */
@@ -842,9 +859,14 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 				struct mig_decision d;
 				struct mig_ue pu;
 
-				if (u->migrating && u->mig >= 0 && u->last_answer_ns &&
-				    tr - u->last_answer_ns > r->migs[u->mig].gap_ns)
-					r->migs[u->mig].gap_ns = tr - u->last_answer_ns;
+				int gi = u->migrating ? u->mig : u->gap_mig;
+
+				/* The gap that ends with this answer counts for the migration. */
+				if (gi >= 0 && u->last_answer_ns &&
+				    tr - u->last_answer_ns > r->migs[gi].gap_ns)
+					r->migs[gi].gap_ns = tr - u->last_answer_ns;
+				if (!u->migrating)
+					u->gap_mig = -1;
 				emu_loop_hist_add(u->migrating ? &u->rtt.during :
 						  u->had_migration ? &u->rtt.after :
 								     &u->rtt.before,
@@ -1417,6 +1439,7 @@ int cli_run(int argc, char **argv)
 	probes_stop(&r);
 	if (r.report >= 0 && r.loop)
 		on_report(r.loop, r.report, EPOLLIN, &r);
+	write_migrations(&r);
 	{
 		char rname[sizeof(r.run->name)];
 		struct topo_err terr;
