@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * docs/scenario.md against topo/parse.c: every key the parser accepts, and every name a key
+ * takes (kinds, models, strategies, ...), must appear in the reference as `word`, so a key
+ * added to the parser without its documentation fails here. The parser's own tables are the
+ * source: this reads parse.c's text and takes every string of every `*_keys[]` and
+ * `*_names[]` table, and of the inline name lists handed to get_enum().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct word {
+	char s[64];
+	char table[64]; /* where it comes from: the table's name, or parse.c:LINE */
+};
+
+struct words {
+	struct word *v;
+	size_t n, cap;
+	unsigned tables;
+};
+
+static char *slurp(const char *rel)
+{
+	const char *src = getenv("EDGEMU_SRC");
+	char path[4096];
+	char *buf = NULL;
+	long len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
+	f = fopen(path, "r");
+	if (!f) {
+		print_error("cannot open %s (EDGEMU_SRC is the source tree)\n", path);
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)len + 1);
+		if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len) {
+			buf[len] = '\0';
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static unsigned line_of(const char *text, const char *at)
+{
+	unsigned line = 1;
+
+	for (const char *p = text; p < at; p++)
+		line += *p == '\n';
+	return line;
+}
+
+static void add(struct words *w, const char *s, size_t len, const char *table)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->v = realloc(w->v, w->cap * sizeof(*w->v));
+		assert_non_null(w->v);
+	}
+	assert_true(len < sizeof(w->v[0].s));
+	memcpy(w->v[w->n].s, s, len);
+	w->v[w->n].s[len] = '\0';
+	snprintf(w->v[w->n].table, sizeof(w->v[0].table), "%s", table);
+	w->n++;
+}
+
+/* The string literals of the initializer that starts at body ("{"), up to its "}". */
+static void take_strings(struct words *w, const char *body, const char *table)
+{
+	const char *p = body + 1;
+
+	w->tables++;
+	while (*p && *p != '}') {
+		if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+
+			p = end ? end + 2 : p + strlen(p);
+		} else if (*p == '"') {
+			const char *end = strchr(p + 1, '"');
+
+			assert_non_null(end);
+			add(w, p + 1, (size_t)(end - p - 1), table);
+			p = end + 1;
+		} else {
+			p++;
+		}
+	}
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && !memcmp(s + len - n, suffix, n);
+}
+
+/*
+ * "static const char *const NAME[] = {...}" where NAME ends in _keys or _names (the
+ * expect() type words and sweep_fixed are neither), and "(const char *const[]){...}", the
+ * inline lists of names.
+ */
+static void extract(const char *text, struct words *w)
+{
+	static const char decl[] = "const char *const";
+
+	for (const char *p = strstr(text, decl); p; p = strstr(p + 1, decl)) {
+		const char *q = p + sizeof(decl) - 1, *name;
+		size_t len;
+		char table[64];
+
+		if (!strncmp(q, "[]){", 4)) {
+			snprintf(table, sizeof(table), "topo/parse.c:%u", line_of(text, p));
+			take_strings(w, q + 3, table);
+			continue;
+		}
+		while (*q == ' ')
+			q++;
+		name = q;
+		while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_')
+			q++;
+		len = (size_t)(q - name);
+		if (strncmp(q, "[] = {", 6) || !len)
+			continue;
+		if (!ends_with(name, len, "_keys") && !ends_with(name, len, "_names"))
+			continue;
+		snprintf(table, sizeof(table), "%.*s", (int)len, name);
+		take_strings(w, q + 5, table);
+	}
+}
+
+static bool has_word(const struct words *w, const char *s)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i].s, s))
+			return true;
+	return false;
+}
+
+static void test_every_key_documented(void **state)
+{
+	char *parser = slurp("topo/parse.c"), *doc = slurp("docs/scenario.md");
+	struct words w = {0};
+	unsigned missing = 0;
+
+	(void)state;
+	assert_non_null(parser);
+	assert_non_null(doc);
+	extract(parser, &w);
+	/*
+	 * The extraction itself: a parse.c written differently would otherwise find nothing
+	 * and pass. These tables and words exist today; fewer means the reader went blind.
+	 */
+	if (w.tables < 20 || !has_word(&w, "endpoints") || !has_word(&w, "lookahead") ||
+	    !has_word(&w, "gilbert") || !has_word(&w, "random-waypoint") ||
+	    !has_word(&w, "loss_margin")) {
+		print_error("read %u tables, %zu words from topo/parse.c: the tables changed "
+			    "shape; update this test's reader\n",
+			    w.tables, w.n);
+		fail();
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		char quoted[80];
+
+		snprintf(quoted, sizeof(quoted), "`%s`", w.v[i].s);
+		if (strstr(doc, quoted))
+			continue;
+		/* Each word once, even when several tables share it (delay, model, uniform). */
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(w.v[j].s, w.v[i].s))
+				goto next;
+		print_error("docs/scenario.md does not document %s (from %s in topo/parse.c)\n",
+			    quoted, w.v[i].table);
+		missing++;
+	next:;
+	}
+	if (missing)
+		print_error("%u key(s) or name(s) missing from docs/scenario.md\n", missing);
+	free(w.v);
+	free(parser);
+	free(doc);
+	assert_int_equal(missing, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_key_documented),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
