@@ -18,7 +18,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -766,43 +765,24 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		const struct topo_probe *p = &m->probes[i];
 		uint32_t a = p->to_service ? m->services[p->to].vip : topo_node_addr(m, p->to);
 		char target[16], port[8], interval[32], tag[16], log[PATH_MAX + 32];
-		int ns_fd = topo_run_node_ns(r->run, p->from);
+		char *argv[] = { app, target, "--port", port, "--interval", interval, "--report",
+				 r->report_path, "--tag", tag, "--quiet", NULL, NULL };
 		pid_t pid;
+		int rc;
 
-		if (ns_fd < 0)
-			return topo_err_set(err, ns_fd, "node %s: %s", m->nodes[p->from].name,
-					    strerror(-ns_fd));
+		/* The stateful service's counter is worth checking on every answer. */
+		if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
+			argv[11] = "--check-counter";
 		snprintf(target, sizeof(target), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
 			 (a >> 8) & 255, a & 255);
 		snprintf(port, sizeof(port), "%u", p->port);
 		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
 		snprintf(tag, sizeof(tag), "%u", i);
 		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->run->dir, i);
-		pid = fork();
-		if (pid < 0)
-			return topo_err_set(err, -errno, "starting probe %u: %s", i, strerror(errno));
-		if (pid == 0) {
-			sigset_t none;
-			int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-			sigemptyset(&none);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-			if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
-				dup2(null, 0);
-				dup2(out, 1);
-				dup2(out, 2);
-				if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
-					execl(app, app, target, "--port", port, "--interval", interval,
-					      "--report", r->report_path, "--tag", tag, "--quiet",
-					      "--check-counter", (char *)NULL);
-				else
-					execl(app, app, target, "--port", port, "--interval", interval,
-					      "--report", r->report_path, "--tag", tag, "--quiet",
-					      (char *)NULL);
-			}
-			_exit(127);
-		}
+		rc = mig_spawn(r->run, p->from, log, argv, &pid);
+		if (rc < 0)
+			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
+					    m->nodes[p->from].name, strerror(-rc));
 		r->probe_pids[r->n_probes++] = pid;
 	}
 	return 0;

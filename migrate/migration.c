@@ -17,7 +17,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,12 +135,11 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 {
 	const struct topo_service *s = &run->m->services[svc];
 	char app[PATH_MAX], vip[16], port[8], interval[32], log[PATH_MAX + 32];
+	char *argv[] = { app, vip, "--port", port, "--interval", interval, "--csv", p->csv,
+			 "--check-counter", "--quiet", NULL };
 	uint32_t a = s->vip;
-	int ns_fd = topo_run_node_ns(run, client);
+	int r;
 
-	if (ns_fd < 0)
-		return topo_err_set(err, ns_fd, "node %s: %s", run->m->nodes[client].name,
-				    strerror(-ns_fd));
 	mig_app_path("edgemu-probe", app, sizeof(app));
 	snprintf(vip, sizeof(vip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
 		 a & 255);
@@ -150,25 +148,10 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 	snprintf(p->csv, sizeof(p->csv), "%.3000s/migration-%u.probe.csv", run->dir, seq);
 	snprintf(log, sizeof(log), "%.3000s/migration-%u.probe.log", run->dir, seq);
 	unlink(p->csv);
-	p->pid = fork();
-	if (p->pid < 0)
-		return topo_err_set(err, -errno, "starting the probe: %s", strerror(errno));
-	if (p->pid == 0) {
-		sigset_t none;
-		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
-			dup2(null, 0);
-			dup2(out, 1);
-			dup2(out, 2);
-			execl(app, app, vip, "--port", port, "--interval", interval, "--csv", p->csv,
-			      "--check-counter", "--quiet", (char *)NULL);
-		}
-		_exit(127);
-	}
+	r = mig_spawn(run, client, log, argv, &p->pid);
+	if (r < 0)
+		return topo_err_set(err, r, "starting the probe in %s: %s",
+				    run->m->nodes[client].name, strerror(-r));
 	/* Until it has a counter to compare with, a probe proves nothing. */
 	sleep_ms(PROBE_WARMUP_MS);
 	if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {

@@ -66,6 +66,36 @@ void mig_app_path(const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s", name);
 }
 
+int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const argv[],
+	      pid_t *ret_pid)
+{
+	int ns_fd = topo_run_node_ns(run, node);
+	pid_t pid;
+
+	if (ns_fd < 0)
+		return ns_fd;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigset_t none;
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
+			dup2(null, 0);
+			dup2(out, 1);
+			dup2(out, 2);
+			execv(argv[0], argv);
+		}
+		_exit(127);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
 long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
 {
 	char path[PATH_MAX + 16], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
