@@ -158,7 +158,7 @@ static int spawn(char *const argv[], const char *input)
 /* Run one line of `ip` arguments as its own process. */
 static int ip_line(const char *line)
 {
-	char copy[512], *argv[32], *save = NULL;
+	char copy[640], *argv[32], *save = NULL;
 	int argc = 0;
 
 	snprintf(copy, sizeof(copy), "ip %s", line);

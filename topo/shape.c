@@ -140,7 +140,7 @@ int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir,
 {
 	const struct topo_model *m = run->m;
 	const struct topo_if *from;
-	struct emu_nl *nl;
+	struct emu_nl *nl = NULL;
 	char path[PATH_MAX + 16];
 	int r;
 
