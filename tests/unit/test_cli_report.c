@@ -128,7 +128,7 @@ static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
 /* The <svg> with that id, as a copy; NULL if the page has none. */
 static char *chart(const char *html, const char *id)
 {
-	char pat[96];
+	char pat[4352];
 	const char *a, *b;
 
 	snprintf(pat, sizeof(pat), "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\"", id);
