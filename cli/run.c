@@ -206,9 +206,20 @@ static int ue_index(const struct runner *r, unsigned node)
 	return -1;
 }
 
+/* "file:line:col", or "file: --set" for a value an override put there. */
+static const char *where(const struct topo_model *m, struct topo_mark k, char *buf, size_t len)
+{
+	if (k.line <= 0)
+		snprintf(buf, len, "%s: --set", m->file);
+	else
+		snprintf(buf, len, "%s:%d:%d", m->file, k.line, k.col);
+	return buf;
+}
+
 /* The UE's position model from the file (before anything is built, so errors cost nothing). */
 static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
 {
+	char pos[PATH_MAX + 32];
 	unsigned k = 0;
 	uint64_t seed = m->has_seed ? m->seed : 1;
 
@@ -294,10 +305,9 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 			if (!r->traces[j]) {
 				rc = mob_trace_load(mb->trace, &r->traces[j]);
 				if (rc < 0)
-					return topo_err_set(err, rc, "%s:%d:%d: reading trace %s: %s",
-							    m->file, mb->trace_mark.line,
-							    mb->trace_mark.col, mb->trace,
-							    strerror(-rc));
+					return topo_err_set(err, rc, "%s: reading trace %s: %s",
+							    where(m, mb->trace_mark, pos, sizeof(pos)),
+							    mb->trace, strerror(-rc));
 				for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
 					fprintf(stderr, "edgemu run: warning: %s\n",
 						mob_trace_warning(r->traces[j], w));
@@ -305,21 +315,20 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 			rc = mob_model_trace_init(&u->mob, r->traces[j], id);
 			if (rc == -ENOENT)
 				return topo_err_set(err, rc,
-						    "%s:%d:%d: %s maps to node %u of trace %s, which "
-						    "the trace lacks",
-						    m->file,
-						    mb->trace_node_set ? mb->trace_node_mark.line :
-									 mb->mark.line,
-						    mb->trace_node_set ? mb->trace_node_mark.col :
-									 mb->mark.col,
+						    "%s: %s maps to node %u of trace %s, which the "
+						    "trace lacks",
+						    where(m,
+							  mb->trace_node_set ? mb->trace_node_mark :
+									       mb->mark,
+							  pos, sizeof(pos)),
 						    m->nodes[mb->node].name, id, mb->trace);
 			break;
 		}
 		}
 		if (rc < 0)
-			return topo_err_set(err, rc, "%s:%d:%d: mobility of %s: %s", m->file,
-					    mb->mark.line, mb->mark.col, m->nodes[mb->node].name,
-					    strerror(-rc));
+			return topo_err_set(err, rc, "%s: mobility of %s: %s",
+					    where(m, mb->mark, pos, sizeof(pos)),
+					    m->nodes[mb->node].name, strerror(-rc));
 		u->has_mob = true;
 	}
 	return 0;
