@@ -393,7 +393,7 @@ static void src_start(struct svc *v, char *args)
 	a->mig_sock = fd;
 	a->source = a->connecting = true;
 	a->committed = a->done_sending = false;
-	a->bytes = a->pages = a->requests = 0;
+	a->bytes = a->pages = a->requests = a->updates = a->round_bytes0 = a->hash = 0;
 	a->len = a->off = 0;
 	a->d_head = a->d_tail = 0;
 	a->start_ns = app_now_ns();

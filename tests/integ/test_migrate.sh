@@ -161,6 +161,15 @@ migrate_broken 1.5 '"$EDGEMU" shape "$run" edge1:bh --dir both --loss 100% >/dev
 check_serving "$from" "post-copy, backhaul cut"
 ok "post-copy, backhaul cut after the switch: rolled back ('$(field .error)'), counter intact"
 
+# The source has failed several migrations by now: one more pre-copy, and its figures are
+# its own (round 0's bytes are those of one full copy, not left over from before).
+"$EDGEMU" shape "$run" edge1:bh --dir both --rate 200mbit --loss 0 >/dev/null
+"$EDGEMU" migrate "$run" game ue1 --to "$to" --strategy precopy --json >"$TMP/m.json" ||
+	fail "pre-copy after the failures: $(cat "$TMP/m.json")"
+b0=$(field '.rounds[0].bytes')
+within "$b0" 16777216 20000000 || fail "pre-copy after the failures: round 0 moved $b0 bytes"
+ok "pre-copy after the failures: round 0 moved $b0 bytes, done in $(field .total_ms) ms"
+
 "$EDGEMU" down "$run" >/dev/null
 assert_gone "$run"
 ok "down: nothing left"
