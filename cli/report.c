@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 
+#include "cli/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -633,28 +634,6 @@ static bool counts(const struct report *r, const struct rtt_row *x)
 
 /* ---- drawing ---- */
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 /* <text> at (x, y); anchor "start", "middle" or "end"; attrs go in as they are. */
 __attribute__((format(printf, 7, 8))) static void label(FILE *f, double x, double y,
 							 const char *anchor, int size,
@@ -672,7 +651,7 @@ __attribute__((format(printf, 7, 8))) static void label(FILE *f, double x, doubl
 	if (attrs && *attrs)
 		fprintf(f, " %s", attrs);
 	fputc('>', f);
-	esc(f, buf);
+	cli_html(f, buf);
 	fputs("</text>", f);
 }
 
@@ -833,7 +812,7 @@ static int chart_add(struct report *r, const char *id, int h, const char *what, 
 		   "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"%s\" %s>",
 		id, W, h, W, h, FONT, attrs);
 	fputs("<title>", f);
-	esc(f, what);
+	cli_html(f, what);
 	fprintf(f, "</title><rect class=\"bg\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>", W, h);
 	fwrite(body, 1, body_len, f);
 	fputs("</svg>\n", f);
@@ -1631,7 +1610,7 @@ static int html_summary(struct report *r, FILE *f)
 			v[ph][n[ph]++] = x->rtt_ms;
 		}
 		fputs("<tr><td class=\"l\">", f);
-		esc(f, ue);
+		cli_html(f, ue);
 		fprintf(f, "</td><td data-k=\"%s.handovers\">%u</td><td data-k=\"%s.migrations\">%u</td>"
 			   "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
 			ue, ho, ue, migs, ue, answers, ue, losses);
@@ -1668,15 +1647,15 @@ static int html_summary(struct report *r, FILE *f)
 		const struct mig_row *g = &r->mig[k];
 
 		fprintf(f, "<tr><td>%u</td><td class=\"l\">", g->n);
-		esc(f, r->ues.v[g->ue]);
+		cli_html(f, r->ues.v[g->ue]);
 		fputs("</td><td class=\"l\">", f);
-		esc(f, g->service);
+		cli_html(f, g->service);
 		fputs("</td><td class=\"l\">", f);
-		esc(f, g->from);
+		cli_html(f, g->from);
 		fputs(" \u2192 ", f);
-		esc(f, g->to);
+		cli_html(f, g->to);
 		fputs("</td><td class=\"l\">", f);
-		esc(f, g->strategy);
+		cli_html(f, g->strategy);
 		fprintf(f, "</td><td data-k=\"mig%u.decided\">%.3f</td>"
 			   "<td data-k=\"mig%u.downtime\">%.3f</td><td data-k=\"mig%u.gap\">%.3f</td>"
 			   "<td data-k=\"mig%u.total\">%.3f</td><td data-k=\"mig%u.mib\">%.3f</td>"
@@ -1686,7 +1665,7 @@ static int html_summary(struct report *r, FILE *f)
 			g->ok ? "yes" : "no");
 		if (!g->ok && *g->error) {
 			fputs(": <span class=\"err\">", f);
-			esc(f, g->error);
+			cli_html(f, g->error);
 			fputs("</span>", f);
 		}
 		fputs("</td></tr>\n", f);
@@ -1707,13 +1686,13 @@ static void html_head(struct report *r, FILE *f)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	      "<title>edgemu report: ",
 	      f);
-	esc(f, run);
+	cli_html(f, run);
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>edgemu run ", css);
-	esc(f, run);
+	cli_html(f, run);
 	fputs("</h1>\n<p class=\"meta\">", f);
 	if (json_get(r->meta, NULL, "scenario", v[0], sizeof(v[0]))) {
 		fputs("scenario <code>", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 		fputs("</code>; ", f);
 	}
 	if (m)
@@ -1730,11 +1709,11 @@ static void html_head(struct report *r, FILE *f)
 	fprintf(f, "%.1f s", r->t_end);
 	if (json_get(r->meta, NULL, "seed", v[0], sizeof(v[0]))) {
 		fputs(", seed ", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 	}
 	if (json_get(r->meta, NULL, "start", v[0], sizeof(v[0]))) {
 		fputs(", started ", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 	}
 	fputs("</p>\n", f);
 	if (json_get(r->meta, NULL, "edgemu_version", v[0], sizeof(v[0])) &&
@@ -1742,13 +1721,13 @@ static void html_head(struct report *r, FILE *f)
 	    json_get(r->meta, NULL, "kernel", v[2], sizeof(v[2])) &&
 	    json_get(r->meta, NULL, "shaper", v[3], sizeof(v[3]))) {
 		fputs("<p class=\"meta\">edgemu ", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 		fputs(" (", f);
-		esc(f, v[1]);
+		cli_html(f, v[1]);
 		fputs("), kernel ", f);
-		esc(f, v[2]);
+		cli_html(f, v[2]);
 		fputs(", shaper ", f);
-		esc(f, v[3]);
+		cli_html(f, v[3]);
 		fputs("</p>\n", f);
 	}
 	if (json_get(r->summary, "lateness_us", "events", v[0], sizeof(v[0])) &&
@@ -1756,20 +1735,20 @@ static void html_head(struct report *r, FILE *f)
 	    json_get(r->summary, "lateness_us", "p99", v[2], sizeof(v[2])) &&
 	    json_get(r->summary, "lateness_us", "max", v[3], sizeof(v[3]))) {
 		fputs("<p class=\"meta\">the runner's clock: lateness p50 ", f);
-		esc(f, v[1]);
+		cli_html(f, v[1]);
 		fputs(" us, p99 ", f);
-		esc(f, v[2]);
+		cli_html(f, v[2]);
 		fputs(" us, max ", f);
-		esc(f, v[3]);
+		cli_html(f, v[3]);
 		fputs(" us over ", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 		fputs(" events</p>\n", f);
 	}
 	if (!r->summary)
 		fputs("<p class=\"meta\">no summary.json: the run did not finish</p>\n", f);
 	if (json_get(r->summary, NULL, "error", v[0], sizeof(v[0]))) {
 		fputs("<p class=\"meta err\">the run ended with an error: ", f);
-		esc(f, v[0]);
+		cli_html(f, v[0]);
 		fputs("</p>\n", f);
 	}
 }
@@ -1890,7 +1869,7 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 	fputs("<p class=\"note\">Made by <code>edgemu report</code> " EDGEMU_VERSION " (" EDGEMU_GIT
 	      ") from the files of ",
 	      f);
-	esc(f, dir);
+	cli_html(f, dir);
 	fputs(".</p>\n</body></html>\n", f);
 	if (rc < 0) {
 		fclose(f);

@@ -12,6 +12,7 @@
  */
 #include "cli/cli.h"
 
+#include "cli/text.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -973,20 +974,6 @@ static FILE *results_file(struct runner *r, const char *name, const char *header
 	return f;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void write_meta(struct runner *r, const char *backend, uint64_t seed)
 {
 	FILE *f = results_file(r, "meta.json", NULL);
@@ -1000,10 +987,10 @@ static void write_meta(struct runner *r, const char *backend, uint64_t seed)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\"edgemu_version\":\"%s\",\"git_commit\":\"%s\",\"kernel\":", EDGEMU_VERSION,
 		EDGEMU_GIT);
-	json_str(f, u.release);
+	cli_json_str(f, u.release);
 	fprintf(f, ",\"shaper\":\"%s\",\"seed\":%" PRIu64 ",\"start\":\"%s\",\"scenario\":", backend,
 		seed, when);
-	json_str(f, r->file);
+	cli_json_str(f, r->file);
 	fprintf(f, ",\"run\":\"%s\",\"duration_s\":%.3f}\n", r->run->name,
 		(double)r->m->duration_ns / 1e9);
 	fclose(f);
@@ -1059,7 +1046,7 @@ static void write_summary(struct runner *r, FILE *f)
 			(double)mg->gap_ns / 1e6,
 			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 			mg->rep.bytes);
-		json_str(f, mg->reason);
+		cli_json_str(f, mg->reason);
 		fputc('}', f);
 		first = false;
 	}
@@ -1073,7 +1060,7 @@ static void write_summary(struct runner *r, FILE *f)
 		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (r->error)
-		json_str(f, r->error_msg);
+		cli_json_str(f, r->error_msg);
 	else
 		fputs("null", f);
 	fputs("}\n", f);

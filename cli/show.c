@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 
+#include "cli/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -245,20 +246,6 @@ static void fmt_shape(const struct emu_shape *s, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void json_shape(const struct emu_shape *s)
 {
 	if (!s) {
@@ -267,7 +254,7 @@ static void json_shape(const struct emu_shape *s)
 	}
 	printf("{\"delay_ns\":%" PRIu64 ",\"jitter_ns\":%" PRIu64 ",\"distribution\":", s->delay_ns,
 	       s->jitter_ns);
-	json_str(s->jitter_ns ? dist_name(s->dist) : "none");
+	cli_json_str(stdout, s->jitter_ns ? dist_name(s->dist) : "none");
 	printf(",\"loss\":{\"model\":\"%s\",\"p\":%g,\"r\":%g,\"h\":%g,\"k\":%g}",
 	       s->loss.model == EMU_LOSS_GILBERT	? "gilbert"
 	       : s->loss.model == EMU_LOSS_RANDOM ? "random"
@@ -275,7 +262,7 @@ static void json_shape(const struct emu_shape *s)
 	       s->loss.p, s->loss.r, s->loss.h, s->loss.k);
 	printf(",\"rate_bps\":%" PRIu64 ",\"limit\":%u,\"trace\":", s->rate_bps, s->limit);
 	if (s->trace)
-		json_str(s->trace);
+		cli_json_str(stdout, s->trace);
 	else
 		printf("null");
 	printf("}");
@@ -319,9 +306,9 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 
 	if (json) {
 		printf("%s{\"name\":", i ? "," : "");
-		json_str(m->nodes[i].name);
+		cli_json_str(stdout, m->nodes[i].name);
 		printf(",\"kind\":\"%s\",\"netns\":", topo_kind_name(m->nodes[i].kind));
-		json_str(run->nodes[i].ns);
+		cli_json_str(stdout, run->nodes[i].ns);
 		printf(",\"interfaces\":[");
 	} else {
 		printf("\n%s (%s)  namespace %s\n", m->nodes[i].name,
@@ -335,7 +322,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
-			json_str(f->name);
+			cli_json_str(stdout, f->name);
 			printf(",\"index\":%d,\"up\":%s,\"carrier\":%s,\"addresses\":[", f->index,
 			       f->up ? "true" : "false", f->carrier ? "true" : "false");
 		} else {
@@ -363,9 +350,9 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 			view_dir(run, link, !end, &in);
 			if (json) {
 				printf(",\"peer\":{\"node\":");
-				json_str(m->nodes[peer->node].name);
+				cli_json_str(stdout, m->nodes[peer->node].name);
 				printf(",\"ifname\":");
-				json_str(peer->ifname);
+				cli_json_str(stdout, peer->ifname);
 				printf("},\"relayed\":%s,\"shaping\":{\"out\":",
 				       run->relayed[link - m->links] ? "true" : "false");
 				json_shape(&out.want);
@@ -395,7 +382,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 		if (json) {
 			printf("%s{\"dst\":\"%s/%u\",\"via\":\"%s\",\"dev\":", first ? "" : ",",
 			       ip(rt->dst, a), rt->plen, ip(rt->via, b));
-			json_str(ifname_of(l, rt->oif));
+			cli_json_str(stdout, ifname_of(l, rt->oif));
 			printf("}");
 		} else {
 			printf("  route      %s/%u via %s dev %s\n", ip(rt->dst, a), rt->plen,
@@ -448,7 +435,7 @@ static void print_services(struct topo_run *run, bool json)
 
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_str(s->name);
+			cli_json_str(stdout, s->name);
 			printf(",\"app\":\"%s\",\"vip\":\"%s\",\"port\":%u", topo_app_name(s->app),
 			       ip(s->vip, a), s->port);
 			if (s->app == TOPO_APP_SVC)
@@ -472,7 +459,7 @@ static void print_services(struct topo_run *run, bool json)
 				continue;
 			if (json) {
 				printf("%s{\"node\":", first ? "" : ",");
-				json_str(m->nodes[n].name);
+				cli_json_str(stdout, m->nodes[n].name);
 				printf(",\"addr\":\"%s\",\"pid\":%ld}", ip(topo_node_addr(m, n), a), pid);
 			} else {
 				printf(" %s (%s, pid %ld)", m->nodes[n].name, ip(topo_node_addr(m, n), a),
@@ -494,9 +481,9 @@ static void print_services(struct topo_run *run, bool json)
 			}
 			if (json) {
 				printf("%s{\"client\":", first ? "" : ",");
-				json_str(m->nodes[c].name);
+				cli_json_str(stdout, m->nodes[c].name);
 				printf(",\"instance\":");
-				json_str(m->nodes[to].name);
+				cli_json_str(stdout, m->nodes[to].name);
 				printf("}");
 			} else {
 				printf("    %s -> %s\n", m->nodes[c].name, m->nodes[to].name);
@@ -524,14 +511,14 @@ static int show_run(const char *name, bool json)
 	ip(topo_pool_base(run->slot), pool);
 	if (json) {
 		printf("{\"run\":");
-		json_str(run->name);
+		cli_json_str(stdout, run->name);
 		printf(",\"scenario\":");
-		json_str(run->m->file);
+		cli_json_str(stdout, run->m->file);
 		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"backend\":\"%s\","
 		       "\"backend_why\":",
 		       run->slot, pool, topo_shaper_name(run->m->shaper),
 		       topo_shaper_name(run->backend));
-		json_str(run->backend_why);
+		cli_json_str(stdout, run->backend_why);
 		printf(",\"nodes\":[");
 	} else {
 		printf("run %s: %u nodes, %u links, addresses from %s/16 (slot %u)\n"
@@ -583,7 +570,7 @@ static int list_runs(bool json)
 
 		if (json) {
 			printf("%s{\"run\":", i ? "," : "");
-			json_str(names[i]);
+			cli_json_str(stdout, names[i]);
 			printf(",\"owner\":%ld}", owner);
 		} else {
 			printf("%s%s\n", names[i], owner > 0 ? "  (in use by a running process)" : "");

@@ -7,6 +7,7 @@
  */
 #include "cli/sweep.h"
 
+#include "cli/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -394,51 +395,37 @@ uint64_t sweep_plan_id(const struct sweep_plan *p, const char *text, size_t len)
 	return h;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void sweep_plan_write_json(FILE *f, const struct sweep_plan *p, const char *file, uint64_t id)
 {
 	fputs("{\n  \"scenario\": ", f);
-	json_str(f, file);
+	cli_json_str(f, file);
 	fprintf(f,
 		",\n  \"plan_id\": \"%016" PRIx64 "\",\n  \"base_seed\": %" PRIu64
 		",\n  \"repeat\": %u,\n  \"seed_rule\": \"base_seed + rep\",\n  \"set\": [",
 		id, p->base_seed, p->repeat);
 	for (size_t i = 0; i < p->n_fixed; i++) {
 		fputs(i ? ", " : "", f);
-		json_str(f, p->fixed[i]);
+		cli_json_str(f, p->fixed[i]);
 	}
 	fputs("],\n  \"vary\": {", f);
 	for (unsigned k = 0; k < p->n_keys; k++) {
 		fputs(k ? ", " : "", f);
-		json_str(f, p->paths[k]);
+		cli_json_str(f, p->paths[k]);
 		fputs(": [", f);
 		for (unsigned v = 0; v < p->n_values[k]; v++) {
 			fputs(v ? ", " : "", f);
-			json_str(f, p->values[k][v]);
+			cli_json_str(f, p->values[k][v]);
 		}
 		fputc(']', f);
 	}
 	fputs("},\n  \"combinations\": [\n", f);
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		fputs("    {\"id\": ", f);
-		json_str(f, p->combos[c].id);
+		cli_json_str(f, p->combos[c].id);
 		fputs(", \"set\": [", f);
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs(k ? ", " : "", f);
-			json_str(f, p->combos[c].sets[k]);
+			cli_json_str(f, p->combos[c].sets[k]);
 		}
 		fprintf(f, "], \"duration_s\": %.3f}%s\n", (double)p->combos[c].duration_ns / 1e9,
 			c + 1 < p->n_combos ? "," : "");
@@ -448,9 +435,9 @@ void sweep_plan_write_json(FILE *f, const struct sweep_plan *p, const char *file
 		const struct sweep_run *r = &p->runs[i];
 
 		fprintf(f, "    {\"run\": %u, \"combination\": ", i);
-		json_str(f, p->combos[r->combo].id);
+		cli_json_str(f, p->combos[r->combo].id);
 		fprintf(f, ", \"rep\": %u, \"seed\": %" PRIu64 ", \"dir\": ", r->rep, r->seed);
-		json_str(f, r->dir);
+		cli_json_str(f, r->dir);
 		fprintf(f, "}%s\n", i + 1 < p->n_runs ? "," : "");
 	}
 	fputs("  ]\n}\n", f);

@@ -6,6 +6,7 @@
  */
 #include "cli/sweep.h"
 
+#include "cli/text.h"
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -193,28 +194,6 @@ out:
 
 /* ---- sweep.html ---- */
 
-static void html(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 /* Tableau 10: tells bars apart in colour and, mostly, in grey. */
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 				      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
@@ -249,7 +228,7 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 	top = ceil(top / step) * step;
 	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"%s\">\n<figcaption>",
 		mi->id, p->n_combos, mi->name);
-	html(f, mi->label);
+	cli_html(f, mi->label);
 	if (*mi->unit)
 		fprintf(f, " (%s)", mi->unit);
 	fprintf(f,
@@ -268,7 +247,7 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 	}
 	fprintf(f, "<text transform=\"translate(14 %.1f) rotate(-90)\" class=\"axis\">",
 		MT + ph / 2);
-	html(f, mi->label);
+	cli_html(f, mi->label);
 	if (*mi->unit)
 		fprintf(f, ", %s", mi->unit);
 	fputs("</text>\n", f);
@@ -292,9 +271,9 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 				"height=\"%.1f\" fill=\"%s\"><title>",
 				x + 1, MT + ph - h, bw - 2, h, palette[b % PALETTE_N]);
 		}
-		html(f, p->combos[c].id);
+		cli_html(f, p->combos[c].id);
 		fputs(" (", f);
-		html(f, label);
+		cli_html(f, label);
 		fprintf(f, "): %.*f", decimals(s->mean), s->mean);
 		if (!isnan(s->ci95))
 			fprintf(f, " &#177; %.*f", decimals(s->mean), s->ci95);
@@ -322,19 +301,19 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 	for (unsigned g = 0; g < groups; g++) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"group\">", ML + (g + 0.5) * gw,
 			MT + ph + 18);
-		html(f, p->n_keys ? p->values[0][g] : "base scenario");
+		cli_html(f, p->n_keys ? p->values[0][g] : "base scenario");
 		fputs("</text>\n", f);
 	}
 	if (p->n_keys) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"axis\">", ML + pw / 2, H - 8);
-		html(f, p->paths[0]);
+		cli_html(f, p->paths[0]);
 		fputs("</text>\n", f);
 	}
 	fputs("</svg>\n", f);
 	if (per > 1) {
 		fputs("<p class=\"legend\">", f);
 		for (unsigned k = 1; k < p->n_keys; k++) {
-			html(f, p->paths[k]);
+			cli_html(f, p->paths[k]);
 			fputs(k + 1 < p->n_keys ? ", " : ": ", f);
 		}
 		for (unsigned b = 0; b < per; b++) {
@@ -342,7 +321,7 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 
 			sweep_combo_label(p, b, 1, label, sizeof(label));
 			fprintf(f, "<span><i style=\"background:%s\"></i>", palette[b % PALETTE_N]);
-			html(f, label);
+			cli_html(f, label);
 			fputs("</span> ", f);
 		}
 		fputs("</p>\n", f);
@@ -354,7 +333,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		      const char *title, unsigned done)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-	html(f, title);
+	cli_html(f, title);
 	fputs("</title>\n<style>\n"
 	      "body { font-family: sans-serif; color: #111; background: #fff; margin: 2em; "
 	      "max-width: 800px; }\n"
@@ -380,7 +359,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	      "@media print { body { margin: 0; max-width: none; } }\n"
 	      "</style>\n</head>\n<body>\n<h1>",
 	      f);
-	html(f, title);
+	cli_html(f, title);
 	fprintf(f,
 		"</h1>\n<p>%u of %u runs complete: %u combination%s, %u run%s each, seeds %" PRIu64
 		" + repetition.",
@@ -391,18 +370,18 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs(k ? "; " : " ", f);
 			fputs("<code>", f);
-			html(f, p->paths[k]);
+			cli_html(f, p->paths[k]);
 			fputs("</code> ", f);
 			for (unsigned v = 0; v < p->n_values[k]; v++) {
 				fputs(v ? ", " : "", f);
-				html(f, p->values[k][v]);
+				cli_html(f, p->values[k][v]);
 			}
 		}
 		fputc('.', f);
 	}
 	for (size_t i = 0; i < p->n_fixed; i++) {
 		fputs(i ? ", " : " Every run: <code>", f);
-		html(f, p->fixed[i]);
+		cli_html(f, p->fixed[i]);
 		fputs(i + 1 == p->n_fixed ? "</code>." : "", f);
 	}
 	fputs(" Migration figures are means over each run's successful migrations; RTT "
@@ -416,7 +395,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	fputs("<table id=\"summary\">\n<tr><th>combination</th>", f);
 	for (unsigned k = 0; k < p->n_keys; k++) {
 		fputs("<th>", f);
-		html(f, p->paths[k]);
+		cli_html(f, p->paths[k]);
 		fputs("</th>", f);
 	}
 	fputs("<th>runs</th>", f);
@@ -424,7 +403,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		if (!metric_shown(p, agg, m))
 			continue;
 		fputs("<th>", f);
-		html(f, sweep_metrics[m].label);
+		cli_html(f, sweep_metrics[m].label);
 		if (*sweep_metrics[m].unit)
 			fprintf(f, " (%s)", sweep_metrics[m].unit);
 		fputs("</th>", f);
@@ -432,11 +411,11 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	fputs("</tr>\n", f);
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		fputs("<tr><td class=\"k\">", f);
-		html(f, p->combos[c].id);
+		cli_html(f, p->combos[c].id);
 		fputs("</td>", f);
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs("<td class=\"k\">", f);
-			html(f, p->values[k][p->combos[c].value[k]]);
+			cli_html(f, p->values[k][p->combos[c].value[k]]);
 			fputs("</td>", f);
 		}
 		fprintf(f, "<td>%u</td>", agg[c].runs);
