@@ -176,9 +176,15 @@ int emu_nl_flush(struct emu_nl *nl)
 
 int emu_nl_set_rcvbuf(struct emu_nl *nl, int bytes)
 {
-	/* FORCE passes rmem_max where we may (root); the plain option is capped by it. */
-	if (mnl_socket_setsockopt(nl->sk, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0 ||
-	    mnl_socket_setsockopt(nl->sk, SO_RCVBUF, &bytes, sizeof(bytes)) == 0)
+	int fd = mnl_socket_get_fd(nl->sk);
+
+	/*
+	 * Socket-level options (mnl_socket_setsockopt() would set SOL_NETLINK ones, where 8 is
+	 * NETLINK_LISTEN_ALL_NSID). FORCE passes rmem_max where we may (root); the plain
+	 * option is capped by it.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == 0)
 		return 0;
 	return -errno;
 }
