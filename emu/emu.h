@@ -62,6 +62,11 @@ int emu_nl_dump(struct emu_nl *nl, struct nlmsghdr *req,
  */
 struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int index,
 				  const char *peer, int peer_ns_fd, int peer_index);
+/*
+ * Make the link a RTM_NEWLINK request creates come up at once, saving a request. Not for a
+ * veth's peer: it cannot open before its pair is complete.
+ */
+struct nlmsghdr *emu_msg_link_up_at_create(struct nlmsghdr *nlh);
 /* Set a link up or down by index. */
 struct nlmsghdr *emu_msg_link_set_up(void *buf, int index, bool up);
 /* Delete a link by index. */
@@ -111,6 +116,15 @@ struct emu_ns_token {
  * nothing is left behind.
  */
 int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *ret_fd);
+/*
+ * The same in two steps, for many namespaces at once. emu_netns_reserve() makes the file a
+ * namespace is mounted on; with like set, as a hard link to like's file, which must not be
+ * mounted yet: a whole run then costs the file system one inode, not one per namespace
+ * (allocating and freeing inodes is the slow part of a build and teardown on an ext4 /run).
+ * emu_netns_mount() makes the namespace on a reserved name; on failure the name stays.
+ */
+int emu_netns_reserve(const char *name, const char *like);
+int emu_netns_mount(const char *name, int (*init)(void *arg), void *arg, int *ret_fd);
 /* Remove the name (unmount and unlink). The namespace dies with its last reference. */
 int emu_netns_delete(const char *name);
 /* fd of a named namespace, or -errno. */
@@ -120,8 +134,11 @@ int emu_netns_enter(int ns_fd, struct emu_ns_token *tok);
 int emu_netns_leave(struct emu_ns_token *tok);
 /* Write a value to a file under /proc/sys of the current namespace ("net/ipv4/ip_forward"). */
 int emu_sysctl_write(const char *key, const char *val);
-/* Kill every process whose network namespace is that of ns_fd; the count or -errno. */
-int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig);
+/*
+ * SIGKILL every process whose network namespace is one of ns_inodes and wait (up to
+ * timeout_ms) until they have exited; the number killed, or -errno.
+ */
+int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms);
 /* Inode number identifying the namespace of fd. */
 int emu_netns_inode(int ns_fd, uint64_t *ret);
 

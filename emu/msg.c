@@ -63,6 +63,15 @@ struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int in
 	return nlh;
 }
 
+struct nlmsghdr *emu_msg_link_up_at_create(struct nlmsghdr *nlh)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_flags |= IFF_UP;
+	ifi->ifi_change |= IFF_UP;
+	return nlh;
+}
+
 struct nlmsghdr *emu_msg_link_set_up(void *buf, int index, bool up)
 {
 	struct nlmsghdr *nlh = put(buf, RTM_NEWLINK, 0);

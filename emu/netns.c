@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,10 +61,34 @@ static int ns_path(char *buf, size_t len, const char *name)
 	return 0;
 }
 
-int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *ret_fd)
+int emu_netns_reserve(const char *name, const char *like)
+{
+	char path[PATH_MAX], like_path[PATH_MAX];
+	int fd, r;
+
+	r = ns_path(path, sizeof(path), name);
+	if (r < 0)
+		return r;
+	r = prepare_dir();
+	if (r < 0)
+		return r;
+	if (like) {
+		r = ns_path(like_path, sizeof(like_path), like);
+		if (r < 0)
+			return r;
+		return link(like_path, path) < 0 ? -errno : 0;
+	}
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int emu_netns_mount(const char *name, int (*init)(void *arg), void *arg, int *ret_fd)
 {
 	char path[PATH_MAX];
-	int orig, fd, r;
+	int orig, fd = -1, r;
 
 	r = ns_path(path, sizeof(path), name);
 	if (r < 0)
@@ -70,18 +96,8 @@ int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *r
 	orig = orig_ns();
 	if (orig < 0)
 		return orig;
-	r = prepare_dir();
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (unshare(CLONE_NEWNET) < 0)
 		return -errno;
-	close(fd);
-	fd = -1;
-	if (unshare(CLONE_NEWNET) < 0) {
-		r = -errno;
-		goto err_unlink;
-	}
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
 		r = -errno;
 		goto err_back;
@@ -109,8 +125,19 @@ err_back:
 	if (fd >= 0)
 		close(fd);
 	setns(orig, CLONE_NEWNET);
-err_unlink:
-	unlink(path);
+	return r;
+}
+
+int emu_netns_create(const char *name, int (*init)(void *arg), void *arg, int *ret_fd)
+{
+	char path[PATH_MAX];
+	int r = emu_netns_reserve(name, NULL);
+
+	if (r < 0)
+		return r;
+	r = emu_netns_mount(name, init, arg, ret_fd);
+	if (r < 0 && ns_path(path, sizeof(path), name) == 0)
+		unlink(path);
 	return r;
 }
 
@@ -219,10 +246,12 @@ int emu_netns_inode(int ns_fd, uint64_t *ret)
 	return 0;
 }
 
-int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig)
+int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
+	struct pollfd *wait = NULL;
+	size_t nwait = 0, cap = 0;
 	int count = 0;
 	pid_t self = getpid();
 
@@ -233,6 +262,7 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig)
 		struct stat st;
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
+		int pfd;
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
@@ -240,13 +270,49 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int sig)
 		if (stat(path, &st) < 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			if (st.st_ino == ns_inodes[i]) {
-				if (kill((pid_t)pid, sig) == 0)
-					count++;
-				break;
+			if (st.st_ino != ns_inodes[i])
+				continue;
+			/* A pidfd first: the process is then known even once it is gone. */
+			pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+			if (kill((pid_t)pid, SIGKILL) == 0)
+				count++;
+			if (pfd >= 0 && nwait == cap) {
+				struct pollfd *v = realloc(wait, (cap * 2 + 16) * sizeof(*v));
+
+				if (!v) {
+					close(pfd);
+					pfd = -1;
+				} else {
+					wait = v;
+					cap = cap * 2 + 16;
+				}
 			}
+			if (pfd >= 0)
+				wait[nwait++] = (struct pollfd){ .fd = pfd, .events = POLLIN };
+			break;
 		}
 	}
 	closedir(d);
+
+	/* A process lets go of its namespaces when it exits (a zombie holds none). */
+	for (size_t left = nwait; left > 0;) {
+		int r = poll(wait, nwait, timeout_ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (size_t i = 0; i < nwait; i++) {
+			if (wait[i].fd >= 0 && wait[i].revents) {
+				close(wait[i].fd);
+				wait[i].fd = -1;	/* poll() skips negative fds */
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < nwait; i++)
+		if (wait[i].fd >= 0)
+			close(wait[i].fd);
+	free(wait);
 	return count;
 }

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +92,71 @@ int emu_nsid_get(struct emu_nl *req, int ns_fd, int32_t *ret)
 	return 0;
 }
 
+/*
+ * Set to -1 every id the kernel no longer has (a dump of this namespace's ids); the number
+ * left, or -errno.
+ */
+static int forget_gone(int32_t *ids, size_t n)
+{
+	char buf[EMU_MSG_MAX], rbuf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	bool *seen = calloc(n + 1, sizeof(*seen));
+	struct rtgenmsg *g;
+	int r = 0, alive = 0;
+
+	if (!sk || !seen) {
+		r = sk ? -ENOMEM : -errno;
+		goto out;
+	}
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (bool done = false; !done;) {
+		ssize_t len = mnl_socket_recvfrom(sk, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *h;
+		int left;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		left = (int)len;
+		for (h = (void *)rbuf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+			int32_t id;
+
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type != RTM_NEWNSID || parse_nsid(h, &id) < 0)
+				continue;
+			for (size_t i = 0; i < n; i++)
+				if (ids[i] == id)
+					seen[i] = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] >= 0 && !seen[i])
+			ids[i] = -1;
+		alive += ids[i] >= 0;
+	}
+	r = alive;
+out:
+	if (sk)
+		mnl_socket_close(sk);
+	free(seen);
+	return r;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -103,6 +170,7 @@ int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)
 	char rbuf[MNL_SOCKET_BUFFER_SIZE];
 	long long end = now_ms() + timeout_ms;
 	size_t alive = 0;
+	bool lost = false;
 	struct pollfd p = { .fd = mnl_socket_get_fd(listen->sk), .events = POLLIN };
 
 	for (size_t i = 0; i < n; i++)
@@ -115,22 +183,34 @@ int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)
 
 		if (left_ms <= 0)
 			break;
-		pr = poll(&p, 1, (int)left_ms);
+		/* After a loss, read on without waiting until the queue is empty. */
+		pr = lost ? 1 : poll(&p, 1, (int)left_ms);
 		if (pr < 0 && errno != EINTR)
 			return -errno;
 		if (pr <= 0)
 			continue;
 		len = recv(p.fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		if (len < 0 && errno == ENOBUFS) {
+			lost = true;	/* some were dropped; go on reading what is queued */
+			continue;
+		}
+		if (len < 0 && errno == EAGAIN && lost) {
+			/*
+			 * Notifications were lost. The queue is empty now, which ends the
+			 * socket's congestion: a drop from here on is reported again. Ask the
+			 * kernel which ids are left.
+			 */
+			int r = forget_gone(ids, n);
+
+			if (r < 0)
+				return r;
+			alive = (size_t)r;
+			lost = false;
+			continue;
+		}
 		if (len < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			/*
-			 * Notifications were lost, so which ids died is unknown. The namespaces'
-			 * names and holders are gone already; the caller's barrier still
-			 * waits for the kernel to finish with them.
-			 */
-			if (errno == ENOBUFS)
-				return 0;
 			return -errno;
 		}
 		left = (int)len;

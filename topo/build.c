@@ -7,6 +7,7 @@
 #include "topo/run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ static int node_init(void *arg)
 
 	if (r < 0)
 		return r;
-	if (n->forwards)
+	r = emu_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
+	if (r == 0 && n->forwards)
 		r = emu_sysctl_write("net/ipv4/ip_forward", "1");
 	return r;
 }
@@ -74,12 +76,22 @@ static void raise_fd_limit(unsigned nodes, unsigned links)
 
 /*
  * Namespaces are made by several threads at once (each thread has its own network
- * namespace to unshare). The /etc/netns entries are file system work that overlaps the
- * kernel work well, so one more thread makes them during the whole build.
+ * namespace to unshare) while the main thread makes each link as soon as the namespaces of
+ * both its ends exist: the kernel work of both overlaps on the cores. The /etc/netns
+ * entries are made by one more thread during the whole build.
  */
+struct ready {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned char *node;	/* 1 once node i's namespace exists */
+	unsigned workers, exited;
+	volatile bool abort;	/* the links failed: workers stop */
+};
+
 struct worker {
 	struct topo_run *run;
 	volatile sig_atomic_t *stop;
+	struct ready *rd;
 	unsigned first, step;
 	int r;
 	double ms;
@@ -94,47 +106,105 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static void mark(struct ready *rd, int node)
+{
+	pthread_mutex_lock(&rd->lock);
+	if (node >= 0)
+		rd->node[node] = 1;
+	else
+		rd->exited++;
+	pthread_cond_broadcast(&rd->cond);
+	pthread_mutex_unlock(&rd->lock);
+}
+
 static void *ns_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct topo_run *run = w->run;
 	const struct topo_model *m = run->m;
+	double t0 = now_ms();
 
 	for (unsigned i = w->first; i < m->n_nodes; i += w->step) {
 		struct topo_node_rt *n = &run->nodes[i];
 
-		if (w->stop && *w->stop) {
+		if ((w->stop && *w->stop) || w->rd->abort) {
 			w->r = topo_err_set(&w->err, -EINTR, "interrupted");
 			break;
 		}
-		w->r = emu_netns_create(n->ns, node_init, n, &n->ns_fd);
+		w->r = emu_netns_mount(n->ns, node_init, n, &n->ns_fd);
 		if (w->r < 0) {
 			topo_err_set(&w->err, w->r, "creating namespace %s for node %s: %s", n->ns,
 			     m->nodes[i].name, strerror(-w->r));
 			break;
 		}
+		mark(w->rd, (int)i);
 	}
+	w->ms = now_ms() - t0;
+	mark(w->rd, -1);
 	return NULL;
 }
 
-/* /etc/netns/<ns> -> the run's etc folder, whose hosts `ip netns exec` mounts on /etc/hosts. */
+/* Wait until node i's namespace exists: 0, or -ECANCELED if it never will, or -EINTR. */
+static int wait_node(struct ready *rd, unsigned i, volatile sig_atomic_t *stop)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&rd->lock);
+	while (!rd->node[i] && r == 0) {
+		struct timespec ts;
+
+		if (rd->exited == rd->workers) {
+			r = -ECANCELED;
+		} else if (stop && *stop) {
+			r = -EINTR;
+		} else {
+			/* woken by every namespace made; the timeout is for the stop flag */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 20 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&rd->cond, &rd->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&rd->lock);
+	return r;
+}
+
+static bool is_ready(struct ready *rd, unsigned i)
+{
+	return __atomic_load_n(&rd->node[i], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * /etc/netns/<ns> -> the run's etc folder, whose hosts `ip netns exec` mounts on /etc/hosts.
+ * Every node's entry is a hard link to the first one's symlink: one inode per run.
+ */
 static void *etc_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct topo_run *run = w->run;
-	char target[PATH_MAX + 8], path[PATH_MAX];
+	char target[PATH_MAX + 8], first[PATH_MAX], path[PATH_MAX];
 	double t0 = now_ms();
 
 	snprintf(target, sizeof(target), "%s/etc", run->dir);
-	for (unsigned i = w->first; i < run->m->n_nodes; i += w->step) {
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
 		const char *ns = run->nodes[i].ns;
+		int r;
 
 		if (w->stop && *w->stop) {
 			w->r = topo_err_set(&w->err, -EINTR, "interrupted");
 			break;
 		}
 		snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s", ns);
-		if (symlink(target, path) < 0) {
+		if (i == 0) {
+			snprintf(first, sizeof(first), "%s", path);
+			r = symlink(target, path);
+		} else {
+			r = linkat(AT_FDCWD, first, AT_FDCWD, path, 0);
+		}
+		if (r < 0) {
 			w->r = topo_err_set(&w->err, -errno, "creating %s: %s", path, strerror(errno));
 			break;
 		}
@@ -143,14 +213,33 @@ static void *etc_worker(void *arg)
 	return NULL;
 }
 
+/* The names under /run/netns, before any namespace is mounted on one: hard links again. */
+static int reserve_names(struct topo_run *run, struct topo_err *err)
+{
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+		const char *ns = run->nodes[i].ns;
+		int r = emu_netns_reserve(ns, i ? run->nodes[0].ns : NULL);
+
+		if (r < 0)
+			return topo_err_set(err, r, "creating " EMU_NETNS_DIR "/%s: %s", ns,
+				    strerror(-r));
+	}
+	return 0;
+}
+
 /*
- * Creating a name under /run/netns or /etc/netns is file system work whose latency, not
- * CPU, dominates on some machines (0.1 to 1 ms each on an ext4 /run): several threads
- * overlap those waits. Kernel work (unshare) is spread over the cores by the same threads.
+ * Namespaces are made by one thread per core (the kernel's work for them is partly
+ * serialised on its locks: more threads only wait); the /etc/netns links take one thread.
  */
-#define NS_THREADS 4
-#define ETC_THREADS 2
+#define ETC_THREADS 1
 #define MAX_THREADS 8
+
+static unsigned ns_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
 
 struct pool {
 	struct worker w[MAX_THREADS];
@@ -160,11 +249,12 @@ struct pool {
 };
 
 static void pool_start(struct pool *p, unsigned n, void *(*fn)(void *), struct topo_run *run,
-		       volatile sig_atomic_t *stop)
+		       volatile sig_atomic_t *stop, struct ready *rd)
 {
 	p->n = n;
 	for (unsigned k = 0; k < n; k++) {
-		p->w[k] = (struct worker){ .run = run, .stop = stop, .first = k, .step = n };
+		p->w[k] = (struct worker){ .run = run, .stop = stop, .rd = rd, .first = k,
+					   .step = n };
 		p->started[k] = pthread_create(&p->tid[k], NULL, fn, &p->w[k]) == 0;
 		if (!p->started[k])
 			fn(&p->w[k]);	/* no thread: do its share here */
@@ -193,8 +283,10 @@ static int pool_join(struct pool *p, struct topo_err *err, double *ret_ms)
 /*
  * A direct link is one veth pair between its two nodes. A relayed link is cut in two: each
  * end's interface pairs with an interface in the relay namespace, and the relay forwards.
+ * Requests go out in batches; a batch goes early when a link must wait for a namespace.
  */
-static int build_links(struct topo_run *run, struct topo_err *err)
+static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atomic_t *stop,
+		       struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
 	int r = 0;
@@ -204,12 +296,23 @@ static int build_links(struct topo_run *run, struct topo_err *err)
 		const struct topo_if *a = &k->end[0], *b = &k->end[1];
 		struct nlmsghdr *nlh;
 
+		if (!is_ready(rd, a->node) || !is_ready(rd, b->node)) {
+			r = emu_nl_flush(run->root);
+			if (r == 0)
+				r = wait_node(rd, a->node, stop);
+			if (r == 0)
+				r = wait_node(rd, b->node, stop);
+			if (r == -ECANCELED || r == -EINTR)
+				return topo_err_set(err, r, "interrupted");
+			if (r < 0)
+				break;
+		}
 		if (!run->relayed[l]) {
 			nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
 					       run->nodes[a->node].ns_fd, run->ifindex[2 * l],
 					       b->ifname, run->nodes[b->node].ns_fd,
 					       run->ifindex[2 * l + 1]);
-			r = emu_nl_queue(run->root, nlh, l);
+			r = emu_nl_queue(run->root, emu_msg_link_up_at_create(nlh), l);
 			continue;
 		}
 		for (unsigned e = 0; e < 2 && r == 0; e++) {
@@ -220,7 +323,7 @@ static int build_links(struct topo_run *run, struct topo_err *err)
 			nlh = emu_msg_veth_add(emu_nl_slot(run->root), f->ifname,
 					       run->nodes[f->node].ns_fd, run->ifindex[2 * l + e],
 					       rname, run->relay_ns_fd, topo_relay_index(run, l, e));
-			r = emu_nl_queue(run->root, nlh, l);
+			r = emu_nl_queue(run->root, emu_msg_link_up_at_create(nlh), l);
 		}
 	}
 	if (r == 0)
@@ -334,8 +437,10 @@ static int build_config(struct topo_run *run, struct topo_err *err)
 			struct topo_node_rt *n = &run->nodes[f->node];
 			int idx = run->ifindex[2 * l + e];
 
-			queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), idx, true),
-			      TAG(STEP_UP, 2 * l + e), &first);
+			/* The end a veth request names came up with it; its peer comes up here. */
+			if (e == 1 && !run->relayed[l])
+				queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), idx, true),
+				      TAG(STEP_UP, 2 * l + e), &first);
 			if (!first)
 				queue(n,
 				      emu_msg_addr_add(emu_nl_slot(n->nl), idx, htonl(f->addr),
@@ -424,10 +529,11 @@ static void lap(struct topo_run *run, int step, double *t)
 
 int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
 {
+	struct ready rd = { .workers = ns_threads() };
 	struct pool ns, etc;
-	struct topo_err etc_err;
-	double t = now_ms(), unused;
-	int r, etc_r;
+	struct topo_err etc_err, links_err;
+	double t = now_ms();
+	int r, etc_r, links_r;
 
 	raise_fd_limit(run->m->n_nodes, run->m->n_links);
 	r = topo_run_choose_backend(run, err);
@@ -441,10 +547,7 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 		return topo_err_set(err, r, "opening a netlink socket: %s", strerror(-r));
 	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
 		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
-	pool_start(&etc, ETC_THREADS, etc_worker, run, stop);
-
-	pool_start(&ns, NS_THREADS, ns_worker, run, stop);
-	r = pool_join(&ns, err, &unused);
+	r = reserve_names(run, err);
 	if (r == 0 && any_relayed(run)) {
 		char relay_ns[sizeof(run->nodes[0].ns) + 8];
 
@@ -454,12 +557,29 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 			topo_err_set(err, r, "creating the relay's namespace %s: %s", relay_ns,
 			     strerror(-r));
 	}
-	lap(run, 0, &t);
-	if (r == 0 && stop && *stop)
-		r = topo_err_set(err, -EINTR, "interrupted");
-	if (r == 0)
-		r = build_links(run, err);
+	if (r < 0)
+		return r;
+	rd.node = calloc(run->m->n_nodes + 1, 1);
+	if (!rd.node)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&rd.lock, NULL);
+	pthread_cond_init(&rd.cond, NULL);
+	pool_start(&etc, ETC_THREADS, etc_worker, run, stop, &rd);
+	pool_start(&ns, rd.workers, ns_worker, run, stop, &rd);
+
+	links_r = build_links(run, &rd, stop, &links_err);
+	if (links_r < 0)
+		rd.abort = true;
 	lap(run, 2, &t);
+	/* A namespace's own error explains a link that never came; it wins. */
+	r = pool_join(&ns, err, &run->step_ms[0]);
+	if (r == 0 && links_r < 0) {
+		r = links_r;
+		*err = links_err;
+	}
+	pthread_cond_destroy(&rd.cond);
+	pthread_mutex_destroy(&rd.lock);
+	free(rd.node);
 	if (r == 0 && stop && *stop)
 		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r == 0)

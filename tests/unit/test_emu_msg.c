@@ -93,6 +93,24 @@ static void test_veth_same_ns(void **state)
 	assert_null(tb[IFLA_NET_NS_FD]);	/* -1: stays in the socket's namespace */
 }
 
+/* Only the named end comes up with the request: its peer has no pair yet when it is made. */
+static void test_veth_up_at_create(void **state)
+{
+	const struct nlattr *tb[MAXATTR], *li[MAXATTR], *data[MAXATTR];
+	struct nlmsghdr *nlh = emu_msg_link_up_at_create(emu_msg_veth_add(buf, "a", 3, 0, "b", 4, 0));
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh), *pifi;
+
+	assert_int_equal(ifi->ifi_flags, IFF_UP);
+	assert_int_equal(ifi->ifi_change, IFF_UP);
+	attrs(nlh, sizeof(*ifi), tb);
+	assert_string_equal(mnl_attr_get_str(tb[IFLA_IFNAME]), "a");
+	nested(tb[IFLA_LINKINFO], li);
+	nested(li[IFLA_INFO_DATA], data);
+	pifi = mnl_attr_get_payload(data[VETH_INFO_PEER]);
+	assert_int_equal(pifi->ifi_flags, 0);
+	assert_int_equal(pifi->ifi_change, 0);
+}
+
 static void test_link_up_down(void **state)
 {
 	struct nlmsghdr *nlh = emu_msg_link_set_up(buf, 4, true);
@@ -295,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_veth),	   cmocka_unit_test(test_veth_same_ns),
 		cmocka_unit_test(test_link_up_down), cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_veth_up_at_create),
 		cmocka_unit_test(test_route),	   cmocka_unit_test(test_nsid),
 		cmocka_unit_test(test_route_replace),
 		cmocka_unit_test(test_route_replace_src), cmocka_unit_test(test_route_del),
