@@ -141,6 +141,11 @@ int emu_sysctl_write(const char *key, const char *val);
 int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms);
 /* Inode number identifying the namespace of fd. */
 int emu_netns_inode(int ns_fd, uint64_t *ret);
+/*
+ * Close fds[0..n) (each set to -1) holding the last references to namespaces so that the
+ * kernel dismantles them in one batch (see emu/netns.c). Closes them in any case.
+ */
+void emu_netns_release_together(int *fds, size_t n);
 
 /* --- namespace ids, to learn when the kernel has really released a namespace (emu/nsid.c) --- */
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -315,4 +316,96 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
 			close(wait[i].fd);
 	free(wait);
 	return count;
+}
+
+/*
+ * The kernel dismantles dead namespaces in batches: its worker takes every namespace queued
+ * when it starts, and each batch waits for RCU grace periods (on this kind of machine a
+ * batch of one namespace takes ~30 ms, one of a hundred with their links ~85 ms). Closing
+ * the last references one after another, the first close wakes the worker, which starts
+ * a batch with that namespace alone while the rest queue for a second batch.
+ *
+ * So for the few hundred microseconds of the closes, every other CPU we may run on is kept
+ * busy by a thread of ours at SCHED_FIFO, and this thread runs at SCHED_FIFO too: the
+ * worker, a normal kernel thread, starts only once all are queued. Where real-time
+ * scheduling is not allowed, or on machines with many CPUs, the fds are just closed.
+ */
+#define RELEASE_MAX_CPUS 32
+
+static volatile int release_go, release_ready, release_fifo;
+
+struct spinner {
+	pthread_t tid;
+	int cpu;
+};
+
+static void *spin(void *arg)
+{
+	struct spinner *sp = arg;
+	struct sched_param prio = { .sched_priority = 1 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sp->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0 &&
+	    pthread_setschedparam(pthread_self(), SCHED_FIFO, &prio) == 0)
+		__atomic_add_fetch(&release_fifo, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&release_ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&release_go, __ATOMIC_SEQ_CST))
+		;
+	return NULL;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+void emu_netns_release_together(int *fds, size_t n)
+{
+	struct spinner sp[RELEASE_MAX_CPUS];
+	struct sched_param prio = { .sched_priority = 1 }, old_prio;
+	cpu_set_t mask, one;
+	int me = sched_getcpu(), policy = sched_getscheduler(0), k = 0, want = 0;
+	bool fifo = false;
+
+	if (n < 2 || me < 0 || policy < 0 || sched_getparam(0, &old_prio) < 0 ||
+	    sched_getaffinity(0, sizeof(mask), &mask) < 0 ||
+	    CPU_COUNT(&mask) > RELEASE_MAX_CPUS) {
+		close_fds(fds, n);
+		return;
+	}
+	/* This thread stays on its CPU; the spinners take every other one. */
+	CPU_ZERO(&one);
+	CPU_SET(me, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) < 0) {
+		close_fds(fds, n);
+		return;
+	}
+	release_go = 0;
+	release_ready = 0;
+	release_fifo = 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE && want < RELEASE_MAX_CPUS; cpu++) {
+		if (cpu == me || !CPU_ISSET(cpu, &mask))
+			continue;
+		want++;
+		sp[k].cpu = cpu;
+		if (pthread_create(&sp[k].tid, NULL, spin, &sp[k]) == 0)
+			k++;
+	}
+	while (__atomic_load_n(&release_ready, __ATOMIC_SEQ_CST) < k)
+		sched_yield();
+	if (k == want && release_fifo == k)
+		fifo = sched_setscheduler(0, SCHED_FIFO, &prio) == 0;
+	close_fds(fds, n);
+	__atomic_store_n(&release_go, 1, __ATOMIC_SEQ_CST);
+	if (fifo)
+		sched_setscheduler(0, policy, &old_prio);
+	sched_setaffinity(0, sizeof(mask), &mask);
+	for (int i = 0; i < k; i++)
+		pthread_join(sp[i].tid, NULL);
 }

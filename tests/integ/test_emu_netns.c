@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static int remove_all(void **state)
 
 static void test_reserve_links(void **state)
 {
-	char a[64], b[64], pa[128], pb[128];
+	char a[64], b[64], c[64], pa[128], pb[128];
 	struct stat sa, sb;
 	int fa, fb;
 	uint64_t ia, ib;
@@ -72,6 +73,9 @@ static void test_reserve_links(void **state)
 
 	/* Two namespaces on the two links: two different namespaces, each found by name. */
 	assert_int_equal(emu_netns_mount(a, NULL, NULL, &fa), 0);
+	/* a mounted name is another file system's file now: no more links to it */
+	name_of(c, sizeof(c), 2);
+	assert_int_equal(emu_netns_reserve(c, a), -EXDEV);
 	assert_int_equal(emu_netns_mount(b, NULL, NULL, &fb), 0);
 	assert_true(emu_netns_exists(a));
 	assert_true(emu_netns_exists(b));
@@ -191,12 +195,55 @@ static void test_wait_overflow(void **state)
 	emu_nl_close(req);
 }
 
+/*
+ * Namespaces whose last references go together all die, and the caller's scheduling policy
+ * and CPU affinity are what they were before.
+ */
+static void test_release_together(void **state)
+{
+	struct emu_nl *req, *listen;
+	int32_t ids[MANY];
+	int fds[MANY], policy = sched_getscheduler(0);
+	char name[64], first[64];
+	cpu_set_t before, after;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+	assert_int_equal(emu_nl_open(&req), 0);
+	assert_int_equal(emu_nl_open(&listen), 0);
+	assert_int_equal(emu_nl_join(listen, RTNLGRP_NSID), 0);
+	name_of(first, sizeof(first), 0);
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_reserve(name, i ? first : NULL), 0);
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_mount(name, NULL, NULL, &fds[i]), 0);
+		assert_int_equal(emu_nsid_get(req, fds[i], &ids[i]), 0);
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_delete(name), 0);
+	}
+	emu_netns_release_together(fds, MANY);
+	for (unsigned i = 0; i < MANY; i++)
+		assert_int_equal(fds[i], -1);
+	assert_int_equal(emu_nsid_wait(listen, ids, MANY, 30000), 0);
+	assert_int_equal(sched_getscheduler(0), policy);
+	assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+	assert_true(CPU_EQUAL(&before, &after));
+	emu_nl_close(listen);
+	emu_nl_close(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_reserve_links, remove_all),
 		cmocka_unit_test(test_socket_options),
 		cmocka_unit_test_teardown(test_wait_overflow, remove_all),
+		cmocka_unit_test_teardown(test_release_together, remove_all),
 	};
 
 	if (geteuid() != 0) {
