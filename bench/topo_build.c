@@ -4,7 +4,10 @@
  * with edgemu's builder, and the same star with one `ip` process per command and with
  * `ip -batch`, in one run. Prints a table; asserts nothing. Needs root.
  *
- *   sudo build/bench/topo_build [REPEATS]
+ *   sudo build/bench/topo_build [--in-process] [REPEATS]
+ *
+ * Teardown is timed as `edgemu down` does it after `edgemu up` has exited; --in-process
+ * times it in the process that built, as at the end of `edgemu run`.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -68,7 +71,11 @@ static void scenario(struct text *t, const char *name, bool star, unsigned n)
 		add(t, "  - { endpoints: [n%u, n%u] }\n", star ? 0 : i - 1, i);
 }
 
-/* Let the kernel finish dismantling before the next measurement (untimed). */
+/*
+ * Let the kernel finish dismantling before the next measurement (untimed). The barrier
+ * returns when every batch before it is done; its own namespace's batch (two RCU grace
+ * periods, ~30 ms here) is left to run out in the pause after it.
+ */
 static void settle(void)
 {
 	struct emu_nl *req, *listen;
@@ -79,7 +86,11 @@ static void settle(void)
 		emu_netns_barrier(req, listen, 30000);
 	emu_nl_close(listen);
 	emu_nl_close(req);
+	usleep(150 * 1000);
 }
+
+/* Teardown by the process that built, as at the end of `edgemu run` (--in-process). */
+static bool in_process;
 
 static int edgemu_once(const char *name, bool star, unsigned n, double *build, double *down)
 {
@@ -100,10 +111,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 	}
 	close(fd);
 	free(t.s);
-	/*
-	 * The previous teardown's barrier namespace is still being dismantled by the kernel:
-	 * each build starts on a quiet kernel, as a user's `up` does.
-	 */
+	/* Each build starts on a quiet kernel, as a user's `up` usually does. */
 	settle();
 	/* Parsing and planning are timed too: they are part of what `up` does. */
 	t0 = now_ms();
@@ -124,6 +132,16 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 			run->step_ms[3], run->step_ms[1]);
 	if (r < 0)
 		fprintf(stderr, "topo_build: %s\n", err.msg);
+	if (!in_process) {
+		/*
+		 * As `edgemu up` then `edgemu down`: up's process has exited (its netlink
+		 * sockets, one per namespace, are freed by the kernel after an RCU grace
+		 * period, holding their namespaces until then) and down starts from the ledger.
+		 */
+		topo_run_free(run);
+		run = NULL;
+		usleep(100 * 1000);
+	}
 	t0 = now_ms();
 	if (topo_run_teardown(name, run, &err) < 0) {
 		fprintf(stderr, "topo_build: teardown: %s\n", err.msg);
@@ -295,8 +313,15 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	static const unsigned sizes[] = { 10, 100, 500 };
-	int reps = argc > 1 ? atoi(argv[1]) : 3;
+	int reps = 3;
 	double ours_star[3][2];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--in-process"))
+			in_process = true;
+		else
+			reps = atoi(argv[i]);
+	}
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "topo_build: needs root (it builds namespaces)\n");
@@ -304,9 +329,9 @@ int main(int argc, char **argv)
 	}
 	if (reps < 1 || reps > 50)
 		reps = 3;
-	printf("edgemu builder, median of %d runs (build = parse + plan + create; teardown waits "
-	       "until the kernel has released everything)\n\n",
-	       reps);
+	printf("edgemu builder, median of %d runs (build = parse + plan + create; teardown %s, "
+	       "waiting until the kernel has released everything)\n\n",
+	       reps, in_process ? "by the process that built" : "as edgemu down after up");
 	printf("%-6s %5s %10s %9s %12s %9s\n", "shape", "N", "build ms", "ms/node", "teardown ms",
 	       "ms/node");
 	for (int shape = 0; shape < 2; shape++) {

@@ -15,6 +15,8 @@
 #include "topo/topo.h"
 
 #define TOPO_RUN_ROOT "/run/edgemu"
+/* Whether this boot's kernel has sch_netem (see topo/shape.c). */
+#define TOPO_NETEM_CACHE TOPO_RUN_ROOT "/.netem"
 #define TOPO_ETC_NETNS "/etc/netns"
 #define TOPO_NS_PREFIX "em-"
 #define TOPO_BPF_ROOT "/sys/fs/bpf/edgemu"

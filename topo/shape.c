@@ -7,8 +7,11 @@
 #include "topo/run.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,13 +52,76 @@ bool topo_shape_is_set(const struct topo_shape *s)
 	       s->limit || s->trace;
 }
 
+static bool read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok = f && fgets(buf, (int)len, f);
+
+	if (f)
+		fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+static bool netem_loaded(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/modules", "re");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "sch_netem ", 10);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Whether the kernel has sch_netem: 0 or -errno. Probing makes a throwaway namespace whose
+ * dismantling (two RCU grace periods, ~30 ms on this kind of machine) would hold up the
+ * kernel's dismantling of the next namespaces, a quick `down` after `up` among them. The
+ * answer is kept for the boot in TOPO_NETEM_CACHE; a "no" is asked again once sch_netem
+ * shows in /proc/modules (someone loaded it).
+ */
+static int netem_probe_cached(void)
+{
+	char boot[64], line[128], want[80];
+	int cached, r;
+	FILE *f;
+
+	if (!read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)))
+		return emu_netem_probe();
+	if (read_line(TOPO_NETEM_CACHE, line, sizeof(line)) &&
+	    !strncmp(line, boot, strlen(boot)) && line[strlen(boot)] == ' ') {
+		char *end;
+
+		cached = (int)strtol(line + strlen(boot) + 1, &end, 10);
+		if (!*end && (cached == 0 || !netem_loaded()))
+			return cached;
+	}
+	r = emu_netem_probe();
+	if (mkdir(TOPO_RUN_ROOT, 0755) < 0 && errno != EEXIST)
+		return r;
+	snprintf(want, sizeof(want), "%s.%d", TOPO_NETEM_CACHE, (int)getpid());
+	f = fopen(want, "we");
+	if (f) {
+		fprintf(f, "%s %d\n", boot, r);
+		if (fclose(f) == 0)
+			rename(want, TOPO_NETEM_CACHE);
+		else
+			unlink(want);
+	}
+	return r;
+}
+
 int topo_run_choose_backend(struct topo_run *run, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
 	int netem = 1;
 
 	if (m->shaper != TOPO_SHAPER_RELAY)
-		netem = emu_netem_probe();
+		netem = netem_probe_cached();
 	switch (m->shaper) {
 	case TOPO_SHAPER_NETEM:
 		if (netem < 0)

@@ -24,8 +24,18 @@ links:
   - { endpoints: ["core:up", cloud], delay: 20ms }
 YAML
 before=$(root_links)
-out=$("$EDGEMU" up "$TMP/six.yaml" --name "$run")
+# A kept answer about sch_netem from another boot is not trusted: up asks the kernel again.
+echo "00000000-0000-0000-0000-000000000000 0" >/run/edgemu/.netem
+out=$("$EDGEMU" up "$TMP/six.yaml" --name "$run" 2>"$TMP/up.err")
 [ "$out" = "$run" ] || fail "up printed '$out', expected the run name $run"
+read -r boot answer </run/edgemu/.netem
+[ "$boot" = "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "the netem answer was not asked again"
+if [ "$answer" = 0 ]; then
+	grep -q "the kernel has sch_netem" "$TMP/up.err" || fail "netem kept as present, up says: $(cat "$TMP/up.err")"
+else
+	grep -q "the kernel has no sch_netem" "$TMP/up.err" || fail "netem kept as absent, up says: $(cat "$TMP/up.err")"
+fi
+ok "the kernel's answer about sch_netem is kept for this boot only"
 [ "$(ip netns list | grep -c "^em-$run-")" -eq 6 ] || fail "expected 6 namespaces in ip netns list"
 [ "$(root_links)" = "$before" ] || fail "up added links to the root namespace"
 ok "up: 6 namespaces, nothing in the root namespace"

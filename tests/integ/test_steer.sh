@@ -33,7 +33,7 @@ YAML
 # Programs are counted machine-wide: the count means something only while no other run
 # (another test, a benchmark) loads its own.
 # (grep finds nothing when no other run exists: that is 0, not a failure under pipefail.)
-other_runs() { ls /run/edgemu 2>/dev/null | grep -v -x -e "$run" -e '.lock' | wc -l || true; }
+other_runs() { ls /run/edgemu 2>/dev/null | grep -v -x -e "$run" | grep -v '^\.' | wc -l || true; }
 others_before=$(other_runs)
 progs_before=$(bpftool prog list 2>/dev/null | grep -c steer_ || true)
 "$EDGEMU" up "$TMP/steer.yaml" --name "$run" >/dev/null
