@@ -53,6 +53,12 @@ static int node_init(void *arg)
 
 	if (r < 0)
 		return r;
+	/*
+	 * A node's links carry IPv4 only (the plan gives no IPv6): IPv6 is off on interfaces
+	 * made from now on, so bringing them up makes no link-local address, DAD, MLD or
+	 * router solicitation (measured: the addresses+routes step of a 100-node star 13 ms
+	 * instead of 15-18 ms). lo keeps ::1.
+	 */
 	r = emu_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
 	if (r == 0 && n->forwards)
 		r = emu_sysctl_write("net/ipv4/ip_forward", "1");
