@@ -332,11 +332,14 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
  */
 #define RELEASE_MAX_CPUS 32
 
-static volatile int release_go, release_ready, release_fifo;
+struct release {
+	int go, ready, fifo;	/* atomics: the spinners may go; how many are set, at FIFO */
+};
 
 struct spinner {
 	pthread_t tid;
 	int cpu;
+	struct release *rel;
 };
 
 static void *spin(void *arg)
@@ -349,9 +352,9 @@ static void *spin(void *arg)
 	CPU_SET(sp->cpu, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0 &&
 	    pthread_setschedparam(pthread_self(), SCHED_FIFO, &prio) == 0)
-		__atomic_add_fetch(&release_fifo, 1, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&release_ready, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&release_go, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&sp->rel->fifo, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sp->rel->ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&sp->rel->go, __ATOMIC_SEQ_CST))
 		;
 	return NULL;
 }
@@ -368,6 +371,7 @@ static void close_fds(int *fds, size_t n)
 void emu_netns_release_together(int *fds, size_t n)
 {
 	struct spinner sp[RELEASE_MAX_CPUS];
+	struct release rel = { 0 };
 	struct sched_param prio = { .sched_priority = 1 }, old_prio;
 	cpu_set_t mask, one;
 	int me = sched_getcpu(), policy = sched_getscheduler(0), k = 0, want = 0;
@@ -386,23 +390,21 @@ void emu_netns_release_together(int *fds, size_t n)
 		close_fds(fds, n);
 		return;
 	}
-	release_go = 0;
-	release_ready = 0;
-	release_fifo = 0;
 	for (int cpu = 0; cpu < CPU_SETSIZE && want < RELEASE_MAX_CPUS; cpu++) {
 		if (cpu == me || !CPU_ISSET(cpu, &mask))
 			continue;
 		want++;
 		sp[k].cpu = cpu;
+		sp[k].rel = &rel;
 		if (pthread_create(&sp[k].tid, NULL, spin, &sp[k]) == 0)
 			k++;
 	}
-	while (__atomic_load_n(&release_ready, __ATOMIC_SEQ_CST) < k)
+	while (__atomic_load_n(&rel.ready, __ATOMIC_SEQ_CST) < k)
 		sched_yield();
-	if (k == want && release_fifo == k)
+	if (k == want && __atomic_load_n(&rel.fifo, __ATOMIC_SEQ_CST) == k)
 		fifo = sched_setscheduler(0, SCHED_FIFO, &prio) == 0;
 	close_fds(fds, n);
-	__atomic_store_n(&release_go, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&rel.go, 1, __ATOMIC_SEQ_CST);
 	if (fifo)
 		sched_setscheduler(0, policy, &old_prio);
 	sched_setaffinity(0, sizeof(mask), &mask);

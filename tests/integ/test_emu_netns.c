@@ -153,6 +153,35 @@ static bool id_alive(int32_t id)
 	return alive;
 }
 
+/* MANY named namespaces (names first, as links of one file), their fds and ids. */
+static void make_many(struct emu_nl *req, int *fds, int32_t *ids)
+{
+	char name[64], first[64];
+
+	name_of(first, sizeof(first), 0);
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_reserve(name, i ? first : NULL), 0);
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_mount(name, NULL, NULL, &fds[i]), 0);
+		assert_int_equal(emu_nsid_get(req, fds[i], &ids[i]), 0);
+		assert_true(ids[i] >= 0);
+	}
+}
+
+/* Unmount and unlink the MANY names. */
+static void unname_many(void)
+{
+	char name[64];
+
+	for (unsigned i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(emu_netns_delete(name), 0);
+	}
+}
+
 /*
  * MANY namespaces die at once while the listener's buffer holds a handful of notifications:
  * the wait must still return only when the kernel has none of their ids left.
@@ -161,31 +190,18 @@ static void test_wait_overflow(void **state)
 {
 	struct emu_nl *req, *listen;
 	int32_t ids[MANY], copy[MANY];
-	char name[64], first[64];
-	int fd;
+	int fds[MANY];
 
 	(void)state;
 	assert_int_equal(emu_nl_open(&req), 0);
 	assert_int_equal(emu_nl_open(&listen), 0);
-	name_of(first, sizeof(first), 0);
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_reserve(name, i ? first : NULL), 0);
-	}
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_mount(name, NULL, NULL, &fd), 0);
-		assert_int_equal(emu_nsid_get(req, fd, &ids[i]), 0);
-		assert_true(ids[i] >= 0);
-		close(fd);
-	}
+	make_many(req, fds, ids);
+	for (unsigned i = 0; i < MANY; i++)
+		close(fds[i]);
 	assert_int_equal(emu_nl_set_rcvbuf(listen, 1), 0);	/* the kernel's minimum */
 	assert_int_equal(emu_nl_join(listen, RTNLGRP_NSID), 0);
 	memcpy(copy, ids, sizeof(ids));
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_delete(name), 0);
-	}
+	unname_many();
 	assert_int_equal(emu_nsid_wait(listen, ids, MANY, 30000), 0);
 	for (unsigned i = 0; i < MANY; i++) {
 		assert_int_equal(ids[i], -1);
@@ -204,7 +220,6 @@ static void test_release_together(void **state)
 	struct emu_nl *req, *listen;
 	int32_t ids[MANY];
 	int fds[MANY], policy = sched_getscheduler(0);
-	char name[64], first[64];
 	cpu_set_t before, after;
 
 	(void)state;
@@ -212,20 +227,8 @@ static void test_release_together(void **state)
 	assert_int_equal(emu_nl_open(&req), 0);
 	assert_int_equal(emu_nl_open(&listen), 0);
 	assert_int_equal(emu_nl_join(listen, RTNLGRP_NSID), 0);
-	name_of(first, sizeof(first), 0);
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_reserve(name, i ? first : NULL), 0);
-	}
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_mount(name, NULL, NULL, &fds[i]), 0);
-		assert_int_equal(emu_nsid_get(req, fds[i], &ids[i]), 0);
-	}
-	for (unsigned i = 0; i < MANY; i++) {
-		name_of(name, sizeof(name), i);
-		assert_int_equal(emu_netns_delete(name), 0);
-	}
+	make_many(req, fds, ids);
+	unname_many();
 	emu_netns_release_together(fds, MANY);
 	for (unsigned i = 0; i < MANY; i++)
 		assert_int_equal(fds[i], -1);
