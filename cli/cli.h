@@ -3,6 +3,7 @@
 #define EDGEMU_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 bool cli_wants_help(int argc, char **argv);
 /* 0 when running as root, else prints what is needed and returns 1. */
@@ -14,6 +15,14 @@ int cli_steer(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_run(int argc, char **argv);
+/*
+ * For `edgemu up` of a radio scenario (cli/run.c): each UE attached to its strongest usable
+ * cell where it stands at t = 0, as the runner's first tick does, its radio link shaped as
+ * the radio model says; a line per UE on out. The number attached, or -errno with err set.
+ */
+struct topo_run;
+struct topo_err;
+int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err);
 int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
 /*

@@ -61,16 +61,23 @@ static void hold_signals(void)
 }
 
 static const char usage_up[] =
-	"usage: edgemu up FILE [--name RUN]\n"
+	"usage: edgemu up FILE [--name RUN] [--detached]\n"
 	"\n"
 	"Build the network of scenario FILE and keep it; print the run's name.\n"
 	"The run is named after the file's `name:` unless --name gives another, so two\n"
 	"runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
-	"Remove the network with `edgemu down RUN`.\n";
+	"Remove the network with `edgemu down RUN`.\n"
+	"\n"
+	"With radio:, each UE is attached to its strongest cell where it stands at t = 0\n"
+	"(its pos:, or its mobility: at time 0), its radio link shaped as the radio model\n"
+	"says; UEs do not move (`edgemu run` moves them).\n"
+	"  --detached  leave every UE detached instead: its radio links pass nothing and it\n"
+	"              has no routes\n";
 
 static int cmd_up(int argc, char **argv)
 {
 	const char *file = NULL, *name = NULL;
+	bool detached = false;
 	struct topo_model *m;
 	struct topo_run *run;
 	struct topo_err err;
@@ -86,6 +93,8 @@ static int cmd_up(int argc, char **argv)
 			name = argv[++i];
 		} else if (!strncmp(argv[i], "--name=", 7)) {
 			name = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--detached")) {
+			detached = true;
 		} else if (argv[i][0] == '-' || file) {
 			fprintf(stderr, "edgemu up: unexpected argument '%s'\n%s", argv[i],
 				usage_up);
@@ -119,6 +128,12 @@ static int cmd_up(int argc, char **argv)
 	r = topo_run_build(run, &stop_flag, &err);
 	if (r == 0 && !stop_flag)
 		r = mig_services_start(run, &err);
+	if (r == 0 && !stop_flag && run->m->has_radio && !detached) {
+		fprintf(stderr, "edgemu up: run %s built; radio: each UE on its strongest cell where "
+				"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
+			run->name);
+		r = cli_radio_attach_start(run, stderr, &err);
+	}
 	if (r < 0 || stop_flag) {
 		struct topo_err terr;
 		char rname[sizeof(run->name)];
@@ -138,11 +153,11 @@ static int cmd_up(int argc, char **argv)
 	/* stdout is the run's name alone, for scripts; the rest is for people. */
 	fprintf(stderr, "edgemu up: run %s: %u nodes, %u links; shaping by %s (%s)\n", run->name,
 		run->m->n_nodes, run->m->n_links, topo_shaper_name(run->backend), run->backend_why);
-	if (run->m->has_radio)
+	if (run->m->has_radio && detached)
 		fprintf(stderr,
 			"edgemu up: note: radio: every UE has a link to every eNB, but each UE is "
-			"detached (its radio links pass nothing, it has no routes); `edgemu run` "
-			"attaches UEs to cells as they move\n");
+			"detached (--detached: its radio links pass nothing, it has no routes); "
+			"`edgemu run` attaches UEs to cells as they move\n");
 	printf("%s\n", run->name);
 	topo_run_free(run);
 	return 0;

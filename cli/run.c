@@ -115,6 +115,7 @@ struct job {
 };
 
 struct runner {
+	const char *cmd;	/* "edgemu run", or "edgemu up" attaching UEs */
 	const char *file;
 	struct topo_model *m;	/* the run's, once prepared */
 	struct topo_run *run;
@@ -172,6 +173,8 @@ __attribute__((format(printf, 5, 6))) static void event(struct runner *r, uint64
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	if (!r->events)
+		return;
 	for (char *p = detail; *p; p++)
 		if (*p == '"')
 			*p = '\'';
@@ -310,7 +313,7 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 							    where(m, mb->trace_mark, pos, sizeof(pos)),
 							    mb->trace, strerror(-rc));
 				for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
-					fprintf(stderr, "edgemu run: warning: %s\n",
+					fprintf(stderr, "%s: warning: %s\n", r->cmd,
 						mob_trace_warning(r->traces[j], w));
 			}
 			rc = mob_model_trace_init(&u->mob, r->traces[j], id);
@@ -1208,6 +1211,51 @@ static void runner_free(struct runner *r)
 		fclose(r->positions);
 }
 
+int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err)
+{
+	struct runner r = { .cmd = "edgemu up", .report = -1, .m = run->m, .run = run };
+	int attached = 0, rc;
+
+	rc = mobility_init(&r, run->m, err);
+	if (rc == 0)
+		rc = radio_init(&r, err);
+	for (unsigned i = 0; i < r.n_ues && rc == 0 && !r.error; i++) {
+		struct ue *u = &r.ues[i];
+		struct mob_ho_event ev;
+
+		if (!u->has_mob) {
+			fprintf(out, "  %s: no position (no pos: and no mobility:), detached\n",
+				r.m->nodes[u->node].name);
+			continue;
+		}
+		mob_model_pos(&u->mob, 0.0, &u->pos);
+		for (unsigned c = 0; c < r.n_cells; c++) {
+			const double *p = r.m->nodes[r.cells[c]].pos;
+			struct mob_pos e = { p[0], p[1], p[2] };
+
+			u->signal[c] = mob_radio_signal(&r.radio, &e, &u->pos);
+		}
+		/* The runner's first tick: the strongest usable cell, at once. */
+		if (mob_ho_tick(u->ho, 0, u->signal, &ev) != 1 || ev.to < 0) {
+			fprintf(out, "  %s at (%.0f, %.0f) m: no cell above min_signal, detached\n",
+				r.m->nodes[u->node].name, u->pos.x, u->pos.y);
+			continue;
+		}
+		attach(&r, u, ev.to, 0);
+		if (r.error)
+			break;
+		attached++;
+		fprintf(out, "  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
+			"%.2f%% loss\n", r.m->nodes[u->node].name, u->pos.x, u->pos.y,
+			cell_name(&r, ev.to), u->signal[ev.to], (double)u->shaped.rate_bps / 1e6,
+			100 * u->shaped.loss);
+	}
+	if (rc == 0 && r.error)
+		rc = topo_err_set(err, r.error, "%s", r.error_msg);
+	runner_free(&r);
+	return rc < 0 ? rc : attached;
+}
+
 int cli_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1222,7 +1270,7 @@ int cli_run(int argc, char **argv)
 	const char *name = NULL, *out = NULL, *sets[MAX_SETS + 2];
 	char seed_set[48], dur_set[64], *resolved = NULL, *end;
 	size_t n_sets = 0, resolved_len = 0;
-	struct runner r = { .report = -1 };
+	struct runner r = { .cmd = "edgemu run", .report = -1 };
 	struct topo_parse_opts po = { 0 };
 	struct topo_err err;
 	struct topo_model *m;

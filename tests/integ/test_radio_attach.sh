@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Radio links and a UE attached to a cell at run time: with radio:, `edgemu up` makes a link
-# from the UE to each eNB (100% lossy) and leaves the UE without routes; attached to enb1 it
-# pings edge1 by name and reaches the service's VIP; handed over to enb2 (a probe running
-# through the handover) its traffic leaves from its enb2-link address and steering still
-# sends it to edge1; detached, nothing answers; `edgemu down` leaves nothing.
+# Radio links and a UE attached to a cell at run time: with radio:, `edgemu up --detached`
+# makes a link from the UE to each eNB (100% lossy) and leaves the UE without routes;
+# attached to enb1 it pings edge1 by name and reaches the service's VIP; handed over to
+# enb2 (a probe running through the handover) its traffic leaves from its enb2-link address
+# and steering still sends it to edge1; detached, nothing answers; `edgemu down` leaves
+# nothing. (`edgemu up` without --detached: test_up_radio.sh.)
 . "$(dirname "$0")/lib.sh"
 : "${EDGEMU_APPS:?EDGEMU_APPS must name the folder of the apps}"
 : "${ATTACH_TOOL:?ATTACH_TOOL must point at tests/integ/attach_tool}"
@@ -28,7 +29,7 @@ services:
   game: { vip: 10.200.0.1, app: echo, port: 7000, at: edge1 }
 migration: { steering: $steering }
 YAML
-"$EDGEMU" up "$TMP/radio.yaml" --name "$run" >/dev/null 2>"$TMP/up.err" ||
+"$EDGEMU" up "$TMP/radio.yaml" --name "$run" --detached >/dev/null 2>"$TMP/up.err" ||
 	fail "up: $(cat "$TMP/up.err")"
 grep -q "edgemu run. attaches UEs to cells" "$TMP/up.err" || fail "up says nothing of attaching: $(cat "$TMP/up.err")"
 grep -q "4 links" "$TMP/up.err" || fail "up: not 2 wired + 2 radio links: $(cat "$TMP/up.err")"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `edgemu up` of a radio scenario attaches each UE to its strongest cell where it stands at
+# t = 0: a UE with pos: to the cell next to it, a UE on waypoints to the cell next to its
+# first point, a UE out of every cell's range stays detached. Attached UEs reach the edge
+# through their cell, with the radio link shaped (the other radio link still cut); the
+# detached one reaches nothing. `edgemu down` leaves nothing.
+. "$(dirname "$0")/lib.sh"
+
+run=$(rand_run)
+RUNS+=("$run")
+cat >"$TMP/radio.yaml" <<YAML
+name: upradio
+nodes:
+  ue1:   { kind: ue, pos: [100, 0] }
+  ue2:   { kind: ue }
+  ue3:   { kind: ue, pos: [100km, 0] }
+  enb1:  { kind: enb, pos: [0, 0] }
+  enb2:  { kind: enb, pos: [800, 0] }
+  edge1: { kind: edge }
+links:
+  - { endpoints: [enb1, edge1], delay: 1ms }
+  - { endpoints: [enb2, edge1], delay: 2ms }
+radio: { delay: 4ms }
+mobility:
+  ue2: { model: waypoints, points: [[750, 0, 0s], [50, 0, 30s]] }
+YAML
+"$EDGEMU" up "$TMP/radio.yaml" --name "$run" >/dev/null 2>"$TMP/up.err" ||
+	fail "up: $(cat "$TMP/up.err")"
+grep -q "ue1 at (100, 0) m: attached to enb1" "$TMP/up.err" || fail "ue1 not on enb1: $(cat "$TMP/up.err")"
+grep -q "ue2 at (750, 0) m: attached to enb2" "$TMP/up.err" || fail "ue2 not on enb2: $(cat "$TMP/up.err")"
+grep -q "ue3 at (100000, 0) m: no cell above min_signal, detached" "$TMP/up.err" ||
+	fail "ue3 not detached: $(cat "$TMP/up.err")"
+ok "up: ue1 on enb1, ue2 on enb2 (its first waypoint), ue3 out of range"
+
+# dev_to UE DEST: the interface of UE's route to DEST.
+dev_to() {
+	"$EDGEMU" exec "$run" "$1" -- ip -4 route get "$2" | sed -n 's/.* dev \([^ ]*\).*/\1/p'
+}
+edge=$("$EDGEMU" exec "$run" ue1 -- getent hosts edge1 | awk '{print $1}')
+[ "$(dev_to ue1 "$edge")" = enb1 ] || fail "ue1's route to edge1 is not through enb1"
+[ "$(dev_to ue2 "$edge")" = enb2 ] || fail "ue2's route to edge1 is not through enb2"
+for ue in ue1 ue2; do
+	counts=$(ping_log "$run" "$ue" edge1 5 0.05 "$TMP/ping.$ue")
+	[ "$counts" = "5 5" ] || fail "$ue -> edge1 by name: sent/received $counts"
+done
+# ue1: 4 ms of radio and 1 ms of backhaul each way; ue2: 4 ms and 2 ms.
+within "$(median "$TMP/ping.ue1")" 10 18 || fail "ue1 RTT $(median "$TMP/ping.ue1") ms, want 10-18"
+within "$(median "$TMP/ping.ue2")" 12 20 || fail "ue2 RTT $(median "$TMP/ping.ue2") ms, want 12-20"
+"$EDGEMU" exec "$run" ue3 -- ping -c 1 -W 1 -q edge1 >/dev/null 2>&1 && fail "ue3 reaches edge1"
+ok "ue1 and ue2 ping edge1 through their cells (RTT $(median "$TMP/ping.ue1") and $(median "$TMP/ping.ue2") ms); ue3 does not"
+
+# The serving radio link passes frames as the radio model says; the other one stays cut.
+"$EDGEMU" show "$run" --json >"$TMP/show.json"
+loss_of() {
+	jq -r --arg u "$1" --arg e "$2" '.nodes[] | select(.name == $u) | .interfaces[] |
+		select(.peer.node == $e) | "\(.shaping.out_applied.loss.p) \(.shaping.in_applied.loss.p)"' \
+		"$TMP/show.json"
+}
+[ "$(loss_of ue1 enb2)" = "1 1" ] || fail "ue1:enb2 is not cut: $(loss_of ue1 enb2)"
+read -r out in <<<"$(loss_of ue1 enb1)"
+within "$out" 0 0.5 && within "$in" 0 0.5 || fail "ue1:enb1 is not open: $out $in"
+ok "ue1:enb1 open (loss $out), ue1:enb2 cut"
+
+# --detached keeps the old way: every UE detached.
+run2=$(rand_run)
+RUNS+=("$run2")
+"$EDGEMU" up "$TMP/radio.yaml" --name "$run2" --detached >/dev/null 2>"$TMP/up2.err" ||
+	fail "up --detached: $(cat "$TMP/up2.err")"
+grep -q "attached to" "$TMP/up2.err" && fail "up --detached attached UEs: $(cat "$TMP/up2.err")"
+"$EDGEMU" exec "$run2" ue1 -- ping -c 1 -W 1 -q edge1 >/dev/null 2>&1 &&
+	fail "ue1 reaches edge1 with --detached"
+ok "up --detached: ue1 detached"
+
+for r in "$run" "$run2"; do
+	"$EDGEMU" down "$r" >/dev/null || fail "down $r"
+	assert_gone "$r"
+done
+ok "down leaves nothing"
