@@ -299,6 +299,24 @@ static void print_dir(const char *label, const struct dir_view *v)
 		printf("  (applied: %s)", have);
 }
 
+/*
+ * The cell radio UE `ue` is attached to, as its routes say (topo_run_ue_attach() points them
+ * at the eNB of one radio link), or -1 when no route leaves through a radio link.
+ */
+static int serving_cell(const struct topo_model *m, unsigned ue, const struct live *l)
+{
+	for (size_t k = 0; k < l->n_routes; k++) {
+		const struct topo_link *link = NULL;
+		unsigned end = 0;
+
+		if (!l->routes[k].via)
+			continue;
+		if (model_if(m, ue, ifname_of(l, l->routes[k].oif), &link, &end) && link->radio)
+			return (int)link->end[!end].node;
+	}
+	return -1;
+}
+
 static void print_node(struct topo_run *run, unsigned i, const struct live *l, bool json)
 {
 	const struct topo_model *m = run->m;
@@ -353,7 +371,8 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				cli_json_str(stdout, m->nodes[peer->node].name);
 				printf(",\"ifname\":");
 				cli_json_str(stdout, peer->ifname);
-				printf("},\"relayed\":%s,\"shaping\":{\"out\":",
+				printf("},\"radio\":%s,\"relayed\":%s,\"shaping\":{\"out\":",
+				       link->radio ? "true" : "false",
 				       run->relayed[link - m->links] ? "true" : "false");
 				json_shape(&out.want);
 				printf(",\"out_applied\":");
@@ -364,8 +383,11 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				json_shape(in.applied ? &in.have : NULL);
 				printf("}");
 			} else {
+				bool relayed = run->relayed[link - m->links];
+
 				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
-				       run->relayed[link - m->links] ? " (through the relay)" : "");
+				       link->radio ? (relayed ? " (radio, through the relay)" : " (radio)")
+						   : (relayed ? " (through the relay)" : ""));
 				print_dir("out:", &out);
 				print_dir("in: ", &in);
 			}
@@ -390,8 +412,24 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 		}
 		first = 0;
 	}
-	if (json)
+	if (m->has_radio && m->nodes[i].kind == TOPO_UE) {
+		int cell = serving_cell(m, i, l);
+
+		if (json) {
+			printf("],\"cell\":");
+			if (cell >= 0)
+				cli_json_str(stdout, m->nodes[cell].name);
+			else
+				printf("null");
+			printf("}");
+		} else {
+			printf("  cell       %s\n",
+			       cell >= 0 ? m->nodes[cell].name : "none (detached: no route leaves "
+								   "through a radio link)");
+		}
+	} else if (json) {
 		printf("]}");
+	}
 }
 
 static void fmt_size(uint64_t bytes, char *buf, size_t len)

@@ -62,6 +62,17 @@ read -r out in <<<"$(loss_of ue1 enb1)"
 within "$out" 0 0.5 && within "$in" 0 0.5 || fail "ue1:enb1 is not open: $out $in"
 ok "ue1:enb1 open (loss $out), ue1:enb2 cut"
 
+# show says which links are radio links and which cell each UE is on.
+cells=$(jq -r '[.nodes[] | select(.kind == "ue") | "\(.name)=\(.cell)"] | join(" ")' "$TMP/show.json")
+[ "$cells" = "ue1=enb1 ue2=enb2 ue3=null" ] || fail "show's cells: $cells"
+radio=$(jq -r '[.nodes[] | select(.name == "ue1") | .interfaces[] | select(.radio) | .name] |
+	join(" ")' "$TMP/show.json")
+[ "$radio" = "enb1 enb2" ] || fail "show's radio interfaces of ue1: $radio"
+[ "$(jq '[.nodes[] | select(.name == "edge1") | .interfaces[] | select(.radio)] | length' \
+	"$TMP/show.json")" = 0 ] || fail "show calls a wired link radio"
+"$EDGEMU" show "$run" | grep -q "^  cell       enb1" || fail "show (text) lacks ue1's cell"
+ok "show: ue1 on enb1, ue2 on enb2, ue3 on none; radio links marked"
+
 # --detached keeps the old way: every UE detached.
 run2=$(rand_run)
 RUNS+=("$run2")
@@ -70,6 +81,8 @@ RUNS+=("$run2")
 grep -q "attached to" "$TMP/up2.err" && fail "up --detached attached UEs: $(cat "$TMP/up2.err")"
 "$EDGEMU" exec "$run2" ue1 -- ping -c 1 -W 1 -q edge1 >/dev/null 2>&1 &&
 	fail "ue1 reaches edge1 with --detached"
+[ "$("$EDGEMU" show "$run2" --json | jq -r '.nodes[] | select(.name == "ue1") | .cell')" = null ] ||
+	fail "show gives detached ue1 a cell"
 ok "up --detached: ue1 detached"
 
 for r in "$run" "$run2"; do
