@@ -12,6 +12,7 @@
  * the number of data points it draws, so tests can hold it against the CSV files.
  */
 #include "cli/cli.h"
+#include "cli/num.h"
 #include "cli/report.h"
 
 #include "cli/text.h"
@@ -407,26 +408,28 @@ static void scenario_load(struct report *r)
 	snprintf(r->scenario_note, sizeof(r->scenario_note), "%s", err.msg);
 }
 
+/* Rows by UE, then time, then the file's order. */
+static int by_ue_time(unsigned ua, double ta, size_t la, unsigned ub, double tb, size_t lb)
+{
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return la < lb ? -1 : la > lb;
+}
+
 static int cmp_rtt(const void *a, const void *b)
 {
 	const struct rtt_row *x = a, *y = b;
 
-	if (x->ue != y->ue)
-		return x->ue < y->ue ? -1 : 1;
-	if (x->t_s != y->t_s)
-		return x->t_s < y->t_s ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return by_ue_time(x->ue, x->t_s, x->line, y->ue, y->t_s, y->line);
 }
 
 static int cmp_pos(const void *a, const void *b)
 {
 	const struct pos_row *x = a, *y = b;
 
-	if (x->ue != y->ue)
-		return x->ue < y->ue ? -1 : 1;
-	if (x->t_s != y->t_s)
-		return x->t_s < y->t_s ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return by_ue_time(x->ue, x->t_s, x->line, y->ue, y->t_s, y->line);
 }
 
 static bool is_handover(const struct ev_row *e)
@@ -587,28 +590,6 @@ static void report_free(struct report *r)
 }
 
 /* ---- numbers ---- */
-
-/* The q-quantile by nearest rank (the ceil(q * n)-th smallest), as the runner's histogram. */
-static double quantile(const double *sorted, size_t n, double q)
-{
-	double x = q * (double)n;
-	size_t rank = (size_t)x;
-
-	if ((double)rank < x - 1e-9 * x)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* 0 before any migration of the UE, 1 from a decision to that migration's end, 2 after. */
 static int phase_of(const struct report *r, unsigned ue, double t)
@@ -988,7 +969,7 @@ static int chart_rtt(struct report *r, unsigned u)
 			last = x->t_s;
 			kept += keep[k - from];
 		}
-		qsort(dt, n_dt, sizeof(*dt), cmp_double);
+		qsort(dt, n_dt, sizeof(*dt), cli_cmp_double);
 		thr = 5 * (n_dt ? dt[n_dt / 2] : 1) * (double)per[t] / (double)(kept ? kept : 1);
 		fprintf(f, "<path class=\"rtt\" data-target=\"%s\" data-points=\"%zu\" fill=\"none\" "
 			   "stroke=\"%s\" stroke-width=\"1.3\" stroke-linejoin=\"round\" "
@@ -1555,7 +1536,7 @@ static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, c
 {
 	fprintf(f, "<span data-k=\"%s.%s.%s\">", ue, phase, q);
 	if (n)
-		fprintf(f, "%.3f", quantile(v, n, quant));
+		fprintf(f, "%.3f", cli_quantile(v, n, quant));
 	else
 		fputs("-", f);
 	fputs("</span>", f);
@@ -1615,7 +1596,7 @@ static int html_summary(struct report *r, FILE *f)
 			   "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
 			ue, ho, ue, migs, ue, answers, ue, losses);
 		for (unsigned k = 0; k < 3; k++) {
-			qsort(v[k], n[k], sizeof(double), cmp_double);
+			qsort(v[k], n[k], sizeof(double), cli_cmp_double);
 			fprintf(f, "<td data-k=\"%s.%s.n\">%zu</td><td>", ue, phases[k], n[k]);
 			span_ms(f, ue, phases[k], "p50", v[k], n[k], 0.50);
 			fputs(" / ", f);

@@ -5,6 +5,7 @@
  * fields is not worth a dependency), and per combination the mean with its 95% confidence
  * interval from Student's t.
  */
+#include "cli/num.h"
 #include "cli/sweep.h"
 
 #include <errno.h>
@@ -321,21 +322,6 @@ int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 
 /* ---- rtt.csv ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest rank: the smallest sample with at least q of them at or below it (as report.c). */
-static double quantile(const double *v, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	return v[rank ? rank - 1 : 0];
-}
-
 int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
 {
 	const char *s = csv, *end = csv + len, *eol;
@@ -402,10 +388,10 @@ int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
 		res->has[SWEEP_LOSS] = true;
 	}
 	if (n) {
-		qsort(v, n, sizeof(*v), cmp_double);
-		res->v[SWEEP_RTT_P50] = quantile(v, n, 0.50);
-		res->v[SWEEP_RTT_P95] = quantile(v, n, 0.95);
-		res->v[SWEEP_RTT_P99] = quantile(v, n, 0.99);
+		qsort(v, n, sizeof(*v), cli_cmp_double);
+		res->v[SWEEP_RTT_P50] = cli_quantile(v, n, 0.50);
+		res->v[SWEEP_RTT_P95] = cli_quantile(v, n, 0.95);
+		res->v[SWEEP_RTT_P99] = cli_quantile(v, n, 0.99);
 		res->has[SWEEP_RTT_P50] = res->has[SWEEP_RTT_P95] = res->has[SWEEP_RTT_P99] = true;
 	}
 	free(v);
