@@ -141,6 +141,7 @@ struct mig_report {
 	uint64_t sent_ns;	/* the source has sent everything */
 	uint64_t end_ns;	/* the destination holds every page */
 	uint64_t stopped_ns;	/* the source instance is gone */
+	uint64_t thawed_ns;	/* failed: the source served again (rolled back), 0: it did not */
 	uint64_t pages, bytes, faults, requests;
 	uint64_t src_hash, dst_hash;
 	unsigned n_rounds;

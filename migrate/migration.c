@@ -597,6 +597,7 @@ static void roll_back(struct mig_job *j, const char *why)
 	struct topo_err e2;
 	char text[sizeof(r->error)];
 	bool thawed = true;
+	uint64_t thawed_ns;
 
 	snprintf(text, sizeof(text), "%s", why);
 	if (r->resume_ns && j->o.strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns)
@@ -609,8 +610,12 @@ static void roll_back(struct mig_job *j, const char *why)
 	/* A source that failed before the execution state left has thawed itself. */
 	if (!j->src_gone && (!j->src_error || j->src_frozen))
 		thawed = src_abort(j, 1000);
+	/* It serves again by now, at the latest: where a failed migration's downtime ends. */
+	thawed_ns = now_ns();
 	mig_instance_stop(j->run, j->svc, j->to, &e2);
 	r->rolled_back = thawed && !j->src_gone;
+	if (r->rolled_back)
+		r->thawed_ns = thawed_ns;
 	if (!r->rolled_back)
 		snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error),
 			 "; the source did not resume (see its log)");
