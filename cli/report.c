@@ -74,6 +74,7 @@ struct mig_row {
 	double decided_s, start_s, freeze_s, resume_s, flip_s, end_s;
 	double done_s;		/* its migration_done or _failed event, 0: none */
 	double downtime_ms, gap_ms, total_ms;
+	char until[16];		/* where the downtime ended: destination, source, end; "": unsaid */
 	uint64_t pages, bytes;
 	unsigned rounds;
 	bool ok;
@@ -265,7 +266,7 @@ static int on_pos(struct report *r, char **f, unsigned n, size_t line)
 }
 
 /* n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,
- * downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error */
+ * downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error[,thaw_s,downtime_until] */
 static int on_mig(struct report *r, char **f, unsigned n, size_t line)
 {
 	struct mig_row g = { 0 };
@@ -299,6 +300,7 @@ static int on_mig(struct report *r, char **f, unsigned n, size_t line)
 	g.to = strdup(f[4]);
 	g.strategy = strdup(f[5]);
 	g.error = strdup(n > 19 ? f[19] : "");
+	snprintf(g.until, sizeof(g.until), "%s", n > 21 ? f[21] : "");
 	r->mig[r->n_mig++] = g;
 	if (!g.service || !g.from || !g.to || !g.strategy || !g.error)
 		return -ENOMEM;
@@ -442,6 +444,19 @@ static bool is_handover(const struct ev_row *e)
 static double mig_done(const struct report *r, const struct mig_row *g)
 {
 	return g->done_s > 0 ? g->done_s : g->end_s > 0 ? g->end_s : r->t_end;
+}
+
+/*
+ * When the service answered again after the freeze, 0: it never froze. A failed migration's
+ * downtime runs past its resume_s of 0 (to the source's thaw, or the end of the run).
+ */
+static double mig_frozen_end(const struct mig_row *g)
+{
+	if (!(g->freeze_s > 0))
+		return 0.0;
+	if (g->resume_s >= g->freeze_s)
+		return g->resume_s;
+	return g->freeze_s + g->downtime_ms / 1000.0;
 }
 
 static int report_load(struct report *r, struct topo_err *err)
@@ -917,9 +932,9 @@ static int chart_rtt(struct report *r, unsigned u)
 		fprintf(f, "<rect class=\"mig\" data-n=\"%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 			   "height=\"%.1f\" fill=\"" C_MIG "\"/>",
 			g->n, a, p.y0, fmax(b - a, 1.5), p.h);
-		if (g->freeze_s > 0 && g->resume_s >= g->freeze_s) {
+		if (mig_frozen_end(g) > 0) {
 			a = px(&p, clampd(g->freeze_s, p.xlo, p.xhi));
-			b = px(&p, clampd(g->resume_s, p.xlo, p.xhi));
+			b = px(&p, clampd(mig_frozen_end(g), p.xlo, p.xhi));
 			fprintf(f, "<rect class=\"frozen\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 				   "height=\"%.1f\" fill=\"" C_FROZEN "\"/>",
 				a, p.y0, fmax(b - a, 1.5), p.h);
@@ -1353,7 +1368,7 @@ static int chart_mig(struct report *r, size_t k)
 	int h = (int)(p.y0 + p.h + 44), rc;
 	FILE *f;
 
-	t1 = fmax(t1, fmax(g->start_s, fmax(g->freeze_s, g->resume_s)));
+	t1 = fmax(t1, fmax(g->start_s, fmax(g->freeze_s, fmax(g->resume_s, mig_frozen_end(g)))));
 	t1 = fmax(t1, fmax(g->flip_s, fmax(g->end_s, g->done_s)));
 	/* The UE's longest wait for an answer while the migration ran, as the runner's gap. */
 	for (size_t i = r->rtt_from[g->ue]; i < r->rtt_from[g->ue + 1]; i++) {
@@ -1413,9 +1428,12 @@ static int chart_mig(struct report *r, size_t k)
 		BAR(R_LIVE, g->start_s, live_end, "#6baed6", "live", "%.1f ms, %u round%s",
 		    (live_end - g->start_s) * 1000, g->rounds, g->rounds == 1 ? "" : "s");
 	}
-	if (g->freeze_s > 0 && g->resume_s >= g->freeze_s)
-		BAR(R_FROZEN, g->freeze_s, g->resume_s, C_FROZEN, "frozen",
-		    "%.1f ms (the downtime)", (g->resume_s - g->freeze_s) * 1000);
+	if (mig_frozen_end(g) > 0)
+		BAR(R_FROZEN, g->freeze_s, mig_frozen_end(g), C_FROZEN, "frozen",
+		    "%.1f ms (the downtime%s)", (mig_frozen_end(g) - g->freeze_s) * 1000,
+		    !strcmp(g->until, "source") ? ", until the source served again" :
+		    !strcmp(g->until, "end")	? ": never served again" :
+						  "");
 	if (g->resume_s > 0 && g->end_s >= g->resume_s)
 		BAR(R_AFTER, g->resume_s, g->end_s, "#a1d99b", "after", "%.1f ms",
 		    (g->end_s - g->resume_s) * 1000);
@@ -1488,8 +1506,8 @@ static int chart_mig(struct report *r, size_t k)
 			 t0, g->downtime_ms, g->gap_ms, g->total_ms, (double)g->bytes / 1048576.0,
 			 g->rounds, g->rounds == 1 ? "" : "s");
 	else
-		snprintf(line2, sizeof(line2), "decided at %.3f s; failed: %.300s", t0,
-			 *g->error ? g->error : "no reason given");
+		snprintf(line2, sizeof(line2), "decided at %.3f s; downtime %.1f ms; failed: %.300s",
+			 t0, g->downtime_ms, *g->error ? g->error : "no reason given");
 	/* One line fits about 135 characters; the summary table has the whole error. */
 	if (strlen(line2) > 135) {
 		char *cut = line2 + 100;
@@ -1726,7 +1744,29 @@ static void html_head(struct report *r, FILE *f)
 		fputs(" events</p>\n", f);
 	}
 	if (!r->summary)
-		fputs("<p class=\"meta\">no summary.json: the run did not finish</p>\n", f);
+		fputs("<p class=\"meta err\" id=\"ended\">no summary.json: the run did not finish "
+		      "(killed?); what it recorded until then is here</p>\n",
+		      f);
+	if (json_get(r->summary, NULL, "ended", v[0], sizeof(v[0])) &&
+	    !strcmp(v[0], "interrupted")) {
+		fputs("<p class=\"meta err\" id=\"ended\">the run was interrupted", f);
+		if (json_get(r->summary, NULL, "signal", v[1], sizeof(v[1]))) {
+			fputs(" by ", f);
+			cli_html(f, v[1]);
+		}
+		if (json_get(r->summary, NULL, "stopped_s", v[2], sizeof(v[2]))) {
+			fputs(" at ", f);
+			cli_html(f, v[2]);
+			fputs(" s", f);
+		}
+		if (json_get(r->summary, NULL, "planned_s", v[3], sizeof(v[3]))) {
+			fputs(" of ", f);
+			cli_html(f, v[3]);
+			fputs(" s", f);
+		}
+		fputs("</p>\n", f);
+	}
+	/* The run's error comes before any migration's in the file: the first "error" is its. */
 	if (json_get(r->summary, NULL, "error", v[0], sizeof(v[0]))) {
 		fputs("<p class=\"meta err\">the run ended with an error: ", f);
 		cli_html(f, v[0]);
@@ -1830,6 +1870,7 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 		rc = topo_err_set(err, -errno, "writing %s: %s", out, strerror(errno));
 		goto out;
 	}
+	errno = 0;
 	html_head(&r, f);
 	rc = html_summary(&r, f);
 	fputs("<h2 id=\"rtt\">RTT over time</h2>\n", f);
@@ -1859,7 +1900,9 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 		goto out;
 	}
 	if (ferror(f) | fclose(f)) {
-		rc = topo_err_set(err, -EIO, "writing %s: %s", out, strerror(errno));
+		/* errno is the failed write's, or fclose's own. */
+		rc = topo_err_set(err, errno ? -errno : -EIO, "writing %s: %s", out,
+				  strerror(errno ? errno : EIO));
 		unlink(tmp);
 		goto out;
 	}

@@ -8,10 +8,15 @@
  * SIGTERM, or any error) tears everything down and writes the results and a summary.
  *
  * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
- * positions.csv, summary.json.
+ * positions.csv, summary.json. A run never writes over another's results, and whatever ends
+ * it (SIGKILL too) leaves what it recorded readable: events.csv is written as events happen,
+ * rtt.csv and positions.csv every second, in whole lines (cli/out.h); the files written at
+ * the end (migrations.csv, summary.json) are whole or absent. A file that cannot be written
+ * fails the run.
  */
 #include "cli/cli.h"
 
+#include "cli/out.h"
 #include "cli/text.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +56,7 @@
 #define PROBE_GRACE_MS 300
 #define MAX_SETS 64
 #define MAX_MIGRATIONS 256
+#define FLUSH_NS S_NS		/* rtt.csv and positions.csv reach the disk this often */
 
 static const char usage[] =
 	"usage: edgemu run FILE [--name RUN] [--seed N] [--duration T] [-o DIR]\n"
@@ -122,7 +128,7 @@ struct runner {
 	struct emu_loop *loop;
 	bool quiet, status;
 	char results[PATH_MAX];
-	FILE *events, *rtt, *migs_csv, *positions;
+	struct cli_out *events, *rtt, *positions;
 	int report;
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
@@ -140,9 +146,11 @@ struct runner {
 	struct job jobs[MAX_MIGRATIONS];
 	unsigned n_jobs;
 	uint64_t t0, end_ns;
+	uint64_t stop_ns;	/* the signal or the error that ended it came, 0: none */
 	int stop_sig;
 	int error;		/* first error that ended the run */
 	char error_msg[512];
+	bool error_said;	/* error_msg is on stderr already */
 	uint64_t shape_updates, reports, report_errors;
 	struct emu_loop_stats lateness;
 };
@@ -162,7 +170,9 @@ static const char *cell_name(const struct runner *r, int cell)
 	return cell >= 0 ? r->m->nodes[r->cells[cell]].name : "-";
 }
 
-/* A line of events.csv: t_s,event,ue,detail,lateness_us. */
+static void out_check(struct runner *r, struct cli_out *o);
+
+/* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
 __attribute__((format(printf, 5, 6))) static void event(struct runner *r, uint64_t t,
 							 const char *what, int ue_node,
 							 const char *fmt, ...)
@@ -178,8 +188,10 @@ __attribute__((format(printf, 5, 6))) static void event(struct runner *r, uint64
 	for (char *p = detail; *p; p++)
 		if (*p == '"')
 			*p = '\'';
-	fprintf(r->events, "%.6f,%s,%s,\"%s\"\n", rel_s(r, t), what, node_name(r, ue_node),
-		detail);
+	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", rel_s(r, t), what,
+		       node_name(r, ue_node), detail);
+	cli_out_flush(r->events);
+	out_check(r, r->events);
 }
 
 static void fail_run(struct runner *r, int err, const char *fmt, ...)
@@ -192,12 +204,55 @@ static void fail_run(struct runner *r, int err, const char *fmt, ...)
 
 	if (!r->error) {
 		r->error = err ? err : -EIO;
+		r->stop_ns = r->stop_ns ? r->stop_ns : emu_loop_now_ns();
 		va_start(ap, fmt);
 		vsnprintf(r->error_msg, sizeof(r->error_msg), fmt, ap);
 		va_end(ap);
 	}
 	if (r->loop)
 		emu_loop_stop(r->loop, 1);
+}
+
+/*
+ * A results file that cannot be written: said at once (each file once), and the run ends,
+ * as it would record nothing more. The network is torn down as after any error.
+ */
+static void write_failed(struct runner *r, const char *path, int err)
+{
+	bool first = !r->error;
+
+	if (r->status)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: writing %s: %s\n", r->cmd, path, strerror(-err));
+	fail_run(r, err, "writing %s: %s", path, strerror(-err));
+	r->error_said |= first;
+}
+
+/* After a write to o: its error, if any, said. */
+static void out_check(struct runner *r, struct cli_out *o)
+{
+	if (o->error && !o->reported) {
+		o->reported = true;
+		write_failed(r, o->path, o->error);
+	}
+}
+
+/* Everything of *po written out and closed; its error, if any, said. */
+static void out_close(struct runner *r, struct cli_out **po)
+{
+	struct cli_out *o = *po;
+	char path[sizeof(o->path)];
+	bool said;
+	int rc;
+
+	if (!o)
+		return;
+	snprintf(path, sizeof(path), "%s", o->path);
+	said = o->reported;
+	rc = cli_out_close(o);
+	*po = NULL;
+	if (rc < 0 && !said)
+		write_failed(r, path, rc);
 }
 
 /* ---- mobility ---- */
@@ -543,8 +598,9 @@ static void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *
 				u->shaped = l;
 			}
 		}
-		fprintf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s, r->m->nodes[u->node].name,
-			u->pos.x, u->pos.y, cell_name(r, u->cell));
+		cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s,
+			       r->m->nodes[u->node].name, u->pos.x, u->pos.y, cell_name(r, u->cell));
+		out_check(r, r->positions);
 		if (r->policy && u->svc >= 0) {
 			pu = policy_ue(r, u);
 			if (mig_policy_on_tick(r->policy, &pu, f->deadline_ns, &d))
@@ -680,12 +736,38 @@ static void start_migration(struct runner *r, struct ue *u, const struct mig_dec
 	u->had_migration = true;
 }
 
+/*
+ * A migration's downtime: from the freeze until the service answers again, at the destination
+ * (its resume) or, failed, back at the source (rolled back); a service that never came back
+ * was down until end_ns (the end of the run). *until says which; NULL when it never froze.
+ */
+static double downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until)
+{
+	uint64_t to;
+
+	*until = NULL;
+	if (!p->freeze_ns)
+		return 0.0;
+	if (p->resume_ns) {
+		to = p->resume_ns;
+		*until = "destination";
+	} else if (p->thawed_ns) {
+		to = p->thawed_ns;
+		*until = "source";
+	} else {
+		to = end_ns;
+		*until = "end";
+	}
+	return to > p->freeze_ns ? (double)(to - p->freeze_ns) / 1e6 : 0.0;
+}
+
 static void job_done(struct runner *r, unsigned j)
 {
 	struct job *jb = &r->jobs[j];
 	struct migration *mg = &r->migs[jb->mig];
 	struct topo_err err;
 	int ui = ue_index(r, mg->ue);
+	const char *until;
 	unsigned edge;
 
 	emu_loop_fd_del(r->loop, jb->fds[0]);
@@ -698,9 +780,7 @@ static void job_done(struct runner *r, unsigned j)
 	      mg->rep.strategy == TOPO_STRATEGY_COLD	      ? "cold" :
 	      mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
 							  "postcopy",
-	      mg->rep.resume_ns && mg->rep.freeze_ns ?
-		      (double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
-		      0.0,
+	      downtime_ms(&mg->rep, emu_loop_now_ns(), &until),
 	      mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 	      mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
 	/* Every UE the instance served now has it where it went (or still where it was). */
@@ -714,37 +794,6 @@ static void job_done(struct runner *r, unsigned j)
 		r->ues[ui].mig = -1;
 	}
 	r->jobs[j] = r->jobs[--r->n_jobs];
-}
-
-/*
- * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
- * first answer after it (a cold migration's gap ends after the migration has).
- */
-static void write_migrations(struct runner *r)
-{
-	for (unsigned i = 0; i < r->n_migs; i++) {
-		const struct migration *mg = &r->migs[i];
-
-		if (!mg->done)
-			continue;
-		fprintf(r->migs_csv,
-			"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
-			",%" PRIu64 ",%u,%s,\"%s\"\n",
-			i, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-			mg->rep.strategy == TOPO_STRATEGY_COLD	      ? "cold" :
-			mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-								    "postcopy",
-			rel_s(r, mg->decided_ns), rel_s(r, mg->rep.start_ns),
-			rel_s(r, mg->rep.freeze_ns), rel_s(r, mg->rep.resume_ns),
-			rel_s(r, mg->rep.flip_end_ns), rel_s(r, mg->rep.end_ns),
-			mg->rep.resume_ns && mg->rep.freeze_ns ?
-				(double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
-				0.0,
-			(double)mg->gap_ns / 1e6,
-			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-			mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
-			mg->rep.ok ? "" : mg->rep.error);
-	}
 }
 
 /* ---- probes ---- */
@@ -843,10 +892,12 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 		rtt = strtoull(f[5], NULL, 10);
 		ui = ue_index(r, p->from);
 		if (!strcmp(f[1], "answer")) {
-			fprintf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", rel_s(r, tr),
-				r->m->nodes[p->from].name,
-				p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name,
-				f[2], (double)rtt / 1e6, f[6]);
+			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", rel_s(r, tr),
+				       r->m->nodes[p->from].name,
+				       p->to_service ? r->m->services[p->to].name :
+						       r->m->nodes[p->to].name,
+				       f[2], (double)rtt / 1e6, f[6]);
+			out_check(r, r->rtt);
 			if (ui >= 0 && p->to_service && (int)p->to == r->ues[ui].svc) {
 				struct ue *u = &r->ues[ui];
 				struct mig_decision d;
@@ -873,9 +924,12 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 				}
 			}
 		} else if (!strcmp(f[1], "loss")) {
-			fprintf(r->rtt, "%.6f,%s,%s,%s,,\n", rel_s(r, ts), r->m->nodes[p->from].name,
-				p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name,
-				f[2]);
+			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", rel_s(r, ts),
+				       r->m->nodes[p->from].name,
+				       p->to_service ? r->m->services[p->to].name :
+						       r->m->nodes[p->to].name,
+				       f[2]);
+			out_check(r, r->rtt);
 		} else if (!strcmp(f[1], "counter")) {
 			event(r, tr, "counter_error", (int)p->from, "probe %u: expected->got %s", tag,
 			      f[6]);
@@ -916,7 +970,21 @@ static void on_signal(struct emu_loop *loop, int sig, void *arg)
 	struct runner *r = arg;
 
 	r->stop_sig = sig;
+	r->stop_ns = r->stop_ns ? r->stop_ns : emu_loop_now_ns();
 	emu_loop_stop(loop, 128 + sig);
+}
+
+/* What the probes and the ticks recorded reaches the disk: a killed run loses a second. */
+static void on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+{
+	struct runner *r = arg;
+
+	(void)loop;
+	(void)f;
+	cli_out_flush(r->rtt);
+	out_check(r, r->rtt);
+	cli_out_flush(r->positions);
+	out_check(r, r->positions);
 }
 
 static void on_end(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
@@ -949,7 +1017,50 @@ static void on_status(struct emu_loop *loop, const struct emu_loop_fire *f, void
 
 /* ---- results ---- */
 
-static int mkdirs(const char *path)
+/* Whatever a run writes into its folder: a folder that holds any of them is another run's. */
+static const char *const results_names[] = { "scenario.yaml", "meta.json",	"events.csv",
+					     "rtt.csv",	      "migrations.csv", "positions.csv",
+					     "summary.json",  "report.html" };
+
+static const char *strategy_name(enum topo_strategy s)
+{
+	return s == TOPO_STRATEGY_COLD ? "cold" : s == TOPO_STRATEGY_PRECOPY ? "precopy" : "postcopy";
+}
+
+/*
+ * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
+ * first answer after it (a cold migration's gap ends after the migration has).
+ */
+static void write_migrations(struct runner *r, FILE *f)
+{
+	fputs("n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
+	      "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
+	      "downtime_until\n",
+	      f);
+	for (unsigned i = 0; i < r->n_migs; i++) {
+		const struct migration *mg = &r->migs[i];
+		const char *until;
+		double down;
+
+		if (!mg->done)
+			continue;
+		down = downtime_ms(&mg->rep, r->end_ns, &until);
+		fprintf(f,
+			"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
+			",%" PRIu64 ",%u,%s,\"%s\",%.6f,%s\n",
+			i, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
+			strategy_name(mg->rep.strategy), rel_s(r, mg->decided_ns),
+			rel_s(r, mg->rep.start_ns), rel_s(r, mg->rep.freeze_ns),
+			rel_s(r, mg->rep.resume_ns), rel_s(r, mg->rep.flip_end_ns),
+			rel_s(r, mg->rep.end_ns), down, (double)mg->gap_ns / 1e6,
+			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
+			mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
+			mg->rep.ok ? "" : mg->rep.error, rel_s(r, mg->rep.thawed_ns),
+			until ? until : "");
+	}
+}
+
+static int mkdirs(const char *path, bool excl)
 {
 	char buf[PATH_MAX];
 
@@ -962,41 +1073,195 @@ static int mkdirs(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
+	return mkdir(buf, 0755) < 0 && (excl || errno != EEXIST) ? -errno : 0;
 }
 
-static FILE *results_file(struct runner *r, const char *name, const char *header)
+/*
+ * Before anything is built or written: dir holds no results (found lists those it holds)
+ * and can be made and written into.
+ */
+static int results_check(const char *dir, char *found, size_t len)
 {
+	char path[PATH_MAX + 32], up[PATH_MAX];
+	struct stat st;
+	size_t n = 0;
+
+	found[0] = '\0';
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		for (size_t i = 0; i < sizeof(results_names) / sizeof(results_names[0]); i++) {
+			snprintf(path, sizeof(path), "%.3000s/%s", dir, results_names[i]);
+			if (lstat(path, &st) == 0 && n < len)
+				n += (size_t)snprintf(found + n, len - n, "%s%s", n ? ", " : "",
+						      results_names[i]);
+		}
+		if (n)
+			return -EEXIST;
+		return access(dir, W_OK | X_OK) < 0 ? -errno : 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	/* Not there yet: the nearest folder above it that is must let it be made. */
+	snprintf(up, sizeof(up), "%s", dir);
+	for (;;) {
+		char *slash = strrchr(up, '/');
+
+		if (!slash)
+			snprintf(up, sizeof(up), ".");
+		else
+			slash[slash == up] = '\0';
+		if (stat(up, &st) == 0)
+			break;
+		if (errno != ENOENT || !slash)
+			return -errno;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return access(up, W_OK | X_OK) < 0 ? -errno : 0;
+}
+
+/*
+ * The results folder: -o DIR, which must hold no results; or results/<name>-<date>-<time>,
+ * with -2, -3, ... when that one exists. Checked before the run is built; made by
+ * results_open().
+ */
+static int results_pick(struct runner *r, const char *out, const char *name)
+{
+	char found[256], when[32];
+	time_t now = time(NULL);
+	struct stat st;
+	int rc;
+
+	if (out) {
+		snprintf(r->results, sizeof(r->results), "%s", out);
+		rc = results_check(r->results, found, sizeof(found));
+		if (rc == -EEXIST)
+			fprintf(stderr,
+				"edgemu run: -o %s: the folder already holds results (%s), which a run "
+				"never writes over: give another folder, or move or remove that one "
+				"first\n",
+				out, found);
+		else if (rc < 0)
+			fprintf(stderr, "edgemu run: -o %s: %s\n", out, strerror(-rc));
+		return rc;
+	}
+	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", localtime(&now));
+	for (unsigned k = 1;; k++) {
+		if (k > 999) {
+			fprintf(stderr, "edgemu run: results/%s-%s: taken, and so are -2 to -999\n",
+				name, when);
+			return -EEXIST;
+		}
+		if (k == 1)
+			snprintf(r->results, sizeof(r->results), "results/%s-%s", name, when);
+		else
+			snprintf(r->results, sizeof(r->results), "results/%s-%s-%u", name, when, k);
+		if (lstat(r->results, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	rc = results_check(r->results, found, sizeof(found));
+	if (rc < 0)
+		fprintf(stderr, "edgemu run: results folder %s: %s\n", r->results, strerror(-rc));
+	return rc;
+}
+
+/* text as DIR/NAME, whole or not at all. */
+static void write_whole(struct runner *r, const char *name, const char *text, size_t len)
+{
+	struct cli_out *o;
 	char path[PATH_MAX + 32];
-	FILE *f;
+	int rc;
 
-	snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
-	f = fopen(path, "we");
-	if (f && header)
-		fputs(header, f);
-	return f;
+	rc = cli_out_open(r->results, name, CLI_OUT_WHOLE, &o);
+	if (rc < 0) {
+		snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
+		write_failed(r, path, rc);
+		return;
+	}
+	cli_out_write(o, text, len);
+	out_close(r, &o);
 }
 
-static void write_meta(struct runner *r, const char *backend, uint64_t seed)
+/* DIR/NAME as fn writes it, whole or not at all. */
+static void write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *))
 {
-	FILE *f = results_file(r, "meta.json", NULL);
+	char *buf = NULL, path[PATH_MAX + 32];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f) {
+		fn(r, f);
+		if (fclose(f) == 0) {
+			write_whole(r, name, buf, len);
+			free(buf);
+			return;
+		}
+	}
+	free(buf);
+	snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
+	write_failed(r, path, -ENOMEM);
+}
+
+static void write_meta(struct runner *r, FILE *f)
+{
 	struct utsname u;
 	char when[64];
 	time_t now = time(NULL);
 
-	if (!f)
-		return;
 	uname(&u);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\"edgemu_version\":\"%s\",\"git_commit\":\"%s\",\"kernel\":", EDGEMU_VERSION,
 		EDGEMU_GIT);
 	cli_json_str(f, u.release);
-	fprintf(f, ",\"shaper\":\"%s\",\"seed\":%" PRIu64 ",\"start\":\"%s\",\"scenario\":", backend,
-		seed, when);
+	fprintf(f, ",\"shaper\":\"%s\",\"seed\":%" PRIu64 ",\"start\":\"%s\",\"scenario\":",
+		topo_shaper_name(r->run->backend), r->m->has_seed ? r->m->seed : 1, when);
 	cli_json_str(f, r->file);
 	fprintf(f, ",\"run\":\"%s\",\"duration_s\":%.3f}\n", r->run->name,
 		(double)r->m->duration_ns / 1e9);
-	fclose(f);
+}
+
+/*
+ * Once the run's name is its own: the folder, the resolved scenario, meta.json, and the
+ * files written as the run goes. 0, or -errno once said.
+ */
+static int results_open(struct runner *r, bool picked, const char *resolved, size_t len)
+{
+	static const char *const heads[3] = { "t_s,event,ue,detail\n",
+					      "t_s,ue,target,seq,rtt_ms,instance\n",
+					      "t_s,ue,x,y,cell\n" };
+	static const char *const names[3] = { "events.csv", "rtt.csv", "positions.csv" };
+	struct cli_out **outs[3] = { &r->events, &r->rtt, &r->positions };
+	char base[PATH_MAX], path[PATH_MAX + 32];
+	int rc;
+
+	/* A default folder made meanwhile by another run: the next free one. */
+	snprintf(base, sizeof(base), "%s", r->results);
+	rc = mkdirs(r->results, picked);
+	for (unsigned k = 2; rc == -EEXIST && picked && k < 1000; k++) {
+		snprintf(r->results, sizeof(r->results), "%.4000s-%u", base, k);
+		rc = mkdirs(r->results, true);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "edgemu run: results folder %s: %s\n", r->results, strerror(-rc));
+		return rc;
+	}
+	write_whole(r, "scenario.yaml", resolved, len);
+	if (!r->error)
+		write_whole_by(r, "meta.json", write_meta);
+	for (unsigned i = 0; i < 3 && !r->error; i++) {
+		rc = cli_out_open(r->results, names[i], CLI_OUT_NEW, outs[i]);
+		if (rc < 0) {
+			snprintf(path, sizeof(path), "%.3000s/%s", r->results, names[i]);
+			write_failed(r, path, rc);
+			break;
+		}
+		cli_out_printf(*outs[i], "%s", heads[i]);
+		/* The header, so that even a run killed at once leaves files a reader knows. */
+		cli_out_flush(*outs[i]);
+		out_check(r, *outs[i]);
+	}
+	return r->error;
 }
 
 static void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
@@ -1007,14 +1272,35 @@ static void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
 		snprintf(buf, len, "%.3f", (double)emu_loop_hist_quantile(h, q) / 1e6);
 }
 
+/* How the run ended: "completed", "interrupted" (a signal) or "failed" (an error). */
+static const char *ended(const struct runner *r)
+{
+	return r->error ? "failed" : r->stop_sig ? "interrupted" : "completed";
+}
+
 static void write_summary(struct runner *r, FILE *f)
 {
 	struct rusage ru;
 	char a[32], b[32], c[32];
 	bool first = true;
 
-	fprintf(f, "{\"run\":\"%s\",\"duration_s\":%.3f,\"ues\":[", r->run->name,
-		(double)(r->end_ns - r->t0) / 1e9);
+	/* How it ended first: the one thing a reader of a cut-short run must not miss. */
+	fprintf(f, "{\"run\":\"%s\",\"ended\":\"%s\",\"signal\":", r->run->name, ended(r));
+	if (r->stop_sig)
+		fprintf(f, "\"SIG%s\"", sigabbrev_np(r->stop_sig));
+	else
+		fputs("null", f);
+	if (r->stop_ns && (r->stop_sig || r->error))
+		fprintf(f, ",\"stopped_s\":%.3f", rel_s(r, r->stop_ns));
+	else
+		fputs(",\"stopped_s\":null", f);
+	fputs(",\"error\":", f);
+	if (r->error)
+		cli_json_str(f, r->error_msg);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"planned_s\":%.3f,\"duration_s\":%.3f,\"ues\":[",
+		(double)r->m->duration_ns / 1e9, (double)(r->end_ns - r->t0) / 1e9);
 	for (unsigned i = 0; i < r->n_ues; i++) {
 		const struct ue *u = &r->ues[i];
 		const struct emu_loop_hist *ph[3] = { &u->rtt.before, &u->rtt.during, &u->rtt.after };
@@ -1035,38 +1321,43 @@ static void write_summary(struct runner *r, FILE *f)
 	fprintf(f, "],\"migrations\":[");
 	for (unsigned i = 0; i < r->n_migs; i++) {
 		const struct migration *mg = &r->migs[i];
+		const char *until;
+		double down;
 
 		if (!mg->done)
 			continue;
+		down = downtime_ms(&mg->rep, r->end_ns, &until);
 		fprintf(f, "%s{\"ue\":\"%s\",\"service\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-			   "\"ok\":%s,\"downtime_ms\":%.3f,\"client_gap_ms\":%.3f,\"total_ms\":%.3f,"
-			   "\"bytes\":%" PRIu64 ",\"reason\":",
+			   "\"ok\":%s,\"downtime_ms\":%.3f,\"downtime_until\":",
 			first ? "" : ",", mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-			mg->rep.ok ? "true" : "false",
-			mg->rep.resume_ns && mg->rep.freeze_ns ?
-				(double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
-				0.0,
+			mg->rep.ok ? "true" : "false", down);
+		if (until)
+			fprintf(f, "\"%s\"", until);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"client_gap_ms\":%.3f,\"total_ms\":%.3f,\"bytes\":%" PRIu64
+			   ",\"reason\":",
 			(double)mg->gap_ns / 1e6,
 			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 			mg->rep.bytes);
 		cli_json_str(f, mg->reason);
-		fputc('}', f);
+		fputs(",\"error\":", f);
+		if (mg->rep.ok)
+			fputs("null", f);
+		else
+			cli_json_str(f, mg->rep.error);
+		fprintf(f, ",\"rolled_back\":%s}", mg->rep.rolled_back ? "true" : "false");
 		first = false;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(f, "],\"lateness_us\":{\"events\":%" PRIu64 ",\"p50\":%.1f,\"p99\":%.1f,"
 		   "\"max\":%.1f,\"skipped\":%" PRIu64 "},\"shaping_updates\":%" PRIu64
-		   ",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f,\"error\":",
+		   ",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f}\n",
 		r->lateness.count, (double)r->lateness.p50_ns / 1e3,
 		(double)r->lateness.p99_ns / 1e3, (double)r->lateness.max_ns / 1e3,
 		r->lateness.skipped, r->shape_updates, r->reports, ru.ru_maxrss,
 		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
-	if (r->error)
-		cli_json_str(f, r->error_msg);
-	else
-		fputs("null", f);
-	fputs("}\n", f);
 }
 
 static void print_summary(const struct runner *r)
@@ -1095,19 +1386,18 @@ static void print_summary(const struct runner *r)
 	}
 	for (unsigned i = 0; i < r->n_migs; i++) {
 		const struct migration *mg = &r->migs[i];
+		const char *until;
 
 		if (!mg->done)
 			continue;
 		printf("migration %u: %s of %s %s -> %s: %s, downtime %.1f ms (client gap %.1f ms), "
-		       "total %.1f ms, %.1f MiB\n",
+		       "total %.1f ms, %.1f MiB%s%s\n",
 		       i, mg->rep.service, mg->rep.client, mg->rep.from, mg->rep.to,
-		       mg->rep.ok ? "done" : "failed",
-		       mg->rep.resume_ns && mg->rep.freeze_ns ?
-			       (double)(mg->rep.resume_ns - mg->rep.freeze_ns) / 1e6 :
-			       0.0,
+		       mg->rep.ok ? "done" : "failed", downtime_ms(&mg->rep, r->end_ns, &until),
 		       (double)mg->gap_ns / 1e6,
 		       mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-		       (double)mg->rep.bytes / 1048576.0);
+		       (double)mg->rep.bytes / 1048576.0, mg->rep.ok ? "" : ": ",
+		       mg->rep.ok ? "" : mg->rep.error);
 	}
 	printf("clock: %" PRIu64 " events, lateness p50 %.1f us, p99 %.1f us, max %.1f us\n",
 	       r->lateness.count, (double)r->lateness.p50_ns / 1e3,
@@ -1155,6 +1445,8 @@ static int loop_setup(struct runner *r, uint64_t duration)
 	if (rc == 0 && r->status)
 		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
 	if (rc == 0)
+		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS, FLUSH_NS, on_flush, r, &id);
+	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + duration, on_end, r, &id);
 	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + (r->m->has_radio ? 20 * MS : 0), on_probes,
@@ -1201,14 +1493,10 @@ static void runner_free(struct runner *r)
 	emu_loop_close(r->loop);
 	if (r->report >= 0)
 		close(r->report);
-	if (r->events)
-		fclose(r->events);
-	if (r->rtt)
-		fclose(r->rtt);
-	if (r->migs_csv)
-		fclose(r->migs_csv);
-	if (r->positions)
-		fclose(r->positions);
+	/* Closed here only on the way out after an error already said. */
+	cli_out_close(r->events);
+	cli_out_close(r->rtt);
+	cli_out_close(r->positions);
 }
 
 int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err)
@@ -1359,47 +1647,13 @@ int cli_run(int argc, char **argv)
 	}
 	duration = m->duration_ns ? m->duration_ns : DEFAULT_DURATION_NS;
 	m->duration_ns = duration;
-	if (out) {
-		snprintf(r.results, sizeof(r.results), "%s", out);
-	} else {
-		char when[32];
-		time_t now = time(NULL);
-
-		strftime(when, sizeof(when), "%Y%m%d-%H%M%S", localtime(&now));
-		snprintf(r.results, sizeof(r.results), "results/%s-%s", name ? name : m->name,
-			 when);
-	}
-	rc = mkdirs(r.results);
-	if (rc < 0) {
-		fprintf(stderr, "edgemu run: results folder %s: %s\n", r.results, strerror(-rc));
+	/* The results folder is only looked at here: it is made once the run's name is ours. */
+	if (results_pick(&r, out, name ? name : m->name) < 0) {
 		free(resolved);
 		runner_free(&r);
 		topo_model_free(m);
 		return 1;
 	}
-	{
-		FILE *f = results_file(&r, "scenario.yaml", NULL);
-
-		if (f) {
-			fwrite(resolved, 1, resolved_len, f);
-			fclose(f);
-		}
-		free(resolved);
-	}
-	r.events = results_file(&r, "events.csv", "t_s,event,ue,detail\n");
-	r.rtt = results_file(&r, "rtt.csv", "t_s,ue,target,seq,rtt_ms,instance\n");
-	r.migs_csv = results_file(&r, "migrations.csv",
-				  "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,"
-				  "resume_s,flip_s,end_s,downtime_ms,client_gap_ms,total_ms,pages,"
-				  "bytes,rounds,ok,error\n");
-	r.positions = results_file(&r, "positions.csv", "t_s,ue,x,y,cell\n");
-	if (!r.events || !r.rtt || !r.migs_csv || !r.positions) {
-		fprintf(stderr, "edgemu run: writing into %s: %s\n", r.results, strerror(errno));
-		runner_free(&r);
-		topo_model_free(m);
-		return 1;
-	}
-	r.status = !r.quiet && isatty(STDERR_FILENO);
 
 	/*
 	 * From here on a signal ends the run through the loop's signalfd; while building it
@@ -1413,12 +1667,27 @@ int cli_run(int argc, char **argv)
 	rc = topo_run_prepare(m, name, &r.run, &err);
 	if (rc < 0) {
 		fprintf(stderr, "edgemu run: %s\n", err.msg);
+		free(resolved);
 		r.m = NULL;
 		runner_free(&r);
 		return 1;
 	}
 	r.m = r.run->m;
-	write_meta(&r, topo_shaper_name(r.run->backend), m->has_seed ? m->seed : 1);
+	rc = results_open(&r, !out, resolved, resolved_len);
+	free(resolved);
+	if (rc < 0) {
+		char rname[sizeof(r.run->name)];
+		struct topo_err terr;
+
+		snprintf(rname, sizeof(rname), "%s", r.run->name);
+		if (topo_run_teardown(rname, r.run, &terr) < 0)
+			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
+		topo_run_free(r.run);
+		r.m = NULL;
+		runner_free(&r);
+		return 1;
+	}
+	r.status = !r.quiet && isatty(STDERR_FILENO);
 	rc = topo_run_build(r.run, NULL, &err);
 	if (rc == 0)
 		rc = mig_services_start(r.run, &err);
@@ -1444,26 +1713,34 @@ int cli_run(int argc, char **argv)
 			fail_run(&r, rc, "the event loop: %s", strerror(-rc));
 	}
 	r.end_ns = emu_loop_now_ns();
+	/* A run that failed before its clock started lasted nothing. */
+	if (!r.t0)
+		r.t0 = r.end_ns;
 	if (r.loop)
 		emu_loop_lateness(r.loop, &r.lateness);
 	if (r.status)
 		fputs("\r\033[K", stderr);
 	if (r.stop_sig)
 		fprintf(stderr, "edgemu run: %s: stopping\n", strsignal(r.stop_sig));
-	if (r.error)
+	if (r.error && !r.error_said)
 		fprintf(stderr, "edgemu run: %s\n", r.error_msg);
+	r.error_said = true;
 	/* Migrations under way end rolled back; then the probes, then the network. */
 	for (unsigned j = 0; j < r.n_jobs;) {
 		mig_job_abort(r.jobs[j].job);
 		mig_job_step(r.jobs[j].job, emu_loop_now_ns());
 		job_done(&r, j);
 	}
-	event(&r, r.end_ns, r.error ? "error" : r.stop_sig ? "interrupted" : "end", -1, "%s",
-	      r.error ? r.error_msg : "");
+	if (r.error)
+		event(&r, r.end_ns, "error", -1, "%s", r.error_msg);
+	else if (r.stop_sig)
+		event(&r, r.end_ns, "interrupted", -1, "SIG%s at %.3f s", sigabbrev_np(r.stop_sig),
+		      rel_s(&r, r.stop_ns));
+	else
+		event(&r, r.end_ns, "end", -1, "%s", "");
 	probes_stop(&r);
 	if (r.report >= 0 && r.loop)
 		on_report(r.loop, r.report, EPOLLIN, &r);
-	write_migrations(&r);
 	{
 		char rname[sizeof(r.run->name)];
 		struct topo_err terr;
@@ -1472,14 +1749,12 @@ int cli_run(int argc, char **argv)
 		if (topo_run_teardown(rname, r.run, &terr) < 0)
 			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 	}
-	{
-		FILE *f = results_file(&r, "summary.json", NULL);
-
-		if (f) {
-			write_summary(&r, f);
-			fclose(f);
-		}
-	}
+	/* The files of the run first: their errors are the summary's too. */
+	out_close(&r, &r.events);
+	out_close(&r, &r.rtt);
+	out_close(&r, &r.positions);
+	write_whole_by(&r, "migrations.csv", write_migrations);
+	write_whole_by(&r, "summary.json", write_summary);
 	if (!r.quiet)
 		print_summary(&r);
 	fprintf(stderr, "edgemu run: results in %s\n", r.results);
@@ -1487,7 +1762,8 @@ int cli_run(int argc, char **argv)
 	topo_run_free(r.run);
 	r.m = NULL;
 	runner_free(&r);
-	/* The report reads the CSV files: after runner_free() has closed (flushed) them. */
-	cli_report_dir(r.results, false);
+	/* A report that cannot be written is a failed run too (it has said why). */
+	if (cli_report_dir(r.results, false) < 0 && rc == 0)
+		rc = 1;
 	return rc;
 }

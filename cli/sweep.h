@@ -156,7 +156,8 @@ void sweep_stat_of(const double *x, unsigned n, struct sweep_stat *ret);
 /*
  * A run's summary.json (edgemu run's write_summary): migrations (those with ok true give the
  * downtime, gap, total and bytes means), failed ones, every UE's handovers. -EINVAL if it
- * is not such a summary, or the run ended with an error.
+ * is not such a summary, or the run did not complete (an error, or "ended" other than
+ * "completed").
  */
 int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res);
 

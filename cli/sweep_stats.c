@@ -78,6 +78,7 @@ struct jscan {
 	unsigned depth;
 	/* what summary.json says */
 	bool has_ues, has_migs, error;
+	bool cut;		/* "ended" says it did not complete (older runs do not say) */
 	struct {
 		bool ok;
 		double downtime, gap, total, bytes;
@@ -257,11 +258,16 @@ static int jvalue(struct jscan *j)
 	case '[':
 		r = jarray(j);
 		break;
-	case '"':
-		r = jstring(j, NULL, 0);
+	case '"': {
+		char text[32];
+
+		r = jstring(j, text, sizeof(text));
+		if (r == 0 && !strcmp(j->path, "ended"))
+			j->cut = strcmp(text, "completed") != 0;
 		if (r == 0)
 			on_scalar(j, J_STR, 0);
 		break;
+	}
 	default:
 		r = 0;
 		if (word(j, "true")) {
@@ -303,7 +309,7 @@ int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 	r = jvalue(&j);
 	if (r < 0)
 		return r;
-	if (!j.has_ues || !j.has_migs || j.error)
+	if (!j.has_ues || !j.has_migs || j.error || j.cut)
 		return -EINVAL;
 	res->v[SWEEP_MIGRATIONS] = j.migs;
 	res->v[SWEEP_FAILED] = j.failed;

@@ -8,7 +8,8 @@
 # - the RTT after the migration is lower than between the handover and the migration;
 # - a second run with the same seed gives the same sequence of handovers and decisions at
 #   the same tick times;
-# - SIGINT in the middle ends the run, tears everything down and still writes a summary;
+# - SIGINT in the middle ends the run, tears everything down and still writes a summary,
+#   which says it was interrupted, by which signal and when;
 # - nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 : "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
@@ -64,9 +65,11 @@ after=$(awk -F, -v a="$t_done" 'NR > 1 && $5 != "" && $1 > a + 0.5 {s += $5; n++
 within "$(calc "${mid% *} - ${after% *}")" 1 1000 ||
 	fail "RTT after the migration (${after% *} ms) not lower than before it (${mid% *} ms)"
 ok "RTT between handover and migration ${mid% *} ms (${mid#* } answers), after ${after% *} ms (${after#* })"
-jq -e '.ues[0].handovers == 1 and .ues[0].migrations == 1 and .migrations[0].ok' \
+jq -e '.ended == "completed" and .signal == null and .stopped_s == null and .error == null and
+	.ues[0].handovers == 1 and .ues[0].migrations == 1 and .migrations[0].ok and
+	.migrations[0].error == null and .migrations[0].downtime_until == "destination"' \
 	"$TMP/res1/summary.json" >/dev/null || fail "summary.json: $(cat "$TMP/res1/summary.json")"
-ok "summary.json: 1 handover, 1 migration, done"
+ok "summary.json: completed, 1 handover, 1 migration, done"
 
 # Same seed, same sequence at the same tick times.
 r2=$(rand_run)
@@ -87,10 +90,13 @@ rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 130 ] || fail "SIGINT: exit $rc: $(tail -3 "$TMP/r3.err")"
 assert_gone "$r3"
-jq -e '.duration_s < 10' "$TMP/res3/summary.json" >/dev/null ||
+jq -e '.duration_s < 10 and .ended == "interrupted" and .signal == "SIGINT" and
+	.stopped_s > 0 and .stopped_s <= .duration_s and .planned_s == 30 and .error == null' \
+	"$TMP/res3/summary.json" >/dev/null ||
 	fail "SIGINT: summary: $(cat "$TMP/res3/summary.json")"
-grep -q ',interrupted,' "$TMP/res3/events.csv" || fail "SIGINT: no interrupted event"
-ok "SIGINT after 4 s: exit 130, torn down, summary written"
+grep -q ',interrupted,-,"SIGINT at ' "$TMP/res3/events.csv" ||
+	fail "SIGINT: no interrupted event: $(tail -2 "$TMP/res3/events.csv")"
+ok "SIGINT after 4 s: exit 130, torn down, summary says interrupted by SIGINT"
 
 # The report edgemu run writes at its end (edgemu report): every chart, the RTT chart with
 # every answer of rtt.csv; the interrupted run gets one too.

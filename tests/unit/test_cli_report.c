@@ -706,6 +706,74 @@ static void test_short_and_missing(void **state)
 	free(html);
 }
 
+/*
+ * An interrupted run with a failed migration, in the files as edgemu run writes them since
+ * they say how a run ended: the page says it was interrupted, by what and when; the failed
+ * migration's frozen span runs to the source's thaw, its downtime, and its error is shown.
+ */
+static void test_interrupted_failed(void **state)
+{
+	char dir[128], path[256], *html, *svg;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/interrupted", tmp);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	copy_file(fixture, "scenario.yaml", dir);
+	copy_file(fixture, "events.csv", dir);
+	copy_file(fixture, "rtt.csv", dir);
+	snprintf(path, sizeof(path), "%s/migrations.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
+	      "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
+	      "downtime_until\n"
+	      "0,ue1,game,edge1,edge2,precopy,6.900000,6.900385,7.300000,0.000000,0.000000,"
+	      "0.000000,812.500,900.000,0.000,0,0,1,no,\"the destination (edge2) failed: oom\","
+	      "8.112500,source\n",
+	      f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"run\":\"quickstart\",\"ended\":\"interrupted\",\"signal\":\"SIGINT\","
+	      "\"stopped_s\":9.250,\"error\":null,\"planned_s\":14.000,\"duration_s\":9.251,"
+	      "\"ues\":[],\"migrations\":[{\"ok\":false,\"error\":\"the destination (edge2) "
+	      "failed: oom\"}]}\n",
+	      f);
+	fclose(f);
+	html = report_make(dir, 0, NULL);
+	assert_non_null(strstr(html, "the run was interrupted by SIGINT at 9.250 s of 14.000 s"));
+	/* A migration's error is no error of the run. */
+	assert_null(strstr(html, "the run ended with an error"));
+	svg = chart(html, "mig-0");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "812.5 ms (the downtime, until the source served again)"));
+	assert_non_null(strstr(svg, "downtime 812.5 ms; failed: the destination (edge2) failed"));
+	free(svg);
+	svg = chart(html, "rtt-ue1");
+	assert_int_equal(count(svg, "class=\"frozen\""), 1);
+	free(svg);
+	free(html);
+
+	/* The same run failed: its error is said; killed: no summary, and the page says so. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"run\":\"quickstart\",\"ended\":\"failed\",\"signal\":null,\"stopped_s\":9.250,"
+	      "\"error\":\"writing x/rtt.csv: No space left on device\",\"ues\":[],"
+	      "\"migrations\":[{\"ok\":false,\"error\":\"oom\"}]}\n",
+	      f);
+	fclose(f);
+	html = report_make(dir, 0, NULL);
+	assert_non_null(strstr(html, "the run ended with an error: writing x/rtt.csv: No space"));
+	assert_null(strstr(html, "the run was interrupted"));
+	free(html);
+	assert_int_equal(unlink(path), 0);
+	html = report_make(dir, 0, NULL);
+	assert_non_null(strstr(html, "no summary.json: the run did not finish"));
+	free(html);
+}
+
 /* One file: no scripts, nothing fetched; SVG's namespace is the only address in it. */
 static void test_self_contained(void **state)
 {
@@ -771,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_downsampling),
 		cmocka_unit_test(test_short_and_missing),
+		cmocka_unit_test(test_interrupted_failed),
 		cmocka_unit_test(test_self_contained),
 		cmocka_unit_test(test_png),
 	};

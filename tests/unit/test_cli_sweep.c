@@ -311,6 +311,22 @@ static const char summary_b[] =
     " \"bytes\": 3145728}\n  ],\n"
     "  \"error\": null\n}\n";
 
+/* The summary as edgemu run writes it since it says how the run ended: a failed migration
+ * with its error and its real downtime (left out of the means as before). */
+static const char summary_c[] =
+    "{\"run\":\"c\",\"ended\":\"completed\",\"signal\":null,\"stopped_s\":null,"
+    "\"error\":null,\"planned_s\":10.000,\"duration_s\":10.001,\"ues\":[{\"ue\":\"ue1\","
+    "\"handovers\":1,\"migrations\":2,\"rtt_ms\":{}}],\"migrations\":[{\"ue\":\"ue1\","
+    "\"service\":\"game\",\"from\":\"edge1\",\"to\":\"edge2\",\"ok\":false,"
+    "\"downtime_ms\":812.500,\"downtime_until\":\"source\",\"client_gap_ms\":900.0,"
+    "\"total_ms\":0.000,\"bytes\":0,\"reason\":\"follow-me\",\"error\":\"the destination "
+    "(edge2) failed: \\\"oom\\\"\",\"rolled_back\":true},{\"ue\":\"ue1\",\"service\":\"game\","
+    "\"from\":\"edge1\",\"to\":\"edge2\",\"ok\":true,\"downtime_ms\":20.000,"
+    "\"downtime_until\":\"destination\",\"client_gap_ms\":50.000,\"total_ms\":300.000,"
+    "\"bytes\":1048576,\"reason\":\"follow-me\",\"error\":null,\"rolled_back\":false}],"
+    "\"lateness_us\":{\"events\":1,\"p50\":1.0,\"p99\":1.0,\"max\":1.0,\"skipped\":0},"
+    "\"shaping_updates\":0,\"probe_reports\":0,\"peak_rss_kib\":1,\"cpu_s\":0.010}\n";
+
 static void test_summary_scan(void **state)
 {
 	struct sweep_result a = {0}, b = {0}, x = {0};
@@ -335,6 +351,13 @@ static void test_summary_scan(void **state)
 	assert_float_equal(b.v[SWEEP_FAILED], 1, 0);
 	assert_float_equal(b.v[SWEEP_HANDOVERS], 3, 0);
 
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(sweep_summary_scan(summary_c, strlen(summary_c), &x), 0);
+	assert_float_equal(x.v[SWEEP_DOWNTIME], 20.0, 1e-9);
+	assert_float_equal(x.v[SWEEP_MIGRATIONS], 2, 0);
+	assert_float_equal(x.v[SWEEP_FAILED], 1, 0);
+	memset(&x, 0, sizeof(x));
+
 	/* No migration: counts, no downtime. */
 	{
 		static const char none[] = "{\"ues\":[{\"handovers\":0}],\"migrations\":[],"
@@ -349,6 +372,11 @@ static void test_summary_scan(void **state)
 	{
 		static const char *const bad[] = {
 		    "{\"ues\":[],\"migrations\":[],\"error\":\"shaping radio link: EIO\"}",
+		    /* interrupted: the sweep counts only runs that ran their course */
+		    "{\"ended\":\"interrupted\",\"signal\":\"SIGTERM\",\"error\":null,\"ues\":[],"
+		    "\"migrations\":[]}",
+		    "{\"ended\":\"failed\",\"error\":\"writing x/rtt.csv: No space left on device\","
+		    "\"ues\":[],\"migrations\":[]}",
 		    "{\"ues\":[{\"handovers\":1}],\"migrations\":[{\"ok\":true,",
 		    "{\"ues\":[]}",
 		    "[1, 2]",
