@@ -71,13 +71,15 @@ static const char usage[] =
 	"  --name RUN       the run's name (default: the file's name:)\n"
 	"  --seed N         the seed of every random choice (default: the file's seed:, else 1)\n"
 	"  --duration T     how long the experiment runs (default: the file's duration:, else 30s)\n"
-	"  -o DIR           the results folder (default: results/<name>-<date>-<time>)\n"
+	"  -o DIR           the results folder, new or without results in it (default:\n"
+	"                   results/<name>-<date>-<time>, or -2, -3, ... if that one exists)\n"
 	"  --set key=value  override a value of the file: migration.strategy=cold,\n"
 	"                   services.game.state=16MiB, links.0.delay=5ms (repeatable)\n"
 	"  --quiet          no live status line and no summary table\n"
 	"\n"
 	"Results: scenario.yaml (the file as run, overrides applied), meta.json, events.csv,\n"
-	"rtt.csv, migrations.csv, positions.csv, summary.json.\n";
+	"rtt.csv, migrations.csv, positions.csv, summary.json (how the run ended: completed,\n"
+	"interrupted or failed), report.html. A killed run leaves all but the last second.\n";
 
 struct phase_rtt {
 	struct emu_loop_hist before, during, after;

@@ -6,6 +6,9 @@
 # - a default folder (results/<name>-<date>-<time>) that exists already is never reused;
 # - SIGKILL in the middle leaves events.csv with the events so far and whole lines in every
 #   file, a folder that `edgemu report` reads;
+# - SIGINT while a migration has the service frozen: the summary says the run was
+#   interrupted, and the failed migration has its reason and its real downtime (to the
+#   source's thaw), in summary.json, migrations.csv and events.csv;
 # - a full disk (a tiny tmpfs as the results folder) is an error naming the file, a
 #   non-zero exit, and the network is removed all the same.
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +102,40 @@ grep -q '<svg [^>]*id="rtt-ue1"' "$res/report.html" || fail "report: no RTT char
 "$EDGEMU" down "$killed" >/dev/null 2>&1 || true
 assert_gone "$killed"
 ok "SIGKILL: $dir (a new folder) has $(($(wc -l <"$res/events.csv") - 1)) events, whole lines, a report"
+
+# ---- SIGINT while a cold migration has the service frozen ----
+# 32 MiB over a 20 Mbit/s backhaul: frozen for some 13 s, so the signal lands in the
+# freeze whatever the machine's load; the migration is rolled back, the source thaws.
+frozen=$(rand_run)
+RUNS+=("$frozen")
+: >"$TMP/z.err"
+(trap - INT; exec "$EDGEMU" run "$scen" --name "$frozen" -o "$TMP/frozen" --quiet \
+	--set "mobility.ue1.points.1.2=12s" --set migration.strategy=cold \
+	--set services.game.state=32MiB --set links.4.rate=20mbit --duration 60s) \
+	>"$TMP/z.out" 2>"$TMP/z.err" &
+pid=$!
+for ((i = 0; i < 1200; i++)); do
+	grep -q ',migration_freeze,' "$TMP/frozen/events.csv" 2>/dev/null && break
+	kill -0 "$pid" 2>/dev/null || fail "the run ended before a freeze: $(cat "$TMP/z.err")"
+	sleep 0.1
+done
+grep -q ',migration_freeze,' "$TMP/frozen/events.csv" || fail "no freeze in 120 s"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" = 130 ] || fail "SIGINT in a freeze: exit $rc: $(tail -3 "$TMP/z.err")"
+assert_gone "$frozen"
+jq -e '.ended == "interrupted" and .signal == "SIGINT" and (.migrations | length) == 1 and
+	(.migrations[0] | .ok == false and .rolled_back and (.error | test("interrupted")) and
+	.downtime_until == "source" and .downtime_ms > 0)' "$TMP/frozen/summary.json" >/dev/null ||
+	fail "SIGINT in a freeze: summary: $(cat "$TMP/frozen/summary.json")"
+row=$(awk -F, 'NR == 2' "$TMP/frozen/migrations.csv")
+awk -F, 'NR == 2 {exit !($13 > 0 && $21 > $9 && $22 == "source" && $19 == "no")}' \
+	"$TMP/frozen/migrations.csv" || fail "SIGINT in a freeze: migrations.csv: $row"
+grep -q 'migration_failed,ue1,"game edge1->edge2 cold: downtime [1-9]' "$TMP/frozen/events.csv" ||
+	fail "SIGINT in a freeze: $(grep migration_failed "$TMP/frozen/events.csv")"
+ok "SIGINT in a cold migration's freeze: interrupted, failed migration rolled back after $(jq .migrations[0].downtime_ms "$TMP/frozen/summary.json") ms down"
 
 # ---- a full disk ----
 mkdir "$MNT"
