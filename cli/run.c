@@ -1444,10 +1444,10 @@ static int loop_setup(struct runner *r, uint64_t duration)
 		rc = emu_loop_every(r->loop, r->t0, r->m->radio.tick_ns, on_tick, r, &id);
 	if (rc == 0)
 		rc = emu_loop_every(r->loop, r->t0 + JOB_POLL_NS, JOB_POLL_NS, on_job_poll, r, &id);
-	if (rc == 0 && r->status)
-		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
 	if (rc == 0)
 		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS, FLUSH_NS, on_flush, r, &id);
+	if (rc == 0 && r->status)
+		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
 	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + duration, on_end, r, &id);
 	if (rc == 0)
