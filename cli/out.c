@@ -124,16 +124,21 @@ int cli_out_printf(struct cli_out *o, const char *fmt, ...)
 
 	if (o->error)
 		return o->error;
+	/* Formatted once into the room there is (a line fits); again only if it did not. */
+	if (room(o, 256) < 0)
+		return o->error;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return fail(o, -EINVAL);
-	if (room(o, (size_t)n + 1) < 0)
-		return o->error;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= o->cap - o->len) {
+		if (room(o, (size_t)n + 1) < 0)
+			return o->error;
+		va_start(ap, fmt);
+		vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	o->len += (size_t)n;
 	return appended(o);
 }

@@ -90,6 +90,17 @@ static void test_whole_lines(void **state)
 			free(text);
 		}
 	}
+	/* A line longer than the room kept for one: formatted again into more. */
+	{
+		char *big = malloc(5001);
+
+		assert_non_null(big);
+		memset(big, 'z', 5000);
+		big[5000] = '\0';
+		assert_int_equal(cli_out_printf(o, "%s,%d\n", big, 7), 0);
+		want_len += (size_t)sprintf(want + want_len, "%s,%d\n", big, 7);
+		free(big);
+	}
 	/* Nothing waits after a flush that ends on a line. */
 	assert_int_equal(cli_out_flush(o), 0);
 	text = slurp("lines.csv", &len);
