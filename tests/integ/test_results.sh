@@ -18,7 +18,7 @@ fixture=$EDGEMU_SRC/tests/fixtures/run-quickstart
 MNT=$TMP/full
 pid=
 # A run left going by a failed check is killed before cleanup removes its network.
-trap 'st=$?; if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+trap 'st=$?; set +e; if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
 	if mountpoint -q "$MNT"; then umount -l "$MNT"; fi; (exit $st); cleanup' EXIT
 
 # digest DIR: every file's name and checksum, sorted.
