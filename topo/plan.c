@@ -64,6 +64,11 @@ static int check_host(const struct topo_model *m, const struct topo_if *x, struc
 	if (x->plen < 8 || x->plen > 31)
 		return fail(m, err, x->mark, "address %s/%u: prefix length must be 8 to 31",
 			    ip(x->addr), x->plen);
+	/* 0 stands for "not planned yet" below; and 0.0.0.0/8 is no network's (RFC 1122). */
+	if (x->addr >> 24 == 0)
+		return fail(m, err, x->mark,
+			    "address %s/%u is in 0.0.0.0/8 ('this network'), not a host's address",
+			    ip(x->addr), x->plen);
 	if (x->plen <= 30 && x->addr == net)
 		return fail(m, err, x->mark, "address %s/%u is the network address of its subnet",
 			    ip(x->addr), x->plen);
@@ -127,9 +132,40 @@ static int cmp_range(const void *x, const void *y)
 	return a->first < b->first ? -1 : a->first > b->first;
 }
 
+/* Whether any two subnets set in the file overlap: sorted, O(L log L). */
+static int any_overlap(const struct topo_model *m, bool *ret)
+{
+	struct range *v = calloc(m->n_links + 1, sizeof(*v));
+	unsigned n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (unsigned l = 0; l < m->n_links; l++) {
+		const struct topo_if *x = &m->links[l].end[0];
+
+		if (x->addr)
+			v[n++] = (struct range){x->addr & mask(x->plen), x->addr | ~mask(x->plen)};
+	}
+	qsort(v, n, sizeof(*v), cmp_range);
+	*ret = false;
+	for (unsigned i = 1; i < n && !*ret; i++)
+		*ret = v[i].first <= v[i - 1].last;
+	free(v);
+	return 0;
+}
+
 /* Addresses set in the file (or derived from them) must be unique and their subnets apart. */
 static int check_clashes(const struct topo_model *m, struct topo_err *err)
 {
+	bool overlap;
+	int r = any_overlap(m, &overlap);
+
+	/*
+	 * Two links with one address have overlapping subnets, so a file without overlaps is
+	 * fine; only one with a clash pays for the search that names the first, in file order.
+	 */
+	if (r < 0 || !overlap)
+		return r;
 	for (unsigned l = 0; l < m->n_links; l++) {
 		const struct topo_link *k = &m->links[l];
 		uint32_t net = k->end[0].addr & mask(k->end[0].plen);
