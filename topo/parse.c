@@ -2412,15 +2412,16 @@ int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *
 	return topo_parse_file_opts(path, NULL, ret, err);
 }
 
-int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
-			 struct topo_model **ret, struct topo_err *err)
+int topo_scenario_read(const char *path, char **ret_text, size_t *ret_len, struct topo_err *err)
 {
 	size_t len = 0, cap = 4096;
-	char *text = malloc(cap);
-	int fd, r;
+	char *text = malloc(cap + 1);
+	int fd, r = 0;
 
-	if (!text)
-		return -ENOMEM;
+	if (!text) {
+		r = -ENOMEM;
+		goto out;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -2434,14 +2435,14 @@ int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
 			struct ctx c = {.fname = path, .err = err};
 
 			r = fail_size(&c);
-			goto out_fd;
+			break;
 		}
 		if (len == cap) {
-			char *bigger = realloc(text, cap * 2);
+			char *bigger = realloc(text, cap * 2 + 1);
 
 			if (!bigger) {
 				r = -ENOMEM;
-				goto out_fd;
+				break;
 			}
 			text = bigger;
 			cap *= 2;
@@ -2451,16 +2452,36 @@ int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
 			continue;
 		if (n < 0) {
 			r = -errno;
-			goto out_fd;
+			break;
 		}
 		if (!n)
 			break;
 		len += (size_t)n;
 	}
-	r = topo_parse_string_opts(text, len, path, o, ret, err);
-out_fd:
 	close(fd);
 out:
+	if (r < 0) {
+		if (r != -EFBIG && err)
+			snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-r));
+		free(text);
+		return r;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
+			 struct topo_model **ret, struct topo_err *err)
+{
+	size_t len;
+	char *text;
+	int r = topo_scenario_read(path, &text, &len, err);
+
+	if (r < 0)
+		return r;
+	r = topo_parse_string_opts(text, len, path, o, ret, err);
 	if (r < 0 && r != -EINVAL && r != -EFBIG && err)
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-r));
 	free(text);

@@ -367,6 +367,13 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 			   struct topo_err *err);
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
 		      struct topo_err *err);
+/*
+ * A scenario file's text, NUL-terminated (malloc'd), read no further than TOPO_FILE_MAX
+ * bytes: a device such as /dev/zero, or a huge file, gets -EFBIG and an error, not all the
+ * memory. For callers that parse the text themselves (topo_parse_string_opts). 0 or -errno,
+ * with err's message naming the file.
+ */
+int topo_scenario_read(const char *path, char **ret_text, size_t *ret_len, struct topo_err *err);
 void topo_model_free(struct topo_model *m);
 int topo_node_find(const struct topo_model *m, const char *name);	/* index or -1 */
 const char *topo_kind_name(enum topo_kind k);

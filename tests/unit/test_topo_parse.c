@@ -1445,6 +1445,16 @@ static void test_limits_yaml(void **state)
 		assert_ptr_equal(m, sentinel);
 		assert_string_equal(err.msg, "/dev/zero: larger than 16777216 bytes (16 MiB), the "
 					     "most a scenario may have");
+		/* The same bounded read for the commands that parse the text themselves. */
+		s = NULL;
+		assert_int_equal(topo_scenario_read("/dev/zero", &s, &n, &err), -EFBIG);
+		assert_null(s);
+		assert_int_equal(topo_scenario_read("/nonexistent.yaml", &s, &n, &err), -ENOENT);
+		assert_string_equal(err.msg, "/nonexistent.yaml: No such file or directory");
+		assert_int_equal(topo_scenario_read("/dev/null", &s, &n, &err), 0);
+		assert_int_equal(n, 0);
+		assert_string_equal(s, "");
+		free(s);
 	}
 }
 
