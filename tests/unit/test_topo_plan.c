@@ -627,6 +627,36 @@ static void test_star(void **state)
 	topo_model_free(m);
 }
 
+/*
+ * Sources with one link take a shortcut (every path leaves through it; what its neighbour
+ * reaches is found once per neighbour). A host does not forward: a leaf behind one reaches
+ * the host's subnets only, and a router's leaf reaches the far leaf's subnet but nothing
+ * behind the host.
+ */
+static void test_leaf_behind_host(void **state)
+{
+	struct topo_model *m = plan("name: t\nnodes:\n"
+				    "  h1: {kind: host}\n  h2: {kind: host}\n  r: {kind: router}\n"
+				    "  h3: {kind: host}\n  h4: {kind: host}\n"
+				    "links:\n"
+				    "  - {endpoints: [h1, h2]}\n  - {endpoints: [h2, r]}\n"
+				    "  - {endpoints: [r, h3]}\n  - {endpoints: [r, h4]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	/* h1: only h2's other subnet, through h2. */
+	assert_int_equal(routes_of(&r, 0, &v), 1);
+	check_route(&v[0], 0, "10.128.0.4", 30, "10.128.0.2", 0, 0);
+	/* h3 and h4: all of the rest through r, as one pool route. */
+	assert_int_equal(routes_of(&r, 3, &v), 1);
+	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.9", 2, 1);
+	assert_int_equal(routes_of(&r, 4, &v), 1);
+	check_route(&v[0], 4, "10.128.0.0", 16, "10.128.0.13", 3, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
 static void test_routes_errors(void **state)
 {
 	struct topo_model *m = parse("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
@@ -1014,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_no_transit_ue),
 		cmocka_unit_test(test_star),
+		cmocka_unit_test(test_leaf_behind_host),
 		cmocka_unit_test(test_routes_errors),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
