@@ -1803,9 +1803,6 @@ static int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node
 		return r;
 	if (!m->has_radio)
 		return fail(c, key, "mobility: needs radio: (positions act through radio links)");
-	/* Each entry is a UE once, so there are at most as many as nodes. */
-	if (map_len(map) > m->n_nodes)
-		return fail(c, map, "mobility: %zu entries for %u nodes", map_len(map), m->n_nodes);
 	m->mobility = calloc(map_len(map) + 1, sizeof(*m->mobility));
 	c->mob_of = calloc(m->n_nodes, sizeof(*c->mob_of));
 	c->ue_rank = calloc(m->n_nodes, sizeof(*c->ue_rank));
