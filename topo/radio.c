@@ -118,8 +118,46 @@ bool topo_ue_is_radio(const struct topo_model *m, unsigned node)
 	return m->has_radio && node < m->n_nodes && m->nodes[node].kind == TOPO_UE;
 }
 
+/* Radio link l against (ue, enb) in the order topo_radio_links_add() makes them. */
+static int cmp_pair(const struct topo_link *l, unsigned ue, unsigned enb)
+{
+	if (l->end[0].node != ue)
+		return l->end[0].node < ue ? -1 : 1;
+	if (l->end[1].node != enb)
+		return l->end[1].node < enb ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Called at every attach and handover, so not a scan of 100000 links: the radio links come
+ * last, ordered by UE then eNB (both in node order), which a binary search finds. A model
+ * made otherwise still gets its answer from the scan.
+ */
 int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb)
 {
+	unsigned lo = 0, hi = m->n_links;
+
+	/* The first radio link: wired links come first. */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (m->links[mid].radio)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	hi = m->n_links;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		int c = cmp_pair(&m->links[mid], ue, enb);
+
+		if (!c && m->links[mid].radio)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	for (unsigned l = 0; l < m->n_links; l++)
 		if (m->links[l].radio && m->links[l].end[0].node == ue &&
 		    m->links[l].end[1].node == enb)

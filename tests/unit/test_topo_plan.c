@@ -1024,6 +1024,38 @@ static void test_radio_big(void **state)
 	topo_model_free(m);
 }
 
+/* topo_ue_radio_link searches the ordered radio links: same answers as a scan, for any pair. */
+static void test_radio_link_lookup(void **state)
+{
+	size_t size = 8192, len;
+	char *text = malloc(size);
+	struct topo_model *m;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, "name: t\nradio: {}\nnodes:\n  h: {kind: host}\n");
+	for (unsigned i = 0; i < 30; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					i % 4 ? "  u%u: {kind: ue, pos: [0, 0]}\n"
+					      : "  e%u: {kind: enb, pos: [0, 0]}\n",
+					i);
+	len += (size_t)snprintf(text + len, size - len,
+				"links:\n  - {endpoints: [u1, h]}\n  - {endpoints: [h, e4]}\n");
+	assert_true(len < size);
+	m = parse(text);
+	free(text);
+	for (unsigned u = 0; u < m->n_nodes; u++)
+		for (unsigned b = 0; b < m->n_nodes; b++) {
+			int want = -1;
+
+			for (unsigned l = 0; l < m->n_links && want < 0; l++)
+				if (m->links[l].radio && m->links[l].end[0].node == u &&
+				    m->links[l].end[1].node == b)
+					want = (int)l;
+			assert_int_equal(topo_ue_radio_link(m, u, b), want);
+		}
+	topo_model_free(m);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1045,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_no_transit_ue),
 		cmocka_unit_test(test_star),
 		cmocka_unit_test(test_leaf_behind_host),
+		cmocka_unit_test(test_radio_link_lookup),
 		cmocka_unit_test(test_routes_errors),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
