@@ -667,9 +667,10 @@ int cli_sweep(int argc, char **argv)
 		fixed[n_fixed++] = dur_set;
 
 	/* Everything is checked before anything runs, and before asking for root. */
-	r = read_all(file, &text, &len);
+	/* Bounded: /dev/zero as a scenario must not take all the memory (issue 12). */
+	r = topo_scenario_read(file, &text, &len, &err);
 	if (r < 0) {
-		fprintf(stderr, "edgemu sweep: %s: %s\n", file, strerror(-r));
+		fprintf(stderr, "edgemu sweep: %s\n", err.msg);
 		return 1;
 	}
 	po.sets = fixed;

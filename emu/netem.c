@@ -23,6 +23,18 @@
 
 #define DIST_SIZE 4096
 #define TICK_SHIFT 6	/* PSCHED_SHIFT: a tick is 64 ns */
+/*
+ * netem reads latency and jitter as signed 64-bit nanoseconds, and caps jitter to what its
+ * tabledist() computes with (INT_MAX ns): beyond, a delay would turn negative and a jitter
+ * be cut silently, so such shapes are refused instead.
+ */
+#define LATENCY_MAX_NS ((uint64_t)INT64_MAX)
+#define JITTER_MAX_NS ((uint64_t)INT32_MAX)
+
+static bool expressible(const struct emu_shape *s)
+{
+	return !s->trace && s->delay_ns <= LATENCY_MAX_NS && s->jitter_ns <= JITTER_MAX_NS;
+}
 
 static uint32_t prob32(double p)
 {
@@ -108,7 +120,7 @@ static struct nlmsghdr *netem_msg(void *buf, int index, const struct emu_shape *
 	struct nlattr *opts;
 	uint64_t bytes = s->rate_bps / 8;
 
-	if (s->trace)
+	if (!expressible(s))
 		return NULL;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWQDISC;
@@ -268,7 +280,7 @@ int emu_netem_set(struct emu_nl *nl, int index, const struct emu_shape *s,
 	slot = emu_nl_slot(nl);
 	nlh = netem_msg(slot, index, s, table);
 	if (!nlh)
-		return -EOPNOTSUPP;
+		return s->trace ? -EOPNOTSUPP : -ERANGE;
 	return emu_nl_queue(nl, nlh, (uint32_t)index);
 }
 

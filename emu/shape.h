@@ -57,7 +57,8 @@ struct emu_shape {
  * 1:, TCA_OPTIONS = struct tc_netem_qopt then nested attributes: 64-bit latency and jitter,
  * rate (bytes per second as netem wants, 64-bit above 4 GB/s), Gilbert-Elliott
  * loss, and the jitter distribution table. Writes into buf of EMU_NETEM_MSG_MAX bytes.
- * Returns NULL if s cannot be expressed in netem (a trace).
+ * Returns NULL if s cannot be expressed in netem (a trace; a delay above INT64_MAX ns or a
+ * jitter above INT32_MAX ns, which netem would read as negative or cut).
  */
 #define EMU_NETEM_MSG_MAX 16384
 struct nlmsghdr *emu_msg_netem(void *buf, int index, const struct emu_shape *s);
@@ -70,6 +71,7 @@ const int16_t *emu_netem_dist_table(enum emu_dist dist, size_t *ret_n);
  * Queue the request that applies s to interface index (create, or change in place) on the
  * interface's namespace socket; prev is what is there now (NULL: nothing or unknown), so the
  * distribution table is sent only when it changes. Sent by the batch's next flush.
+ * -EOPNOTSUPP for a trace, -ERANGE for a delay or jitter netem cannot hold.
  */
 int emu_netem_set(struct emu_nl *nl, int index, const struct emu_shape *s,
 		  const struct emu_shape *prev);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "topo/names.h"
 #include "topo/topo.h"
 #include "topo/override.h"
 
@@ -23,6 +25,12 @@ struct ctx {
 	struct topo_err *err;
 	yaml_document_t *doc;
 	struct topo_model *m;
+	/* Hashed, so that a file of N nodes or links is read in O(N), not O(N^2). */
+	struct topo_names nodes;    /* node name -> index */
+	struct topo_names services; /* service name -> index */
+	struct topo_names ifs;	    /* (node, interface named in the file) -> 2 * link + end */
+	unsigned *mob_of;	    /* per node: 1 + its index in mobility:, 0 if none */
+	unsigned *ue_rank;	    /* per node: how many UEs come before it in nodes: */
 };
 
 static const char *const top_keys[] = {"name",	"seed",	    "duration", "shaper",
@@ -282,6 +290,24 @@ static int fail_enum(struct ctx *c, const yaml_node_t *n, const char *what,
 	return fail(c, n, "unknown %s '%s' (expected one of: %s)", what, str(n), list);
 }
 
+/*
+ * A mapping key or a name used as one (nodes, services, UEs): a string, and one C can hold.
+ * A quoted "ue1\0x" would otherwise be read as ue1, or a key "delay\0x" as delay.
+ */
+static int expect_key(struct ctx *c, const yaml_node_t *k, const char *what)
+{
+	if (k->type != YAML_SCALAR_NODE)
+		return fail(c, k, "expected %s, got %s", what, type_name(k));
+	if (strlen(str(k)) != k->data.scalar.length)
+		return fail(c, k, "a NUL byte is not allowed in %s", what);
+	return 0;
+}
+
+static int node_find(const struct ctx *c, const char *name)
+{
+	return (int)topo_names_get(&c->nodes, 0, name);
+}
+
 /* Mapping keys must be strings, unique (libyaml keeps duplicates silently) and known. */
 static int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
 		     const char *const *reserved, yaml_node_t **vals)
@@ -291,10 +317,11 @@ static int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *k
 	for (yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = get(c, p->key);
 		char list[256];
-		int i;
+		int i = expect_key(c, k, "a key");
 
-		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "expected a key, got %s", type_name(k));
+		if (i < 0)
+			return i;
+		/* Quadratic only up to the first unknown key: at most the table's size. */
 		for (yaml_node_pair_t *q = start; q < p; q++) {
 			yaml_node_t *prev = get(c, q->key);
 
@@ -326,8 +353,12 @@ static bool unit_listed(const char *u, const char *units)
 	return false;
 }
 
-/* Says why s is not a valid value with one of units: the number, the unit or the range. */
-static int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units)
+/*
+ * Says why s is not a valid value with one of units: the number, the unit or the range
+ * ("A to B", NULL when the unit's own range is the only one).
+ */
+static int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
+		     const char *range)
 {
 	const char *s = str(n);
 	size_t len = topo_unit_number_len(s);
@@ -345,7 +376,46 @@ static int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const
 		return fail(c, n, "%s: '%s' must not be negative", key, s);
 	if (!strcmp(units, "%"))
 		return fail(c, n, "%s: '%s' is not between 0%% and 100%%", key, s);
+	if (range)
+		return fail(c, n, "%s: '%s' is out of range (%s)", key, s, range);
 	return fail(c, n, "%s: '%s' is too large", key, s);
+}
+
+/* A time in the largest unit that writes it exactly, as a user would type it. */
+static const char *fmt_time(uint64_t ns, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} units[] = {{"s", TOPO_NS_PER_S}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns % units[i].mult == 0 || units[i].mult == 1) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].mult),
+				 units[i].name);
+			break;
+		}
+	return buf;
+}
+
+static const char *fmt_rate(uint64_t bps, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} units[] = {{"tbit", 1000000000000ULL},
+		     {"gbit", 1000000000},
+		     {"mbit", 1000000},
+		     {"kbit", 1000},
+		     {"bit", 1}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (bps % units[i].mult == 0 || units[i].mult == 1) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(bps / units[i].mult),
+				 units[i].name);
+			break;
+		}
+	return buf;
 }
 
 static int get_u64(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
@@ -356,7 +426,48 @@ static int get_u64(struct ctx *c, const yaml_node_t *n, const char *key, const c
 	if (r < 0)
 		return r;
 	if (parse(str(n), ret) < 0)
-		return fail_unit(c, n, key, units);
+		return fail_unit(c, n, key, units, NULL);
+	return 0;
+}
+
+/* A time from min to max: what the kernel, the relay and the models can hold. */
+static int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min,
+		    uint64_t max, uint64_t *ret)
+{
+	char lo[32], hi[32], range[80];
+	uint64_t v;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	snprintf(range, sizeof(range), "%s to %s", fmt_time(min, lo, sizeof(lo)),
+		 fmt_time(max, hi, sizeof(hi)));
+	if (topo_unit_time(str(n), &v) < 0)
+		return fail_unit(c, n, key, TIME_UNITS, range);
+	if (v < min || v > max)
+		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
+	*ret = v;
+	return 0;
+}
+
+/* A rate: 0 where zero means no limit (zero_ok), else TOPO_RATE_MIN_BPS to _MAX_BPS. */
+static int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok,
+		    uint64_t *ret)
+{
+	char lo[32], hi[32], range[96];
+	uint64_t v;
+	int r = expect(c, n, YAML_SCALAR_NODE, key);
+
+	if (r < 0)
+		return r;
+	snprintf(range, sizeof(range), "%s%s to %s", zero_ok ? "0bit for no limit, or " : "",
+		 fmt_rate(TOPO_RATE_MIN_BPS, lo, sizeof(lo)),
+		 fmt_rate(TOPO_RATE_MAX_BPS, hi, sizeof(hi)));
+	if (topo_unit_rate(str(n), &v) < 0)
+		return fail_unit(c, n, key, RATE_UNITS, range);
+	if ((v || !zero_ok) && (v < TOPO_RATE_MIN_BPS || v > TOPO_RATE_MAX_BPS))
+		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
+	*ret = v;
 	return 0;
 }
 
@@ -367,7 +478,7 @@ static int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, dou
 	if (r < 0)
 		return r;
 	if (topo_unit_percent(str(n), ret) < 0)
-		return fail_unit(c, n, key, "%");
+		return fail_unit(c, n, key, "%", NULL);
 	return 0;
 }
 
@@ -439,6 +550,10 @@ static int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, doubl
 		*ret = strtod(s, NULL);
 	else if (topo_unit_metres(s, ret) < 0)
 		return fail(c, v, "%s: '%s' is not a distance (metres, or with m or km)", key, s);
+	/* strtod gives inf for 400 digits; distances and path loss need finite, sane values. */
+	if (!(fabs(*ret) <= TOPO_COORD_MAX_M))
+		return fail(c, v, "%s: '%s' is out of range (-%.0fkm to %.0fkm)", key, s,
+			    TOPO_COORD_MAX_M / 1000, TOPO_COORD_MAX_M / 1000);
 	return 0;
 }
 
@@ -482,8 +597,11 @@ static int parse_nodes(struct ctx *c, const yaml_node_t *map)
 	count = map_len(map);
 	if (!count)
 		return fail(c, map, "nodes: at least one node is needed");
+	if (count > TOPO_NODES_MAX)
+		return fail(c, map, "nodes: %zu nodes; a scenario may have at most %d", count,
+			    TOPO_NODES_MAX);
 	m->nodes = calloc(count, sizeof(*m->nodes));
-	if (!m->nodes)
+	if (!m->nodes || topo_names_init(&c->nodes, count) < 0)
 		return oom(c);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -492,14 +610,15 @@ static int parse_nodes(struct ctx *c, const yaml_node_t *map)
 		struct topo_node *node = &m->nodes[m->n_nodes];
 		int kind, i;
 
-		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "expected a node name, got %s", type_name(k));
+		r = expect_key(c, k, "a node name");
+		if (r < 0)
+			return r;
 		if (!node_name_valid(str(k)))
 			return fail(c, k,
 				    "invalid node name '%s' ([A-Za-z0-9_-], starting with a letter "
 				    "or digit, at most %d bytes)",
 				    str(k), TOPO_NAME_MAX);
-		i = topo_node_find(m, str(k));
+		i = node_find(c, str(k));
 		if (i >= 0)
 			return fail(c, k, "duplicate node '%s' (first defined at %d:%d)", str(k),
 				    m->nodes[i].mark.line, m->nodes[i].mark.col);
@@ -522,6 +641,8 @@ static int parse_nodes(struct ctx *c, const yaml_node_t *map)
 		strcpy(node->name, str(k));
 		node->kind = (enum topo_kind)kind;
 		node->mark = mark_of(k);
+		if (topo_names_add(&c->nodes, 0, node->name, m->n_nodes) < 0)
+			return oom(c);
 		m->n_nodes++;
 	}
 	return 0;
@@ -620,9 +741,9 @@ static int parse_shape(struct ctx *c, struct shape_in *in)
 	int r = 0;
 
 	if (v[K_DELAY])
-		r = get_u64(c, v[K_DELAY], "delay", TIME_UNITS, topo_unit_time, &in->s.delay_ns);
+		r = get_time(c, v[K_DELAY], "delay", 0, TOPO_DELAY_MAX_NS, &in->s.delay_ns);
 	if (!r && v[K_JITTER])
-		r = get_u64(c, v[K_JITTER], "jitter", TIME_UNITS, topo_unit_time, &in->s.jitter_ns);
+		r = get_time(c, v[K_JITTER], "jitter", 0, TOPO_JITTER_MAX_NS, &in->s.jitter_ns);
 	if (!r && v[K_DIST]) {
 		int d;
 
@@ -633,7 +754,7 @@ static int parse_shape(struct ctx *c, struct shape_in *in)
 	if (!r && v[K_LOSS])
 		r = parse_loss(c, v[K_LOSS], &in->s.loss);
 	if (!r && v[K_RATE])
-		r = get_u64(c, v[K_RATE], "rate", RATE_UNITS, topo_unit_rate, &in->s.rate_bps);
+		r = get_rate(c, v[K_RATE], "rate", true, &in->s.rate_bps);
 	if (!r && v[K_LIMIT]) {
 		uint64_t limit;
 
@@ -708,7 +829,7 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
 		return fail(c, n, "unknown node '%.*s' in endpoint", (int)len, s);
 	memcpy(name, s, len);
 	name[len] = '\0';
-	i = topo_node_find(c->m, name);
+	i = node_find(c, name);
 	if (i < 0)
 		return fail(c, n, "unknown node '%s' in endpoint", name);
 	end->node = (unsigned)i;
@@ -721,17 +842,31 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
 	strcpy(end->ifname, colon + 1);
 	end->ifname_set = true;
 	/* Checked against every earlier link so the error lands on the second use. */
-	for (unsigned l = 0; l < c->link; l++)
-		for (int e = 0; e < 2; e++) {
-			const struct topo_if *o = &c->m->links[l].end[e];
+	i = (int)topo_names_get(&c->ifs, end->node, end->ifname);
+	if (i >= 0) {
+		const struct topo_if *o = &c->m->links[i / 2].end[i % 2];
 
-			if (o->ifname_set && o->node == end->node &&
-			    !strcmp(o->ifname, end->ifname))
-				return fail(c, n,
-					    "interface '%s' of node '%s' is already used at %d:%d",
-					    end->ifname, name, o->mark.line, o->mark.col);
-		}
+		return fail(c, n, "interface '%s' of node '%s' is already used at %d:%d",
+			    end->ifname, name, o->mark.line, o->mark.col);
+	}
 	return 0;
+}
+
+/*
+ * Why a (host order) address cannot be an interface's or a VIP, or NULL. 0.0.0.0/8 also
+ * stands for "no address" in the plan (topo/plan.c), so it must never get there.
+ */
+static const char *unusable(uint32_t a)
+{
+	if (a >> 24 == 0)
+		return "0.0.0.0/8 means 'this network' (RFC 1122), not a host";
+	if (a >> 24 == 127)
+		return "127.0.0.0/8 is the loopback";
+	if (a >> 28 == 0xe)
+		return "224.0.0.0/4 is multicast";
+	if (a >> 28 == 0xf)
+		return "240.0.0.0/4 is reserved (and 255.255.255.255 is the broadcast)";
+	return NULL;
 }
 
 static int parse_addr(struct ctx *c, const yaml_node_t *n, struct topo_if *end)
@@ -759,6 +894,9 @@ static int parse_addr(struct ctx *c, const yaml_node_t *n, struct topo_if *end)
 	end->addr = ntohl(a.s_addr);
 	end->plen = (uint8_t)atoi(slash + 1);
 	end->addr_set = true;
+	if (unusable(end->addr))
+		return fail(c, n, "addr: '%s' cannot be an interface's address: %s", s,
+			    unusable(end->addr));
 	return 0;
 bad:
 	return fail(c, n,
@@ -805,6 +943,11 @@ static int parse_link(struct ctx *c, const yaml_node_t *n, struct topo_link *l)
 	if (l->end[0].node == l->end[1].node)
 		return fail(c, get(c, vals[K_ENDPOINTS]->data.sequence.items.start[1]),
 			    "link from node '%s' to itself", c->m->nodes[l->end[0].node].name);
+	for (int e = 0; e < 2; e++)
+		if (l->end[e].ifname_set &&
+		    topo_names_add(&c->ifs, l->end[e].node, l->end[e].ifname,
+				   2 * c->link + (unsigned)e) < 0)
+			return oom(c);
 	memcpy(in[0].vals, vals, sizeof(in[0].vals));
 	for (int i = 1; i < 3; i++) {
 		yaml_node_t *d = vals[i == 1 ? K_UP : K_DOWN];
@@ -852,42 +995,21 @@ static int name_interfaces(struct ctx *c)
 {
 	struct topo_model *m = c->m;
 	unsigned *next = calloc(m->n_nodes, sizeof(*next));
-	bool *named = calloc(m->n_nodes, sizeof(*named));
 
-	if (!next || !named) {
-		free(next);
-		free(named);
+	if (!next)
 		return oom(c);
-	}
-	/* Only nodes with names set in the file need the search for a free ethN. */
-	for (unsigned l = 0; l < m->n_links; l++)
-		for (int e = 0; e < 2; e++)
-			if (m->links[l].end[e].ifname_set)
-				named[m->links[l].end[e].node] = true;
-
+	/* ethN never clash with each other; c->ifs holds the names set in the file. */
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++) {
 			struct topo_if *end = &m->links[l].end[e];
-			bool taken;
 
 			if (end->ifname_set)
 				continue;
-			do {
+			do
 				snprintf(end->ifname, sizeof(end->ifname), "eth%u",
 					 next[end->node]++);
-				taken = false;
-				for (unsigned o = 0; named[end->node] && o < m->n_links && !taken;
-				     o++)
-					for (int oe = 0; oe < 2; oe++) {
-						const struct topo_if *x = &m->links[o].end[oe];
-
-						if (x->ifname_set && x->node == end->node &&
-						    !strcmp(x->ifname, end->ifname))
-							taken = true;
-					}
-			} while (taken);
+			while (topo_names_get(&c->ifs, end->node, end->ifname) >= 0);
 		}
-	free(named);
 	free(next);
 	return 0;
 }
@@ -903,8 +1025,11 @@ static int parse_links(struct ctx *c, const yaml_node_t *seq)
 	count = seq_len(seq);
 	if (!count)
 		return 0;
+	if (count > TOPO_LINKS_MAX)
+		return fail(c, seq, "links: %zu links; a scenario may have at most %d", count,
+			    TOPO_LINKS_MAX);
 	m->links = calloc(count, sizeof(*m->links));
-	if (!m->links)
+	if (!m->links || topo_names_init(&c->ifs, count) < 0)
 		return oom(c);
 	for (c->link = 0; c->link < count; c->link++) {
 		/* Counted before parsing so a failure frees this link's traces too. */
@@ -953,7 +1078,7 @@ static int parse_at(struct ctx *c, const yaml_node_t *n, struct topo_service *sv
 
 		if (r < 0)
 			return r;
-		node = topo_node_find(c->m, str(items[i]));
+		node = node_find(c, str(items[i]));
 		if (node < 0)
 			return fail(c, items[i], "at: unknown node '%s'", str(items[i]));
 		for (size_t j = 0; j < i; j++)
@@ -1033,7 +1158,7 @@ static int get_hot(struct ctx *c, const yaml_node_t *n, uint32_t *ret_ppm)
 	len = topo_unit_number_len(s);
 	if (topo_unit_percent(s, &f) < 0) {
 		if (!len || s[0] == '-' || strcmp(s + len, "%"))
-			return fail_unit(c, n, "hot", "%");
+			return fail_unit(c, n, "hot", "%", NULL);
 		goto range;
 	}
 	/* Rounded to a part per million, the finest edgemu-svc's --hot takes. */
@@ -1096,6 +1221,9 @@ static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 	r = get_ipv4(c, vals[K_VIP], "vip", &svc->vip);
 	if (r < 0)
 		return r;
+	if (unusable(svc->vip))
+		return fail(c, vals[K_VIP], "vip: '%s' cannot be a service's address: %s",
+			    str(vals[K_VIP]), unusable(svc->vip));
 	if (vals[K_APP]) {
 		r = get_enum(c, vals[K_APP], "app", "app", app_names, &app);
 		if (r < 0)
@@ -1143,8 +1271,11 @@ static int parse_services(struct ctx *c, const yaml_node_t *map)
 
 	if (r < 0)
 		return r;
+	if (map_len(map) > TOPO_SERVICES_MAX)
+		return fail(c, map, "services: %zu services; a scenario may have at most %d",
+			    map_len(map), TOPO_SERVICES_MAX);
 	m->services = calloc(map_len(map) + 1, sizeof(*m->services));
-	if (!m->services)
+	if (!m->services || topo_names_init(&c->services, map_len(map)) < 0)
 		return oom(c);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -1152,14 +1283,15 @@ static int parse_services(struct ctx *c, const yaml_node_t *map)
 		struct topo_service *svc = &m->services[m->n_services];
 		int i;
 
-		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "expected a service name, got %s", type_name(k));
+		r = expect_key(c, k, "a service name");
+		if (r < 0)
+			return r;
 		if (!node_name_valid(str(k)))
 			return fail(c, k,
 				    "invalid service name '%s' ([A-Za-z0-9_-], starting with a "
 				    "letter or digit, at most %d bytes)",
 				    str(k), TOPO_NAME_MAX);
-		i = topo_service_find(m, str(k));
+		i = (int)topo_names_get(&c->services, 0, str(k));
 		if (i >= 0)
 			return fail(c, k, "duplicate service '%s' (first defined at %d:%d)", str(k),
 				    m->services[i].mark.line, m->services[i].mark.col);
@@ -1177,6 +1309,8 @@ static int parse_services(struct ctx *c, const yaml_node_t *map)
 				       "vip: %s is already the vip of service '%s'", ip,
 				       m->services[j].name);
 		}
+		if (topo_names_add(&c->services, 0, svc->name, m->n_services) < 0)
+			return oom(c);
 		m->n_services++;
 	}
 	return 0;
@@ -1239,11 +1373,10 @@ static int parse_migration(struct ctx *c, const yaml_node_t *n)
 		sub[0] = sub[1] = NULL;
 		r = parse_params(c, vals[K_LATENCY], "latency", latency_keys, sub);
 		if (r == 0 && sub[0])
-			r = get_u64(c, sub[0], "above", TIME_UNITS, topo_unit_time,
-				    &mg->latency_above_ns);
+			r = get_time(c, sub[0], "above", 0, TOPO_TIME_MAX_NS,
+				     &mg->latency_above_ns);
 		if (r == 0 && sub[1])
-			r = get_u64(c, sub[1], "for", TIME_UNITS, topo_unit_time,
-				    &mg->latency_for_ns);
+			r = get_time(c, sub[1], "for", 0, TOPO_TIME_MAX_NS, &mg->latency_for_ns);
 		if (r < 0)
 			return r;
 	}
@@ -1251,8 +1384,8 @@ static int parse_migration(struct ctx *c, const yaml_node_t *n)
 		sub[0] = NULL;
 		r = parse_params(c, vals[K_PROACTIVE], "proactive", proactive_keys, sub);
 		if (r == 0 && sub[0])
-			r = get_u64(c, sub[0], "lookahead", TIME_UNITS, topo_unit_time,
-				    &mg->proactive_lookahead_ns);
+			r = get_time(c, sub[0], "lookahead", 0, TOPO_TIME_MAX_NS,
+				     &mg->proactive_lookahead_ns);
 		if (r < 0)
 			return r;
 	}
@@ -1290,22 +1423,30 @@ static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const
 				    suffix);
 		return fail(c, n, "%s: '%s' is not a plain number", key, s);
 	}
+	/* Infinite for 400 digits: the callers' ranges refuse it. */
 	*ret = strtod(s, NULL);
 	return 0;
 }
 
-/* Decibels: "3dB" with unit "dB", "46dBm" with "dBm"; negative only where allowed. */
+/*
+ * Decibels: "3dB" with unit "dB", "46dBm" with "dBm"; negative only where allowed. Bounded so
+ * that the radio model's powers of ten stay finite.
+ */
 static int get_db(struct ctx *c, const yaml_node_t *n, const char *key, const char *unit,
 		  bool negative, double *ret)
 {
+	double max = negative ? TOPO_DBM_MAX : TOPO_DB_MAX;
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
 	if (topo_unit_decibel(str(n), unit, ret) < 0)
-		return fail_unit(c, n, key, unit);
+		return fail_unit(c, n, key, unit, NULL);
 	if (!negative && *ret < 0)
 		return fail(c, n, "%s: '%s' must not be negative", key, str(n));
+	if (!(fabs(*ret) <= max))
+		return fail(c, n, "%s: '%s' is out of range (%s%.0f%s to %.0f%s)", key, str(n),
+			    negative ? "-" : "", negative ? max : 0, unit, max, unit);
 	return 0;
 }
 
@@ -1336,7 +1477,7 @@ static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint6
 		*ret = (uint64_t)v;
 		return 0;
 	}
-	return fail_unit(c, n, key, HERTZ_UNITS);
+	return fail_unit(c, n, key, HERTZ_UNITS, NULL);
 }
 
 static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio *rd)
@@ -1347,10 +1488,10 @@ static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio
 	if (r == 0 && vals[K_HYSTERESIS])
 		r = get_db(c, vals[K_HYSTERESIS], "hysteresis", "dB", false, &rd->hysteresis_db);
 	if (r == 0 && vals[K_TTT])
-		r = get_u64(c, vals[K_TTT], "ttt", TIME_UNITS, topo_unit_time, &rd->ttt_ns);
+		r = get_time(c, vals[K_TTT], "ttt", 0, TOPO_TIME_MAX_NS, &rd->ttt_ns);
 	if (r == 0 && vals[K_INTERRUPTION])
-		r = get_u64(c, vals[K_INTERRUPTION], "interruption", TIME_UNITS, topo_unit_time,
-			    &rd->interruption_ns);
+		r = get_time(c, vals[K_INTERRUPTION], "interruption", 0, TOPO_TIME_MAX_NS,
+			     &rd->interruption_ns);
 	return r;
 }
 
@@ -1395,6 +1536,10 @@ static int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t 
 		if (r == 0 && !(rd->exponent > 0))
 			r = fail(c, vals[K_EXPONENT], "exponent: '%s' is not above 0",
 				 str(vals[K_EXPONENT]));
+		if (r == 0 && !(rd->exponent <= TOPO_EXPONENT_MAX))
+			r = fail(c, vals[K_EXPONENT],
+				 "exponent: '%s' is out of range (above 0, at most %.0f)",
+				 str(vals[K_EXPONENT]), TOPO_EXPONENT_MAX);
 	}
 	if (r == 0 && vals[K_REF_LOSS])
 		r = get_db(c, vals[K_REF_LOSS], "ref_loss", "dB", false, &rd->ref_loss_db);
@@ -1405,11 +1550,7 @@ static int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t 
 	if (r == 0 && vals[K_BANDWIDTH])
 		r = get_hertz(c, vals[K_BANDWIDTH], "bandwidth", &rd->bandwidth_hz);
 	if (r == 0 && vals[K_PEAK_RATE]) {
-		r = get_u64(c, vals[K_PEAK_RATE], "peak_rate", RATE_UNITS, topo_unit_rate,
-			    &rd->peak_rate_bps);
-		if (r == 0 && !rd->peak_rate_bps)
-			r = fail(c, vals[K_PEAK_RATE], "peak_rate: '%s' is not above 0",
-				 str(vals[K_PEAK_RATE]));
+		r = get_rate(c, vals[K_PEAK_RATE], "peak_rate", false, &rd->peak_rate_bps);
 	}
 	if (r == 0 && vals[K_EDGE_LOSS])
 		r = get_percent(c, vals[K_EDGE_LOSS], "edge_loss", &rd->edge_loss);
@@ -1420,14 +1561,11 @@ static int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t 
 				 str(vals[K_LOSS_MARGIN]));
 	}
 	if (r == 0 && vals[K_RADIO_DELAY])
-		r = get_u64(c, vals[K_RADIO_DELAY], "delay", TIME_UNITS, topo_unit_time,
-			    &rd->delay_ns);
-	if (r == 0 && vals[K_TICK]) {
-		r = get_u64(c, vals[K_TICK], "tick", TIME_UNITS, topo_unit_time, &rd->tick_ns);
-		/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
-		if (r == 0 && rd->tick_ns < TOPO_RADIO_TICK_MIN_NS)
-			r = fail(c, vals[K_TICK], "tick: '%s' is below 1ms", str(vals[K_TICK]));
-	}
+		r = get_time(c, vals[K_RADIO_DELAY], "delay", 0, TOPO_DELAY_MAX_NS, &rd->delay_ns);
+	/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
+	if (r == 0 && vals[K_TICK])
+		r = get_time(c, vals[K_TICK], "tick", TOPO_RADIO_TICK_MIN_NS, TOPO_TIME_MAX_NS,
+			     &rd->tick_ns);
 	if (r == 0 && vals[K_HANDOVER])
 		r = parse_handover(c, vals[K_HANDOVER], rd);
 	if (r < 0)
@@ -1440,21 +1578,28 @@ static int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t 
 static int check_radio(struct ctx *c, const yaml_node_t *key)
 {
 	struct topo_model *m = c->m;
-	bool enb = false;
+	unsigned long long ues = 0, enbs = 0;
 
 	for (unsigned i = 0; i < m->n_nodes; i++) {
 		const struct topo_node *n = &m->nodes[i];
 
+		ues += n->kind == TOPO_UE;
 		if (n->kind != TOPO_ENB)
 			continue;
-		enb = true;
+		enbs++;
 		if (!n->has_pos)
 			return fail_at(c, n->mark.line, n->mark.col,
 				       "eNB '%s' has no pos: (radio: places cells by position)",
 				       n->name);
 	}
-	if (!enb)
+	if (!enbs)
 		return fail(c, key, "radio: there is no node of kind enb");
+	/* One link per UE and eNB until the radio access design replaces them. */
+	if (ues * enbs > TOPO_RADIO_LINKS_MAX)
+		return fail(c, key,
+			    "radio: %llu UEs x %llu eNBs make %llu radio links; at most %d are "
+			    "allowed",
+			    ues, enbs, ues * enbs, TOPO_RADIO_LINKS_MAX);
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++) {
 			const struct topo_if *ue = &m->links[l].end[e];
@@ -1482,6 +1627,9 @@ static int parse_points(struct ctx *c, const yaml_node_t *n, struct topo_mobilit
 	count = seq_len(n);
 	if (!count)
 		return fail(c, n, "points: at least one point [x, y, t] is needed");
+	if (count > TOPO_POINTS_MAX)
+		return fail(c, n, "points: %zu points; a UE may have at most %d", count,
+			    TOPO_POINTS_MAX);
 	mob->points = calloc(count, sizeof(*mob->points));
 	if (!mob->points)
 		return oom(c);
@@ -1499,7 +1647,7 @@ static int parse_points(struct ctx *c, const yaml_node_t *n, struct topo_mobilit
 			r = get_coord(c, get(c, p->data.sequence.items.start[1]), "points", &w->y);
 		t = get(c, p->data.sequence.items.start[2]);
 		if (r == 0)
-			r = get_u64(c, t, "points", TIME_UNITS, topo_unit_time, &w->t_ns);
+			r = get_time(c, t, "points", 0, TOPO_TIME_MAX_NS, &w->t_ns);
 		if (r < 0)
 			return r;
 		if (i && w->t_ns < w[-1].t_ns)
@@ -1553,8 +1701,14 @@ static int parse_speed(struct ctx *c, const yaml_node_t *n, struct topo_mobility
 		r = get_plain(c, hi, "speed", "m/s", &mob->speed_max);
 	if (r < 0)
 		return r;
-	if (!(mob->speed_min > 0))
-		return fail(c, lo, "speed: '%s' is not above 0", str(lo));
+	/* A leg's time is distance / speed: both ends must keep it finite and advancing. */
+	for (int i = 0; i < 2; i++) {
+		double v = i ? mob->speed_max : mob->speed_min;
+
+		if (!(v >= TOPO_SPEED_MIN && v <= TOPO_SPEED_MAX))
+			return fail(c, i ? hi : lo, "speed: '%s' is out of range (%g to %g m/s)",
+				    str(i ? hi : lo), TOPO_SPEED_MIN, TOPO_SPEED_MAX);
+	}
 	if (mob->speed_max < mob->speed_min)
 		return fail(c, hi, "speed: max '%s' is below min '%s'", str(hi), str(lo));
 	return 0;
@@ -1620,8 +1774,8 @@ static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_
 		if (r == 0)
 			r = parse_speed(c, vals[K_MOB_SPEED], mob);
 		if (r == 0 && vals[K_MOB_PAUSE])
-			r = get_u64(c, vals[K_MOB_PAUSE], "pause", TIME_UNITS, topo_unit_time,
-				    &mob->pause_ns);
+			r = get_time(c, vals[K_MOB_PAUSE], "pause", 0, TOPO_TIME_MAX_NS,
+				     &mob->pause_ns);
 		return r;
 	case TOPO_MOB_TRACE:
 		mob->trace_mark = mark_of(vals[K_MOB_TRACE]);
@@ -1650,8 +1804,12 @@ static int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node
 	if (!m->has_radio)
 		return fail(c, key, "mobility: needs radio: (positions act through radio links)");
 	m->mobility = calloc(map_len(map) + 1, sizeof(*m->mobility));
-	if (!m->mobility)
+	c->mob_of = calloc(m->n_nodes, sizeof(*c->mob_of));
+	c->ue_rank = calloc(m->n_nodes, sizeof(*c->ue_rank));
+	if (!m->mobility || !c->mob_of || !c->ue_rank)
 		return oom(c);
+	for (unsigned j = 1; j < m->n_nodes; j++)
+		c->ue_rank[j] = c->ue_rank[j - 1] + (m->nodes[j - 1].kind == TOPO_UE);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = get(c, p->key), *v = get(c, p->value);
@@ -1659,20 +1817,22 @@ static int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node
 		const struct topo_node *node;
 		int i;
 
-		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "expected a UE name, got %s", type_name(k));
-		i = topo_node_find(m, str(k));
+		r = expect_key(c, k, "a UE name");
+		if (r < 0)
+			return r;
+		i = node_find(c, str(k));
 		if (i < 0)
 			return fail(c, k, "mobility: unknown node '%s'", str(k));
 		node = &m->nodes[i];
 		if (node->kind != TOPO_UE)
 			return fail(c, k, "mobility: '%s' is of kind %s; only UEs move", str(k),
 				    topo_kind_name(node->kind));
-		for (unsigned j = 0; j < m->n_mobility; j++)
-			if (m->mobility[j].node == (unsigned)i)
-				return fail(c, k, "mobility: duplicate UE '%s' (first at %d:%d)",
-					    str(k), m->mobility[j].mark.line,
-					    m->mobility[j].mark.col);
+		if (c->mob_of[i]) {
+			const struct topo_mobility *first = &m->mobility[c->mob_of[i] - 1];
+
+			return fail(c, k, "mobility: duplicate UE '%s' (first at %d:%d)", str(k),
+				    first->mark.line, first->mark.col);
+		}
 		if (node->has_pos)
 			return fail(c, k,
 				    "mobility: '%s' also has pos: in nodes: (%d:%d); give its "
@@ -1681,10 +1841,9 @@ static int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node
 		mob->node = (unsigned)i;
 		mob->mark = mark_of(k);
 		/* Without node:, the trace's node i is the i-th UE of nodes:. */
-		for (unsigned j = 0; j < (unsigned)i; j++)
-			mob->trace_node += m->nodes[j].kind == TOPO_UE;
+		mob->trace_node = c->ue_rank[i];
 		/* Counted before parsing so a failure frees this entry's points and trace. */
-		m->n_mobility++;
+		c->mob_of[i] = ++m->n_mobility;
 		r = parse_mob_entry(c, k, v, mob);
 		if (r < 0)
 			return r;
@@ -1699,10 +1858,8 @@ static int check_ue_positions(struct ctx *c)
 
 	for (unsigned i = 0; i < m->n_nodes; i++) {
 		const struct topo_node *n = &m->nodes[i];
-		bool moves = false;
+		bool moves = c->mob_of && c->mob_of[i];
 
-		for (unsigned j = 0; j < m->n_mobility && !moves; j++)
-			moves = m->mobility[j].node == i;
 		if (n->kind == TOPO_UE && !n->has_pos && !moves)
 			return fail_at(c, n->mark.line, n->mark.col,
 				       "UE '%s' has no position (radio: needs pos: or an entry in "
@@ -1735,13 +1892,13 @@ static int parse_probe(struct ctx *c, const yaml_node_t *n, struct topo_probe *p
 		r = expect(c, vals[K_TO], YAML_SCALAR_NODE, "to");
 	if (r < 0)
 		return r;
-	from = topo_node_find(m, str(vals[K_FROM]));
+	from = node_find(c, str(vals[K_FROM]));
 	if (from < 0)
 		return fail(c, vals[K_FROM], "from: unknown node '%s'", str(vals[K_FROM]));
 	pr->from = (unsigned)from;
 	to = str(vals[K_TO]);
-	svc = topo_service_find(m, to);
-	node = topo_node_find(m, to);
+	svc = (int)topo_names_get(&c->services, 0, to);
+	node = node_find(c, to);
 	if (svc >= 0 && node >= 0)
 		return fail(c, vals[K_TO], "to: '%s' is both a service and a node", to);
 	if (svc < 0 && node < 0)
@@ -1781,6 +1938,9 @@ static int parse_probes(struct ctx *c, const yaml_node_t *seq)
 
 	if (r < 0)
 		return r;
+	if (seq_len(seq) > TOPO_PROBES_MAX)
+		return fail(c, seq, "probes: %zu probes; a scenario may have at most %d",
+			    seq_len(seq), TOPO_PROBES_MAX);
 	m->probes = calloc(seq_len(seq) + 1, sizeof(*m->probes));
 	if (!m->probes)
 		return oom(c);
@@ -1988,8 +2148,7 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		m->has_seed = true;
 	}
 	if (vals[K_DURATION]) {
-		r = get_u64(c, vals[K_DURATION], "duration", TIME_UNITS, topo_unit_time,
-			    &m->duration_ns);
+		r = get_time(c, vals[K_DURATION], "duration", 0, TOPO_TIME_MAX_NS, &m->duration_ns);
 		if (r < 0)
 			return r;
 	}
@@ -2060,6 +2219,28 @@ static void offset_to_mark(const char *text, size_t len, size_t off, int *line, 
 	}
 }
 
+/* The file itself is too big: it has no position to name. */
+static int fail_size(struct ctx *c)
+{
+	if (c->err)
+		snprintf(c->err->msg, sizeof(c->err->msg),
+			 "%s: larger than %u bytes (16 MiB), the most a scenario may have",
+			 c->fname, TOPO_FILE_MAX);
+	return -EFBIG;
+}
+
+/* What the walk indexed; the model itself goes to the caller or to topo_model_free. */
+static void ctx_release(struct ctx *c)
+{
+	topo_names_free(&c->nodes);
+	topo_names_free(&c->services);
+	topo_names_free(&c->ifs);
+	free(c->mob_of);
+	c->mob_of = NULL;
+	free(c->ue_rank);
+	c->ue_rank = NULL;
+}
+
 static int fail_yaml(struct ctx *c, const yaml_parser_t *p, const char *text, size_t len)
 {
 	int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
@@ -2072,6 +2253,63 @@ static int fail_yaml(struct ctx *c, const yaml_parser_t *p, const char *text, si
 		return fail_at(c, line, col, "%s (%s at %d:%d)", p->problem, p->context,
 			       (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
 	return fail_at(c, line, col, "%s", p->problem ? p->problem : "invalid YAML");
+}
+
+/*
+ * Before libyaml builds the document: its depth and size bounded, as libyaml's time grows
+ * with the square of the nesting depth and its document takes ~150 bytes per value. Events
+ * cost little memory, and parsing stops at the first value past a limit.
+ */
+static int check_yaml_shape(struct ctx *c, const char *text, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	size_t values = 0;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return oom(c);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_event_type_t type;
+		int line, col;
+
+		if (!yaml_parser_parse(&p, &ev)) {
+			r = fail_yaml(c, &p, text, len);
+			break;
+		}
+		type = ev.type;
+		line = (int)ev.start_mark.line + 1;
+		col = (int)ev.start_mark.column + 1;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+		if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+			continue;
+		}
+		if (type != YAML_SEQUENCE_START_EVENT && type != YAML_MAPPING_START_EVENT &&
+		    type != YAML_SCALAR_EVENT && type != YAML_ALIAS_EVENT)
+			continue;
+		if (++values > TOPO_YAML_NODES_MAX) {
+			r = fail_at(c, line, col,
+				    "more than %d YAML values (keys, values, lists, mappings); a "
+				    "scenario may have at most that many",
+				    TOPO_YAML_NODES_MAX);
+			break;
+		}
+		if (type != YAML_SCALAR_EVENT && type != YAML_ALIAS_EVENT &&
+		    ++depth > TOPO_YAML_DEPTH_MAX) {
+			r = fail_at(c, line, col,
+				    "nested more than %d levels deep; a scenario may nest at most "
+				    "that deep",
+				    TOPO_YAML_DEPTH_MAX);
+			break;
+		}
+	}
+	yaml_parser_delete(&p);
+	return r;
 }
 
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
@@ -2094,6 +2332,11 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 		len = 0;
 	slash = strrchr(c.fname, '/');
 	c.dir_len = slash ? (size_t)(slash - c.fname) + 1 : 0;
+	if (len > TOPO_FILE_MAX)
+		return fail_size(&c);
+	r = check_yaml_shape(&c, text ? text : "", len);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&parser))
 		return oom(&c);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
@@ -2139,6 +2382,7 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 	if (r < 0)
 		goto out_model;
 	if (o && o->resolved) {
+		ctx_release(&c);
 		/* The emitter consumes the document. */
 		r = topo_yaml_dump(&doc, o->resolved, o->resolved_len);
 		yaml_parser_delete(&parser);
@@ -2154,6 +2398,7 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 out_model:
 	topo_model_free(c.m);
 out_doc:
+	ctx_release(&c);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return r;
@@ -2164,15 +2409,16 @@ int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *
 	return topo_parse_file_opts(path, NULL, ret, err);
 }
 
-int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
-			 struct topo_model **ret, struct topo_err *err)
+int topo_scenario_read(const char *path, char **ret_text, size_t *ret_len, struct topo_err *err)
 {
 	size_t len = 0, cap = 4096;
-	char *text = malloc(cap);
-	int fd, r;
+	char *text = malloc(cap + 1);
+	int fd, r = 0;
 
-	if (!text)
-		return -ENOMEM;
+	if (!text) {
+		r = -ENOMEM;
+		goto out;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -2181,12 +2427,19 @@ int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
 	for (;;) {
 		ssize_t n;
 
+		/* One byte past the limit is enough to know; /dev/zero would never end. */
+		if (len > TOPO_FILE_MAX) {
+			struct ctx c = {.fname = path, .err = err};
+
+			r = fail_size(&c);
+			break;
+		}
 		if (len == cap) {
-			char *bigger = realloc(text, cap * 2);
+			char *bigger = realloc(text, cap * 2 + 1);
 
 			if (!bigger) {
 				r = -ENOMEM;
-				goto out_fd;
+				break;
 			}
 			text = bigger;
 			cap *= 2;
@@ -2196,17 +2449,37 @@ int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
 			continue;
 		if (n < 0) {
 			r = -errno;
-			goto out_fd;
+			break;
 		}
 		if (!n)
 			break;
 		len += (size_t)n;
 	}
-	r = topo_parse_string_opts(text, len, path, o, ret, err);
-out_fd:
 	close(fd);
 out:
-	if (r < 0 && r != -EINVAL && err)
+	if (r < 0) {
+		if (r != -EFBIG && err)
+			snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-r));
+		free(text);
+		return r;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
+			 struct topo_model **ret, struct topo_err *err)
+{
+	size_t len;
+	char *text;
+	int r = topo_scenario_read(path, &text, &len, err);
+
+	if (r < 0)
+		return r;
+	r = topo_parse_string_opts(text, len, path, o, ret, err);
+	if (r < 0 && r != -EINVAL && r != -EFBIG && err)
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-r));
 	free(text);
 	return r;

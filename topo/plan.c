@@ -4,6 +4,7 @@
  * result, so everything here is testable without root.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,11 @@ static int check_host(const struct topo_model *m, const struct topo_if *x, struc
 
 	if (x->plen < 8 || x->plen > 31)
 		return fail(m, err, x->mark, "address %s/%u: prefix length must be 8 to 31",
+			    ip(x->addr), x->plen);
+	/* 0 stands for "not planned yet" below; and 0.0.0.0/8 is no network's (RFC 1122). */
+	if (x->addr >> 24 == 0)
+		return fail(m, err, x->mark,
+			    "address %s/%u is in 0.0.0.0/8 ('this network'), not a host's address",
 			    ip(x->addr), x->plen);
 	if (x->plen <= 30 && x->addr == net)
 		return fail(m, err, x->mark, "address %s/%u is the network address of its subnet",
@@ -127,9 +133,40 @@ static int cmp_range(const void *x, const void *y)
 	return a->first < b->first ? -1 : a->first > b->first;
 }
 
+/* Whether any two subnets set in the file overlap: sorted, O(L log L). */
+static int any_overlap(const struct topo_model *m, bool *ret)
+{
+	struct range *v = calloc(m->n_links + 1, sizeof(*v));
+	unsigned n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (unsigned l = 0; l < m->n_links; l++) {
+		const struct topo_if *x = &m->links[l].end[0];
+
+		if (x->addr)
+			v[n++] = (struct range){x->addr & mask(x->plen), x->addr | ~mask(x->plen)};
+	}
+	qsort(v, n, sizeof(*v), cmp_range);
+	*ret = false;
+	for (unsigned i = 1; i < n && !*ret; i++)
+		*ret = v[i].first <= v[i - 1].last;
+	free(v);
+	return 0;
+}
+
 /* Addresses set in the file (or derived from them) must be unique and their subnets apart. */
 static int check_clashes(const struct topo_model *m, struct topo_err *err)
 {
+	bool overlap;
+	int r = any_overlap(m, &overlap);
+
+	/*
+	 * Two links with one address have overlapping subnets, so a file without overlaps is
+	 * fine; only one with a clash pays for the search that names the first, in file order.
+	 */
+	if (r < 0 || !overlap)
+		return r;
 	for (unsigned l = 0; l < m->n_links; l++) {
 		const struct topo_link *k = &m->links[l];
 		uint32_t net = k->end[0].addr & mask(k->end[0].plen);
@@ -345,6 +382,9 @@ struct graph {
 	struct heap heap;
 	struct topo_route *cand; /* one source's routes before compression */
 	unsigned *count;	 /* per link: pool routes through it */
+	unsigned char *reached;	 /* leaf(): what a leaf's neighbour reaches ... */
+	unsigned *stack;
+	unsigned reach_of; /* ... and which neighbour that is (UINT_MAX: none yet) */
 };
 
 static void graph_free(struct graph *g)
@@ -356,6 +396,8 @@ static void graph_free(struct graph *g)
 	free(g->heap.v);
 	free(g->cand);
 	free(g->count);
+	free(g->reached);
+	free(g->stack);
 }
 
 static int graph_init(struct graph *g, const struct topo_model *m)
@@ -370,7 +412,11 @@ static int graph_init(struct graph *g, const struct topo_model *m)
 	g->heap.v = calloc(2 * l + 2, sizeof(*g->heap.v));
 	g->cand = calloc(l + 2, sizeof(*g->cand));
 	g->count = calloc(l + 1, sizeof(*g->count));
-	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand || !g->count)
+	g->reached = calloc(n + 1, sizeof(*g->reached));
+	g->stack = calloc(n + 1, sizeof(*g->stack));
+	g->reach_of = UINT_MAX;
+	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand ||
+	    !g->count || !g->reached || !g->stack)
 		return -ENOMEM;
 	for (size_t i = 0; i < l; i++)
 		for (int e = 0; e < 2 && !m->links[i].radio; e++)
@@ -423,6 +469,57 @@ static void dijkstra(struct graph *g, unsigned src)
 				heap_push(&g->heap, n);
 			}
 		}
+	}
+}
+
+/* The nodes a path entering v reaches: v, and past it through forwarding nodes only. */
+static void reach_from(struct graph *g, unsigned v)
+{
+	const struct topo_model *m = g->m;
+	size_t n = 0;
+
+	memset(g->reached, 0, m->n_nodes);
+	g->reached[v] = 1;
+	g->stack[n++] = v;
+	while (n) {
+		unsigned u = g->stack[--n];
+
+		if (!topo_kind_forwards(m->nodes[u].kind))
+			continue;
+		for (unsigned a = g->off[u]; a < g->off[u + 1]; a++) {
+			unsigned w = m->links[g->adj[a] / 2].end[!(g->adj[a] % 2)].node;
+
+			if (!g->reached[w]) {
+				g->reached[w] = 1;
+				g->stack[n++] = w;
+			}
+		}
+	}
+	g->reach_of = v;
+}
+
+/*
+ * dijkstra() for a source with one link (a host, a wired UE, a cell's eNB): every path
+ * leaves through that link, so what routes_of() needs is only what is reachable, and that
+ * is the same for every leaf of one neighbour (the hosts of a star): found once. Costs are
+ * left equal; they would only choose which end of a subnet a route aims at, not its next hop.
+ */
+static void leaf(struct graph *g, unsigned src)
+{
+	const struct topo_model *m = g->m;
+	unsigned a = g->adj[g->off[src]], li = a / 2, e = a % 2;
+	unsigned v = m->links[li].end[!e].node;
+
+	if (g->reach_of != v)
+		reach_from(g, v);
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		if (i == src)
+			g->best[i] = (struct cost){0, 0, UINT32_MAX, i};
+		else if (g->reached[i])
+			g->best[i] = (struct cost){0, 1, li, i};
+		else
+			g->best[i] = (struct cost){UINT64_MAX, UINT32_MAX, UINT32_MAX, i};
+		g->first_end[i] = e;
 	}
 }
 
@@ -535,7 +632,10 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 		/* A radio UE's routes go through its cell, the runner's choice: none planned. */
 		if (topo_ue_is_radio(m, src))
 			continue;
-		dijkstra(&g, src);
+		if (g.off[src + 1] - g.off[src] == 1)
+			leaf(&g, src);
+		else
+			dijkstra(&g, src);
 		n = routes_of(&g, src, base, r.v + r.n);
 		r.n += n;
 	}

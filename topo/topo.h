@@ -15,6 +15,38 @@
 #define TOPO_IFNAME_MAX 15	/* IFNAMSIZ - 1 */
 #define TOPO_ERR_MAX 512
 
+/*
+ * Limits on what a scenario may ask for, so that no file, however made, takes unbounded time
+ * or memory to check (docs/scenario.md lists them). Each is far above the largest scenario
+ * DESIGN.md aims at (1000 UEs x 100 cells).
+ */
+#define TOPO_FILE_MAX (16u << 20)	/* bytes */
+#define TOPO_YAML_DEPTH_MAX 64		/* nested mappings and sequences */
+#define TOPO_YAML_NODES_MAX 1000000	/* values, keys, mappings and sequences */
+#define TOPO_NODES_MAX 10000
+#define TOPO_LINKS_MAX 50000		/* links: in the file */
+#define TOPO_RADIO_LINKS_MAX 250000	/* UEs x eNBs with radio: */
+#define TOPO_SERVICES_MAX 1000
+#define TOPO_PROBES_MAX 10000
+#define TOPO_POINTS_MAX 100000		/* waypoints per UE */
+
+/*
+ * Bounds on values: what netem (64-bit latency, jitter within tabledist()'s 32 bits), the
+ * relay and the models represent, and far beyond what an emulated network needs.
+ */
+#define TOPO_NS_PER_S 1000000000ULL
+#define TOPO_TIME_MAX_NS (30ULL * 24 * 3600 * TOPO_NS_PER_S)	/* 30 days: any other time */
+#define TOPO_DELAY_MAX_NS (3600ULL * TOPO_NS_PER_S)		/* 1h */
+#define TOPO_JITTER_MAX_NS (2ULL * TOPO_NS_PER_S)		/* 2s */
+#define TOPO_RATE_MIN_BPS 8ULL			/* netem counts bytes per second */
+#define TOPO_RATE_MAX_BPS 10000000000000ULL	/* 10tbit */
+#define TOPO_COORD_MAX_M 1e7			/* |x|, |y|, |z|: 10000 km */
+#define TOPO_DBM_MAX 300.0			/* powers: -300dBm to 300dBm */
+#define TOPO_DB_MAX 300.0			/* gains and losses: 0dB to 300dB */
+#define TOPO_EXPONENT_MAX 10.0
+#define TOPO_SPEED_MIN 0.001			/* m/s */
+#define TOPO_SPEED_MAX 10000.0
+
 /* One error, already formatted as "file:line:column: what is wrong". */
 struct topo_err {
 	char msg[TOPO_ERR_MAX];
@@ -335,6 +367,13 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 			   struct topo_err *err);
 int topo_parse_string(const char *text, size_t len, const char *fname, struct topo_model **ret,
 		      struct topo_err *err);
+/*
+ * A scenario file's text, NUL-terminated (malloc'd), read no further than TOPO_FILE_MAX
+ * bytes: a device such as /dev/zero, or a huge file, gets -EFBIG and an error, not all the
+ * memory. For callers that parse the text themselves (topo_parse_string_opts). 0 or -errno,
+ * with err's message naming the file.
+ */
+int topo_scenario_read(const char *path, char **ret_text, size_t *ret_len, struct topo_err *err);
 void topo_model_free(struct topo_model *m);
 int topo_node_find(const struct topo_model *m, const char *name);	/* index or -1 */
 const char *topo_kind_name(enum topo_kind k);
@@ -352,7 +391,8 @@ bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no le
  * With radio:, append one link per (UE, eNB) pair to m->links (the parser does, last): UE by
  * UE in the order of nodes:, eNBs in that order; end[0] the UE, end[1] the eNB; radio.delay
  * and 100% loss each way. Interfaces: the peer's name, or r<eNB index> on the UE and
- * u<UE index> on the eNB when it does not fit or is taken. 0 or -ENOMEM.
+ * u<UE index> on the eNB when it does not fit or is taken. 0, -ENOMEM, or -E2BIG beyond
+ * TOPO_RADIO_LINKS_MAX (the parser says so first).
  */
 int topo_radio_links_add(struct topo_model *m);
 /* Whether node is a UE whose links to eNBs are radio links (its cell is the runner's). */

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "topo/topo.h"
+
 struct word {
 	char s[64];
 	char table[64]; /* where it comes from: the table's name, or parse.c:LINE */
@@ -195,10 +197,68 @@ static void test_every_key_documented(void **state)
 	assert_int_equal(missing, 0);
 }
 
+/* The text a bound is written as, found in text (NULL: missing). */
+static unsigned want(const char *text, const char *where, const char *s)
+{
+	if (strstr(text, s))
+		return 0;
+	print_error("docs/scenario.md does not give %s %s\n", s, where);
+	return 1;
+}
+
+/*
+ * The limits (topo.h's TOPO_*_MAX) in the reference's Limits table, and the value ranges the
+ * parser applies written as the reference writes them: a limit changed in the code and not
+ * in the documentation fails here.
+ */
+static void test_limits_documented(void **state)
+{
+	static const unsigned long long limits[] = {
+	    TOPO_FILE_MAX,     TOPO_YAML_DEPTH_MAX, TOPO_YAML_NODES_MAX,
+	    TOPO_NODES_MAX,    TOPO_LINKS_MAX,	    TOPO_RADIO_LINKS_MAX,
+	    TOPO_SERVICES_MAX, TOPO_PROBES_MAX,	    TOPO_POINTS_MAX,
+	};
+	char *doc = slurp("docs/scenario.md"), buf[64];
+	const char *table;
+	unsigned missing = 0;
+
+	(void)state;
+	assert_non_null(doc);
+	table = strstr(doc, "\n## Limits\n");
+	assert_non_null(table);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		snprintf(buf, sizeof(buf), "| %llu", limits[i]);
+		missing += want(table, "in its Limits table", buf);
+	}
+	snprintf(buf, sizeof(buf), "`%llus`", TOPO_TIME_MAX_NS / TOPO_NS_PER_S);
+	missing += want(doc, "(times)", buf);
+	snprintf(buf, sizeof(buf), "`0s` to `%llus`", TOPO_DELAY_MAX_NS / TOPO_NS_PER_S);
+	missing += want(doc, "(delay)", buf);
+	snprintf(buf, sizeof(buf), "`0s` to `%llus`", TOPO_JITTER_MAX_NS / TOPO_NS_PER_S);
+	missing += want(doc, "(jitter)", buf);
+	snprintf(buf, sizeof(buf), "`%llubit` to `%llutbit`", TOPO_RATE_MIN_BPS,
+		 TOPO_RATE_MAX_BPS / 1000000000000ULL);
+	missing += want(doc, "(rates)", buf);
+	snprintf(buf, sizeof(buf), "`-%.0fdBm` to `%.0fdBm`", TOPO_DBM_MAX, TOPO_DBM_MAX);
+	missing += want(doc, "(powers)", buf);
+	snprintf(buf, sizeof(buf), "`0dB` to `%.0fdB`", TOPO_DB_MAX);
+	missing += want(doc, "(gains and losses)", buf);
+	snprintf(buf, sizeof(buf), "`-%.0fkm` to `%.0fkm`", TOPO_COORD_MAX_M / 1000,
+		 TOPO_COORD_MAX_M / 1000);
+	missing += want(doc, "(coordinates)", buf);
+	snprintf(buf, sizeof(buf), "`%g` to `%g` m/s", TOPO_SPEED_MIN, TOPO_SPEED_MAX);
+	missing += want(doc, "(speeds)", buf);
+	snprintf(buf, sizeof(buf), "above 0, at most %.0f", TOPO_EXPONENT_MAX);
+	missing += want(doc, "(exponent)", buf);
+	free(doc);
+	assert_int_equal(missing, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_key_documented),
+	    cmocka_unit_test(test_limits_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,14 +115,15 @@ static void test_rate(void **state)
 
 static void test_latency64(void **state)
 {
-	/* 400 s does not fit 32-bit ticks; the 64-bit attribute has it exactly */
-	struct emu_shape s = { .delay_ns = 400000000000ull, .jitter_ns = 3000000000ull };
+	/* 400 s does not fit 32-bit ticks; the 64-bit attribute has it exactly (jitter: 2 s, as
+	 * netem cuts jitter at INT_MAX ns) */
+	struct emu_shape s = { .delay_ns = 400000000000ull, .jitter_ns = 2000000000ull };
 	struct parsed p;
 
 	parse(emu_msg_netem(buf, 1, &s), &p);
 	assert_int_equal(p.q->latency, UINT32_MAX);
 	assert_int_equal(s64(p.a[TCA_NETEM_LATENCY64]), 400000000000ll);
-	assert_int_equal(s64(p.a[TCA_NETEM_JITTER64]), 3000000000ll);
+	assert_int_equal(s64(p.a[TCA_NETEM_JITTER64]), 2000000000ll);
 }
 
 static void test_gilbert(void **state)
@@ -206,6 +207,28 @@ static void test_trace_refused(void **state)
 	assert_null(emu_msg_netem(buf, 1, &s));
 }
 
+/*
+ * netem reads latency as a signed 64-bit value and cuts jitter at INT_MAX ns: 2^64 - 1 ns
+ * went out as -1 (fuzzing, issue 12). Such shapes are refused, the largest ones kept whole.
+ */
+static void test_range_refused(void **state)
+{
+	struct emu_shape s = { .delay_ns = UINT64_MAX };
+	struct parsed p;
+
+	assert_null(emu_msg_netem(buf, 1, &s));
+	s.delay_ns = (uint64_t)INT64_MAX + 1;
+	assert_null(emu_msg_netem(buf, 1, &s));
+	s = (struct emu_shape){ .jitter_ns = (uint64_t)INT32_MAX + 1, .dist = EMU_DIST_NORMAL };
+	assert_null(emu_msg_netem(buf, 1, &s));
+
+	s = (struct emu_shape){ .delay_ns = INT64_MAX, .jitter_ns = INT32_MAX,
+				.dist = EMU_DIST_NORMAL };
+	parse(emu_msg_netem(buf, 1, &s), &p);
+	assert_int_equal(mnl_attr_get_u64(p.a[TCA_NETEM_LATENCY64]), INT64_MAX);
+	assert_int_equal(mnl_attr_get_u64(p.a[TCA_NETEM_JITTER64]), INT32_MAX);
+}
+
 static void test_round_trip(void **state)
 {
 	struct emu_shape in = { .delay_ns = 20000000, .jitter_ns = 2000000,
@@ -240,7 +263,8 @@ int main(void)
 		cmocka_unit_test(test_rate),		 cmocka_unit_test(test_latency64),
 		cmocka_unit_test(test_gilbert),		 cmocka_unit_test(test_dist_tables),
 		cmocka_unit_test(test_jitter_table_in_message),
-		cmocka_unit_test(test_trace_refused),	 cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_trace_refused),
+		cmocka_unit_test(test_range_refused),	 cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

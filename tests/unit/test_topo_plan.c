@@ -175,6 +175,61 @@ static void test_addr_errors(void **state)
 	topo_model_free(m);
 }
 
+/*
+ * Fuzzing (issue 12): the plan took an address of 0.0.0.0 for "not planned yet", so
+ * 0.0.0.0/31 was silently replaced by a pool subnet. The parser refuses it; a model built
+ * otherwise gets the same answer from the plan.
+ */
+static void test_addr_zero(void **state)
+{
+	struct topo_model *m = parse(HEAD "  - {endpoints: [a, b], addr: [10.0.0.0/31, auto]}\n");
+	struct topo_err err = {0};
+
+	m->links[0].end[0].addr = 0;
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:7:18: address 0.0.0.0/31 is in 0.0.0.0/8 ('this "
+				     "network'), not a host's address");
+	m->links[0].end[0].addr = ip("0.1.0.1");
+	m->links[0].end[0].plen = 16;
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:7:18: address 0.1.0.1/16 is in 0.0.0.0/8 ('this "
+				     "network'), not a host's address");
+	topo_model_free(m);
+}
+
+static void check_addrs_distinct(const struct topo_model *m);
+
+/* Many manual subnets: checked sorted, and the first clash in file order still named. */
+static void test_addr_many(void **state)
+{
+	size_t size = 256 + 4000 * 80, len;
+	char *text = malloc(size);
+	struct topo_model *m;
+	struct topo_err err = {0};
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, HEAD);
+	for (unsigned i = 0; i < 4000; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					"  - {endpoints: [a, b], addr: [10.1.%u.%u/30, auto]}\n",
+					(3999 - i) / 64, 4 * ((3999 - i) % 64) + 1);
+	m = parse(text);
+	assert_int_equal(topo_plan_addresses(m, 0, &err), 0);
+	check_addrs_distinct(m);
+	topo_model_free(m);
+	/* The 4002nd link takes the 4000th's addresses (10.1.0.1/30 and .2, derived). */
+	len += (size_t)snprintf(text + len, size - len,
+				"  - {endpoints: [a, b], addr: [10.9.0.1/30, auto]}\n"
+				"  - {endpoints: [a, b], addr: [10.1.0.2/30, auto]}\n");
+	assert_true(len < size);
+	m = parse(text);
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:4008:18: address 10.1.0.2 already used by b:eth3999 "
+				     "at 4006:21");
+	topo_model_free(m);
+	free(text);
+}
+
 /* Two nodes and n links between them, built directly: the pool holds 16384 /30s. */
 static void test_vip_errors(void **state)
 {
@@ -572,6 +627,36 @@ static void test_star(void **state)
 	topo_model_free(m);
 }
 
+/*
+ * Sources with one link take a shortcut (every path leaves through it; what its neighbour
+ * reaches is found once per neighbour). A host does not forward: a leaf behind one reaches
+ * the host's subnets only, and a router's leaf reaches the far leaf's subnet but nothing
+ * behind the host.
+ */
+static void test_leaf_behind_host(void **state)
+{
+	struct topo_model *m = plan("name: t\nnodes:\n"
+				    "  h1: {kind: host}\n  h2: {kind: host}\n  r: {kind: router}\n"
+				    "  h3: {kind: host}\n  h4: {kind: host}\n"
+				    "links:\n"
+				    "  - {endpoints: [h1, h2]}\n  - {endpoints: [h2, r]}\n"
+				    "  - {endpoints: [r, h3]}\n  - {endpoints: [r, h4]}\n");
+	struct topo_routes r;
+	const struct topo_route *v;
+
+	routes(m, &r);
+	/* h1: only h2's other subnet, through h2. */
+	assert_int_equal(routes_of(&r, 0, &v), 1);
+	check_route(&v[0], 0, "10.128.0.4", 30, "10.128.0.2", 0, 0);
+	/* h3 and h4: all of the rest through r, as one pool route. */
+	assert_int_equal(routes_of(&r, 3, &v), 1);
+	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.9", 2, 1);
+	assert_int_equal(routes_of(&r, 4, &v), 1);
+	check_route(&v[0], 4, "10.128.0.0", 16, "10.128.0.13", 3, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+}
+
 static void test_routes_errors(void **state)
 {
 	struct topo_model *m = parse("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
@@ -653,8 +738,7 @@ static void test_big_chain(void **state)
 	routes(m, &r);
 	ms = now_ms() - t0;
 	print_message("500-node chain: %.1f ms\n", ms);
-	/* Generous, for sanitizer builds; the plain build takes a few milliseconds. */
-	assert_true(ms < 1000);
+	/* Speed is bench/parse's business: a loaded machine must not fail a test. */
 	/* Node i: i - 1 subnets to its left, 498 - i to its right; the larger side pools. */
 	for (unsigned i = 0; i < 500; i++) {
 		size_t left = i >= 1 ? i - 1 : 0, right = i <= 498 ? 498 - i : 0;
@@ -940,6 +1024,38 @@ static void test_radio_big(void **state)
 	topo_model_free(m);
 }
 
+/* topo_ue_radio_link searches the ordered radio links: same answers as a scan, for any pair. */
+static void test_radio_link_lookup(void **state)
+{
+	size_t size = 8192, len;
+	char *text = malloc(size);
+	struct topo_model *m;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, "name: t\nradio: {}\nnodes:\n  h: {kind: host}\n");
+	for (unsigned i = 0; i < 30; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					i % 4 ? "  u%u: {kind: ue, pos: [0, 0]}\n"
+					      : "  e%u: {kind: enb, pos: [0, 0]}\n",
+					i);
+	len += (size_t)snprintf(text + len, size - len,
+				"links:\n  - {endpoints: [u1, h]}\n  - {endpoints: [h, e4]}\n");
+	assert_true(len < size);
+	m = parse(text);
+	free(text);
+	for (unsigned u = 0; u < m->n_nodes; u++)
+		for (unsigned b = 0; b < m->n_nodes; b++) {
+			int want = -1;
+
+			for (unsigned l = 0; l < m->n_links && want < 0; l++)
+				if (m->links[l].radio && m->links[l].end[0].node == u &&
+				    m->links[l].end[1].node == b)
+					want = (int)l;
+			assert_int_equal(topo_ue_radio_link(m, u, b), want);
+		}
+	topo_model_free(m);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -948,6 +1064,8 @@ int main(void)
 		cmocka_unit_test(test_auto),
 		cmocka_unit_test(test_addr_errors),
 		cmocka_unit_test(test_vip_errors),
+		cmocka_unit_test(test_addr_zero),
+		cmocka_unit_test(test_addr_many),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_chain_pool),
@@ -958,6 +1076,8 @@ int main(void)
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_no_transit_ue),
 		cmocka_unit_test(test_star),
+		cmocka_unit_test(test_leaf_behind_host),
+		cmocka_unit_test(test_radio_link_lookup),
 		cmocka_unit_test(test_routes_errors),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
