@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Run folders and ledgers. /run/edgemu/<run>/ holds:
- *   meta          key=value: name, slot, scenario path, owner pid, state
+ *   meta          key=value: name, slot, scenario path, state, and the owner: the process
+ *                 that builds or runs the run (pid, its start time, its command), or pid 0
+ *                 once `up` has handed the run over to the user
  *   scenario.yaml the scenario as it was when the run was made
  *   etc/hosts     names of every node; /etc/netns/<ns> of each node links to etc/, so
  *                 `ip netns exec` and `edgemu exec` mount this file on /etc/hosts
@@ -53,6 +55,22 @@ static int write_file(const char *path, const char *data, size_t len)
 	return close(fd) < 0 ? -errno : 0;
 }
 
+/* Readers (clean, show) never see half a file: a whole new one replaces it. */
+static int write_file_atomic(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX + 16];
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = write_file(tmp, data, len);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
 static int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	FILE *f = fopen(path, "re");
@@ -100,19 +118,84 @@ static int meta_get(const char *text, const char *key, char *buf, size_t len)
 	return -ENOENT;
 }
 
-static int write_meta(const struct topo_run *run, const char *state)
+/*
+ * When process pid started (clock ticks after boot, field 22 of /proc/PID/stat): with the
+ * pid it names one process, even once the pid is given to another.
+ */
+static int proc_start_time(long pid, unsigned long long *ret)
 {
-	char path[PATH_MAX + 16], text[PATH_MAX + 256], abs[PATH_MAX];
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* The command, in parentheses, may hold spaces and parentheses: count after the last. */
+	p = strrchr(buf, ')');
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*ret = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+/* Process pid's command, as a person would name it: "edgemu run", "topo_build". */
+static void proc_command(long pid, char *buf, size_t len)
+{
+	char path[64], argv[256], *a1;
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	snprintf(buf, len, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, argv, sizeof(argv) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	argv[n] = '\0';
+	base = strrchr(argv, '/') ? strrchr(argv, '/') + 1 : argv;
+	a1 = argv + strlen(argv) + 1;
+	if (a1 < argv + n && *a1 && *a1 != '-' && !strchr(a1, '/'))
+		snprintf(buf, len, "%.48s %.32s", base, a1);
+	else
+		snprintf(buf, len, "%.64s", base);
+	for (char *c = buf; *c; c++)
+		if (*c == '\n' || *c == '=')
+			*c = ' ';
+}
+
+/* owned: this process owns the run (building, running); else it is kept for the user. */
+static int write_meta(const struct topo_run *run, const char *state, bool owned)
+{
+	char path[PATH_MAX + 16], text[PATH_MAX + 512], abs[PATH_MAX], cmd[96];
+	unsigned long long start = 0;
+	long pid = owned ? (long)getpid() : 0;
 	int n;
 
 	if (!realpath(run->m->file, abs))
 		snprintf(abs, sizeof(abs), "%s", run->m->file);
+	if (pid)
+		proc_start_time(pid, &start);
+	proc_command((long)getpid(), cmd, sizeof(cmd));
 	n = snprintf(text, sizeof(text),
-		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\nstate=%s\nshaper=%s\nshaper_why=%s\n",
-		     run->name, run->slot, abs, (long)getpid(), state,
+		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\npid_start=%llu\nowner=%s\n"
+		     "state=%s\nshaper=%s\nshaper_why=%s\n",
+		     run->name, run->slot, abs, pid, start, cmd, state,
 		     topo_shaper_name(run->backend), run->backend_why);
 	snprintf(path, sizeof(path), "%s/meta", run->dir);
-	return write_file(path, text, (size_t)n);
+	return write_file_atomic(path, text, (size_t)n);
 }
 
 static int write_hosts(const struct topo_run *run)
@@ -160,7 +243,7 @@ static int copy_scenario(const struct topo_run *run)
 	return r;
 }
 
-static int lock_root(void)
+int topo_runs_lock(void)
 {
 	int fd;
 
@@ -310,7 +393,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
 
-	lock = lock_root();
+	lock = topo_runs_lock();
 	if (lock < 0) {
 		r = topo_err_set(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
 		goto err_free;
@@ -335,7 +418,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 			topo_err_set(err, r, "cannot create %s: %s", run->dir, strerror(-r));
 		goto err_unlock;
 	}
-	r = write_meta(run, "building");
+	r = write_meta(run, "building", true);
 	if (r == 0)
 		r = copy_scenario(run);
 	if (r == 0)
@@ -484,27 +567,95 @@ void topo_runs_free(char **v, size_t n)
 	free(v);
 }
 
-long topo_run_owner(const char *name)
+const char *topo_life_name(enum topo_life life)
 {
-	char path[PATH_MAX], *meta, val[32], state[32];
-	long pid;
+	switch (life) {
+	case TOPO_LIFE_LIVE:
+		return "live";
+	case TOPO_LIFE_IDLE:
+		return "idle";
+	case TOPO_LIFE_LEFTOVER:
+		break;
+	}
+	return "leftover";
+}
+
+int topo_run_owner_get(const char *name, struct topo_owner *ret)
+{
+	char path[PATH_MAX], *meta, val[32];
+	unsigned long long start, now;
+	struct topo_owner o = { .life = TOPO_LIFE_LEFTOVER, .verified = true };
+	bool legacy;
+	int r;
 
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
-	if (read_file(path, &meta, NULL) < 0)
-		return 0;
-	if (meta_get(meta, "pid", val, sizeof(val)) < 0 ||
-	    meta_get(meta, "state", state, sizeof(state)) < 0) {
-		free(meta);
+	r = read_file(path, &meta, NULL);
+	if (r == -ENOENT) {
+		snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s", name);
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		/* A folder without meta: its maker died before writing it. */
+		*ret = o;
 		return 0;
 	}
+	if (r < 0)
+		return r;
+	meta_get(meta, "state", o.state, sizeof(o.state));
+	meta_get(meta, "owner", o.cmd, sizeof(o.cmd));
+	if (meta_get(meta, "pid", val, sizeof(val)) == 0)
+		o.pid = atol(val);
+	/* Written by an edgemu that did not record the start time: the pid cannot be checked. */
+	legacy = meta_get(meta, "pid_start", val, sizeof(val)) < 0;
+	start = legacy ? 0 : strtoull(val, NULL, 10);
 	free(meta);
-	pid = atol(val);
-	/* A run kept by `up` has no owner; one being built or run has, while it lives. */
-	if (!strcmp(state, "up") || pid <= 0 || pid == (long)getpid())
+
+	if (o.pid <= 0) {
+		o.life = TOPO_LIFE_IDLE;	/* handed over to the user by `up` */
+	} else if (legacy) {
+		/* Either `up` (gone once done) or `run`: a live pid is taken for the owner. */
+		o.verified = false;
+		if (kill((pid_t)o.pid, 0) == 0 || errno != ESRCH)
+			o.life = TOPO_LIFE_LIVE;
+		else if (!strcmp(o.state, "up"))
+			o.life = TOPO_LIFE_IDLE;
+	} else if (proc_start_time(o.pid, &now) == 0 && now == start) {
+		o.life = TOPO_LIFE_LIVE;
+		proc_command(o.pid, o.cmd, sizeof(o.cmd));
+	}
+	*ret = o;
+	return 0;
+}
+
+void topo_owner_describe(const struct topo_owner *o, char *buf, size_t len)
+{
+	const char *cmd = o->cmd[0] ? o->cmd : "owner unknown";
+	bool building = !strcmp(o->state, "building");
+
+	switch (o->life) {
+	case TOPO_LIFE_LIVE:
+		snprintf(buf, len, "%s, pid %ld%s%s", cmd, o->pid, building ? ", building" : "",
+			 o->verified ? "" : ", not verified: an older edgemu's meta");
+		break;
+	case TOPO_LIFE_IDLE:
+		snprintf(buf, len, "%s", o->cmd[0] ? o->cmd : "edgemu up");
+		break;
+	case TOPO_LIFE_LEFTOVER:
+		if (o->pid > 0)
+			snprintf(buf, len, "%s, pid %ld, died %s", cmd, o->pid,
+				 building ? "while building" : "before removing it");
+		else
+			snprintf(buf, len, "no owner recorded");
+		break;
+	}
+}
+
+long topo_run_owner(const char *name)
+{
+	struct topo_owner o;
+
+	if (topo_run_owner_get(name, &o) < 0 || o.life != TOPO_LIFE_LIVE)
 		return 0;
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return 0;
-	return pid;
+	return o.pid;
 }
 
 struct ledger_entry {
@@ -695,6 +846,39 @@ out:
 	return r;
 }
 
+int topo_run_check(struct topo_run *run, struct topo_err *err)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	uint64_t ino;
+
+	snprintf(path, sizeof(path), "%s/meta", run->dir);
+	if (stat(path, &st) < 0)
+		return topo_err_set(err, -errno,
+				    "the run's folder %s is gone (%s): someone removed the run "
+				    "(edgemu down, or an older edgemu's clean)",
+				    run->dir, strerror(errno));
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+		const struct topo_node_rt *n = &run->nodes[i];
+		int r = 0;
+
+		snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", n->ns);
+		if (stat(path, &st) < 0)
+			r = -errno;
+		else if (n->ns_fd >= 0 && emu_netns_inode(n->ns_fd, &ino) == 0 && ino != st.st_ino)
+			r = -ESTALE;	/* the name now holds another namespace */
+		if (r < 0)
+			return topo_err_set(err, r,
+					    "the network namespace %s of node %s is gone (%s): "
+					    "someone deleted it (ip netns del, edgemu down, or an "
+					    "older edgemu's clean)",
+					    n->ns, run->m->nodes[i].name,
+					    r == -ESTALE ? "its name holds another namespace"
+							 : strerror(-r));
+	}
+	return 0;
+}
+
 /* --- ledger writing, used by the builder --- */
 
 int topo_ledger_write(struct topo_run *run, const char *lines, size_t len)
@@ -731,5 +915,10 @@ int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
 
 int topo_run_mark_up(struct topo_run *run)
 {
-	return write_meta(run, "up");
+	return write_meta(run, "up", true);
+}
+
+int topo_run_keep(struct topo_run *run)
+{
+	return write_meta(run, "up", false);
 }
