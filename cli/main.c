@@ -167,22 +167,37 @@ static int cmd_up(int argc, char **argv)
 }
 
 static const char usage_down[] =
-	"usage: edgemu down RUN...\n"
+	"usage: edgemu down [--kill] RUN...\n"
 	"\n"
 	"Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
 	"/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
-	"has released it.\n";
+	"has released it.\n"
+	"A process outside the run that holds one of its namespaces (has it open, or mounted\n"
+	"in a mount namespace of its own) would keep it alive: then the run is left as it is\n"
+	"and each such process is named (pid, command).\n"
+	"  --kill  stop those processes too (SIGTERM, then SIGKILL), then remove the run\n";
 
 static int cmd_down(int argc, char **argv)
 {
 	struct topo_err err;
-	int rc = 0;
+	unsigned flags = 0;
+	int rc = 0, nruns = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage_down, stdout);
 		return 0;
 	}
-	if (argc < 2) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--kill"))
+			flags |= TOPO_REMOVE_KILL;
+		else if (argv[i][0] == '-') {
+			fprintf(stderr, "edgemu down: unexpected argument '%s'\n%s", argv[i],
+				usage_down);
+			return 2;
+		} else
+			nruns++;
+	}
+	if (!nruns) {
 		fputs(usage_down, stderr);
 		return 2;
 	}
@@ -192,6 +207,8 @@ static int cmd_down(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		long owner;
 
+		if (argv[i][0] == '-')
+			continue;
 		if (!topo_run_name_valid(argv[i])) {
 			fprintf(stderr, "edgemu down: '%s' is not a run name\n", argv[i]);
 			rc = 1;
@@ -203,7 +220,7 @@ static int cmd_down(int argc, char **argv)
 				"edgemu down: run %s belongs to process %ld, which is still "
 				"running; removing it anyway\n",
 				argv[i], owner);
-		if (topo_run_teardown(argv[i], NULL, &err) < 0) {
+		if (topo_run_remove(argv[i], NULL, flags, &err) < 0) {
 			fprintf(stderr, "edgemu down: %s\n", err.msg);
 			rc = 1;
 		}
@@ -415,7 +432,7 @@ static const char usage[] =
 	"                            95% CI); resumes where it stopped\n"
 	"  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
 	"                            live-migrate a stateful service (cold, precopy, postcopy)\n"
-	"  down RUN...               remove a run\n"
+	"  down [--kill] RUN...      remove a run (--kill: and processes that hold it)\n"
 	"  clean [--all]             remove the leftovers of killed runs (--all: and idle ones)\n"
 	"  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
 	"  report DIR [--png]        the HTML report (charts, summary) of a results folder\n"

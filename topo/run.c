@@ -19,8 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
@@ -28,6 +32,10 @@
 #include "emu/emu.h"
 
 #define RELEASE_TIMEOUT_MS 10000
+/* How long a holder stopped by `down --kill` has after SIGTERM, then after SIGKILL. */
+#define HOLDER_TERM_MS 3000
+#define HOLDER_KILL_MS 3000
+#define HOLDERS_MAX 16
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node)
 {
@@ -742,15 +750,342 @@ static void remove_pins(const char *pin_dir)
 	rmdir(pin_dir);
 }
 
+/* --- who holds a run's namespaces --- */
+
+struct holder {
+	long pid;
+	uint64_t ino;	/* the namespace it holds */
+	const char *how;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool in_set(const uint64_t *sorted, size_t n, uint64_t ino)
+{
+	return ino && bsearch(&ino, sorted, n, sizeof(*sorted), cmp_u64);
+}
+
+/* The namespace inode of "net:[4026532239]", as mountinfo names an nsfs mount's root; else 0. */
+static uint64_t net_ino(const char *s)
+{
+	return strncmp(s, "net:[", 5) ? 0 : strtoull(s + 5, NULL, 10);
+}
+
+/*
+ * An open fd of process pid on one of the namespaces. The link's text does not tell (an fd
+ * opened through /run/netns/X reads as that path): the file it leads to does, on nsfs.
+ */
+static uint64_t holds_fd(long pid, dev_t nsfs, const uint64_t *sorted, size_t n)
+{
+	char path[64];
+	struct dirent *e;
+	uint64_t found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		char fd_path[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fd_path, sizeof(fd_path), "%s/%s", path, e->d_name);
+		if (stat(fd_path, &st) == 0 && st.st_dev == nsfs && in_set(sorted, n, st.st_ino))
+			found = st.st_ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * A mount of one of the namespaces in the mount namespace of process pid ("self" for ours),
+ * other than its name under /run/netns: unlinking a name detaches its mounts in every mount
+ * namespace, but a bind mount elsewhere (`mount --bind /run/netns/X /somewhere`) stays. The
+ * mount point goes to where (when given).
+ */
+static uint64_t holds_mount(const char *pid, const uint64_t *sorted, size_t n, char *where,
+			    size_t len)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	uint64_t found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/mountinfo", pid);
+	f = fopen(path, "re");
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mount-point ...: an nsfs mount's root is net:[inode]. */
+		char *root = line, *point, *end;
+
+		for (int field = 0; root && field < 3; field++) {
+			root = strchr(root, ' ');
+			root = root ? root + 1 : NULL;
+		}
+		point = root ? strchr(root, ' ') : NULL;
+		if (!point || !strstr(line, " - nsfs ") || !in_set(sorted, n, net_ino(root)))
+			continue;
+		point++;
+		end = strchrnul(point, ' ');
+		if (!strncmp(point, EMU_NETNS_DIR "/", strlen(EMU_NETNS_DIR) + 1))
+			continue;
+		found = net_ino(root);
+		if (where)
+			snprintf(where, len, "%.*s", (int)(end - point), point);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Processes other than this one that keep one of the namespaces sorted[0..n) alive: by being
+ * in it, by an open fd on it, or by a bind mount of it in their mount namespace (which dies
+ * with its last process). Our own mount namespace is holders_own_mount()'s. Fills h (at most
+ * max); returns how many there are.
+ */
+static size_t find_holders(const uint64_t *sorted, size_t n, struct holder *h, size_t max)
+{
+	uint64_t *mnt_seen = NULL, *mnt_held = NULL;
+	size_t n_seen = 0, n_held = 0, found = 0;
+	long self = (long)getpid();
+	struct stat ns, own_mnt;
+	struct dirent *e;
+	DIR *d;
+
+	if (!n || stat("/proc/self/ns/net", &ns) < 0 || stat("/proc/self/ns/mnt", &own_mnt) < 0)
+		return 0;
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char path[64];
+		struct stat st;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		uint64_t ino = 0;
+		const char *how = NULL;
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) == 0 && in_set(sorted, n, st.st_ino)) {
+			ino = st.st_ino;
+			how = "is inside it";
+		}
+		if (!how && (ino = holds_fd(pid, ns.st_dev, sorted, n)))
+			how = "has it open";
+		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+		if (!how && stat(path, &st) == 0 && st.st_ino != own_mnt.st_ino) {
+			bool seen = false;
+
+			for (size_t i = 0; i < n_held && !how; i++)
+				if (mnt_held[2 * i] == st.st_ino) {
+					ino = mnt_held[2 * i + 1];
+					how = "has it mounted";
+				}
+			for (size_t i = 0; i < n_seen && !seen; i++)
+				seen = mnt_seen[i] == st.st_ino;
+			if (!how && !seen) {
+				uint64_t *v = realloc(mnt_seen, (n_seen + 1) * sizeof(*v));
+
+				if (v) {
+					mnt_seen = v;
+					mnt_seen[n_seen++] = st.st_ino;
+				}
+				ino = holds_mount(e->d_name, sorted, n, NULL, 0);
+				v = ino ? realloc(mnt_held, (n_held + 1) * 2 * sizeof(*v)) : NULL;
+				if (v) {
+					mnt_held = v;
+					mnt_held[2 * n_held] = st.st_ino;
+					mnt_held[2 * n_held++ + 1] = ino;
+				}
+				if (ino)
+					how = "has it mounted";
+			}
+		}
+		if (!how)
+			continue;
+		if (found < max)
+			h[found] = (struct holder){ .pid = pid, .ino = ino, .how = how };
+		found++;
+	}
+	if (d)
+		closedir(d);
+	free(mnt_seen);
+	free(mnt_held);
+	return found;
+}
+
+/* Process pid's command line, spaces between arguments, cut to fit. */
+static void proc_cmdline(long pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == '\n')
+			buf[i] = ' ';
+}
+
+/* Send sig to each holder and wait (up to timeout_ms) until they have exited. */
+static void signal_holders(const struct holder *h, size_t n, int sig, int timeout_ms)
+{
+	struct pollfd p[HOLDERS_MAX];
+	size_t np = 0, left;
+
+	for (size_t i = 0; i < n && i < HOLDERS_MAX; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)h[i].pid, 0);
+
+		kill((pid_t)h[i].pid, sig);
+		if (fd >= 0)
+			p[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	/* A pidfd turns readable when its process exits (a zombie holds nothing). */
+	for (left = np; left > 0;) {
+		int r = poll(p, np, timeout_ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (size_t i = 0; i < np; i++) {
+			if (p[i].fd >= 0 && p[i].revents) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < np; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+}
+
+/* `down --kill`: stop the holders, SIGTERM first, then SIGKILL for those that stay. */
+static void stop_holders(const uint64_t *sorted, size_t n)
+{
+	struct holder h[HOLDERS_MAX];
+	size_t nh;
+
+	/* Rounds, as the list is capped; each round stops some. */
+	for (int round = 0; round < 8; round++) {
+		nh = find_holders(sorted, n, h, HOLDERS_MAX);
+		if (!nh)
+			return;
+		signal_holders(h, nh, round ? SIGKILL : SIGTERM,
+			       round ? HOLDER_KILL_MS : HOLDER_TERM_MS);
+	}
+}
+
+/* "pid 1234 (iperf3 -s) has em-lab-h1 open, ..." into err, for what holds the run. */
+static void describe_holders(const struct holder *h, size_t n, size_t total,
+			     const uint64_t *inodes, char *const *names, size_t nns, char *buf,
+			     size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 3 && used < len; i++) {
+		const char *ns = "a namespace of the run";
+		char cmd[80];
+
+		for (size_t k = 0; k < nns; k++)
+			if (inodes[k] == h[i].ino && names[k])
+				ns = names[k];
+		proc_cmdline(h[i].pid, cmd, sizeof(cmd));
+		used += (size_t)snprintf(buf + used, len - used, "%sprocess %ld (%s) %s", i ? "; " : "",
+					 h[i].pid, cmd, h[i].how);
+		if (used < len && strcmp(h[i].how, "is inside it"))
+			used += (size_t)snprintf(buf + used, len - used, " (%s)", ns);
+		else if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, " (in %s)", ns);
+	}
+	if (total > 3 && used < len)
+		snprintf(buf + used, len - used, "; and %zu more", total - 3);
+}
+
+/*
+ * Teardown keeps a descriptor on each namespace until all names are gone, so that the
+ * kernel dismantles them in one batch. Room for them, as the build makes (the soft limit
+ * raised up to the hard one); false when there is not: then each is closed as soon as it
+ * is known (the kernel then takes several batches, which is slower, not wrong).
+ */
+static bool fd_room(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return false;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return false;
+	}
+	return rl.rlim_cur >= want;
+}
+
+/* Inodes of namespaces a teardown found held after their names were removed (file held). */
+static size_t held_read(const char *dir, uint64_t *ret, size_t max)
+{
+	char path[PATH_MAX + 16];
+	unsigned long long ino;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/held", dir);
+	f = fopen(path, "re");
+	while (f && n < max && fscanf(f, "%llu", &ino) == 1)
+		ret[n++] = ino;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static size_t held_count(const char *dir)
+{
+	uint64_t v[HOLDERS_MAX * 64];
+
+	return held_read(dir, v, sizeof(v) / sizeof(v[0]));
+}
+
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
+{
+	return topo_run_remove(name, run, 0, err);
+}
+
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
+		    struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
 	struct ledger_entry *le = NULL;
-	char dir[PATH_MAX];
-	uint64_t *inodes = NULL;
+	struct holder h[HOLDERS_MAX];
+	char dir[PATH_MAX], who[600], where[256];
+	uint64_t *inodes = NULL, *sorted = NULL;
+	char **names = NULL;
 	int32_t *ids = NULL;
 	int *fds = NULL;
-	size_t n = 0, nns = 0;
+	size_t n = 0, nns = 0, n_netns = 0, n_held, nh;
+	bool keep_fds;
 	int r, left;
 
 	err->msg[0] = '\0';
@@ -761,10 +1096,16 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	r = ledger_read(dir, &le, &n);
 	if (r < 0)
 		return topo_err_set(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
-	inodes = calloc(n + 1, sizeof(*inodes));
-	ids = calloc(n + 1, sizeof(*ids));
-	fds = calloc(n + 1, sizeof(*fds));
-	if (!inodes || !ids || !fds) {
+	n_held = held_count(dir);
+	for (size_t i = 0; i < n; i++)
+		n_netns += !strcmp(le[i].kind, "netns");
+	keep_fds = fd_room(n_netns + 64);
+	inodes = calloc(n_netns + n_held + 1, sizeof(*inodes));
+	sorted = calloc(n_netns + n_held + 1, sizeof(*sorted));
+	names = calloc(n_netns + n_held + 1, sizeof(*names));
+	ids = calloc(n_netns + n_held + 1, sizeof(*ids));
+	fds = calloc(n_netns + n_held + 1, sizeof(*fds));
+	if (!inodes || !sorted || !names || !ids || !fds) {
 		r = topo_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -785,22 +1126,63 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	 * waiting for RCU grace periods, and a run's namespaces then make one batch.
 	 */
 	for (size_t i = n; i-- > 0;) {
+		char path[PATH_MAX + 16];
+		struct stat st;
 		int fd;
 
 		if (strcmp(le[i].kind, "netns"))
 			continue;
 		fd = emu_netns_open(le[i].arg);
-		if (fd < 0)
-			continue;
 		ids[nns] = -1;
-		fds[nns] = fd;
-		if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
-		    emu_nsid_get(req, fd, &ids[nns]) < 0)
-			ids[nns] = -1;
+		fds[nns] = -1;
+		names[nns] = le[i].arg;
+		if (fd >= 0) {
+			if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
+			    emu_nsid_get(req, fd, &ids[nns]) < 0)
+				ids[nns] = -1;
+			if (keep_fds)
+				fds[nns] = fd;
+			else
+				close(fd);
+		} else {
+			/* Not open (no descriptor left): the name's mount tells the inode. */
+			snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", le[i].arg);
+			if (fd == -ENOENT || stat(path, &st) < 0)
+				continue;
+			inodes[nns] = st.st_ino;
+		}
 		nns++;
 	}
+	nns += held_read(dir, inodes + nns, n_held);
+	memcpy(sorted, inodes, nns * sizeof(*sorted));
+	qsort(sorted, nns, sizeof(*sorted), cmp_u64);
 	if (nns)
 		emu_netns_kill_pids(inodes, nns, RELEASE_TIMEOUT_MS);
+
+	/*
+	 * Whatever still holds a namespace now is outside the run (an fd or a bind mount of a
+	 * process elsewhere): stopped with --kill; else named, and nothing is removed yet, so
+	 * that `down --kill` finds the run whole.
+	 */
+	if (holds_mount("self", sorted, nns, where, sizeof(where))) {
+		r = topo_err_set(err, -EBUSY,
+				 "run '%s' not removed: one of its namespaces is also mounted at %s, "
+				 "which would keep it alive: umount %s first",
+				 name, where, where);
+		goto out;
+	}
+	if (flags & TOPO_REMOVE_KILL)
+		stop_holders(sorted, nns);
+	nh = find_holders(sorted, nns, h, HOLDERS_MAX);
+	if (nh) {
+		describe_holders(h, nh, nh, inodes, names, nns, who, sizeof(who));
+		r = topo_err_set(err, -EBUSY,
+				 "run '%s' not removed: %s, from outside the run; stop %s, or "
+				 "remove the run with them: edgemu down --kill %s",
+				 name, who, nh > 1 ? "them" : "it", name);
+		goto out;
+	}
+
 	/* Joined only now: the ids just given out are announced too, and are no news. */
 	r = emu_nl_join(listen, RTNLGRP_NSID);
 	if (r < 0) {
@@ -812,7 +1194,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	for (size_t i = n; i-- > 0;) {
 		if (!strcmp(le[i].kind, "netns")) {
 			r = emu_netns_delete(le[i].arg);
-			if (r < 0 && !err->msg[0])
+			if (r < 0 && r != -ENOENT && !err->msg[0])
 				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
 				     strerror(-r));
 		} else if (!strcmp(le[i].kind, "etc")) {
@@ -826,11 +1208,33 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
 	if (left == 0)
 		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
-	if (left != 0 && !err->msg[0])
+	if (left != 0 && !err->msg[0]) {
+		/* Taken meanwhile? */
+		nh = find_holders(sorted, nns, h, HOLDERS_MAX);
+		if (nh) {
+			char path[PATH_MAX + 16];
+			FILE *f;
+
+			/* Kept, with what is held, for `down --kill` to find. */
+			snprintf(path, sizeof(path), "%s/held", dir);
+			f = fopen(path, "we");
+			for (size_t i = 0; f && i < nh; i++)
+				fprintf(f, "%llu\n", (unsigned long long)h[i].ino);
+			if (f)
+				fclose(f);
+			describe_holders(h, nh, nh, inodes, names, nns, who, sizeof(who));
+			r = topo_err_set(err, -EBUSY,
+					 "run '%s': %s, from outside the run, so the kernel "
+					 "cannot release it; stop %s, or: edgemu down --kill %s",
+					 name, who, nh > 1 ? "them" : "it", name);
+			goto out;
+		}
 		topo_err_set(err, -EBUSY,
-		     "the kernel has not released %d namespace(s) of run '%s' after %d s: a "
-		     "process outside them holds them open",
+		     "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
+		     "process holds them (none is inside, has one open or mounted): it is slow to "
+		     "dismantle them, and will",
 		     left > 0 ? left : 1, name, RELEASE_TIMEOUT_MS / 1000);
+	}
 	remove_dir_files(dir);
 	r = err->msg[0] ? -EBUSY : 0;
 out:
@@ -840,6 +1244,8 @@ out:
 	emu_nl_close(req);
 	emu_nl_close(listen);
 	free(inodes);
+	free(sorted);
+	free(names);
 	free(ids);
 	free(fds);
 	free(le);

@@ -95,6 +95,18 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
  */
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err);
 
+/* topo_run_remove(): also stop processes outside the run that hold its namespaces. */
+#define TOPO_REMOVE_KILL 0x1
+/*
+ * topo_run_teardown() with flags. A process outside the run that holds one of its namespaces
+ * (an open fd, a mount of it in a mount namespace of its own) would keep it alive after the
+ * run is gone: without TOPO_REMOVE_KILL the run is left as it is and the error names the
+ * processes (pid, command); with it they get SIGTERM, then SIGKILL, and the run goes.
+ * Processes inside the run's namespaces are always killed.
+ */
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
+		    struct topo_err *err);
+
 /* Names of the runs in TOPO_RUN_ROOT, sorted; free with topo_runs_free. */
 int topo_runs_list(char ***ret, size_t *n);
 void topo_runs_free(char **v, size_t n);
