@@ -173,8 +173,8 @@ static const char usage_down[] =
 	"/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
 	"has released it.\n"
 	"A process outside the run that holds one of its namespaces (has it open, or mounted\n"
-	"in a mount namespace of its own) would keep it alive: then the run is left as it is\n"
-	"and each such process is named (pid, command).\n"
+	"in a mount namespace of its own) keeps it alive: each such process is named (pid,\n"
+	"command), and the run's folder stays until it is gone (edgemu down RUN again).\n"
 	"  --kill  stop those processes too (SIGTERM, then SIGKILL), then remove the run\n";
 
 static int cmd_down(int argc, char **argv)

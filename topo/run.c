@@ -36,6 +36,8 @@
 #define HOLDER_TERM_MS 3000
 #define HOLDER_KILL_MS 3000
 #define HOLDERS_MAX 16
+/* After this long unreleased, a teardown looks for processes outside the run holding it. */
+#define HOLDER_CHECK_MS 1000
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node)
 {
@@ -1068,6 +1070,54 @@ static size_t held_count(const char *dir)
 	return held_read(dir, v, sizeof(v) / sizeof(v[0]));
 }
 
+/* What check_holders() needs of a teardown under way. */
+struct teardown {
+	const char *name, *dir;
+	const uint64_t *sorted, *inodes;	/* the run's namespaces: sorted, ledger order */
+	char *const *names;			/* name of inodes[i], NULL if unknown */
+	size_t n;
+};
+
+/*
+ * Processes outside the run that hold its namespaces: stopped with TOPO_REMOVE_KILL; else
+ * (or if they stay) named in err with -EBUSY, and their namespaces written to the run's file
+ * held, so that a later teardown looks for them again. A bind mount in our own mount
+ * namespace has no process to stop: err says where it is.
+ */
+static int check_holders(const struct teardown *t, unsigned flags, struct topo_err *err)
+{
+	struct holder h[HOLDERS_MAX];
+	char who[600], where[256], path[PATH_MAX + 16];
+	size_t nh;
+	uint64_t ino;
+	FILE *f;
+
+	if (flags & TOPO_REMOVE_KILL)
+		stop_holders(t->sorted, t->n);
+	nh = find_holders(t->sorted, t->n, h, HOLDERS_MAX);
+	ino = holds_mount("self", t->sorted, t->n, where, sizeof(where));
+	if (!nh && !ino)
+		return 0;
+	snprintf(path, sizeof(path), "%s/held", t->dir);
+	f = fopen(path, "we");
+	for (size_t i = 0; f && i < nh; i++)
+		fprintf(f, "%llu\n", (unsigned long long)h[i].ino);
+	if (f && ino)
+		fprintf(f, "%llu\n", (unsigned long long)ino);
+	if (f)
+		fclose(f);
+	if (ino)
+		return topo_err_set(err, -EBUSY,
+				    "run '%s' not removed: one of its namespaces is also mounted at "
+				    "%s, which keeps it alive: umount %s, then edgemu down %s",
+				    t->name, where, where, t->name);
+	describe_holders(h, nh, nh, t->inodes, t->names, t->n, who, sizeof(who));
+	return topo_err_set(err, -EBUSY,
+			    "run '%s' not removed: %s, from outside the run; stop %s, or remove "
+			    "the run with %s: edgemu down --kill %s",
+			    t->name, who, nh > 1 ? "them" : "it", nh > 1 ? "them" : "it", t->name);
+}
+
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
 {
 	return topo_run_remove(name, run, 0, err);
@@ -1078,13 +1128,13 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 {
 	struct emu_nl *req = NULL, *listen = NULL;
 	struct ledger_entry *le = NULL;
-	struct holder h[HOLDERS_MAX];
-	char dir[PATH_MAX], who[600], where[256];
+	struct teardown ctx;
+	char dir[PATH_MAX];
 	uint64_t *inodes = NULL, *sorted = NULL;
 	char **names = NULL;
 	int32_t *ids = NULL;
 	int *fds = NULL;
-	size_t n = 0, nns = 0, n_netns = 0, n_held, nh;
+	size_t n = 0, nns = 0, n_netns = 0, n_held;
 	bool keep_fds;
 	int r, left;
 
@@ -1156,32 +1206,14 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 	nns += held_read(dir, inodes + nns, n_held);
 	memcpy(sorted, inodes, nns * sizeof(*sorted));
 	qsort(sorted, nns, sizeof(*sorted), cmp_u64);
+	ctx = (struct teardown){ .name = name, .dir = dir, .sorted = sorted, .inodes = inodes,
+				 .names = names, .n = nns };
 	if (nns)
 		emu_netns_kill_pids(inodes, nns, RELEASE_TIMEOUT_MS);
 
-	/*
-	 * Whatever still holds a namespace now is outside the run (an fd or a bind mount of a
-	 * process elsewhere): stopped with --kill; else named, and nothing is removed yet, so
-	 * that `down --kill` finds the run whole.
-	 */
-	if (holds_mount("self", sorted, nns, where, sizeof(where))) {
-		r = topo_err_set(err, -EBUSY,
-				 "run '%s' not removed: one of its namespaces is also mounted at %s, "
-				 "which would keep it alive: umount %s first",
-				 name, where, where);
+	/* An earlier teardown found some held: they are looked for first. */
+	if (n_held && (r = check_holders(&ctx, flags, err)) < 0)
 		goto out;
-	}
-	if (flags & TOPO_REMOVE_KILL)
-		stop_holders(sorted, nns);
-	nh = find_holders(sorted, nns, h, HOLDERS_MAX);
-	if (nh) {
-		describe_holders(h, nh, nh, inodes, names, nns, who, sizeof(who));
-		r = topo_err_set(err, -EBUSY,
-				 "run '%s' not removed: %s, from outside the run; stop %s, or "
-				 "remove the run with them: edgemu down --kill %s",
-				 name, who, nh > 1 ? "them" : "it", name);
-		goto out;
-	}
 
 	/* Joined only now: the ids just given out are announced too, and are no news. */
 	r = emu_nl_join(listen, RTNLGRP_NSID);
@@ -1205,35 +1237,28 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 	}
 	emu_netns_release_together(fds, nns);
 
-	left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
+	/*
+	 * A namespace not released soon may be held by a process outside the run (an fd, a
+	 * bind mount elsewhere): looked for only then, as a scan of every process costs more
+	 * than a whole teardown. With --kill they are stopped and the wait goes on; else they
+	 * are named and the folder stays, with what is held, for `down --kill`.
+	 */
+	left = emu_nsid_wait(listen, ids, nns, HOLDER_CHECK_MS);
+	if (left > 0 && (r = check_holders(&ctx, flags, err)) < 0)
+		goto out;
+	if (left > 0)
+		left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
 	if (left == 0)
 		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
 	if (left != 0 && !err->msg[0]) {
 		/* Taken meanwhile? */
-		nh = find_holders(sorted, nns, h, HOLDERS_MAX);
-		if (nh) {
-			char path[PATH_MAX + 16];
-			FILE *f;
-
-			/* Kept, with what is held, for `down --kill` to find. */
-			snprintf(path, sizeof(path), "%s/held", dir);
-			f = fopen(path, "we");
-			for (size_t i = 0; f && i < nh; i++)
-				fprintf(f, "%llu\n", (unsigned long long)h[i].ino);
-			if (f)
-				fclose(f);
-			describe_holders(h, nh, nh, inodes, names, nns, who, sizeof(who));
-			r = topo_err_set(err, -EBUSY,
-					 "run '%s': %s, from outside the run, so the kernel "
-					 "cannot release it; stop %s, or: edgemu down --kill %s",
-					 name, who, nh > 1 ? "them" : "it", name);
+		if ((r = check_holders(&ctx, 0, err)) < 0)
 			goto out;
-		}
 		topo_err_set(err, -EBUSY,
 		     "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
 		     "process holds them (none is inside, has one open or mounted): it is slow to "
 		     "dismantle them, and will",
-		     left > 0 ? left : 1, name, RELEASE_TIMEOUT_MS / 1000);
+		     left > 0 ? left : 1, name, (HOLDER_CHECK_MS + RELEASE_TIMEOUT_MS) / 1000);
 	}
 	remove_dir_files(dir);
 	r = err->msg[0] ? -EBUSY : 0;

@@ -99,9 +99,10 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 #define TOPO_REMOVE_KILL 0x1
 /*
  * topo_run_teardown() with flags. A process outside the run that holds one of its namespaces
- * (an open fd, a mount of it in a mount namespace of its own) would keep it alive after the
- * run is gone: without TOPO_REMOVE_KILL the run is left as it is and the error names the
- * processes (pid, command); with it they get SIGTERM, then SIGKILL, and the run goes.
+ * (an open fd, a bind mount of it elsewhere) keeps it alive after the run is gone; when a
+ * namespace is not released soon, such processes are looked for. Without TOPO_REMOVE_KILL
+ * the error names them (pid, command) and the run's folder stays, noting what is held, for a
+ * later teardown; with it they get SIGTERM, then SIGKILL, and the teardown finishes.
  * Processes inside the run's namespaces are always killed.
  */
 int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
