@@ -130,7 +130,7 @@ static int meta_get(const char *text, const char *key, char *buf, size_t len)
 
 /*
  * When process pid started (clock ticks after boot, field 22 of /proc/PID/stat): with the
- * pid it names one process, even once the pid is given to another.
+ * pid it names one process, even once the pid is given to another. -ESRCH: it has exited.
  */
 static int proc_start_time(long pid, unsigned long long *ret)
 {
@@ -149,6 +149,9 @@ static int proc_start_time(long pid, unsigned long long *ret)
 	buf[n] = '\0';
 	/* The command, in parentheses, may hold spaces and parentheses: count after the last. */
 	p = strrchr(buf, ')');
+	/* A zombie (state Z, or X when dying) has exited: it owns nothing any more. */
+	if (p && (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X'))
+		return -ESRCH;
 	for (int field = 3; p && field <= 22; field++)
 		p = strchr(p + 1, ' ');
 	if (!p)
