@@ -31,7 +31,7 @@
 #define BPFFS "/sys/fs/bpf"
 
 struct bpf_steer {
-	struct steer_bpf *skel;
+	struct steer_bpf *skel;	/* NULL when opened from pins only: maps, no programs */
 	int fwd_fd;
 	int rev_fd;
 	int stats_fd;
@@ -158,6 +158,7 @@ int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->fwd_fd = s->rev_fd = s->stats_fd = -1;
 	s->skel = steer_bpf__open();
 	if (!s->skel) {
 		r = errno ? -errno : -EINVAL;
@@ -186,11 +187,66 @@ err:
 	return r;
 }
 
+/* A map pinned by bpf_steer_open() in pin_dir, by its name in the object (skeleton's field). */
+static int open_pin(const char *pin_dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", pin_dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret)
+{
+	struct bpf_steer *s;
+	int r;
+
+	quiet_libbpf();
+	if (!pin_dir || pin_dir[0] != '/')
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fwd_fd = s->rev_fd = s->stats_fd = -1;
+	r = open_pin(pin_dir, "steer_fwd");
+	if (r >= 0) {
+		s->fwd_fd = r;
+		r = open_pin(pin_dir, "steer_rev");
+	}
+	if (r >= 0) {
+		s->rev_fd = r;
+		r = open_pin(pin_dir, "steer_stats");
+	}
+	if (r >= 0) {
+		s->stats_fd = r;
+		r = libbpf_num_possible_cpus();
+	}
+	if (r < 0) {
+		bpf_steer_close(s);
+		return r;
+	}
+	s->ncpus = r;
+	*ret = s;
+	return 0;
+}
+
 void bpf_steer_close(struct bpf_steer *s)
 {
 	if (!s)
 		return;
-	steer_bpf__destroy(s->skel);
+	if (s->skel) {
+		steer_bpf__destroy(s->skel);
+	} else {
+		/* Opened from pins: the fds are ours, not the skeleton's. */
+		int fds[] = { s->fwd_fd, s->rev_fd, s->stats_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
 	free(s);
 }
 
@@ -227,6 +283,8 @@ int bpf_steer_unpin(const char *pin_dir)
 
 int bpf_steer_prog_fd(struct bpf_steer *s, enum bpf_steer_prog prog)
 {
+	if (!s->skel)
+		return -EINVAL;
 	switch (prog) {
 	case BPF_STEER_FROM_CLIENT:
 		return bpf_program__fd(s->skel->progs.steer_from_client);
@@ -404,7 +462,7 @@ static int attach(struct bpf_steer *s, int ns_fd, int ifindex, bool on_client)
 	struct emu_ns_token tok;
 	int r;
 
-	if (!s || ifindex <= 0)
+	if (!s || !s->skel || ifindex <= 0)
 		return -EINVAL;
 	r = enter(ns_fd, &tok);
 	if (r < 0)

@@ -38,6 +38,12 @@ struct bpf_steer;
  */
 int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret);
 /*
+ * Open the maps a process pinned in pin_dir with bpf_steer_open(), to read or flip entries:
+ * nothing is created, no program is loaded. -ENOENT when nothing is pinned there. A handle
+ * opened so cannot attach (-EINVAL).
+ */
+int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret);
+/*
  * Free this process's handle. Programs stay attached where they are (tc holds them) and
  * pinned maps stay pinned: steering goes on after the process exits.
  */

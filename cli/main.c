@@ -134,6 +134,9 @@ static int cmd_up(int argc, char **argv)
 			run->name);
 		r = cli_radio_attach_start(run, stderr, &err);
 	}
+	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
+	if (r == 0 && !stop_flag && (r = topo_run_keep(run)) < 0)
+		topo_err_set(&err, r, "writing the run's meta: %s", strerror(-r));
 	if (r < 0 || stop_flag) {
 		struct topo_err terr;
 		char rname[sizeof(run->name)];
@@ -164,22 +167,37 @@ static int cmd_up(int argc, char **argv)
 }
 
 static const char usage_down[] =
-	"usage: edgemu down RUN...\n"
+	"usage: edgemu down [--kill] RUN...\n"
 	"\n"
 	"Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
 	"/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
-	"has released it.\n";
+	"has released it.\n"
+	"A process outside the run that holds one of its namespaces (has it open, or mounted\n"
+	"in a mount namespace of its own) keeps it alive: each such process is named (pid,\n"
+	"command), and the run's folder stays until it is gone (edgemu down RUN again).\n"
+	"  --kill  stop those processes too (SIGTERM, then SIGKILL), then remove the run\n";
 
 static int cmd_down(int argc, char **argv)
 {
 	struct topo_err err;
-	int rc = 0;
+	unsigned flags = 0;
+	int rc = 0, nruns = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage_down, stdout);
 		return 0;
 	}
-	if (argc < 2) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--kill"))
+			flags |= TOPO_REMOVE_KILL;
+		else if (argv[i][0] == '-') {
+			fprintf(stderr, "edgemu down: unexpected argument '%s'\n%s", argv[i],
+				usage_down);
+			return 2;
+		} else
+			nruns++;
+	}
+	if (!nruns) {
 		fputs(usage_down, stderr);
 		return 2;
 	}
@@ -189,6 +207,8 @@ static int cmd_down(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		long owner;
 
+		if (argv[i][0] == '-')
+			continue;
 		if (!topo_run_name_valid(argv[i])) {
 			fprintf(stderr, "edgemu down: '%s' is not a run name\n", argv[i]);
 			rc = 1;
@@ -200,7 +220,7 @@ static int cmd_down(int argc, char **argv)
 				"edgemu down: run %s belongs to process %ld, which is still "
 				"running; removing it anyway\n",
 				argv[i], owner);
-		if (topo_run_teardown(argv[i], NULL, &err) < 0) {
+		if (topo_run_remove(argv[i], NULL, flags, &err) < 0) {
 			fprintf(stderr, "edgemu down: %s\n", err.msg);
 			rc = 1;
 		}
@@ -209,11 +229,15 @@ static int cmd_down(int argc, char **argv)
 }
 
 static const char usage_clean[] =
-	"usage: edgemu clean\n"
+	"usage: edgemu clean [--all]\n"
 	"\n"
-	"Remove every leftover of edgemu runs: each run under " TOPO_RUN_ROOT " whose owner\n"
-	"is gone (runs kept by `up`, runs of killed processes) is torn down from its ledger,\n"
-	"and /etc/netns entries edgemu made for runs that no longer exist are removed.\n"
+	"Remove the leftovers of edgemu runs: each run under " TOPO_RUN_ROOT " whose owner\n"
+	"died before it finished (a killed `edgemu run` or `edgemu up`) is torn down from its\n"
+	"ledger, and /etc/netns entries edgemu made for runs that no longer exist are removed.\n"
+	"Live runs (a live process owns them: `edgemu run`, an `up` still building) and idle\n"
+	"runs (kept for you by `edgemu up`) are left alone, each named with the reason.\n"
+	"`edgemu show` tells which runs are live, idle or leftover.\n"
+	"  --all  also remove idle runs (never live ones)\n"
 	"Namespaces and files that edgemu did not make are never touched.\n";
 
 /*
@@ -258,45 +282,72 @@ static int clean_etc(void)
 
 static int cmd_clean(int argc, char **argv)
 {
-	char **names;
+	struct topo_owner *owners = NULL;
+	char **names, what[160];
+	bool all = false;
 	size_t n;
-	int rc = 0, removed = 0, r;
+	int rc = 0, removed = 0, lock, r;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage_clean, stdout);
 		return 0;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "edgemu clean: unexpected argument '%s'\n%s", argv[1], usage_clean);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			all = true;
+			continue;
+		}
+		fprintf(stderr, "edgemu clean: unexpected argument '%s'\n%s", argv[i], usage_clean);
 		return 2;
 	}
 	if (cli_need_root("clean"))
 		return 1;
 	hold_signals();
+	/* Under the lock no run is half made: a folder without meta is a leftover. */
+	lock = topo_runs_lock();
+	if (lock < 0) {
+		fprintf(stderr, "edgemu clean: cannot lock %s: %s\n", TOPO_RUN_ROOT, strerror(-lock));
+		return 1;
+	}
 	r = topo_runs_list(&names, &n);
+	if (r == 0 && !(owners = calloc(n + 1, sizeof(*owners)))) {
+		topo_runs_free(names, n);
+		r = -ENOMEM;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (topo_run_owner_get(names[i], &owners[i]) < 0)
+			owners[i].life = TOPO_LIFE_LIVE;	/* gone meanwhile: not ours to touch */
+	close(lock);
 	if (r < 0) {
 		fprintf(stderr, "edgemu clean: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
+		struct topo_owner *o = &owners[i];
 		struct topo_err err;
-		long owner = topo_run_owner(names[i]);
 
-		if (owner > 0) {
-			printf("run %s: in use by process %ld, left alone (edgemu down %s "
-			       "removes it)\n",
-			       names[i], owner, names[i]);
+		topo_owner_describe(o, what, sizeof(what));
+		if (o->life == TOPO_LIFE_LIVE) {
+			if (o->pid > 0)
+				printf("run %s: live (%s), left alone\n", names[i], what);
+			continue;
+		}
+		if (o->life == TOPO_LIFE_IDLE && !all) {
+			printf("run %s: idle (%s), left alone: edgemu down %s removes it "
+			       "(or edgemu clean --all)\n",
+			       names[i], what, names[i]);
 			continue;
 		}
 		if (topo_run_teardown(names[i], NULL, &err) < 0) {
 			fprintf(stderr, "edgemu clean: %s\n", err.msg);
 			rc = 1;
 		} else {
-			printf("run %s: removed\n", names[i]);
+			printf("run %s: removed (%s: %s)\n", names[i], topo_life_name(o->life), what);
 			removed++;
 		}
 	}
 	topo_runs_free(names, n);
+	free(owners);
 	removed += clean_etc();
 	if (!removed && !rc)
 		printf("nothing to clean\n");
@@ -381,8 +432,8 @@ static const char usage[] =
 	"                            95% CI); resumes where it stopped\n"
 	"  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
 	"                            live-migrate a stateful service (cold, precopy, postcopy)\n"
-	"  down RUN...               remove a run\n"
-	"  clean                     remove every leftover of edgemu runs\n"
+	"  down [--kill] RUN...      remove a run (--kill: and processes that hold it)\n"
+	"  clean [--all]             remove the leftovers of killed runs (--all: and idle ones)\n"
 	"  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
 	"  report DIR [--png]        the HTML report (charts, summary) of a results folder\n"
 	"\n"

@@ -53,6 +53,7 @@
 #define DEFAULT_DURATION_NS (30 * S_NS)
 #define STATUS_NS (250 * MS)
 #define JOB_POLL_NS (100 * MS)
+#define CHECK_NS (1000 * MS)	/* how often the run checks that its network is still there */
 #define PROBE_GRACE_MS 300
 #define MAX_SETS 64
 #define MAX_MIGRATIONS 256
@@ -1427,6 +1428,20 @@ static void ues_services(struct runner *r)
 	}
 }
 
+/* A run whose network was removed under it (ip netns del, clean) must not carry on. */
+static void on_check(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+{
+	struct runner *r = arg;
+	struct topo_err err;
+	int rc = topo_run_check(r->run, &err);
+
+	(void)loop;
+	if (rc < 0) {
+		event(r, f->now_ns, "error", -1, "%s", err.msg);
+		fail_run(r, rc, "%s", err.msg);
+	}
+}
+
 static int loop_setup(struct runner *r, uint64_t duration)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -1448,6 +1463,8 @@ static int loop_setup(struct runner *r, uint64_t duration)
 		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS, FLUSH_NS, on_flush, r, &id);
 	if (rc == 0 && r->status)
 		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
+	if (rc == 0)
+		rc = emu_loop_every(r->loop, r->t0 + CHECK_NS, CHECK_NS, on_check, r, &id);
 	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + duration, on_end, r, &id);
 	if (rc == 0)

@@ -535,11 +535,41 @@ static void print_services(struct topo_run *run, bool json)
 		printf("]");
 }
 
+/* What to do about a run of this kind, for the text listing. */
+static const char *hint(enum topo_life life)
+{
+	switch (life) {
+	case TOPO_LIFE_LIVE:
+		return "";
+	case TOPO_LIFE_IDLE:
+		return ": edgemu down removes it";
+	case TOPO_LIFE_LEFTOVER:
+		break;
+	}
+	return ": edgemu clean removes it";
+}
+
+/*
+ * "owner" is the pid of the live owner (0: none), as before; "status" live, idle or
+ * leftover; "owner_pid" the pid recorded, alive or not.
+ */
+static void print_owner_json(const struct topo_owner *o)
+{
+	printf(",\"owner\":%ld,\"status\":\"%s\",\"owner_cmd\":",
+	       o->life == TOPO_LIFE_LIVE ? o->pid : 0, topo_life_name(o->life));
+	cli_json_str(stdout, o->cmd);
+	printf(",\"owner_pid\":%ld,\"state\":", o->pid);
+	cli_json_str(stdout, o->state);
+	printf(",\"owner_verified\":%s", o->verified ? "true" : "false");
+}
+
 static int show_run(const char *name, bool json)
 {
 	struct topo_run *run;
 	struct topo_err err;
-	char pool[INET_ADDRSTRLEN];
+	struct topo_owner o;
+	char pool[INET_ADDRSTRLEN], what[160];
+	bool have_owner;
 	int rc = 0;
 
 	if (topo_run_load(name, &run, &err) < 0) {
@@ -547,9 +577,14 @@ static int show_run(const char *name, bool json)
 		return 1;
 	}
 	ip(topo_pool_base(run->slot), pool);
+	have_owner = topo_run_owner_get(name, &o) == 0;
+	if (have_owner)
+		topo_owner_describe(&o, what, sizeof(what));
 	if (json) {
 		printf("{\"run\":");
 		cli_json_str(stdout, run->name);
+		if (have_owner)
+			print_owner_json(&o);
 		printf(",\"scenario\":");
 		cli_json_str(stdout, run->m->file);
 		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"backend\":\"%s\","
@@ -565,6 +600,9 @@ static int show_run(const char *name, bool json)
 		       "applied where it differs\n",
 		       run->name, run->m->n_nodes, run->m->n_links, pool, run->slot, run->m->file,
 		       topo_shaper_name(run->backend), run->backend_why);
+		if (have_owner)
+			printf("status: %s (%s)%s\n", topo_life_name(o.life), what,
+			       hint(o.life));
 	}
 	for (unsigned i = 0; i < run->m->n_nodes; i++) {
 		struct live l;
@@ -591,6 +629,7 @@ static int show_run(const char *name, bool json)
 
 static int list_runs(bool json)
 {
+	bool first = true;
 	char **names;
 	size_t n;
 	int r = topo_runs_list(&names, &n);
@@ -604,15 +643,22 @@ static int list_runs(bool json)
 	else if (!n)
 		printf("no runs (start one with: edgemu up FILE)\n");
 	for (size_t i = 0; i < n; i++) {
-		long owner = topo_run_owner(names[i]);
+		struct topo_owner o;
+		char what[160];
 
+		if (topo_run_owner_get(names[i], &o) < 0)
+			continue;	/* removed meanwhile */
+		topo_owner_describe(&o, what, sizeof(what));
 		if (json) {
-			printf("%s{\"run\":", i ? "," : "");
+			printf("%s{\"run\":", first ? "" : ",");
 			cli_json_str(stdout, names[i]);
-			printf(",\"owner\":%ld}", owner);
+			print_owner_json(&o);
+			printf("}");
 		} else {
-			printf("%s%s\n", names[i], owner > 0 ? "  (in use by a running process)" : "");
+			printf("%s  %s (%s)%s\n", names[i], topo_life_name(o.life), what,
+			       hint(o.life));
 		}
+		first = false;
 	}
 	if (json)
 		printf("]}\n");

@@ -832,13 +832,15 @@ int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsign
 {
 	const struct topo_model *m = run->m;
 	struct bpf_steer *s;
-	struct topo_err err;
+	char pin[PATH_MAX];
 	uint32_t inst;
 	int r;
 
 	if (m->migration.steering == TOPO_STEER_ROUTE)
 		return route_target(run, svc, ret_node);
-	r = open_steer(run, &s, &err);
+	/* Reading only: a run without pins (dead, or not steered yet) must not get new ones. */
+	mig_pin_dir(run, pin, sizeof(pin));
+	r = bpf_steer_open_pinned(pin, &s);
 	if (r < 0)
 		return r;
 	r = bpf_steer_lookup(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip),

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Run folders and ledgers. /run/edgemu/<run>/ holds:
- *   meta          key=value: name, slot, scenario path, owner pid, state
+ *   meta          key=value: name, slot, scenario path, state, and the owner: the process
+ *                 that builds or runs the run (pid, its start time, its command), or pid 0
+ *                 once `up` has handed the run over to the user
  *   scenario.yaml the scenario as it was when the run was made
  *   etc/hosts     names of every node; /etc/netns/<ns> of each node links to etc/, so
  *                 `ip netns exec` and `edgemu exec` mount this file on /etc/hosts
@@ -17,8 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
@@ -26,6 +32,12 @@
 #include "emu/emu.h"
 
 #define RELEASE_TIMEOUT_MS 10000
+/* How long a holder stopped by `down --kill` has after SIGTERM, then after SIGKILL. */
+#define HOLDER_TERM_MS 3000
+#define HOLDER_KILL_MS 3000
+#define HOLDERS_MAX 16
+/* After this long unreleased, a teardown looks for processes outside the run holding it. */
+#define HOLDER_CHECK_MS 1000
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node)
 {
@@ -51,6 +63,22 @@ static int write_file(const char *path, const char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return close(fd) < 0 ? -errno : 0;
+}
+
+/* Readers (clean, show) never see half a file: a whole new one replaces it. */
+static int write_file_atomic(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX + 16];
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = write_file(tmp, data, len);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
 }
 
 static int read_file(const char *path, char **ret, size_t *ret_len)
@@ -100,19 +128,87 @@ static int meta_get(const char *text, const char *key, char *buf, size_t len)
 	return -ENOENT;
 }
 
-static int write_meta(const struct topo_run *run, const char *state)
+/*
+ * When process pid started (clock ticks after boot, field 22 of /proc/PID/stat): with the
+ * pid it names one process, even once the pid is given to another. -ESRCH: it has exited.
+ */
+static int proc_start_time(long pid, unsigned long long *ret)
 {
-	char path[PATH_MAX + 16], text[PATH_MAX + 256], abs[PATH_MAX];
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* The command, in parentheses, may hold spaces and parentheses: count after the last. */
+	p = strrchr(buf, ')');
+	/* A zombie (state Z, or X when dying) has exited: it owns nothing any more. */
+	if (p && (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X'))
+		return -ESRCH;
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*ret = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+/* Process pid's command, as a person would name it: "edgemu run", "topo_build". */
+static void proc_command(long pid, char *buf, size_t len)
+{
+	char path[64], argv[256], *a1;
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	snprintf(buf, len, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, argv, sizeof(argv) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	argv[n] = '\0';
+	base = strrchr(argv, '/') ? strrchr(argv, '/') + 1 : argv;
+	a1 = argv + strlen(argv) + 1;
+	if (a1 < argv + n && *a1 && *a1 != '-' && !strchr(a1, '/'))
+		snprintf(buf, len, "%.48s %.32s", base, a1);
+	else
+		snprintf(buf, len, "%.64s", base);
+	for (char *c = buf; *c; c++)
+		if (*c == '\n' || *c == '=')
+			*c = ' ';
+}
+
+/* owned: this process owns the run (building, running); else it is kept for the user. */
+static int write_meta(const struct topo_run *run, const char *state, bool owned)
+{
+	char path[PATH_MAX + 16], text[PATH_MAX + 512], abs[PATH_MAX], cmd[96];
+	unsigned long long start = 0;
+	long pid = owned ? (long)getpid() : 0;
 	int n;
 
 	if (!realpath(run->m->file, abs))
 		snprintf(abs, sizeof(abs), "%s", run->m->file);
+	if (pid)
+		proc_start_time(pid, &start);
+	proc_command((long)getpid(), cmd, sizeof(cmd));
 	n = snprintf(text, sizeof(text),
-		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\nstate=%s\nshaper=%s\nshaper_why=%s\n",
-		     run->name, run->slot, abs, (long)getpid(), state,
+		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\npid_start=%llu\nowner=%s\n"
+		     "state=%s\nshaper=%s\nshaper_why=%s\n",
+		     run->name, run->slot, abs, pid, start, cmd, state,
 		     topo_shaper_name(run->backend), run->backend_why);
 	snprintf(path, sizeof(path), "%s/meta", run->dir);
-	return write_file(path, text, (size_t)n);
+	return write_file_atomic(path, text, (size_t)n);
 }
 
 static int write_hosts(const struct topo_run *run)
@@ -160,7 +256,7 @@ static int copy_scenario(const struct topo_run *run)
 	return r;
 }
 
-static int lock_root(void)
+int topo_runs_lock(void)
 {
 	int fd;
 
@@ -310,7 +406,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
 
-	lock = lock_root();
+	lock = topo_runs_lock();
 	if (lock < 0) {
 		r = topo_err_set(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
 		goto err_free;
@@ -335,7 +431,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 			topo_err_set(err, r, "cannot create %s: %s", run->dir, strerror(-r));
 		goto err_unlock;
 	}
-	r = write_meta(run, "building");
+	r = write_meta(run, "building", true);
 	if (r == 0)
 		r = copy_scenario(run);
 	if (r == 0)
@@ -484,27 +580,95 @@ void topo_runs_free(char **v, size_t n)
 	free(v);
 }
 
-long topo_run_owner(const char *name)
+const char *topo_life_name(enum topo_life life)
 {
-	char path[PATH_MAX], *meta, val[32], state[32];
-	long pid;
+	switch (life) {
+	case TOPO_LIFE_LIVE:
+		return "live";
+	case TOPO_LIFE_IDLE:
+		return "idle";
+	case TOPO_LIFE_LEFTOVER:
+		break;
+	}
+	return "leftover";
+}
+
+int topo_run_owner_get(const char *name, struct topo_owner *ret)
+{
+	char path[PATH_MAX], *meta, val[32];
+	unsigned long long start, now;
+	struct topo_owner o = { .life = TOPO_LIFE_LEFTOVER, .verified = true };
+	bool legacy;
+	int r;
 
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
-	if (read_file(path, &meta, NULL) < 0)
-		return 0;
-	if (meta_get(meta, "pid", val, sizeof(val)) < 0 ||
-	    meta_get(meta, "state", state, sizeof(state)) < 0) {
-		free(meta);
+	r = read_file(path, &meta, NULL);
+	if (r == -ENOENT) {
+		snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s", name);
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		/* A folder without meta: its maker died before writing it. */
+		*ret = o;
 		return 0;
 	}
+	if (r < 0)
+		return r;
+	meta_get(meta, "state", o.state, sizeof(o.state));
+	meta_get(meta, "owner", o.cmd, sizeof(o.cmd));
+	if (meta_get(meta, "pid", val, sizeof(val)) == 0)
+		o.pid = atol(val);
+	/* Written by an edgemu that did not record the start time: the pid cannot be checked. */
+	legacy = meta_get(meta, "pid_start", val, sizeof(val)) < 0;
+	start = legacy ? 0 : strtoull(val, NULL, 10);
 	free(meta);
-	pid = atol(val);
-	/* A run kept by `up` has no owner; one being built or run has, while it lives. */
-	if (!strcmp(state, "up") || pid <= 0 || pid == (long)getpid())
+
+	if (o.pid <= 0) {
+		o.life = TOPO_LIFE_IDLE;	/* handed over to the user by `up` */
+	} else if (legacy) {
+		/* Either `up` (gone once done) or `run`: a live pid is taken for the owner. */
+		o.verified = false;
+		if (kill((pid_t)o.pid, 0) == 0 || errno != ESRCH)
+			o.life = TOPO_LIFE_LIVE;
+		else if (!strcmp(o.state, "up"))
+			o.life = TOPO_LIFE_IDLE;
+	} else if (proc_start_time(o.pid, &now) == 0 && now == start) {
+		o.life = TOPO_LIFE_LIVE;
+		proc_command(o.pid, o.cmd, sizeof(o.cmd));
+	}
+	*ret = o;
+	return 0;
+}
+
+void topo_owner_describe(const struct topo_owner *o, char *buf, size_t len)
+{
+	const char *cmd = o->cmd[0] ? o->cmd : "owner unknown";
+	bool building = !strcmp(o->state, "building");
+
+	switch (o->life) {
+	case TOPO_LIFE_LIVE:
+		snprintf(buf, len, "%s, pid %ld%s%s", cmd, o->pid, building ? ", building" : "",
+			 o->verified ? "" : ", not verified: an older edgemu's meta");
+		break;
+	case TOPO_LIFE_IDLE:
+		snprintf(buf, len, "%s", o->cmd[0] ? o->cmd : "edgemu up");
+		break;
+	case TOPO_LIFE_LEFTOVER:
+		if (o->pid > 0)
+			snprintf(buf, len, "%s, pid %ld, died %s", cmd, o->pid,
+				 building ? "while building" : "before removing it");
+		else
+			snprintf(buf, len, "no owner recorded");
+		break;
+	}
+}
+
+long topo_run_owner(const char *name)
+{
+	struct topo_owner o;
+
+	if (topo_run_owner_get(name, &o) < 0 || o.life != TOPO_LIFE_LIVE)
 		return 0;
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return 0;
-	return pid;
+	return o.pid;
 }
 
 struct ledger_entry {
@@ -591,15 +755,390 @@ static void remove_pins(const char *pin_dir)
 	rmdir(pin_dir);
 }
 
+/* --- who holds a run's namespaces --- */
+
+struct holder {
+	long pid;
+	uint64_t ino;	/* the namespace it holds */
+	const char *how;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool in_set(const uint64_t *sorted, size_t n, uint64_t ino)
+{
+	return ino && bsearch(&ino, sorted, n, sizeof(*sorted), cmp_u64);
+}
+
+/* The namespace inode of "net:[4026532239]", as mountinfo names an nsfs mount's root; else 0. */
+static uint64_t net_ino(const char *s)
+{
+	return strncmp(s, "net:[", 5) ? 0 : strtoull(s + 5, NULL, 10);
+}
+
+/*
+ * An open fd of process pid on one of the namespaces. The link's text does not tell (an fd
+ * opened through /run/netns/X reads as that path): the file it leads to does, on nsfs.
+ */
+static uint64_t holds_fd(long pid, dev_t nsfs, const uint64_t *sorted, size_t n)
+{
+	char path[64];
+	struct dirent *e;
+	uint64_t found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		char fd_path[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fd_path, sizeof(fd_path), "%s/%s", path, e->d_name);
+		if (stat(fd_path, &st) == 0 && st.st_dev == nsfs && in_set(sorted, n, st.st_ino))
+			found = st.st_ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * A mount of one of the namespaces in the mount namespace of process pid ("self" for ours),
+ * other than its name under /run/netns: unlinking a name detaches its mounts in every mount
+ * namespace, but a bind mount elsewhere (`mount --bind /run/netns/X /somewhere`) stays. The
+ * mount point goes to where (when given).
+ */
+static uint64_t holds_mount(const char *pid, const uint64_t *sorted, size_t n, char *where,
+			    size_t len)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	uint64_t found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/mountinfo", pid);
+	f = fopen(path, "re");
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mount-point ...: an nsfs mount's root is net:[inode]. */
+		char *root = line, *point, *end;
+
+		for (int field = 0; root && field < 3; field++) {
+			root = strchr(root, ' ');
+			root = root ? root + 1 : NULL;
+		}
+		point = root ? strchr(root, ' ') : NULL;
+		if (!point || !strstr(line, " - nsfs ") || !in_set(sorted, n, net_ino(root)))
+			continue;
+		point++;
+		end = strchrnul(point, ' ');
+		if (!strncmp(point, EMU_NETNS_DIR "/", strlen(EMU_NETNS_DIR) + 1))
+			continue;
+		found = net_ino(root);
+		if (where)
+			snprintf(where, len, "%.*s", (int)(end - point), point);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Processes other than this one that keep one of the namespaces sorted[0..n) alive: by being
+ * in it, by an open fd on it, or by a bind mount of it in their mount namespace (which dies
+ * with its last process). Our own mount namespace is holders_own_mount()'s. Fills h (at most
+ * max); returns how many there are.
+ */
+static size_t find_holders(const uint64_t *sorted, size_t n, struct holder *h, size_t max)
+{
+	uint64_t *mnt_seen = NULL, *mnt_held = NULL;
+	size_t n_seen = 0, n_held = 0, found = 0;
+	long self = (long)getpid();
+	struct stat ns, own_mnt;
+	struct dirent *e;
+	DIR *d;
+
+	if (!n || stat("/proc/self/ns/net", &ns) < 0 || stat("/proc/self/ns/mnt", &own_mnt) < 0)
+		return 0;
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char path[64];
+		struct stat st;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		uint64_t ino = 0;
+		const char *how = NULL;
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) == 0 && in_set(sorted, n, st.st_ino)) {
+			ino = st.st_ino;
+			how = "is inside it";
+		}
+		if (!how && (ino = holds_fd(pid, ns.st_dev, sorted, n)))
+			how = "has it open";
+		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+		if (!how && stat(path, &st) == 0 && st.st_ino != own_mnt.st_ino) {
+			bool seen = false;
+
+			for (size_t i = 0; i < n_held && !how; i++)
+				if (mnt_held[2 * i] == st.st_ino) {
+					ino = mnt_held[2 * i + 1];
+					how = "has it mounted";
+				}
+			for (size_t i = 0; i < n_seen && !seen; i++)
+				seen = mnt_seen[i] == st.st_ino;
+			if (!how && !seen) {
+				uint64_t *v = realloc(mnt_seen, (n_seen + 1) * sizeof(*v));
+
+				if (v) {
+					mnt_seen = v;
+					mnt_seen[n_seen++] = st.st_ino;
+				}
+				ino = holds_mount(e->d_name, sorted, n, NULL, 0);
+				v = ino ? realloc(mnt_held, (n_held + 1) * 2 * sizeof(*v)) : NULL;
+				if (v) {
+					mnt_held = v;
+					mnt_held[2 * n_held] = st.st_ino;
+					mnt_held[2 * n_held++ + 1] = ino;
+				}
+				if (ino)
+					how = "has it mounted";
+			}
+		}
+		if (!how)
+			continue;
+		if (found < max)
+			h[found] = (struct holder){ .pid = pid, .ino = ino, .how = how };
+		found++;
+	}
+	if (d)
+		closedir(d);
+	free(mnt_seen);
+	free(mnt_held);
+	return found;
+}
+
+/* Process pid's command line, spaces between arguments, cut to fit. */
+static void proc_cmdline(long pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == '\n')
+			buf[i] = ' ';
+}
+
+/* Send sig to each holder and wait (up to timeout_ms) until they have exited. */
+static void signal_holders(const struct holder *h, size_t n, int sig, int timeout_ms)
+{
+	struct pollfd p[HOLDERS_MAX];
+	size_t np = 0, left;
+
+	for (size_t i = 0; i < n && i < HOLDERS_MAX; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)h[i].pid, 0);
+
+		kill((pid_t)h[i].pid, sig);
+		if (fd >= 0)
+			p[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	/* A pidfd turns readable when its process exits (a zombie holds nothing). */
+	for (left = np; left > 0;) {
+		int r = poll(p, np, timeout_ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (size_t i = 0; i < np; i++) {
+			if (p[i].fd >= 0 && p[i].revents) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < np; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+}
+
+/* `down --kill`: stop the holders, SIGTERM first, then SIGKILL for those that stay. */
+static void stop_holders(const uint64_t *sorted, size_t n)
+{
+	struct holder h[HOLDERS_MAX];
+	size_t nh;
+
+	/* Rounds, as the list is capped; each round stops some. */
+	for (int round = 0; round < 8; round++) {
+		nh = find_holders(sorted, n, h, HOLDERS_MAX);
+		if (!nh)
+			return;
+		signal_holders(h, nh, round ? SIGKILL : SIGTERM,
+			       round ? HOLDER_KILL_MS : HOLDER_TERM_MS);
+	}
+}
+
+/* "pid 1234 (iperf3 -s) has em-lab-h1 open, ..." into err, for what holds the run. */
+static void describe_holders(const struct holder *h, size_t n, size_t total,
+			     const uint64_t *inodes, char *const *names, size_t nns, char *buf,
+			     size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 3 && used < len; i++) {
+		const char *ns = "a namespace of the run";
+		char cmd[80];
+
+		for (size_t k = 0; k < nns; k++)
+			if (inodes[k] == h[i].ino && names[k])
+				ns = names[k];
+		proc_cmdline(h[i].pid, cmd, sizeof(cmd));
+		used += (size_t)snprintf(buf + used, len - used, "%sprocess %ld (%s) %s", i ? "; " : "",
+					 h[i].pid, cmd, h[i].how);
+		if (used < len && strcmp(h[i].how, "is inside it"))
+			used += (size_t)snprintf(buf + used, len - used, " (%s)", ns);
+		else if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, " (in %s)", ns);
+	}
+	if (total > 3 && used < len)
+		snprintf(buf + used, len - used, "; and %zu more", total - 3);
+}
+
+/*
+ * Teardown keeps a descriptor on each namespace until all names are gone, so that the
+ * kernel dismantles them in one batch. Room for them, as the build makes (the soft limit
+ * raised up to the hard one); false when there is not: then each is closed as soon as it
+ * is known (the kernel then takes several batches, which is slower, not wrong).
+ */
+static bool fd_room(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return false;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return false;
+	}
+	return rl.rlim_cur >= want;
+}
+
+/* Inodes of namespaces a teardown found held after their names were removed (file held). */
+static size_t held_read(const char *dir, uint64_t *ret, size_t max)
+{
+	char path[PATH_MAX + 16];
+	unsigned long long ino;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/held", dir);
+	f = fopen(path, "re");
+	while (f && n < max && fscanf(f, "%llu", &ino) == 1)
+		ret[n++] = ino;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static size_t held_count(const char *dir)
+{
+	uint64_t v[HOLDERS_MAX * 64];
+
+	return held_read(dir, v, sizeof(v) / sizeof(v[0]));
+}
+
+/* What check_holders() needs of a teardown under way. */
+struct teardown {
+	const char *name, *dir;
+	const uint64_t *sorted, *inodes;	/* the run's namespaces: sorted, ledger order */
+	char *const *names;			/* name of inodes[i], NULL if unknown */
+	size_t n;
+};
+
+/*
+ * Processes outside the run that hold its namespaces: stopped with TOPO_REMOVE_KILL; else
+ * (or if they stay) named in err with -EBUSY, and their namespaces written to the run's file
+ * held, so that a later teardown looks for them again. A bind mount in our own mount
+ * namespace has no process to stop: err says where it is.
+ */
+static int check_holders(const struct teardown *t, unsigned flags, struct topo_err *err)
+{
+	struct holder h[HOLDERS_MAX];
+	char who[600], where[256], path[PATH_MAX + 16];
+	size_t nh;
+	uint64_t ino;
+	FILE *f;
+
+	if (flags & TOPO_REMOVE_KILL)
+		stop_holders(t->sorted, t->n);
+	nh = find_holders(t->sorted, t->n, h, HOLDERS_MAX);
+	ino = holds_mount("self", t->sorted, t->n, where, sizeof(where));
+	if (!nh && !ino)
+		return 0;
+	snprintf(path, sizeof(path), "%s/held", t->dir);
+	f = fopen(path, "we");
+	for (size_t i = 0; f && i < nh; i++)
+		fprintf(f, "%llu\n", (unsigned long long)h[i].ino);
+	if (f && ino)
+		fprintf(f, "%llu\n", (unsigned long long)ino);
+	if (f)
+		fclose(f);
+	if (ino)
+		return topo_err_set(err, -EBUSY,
+				    "run '%s' not removed: one of its namespaces is also mounted at "
+				    "%s, which keeps it alive: umount %s, then edgemu down %s",
+				    t->name, where, where, t->name);
+	describe_holders(h, nh, nh, t->inodes, t->names, t->n, who, sizeof(who));
+	return topo_err_set(err, -EBUSY,
+			    "run '%s' not removed: %s, from outside the run; stop %s, or remove "
+			    "the run with %s: edgemu down --kill %s",
+			    t->name, who, nh > 1 ? "them" : "it", nh > 1 ? "them" : "it", t->name);
+}
+
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
+{
+	return topo_run_remove(name, run, 0, err);
+}
+
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
+		    struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
 	struct ledger_entry *le = NULL;
+	struct teardown ctx;
 	char dir[PATH_MAX];
-	uint64_t *inodes = NULL;
+	uint64_t *inodes = NULL, *sorted = NULL;
+	char **names = NULL;
 	int32_t *ids = NULL;
 	int *fds = NULL;
-	size_t n = 0, nns = 0;
+	size_t n = 0, nns = 0, n_netns = 0, n_held;
+	bool keep_fds;
 	int r, left;
 
 	err->msg[0] = '\0';
@@ -610,10 +1149,16 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	r = ledger_read(dir, &le, &n);
 	if (r < 0)
 		return topo_err_set(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
-	inodes = calloc(n + 1, sizeof(*inodes));
-	ids = calloc(n + 1, sizeof(*ids));
-	fds = calloc(n + 1, sizeof(*fds));
-	if (!inodes || !ids || !fds) {
+	n_held = held_count(dir);
+	for (size_t i = 0; i < n; i++)
+		n_netns += !strcmp(le[i].kind, "netns");
+	keep_fds = fd_room(n_netns + 64);
+	inodes = calloc(n_netns + n_held + 1, sizeof(*inodes));
+	sorted = calloc(n_netns + n_held + 1, sizeof(*sorted));
+	names = calloc(n_netns + n_held + 1, sizeof(*names));
+	ids = calloc(n_netns + n_held + 1, sizeof(*ids));
+	fds = calloc(n_netns + n_held + 1, sizeof(*fds));
+	if (!inodes || !sorted || !names || !ids || !fds) {
 		r = topo_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -634,22 +1179,45 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	 * waiting for RCU grace periods, and a run's namespaces then make one batch.
 	 */
 	for (size_t i = n; i-- > 0;) {
+		char path[PATH_MAX + 16];
+		struct stat st;
 		int fd;
 
 		if (strcmp(le[i].kind, "netns"))
 			continue;
 		fd = emu_netns_open(le[i].arg);
-		if (fd < 0)
-			continue;
 		ids[nns] = -1;
-		fds[nns] = fd;
-		if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
-		    emu_nsid_get(req, fd, &ids[nns]) < 0)
-			ids[nns] = -1;
+		fds[nns] = -1;
+		names[nns] = le[i].arg;
+		if (fd >= 0) {
+			if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
+			    emu_nsid_get(req, fd, &ids[nns]) < 0)
+				ids[nns] = -1;
+			if (keep_fds)
+				fds[nns] = fd;
+			else
+				close(fd);
+		} else {
+			/* Not open (no descriptor left): the name's mount tells the inode. */
+			snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", le[i].arg);
+			if (fd == -ENOENT || stat(path, &st) < 0)
+				continue;
+			inodes[nns] = st.st_ino;
+		}
 		nns++;
 	}
+	nns += held_read(dir, inodes + nns, n_held);
+	memcpy(sorted, inodes, nns * sizeof(*sorted));
+	qsort(sorted, nns, sizeof(*sorted), cmp_u64);
+	ctx = (struct teardown){ .name = name, .dir = dir, .sorted = sorted, .inodes = inodes,
+				 .names = names, .n = nns };
 	if (nns)
 		emu_netns_kill_pids(inodes, nns, RELEASE_TIMEOUT_MS);
+
+	/* An earlier teardown found some held: they are looked for first. */
+	if (n_held && (r = check_holders(&ctx, flags, err)) < 0)
+		goto out;
+
 	/* Joined only now: the ids just given out are announced too, and are no news. */
 	r = emu_nl_join(listen, RTNLGRP_NSID);
 	if (r < 0) {
@@ -661,7 +1229,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	for (size_t i = n; i-- > 0;) {
 		if (!strcmp(le[i].kind, "netns")) {
 			r = emu_netns_delete(le[i].arg);
-			if (r < 0 && !err->msg[0])
+			if (r < 0 && r != -ENOENT && !err->msg[0])
 				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
 				     strerror(-r));
 		} else if (!strcmp(le[i].kind, "etc")) {
@@ -672,14 +1240,29 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	}
 	emu_netns_release_together(fds, nns);
 
-	left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
+	/*
+	 * A namespace not released soon may be held by a process outside the run (an fd, a
+	 * bind mount elsewhere): looked for only then, as a scan of every process costs more
+	 * than a whole teardown. With --kill they are stopped and the wait goes on; else they
+	 * are named and the folder stays, with what is held, for `down --kill`.
+	 */
+	left = emu_nsid_wait(listen, ids, nns, HOLDER_CHECK_MS);
+	if (left > 0 && (r = check_holders(&ctx, flags, err)) < 0)
+		goto out;
+	if (left > 0)
+		left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
 	if (left == 0)
 		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
-	if (left != 0 && !err->msg[0])
+	if (left != 0 && !err->msg[0]) {
+		/* Taken meanwhile? */
+		if ((r = check_holders(&ctx, 0, err)) < 0)
+			goto out;
 		topo_err_set(err, -EBUSY,
-		     "the kernel has not released %d namespace(s) of run '%s' after %d s: a "
-		     "process outside them holds them open",
-		     left > 0 ? left : 1, name, RELEASE_TIMEOUT_MS / 1000);
+		     "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
+		     "process holds them (none is inside, has one open or mounted): it is slow to "
+		     "dismantle them, and will",
+		     left > 0 ? left : 1, name, (HOLDER_CHECK_MS + RELEASE_TIMEOUT_MS) / 1000);
+	}
 	remove_dir_files(dir);
 	r = err->msg[0] ? -EBUSY : 0;
 out:
@@ -689,10 +1272,45 @@ out:
 	emu_nl_close(req);
 	emu_nl_close(listen);
 	free(inodes);
+	free(sorted);
+	free(names);
 	free(ids);
 	free(fds);
 	free(le);
 	return r;
+}
+
+int topo_run_check(struct topo_run *run, struct topo_err *err)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	uint64_t ino;
+
+	snprintf(path, sizeof(path), "%s/meta", run->dir);
+	if (stat(path, &st) < 0)
+		return topo_err_set(err, -errno,
+				    "the run's folder %s is gone (%s): someone removed the run "
+				    "(edgemu down, or an older edgemu's clean)",
+				    run->dir, strerror(errno));
+	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+		const struct topo_node_rt *n = &run->nodes[i];
+		int r = 0;
+
+		snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", n->ns);
+		if (stat(path, &st) < 0)
+			r = -errno;
+		else if (n->ns_fd >= 0 && emu_netns_inode(n->ns_fd, &ino) == 0 && ino != st.st_ino)
+			r = -ESTALE;	/* the name now holds another namespace */
+		if (r < 0)
+			return topo_err_set(err, r,
+					    "the network namespace %s of node %s is gone (%s): "
+					    "someone deleted it (ip netns del, edgemu down, or an "
+					    "older edgemu's clean)",
+					    n->ns, run->m->nodes[i].name,
+					    r == -ESTALE ? "its name holds another namespace"
+							 : strerror(-r));
+	}
+	return 0;
 }
 
 /* --- ledger writing, used by the builder --- */
@@ -731,5 +1349,10 @@ int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
 
 int topo_run_mark_up(struct topo_run *run)
 {
-	return write_meta(run, "up");
+	return write_meta(run, "up", true);
+}
+
+int topo_run_keep(struct topo_run *run)
+{
+	return write_meta(run, "up", false);
 }

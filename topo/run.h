@@ -72,8 +72,17 @@ void topo_run_free(struct topo_run *run);
 int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg);
 /* Append whole lines ("kind arg\n"...) to the ledger. */
 int topo_ledger_write(struct topo_run *run, const char *lines, size_t len);
-/* Record that the build finished: the run is kept, owned by no process. */
+/* Record that the build finished; this process still owns the run. */
 int topo_run_mark_up(struct topo_run *run);
+/* Hand the run over to the user (`up` does, once done): kept, owned by no process. */
+int topo_run_keep(struct topo_run *run);
+
+/*
+ * Whether the run's network is still there: its folder, and each node's namespace under its
+ * name (the one this process holds, when it holds one). A few stat()s per node: cheap enough
+ * for once a second. 0, or -errno with err naming what vanished.
+ */
+int topo_run_check(struct topo_run *run, struct topo_err *err);
 
 /* Open an existing run: meta, scenario and plan (for show); the kernel objects stay. */
 int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err);
@@ -86,12 +95,54 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
  */
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err);
 
+/* topo_run_remove(): also stop processes outside the run that hold its namespaces. */
+#define TOPO_REMOVE_KILL 0x1
+/*
+ * topo_run_teardown() with flags. A process outside the run that holds one of its namespaces
+ * (an open fd, a bind mount of it elsewhere) keeps it alive after the run is gone; when a
+ * namespace is not released soon, such processes are looked for. Without TOPO_REMOVE_KILL
+ * the error names them (pid, command) and the run's folder stays, noting what is held, for a
+ * later teardown; with it they get SIGTERM, then SIGKILL, and the teardown finishes.
+ * Processes inside the run's namespaces are always killed.
+ */
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
+		    struct topo_err *err);
+
 /* Names of the runs in TOPO_RUN_ROOT, sorted; free with topo_runs_free. */
 int topo_runs_list(char ***ret, size_t *n);
 void topo_runs_free(char **v, size_t n);
 
-/* The pid of the `up` or `run` process that is building the run, 0 if none is alive. */
+/*
+ * Who a run belongs to. Live: a live process owns it (`run`, an `up` still building, a
+ * bench). Idle: `up` built it and handed it over to the user (`edgemu down` removes it).
+ * Leftover: its owner died before it finished (killed, crashed).
+ */
+enum topo_life {
+	TOPO_LIFE_LIVE,
+	TOPO_LIFE_IDLE,
+	TOPO_LIFE_LEFTOVER,
+};
+
+struct topo_owner {
+	enum topo_life life;
+	long pid;		/* the owner (live) or the owner that died (leftover); 0 if none */
+	char cmd[96];		/* its command, "edgemu run"; empty if unknown */
+	char state[16];		/* "building", "up"; empty if unknown */
+	bool verified;		/* false: an older edgemu's meta, the pid may have been reused */
+};
+
+const char *topo_life_name(enum topo_life life);
+/* Read run `name`'s owner and check whether it lives. -ENOENT: no such run. */
+int topo_run_owner_get(const char *name, struct topo_owner *ret);
+/* Who owns, owned or keeps the run, for people: "edgemu run, pid 1234". */
+void topo_owner_describe(const struct topo_owner *o, char *buf, size_t len);
+/* The pid of the process that owns the run, 0 if none is alive. */
 long topo_run_owner(const char *name);
+/*
+ * Take the lock under which runs are created (names, slots, folders); returns its fd, which
+ * closing releases. Under it, a run folder without meta is a leftover, not one being made.
+ */
+int topo_runs_lock(void);
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node);
 /* The relay's namespace: em-<run>.relay (a '.' no node name can have). */

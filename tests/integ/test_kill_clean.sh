@@ -1,14 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `up` killed with SIGKILL in the middle of building, then `edgemu clean`: nothing is left.
-# Also: clean removes runs kept by `up`, and never touches a namespace edgemu did not make.
+# Also: clean leaves runs kept by `up` (idle) alone and says so, and never touches a
+# namespace edgemu did not make. Other users' runs on the machine are safe: clean removes
+# leftovers only (test_clean_live.sh: live runs; test_clean_all.sh: --all).
 . "$(dirname "$0")/lib.sh"
-
-others=$(ls /run/edgemu 2>/dev/null | grep -v '^\.' || true)
-if [ -n "$others" ]; then
-	echo "SKIP: other edgemu runs exist ($others); clean would remove them"
-	exit 77
-fi
 
 foreign=emforeign$$
 ip netns add "$foreign"
@@ -29,21 +25,30 @@ grep -q '^state=building' "/run/edgemu/$run/meta" || fail "the run finished befo
 [ "$n" -gt 0 ] || fail "no namespace was built before the kill"
 ok "killed up after $n namespaces"
 
+st=$("$EDGEMU" show --json | jq -r --arg r "$run" '.runs[] | select(.run == $r) | .status')
+[ "$st" = leftover ] || fail "show marks the killed run '$st', not leftover"
 out=$("$EDGEMU" clean)
-echo "$out" | grep -q "run $run: removed" || fail "clean did not report removing $run: $out"
+echo "$out" | grep -q "^run $run: removed (leftover: edgemu up, pid $pid, died while building)$" ||
+	fail "clean did not report removing $run: $out"
 assert_gone "$run"
 [ "$(root_links)" = "$before" ] || fail "root namespace links changed"
 ip netns list | grep -q "^$foreign" || fail "clean removed a namespace edgemu did not make"
 ok "clean removed the killed run and left $foreign alone"
 
-# A run kept by up is a leftover for clean too.
+# A run kept by up is idle: clean leaves it alone and says how to remove it.
 run2=$(rand_run)
 RUNS+=("$run2")
 write_star "$TMP/small.yaml" "$run2" 3
 "$EDGEMU" up "$TMP/small.yaml" >/dev/null
-"$EDGEMU" clean | grep -q "run $run2: removed" || fail "clean kept $run2"
+out=$("$EDGEMU" clean)
+echo "$out" | grep -qx "run $run2: idle (edgemu up), left alone: edgemu down $run2 removes it (or edgemu clean --all)" ||
+	fail "clean did not leave the idle $run2 alone, or did not say so: $out"
+[ "$(ip netns list | grep -c "^em-$run2-")" -eq 3 ] || fail "clean touched the idle run's namespaces"
+"$EDGEMU" down "$run2"
 assert_gone "$run2"
-"$EDGEMU" clean | grep -q "nothing to clean" || fail "a second clean found something"
+out=$("$EDGEMU" clean)
+echo "$out" | grep -qE "run ($run|$run2)" && fail "a second clean found our runs again: $out"
+ok "clean leaves the idle run $run2 alone; down removes it"
 
 # After a reboot /run is empty but /etc/netns keeps our links: clean removes those, and
 # nothing in /etc/netns that is not one of them.
@@ -58,4 +63,3 @@ trap 'ip netns del "$foreign" 2>/dev/null; rm -rf "/etc/netns/em-userdir$$" "/et
 [ -d "/etc/netns/em-userdir$$" ] || fail "clean removed a folder it did not make"
 [ -L "/etc/netns/em-userlink$$" ] || fail "clean removed a link it did not make"
 ok "clean removes stale /etc/netns links of edgemu only"
-ok "clean removes kept runs, then has nothing to do"

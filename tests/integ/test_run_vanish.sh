@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A run whose network is deleted under it (ip netns del, an older edgemu's clean) fails
+# loudly: non-zero exit, the error in its output and in summary.json's "error".
+. "$(dirname "$0")/lib.sh"
+: "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
+scen=$EDGEMU_SRC/experiments/quickstart.yaml
+
+# wait_running RUN PID: until run RUN is built and its meta names PID as owner (or PID ends).
+wait_running() {
+	local i
+	for ((i = 0; i < 12000; i++)); do
+		grep -q '^state=up' "/run/edgemu/$1/meta" 2>/dev/null &&
+			grep -q "^pid=$2\$" "/run/edgemu/$1/meta" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
+r1=$(rand_run)
+RUNS+=("$r1")
+"$EDGEMU" run "$scen" --name "$r1" -o "$TMP/res1" --duration 120s --quiet \
+	>"$TMP/r1.out" 2>"$TMP/r1.err" &
+pid=$!
+wait_running "$r1" "$pid" || fail "run $r1 did not start: $(tail -3 "$TMP/r1.err")"
+ip netns del "em-$r1-edge2"
+set +e
+wait "$pid"
+st=$?
+set -e
+[ $st -ne 0 ] || fail "the run whose namespace was deleted exited 0"
+grep -q "em-$r1-edge2 of node edge2 is gone" "$TMP/r1.err" ||
+	fail "no error about the deleted namespace: $(tail -3 "$TMP/r1.err")"
+jq -e '.error | test("edge2 is gone")' "$TMP/res1/summary.json" >/dev/null ||
+	fail "summary.json error: $(jq -c .error "$TMP/res1/summary.json")"
+assert_gone "$r1"
+ok "a run whose namespace was deleted exited $st and said why (output and summary.json)"
