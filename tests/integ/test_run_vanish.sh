@@ -34,5 +34,7 @@ grep -q "em-$r1-edge2 of node edge2 is gone" "$TMP/r1.err" ||
 	fail "no error about the deleted namespace: $(tail -3 "$TMP/r1.err")"
 jq -e '.error | test("edge2 is gone")' "$TMP/res1/summary.json" >/dev/null ||
 	fail "summary.json error: $(jq -c .error "$TMP/res1/summary.json")"
+n=$(grep -c ',error,' "$TMP/res1/events.csv" || true)
+[ "$n" -eq 1 ] || fail "events.csv has $n error lines, expected 1: $(grep ',error,' "$TMP/res1/events.csv")"
 assert_gone "$r1"
 ok "a run whose namespace was deleted exited $st and said why (output and summary.json)"
