@@ -182,6 +182,28 @@ static void test_rwp_bounds_refused(void **state)
 	mob_model_fini(&m);
 }
 
+/*
+ * The model's own guard, for parameters that got past the checks (set here behind init's
+ * back): legs that leave time where it is stop the UE instead of looping forever.
+ */
+static void test_rwp_still_legs_stop(void **state)
+{
+	const struct mob_rwp_params ok = { .x1 = 1000, .y1 = 1000, .speed_min = 1,
+					   .speed_max = 1 };
+	struct mob_model m;
+	struct mob_pos p, q;
+
+	(void)state;
+	assert_int_equal(mob_model_rwp_init(&m, &ok, 3), 0);
+	m.rwp.p.speed_min = m.rwp.p.speed_max = 1e300;
+	/* past the first leg (made at init, at 1 m/s: under 1415 s) */
+	assert_int_equal(mob_model_pos(&m, 1e4, &p), 0);
+	assert_true(m.rwp.stuck);
+	assert_int_equal(mob_model_pos(&m, 2e4, &q), 0);
+	assert_true(isfinite(p.x) && p.x == q.x && p.y == q.y);
+	mob_model_fini(&m);
+}
+
 static void test_trace_model(void **state)
 {
 	const char *s = "0,5,0,0\n10,5,10,0\n";
@@ -207,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_rwp_area_and_speed),
 		cmocka_unit_test(test_rwp_speed_bounds),
 		cmocka_unit_test(test_rwp_bounds_refused),
+		cmocka_unit_test(test_rwp_still_legs_stop),
 		cmocka_unit_test(test_trace_model),
 	};
 
