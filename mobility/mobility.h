@@ -14,6 +14,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What a trace or a model may hold, so that every position and time stays finite and exact
+ * enough: coordinates within +-10000 km, times up to ~31 years, speeds up to 10 km/s (a
+ * low-orbit satellite); a random-waypoint area is a point or at least 1 m across. A trace
+ * is a regular file of at most 64 MiB with at most 100000 nodes; it keeps the first 100
+ * warnings and counts the rest.
+ */
+#define MOB_COORD_MAX 1e7		/* metres, |x|, |y|, |z| */
+#define MOB_TIME_MAX 1e9		/* seconds */
+#define MOB_SPEED_MAX 1e4		/* metres per second */
+#define MOB_AREA_MIN 1.0		/* metres: the random-waypoint area's larger side */
+#define MOB_TRACE_BYTES_MAX (64u << 20)
+#define MOB_TRACE_NODES_MAX 100000u
+#define MOB_TRACE_WARNINGS_MAX 100u
+
 struct mob_pos {
 	double x, y, z;
 };
@@ -37,15 +52,22 @@ struct mob_node {
 };
 
 struct mob_trace {
-	struct mob_node *nodes;	/* sorted by id */
+	struct mob_node *nodes;	/* sorted by id (once read) */
 	size_t n_nodes, cap_nodes;
+	/* id -> index + 1 (0: free slot), open addressing, while reading; NULL once sorted */
+	size_t *index;
+	size_t index_cap;	/* a power of two, at least twice n_nodes */
 	char **warnings;	/* "file:line: what", for the program to print */
 	size_t n_warnings, cap_warnings;
+	size_t n_dropped;	/* warnings past MOB_TRACE_WARNINGS_MAX, not kept */
 };
 
 /*
  * ns-2 movement file, read as ns-3's Ns2MobilityHelper does.  `name` is used in warnings.
- * Malformed lines are skipped with a warning.  0 or -errno (-ENOMEM; -EIO etc. from reading).
+ * Malformed lines, and values beyond the MOB_*_MAX bounds, are skipped with a warning (the
+ * last one says how many more there were).  0 or -errno: -ENOMEM; from the _load functions
+ * also -EISDIR, -EINVAL (not a regular file: a FIFO, /dev/zero), -EFBIG (beyond
+ * MOB_TRACE_BYTES_MAX) and open/read's errors.
  */
 int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct mob_trace **ret);
 int mob_trace_ns2_load(const char *path, struct mob_trace **ret);
@@ -69,10 +91,17 @@ void mob_trace_free(struct mob_trace *t);
 
 /* Shared by the readers (trace_ns2.c, trace_csv.c, model.c). */
 struct mob_trace *mob_trace_new(void);
+/* NULL when out of memory, or (create) when the trace already has MOB_TRACE_NODES_MAX nodes. */
 struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool create);
 int mob_node_seg_add(struct mob_node *n, const struct mob_seg *s);
 int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* After the last line: one warning saying how many were not kept, if any. 0 or -ENOMEM. */
+int mob_trace_warn_end(struct mob_trace *t, const char *name);
+/* Whether a value read from a trace is within its MOB_*_MAX bound (and finite). */
+bool mob_coord_ok(double v);
+bool mob_time_ok(double t_s);
+bool mob_speed_ok(double v);
 void mob_trace_sort(struct mob_trace *t);
 int mob_file_read(const char *path, char **ret, size_t *ret_len);
 /* Read the file at path and hand its text to parse (one of the readers), named path. */
@@ -114,6 +143,7 @@ struct mob_model {
 			/* current leg: leave `from` at t0, reach `to` at t1, wait until t2 */
 			struct mob_pos from, to;
 			double t0_s, t1_s, t2_s;
+			bool stuck;	/* legs stopped advancing time: it stays at `from` */
 		} rwp;
 		struct {
 			const struct mob_trace *trace;	/* borrowed */
@@ -125,7 +155,17 @@ struct mob_model {
 void mob_model_static_init(struct mob_model *m, struct mob_pos p);
 /* Copies wps; times must be non-decreasing (-EINVAL otherwise), n >= 1. */
 int mob_model_waypoints_init(struct mob_model *m, const struct mob_waypoint *wps, size_t n);
-/* Same seed, same path, whatever order the queries come in. */
+/*
+ * Random waypoint's bounds, for the scenario parser to check where the values are written:
+ * 0 when fine, else -EINVAL and *ret_why says what is wrong ("max speed is above 10000 m/s").
+ * Speeds: 0 < min <= max <= MOB_SPEED_MAX. Area: corners within MOB_COORD_MAX, either a
+ * point or with a side of at least MOB_AREA_MIN (a smaller area made legs too short for
+ * time to advance). Pause: 0 to MOB_TIME_MAX.
+ */
+int mob_rwp_speed_check(double min, double max, const char **ret_why);
+int mob_rwp_area_check(double x0, double y0, double x1, double y1, const char **ret_why);
+int mob_rwp_params_check(const struct mob_rwp_params *p, const char **ret_why);
+/* Same seed, same path, whatever order the queries come in. -EINVAL: see the checks above. */
 int mob_model_rwp_init(struct mob_model *m, const struct mob_rwp_params *p, uint64_t seed);
 /* -ENOENT when the trace lacks the node. */
 int mob_model_trace_init(struct mob_model *m, const struct mob_trace *t, unsigned node);

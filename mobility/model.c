@@ -75,19 +75,62 @@ static void rwp_reset(struct mob_model *m)
 	const struct mob_rwp_params *p = &m->rwp.p;
 
 	m->rwp.rng = m->rwp.seed;
+	m->rwp.stuck = false;
 	m->rwp.from.x = rng_uniform(&m->rwp.rng, p->x0, p->x1);
 	m->rwp.from.y = rng_uniform(&m->rwp.rng, p->y0, p->y1);
 	m->rwp.from.z = 0;
 	rwp_leg(m, 0);
 }
 
+int mob_rwp_speed_check(double min, double max, const char **ret_why)
+{
+	const char *why = NULL;
+
+	/* written so that NaN fails every test */
+	if (!(min > 0))
+		why = "min speed is not above 0";
+	else if (!(max >= min))
+		why = "max speed is below min speed";
+	else if (!(max <= MOB_SPEED_MAX))
+		why = "max speed is above 10000 m/s";
+	if (ret_why)
+		*ret_why = why;
+	return why ? -EINVAL : 0;
+}
+
+int mob_rwp_area_check(double x0, double y0, double x1, double y1, const char **ret_why)
+{
+	const char *why = NULL;
+
+	if (!mob_coord_ok(x0) || !mob_coord_ok(y0) || !mob_coord_ok(x1) || !mob_coord_ok(y1))
+		why = "a corner is beyond 10000 km";
+	else if ((x0 != x1 || y0 != y1) && fabs(x1 - x0) < MOB_AREA_MIN &&
+		 fabs(y1 - y0) < MOB_AREA_MIN)
+		why = "the area is less than 1 m across (a point is fine)";
+	if (ret_why)
+		*ret_why = why;
+	return why ? -EINVAL : 0;
+}
+
+int mob_rwp_params_check(const struct mob_rwp_params *p, const char **ret_why)
+{
+	int r = mob_rwp_area_check(p->x0, p->y0, p->x1, p->y1, ret_why);
+
+	if (r == 0)
+		r = mob_rwp_speed_check(p->speed_min, p->speed_max, ret_why);
+	if (r == 0 && !(p->pause_s >= 0 && p->pause_s <= MOB_TIME_MAX)) {
+		if (ret_why)
+			*ret_why = "pause is negative or beyond 10^9 s";
+		r = -EINVAL;
+	}
+	return r;
+}
+
 int mob_model_rwp_init(struct mob_model *m, const struct mob_rwp_params *p, uint64_t seed)
 {
 	struct mob_rwp_params q = *p;
 
-	if (!isfinite(q.x0) || !isfinite(q.x1) || !isfinite(q.y0) || !isfinite(q.y1) ||
-	    !isfinite(q.speed_min) || !isfinite(q.speed_max) || !isfinite(q.pause_s) ||
-	    q.speed_min <= 0 || q.speed_max < q.speed_min || q.pause_s < 0)
+	if (mob_rwp_params_check(&q, NULL) < 0)
 		return -EINVAL;
 	/* corners in any order */
 	if (q.x1 < q.x0) {
@@ -143,6 +186,9 @@ static void wp_pos(const struct mob_model *m, double t_s, struct mob_pos *ret)
 	ret->y = w[lo - 1].y + f * (w[lo].y - w[lo - 1].y);
 }
 
+/* Legs in a row that leave time where it was, before the model gives up moving. */
+#define RWP_STILL_MAX 1000
+
 static void rwp_pos(struct mob_model *m, double t_s, struct mob_pos *ret)
 {
 	double f;
@@ -155,9 +201,24 @@ static void rwp_pos(struct mob_model *m, double t_s, struct mob_pos *ret)
 	/* lazily forward; a query into the past replays from the seed */
 	if (t_s < m->rwp.t0_s)
 		rwp_reset(m);
-	while (t_s >= m->rwp.t2_s) {
+	/*
+	 * A leg shorter than the clock's resolution at t leaves time where it was; one now and
+	 * then is a chance meeting of two close points, but a run of them (legs far below a
+	 * microsecond) would keep this loop from ever returning. Then the UE stays put.
+	 */
+	for (unsigned still = 0; t_s >= m->rwp.t2_s && !m->rwp.stuck;) {
+		double start = m->rwp.t2_s;
+
 		m->rwp.from = m->rwp.to;
-		rwp_leg(m, m->rwp.t2_s);
+		rwp_leg(m, start);
+		if (!(m->rwp.t2_s > start) && ++still >= RWP_STILL_MAX)
+			m->rwp.stuck = true;
+		else if (m->rwp.t2_s > start)
+			still = 0;
+	}
+	if (m->rwp.stuck) {
+		*ret = m->rwp.from;
+		return;
 	}
 	if (t_s >= m->rwp.t1_s) {
 		*ret = m->rwp.to;

@@ -82,13 +82,18 @@ static int parse_row(char *l, struct sample *s, const char **why)
 		*why = "bad time";
 		return -1;
 	}
+	if (!mob_time_ok(s->t_s)) {
+		*why = "time out of range (0 to 10^9 s)";
+		return -1;
+	}
 	if (!num(f[1], &node) || node < 0 || node > UINT_MAX || node != floor(node)) {
 		*why = "bad node id";
 		return -1;
 	}
 	s->node = node;
-	if (!num(f[2], &s->p.x) || !num(f[3], &s->p.y) || (n == 5 && !num(f[4], &s->p.z))) {
-		*why = "bad coordinate";
+	if (!num(f[2], &s->p.x) || !num(f[3], &s->p.y) || (n == 5 && !num(f[4], &s->p.z)) ||
+	    !mob_coord_ok(s->p.x) || !mob_coord_ok(s->p.y) || (n == 5 && !mob_coord_ok(s->p.z))) {
+		*why = "bad coordinate (at most 10^7 m either way)";
 		return -1;
 	}
 	if (n == 4)
@@ -96,7 +101,7 @@ static int parse_row(char *l, struct sample *s, const char **why)
 	return 1;
 }
 
-static int build(struct mob_trace *t, const struct sample *s, size_t n)
+static int build(struct mob_trace *t, const struct sample *s, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct mob_node *nd = mob_trace_node_get(t, s[i].node, true);
@@ -104,6 +109,21 @@ static int build(struct mob_trace *t, const struct sample *s, size_t n)
 		double dt;
 		int r;
 
+		if (!nd && t->n_nodes >= MOB_TRACE_NODES_MAX) {
+			/* rows are sorted by node: skip this node's, warn once */
+			size_t k = i;
+			int r2;
+
+			while (k + 1 < n && s[k + 1].node == s[i].node)
+				k++;
+			r2 = mob_trace_warn(t, name, s[i].line,
+					    "node %u: more than %u nodes in the trace, its rows "
+					    "skipped", s[i].node, MOB_TRACE_NODES_MAX);
+			if (r2 < 0)
+				return r2;
+			i = k;
+			continue;
+		}
 		if (!nd)
 			return -ENOMEM;
 		if (i == 0 || s[i - 1].node != s[i].node) {
@@ -119,7 +139,10 @@ static int build(struct mob_trace *t, const struct sample *s, size_t n)
 			g.vx = (g.to.x - g.from.x) / dt;
 			g.vy = (g.to.y - g.from.y) / dt;
 			g.vz = (g.to.z - g.from.z) / dt;
-		} else {
+		}
+		/* samples too close in time for a finite speed (1e-310 s apart): a jump too */
+		if (!(dt > 0) || !isfinite(g.vx) || !isfinite(g.vy) || !isfinite(g.vz)) {
+			g.vx = g.vy = g.vz = 0;
 			/* same time twice: a jump to the later row */
 			g.from = g.to;
 		}
@@ -189,7 +212,9 @@ int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct m
 	}
 	if (n_ss)
 		qsort(ss, n_ss, sizeof(*ss), cmp_sample);
-	r = build(t, ss, n_ss);
+	r = build(t, ss, n_ss, name);
+	if (r == 0)
+		r = mob_trace_warn_end(t, name);
 	if (r < 0)
 		goto out;
 	mob_trace_sort(t);

@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <limits.h>
 
 #include "mobility/mobility.h"
@@ -30,8 +32,24 @@ void mob_trace_free(struct mob_trace *t)
 	for (size_t i = 0; i < t->n_warnings; i++)
 		free(t->warnings[i]);
 	free(t->nodes);
+	free(t->index);
 	free(t->warnings);
 	free(t);
+}
+
+bool mob_coord_ok(double v)
+{
+	return v >= -MOB_COORD_MAX && v <= MOB_COORD_MAX;
+}
+
+bool mob_time_ok(double t_s)
+{
+	return t_s >= 0 && t_s <= MOB_TIME_MAX;
+}
+
+bool mob_speed_ok(double v)
+{
+	return v >= 0 && v <= MOB_SPEED_MAX;
 }
 
 static int cmp_node(const void *a, const void *b)
@@ -45,6 +63,10 @@ void mob_trace_sort(struct mob_trace *t)
 {
 	if (t->n_nodes > 1)
 		qsort(t->nodes, t->n_nodes, sizeof(*t->nodes), cmp_node);
+	/* The index holds positions in the array: sorting moved them; lookups now bisect. */
+	free(t->index);
+	t->index = NULL;
+	t->index_cap = 0;
 }
 
 static struct mob_node *node_find(const struct mob_trace *t, unsigned id)
@@ -56,16 +78,60 @@ static struct mob_node *node_find(const struct mob_trace *t, unsigned id)
 	return bsearch(&key, t->nodes, t->n_nodes, sizeof(*t->nodes), cmp_node);
 }
 
-/* Readers call this while the array may be unsorted: linear search, then sorted at the end. */
+static size_t slot_of(unsigned id, size_t cap)
+{
+	/* Fibonacci hashing: consecutive ids, the usual case, spread over the table */
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
+/* The slot holding id, or the free slot where it would go. */
+static size_t *index_slot(const struct mob_trace *t, unsigned id)
+{
+	size_t i = slot_of(id, t->index_cap);
+
+	while (t->index[i] && t->nodes[t->index[i] - 1].id != id)
+		i = (i + 1) & (t->index_cap - 1);
+	return &t->index[i];
+}
+
+/* (Re)builds the index for at least `want` nodes. */
+static int index_grow(struct mob_trace *t, size_t want)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	free(t->index);
+	t->index = calloc(cap, sizeof(*t->index));
+	t->index_cap = t->index ? cap : 0;
+	if (!t->index)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		*index_slot(t, t->nodes[i].id) = i + 1;
+	return 0;
+}
+
+/*
+ * Readers call this while the array is unsorted, once per line: a hash index (a linear scan
+ * made a 100000-node trace take seconds), dropped when the array is sorted at the end.
+ */
 struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool create)
 {
 	struct mob_node *n;
+	size_t *slot;
 
-	for (size_t i = 0; i < t->n_nodes; i++)
-		if (t->nodes[i].id == id)
-			return &t->nodes[i];
-	if (!create)
+	if (!t->index && index_grow(t, t->n_nodes + 1) < 0)
 		return NULL;
+	slot = index_slot(t, id);
+	if (*slot)
+		return &t->nodes[*slot - 1];
+	if (!create || t->n_nodes >= MOB_TRACE_NODES_MAX)
+		return NULL;
+	if (2 * (t->n_nodes + 1) > t->index_cap) {
+		if (index_grow(t, t->n_nodes + 1) < 0)
+			return NULL;
+		slot = index_slot(t, id);
+	}
 	if (t->n_nodes == t->cap_nodes) {
 		size_t cap = t->cap_nodes ? 2 * t->cap_nodes : 8;
 		void *p = realloc(t->nodes, cap * sizeof(*t->nodes));
@@ -78,6 +144,7 @@ struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool creat
 	n = &t->nodes[t->n_nodes++];
 	memset(n, 0, sizeof(*n));
 	n->id = id;
+	*slot = t->n_nodes;
 	return n;
 }
 
@@ -101,6 +168,11 @@ int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const cha
 	char msg[256], *w;
 	va_list ap;
 
+	/* A file of bad lines made one warning each: 600 MB for 10 MB of input. */
+	if (t->n_warnings >= MOB_TRACE_WARNINGS_MAX) {
+		t->n_dropped++;
+		return 0;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -119,22 +191,55 @@ int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const cha
 	return 0;
 }
 
+int mob_trace_warn_end(struct mob_trace *t, const char *name)
+{
+	char *w;
+	void *p;
+
+	if (!t->n_dropped)
+		return 0;
+	p = realloc(t->warnings, (t->n_warnings + 1) * sizeof(*t->warnings));
+	if (!p)
+		return -ENOMEM;
+	t->warnings = p;
+	t->cap_warnings = t->n_warnings + 1;
+	if (asprintf(&w, "%s: %zu more warnings not shown", name, t->n_dropped) < 0)
+		return -ENOMEM;
+	t->warnings[t->n_warnings++] = w;
+	return 0;
+}
+
 int mob_file_read(const char *path, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap + 1);
+	struct stat st;
 	int fd, r = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
+		goto err;
+	}
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto err;
+	}
+	if (st.st_size > (off_t)MOB_TRACE_BYTES_MAX) {
+		r = -EFBIG;
 		goto err;
 	}
 	for (;;) {
 		ssize_t n;
 
+		/* Sizes can lie (/proc) or grow while read: the bound holds for what is read. */
+		if (len > MOB_TRACE_BYTES_MAX) {
+			r = -EFBIG;
+			goto err;
+		}
 		if (len == cap) {
 			char *p = realloc(buf, 2 * cap + 1);
 
@@ -374,8 +479,8 @@ static int parse_line(char *l, struct ev *e, const char **why)
 			*why = "expected X_, Y_ or Z_";
 			return -1;
 		}
-		if (!num(tok[3], &e->a)) {
-			*why = "bad coordinate";
+		if (!num(tok[3], &e->a) || !mob_coord_ok(e->a)) {
+			*why = "bad coordinate (at most 10^7 m either way)";
 			return -1;
 		}
 		return 1;
@@ -388,8 +493,8 @@ static int parse_line(char *l, struct ev *e, const char **why)
 		*why = "bad time";
 		return -1;
 	}
-	if (e->at_s < 0) {
-		*why = "negative time";
+	if (!mob_time_ok(e->at_s)) {
+		*why = e->at_s < 0 ? "negative time" : "time beyond 10^9 s";
 		return -1;
 	}
 	if (!node_tok(tok[3], &e->node)) {
@@ -403,20 +508,21 @@ static int parse_line(char *l, struct ev *e, const char **why)
 			*why = "expected X_, Y_ or Z_";
 			return -1;
 		}
-		if (!num(tok[6], &e->a)) {
-			*why = "bad coordinate";
+		if (!num(tok[6], &e->a) || !mob_coord_ok(e->a)) {
+			*why = "bad coordinate (at most 10^7 m either way)";
 			return -1;
 		}
 		return 1;
 	}
 	if (n == 8 && !strcmp(tok[4], "setdest")) {
 		e->kind = L_SETDEST;
-		if (!num(tok[5], &e->a) || !num(tok[6], &e->b)) {
-			*why = "bad destination";
+		if (!num(tok[5], &e->a) || !num(tok[6], &e->b) || !mob_coord_ok(e->a) ||
+		    !mob_coord_ok(e->b)) {
+			*why = "bad destination (at most 10^7 m either way)";
 			return -1;
 		}
-		if (!num(tok[7], &e->c) || e->c < 0) {
-			*why = "bad speed";
+		if (!num(tok[7], &e->c) || !mob_speed_ok(e->c)) {
+			*why = "bad speed (0 to 10000 m/s)";
 			return -1;
 		}
 		return 1;
@@ -507,6 +613,14 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 		}
 		e.line = lineno;
 		n = mob_trace_node_get(t, e.node, true);
+		if (!n && t->n_nodes >= MOB_TRACE_NODES_MAX) {
+			r = mob_trace_warn(t, name, lineno,
+					   "node %u: more than %u nodes in the trace, line skipped",
+					   e.node, MOB_TRACE_NODES_MAX);
+			if (r < 0)
+				goto err;
+			continue;
+		}
 		if (!n) {
 			r = -ENOMEM;
 			goto err;
@@ -534,6 +648,9 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 		if (r < 0)
 			goto err;
 	}
+	r = mob_trace_warn_end(t, name);
+	if (r < 0)
+		goto err;
 	mob_trace_sort(t);
 	free(evs);
 	free(line);

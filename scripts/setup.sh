@@ -6,7 +6,8 @@
 # --vm: also what the stock-kernel test VM needs (tests/vm/vm.sh): Debian's kernel, which
 # has sch_netem, qemu, a static busybox for the VM's initramfs, and the tools that build it.
 # --test: also what only the tests need: Chromium, which renders the report in the browser
-# test (scripts/test.sh asks for it; a plain build or run never installs it).
+# test, and libFuzzer for scripts/fuzz.sh (scripts/test.sh asks for them; a plain build or
+# run never installs them).
 set -euo pipefail
 
 vm=0
@@ -39,6 +40,7 @@ vm_pkgs=(
 )
 test_pkgs=(
 	chromium                             # headless, renders the report (test_report_browser.sh)
+	clang libclang-rt-14-dev             # libFuzzer for scripts/fuzz.sh (-fsanitize=fuzzer)
 )
 [ $vm = 1 ] && pkgs+=("${vm_pkgs[@]}")
 [ $test = 1 ] && pkgs+=("${test_pkgs[@]}")

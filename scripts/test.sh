@@ -23,6 +23,9 @@ for variant in build build-asan; do
 	(cd "$top/$variant" && ctest --output-on-failure --timeout 300 "${select[@]}") || rc=1
 done
 
+# The parsers under libFuzzer, 20 s per target (docs/fuzzing.md for longer runs).
+"$top/scripts/fuzz.sh" 20 || rc=1
+
 # Integration tests name their runs t + 6 hex digits; one left behind is a teardown bug
 # (or a test killed by its timeout). Say so, fail, and clean up.
 if [ "$(id -u)" -eq 0 ]; then

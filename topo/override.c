@@ -7,6 +7,8 @@
 #include "topo/override.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +47,77 @@ static int add_scalar(yaml_document_t *doc, const char *s, size_t len)
 						      YAML_ANY_SCALAR_STYLE));
 }
 
+/*
+ * A list index: decimal digits only (strtoul would take a sign or blanks, and saturate), and
+ * small enough that nothing wraps on the way to the bound check.
+ */
+static bool index_parse(const char *s, size_t n, size_t *ret)
+{
+	size_t v = 0;
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (SIZE_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* The length of the valid UTF-8 that starts s (libyaml refuses anything else). */
+static size_t utf8_valid_len(const unsigned char *s)
+{
+	size_t i = 0;
+
+	while (s[i]) {
+		unsigned c = s[i], k, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, cp = c & 0x07;
+		else
+			return i;
+		for (unsigned j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += k + 1;
+	}
+	return i;
+}
+
 int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size_t len)
 {
 	const char *eq = strchr(assign, '='), *p, *dot;
 	yaml_node_t *node = yaml_document_get_root_node(doc);
-	int id = 1, vid, kid;
+	int id = 1, vid, kid, depth = 0;
+	size_t good = utf8_valid_len((const unsigned char *)assign);
 
+	if (assign[good]) {
+		/* The bytes after the valid part would garble the terminal: leave them out. */
+		snprintf(msg, len, "--set '%.*s...': byte %zu is not valid UTF-8 (a scenario is "
+			 "UTF-8 text)", (int)good, assign, good + 1);
+		return -EINVAL;
+	}
+	if (good > TOPO_SET_LEN_MAX) {
+		snprintf(msg, len, "--set '%.32s...': longer than %d bytes", assign,
+			 TOPO_SET_LEN_MAX);
+		return -EINVAL;
+	}
 	if (!eq || eq == assign) {
 		snprintf(msg, len, "--set '%s': expected key=value (migration.strategy=cold)",
 			 assign);
@@ -73,13 +140,18 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 			snprintf(msg, len, "--set '%s': an empty part in the key", assign);
 			return -EINVAL;
 		}
+		if (++depth > TOPO_SET_DEPTH_MAX) {
+			snprintf(msg, len, "--set '%.*s...': more than %d parts in the key",
+				 (int)(p - assign), assign, TOPO_SET_DEPTH_MAX);
+			return -EINVAL;
+		}
 		if (node->type == YAML_SEQUENCE_NODE) {
-			char *end;
-			unsigned long i = strtoul(p, &end, 10);
-			long n = node->data.sequence.items.top - node->data.sequence.items.start;
+			size_t n = (size_t)(node->data.sequence.items.top -
+					    node->data.sequence.items.start);
+			size_t i;
 
-			if (end != dot || (long)i >= n) {
-				snprintf(msg, len, "--set '%s': '%.*s' is not an index of a list of %ld",
+			if (!index_parse(p, klen, &i) || i >= n) {
+				snprintf(msg, len, "--set '%s': '%.*s' is not an index of a list of %zu",
 					 assign, (int)klen, p, n);
 				return -EINVAL;
 			}

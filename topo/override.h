@@ -6,11 +6,15 @@
 #include <stddef.h>
 #include <yaml.h>
 
+#define TOPO_SET_DEPTH_MAX 16		/* parts of a --set key: a.b.c is 3 */
+#define TOPO_SET_LEN_MAX 65536		/* bytes of key=value */
+
 /*
  * Applies "a.b.c=value": mapping keys by name, list items by index (links.2.delay=5ms); the
  * value replaces what is there or is added (with any sections on the way), as a plain
  * scalar that the parser then checks like any value of the file. -EINVAL with msg saying
- * what is wrong (no '=', an index out of range, a key inside a plain value); -ENOMEM.
+ * what is wrong (no '=', an index that is not digits or out of range, a key inside a plain
+ * value, not UTF-8, too long or too deep); -ENOMEM.
  */
 int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size_t len);
 

@@ -120,6 +120,54 @@ static void test_enoent_and_load(void **state)
 	assert_null(t);
 }
 
+/*
+ * Issue 12 hostile input 5: extreme but finite values made infinite speeds and NaN positions;
+ * out-of-range values are skipped with a warning, samples too close for a finite speed jump.
+ */
+static void test_extreme_values(void **state)
+{
+	struct mob_trace *t = parse("0,0,-1e308,0\n"	/* 1 */
+				    "1,0,1e7,0\n"
+				    "2e9,0,0,0\n"	/* 3 */
+				    "-1,0,0,0\n"	/* 4 */
+				    "0,1,0,0\n"
+				    "1e-307,1,1e7,0\n"
+				    "5,1,1,2e7,0\n");	/* 7 */
+	struct mob_pos p;
+
+	(void)state;
+	assert_int_equal(mob_trace_warning_count(t), 4);
+	assert_non_null(strstr(mob_trace_warning(t, 0), "c.csv:1: bad coordinate"));
+	assert_non_null(strstr(mob_trace_warning(t, 1), "c.csv:3: time out of range"));
+	assert_non_null(strstr(mob_trace_warning(t, 2), "c.csv:4: time out of range"));
+	assert_non_null(strstr(mob_trace_warning(t, 3), "c.csv:7: bad coordinate"));
+	expect_xy(t, 0, 0, 1e7, 0);
+	for (double at = 0; at < 1e-306; at += 1e-308) {
+		assert_int_equal(mob_trace_pos(t, 1, at, &p), 0);
+		assert_true(isfinite(p.x) && isfinite(p.y));
+	}
+	expect_xy(t, 1, 1, 1e7, 0);
+	mob_trace_free(t);
+}
+
+static void test_warnings_capped(void **state)
+{
+	size_t n = 1000, len = 0;
+	char *text = malloc(n * 4 + 16);
+	struct mob_trace *t;
+
+	(void)state;
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "1,x\n");
+	assert_int_equal(mob_trace_csv_parse(text, len, "c.csv", &t), 0);
+	assert_int_equal(mob_trace_warning_count(t), MOB_TRACE_WARNINGS_MAX + 1);
+	assert_string_equal(mob_trace_warning(t, MOB_TRACE_WARNINGS_MAX),
+			    "c.csv: 900 more warnings not shown");
+	mob_trace_free(t);
+	free(text);
+}
+
 static void test_format_detection(void **state)
 {
 	const char *ns2 = "# c\n  $node_(0) set X_ 1\n";
@@ -138,6 +186,8 @@ int main(void)
 		cmocka_unit_test(test_warnings_with_line),
 		cmocka_unit_test(test_enoent_and_load),
 		cmocka_unit_test(test_format_detection),
+		cmocka_unit_test(test_extreme_values),
+		cmocka_unit_test(test_warnings_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,6 +138,72 @@ static void test_rwp_speed_bounds(void **state)
 	mob_model_fini(&m);
 }
 
+/*
+ * Issue 12 hostile input 2: with a huge speed or a tiny area every leg lasted less than the
+ * clock's resolution at t, so the query looped forever (and SIGTERM went unseen). Such
+ * parameters are refused, with what is wrong said for the parser to report.
+ */
+static void test_rwp_bounds_refused(void **state)
+{
+	const struct mob_rwp_params fast = { .x1 = 1000, .y1 = 1000, .speed_min = 1e300,
+					     .speed_max = 1e300 };
+	const struct mob_rwp_params tiny = { .x1 = 1e-12, .y1 = 1e-12, .speed_min = 1,
+					     .speed_max = 1 };
+	const struct mob_rwp_params far = { .x1 = 2e7, .y1 = 1, .speed_min = 1, .speed_max = 1 };
+	const struct mob_rwp_params point = { .x0 = 5, .x1 = 5, .y0 = 5, .y1 = 5, .speed_min = 1,
+					      .speed_max = 1e4 };
+	const struct mob_rwp_params thin = { .x1 = 1, .speed_min = 1e4, .speed_max = 1e4 };
+	const char *why = NULL;
+	struct mob_model m;
+	struct mob_pos p;
+
+	(void)state;
+	assert_int_equal(mob_model_rwp_init(&m, &fast, 1), -EINVAL);
+	assert_int_equal(mob_model_rwp_init(&m, &tiny, 1), -EINVAL);
+	assert_int_equal(mob_model_rwp_init(&m, &far, 1), -EINVAL);
+	assert_int_equal(mob_rwp_speed_check(1, 1e5, &why), -EINVAL);
+	assert_string_equal(why, "max speed is above 10000 m/s");
+	assert_int_equal(mob_rwp_speed_check(NAN, 1, &why), -EINVAL);
+	assert_int_equal(mob_rwp_speed_check(2, 1, &why), -EINVAL);
+	assert_string_equal(why, "max speed is below min speed");
+	assert_int_equal(mob_rwp_area_check(0, 0, 0.5, 0.5, &why), -EINVAL);
+	assert_string_equal(why, "the area is less than 1 m across (a point is fine)");
+	assert_int_equal(mob_rwp_area_check(0, 0, -1e7, 1e7, &why), 0);
+	assert_null(why);
+	/* the bounds themselves: a point, and a 1 m line crossed at the top speed */
+	assert_int_equal(mob_model_rwp_init(&m, &point, 1), 0);
+	assert_int_equal(mob_model_pos(&m, 1e6, &p), 0);
+	assert_true(p.x == 5 && p.y == 5);
+	assert_int_equal(mob_model_rwp_init(&m, &thin, 1), 0);
+	for (int i = 0; i <= 100; i++) {
+		assert_int_equal(mob_model_pos(&m, i * 0.01, &p), 0);
+		assert_true(p.x >= 0 && p.x <= 1 && p.y == 0);
+	}
+	mob_model_fini(&m);
+}
+
+/*
+ * The model's own guard, for parameters that got past the checks (set here behind init's
+ * back): legs that leave time where it is stop the UE instead of looping forever.
+ */
+static void test_rwp_still_legs_stop(void **state)
+{
+	const struct mob_rwp_params ok = { .x1 = 1000, .y1 = 1000, .speed_min = 1,
+					   .speed_max = 1 };
+	struct mob_model m;
+	struct mob_pos p, q;
+
+	(void)state;
+	assert_int_equal(mob_model_rwp_init(&m, &ok, 3), 0);
+	m.rwp.p.speed_min = m.rwp.p.speed_max = 1e300;
+	/* past the first leg (made at init, at 1 m/s: under 1415 s) */
+	assert_int_equal(mob_model_pos(&m, 1e4, &p), 0);
+	assert_true(m.rwp.stuck);
+	assert_int_equal(mob_model_pos(&m, 2e4, &q), 0);
+	assert_true(isfinite(p.x) && p.x == q.x && p.y == q.y);
+	mob_model_fini(&m);
+}
+
 static void test_trace_model(void **state)
 {
 	const char *s = "0,5,0,0\n10,5,10,0\n";
@@ -162,6 +228,8 @@ int main(void)
 		cmocka_unit_test(test_rwp_deterministic),
 		cmocka_unit_test(test_rwp_area_and_speed),
 		cmocka_unit_test(test_rwp_speed_bounds),
+		cmocka_unit_test(test_rwp_bounds_refused),
+		cmocka_unit_test(test_rwp_still_legs_stop),
 		cmocka_unit_test(test_trace_model),
 	};
 

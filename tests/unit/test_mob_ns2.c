@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "mobility/mobility.h"
 
@@ -251,6 +253,104 @@ static struct mob_trace *load_shared(const char *file)
 	return t;
 }
 
+/* Issue 12 hostile input 4: a file of bad lines kept a warning each (600 MB for 10 MB). */
+static void test_warnings_capped(void **state)
+{
+	size_t n = 5000, len = 0;
+	char *text = malloc(n * 8 + 64), want[64];
+	struct mob_trace *t;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "$node_(0) set X_ 1\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "bad %zu\n", i % 10);
+	assert_int_equal(mob_trace_ns2_parse(text, len, "mem", &t), 0);
+	assert_int_equal(mob_trace_warning_count(t), MOB_TRACE_WARNINGS_MAX + 1);
+	assert_non_null(strstr(mob_trace_warning(t, 0), "mem:2:"));
+	snprintf(want, sizeof(want), "mem: %zu more warnings not shown", n - MOB_TRACE_WARNINGS_MAX);
+	assert_string_equal(mob_trace_warning(t, MOB_TRACE_WARNINGS_MAX), want);
+	mob_trace_free(t);
+	free(text);
+}
+
+/*
+ * Issue 12 hostile input 5: finite but extreme values made infinite and NaN positions
+ * (1e308 - -1e308 overflows). Values beyond the documented bounds are skipped with a warning.
+ */
+static void test_extreme_values_skipped(void **state)
+{
+	struct mob_trace *t = parse("$node_(0) set X_ -1e308\n"			/* 1 */
+				    "$node_(0) set Y_ 1e7\n"
+				    "$ns_ at 1 \"$node_(0) setdest 1e308 0 1\"\n"	/* 3 */
+				    "$ns_ at 1e10 \"$node_(0) setdest 5 0 1\"\n"	/* 4 */
+				    "$ns_ at 2 \"$node_(0) setdest 5 0 1e5\"\n"	/* 5 */
+				    "$ns_ at 3 \"$node_(0) set Z_ -2e7\"\n"		/* 6 */
+				    "$ns_ at 4 \"$node_(0) setdest -1e7 1e7 1e4\"\n");
+
+	(void)state;
+	assert_int_equal(mob_trace_warning_count(t), 5);
+	assert_non_null(strstr(mob_trace_warning(t, 0), "mem:1: bad coordinate"));
+	assert_non_null(strstr(mob_trace_warning(t, 1), "mem:3: bad destination"));
+	assert_non_null(strstr(mob_trace_warning(t, 2), "mem:4: time beyond"));
+	assert_non_null(strstr(mob_trace_warning(t, 3), "mem:5: bad speed"));
+	assert_non_null(strstr(mob_trace_warning(t, 4), "mem:6: bad coordinate"));
+	expect_pos(t, 0, 0, 0, 1e7, 0);
+	expect_pos(t, 0, 1004, -1e7, 1e7, 0);
+	mob_trace_free(t);
+}
+
+/* Issue 12 hostile input 7: 100000 nodes took seconds (a linear lookup per line); capped. */
+static void test_node_limit(void **state)
+{
+	size_t n = MOB_TRACE_NODES_MAX + 2, len = 0;
+	char *text = malloc(n * 32);
+	struct mob_trace *t;
+
+	(void)state;
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "$node_(%zu) set X_ %zu\n", (i * 7919) % n, i);
+	assert_int_equal(mob_trace_ns2_parse(text, len, "mem", &t), 0);
+	assert_int_equal(mob_trace_node_count(t), MOB_TRACE_NODES_MAX);
+	assert_int_equal(mob_trace_warning_count(t), 2);
+	assert_non_null(strstr(mob_trace_warning(t, 0), "more than 100000 nodes in the trace"));
+	for (size_t i = 1; i < MOB_TRACE_NODES_MAX; i++)
+		assert_true(mob_trace_node_id(t, i - 1) < mob_trace_node_id(t, i));
+	mob_trace_free(t);
+	free(text);
+}
+
+/* Issue 12 hostile input 4: `trace: /dev/zero` read forever; only bounded regular files. */
+static void test_load_regular_bounded(void **state)
+{
+	char dir[] = "/tmp/test_mob_ns2_XXXXXX", path[64];
+	struct mob_trace *t = NULL;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(mob_trace_load("/dev/zero", &t), -EINVAL);
+	assert_int_equal(mob_trace_load(dir, &t), -EISDIR);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	/* no writer: the open must not wait for one */
+	assert_int_equal(mob_trace_load(path, &t), -EINVAL);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)MOB_TRACE_BYTES_MAX + 1), 0);
+	close(fd);
+	assert_int_equal(mob_trace_load(path, &t), -EFBIG);
+	assert_int_equal(truncate(path, MOB_TRACE_BYTES_MAX), 0);
+	/* at the limit it is read (64 MiB of NUL bytes: one long line, skipped) */
+	assert_int_equal(mob_trace_ns2_load(path, &t), 0);
+	mob_trace_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_shipped_default(void **state)
 {
 	struct mob_trace *t = load_shared("default.ns_movements");
@@ -305,6 +405,10 @@ int main(void)
 		cmocka_unit_test(test_nodes_and_enoent),
 		cmocka_unit_test(test_out_of_order_event_skipped),
 		cmocka_unit_test(test_load_file_and_errors),
+		cmocka_unit_test(test_warnings_capped),
+		cmocka_unit_test(test_extreme_values_skipped),
+		cmocka_unit_test(test_node_limit),
+		cmocka_unit_test(test_load_regular_bounded),
 		cmocka_unit_test(test_shipped_default),
 		cmocka_unit_test(test_shipped_bonnmotion),
 	};

@@ -87,6 +87,82 @@ static void test_errors(void **state)
 	apply(d, 1, -EINVAL, "--set 'links..delay=1ms': an empty part in the key");
 }
 
+/*
+ * Issue 12 hostile input 1: strtoul took "-1" as ULONG_MAX and saturated on overflow, and the
+ * bound check cast it to a negative long: links.-1 read and wrote before the list.
+ */
+static void test_index_digits_only(void **state)
+{
+	static const char *const bad[] = {
+		"links.-1.delay=5ms", "links.-1=", "links.9999999999999999999=",
+		"links.18446744073709551617.delay=1ms", "links.+1.delay=1ms", "links. 1.delay=1ms",
+		"links.1 .delay=1ms", "links.0x1.delay=1ms", "links.2=x",
+	};
+	const char *one[1];
+	char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+		const char *k = strchr(bad[i], '.') + 1;
+		size_t kl = strcspn(k, ".=");
+
+		one[0] = bad[i];
+		snprintf(want, sizeof(want), "--set '%s': '%.*s' is not an index of a list of 2",
+			 bad[i], (int)kl, k);
+		apply(one, 1, -EINVAL, want);
+	}
+	/* Leading zeros are still the number. */
+	one[0] = "links.01.delay=9ms";
+	out = apply(one, 1, 0, NULL);
+	assert_non_null(strstr(out, "delay: 9ms"));
+	free(out);
+}
+
+/* Issue 12 hostile input 6: libyaml refuses non-UTF-8, which came out as "out of memory". */
+static void test_not_utf8(void **state)
+{
+	const char *a[] = { "links.0.delay=5\xffms" };
+	const char *b[] = { "na\xc3me=x" };
+	const char *c[] = { "name=\xed\xa0\x80" };	/* a surrogate */
+	const char *ok[] = { "name=\xc3\xa9t\xc3\xa9" };
+	char *out;
+
+	(void)state;
+	apply(a, 1, -EINVAL, "--set 'links.0.delay=5...': byte 16 is not valid UTF-8 (a scenario "
+			     "is UTF-8 text)");
+	apply(b, 1, -EINVAL, "--set 'na...': byte 3 is not valid UTF-8 (a scenario is UTF-8 text)");
+	apply(c, 1, -EINVAL, "--set 'name=...': byte 6 is not valid UTF-8 (a scenario is UTF-8 "
+			     "text)");
+	out = apply(ok, 1, 0, NULL);
+	free(out);
+}
+
+/* Keys nest at most TOPO_SET_DEPTH_MAX deep: a 60000-part key built 60000 mappings. */
+static void test_deep_and_long(void **state)
+{
+	char *deep = malloc(4 * (TOPO_SET_DEPTH_MAX + 2) + 3), *big;
+	const char *one[1];
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(deep);
+	for (int i = 0; i <= TOPO_SET_DEPTH_MAX; i++)
+		n += (size_t)sprintf(deep + n, "%sa", i ? "." : "");
+	strcpy(deep + n, "=1");
+	one[0] = deep;
+	apply(one, 1, -EINVAL, NULL);
+	big = malloc(TOPO_SET_LEN_MAX + 16);
+	assert_non_null(big);
+	strcpy(big, "name=");
+	memset(big + 5, 'x', TOPO_SET_LEN_MAX);
+	big[TOPO_SET_LEN_MAX + 5] = '\0';
+	one[0] = big;
+	apply(one, 1, -EINVAL, NULL);
+	free(deep);
+	free(big);
+}
+
 static const char scen[] = "name: s\n"
 			   "nodes:\n"
 			   "  a: { kind: host }\n"
@@ -134,6 +210,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace_add_create),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_index_digits_only),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_deep_and_long),
 		cmocka_unit_test(test_parse_with_sets),
 	};
 
