@@ -1679,6 +1679,12 @@ static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility 
 				return r;
 		}
 	}
+	/* Legs across a sliver of an area are too short for time to advance between them. */
+	double w = fabs(mob->area[1][0] - mob->area[0][0]);
+	double h = fabs(mob->area[1][1] - mob->area[0][1]);
+	if ((w > 0 || h > 0) && (w > h ? w : h) < TOPO_AREA_MIN_M)
+		return fail(c, n, "area: %g m by %g m is too small: a point, or at least %g m across",
+			    w, h, TOPO_AREA_MIN_M);
 	return 0;
 bad:
 	return fail(c, n, "area: expected two corners [[x0, y0], [x1, y1]]");

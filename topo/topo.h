@@ -45,6 +45,7 @@
 #define TOPO_DB_MAX 300.0			/* gains and losses: 0dB to 300dB */
 #define TOPO_EXPONENT_MAX 10.0
 #define TOPO_SPEED_MIN 0.001			/* m/s */
+#define TOPO_AREA_MIN_M 1.0			/* random waypoint: a point, or a side this long */
 #define TOPO_SPEED_MAX 10000.0
 
 /* One error, already formatted as "file:line:column: what is wrong". */

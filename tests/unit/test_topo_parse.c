@@ -1233,6 +1233,11 @@ static void test_err_ranges(void **state)
 	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [0.0009, 1]}\n",
 		    "t.yaml:8:65: speed: '0.0009' is out of range (0.001 to 10000 m/s)");
 	parses(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [0.001, 10000]}\n");
+	/* A sliver of an area made legs too short for time to advance (fuzzing, issue 12). */
+	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [0.5, 0.0001]], speed: [1, 2]}\n",
+		    "t.yaml:8:39: area: 0.5 m by 0.0001 m is too small: a point, or at least 1 m across");
+	parses(MOB "{model: random-waypoint, area: [[3, 4], [3, 4]], speed: [1, 2]}\n");
+	parses(MOB "{model: random-waypoint, area: [[0, 0], [1, 0]], speed: [1, 2]}\n");
 
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], delay: 18446744073709551615ns}\n",
 		    "t.yaml:7:32: delay: '18446744073709551615ns' is out of range (0s to 3600s)");
