@@ -84,3 +84,15 @@ wait_building() {
 	done
 	return 1
 }
+
+# wait_running RUN PID: until run RUN is built and its meta names PID as owner (or PID ends).
+wait_running() {
+	local i
+	for ((i = 0; i < 12000; i++)); do
+		grep -q '^state=up' "/run/edgemu/$1/meta" 2>/dev/null &&
+			grep -q "^pid=$2\$" "/run/edgemu/$1/meta" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}

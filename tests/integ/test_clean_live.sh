@@ -8,18 +8,6 @@
 : "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
 scen=$EDGEMU_SRC/experiments/quickstart.yaml
 
-# wait_running RUN PID: until run RUN is built and its meta names PID as owner (or PID ends).
-wait_running() {
-	local i
-	for ((i = 0; i < 12000; i++)); do
-		grep -q '^state=up' "/run/edgemu/$1/meta" 2>/dev/null &&
-			grep -q "^pid=$2\$" "/run/edgemu/$1/meta" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
 # status RUN: live, idle or leftover, as `edgemu show --json` lists it.
 status() { "$EDGEMU" show --json | jq -r --arg r "$1" '.runs[] | select(.run == $r) | .status'; }
 

@@ -6,18 +6,6 @@
 : "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
 scen=$EDGEMU_SRC/experiments/quickstart.yaml
 
-# wait_running RUN PID: until run RUN is built and its meta names PID as owner (or PID ends).
-wait_running() {
-	local i
-	for ((i = 0; i < 12000; i++)); do
-		grep -q '^state=up' "/run/edgemu/$1/meta" 2>/dev/null &&
-			grep -q "^pid=$2\$" "/run/edgemu/$1/meta" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
 r1=$(rand_run)
 RUNS+=("$r1")
 "$EDGEMU" run "$scen" --name "$r1" -o "$TMP/res1" --duration 120s --quiet \
