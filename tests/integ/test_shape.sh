@@ -46,13 +46,16 @@ backend=$("$EDGEMU" show "$run" --json | grep -o '"backend":"[a-z]*"' | cut -d'"
 ok "backend: $backend"
 
 shape() { "$EDGEMU" shape "$run" a:eth0 "$@" >/dev/null; }
-# rtt_floor FILE: ping a -> b, 100 times; prints the 5th percentile and the median of the
-# RTTs in ms. (ping prints whole milliseconds from 100 ms on: every RTT here stays below.)
+# rtt_floor FILE: ping a -> b, 100 times 10 ms apart; prints the 5th percentile and the
+# median of the RTTs in ms. (ping prints whole milliseconds from 100 ms on: RTTs here stay
+# below.)
 rtt_floor() {
 	local stats
-	stats=$(ping_log "$run" a b 100 0.02 "$1")
+	"$EDGEMU" exec "$run" a -- ping -n -c 100 -i 0.01 -W 2 b >"$1.raw" 2>&1 || true
+	sed -n 's/.*icmp_seq=\([0-9]*\).*time=\([0-9.]*\) ms.*/\1 \2/p' "$1.raw" >"$1"
+	stats=$(awk '/packets transmitted/ {print $1, $4}' "$1.raw")
 	[ "${stats% *}" = 100 ] && [ "${stats#* }" -ge 90 ] ||
-		fail "ping a -> b: sent/received $stats of 100"
+		fail "ping a -> b: sent/received '$stats' of 100: $(tail -3 "$1.raw")"
 	echo "$(pct "$1" 5) $(median "$1")"
 }
 # pct FILE P: the P-th percentile (nearest rank) of the second column
@@ -60,7 +63,7 @@ pct() { awk '{print $2}' "$1" | sort -g | awk -v p="$2" '{v[NR] = $1}
 	END {r = int((NR * p + 99) / 100); print NR ? v[r < 1 ? 1 : r] : "nan"}'; }
 # check_rtt WANT_MS LABEL ["FLOOR MEDIAN"]: those, or measured now, against the baseline.
 # Below the configured delay fails at once: nothing is early. Above, it is measured again,
-# up to 4 times in all: a busy machine can hold up every packet of a 2 s measurement, but
+# up to 4 times in all: a busy machine can hold up every packet of a 1 s measurement, but
 # a shaper that adds too much does it every time.
 check_rtt() {
 	local m=${3:-} d i
@@ -220,11 +223,12 @@ na=$(wc -l <"$TMP/upd.after")
 ok "update under traffic: $nb answers before (from $(pct "$TMP/upd.before" 0) ms), $na after (from $(pct "$TMP/upd.after" 0) ms), none lost, none at the old delay after the change"
 check_rtt 40 "after the update, 30 ms a->b and 10 ms b->a"
 
-# TCP at a configured rate, 20 Mbit/s. The rate counts whole frames, TCP's goodput is 1448
-# of each 1514 bytes: 19.1 Mbit/s. Never above the rate; below it by 16 % at most, which a
-# shaper off by a fifth fails and a sender short of CPU (the VM under load) passes.
-shape --dir both --delay 1ms --rate 20mbit
-tcp_rate() { # prints received bits/s
+# TCP at a configured rate. The rate counts whole frames, TCP's goodput is 1448 of each 1514
+# bytes (96 %). Never above the rate; below it by 20 % at most: a shaper off by a fifth
+# fails. Load can starve the sender (13.9 Mbit/s at 20 in the VM on a busy host): the rate
+# is 8 Mbit/s, which the VM sustains, and a goodput too low is measured again, up to 3
+# times in all; a shaper that limits too much does it every time.
+tcp_rate() { # prints received Mbit/s
 	"$EDGEMU" exec "$run" b -- iperf3 -s -1 >/dev/null 2>&1 &
 	local srv=$! i
 	for ((i = 0; i < 1200; i++)); do
@@ -232,14 +236,23 @@ tcp_rate() { # prints received bits/s
 		sleep 0.05
 	done
 	"$EDGEMU" exec "$run" a -- iperf3 -c b -t 4 -O 1 -J 2>/dev/null |
-		awk '/"sum_received"/ {f = 1} f && /"bits_per_second"/ {gsub(/[^0-9.e+]/, "", $2); print $2; exit}'
+		awk '/"sum_received"/ {f = 1} f && /"bits_per_second"/ {gsub(/[^0-9.e+]/, "", $2); print $2 / 1e6; exit}'
 	wait "$srv" 2>/dev/null || true
 }
-bps=$(tcp_rate)
-[ -n "$bps" ] || fail "iperf3 gave no result"
-mbps=$(calc "$bps / 1000000")
-within "$mbps" 16 20.4 || fail "TCP at 20 Mbit/s: measured $mbps Mbit/s"
-ok "TCP at 20 Mbit/s: $(printf %.2f "$mbps") Mbit/s"
+check_tcp() { # WANT_MBPS LABEL
+	local mbps i
+	for ((i = 1; ; i++)); do
+		mbps=$(tcp_rate)
+		[ -n "$mbps" ] || fail "$2: iperf3 gave no result"
+		within "$mbps" 0 "$(calc "$1 * 1.02")" || fail "$2: TCP measured $mbps Mbit/s, above the rate"
+		within "$mbps" "$(calc "$1 * 0.8")" 1e9 && break
+		[ "$i" -lt 3 ] || fail "$2: TCP measured $mbps Mbit/s, $i times"
+		echo "note: $2: TCP measured $mbps Mbit/s: measuring again"
+	done
+	ok "$2: TCP $(printf %.2f "$mbps") Mbit/s"
+}
+shape --dir both --delay 1ms --rate 8mbit
+check_tcp 8 "rate 8 Mbit/s"
 
 if [ "$backend" = relay ]; then
 	# A capacity trace: one 1500-byte opportunity every ms = 12 Mbit/s, then two = 24.
@@ -247,12 +260,7 @@ if [ "$backend" = relay ]; then
 	awk 'BEGIN {for (i = 1; i <= 1000; i++) print i "\n" i}' >"$TMP/24mbit.mmtrace"
 	for want in 12 24; do
 		shape --dir both --rate 0 --delay 1ms --trace "$TMP/${want}mbit.mmtrace"
-		bps=$(tcp_rate)
-		mbps=$(calc "$bps / 1000000")
-		# TCP sees the frames' payload: 1448 of each 1514 bytes (about 96 %)
-		within "$mbps" "$(calc "$want * 0.86")" "$(calc "$want * 1.02")" ||
-			fail "trace of $want Mbit/s: TCP measured $mbps Mbit/s"
-		ok "capacity trace of $want Mbit/s: TCP $(printf %.2f "$mbps") Mbit/s"
+		check_tcp "$want" "capacity trace of $want Mbit/s"
 	done
 fi
 
