@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Shaping, measured: RTT medians match the configured delay in each direction, loss stays
+# Shaping, measured: RTTs match the configured delay in each direction, loss stays
 # within statistical bounds, Gilbert-Elliott loss comes in bursts, a change takes effect for
 # the next packet without losses, TCP runs at the configured rate, and (relay) a capacity
 # trace sets the throughput. Runs with whichever backend `shaper: auto` picks: the relay on a
@@ -118,7 +118,7 @@ ip_of() { "$EDGEMU" exec "$run" "$1" -- getent hosts "$1" | awk '{print $1}'; }
 # one request per 10 ms, not per 1 ms, once one is unanswered: a lossy link took it 50 s.)
 "$EDGEMU" exec "$run" b -- "$EDGEMU_APPS/edgemu-echo" --id b 2>"$TMP/echo.err" &
 echo_b=$!
-PIDS+=($echo_b)
+PIDS+=("$echo_b")
 for ((i = 0; i < 1200; i++)); do
 	grep -q listening "$TMP/echo.err" && break
 	sleep 0.05
@@ -202,7 +202,7 @@ shape --dir in --delay 10ms
 "$EDGEMU" exec "$run" a -- "$EDGEMU_APPS/edgemu-probe" b --interval 10ms --timeout 5s \
 	--csv "$TMP/upd.csv" --quiet 2>"$TMP/upd.err" &
 pinger=$!
-PIDS+=($pinger)
+PIDS+=("$pinger")
 wait_answers 0 100
 t0=$(mono_ns)
 shape --dir out --delay 30ms
