@@ -127,11 +127,14 @@ msg=$(rp set "$CTL" 0 2 delay=1 2>&1) && fail "set of direction 2 succeeded"
 # 130..270 one time in 4 million (exact tails). A loss of 6 % or 14 % fails as a rule.
 rp set "$CTL" 0 0 loss=10
 rp set "$CTL" 0 1
-before=$(rp get "$CTL" 0 0 | sed -n 's/.* lost=\([0-9]*\) .*/\1/p')
-recv=$(ip netns exec "$A" ping -n -q -c 2000 -i 0.001 -W 2 "$IPB" |
-	sed -n 's/.* \([0-9]*\) received.*/\1/p')
+# (Each step on its own line: a failure says which, instead of ending the test silently.)
+get=$(rp get "$CTL" 0 0) || fail "get before the loss test: $get"
+before=$(sed -n 's/.* lost=\([0-9]*\) .*/\1/p' <<<"$get")
+out=$(ip netns exec "$A" ping -n -q -c 2000 -i 0.001 -W 2 "$IPB") || fail "ping with 10 % loss: $out"
+recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 lost=$((2000 - recv))
-after=$(rp get "$CTL" 0 0 | sed -n 's/.* lost=\([0-9]*\) .*/\1/p')
+get=$(rp get "$CTL" 0 0) || fail "get after the loss test: $get"
+after=$(sed -n 's/.* lost=\([0-9]*\) .*/\1/p' <<<"$get")
 [ "$lost" -ge 130 ] && [ "$lost" -le 270 ] || fail "10 % loss: $lost of 2000 pings lost"
 ok "10 % loss: $lost of 2000 pings lost; the relay counted $((after - before)) lost frames"
 

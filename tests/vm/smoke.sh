@@ -43,11 +43,18 @@ ping_min() {
 base=$(ping_min)
 [ -n "$base" ] || fail "no RTT in ping's output"
 tc -n "$ns" qdisc add dev lo root netem delay 10ms
-least=$(ping_min)
 # Each echo crosses lo twice, so it waits twice: RTT 20 ms more than without netem (its
-# timer under TCG is late by up to half a millisecond each way), never less.
-awk -v m="$least" -v b="$base" 'BEGIN { exit !(m >= 20 && m - b <= 21) }' ||
-	fail "least RTT $least ms through netem delay 10ms on lo, $base ms without: expected 20-21 ms more"
+# timer under TCG is late by up to half a millisecond each way), never less. More is
+# measured again, up to 4 times in all: a busy host can hold up all 20.
+for ((i = 1; ; i++)); do
+	least=$(ping_min)
+	awk -v m="$least" 'BEGIN { exit !(m >= 20) }' ||
+		fail "least RTT $least ms through netem delay 10ms on lo: netem released early"
+	awk -v m="$least" -v b="$base" 'BEGIN { exit !(m - b <= 21) }' && break
+	[ "$i" -lt 4 ] ||
+		fail "least RTT $least ms through netem delay 10ms on lo, $base ms without: expected 20-21 ms more, $i times"
+	echo "note: least RTT $least ms, $base ms without: measuring again"
+done
 ok "least RTT $least ms with netem delay 10ms, $base ms without"
 ip netns del "$ns"
 ip netns list | grep -q "^$ns\b" && fail "namespace $ns left"
