@@ -8,8 +8,12 @@
 # and are skipped if not. So is Chromium, for the report's browser test (label browser).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Each phase says how long it took: where the suite's time goes.
+t0=$SECONDS
+took() { echo "== $1: $((SECONDS - t0)) s"; t0=$SECONDS; }
 if [ "$(id -u)" -eq 0 ]; then
 	"$top/scripts/setup.sh" --vm --test
+	took "setup"
 fi
 rc=0
 for variant in build build-asan; do
@@ -19,8 +23,12 @@ for variant in build build-asan; do
 	[ "$variant" = build-asan ] && flags=(-DEDGEMU_ASAN=ON) && select=(-LE vm)
 	echo "== $variant: building"
 	"$top/scripts/build.sh" "$top/$variant" "${flags[@]}"
+	took "$variant: build"
 	echo "== $variant: ctest"
-	(cd "$top/$variant" && ctest --output-on-failure --timeout 300 "${select[@]}") || rc=1
+	# Two at a time where that is safe: tests that are not RUN_SERIAL (unit tests, the
+	# browser's) run side by side; integration and VM tests, RUN_SERIAL, alone.
+	(cd "$top/$variant" && ctest --output-on-failure --timeout 300 -j2 "${select[@]}") || rc=1
+	took "$variant: ctest"
 done
 
 # The parsers under libFuzzer, 20 s per target (docs/fuzzing.md for longer runs).

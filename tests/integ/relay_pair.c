@@ -428,8 +428,8 @@ static int cmd_tcp_send(int argc, char **argv)
 	sa.sin_port = htons((uint16_t)atoi(argv[3]));
 	signal(SIGPIPE, SIG_IGN);
 	memset(buf, 0x5a, sizeof(buf));
-	/* the receiver may not listen yet */
-	give_up = mono_s() + 5;
+	/* the receiver may not listen yet (a loaded machine starts it late) */
+	give_up = mono_s() + 60;
 	for (;;) {
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)

@@ -100,12 +100,17 @@ x a -- "$EDGEMU_APPS/edgemu-probe" b --interval 1ms --duration 2s --csv "$TMP/p1
 sent=$(json "$TMP/p1.json" .sent)
 answered=$(json "$TMP/p1.json" .answered)
 p50=$(json "$TMP/p1.json" .rtt_ms.p50)
+min=$(json "$TMP/p1.json" .rtt_ms.min)
 gap=$(json "$TMP/p1.json" .max_gap_ms)
 [ "$sent" -eq 2000 ] || fail "2 s at 1 ms sent $sent requests, expected 2000"
 [ "$answered" -ge 1990 ] || fail "answered $answered of $sent"
-within "$p50" "$(calc "10 - $tol")" "$(calc "10 + $tol")" || fail "RTT p50 $p50 ms, expected 10 ms"
-# Nothing is down: the largest gap is scheduling noise (a few ms on a busy VM), never 100 ms.
-within "$gap" 0.9 100 || fail "largest gap between answers $gap ms on an idle link"
+# The floor of the RTTs is the link's 10 ms (a busy machine raises the median, never the
+# floor), and the median is not below it.
+within "$min" 10 "$(calc "10 + $tol")" || fail "RTT min $min ms, expected 10 ms"
+within "$p50" "$min" 1000 || fail "RTT p50 $p50 ms below the min $min ms"
+# Nothing is down: the largest gap is scheduling noise (milliseconds; on a loaded machine
+# the relay can stall for a tenth of a second), never the 1 s after which a request is lost.
+within "$gap" 0.9 1000 || fail "largest gap between answers $gap ms on an idle link"
 [ "$(json "$TMP/p1.json" .instance)" = echo-b ] || fail "instance $(json "$TMP/p1.json" .instance)"
 [ "$(json "$TMP/p1.json" .instance_changes)" -eq 0 ] || fail "instance changes on one instance"
 [ "$(json "$TMP/p1.json" .interrupted)" = false ] || fail "a full run reads as interrupted"
@@ -125,7 +130,12 @@ ok "probe a -> b at 1 ms: $answered of $sent answered, RTT p50 $p50 ms, largest 
 	--json "$TMP/p2.json" >"$TMP/p2.out" 2>"$TMP/p2.err" &
 probe=$!
 PIDS+=($probe)
-sleep 1
+# 500 requests sent (the CSV is written every 100 ms), whenever that is on a busy machine.
+for ((i = 0; i < 1200; i++)); do
+	n=$(grep -c '^send,' "$TMP/p2.csv" 2>/dev/null || true)
+	[ "${n:-0}" -ge 500 ] && break
+	sleep 0.05
+done
 kill -TERM "$probe"
 rc=0
 wait "$probe" || rc=$?
@@ -133,11 +143,11 @@ wait "$probe" || rc=$?
 grep -q "stopped by a signal" "$TMP/p2.out" || fail "no summary after SIGTERM: $(cat "$TMP/p2.out")"
 [ "$(json "$TMP/p2.json" .interrupted)" = true ] || fail "JSON after SIGTERM is not marked"
 sent=$(json "$TMP/p2.json" .sent)
-[ "$sent" -ge 500 ] && [ "$sent" -le 2000 ] || fail "1 s before SIGTERM, $sent sent"
+[ "$sent" -ge 500 ] && [ "$sent" -lt 10000 ] || fail "SIGTERM after 500 sent: $sent sent (10 s: 10000)"
 counts=$(csv_check "$TMP/p2.csv" echo-b)
 read -r sends answers <<<"$counts"
 [ "$sends" -eq "$sent" ] || fail "CSV after SIGTERM has $sends sends, the summary $sent"
-ok "SIGTERM after 1 s: summary, JSON and $sends sends, $answers answers in a complete CSV"
+ok "SIGTERM after 500 requests: summary, JSON and $sends sends, $answers answers in a complete CSV"
 
 # --- A second instance, on c, answers with its own id. ---
 start_echo c echo-c
@@ -158,7 +168,9 @@ wait "$echo_b" || rc=$?
 [ "$rc" -eq 0 ] || fail "echo stopped by SIGTERM exited $rc"
 n=$(sed -n 's/.*instance echo-b: \([0-9]*\) requests answered, 0 malformed.*/\1/p' \
 	"$TMP/echo-echo-b.err")
-[ -n "$n" ] && [ "$n" -ge 2500 ] || fail "echo summary: $(cat "$TMP/echo-echo-b.err")"
+# It answered at least what the two probes to it saw answered.
+[ -n "$n" ] && [ "$n" -ge $((answered + $(json "$TMP/p2.json" .answered))) ] ||
+	fail "echo summary: $(cat "$TMP/echo-echo-b.err")"
 ok "echo-b on SIGTERM: $n requests answered"
 
 # --- Bad arguments: exit 2 and a message; a name that does not resolve: exit 1. ---

@@ -93,11 +93,27 @@ probe_vip "$TMP/p1.json" --interval 10ms --count 100 || fail "probe through enb1
 ok "attached to enb1: routes from $addr_enb1, ping edge1 ${med} ms, probe to the VIP answered by edge1"
 
 # Handover to enb2 while a probe runs: answers after it still come from edge1.
-probe_vip "$TMP/p2.json" --interval 10ms --duration 3s --csv "$TMP/p2.csv" &
+# The probe runs until 50 answers came before the handover and 150 after it (or 1000
+# requests went unanswered): however slow the machine, each side gets its share.
+"$EDGEMU" exec "$run" ue1 -- "$probe" 10.200.0.1 --port 7000 --json "$TMP/p2.json" --quiet \
+	--interval 10ms --duration 120s --csv "$TMP/p2.csv" &
 pid=$!
-sleep 1
+trap 'rc=$?; kill -KILL "$pid" 2>/dev/null || true; (exit $rc); cleanup' EXIT
+count_since() { # EVENT NS: EVENT lines of the probe's CSV for requests sent after NS
+	[ -e "$TMP/p2.csv" ] || { echo 0; return; }
+	awk -F, -v e="$1" -v t="$2" '$1 == e && $3 > t {n++} END {print n + 0}' "$TMP/p2.csv"
+}
+for ((i = 0; i < 1200; i++)); do
+	[ "$(count_since answer 0)" -ge 50 ] && break
+	sleep 0.05
+done
 out=$("$ATTACH_TOOL" "$run" ue1 enb2) || fail "attach to enb2: $out"
 t_ho=${out##* at }
+for ((i = 0; i < 1200; i++)); do
+	[ "$(count_since answer "$t_ho")" -ge 150 ] || [ "$(count_since send "$t_ho")" -ge 1000 ] && break
+	sleep 0.05
+done
+kill -TERM "$pid"
 wait "$pid" || fail "probe through the handover failed"
 ok "$out"
 [ "$(route_of 10.200.0.1)" = "enb2 $addr_enb2" ] || fail "VIP route after handover: $(route_of 10.200.0.1)"

@@ -31,31 +31,42 @@ relay_cleanup() {
 trap 'rc=$?; set +e; relay_cleanup; (exit $rc); cleanup' EXIT
 
 rp() { "$RELAY_PAIR" "$@"; }
-# median of ping's per-packet times, in ms
-p50() {
+# floor of ping's per-packet times (their 5th percentile, nearest rank) and their median, in
+# ms: a busy machine holds packets up and raises the median; the floor is what the relay
+# adds. (Per-packet times come in whole ms from 100 ms on: RTTs here stay below.)
+floor_p50() {
 	sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) exit 1; n = NR
-			printf "%.3f\n", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+		awk '{ v[NR] = $1 } END { if (!NR) exit 1; n = NR; r = int((n * 5 + 99) / 100)
+			printf "%.3f %.3f\n", v[r], n % 2 ? v[(n + 1) / 2] : (v[n / 2 + 1] + v[n / 2]) / 2 }'
 }
-# rtt COUNT INTERVAL [NS DST]: median RTT from a to b (or NS to DST), in ms
-rtt() { ip netns exec "${3:-$A}" ping -n -c "$1" -i "$2" -W 2 "${4:-$IPB}" | p50; }
-# Per-packet times above 100 ms come in whole ms: the summary's mean has 3 decimals.
-rtt_mean() {
-	ip netns exec "$A" ping -n -q -c "$1" -i "$2" -W 2 "$IPB" |
-		sed -n 's|^rtt min/avg/max/mdev = [0-9.]*/\([0-9.]*\)/.*|\1|p'
+# rtt COUNT INTERVAL: "floor median" RTT from a to b, in ms
+rtt() { ip netns exec "$A" ping -n -c "$1" -i "$2" -W 2 "$IPB" | floor_p50; }
+# check_rtt WANT LABEL: 100 pings; their floor less the unshaped baseline's is WANT ms +- 0.5.
+# Too little fails at once (nothing is early); too much is measured again, up to 4 times in
+# all: load can hold up a whole measurement, a relay that adds too much does it every time.
+check_rtt() {
+	local v d i
+	for ((i = 1; ; i++)); do
+		v=$(rtt 100 0.01)
+		d=$(calc "${v% *} - ${base% *}")
+		within "$d" "$(calc "$1 - 0.5")" 1e9 || fail "$2: RTT floor ${v% *} ms (p50 ${v#* }), $d ms above the baseline: too little"
+		within "$d" 0 "$(calc "$1 + 0.5")" && break
+		[ "$i" -lt 4 ] || fail "$2: RTT floor ${v% *} ms (p50 ${v#* }), $d ms above the baseline, $i times"
+		echo "note: $2: RTT floor ${v% *} ms, $d ms above the baseline: measuring again" >&2
+	done
+	echo "${v% *} (p50 ${v#* })"
 }
-# near V WANT TOL
-near() { awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { exit !(v >= w - t && v <= w + t) }'; }
-# tcp SECONDS: goodput from a to b in Mbit/s, measured by the receiver
+# tcp SECONDS: goodput from a to b in Mbit/s, measured by the receiver over SECONDS after its
+# first second. The sender writes until the receiver has measured and closed (60 s at most).
 tcp() {
 	local port=$((5000 + RANDOM % 1000)) i
 	ip netns exec "$B" "$RELAY_PAIR" tcp-recv "$port" "$1" >"$TMP/recv.out" &
 	RECV_PID=$!
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		grep -q listening "$TMP/recv.out" 2>/dev/null && break
 		sleep 0.05
 	done
-	ip netns exec "$A" "$RELAY_PAIR" tcp-send "$IPB" "$port" $(($1 + 3)) ||
+	ip netns exec "$A" "$RELAY_PAIR" tcp-send "$IPB" "$port" $(($1 + 60)) ||
 		fail "tcp-send failed"
 	wait "$RECV_PID" || fail "tcp-recv failed"
 	RECV_PID=''
@@ -85,68 +96,55 @@ ok "a reaches b through the relay; ra and rb are not promiscuous"
 rp vlan "$A" "$B" || fail "a VLAN-tagged frame lost its tag across the relay"
 ok "a VLAN-tagged frame crosses the relay with its tag"
 
-# Figures: what the relay adds with nothing configured, against a plain veth pair.
-relay0=$(rtt 500 0.01)
-ip netns add "$P-p1"
-ip netns add "$P-p2"
-ip -n "$P-p1" link add eth0 type veth peer name eth0 netns "$P-p2"
-ip -n "$P-p1" addr add "10.251.$X.1/24" dev eth0
-ip -n "$P-p2" addr add "10.251.$X.2/24" dev eth0
-ip -n "$P-p1" link set eth0 up
-ip -n "$P-p2" link set eth0 up
-ip -n "$P-p1" link set lo up
-ip -n "$P-p2" link set lo up
-ip netns exec "$P-p1" ping -n -c 3 -i 0.2 -W 2 "10.251.$X.2" >/dev/null || fail "plain veth"
-plain=$(rtt 500 0.01 "$P-p1" "10.251.$X.2")
-ip netns del "$P-p1"
-ip netns del "$P-p2"
-ok "RTT p50 at 0 ms: relay $relay0 ms, plain veth $plain ms"
-tcp0=$(tcp 3)
-ok "TCP through the relay at 0 ms, no rate: $tcp0 Mbit/s"
+# The baseline: a to b through the relay with nothing configured. (What the relay costs
+# against a plain veth pair, and its throughput, are bench/shape's figures.)
+base=$(rtt 100 0.01)
+ok "baseline: RTT floor ${base% *} ms (p50 ${base#* }) with nothing configured"
 
-rp set "$CTL" 0 0 delay=50
-rp set "$CTL" 0 1 delay=50
-v=$(rtt 100 0.01)
-near "$v" 100 0.5 || fail "50 ms each way: RTT p50 $v ms"
-m=$(rtt_mean 100 0.01)
-near "$m" 100 0.5 || fail "50 ms each way: RTT mean $m ms"
-ok "50 ms each way: RTT p50 $v ms, mean $m ms"
+rp set "$CTL" 0 0 delay=40
+rp set "$CTL" 0 1 delay=40
+v=$(check_rtt 80 "40 ms each way")
+ok "40 ms each way: RTT floor $v ms"
 
 rp set "$CTL" 0 0 delay=10
 rp set "$CTL" 0 1 delay=10
-v=$(rtt 200 0.01)
-near "$v" 20 0.5 || fail "10 ms each way: RTT p50 $v ms"
-ok "10 ms each way: RTT p50 $v ms"
+v=$(check_rtt 20 "10 ms each way")
+ok "10 ms each way: RTT floor $v ms"
 
 # An update takes effect at once and reads back.
 rp set "$CTL" 0 0 delay=30
-v=$(rtt 200 0.01)
-near "$v" 40 0.5 || fail "after the update to 30 ms: RTT p50 $v ms"
+v=$(check_rtt 40 "after the update to 30 ms")
 get=$(rp get "$CTL" 0 0)
 echo "$get" | grep -q 'delay_ns=30000000 ' || fail "get after the update: $get"
-ok "update to 30 ms: RTT p50 $v ms; get: $get"
+ok "update to 30 ms: RTT floor $v ms; get: $get"
 # Unknown links and directions: -ENOENT.
 msg=$(rp get "$CTL" 1 0 2>&1) && fail "get of link 1 succeeded"
 [[ $msg == *"No such file or directory"* ]] || fail "get of link 1: $msg"
 msg=$(rp set "$CTL" 0 2 delay=1 2>&1) && fail "set of direction 2 succeeded"
 [[ $msg == *"No such file or directory"* ]] || fail "set of direction 2: $msg"
 
-# 10 % random loss on a -> b: 2000 pings at 1 ms, loss within 4 sigma of 200.
+# 10 % random loss on a -> b: 2000 pings at 1 ms, Binomial(2000, 0.1): 200 +- 13.4; outside
+# 130..270 one time in 4 million (exact tails). A loss of 6 % or 14 % fails as a rule.
 rp set "$CTL" 0 0 loss=10
 rp set "$CTL" 0 1
-before=$(rp get "$CTL" 0 0 | sed -n 's/.* lost=\([0-9]*\) .*/\1/p')
-recv=$(ip netns exec "$A" ping -n -q -c 2000 -i 0.001 -W 2 "$IPB" |
-	sed -n 's/.* \([0-9]*\) received.*/\1/p')
+# (Each step on its own line: a failure says which, instead of ending the test silently.)
+get=$(rp get "$CTL" 0 0) || fail "get before the loss test: $get"
+before=$(sed -n 's/.* lost=\([0-9]*\) .*/\1/p' <<<"$get")
+out=$(ip netns exec "$A" ping -n -q -c 2000 -i 0.001 -W 2 "$IPB") || fail "ping with 10 % loss: $out"
+recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 lost=$((2000 - recv))
-after=$(rp get "$CTL" 0 0 | sed -n 's/.* lost=\([0-9]*\) .*/\1/p')
-[ "$lost" -ge 147 ] && [ "$lost" -le 253 ] || fail "10 % loss: $lost of 2000 pings lost"
+get=$(rp get "$CTL" 0 0) || fail "get after the loss test: $get"
+after=$(sed -n 's/.* lost=\([0-9]*\) .*/\1/p' <<<"$get")
+[ "$lost" -ge 130 ] && [ "$lost" -le 270 ] || fail "10 % loss: $lost of 2000 pings lost"
 ok "10 % loss: $lost of 2000 pings lost; the relay counted $((after - before)) lost frames"
 
-# A 20 Mbit/s rate (5 ms each way): TCP goodput within 10 % of it.
+# A 20 Mbit/s rate (5 ms each way): TCP goodput (1448 of each 1514 bytes: 19.1 Mbit/s) never
+# above the rate, below it by 20 % at most: a rate off by a fifth fails, a sender short of
+# CPU on a loaded machine passes.
 rp set "$CTL" 0 0 rate=20 delay=5
 rp set "$CTL" 0 1 rate=20 delay=5
 v=$(tcp 5)
-near "$v" 20 2 || fail "TCP at 20 Mbit/s: $v Mbit/s"
+within "$v" 16 20.4 || fail "TCP at 20 Mbit/s: $v Mbit/s"
 ok "TCP at 20 Mbit/s: $v Mbit/s"
 
 # A capacity trace: one 1500-byte opportunity every ms is 12 Mbit/s.
@@ -157,7 +155,7 @@ rp set "$CTL" 0 0 trace="$TMP/missing.mmtrace" 2>/dev/null && fail "a missing tr
 rp set "$CTL" 0 0 trace="$TMP/12mbit.mmtrace" delay=5
 rp get "$CTL" 0 0 | grep -q "trace=$TMP/12mbit.mmtrace" || fail "get does not show the trace"
 v=$(tcp 5)
-near "$v" 12 1.2 || fail "TCP over a 12 Mbit/s trace: $v Mbit/s"
+within "$v" 9.6 12.24 || fail "TCP over a 12 Mbit/s trace: $v Mbit/s (as for the rate: 80 % to 102 %)"
 ok "TCP over a 12 Mbit/s trace: $v Mbit/s"
 
 # Stop: the relay returns 0 on SIGTERM, relay_pair removes what it made.

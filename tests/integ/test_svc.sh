@@ -103,15 +103,22 @@ grep -q '^counter,' "$TMP/p1.csv" && fail "counter events in the CSV with no cou
 grep -q "^counter errors 0$" "$TMP/p1.out" || fail "text summary: $(cat "$TMP/p1.out")"
 ok "probe a -> b at 1 ms: $answered of $sent answered by svc-b, 0 counter errors"
 
-# --- Two clients under one id for 0.5 s each: their answers interleave, so counters jump. ---
-for i in 1 2; do
-	"$EDGEMU" exec "$run" a -- "$EDGEMU_APPS/edgemu-probe" b --interval 1ms --count 500 \
-		--check-counter --client-id 2002 --quiet --csv "$TMP/d$i.csv" \
-		--json "$TMP/d$i.json" &
-	PIDS+=($!)
-	eval "dup$i=$!"
+# --- Two clients under one id: their answers interleave, so counters jump. The second runs
+# its 500 requests while the first runs, however late a busy machine starts it. ---
+"$EDGEMU" exec "$run" a -- "$EDGEMU_APPS/edgemu-probe" b --interval 1ms --duration 120s \
+	--check-counter --client-id 2002 --quiet --csv "$TMP/d1.csv" --json "$TMP/d1.json" &
+dup1=$!
+PIDS+=("$dup1")
+for ((i = 0; i < 1200; i++)); do
+	n=$(grep -c '^answer,' "$TMP/d1.csv" 2>/dev/null || true)
+	[ "${n:-0}" -ge 50 ] && break
+	sleep 0.05
 done
-wait "$dup1" && wait "$dup2" || fail "the probes sharing a client id failed"
+"$EDGEMU" exec "$run" a -- "$EDGEMU_APPS/edgemu-probe" b --interval 1ms --count 500 \
+	--check-counter --client-id 2002 --quiet --csv "$TMP/d2.csv" --json "$TMP/d2.json" ||
+	fail "the second probe sharing a client id failed"
+kill -TERM "$dup1"
+wait "$dup1" || fail "the first probe sharing a client id failed"
 e1=$(json "$TMP/d1.json" .counter_errors)
 e2=$(json "$TMP/d2.json" .counter_errors)
 [ $((e1 + e2)) -gt 0 ] || fail "two probes with one client id: no counter error"
@@ -137,14 +144,18 @@ line=$(grep "requests answered" "$TMP/svc.err") || fail "no summary: $(cat "$TMP
 pages=$(sed -n 's/.* \([0-9]*\) pages dirtied in \([0-9.]*\) s.*/\1/p' <<<"$line")
 secs=$(sed -n 's/.* \([0-9]*\) pages dirtied in \([0-9.]*\) s.*/\2/p' <<<"$line")
 [ -n "$pages" ] && [ -n "$secs" ] || fail "summary: $line"
-# Up for the 2 s probe and the rest of the test: a few seconds, never much more.
-within "$secs" 2 15 || fail "svc up for $secs s"
+# Up for the 2 s probe and the rest of the test: a few seconds (more on a busy machine).
+within "$secs" 2 300 || fail "svc up for $secs s"
 # The count is exact to a page at the moment of SIGTERM, the uptime printed to the ms: 1%.
 within "$pages" "$(calc "$secs * 1000 * 0.99")" "$(calc "$secs * 1000 * 1.01 + 1")" ||
 	fail "$pages pages dirtied in $secs s at 1000/s"
+# Every answer a probe saw was counted; the first sharing probe, stopped by SIGTERM, may
+# not have seen the answers to its last requests.
 udp=$((answered + $(json "$TMP/d1.json" .answered) + $(json "$TMP/d2.json" .answered)))
-grep -q " answered (UDP $udp, TCP 3), 2 clients, " <<<"$line" ||
-	fail "summary: $line; expected UDP $udp, TCP 3, 2 clients"
+unseen=$(($(json "$TMP/d1.json" .sent) - $(json "$TMP/d1.json" .answered)))
+n=$(sed -n 's/.* answered (UDP \([0-9]*\), TCP 3), 2 clients, .*/\1/p' <<<"$line")
+[ -n "$n" ] && [ "$n" -ge "$udp" ] && [ "$n" -le $((udp + unseen)) ] ||
+	fail "summary: $line; expected UDP $udp to $((udp + unseen)), TCP 3, 2 clients"
 ok "svc-b on SIGTERM: $pages pages dirtied in $secs s, rate $(calc "$pages / $secs")/s"
 
 "$EDGEMU" down "$run"

@@ -94,7 +94,11 @@ for ((i = 0; i < 600; i++)); do
 	sleep 0.1
 done
 [ -e "$TMP/s2/c1-cold/rep-0/complete" ] || fail "the first run did not complete: $(cat "$TMP/s2.err")"
-sleep 2 # the second run is under way
+# The second run under way: its folder made (up to 60 s on a busy machine).
+for ((i = 0; i < 600; i++)); do
+	[ -d "$TMP/s2/c2-postcopy/rep-0" ] && break
+	sleep 0.1
+done
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?

@@ -676,11 +676,15 @@ static void test_routes_errors(void **state)
 	topo_model_free(m);
 }
 
+/*
+ * The process's CPU time: what the code did, not how busy the machine was (a loaded machine
+ * can hold a process off its CPU for a second).
+ */
 static double now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -714,7 +718,7 @@ static void test_big_star(void **state)
 	double t0 = now_ms();
 
 	routes(m, &r);
-	print_message("500-node star: %.1f ms\n", now_ms() - t0);
+	print_message("500-node star: %.1f ms CPU\n", now_ms() - t0);
 	assert_int_equal(r.n, 499);
 	assert_int_equal(routes_of(&r, 0, &v), 0);
 	for (unsigned i = 1; i < 500; i++) {
@@ -737,7 +741,8 @@ static void test_big_chain(void **state)
 
 	routes(m, &r);
 	ms = now_ms() - t0;
-	print_message("500-node chain: %.1f ms\n", ms);
+	print_message("500-node chain: %.1f ms CPU
+", ms);
 	/* Speed is bench/parse's business: a loaded machine must not fail a test. */
 	/* Node i: i - 1 subnets to its left, 498 - i to its right; the larger side pools. */
 	for (unsigned i = 0; i < 500; i++) {
@@ -1006,7 +1011,7 @@ static void test_radio_big(void **state)
 	check_ifnames(m);
 	check_addrs_distinct(m);
 	routes(m, &r);
-	print_message("50 UEs x 10 eNBs: parse, plan, routes %.1f ms\n", now_ms() - t0);
+	print_message("50 UEs x 10 eNBs: parse, plan, routes %.1f ms CPU\n", now_ms() - t0);
 	for (unsigned u = 0; u < 50; u++)
 		assert_int_equal(routes_of(&r, u, &v), 0);
 	/* Every radio subnet from the edge and from every eNB, through its own eNB. */
