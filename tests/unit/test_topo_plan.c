@@ -741,8 +741,7 @@ static void test_big_chain(void **state)
 
 	routes(m, &r);
 	ms = now_ms() - t0;
-	print_message("500-node chain: %.1f ms CPU
-", ms);
+	print_message("500-node chain: %.1f ms CPU\n", ms);
 	/* Speed is bench/parse's business: a loaded machine must not fail a test. */
 	/* Node i: i - 1 subnets to its left, 498 - i to its right; the larger side pools. */
 	for (unsigned i = 0; i < 500; i++) {
