@@ -41,7 +41,11 @@ if [ "$(id -u)" -eq 0 ]; then
 		grep -E '^(em-)?t[0-9a-f]{6}([-.]|$)' | head -5 || true)
 	if [ -n "$left" ]; then
 		echo "FAIL: tests left these behind:" $left
-		"$top/build/cli/edgemu" clean || true
+		# Only the tests' own runs: clean takes leftovers, down the idle ones.
+		"$top/build/cli/edgemu" clean >/dev/null || true
+		for r in $(ls /run/edgemu 2>/dev/null | grep -E '^t[0-9a-f]{6}$' || true); do
+			"$top/build/cli/edgemu" down "$r" >/dev/null || true
+		done
 		rc=1
 	fi
 fi
