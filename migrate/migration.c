@@ -34,7 +34,8 @@
 #define MS 1000000ULL
 #define CTL_CONNECT_MS 2000
 #define PROBE_WARMUP_MS 200
-#define PROBE_TAIL_MS 200
+#define PROBE_TAIL_MS 200	/* the client's view goes on this long after the end */
+#define PROBE_TIMEOUT_MS 1000	/* edgemu-probe's --timeout: unanswered this long is lost */
 #define MIG_TABLE_MAX 1024
 
 static uint64_t now_ns(void)
@@ -161,19 +162,34 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 	return 0;
 }
 
+/*
+ * The probe stops sending, then waits up to its timeout (1 s) for the answers to what it
+ * sent and declares the rest lost: only then does its CSV count every loss. A probe that
+ * does not end by then (it should) is stopped.
+ */
 static void probe_stop(struct probe *p)
 {
+	uint64_t deadline = now_ns() + (PROBE_TIMEOUT_MS + 1000) * MS;
+
 	if (p->pid <= 0)
 		return;
-	kill(p->pid, SIGTERM);
-	waitpid(p->pid, NULL, 0);
+	kill(p->pid, SIGUSR1);
+	while (waitpid(p->pid, NULL, WNOHANG) == 0) {
+		if (now_ns() > deadline) {
+			kill(p->pid, SIGTERM);
+			waitpid(p->pid, NULL, 0);
+			break;
+		}
+		sleep_ms(10);
+	}
 	p->pid = 0;
 }
 
 /*
- * The client's view from the probe's CSV, between from_ns and to_ns: sent, answered, lost,
- * the largest gap between answers, counter errors split into steps back (or repeats) and
- * jumps, the instance of the last answer.
+ * The client's view from the probe's CSV: of the requests sent between from_ns and to_ns,
+ * how many were sent, answered (whenever the answer came) and lost; of the answers that
+ * came between them, the largest gap and the instance of the last; counter errors split
+ * into steps back (or repeats) and jumps.
  */
 static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
 		       struct mig_report *rep)
@@ -202,9 +218,12 @@ static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
 		tr = strtoull(f[3], NULL, 10);
 		if (!strcmp(f[0], "send") && ts >= from_ns && ts <= to_ns) {
 			rep->probe_sent++;
-		} else if ((!strcmp(f[0], "answer") || !strcmp(f[0], "late")) && tr >= from_ns &&
-			   tr <= to_ns) {
-			rep->probe_answered++;
+		} else if (!strcmp(f[0], "answer") || !strcmp(f[0], "late")) {
+			/* Counted by request, the gaps by when the answers came. */
+			if (ts >= from_ns && ts <= to_ns)
+				rep->probe_answered++;
+			if (tr < from_ns || tr > to_ns)
+				continue;
 			if (last && tr - last > rep->probe_gap_ns) {
 				rep->probe_gap_ns = tr - last;
 				rep->probe_gap_begin_ns = last;
