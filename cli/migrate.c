@@ -352,8 +352,10 @@ int cli_migrate(int argc, char **argv)
 		o.probe_interval_ns = 0;
 	o.csv = csv;
 	o.stop = &stop_flag;
+	/* A closed terminal (SIGHUP) is an interruption too: roll back, never die half-way. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	rc = mig_migrate(run, (unsigned)svc, (unsigned)client, (unsigned)node, &o, &rep, &err);
 	if (rc < 0 && !rep.command_ns) {
 		/* Refused before anything moved: the error says why, there is no timeline. */

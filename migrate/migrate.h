@@ -82,8 +82,9 @@ bool mig_is_client(const struct topo_run *run, unsigned node);
 void mig_app_path(const char *name, char *buf, size_t len);
 /*
  * Starts argv (argv[0] a path) in node's network namespace, as a child of ours with default
- * signals, stdin from /dev/null and stdout and stderr to the file log (truncated). The run's
- * teardown kills whatever is left in its namespaces. *ret_pid gets the child; 0 or -errno.
+ * signals, stdin from /dev/null and stdout and stderr to the file log (truncated), which gets
+ * SIGTERM when we die, however we die. The run's teardown kills whatever is left in its
+ * namespaces. *ret_pid gets the child; 0 or -errno.
  */
 int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const argv[],
 	      pid_t *ret_pid);
