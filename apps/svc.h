@@ -68,6 +68,17 @@ struct agent {
 	uint8_t q[MIG_QUEUE]; /* requests waiting to go */
 	size_t q_len;
 
+	/*
+	 * The runner (the controller) gone in the middle of a migration: see orphaned() in
+	 * svc_agent.c for what each side does then.
+	 */
+	bool orphaned;
+	bool peer_resumed; /* source: the destination said it serves (RESUMED) */
+	bool arrived; /* destination: resumed with a migration's state, its clients not yet */
+	bool steered; /* destination: the runner says the clients are steered here */
+	bool aborted; /* destination: the runner gave up on it */
+	const char *on_orphan; /* destination: a shell command that steers the clients here */
+
 	/* either side */
 	struct mig_hdr in_hdr;
 	size_t in_have;

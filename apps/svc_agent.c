@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apps/svc.h"
@@ -126,9 +127,31 @@ static void src_end(struct svc *v)
 }
 
 /*
+ * Orphaned (the runner gone), committed, and the connection to the destination over: the
+ * destination said it serves (RESUMED, sent before anything it answered), so it is the
+ * service and this instance's part is over; otherwise it never served, and this one is
+ * the service again.
+ */
+static void src_settle(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->peer_resumed) {
+		agent_emit(v, "orphan", "what=the runner is gone and the destination serves: "
+					"this instance exits");
+		v->quit = true;
+		return;
+	}
+	a->committed = false;
+	thaw(v);
+	agent_emit(v, "orphan", "serving=1 what=the runner is gone and the destination never "
+				"served: serving again");
+}
+
+/*
  * The migration failed. Before the execution state left, the source is still the service:
  * it thaws. After, the destination may be serving, so only the runner (which knows) may
- * thaw it, with "abort".
+ * thaw it, with "abort" (or, the runner gone, src_settle()).
  */
 static void src_fail(struct svc *v, const char *what, int err)
 {
@@ -140,6 +163,8 @@ static void src_fail(struct svc *v, const char *what, int err)
 		thaw(v);
 	agent_emit(v, "error", "frozen=%d what=%s%s%s", !v->serving, what, err ? ": " : "",
 		   err ? strerror(err) : "");
+	if (stay && a->orphaned)
+		src_settle(v);
 }
 
 static void frame_set(struct agent *a, enum mig_type type, uint16_t flags, uint32_t count,
@@ -392,7 +417,9 @@ static void src_start(struct svc *v, char *args)
 	tcp_tune(fd, a->timeout_ms);
 	a->mig_sock = fd;
 	a->source = a->connecting = true;
-	a->committed = a->done_sending = false;
+	a->committed = a->done_sending = a->peer_resumed = a->orphaned = false;
+	/* Having arrived here once, this instance is now a source like any other. */
+	a->arrived = a->steered = a->aborted = false;
 	a->bytes = a->pages = a->requests = a->updates = a->round_bytes0 = a->hash = 0;
 	a->len = a->off = 0;
 	a->d_head = a->d_tail = 0;
@@ -476,6 +503,8 @@ static void src_frame(struct svc *v)
 		/* The destination's client table, written back: ours keeps up with it. */
 		if (svc_client_set(v->st, h->count, h->arg) == 0)
 			a->updates++;
+	} else if (h->type == MIG_RESUMED && a->committed) {
+		a->peer_resumed = true;
 	}
 }
 
@@ -487,6 +516,8 @@ static void src_readable(struct svc *v)
 	if (r < 0 && a->done_sending) {
 		/* The destination has it all and hung up: our part is over, frozen. */
 		src_end(v);
+		if (a->orphaned)
+			src_settle(v);
 		return;
 	}
 	if (r < 0)
@@ -558,7 +589,13 @@ static void dst_end(struct svc *v, bool close_now)
 	}
 }
 
-/* The source is gone or lost. Before the switch there is nothing to serve: exit. */
+/*
+ * The source is gone or lost. Before the switch there is nothing to serve: exit. After it
+ * (post-copy) this instance serves the client table it has; the pages that never came stay
+ * as they are (zeros), so a new client can still get a slot in a table page that never
+ * came (it had no client at the freeze). The runner decides whether the service goes back
+ * to the source (it lives) or stays here (it died).
+ */
 static void dst_fail(struct svc *v, const char *what, int err)
 {
 	struct agent *a = &v->ag;
@@ -569,12 +606,19 @@ static void dst_fail(struct svc *v, const char *what, int err)
 	if (!a->resumed) {
 		v->exit_code = 1;
 		v->quit = true;
+		return;
 	}
+	svc_state_complete(v->st);
+	v->st->need = NULL;
+	v->st->want = NULL;
+	/* The migration in is over: this instance is a service like any other now. */
+	a->switched = a->incoming = a->resumed = false;
 }
 
 static void dst_resume(struct svc *v, const struct mig_exec *x)
 {
 	struct agent *a = &v->ag;
+	struct mig_hdr h;
 
 	v->st->rng = be64toh(x->rng);
 	v->st->seq_next = be64toh(x->seq_next);
@@ -582,9 +626,20 @@ static void dst_resume(struct svc *v, const struct mig_exec *x)
 	v->st->started = false;
 	v->st->written = 0;
 	svc_dirty_step(v->st, app_now_ns());
-	a->resumed = true;
+	a->resumed = a->arrived = true;
 	svc_serving(v, true);
 	agent_emit(v, "resume", "pages=%" PRIu64, v->st->pages - v->st->absent_pages);
+	/*
+	 * The source learns that this instance serves before anything it answers: should the
+	 * runner disappear, the source knows whether to serve again or to leave it to us.
+	 */
+	if (a->mig_sock >= 0 && a->q_len + sizeof(h) <= sizeof(a->q)) {
+		mig_hdr_pack(&h, MIG_RESUMED, 0, 0, 0, 0);
+		memcpy(a->q + a->q_len, &h, sizeof(h));
+		a->q_len += sizeof(h);
+		if (queue_flush(v) < 0)
+			dst_fail(v, "telling the source", errno);
+	}
 }
 
 static void dst_frame(struct svc *v)
@@ -764,6 +819,89 @@ static void dst_accept(struct svc *v)
 		dst_fail(v, "epoll", errno);
 }
 
+/* ---- the runner gone ---- */
+
+/*
+ * Runs the --on-orphan command that steers the clients here, detached (its grandchild runs
+ * it, so nothing waits for it and no zombie is left): the service does not stop meanwhile.
+ */
+static void steer_here(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	pid_t pid;
+
+	if (!a->on_orphan) {
+		agent_emit(v, "orphan", "what=nothing to steer the clients here with (no "
+					"--on-orphan): they stay where the runner left them");
+		return;
+	}
+	agent_emit(v, "orphan", "what=the runner is gone before it said the clients were "
+				"steered here: steering them (%s)", a->on_orphan);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", a->on_orphan, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	a->steered = true;
+}
+
+/*
+ * The runner's control socket ended: the runner is gone (killed, perhaps), and with it
+ * whoever would have steered the clients and settled the migration. A migration must end
+ * with the service served, so each side settles it from what it knows for sure; the
+ * clients' steering moves only once the destination serves (the runner flips it on the
+ * destination's "resume"), which both sides can tell:
+ *   - a source that has not committed (the execution state not sent) is the service: it
+ *     drops the migration and serves again (the destination, left without a source, exits);
+ *   - a committed source waits for the connection to end: if the destination said RESUMED,
+ *     it serves and this instance exits; otherwise it serves again (src_settle());
+ *   - a destination that has not resumed exits: the source serves on;
+ *   - a destination that has resumed is the service: if the runner had not said the
+ *     clients were steered to it, it steers them itself (--on-orphan), which is harmless
+ *     when the runner did flip them before it died (a flip to where they are is a no-op);
+ *   - a destination the runner had aborted (rolling back) exits.
+ * Not covered: the runner killed in the middle of its own roll-back, after the
+ * destination's abort and before the source's.
+ */
+static void orphaned(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->source && !a->committed) {
+		a->orphaned = true;
+		src_end(v);
+		thaw(v);
+		agent_emit(v, "orphan", "serving=1 what=the runner is gone before the commit: "
+					"migration dropped, serving again");
+	} else if (a->source) {
+		a->orphaned = true;
+		agent_emit(v, "orphan", "what=the runner is gone after the commit: the migration "
+					"goes on");
+	} else if (a->committed && !v->serving) {
+		a->orphaned = true;
+		src_settle(v);
+	} else if (a->aborted || (a->incoming && !a->resumed)) {
+		a->orphaned = true;
+		agent_emit(v, "orphan", "what=the runner is gone %s: this instance exits",
+			   a->aborted ? "after it gave up on this instance" :
+					"before this instance had the state");
+		v->exit_code = 1;
+		v->quit = true;
+	} else if (a->arrived && !a->steered) {
+		a->orphaned = true;
+		steer_here(v);
+	}
+}
+
 /* ---- the control socket ---- */
 
 static void emit_client(void *arg, uint32_t client_id, uint64_t counter)
@@ -780,12 +918,18 @@ static void ctl_command(struct svc *v, char *msg)
 		*args++ = '\0';
 	if (!strcmp(msg, "migrate")) {
 		src_start(v, args ? args : msg + strlen(msg));
+	} else if (!strcmp(msg, "flipped")) {
+		/* The runner has steered the clients here: nothing for us to do if it dies. */
+		a->steered = true;
 	} else if (!strcmp(msg, "abort")) {
+		bool dest = !a->source && (a->incoming || a->arrived);
+
 		if (a->source)
 			src_end(v);
 		a->committed = false;
-		if (a->incoming) {
+		if (dest) {
 			/* A destination the runner gives up on: nothing more changes here. */
+			a->aborted = true;
 			svc_serving(v, false);
 			agent_emit(v, "aborted", "serving=0");
 		} else if (!v->serving) {
@@ -838,6 +982,7 @@ static void ctl_readable(struct svc *v)
 			epoll_ctl(v->ep, EPOLL_CTL_DEL, a->ctl_sock, NULL);
 			close(a->ctl_sock);
 			a->ctl_sock = -1;
+			orphaned(v);
 			return;
 		}
 		msg[n] = '\0';
