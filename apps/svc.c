@@ -169,6 +169,16 @@ static int serve_udp(struct svc *v)
 	return 0;
 }
 
+uint64_t svc_drop_queued(struct svc *v)
+{
+	uint64_t n = 0;
+	char buf[RX_LEN];
+
+	while (recv(v->sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
+}
+
 int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = tag };

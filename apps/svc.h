@@ -133,6 +133,9 @@ int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag);
 /* Starts or stops answering: the request sockets join or leave the loop. */
 void svc_serving(struct svc *v, bool on);
 
+/* Drops the requests waiting on the UDP socket, unanswered; how many. */
+uint64_t svc_drop_queued(struct svc *v);
+
 /* The agent (svc_agent.c). ctl: path of the control socket or NULL; incoming: a TCP port to
  * receive a migration on, 0 for none. Prints what failed; -1 then. */
 int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeout_ms);

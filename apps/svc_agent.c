@@ -922,7 +922,7 @@ static void ctl_command(struct svc *v, char *msg)
 		/* The runner has steered the clients here: nothing for us to do if it dies. */
 		a->steered = true;
 	} else if (!strcmp(msg, "abort")) {
-		bool dest = !a->source && (a->incoming || a->arrived);
+		bool fence = a->committed, dest = !a->source && (a->incoming || a->arrived);
 
 		if (a->source)
 			src_end(v);
@@ -933,8 +933,16 @@ static void ctl_command(struct svc *v, char *msg)
 			svc_serving(v, false);
 			agent_emit(v, "aborted", "serving=0");
 		} else if (!v->serving) {
+			/*
+			 * Once the execution state has left, the destination may have answered:
+			 * the requests queued here while frozen are older than its answers, and
+			 * answered now they would overtake those still on their way, the client's
+			 * counter stepping back. They are dropped (lost, as the client sees it).
+			 */
+			uint64_t dropped = fence ? svc_drop_queued(v) : 0;
+
 			thaw(v);
-			agent_emit(v, "resumed", "%s", "");
+			agent_emit(v, "resumed", "dropped=%" PRIu64, dropped);
 		} else {
 			agent_emit(v, "aborted", "serving=1");
 		}
