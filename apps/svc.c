@@ -347,6 +347,7 @@ static int run(struct svc *v)
 			case TAG_CTL:
 			case TAG_MIG_LISTEN:
 			case TAG_MIG:
+			case TAG_MIG_WAIT:
 				agent_handle(v, tag, evs[i].events);
 				break;
 			/* An event fetched before a freeze in this same batch waits for the thaw. */
@@ -638,7 +639,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	v->sock = v->lsock = v->tfd = v->ep = -1;
-	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = -1;
+	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = v->ag.wait_tfd = -1;
 	strncpy(v->id, o.id, sizeof(v->id) - 1);
 	rc = 1;
 	v->sfd = app_signalfd_open();

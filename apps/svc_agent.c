@@ -29,6 +29,7 @@
 #include "apps/util.h"
 
 #define NOTSENT_LOWAT (128 * 1024)
+#define WAIT_SLACK_MS 2000 /* an incoming instance waits for its source timeout + this */
 #define PAYLOAD_MAX (MIG_RUN_PAGES * SVC_PAGE_SIZE)
 
 /* What the end of the frame being sent means. */
@@ -802,6 +803,37 @@ static int dst_need(void *arg, uint64_t page)
 	return 0;
 }
 
+static void wait_end(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->wait_tfd < 0)
+		return;
+	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->wait_tfd, NULL);
+	close(a->wait_tfd);
+	a->wait_tfd = -1;
+}
+
+/*
+ * No source has connected in time: whoever started this destination has given up, or died
+ * before it could even connect to the control socket (so no orphaned() tells us). The
+ * runner's own limit is its timeout plus a second after its command; ours starts earlier
+ * and lasts a second more.
+ */
+static void wait_expired(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	wait_end(v);
+	if (!a->incoming || a->mig_lsock < 0)
+		return;
+	agent_emit(v, "error", "absent=%" PRIu64 " what=no source connected within %" PRIu64
+			       " ms: this instance exits",
+		   v->st->absent_pages, a->timeout_ms + WAIT_SLACK_MS);
+	v->exit_code = 1;
+	v->quit = true;
+}
+
 static void dst_accept(struct svc *v)
 {
 	struct agent *a = &v->ag;
@@ -809,6 +841,7 @@ static void dst_accept(struct svc *v)
 
 	if (fd < 0)
 		return;
+	wait_end(v);
 	/* One source, once. */
 	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_lsock, NULL);
 	close(a->mig_lsock);
@@ -1032,6 +1065,9 @@ void agent_handle(struct svc *v, uint64_t tag, uint32_t events)
 	case TAG_MIG_LISTEN:
 		dst_accept(v);
 		return;
+	case TAG_MIG_WAIT:
+		wait_expired(v);
+		return;
 	case TAG_MIG:
 		if (a->mig_sock < 0)
 			return;
@@ -1093,6 +1129,15 @@ int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeo
 				strerror(a->mig_lsock < 0 ? -a->mig_lsock : errno));
 			return -1;
 		}
+		a->wait_tfd = app_timer_open();
+		if (a->wait_tfd < 0 ||
+		    app_timer_set(a->wait_tfd, app_now_ns() + (timeout_ms + WAIT_SLACK_MS) * MS,
+				  0) < 0 ||
+		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->wait_tfd, EPOLLIN, TAG_MIG_WAIT) < 0) {
+			fprintf(stderr, PROG ": --incoming: the wait for the source: %s\n",
+				strerror(errno));
+			return -1;
+		}
 		agent_emit(v, "listening", "port=%u", incoming);
 	} else {
 		/* A source reads only small frames. */
@@ -1114,6 +1159,8 @@ void agent_close(struct svc *v)
 	mig_close(v);
 	if (a->mig_lsock >= 0)
 		close(a->mig_lsock);
+	if (a->wait_tfd >= 0)
+		close(a->wait_tfd);
 	if (a->ctl_sock >= 0)
 		close(a->ctl_sock);
 	if (a->ctl_lsock >= 0)

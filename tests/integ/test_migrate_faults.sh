@@ -4,7 +4,8 @@
 # - SIGHUP during a pre-copy: rolled back like SIGINT, the source serves, the probe is gone;
 # - SIGKILL of `edgemu migrate` during a pre-copy's copy: the source serves again by itself,
 #   the destination instance exits, the probe does not outlive the command, and the next
-#   migration is not refused ("an instance already runs");
+#   migration is not refused ("an instance already runs"); SIGKILL as the destination
+#   starts: it exits;
 # - SIGKILL of `edgemu migrate` held (SIGSTOP) from the copy's start until a cold
 #   migration's destination has resumed, so it never flipped the steering: the destination
 #   steers the clients to itself and serves, the source exits; SIGKILL after a post-copy
@@ -143,6 +144,23 @@ wait_for "SIGKILL: the probe outlives migrate" no_probe_left
 alive "$src" || fail "SIGKILL: the source died"
 check_serving edge1 "SIGKILL during the copy"
 ok "SIGKILL during the copy: the source serves again by itself, the destination exited, no probe left"
+
+# SIGKILL as the destination instance starts, before the source is told anything (perhaps
+# before the runner connected to the destination's control socket): it exits, by itself if
+# need be, once no source has come within its timeout (1 s) and 2 s.
+m2=$(mark edge2)
+migrate_bg edge2 --strategy precopy --timeout 1s
+wait_log edge2 "$m2" ': listening t='
+kill -STOP "$mp"
+dst=$(pgrep -f -- "--ctl $dir/game@edge2.ctl" || true)
+kill -9 "$mp"
+wait_rc
+[ -n "$dst" ] || fail "SIGKILL at the destination's start: no destination instance listed"
+wait_for "SIGKILL at the destination's start: the destination (pid $dst) still runs" gone "$dst"
+wait_for "SIGKILL at the destination's start: the probe outlives migrate" no_probe_left
+check_serving edge1 "SIGKILL at the destination's start"
+ok "SIGKILL as the destination starts: it exited ('$(tail -n +"$((m2 + 1))" "$dir/game@edge2.log" |
+	grep -oE '(orphan|error) .*what=[^:]*' | head -1)'), edge1 serves"
 
 # 3. SIGKILL once a cold migration's destination has resumed, the runner held (SIGSTOP) from
 # the copy's start, so it never flipped the steering (the copy of 16 MiB over 20 Mbit/s
