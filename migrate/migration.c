@@ -854,11 +854,13 @@ static void source_died(struct mig_job *j)
 		r->lost = true;
 		mig_instance_stop(j->run, j->svc, j->to, NULL);
 		snprintf(r->error, sizeof(r->error),
-			 "the source instance on %s died %s: the service is lost, its state with "
+			 "the source instance on %s died %s%s: the service is lost, its state with "
 			 "it",
-			 from, r->resume_ns ? "and so did the destination" :
-			 r->freeze_ns ? "while frozen, before the destination had the whole state" :
-					"during the copy, before the destination had the whole state");
+			 from,
+			 r->resume_ns ? "and so did the destination" :
+			 r->freeze_ns ? "while frozen" :
+					"during the copy",
+			 r->resume_ns ? "" : ", before the destination had the whole state");
 		return;
 	}
 	if (!j->flipped && flip_all(j, j->to, &e2) == 0) {
@@ -869,8 +871,8 @@ static void source_died(struct mig_job *j)
 	r->absent_pages = r->end_ns ? 0 : j->dst_absent;
 	if (!j->flipped)
 		snprintf(r->error, sizeof(r->error),
-			 "the source instance on %s died after the destination resumed; steering to "
-			 "%s failed: %.60s",
+			 "the source instance on %s died after the destination resumed; "
+			 "steering to %s failed: %.60s",
 			 from, to, e2.msg);
 	else if (r->end_ns)
 		snprintf(r->error, sizeof(r->error),
