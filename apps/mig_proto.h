@@ -14,7 +14,9 @@
  *                       absent pages follow (post-copy).
  *      DONE   src->dst  post-copy: every page has been pushed.
  *      REQ    dst->src  post-copy: arg = a page the destination needs now.
- *      RESUMED dst->src the destination serves; the source may stop.
+ *      RESUMED dst->src the destination serves (sent when it resumes, before anything it
+ *                       answers): should the runner disappear, the source knows the
+ *                       destination is the service and exits rather than serving again.
  *      UPD    dst->src  post-copy, after the switch: count = a client, arg = its new counter,
  *                       sent before the answer that carries it, so the source's copy of
  *                       the client table keeps up and a failed post-copy can fall back to
@@ -24,8 +26,16 @@
  *    text message per packet, a verb then key=value words, times in CLOCK_MONOTONIC ns.
  *    Commands (to a serving instance): "migrate to=ADDR:PORT strategy=S max_rounds=N
  *    stop_below=P timeout_ms=T"; "abort" (a source: stop the migration and serve again;
- *    a destination: stop serving); "table" (every client and its counter, as "client"
- *    events, then "table"); "set id=N counter=C" (a client's counter); "status".
+ *    a destination: stop serving; a source thawed after its commit or switch drops the
+ *    requests it queued while frozen, older than the destination's answers); "flipped" (a
+ *    destination: the runner has steered the clients to it); "table" (every client and its
+ *    counter, as "client" events, then "table"); "set id=N counter=C" (a client's counter);
+ *    "status".
+ *    The runner gone (its socket ends) in the middle of a migration, the agents settle it
+ *    themselves (orphaned() in svc_agent.c): a source that has not committed serves again,
+ *    one that has exits if the destination said RESUMED and serves again otherwise; a
+ *    destination that has not resumed exits, one that has steers the clients to itself with
+ *    its --on-orphan command unless the runner said "flipped".
  *    Events (from either side): see MIG_EV_* below.
  */
 #ifndef EDGEMU_APPS_MIG_PROTO_H
@@ -133,7 +143,9 @@ static inline int mig_strategy_parse(const char *str, enum mig_strategy *ret)
  *           "sent t= pages= bytes= hash= requests=" (everything written; the state's hash)
  *           "error t= what=<text to the end> frozen=0|1" (the migration failed; frozen=0: the
  *               source serves again)
- *           "resumed t=" (after a "resume" command)
+ *           "resumed t= dropped=" (after an "abort": serving again; dropped: requests
+ *               queued while frozen after the commit or switch, not answered)
+ *   either: "orphan t= what=..." (to the log: the runner is gone, what this instance does)
  *   either, after "table": "client t= id= counter=" per client, then "table t= clients="
  *   destination: "listening t= port=", "resume t= pages=" (serving from now on),
  *           "end t= pages= bytes= hash= faults=" (every page is here; hash as received),

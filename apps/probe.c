@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,6 +35,8 @@ static const char usage[] =
 	"the node resolves it, /etc/hosts first) at a fixed interval, and prints a summary when\n"
 	"done or stopped by SIGTERM/SIGINT: sent, answered, lost, RTT min/p50/p95/p99/max, the\n"
 	"largest gap between answers (downtime as the client sees it) and instance changes.\n"
+	"SIGUSR1 ends it the way --count does: no more requests, then it waits for every one\n"
+	"sent to be answered or declared lost (--timeout), so the losses are all counted.\n"
 	"\n"
 	"  --port P         UDP port of the service (default 7007)\n"
 	"  --interval T     time between requests, 1ms to 1h (default 10ms)\n"
@@ -78,6 +82,7 @@ struct probe {
 	int send_tfd;
 	int tick_tfd;
 	int sfd;
+	int usr1_fd; /* SIGUSR1: stop sending, finish the requests sent */
 	int ep;
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
@@ -270,6 +275,23 @@ static int loss_wait_ms(struct probe *p, uint64_t now)
 	return (int)((due - now + MS - 1) / MS);
 }
 
+/*
+ * SIGUSR1 as a descriptor. A runner that measures a window of time (edgemu migrate) says
+ * with it where the window ends, and reads the losses once the last request's timeout is
+ * over: stopping the probe with SIGTERM instead would leave the requests still pending
+ * uncounted.
+ */
+static int usr1_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
 static int add_fd(int ep, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -311,6 +333,14 @@ static int loop(struct probe *p)
 			if (fd == p->sfd && app_signalfd_read(fd)) {
 				p->interrupted = true;
 				return 0;
+			}
+			if (fd == p->usr1_fd) {
+				struct signalfd_siginfo si;
+
+				while (read(fd, &si, sizeof(si)) == sizeof(si))
+					;
+				p->sending = false;
+				app_timer_set(p->send_tfd, 0, 0);
 			}
 			if (fd == p->tick_tfd) {
 				app_timer_read(fd);
@@ -548,14 +578,16 @@ static int open_all(struct probe *p)
 	}
 	setsockopt(p->sock, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
 	p->sfd = app_signalfd_open();
+	p->usr1_fd = usr1_open();
 	p->send_tfd = app_timer_open();
 	p->tick_tfd = app_timer_open();
 	p->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (p->sfd < 0 || p->send_tfd < 0 || p->tick_tfd < 0 || p->ep < 0) {
+	if (p->sfd < 0 || p->usr1_fd < 0 || p->send_tfd < 0 || p->tick_tfd < 0 || p->ep < 0) {
 		fprintf(stderr, PROG ": setting up signals and timers: %s\n", strerror(errno));
 		return -1;
 	}
 	if ((err = add_fd(p->ep, p->sock)) || (err = add_fd(p->ep, p->sfd)) ||
+	    (err = add_fd(p->ep, p->usr1_fd)) ||
 	    (err = add_fd(p->ep, p->send_tfd)) || (err = add_fd(p->ep, p->tick_tfd))) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(-err));
 		return -1;
@@ -609,6 +641,8 @@ static void close_all(struct probe *p)
 		close(p->send_tfd);
 	if (p->sfd >= 0)
 		close(p->sfd);
+	if (p->usr1_fd >= 0)
+		close(p->usr1_fd);
 	if (p->sock >= 0)
 		close(p->sock);
 	if (p->report >= 0)
@@ -628,7 +662,7 @@ int main(int argc, char **argv)
 	p->interval_ns = 10 * MS;
 	p->timeout_ns = 1000 * MS;
 	p->client_id = (uint32_t)getpid();
-	p->sock = p->send_tfd = p->tick_tfd = p->sfd = p->ep = p->report = -1;
+	p->sock = p->send_tfd = p->tick_tfd = p->sfd = p->usr1_fd = p->ep = p->report = -1;
 	rc = parse_args(p, argc, argv);
 	if (rc)
 		goto out;

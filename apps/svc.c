@@ -26,7 +26,7 @@
 static const char usage[] =
 	"usage: " PROG " --id NAME [--state 64MiB] [--dirty-rate N/s] [--pattern P] [--hot F%]\n"
 	"       [--seed N] [--port P] [--bind ADDR] [--tcp] [--ctl PATH] [--incoming PORT]\n"
-	"       [--timeout MS] [--ready-fd FD] [--quiet]\n"
+	"       [--timeout MS] [--on-orphan CMD] [--ready-fd FD] [--quiet]\n"
 	"\n"
 	"Stateful UDP (and TCP) service for edgemu probes: answers every valid request with the\n"
 	"request, the instance id NAME and the client's counter, which rises by one per answered\n"
@@ -54,6 +54,9 @@ static const char usage[] =
 	"  --incoming PORT   start as the destination of a migration: take the state from the\n"
 	"                    source that connects to TCP PORT, answer nothing until it is here\n"
 	"  --timeout MS      a migration's peer silent this long has failed (default 5000)\n"
+	"  --on-orphan CMD   with --incoming: a shell command that steers the clients to this\n"
+	"                    instance, run if the runner disappears after this instance has\n"
+	"                    resumed and before the runner said it had steered them\n"
 	"  --ready-fd FD     write \"ready\\n\" to FD and close it once the state is allocated\n"
 	"                    and the sockets are bound\n"
 	"  --quiet           no start line on stderr\n"
@@ -164,6 +167,16 @@ static int serve_udp(struct svc *v)
 			return rc;
 	}
 	return 0;
+}
+
+uint64_t svc_drop_queued(struct svc *v)
+{
+	uint64_t n = 0;
+	char buf[RX_LEN];
+
+	while (recv(v->sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
 }
 
 int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag)
@@ -334,6 +347,7 @@ static int run(struct svc *v)
 			case TAG_CTL:
 			case TAG_MIG_LISTEN:
 			case TAG_MIG:
+			case TAG_MIG_WAIT:
 				agent_handle(v, tag, evs[i].events);
 				break;
 			/* An event fetched before a freeze in this same batch waits for the thaw. */
@@ -410,6 +424,7 @@ struct opts {
 	const char *ctl;
 	uint64_t incoming;
 	uint64_t timeout_ms;
+	const char *on_orphan;
 };
 
 /* 0 to go on, otherwise the exit code. */
@@ -430,6 +445,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "incoming", required_argument, NULL, 'I' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "on-orphan", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -506,6 +522,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 						   "3600000",
 						   optarg);
 			break;
+		case 'O':
+			o->on_orphan = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -521,6 +540,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		return usage_error("--id NAME is required");
 	if (!app_instance_valid(o->id))
 		return usage_error("--id '%s': 1 to 15 of A-Z a-z 0-9 . _ : -", o->id);
+	if (o->on_orphan && !o->incoming)
+		return usage_error("--on-orphan applies to --incoming only");
 	if (o->have_hot && o->pattern != SVC_PATTERN_HOTSET)
 		return usage_error("--hot applies to --pattern hotset only");
 	return 0;
@@ -618,7 +639,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	v->sock = v->lsock = v->tfd = v->ep = -1;
-	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = -1;
+	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = v->ag.wait_tfd = -1;
 	strncpy(v->id, o.id, sizeof(v->id) - 1);
 	rc = 1;
 	v->sfd = app_signalfd_open();
@@ -644,6 +665,7 @@ int main(int argc, char **argv)
 	}
 	svc_workload_set(v->st, o.rate_pps, o.pattern, o.hot_ppm, o.seed);
 	v->quiet = o.quiet;
+	v->ag.on_orphan = o.on_orphan;
 	if (open_all(v, &o, addr, sizeof(addr)) < 0 ||
 	    agent_open(v, o.ctl, (uint16_t)o.incoming, o.timeout_ms) < 0)
 		goto out;

@@ -29,7 +29,7 @@
 
 /* epoll tags: fixed fds first, then TCP connections by slot. */
 enum { TAG_UDP, TAG_SIGNAL, TAG_TIMER, TAG_LISTEN, TAG_CTL_LISTEN, TAG_CTL, TAG_MIG_LISTEN, TAG_MIG,
-       TAG_CONN };
+       TAG_MIG_WAIT, TAG_CONN };
 
 #define MIG_RUN_PAGES 64 /* pages per PAGES frame: 256 KiB */
 #define MIG_QUEUE 65536 /* bytes of small frames waiting to go (the destination's requests) */
@@ -39,6 +39,7 @@ struct agent {
 	struct sockaddr_un ctl_addr;
 	int ctl_lsock, ctl_sock;
 	int mig_lsock, mig_sock;
+	int wait_tfd; /* destination: fires if no source has connected in time */
 	uint64_t timeout_ms;
 	bool want_out; /* EPOLLOUT asked for on mig_sock */
 
@@ -67,6 +68,17 @@ struct agent {
 	bool ended; /* every page is here */
 	uint8_t q[MIG_QUEUE]; /* requests waiting to go */
 	size_t q_len;
+
+	/*
+	 * The runner (the controller) gone in the middle of a migration: see orphaned() in
+	 * svc_agent.c for what each side does then.
+	 */
+	bool orphaned;
+	bool peer_resumed; /* source: the destination said it serves (RESUMED) */
+	bool arrived; /* destination: resumed with a migration's state, its clients not yet */
+	bool steered; /* destination: the runner says the clients are steered here */
+	bool aborted; /* destination: the runner gave up on it */
+	const char *on_orphan; /* destination: a shell command that steers the clients here */
 
 	/* either side */
 	struct mig_hdr in_hdr;
@@ -122,10 +134,13 @@ int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag);
 /* Starts or stops answering: the request sockets join or leave the loop. */
 void svc_serving(struct svc *v, bool on);
 
+/* Drops the requests waiting on the UDP socket, unanswered; how many. */
+uint64_t svc_drop_queued(struct svc *v);
+
 /* The agent (svc_agent.c). ctl: path of the control socket or NULL; incoming: a TCP port to
  * receive a migration on, 0 for none. Prints what failed; -1 then. */
 int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeout_ms);
-/* An event on one of the agent's fds (TAG_CTL_LISTEN ... TAG_MIG). */
+/* An event on one of the agent's fds (TAG_CTL_LISTEN ... TAG_MIG_WAIT). */
 void agent_handle(struct svc *v, uint64_t tag, uint32_t events);
 void agent_close(struct svc *v);
 /* Sends an event to the runner (if one is connected) and to the log: "verb t=<now> ...". */

@@ -22,12 +22,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apps/svc.h"
 #include "apps/util.h"
 
 #define NOTSENT_LOWAT (128 * 1024)
+#define WAIT_SLACK_MS 2000 /* an incoming instance waits for its source timeout + this */
 #define PAYLOAD_MAX (MIG_RUN_PAGES * SVC_PAGE_SIZE)
 
 /* What the end of the frame being sent means. */
@@ -126,9 +128,31 @@ static void src_end(struct svc *v)
 }
 
 /*
+ * Orphaned (the runner gone), committed, and the connection to the destination over: the
+ * destination said it serves (RESUMED, sent before anything it answered), so it is the
+ * service and this instance's part is over; otherwise it never served, and this one is
+ * the service again.
+ */
+static void src_settle(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->peer_resumed) {
+		agent_emit(v, "orphan", "what=the runner is gone and the destination serves: "
+					"this instance exits");
+		v->quit = true;
+		return;
+	}
+	a->committed = false;
+	thaw(v);
+	agent_emit(v, "orphan", "serving=1 what=the runner is gone and the destination never "
+				"served: serving again");
+}
+
+/*
  * The migration failed. Before the execution state left, the source is still the service:
  * it thaws. After, the destination may be serving, so only the runner (which knows) may
- * thaw it, with "abort".
+ * thaw it, with "abort" (or, the runner gone, src_settle()).
  */
 static void src_fail(struct svc *v, const char *what, int err)
 {
@@ -140,6 +164,8 @@ static void src_fail(struct svc *v, const char *what, int err)
 		thaw(v);
 	agent_emit(v, "error", "frozen=%d what=%s%s%s", !v->serving, what, err ? ": " : "",
 		   err ? strerror(err) : "");
+	if (stay && a->orphaned)
+		src_settle(v);
 }
 
 static void frame_set(struct agent *a, enum mig_type type, uint16_t flags, uint32_t count,
@@ -392,7 +418,9 @@ static void src_start(struct svc *v, char *args)
 	tcp_tune(fd, a->timeout_ms);
 	a->mig_sock = fd;
 	a->source = a->connecting = true;
-	a->committed = a->done_sending = false;
+	a->committed = a->done_sending = a->peer_resumed = a->orphaned = false;
+	/* Having arrived here once, this instance is now a source like any other. */
+	a->arrived = a->steered = a->aborted = false;
 	a->bytes = a->pages = a->requests = a->updates = a->round_bytes0 = a->hash = 0;
 	a->len = a->off = 0;
 	a->d_head = a->d_tail = 0;
@@ -476,6 +504,8 @@ static void src_frame(struct svc *v)
 		/* The destination's client table, written back: ours keeps up with it. */
 		if (svc_client_set(v->st, h->count, h->arg) == 0)
 			a->updates++;
+	} else if (h->type == MIG_RESUMED && a->committed) {
+		a->peer_resumed = true;
 	}
 }
 
@@ -487,6 +517,8 @@ static void src_readable(struct svc *v)
 	if (r < 0 && a->done_sending) {
 		/* The destination has it all and hung up: our part is over, frozen. */
 		src_end(v);
+		if (a->orphaned)
+			src_settle(v);
 		return;
 	}
 	if (r < 0)
@@ -558,7 +590,13 @@ static void dst_end(struct svc *v, bool close_now)
 	}
 }
 
-/* The source is gone or lost. Before the switch there is nothing to serve: exit. */
+/*
+ * The source is gone or lost. Before the switch there is nothing to serve: exit. After it
+ * (post-copy) this instance serves the client table it has; the pages that never came stay
+ * as they are (zeros), so a new client can still get a slot in a table page that never
+ * came (it had no client at the freeze). The runner decides whether the service goes back
+ * to the source (it lives) or stays here (it died).
+ */
 static void dst_fail(struct svc *v, const char *what, int err)
 {
 	struct agent *a = &v->ag;
@@ -569,12 +607,19 @@ static void dst_fail(struct svc *v, const char *what, int err)
 	if (!a->resumed) {
 		v->exit_code = 1;
 		v->quit = true;
+		return;
 	}
+	svc_state_complete(v->st);
+	v->st->need = NULL;
+	v->st->want = NULL;
+	/* The migration in is over: this instance is a service like any other now. */
+	a->switched = a->incoming = a->resumed = false;
 }
 
 static void dst_resume(struct svc *v, const struct mig_exec *x)
 {
 	struct agent *a = &v->ag;
+	struct mig_hdr h;
 
 	v->st->rng = be64toh(x->rng);
 	v->st->seq_next = be64toh(x->seq_next);
@@ -582,9 +627,20 @@ static void dst_resume(struct svc *v, const struct mig_exec *x)
 	v->st->started = false;
 	v->st->written = 0;
 	svc_dirty_step(v->st, app_now_ns());
-	a->resumed = true;
+	a->resumed = a->arrived = true;
 	svc_serving(v, true);
 	agent_emit(v, "resume", "pages=%" PRIu64, v->st->pages - v->st->absent_pages);
+	/*
+	 * The source learns that this instance serves before anything it answers: should the
+	 * runner disappear, the source knows whether to serve again or to leave it to us.
+	 */
+	if (a->mig_sock >= 0 && a->q_len + sizeof(h) <= sizeof(a->q)) {
+		mig_hdr_pack(&h, MIG_RESUMED, 0, 0, 0, 0);
+		memcpy(a->q + a->q_len, &h, sizeof(h));
+		a->q_len += sizeof(h);
+		if (queue_flush(v) < 0)
+			dst_fail(v, "telling the source", errno);
+	}
 }
 
 static void dst_frame(struct svc *v)
@@ -747,6 +803,37 @@ static int dst_need(void *arg, uint64_t page)
 	return 0;
 }
 
+static void wait_end(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->wait_tfd < 0)
+		return;
+	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->wait_tfd, NULL);
+	close(a->wait_tfd);
+	a->wait_tfd = -1;
+}
+
+/*
+ * No source has connected in time: whoever started this destination has given up, or died
+ * before it could even connect to the control socket (so no orphaned() tells us). The
+ * runner's own limit is its timeout plus a second after its command; ours starts earlier
+ * and lasts a second more.
+ */
+static void wait_expired(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	wait_end(v);
+	if (!a->incoming || a->mig_lsock < 0)
+		return;
+	agent_emit(v, "error", "absent=%" PRIu64 " what=no source connected within %" PRIu64
+			       " ms: this instance exits",
+		   v->st->absent_pages, a->timeout_ms + WAIT_SLACK_MS);
+	v->exit_code = 1;
+	v->quit = true;
+}
+
 static void dst_accept(struct svc *v)
 {
 	struct agent *a = &v->ag;
@@ -754,6 +841,7 @@ static void dst_accept(struct svc *v)
 
 	if (fd < 0)
 		return;
+	wait_end(v);
 	/* One source, once. */
 	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_lsock, NULL);
 	close(a->mig_lsock);
@@ -762,6 +850,89 @@ static void dst_accept(struct svc *v)
 	a->mig_sock = fd;
 	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_MIG) < 0)
 		dst_fail(v, "epoll", errno);
+}
+
+/* ---- the runner gone ---- */
+
+/*
+ * Runs the --on-orphan command that steers the clients here, detached (its grandchild runs
+ * it, so nothing waits for it and no zombie is left): the service does not stop meanwhile.
+ */
+static void steer_here(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	pid_t pid;
+
+	if (!a->on_orphan) {
+		agent_emit(v, "orphan", "what=nothing to steer the clients here with (no "
+					"--on-orphan): they stay where the runner left them");
+		return;
+	}
+	agent_emit(v, "orphan", "what=the runner is gone before it said the clients were "
+				"steered here: steering them (%s)", a->on_orphan);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", a->on_orphan, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	a->steered = true;
+}
+
+/*
+ * The runner's control socket ended: the runner is gone (killed, perhaps), and with it
+ * whoever would have steered the clients and settled the migration. A migration must end
+ * with the service served, so each side settles it from what it knows for sure; the
+ * clients' steering moves only once the destination serves (the runner flips it on the
+ * destination's "resume"), which both sides can tell:
+ *   - a source that has not committed (the execution state not sent) is the service: it
+ *     drops the migration and serves again (the destination, left without a source, exits);
+ *   - a committed source waits for the connection to end: if the destination said RESUMED,
+ *     it serves and this instance exits; otherwise it serves again (src_settle());
+ *   - a destination that has not resumed exits: the source serves on;
+ *   - a destination that has resumed is the service: if the runner had not said the
+ *     clients were steered to it, it steers them itself (--on-orphan), which is harmless
+ *     when the runner did flip them before it died (a flip to where they are is a no-op);
+ *   - a destination the runner had aborted (rolling back) exits.
+ * Not covered: the runner killed in the middle of its own roll-back, after the
+ * destination's abort and before the source's.
+ */
+static void orphaned(struct svc *v)
+{
+	struct agent *a = &v->ag;
+
+	if (a->source && !a->committed) {
+		a->orphaned = true;
+		src_end(v);
+		thaw(v);
+		agent_emit(v, "orphan", "serving=1 what=the runner is gone before the commit: "
+					"migration dropped, serving again");
+	} else if (a->source) {
+		a->orphaned = true;
+		agent_emit(v, "orphan", "what=the runner is gone after the commit: the migration "
+					"goes on");
+	} else if (a->committed && !v->serving) {
+		a->orphaned = true;
+		src_settle(v);
+	} else if (a->aborted || (a->incoming && !a->resumed)) {
+		a->orphaned = true;
+		agent_emit(v, "orphan", "what=the runner is gone %s: this instance exits",
+			   a->aborted ? "after it gave up on this instance" :
+					"before this instance had the state");
+		v->exit_code = 1;
+		v->quit = true;
+	} else if (a->arrived && !a->steered) {
+		a->orphaned = true;
+		steer_here(v);
+	}
 }
 
 /* ---- the control socket ---- */
@@ -780,17 +951,31 @@ static void ctl_command(struct svc *v, char *msg)
 		*args++ = '\0';
 	if (!strcmp(msg, "migrate")) {
 		src_start(v, args ? args : msg + strlen(msg));
+	} else if (!strcmp(msg, "flipped")) {
+		/* The runner has steered the clients here: nothing for us to do if it dies. */
+		a->steered = true;
 	} else if (!strcmp(msg, "abort")) {
+		bool fence = a->committed, dest = !a->source && (a->incoming || a->arrived);
+
 		if (a->source)
 			src_end(v);
 		a->committed = false;
-		if (a->incoming) {
+		if (dest) {
 			/* A destination the runner gives up on: nothing more changes here. */
+			a->aborted = true;
 			svc_serving(v, false);
 			agent_emit(v, "aborted", "serving=0");
 		} else if (!v->serving) {
+			/*
+			 * Once the execution state has left, the destination may have answered:
+			 * the requests queued here while frozen are older than its answers, and
+			 * answered now they would overtake those still on their way, the client's
+			 * counter stepping back. They are dropped (lost, as the client sees it).
+			 */
+			uint64_t dropped = fence ? svc_drop_queued(v) : 0;
+
 			thaw(v);
-			agent_emit(v, "resumed", "%s", "");
+			agent_emit(v, "resumed", "dropped=%" PRIu64, dropped);
 		} else {
 			agent_emit(v, "aborted", "serving=1");
 		}
@@ -838,6 +1023,7 @@ static void ctl_readable(struct svc *v)
 			epoll_ctl(v->ep, EPOLL_CTL_DEL, a->ctl_sock, NULL);
 			close(a->ctl_sock);
 			a->ctl_sock = -1;
+			orphaned(v);
 			return;
 		}
 		msg[n] = '\0';
@@ -878,6 +1064,9 @@ void agent_handle(struct svc *v, uint64_t tag, uint32_t events)
 		return;
 	case TAG_MIG_LISTEN:
 		dst_accept(v);
+		return;
+	case TAG_MIG_WAIT:
+		wait_expired(v);
 		return;
 	case TAG_MIG:
 		if (a->mig_sock < 0)
@@ -940,6 +1129,15 @@ int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeo
 				strerror(a->mig_lsock < 0 ? -a->mig_lsock : errno));
 			return -1;
 		}
+		a->wait_tfd = app_timer_open();
+		if (a->wait_tfd < 0 ||
+		    app_timer_set(a->wait_tfd, app_now_ns() + (timeout_ms + WAIT_SLACK_MS) * MS,
+				  0) < 0 ||
+		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->wait_tfd, EPOLLIN, TAG_MIG_WAIT) < 0) {
+			fprintf(stderr, PROG ": --incoming: the wait for the source: %s\n",
+				strerror(errno));
+			return -1;
+		}
 		agent_emit(v, "listening", "port=%u", incoming);
 	} else {
 		/* A source reads only small frames. */
@@ -961,6 +1159,8 @@ void agent_close(struct svc *v)
 	mig_close(v);
 	if (a->mig_lsock >= 0)
 		close(a->mig_lsock);
+	if (a->wait_tfd >= 0)
+		close(a->wait_tfd);
 	if (a->ctl_sock >= 0)
 		close(a->ctl_sock);
 	if (a->ctl_lsock >= 0)

@@ -24,7 +24,12 @@ static const char usage[] =
 	"instance starts there and takes the state over TCP across the emulated network;\n"
 	"every client of the old instance is steered to the new one when it resumes; the old\n"
 	"one stops once the new one holds every page. A probe from CLIENT measures what the\n"
-	"client sees. If anything fails, the service runs on at the old instance.\n"
+	"client sees. If anything fails, the service runs on at the old instance; if the old\n"
+	"instance itself dies, at the new one when it has resumed (post-copy after the\n"
+	"switch, cold and pre-copy once every page is there), else the service is lost.\n"
+	"Should this command die (even by SIGKILL), the instances settle the migration\n"
+	"themselves: before the new instance resumes the old one serves on, after it the new\n"
+	"one does and steers the clients to itself. SIGINT, SIGTERM and SIGHUP roll back.\n"
 	"\n"
 	"  --to NODE            the destination (an edge, usually)\n"
 	"  --strategy S         cold, precopy or postcopy (default: the scenario's migration:\n"
@@ -40,7 +45,8 @@ static const char usage[] =
 	"  --csv FILE           append every phase to FILE (CSV)\n"
 	"  --json               the report as JSON on stdout\n"
 	"\n"
-	"Exit status: 0 migrated, 1 failed (the service runs at the old instance), 2 bad usage.\n";
+	"Exit status: 0 migrated, 1 failed (the report says where the service runs: the old\n"
+	"instance, the new one, or nowhere), 2 bad usage.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -90,7 +96,11 @@ static void print_text(const struct mig_report *r)
 	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
 	       r->strategy == TOPO_STRATEGY_PRECOPY ? "pre-copy" :
 						      "post-copy",
-	       r->ok ? "done" : r->rolled_back ? "FAILED, rolled back" : "FAILED");
+	       r->ok			? "done" :
+	       r->rolled_back		? "FAILED, rolled back" :
+	       r->kept_destination ? "FAILED, the service runs on at the destination" :
+	       r->lost			? "FAILED, the service is lost" :
+					  "FAILED");
 	add(&tl, r->start_ns, "start");
 	add(&tl, r->ready_ns, "destination instance ready");
 	add(&tl, r->copy_ns, "source connected: copy begins");
@@ -150,13 +160,17 @@ static void print_text(const struct mig_report *r)
 static void print_json(const struct mig_report *r)
 {
 	printf("{\"service\":\"%s\",\"client\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"table_from\":%s,",
+	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"served_at\":%s,"
+	       "\"absent_pages\":%" PRIu64 ",\"table_from\":%s,",
 	       r->service, r->client, r->from, r->to,
 	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
 	       r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
 						      "postcopy",
 	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false",
-	       r->table_from == MIG_TABLE_DESTINATION ? "\"destination\"" :
+	       r->ok || r->kept_destination ? "\"destination\"" :
+	       r->rolled_back		    ? "\"source\"" :
+					      "null",
+	       r->absent_pages, r->table_from == MIG_TABLE_DESTINATION ? "\"destination\"" :
 	       r->table_from == MIG_TABLE_WRITEBACK   ? "\"write-back\"" :
 	       r->table_from == MIG_TABLE_PARTIAL     ? "\"partial\"" :
 							"null");
@@ -352,8 +366,10 @@ int cli_migrate(int argc, char **argv)
 		o.probe_interval_ns = 0;
 	o.csv = csv;
 	o.stop = &stop_flag;
+	/* A closed terminal (SIGHUP) is an interruption too: roll back, never die half-way. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	rc = mig_migrate(run, (unsigned)svc, (unsigned)client, (unsigned)node, &o, &rep, &err);
 	if (rc < 0 && !rep.command_ns) {
 		/* Refused before anything moved: the error says why, there is no timeline. */

@@ -82,8 +82,9 @@ bool mig_is_client(const struct topo_run *run, unsigned node);
 void mig_app_path(const char *name, char *buf, size_t len);
 /*
  * Starts argv (argv[0] a path) in node's network namespace, as a child of ours with default
- * signals, stdin from /dev/null and stdout and stderr to the file log (truncated). The run's
- * teardown kills whatever is left in its namespaces. *ret_pid gets the child; 0 or -errno.
+ * signals, stdin from /dev/null and stdout and stderr to the file log (truncated), which gets
+ * SIGTERM when we die, however we die. The run's teardown kills whatever is left in its
+ * namespaces. *ret_pid gets the child; 0 or -errno.
  */
 int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const argv[],
 	      pid_t *ret_pid);
@@ -129,6 +130,14 @@ struct mig_report {
 	enum topo_strategy strategy;
 	bool ok;
 	bool rolled_back;	/* failed, and the service runs at the source as before */
+	/*
+	 * Failed because the source instance died: after the switch (post-copy) or once the
+	 * destination held every page (cold, pre-copy), the destination serves on and the
+	 * clients stay steered to it (kept_destination); before, the state died with the source
+	 * and nothing serves (lost).
+	 */
+	bool kept_destination, lost;
+	uint64_t absent_pages;	/* kept_destination: pages that never came (post-copy) */
 	/* Failed after a post-copy switch: where the client table came back from. */
 	enum { MIG_TABLE_NONE, MIG_TABLE_DESTINATION, MIG_TABLE_WRITEBACK, MIG_TABLE_PARTIAL }
 		table_from;
@@ -161,8 +170,14 @@ struct mig_report {
  * destination in incoming mode, drives both agents over their control sockets, flips every
  * client of that instance when the destination resumes, stops the source when the
  * destination holds every page. On failure the service runs on at the source (its clients
- * steered back if they had moved) and rep says what happened. 0 when the migration
- * succeeded; -errno with err set otherwise (rep is filled in either case).
+ * steered back if they had moved), except when the source itself died (rep's
+ * kept_destination and lost), and rep says what happened. 0 when the migration succeeded;
+ * -errno with err set otherwise (rep is filled in either case).
+ *
+ * The destination is started with a command that steers the clients to it (edgemu steer,
+ * this executable), which it runs should this process die between its resume and the flip:
+ * see orphaned() in apps/svc_agent.c for how the agents settle a migration whose runner is
+ * gone.
  */
 int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
 		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err);

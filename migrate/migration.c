@@ -34,7 +34,8 @@
 #define MS 1000000ULL
 #define CTL_CONNECT_MS 2000
 #define PROBE_WARMUP_MS 200
-#define PROBE_TAIL_MS 200
+#define PROBE_TAIL_MS 200	/* the client's view goes on this long after the end */
+#define PROBE_TIMEOUT_MS 1000	/* edgemu-probe's --timeout: unanswered this long is lost */
 #define MIG_TABLE_MAX 1024
 
 static uint64_t now_ns(void)
@@ -161,19 +162,34 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 	return 0;
 }
 
+/*
+ * The probe stops sending, then waits up to its timeout (1 s) for the answers to what it
+ * sent and declares the rest lost: only then does its CSV count every loss. A probe that
+ * does not end by then (it should) is stopped.
+ */
 static void probe_stop(struct probe *p)
 {
+	uint64_t deadline = now_ns() + (PROBE_TIMEOUT_MS + 1000) * MS;
+
 	if (p->pid <= 0)
 		return;
-	kill(p->pid, SIGTERM);
-	waitpid(p->pid, NULL, 0);
+	kill(p->pid, SIGUSR1);
+	while (waitpid(p->pid, NULL, WNOHANG) == 0) {
+		if (now_ns() > deadline) {
+			kill(p->pid, SIGTERM);
+			waitpid(p->pid, NULL, 0);
+			break;
+		}
+		sleep_ms(10);
+	}
 	p->pid = 0;
 }
 
 /*
- * The client's view from the probe's CSV, between from_ns and to_ns: sent, answered, lost,
- * the largest gap between answers, counter errors split into steps back (or repeats) and
- * jumps, the instance of the last answer.
+ * The client's view from the probe's CSV: of the requests sent between from_ns and to_ns,
+ * how many were sent, answered (whenever the answer came) and lost; of the answers that
+ * came between them, the largest gap and the instance of the last; counter errors split
+ * into steps back (or repeats) and jumps.
  */
 static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
 		       struct mig_report *rep)
@@ -202,9 +218,12 @@ static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
 		tr = strtoull(f[3], NULL, 10);
 		if (!strcmp(f[0], "send") && ts >= from_ns && ts <= to_ns) {
 			rep->probe_sent++;
-		} else if ((!strcmp(f[0], "answer") || !strcmp(f[0], "late")) && tr >= from_ns &&
-			   tr <= to_ns) {
-			rep->probe_answered++;
+		} else if (!strcmp(f[0], "answer") || !strcmp(f[0], "late")) {
+			/* Counted by request, the gaps by when the answers came. */
+			if (ts >= from_ns && ts <= to_ns)
+				rep->probe_answered++;
+			if (tr < from_ns || tr > to_ns)
+				continue;
 			if (last && tr - last > rep->probe_gap_ns) {
 				rep->probe_gap_ns = tr - last;
 				rep->probe_gap_begin_ns = last;
@@ -279,6 +298,7 @@ struct mig_job {
 	int src, dst;		/* control sockets */
 	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped;
 	bool aborted;
+	uint64_t dst_absent;	/* pages the destination lacked when it failed */
 	uint64_t last_ns;	/* the last word from an agent */
 	char src_what[192], dst_what[192];
 	struct topo_err err;	/* of a flip during a step */
@@ -385,6 +405,8 @@ static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 		/* The destination serves: its clients go there now. */
 		if (flip_all(j, j->to, err) == 0) {
 			j->flipped = true;
+			/* It no longer needs to steer them itself should we die (--on-orphan). */
+			ctl_send(j->dst, "flipped");
 			if (j->o.on_event)
 				j->o.on_event(j->o.event_arg, j, "flip", r->flip_end_ns, "flip");
 		}
@@ -400,6 +422,7 @@ static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 		r->requests = ev_u64(msg, "requests");
 	} else if (ev_is(msg, "error")) {
 		j->dst_error = true;
+		j->dst_absent = ev_u64(msg, "absent");
 		snprintf(j->dst_what, sizeof(j->dst_what), "%s", ev_what(msg));
 	}
 }
@@ -632,13 +655,70 @@ static void job_free(struct mig_job *j)
 	free(j);
 }
 
+/* word, single-quoted for sh, appended to buf; false when it does not fit. */
+static bool sh_quote(char *buf, size_t len, const char *word)
+{
+	size_t at = strlen(buf);
+
+	if (at + 5 > len)
+		return false;
+	buf[at++] = '\'';
+	for (; *word; word++) {
+		const char *piece = *word == '\'' ? "'\\''" : NULL;
+		size_t n = piece ? strlen(piece) : 1;
+
+		if (at + n + 4 > len)
+			return false;
+		memcpy(buf + at, piece ? piece : word, n);
+		at += n;
+	}
+	buf[at++] = '\'';
+	buf[at] = '\0';
+	return true;
+}
+
+/*
+ * The destination's --on-orphan: `edgemu steer` (this executable) of every client that
+ * moves, to the destination. NULL when it cannot be had (the destination then leaves the
+ * clients where they are if we die before we flip them).
+ */
+static char *orphan_cmd(const struct mig_job *j)
+{
+	const struct topo_model *m = j->run->m;
+	size_t len = 256 + (size_t)j->n_moved * (PATH_MAX + 128);
+	char exe[PATH_MAX], *cmd = calloc(1, len);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bool fits = cmd && n > 0;
+
+	if (fits)
+		exe[n] = '\0';
+	for (unsigned i = 0; fits && i < j->n_moved; i++) {
+		const char *words[] = { "steer", j->run->name, m->services[j->svc].name,
+					m->nodes[j->moved[i]].name, m->nodes[j->to].name };
+
+		/* The separators fit: sh_quote() leaves room for more than one byte. */
+		if (i)
+			strcat(cmd, ";");
+		fits = sh_quote(cmd, len, exe);
+		for (unsigned w = 0; fits && w < 5; w++) {
+			strcat(cmd, " ");
+			fits = sh_quote(cmd, len, words[w]);
+		}
+	}
+	if (!fits || !j->n_moved) {
+		free(cmd);
+		return NULL;
+	}
+	return cmd;
+}
+
 int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
 		  const struct mig_opts *o, struct mig_job **ret, struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
 	const struct topo_service *s = &m->services[svc];
-	char cmd[256], port[8], timeout[24];
-	const char *extra[] = { "--incoming", port, "--timeout", timeout, NULL };
+	char cmd[256], port[8], timeout[24], *orphan = NULL;
+	const char *extra[] = { "--incoming", port, "--timeout", timeout, NULL, NULL, NULL };
 	uint32_t addr = topo_node_addr(m, to);
 	struct mig_report *rep;
 	struct mig_job *j;
@@ -690,7 +770,13 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 		goto fail;
 	snprintf(port, sizeof(port), "%u", o->port);
 	snprintf(timeout, sizeof(timeout), "%" PRIu64, o->timeout_ms);
+	orphan = orphan_cmd(j);
+	if (orphan) {
+		extra[4] = "--on-orphan";
+		extra[5] = orphan;
+	}
 	r = mig_instance_spawn(run, svc, to, extra, NULL, err);
+	free(orphan);
 	if (r < 0)
 		goto fail;
 	rep->ready_ns = now_ns();
@@ -721,12 +807,115 @@ fail:
 	return r;
 }
 
+/*
+ * The source instance died. The execution state may be on its way (the source can die
+ * between sending it and saying so): the destination either resumes with it or fails
+ * without it, and says which (a destination that has failed already has not resumed);
+ * what it says next (cold, pre-copy: "end") is read too.
+ */
+static void dst_verdict(struct mig_job *j)
+{
+	char last[MIG_CTL_MAX + 1];
+	int c;
+
+	if (j->rep->resume_ns || j->dst_gone || j->dst_error)
+		return;
+	c = ctl_call(j, j->dst, NULL, "resume,error", (unsigned)j->o.timeout_ms + 1000, last,
+		     sizeof(last));
+	if (c == 0)
+		on_dst(j, last, &j->err);
+	else if (c == -EPIPE)
+		j->dst_gone = true;
+	if (c == 0 && !j->dst_gone && !ctl_drain(j, j->dst, &j->err))
+		j->dst_gone = true;
+}
+
+/*
+ * The source instance died in the middle. Where the destination has resumed, it holds the
+ * whole state (cold, pre-copy: every page came with the commit) or the whole client table
+ * (post-copy after the switch: the pages still to come are lost, but not what any client
+ * sees): it serves on, its clients steered to it. Before, the state died with the source.
+ */
+static void source_died(struct mig_job *j)
+{
+	const struct topo_model *m = j->run->m;
+	struct mig_report *r = j->rep;
+	const char *from = m->nodes[j->from].name, *to = m->nodes[j->to].name;
+	char last[MIG_CTL_MAX + 1];
+	struct topo_err e2;
+
+	/* After a post-copy switch: how many pages never came, which its failure says. */
+	if (r->resume_ns && !r->end_ns && !j->dst_error && !j->dst_gone) {
+		int c = ctl_call(j, j->dst, NULL, "error,end", (unsigned)j->o.timeout_ms + 1000,
+				 last, sizeof(last));
+
+		if (c == 0)
+			on_dst(j, last, &j->err);
+		else if (c == -EPIPE)
+			j->dst_gone = true;
+	}
+	mig_instance_stop(j->run, j->svc, j->from, NULL);
+	if (!r->resume_ns || j->dst_gone) {
+		r->lost = true;
+		mig_instance_stop(j->run, j->svc, j->to, NULL);
+		snprintf(r->error, sizeof(r->error),
+			 "the source instance on %s died %s%s: the service is lost, its state with "
+			 "it",
+			 from,
+			 r->resume_ns ? "and so did the destination" :
+			 r->freeze_ns ? "while frozen" :
+					"during the copy",
+			 r->resume_ns ? "" : ", before the destination had the whole state");
+		return;
+	}
+	if (!j->flipped && flip_all(j, j->to, &e2) == 0) {
+		j->flipped = true;
+		ctl_send(j->dst, "flipped");
+	}
+	r->kept_destination = j->flipped;
+	r->absent_pages = r->end_ns ? 0 : j->dst_absent;
+	if (!j->flipped)
+		snprintf(r->error, sizeof(r->error),
+			 "the source instance on %s died after the destination resumed; "
+			 "steering to %s failed: %.60s",
+			 from, to, e2.msg);
+	else if (r->end_ns)
+		snprintf(r->error, sizeof(r->error),
+			 "the source instance on %s died once %s had every page: the service runs "
+			 "on at %s (the state hashes were not compared)",
+			 from, to, to);
+	else
+		snprintf(r->error, sizeof(r->error),
+			 "the source instance on %s died after the post-copy switch: the service "
+			 "runs on at %s with its client table, without the %" PRIu64
+			 " pages that never came",
+			 from, to, r->absent_pages);
+}
+
+/* Whether the source instance is gone: its control socket ended, or its process. */
+static bool source_gone(struct mig_job *j)
+{
+	if (!j->src_gone && (!ctl_drain(j, j->src, &j->err) ||
+			     mig_instance_pid(j->run, j->svc, j->from) <= 0))
+		j->src_gone = true;
+	return j->src_gone;
+}
+
 int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *err)
 {
 	const struct topo_model *m = j->run->m;
 	struct mig_report *rep = j->rep;
 	int r;
 
+	/*
+	 * A source that dies breaks the destination's connection too, which may be what
+	 * ended the job: whether it lives decides where the service goes. Having sent
+	 * everything, it dies harmlessly (we would have stopped it): the destination's verdict
+	 * on what it got decides.
+	 */
+	if (!(rep->end_ns && rep->sent_ns && !j->dst_error && !j->dst_gone) && !j->aborted &&
+	    source_gone(j))
+		dst_verdict(j);
 	if (rep->end_ns && rep->sent_ns && !j->dst_error && !j->dst_gone && !j->aborted) {
 		if (rep->src_hash != rep->dst_hash) {
 			roll_back(j, "the destination's state differs from the source's (hash "
@@ -736,6 +925,8 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 			mig_instance_stop(j->run, j->svc, j->from, NULL);
 			rep->stopped_ns = now_ns();
 		}
+	} else if (j->src_gone && !j->aborted) {
+		source_died(j);
 	} else {
 		char why[256];
 

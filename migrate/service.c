@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,7 +71,7 @@ int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const 
 	      pid_t *ret_pid)
 {
 	int ns_fd = topo_run_node_ns(run, node);
-	pid_t pid;
+	pid_t parent = getpid(), pid;
 
 	if (ns_fd < 0)
 		return ns_fd;
@@ -82,6 +83,13 @@ int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const 
 		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+		/*
+		 * Nothing we start outlives us, even when we are killed: SIGTERM (which the apps
+		 * end on cleanly) when we die. We may have died before the request: then the
+		 * child was reparented already, and goes at once.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
@@ -95,6 +103,8 @@ int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const 
 	*ret_pid = pid;
 	return 0;
 }
+
+static bool pid_gone(pid_t pid);
 
 long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
 {
@@ -110,7 +120,11 @@ long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
 		if (!strcmp(s, run->m->services[svc].name) && !strcmp(n, run->m->nodes[node].name))
 			found = pid;
 	fclose(f);
-	if (found > 0 && kill((pid_t)found, 0) < 0 && errno == ESRCH)
+	/*
+	 * A zombie has exited too: an instance whose runner died (edgemu migrate killed) is
+	 * nobody's child, and whoever inherits it may be slow to reap it, or never do.
+	 */
+	if (found > 0 && pid_gone((pid_t)found))
 		found = 0;
 	return found;
 }

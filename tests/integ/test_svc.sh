@@ -4,7 +4,7 @@
 # link with --check-counter sees every counter rise by one and the service's instance id; two
 # clients sharing a client id are caught by the check; a TCP client gets the same answers on
 # the same port and shares the counter with UDP; on SIGTERM the service reports the pages its
-# workload dirtied, 1000 a second.
+# workload dirtied, 1000 a second; an incoming instance no source reaches exits by itself.
 . "$(dirname "$0")/lib.sh"
 
 : "${EDGEMU_APPS:?EDGEMU_APPS must point at the folder with edgemu-svc and edgemu-probe}"
@@ -157,6 +157,15 @@ n=$(sed -n 's/.* answered (UDP \([0-9]*\), TCP 3), 2 clients, .*/\1/p' <<<"$line
 [ -n "$n" ] && [ "$n" -ge "$udp" ] && [ "$n" -le $((udp + unseen)) ] ||
 	fail "summary: $line; expected UDP $udp to $((udp + unseen)), TCP 3, 2 clients"
 ok "svc-b on SIGTERM: $pages pages dirtied in $secs s, rate $(calc "$pages / $secs")/s"
+
+# An incoming instance that no source ever reaches (whoever started it died before telling
+# the source anything) does not wait forever: it exits after its timeout and 2 s.
+rc=0
+x b -- timeout 30 "$EDGEMU_APPS/edgemu-svc" --id svc-in --port 7011 --state 64KiB \
+	--incoming 7111 --timeout 100 2>"$TMP/in.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "no source connected within 2100 ms: this instance exits" "$TMP/in.err" ||
+	fail "incoming, no source: exit $rc: $(cat "$TMP/in.err")"
+ok "an incoming instance no source reaches exits after its timeout and 2 s"
 
 "$EDGEMU" down "$run"
 assert_gone "$run"
