@@ -159,17 +159,17 @@ static void print_text(const struct mig_report *r)
 
 static void print_json(const struct mig_report *r)
 {
+	const char *at = mig_report_served_at(r);
+
 	printf("{\"service\":\"%s\",\"client\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"served_at\":%s,"
+	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"served_at\":%s%s%s,"
 	       "\"absent_pages\":%" PRIu64 ",\"table_from\":%s,",
 	       r->service, r->client, r->from, r->to,
 	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
 	       r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
 						      "postcopy",
 	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false",
-	       r->ok || r->kept_destination ? "\"destination\"" :
-	       r->rolled_back		    ? "\"source\"" :
-					      "null",
+	       at ? "\"" : "", at ? at : "null", at ? "\"" : "",
 	       r->absent_pages, r->table_from == MIG_TABLE_DESTINATION ? "\"destination\"" :
 	       r->table_from == MIG_TABLE_WRITEBACK   ? "\"write-back\"" :
 	       r->table_from == MIG_TABLE_PARTIAL     ? "\"partial\"" :

@@ -1349,7 +1349,12 @@ static void write_summary(struct runner *r, FILE *f)
 			fputs("null", f);
 		else
 			cli_json_str(f, mg->rep.error);
-		fprintf(f, ",\"rolled_back\":%s}", mg->rep.rolled_back ? "true" : "false");
+		fprintf(f, ",\"rolled_back\":%s,\"served_at\":", mg->rep.rolled_back ? "true" : "false");
+		if (mig_report_served_at(&mg->rep))
+			cli_json_str(f, mig_report_served_at(&mg->rep));
+		else
+			fputs("null", f);
+		fprintf(f, ",\"absent_pages\":%" PRIu64 "}", mg->rep.absent_pages);
 		first = false;
 	}
 	getrusage(RUSAGE_SELF, &ru);

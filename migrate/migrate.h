@@ -166,6 +166,13 @@ struct mig_report {
 };
 
 /*
+ * Where the service runs after the migration rep tells of: "destination" (done, or its
+ * source died once the destination had resumed), "source" (rolled back) or NULL (nowhere
+ * that edgemu knows: lost, or the source did not resume).
+ */
+const char *mig_report_served_at(const struct mig_report *rep);
+
+/*
  * Migrates service svc's instance that serves client from there to node `to`: starts the
  * destination in incoming mode, drives both agents over their control sockets, flips every
  * client of that instance when the destination resumes, stops the source when the

@@ -644,6 +644,13 @@ static void roll_back(struct mig_job *j, const char *why)
 			 "; the source did not resume (see its log)");
 }
 
+const char *mig_report_served_at(const struct mig_report *rep)
+{
+	if (rep->ok || rep->kept_destination)
+		return "destination";
+	return rep->rolled_back ? "source" : NULL;
+}
+
 static void job_free(struct mig_job *j)
 {
 	if (j->src >= 0)

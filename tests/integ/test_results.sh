@@ -128,7 +128,8 @@ pid=
 assert_gone "$frozen"
 jq -e '.ended == "interrupted" and .signal == "SIGINT" and (.migrations | length) == 1 and
 	(.migrations[0] | .ok == false and .rolled_back and (.error | test("interrupted")) and
-	.downtime_until == "source" and .downtime_ms > 0)' "$TMP/frozen/summary.json" >/dev/null ||
+	.downtime_until == "source" and .downtime_ms > 0 and .served_at == "source")' \
+	"$TMP/frozen/summary.json" >/dev/null ||
 	fail "SIGINT in a freeze: summary: $(cat "$TMP/frozen/summary.json")"
 row=$(awk -F, 'NR == 2' "$TMP/frozen/migrations.csv")
 awk -F, 'NR == 2 {exit !($13 > 0 && $21 > $9 && $22 == "source" && $19 == "no")}' \

@@ -67,7 +67,8 @@ within "$(calc "${mid% *} - ${after% *}")" 1 1000 ||
 ok "RTT between handover and migration ${mid% *} ms (${mid#* } answers), after ${after% *} ms (${after#* })"
 jq -e '.ended == "completed" and .signal == null and .stopped_s == null and .error == null and
 	.ues[0].handovers == 1 and .ues[0].migrations == 1 and .migrations[0].ok and
-	.migrations[0].error == null and .migrations[0].downtime_until == "destination"' \
+	.migrations[0].error == null and .migrations[0].downtime_until == "destination" and
+	.migrations[0].served_at == "destination"' \
 	"$TMP/res1/summary.json" >/dev/null || fail "summary.json: $(cat "$TMP/res1/summary.json")"
 ok "summary.json: completed, 1 handover, 1 migration, done"
 
