@@ -77,7 +77,11 @@ for s in precopy cold postcopy; do
 	down=$(field .downtime_ms)
 	gap=$(field .probe.gap_ms)
 	within "$down" 0.001 100000 || fail "$s: engine downtime $down ms"
-	within "$(calc "$gap + 1.0 - $down")" 0 100000 ||
+	# The probe stamps an answer when it reads it: a late wakeup on the last answer before
+	# the gap (a loaded machine, ASan) shortens the gap by that delay. Allow 5 ms or 5 %;
+	# a gap that misses the freeze (a bogus measure) still fails.
+	slack=$(awk -v d="$down" 'BEGIN {s = d * 0.05; print (s > 5 ? s : 5)}')
+	within "$(calc "$gap + $slack - $down")" 0 100000 ||
 		fail "$s: the client's largest gap ($gap ms) is shorter than the engine's downtime ($down ms)"
 	ok "$s: $from -> $to in $(field .total_ms) ms, downtime $down ms (engine) / $gap ms (client), $(field .pages) pages, $(field '.rounds | length') rounds, counter intact, source gone"
 	t=$from; from=$to; to=$t
