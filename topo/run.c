@@ -1121,6 +1121,46 @@ static int check_holders(const struct teardown *t, unsigned flags, struct topo_e
 			    t->name, who, nh > 1 ? "them" : "it", nh > 1 ? "them" : "it", t->name);
 }
 
+/*
+ * check_holders() on the namespaces of t not yet released (ids[i] != -1). A released
+ * namespace's inode number is free for the next namespace made on the machine, maybe
+ * another run's: looking for its number would take that run's processes for holders (and
+ * `down --kill` would stop them).
+ */
+static int check_unreleased(const struct teardown *t, const int32_t *ids, unsigned flags,
+			    struct topo_err *err)
+{
+	uint64_t *inodes = calloc(t->n + 1, sizeof(*inodes));
+	uint64_t *sorted = calloc(t->n + 1, sizeof(*sorted));
+	char **names = calloc(t->n + 1, sizeof(*names));
+	struct teardown alive = *t;
+	size_t n = 0;
+	int r;
+
+	if (!inodes || !sorted || !names) {
+		r = topo_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (ids[i] == -1)
+			continue;
+		inodes[n] = t->inodes[i];
+		names[n++] = t->names[i];
+	}
+	memcpy(sorted, inodes, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	alive.inodes = inodes;
+	alive.sorted = sorted;
+	alive.names = names;
+	alive.n = n;
+	r = n ? check_holders(&alive, flags, err) : 0;
+out:
+	free(inodes);
+	free(sorted);
+	free(names);
+	return r;
+}
+
 int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
 {
 	return topo_run_remove(name, run, 0, err);
@@ -1247,7 +1287,7 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 	 * are named and the folder stays, with what is held, for `down --kill`.
 	 */
 	left = emu_nsid_wait(listen, ids, nns, HOLDER_CHECK_MS);
-	if (left > 0 && (r = check_holders(&ctx, flags, err)) < 0)
+	if (left > 0 && (r = check_unreleased(&ctx, ids, flags, err)) < 0)
 		goto out;
 	if (left > 0)
 		left = emu_nsid_wait(listen, ids, nns, RELEASE_TIMEOUT_MS);
@@ -1255,7 +1295,7 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 		left = emu_netns_barrier(req, listen, RELEASE_TIMEOUT_MS);
 	if (left != 0 && !err->msg[0]) {
 		/* Taken meanwhile? */
-		if ((r = check_holders(&ctx, 0, err)) < 0)
+		if ((r = check_unreleased(&ctx, ids, 0, err)) < 0)
 			goto out;
 		topo_err_set(err, -EBUSY,
 		     "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
