@@ -101,3 +101,12 @@ wait_running() {
 	done
 	return 1
 }
+
+# wait_line FILE ERE PID: until a line of FILE matches ERE (0), or PID ends first (1). No
+# bound in time: a busy machine may take long, and ctest's timeout ends a test that hangs.
+wait_line() {
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || { grep -Eq -- "$2" "$1" 2>/dev/null; return; }
+		sleep 0.05
+	done
+}
