@@ -73,14 +73,19 @@ within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN {exit !(x >= lo && x <= hi
 # calc EXPR: evaluate an arithmetic expression with decimals.
 calc() { awk "BEGIN {print $1}"; }
 
-# wait_building RUN: wait (up to 2 s) until run RUN's builder has created some namespaces,
-# so a signal or kill lands in the middle of the build.
+# wait_building RUN [PID]: until run RUN's builder has created some namespaces (20), so a
+# signal or kill lands in the middle of the build. With PID (the builder), as long as it
+# lives, however slow a busy machine makes it; without, up to a minute.
 wait_building() {
-	local i n
-	for ((i = 0; i < 2000; i++)); do
-		n=$(ip netns list 2>/dev/null | grep -c "^em-$1-" || true)
-		[ "${n:-0}" -ge 20 ] && return 0
-		sleep 0.001
+	local i f
+	for ((i = 0; i < 12000; i++)); do
+		f=(/run/netns/em-"$1"-*)
+		[ -e "${f[0]}" ] && [ "${#f[@]}" -ge 20 ] && return 0
+		if [ -n "${2:-}" ]; then
+			kill -0 "$2" 2>/dev/null || return 1
+			i=0
+		fi
+		sleep 0.005
 	done
 	return 1
 }
@@ -95,4 +100,13 @@ wait_running() {
 		sleep 0.01
 	done
 	return 1
+}
+
+# wait_line FILE ERE PID: until a line of FILE matches ERE (0), or PID ends first (1). No
+# bound in time: a busy machine may take long, and ctest's timeout ends a test that hangs.
+wait_line() {
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || { grep -Eq -- "$2" "$1" 2>/dev/null; return; }
+		sleep 0.05
+	done
 }

@@ -52,9 +52,10 @@ start_echo() {
 		2>"$TMP/echo-$id.err" &
 	PIDS+=($!)
 	eval "echo_$node=$!"
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		grep -q "listening" "$TMP/echo-$id.err" 2>/dev/null && return 0
-		sleep 0.01
+		kill -0 "${PIDS[-1]}" 2>/dev/null || break
+		sleep 0.05
 	done
 	fail "edgemu-echo $id in $node did not start: $(cat "$TMP/echo-$id.err")"
 }
@@ -195,28 +196,44 @@ x a -- "$EDGEMU_APPS/edgemu-probe" --help | grep -q "^usage: edgemu-probe" || fa
 ok "bad arguments: exit 2 with a message; an unknown name: exit 1"
 
 # --- edgemu-bulk over the 20 Mbit/s link. ---
-"$EDGEMU" exec "$run" d -- "$EDGEMU_APPS/edgemu-bulk" recv --once --csv "$TMP/bulk.csv" \
-	>"$TMP/recv.out" 2>"$TMP/recv.err" &
-recv=$!
-PIDS+=($recv)
-for ((i = 0; i < 200; i++)); do
-	grep -q "listening" "$TMP/recv.err" && break
-	sleep 0.02
+# The rate counts whole frames; TCP's goodput is 1448 of each 1514 bytes (96 %, 19.2 Mbit/s).
+# Both ends count what arrived (the sender what was acknowledged): a shaped rate caps them,
+# so they are never above the rate (2 % for timer granularity), whatever the machine does.
+# A loaded machine can starve the sender and give less: below 80 % of the rate it is
+# measured again, up to 3 times in all; a shaper that limits too much does it every time.
+bulk_once() { # sets rx and tx, the receiver's and the sender's Mbit/s
+	local f re rc=0 i
+	"$EDGEMU" exec "$run" d -- "$EDGEMU_APPS/edgemu-bulk" recv --once --csv "$TMP/bulk.csv" \
+		>"$TMP/recv.out" 2>"$TMP/recv.err" &
+	recv=$!
+	PIDS+=($recv)
+	for ((i = 0; i < 1200; i++)); do
+		grep -q "listening" "$TMP/recv.err" && break
+		kill -0 "$recv" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q "listening" "$TMP/recv.err" || fail "bulk recv did not start: $(cat "$TMP/recv.err")"
+	x a -- "$EDGEMU_APPS/edgemu-bulk" send d --duration 4s >"$TMP/send.out" 2>"$TMP/send.err" ||
+		fail "bulk send exited $?: $(cat "$TMP/send.err")"
+	wait "$recv" || rc=$?
+	[ "$rc" -eq 0 ] || fail "bulk recv exited $rc: $(cat "$TMP/recv.err")"
+	for f in send recv; do
+		re='^(t=[0-9]+\.[0-9]{2}s|total [0-9]+\.[0-9]{2}s [0-9]+ bytes) [0-9]+\.[0-9]{2} Mbit/s$'
+		grep -vqE "$re" "$TMP/$f.out" && fail "bulk $f printed a bad line: $(cat "$TMP/$f.out")"
+		[ "$(grep -c '^t=' "$TMP/$f.out")" -ge 4 ] || fail "bulk $f: $(cat "$TMP/$f.out")"
+	done
+	rx=$(awk '/^total/ {print $(NF - 1)}' "$TMP/recv.out")
+	tx=$(awk '/^total/ {print $(NF - 1)}' "$TMP/send.out")
+	[ -n "$rx" ] && [ -n "$tx" ] || fail "bulk: no total: $(cat "$TMP/recv.out" "$TMP/send.out")"
+}
+for ((try = 1; ; try++)); do
+	bulk_once
+	within "$rx" 0 20.4 || fail "bulk at 20 Mbit/s: the receiver measured $rx Mbit/s, above the rate"
+	within "$tx" 0 20.4 || fail "bulk at 20 Mbit/s: the sender measured $tx Mbit/s, above the rate"
+	within "$rx" 16 1e9 && within "$tx" 16 1e9 && break
+	[ "$try" -lt 3 ] || fail "bulk at 20 Mbit/s: receiver $rx, sender $tx Mbit/s, $try times"
+	echo "note: bulk at 20 Mbit/s: receiver $rx, sender $tx Mbit/s: measuring again"
 done
-x a -- "$EDGEMU_APPS/edgemu-bulk" send d --duration 4s >"$TMP/send.out" 2>"$TMP/send.err" ||
-	fail "bulk send exited $?: $(cat "$TMP/send.err")"
-rc=0
-wait "$recv" || rc=$?
-[ "$rc" -eq 0 ] || fail "bulk recv exited $rc: $(cat "$TMP/recv.err")"
-for f in send recv; do
-	re='^(t=[0-9]+\.[0-9]{2}s|total [0-9]+\.[0-9]{2}s [0-9]+ bytes) [0-9]+\.[0-9]{2} Mbit/s$'
-	grep -vqE "$re" "$TMP/$f.out" && fail "bulk $f printed a bad line: $(cat "$TMP/$f.out")"
-	[ "$(grep -c '^t=' "$TMP/$f.out")" -ge 4 ] || fail "bulk $f: $(cat "$TMP/$f.out")"
-done
-rx=$(awk '/^total/ {print $(NF - 1)}' "$TMP/recv.out")
-tx=$(awk '/^total/ {print $(NF - 1)}' "$TMP/send.out")
-within "$rx" 18 22 || fail "bulk at 20 Mbit/s: the receiver measured $rx Mbit/s"
-within "$tx" 18 22 || fail "bulk at 20 Mbit/s: the sender measured $tx Mbit/s"
 [ "$(head -1 "$TMP/bulk.csv")" = "t_s,bytes,mbit_s" ] || fail "bulk CSV header"
 awk -F, 'NR > 1 && (NF != 3 || $1 !~ /^[0-9.]+$/ || $2 !~ /^[0-9]+$/) {exit 1}' "$TMP/bulk.csv" ||
 	fail "bulk CSV: $(cat "$TMP/bulk.csv")"

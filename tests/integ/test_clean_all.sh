@@ -31,7 +31,7 @@ write_star "$TMP/busy.yaml" "$busy" 200
 "$EDGEMU" up "$TMP/busy.yaml" >"$TMP/busy.out" 2>&1 &
 pid=$!
 trap 'st=$?; kill -CONT "$pid" 2>/dev/null || true; set +e; (exit $st); cleanup' EXIT
-wait_building "$busy" || fail "the build did not start"
+wait_building "$busy" "$pid" || fail "the build did not start"
 kill -STOP "$pid"
 grep -q '^state=building' "/run/edgemu/$busy/meta" || fail "the build finished before the stop; make it bigger"
 

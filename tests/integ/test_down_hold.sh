@@ -23,8 +23,9 @@ for limit in "-n 256" "-Sn 256"; do
 	p2=$!
 	# Both are in their nodes once their namespace is theirs.
 	for p in $p1 $p2; do
-		for ((i = 0; i < 1000; i++)); do
+		for ((i = 0; i < 6000; i++)); do
 			[ "$(stat -Lc %i "/proc/$p/ns/net" 2>/dev/null)" != "$(stat -Lc %i /proc/self/ns/net)" ] && break
+			kill -0 "$p" 2>/dev/null || fail "ulimit $limit: edgemu exec $p ended before entering its node"
 			sleep 0.01
 		done
 	done
@@ -44,7 +45,7 @@ write_star "$TMP/small.yaml" "$run" 3
 bash -c "exec 9</run/netns/em-$run-h1; exec sleep 1000" &
 holder=$!
 trap 'st=$?; kill $holder 2>/dev/null || true; set +e; (exit $st); cleanup' EXIT
-for ((i = 0; i < 1000; i++)); do
+for ((i = 0; i < 6000; i++)); do
 	[ "$(readlink "/proc/$holder/fd/9" 2>/dev/null)" = "/run/netns/em-$run-h1" ] && break
 	sleep 0.01
 done
@@ -76,7 +77,7 @@ unshare -m --propagation slave bash -c \
 	"mount --bind /run/netns/em-$run-h2 $TMP/h2ns && exec sleep 1001" &
 holder=$!
 trap 'st=$?; kill $holder 2>/dev/null || true; set +e; (exit $st); cleanup' EXIT
-for ((i = 0; i < 1000; i++)); do
+for ((i = 0; i < 6000; i++)); do
 	grep -q " $TMP/h2ns " "/proc/$holder/mountinfo" 2>/dev/null &&
 		[ "$(readlink "/proc/$holder/exe")" != "$(readlink /proc/$$/exe)" ] && break
 	sleep 0.01

@@ -10,7 +10,7 @@ for sig in TERM INT; do
 	# A background job of a script ignores SIGINT unless told otherwise: set it back.
 	(trap - INT; exec "$EDGEMU" up "$TMP/star.yaml") >"$TMP/out" 2>&1 &
 	pid=$!
-	wait_building "$run" || fail "SIG$sig: the build did not start"
+	wait_building "$run" "$pid" || fail "SIG$sig: the build did not start"
 	kill -s "$sig" "$pid"
 	set +e
 	wait "$pid"

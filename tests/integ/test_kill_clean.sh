@@ -4,6 +4,23 @@
 # Also: clean leaves runs kept by `up` (idle) alone and says so, and never touches a
 # namespace edgemu did not make. Other users' runs on the machine are safe: clean removes
 # leftovers only (test_clean_live.sh: live runs; test_clean_all.sh: --all).
+#
+# clean acts on the whole machine: run by another test at the same time, it would remove
+# this test's leftovers before this one's clean could (and this one's clean theirs). The
+# test runs in a mount namespace of its own whose /run/edgemu, /run/netns and /etc/netns are
+# empty, so that it sees only its own runs and links.
+if [ "${EDGEMU_KILL_CLEAN_ISOLATED:-}" != 1 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: integration tests need root"
+		exit 77
+	fi
+	export EDGEMU_KILL_CLEAN_ISOLATED=1
+	exec unshare -m --propagation private bash -c '
+		for d in /run/edgemu /run/netns /etc/netns; do
+			mkdir -p "$d" && mount -t tmpfs edgemu-test "$d" || exit 1
+		done
+		exec bash "$0"' "$0"
+fi
 . "$(dirname "$0")/lib.sh"
 
 foreign=emforeign$$
@@ -17,7 +34,7 @@ before=$(root_links)
 "$EDGEMU" up "$TMP/star.yaml" >/dev/null 2>&1 &
 pid=$!
 # Kill once namespaces are being made, before the build is done.
-wait_building "$run" || fail "the build did not start"
+wait_building "$run" "$pid" || fail "the build did not start"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 n=$(ip netns list | grep -c "^em-$run-" || true)

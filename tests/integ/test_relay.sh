@@ -76,7 +76,7 @@ tcp() {
 # Not through rp: $! must be relay_pair itself, not a subshell running a function.
 "$RELAY_PAIR" up "$P" "$CTL" "$X" >"$TMP/up.out" 2>"$TMP/up.err" &
 UP_PID=$!
-for ((i = 0; i < 300; i++)); do
+for ((i = 0; i < 1200; i++)); do
 	grep -q '^ready ' "$TMP/up.out" 2>/dev/null && break
 	kill -0 "$UP_PID" 2>/dev/null || fail "relay_pair up exited: $(cat "$TMP/up.err")"
 	sleep 0.05

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# edgemu run on the quickstart experiment, sped up with --set (the UE crosses the two cells
-# in 12 s instead of 30):
+# edgemu run on the quickstart experiment, sped up with --set (7 s runs: the UE goes from
+# 300 m to 750 m in 4 s, the handover at 1.5 s; the backhaul at 100 Mbit/s, so that the
+# migration takes over a second, with answers through the core all along, however fast the
+# machine; on a loaded one or an ASan build it is done by 3.5 s, 3.5 s before the end):
 # - the results folder holds every file, the resolved scenario carries the override;
 # - events come in order: attach, handover to enb2, then the migration decided, started,
 #   frozen, resumed, flipped, ended, done;
@@ -14,7 +16,8 @@
 . "$(dirname "$0")/lib.sh"
 : "${EDGEMU_SRC:?EDGEMU_SRC must name the source tree}"
 scen=$EDGEMU_SRC/experiments/quickstart.yaml
-fast=(--set "mobility.ue1.points.1.2=12s" --duration 16s --quiet)
+fast=(--set mobility.ue1.points.0.0=300 --set mobility.ue1.points.1.2=4s
+	--set links.4.rate=100mbit --duration 7s --quiet)
 
 run_one() {
 	local name=$1 out=$2
@@ -29,7 +32,9 @@ assert_gone "$r1"
 for f in scenario.yaml meta.json events.csv rtt.csv migrations.csv positions.csv summary.json; do
 	[ -s "$TMP/res1/$f" ] || fail "results: $f missing or empty"
 done
-grep -q "12s" "$TMP/res1/scenario.yaml" || fail "the resolved scenario lacks the override"
+grep -qF "points: [[300, 0, 0s], [750, 0, 4s]]" "$TMP/res1/scenario.yaml" &&
+	grep -qF "{endpoints: [edge1, edge2], delay: 2ms, rate: 100mbit}" "$TMP/res1/scenario.yaml" ||
+	fail "the resolved scenario lacks the overrides: $(grep -E "points|edge1, edge2" "$TMP/res1/scenario.yaml")"
 jq -e '.kernel and .shaper and .seed == 1 and .git_commit' "$TMP/res1/meta.json" >/dev/null ||
 	fail "meta.json: $(cat "$TMP/res1/meta.json")"
 ok "results: every file; the resolved scenario has the override; meta.json complete"
@@ -55,16 +60,24 @@ grep -q 'handover,ue1,"from enb1 to enb2 (a3)"' "$ev" || fail "no A3 handover en
 grep -q 'migration_done,ue1,"game edge1->edge2 precopy' "$ev" || fail "no migration edge1 -> edge2: $(grep migration_done "$ev")"
 ok "events in order:$order"
 
-# RTT between the handover and the flip (through the core) against after the migration.
+# RTT between the handover and the flip (through the core) against after the migration: the
+# floors (5th percentiles) of the answers to requests sent then, as a delay only adds and a
+# busy machine raises means and medians, not floors. Through the core a round trip has 4 ms
+# more of configured delay than through edge2.
 t_ho=$(awk -F, '$2 == "handover" && $4 ~ /a3/ {print $1}' "$ev")
 t_flip=$(awk -F, '$2 == "migration_flip" {print $1}' "$ev")
 t_done=$(awk -F, '$2 == "migration_done" {print $1}' "$ev")
-mid=$(awk -F, -v a="$t_ho" -v b="$t_flip" 'NR > 1 && $5 != "" && $1 > a + 0.1 && $1 < b {s += $5; n++} END {if (n) printf "%.3f %d", s / n, n}' "$TMP/res1/rtt.csv")
-after=$(awk -F, -v a="$t_done" 'NR > 1 && $5 != "" && $1 > a + 0.5 {s += $5; n++} END {if (n) printf "%.3f %d", s / n, n}' "$TMP/res1/rtt.csv")
+# floor FROM TO: "5th-percentile count" of the RTTs of requests sent between FROM and TO s
+floor() {
+	awk -F, -v a="$1" -v b="$2" 'NR > 1 && $5 != "" && $1 > a && $1 < b {print $5}' \
+		"$TMP/res1/rtt.csv" | sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR * 5 + 99) / 100)], NR}'
+}
+mid=$(floor "$(calc "$t_ho + 0.1")" "$t_flip")
+after=$(floor "$(calc "$t_done + 0.5")" 1e9)
 [ -n "$mid" ] && [ -n "$after" ] || fail "no RTT samples: between '$mid', after '$after'"
-within "$(calc "${mid% *} - ${after% *}")" 1 1000 ||
-	fail "RTT after the migration (${after% *} ms) not lower than before it (${mid% *} ms)"
-ok "RTT between handover and migration ${mid% *} ms (${mid#* } answers), after ${after% *} ms (${after#* })"
+within "$(calc "${mid% *} - ${after% *}")" 2 1000 ||
+	fail "RTT floor after the migration (${after% *} ms) not 2 ms below the one before it (${mid% *} ms)"
+ok "RTT floor between handover and migration ${mid% *} ms (${mid#* } answers), after ${after% *} ms (${after#* })"
 jq -e '.ended == "completed" and .signal == null and .stopped_s == null and .error == null and
 	.ues[0].handovers == 1 and .ues[0].migrations == 1 and .migrations[0].ok and
 	.migrations[0].error == null and .migrations[0].downtime_until == "destination" and
@@ -85,19 +98,23 @@ r3=$(rand_run)
 RUNS+=("$r3")
 "$EDGEMU" run "$scen" --name "$r3" -o "$TMP/res3" --quiet >"$TMP/r3.out" 2>"$TMP/r3.err" &
 pid=$!
-sleep 4
+# In the middle: once the UE has attached and its service answered (rtt.csv is written every
+# second), however long up took on a busy machine.
+wait_line "$TMP/res3/events.csv" '^[0-9.]+,attach,ue1,' "$pid" &&
+	wait_line "$TMP/res3/rtt.csv" '^[0-9.]+,ue1,[^,]*,[^,]*,[0-9.]+,' "$pid" ||
+	fail "SIGINT: the run ended before its UE was served: $(tail -3 "$TMP/r3.err")"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 130 ] || fail "SIGINT: exit $rc: $(tail -3 "$TMP/r3.err")"
 assert_gone "$r3"
-jq -e '.duration_s < 10 and .ended == "interrupted" and .signal == "SIGINT" and
+jq -e '.duration_s < .planned_s and .ended == "interrupted" and .signal == "SIGINT" and
 	.stopped_s > 0 and .stopped_s <= .duration_s and .planned_s == 30 and .error == null' \
 	"$TMP/res3/summary.json" >/dev/null ||
 	fail "SIGINT: summary: $(cat "$TMP/res3/summary.json")"
 grep -q ',interrupted,-,"SIGINT at ' "$TMP/res3/events.csv" ||
 	fail "SIGINT: no interrupted event: $(tail -2 "$TMP/res3/events.csv")"
-ok "SIGINT after 4 s: exit 130, torn down, summary says interrupted by SIGINT"
+ok "SIGINT once the UE was served: exit 130, torn down, summary says interrupted by SIGINT"
 
 # The report edgemu run writes at its end (edgemu report): every chart, the RTT chart with
 # every answer of rtt.csv; the interrupted run gets one too.

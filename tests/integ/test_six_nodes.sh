@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # A 6-node topology: every node pings every other by name (through `edgemu exec` and
-# `ip netns exec`), show reports it (text and JSON), and down leaves nothing behind.
+# `ip netns exec`), show reports it (text and JSON), and down leaves nothing behind; up asks
+# the kernel about sch_netem again when the kept answer is from another boot.
+#
+# That answer is kept machine-wide, in /run/edgemu/.netem, for every run to read: the test
+# runs in a mount namespace of its own whose /run/edgemu, /run/netns and /etc/netns are
+# empty, so that the stale answer it writes there is never seen by other runs, and nothing
+# of it outlives the test (the namespace goes with it, whatever happens).
+if [ "${EDGEMU_SIX_ISOLATED:-}" != 1 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: integration tests need root"
+		exit 77
+	fi
+	export EDGEMU_SIX_ISOLATED=1
+	exec unshare -m --propagation private bash -c '
+		for d in /run/edgemu /run/netns /etc/netns; do
+			mkdir -p "$d" && mount -t tmpfs edgemu-test "$d" || exit 1
+		done
+		exec bash "$0"' "$0"
+fi
 . "$(dirname "$0")/lib.sh"
 
 run=$(rand_run)

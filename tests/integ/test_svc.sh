@@ -72,9 +72,11 @@ tcp_client() {
 	--dirty-rate 1000/s --pattern hotset --hot 25% --seed 7 --tcp 2>"$TMP/svc.err" &
 svc=$!
 PIDS+=($svc)
-for ((i = 0; i < 500; i++)); do
+# However long touching 16 MiB takes on a busy machine (an ASan build: seconds).
+for ((i = 0; i < 1200; i++)); do
 	grep -q "listening" "$TMP/svc.err" 2>/dev/null && break
-	sleep 0.01
+	kill -0 "$svc" 2>/dev/null || break
+	sleep 0.05
 done
 grep -q "listening" "$TMP/svc.err" || fail "edgemu-svc did not start: $(cat "$TMP/svc.err")"
 grep -q "state 4096 pages .*dirtying 1000 pages/s hotset (1024 pages)" "$TMP/svc.err" ||

@@ -32,12 +32,15 @@ rc=0
 assert_clean "a run"
 ok "status, stdout, stderr and arguments come back as the command gave them"
 
+# The timeout (boot included) cut the command short: vm.sh ended sooner than the command
+# alone could have, however slowly a loaded machine boots the VM (a timeout that waited for
+# the command would take 100 s and more, and the command's status would come back).
 rc=0
 start=$SECONDS
 "$vm" --timeout 2 -- sleep 100 >"$work/out" 2>"$work/err" || rc=$?
 [ $rc -eq 124 ] || fail "status $rc after a timeout, expected 124; stderr: $(cat "$work/err")"
 grep -q 'timed out' "$work/err" || fail "no timeout message: $(cat "$work/err")"
-[ $((SECONDS - start)) -lt 30 ] || fail "the timeout took $((SECONDS - start)) s"
+[ $((SECONDS - start)) -lt 100 ] || fail "the timeout took $((SECONDS - start)) s: the command was not cut short"
 assert_clean "a timeout"
 ok "a timeout kills the VM, says so and exits 124"
 
@@ -46,11 +49,11 @@ ok "a timeout kills the VM, says so and exits 124"
 rc=0
 "$vm" -- sh -c 'echo started; sleep 100' >"$work/out" 2>"$work/err" &
 pid=$!
-for _ in $(seq 300); do
-	grep -q started "$work/out" && break
+# However long the VM takes to boot on a busy machine (vm.sh's default timeout bounds it).
+while ! grep -q started "$work/out" && kill -0 $pid 2>/dev/null; do
 	sleep 0.1
 done
-grep -q started "$work/out" || fail "the command did not start within 30 s"
+grep -q started "$work/out" || fail "the command did not start: $(cat "$work/err")"
 kill -TERM $pid
 wait $pid || rc=$?
 [ $rc -eq 143 ] || fail "status $rc after SIGTERM, expected 143"
