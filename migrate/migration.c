@@ -573,6 +573,16 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 	j->n_table = 0;
 	if (j->dst_gone || ctl_call(j, j->dst, "abort", "aborted", 1000, last, sizeof(last)) < 0 ||
 	    ctl_call(j, j->dst, "table", "table", 1000, last, sizeof(last)) < 0) {
+		struct topo_err e2;
+
+		/*
+		 * A destination that did not say it stopped (too slow, on a loaded machine) may
+		 * still answer: stopped now, before the source may resume, or its answers would
+		 * be newer than the table the source resumes from. Its end also ends the
+		 * source's connection, which the wait below is for.
+		 */
+		if (!j->dst_gone)
+			mig_instance_stop(j->run, j->svc, j->to, &e2);
 		/*
 		 * Write-backs still on the wire reach the source before the reset that ends its
 		 * connection does: wait for it to see that end before it may resume.
