@@ -965,6 +965,16 @@ static void ctl_command(struct svc *v, char *msg)
 			/* A destination the runner gives up on: nothing more changes here. */
 			a->aborted = true;
 			svc_serving(v, false);
+			/*
+			 * The fence for our answers still on their way (post-copy, switched): the
+			 * migration connection's end (FIN or reset) leaves after them over the
+			 * same backhaul in the same direction, whose queue is FIFO (no jitter),
+			 * and the runner thaws the source only once the source has seen that
+			 * end. Otherwise an answer the source gives at once could overtake our
+			 * last ones and the client's counter step back (the thaw came 1 ms after
+			 * our freeze under ASan, with 1 ms of backhaul delay).
+			 */
+			mig_close(v);
 			agent_emit(v, "aborted", "serving=0");
 		} else if (!v->serving) {
 			/*

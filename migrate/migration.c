@@ -601,6 +601,13 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 		if (ctl_call(j, j->src, cmd, "set", 1000, last, sizeof(last)) == 0)
 			set++;
 	}
+	/*
+	 * The destination ended the migration connection as it froze (see the agent's abort):
+	 * once the source has seen that end, the destination's last answers have crossed the
+	 * backhaul ahead of it, and nothing the source answers can overtake them.
+	 */
+	if (!j->src_error && !j->src_gone)
+		ctl_call(j, j->src, NULL, "error", 2000, last, sizeof(last));
 	j->rep->table_from = set == j->n_table ? MIG_TABLE_DESTINATION : MIG_TABLE_PARTIAL;
 	snprintf(why + at, len - at,
 		 "; post-copy had switched: %u of %u clients' counters came back from the "
