@@ -27,8 +27,21 @@ probe=$EDGEMU_APPS/edgemu-probe
 run=$(rand_run)
 RUNS+=("$run")
 MPS=()
-# A migrate left running by a failed check must not outlive the test.
-trap 'st=$?; for p in "${MPS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; (exit $st); cleanup' EXIT
+# A migrate left running by a failed check must not outlive the test; its probe goes on
+# SIGTERM once it is dead, and until then it holds ue1's namespace, which `down` would
+# refuse to remove (seen: a failed run left behind whole).
+reap() {
+	local p i
+	for p in "${MPS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for ((i = 0; i < 500; i++)); do
+		[ -z "${dir:-}" ] || ! pgrep -f "$dir/migration-" >/dev/null && return 0
+		sleep 0.01
+	done
+}
+trap 'st=$?; reap; (exit $st); cleanup' EXIT
 cat >"$TMP/mig.yaml" <<YAML
 name: migfaults
 nodes:
