@@ -75,6 +75,11 @@ struct agent {
 	 */
 	bool orphaned;
 	bool peer_resumed; /* source: the destination said it serves (RESUMED) */
+	/*
+	 * Source, after a post-copy switch: the runner has set the client table from the
+	 * destination's (frozen first), so write-backs still on their way are older: ignored.
+	 */
+	bool table_taken;
 	bool arrived; /* destination: resumed with a migration's state, its clients not yet */
 	bool steered; /* destination: the runner says the clients are steered here */
 	bool aborted; /* destination: the runner gave up on it */

@@ -419,6 +419,7 @@ static void src_start(struct svc *v, char *args)
 	a->mig_sock = fd;
 	a->source = a->connecting = true;
 	a->committed = a->done_sending = a->peer_resumed = a->orphaned = false;
+	a->table_taken = false;
 	/* Having arrived here once, this instance is now a source like any other. */
 	a->arrived = a->steered = a->aborted = false;
 	a->bytes = a->pages = a->requests = a->updates = a->round_bytes0 = a->hash = 0;
@@ -500,7 +501,7 @@ static void src_frame(struct svc *v)
 		if (a->d_tail - a->d_head < a->d_cap)
 			a->demand[a->d_tail++ % a->d_cap] = h->arg;
 		want_out(v, true);
-	} else if (h->type == MIG_UPD && a->committed) {
+	} else if (h->type == MIG_UPD && a->committed && !a->table_taken) {
 		/* The destination's client table, written back: ours keeps up with it. */
 		if (svc_client_set(v->st, h->count, h->arg) == 0)
 			a->updates++;
@@ -964,6 +965,16 @@ static void ctl_command(struct svc *v, char *msg)
 			/* A destination the runner gives up on: nothing more changes here. */
 			a->aborted = true;
 			svc_serving(v, false);
+			/*
+			 * The fence for our answers still on their way (post-copy, switched): the
+			 * migration connection's end (FIN or reset) leaves after them over the
+			 * same backhaul in the same direction, whose queue is FIFO (no jitter),
+			 * and the runner thaws the source only once the source has seen that
+			 * end. Otherwise an answer the source gives at once could overtake our
+			 * last ones and the client's counter step back (the thaw came 1 ms after
+			 * our freeze under ASan, with 1 ms of backhaul delay).
+			 */
+			mig_close(v);
 			agent_emit(v, "aborted", "serving=0");
 		} else if (!v->serving) {
 			/*
@@ -990,6 +1001,16 @@ static void ctl_command(struct svc *v, char *msg)
 				svc_client_set(v->st, (uint32_t)id, counter) :
 				-EINVAL;
 
+		/*
+		 * A committed source is told the table the runner read from the frozen
+		 * destination: that is its last word. A write-back still unread in our socket is
+		 * older (the destination sends each before the answer that carries it), and
+		 * taken after this it would set the counter back below what the client has
+		 * already seen (seen: the runner's "set 512", then write-backs up to 508 read,
+		 * then the thaw; the next answer was 509).
+		 */
+		if (a->committed)
+			a->table_taken = true;
 		if (r)
 			agent_emit(v, "error", "frozen=%d what=set %s: %s", !v->serving,
 				   args ? args : "", strerror(-r));

@@ -573,6 +573,16 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 	j->n_table = 0;
 	if (j->dst_gone || ctl_call(j, j->dst, "abort", "aborted", 1000, last, sizeof(last)) < 0 ||
 	    ctl_call(j, j->dst, "table", "table", 1000, last, sizeof(last)) < 0) {
+		struct topo_err e2;
+
+		/*
+		 * A destination that did not say it stopped (too slow, on a loaded machine) may
+		 * still answer: stopped now, before the source may resume, or its answers would
+		 * be newer than the table the source resumes from. Its end also ends the
+		 * source's connection, which the wait below is for.
+		 */
+		if (!j->dst_gone)
+			mig_instance_stop(j->run, j->svc, j->to, &e2);
 		/*
 		 * Write-backs still on the wire reach the source before the reset that ends its
 		 * connection does: wait for it to see that end before it may resume.
@@ -591,6 +601,13 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 		if (ctl_call(j, j->src, cmd, "set", 1000, last, sizeof(last)) == 0)
 			set++;
 	}
+	/*
+	 * The destination ended the migration connection as it froze (see the agent's abort):
+	 * once the source has seen that end, the destination's last answers have crossed the
+	 * backhaul ahead of it, and nothing the source answers can overtake them.
+	 */
+	if (!j->src_error && !j->src_gone)
+		ctl_call(j, j->src, NULL, "error", 2000, last, sizeof(last));
 	j->rep->table_from = set == j->n_table ? MIG_TABLE_DESTINATION : MIG_TABLE_PARTIAL;
 	snprintf(why + at, len - at,
 		 "; post-copy had switched: %u of %u clients' counters came back from the "
