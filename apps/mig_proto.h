@@ -21,6 +21,9 @@
  *                       sent before the answer that carries it, so the source's copy of
  *                       the client table keeps up and a failed post-copy can fall back to
  *                       the source without a client seeing its counter go back.
+ *      ABORTED dst->src the runner told the destination to stop ("abort"): it serves no
+ *                       more, and takes back what RESUMED said: should the runner
+ *                       disappear before it thaws the source, the source serves again.
  *
  * 2. The control socket (--ctl PATH, a Unix SOCK_SEQPACKET socket, one peer at a time): one
  *    text message per packet, a verb then key=value words, times in CLOCK_MONOTONIC ns.
@@ -33,7 +36,8 @@
  *    "status".
  *    The runner gone (its socket ends) in the middle of a migration, the agents settle it
  *    themselves (orphaned() in svc_agent.c): a source that has not committed serves again,
- *    one that has exits if the destination said RESUMED and serves again otherwise; a
+ *    one that has exits if the destination said RESUMED (and not ABORTED since) and serves
+ *    again otherwise; a
  *    destination that has not resumed exits, one that has steers the clients to itself with
  *    its --on-orphan command unless the runner said "flipped".
  *    Events (from either side): see MIG_EV_* below.
@@ -57,6 +61,7 @@ enum mig_type {
 	MIG_REQ = 5,
 	MIG_RESUMED = 6,
 	MIG_UPD = 7,
+	MIG_ABORTED = 8,
 };
 
 enum mig_strategy {

@@ -130,8 +130,8 @@ static void src_end(struct svc *v)
 /*
  * Orphaned (the runner gone), committed, and the connection to the destination over: the
  * destination said it serves (RESUMED, sent before anything it answered), so it is the
- * service and this instance's part is over; otherwise it never served, and this one is
- * the service again.
+ * service and this instance's part is over; otherwise it never served, or the runner
+ * stopped it (ABORTED), and this one is the service again.
  */
 static void src_settle(struct svc *v)
 {
@@ -146,7 +146,7 @@ static void src_settle(struct svc *v)
 	a->committed = false;
 	thaw(v);
 	agent_emit(v, "orphan", "serving=1 what=the runner is gone and the destination never "
-				"served: serving again");
+				"served, or stopped: serving again");
 }
 
 /*
@@ -507,6 +507,9 @@ static void src_frame(struct svc *v)
 			a->updates++;
 	} else if (h->type == MIG_RESUMED && a->committed) {
 		a->peer_resumed = true;
+	} else if (h->type == MIG_ABORTED && a->committed) {
+		/* The runner stopped the destination: the service is ours again, whoever thaws us. */
+		a->peer_resumed = false;
 	}
 }
 
@@ -889,6 +892,33 @@ static void steer_here(struct svc *v)
 }
 
 /*
+ * A destination the runner stops tells the source (ABORTED) before the connection ends:
+ * should the runner die before it thaws the source, the source, which heard RESUMED, would
+ * otherwise leave the service to us and exit while we exit too. The frame goes after
+ * whatever is queued; what the source sent and we did not read is read and dropped first,
+ * so that closing sends a FIN after it, not a reset that could discard it.
+ */
+static bool tell_aborted(struct svc *v)
+{
+	struct agent *a = &v->ag;
+	struct mig_hdr h;
+	char sink[4096];
+	bool told;
+
+	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+		return false;
+	mig_hdr_pack(&h, MIG_ABORTED, 0, 0, 0, 0);
+	memcpy(a->q + a->q_len, &h, sizeof(h));
+	a->q_len += sizeof(h);
+	/* Told only if the whole frame left: there is room unless the backhaul stalled. */
+	told = queue_flush(v) == 0 && a->q_len == 0;
+	while (recv(a->mig_sock, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
+	shutdown(a->mig_sock, SHUT_WR);
+	return told;
+}
+
+/*
  * The runner's control socket ended: the runner is gone (killed, perhaps), and with it
  * whoever would have steered the clients and settled the migration. A migration must end
  * with the service served, so each side settles it from what it knows for sure; the
@@ -902,9 +932,9 @@ static void steer_here(struct svc *v)
  *   - a destination that has resumed is the service: if the runner had not said the
  *     clients were steered to it, it steers them itself (--on-orphan), which is harmless
  *     when the runner did flip them before it died (a flip to where they are is a no-op);
- *   - a destination the runner had aborted (rolling back) exits.
- * Not covered: the runner killed in the middle of its own roll-back, after the
- * destination's abort and before the source's.
+ *   - a destination the runner had aborted (rolling back) exits; it told the source so
+ *     (ABORTED, tell_aborted()), which serves again should the runner be gone before it
+ *     thawed it.
  */
 static void orphaned(struct svc *v)
 {
@@ -974,8 +1004,10 @@ static void ctl_command(struct svc *v, char *msg)
 			 * last ones and the client's counter step back (the thaw came 1 ms after
 			 * our freeze under ASan, with 1 ms of backhaul delay).
 			 */
+			bool told = tell_aborted(v);
+
 			mig_close(v);
-			agent_emit(v, "aborted", "serving=0");
+			agent_emit(v, "aborted", "serving=0 told=%d", told);
 		} else if (!v->serving) {
 			/*
 			 * Once the execution state has left, the destination may have answered:

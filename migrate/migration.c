@@ -615,6 +615,19 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 		 set, j->n_table);
 }
 
+/*
+ * Fault injection for tests (tests/integ/test_migrate_faults.sh): with EDGEMU_TEST_STOP set
+ * to `where`, this process stops itself there, so that a test can kill it at a point no
+ * signal from outside could be timed to hit.
+ */
+static void test_stop(const char *where)
+{
+	const char *at = getenv("EDGEMU_TEST_STOP");
+
+	if (at && !strcmp(at, where))
+		raise(SIGSTOP);
+}
+
 /* The source thaws; true once it serves again. */
 static bool src_abort(struct mig_job *j, unsigned ms)
 {
@@ -647,6 +660,7 @@ static void roll_back(struct mig_job *j, const char *why)
 			 e2.msg);
 	else
 		snprintf(r->error, sizeof(r->error), "%s", text);
+	test_stop("roll-back");
 	/* A source that failed before the execution state left has thawed itself. */
 	if (!j->src_gone && (!j->src_error || j->src_frozen))
 		thawed = src_abort(j, 1000);

@@ -257,6 +257,34 @@ done
 check_serving edge1 "post-copy, SIGINT after the switch"
 ok "SIGINT after a post-copy switch, 4 times: rolled back, the client's counter never stepped back"
 
+# 4b. The runner killed half way through its roll-back after a post-copy switch: the
+# destination told to stop, the source not yet told to resume (the runner stops itself
+# there: EDGEMU_TEST_STOP). The destination said ABORTED to the source as it stopped, so
+# the source, which had heard it resume, knows the service is its own again: it serves.
+m1=$(mark edge1)
+m2=$(mark edge2)
+src=$(pid_on edge1)
+export EDGEMU_TEST_STOP=roll-back
+migrate_bg edge2 --strategy postcopy
+unset EDGEMU_TEST_STOP
+wait_log edge2 "$m2" ': resume t='
+wait_for "post-copy, roll-back: no answer from edge2" grep -q ',edge2$' "$dir/migration-1.probe.csv"
+dst=$(pid_on edge2)
+kill -INT "$mp"
+stopped() { [ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" = T ]; }
+wait_for "post-copy, roll-back: the runner did not stop half way" stopped "$mp"
+wait_log edge2 "$m2" 'aborted .*serving=0'
+kill -9 "$mp"
+wait_rc
+wait_log edge1 "$m1" 'orphan .*serving=1'
+wait_for "post-copy, runner killed in its roll-back: the destination (pid $dst) still runs" \
+	gone "$dst"
+wait_for "post-copy, runner killed in its roll-back: the probe outlives migrate" no_probe_left
+[ "$(pid_on edge1)" = "$src" ] && alive "$src" ||
+	fail "post-copy, runner killed in its roll-back: the source does not run"
+check_serving edge1 "post-copy, runner killed in its roll-back"
+ok "runner killed half way through a post-copy roll-back: the source serves again"
+
 # 5. The source killed after a post-copy switch: the destination serves on.
 m2=$(mark edge2)
 src=$(pid_on edge1)
