@@ -9,18 +9,7 @@
 # this test's leftovers before this one's clean could (and this one's clean theirs). The
 # test runs in a mount namespace of its own whose /run/edgemu, /run/netns and /etc/netns are
 # empty, so that it sees only its own runs and links.
-if [ "${EDGEMU_KILL_CLEAN_ISOLATED:-}" != 1 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "SKIP: integration tests need root"
-		exit 77
-	fi
-	export EDGEMU_KILL_CLEAN_ISOLATED=1
-	exec unshare -m --propagation private bash -c '
-		for d in /run/edgemu /run/netns /etc/netns; do
-			mkdir -p "$d" && mount -t tmpfs edgemu-test "$d" || exit 1
-		done
-		exec bash "$0"' "$0"
-fi
+. "$(dirname "$0")/isolate.sh"
 . "$(dirname "$0")/lib.sh"
 
 foreign=emforeign$$

@@ -8,18 +8,7 @@
 # runs in a mount namespace of its own whose /run/edgemu, /run/netns and /etc/netns are
 # empty, so that the stale answer it writes there is never seen by other runs, and nothing
 # of it outlives the test (the namespace goes with it, whatever happens).
-if [ "${EDGEMU_SIX_ISOLATED:-}" != 1 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "SKIP: integration tests need root"
-		exit 77
-	fi
-	export EDGEMU_SIX_ISOLATED=1
-	exec unshare -m --propagation private bash -c '
-		for d in /run/edgemu /run/netns /etc/netns; do
-			mkdir -p "$d" && mount -t tmpfs edgemu-test "$d" || exit 1
-		done
-		exec bash "$0"' "$0"
-fi
+. "$(dirname "$0")/isolate.sh"
 . "$(dirname "$0")/lib.sh"
 
 run=$(rand_run)
