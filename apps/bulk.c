@@ -27,23 +27,23 @@
 #define CONNECT_TIMEOUT_MS 10000
 
 static const char usage[] =
-	"usage: " PROG " recv [--port P] [--bind ADDR] [--once] [--interval 1s] [--csv FILE]\n"
-	"       " PROG " send TARGET [--port P] [--duration 10s] [--interval 1s] [--csv FILE]\n"
-	"\n"
-	"TCP bulk traffic. The receiver reads whatever a sender sends, one connection at a time;\n"
-	"the sender writes as fast as TCP lets it for --duration. Both print the throughput of\n"
-	"each interval (t=1.00s 19.12 Mbit/s) and a total when the connection ends or on\n"
-	"SIGTERM/SIGINT. The receiver counts bytes read, the sender bytes acknowledged.\n"
-	"\n"
-	"  --port P       TCP port (default 7008)\n"
-	"  --bind ADDR    recv: listen on ADDR only (default: every address)\n"
-	"  --once         recv: exit after the first connection\n"
-	"  --duration T   send: how long to send (default 10s)\n"
-	"  --interval T   reporting interval, 10ms to 1h (default 1s)\n"
-	"  --csv FILE     one line per interval: t_s,bytes,mbit_s\n"
-	"  --help         this text\n"
-	"\n"
-	"Times take a unit: ns, us, ms, s (500ms, 1.5s).\n";
+    "usage: " PROG " recv [--port P] [--bind ADDR] [--once] [--interval 1s] [--csv FILE]\n"
+    "       " PROG " send TARGET [--port P] [--duration 10s] [--interval 1s] [--csv FILE]\n"
+    "\n"
+    "TCP bulk traffic. The receiver reads whatever a sender sends, one connection at a time;\n"
+    "the sender writes as fast as TCP lets it for --duration. Both print the throughput of\n"
+    "each interval (t=1.00s 19.12 Mbit/s) and a total when the connection ends or on\n"
+    "SIGTERM/SIGINT. The receiver counts bytes read, the sender bytes acknowledged.\n"
+    "\n"
+    "  --port P       TCP port (default 7008)\n"
+    "  --bind ADDR    recv: listen on ADDR only (default: every address)\n"
+    "  --once         recv: exit after the first connection\n"
+    "  --duration T   send: how long to send (default 10s)\n"
+    "  --interval T   reporting interval, 10ms to 1h (default 1s)\n"
+    "  --csv FILE     one line per interval: t_s,bytes,mbit_s\n"
+    "  --help         this text\n"
+    "\n"
+    "Times take a unit: ns, us, ms, s (500ms, 1.5s).\n";
 
 struct bulk {
 	bool send;
@@ -56,7 +56,7 @@ struct bulk {
 	uint64_t interval_ns;
 
 	int sfd;
-	int tfd; /* intervals */
+	int tfd;     /* intervals */
 	int end_tfd; /* send: end of the run */
 	int ep;
 	int lfd;
@@ -74,7 +74,7 @@ struct bulk {
 
 static int add_fd(int ep, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct epoll_event ev = {.events = events, .data.fd = fd};
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -248,7 +248,7 @@ out:
 /* Non-blocking connect to each address of the target in turn; the fd or -1. */
 static int connect_target(struct bulk *b)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *res, *ai;
 	struct epoll_event ev;
 	char serv[8], addr[64];
@@ -298,7 +298,7 @@ static int connect_target(struct bulk *b)
 				b->port);
 			break;
 		}
-next:
+	next:
 		if (ep >= 0)
 			close(ep);
 		ep = -1;
@@ -382,14 +382,10 @@ end:
 static int parse_args(struct bulk *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "csv", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"port", required_argument, NULL, 'p'},	{"bind", required_argument, NULL, 'b'},
+	    {"once", no_argument, NULL, 'o'},		{"duration", required_argument, NULL, 'd'},
+	    {"interval", required_argument, NULL, 'i'}, {"csv", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	const char *recv_only = NULL, *send_only = NULL;
 	uint64_t v;
@@ -466,10 +462,15 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct bulk b = {
-		.port = APP_BULK_PORT,
-		.duration_ns = 10000 * MS,
-		.interval_ns = 1000 * MS,
-		.sfd = -1, .tfd = -1, .end_tfd = -1, .ep = -1, .lfd = -1, .conn = -1,
+	    .port = APP_BULK_PORT,
+	    .duration_ns = 10000 * MS,
+	    .interval_ns = 1000 * MS,
+	    .sfd = -1,
+	    .tfd = -1,
+	    .end_tfd = -1,
+	    .ep = -1,
+	    .lfd = -1,
+	    .conn = -1,
 	};
 	int rc, err;
 

@@ -27,18 +27,18 @@
 #define CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 static const char usage[] =
-	"usage: " PROG " --id NAME [--port P] [--bind ADDR] [--ready-fd FD] [--quiet]\n"
-	"\n"
-	"UDP echo service for edgemu probes: answers every valid request with the request, the\n"
-	"instance id NAME and a zero counter; malformed datagrams are counted and ignored.\n"
-	"On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
-	"\n"
-	"  --id NAME      instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
-	"  --port P       UDP port (default 7007)\n"
-	"  --bind ADDR    listen on ADDR only (default: every address, IPv4 and IPv6)\n"
-	"  --ready-fd FD  write \"ready\\n\" to FD and close it once the socket is bound\n"
-	"  --quiet        no start line on stderr\n"
-	"  --help         this text\n";
+    "usage: " PROG " --id NAME [--port P] [--bind ADDR] [--ready-fd FD] [--quiet]\n"
+    "\n"
+    "UDP echo service for edgemu probes: answers every valid request with the request, the\n"
+    "instance id NAME and a zero counter; malformed datagrams are counted and ignored.\n"
+    "On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
+    "\n"
+    "  --id NAME      instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
+    "  --port P       UDP port (default 7007)\n"
+    "  --bind ADDR    listen on ADDR only (default: every address, IPv4 and IPv6)\n"
+    "  --ready-fd FD  write \"ready\\n\" to FD and close it once the socket is bound\n"
+    "  --quiet        no start line on stderr\n"
+    "  --help         this text\n";
 
 struct echo {
 	int sock;
@@ -114,15 +114,15 @@ static int serve_batch(struct echo *e)
 		}
 		memcpy(&req, e->rx_buf[i], sizeof(req));
 		app_answer_pack(&e->tx_buf[out], &req, e->id, 0);
-		e->tx_iov[out] = (struct iovec){ .iov_base = &e->tx_buf[out],
-						 .iov_len = sizeof(e->tx_buf[out]) };
+		e->tx_iov[out] =
+		    (struct iovec){.iov_base = &e->tx_buf[out], .iov_len = sizeof(e->tx_buf[out])};
 		clen = app_answer_ctrl(h, e->tx_ctrl[out]);
-		e->tx[out].msg_hdr = (struct msghdr){ .msg_name = &e->rx_addr[i],
-						      .msg_namelen = h->msg_namelen,
-						      .msg_iov = &e->tx_iov[out],
-						      .msg_iovlen = 1,
-						      .msg_control = clen ? e->tx_ctrl[out] : NULL,
-						      .msg_controllen = clen };
+		e->tx[out].msg_hdr = (struct msghdr){.msg_name = &e->rx_addr[i],
+						     .msg_namelen = h->msg_namelen,
+						     .msg_iov = &e->tx_iov[out],
+						     .msg_iovlen = 1,
+						     .msg_control = clen ? e->tx_ctrl[out] : NULL,
+						     .msg_controllen = clen};
 		out++;
 	}
 	if (out)
@@ -138,10 +138,10 @@ static int run(struct echo *e, int sfd)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return -errno;
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = e->sock };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = e->sock};
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, e->sock, &ev) < 0)
 		goto err;
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = sfd };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.fd = sfd};
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
 		goto err;
 	for (;;) {
@@ -178,13 +178,13 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "id", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "ready-fd", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"id", required_argument, NULL, 'i'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *id = NULL, *bind_addr = NULL;
 	uint64_t port = APP_PROTO_PORT, ready_fd = UINT64_MAX;
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	}
 	e->family = ss.ss_family;
 	/* Bursts from many clients at 1 ms: a deep queue, as large as the node allows. */
-	setsockopt(e->sock, SOL_SOCKET, SO_RCVBUF, &(int){ 4 << 20 }, sizeof(int));
+	setsockopt(e->sock, SOL_SOCKET, SO_RCVBUF, &(int){4 << 20}, sizeof(int));
 	app_addr_str((struct sockaddr *)&ss, addr, sizeof(addr));
 	if (!quiet)
 		fprintf(stderr, PROG ": instance %s listening on %s port %" PRIu64 "\n", e->id,

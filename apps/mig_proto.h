@@ -50,8 +50,8 @@
 #include <string.h>
 
 #define MIG_MAGIC 0x45444d47u /* "EDMG" */
-#define MIG_PORT 7100 /* default TCP port of an incoming instance */
-#define MIG_CTL_MAX 512 /* longest control message */
+#define MIG_PORT 7100	      /* default TCP port of an incoming instance */
+#define MIG_CTL_MAX 512	      /* longest control message */
 
 enum mig_type {
 	MIG_HELLO = 1,

@@ -27,39 +27,39 @@
 #define TICK_NS (100 * MS) /* live status and CSV flush */
 
 static const char usage[] =
-	"usage: " PROG " TARGET [--port P] [--interval 10ms] [--count N | --duration 10s]\n"
-	"       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter]\n"
-	"       [--report SOCKET --tag NAME] [--quiet]\n"
-	"\n"
-	"Sends a numbered, timestamped UDP request to TARGET (an address, or a name resolved as\n"
-	"the node resolves it, /etc/hosts first) at a fixed interval, and prints a summary when\n"
-	"done or stopped by SIGTERM/SIGINT: sent, answered, lost, RTT min/p50/p95/p99/max, the\n"
-	"largest gap between answers (downtime as the client sees it) and instance changes.\n"
-	"SIGUSR1 ends it the way --count does: no more requests, then it waits for every one\n"
-	"sent to be answered or declared lost (--timeout), so the losses are all counted.\n"
-	"\n"
-	"  --port P         UDP port of the service (default 7007)\n"
-	"  --interval T     time between requests, 1ms to 1h (default 10ms)\n"
-	"  --count N        send N requests, then wait --timeout for the last answers\n"
-	"  --duration T     send for T (default: until stopped)\n"
-	"  --timeout T      a request unanswered after T is lost (default 1s)\n"
-	"  --csv FILE       every event: event,seq,t_send_ns,t_recv_ns,rtt_ns,instance with\n"
-	"                   events send, answer, loss, late, instance (old->new), counter\n"
-	"                   (expected->received, with --check-counter)\n"
-	"  --json FILE      the summary as JSON\n"
-	"  --client-id N    client id in the requests (default: the process id)\n"
-	"  --check-counter  the service is edgemu-svc: every answer must carry the counter of\n"
-	"                   the answer before it plus one; repeats, steps back and jumps are\n"
-	"                   counted as counter errors (an answer lost on the way back shows as\n"
-	"                   a jump: the service counted it)\n"
-	"  --report SOCKET  also send every CSV event, as \"NAME,<event line>\", in a datagram to\n"
-	"                   the Unix socket SOCKET (a runner's); one that cannot take it is\n"
-	"                   dropped, never waited for, and counted in the summary\n"
-	"  --tag NAME       the NAME of --report's datagrams (default: the client id)\n"
-	"  --quiet          no live status and no summary on stdout (files are still written)\n"
-	"  --help           this text\n"
-	"\n"
-	"Times take a unit: ns, us, ms, s (1ms, 1.5s). All times are CLOCK_MONOTONIC.\n";
+    "usage: " PROG " TARGET [--port P] [--interval 10ms] [--count N | --duration 10s]\n"
+    "       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter]\n"
+    "       [--report SOCKET --tag NAME] [--quiet]\n"
+    "\n"
+    "Sends a numbered, timestamped UDP request to TARGET (an address, or a name resolved as\n"
+    "the node resolves it, /etc/hosts first) at a fixed interval, and prints a summary when\n"
+    "done or stopped by SIGTERM/SIGINT: sent, answered, lost, RTT min/p50/p95/p99/max, the\n"
+    "largest gap between answers (downtime as the client sees it) and instance changes.\n"
+    "SIGUSR1 ends it the way --count does: no more requests, then it waits for every one\n"
+    "sent to be answered or declared lost (--timeout), so the losses are all counted.\n"
+    "\n"
+    "  --port P         UDP port of the service (default 7007)\n"
+    "  --interval T     time between requests, 1ms to 1h (default 10ms)\n"
+    "  --count N        send N requests, then wait --timeout for the last answers\n"
+    "  --duration T     send for T (default: until stopped)\n"
+    "  --timeout T      a request unanswered after T is lost (default 1s)\n"
+    "  --csv FILE       every event: event,seq,t_send_ns,t_recv_ns,rtt_ns,instance with\n"
+    "                   events send, answer, loss, late, instance (old->new), counter\n"
+    "                   (expected->received, with --check-counter)\n"
+    "  --json FILE      the summary as JSON\n"
+    "  --client-id N    client id in the requests (default: the process id)\n"
+    "  --check-counter  the service is edgemu-svc: every answer must carry the counter of\n"
+    "                   the answer before it plus one; repeats, steps back and jumps are\n"
+    "                   counted as counter errors (an answer lost on the way back shows as\n"
+    "                   a jump: the service counted it)\n"
+    "  --report SOCKET  also send every CSV event, as \"NAME,<event line>\", in a datagram to\n"
+    "                   the Unix socket SOCKET (a runner's); one that cannot take it is\n"
+    "                   dropped, never waited for, and counted in the summary\n"
+    "  --tag NAME       the NAME of --report's datagrams (default: the client id)\n"
+    "  --quiet          no live status and no summary on stdout (files are still written)\n"
+    "  --help           this text\n"
+    "\n"
+    "Times take a unit: ns, us, ms, s (1ms, 1.5s). All times are CLOCK_MONOTONIC.\n";
 
 struct probe {
 	const char *target;
@@ -294,7 +294,7 @@ static int usr1_open(void)
 
 static int add_fd(int ep, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -370,7 +370,7 @@ static int loop(struct probe *p)
 
 static int finish(struct probe *p, int loop_err)
 {
-	struct app_probe_summary s = { 0 };
+	struct app_probe_summary s = {0};
 	char *json = NULL;
 	size_t json_len = 0;
 	FILE *f;
@@ -384,7 +384,8 @@ static int finish(struct probe *p, int loop_err)
 	if (loop_err)
 		fprintf(stderr, PROG ": %s\n", strerror(-loop_err));
 	if (p->report_dropped)
-		fprintf(stderr, PROG ": %" PRIu64 " events not reported to %s (its socket was full)\n",
+		fprintf(stderr,
+			PROG ": %" PRIu64 " events not reported to %s (its socket was full)\n",
 			p->report_dropped, p->report_path);
 
 	s.target = p->target;
@@ -437,20 +438,13 @@ static int finish(struct probe *p, int loop_err)
 static int parse_args(struct probe *p, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "csv", required_argument, NULL, 'C' },
-		{ "json", required_argument, NULL, 'J' },
-		{ "client-id", required_argument, NULL, 'I' },
-		{ "check-counter", no_argument, NULL, 'K' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "report", required_argument, NULL, 'R' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"port", required_argument, NULL, 'p'},    {"interval", required_argument, NULL, 'i'},
+	    {"count", required_argument, NULL, 'c'},   {"duration", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'}, {"csv", required_argument, NULL, 'C'},
+	    {"json", required_argument, NULL, 'J'},    {"client-id", required_argument, NULL, 'I'},
+	    {"check-counter", no_argument, NULL, 'K'}, {"quiet", no_argument, NULL, 'q'},
+	    {"report", required_argument, NULL, 'R'},  {"tag", required_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	uint64_t v, duration = 0;
 	bool have_count = false, have_duration = false;
@@ -480,7 +474,8 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		case 'd':
 			if (app_parse_duration(optarg, &duration) < 0 || !duration)
 				return usage_error("--duration '%s': expected a time with a unit "
-						   "(10s, 500ms)", optarg);
+						   "(10s, 500ms)",
+						   optarg);
 			have_duration = true;
 			break;
 		case 't':
@@ -514,7 +509,8 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			break;
 		case 'T':
 			if (!*optarg || strlen(optarg) >= sizeof(p->tag) || strchr(optarg, ','))
-				return usage_error("--tag '%s': 1 to 63 characters, no comma", optarg);
+				return usage_error("--tag '%s': 1 to 63 characters, no comma",
+						   optarg);
 			snprintf(p->tag, sizeof(p->tag), "%s", optarg);
 			break;
 		case 'q':
@@ -547,7 +543,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 
 static int resolve(struct probe *p)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *res;
 	char serv[8];
 	int rc;
@@ -576,7 +572,7 @@ static int open_all(struct probe *p)
 		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
 		return -1;
 	}
-	setsockopt(p->sock, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
+	setsockopt(p->sock, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 	p->sfd = app_signalfd_open();
 	p->usr1_fd = usr1_open();
 	p->send_tfd = app_timer_open();
@@ -587,8 +583,8 @@ static int open_all(struct probe *p)
 		return -1;
 	}
 	if ((err = add_fd(p->ep, p->sock)) || (err = add_fd(p->ep, p->sfd)) ||
-	    (err = add_fd(p->ep, p->usr1_fd)) ||
-	    (err = add_fd(p->ep, p->send_tfd)) || (err = add_fd(p->ep, p->tick_tfd))) {
+	    (err = add_fd(p->ep, p->usr1_fd)) || (err = add_fd(p->ep, p->send_tfd)) ||
+	    (err = add_fd(p->ep, p->tick_tfd))) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(-err));
 		return -1;
 	}
@@ -606,12 +602,13 @@ static int open_all(struct probe *p)
 		return -1;
 	}
 	if (p->report_path) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->report_path);
 		p->report = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (p->report < 0 || connect(p->report, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			fprintf(stderr, PROG ": --report %s: %s\n", p->report_path, strerror(errno));
+			fprintf(stderr, PROG ": --report %s: %s\n", p->report_path,
+				strerror(errno));
 			return -1;
 		}
 		if (!p->tag[0])

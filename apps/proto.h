@@ -27,7 +27,7 @@
 #define APP_PROTO_MAGIC 0x45444d55u /* "EDMU" */
 #define APP_PROTO_VERSION 1
 #define APP_PROTO_PORT 7007 /* default UDP port of the echo service and the probe */
-#define APP_BULK_PORT 7008 /* default TCP port of edgemu-bulk (a byte stream, no format) */
+#define APP_BULK_PORT 7008  /* default TCP port of edgemu-bulk (a byte stream, no format) */
 #define APP_INSTANCE_LEN 16 /* NUL-padded; at most 15 characters so it is a C string */
 
 enum app_kind {
@@ -39,7 +39,7 @@ enum app_kind {
 struct app_req {
 	uint32_t magic;
 	uint8_t version;
-	uint8_t kind; /* enum app_kind */
+	uint8_t kind;	/* enum app_kind */
 	uint16_t flags; /* none defined yet; echoed as received */
 	uint32_t client_id;
 	uint32_t reserved0;
@@ -81,8 +81,8 @@ static inline int app_proto_check(const void *buf, size_t len, enum app_kind kin
 	const struct app_req *r = buf;
 	size_t need = kind == APP_KIND_ANSWER ? sizeof(struct app_answer) : sizeof(struct app_req);
 
-	if (len < need || be32toh(r->magic) != APP_PROTO_MAGIC ||
-	    r->version != APP_PROTO_VERSION || r->kind != kind)
+	if (len < need || be32toh(r->magic) != APP_PROTO_MAGIC || r->version != APP_PROTO_VERSION ||
+	    r->kind != kind)
 		return -EBADMSG;
 	return 0;
 }

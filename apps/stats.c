@@ -17,7 +17,7 @@ int app_parse_duration(const char *s, uint64_t *ret_ns)
 	static const struct {
 		const char *name;
 		uint64_t ns;
-	} units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
+	} units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
 	unsigned __int128 whole = 0, frac = 0, scale = 1, v;
 	const char *p = s;
 	size_t i;
@@ -240,8 +240,8 @@ static void seqwin_lose(struct app_seqwin *w, uint64_t *ret_seq, uint64_t *ret_s
 	seqwin_advance(w);
 }
 
-int app_seqwin_expire(struct app_seqwin *w, uint64_t now_ns, uint64_t timeout_ns,
-		      uint64_t *ret_seq, uint64_t *ret_send_ns)
+int app_seqwin_expire(struct app_seqwin *w, uint64_t now_ns, uint64_t timeout_ns, uint64_t *ret_seq,
+		      uint64_t *ret_send_ns)
 {
 	uint64_t sent;
 
@@ -352,8 +352,8 @@ bool app_counter_check(struct app_counter *c, uint64_t v)
 	return ok;
 }
 
-size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns,
-		     uint64_t recv_ns, const char *instance)
+size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns, uint64_t recv_ns,
+		     const char *instance)
 {
 	int n;
 
@@ -429,8 +429,8 @@ void app_summary_text(FILE *f, const struct app_probe_summary *s)
 	char iv[32], mn[32], p50[32], p95[32], p99[32], mx[32], gap[32];
 
 	app_fmt_ms(iv, sizeof(iv), s->interval_ns);
-	fprintf(f, "edgemu-probe %s (%s) port %u, client %" PRIu32 ", every %s ms%s\n",
-		s->target, s->address, s->port, s->client_id, iv,
+	fprintf(f, "edgemu-probe %s (%s) port %u, client %" PRIu32 ", every %s ms%s\n", s->target,
+		s->address, s->port, s->client_id, iv,
 		s->interrupted ? ", stopped by a signal" : "");
 	fprintf(f,
 		"sent %" PRIu64 ", answered %" PRIu64 ", lost %" PRIu64 ", late %" PRIu64

@@ -94,10 +94,10 @@ enum app_seq_state {
 };
 
 enum app_seq_verdict {
-	APP_SEQ_ANSWER, /* first answer in time */
-	APP_SEQ_LATE, /* first answer to a request already declared lost */
-	APP_SEQ_DUP, /* a request answered before */
-	APP_SEQ_OLD, /* older than the window: it was resolved long ago, as answered or lost */
+	APP_SEQ_ANSWER,	 /* first answer in time */
+	APP_SEQ_LATE,	 /* first answer to a request already declared lost */
+	APP_SEQ_DUP,	 /* a request answered before */
+	APP_SEQ_OLD,	 /* older than the window: it was resolved long ago, as answered or lost */
 	APP_SEQ_UNKNOWN, /* never sent */
 };
 
@@ -130,8 +130,8 @@ int64_t app_seqwin_send(struct app_seqwin *w, uint64_t send_ns);
  * Declares lost the oldest pending request when it was sent at or before now_ns - timeout_ns.
  * Returns 1 with its sequence number and send time, 0 when none is due. Call in a loop.
  */
-int app_seqwin_expire(struct app_seqwin *w, uint64_t now_ns, uint64_t timeout_ns,
-		      uint64_t *ret_seq, uint64_t *ret_send_ns);
+int app_seqwin_expire(struct app_seqwin *w, uint64_t now_ns, uint64_t timeout_ns, uint64_t *ret_seq,
+		      uint64_t *ret_send_ns);
 /* Declares the oldest pending request lost whatever its age (to make room). */
 int app_seqwin_evict(struct app_seqwin *w, uint64_t *ret_seq, uint64_t *ret_send_ns);
 /* Send time of the oldest pending request: its loss deadline is that plus the timeout. */
@@ -191,8 +191,8 @@ enum app_event {
  * also has no receive time; instance carries "old->new" in the instance field, counter the
  * expected and the received counter ("41->43") there, and no RTT.
  */
-size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns,
-		     uint64_t recv_ns, const char *instance);
+size_t app_csv_event(char *buf, enum app_event ev, uint64_t seq, uint64_t send_ns, uint64_t recv_ns,
+		     const char *instance);
 
 /* ns as milliseconds with three decimals, rounded to the microsecond: "10.235". */
 void app_fmt_ms(char *buf, size_t len, uint64_t ns);

@@ -24,43 +24,43 @@
 #include "apps/util.h"
 
 static const char usage[] =
-	"usage: " PROG " --id NAME [--state 64MiB] [--dirty-rate N/s] [--pattern P] [--hot F%]\n"
-	"       [--seed N] [--port P] [--bind ADDR] [--tcp] [--ctl PATH] [--incoming PORT]\n"
-	"       [--timeout MS] [--on-orphan CMD] [--ready-fd FD] [--quiet]\n"
-	"\n"
-	"Stateful UDP (and TCP) service for edgemu probes: answers every valid request with the\n"
-	"request, the instance id NAME and the client's counter, which rises by one per answered\n"
-	"request and lives in the service's state pages. A workload writes state pages at a set\n"
-	"rate. On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
-	"\n"
-	"Its migration agent moves the state to an instance started with --incoming on another\n"
-	"node, over TCP, cold, pre-copy or post-copy, when the runner says so on the control\n"
-	"socket (apps/mig_proto.h); it reports every phase there and in its log.\n"
-	"\n"
-	"  --id NAME         instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
-	"  --state S         state size in 4 KiB pages, all allocated at start: 4KiB to 64GiB,\n"
-	"                    units KiB, MiB, GiB (default 64MiB)\n"
-	"  --dirty-rate R    pages written per second by the workload, e.g. 2000/s (default 0)\n"
-	"  --pattern P       uniform (any page), hotset (within the hot set), sequential\n"
-	"                    (page after page, wrapping); default uniform\n"
-	"  --hot F%          hot set, the first F% of the pages, for hotset (default 10%)\n"
-	"  --seed N          seed of the workload's page choice (default 1)\n"
-	"  --port P          UDP port, and TCP port with --tcp (default 7007)\n"
-	"  --bind ADDR       listen on ADDR only (default: every address, IPv4 and IPv6)\n"
-	"  --tcp             also accept TCP connections: requests back to back, 48 bytes each,\n"
-	"                    answered in order with 88-byte answers (apps/proto.h)\n"
-	"  --ctl PATH        control socket (Unix, SOCK_SEQPACKET) for the runner: commands\n"
-	"                    migrate, abort, status; events of every migration phase\n"
-	"  --incoming PORT   start as the destination of a migration: take the state from the\n"
-	"                    source that connects to TCP PORT, answer nothing until it is here\n"
-	"  --timeout MS      a migration's peer silent this long has failed (default 5000)\n"
-	"  --on-orphan CMD   with --incoming: a shell command that steers the clients to this\n"
-	"                    instance, run if the runner disappears after this instance has\n"
-	"                    resumed and before the runner said it had steered them\n"
-	"  --ready-fd FD     write \"ready\\n\" to FD and close it once the state is allocated\n"
-	"                    and the sockets are bound\n"
-	"  --quiet           no start line on stderr\n"
-	"  --help            this text\n";
+    "usage: " PROG " --id NAME [--state 64MiB] [--dirty-rate N/s] [--pattern P] [--hot F%]\n"
+    "       [--seed N] [--port P] [--bind ADDR] [--tcp] [--ctl PATH] [--incoming PORT]\n"
+    "       [--timeout MS] [--on-orphan CMD] [--ready-fd FD] [--quiet]\n"
+    "\n"
+    "Stateful UDP (and TCP) service for edgemu probes: answers every valid request with the\n"
+    "request, the instance id NAME and the client's counter, which rises by one per answered\n"
+    "request and lives in the service's state pages. A workload writes state pages at a set\n"
+    "rate. On SIGTERM or SIGINT it prints one summary line on stderr and exits 0.\n"
+    "\n"
+    "Its migration agent moves the state to an instance started with --incoming on another\n"
+    "node, over TCP, cold, pre-copy or post-copy, when the runner says so on the control\n"
+    "socket (apps/mig_proto.h); it reports every phase there and in its log.\n"
+    "\n"
+    "  --id NAME         instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
+    "  --state S         state size in 4 KiB pages, all allocated at start: 4KiB to 64GiB,\n"
+    "                    units KiB, MiB, GiB (default 64MiB)\n"
+    "  --dirty-rate R    pages written per second by the workload, e.g. 2000/s (default 0)\n"
+    "  --pattern P       uniform (any page), hotset (within the hot set), sequential\n"
+    "                    (page after page, wrapping); default uniform\n"
+    "  --hot F%          hot set, the first F% of the pages, for hotset (default 10%)\n"
+    "  --seed N          seed of the workload's page choice (default 1)\n"
+    "  --port P          UDP port, and TCP port with --tcp (default 7007)\n"
+    "  --bind ADDR       listen on ADDR only (default: every address, IPv4 and IPv6)\n"
+    "  --tcp             also accept TCP connections: requests back to back, 48 bytes each,\n"
+    "                    answered in order with 88-byte answers (apps/proto.h)\n"
+    "  --ctl PATH        control socket (Unix, SOCK_SEQPACKET) for the runner: commands\n"
+    "                    migrate, abort, status; events of every migration phase\n"
+    "  --incoming PORT   start as the destination of a migration: take the state from the\n"
+    "                    source that connects to TCP PORT, answer nothing until it is here\n"
+    "  --timeout MS      a migration's peer silent this long has failed (default 5000)\n"
+    "  --on-orphan CMD   with --incoming: a shell command that steers the clients to this\n"
+    "                    instance, run if the runner disappears after this instance has\n"
+    "                    resumed and before the runner said it had steered them\n"
+    "  --ready-fd FD     write \"ready\\n\" to FD and close it once the state is allocated\n"
+    "                    and the sockets are bound\n"
+    "  --quiet           no start line on stderr\n"
+    "  --help            this text\n";
 
 #define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
 
@@ -140,15 +140,15 @@ static int serve_batch(struct svc *v)
 		}
 		v->tx_client[out] = be32toh(req.client_id);
 		app_answer_pack(&v->tx_buf[out], &req, v->id, counter);
-		v->tx_iov[out] = (struct iovec){ .iov_base = &v->tx_buf[out],
-						 .iov_len = sizeof(v->tx_buf[out]) };
+		v->tx_iov[out] =
+		    (struct iovec){.iov_base = &v->tx_buf[out], .iov_len = sizeof(v->tx_buf[out])};
 		clen = app_answer_ctrl(h, v->tx_ctrl[out]);
-		v->tx[out].msg_hdr = (struct msghdr){ .msg_name = &v->rx_addr[i],
-						      .msg_namelen = h->msg_namelen,
-						      .msg_iov = &v->tx_iov[out],
-						      .msg_iovlen = 1,
-						      .msg_control = clen ? v->tx_ctrl[out] : NULL,
-						      .msg_controllen = clen };
+		v->tx[out].msg_hdr = (struct msghdr){.msg_name = &v->rx_addr[i],
+						     .msg_namelen = h->msg_namelen,
+						     .msg_iov = &v->tx_iov[out],
+						     .msg_iovlen = 1,
+						     .msg_control = clen ? v->tx_ctrl[out] : NULL,
+						     .msg_controllen = clen};
 		out++;
 	}
 	if (out)
@@ -181,7 +181,7 @@ uint64_t svc_drop_queued(struct svc *v)
 
 int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	struct epoll_event ev = {.events = events, .data.u64 = tag};
 
 	return epoll_ctl(ep, op, fd, &ev) < 0 ? -errno : 0;
 }
@@ -310,7 +310,7 @@ static int conn_serve(struct svc *v, struct conn *c, unsigned int slot)
 	want_out = c->out_len > 0;
 	if (want_out != c->want_out) {
 		err = svc_ep_set(v->ep, EPOLL_CTL_MOD, c->fd, want_out ? EPOLLOUT : EPOLLIN,
-			     TAG_CONN + slot);
+				 TAG_CONN + slot);
 		c->want_out = want_out;
 	}
 	return err;
@@ -350,7 +350,8 @@ static int run(struct svc *v)
 			case TAG_MIG_WAIT:
 				agent_handle(v, tag, evs[i].events);
 				break;
-			/* An event fetched before a freeze in this same batch waits for the thaw. */
+			/* An event fetched before a freeze in this same batch waits for the thaw.
+			 */
 			case TAG_LISTEN:
 				if (v->serving)
 					accept_all(v);
@@ -431,23 +432,23 @@ struct opts {
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "id", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "ready-fd", required_argument, NULL, 'r' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "dirty-rate", required_argument, NULL, 'R' },
-		{ "pattern", required_argument, NULL, 'P' },
-		{ "hot", required_argument, NULL, 'H' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "tcp", no_argument, NULL, 't' },
-		{ "ctl", required_argument, NULL, 'C' },
-		{ "incoming", required_argument, NULL, 'I' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "on-orphan", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"id", required_argument, NULL, 'i'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"state", required_argument, NULL, 'S'},
+	    {"dirty-rate", required_argument, NULL, 'R'},
+	    {"pattern", required_argument, NULL, 'P'},
+	    {"hot", required_argument, NULL, 'H'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"tcp", no_argument, NULL, 't'},
+	    {"ctl", required_argument, NULL, 'C'},
+	    {"incoming", required_argument, NULL, 'I'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"on-orphan", required_argument, NULL, 'O'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -513,8 +514,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 'I':
 			if (app_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
-				return usage_error("--incoming '%s': expected a TCP port, 1 to 65535",
-						   optarg);
+				return usage_error(
+				    "--incoming '%s': expected a TCP port, 1 to 65535", optarg);
 			break;
 		case 'T':
 			if (app_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
@@ -571,7 +572,7 @@ static int open_all(struct svc *v, const struct opts *o, char *addr, size_t addr
 		fprintf(stderr, PROG ": setting up the socket: %s\n", strerror(errno));
 		return -1;
 	}
-	setsockopt(v->sock, SOL_SOCKET, SO_RCVBUF, &(int){ 4 << 20 }, sizeof(int));
+	setsockopt(v->sock, SOL_SOCKET, SO_RCVBUF, &(int){4 << 20}, sizeof(int));
 	app_addr_str((struct sockaddr *)&ss, addr, addr_len);
 	if (o->tcp) {
 		v->lsock = app_bind_socket(o->bind_addr, (uint16_t)o->port, SOCK_STREAM, &gai);
@@ -622,9 +623,13 @@ static void close_all(struct svc *v)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .port = APP_PROTO_PORT, .ready_fd = UINT64_MAX,
-			  .state_bytes = 64ULL << 20, .pattern = SVC_PATTERN_UNIFORM,
-			  .hot_ppm = SVC_PPM / 10, .seed = 1, .timeout_ms = 5000 };
+	struct opts o = {.port = APP_PROTO_PORT,
+			 .ready_fd = UINT64_MAX,
+			 .state_bytes = 64ULL << 20,
+			 .pattern = SVC_PATTERN_UNIFORM,
+			 .hot_ppm = SVC_PPM / 10,
+			 .seed = 1,
+			 .timeout_ms = 5000};
 	uint64_t t0, now, elapsed_ms;
 	char addr[64], hot[32] = "";
 	struct svc *v;
@@ -649,8 +654,8 @@ int main(int argc, char **argv)
 	}
 	err = svc_state_new(o.state_bytes, &v->st);
 	if (err) {
-		fprintf(stderr, PROG ": allocating %" PRIu64 " bytes of state: %s\n",
-			o.state_bytes, strerror(-err));
+		fprintf(stderr, PROG ": allocating %" PRIu64 " bytes of state: %s\n", o.state_bytes,
+			strerror(-err));
 		goto out;
 	}
 	/*

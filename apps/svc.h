@@ -28,11 +28,21 @@
 #define ANS_LEN sizeof(struct app_answer)
 
 /* epoll tags: fixed fds first, then TCP connections by slot. */
-enum { TAG_UDP, TAG_SIGNAL, TAG_TIMER, TAG_LISTEN, TAG_CTL_LISTEN, TAG_CTL, TAG_MIG_LISTEN, TAG_MIG,
-       TAG_MIG_WAIT, TAG_CONN };
+enum {
+	TAG_UDP,
+	TAG_SIGNAL,
+	TAG_TIMER,
+	TAG_LISTEN,
+	TAG_CTL_LISTEN,
+	TAG_CTL,
+	TAG_MIG_LISTEN,
+	TAG_MIG,
+	TAG_MIG_WAIT,
+	TAG_CONN
+};
 
 #define MIG_RUN_PAGES 64 /* pages per PAGES frame: 256 KiB */
-#define MIG_QUEUE 65536 /* bytes of small frames waiting to go (the destination's requests) */
+#define MIG_QUEUE 65536	 /* bytes of small frames waiting to go (the destination's requests) */
 
 /* The migration agent: the control socket and, while one runs, a migration either way. */
 struct agent {
@@ -55,7 +65,7 @@ struct agent {
 	struct mig_hdr hdr; /* the frame being sent: header, then payload */
 	const uint8_t *payload;
 	size_t off, len; /* bytes of header and payload sent, and in all */
-	int after; /* what the frame's end means (enum in svc_agent.c) */
+	int after;	 /* what the frame's end means (enum in svc_agent.c) */
 	struct mig_exec exec;
 	uint64_t *demand; /* post-copy: pages asked for, a ring */
 	uint64_t d_head, d_tail, d_cap;
@@ -64,8 +74,8 @@ struct agent {
 	/* destination */
 	bool incoming; /* started with --incoming, until it ends */
 	bool resumed;
-	bool switched; /* post-copy: pages may still be absent */
-	bool ended; /* every page is here */
+	bool switched;	      /* post-copy: pages may still be absent */
+	bool ended;	      /* every page is here */
 	uint8_t q[MIG_QUEUE]; /* requests waiting to go */
 	size_t q_len;
 
@@ -118,7 +128,7 @@ struct svc {
 	uint64_t table_full;
 	uint64_t tcp_refused;
 	struct conn *conns[MAX_CONNS];
-	bool serving; /* answering requests (not frozen, not waiting for state) */
+	bool serving;  /* answering requests (not frozen, not waiting for state) */
 	int exit_code; /* set to leave the loop: 0 or 1 */
 	bool quit;
 	bool quiet;

@@ -138,15 +138,17 @@ static void src_settle(struct svc *v)
 	struct agent *a = &v->ag;
 
 	if (a->peer_resumed) {
-		agent_emit(v, "orphan", "what=the runner is gone and the destination serves: "
-					"this instance exits");
+		agent_emit(v, "orphan",
+			   "what=the runner is gone and the destination serves: "
+			   "this instance exits");
 		v->quit = true;
 		return;
 	}
 	a->committed = false;
 	thaw(v);
-	agent_emit(v, "orphan", "serving=1 what=the runner is gone and the destination never "
-				"served, or stopped: serving again");
+	agent_emit(v, "orphan",
+		   "serving=1 what=the runner is gone and the destination never "
+		   "served, or stopped: serving again");
 }
 
 /*
@@ -182,8 +184,9 @@ static void round_emit(struct svc *v, uint64_t round, uint64_t pages, uint64_t d
 {
 	struct agent *a = &v->ag;
 
-	agent_emit(v, "round", "n=%" PRIu64 " begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64
-			       " dirty=%" PRIu64,
+	agent_emit(v, "round",
+		   "n=%" PRIu64 " begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64
+		   " dirty=%" PRIu64,
 		   round, a->round_begin_ns, pages, a->bytes - a->round_bytes0, dirty);
 }
 
@@ -232,15 +235,15 @@ static bool src_next_frame(struct svc *v)
 		}
 		switch (svc_mig_src_pass_end(&a->plan, st)) {
 		case SVC_MIG_NEXT_COMMIT:
-			a->exec = (struct mig_exec){ .rng = htobe64(st->rng),
-						     .seq_next = htobe64(st->seq_next) };
+			a->exec = (struct mig_exec){.rng = htobe64(st->rng),
+						    .seq_next = htobe64(st->seq_next)};
 			a->committed = true;
 			frame_set(a, MIG_EXEC, MIG_EXEC_COMMIT, 0, &a->exec, sizeof(a->exec), 0,
 				  AFTER_COMMIT);
 			return true;
 		case SVC_MIG_NEXT_SWITCH:
-			a->exec = (struct mig_exec){ .rng = htobe64(st->rng),
-						     .seq_next = htobe64(st->seq_next) };
+			a->exec = (struct mig_exec){.rng = htobe64(st->rng),
+						    .seq_next = htobe64(st->seq_next)};
 			a->committed = true;
 			frame_set(a, MIG_EXEC, MIG_EXEC_SWITCH, 0, &a->exec, sizeof(a->exec), 0,
 				  AFTER_SWITCH);
@@ -270,8 +273,9 @@ static void src_frame_sent(struct svc *v)
 	/* Cold and pre-copy have sent everything with the commit; post-copy with DONE. */
 	if (a->after == AFTER_COMMIT || a->after == AFTER_DONE) {
 		a->done_sending = true;
-		agent_emit(v, "sent", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
-				      " requests=%" PRIu64 " updates=%" PRIu64,
+		agent_emit(v, "sent",
+			   "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64 " requests=%" PRIu64
+			   " updates=%" PRIu64,
 			   a->pages, a->bytes, a->hash, a->requests, a->updates);
 	}
 	a->after = AFTER_NOTHING;
@@ -297,13 +301,13 @@ static void src_pump(struct svc *v)
 		}
 		k = 0;
 		if (a->off < sizeof(a->hdr))
-			iov[k++] = (struct iovec){ (uint8_t *)&a->hdr + a->off,
-						   sizeof(a->hdr) - a->off };
+			iov[k++] =
+			    (struct iovec){(uint8_t *)&a->hdr + a->off, sizeof(a->hdr) - a->off};
 		if (a->len > sizeof(a->hdr)) {
 			size_t done = a->off > sizeof(a->hdr) ? a->off - sizeof(a->hdr) : 0;
 
-			iov[k++] = (struct iovec){ (uint8_t *)a->payload + done,
-						   a->len - sizeof(a->hdr) - done };
+			iov[k++] = (struct iovec){(uint8_t *)a->payload + done,
+						  a->len - sizeof(a->hdr) - done};
 		}
 		n = writev(a->mig_sock, iov, k);
 		if (n < 0) {
@@ -358,7 +362,7 @@ static void src_connected(struct svc *v)
 static void src_start(struct svc *v, char *args)
 {
 	struct agent *a = &v->ag;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	char *tok, *save = NULL, *colon;
 	unsigned long long num;
 	bool have_to = false;
@@ -366,9 +370,9 @@ static void src_start(struct svc *v, char *args)
 
 	if (a->source || a->incoming || !v->serving) {
 		agent_emit(v, "error", "frozen=%d what=busy: %s", !v->serving,
-			   a->source ? "a migration is under way" :
-			   a->incoming ? "this instance is the destination of one" :
-					 "frozen after a migration (abort to resume)");
+			   a->source	 ? "a migration is under way"
+			   : a->incoming ? "this instance is the destination of one"
+					 : "frozen after a migration (abort to resume)");
 		return;
 	}
 	a->strategy = MIG_PRECOPY;
@@ -387,7 +391,8 @@ static void src_start(struct svc *v, char *args)
 				goto bad;
 			*colon = '\0';
 			num = strtoull(colon + 1, &end, 10);
-			if (*end || !num || num > 65535 || inet_pton(AF_INET, eq, &sin.sin_addr) != 1)
+			if (*end || !num || num > 65535 ||
+			    inet_pton(AF_INET, eq, &sin.sin_addr) != 1)
 				goto bad;
 			sin.sin_port = htons((uint16_t)num);
 			have_to = true;
@@ -435,9 +440,10 @@ static void src_start(struct svc *v, char *args)
 		src_fail(v, "connecting to the destination", errno);
 	return;
 bad:
-	agent_emit(v, "error", "frozen=0 what=bad migrate command (%s): expected to=ADDR:PORT "
-			       "[strategy=cold|precopy|postcopy] [max_rounds=N] [stop_below=P] "
-			       "[timeout_ms=T]",
+	agent_emit(v, "error",
+		   "frozen=0 what=bad migrate command (%s): expected to=ADDR:PORT "
+		   "[strategy=cold|precopy|postcopy] [max_rounds=N] [stop_below=P] "
+		   "[timeout_ms=T]",
 		   tok ? tok : "no to=");
 }
 
@@ -460,7 +466,8 @@ static int read_frames(struct svc *v)
 
 	for (rounds = 0; a->mig_sock >= 0 && rounds < 64; rounds++) {
 		if (a->in_have < sizeof(*h)) {
-			n = recv(a->mig_sock, (uint8_t *)h + a->in_have, sizeof(*h) - a->in_have, 0);
+			n = recv(a->mig_sock, (uint8_t *)h + a->in_have, sizeof(*h) - a->in_have,
+				 0);
 		} else {
 			size_t got = a->in_have - sizeof(*h);
 
@@ -508,7 +515,8 @@ static void src_frame(struct svc *v)
 	} else if (h->type == MIG_RESUMED && a->committed) {
 		a->peer_resumed = true;
 	} else if (h->type == MIG_ABORTED && a->committed) {
-		/* The runner stopped the destination: the service is ours again, whoever thaws us. */
+		/* The runner stopped the destination: the service is ours again, whoever thaws us.
+		 */
 		a->peer_resumed = false;
 	}
 }
@@ -526,9 +534,10 @@ static void src_readable(struct svc *v)
 		return;
 	}
 	if (r < 0)
-		src_fail(v, r == -EPIPE ? "the destination closed the connection" :
-			    r == -EBADMSG ? "a bad frame from the destination" :
-					    "receiving from the destination",
+		src_fail(v,
+			 r == -EPIPE	 ? "the destination closed the connection"
+			 : r == -EBADMSG ? "a bad frame from the destination"
+					 : "receiving from the destination",
 			 r == -EPIPE || r == -EBADMSG ? 0 : -r);
 	else if (a->source)
 		src_pump(v);
@@ -580,8 +589,9 @@ static void dst_end(struct svc *v, bool close_now)
 {
 	struct agent *a = &v->ag;
 
-	agent_emit(v, "end", "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64
-			     " faults=%" PRIu64 " requests=%" PRIu64 " updates=%" PRIu64,
+	agent_emit(v, "end",
+		   "pages=%" PRIu64 " bytes=%" PRIu64 " hash=%" PRIu64 " faults=%" PRIu64
+		   " requests=%" PRIu64 " updates=%" PRIu64,
 		   a->pages, a->bytes, v->st->hash_sum, a->faults, a->requests, a->updates);
 	svc_state_complete(v->st);
 	v->st->need = NULL;
@@ -660,7 +670,8 @@ static void dst_frame(struct svc *v)
 			char what[128];
 
 			snprintf(what, sizeof(what),
-				 "the source has %" PRIu64 " bytes of state, this instance %" PRIu64,
+				 "the source has %" PRIu64
+				 " bytes of state, this instance %" PRIu64,
 				 h->arg, v->st->state_bytes);
 			dst_fail(v, what, 0);
 			return;
@@ -691,7 +702,8 @@ static void dst_frame(struct svc *v)
 			if (v->st->absent_pages) {
 				char what[96];
 
-				snprintf(what, sizeof(what), "commit with %" PRIu64 " pages missing",
+				snprintf(what, sizeof(what),
+					 "commit with %" PRIu64 " pages missing",
 					 v->st->absent_pages);
 				dst_fail(v, what, 0);
 				return;
@@ -713,8 +725,8 @@ static void dst_frame(struct svc *v)
 		} else {
 			char what[96];
 
-			snprintf(what, sizeof(what), "the source is done with %" PRIu64
-						     " pages missing",
+			snprintf(what, sizeof(what),
+				 "the source is done with %" PRIu64 " pages missing",
 				 v->st->absent_pages);
 			dst_fail(v, what, 0);
 		}
@@ -733,8 +745,10 @@ static void dst_readable(struct svc *v)
 		mig_close(v);
 		v->ag.incoming = v->ag.resumed = false;
 	} else if (r < 0)
-		dst_fail(v, r == -EPIPE ? "the source closed the connection" :
-			    r == -EBADMSG ? "a bad frame from the source" : "receiving the state",
+		dst_fail(v,
+			 r == -EPIPE	 ? "the source closed the connection"
+			 : r == -EBADMSG ? "a bad frame from the source"
+					 : "receiving the state",
 			 r == -EPIPE || r == -EBADMSG ? 0 : -r);
 }
 
@@ -790,8 +804,7 @@ static int dst_need(void *arg, uint64_t page)
 			dst_fail(v, "waiting for a page of the client table", ETIMEDOUT);
 			return -EIO;
 		}
-		p = (struct pollfd){ .fd = a->mig_sock,
-				     .events = POLLIN | (a->q_len ? POLLOUT : 0) };
+		p = (struct pollfd){.fd = a->mig_sock, .events = POLLIN | (a->q_len ? POLLOUT : 0)};
 		r = poll(&p, 1, (int)((deadline - now) / MS) + 1);
 		if (r < 0 && errno != EINTR)
 			return -errno;
@@ -831,8 +844,9 @@ static void wait_expired(struct svc *v)
 	wait_end(v);
 	if (!a->incoming || a->mig_lsock < 0)
 		return;
-	agent_emit(v, "error", "absent=%" PRIu64 " what=no source connected within %" PRIu64
-			       " ms: this instance exits",
+	agent_emit(v, "error",
+		   "absent=%" PRIu64 " what=no source connected within %" PRIu64
+		   " ms: this instance exits",
 		   v->st->absent_pages, a->timeout_ms + WAIT_SLACK_MS);
 	v->exit_code = 1;
 	v->quit = true;
@@ -868,12 +882,15 @@ static void steer_here(struct svc *v)
 	pid_t pid;
 
 	if (!a->on_orphan) {
-		agent_emit(v, "orphan", "what=nothing to steer the clients here with (no "
-					"--on-orphan): they stay where the runner left them");
+		agent_emit(v, "orphan",
+			   "what=nothing to steer the clients here with (no "
+			   "--on-orphan): they stay where the runner left them");
 		return;
 	}
-	agent_emit(v, "orphan", "what=the runner is gone before it said the clients were "
-				"steered here: steering them (%s)", a->on_orphan);
+	agent_emit(v, "orphan",
+		   "what=the runner is gone before it said the clients were "
+		   "steered here: steering them (%s)",
+		   a->on_orphan);
 	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
@@ -944,20 +961,22 @@ static void orphaned(struct svc *v)
 		a->orphaned = true;
 		src_end(v);
 		thaw(v);
-		agent_emit(v, "orphan", "serving=1 what=the runner is gone before the commit: "
-					"migration dropped, serving again");
+		agent_emit(v, "orphan",
+			   "serving=1 what=the runner is gone before the commit: "
+			   "migration dropped, serving again");
 	} else if (a->source) {
 		a->orphaned = true;
-		agent_emit(v, "orphan", "what=the runner is gone after the commit: the migration "
-					"goes on");
+		agent_emit(v, "orphan",
+			   "what=the runner is gone after the commit: the migration "
+			   "goes on");
 	} else if (a->committed && !v->serving) {
 		a->orphaned = true;
 		src_settle(v);
 	} else if (a->aborted || (a->incoming && !a->resumed)) {
 		a->orphaned = true;
 		agent_emit(v, "orphan", "what=the runner is gone %s: this instance exits",
-			   a->aborted ? "after it gave up on this instance" :
-					"before this instance had the state");
+			   a->aborted ? "after it gave up on this instance"
+				      : "before this instance had the state");
 		v->exit_code = 1;
 		v->quit = true;
 	} else if (a->arrived && !a->steered) {
@@ -1029,9 +1048,9 @@ static void ctl_command(struct svc *v, char *msg)
 	} else if (!strcmp(msg, "set")) {
 		unsigned long long id = 0, counter = 0;
 		int r = args && sscanf(args, "id=%llu counter=%llu", &id, &counter) == 2 &&
-				id <= UINT32_MAX ?
-				svc_client_set(v->st, (uint32_t)id, counter) :
-				-EINVAL;
+				id <= UINT32_MAX
+			    ? svc_client_set(v->st, (uint32_t)id, counter)
+			    : -EINVAL;
 
 		/*
 		 * A committed source is told the table the runner read from the frozen
@@ -1049,10 +1068,13 @@ static void ctl_command(struct svc *v, char *msg)
 		else
 			agent_emit(v, "set", "id=%llu counter=%llu", id, counter);
 	} else if (!strcmp(msg, "status")) {
-		agent_emit(v, "status", "role=%s clients=%" PRIu64 " pages=%" PRIu64
-					" absent=%" PRIu64 " written=%" PRIu64,
-			   a->source ? "migrating" : a->incoming && !a->resumed ? "incoming" :
-			   v->serving ? "serving" : "frozen",
+		agent_emit(v, "status",
+			   "role=%s clients=%" PRIu64 " pages=%" PRIu64 " absent=%" PRIu64
+			   " written=%" PRIu64,
+			   a->source			? "migrating"
+			   : a->incoming && !a->resumed ? "incoming"
+			   : v->serving			? "serving"
+							: "frozen",
 			   svc_client_count(v->st), v->st->pages, v->st->absent_pages,
 			   v->st->written);
 	} else {

@@ -29,16 +29,16 @@
 #include "apps/svc_state.h"
 
 enum svc_mig_phase {
-	SVC_MIG_LIVE, /* pre-copy round, serving */
-	SVC_MIG_STOPCOPY, /* frozen: the rest (cold: everything) */
+	SVC_MIG_LIVE,	   /* pre-copy round, serving */
+	SVC_MIG_STOPCOPY,  /* frozen: the rest (cold: everything) */
 	SVC_MIG_SWITCHSET, /* post-copy, frozen: the client table */
-	SVC_MIG_PUSH, /* post-copy, the destination serves: every page not sent yet */
+	SVC_MIG_PUSH,	   /* post-copy, the destination serves: every page not sent yet */
 	SVC_MIG_DONE,
 };
 
 /* What the agent does when a pass has handed out all its pages. */
 enum svc_mig_next {
-	SVC_MIG_NEXT_ROUND, /* another live round */
+	SVC_MIG_NEXT_ROUND,  /* another live round */
 	SVC_MIG_NEXT_FREEZE, /* freeze, then the stop-and-copy pass */
 	SVC_MIG_NEXT_COMMIT, /* send the execution state with COMMIT */
 	SVC_MIG_NEXT_SWITCH, /* send the execution state with SWITCH, then push */
@@ -50,11 +50,11 @@ struct svc_mig_src {
 	uint64_t max_rounds; /* live rounds, round 0 included; at least 1 */
 	uint64_t stop_below; /* pages */
 	enum svc_mig_phase phase;
-	uint64_t round; /* the live round in progress */
-	uint64_t cursor; /* next page to consider in this pass */
+	uint64_t round;	     /* the live round in progress */
+	uint64_t cursor;     /* next page to consider in this pass */
 	uint64_t pass_pages; /* handed out in this pass */
-	uint64_t pages; /* handed out in all, demand included */
-	uint64_t *sent; /* post-copy: pages handed out */
+	uint64_t pages;	     /* handed out in all, demand included */
+	uint64_t *sent;	     /* post-copy: pages handed out */
 	uint64_t *snap; /* cold, pre-copy: the pages this pass sends, taken from the dirty set */
 	uint64_t words;
 };

@@ -396,7 +396,7 @@ static uint64_t mix64(uint64_t z)
  */
 uint64_t svc_page_hash(const struct svc_state *s, uint64_t page, const void *data)
 {
-	uint64_t h[4] = { 1, 2, 3, 4 }, w;
+	uint64_t h[4] = {1, 2, 3, 4}, w;
 	const uint8_t *b = data;
 	size_t i;
 
@@ -492,7 +492,7 @@ int svc_parse_size(const char *str, uint64_t *ret_bytes)
 	static const struct {
 		const char *name;
 		unsigned int shift;
-	} units[] = { { "", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 } };
+	} units[] = {{"", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}};
 	const char *end;
 	uint64_t v;
 	size_t i;
@@ -567,9 +567,9 @@ int svc_parse_percent(const char *str, uint64_t *ret_ppm)
 }
 
 static const char *const pattern_names[] = {
-	[SVC_PATTERN_UNIFORM] = "uniform",
-	[SVC_PATTERN_HOTSET] = "hotset",
-	[SVC_PATTERN_SEQUENTIAL] = "sequential",
+    [SVC_PATTERN_UNIFORM] = "uniform",
+    [SVC_PATTERN_HOTSET] = "hotset",
+    [SVC_PATTERN_SEQUENTIAL] = "sequential",
 };
 
 int svc_parse_pattern(const char *str, enum svc_pattern *ret)
@@ -587,7 +587,6 @@ int svc_parse_pattern(const char *str, enum svc_pattern *ret)
 
 const char *svc_pattern_name(enum svc_pattern p)
 {
-	return (unsigned int)p < sizeof(pattern_names) / sizeof(pattern_names[0]) ?
-		       pattern_names[p] :
-		       "?";
+	return (unsigned int)p < sizeof(pattern_names) / sizeof(pattern_names[0]) ? pattern_names[p]
+										  : "?";
 }

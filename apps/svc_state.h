@@ -24,8 +24,8 @@
 #define SVC_PPM 1000000ULL
 
 enum svc_pattern {
-	SVC_PATTERN_UNIFORM, /* any page, uniformly */
-	SVC_PATTERN_HOTSET, /* uniformly within the first hot_pages pages */
+	SVC_PATTERN_UNIFORM,	/* any page, uniformly */
+	SVC_PATTERN_HOTSET,	/* uniformly within the first hot_pages pages */
 	SVC_PATTERN_SEQUENTIAL, /* page after page, wrapping at the end */
 };
 
@@ -36,7 +36,7 @@ struct svc_state {
 	uint64_t table_pages;
 	uint64_t table_slots;
 
-	uint64_t *dirty; /* one bit per page, set when the page is written */
+	uint64_t *dirty;      /* one bit per page, set when the page is written */
 	uint64_t dirty_pages; /* bits set in dirty */
 
 	uint64_t rate_pps; /* workload pages per second; 0: none */

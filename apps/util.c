@@ -61,15 +61,15 @@ int app_timer_open(void)
 
 static struct timespec ts_of(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
-			       .tv_nsec = (long)(ns % 1000000000ULL) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_nsec = (long)(ns % 1000000000ULL)};
 
 	return ts;
 }
 
 int app_timer_set(int fd, uint64_t first_ns, uint64_t interval_ns)
 {
-	struct itimerspec its = { .it_value = ts_of(first_ns), .it_interval = ts_of(interval_ns) };
+	struct itimerspec its = {.it_value = ts_of(first_ns), .it_interval = ts_of(interval_ns)};
 
 	/* Absolute expiries: each period is counted from the previous deadline, not from when we
 	 * got around to reading the timer, so the rate does not drift. */
@@ -229,11 +229,11 @@ err:
 
 int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai)
 {
-	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT,
-				     .sin6_port = htons(port) };
-	struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
-				    .sin_port = htons(port) };
+	struct addrinfo hints = {.ai_socktype = type, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct sockaddr_in6 any6 = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT, .sin6_port = htons(port)};
+	struct sockaddr_in any4 = {
+	    .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY), .sin_port = htons(port)};
 	struct addrinfo *res;
 	char serv[8];
 	int fd, rc;
@@ -338,13 +338,13 @@ int app_recv_batch(int sock, struct mmsghdr *msgs, struct iovec *iov,
 	int got;
 
 	for (unsigned int i = 0; i < n; i++) {
-		iov[i] = (struct iovec){ .iov_base = bufs + i * buf_len, .iov_len = buf_len };
-		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &addrs[i],
-						   .msg_namelen = sizeof(addrs[i]),
-						   .msg_iov = &iov[i],
-						   .msg_iovlen = 1,
-						   .msg_control = ctrls + i * ctrl_len,
-						   .msg_controllen = ctrl_len };
+		iov[i] = (struct iovec){.iov_base = bufs + i * buf_len, .iov_len = buf_len};
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &addrs[i],
+						  .msg_namelen = sizeof(addrs[i]),
+						  .msg_iov = &iov[i],
+						  .msg_iovlen = 1,
+						  .msg_control = ctrls + i * ctrl_len,
+						  .msg_controllen = ctrl_len};
 	}
 	got = recvmmsg(sock, msgs, n, MSG_DONTWAIT, NULL);
 	if (got < 0)

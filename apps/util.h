@@ -58,7 +58,7 @@ int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai);
 
 /* Prints "prog: <message>" and the usage on stderr; returns 2, the exit code of bad usage. */
 __attribute__((format(printf, 3, 4))) int app_usage_error(const char *prog, const char *usage,
-							   const char *fmt, ...);
+							  const char *fmt, ...);
 
 /* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
 void app_opt_error(const char *prog, char *const argv[], int c);

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 {
 	double duration_s = 10;
 	long timers = 50, slack = -1;
-	struct group ue = { 0 }, probe = { 0 };
+	struct group ue = {0}, probe = {0};
 	struct emu_loop *loop;
 	struct emu_loop_stats st;
 	struct rusage ru0, ru1;

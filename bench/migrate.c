@@ -36,8 +36,8 @@
 #define MIB (1024.0 * 1024.0)
 #define LIST_MAX 16
 #define MTU 1500
-#define SWITCH_PAGES 2		/* post-copy: page 0 and one client-table page (one client) */
-#define SETTLE_MS 300		/* between migrations: the last one's sockets and probe go */
+#define SWITCH_PAGES 2 /* post-copy: page 0 and one client-table page (one client) */
+#define SETTLE_MS 300  /* between migrations: the last one's sockets and probe go */
 #define TARGET_PCT 15.0
 #define TARGET_DOWN_MS 100.0
 
@@ -60,7 +60,7 @@ static void hold_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-static const char *const strategy_names[] = { "cold", "precopy", "postcopy" };
+static const char *const strategy_names[] = {"cold", "precopy", "postcopy"};
 
 /* ---- options ---- */
 
@@ -70,13 +70,13 @@ struct link_opt {
 };
 
 struct opts {
-	unsigned sizes[LIST_MAX], n_sizes;	/* MiB */
-	unsigned rates[LIST_MAX], n_rates;	/* pages/s */
+	unsigned sizes[LIST_MAX], n_sizes; /* MiB */
+	unsigned rates[LIST_MAX], n_rates; /* pages/s */
 	struct link_opt links[LIST_MAX];
 	unsigned n_links;
 	enum topo_strategy strategies[3];
 	unsigned n_strategies;
-	unsigned max_rounds;	/* 0: the scenario's (30) */
+	unsigned max_rounds; /* 0: the scenario's (30) */
 };
 
 static int parse_uints(const char *s, unsigned *v, unsigned *n)
@@ -113,7 +113,7 @@ static int parse_links(const char *s, struct opts *o)
 		delay = strtoul(s, &end, 10);
 		if (end == s || delay > 10000)
 			return -1;
-		o->links[o->n_links++] = (struct link_opt){ (unsigned)rate, (unsigned)delay };
+		o->links[o->n_links++] = (struct link_opt){(unsigned)rate, (unsigned)delay};
 		if (*end == ',')
 			end++;
 		else if (*end)
@@ -142,19 +142,19 @@ static int parse_strategies(const char *s, struct opts *o)
 }
 
 static const char usage[] =
-	"usage: migrate [--quick] [--sizes MIB,...] [--rates PAGES_PER_S,...]\n"
-	"               [--links MBIT:MS,...] [--strategies cold,precopy,postcopy]\n"
-	"               [--max-rounds N]\n"
-	"\n"
-	"Defaults: the full grid, --sizes 16,64,256 --rates 0,1000,10000\n"
-	"--links 100:1,100:10,500:1,500:10 (backhaul rate in Mbit/s : one-way delay in ms), all\n"
-	"three strategies, pre-copy max_rounds 30. --quick: sizes 16,64, rates 0,1000, links\n"
-	"500:1,100:10. Options after --quick override it. Needs root.\n";
+    "usage: migrate [--quick] [--sizes MIB,...] [--rates PAGES_PER_S,...]\n"
+    "               [--links MBIT:MS,...] [--strategies cold,precopy,postcopy]\n"
+    "               [--max-rounds N]\n"
+    "\n"
+    "Defaults: the full grid, --sizes 16,64,256 --rates 0,1000,10000\n"
+    "--links 100:1,100:10,500:1,500:10 (backhaul rate in Mbit/s : one-way delay in ms), all\n"
+    "three strategies, pre-copy max_rounds 30. --quick: sizes 16,64, rates 0,1000, links\n"
+    "500:1,100:10. Options after --quick override it. Needs root.\n";
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const unsigned sizes[] = { 16, 64, 256 }, rates[] = { 0, 1000, 10000 };
-	static const struct link_opt links[] = { { 100, 1 }, { 100, 10 }, { 500, 1 }, { 500, 10 } };
+	static const unsigned sizes[] = {16, 64, 256}, rates[] = {0, 1000, 10000};
+	static const struct link_opt links[] = {{100, 1}, {100, 10}, {500, 1}, {500, 10}};
 
 	memset(o, 0, sizeof(*o));
 	memcpy(o->sizes, sizes, sizeof(sizes));
@@ -179,8 +179,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->sizes[0] = 16;
 			o->sizes[1] = 64;
 			o->rates[0] = 0;
-			o->links[0] = (struct link_opt){ 500, 1 };
-			o->links[1] = (struct link_opt){ 100, 10 };
+			o->links[0] = (struct link_opt){500, 1};
+			o->links[1] = (struct link_opt){100, 10};
 			continue;
 		} else if (!v) {
 			r = -1;
@@ -223,7 +223,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- one run: the chain and the service ---- */
 
-enum { UE1, ENB1, EDGE1, EDGE2 };	/* node indexes, in the scenario's order */
+enum { UE1, ENB1, EDGE1, EDGE2 }; /* node indexes, in the scenario's order */
 
 static unsigned run_seq;
 
@@ -362,7 +362,7 @@ struct sampler {
 static void *sample(void *arg)
 {
 	struct sampler *s = arg;
-	struct timespec ts = { 0, 5000000 };
+	struct timespec ts = {0, 5000000};
 	uint64_t rss, hwm;
 	long dst = 0;
 
@@ -388,7 +388,7 @@ struct row {
 	int r;
 	struct mig_report rep;
 	struct mig_model_result model;
-	double ratio;		/* r of the Clark series */
+	double ratio; /* r of the Clark series */
 	uint64_t src_rss, dst_rss, src_hwm, dst_hwm;
 	bool model_holds;
 	char note[320];
@@ -504,10 +504,12 @@ static void print_phases(const struct row *w)
 	for (unsigned i = 0; i < p->n_rounds; i++) {
 		const struct mig_round *k = &p->rounds[i];
 
-		fprintf(stderr, " | round %" PRIu64 " %.1f-%.1f %" PRIu64 " pages, %" PRIu64
-			" dirty", k->n, ms(t0, k->begin_ns), ms(t0, k->end_ns), k->pages, k->dirty);
+		fprintf(stderr,
+			" | round %" PRIu64 " %.1f-%.1f %" PRIu64 " pages, %" PRIu64 " dirty", k->n,
+			ms(t0, k->begin_ns), ms(t0, k->end_ns), k->pages, k->dirty);
 	}
-	fprintf(stderr, " | freeze %.1f commit %.1f resume %.1f flip %.1f-%.1f sent %.1f end %.1f "
+	fprintf(stderr,
+		" | freeze %.1f commit %.1f resume %.1f flip %.1f-%.1f sent %.1f end %.1f "
 		"stopped %.1f | pages %" PRIu64 " faults %" PRIu64 " requests %" PRIu64
 		" | probe gap from %.1f, sent %" PRIu64 " answered %" PRIu64 " lost %" PRIu64 "\n",
 		ms(t0, p->freeze_ns), ms(t0, p->commit_ns), ms(t0, p->resume_ns),
@@ -520,7 +522,7 @@ static void print_phases(const struct row *w)
 
 static void migrate_once(struct topo_run *run, const struct link_opt *l, struct row *w)
 {
-	struct sampler s = { .run = run };
+	struct sampler s = {.run = run};
 	struct mig_opts mo;
 	struct topo_err err;
 	unsigned from, to;
@@ -530,7 +532,7 @@ static void migrate_once(struct topo_run *run, const struct link_opt *l, struct 
 	mig_opts_init(&mo, run->m);
 	mo.strategy = w->strategy;
 	mo.probe_interval_ns = 1000000;
-	mo.stop = &stop_flag;	/* Ctrl-C: the migration rolls back, then the run goes */
+	mo.stop = &stop_flag; /* Ctrl-C: the migration rolls back, then the run goes */
 	model_row(l, &mo, w);
 	w->r = serve_from_edge1(run, &err);
 	if (w->r < 0) {
@@ -544,7 +546,8 @@ static void migrate_once(struct topo_run *run, const struct link_opt *l, struct 
 	s.src_pid = mig_instance_pid(run, 0, from);
 	mem_of(s.src_pid, &w->src_rss, &s.src_hwm);
 	if (w->strategy == TOPO_STRATEGY_PRECOPY && !(w->ratio < 1))
-		fprintf(stderr, "migrate: note: pre-copy does not converge at %u MiB, %u pages/s, "
+		fprintf(stderr,
+			"migrate: note: pre-copy does not converge at %u MiB, %u pages/s, "
 			"%u Mbit/s (r = %.2f): %u rounds of nearly the whole state, about "
 			"%.0f s; --rates, --links or --max-rounds skip or shorten it\n",
 			w->size_mib, w->rate, l->rate_mbit, w->ratio, w->model.rounds,
@@ -627,22 +630,22 @@ static void print_row(const struct row *w)
 static void print_legend(void)
 {
 	static const char *const lines[] = {
-		"Times in ms; one migration per row, ue1 steered to the service all along.",
-		"total: end - start, from the destination's start to every page there;",
-		"  xfer: from the command to the destination holding every page, the span",
-		"  the model's total covers; model: the model's total; err%: xfer against it.",
-		"down eng: resume - freeze (the agents' view); dn probe: the largest gap",
-		"  between answers of mig_migrate's 1 ms probe from ue1 (the client's view);",
-		"  dn model: the model's downtime.",
-		"MiB: bytes on the state stream (frame headers included); rnd: live rounds.",
-		"srcRS/dstRS: VmRSS (MiB) of the source before and the destination after;",
-		"  srcPk/dstPk: their VmHWM (peak), sampled every 5 ms during the migration.",
-		"ctr: probe answers whose counter went back / jumped (0/0: none lost).",
-		"Every migration goes edge1 -> edge2 (the client's round trip grows by twice",
-		"  the backhaul's delay), from an instance started afresh at edge1.",
-		"Models (migrate/model.h): cold; pre-copy as the saturating series (uniform",
-		"  writes); post-copy with 2 switch pages. They leave out slow start and the",
-		"  relay's queue (1000 packets); notes say where an assumption does not hold.",
+	    "Times in ms; one migration per row, ue1 steered to the service all along.",
+	    "total: end - start, from the destination's start to every page there;",
+	    "  xfer: from the command to the destination holding every page, the span",
+	    "  the model's total covers; model: the model's total; err%: xfer against it.",
+	    "down eng: resume - freeze (the agents' view); dn probe: the largest gap",
+	    "  between answers of mig_migrate's 1 ms probe from ue1 (the client's view);",
+	    "  dn model: the model's downtime.",
+	    "MiB: bytes on the state stream (frame headers included); rnd: live rounds.",
+	    "srcRS/dstRS: VmRSS (MiB) of the source before and the destination after;",
+	    "  srcPk/dstPk: their VmHWM (peak), sampled every 5 ms during the migration.",
+	    "ctr: probe answers whose counter went back / jumped (0/0: none lost).",
+	    "Every migration goes edge1 -> edge2 (the client's round trip grows by twice",
+	    "  the backhaul's delay), from an instance started afresh at edge1.",
+	    "Models (migrate/model.h): cold; pre-copy as the saturating series (uniform",
+	    "  writes); post-copy with 2 switch pages. They leave out slow start and the",
+	    "  relay's queue (1000 packets); notes say where an assumption does not hold.",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -737,8 +740,8 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 	for (unsigned k = 0; k < n_res; k++)
 		for (unsigned si = 0; si < o->n_sizes; si++)
 			for (unsigned ri = 0; ri < o->n_rates; ri++)
-				order_row(&res[k], o->sizes[si], o->rates[ri], &groups,
-					  &order_eng, &order_probe);
+				order_row(&res[k], o->sizes[si], o->rates[ri], &groups, &order_eng,
+					  &order_probe);
 	printf("  held on %u/%u rows (engine), %u/%u (probe)\n", order_eng, groups, order_probe,
 	       groups);
 
@@ -759,9 +762,9 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 		       ms(w->rep.freeze_ns, w->rep.resume_ns), w->rep.probe_gap_ns / 1e6,
 		       TARGET_DOWN_MS,
 		       ms(w->rep.freeze_ns, w->rep.resume_ns) < TARGET_DOWN_MS &&
-				       w->rep.probe_gap_ns / 1e6 < TARGET_DOWN_MS
-			       ? "met"
-			       : "NOT met");
+			       w->rep.probe_gap_ns / 1e6 < TARGET_DOWN_MS
+			   ? "met"
+			   : "NOT met");
 	}
 
 	printf("within %.0f%% of the model's total (xfer), where its assumptions hold:\n",
@@ -814,7 +817,7 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct result *res;
 	struct opts o;
 	unsigned n_res = 0;
@@ -854,14 +857,14 @@ int main(int argc, char **argv)
 				}
 				for (unsigned t = 0; t < o.n_strategies && !stop_flag; t++) {
 					struct row *w = row_add(&res[k]);
-					struct timespec ts = { 0, SETTLE_MS * 1000000L };
+					struct timespec ts = {0, SETTLE_MS * 1000000L};
 
 					w->size_mib = o.sizes[si];
 					w->rate = o.rates[ri];
 					w->strategy = o.strategies[t];
 					migrate_once(run, l, w);
 					if (stop_flag && !w->rep.ok) {
-						res[k].n--;	/* cut short by Ctrl-C: no figure */
+						res[k].n--; /* cut short by Ctrl-C: no figure */
 						break;
 					}
 					print_row(w);

@@ -68,8 +68,9 @@ static struct topo_run *two_nodes(const char *name, const char *shaper, const ch
 		perror("shape: scenario file");
 		exit(1);
 	}
-	fprintf(f, "name: %s\nshaper: %s\nnodes:\n  a: { kind: host }\n  b: { kind: host }\n"
-		   "links:\n  - { endpoints: [a, b]%s%s }\n",
+	fprintf(f,
+		"name: %s\nshaper: %s\nnodes:\n  a: { kind: host }\n  b: { kind: host }\n"
+		"links:\n  - { endpoints: [a, b]%s%s }\n",
 		name, shaper, link[0] ? ", " : "", link);
 	fclose(f);
 	if (topo_parse_file(path, &m, &err) < 0 || topo_run_prepare(m, name, &run, &err) < 0) {
@@ -145,8 +146,8 @@ static int udp_in(int ns_fd)
 
 static int server_start(struct server *s, struct topo_run *run, bool echo)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	struct timeval tv = { 0, 100000 };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct timeval tv = {0, 100000};
 	int big = 8 << 20;
 
 	memset(s, 0, sizeof(*s));
@@ -168,8 +169,8 @@ static void server_stop(struct server *s)
 
 static int client(struct topo_run *run)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	struct timeval tv = { 1, 0 };
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct timeval tv = {1, 0};
 	int fd = udp_in(run->nodes[0].ns_fd);
 
 	if (fd < 0)
@@ -187,7 +188,7 @@ static int client(struct topo_run *run)
 static size_t rtts(struct topo_run *run, uint64_t *v, size_t n)
 {
 	struct server s;
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	size_t k = 0;
 	int fd;
 
@@ -199,7 +200,7 @@ static size_t rtts(struct topo_run *run, uint64_t *v, size_t n)
 
 		if (send(fd, buf, sizeof(buf), 0) < 0 || recv(fd, buf, sizeof(buf), 0) < 0)
 			continue;
-		if (i >= 50)	/* warm-up: ARP, caches */
+		if (i >= 50) /* warm-up: ARP, caches */
 			v[k++] = now_ns() - t0;
 	}
 	if (fd >= 0)
@@ -212,7 +213,7 @@ static size_t rtts(struct topo_run *run, uint64_t *v, size_t n)
 static void blast(struct topo_run *run, size_t size, double secs, double *pps, double *bps)
 {
 	struct server s;
-	char buf[1500] = { 0 };
+	char buf[1500] = {0};
 	uint64_t end;
 	int fd;
 
@@ -223,7 +224,7 @@ static void blast(struct topo_run *run, size_t size, double secs, double *pps, d
 	end = now_ns() + (uint64_t)(secs * 1e9);
 	while (fd >= 0 && now_ns() < end)
 		send(fd, buf, size, MSG_DONTWAIT);
-	usleep(200000);	/* let the queues drain */
+	usleep(200000); /* let the queues drain */
 	*pps = (double)s.got / secs;
 	*bps = (double)s.bytes * 8 / secs;
 	if (fd >= 0)
@@ -254,9 +255,9 @@ static void *tcp_read(void *arg)
 
 static double tcp_goodput(struct topo_run *run, double secs)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5001) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
 	struct emu_ns_token tok;
-	struct tcp_sink t = { .fd = -1 };
+	struct tcp_sink t = {.fd = -1};
 	static char buf[65536];
 	uint64_t t0, end;
 	int c = -1, one = 1;
@@ -315,7 +316,7 @@ static int tc_change(const char *ns, unsigned ms)
 static void bench_updates(void)
 {
 	struct topo_run *run;
-	struct emu_shape s = { .delay_ns = 1000000 };
+	struct emu_shape s = {.delay_ns = 1000000};
 	struct emu_nl *nl;
 	size_t n = quick ? 200 : 2000, ntc = quick ? 20 : 200;
 	uint64_t *v = calloc(n, sizeof(*v)), *w = calloc(ntc, sizeof(*w));
@@ -323,7 +324,8 @@ static void bench_updates(void)
 
 	printf("1. netem update latency (one delay change, ACK included)\n");
 	if (emu_netem_probe() < 0) {
-		printf("   netem: not in this kernel; run this benchmark in the stock-kernel VM\n\n");
+		printf(
+		    "   netem: not in this kernel; run this benchmark in the stock-kernel VM\n\n");
 		free(v);
 		free(w);
 		return;
@@ -370,7 +372,7 @@ static void bench_relay(void)
 	uint64_t *v = calloc(n, sizeof(*v));
 	struct topo_run *run;
 	double pps, bps, secs = quick ? 1 : 3;
-	static const size_t sizes[] = { 1472, 36 };	/* UDP payloads of 1500- and 64-byte IP packets */
+	static const size_t sizes[] = {1472, 36}; /* UDP payloads of 1500- and 64-byte IP packets */
 
 	printf("2. relay overhead at 0 ms configured (UDP, 64-byte requests, sequential)\n");
 	printf("   %-18s %10s %10s\n", "path", "p50 us", "p99 us");
@@ -379,7 +381,8 @@ static void bench_relay(void)
 	if (!run)
 		exit(1);
 	k = rtts(run, v, n);
-	printf("   %-18s %10.1f %10.1f\n", "plain veth", pct(v, k, 0.5) / 1e3, pct(v, k, 0.99) / 1e3);
+	printf("   %-18s %10.1f %10.1f\n", "plain veth", pct(v, k, 0.5) / 1e3,
+	       pct(v, k, 0.99) / 1e3);
 	drop(run);
 	/* delay 0 is "not set"; 1 ns makes the link shaped, so relayed, at no measurable delay */
 	run = two_nodes("brelay", "relay", "delay: 1ns");
@@ -392,7 +395,8 @@ static void bench_relay(void)
 	for (size_t i = 0; i < 2; i++) {
 		blast(run, sizes[i], secs, &pps, &bps);
 		(void)bps;
-		printf("   %-14zu %12.0f %12.1f\n", sizes[i] + 28, pps, pps * (double)(sizes[i] + 28) * 8 / 1e6);
+		printf("   %-14zu %12.0f %12.1f\n", sizes[i] + 28, pps,
+		       pps * (double)(sizes[i] + 28) * 8 / 1e6);
 	}
 	printf("   TCP, one connection: %.0f Mbit/s\n\n", tcp_goodput(run, secs) / 1e6);
 	drop(run);
@@ -403,8 +407,8 @@ static void bench_relay(void)
 
 static void bench_accuracy(void)
 {
-	static const unsigned delays[] = { 1, 10, 50 };
-	const char *backends[] = { "netem", "relay" };
+	static const unsigned delays[] = {1, 10, 50};
+	const char *backends[] = {"netem", "relay"};
 	size_t n = quick ? 200 : 1000, k;
 	uint64_t *v = calloc(n, sizeof(*v));
 

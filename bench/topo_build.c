@@ -94,7 +94,7 @@ static bool in_process;
 
 static int edgemu_once(const char *name, bool star, unsigned n, double *build, double *down)
 {
-	struct text t = { 0 };
+	struct text t = {0};
 	struct topo_model *m;
 	struct topo_run *run;
 	struct topo_err err;
@@ -126,7 +126,8 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 	r = topo_run_build(run, NULL, &err);
 	*build = now_ms() - t0;
 	if (getenv("BENCH_STEPS"))
-		fprintf(stderr, "  %s N=%u: namespaces %.1f ms and links alongside, done at %.1f ms; "
+		fprintf(stderr,
+			"  %s N=%u: namespaces %.1f ms and links alongside, done at %.1f ms; "
 			"addresses+routes %.1f ms; /etc/netns (alongside) %.1f ms\n",
 			star ? "star" : "chain", n, run->step_ms[0], run->step_ms[2],
 			run->step_ms[3], run->step_ms[1]);
@@ -155,7 +156,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 /* Run argv, wait, 0 if it exited 0. */
 static int spawn(char *const argv[], const char *input)
 {
-	int pfd[2] = { -1, -1 }, st;
+	int pfd[2] = {-1, -1}, st;
 	pid_t pid;
 
 	if (input && pipe(pfd) < 0)
@@ -207,7 +208,7 @@ static int ip_line(const char *line)
 
 static void addr_of(unsigned i, unsigned end, char *buf)
 {
-	unsigned k = 4 * (i - 1) + 1 + end;	/* /30 per link, as edgemu's plan does */
+	unsigned k = 4 * (i - 1) + 1 + end; /* /30 per link, as edgemu's plan does */
 
 	sprintf(buf, "10.191.%u.%u", k >> 8, k & 255);
 }
@@ -219,7 +220,7 @@ static void addr_of(unsigned i, unsigned end, char *buf)
  */
 static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 {
-	struct text root = { 0 }, *ns = calloc(n, sizeof(*ns));
+	struct text root = {0}, *ns = calloc(n, sizeof(*ns));
 	char a[32], b[32], name[64];
 	double t0;
 	int r = 0;
@@ -243,7 +244,8 @@ static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 	if (per_cmd) {
 		char *save = NULL;
 
-		for (char *l = strtok_r(root.s, "\n", &save); l && !r; l = strtok_r(NULL, "\n", &save))
+		for (char *l = strtok_r(root.s, "\n", &save); l && !r;
+		     l = strtok_r(NULL, "\n", &save))
 			r = ip_line(l);
 		for (unsigned i = 0; i < n && !r; i++) {
 			char *s2 = NULL, pre[600];
@@ -255,11 +257,11 @@ static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 			}
 		}
 	} else {
-		char *argv[] = { "ip", "-batch", "-", NULL };
+		char *argv[] = {"ip", "-batch", "-", NULL};
 
 		r = spawn(argv, root.s);
 		for (unsigned i = 0; i < n && !r; i++) {
-			char *nargv[] = { "ip", "-n", name, "-batch", "-", NULL };
+			char *nargv[] = {"ip", "-n", name, "-batch", "-", NULL};
 
 			snprintf(name, sizeof(name), "emb-n%u", i);
 			r = spawn(nargv, ns[i].s);
@@ -267,8 +269,9 @@ static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 	}
 	/* forwarding on the hub, as edgemu's builder sets it for routers */
 	if (!r) {
-		char *argv[] = { "ip", "netns", "exec", "emb-n0", "sysctl", "-qw",
-				 "net.ipv4.ip_forward=1", NULL };
+		char *argv[] = {
+		    "ip", "netns", "exec", "emb-n0", "sysctl", "-qw", "net.ipv4.ip_forward=1",
+		    NULL};
 
 		r = spawn(argv, NULL);
 	}
@@ -281,8 +284,8 @@ static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 			ip_line(name);
 		}
 	} else {
-		struct text del = { 0 };
-		char *argv[] = { "ip", "-batch", "-", NULL };
+		struct text del = {0};
+		char *argv[] = {"ip", "-batch", "-", NULL};
 
 		for (unsigned i = 0; i < n; i++)
 			add(&del, "netns del emb-n%u\n", i);
@@ -312,7 +315,7 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-	static const unsigned sizes[] = { 10, 100, 500 };
+	static const unsigned sizes[] = {10, 100, 500};
 	int reps = 3;
 	double ours_star[3][2];
 
@@ -365,7 +368,8 @@ int main(int argc, char **argv)
 			double b, d;
 
 			if (ip_star(sizes[k], per, &b, &d) < 0)
-				fprintf(stderr, "topo_build: an ip command failed (N=%u)\n", sizes[k]);
+				fprintf(stderr, "topo_build: an ip command failed (N=%u)\n",
+					sizes[k]);
 			settle();
 			printf("%5u %-16s %10.1f %12.1f %13.1fx\n", sizes[k],
 			       per ? "ip per command" : "ip -batch", b, d, b / ours_star[k][0]);

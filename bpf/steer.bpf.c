@@ -57,9 +57,9 @@ struct {
 struct pkt {
 	__u32 saddr;
 	__u32 daddr;
-	__u16 sport;		/* L4 source port, network byte order */
-	__u32 l4_csum_off;	/* 0: no L4 checksum to fix (UDP sent without one) */
-	__u64 l4_flags;		/* extra flags for bpf_l4_csum_replace */
+	__u16 sport;	   /* L4 source port, network byte order */
+	__u32 l4_csum_off; /* 0: no L4 checksum to fix (UDP sent without one) */
+	__u64 l4_flags;	   /* extra flags for bpf_l4_csum_replace */
 };
 
 static __always_inline struct steer_stats *stats(void)
@@ -147,8 +147,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		if ((void *)(udp + 1) > data_end)
 			return -1;
 		/* A zero UDP checksum means "none": it must stay zero. */
-		p->l4_csum_off = udp->check ?
-			ETH_HLEN + ihl_bytes + offsetof(struct udphdr, check) : 0;
+		p->l4_csum_off =
+		    udp->check ? ETH_HLEN + ihl_bytes + offsetof(struct udphdr, check) : 0;
 		/* and a computed zero must be sent as 0xffff */
 		p->l4_flags = BPF_F_MARK_MANGLED_0;
 		p->sport = udp->source;
@@ -170,9 +170,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 static __always_inline int rewrite(struct __sk_buff *skb, const struct pkt *p, __u32 addr_off,
 				   __u32 from, __u32 to)
 {
-	if (p->l4_csum_off &&
-	    bpf_l4_csum_replace(skb, p->l4_csum_off, from, to,
-				BPF_F_PSEUDO_HDR | p->l4_flags | sizeof(to)) < 0)
+	if (p->l4_csum_off && bpf_l4_csum_replace(skb, p->l4_csum_off, from, to,
+						  BPF_F_PSEUDO_HDR | p->l4_flags | sizeof(to)) < 0)
 		return -1;
 	if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, from, to, sizeof(to)) < 0)
 		return -1;

@@ -31,7 +31,7 @@
 #define BPFFS "/sys/fs/bpf"
 
 struct bpf_steer {
-	struct steer_bpf *skel;	/* NULL when opened from pins only: maps, no programs */
+	struct steer_bpf *skel; /* NULL when opened from pins only: maps, no programs */
 	int fwd_fd;
 	int rev_fd;
 	int stats_fd;
@@ -40,8 +40,8 @@ struct bpf_steer {
 
 /* --- libbpf's messages: silent unless asked for --- */
 
-__attribute__((format(printf, 2, 0)))
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int print_libbpf(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	static int debug = -1;
 
@@ -106,7 +106,7 @@ static int make_pin_dir(const char *pin_dir)
 		} else if (errno != ENOENT) {
 			return -errno;
 		} else if (!in_bpffs) {
-			return -EINVAL;	/* pins can only live in bpffs */
+			return -EINVAL; /* pins can only live in bpffs */
 		} else if (mkdir(path, 0700) < 0 && errno != EEXIST) {
 			return -errno;
 		}
@@ -134,7 +134,8 @@ static int set_pins(struct steer_bpf *skel, const char *pin_dir)
 	r = make_pin_dir(pin_dir);
 	if (r < 0)
 		return r;
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, skel->obj)
+	{
 		if (bpf_map__is_internal(map))
 			continue;
 		r = pin_path(path, sizeof(path), pin_dir, map);
@@ -241,7 +242,7 @@ void bpf_steer_close(struct bpf_steer *s)
 		steer_bpf__destroy(s->skel);
 	} else {
 		/* Opened from pins: the fds are ours, not the skeleton's. */
-		int fds[] = { s->fwd_fd, s->rev_fd, s->stats_fd };
+		int fds[] = {s->fwd_fd, s->rev_fd, s->stats_fd};
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)
@@ -262,7 +263,8 @@ int bpf_steer_unpin(const char *pin_dir)
 	skel = steer_bpf__open();
 	if (!skel)
 		return errno ? -errno : -EINVAL;
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, skel->obj)
+	{
 		if (bpf_map__is_internal(map))
 			continue;
 		r = pin_path(path, sizeof(path), pin_dir, map);
@@ -326,9 +328,9 @@ int bpf_steer_ifindex(int ns_fd, const char *name)
 
 /* What the filter dump of one interface's clsact hook shows. */
 struct scan {
-	int side;	/* BPF_STEER_* being dumped */
-	int ours;	/* hooks holding our filter */
-	int others;	/* entries of anybody else's filters */
+	int side;   /* BPF_STEER_* being dumped */
+	int ours;   /* hooks holding our filter */
+	int others; /* entries of anybody else's filters */
 };
 
 static int scan_cb(const struct nlmsghdr *nlh, void *arg)
@@ -343,7 +345,7 @@ static int scan_cb(const struct nlmsghdr *nlh, void *arg)
 	if (prio == BPF_STEER_TC_PRIO && tc->tcm_handle == BPF_STEER_TC_HANDLE)
 		sc->ours |= sc->side;
 	else if (prio != BPF_STEER_TC_PRIO || tc->tcm_handle)
-		sc->others++;	/* (the head of our own priority has handle 0) */
+		sc->others++; /* (the head of our own priority has handle 0) */
 	return 0;
 }
 
@@ -354,8 +356,8 @@ static int scan_here(int ifindex, struct scan *sc)
 		int side;
 		uint32_t minor;
 	} hooks[] = {
-		{ BPF_STEER_INGRESS, TC_H_MIN_INGRESS },
-		{ BPF_STEER_EGRESS, TC_H_MIN_EGRESS },
+	    {BPF_STEER_INGRESS, TC_H_MIN_INGRESS},
+	    {BPF_STEER_EGRESS, TC_H_MIN_EGRESS},
 	};
 	union {
 		struct nlmsghdr nlh;
@@ -402,7 +404,7 @@ static int detach_here(int ifindex)
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BPF_STEER_TC_HANDLE,
 			    .priority = BPF_STEER_TC_PRIO);
-	struct scan sc = { 0 };
+	struct scan sc = {0};
 	int r;
 
 	r = scan_here(ifindex, &sc);
@@ -498,7 +500,7 @@ int bpf_steer_detach(struct bpf_steer *s, int ns_fd, int ifindex)
 int bpf_steer_query(int ns_fd, int ifindex)
 {
 	struct emu_ns_token tok;
-	struct scan sc = { 0 };
+	struct scan sc = {0};
 	char name[IF_NAMESIZE];
 	int r;
 
@@ -525,10 +527,10 @@ int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t 
 int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint16_t port,
 			uint32_t instance)
 {
-	struct steer_rev_key rkey = { .client = client, .instance = instance, .port = port };
-	struct steer_rev_val rval = { .vip = vip }, old;
-	struct steer_key key = { .client = client, .vip = vip };
-	struct steer_fwd_val val = { .instance = instance };
+	struct steer_rev_key rkey = {.client = client, .instance = instance, .port = port};
+	struct steer_rev_val rval = {.vip = vip}, old;
+	struct steer_key key = {.client = client, .vip = vip};
+	struct steer_fwd_val val = {.instance = instance};
 	int r;
 
 	if (!s || !client || !vip || !instance)
@@ -557,7 +559,7 @@ int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint
 
 int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip)
 {
-	struct steer_key key = { .client = client, .vip = vip };
+	struct steer_key key = {.client = client, .vip = vip};
 	struct steer_rev_key rkey, next;
 	struct steer_rev_val rval;
 	int r, more;
@@ -585,7 +587,7 @@ int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip)
 
 int bpf_steer_lookup(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance)
 {
-	struct steer_key key = { .client = client, .vip = vip };
+	struct steer_key key = {.client = client, .vip = vip};
 	struct steer_fwd_val val;
 	int r;
 
@@ -626,7 +628,7 @@ int bpf_steer_list(struct bpf_steer *s,
 
 int bpf_steer_stats(struct bpf_steer *s, struct steer_stats *ret)
 {
-	struct steer_stats *cpu, sum = { 0 };
+	struct steer_stats *cpu, sum = {0};
 	uint32_t zero = 0;
 	int r;
 

@@ -31,7 +31,7 @@ struct steer_rev_key {
 	__u32 client;
 	__u32 instance;
 	__u16 port;
-	__u16 pad;	/* zero */
+	__u16 pad; /* zero */
 };
 
 struct steer_rev_val {
@@ -40,10 +40,10 @@ struct steer_rev_val {
 
 /* Per-CPU counters (the only entry of a per-CPU array). */
 struct steer_stats {
-	__u64 up_pkts;		/* from the client, VIP rewritten to the instance */
-	__u64 down_pkts;	/* to the client, instance rewritten to the VIP */
-	__u64 pass_pkts;	/* left untouched: no entry, or not IPv4 TCP/UDP */
-	__u64 err_pkts;		/* a rewrite helper failed: the packet was dropped */
+	__u64 up_pkts;	 /* from the client, VIP rewritten to the instance */
+	__u64 down_pkts; /* to the client, instance rewritten to the VIP */
+	__u64 pass_pkts; /* left untouched: no entry, or not IPv4 TCP/UDP */
+	__u64 err_pkts;	 /* a rewrite helper failed: the packet was dropped */
 };
 
 #endif

@@ -24,8 +24,8 @@
 #define BPF_STEER_EGRESS 0x2
 
 enum bpf_steer_prog {
-	BPF_STEER_FROM_CLIENT,	/* rewrites VIP -> instance (destination) */
-	BPF_STEER_TO_CLIENT,	/* rewrites instance -> VIP (source) */
+	BPF_STEER_FROM_CLIENT, /* rewrites VIP -> instance (destination) */
+	BPF_STEER_TO_CLIENT,   /* rewrites instance -> VIP (source) */
 };
 
 struct bpf_steer;

@@ -26,20 +26,20 @@ static const struct {
 	bool required;
 	const char *fix;
 } features[F_COUNT] = {
-	[F_NETNS] = { "netns", true,
-		      "the kernel needs CONFIG_NET_NS, and edgemu needs root (CAP_SYS_ADMIN)" },
-	[F_VETH] = { "veth", true, "load the veth module (modprobe veth) or enable CONFIG_VETH" },
-	[F_NETEM] = { "netem", false,
-		      "modprobe sch_netem (Debian ships it with the stock kernel); without it "
-		      "shaper: auto uses the userspace relay" },
-	[F_CLSACT] = { "clsact", false,
-		       "modprobe sch_ingress (CONFIG_NET_SCH_INGRESS); needed for eBPF steering" },
-	[F_BPF] = { "bpf", false, "the kernel needs CONFIG_BPF_SYSCALL; needed for eBPF steering" },
-	[F_CLS_BPF] = { "cls_bpf", false,
-			"modprobe cls_bpf (CONFIG_NET_CLS_BPF); needed for eBPF steering" },
-	[F_BTF] = { "btf", false,
-		    "the kernel needs CONFIG_DEBUG_INFO_BTF (/sys/kernel/btf/vmlinux); needed "
-		    "for eBPF steering" },
+    [F_NETNS] = {"netns", true,
+		 "the kernel needs CONFIG_NET_NS, and edgemu needs root (CAP_SYS_ADMIN)"},
+    [F_VETH] = {"veth", true, "load the veth module (modprobe veth) or enable CONFIG_VETH"},
+    [F_NETEM] = {"netem", false,
+		 "modprobe sch_netem (Debian ships it with the stock kernel); without it "
+		 "shaper: auto uses the userspace relay"},
+    [F_CLSACT] = {"clsact", false,
+		  "modprobe sch_ingress (CONFIG_NET_SCH_INGRESS); needed for eBPF steering"},
+    [F_BPF] = {"bpf", false, "the kernel needs CONFIG_BPF_SYSCALL; needed for eBPF steering"},
+    [F_CLS_BPF] = {"cls_bpf", false,
+		   "modprobe cls_bpf (CONFIG_NET_CLS_BPF); needed for eBPF steering"},
+    [F_BTF] = {"btf", false,
+	       "the kernel needs CONFIG_DEBUG_INFO_BTF (/sys/kernel/btf/vmlinux); needed "
+	       "for eBPF steering"},
 };
 
 /* Each probe's result: 0 present, else the -errno it failed with. */
@@ -58,8 +58,8 @@ static int load_prog(void)
 {
 	/* r0 = TC_ACT_OK (0); exit */
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr a;
 	int fd;
@@ -68,14 +68,14 @@ static int load_prog(void)
 	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 	return fd < 0 ? -errno : fd;
 }
 
 static void probe(struct results *res)
 {
-	struct tc_netem_qopt q = { .limit = 1000 };
+	struct tc_netem_qopt q = {.limit = 1000};
 	struct emu_nl *nl = NULL;
 	int prog;
 
@@ -91,21 +91,21 @@ static void probe(struct results *res)
 	res->r[F_NETNS] = 0;
 	if (emu_nl_open(&nl) < 0)
 		return;
-	res->r[F_VETH] = nl_one(nl, emu_msg_veth_add(emu_nl_slot(nl), "emchk0", -1, 10, "emchk1",
-						     -1, 11));
+	res->r[F_VETH] =
+	    nl_one(nl, emu_msg_veth_add(emu_nl_slot(nl), "emchk0", -1, 10, "emchk1", -1, 11));
 	if (res->r[F_VETH] == 0) {
 		int idx = 10;
 
 		res->r[F_NETEM] = nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_ROOT,
 							       0x10000, "netem", &q, sizeof(q)));
-		res->r[F_CLSACT] = nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_CLSACT,
-								TC_H_MAKE(TC_H_CLSACT, 0),
-								"clsact", NULL, 0));
+		res->r[F_CLSACT] =
+		    nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_CLSACT,
+						 TC_H_MAKE(TC_H_CLSACT, 0), "clsact", NULL, 0));
 		if (res->r[F_CLSACT] == 0 && prog >= 0)
 			res->r[F_CLS_BPF] = nl_one(
-				nl, emu_msg_filter_bpf_add(emu_nl_slot(nl), idx,
-							   TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-							   prog, "edgemu_check"));
+			    nl, emu_msg_filter_bpf_add(emu_nl_slot(nl), idx,
+						       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+						       prog, "edgemu_check"));
 	}
 	emu_nl_close(nl);
 }

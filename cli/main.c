@@ -61,18 +61,18 @@ static void hold_signals(void)
 }
 
 static const char usage_up[] =
-	"usage: edgemu up FILE [--name RUN] [--detached]\n"
-	"\n"
-	"Build the network of scenario FILE and keep it; print the run's name.\n"
-	"The run is named after the file's `name:` unless --name gives another, so two\n"
-	"runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
-	"Remove the network with `edgemu down RUN`.\n"
-	"\n"
-	"With radio:, each UE is attached to its strongest cell where it stands at t = 0\n"
-	"(its pos:, or its mobility: at time 0), its radio link shaped as the radio model\n"
-	"says; UEs do not move (`edgemu run` moves them).\n"
-	"  --detached  leave every UE detached instead: its radio links pass nothing and it\n"
-	"              has no routes\n";
+    "usage: edgemu up FILE [--name RUN] [--detached]\n"
+    "\n"
+    "Build the network of scenario FILE and keep it; print the run's name.\n"
+    "The run is named after the file's `name:` unless --name gives another, so two\n"
+    "runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
+    "Remove the network with `edgemu down RUN`.\n"
+    "\n"
+    "With radio:, each UE is attached to its strongest cell where it stands at t = 0\n"
+    "(its pos:, or its mobility: at time 0), its radio link shaped as the radio model\n"
+    "says; UEs do not move (`edgemu run` moves them).\n"
+    "  --detached  leave every UE detached instead: its radio links pass nothing and it\n"
+    "              has no routes\n";
 
 static int cmd_up(int argc, char **argv)
 {
@@ -81,7 +81,7 @@ static int cmd_up(int argc, char **argv)
 	struct topo_model *m;
 	struct topo_run *run;
 	struct topo_err err;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	int r;
 
 	if (cli_wants_help(argc, argv)) {
@@ -129,8 +129,9 @@ static int cmd_up(int argc, char **argv)
 	if (r == 0 && !stop_flag)
 		r = mig_services_start(run, &err);
 	if (r == 0 && !stop_flag && run->m->has_radio && !detached) {
-		fprintf(stderr, "edgemu up: run %s built; radio: each UE on its strongest cell where "
-				"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
+		fprintf(stderr,
+			"edgemu up: run %s built; radio: each UE on its strongest cell where "
+			"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
 			run->name);
 		r = cli_radio_attach_start(run, stderr, &err);
 	}
@@ -167,15 +168,15 @@ static int cmd_up(int argc, char **argv)
 }
 
 static const char usage_down[] =
-	"usage: edgemu down [--kill] RUN...\n"
-	"\n"
-	"Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
-	"/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
-	"has released it.\n"
-	"A process outside the run that holds one of its namespaces (has it open, or mounted\n"
-	"in a mount namespace of its own) keeps it alive: each such process is named (pid,\n"
-	"command), and the run's folder stays until it is gone (edgemu down RUN again).\n"
-	"  --kill  stop those processes too (SIGTERM, then SIGKILL), then remove the run\n";
+    "usage: edgemu down [--kill] RUN...\n"
+    "\n"
+    "Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
+    "/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
+    "has released it.\n"
+    "A process outside the run that holds one of its namespaces (has it open, or mounted\n"
+    "in a mount namespace of its own) keeps it alive: each such process is named (pid,\n"
+    "command), and the run's folder stays until it is gone (edgemu down RUN again).\n"
+    "  --kill  stop those processes too (SIGTERM, then SIGKILL), then remove the run\n";
 
 static int cmd_down(int argc, char **argv)
 {
@@ -229,16 +230,16 @@ static int cmd_down(int argc, char **argv)
 }
 
 static const char usage_clean[] =
-	"usage: edgemu clean [--all]\n"
-	"\n"
-	"Remove the leftovers of edgemu runs: each run under " TOPO_RUN_ROOT " whose owner\n"
-	"died before it finished (a killed `edgemu run` or `edgemu up`) is torn down from its\n"
-	"ledger, and /etc/netns entries edgemu made for runs that no longer exist are removed.\n"
-	"Live runs (a live process owns them: `edgemu run`, an `up` still building) and idle\n"
-	"runs (kept for you by `edgemu up`) are left alone, each named with the reason.\n"
-	"`edgemu show` tells which runs are live, idle or leftover.\n"
-	"  --all  also remove idle runs (never live ones)\n"
-	"Namespaces and files that edgemu did not make are never touched.\n";
+    "usage: edgemu clean [--all]\n"
+    "\n"
+    "Remove the leftovers of edgemu runs: each run under " TOPO_RUN_ROOT " whose owner\n"
+    "died before it finished (a killed `edgemu run` or `edgemu up`) is torn down from its\n"
+    "ledger, and /etc/netns entries edgemu made for runs that no longer exist are removed.\n"
+    "Live runs (a live process owns them: `edgemu run`, an `up` still building) and idle\n"
+    "runs (kept for you by `edgemu up`) are left alone, each named with the reason.\n"
+    "`edgemu show` tells which runs are live, idle or leftover.\n"
+    "  --all  also remove idle runs (never live ones)\n"
+    "Namespaces and files that edgemu did not make are never touched.\n";
 
 /*
  * /etc/netns/em-* links into a run folder that is gone (a reboot empties /run, not /etc).
@@ -270,7 +271,7 @@ static int clean_etc(void)
 			continue;
 		*slash = '\0';
 		if (access(target, F_OK) == 0)
-			continue;	/* its run still exists: the run's teardown owns it */
+			continue; /* its run still exists: the run's teardown owns it */
 		if (unlink(link) == 0) {
 			printf("removed %s (left by a run that no longer exists)\n", link);
 			n++;
@@ -306,7 +307,8 @@ static int cmd_clean(int argc, char **argv)
 	/* Under the lock no run is half made: a folder without meta is a leftover. */
 	lock = topo_runs_lock();
 	if (lock < 0) {
-		fprintf(stderr, "edgemu clean: cannot lock %s: %s\n", TOPO_RUN_ROOT, strerror(-lock));
+		fprintf(stderr, "edgemu clean: cannot lock %s: %s\n", TOPO_RUN_ROOT,
+			strerror(-lock));
 		return 1;
 	}
 	r = topo_runs_list(&names, &n);
@@ -316,7 +318,7 @@ static int cmd_clean(int argc, char **argv)
 	}
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (topo_run_owner_get(names[i], &owners[i]) < 0)
-			owners[i].life = TOPO_LIFE_LIVE;	/* gone meanwhile: not ours to touch */
+			owners[i].life = TOPO_LIFE_LIVE; /* gone meanwhile: not ours to touch */
 	close(lock);
 	if (r < 0) {
 		fprintf(stderr, "edgemu clean: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));
@@ -342,7 +344,8 @@ static int cmd_clean(int argc, char **argv)
 			fprintf(stderr, "edgemu clean: %s\n", err.msg);
 			rc = 1;
 		} else {
-			printf("run %s: removed (%s: %s)\n", names[i], topo_life_name(o->life), what);
+			printf("run %s: removed (%s: %s)\n", names[i], topo_life_name(o->life),
+			       what);
 			removed++;
 		}
 	}
@@ -355,10 +358,10 @@ static int cmd_clean(int argc, char **argv)
 }
 
 static const char usage_exec[] =
-	"usage: edgemu exec RUN NODE [--] CMD [ARG...]\n"
-	"\n"
-	"Run CMD inside node NODE of run RUN, as `ip netns exec` does (the node's /etc/hosts\n"
-	"and /sys are mounted for it, so node names resolve). CMD's exit status is edgemu's.\n";
+    "usage: edgemu exec RUN NODE [--] CMD [ARG...]\n"
+    "\n"
+    "Run CMD inside node NODE of run RUN, as `ip netns exec` does (the node's /etc/hosts\n"
+    "and /sys are mounted for it, so node names resolve). CMD's exit status is edgemu's.\n";
 
 static int cmd_exec(int argc, char **argv)
 {
@@ -415,29 +418,29 @@ static int cmd_exec(int argc, char **argv)
 }
 
 static const char usage[] =
-	"usage: edgemu COMMAND [ARGS]\n"
-	"\n"
-	"Commands:\n"
-	"  check                     what this machine's kernel offers edgemu, and fixes\n"
-	"  up FILE [--name RUN]      build the network of a scenario file and keep it\n"
-	"  show [RUN] [--json]       the runs; or a run's nodes, interfaces, addresses, routes\n"
-	"  exec RUN NODE -- CMD...   run a command inside a node\n"
-	"  shape RUN NODE:IF [...]   read or change a link's shaping while it runs\n"
-	"  steer RUN SVC CLIENT NODE steer a client of a service to the instance on NODE\n"
-	"  run FILE [--duration T] [--set k=v]...\n"
-	"                            run a scenario as an experiment: mobility, handovers,\n"
-	"                            migrations; results and a summary\n"
-	"  sweep FILE [-o DIR]       run a scenario once per combination of the values its\n"
-	"                            sweep: section varies, repeated; compare them (mean,\n"
-	"                            95% CI); resumes where it stopped\n"
-	"  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
-	"                            live-migrate a stateful service (cold, precopy, postcopy)\n"
-	"  down [--kill] RUN...      remove a run (--kill: and processes that hold it)\n"
-	"  clean [--all]             remove the leftovers of killed runs (--all: and idle ones)\n"
-	"  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
-	"  report DIR [--png]        the HTML report (charts, summary) of a results folder\n"
-	"\n"
-	"`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
+    "usage: edgemu COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  check                     what this machine's kernel offers edgemu, and fixes\n"
+    "  up FILE [--name RUN]      build the network of a scenario file and keep it\n"
+    "  show [RUN] [--json]       the runs; or a run's nodes, interfaces, addresses, routes\n"
+    "  exec RUN NODE -- CMD...   run a command inside a node\n"
+    "  shape RUN NODE:IF [...]   read or change a link's shaping while it runs\n"
+    "  steer RUN SVC CLIENT NODE steer a client of a service to the instance on NODE\n"
+    "  run FILE [--duration T] [--set k=v]...\n"
+    "                            run a scenario as an experiment: mobility, handovers,\n"
+    "                            migrations; results and a summary\n"
+    "  sweep FILE [-o DIR]       run a scenario once per combination of the values its\n"
+    "                            sweep: section varies, repeated; compare them (mean,\n"
+    "                            95% CI); resumes where it stopped\n"
+    "  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
+    "                            live-migrate a stateful service (cold, precopy, postcopy)\n"
+    "  down [--kill] RUN...      remove a run (--kill: and processes that hold it)\n"
+    "  clean [--all]             remove the leftovers of killed runs (--all: and idle ones)\n"
+    "  trace FILE [--at T]       node positions from an ns-2 movement or CSV trace\n"
+    "  report DIR [--png]        the HTML report (charts, summary) of a results folder\n"
+    "\n"
+    "`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
 
 int main(int argc, char **argv)
 {
@@ -445,11 +448,11 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "check", cli_check }, { "up", cmd_up },     { "show", cli_show },
-		{ "exec", cmd_exec },   { "down", cmd_down }, { "clean", cmd_clean },
-		{ "shape", cli_shape }, { "steer", cli_steer }, { "trace", cli_trace },
-		{ "migrate", cli_migrate }, { "run", cli_run },   { "report", cli_report },
-		{ "sweep", cli_sweep },
+	    {"check", cli_check},     {"up", cmd_up},	    {"show", cli_show},
+	    {"exec", cmd_exec},	      {"down", cmd_down},   {"clean", cmd_clean},
+	    {"shape", cli_shape},     {"steer", cli_steer}, {"trace", cli_trace},
+	    {"migrate", cli_migrate}, {"run", cli_run},	    {"report", cli_report},
+	    {"sweep", cli_sweep},
 	};
 
 	if (argc < 2) {

@@ -16,37 +16,37 @@
 #include "migrate/migrate.h"
 
 static const char usage[] =
-	"usage: edgemu migrate RUN SERVICE CLIENT --to NODE [--strategy S] [--max-rounds N]\n"
-	"       [--stop-below P] [--timeout T] [--port P] [--probe-interval T | --no-probe]\n"
-	"       [--csv FILE] [--json]\n"
-	"\n"
-	"Live-migrate the instance of SERVICE (app: svc) that serves CLIENT to NODE: a new\n"
-	"instance starts there and takes the state over TCP across the emulated network;\n"
-	"every client of the old instance is steered to the new one when it resumes; the old\n"
-	"one stops once the new one holds every page. A probe from CLIENT measures what the\n"
-	"client sees. If anything fails, the service runs on at the old instance; if the old\n"
-	"instance itself dies, at the new one when it has resumed (post-copy after the\n"
-	"switch, cold and pre-copy once every page is there), else the service is lost.\n"
-	"Should this command die (even by SIGKILL), the instances settle the migration\n"
-	"themselves: before the new instance resumes the old one serves on, after it the new\n"
-	"one does and steers the clients to itself. SIGINT, SIGTERM and SIGHUP roll back.\n"
-	"\n"
-	"  --to NODE            the destination (an edge, usually)\n"
-	"  --strategy S         cold, precopy or postcopy (default: the scenario's migration:\n"
-	"                       strategy)\n"
-	"  --max-rounds N       pre-copy: live rounds at most, the first full copy included\n"
-	"                       (default: the scenario's, else 30)\n"
-	"  --stop-below P       pre-copy: freeze once a round ends with at most P dirty pages\n"
-	"                       (default: the scenario's, else 256)\n"
-	"  --timeout T          a peer silent this long has failed, e.g. 5s (default 5s)\n"
-	"  --port P             the destination's TCP port for the state (default 7100)\n"
-	"  --probe-interval T   the probe's request interval (default 1ms)\n"
-	"  --no-probe           no probe (the client's view is then not measured)\n"
-	"  --csv FILE           append every phase to FILE (CSV)\n"
-	"  --json               the report as JSON on stdout\n"
-	"\n"
-	"Exit status: 0 migrated, 1 failed (the report says where the service runs: the old\n"
-	"instance, the new one, or nowhere), 2 bad usage.\n";
+    "usage: edgemu migrate RUN SERVICE CLIENT --to NODE [--strategy S] [--max-rounds N]\n"
+    "       [--stop-below P] [--timeout T] [--port P] [--probe-interval T | --no-probe]\n"
+    "       [--csv FILE] [--json]\n"
+    "\n"
+    "Live-migrate the instance of SERVICE (app: svc) that serves CLIENT to NODE: a new\n"
+    "instance starts there and takes the state over TCP across the emulated network;\n"
+    "every client of the old instance is steered to the new one when it resumes; the old\n"
+    "one stops once the new one holds every page. A probe from CLIENT measures what the\n"
+    "client sees. If anything fails, the service runs on at the old instance; if the old\n"
+    "instance itself dies, at the new one when it has resumed (post-copy after the\n"
+    "switch, cold and pre-copy once every page is there), else the service is lost.\n"
+    "Should this command die (even by SIGKILL), the instances settle the migration\n"
+    "themselves: before the new instance resumes the old one serves on, after it the new\n"
+    "one does and steers the clients to itself. SIGINT, SIGTERM and SIGHUP roll back.\n"
+    "\n"
+    "  --to NODE            the destination (an edge, usually)\n"
+    "  --strategy S         cold, precopy or postcopy (default: the scenario's migration:\n"
+    "                       strategy)\n"
+    "  --max-rounds N       pre-copy: live rounds at most, the first full copy included\n"
+    "                       (default: the scenario's, else 30)\n"
+    "  --stop-below P       pre-copy: freeze once a round ends with at most P dirty pages\n"
+    "                       (default: the scenario's, else 256)\n"
+    "  --timeout T          a peer silent this long has failed, e.g. 5s (default 5s)\n"
+    "  --port P             the destination's TCP port for the state (default 7100)\n"
+    "  --probe-interval T   the probe's request interval (default 1ms)\n"
+    "  --no-probe           no probe (the client's view is then not measured)\n"
+    "  --csv FILE           append every phase to FILE (CSV)\n"
+    "  --json               the report as JSON on stdout\n"
+    "\n"
+    "Exit status: 0 migrated, 1 failed (the report says where the service runs: the old\n"
+    "instance, the new one, or nowhere), 2 bad usage.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -93,14 +93,14 @@ static void print_text(const struct mig_report *r)
 	tl.n = 0;
 	printf("migration of %s (client %s) from %s to %s, %s: %s\n", r->service, r->client,
 	       r->from, r->to,
-	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
-	       r->strategy == TOPO_STRATEGY_PRECOPY ? "pre-copy" :
-						      "post-copy",
-	       r->ok			? "done" :
-	       r->rolled_back		? "FAILED, rolled back" :
-	       r->kept_destination ? "FAILED, the service runs on at the destination" :
-	       r->lost			? "FAILED, the service is lost" :
-					  "FAILED");
+	       r->strategy == TOPO_STRATEGY_COLD      ? "cold"
+	       : r->strategy == TOPO_STRATEGY_PRECOPY ? "pre-copy"
+						      : "post-copy",
+	       r->ok		     ? "done"
+	       : r->rolled_back	     ? "FAILED, rolled back"
+	       : r->kept_destination ? "FAILED, the service runs on at the destination"
+	       : r->lost	     ? "FAILED, the service is lost"
+				     : "FAILED");
 	add(&tl, r->start_ns, "start");
 	add(&tl, r->ready_ns, "destination instance ready");
 	add(&tl, r->copy_ns, "source connected: copy begins");
@@ -109,13 +109,14 @@ static void print_text(const struct mig_report *r)
 			 "round %" PRIu64 " ends: %" PRIu64 " pages, %.1f MiB in %.1f ms; %" PRIu64
 			 " pages dirty",
 			 r->rounds[i].n, r->rounds[i].pages, (double)r->rounds[i].bytes / 1048576.0,
-			 ms_between(r->rounds[i].begin_ns, r->rounds[i].end_ns), r->rounds[i].dirty);
+			 ms_between(r->rounds[i].begin_ns, r->rounds[i].end_ns),
+			 r->rounds[i].dirty);
 		add(&tl, r->rounds[i].end_ns, buf);
 	}
 	add(&tl, r->freeze_ns, "source frozen");
 	add(&tl, r->commit_ns,
-	    r->strategy == TOPO_STRATEGY_POSTCOPY ? "execution state and client table sent" :
-						    "last pages and execution state sent");
+	    r->strategy == TOPO_STRATEGY_POSTCOPY ? "execution state and client table sent"
+						  : "last pages and execution state sent");
 	add(&tl, r->resume_ns, "destination resumed");
 	if (r->flip_end_ns) {
 		snprintf(buf, sizeof(buf), "steering flipped (%.1f us), %u client(s)",
@@ -165,15 +166,15 @@ static void print_json(const struct mig_report *r)
 	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"served_at\":%s%s%s,"
 	       "\"absent_pages\":%" PRIu64 ",\"table_from\":%s,",
 	       r->service, r->client, r->from, r->to,
-	       r->strategy == TOPO_STRATEGY_COLD	  ? "cold" :
-	       r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-						      "postcopy",
-	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false",
-	       at ? "\"" : "", at ? at : "null", at ? "\"" : "",
-	       r->absent_pages, r->table_from == MIG_TABLE_DESTINATION ? "\"destination\"" :
-	       r->table_from == MIG_TABLE_WRITEBACK   ? "\"write-back\"" :
-	       r->table_from == MIG_TABLE_PARTIAL     ? "\"partial\"" :
-							"null");
+	       r->strategy == TOPO_STRATEGY_COLD      ? "cold"
+	       : r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+						      : "postcopy",
+	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false", at ? "\"" : "",
+	       at ? at : "null", at ? "\"" : "", r->absent_pages,
+	       r->table_from == MIG_TABLE_DESTINATION ? "\"destination\""
+	       : r->table_from == MIG_TABLE_WRITEBACK ? "\"write-back\""
+	       : r->table_from == MIG_TABLE_PARTIAL   ? "\"partial\""
+						      : "null");
 	printf("\"error\":");
 	if (r->ok) {
 		printf("null,");
@@ -214,32 +215,32 @@ static void print_json(const struct mig_report *r)
 	       ",\"lost\":%" PRIu64 ",\"gap_ms\":%.3f,\"gap_begin_ns\":%" PRIu64
 	       ",\"counter_back\":%" PRIu64 ",\"counter_jump\":%" PRIu64
 	       ",\"last_instance\":\"%s\"}}\n",
-	       (double)r->probe_interval_ns / 1e6, r->probe_sent, r->probe_answered,
-	       r->probe_lost, (double)r->probe_gap_ns / 1e6, r->probe_gap_begin_ns,
-	       r->counter_back, r->counter_jump, r->probe_last_instance);
+	       (double)r->probe_interval_ns / 1e6, r->probe_sent, r->probe_answered, r->probe_lost,
+	       (double)r->probe_gap_ns / 1e6, r->probe_gap_begin_ns, r->counter_back,
+	       r->counter_jump, r->probe_last_instance);
 }
 
 int cli_migrate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "strategy", required_argument, NULL, 's' },
-		{ "max-rounds", required_argument, NULL, 'r' },
-		{ "stop-below", required_argument, NULL, 'b' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "probe-interval", required_argument, NULL, 'i' },
-		{ "no-probe", no_argument, NULL, 'n' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"to", required_argument, NULL, 't'},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"max-rounds", required_argument, NULL, 'r'},
+	    {"stop-below", required_argument, NULL, 'b'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"probe-interval", required_argument, NULL, 'i'},
+	    {"no-probe", no_argument, NULL, 'n'},
+	    {"csv", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *to = NULL, *strategy = NULL, *csv = NULL;
 	uint64_t max_rounds = 0, stop_below = UINT64_MAX, timeout_ns = 0, interval_ns = UINT64_MAX,
 		 port = 0;
 	bool json = false, no_probe = false;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct mig_report rep;
 	struct topo_run *run;
 	struct topo_err err;
@@ -262,8 +263,9 @@ int cli_migrate(int argc, char **argv)
 			strategy = optarg;
 			if (strcmp(optarg, "cold") && strcmp(optarg, "precopy") &&
 			    strcmp(optarg, "postcopy")) {
-				fprintf(stderr, "edgemu migrate: --strategy '%s': expected cold, "
-						"precopy or postcopy\n",
+				fprintf(stderr,
+					"edgemu migrate: --strategy '%s': expected cold, "
+					"precopy or postcopy\n",
 					optarg);
 				return 2;
 			}
@@ -271,8 +273,9 @@ int cli_migrate(int argc, char **argv)
 		case 'r':
 			max_rounds = strtoull(optarg, &end, 10);
 			if (*end || !max_rounds || max_rounds > 1000) {
-				fprintf(stderr, "edgemu migrate: --max-rounds '%s': expected 1 to "
-						"1000\n",
+				fprintf(stderr,
+					"edgemu migrate: --max-rounds '%s': expected 1 to "
+					"1000\n",
 					optarg);
 				return 2;
 			}
@@ -280,16 +283,19 @@ int cli_migrate(int argc, char **argv)
 		case 'b':
 			stop_below = strtoull(optarg, &end, 10);
 			if (*end || !*optarg) {
-				fprintf(stderr, "edgemu migrate: --stop-below '%s': expected a number "
-						"of pages\n",
+				fprintf(stderr,
+					"edgemu migrate: --stop-below '%s': expected a number "
+					"of pages\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'T':
-			if (topo_unit_time(optarg, &timeout_ns) < 0 || timeout_ns < 10 * 1000000ULL) {
-				fprintf(stderr, "edgemu migrate: --timeout '%s': expected a time of "
-						"10ms or more (5s)\n",
+			if (topo_unit_time(optarg, &timeout_ns) < 0 ||
+			    timeout_ns < 10 * 1000000ULL) {
+				fprintf(stderr,
+					"edgemu migrate: --timeout '%s': expected a time of "
+					"10ms or more (5s)\n",
 					optarg);
 				return 2;
 			}
@@ -297,15 +303,17 @@ int cli_migrate(int argc, char **argv)
 		case 'p':
 			port = strtoull(optarg, &end, 10);
 			if (*end || !port || port > 65535) {
-				fprintf(stderr, "edgemu migrate: --port '%s': expected 1 to 65535\n",
+				fprintf(stderr,
+					"edgemu migrate: --port '%s': expected 1 to 65535\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'i':
 			if (topo_unit_time(optarg, &interval_ns) < 0 || interval_ns < 1000000ULL) {
-				fprintf(stderr, "edgemu migrate: --probe-interval '%s': expected a time "
-						"of 1ms or more\n",
+				fprintf(stderr,
+					"edgemu migrate: --probe-interval '%s': expected a time "
+					"of 1ms or more\n",
 					optarg);
 				return 2;
 			}
@@ -321,7 +329,8 @@ int cli_migrate(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "edgemu migrate: %s '%s'\n",
-				c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+				c == ':' ? "missing value for" : "unknown option",
+				argv[optind - 1]);
 			fputs(usage, stderr);
 			return 2;
 		}
@@ -343,15 +352,17 @@ int cli_migrate(int argc, char **argv)
 	if (svc < 0 || client < 0 || node < 0) {
 		fprintf(stderr, "edgemu migrate: run %s has no %s '%s'\n", argv[optind],
 			svc < 0 ? "service" : "node",
-			svc < 0 ? argv[optind + 1] : client < 0 ? argv[optind + 2] : to);
+			svc < 0	     ? argv[optind + 1]
+			: client < 0 ? argv[optind + 2]
+				     : to);
 		topo_run_free(run);
 		return 1;
 	}
 	mig_opts_init(&o, run->m);
 	if (strategy)
-		o.strategy = !strcmp(strategy, "cold")	  ? TOPO_STRATEGY_COLD :
-			     !strcmp(strategy, "precopy") ? TOPO_STRATEGY_PRECOPY :
-							    TOPO_STRATEGY_POSTCOPY;
+		o.strategy = !strcmp(strategy, "cold")	    ? TOPO_STRATEGY_COLD
+			     : !strcmp(strategy, "precopy") ? TOPO_STRATEGY_PRECOPY
+							    : TOPO_STRATEGY_POSTCOPY;
 	if (max_rounds)
 		o.max_rounds = max_rounds;
 	if (stop_below != UINT64_MAX)

@@ -27,8 +27,7 @@ static int out_new(int fd, const char *path, enum cli_out_mode mode, struct cli_
 	return 0;
 }
 
-int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode,
-		 struct cli_out **ret)
+int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode, struct cli_out **ret)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd, rc;

@@ -18,14 +18,14 @@
 #define CLI_OUT_BUF (64 * 1024)
 
 enum cli_out_mode {
-	CLI_OUT_NEW,	/* DIR/NAME must not exist yet (O_EXCL) */
-	CLI_OUT_WHOLE,	/* written as DIR/NAME.tmp, renamed to DIR/NAME by cli_out_close() */
+	CLI_OUT_NEW,   /* DIR/NAME must not exist yet (O_EXCL) */
+	CLI_OUT_WHOLE, /* written as DIR/NAME.tmp, renamed to DIR/NAME by cli_out_close() */
 };
 
 struct cli_out {
-	char path[PATH_MAX];	/* the file's name in errors: DIR/NAME */
-	int error;		/* the first write error, -errno; 0: none */
-	bool reported;		/* for the caller: its error has been said */
+	char path[PATH_MAX]; /* the file's name in errors: DIR/NAME */
+	int error;	     /* the first write error, -errno; 0: none */
+	bool reported;	     /* for the caller: its error has been said */
 	/* private */
 	int fd;
 	enum cli_out_mode mode;
@@ -34,8 +34,7 @@ struct cli_out {
 };
 
 /* Creates DIR/NAME (CLI_OUT_NEW) or DIR/NAME.tmp (CLI_OUT_WHOLE): 0, or -errno. */
-int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode,
-		 struct cli_out **ret);
+int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode, struct cli_out **ret);
 /* The same on an fd the caller opened (taken over), named path in errors; CLI_OUT_NEW. */
 int cli_out_fdopen(int fd, const char *path, struct cli_out **ret);
 

@@ -29,13 +29,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define W 900		/* every chart's width in px; the page scales it down */
+#define W 900 /* every chart's width in px; the page scales it down */
 #define MAX_FIELDS 24
 #define FONT "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
 #define RSVG "rsvg-convert"
 
-static const char *const palette[] = { "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
-				       "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79" };
+static const char *const palette[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+				      "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79"};
 #define N_PALETTE (sizeof(palette) / sizeof(palette[0]))
 #define C_LOSS "#d62728"
 #define C_HO "#444"
@@ -52,12 +52,12 @@ struct rtt_row {
 	double t_s, rtt_ms;
 	unsigned ue, target;
 	bool loss;
-	size_t line;		/* keeps the file's order among equal times */
+	size_t line; /* keeps the file's order among equal times */
 };
 
 struct ev_row {
 	double t_s;
-	int ue;			/* -1: the run's own */
+	int ue; /* -1: the run's own */
 	char *event, *detail;
 };
 
@@ -72,9 +72,9 @@ struct mig_row {
 	unsigned ue;
 	char *service, *from, *to, *strategy, *error;
 	double decided_s, start_s, freeze_s, resume_s, flip_s, end_s;
-	double done_s;		/* its migration_done or _failed event, 0: none */
+	double done_s; /* its migration_done or _failed event, 0: none */
 	double downtime_ms, gap_ms, total_ms;
-	char until[16];		/* where the downtime ended: destination, source, end; "": unsaid */
+	char until[16]; /* where the downtime ended: destination, source, end; "": unsaid */
 	uint64_t pages, bytes;
 	unsigned rounds;
 	bool ok;
@@ -89,12 +89,12 @@ struct chart {
 struct report {
 	const char *dir;
 	unsigned max_points;
-	struct topo_model *m;	/* NULL when scenario.yaml cannot be read */
+	struct topo_model *m; /* NULL when scenario.yaml cannot be read */
 	char scenario_note[TOPO_ERR_MAX + 64];
 	struct strtab ues, targets;
-	int *ue_target;		/* per UE: the target its RTT summary counts, -1: every one */
+	int *ue_target; /* per UE: the target its RTT summary counts, -1: every one */
 	struct rtt_row *rtt;
-	size_t n_rtt, cap_rtt, *rtt_from;	/* rtt_from[u]..rtt_from[u + 1]: UE u's rows */
+	size_t n_rtt, cap_rtt, *rtt_from; /* rtt_from[u]..rtt_from[u + 1]: UE u's rows */
 	struct ev_row *ev;
 	size_t n_ev, cap_ev;
 	struct pos_row *pos;
@@ -103,7 +103,7 @@ struct report {
 	size_t n_mig, cap_mig;
 	bool have_rtt, have_pos, have_mig;
 	double t_end;
-	char *meta, *summary;	/* the JSON files' text, or NULL */
+	char *meta, *summary; /* the JSON files' text, or NULL */
 	struct chart *charts;
 	size_t n_charts, cap_charts;
 };
@@ -207,7 +207,7 @@ static int csv_read(struct report *r, const char *name, unsigned min_fields,
 
 static int on_rtt(struct report *r, char **f, unsigned n, size_t line)
 {
-	struct rtt_row row = { .line = line };
+	struct rtt_row row = {.line = line};
 	int ue, tg;
 
 	(void)n;
@@ -228,7 +228,7 @@ static int on_rtt(struct report *r, char **f, unsigned n, size_t line)
 
 static int on_event(struct report *r, char **f, unsigned n, size_t line)
 {
-	struct ev_row e = { .ue = -1 };
+	struct ev_row e = {.ue = -1};
 
 	(void)n;
 	(void)line;
@@ -251,7 +251,7 @@ static int on_event(struct report *r, char **f, unsigned n, size_t line)
 
 static int on_pos(struct report *r, char **f, unsigned n, size_t line)
 {
-	struct pos_row p = { .line = line };
+	struct pos_row p = {.line = line};
 	int ue;
 
 	(void)n;
@@ -269,7 +269,7 @@ static int on_pos(struct report *r, char **f, unsigned n, size_t line)
  * downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error[,thaw_s,downtime_until] */
 static int on_mig(struct report *r, char **f, unsigned n, size_t line)
 {
-	struct mig_row g = { 0 };
+	struct mig_row g = {0};
 	double v[12];
 	int ue;
 
@@ -362,7 +362,7 @@ static bool json_get(const char *text, const char *within, const char *key, char
 		for (p++; *p && *p != '"' && k + 1 < len; p++) {
 			if (*p == '\\' && p[1]) {
 				p++;
-				if (*p == 'u') {	/* control characters only, as edgemu writes */
+				if (*p == 'u') { /* control characters only, as edgemu writes */
 					p += strspn(p + 1, "0123456789abcdefABCDEF") > 3 ? 4 : 0;
 					out[k++] = '?';
 					continue;
@@ -515,9 +515,9 @@ static int report_load(struct report *r, struct topo_err *err)
 
 	/* How long it ran: its end event, else the last thing it recorded. */
 	for (size_t i = 0; i < r->n_ev; i++) {
-		if (r->ev[i].ue < 0 && (!strcmp(r->ev[i].event, "end") ||
-					!strcmp(r->ev[i].event, "interrupted") ||
-					!strcmp(r->ev[i].event, "error")))
+		if (r->ev[i].ue < 0 &&
+		    (!strcmp(r->ev[i].event, "end") || !strcmp(r->ev[i].event, "interrupted") ||
+		     !strcmp(r->ev[i].event, "error")))
 			r->t_end = r->ev[i].t_s;
 	}
 	if (!(r->t_end > 0)) {
@@ -632,8 +632,8 @@ static bool counts(const struct report *r, const struct rtt_row *x)
 
 /* <text> at (x, y); anchor "start", "middle" or "end"; attrs go in as they are. */
 __attribute__((format(printf, 7, 8))) static void label(FILE *f, double x, double y,
-							 const char *anchor, int size,
-							 const char *attrs, const char *fmt, ...)
+							const char *anchor, int size,
+							const char *attrs, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -652,8 +652,8 @@ __attribute__((format(printf, 7, 8))) static void label(FILE *f, double x, doubl
 }
 
 struct plot {
-	double x0, y0, w, h;	/* px */
-	double xlo, xhi, ylo, yhi;	/* data */
+	double x0, y0, w, h;	   /* px */
+	double xlo, xhi, ylo, yhi; /* data */
 };
 
 static double px(const struct plot *p, double x)
@@ -732,8 +732,9 @@ static void axes(FILE *f, const struct plot *p, double xstep, double ystep, cons
 		      fabs(v) < ystep * 1e-9 ? 0.0 : v);
 	}
 	fputs("</g>", f);
-	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-		   "stroke=\"#777\"/>",
+	fprintf(f,
+		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+		"stroke=\"#777\"/>",
 		p->x0, p->y0, p->w, p->h);
 	label(f, p->x0 + p->w / 2, p->y0 + p->h + 33, "middle", 12, "fill=\"#222\"", "%s", xname);
 	if (yname)
@@ -756,12 +757,13 @@ static void legend_item(struct legend *l, const char *kind, const char *colour, 
 		fprintf(f, "<path d=\"M%.1f,%.1fh18\" stroke=\"%s\" stroke-width=\"2\"/>", x, y - 4,
 			colour);
 	else if (!strcmp(kind, "dash"))
-		fprintf(f, "<path d=\"M%.1f,%.1fh18\" stroke=\"%s\" stroke-width=\"1.2\" "
-			   "stroke-dasharray=\"4 3\"/>",
+		fprintf(f,
+			"<path d=\"M%.1f,%.1fh18\" stroke=\"%s\" stroke-width=\"1.2\" "
+			"stroke-dasharray=\"4 3\"/>",
 			x, y - 4, colour);
 	else if (!strcmp(kind, "box"))
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"10\" fill=\"%s\"/>", x,
-			y - 9, colour);
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"10\" fill=\"%s\"/>",
+			x, y - 9, colour);
 	else if (!strcmp(kind, "tick"))
 		fprintf(f, "<path d=\"M%.1f,%.1fv-10\" stroke=\"%s\" stroke-width=\"1.5\"/>", x + 9,
 			y + 1, colour);
@@ -771,8 +773,9 @@ static void legend_item(struct legend *l, const char *kind, const char *colour, 
 	else if (!strcmp(kind, "cell"))
 		fprintf(f, "<path d=\"M%.1f,%.1fl6,10h-12z\" fill=\"%s\"/>", x + 9, y - 10, colour);
 	else if (!strcmp(kind, "edge"))
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\" "
-			   "stroke=\"#234\"/>",
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\" "
+			"stroke=\"#234\"/>",
 			x + 4, y - 9, colour);
 	label(f, x + 22, y, "start", 11, "fill=\"#222\"", "%s", what);
 	l->x += 22 + 6.3 * (double)strlen(what) + 16;
@@ -785,8 +788,8 @@ static void title(FILE *f, const char *what)
 
 static void no_data(FILE *f, const struct plot *p, const char *why)
 {
-	label(f, p->x0 + p->w / 2, p->y0 + p->h / 2, "middle", 14, "class=\"no-data\" fill=\"#777\"",
-	      "no data: %s", why);
+	label(f, p->x0 + p->w / 2, p->y0 + p->h / 2, "middle", 14,
+	      "class=\"no-data\" fill=\"#777\"", "no data: %s", why);
 }
 
 /* A chart from the body drawn into a memory stream: the <svg> around it. */
@@ -804,8 +807,9 @@ static int chart_add(struct report *r, const char *id, int h, const char *what, 
 	f = open_memstream(&c->svg, &c->len);
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\" class=\"chart\" "
-		   "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"%s\" %s>",
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\" class=\"chart\" "
+		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"%s\" %s>",
 		id, W, h, W, h, FONT, attrs);
 	fputs("<title>", f);
 	cli_html(f, what);
@@ -834,7 +838,7 @@ static int chart_rtt(struct report *r, unsigned u)
 {
 	const char *ue = r->ues.v[u];
 	size_t from = r->rtt_from[u], to = r->rtt_from[u + 1], n = to - from;
-	struct plot p = { .x0 = 64, .y0 = 50, .w = W - 64 - 20, .h = 210 };
+	struct plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20, .h = 210};
 	unsigned n_ans = 0, n_loss = 0, drawn = 0, n_ho = 0, n_mig = 0, marks = 0, cap;
 	size_t *per = NULL, n_series = 0, n_sel = 0;
 	int *series = NULL, h = (int)(p.y0 + p.h + 46), rc = 0;
@@ -929,20 +933,23 @@ static int chart_rtt(struct report *r, unsigned u)
 		if (g->ue != u)
 			continue;
 		n_mig++;
-		fprintf(f, "<rect class=\"mig\" data-n=\"%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-			   "height=\"%.1f\" fill=\"" C_MIG "\"/>",
+		fprintf(f,
+			"<rect class=\"mig\" data-n=\"%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"" C_MIG "\"/>",
 			g->n, a, p.y0, fmax(b - a, 1.5), p.h);
 		if (mig_frozen_end(g) > 0) {
 			a = px(&p, clampd(g->freeze_s, p.xlo, p.xhi));
 			b = px(&p, clampd(mig_frozen_end(g), p.xlo, p.xhi));
-			fprintf(f, "<rect class=\"frozen\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				   "height=\"%.1f\" fill=\"" C_FROZEN "\"/>",
+			fprintf(f,
+				"<rect class=\"frozen\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				"height=\"%.1f\" fill=\"" C_FROZEN "\"/>",
 				a, p.y0, fmax(b - a, 1.5), p.h);
 		}
 		if (g->flip_s > 0) {
 			a = px(&p, clampd(g->flip_s, p.xlo, p.xhi));
-			fprintf(f, "<path class=\"flip\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_FLIP
-				   "\" stroke-width=\"1.5\"/>",
+			fprintf(f,
+				"<path class=\"flip\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_FLIP
+				"\" stroke-width=\"1.5\"/>",
 				a, p.y0, p.h);
 		}
 		label(f, px(&p, clampd(g->decided_s, p.xlo, p.xhi)) + 3, p.y0 + 23, "start", 10,
@@ -960,11 +967,13 @@ static int chart_rtt(struct report *r, unsigned u)
 			continue;
 		x = px(&p, clampd(e->t_s, p.xlo, p.xhi));
 		handover_to(e->detail, cell, sizeof(cell));
-		fprintf(f, "<path class=\"ho\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_HO "\" "
-			   "stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>",
+		fprintf(f,
+			"<path class=\"ho\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_HO "\" "
+			"stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>",
 			x, p.y0, p.h);
 		if (n_ho <= 20)
-			label(f, x + 3, p.y0 + 11, "start", 10, "fill=\"" C_HO "\"", "\u2192%s", cell);
+			label(f, x + 3, p.y0 + 11, "start", 10, "fill=\"" C_HO "\"", "\u2192%s",
+			      cell);
 	}
 	/* One line per target, broken at a loss and across a gap of no answers. */
 	for (size_t t = 0; t < r->targets.n; t++) {
@@ -986,9 +995,10 @@ static int chart_rtt(struct report *r, unsigned u)
 		}
 		qsort(dt, n_dt, sizeof(*dt), cli_cmp_double);
 		thr = 5 * (n_dt ? dt[n_dt / 2] : 1) * (double)per[t] / (double)(kept ? kept : 1);
-		fprintf(f, "<path class=\"rtt\" data-target=\"%s\" data-points=\"%zu\" fill=\"none\" "
-			   "stroke=\"%s\" stroke-width=\"1.3\" stroke-linejoin=\"round\" "
-			   "stroke-linecap=\"round\" d=\"",
+		fprintf(f,
+			"<path class=\"rtt\" data-target=\"%s\" data-points=\"%zu\" fill=\"none\" "
+			"stroke=\"%s\" stroke-width=\"1.3\" stroke-linejoin=\"round\" "
+			"stroke-linecap=\"round\" d=\"",
 			r->targets.v[t], kept, palette[series[t] % (int)N_PALETTE]);
 		last = -1;
 		for (size_t k = from; k < to; k++) {
@@ -1036,7 +1046,8 @@ static int chart_rtt(struct report *r, unsigned u)
 	}
 	if (!n_ans && !n_loss)
 		no_data(f, &p,
-			!r->have_rtt ? "rtt.csv is missing" : "no probe answers from this UE in rtt.csv");
+			!r->have_rtt ? "rtt.csv is missing"
+				     : "no probe answers from this UE in rtt.csv");
 
 	for (size_t t = 0; t < r->targets.n; t++)
 		n_sel += per[t] > 0;
@@ -1044,19 +1055,22 @@ static int chart_rtt(struct report *r, unsigned u)
 	if (n_sel == 1)
 		for (size_t t = 0; t < r->targets.n; t++)
 			if (per[t])
-				snprintf(what, sizeof(what), "RTT of %s to %s", ue, r->targets.v[t]);
+				snprintf(what, sizeof(what), "RTT of %s to %s", ue,
+					 r->targets.v[t]);
 	title(f, what);
 	if (drawn < n_ans)
-		snprintf(note, sizeof(note),
-			 "downsampled: %u of %u answers drawn (the lowest and highest RTT of each of "
-			 "%u equal slices)",
-			 drawn, n_ans, cap / 2);
+		snprintf(
+		    note, sizeof(note),
+		    "downsampled: %u of %u answers drawn (the lowest and highest RTT of each of "
+		    "%u equal slices)",
+		    drawn, n_ans, cap / 2);
 	if (*note)
 		label(f, W - 20, 20, "end", 10, "class=\"note\" fill=\"#555\"", "%s", note);
-	lg = (struct legend){ f, p.x0, 40 };
+	lg = (struct legend){f, p.x0, 40};
 	for (size_t t = 0; t < r->targets.n; t++)
 		if (per[t])
-			legend_item(&lg, "line", palette[series[t] % (int)N_PALETTE], r->targets.v[t]);
+			legend_item(&lg, "line", palette[series[t] % (int)N_PALETTE],
+				    r->targets.v[t]);
 	if (n_loss)
 		legend_item(&lg, "tick", C_LOSS, "loss");
 	if (n_ho)
@@ -1124,7 +1138,7 @@ struct cell {
 static int chart_map(struct report *r)
 {
 	const struct topo_model *m = r->m;
-	struct plot p = { .x0 = 64, .y0 = 50, .w = W - 64 - 20 };
+	struct plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20};
 	struct cell *cells = NULL;
 	int *edge_cell = NULL;
 	unsigned n_cells = 0, max_edges = 0, n_edges = 0, n_ho = 0, drawn = 0, with_pos = 0;
@@ -1149,10 +1163,11 @@ static int chart_map(struct report *r)
 		if (!m->nodes[i].has_pos) {
 			size_t l = strlen(nopos);
 
-			snprintf(nopos + l, sizeof(nopos) - l, "%s%s", l ? ", " : "", m->nodes[i].name);
+			snprintf(nopos + l, sizeof(nopos) - l, "%s%s", l ? ", " : "",
+				 m->nodes[i].name);
 			continue;
 		}
-		cells[n_cells++] = (struct cell){ i, m->nodes[i].pos[0], m->nodes[i].pos[1], 0 };
+		cells[n_cells++] = (struct cell){i, m->nodes[i].pos[0], m->nodes[i].pos[1], 0};
 		bx0 = fmin(bx0, m->nodes[i].pos[0]);
 		bx1 = fmax(bx1, m->nodes[i].pos[0]);
 		by0 = fmin(by0, m->nodes[i].pos[1]);
@@ -1178,7 +1193,8 @@ static int chart_map(struct report *r)
 		} else {
 			size_t l = strlen(loose);
 
-			snprintf(loose + l, sizeof(loose) - l, "%s%s", l ? ", " : "", m->nodes[i].name);
+			snprintf(loose + l, sizeof(loose) - l, "%s%s", l ? ", " : "",
+				 m->nodes[i].name);
 		}
 	}
 	for (size_t i = 0; i < r->n_pos; i++) {
@@ -1229,14 +1245,18 @@ static int chart_map(struct report *r)
 			if (edge_cell[i] != (int)c)
 				continue;
 			j++;
-			fprintf(f, "<path d=\"M%.1f,%.1fV%.1f\" stroke=\"#234\"/>", x, y + 2, ey - 6);
-			fprintf(f, "<rect class=\"edge\" data-name=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-				   "width=\"12\" height=\"12\" fill=\"#9ecae1\" stroke=\"#234\"/>",
+			fprintf(f, "<path d=\"M%.1f,%.1fV%.1f\" stroke=\"#234\"/>", x, y + 2,
+				ey - 6);
+			fprintf(f,
+				"<rect class=\"edge\" data-name=\"%s\" x=\"%.1f\" y=\"%.1f\" "
+				"width=\"12\" height=\"12\" fill=\"#9ecae1\" stroke=\"#234\"/>",
 				m->nodes[i].name, x - 6, ey - 6);
-			label(f, x + 10, ey + 4, "start", 11, "fill=\"#234\"", "%s", m->nodes[i].name);
+			label(f, x + 10, ey + 4, "start", 11, "fill=\"#234\"", "%s",
+			      m->nodes[i].name);
 		}
-		fprintf(f, "<path class=\"cell\" data-name=\"%s\" d=\"M%.1f,%.1fl7,12h-14z\" "
-			   "fill=\"#222\"/>",
+		fprintf(f,
+			"<path class=\"cell\" data-name=\"%s\" d=\"M%.1f,%.1fl7,12h-14z\" "
+			"fill=\"#222\"/>",
 			m->nodes[cells[c].node].name, x, y - 6);
 		label(f, x, y - 10, "middle", 12, "font-weight=\"bold\" fill=\"#222\"", "%s",
 		      m->nodes[cells[c].node].name);
@@ -1255,16 +1275,18 @@ static int chart_map(struct report *r)
 		for (size_t i = 0; i < n; i++)
 			kept += i % stride == 0 || i == n - 1;
 		drawn += kept;
-		fprintf(f, "<polyline class=\"traj\" data-ue=\"%s\" data-points=\"%u\" fill=\"none\" "
-			   "stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"",
+		fprintf(f,
+			"<polyline class=\"traj\" data-ue=\"%s\" data-points=\"%u\" fill=\"none\" "
+			"stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"",
 			r->ues.v[u], kept, colour);
 		for (size_t i = 0; i < n; i++)
 			if (i % stride == 0 || i == n - 1)
 				fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(&p, r->pos[from + i].x),
 					py(&p, r->pos[from + i].y));
 		fputs("\"/>", f);
-		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" stroke=\"%s\" "
-			   "stroke-width=\"2\"/>",
+		fprintf(f,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" stroke=\"%s\" "
+			"stroke-width=\"2\"/>",
 			px(&p, r->pos[from].x), py(&p, r->pos[from].y), colour);
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>",
 			px(&p, r->pos[to - 1].x), py(&p, r->pos[to - 1].y), colour);
@@ -1284,21 +1306,22 @@ static int chart_map(struct report *r)
 		x = px(&p, x);
 		y = py(&p, y);
 		handover_to(e->detail, cell, sizeof(cell));
-		fprintf(f, "<path class=\"ho\" data-ue=\"%s\" d=\"M%.1f,%.1fl6,6 -6,6 -6,-6z\" "
-			   "fill=\"%s\" stroke=\"#000\"/>",
+		fprintf(f,
+			"<path class=\"ho\" data-ue=\"%s\" d=\"M%.1f,%.1fl6,6 -6,6 -6,-6z\" "
+			"fill=\"%s\" stroke=\"#000\"/>",
 			r->ues.v[e->ue], x, y - 6, palette[e->ue % (int)N_PALETTE]);
 		if (n_ho <= 30)
-			label(f, x, y - 10, "middle", 10, "fill=\"#333\"", "%.1f s \u2192%s", e->t_s,
-			      cell);
+			label(f, x, y - 10, "middle", 10, "fill=\"#333\"", "%.1f s \u2192%s",
+			      e->t_s, cell);
 	}
 	if (!n_cells && !r->n_pos)
-		no_data(f, &p,
-			"no cell positions in the scenario and no rows in positions.csv");
+		no_data(f, &p, "no cell positions in the scenario and no rows in positions.csv");
 	else if (!r->n_pos)
-		label(f, p.x0 + p.w / 2, p.y0 + p.h - 8, "middle", 12, "class=\"no-data\" fill=\"#777\"",
-		      "no UE positions: positions.csv %s", r->have_pos ? "has no rows" : "is missing");
+		label(f, p.x0 + p.w / 2, p.y0 + p.h - 8, "middle", 12,
+		      "class=\"no-data\" fill=\"#777\"", "no UE positions: positions.csv %s",
+		      r->have_pos ? "has no rows" : "is missing");
 	title(f, "Map: cells, their edges, and each UE's path with its handovers");
-	lg = (struct legend){ f, p.x0, 40 };
+	lg = (struct legend){f, p.x0, 40};
 	for (size_t u = 0; u < r->ues.n; u++)
 		if (r->pos_from[u + 1] > r->pos_from[u])
 			legend_item(&lg, "line", palette[u % N_PALETTE], r->ues.v[u]);
@@ -1313,10 +1336,12 @@ static int chart_map(struct report *r)
 
 		if (*loose)
 			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
-			      "edges not linked to a cell: %s", loose), y += 14;
+			      "edges not linked to a cell: %s", loose),
+			    y += 14;
 		if (*nopos)
 			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
-			      "cells without a position: %s", nopos), y += 14;
+			      "cells without a position: %s", nopos),
+			    y += 14;
 		if (*r->scenario_note)
 			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
 			      "no cells or edges: %s", r->scenario_note);
@@ -1328,8 +1353,8 @@ static int chart_map(struct report *r)
 		return -ENOMEM;
 	}
 	snprintf(attrs, sizeof(attrs),
-		 "data-points=\"%u\" data-handovers=\"%u\" data-cells=\"%u\" data-edges=\"%u\"", drawn,
-		 n_ho, n_cells, n_edges);
+		 "data-points=\"%u\" data-handovers=\"%u\" data-cells=\"%u\" data-edges=\"%u\"",
+		 drawn, n_ho, n_cells, n_edges);
 	rc = chart_add(r, "map", h, "Map: cells, their edges, and each UE's path", attrs, body,
 		       body_len);
 	free(body);
@@ -1358,10 +1383,10 @@ static int chart_mig(struct report *r, size_t k)
 	const char *ue = r->ues.v[g->ue];
 	double t0 = g->decided_s, t1 = t0, done = mig_done(r, g), span, pad, step;
 	double gap = 0, gap_a = 0, prev = -1, y, labelled = -100;
-	static const char *const rows[] = { "set-up", "live copy", "frozen", "after resume",
-					    "UE without answers" };
+	static const char *const rows[] = {"set-up", "live copy", "frozen", "after resume",
+					   "UE without answers"};
 	enum { R_SETUP, R_LIVE, R_FROZEN, R_AFTER, R_GAP, N_ROWS };
-	struct plot p = { .x0 = 170, .y0 = 78, .w = W - 170 - 24, .h = N_ROWS * 26 + 8 };
+	struct plot p = {.x0 = 170, .y0 = 78, .w = W - 170 - 24, .h = N_ROWS * 26 + 8};
 	unsigned drawn = 0, n_rounds = 0;
 	char *body = NULL, id[64], what[512], attrs[256], line2[512], txt_[128];
 	size_t body_len = 0;
@@ -1404,19 +1429,21 @@ static int chart_mig(struct report *r, size_t k)
 		axes(f, &q, step, 2, "ms after the decision", NULL);
 	}
 	for (unsigned i = 0; i < N_ROWS; i++)
-		label(f, p.x0 - 8, p.y0 + 8 + 26 * i + 15, "end", 12, "fill=\"#222\"", "%s", rows[i]);
+		label(f, p.x0 - 8, p.y0 + 8 + 26 * i + 15, "end", 12, "fill=\"#222\"", "%s",
+		      rows[i]);
 
-#define MS(t) (px(&p, ((t) - t0) * 1000))
-#define BAR(row, a, b, colour, cls, fmt, ...)                                                    \
-	do {                                                                                    \
-		double xa_ = MS(a), xb_ = MS(b);                                                \
-		y = p.y0 + 8 + 26 * (row) + 4;                                                  \
-		fprintf(f, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "       \
-			   "height=\"16\" fill=\"%s\"/>",                                       \
-			cls, xa_, y, fmax(xb_ - xa_, 1.5), colour);                             \
-		snprintf(txt_, sizeof(txt_), fmt, __VA_ARGS__);                                 \
-		bar_label(f, &p, xa_, fmax(xb_, xa_ + 1.5), y + 12, txt_);                      \
-		drawn++;                                                                        \
+#define MS(t) (px(&p, ((t)-t0) * 1000))
+#define BAR(row, a, b, colour, cls, fmt, ...)                                                      \
+	do {                                                                                       \
+		double xa_ = MS(a), xb_ = MS(b);                                                   \
+		y = p.y0 + 8 + 26 * (row) + 4;                                                     \
+		fprintf(f,                                                                         \
+			"<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "             \
+			"height=\"16\" fill=\"%s\"/>",                                             \
+			cls, xa_, y, fmax(xb_ - xa_, 1.5), colour);                                \
+		snprintf(txt_, sizeof(txt_), fmt, __VA_ARGS__);                                    \
+		bar_label(f, &p, xa_, fmax(xb_, xa_ + 1.5), y + 12, txt_);                         \
+		drawn++;                                                                           \
 	} while (0)
 
 	if (g->start_s > 0)
@@ -1431,9 +1458,9 @@ static int chart_mig(struct report *r, size_t k)
 	if (mig_frozen_end(g) > 0)
 		BAR(R_FROZEN, g->freeze_s, mig_frozen_end(g), C_FROZEN, "frozen",
 		    "%.1f ms (the downtime%s)", (mig_frozen_end(g) - g->freeze_s) * 1000,
-		    !strcmp(g->until, "source") ? ", until the source served again" :
-		    !strcmp(g->until, "end")	? ": never served again" :
-						  "");
+		    !strcmp(g->until, "source") ? ", until the source served again"
+		    : !strcmp(g->until, "end")	? ": never served again"
+						: "");
 	if (g->resume_s > 0 && g->end_s >= g->resume_s)
 		BAR(R_AFTER, g->resume_s, g->end_s, "#a1d99b", "after", "%.1f ms",
 		    (g->end_s - g->resume_s) * 1000);
@@ -1453,8 +1480,9 @@ static int chart_mig(struct report *r, size_t k)
 			continue;
 		x = MS(e->t_s);
 		y = p.y0 + 8 + 26 * R_LIVE + 1;
-		fprintf(f, "<path class=\"round\" d=\"M%.1f,%.1fv22\" stroke=\"#08306b\" "
-			   "stroke-width=\"1.5\"/>",
+		fprintf(f,
+			"<path class=\"round\" d=\"M%.1f,%.1fv22\" stroke=\"#08306b\" "
+			"stroke-width=\"1.5\"/>",
 			x, y);
 		nn = strstr(e->detail, "n=");
 		if (nn && x - labelled > 14) {
@@ -1470,11 +1498,11 @@ static int chart_mig(struct report *r, size_t k)
 		struct {
 			double t;
 			const char *name, *colour;
-		} mk[] = { { t0, "decided", "#444" },
-			   { g->flip_s, "flip", C_FLIP },
-			   { g->end_s, "end", "#08519c" },
-			   { g->done_s, "done", "#444" } };
-		double right[3] = { -100, -100, -100 };	/* per level of labels: where they end */
+		} mk[] = {{t0, "decided", "#444"},
+			  {g->flip_s, "flip", C_FLIP},
+			  {g->end_s, "end", "#08519c"},
+			  {g->done_s, "done", "#444"}};
+		double right[3] = {-100, -100, -100}; /* per level of labels: where they end */
 
 		for (unsigned i = 0; i < sizeof(mk) / sizeof(mk[0]); i++) {
 			double x, w = 6 * (double)strlen(mk[i].name);
@@ -1483,8 +1511,9 @@ static int chart_mig(struct report *r, size_t k)
 			if (!(mk[i].t > 0) && i)
 				continue;
 			x = MS(mk[i].t);
-			fprintf(f, "<path class=\"mark %s\" d=\"M%.1f,%.1fv%.1f\" stroke=\"%s\" "
-				   "stroke-width=\"1.2\" stroke-dasharray=\"3 2\"/>",
+			fprintf(f,
+				"<path class=\"mark %s\" d=\"M%.1f,%.1fv%.1f\" stroke=\"%s\" "
+				"stroke-width=\"1.2\" stroke-dasharray=\"3 2\"/>",
 				mk[i].name, x, p.y0, p.h, mk[i].colour);
 			while (lv < 2 && x - w / 2 < right[lv] + 4)
 				lv++;
@@ -1506,14 +1535,16 @@ static int chart_mig(struct report *r, size_t k)
 			 t0, g->downtime_ms, g->gap_ms, g->total_ms, (double)g->bytes / 1048576.0,
 			 g->rounds, g->rounds == 1 ? "" : "s");
 	else
-		snprintf(line2, sizeof(line2), "decided at %.3f s; downtime %.1f ms; failed: %.300s",
-			 t0, g->downtime_ms, *g->error ? g->error : "no reason given");
+		snprintf(line2, sizeof(line2),
+			 "decided at %.3f s; downtime %.1f ms; failed: %.300s", t0, g->downtime_ms,
+			 *g->error ? g->error : "no reason given");
 	/* One line fits about 135 characters; the summary table has the whole error. */
 	if (strlen(line2) > 135) {
 		char *cut = line2 + 100;
 
 		cut += strcspn(cut, " ");
-		snprintf(cut, sizeof(line2) - (size_t)(cut - line2), " \u2026 (in full in the table)");
+		snprintf(cut, sizeof(line2) - (size_t)(cut - line2),
+			 " \u2026 (in full in the table)");
 	}
 	label(f, 12, 38, "start", 11, g->ok ? "fill=\"#333\"" : "fill=\"#b00\"", "%s", line2);
 	if (fclose(f)) {
@@ -1521,8 +1552,8 @@ static int chart_mig(struct report *r, size_t k)
 		return -ENOMEM;
 	}
 	snprintf(id, sizeof(id), "mig-%u", g->n);
-	snprintf(attrs, sizeof(attrs), "data-points=\"%u\" data-rounds=\"%u\" data-ok=\"%d\"", drawn,
-		 n_rounds, g->ok);
+	snprintf(attrs, sizeof(attrs), "data-points=\"%u\" data-rounds=\"%u\" data-ok=\"%d\"",
+		 drawn, n_rounds, g->ok);
 	rc = chart_add(r, id, h, what, attrs, body, body_len);
 	free(body);
 	return rc;
@@ -1531,23 +1562,23 @@ static int chart_mig(struct report *r, size_t k)
 /* ---- the page ---- */
 
 static const char css[] =
-	"body{font-family:" FONT ";color:#111;background:#fff;max-width:960px;margin:24px auto;"
-	"padding:0 12px;line-height:1.4}"
-	"h1{font-size:1.5em;margin:0 0 .3em}"
-	"h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid #bbb}"
-	"p.meta{color:#333;font-size:.9em;margin:.2em 0}"
-	"p.note{color:#555;font-size:.85em}"
-	".err{color:#b00}"
-	"table{border-collapse:collapse;font-size:.85em;margin:.4em 0 1em;max-width:100%}"
-	"th,td{border:1px solid #aaa;padding:2px 6px;text-align:right;vertical-align:top}"
-	"td{white-space:nowrap}"
-	"th{background:#eee;font-weight:600}"
-	"td.l,th.l{text-align:left}"
-	"svg.chart{display:block;width:100%;max-width:900px;height:auto;margin:.3em 0 1.2em}"
-	"@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
-	"h2{break-after:avoid}svg.chart,table,tr{break-inside:avoid}"
-	"svg.chart{max-width:100%}th{background:none}table{font-size:8pt}td{white-space:normal}"
-	"@page{margin:12mm}}";
+    "body{font-family:" FONT ";color:#111;background:#fff;max-width:960px;margin:24px auto;"
+    "padding:0 12px;line-height:1.4}"
+    "h1{font-size:1.5em;margin:0 0 .3em}"
+    "h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid #bbb}"
+    "p.meta{color:#333;font-size:.9em;margin:.2em 0}"
+    "p.note{color:#555;font-size:.85em}"
+    ".err{color:#b00}"
+    "table{border-collapse:collapse;font-size:.85em;margin:.4em 0 1em;max-width:100%}"
+    "th,td{border:1px solid #aaa;padding:2px 6px;text-align:right;vertical-align:top}"
+    "td{white-space:nowrap}"
+    "th{background:#eee;font-weight:600}"
+    "td.l,th.l{text-align:left}"
+    "svg.chart{display:block;width:100%;max-width:900px;height:auto;margin:.3em 0 1.2em}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
+    "h2{break-after:avoid}svg.chart,table,tr{break-inside:avoid}"
+    "svg.chart{max-width:100%}th{background:none}table{font-size:8pt}td{white-space:normal}"
+    "@page{margin:12mm}}";
 
 static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, const double *v,
 		    size_t n, double quant)
@@ -1562,7 +1593,7 @@ static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, c
 
 static int html_summary(struct report *r, FILE *f)
 {
-	static const char *const phases[] = { "before", "during", "after" };
+	static const char *const phases[] = {"before", "during", "after"};
 	double *v[3];
 	int rc = 0;
 
@@ -1578,7 +1609,7 @@ static int html_summary(struct report *r, FILE *f)
 		fputs("<th>n</th><th>p50 / p95 / p99</th>", f);
 	fputs("</tr></thead><tbody>\n", f);
 	for (size_t u = 0; u < r->ues.n; u++) {
-		size_t from = r->rtt_from[u], to = r->rtt_from[u + 1], n[3] = { 0 };
+		size_t from = r->rtt_from[u], to = r->rtt_from[u + 1], n[3] = {0};
 		unsigned ho = 0, migs = 0, answers = 0, losses = 0;
 		const char *ue = r->ues.v[u];
 
@@ -1610,9 +1641,11 @@ static int html_summary(struct report *r, FILE *f)
 		}
 		fputs("<tr><td class=\"l\">", f);
 		cli_html(f, ue);
-		fprintf(f, "</td><td data-k=\"%s.handovers\">%u</td><td data-k=\"%s.migrations\">%u</td>"
-			   "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
-			ue, ho, ue, migs, ue, answers, ue, losses);
+		fprintf(
+		    f,
+		    "</td><td data-k=\"%s.handovers\">%u</td><td data-k=\"%s.migrations\">%u</td>"
+		    "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
+		    ue, ho, ue, migs, ue, answers, ue, losses);
 		for (unsigned k = 0; k < 3; k++) {
 			qsort(v[k], n[k], sizeof(double), cli_cmp_double);
 			fprintf(f, "<td data-k=\"%s.%s.n\">%zu</td><td>", ue, phases[k], n[k]);
@@ -1655,12 +1688,13 @@ static int html_summary(struct report *r, FILE *f)
 		cli_html(f, g->to);
 		fputs("</td><td class=\"l\">", f);
 		cli_html(f, g->strategy);
-		fprintf(f, "</td><td data-k=\"mig%u.decided\">%.3f</td>"
-			   "<td data-k=\"mig%u.downtime\">%.3f</td><td data-k=\"mig%u.gap\">%.3f</td>"
-			   "<td data-k=\"mig%u.total\">%.3f</td><td data-k=\"mig%u.mib\">%.3f</td>"
-			   "<td data-k=\"mig%u.rounds\">%u</td><td class=\"l\" data-k=\"mig%u.ok\">%s",
-			g->n, g->decided_s, g->n, g->downtime_ms, g->n, g->gap_ms, g->n, g->total_ms,
-			g->n, (double)g->bytes / 1048576.0, g->n, g->rounds, g->n,
+		fprintf(f,
+			"</td><td data-k=\"mig%u.decided\">%.3f</td>"
+			"<td data-k=\"mig%u.downtime\">%.3f</td><td data-k=\"mig%u.gap\">%.3f</td>"
+			"<td data-k=\"mig%u.total\">%.3f</td><td data-k=\"mig%u.mib\">%.3f</td>"
+			"<td data-k=\"mig%u.rounds\">%u</td><td class=\"l\" data-k=\"mig%u.ok\">%s",
+			g->n, g->decided_s, g->n, g->downtime_ms, g->n, g->gap_ms, g->n,
+			g->total_ms, g->n, (double)g->bytes / 1048576.0, g->n, g->rounds, g->n,
 			g->ok ? "yes" : "no");
 		if (!g->ok && *g->error) {
 			fputs(": <span class=\"err\">", f);
@@ -1696,14 +1730,14 @@ static void html_head(struct report *r, FILE *f)
 	}
 	if (m)
 		fprintf(f, "policy %s, strategy %s, steering %s; ",
-			m->migration.policy == TOPO_POLICY_NEVER     ? "never" :
-			m->migration.policy == TOPO_POLICY_ALWAYS    ? "always" :
-			m->migration.policy == TOPO_POLICY_DISTANCE  ? "distance" :
-			m->migration.policy == TOPO_POLICY_LATENCY   ? "latency" :
-								       "proactive",
-			m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold" :
-			m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-									 "postcopy",
+			m->migration.policy == TOPO_POLICY_NEVER      ? "never"
+			: m->migration.policy == TOPO_POLICY_ALWAYS   ? "always"
+			: m->migration.policy == TOPO_POLICY_DISTANCE ? "distance"
+			: m->migration.policy == TOPO_POLICY_LATENCY  ? "latency"
+								      : "proactive",
+			m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
+			: m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+									 : "postcopy",
 			topo_steering_name(m->migration.steering));
 	fprintf(f, "%.1f s", r->t_end);
 	if (json_get(r->meta, NULL, "seed", v[0], sizeof(v[0]))) {
@@ -1823,7 +1857,8 @@ static int png_write(const struct chart *c, const char *outdir, struct topo_err 
 		return topo_err_set(err, -errno, "waiting for " RSVG ": %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return topo_err_set(err, -EIO, RSVG " failed on %s (exit %d)", svg,
-				    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+				    WIFEXITED(status) ? WEXITSTATUS(status)
+						      : 128 + WTERMSIG(status));
 	return 0;
 }
 
@@ -1831,7 +1866,7 @@ static int png_write(const struct chart *c, const char *outdir, struct topo_err 
 
 int cli_report_write(const char *dir, const struct cli_report_opts *o, struct topo_err *err)
 {
-	struct report r = { .dir = dir };
+	struct report r = {.dir = dir};
 	char out[PATH_MAX], tmp[PATH_MAX + 8], outdir[PATH_MAX];
 	FILE *f = NULL;
 	int rc;
@@ -1848,7 +1883,8 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 		snprintf(outdir, sizeof(outdir), ".");
 	if (o && o->png && !in_path(RSVG))
 		return topo_err_set(err, -ENOENT,
-				    "--png needs " RSVG ", which is not installed: it is in Debian's "
+				    "--png needs " RSVG
+				    ", which is not installed: it is in Debian's "
 				    "package librsvg2-bin (apt-get install librsvg2-bin)");
 	rc = report_load(&r, err);
 	if (rc < 0)
@@ -1922,7 +1958,7 @@ out:
 
 int cli_report_dir(const char *dir, bool png)
 {
-	struct cli_report_opts o = { .png = png };
+	struct cli_report_opts o = {.png = png};
 	struct topo_err err;
 	int rc = cli_report_write(dir, &o, &err);
 
@@ -1934,23 +1970,23 @@ int cli_report_dir(const char *dir, bool png)
 }
 
 static const char usage[] =
-	"usage: edgemu report DIR [--png] [-o FILE] [--max-points N]\n"
-	"\n"
-	"Write DIR/report.html from the results folder DIR of `edgemu run` (which writes it at\n"
-	"the end of every run): one self-contained file, no network and no scripts, that prints\n"
-	"well. It holds the summary table; the RTT of each UE over time, its handovers and\n"
-	"migrations (decided to done, the frozen span, the flip) marked; a map of the cells, their\n"
-	"edges and each UE's path with its handovers; a timeline of each migration.\n"
-	"\n"
-	"  -o FILE          write the report to FILE instead\n"
-	"  --png            each chart also as <chart>.svg and <chart>.png beside the report,\n"
-	"                   for slides (rsvg-convert: Debian's librsvg2-bin)\n"
-	"  --max-points N   at most N points per chart (default 2000); a longer series keeps\n"
-	"                   the lowest and highest RTT of each of N/2 equal slices\n";
+    "usage: edgemu report DIR [--png] [-o FILE] [--max-points N]\n"
+    "\n"
+    "Write DIR/report.html from the results folder DIR of `edgemu run` (which writes it at\n"
+    "the end of every run): one self-contained file, no network and no scripts, that prints\n"
+    "well. It holds the summary table; the RTT of each UE over time, its handovers and\n"
+    "migrations (decided to done, the frozen span, the flip) marked; a map of the cells, their\n"
+    "edges and each UE's path with its handovers; a timeline of each migration.\n"
+    "\n"
+    "  -o FILE          write the report to FILE instead\n"
+    "  --png            each chart also as <chart>.svg and <chart>.png beside the report,\n"
+    "                   for slides (rsvg-convert: Debian's librsvg2-bin)\n"
+    "  --max-points N   at most N points per chart (default 2000); a longer series keeps\n"
+    "                   the lowest and highest RTT of each of N/2 equal slices\n";
 
 int cli_report(int argc, char **argv)
 {
-	struct cli_report_opts o = { 0 };
+	struct cli_report_opts o = {0};
 	const char *dir = NULL;
 	struct topo_err err;
 	struct stat st;
@@ -1971,14 +2007,16 @@ int cli_report(int argc, char **argv)
 			unsigned long v = strtoul(argv[++i], &end, 10);
 
 			if (*end || !*argv[i] || v < 2 || v > 10000000) {
-				fprintf(stderr, "edgemu report: --max-points '%s': expected a number "
-						"from 2 up\n",
+				fprintf(stderr,
+					"edgemu report: --max-points '%s': expected a number "
+					"from 2 up\n",
 					argv[i]);
 				return 2;
 			}
 			o.max_points = (unsigned)v;
 		} else if (argv[i][0] == '-' || dir) {
-			fprintf(stderr, "edgemu report: unexpected argument '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "edgemu report: unexpected argument '%s'\n%s", argv[i],
+				usage);
 			return 2;
 		} else {
 			dir = argv[i];

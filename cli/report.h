@@ -11,9 +11,9 @@
 #define CLI_REPORT_MAX_POINTS 2000
 
 struct cli_report_opts {
-	const char *out;	/* the HTML file; NULL: DIR/report.html */
-	bool png;		/* each chart also as <id>.svg and <id>.png beside the HTML file */
-	unsigned max_points;	/* per chart; 0: CLI_REPORT_MAX_POINTS */
+	const char *out;     /* the HTML file; NULL: DIR/report.html */
+	bool png;	     /* each chart also as <id>.svg and <id>.png beside the HTML file */
+	unsigned max_points; /* per chart; 0: CLI_REPORT_MAX_POINTS */
 };
 
 /*

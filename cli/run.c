@@ -53,34 +53,34 @@
 #define DEFAULT_DURATION_NS (30 * S_NS)
 #define STATUS_NS (250 * MS)
 #define JOB_POLL_NS (100 * MS)
-#define CHECK_NS (1000 * MS)	/* how often the run checks that its network is still there */
+#define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define PROBE_GRACE_MS 300
 #define MAX_SETS 64
 #define MAX_MIGRATIONS 256
-#define FLUSH_NS S_NS		/* rtt.csv and positions.csv reach the disk this often */
+#define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
 
 static const char usage[] =
-	"usage: edgemu run FILE [--name RUN] [--seed N] [--duration T] [-o DIR]\n"
-	"                       [--set key=value]... [--quiet]\n"
-	"\n"
-	"Run scenario FILE as an experiment in real time: build its network, start its services\n"
-	"and probes, move the UEs (mobility:), shape their radio links from their signal\n"
-	"(radio:), hand them over between cells, let the migration policy (migration:) move\n"
-	"their service, and record it all; then tear everything down (also on Ctrl-C, SIGTERM\n"
-	"or an error) and print a summary.\n"
-	"\n"
-	"  --name RUN       the run's name (default: the file's name:)\n"
-	"  --seed N         the seed of every random choice (default: the file's seed:, else 1)\n"
-	"  --duration T     how long the experiment runs (default: the file's duration:, else 30s)\n"
-	"  -o DIR           the results folder, new or without results in it (default:\n"
-	"                   results/<name>-<date>-<time>, or -2, -3, ... if that one exists)\n"
-	"  --set key=value  override a value of the file: migration.strategy=cold,\n"
-	"                   services.game.state=16MiB, links.0.delay=5ms (repeatable)\n"
-	"  --quiet          no live status line and no summary table\n"
-	"\n"
-	"Results: scenario.yaml (the file as run, overrides applied), meta.json, events.csv,\n"
-	"rtt.csv, migrations.csv, positions.csv, summary.json (how the run ended: completed,\n"
-	"interrupted or failed), report.html. A killed run leaves all but the last second.\n";
+    "usage: edgemu run FILE [--name RUN] [--seed N] [--duration T] [-o DIR]\n"
+    "                       [--set key=value]... [--quiet]\n"
+    "\n"
+    "Run scenario FILE as an experiment in real time: build its network, start its services\n"
+    "and probes, move the UEs (mobility:), shape their radio links from their signal\n"
+    "(radio:), hand them over between cells, let the migration policy (migration:) move\n"
+    "their service, and record it all; then tear everything down (also on Ctrl-C, SIGTERM\n"
+    "or an error) and print a summary.\n"
+    "\n"
+    "  --name RUN       the run's name (default: the file's name:)\n"
+    "  --seed N         the seed of every random choice (default: the file's seed:, else 1)\n"
+    "  --duration T     how long the experiment runs (default: the file's duration:, else 30s)\n"
+    "  -o DIR           the results folder, new or without results in it (default:\n"
+    "                   results/<name>-<date>-<time>, or -2, -3, ... if that one exists)\n"
+    "  --set key=value  override a value of the file: migration.strategy=cold,\n"
+    "                   services.game.state=16MiB, links.0.delay=5ms (repeatable)\n"
+    "  --quiet          no live status line and no summary table\n"
+    "\n"
+    "Results: scenario.yaml (the file as run, overrides applied), meta.json, events.csv,\n"
+    "rtt.csv, migrations.csv, positions.csv, summary.json (how the run ended: completed,\n"
+    "interrupted or failed), report.html. A killed run leaves all but the last second.\n";
 
 struct phase_rtt {
 	struct emu_loop_hist before, during, after;
@@ -91,7 +91,7 @@ struct migration {
 	uint64_t decided_ns;
 	char reason[MIG_REASON_MAX];
 	struct mig_report rep;
-	uint64_t gap_ns;	/* the UE's largest answer gap while it ran */
+	uint64_t gap_ns; /* the UE's largest answer gap while it ran */
 	bool done;
 };
 
@@ -100,33 +100,33 @@ struct ue {
 	struct mob_model mob;
 	bool has_mob;
 	struct mob_ho *ho;
-	int cell;		/* index into r->cells, -1: none */
-	int link;		/* the radio link in use, -1: none */
-	uint64_t attach_timer;	/* pending attach after an interruption, 0: none */
-	struct mob_radio_link shaped;	/* what the serving link was last shaped to */
+	int cell;		      /* index into r->cells, -1: none */
+	int link;		      /* the radio link in use, -1: none */
+	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
+	struct mob_radio_link shaped; /* what the serving link was last shaped to */
 	struct mob_pos pos;
-	int svc;		/* the service it uses (probes, or the first), -1: none */
-	unsigned edge;		/* the node serving it */
+	int svc;       /* the service it uses (probes, or the first), -1: none */
+	unsigned edge; /* the node serving it */
 	bool migrating;
-	int mig;		/* index of its migration in r->migs while migrating */
-	int gap_mig;		/* the migration just ended, until the next answer closes its gap */
+	int mig;     /* index of its migration in r->migs while migrating */
+	int gap_mig; /* the migration just ended, until the next answer closes its gap */
 	uint64_t handovers, migrations;
 	uint64_t last_rtt_ns, last_answer_ns;
 	bool had_migration;
 	struct phase_rtt rtt;
-	double *signal;		/* per cell, this tick */
+	double *signal; /* per cell, this tick */
 };
 
 struct job {
 	struct mig_job *job;
-	int mig;		/* index in r->migs */
+	int mig; /* index in r->migs */
 	int fds[2];
 };
 
 struct runner {
-	const char *cmd;	/* "edgemu run", or "edgemu up" attaching UEs */
+	const char *cmd; /* "edgemu run", or "edgemu up" attaching UEs */
 	const char *file;
-	struct topo_model *m;	/* the run's, once prepared */
+	struct topo_model *m; /* the run's, once prepared */
 	struct topo_run *run;
 	struct emu_loop *loop;
 	bool quiet, status;
@@ -136,11 +136,11 @@ struct runner {
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
 	unsigned n_probes;
-	unsigned *cells;	/* eNB node indexes */
+	unsigned *cells; /* eNB node indexes */
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
-	struct mob_trace **traces;	/* per mobility entry, loaded once per file */
+	struct mob_trace **traces; /* per mobility entry, loaded once per file */
 	unsigned n_traces;
 	struct mob_radio radio;
 	struct mig_policy *policy;
@@ -149,11 +149,11 @@ struct runner {
 	struct job jobs[MAX_MIGRATIONS];
 	unsigned n_jobs;
 	uint64_t t0, end_ns;
-	uint64_t stop_ns;	/* the signal or the error that ended it came, 0: none */
+	uint64_t stop_ns; /* the signal or the error that ended it came, 0: none */
 	int stop_sig;
-	int error;		/* first error that ended the run */
+	int error; /* first error that ended the run */
 	char error_msg[512];
-	bool error_said;	/* error_msg is on stderr already */
+	bool error_said; /* error_msg is on stderr already */
 	uint64_t shape_updates, reports, report_errors;
 	struct emu_loop_stats lateness;
 };
@@ -176,9 +176,8 @@ static const char *cell_name(const struct runner *r, int cell)
 static void out_check(struct runner *r, struct cli_out *o);
 
 /* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
-__attribute__((format(printf, 5, 6))) static void event(struct runner *r, uint64_t t,
-							 const char *what, int ue_node,
-							 const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+event(struct runner *r, uint64_t t, const char *what, int ue_node, const char *fmt, ...)
 {
 	char detail[512];
 	va_list ap;
@@ -191,14 +190,14 @@ __attribute__((format(printf, 5, 6))) static void event(struct runner *r, uint64
 	for (char *p = detail; *p; p++)
 		if (*p == '"')
 			*p = '\'';
-	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", rel_s(r, t), what,
-		       node_name(r, ue_node), detail);
+	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", rel_s(r, t), what, node_name(r, ue_node),
+		       detail);
 	cli_out_flush(r->events);
 	out_check(r, r->events);
 }
 
 static void fail_run(struct runner *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Ends the run with an error (the first one is kept). */
 static void fail_run(struct runner *r, int err, const char *fmt, ...)
@@ -313,8 +312,8 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 		if (!u->signal)
 			return topo_err_set(err, -ENOMEM, "out of memory");
 		if (m->nodes[u->node].has_pos) {
-			struct mob_pos p = { m->nodes[u->node].pos[0], m->nodes[u->node].pos[1],
-					     m->nodes[u->node].pos[2] };
+			struct mob_pos p = {m->nodes[u->node].pos[0], m->nodes[u->node].pos[1],
+					    m->nodes[u->node].pos[2]};
 
 			mob_model_static_init(&u->mob, p);
 			u->has_mob = true;
@@ -331,7 +330,7 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 		u = &r->ues[ui];
 		switch (mb->kind) {
 		case TOPO_MOB_STATIC: {
-			struct mob_pos p = { mb->pos[0], mb->pos[1], mb->pos[2] };
+			struct mob_pos p = {mb->pos[0], mb->pos[1], mb->pos[2]};
 
 			mob_model_static_init(&u->mob, p);
 			break;
@@ -342,16 +341,20 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 			if (!w)
 				return topo_err_set(err, -ENOMEM, "out of memory");
 			for (unsigned p = 0; p < mb->n_points; p++)
-				w[p] = (struct mob_waypoint){ mb->points[p].x, mb->points[p].y,
-							      (double)mb->points[p].t_ns / 1e9 };
+				w[p] = (struct mob_waypoint){mb->points[p].x, mb->points[p].y,
+							     (double)mb->points[p].t_ns / 1e9};
 			rc = mob_model_waypoints_init(&u->mob, w, mb->n_points);
 			free(w);
 			break;
 		}
 		case TOPO_MOB_RWP: {
-			struct mob_rwp_params p = { mb->area[0][0], mb->area[0][1], mb->area[1][0],
-						    mb->area[1][1], mb->speed_min, mb->speed_max,
-						    (double)mb->pause_ns / 1e9 };
+			struct mob_rwp_params p = {mb->area[0][0],
+						   mb->area[0][1],
+						   mb->area[1][0],
+						   mb->area[1][1],
+						   mb->speed_min,
+						   mb->speed_max,
+						   (double)mb->pause_ns / 1e9};
 
 			/* Each UE its own stream, all from the one seed. */
 			rc = mob_model_rwp_init(&u->mob, &p, seed * 1000003ULL + mb->node);
@@ -367,23 +370,23 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 			if (!r->traces[j]) {
 				rc = mob_trace_load(mb->trace, &r->traces[j]);
 				if (rc < 0)
-					return topo_err_set(err, rc, "%s: reading trace %s: %s",
-							    where(m, mb->trace_mark, pos, sizeof(pos)),
-							    mb->trace, strerror(-rc));
+					return topo_err_set(
+					    err, rc, "%s: reading trace %s: %s",
+					    where(m, mb->trace_mark, pos, sizeof(pos)), mb->trace,
+					    strerror(-rc));
 				for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
 					fprintf(stderr, "%s: warning: %s\n", r->cmd,
 						mob_trace_warning(r->traces[j], w));
 			}
 			rc = mob_model_trace_init(&u->mob, r->traces[j], id);
 			if (rc == -ENOENT)
-				return topo_err_set(err, rc,
-						    "%s: %s maps to node %u of trace %s, which the "
-						    "trace lacks",
-						    where(m,
-							  mb->trace_node_set ? mb->trace_node_mark :
-									       mb->mark,
-							  pos, sizeof(pos)),
-						    m->nodes[mb->node].name, id, mb->trace);
+				return topo_err_set(
+				    err, rc,
+				    "%s: %s maps to node %u of trace %s, which the "
+				    "trace lacks",
+				    where(m, mb->trace_node_set ? mb->trace_node_mark : mb->mark,
+					  pos, sizeof(pos)),
+				    m->nodes[mb->node].name, id, mb->trace);
 			break;
 		}
 		}
@@ -401,13 +404,13 @@ static int mobility_init(struct runner *r, struct topo_model *m, struct topo_err
 static int radio_init(struct runner *r, struct topo_err *err)
 {
 	const struct topo_radio *tr = &r->m->radio;
-	struct mob_ho_params hp = { tr->hysteresis_db, tr->ttt_ns, tr->interruption_ns,
-				    tr->min_signal_dbm };
+	struct mob_ho_params hp = {tr->hysteresis_db, tr->ttt_ns, tr->interruption_ns,
+				   tr->min_signal_dbm};
 
-	r->radio = (struct mob_radio){ tr->tx_power_dbm, tr->exponent, tr->ref_loss_db,
-				       tr->min_signal_dbm, tr->noise_dbm, (double)tr->bandwidth_hz,
-				       tr->peak_rate_bps, tr->edge_loss, tr->loss_margin_db,
-				       tr->delay_ns };
+	r->radio = (struct mob_radio){tr->tx_power_dbm,	  tr->exponent,	 tr->ref_loss_db,
+				      tr->min_signal_dbm, tr->noise_dbm, (double)tr->bandwidth_hz,
+				      tr->peak_rate_bps,  tr->edge_loss, tr->loss_margin_db,
+				      tr->delay_ns};
 	if (mob_radio_check(&r->radio) < 0)
 		return topo_err_set(err, -EINVAL, "%s: radio: the parameters make no model",
 				    r->m->file);
@@ -478,8 +481,7 @@ static void attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 		link_shape(r, link, &l);
 		u->shaped = l;
 	}
-	event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s",
-	      cell_name(r, cell));
+	event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s", cell_name(r, cell));
 }
 
 struct attach_later {
@@ -511,10 +513,10 @@ static void apply_decision(struct runner *r, struct ue *u, bool decided,
 
 static struct mig_ue policy_ue(const struct runner *r, const struct ue *u)
 {
-	return (struct mig_ue){ .node = u->node,
-				.cell = u->cell >= 0 ? (int)r->cells[u->cell] : -1,
-				.edge = u->edge,
-				.migrating = u->migrating };
+	return (struct mig_ue){.node = u->node,
+			       .cell = u->cell >= 0 ? (int)r->cells[u->cell] : -1,
+			       .edge = u->edge,
+			       .migrating = u->migrating};
 }
 
 static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *ev)
@@ -531,10 +533,10 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	      cell_name(r, ev->to), mob_ho_reason_name(ev->reason));
 	/* The old cell's link goes at once; the new one after the interruption. */
 	if (u->link >= 0) {
-		struct mob_radio_link down = { 0 };
+		struct mob_radio_link down = {0};
 
 		link_shape(r, u->link, &down);
-		if (topo_run_ue_attach(r->run, u->node, -1, &(struct topo_err){ 0 }) == 0)
+		if (topo_run_ue_attach(r->run, u->node, -1, &(struct topo_err){0}) == 0)
 			u->link = -1;
 	}
 	if (u->attach_timer) {
@@ -549,7 +551,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 				fail_run(r, -ENOMEM, "out of memory");
 				return;
 			}
-			*a = (struct attach_later){ r, u, ev->to };
+			*a = (struct attach_later){r, u, ev->to};
 			if (emu_loop_timer_add(r->loop, ev->link_at_ns, on_attach_timer, a,
 					       &u->attach_timer) < 0) {
 				free(a);
@@ -562,9 +564,9 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	}
 	if (r->policy && u->svc >= 0) {
 		pu = policy_ue(r, u);
-		decided = mig_policy_on_handover(
-			r->policy, &pu, old >= 0 ? (int)r->cells[old] : -1,
-			ev->to >= 0 ? (int)r->cells[ev->to] : -1, ev->t_ns, &d);
+		decided =
+		    mig_policy_on_handover(r->policy, &pu, old >= 0 ? (int)r->cells[old] : -1,
+					   ev->to >= 0 ? (int)r->cells[ev->to] : -1, ev->t_ns, &d);
 		apply_decision(r, u, decided, &d, ev->t_ns);
 	}
 }
@@ -586,7 +588,7 @@ static void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *
 		mob_model_pos(&u->mob, t_s, &u->pos);
 		for (unsigned c = 0; c < r->n_cells; c++) {
 			const double *p = r->m->nodes[r->cells[c]].pos;
-			struct mob_pos e = { p[0], p[1], p[2] };
+			struct mob_pos e = {p[0], p[1], p[2]};
 
 			u->signal[c] = mob_radio_signal(&r->radio, &e, &u->pos);
 		}
@@ -602,7 +604,8 @@ static void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *
 			}
 		}
 		cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s,
-			       r->m->nodes[u->node].name, u->pos.x, u->pos.y, cell_name(r, u->cell));
+			       r->m->nodes[u->node].name, u->pos.x, u->pos.y,
+			       cell_name(r, u->cell));
 		out_check(r, r->positions);
 		if (r->policy && u->svc >= 0) {
 			pu = policy_ue(r, u);
@@ -628,7 +631,7 @@ static int future_cell(void *arg, unsigned ue_node, uint64_t t_ns)
 		return -1;
 	for (unsigned c = 0; c < r->n_cells; c++) {
 		const double *e = r->m->nodes[r->cells[c]].pos;
-		struct mob_pos ep = { e[0], e[1], e[2] };
+		struct mob_pos ep = {e[0], e[1], e[2]};
 
 		sig = mob_radio_signal(&r->radio, &ep, &p);
 		if (mob_radio_in_range(&r->radio, sig) && sig > best_sig) {
@@ -711,10 +714,10 @@ static void start_migration(struct runner *r, struct ue *u, const struct mig_dec
 		if (r->migs[r->jobs[k].mig].svc == (unsigned)u->svc)
 			return;
 	mg = &r->migs[r->n_migs];
-	*mg = (struct migration){ .ue = u->node, .svc = (unsigned)u->svc, .decided_ns = t };
+	*mg = (struct migration){.ue = u->node, .svc = (unsigned)u->svc, .decided_ns = t};
 	snprintf(mg->reason, sizeof(mg->reason), "%s", d->reason);
-	event(r, t, "migration_decided", (int)u->node, "%s to %s: %s",
-	      r->m->services[u->svc].name, node_name(r, (int)d->to), d->reason);
+	event(r, t, "migration_decided", (int)u->node, "%s to %s: %s", r->m->services[u->svc].name,
+	      node_name(r, (int)d->to), d->reason);
 	mig_opts_init(&o, r->m);
 	o.probe_interval_ns = 0;
 	o.on_event = on_mig_event;
@@ -777,12 +780,12 @@ static void job_done(struct runner *r, unsigned j)
 	emu_loop_fd_del(r->loop, jb->fds[1]);
 	mig_job_finish(jb->job, &mg->rep, &err);
 	mg->done = true;
-	event(r, emu_loop_now_ns(), mg->rep.ok ? "migration_done" : "migration_failed",
-	      (int)mg->ue, "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s",
-	      mg->rep.service, mg->rep.from, mg->rep.to,
-	      mg->rep.strategy == TOPO_STRATEGY_COLD	      ? "cold" :
-	      mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-							  "postcopy",
+	event(r, emu_loop_now_ns(), mg->rep.ok ? "migration_done" : "migration_failed", (int)mg->ue,
+	      "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service, mg->rep.from,
+	      mg->rep.to,
+	      mg->rep.strategy == TOPO_STRATEGY_COLD	  ? "cold"
+	      : mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+							  : "postcopy",
 	      downtime_ms(&mg->rep, emu_loop_now_ns(), &until),
 	      mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 	      mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
@@ -803,7 +806,7 @@ static void job_done(struct runner *r, unsigned j)
 
 static int report_open(struct runner *r, struct topo_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	/* The run folder is /run/edgemu/<name>: short, well within a socket path. */
 	snprintf(r->report_path, sizeof(r->report_path), "%.90s/runner.sock", r->run->dir);
@@ -813,7 +816,7 @@ static int report_open(struct runner *r, struct topo_err *err)
 	if (r->report < 0 || bind(r->report, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return topo_err_set(err, -errno, "the runner's socket %s: %s", r->report_path,
 				    strerror(errno));
-	setsockopt(r->report, SOL_SOCKET, SO_RCVBUF, &(int){ 8 << 20 }, sizeof(int));
+	setsockopt(r->report, SOL_SOCKET, SO_RCVBUF, &(int){8 << 20}, sizeof(int));
 	return 0;
 }
 
@@ -830,8 +833,9 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		const struct topo_probe *p = &m->probes[i];
 		uint32_t a = p->to_service ? m->services[p->to].vip : topo_node_addr(m, p->to);
 		char target[16], port[8], interval[32], tag[16], log[PATH_MAX + 32];
-		char *argv[] = { app, target, "--port", port, "--interval", interval, "--report",
-				 r->report_path, "--tag", tag, "--quiet", NULL, NULL };
+		char *argv[] = {app,	    target,	    "--port", port, "--interval", interval,
+				"--report", r->report_path, "--tag",  tag,  "--quiet",	  NULL,
+				NULL};
 		pid_t pid;
 		int rc;
 
@@ -897,8 +901,8 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 		if (!strcmp(f[1], "answer")) {
 			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", rel_s(r, tr),
 				       r->m->nodes[p->from].name,
-				       p->to_service ? r->m->services[p->to].name :
-						       r->m->nodes[p->to].name,
+				       p->to_service ? r->m->services[p->to].name
+						     : r->m->nodes[p->to].name,
 				       f[2], (double)rtt / 1e6, f[6]);
 			out_check(r, r->rtt);
 			if (ui >= 0 && p->to_service && (int)p->to == r->ues[ui].svc) {
@@ -914,9 +918,9 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 					r->migs[gi].gap_ns = tr - u->last_answer_ns;
 				if (!u->migrating)
 					u->gap_mig = -1;
-				emu_loop_hist_add(u->migrating ? &u->rtt.during :
-						  u->had_migration ? &u->rtt.after :
-								     &u->rtt.before,
+				emu_loop_hist_add(u->migrating	     ? &u->rtt.during
+						  : u->had_migration ? &u->rtt.after
+								     : &u->rtt.before,
 						  rtt);
 				u->last_rtt_ns = rtt;
 				u->last_answer_ns = tr;
@@ -927,15 +931,14 @@ static void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 				}
 			}
 		} else if (!strcmp(f[1], "loss")) {
-			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", rel_s(r, ts),
-				       r->m->nodes[p->from].name,
-				       p->to_service ? r->m->services[p->to].name :
-						       r->m->nodes[p->to].name,
-				       f[2]);
+			cli_out_printf(
+			    r->rtt, "%.6f,%s,%s,%s,,\n", rel_s(r, ts), r->m->nodes[p->from].name,
+			    p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name,
+			    f[2]);
 			out_check(r, r->rtt);
 		} else if (!strcmp(f[1], "counter")) {
-			event(r, tr, "counter_error", (int)p->from, "probe %u: expected->got %s", tag,
-			      f[6]);
+			event(r, tr, "counter_error", (int)p->from, "probe %u: expected->got %s",
+			      tag, f[6]);
 		}
 	}
 }
@@ -1008,9 +1011,9 @@ static void on_status(struct emu_loop *loop, const struct emu_loop_fire *f, void
 	for (unsigned i = 0; i < r->n_ues && i < 4 && n > 0 && (size_t)n < sizeof(line); i++) {
 		const struct ue *u = &r->ues[i];
 
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "  %s: cell %s, edge %s, rtt %.1f ms",
-			      r->m->nodes[u->node].name, cell_name(r, u->cell),
-			      u->svc >= 0 ? node_name(r, (int)u->edge) : "-",
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      "  %s: cell %s, edge %s, rtt %.1f ms", r->m->nodes[u->node].name,
+			      cell_name(r, u->cell), u->svc >= 0 ? node_name(r, (int)u->edge) : "-",
 			      (double)u->last_rtt_ns / 1e6);
 	}
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -1021,13 +1024,15 @@ static void on_status(struct emu_loop *loop, const struct emu_loop_fire *f, void
 /* ---- results ---- */
 
 /* Whatever a run writes into its folder: a folder that holds any of them is another run's. */
-static const char *const results_names[] = { "scenario.yaml", "meta.json",	"events.csv",
-					     "rtt.csv",	      "migrations.csv", "positions.csv",
-					     "summary.json",  "report.html" };
+static const char *const results_names[] = {"scenario.yaml", "meta.json",      "events.csv",
+					    "rtt.csv",	     "migrations.csv", "positions.csv",
+					    "summary.json",  "report.html"};
 
 static const char *strategy_name(enum topo_strategy s)
 {
-	return s == TOPO_STRATEGY_COLD ? "cold" : s == TOPO_STRATEGY_PRECOPY ? "precopy" : "postcopy";
+	return s == TOPO_STRATEGY_COLD	    ? "cold"
+	       : s == TOPO_STRATEGY_PRECOPY ? "precopy"
+					    : "postcopy";
 }
 
 /*
@@ -1140,11 +1145,12 @@ static int results_pick(struct runner *r, const char *out, const char *name)
 		snprintf(r->results, sizeof(r->results), "%s", out);
 		rc = results_check(r->results, found, sizeof(found));
 		if (rc == -EEXIST)
-			fprintf(stderr,
-				"edgemu run: -o %s: the folder already holds results (%s), which a run "
-				"never writes over: give another folder, or move or remove that one "
-				"first\n",
-				out, found);
+			fprintf(
+			    stderr,
+			    "edgemu run: -o %s: the folder already holds results (%s), which a run "
+			    "never writes over: give another folder, or move or remove that one "
+			    "first\n",
+			    out, found);
 		else if (rc < 0)
 			fprintf(stderr, "edgemu run: -o %s: %s\n", out, strerror(-rc));
 		return rc;
@@ -1230,11 +1236,10 @@ static void write_meta(struct runner *r, FILE *f)
  */
 static int results_open(struct runner *r, bool picked, const char *resolved, size_t len)
 {
-	static const char *const heads[3] = { "t_s,event,ue,detail\n",
-					      "t_s,ue,target,seq,rtt_ms,instance\n",
-					      "t_s,ue,x,y,cell\n" };
-	static const char *const names[3] = { "events.csv", "rtt.csv", "positions.csv" };
-	struct cli_out **outs[3] = { &r->events, &r->rtt, &r->positions };
+	static const char *const heads[3] = {
+	    "t_s,event,ue,detail\n", "t_s,ue,target,seq,rtt_ms,instance\n", "t_s,ue,x,y,cell\n"};
+	static const char *const names[3] = {"events.csv", "rtt.csv", "positions.csv"};
+	struct cli_out **outs[3] = {&r->events, &r->rtt, &r->positions};
 	char base[PATH_MAX], path[PATH_MAX + 32];
 	int rc;
 
@@ -1306,11 +1311,12 @@ static void write_summary(struct runner *r, FILE *f)
 		(double)r->m->duration_ns / 1e9, (double)(r->end_ns - r->t0) / 1e9);
 	for (unsigned i = 0; i < r->n_ues; i++) {
 		const struct ue *u = &r->ues[i];
-		const struct emu_loop_hist *ph[3] = { &u->rtt.before, &u->rtt.during, &u->rtt.after };
-		static const char *const names[3] = { "before", "during", "after" };
+		const struct emu_loop_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
+		static const char *const names[3] = {"before", "during", "after"};
 
-		fprintf(f, "%s{\"ue\":\"%s\",\"handovers\":%" PRIu64 ",\"migrations\":%" PRIu64
-			   ",\"rtt_ms\":{",
+		fprintf(f,
+			"%s{\"ue\":\"%s\",\"handovers\":%" PRIu64 ",\"migrations\":%" PRIu64
+			",\"rtt_ms\":{",
 			i ? "," : "", r->m->nodes[u->node].name, u->handovers, u->migrations);
 		for (unsigned k = 0; k < 3; k++) {
 			ms3(ph[k], 0.5, a, sizeof(a));
@@ -1330,16 +1336,18 @@ static void write_summary(struct runner *r, FILE *f)
 		if (!mg->done)
 			continue;
 		down = downtime_ms(&mg->rep, r->end_ns, &until);
-		fprintf(f, "%s{\"ue\":\"%s\",\"service\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-			   "\"ok\":%s,\"downtime_ms\":%.3f,\"downtime_until\":",
+		fprintf(f,
+			"%s{\"ue\":\"%s\",\"service\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
+			"\"ok\":%s,\"downtime_ms\":%.3f,\"downtime_until\":",
 			first ? "" : ",", mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
 			mg->rep.ok ? "true" : "false", down);
 		if (until)
 			fprintf(f, "\"%s\"", until);
 		else
 			fputs("null", f);
-		fprintf(f, ",\"client_gap_ms\":%.3f,\"total_ms\":%.3f,\"bytes\":%" PRIu64
-			   ",\"reason\":",
+		fprintf(f,
+			",\"client_gap_ms\":%.3f,\"total_ms\":%.3f,\"bytes\":%" PRIu64
+			",\"reason\":",
 			(double)mg->gap_ns / 1e6,
 			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 			mg->rep.bytes);
@@ -1349,7 +1357,8 @@ static void write_summary(struct runner *r, FILE *f)
 			fputs("null", f);
 		else
 			cli_json_str(f, mg->rep.error);
-		fprintf(f, ",\"rolled_back\":%s,\"served_at\":", mg->rep.rolled_back ? "true" : "false");
+		fprintf(f, ",\"rolled_back\":%s,\"served_at\":",
+			mg->rep.rolled_back ? "true" : "false");
 		if (mig_report_served_at(&mg->rep))
 			cli_json_str(f, mig_report_served_at(&mg->rep));
 		else
@@ -1358,14 +1367,15 @@ static void write_summary(struct runner *r, FILE *f)
 		first = false;
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(f, "],\"lateness_us\":{\"events\":%" PRIu64 ",\"p50\":%.1f,\"p99\":%.1f,"
-		   "\"max\":%.1f,\"skipped\":%" PRIu64 "},\"shaping_updates\":%" PRIu64
-		   ",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f}\n",
+	fprintf(f,
+		"],\"lateness_us\":{\"events\":%" PRIu64 ",\"p50\":%.1f,\"p99\":%.1f,"
+		"\"max\":%.1f,\"skipped\":%" PRIu64 "},\"shaping_updates\":%" PRIu64
+		",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f}\n",
 		r->lateness.count, (double)r->lateness.p50_ns / 1e3,
 		(double)r->lateness.p99_ns / 1e3, (double)r->lateness.max_ns / 1e3,
 		r->lateness.skipped, r->shape_updates, r->reports, ru.ru_maxrss,
 		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 }
 
 static void print_summary(const struct runner *r)
@@ -1376,7 +1386,7 @@ static void print_summary(const struct runner *r)
 	       "RTT before p50/p95/p99 ms", "RTT during", "RTT after");
 	for (unsigned i = 0; i < r->n_ues; i++) {
 		const struct ue *u = &r->ues[i];
-		const struct emu_loop_hist *ph[3] = { &u->rtt.before, &u->rtt.during, &u->rtt.after };
+		const struct emu_loop_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
 		char cols[3][112];
 
 		for (unsigned k = 0; k < 3; k++) {
@@ -1398,14 +1408,15 @@ static void print_summary(const struct runner *r)
 
 		if (!mg->done)
 			continue;
-		printf("migration %u: %s of %s %s -> %s: %s, downtime %.1f ms (client gap %.1f ms), "
-		       "total %.1f ms, %.1f MiB%s%s\n",
-		       i, mg->rep.service, mg->rep.client, mg->rep.from, mg->rep.to,
-		       mg->rep.ok ? "done" : "failed", downtime_ms(&mg->rep, r->end_ns, &until),
-		       (double)mg->gap_ns / 1e6,
-		       mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-		       (double)mg->rep.bytes / 1048576.0, mg->rep.ok ? "" : ": ",
-		       mg->rep.ok ? "" : mg->rep.error);
+		printf(
+		    "migration %u: %s of %s %s -> %s: %s, downtime %.1f ms (client gap %.1f ms), "
+		    "total %.1f ms, %.1f MiB%s%s\n",
+		    i, mg->rep.service, mg->rep.client, mg->rep.from, mg->rep.to,
+		    mg->rep.ok ? "done" : "failed", downtime_ms(&mg->rep, r->end_ns, &until),
+		    (double)mg->gap_ns / 1e6,
+		    mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
+		    (double)mg->rep.bytes / 1048576.0, mg->rep.ok ? "" : ": ",
+		    mg->rep.ok ? "" : mg->rep.error);
 	}
 	printf("clock: %" PRIu64 " events, lateness p50 %.1f us, p99 %.1f us, max %.1f us\n",
 	       r->lateness.count, (double)r->lateness.p50_ns / 1e3,
@@ -1449,7 +1460,7 @@ static void on_check(struct emu_loop *loop, const struct emu_loop_fire *f, void 
 
 static int loop_setup(struct runner *r, uint64_t duration)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	uint64_t id;
 	int rc;
 
@@ -1481,8 +1492,8 @@ static int loop_setup(struct runner *r, uint64_t duration)
 static int runner_policy(struct runner *r, struct topo_err *err)
 {
 	const struct mig_policy_ops *ops = mig_policy_find(mig_policy_name(r->m->migration.policy));
-	struct mig_policy_env env = { .m = r->m, .params = &r->m->migration,
-				      .future_cell = future_cell, .future_arg = r };
+	struct mig_policy_env env = {
+	    .m = r->m, .params = &r->m->migration, .future_cell = future_cell, .future_arg = r};
 	int rc;
 
 	if (!ops)
@@ -1525,7 +1536,7 @@ static void runner_free(struct runner *r)
 
 int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err)
 {
-	struct runner r = { .cmd = "edgemu up", .report = -1, .m = run->m, .run = run };
+	struct runner r = {.cmd = "edgemu up", .report = -1, .m = run->m, .run = run};
 	int attached = 0, rc;
 
 	rc = mobility_init(&r, run->m, err);
@@ -1543,7 +1554,7 @@ int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err
 		mob_model_pos(&u->mob, 0.0, &u->pos);
 		for (unsigned c = 0; c < r.n_cells; c++) {
 			const double *p = r.m->nodes[r.cells[c]].pos;
-			struct mob_pos e = { p[0], p[1], p[2] };
+			struct mob_pos e = {p[0], p[1], p[2]};
 
 			u->signal[c] = mob_radio_signal(&r.radio, &e, &u->pos);
 		}
@@ -1557,10 +1568,11 @@ int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err
 		if (r.error)
 			break;
 		attached++;
-		fprintf(out, "  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
-			"%.2f%% loss\n", r.m->nodes[u->node].name, u->pos.x, u->pos.y,
-			cell_name(&r, ev.to), u->signal[ev.to], (double)u->shaped.rate_bps / 1e6,
-			100 * u->shaped.loss);
+		fprintf(out,
+			"  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
+			"%.2f%% loss\n",
+			r.m->nodes[u->node].name, u->pos.x, u->pos.y, cell_name(&r, ev.to),
+			u->signal[ev.to], (double)u->shaped.rate_bps / 1e6, 100 * u->shaped.loss);
 	}
 	if (rc == 0 && r.error)
 		rc = topo_err_set(err, r.error, "%s", r.error_msg);
@@ -1571,19 +1583,19 @@ int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err
 int cli_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"name", required_argument, NULL, 'n'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"set", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *name = NULL, *out = NULL, *sets[MAX_SETS + 2];
 	char seed_set[48], dur_set[64], *resolved = NULL, *end;
 	size_t n_sets = 0, resolved_len = 0;
-	struct runner r = { .cmd = "edgemu run", .report = -1 };
-	struct topo_parse_opts po = { 0 };
+	struct runner r = {.cmd = "edgemu run", .report = -1};
+	struct topo_parse_opts po = {0};
 	struct topo_err err;
 	struct topo_model *m;
 	uint64_t v, duration;
@@ -1607,7 +1619,8 @@ int cli_run(int argc, char **argv)
 		case 's':
 			v = strtoull(optarg, &end, 10);
 			if (*end || !*optarg) {
-				fprintf(stderr, "edgemu run: --seed '%s': expected a number\n", optarg);
+				fprintf(stderr, "edgemu run: --seed '%s': expected a number\n",
+					optarg);
 				return 2;
 			}
 			snprintf(seed_set, sizeof(seed_set), "seed=%" PRIu64, v);
@@ -1615,8 +1628,9 @@ int cli_run(int argc, char **argv)
 			break;
 		case 'd':
 			if (topo_unit_time(optarg, &v) < 0 || !v) {
-				fprintf(stderr, "edgemu run: --duration '%s': expected a time with a "
-						"unit (30s, 2.5s)\n",
+				fprintf(stderr,
+					"edgemu run: --duration '%s': expected a time with a "
+					"unit (30s, 2.5s)\n",
 					optarg);
 				return 2;
 			}
@@ -1722,16 +1736,17 @@ int cli_run(int argc, char **argv)
 	if (rc < 0) {
 		fail_run(&r, rc, "%s", err.msg[0] ? err.msg : strerror(-rc));
 	} else {
-		fprintf(stderr, "edgemu run: run %s: %u nodes, %u links, %u UEs, %u cells; shaping by "
-				"%s; results in %s\n",
+		fprintf(stderr,
+			"edgemu run: run %s: %u nodes, %u links, %u UEs, %u cells; shaping by "
+			"%s; results in %s\n",
 			r.run->name, r.m->n_nodes, r.m->n_links, r.n_ues, r.n_cells,
 			topo_shaper_name(r.run->backend), r.results);
 		ues_services(&r);
 		event(&r, r.t0, "start", -1, "run %s, policy %s, strategy %s", r.run->name,
 		      mig_policy_name(r.m->migration.policy),
-		      r.m->migration.strategy == TOPO_STRATEGY_COLD	? "cold" :
-		      r.m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy" :
-									 "postcopy");
+		      r.m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
+		      : r.m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+									 : "postcopy");
 		rc = emu_loop_run(r.loop);
 		if (rc < 0 && !r.error)
 			fail_run(&r, rc, "the event loop: %s", strerror(-rc));

@@ -15,15 +15,15 @@
 #include "topo/run.h"
 
 static const char usage[] =
-	"usage: edgemu shape RUN NODE:IFNAME [--dir out|in|both] [--delay T] [--jitter T]\n"
-	"                    [--distribution normal|uniform|pareto] [--loss P]\n"
-	"                    [--gilbert P,R[,H,K]] [--rate R] [--limit N] [--trace FILE]\n"
-	"\n"
-	"Without options: print the shaping applied now to both directions of the link\n"
-	"behind interface IFNAME of node NODE (out = frames that leave through it).\n"
-	"With options: change it now, for the next frame on (default --dir out). Options not\n"
-	"given are taken from the file's values for that direction; --delay 0 etc. clear.\n"
-	"Units as in scenario files: 5ms, 1.5s, 0.5%, 100mbit.\n";
+    "usage: edgemu shape RUN NODE:IFNAME [--dir out|in|both] [--delay T] [--jitter T]\n"
+    "                    [--distribution normal|uniform|pareto] [--loss P]\n"
+    "                    [--gilbert P,R[,H,K]] [--rate R] [--limit N] [--trace FILE]\n"
+    "\n"
+    "Without options: print the shaping applied now to both directions of the link\n"
+    "behind interface IFNAME of node NODE (out = frames that leave through it).\n"
+    "With options: change it now, for the next frame on (default --dir out). Options not\n"
+    "given are taken from the file's values for that direction; --delay 0 etc. clear.\n"
+    "Units as in scenario files: 5ms, 1.5s, 0.5%, 100mbit.\n";
 
 static int find_if(const struct topo_model *m, const char *spec, unsigned *ret_link,
 		   unsigned *ret_end)
@@ -51,7 +51,7 @@ static int find_if(const struct topo_model *m, const char *spec, unsigned *ret_l
 
 static void print_shape(const char *label, const struct emu_shape *s, bool applied)
 {
-	static const char *const dist[] = { "none", "normal", "uniform", "pareto" };
+	static const char *const dist[] = {"none", "normal", "uniform", "pareto"};
 
 	printf("%s ", label);
 	if (!applied) {
@@ -71,7 +71,7 @@ static void print_shape(const char *label, const struct emu_shape *s, bool appli
 static int parse_gilbert(const char *v, struct emu_loss *loss)
 {
 	char buf[128], *save = NULL, *tok;
-	double x[4] = { 0, 0, 0, 1 };
+	double x[4] = {0, 0, 0, 1};
 	int n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", v);
@@ -82,7 +82,7 @@ static int parse_gilbert(const char *v, struct emu_loss *loss)
 	}
 	if (n != 2 && n != 4)
 		return -EINVAL;
-	*loss = (struct emu_loss){ EMU_LOSS_GILBERT, x[0], x[1], x[2], x[3] };
+	*loss = (struct emu_loss){EMU_LOSS_GILBERT, x[0], x[1], x[2], x[3]};
 	return 0;
 }
 
@@ -108,9 +108,9 @@ static int apply_opt(const char *key, const char *v, struct emu_shape *s)
 		else
 			goto bad;
 	} else if (!strcmp(key, "--loss") && (topo_unit_percent(v, &p) == 0 || !strcmp(v, "0"))) {
-		s->loss = (struct emu_loss){ .model = EMU_LOSS_NONE };
+		s->loss = (struct emu_loss){.model = EMU_LOSS_NONE};
 		if (strcmp(v, "0") && p > 0)
-			s->loss = (struct emu_loss){ .model = EMU_LOSS_RANDOM, .p = p };
+			s->loss = (struct emu_loss){.model = EMU_LOSS_RANDOM, .p = p};
 	} else if (!strcmp(key, "--gilbert") && parse_gilbert(v, &s->loss) == 0) {
 	} else if (!strcmp(key, "--rate") && (topo_unit_rate(v, &u) == 0 || !strcmp(v, "0"))) {
 		s->rate_bps = strcmp(v, "0") ? u : 0;
@@ -132,7 +132,7 @@ int cli_shape(int argc, char **argv)
 	struct topo_run *run;
 	struct topo_err err;
 	struct emu_shape s[2];
-	unsigned link, end, dirs = 1;	/* bit 0: out, bit 1: in */
+	unsigned link, end, dirs = 1; /* bit 0: out, bit 1: in */
 	bool change = false;
 	int rc = 0, r;
 
@@ -152,8 +152,9 @@ int cli_shape(int argc, char **argv)
 	}
 	r = find_if(run->m, argv[2], &link, &end);
 	if (r < 0) {
-		fprintf(stderr, "edgemu shape: run %s has no interface '%s' (NODE:IFNAME, as "
-				"`edgemu show %s` lists them)\n",
+		fprintf(stderr,
+			"edgemu shape: run %s has no interface '%s' (NODE:IFNAME, as "
+			"`edgemu show %s` lists them)\n",
 			argv[1], argv[2], argv[1]);
 		topo_run_free(run);
 		return 1;
@@ -165,7 +166,10 @@ int cli_shape(int argc, char **argv)
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
 			const char *d = argv[++i];
 
-			dirs = !strcmp(d, "out") ? 1 : !strcmp(d, "in") ? 2 : !strcmp(d, "both") ? 3 : 0;
+			dirs = !strcmp(d, "out")    ? 1
+			       : !strcmp(d, "in")   ? 2
+			       : !strcmp(d, "both") ? 3
+						    : 0;
 			if (!dirs) {
 				fprintf(stderr, "edgemu shape: --dir takes out, in or both\n");
 				topo_run_free(run);
@@ -174,7 +178,8 @@ int cli_shape(int argc, char **argv)
 			continue;
 		}
 		if (i + 1 >= argc || argv[i][0] != '-') {
-			fprintf(stderr, "edgemu shape: unexpected argument '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "edgemu shape: unexpected argument '%s'\n%s", argv[i],
+				usage);
 			topo_run_free(run);
 			return 2;
 		}

@@ -62,9 +62,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	f->index = ifi->ifi_index;
 	f->up = ifi->ifi_flags & IFF_UP;
 	f->carrier = ifi->ifi_flags & IFF_LOWER_UP;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi))
-		if (mnl_attr_get_type(a) == IFLA_IFNAME)
-			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) if (mnl_attr_get_type(a) == IFLA_IFNAME)
+	    snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
 	return 0;
 }
 
@@ -76,7 +75,8 @@ static int on_addr(const struct nlmsghdr *nlh, void *arg)
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET || l->n_addrs >= 256)
 		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+	mnl_attr_for_each(a, nlh, sizeof(*ifa))
+	{
 		if (mnl_attr_get_type(a) == IFA_LOCAL) {
 			struct live_addr *x = &l->addrs[l->n_addrs++];
 
@@ -93,12 +93,13 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	struct live *l = arg;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
-	struct live_route rt = { .plen = rtm->rtm_dst_len, .proto = rtm->rtm_protocol };
+	struct live_route rt = {.plen = rtm->rtm_dst_len, .proto = rtm->rtm_protocol};
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN ||
 	    rtm->rtm_type != RTN_UNICAST)
 		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(a, nlh, sizeof(*rtm))
+	{
 		switch (mnl_attr_get_type(a)) {
 		case RTA_DST:
 			rt.dst = ntohl(mnl_attr_get_u32(a));
@@ -160,15 +161,14 @@ static const char *ifname_of(const struct live *l, int index)
 
 static char *ip(uint32_t a, char *buf)
 {
-	struct in_addr in = { htonl(a) };
+	struct in_addr in = {htonl(a)};
 
 	return (char *)inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
 /* The model's link end for interface ifname of node. */
-static const struct topo_if *model_if(const struct topo_model *m, unsigned node,
-				      const char *ifname, const struct topo_link **ret_link,
-				      unsigned *ret_end)
+static const struct topo_if *model_if(const struct topo_model *m, unsigned node, const char *ifname,
+				      const struct topo_link **ret_link, unsigned *ret_end)
 {
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++)
@@ -193,7 +193,7 @@ static void fmt_time(uint64_t ns, char *buf, size_t len)
 
 static void fmt_rate(uint64_t bps, char *buf, size_t len)
 {
-	static const char *const u[] = { "bit", "kbit", "mbit", "gbit", "tbit" };
+	static const char *const u[] = {"bit", "kbit", "mbit", "gbit", "tbit"};
 	int i = 0;
 
 	while (i < 4 && bps % 1000 == 0 && bps >= 1000) {
@@ -206,7 +206,7 @@ static void fmt_rate(uint64_t bps, char *buf, size_t len)
 /* Shaping of one direction as text, "" when nothing is set. */
 static const char *dist_name(enum emu_dist d)
 {
-	static const char *const names[] = { "none", "normal", "uniform", "pareto" };
+	static const char *const names[] = {"none", "normal", "uniform", "pareto"};
 
 	return d <= EMU_DIST_PARETO ? names[d] : "?";
 }
@@ -256,9 +256,9 @@ static void json_shape(const struct emu_shape *s)
 	       s->jitter_ns);
 	cli_json_str(stdout, s->jitter_ns ? dist_name(s->dist) : "none");
 	printf(",\"loss\":{\"model\":\"%s\",\"p\":%g,\"r\":%g,\"h\":%g,\"k\":%g}",
-	       s->loss.model == EMU_LOSS_GILBERT	? "gilbert"
+	       s->loss.model == EMU_LOSS_GILBERT  ? "gilbert"
 	       : s->loss.model == EMU_LOSS_RANDOM ? "random"
-						    : "none",
+						  : "none",
 	       s->loss.p, s->loss.r, s->loss.h, s->loss.k);
 	printf(",\"rate_bps\":%" PRIu64 ",\"limit\":%u,\"trace\":", s->rate_bps, s->limit);
 	if (s->trace)
@@ -280,7 +280,7 @@ static void view_dir(struct topo_run *run, const struct topo_link *link, unsigne
 	unsigned l = (unsigned)(link - run->m->links);
 
 	topo_shape_to_emu(&link->dir[dir], &v->want);
-	v->have = v->want;	/* netem does not report its distribution: assume the file's */
+	v->have = v->want; /* netem does not report its distribution: assume the file's */
 	v->applied = topo_run_shape_get(run, l, dir, &v->have) == 0;
 }
 
@@ -363,7 +363,8 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 			const struct topo_if *peer = &link->end[!end];
 			struct dir_view out, in;
 
-			/* dir[0] runs from end[0] to end[1]: "out" is this interface's sending side */
+			/* dir[0] runs from end[0] to end[1]: "out" is this interface's sending side
+			 */
 			view_dir(run, link, end, &out);
 			view_dir(run, link, !end, &in);
 			if (json) {
@@ -386,8 +387,9 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				bool relayed = run->relayed[link - m->links];
 
 				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
-				       link->radio ? (relayed ? " (radio, through the relay)" : " (radio)")
-						   : (relayed ? " (through the relay)" : ""));
+				       link->radio
+					   ? (relayed ? " (radio, through the relay)" : " (radio)")
+					   : (relayed ? " (through the relay)" : ""));
 				print_dir("out:", &out);
 				print_dir("in: ", &in);
 			}
@@ -399,7 +401,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 	for (size_t k = 0, first = 1; k < l->n_routes; k++) {
 		const struct live_route *rt = &l->routes[k];
 
-		if (!rt->via && rt->plen)	/* connected subnets: the addresses say them */
+		if (!rt->via && rt->plen) /* connected subnets: the addresses say them */
 			continue;
 		if (json) {
 			printf("%s{\"dst\":\"%s/%u\",\"via\":\"%s\",\"dev\":", first ? "" : ",",
@@ -423,9 +425,9 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				printf("null");
 			printf("}");
 		} else {
-			printf("  cell       %s\n",
-			       cell >= 0 ? m->nodes[cell].name : "none (detached: no route leaves "
-								   "through a radio link)");
+			printf("  cell       %s\n", cell >= 0 ? m->nodes[cell].name
+							      : "none (detached: no route leaves "
+								"through a radio link)");
 		}
 	} else if (json) {
 		printf("]}");
@@ -434,7 +436,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 
 static void fmt_size(uint64_t bytes, char *buf, size_t len)
 {
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB" };
+	static const char *const u[] = {"B", "KiB", "MiB", "GiB"};
 	int i = 0;
 
 	while (i < 3 && bytes >= 1024 && bytes % 1024 == 0) {
@@ -498,10 +500,11 @@ static void print_services(struct topo_run *run, bool json)
 			if (json) {
 				printf("%s{\"node\":", first ? "" : ",");
 				cli_json_str(stdout, m->nodes[n].name);
-				printf(",\"addr\":\"%s\",\"pid\":%ld}", ip(topo_node_addr(m, n), a), pid);
-			} else {
-				printf(" %s (%s, pid %ld)", m->nodes[n].name, ip(topo_node_addr(m, n), a),
+				printf(",\"addr\":\"%s\",\"pid\":%ld}", ip(topo_node_addr(m, n), a),
 				       pid);
+			} else {
+				printf(" %s (%s, pid %ld)", m->nodes[n].name,
+				       ip(topo_node_addr(m, n), a), pid);
 			}
 			first = false;
 		}
@@ -601,8 +604,7 @@ static int show_run(const char *name, bool json)
 		       run->name, run->m->n_nodes, run->m->n_links, pool, run->slot, run->m->file,
 		       topo_shaper_name(run->backend), run->backend_why);
 		if (have_owner)
-			printf("status: %s (%s)%s\n", topo_life_name(o.life), what,
-			       hint(o.life));
+			printf("status: %s (%s)%s\n", topo_life_name(o.life), what, hint(o.life));
 	}
 	for (unsigned i = 0; i < run->m->n_nodes; i++) {
 		struct live l;
@@ -647,7 +649,7 @@ static int list_runs(bool json)
 		char what[160];
 
 		if (topo_run_owner_get(names[i], &o) < 0)
-			continue;	/* removed meanwhile */
+			continue; /* removed meanwhile */
 		topo_owner_describe(&o, what, sizeof(what));
 		if (json) {
 			printf("%s{\"run\":", first ? "" : ",");

@@ -8,17 +8,17 @@
 #include "migrate/migrate.h"
 
 static const char usage[] =
-	"usage: edgemu steer RUN SERVICE CLIENT NODE\n"
-	"\n"
-	"Steer CLIENT's traffic to SERVICE's VIP to the instance on NODE, starting one there if\n"
-	"none runs. The next packet goes to the new instance; answers still in flight from the\n"
-	"old one still reach the client. `edgemu show RUN` lists the current mapping.\n";
+    "usage: edgemu steer RUN SERVICE CLIENT NODE\n"
+    "\n"
+    "Steer CLIENT's traffic to SERVICE's VIP to the instance on NODE, starting one there if\n"
+    "none runs. The next packet goes to the new instance; answers still in flight from the\n"
+    "old one still reach the client. `edgemu show RUN` lists the current mapping.\n";
 
 int cli_steer(int argc, char **argv)
 {
 	struct topo_run *run;
 	struct topo_err err;
-	struct mig_flip_time t = { 0, 0 };
+	struct mig_flip_time t = {0, 0};
 	int svc, client, node, rc = 0;
 
 	if (cli_wants_help(argc, argv)) {
@@ -41,7 +41,9 @@ int cli_steer(int argc, char **argv)
 	if (svc < 0 || client < 0 || node < 0) {
 		fprintf(stderr, "edgemu steer: run %s has no %s '%s'\n", argv[1],
 			svc < 0 ? "service" : "node",
-			svc < 0 ? argv[2] : client < 0 ? argv[3] : argv[4]);
+			svc < 0	     ? argv[2]
+			: client < 0 ? argv[3]
+				     : argv[4]);
 		topo_run_free(run);
 		return 1;
 	}

@@ -78,7 +78,7 @@ struct jscan {
 	unsigned depth;
 	/* what summary.json says */
 	bool has_ues, has_migs, error;
-	bool cut;		/* "ended" says it did not complete (older runs do not say) */
+	bool cut; /* "ended" says it did not complete (older runs do not say) */
 	struct {
 		bool ok;
 		double downtime, gap, total, bytes;

@@ -15,11 +15,11 @@
 #include "mobility/mobility.h"
 
 static const char usage_trace[] =
-	"usage: edgemu trace FILE [--at T] [--node N] [--every T --until T]\n"
-	"  Print each node's position (x y z, metres) at time T seconds (default 0)\n"
-	"  from an ns-2 movement file (read as ns-3's Ns2MobilityHelper does) or a CSV\n"
-	"  trace t,node,x,y. With --every/--until: one row per step from --at to --until.\n"
-	"  Malformed trace lines are reported on stderr as FILE:LINE warnings.\n";
+    "usage: edgemu trace FILE [--at T] [--node N] [--every T --until T]\n"
+    "  Print each node's position (x y z, metres) at time T seconds (default 0)\n"
+    "  from an ns-2 movement file (read as ns-3's Ns2MobilityHelper does) or a CSV\n"
+    "  trace t,node,x,y. With --every/--until: one row per step from --at to --until.\n"
+    "  Malformed trace lines are reported on stderr as FILE:LINE warnings.\n";
 
 static bool parse_time(const char *s, double *ret)
 {
@@ -77,8 +77,10 @@ int cli_trace(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v, *name;
 
-		name = is_opt(a, "--at") ? "--at" : is_opt(a, "--every") ? "--every" :
-		       is_opt(a, "--until") ? "--until" : NULL;
+		name = is_opt(a, "--at")      ? "--at"
+		       : is_opt(a, "--every") ? "--every"
+		       : is_opt(a, "--until") ? "--until"
+					      : NULL;
 
 		if (name) {
 			double *dst = name[2] == 'a' ? &at : name[2] == 'e' ? &every : &until;

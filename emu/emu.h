@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <linux/netlink.h>
 
-#define EMU_MSG_MAX 1024	/* room a builder may use for one message */
+#define EMU_MSG_MAX 1024 /* room a builder may use for one message */
 #define EMU_EXT_MAX 256
 
 /* --- rtnetlink socket with a request batch (emu/nl.c) --- */
@@ -22,13 +22,13 @@ struct mnl_socket;
 struct emu_nl {
 	struct mnl_socket *sk;
 	uint32_t portid;
-	uint32_t seq;		/* next sequence number */
-	char *buf;		/* the batch */
+	uint32_t seq; /* next sequence number */
+	char *buf;    /* the batch */
 	size_t cap, len;
-	unsigned pending;	/* requests in the batch */
-	uint32_t *tags;		/* caller's tag per pending request */
-	uint32_t err_tag;	/* tag of the request that failed */
-	char ext[EMU_EXT_MAX];	/* the kernel's extack text for that failure, or "" */
+	unsigned pending;      /* requests in the batch */
+	uint32_t *tags;	       /* caller's tag per pending request */
+	uint32_t err_tag;      /* tag of the request that failed */
+	char ext[EMU_EXT_MAX]; /* the kernel's extack text for that failure, or "" */
 };
 
 /* Open a NETLINK_ROUTE socket in the calling thread's current network namespace. */

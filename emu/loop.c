@@ -43,33 +43,33 @@ struct watch {
 struct timer {
 	uint64_t deadline_ns;
 	uint64_t seq;
-	uint64_t period_ns;	/* 0: one-shot */
+	uint64_t period_ns; /* 0: one-shot */
 	void (*cb)(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 	void *arg;
-	uint32_t gen;		/* bumped when the slot is freed */
-	uint32_t pos;		/* index in the heap, NO_POS when the slot is free */
+	uint32_t gen; /* bumped when the slot is freed */
+	uint32_t pos; /* index in the heap, NO_POS when the slot is free */
 	uint32_t next_free;
 };
 
 struct emu_loop {
 	int ep;
-	struct watch tw;	/* the timerfd */
-	struct watch sw;	/* the signalfd (fd -1 until emu_loop_signals) */
+	struct watch tw; /* the timerfd */
+	struct watch sw; /* the signalfd (fd -1 until emu_loop_signals) */
 	sigset_t sigs;
 	void (*sig_cb)(struct emu_loop *loop, int signo, void *arg);
 	void *sig_arg;
 
 	struct timer *slots;
 	uint32_t n_slots, cap_slots;
-	uint32_t free_head;	/* NO_POS: none */
-	uint32_t *heap;		/* slot numbers; as long as slots */
+	uint32_t free_head; /* NO_POS: none */
+	uint32_t *heap;	    /* slot numbers; as long as slots */
 	uint32_t heap_n;
 	uint64_t seq;
-	uint64_t armed_ns;	/* deadline the timerfd is armed for, UINT64_MAX: disarmed */
+	uint64_t armed_ns; /* deadline the timerfd is armed for, UINT64_MAX: disarmed */
 
-	struct watch **by_fd;	/* the caller's watches, by fd */
+	struct watch **by_fd; /* the caller's watches, by fd */
 	size_t n_by_fd;
-	struct watch *dead;	/* removed watches to free after the batch */
+	struct watch *dead; /* removed watches to free after the batch */
 
 	void (*hook)(struct emu_loop *loop, const struct emu_loop_fire *f, void *timer_arg,
 		     void *hook_arg);
@@ -97,7 +97,7 @@ static unsigned hist_index(uint64_t v)
 
 	if (v < 2 * EMU_LOOP_HIST_SUB)
 		return (unsigned)v;
-	e = 63 - (unsigned)__builtin_clzll(v);	/* 2^e <= v < 2^(e+1), e >= 5 */
+	e = 63 - (unsigned)__builtin_clzll(v); /* 2^e <= v < 2^(e+1), e >= 5 */
 	if (e >= 36)
 		return EMU_LOOP_HIST_BUCKETS - 1;
 	return (e - 3) * EMU_LOOP_HIST_SUB + (unsigned)((v >> (e - 4)) & (EMU_LOOP_HIST_SUB - 1));
@@ -131,7 +131,7 @@ uint64_t emu_loop_hist_quantile(const struct emu_loop_hist *h, double q)
 	if (!h->count)
 		return 0;
 	if (!(q > 0))
-		q = 0;	/* NaN too */
+		q = 0; /* NaN too */
 	if (q > 1)
 		q = 1;
 	/* ceil(q * count), forgiving the rounding of q * count just above an integer */
@@ -152,7 +152,7 @@ uint64_t emu_loop_hist_quantile(const struct emu_loop_hist *h, double q)
 			return i == EMU_LOOP_HIST_BUCKETS - 1 || v > h->max_ns ? h->max_ns : v;
 		}
 	}
-	return h->max_ns;	/* not reached while the counts add up */
+	return h->max_ns; /* not reached while the counts add up */
 }
 
 /* --- the timer heap --- */
@@ -228,7 +228,7 @@ static void timer_remove(struct emu_loop *loop, uint32_t pos)
 	t->pos = NO_POS;
 	t->gen++;
 	if (!t->gen)
-		t->gen = 1;	/* ids are never 0 */
+		t->gen = 1; /* ids are never 0 */
 	t->cb = NULL;
 	t->next_free = loop->free_head;
 	loop->free_head = slot;
@@ -345,8 +345,8 @@ static void run_timers(struct emu_loop *loop)
 			loop->skipped += f.skipped;
 			/* Rescheduled before the call, so the callback can cancel it. */
 			t->deadline_ns = f.deadline_ns > UINT64_MAX - t->period_ns
-						 ? UINT64_MAX
-						 : f.deadline_ns + t->period_ns;
+					     ? UINT64_MAX
+					     : f.deadline_ns + t->period_ns;
 			t->seq = loop->seq++;
 			sift_down(loop, 0);
 		} else {
@@ -362,8 +362,8 @@ static void run_timers(struct emu_loop *loop)
 static int arm(struct emu_loop *loop)
 {
 	uint64_t next = loop->heap_n ? loop->slots[loop->heap[0]].deadline_ns : UINT64_MAX;
-	uint64_t at = next ? next : 1;	/* an it_value of zero would disarm */
-	struct itimerspec its = { 0 };
+	uint64_t at = next ? next : 1; /* an it_value of zero would disarm */
+	struct itimerspec its = {0};
 
 	if (next == loop->armed_ns)
 		return 0;
@@ -381,7 +381,7 @@ static int arm(struct emu_loop *loop)
 
 static int watch_ctl(struct emu_loop *loop, int op, struct watch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	return epoll_ctl(loop->ep, op, w->fd, &ev) < 0 ? -errno : 0;
 }
@@ -418,7 +418,7 @@ int emu_loop_fd_add(struct emu_loop *loop, int fd, uint32_t events,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	*w = (struct watch){ .kind = WATCH_FD, .fd = fd, .cb = cb, .arg = arg };
+	*w = (struct watch){.kind = WATCH_FD, .fd = fd, .cb = cb, .arg = arg};
 	r = watch_ctl(loop, EPOLL_CTL_ADD, w, events);
 	if (r < 0) {
 		free(w);
@@ -521,8 +521,8 @@ int emu_loop_open(struct emu_loop **ret)
 
 	if (!loop)
 		return -ENOMEM;
-	loop->tw = (struct watch){ .kind = WATCH_TIMER, .fd = -1 };
-	loop->sw = (struct watch){ .kind = WATCH_SIGNAL, .fd = -1 };
+	loop->tw = (struct watch){.kind = WATCH_TIMER, .fd = -1};
+	loop->sw = (struct watch){.kind = WATCH_SIGNAL, .fd = -1};
 	loop->free_head = NO_POS;
 	loop->armed_ns = UINT64_MAX;
 	sigemptyset(&loop->sigs);
@@ -589,8 +589,8 @@ static int dispatch(struct emu_loop *loop, const struct epoll_event *ev, int n)
 			 * Read only to clear it (the heap says what is due); expired, it is
 			 * disarmed, so the next arm() must set it whatever the deadline.
 			 */
-			if (read(w->fd, &expirations, sizeof(expirations)) < 0 &&
-			    errno != EAGAIN && errno != EINTR)
+			if (read(w->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN &&
+			    errno != EINTR)
 				r = -errno;
 			loop->armed_ns = UINT64_MAX;
 			break;

@@ -42,10 +42,10 @@ void emu_loop_stop(struct emu_loop *loop, int code);
 
 /* What a timer callback is told. */
 struct emu_loop_fire {
-	uint64_t id;		/* the timer's id */
-	uint64_t deadline_ns;	/* the deadline it fires for (periodic: first_ns + k * period_ns) */
-	uint64_t now_ns;	/* when the callback started; lateness is now_ns - deadline_ns */
-	uint64_t skipped;	/* periodic: deadlines passed over just before this one */
+	uint64_t id;	      /* the timer's id */
+	uint64_t deadline_ns; /* the deadline it fires for (periodic: first_ns + k * period_ns) */
+	uint64_t now_ns;      /* when the callback started; lateness is now_ns - deadline_ns */
+	uint64_t skipped;     /* periodic: deadlines passed over just before this one */
 };
 
 /*
@@ -142,9 +142,9 @@ void emu_loop_hist_add(struct emu_loop_hist *h, uint64_t value_ns);
 uint64_t emu_loop_hist_quantile(const struct emu_loop_hist *h, double q);
 
 struct emu_loop_stats {
-	uint64_t count;		/* timer callbacks run */
-	uint64_t p50_ns, p99_ns, max_ns;	/* their lateness */
-	uint64_t skipped;	/* periodic deadlines passed over (not in count) */
+	uint64_t count;			 /* timer callbacks run */
+	uint64_t p50_ns, p99_ns, max_ns; /* their lateness */
+	uint64_t skipped;		 /* periodic deadlines passed over (not in count) */
 };
 
 void emu_loop_lateness(const struct emu_loop *loop, struct emu_loop_stats *ret);

@@ -223,7 +223,7 @@ static struct nlmsghdr *dump(void *buf, uint16_t type, size_t hdrlen, uint8_t fa
 	struct nlmsghdr *nlh = put(buf, type, NLM_F_DUMP);
 	unsigned char *fam = mnl_nlmsg_put_extra_header(nlh, hdrlen);
 
-	fam[0] = family;	/* every family header starts with its family byte */
+	fam[0] = family; /* every family header starts with its family byte */
 	return nlh;
 }
 

@@ -22,7 +22,7 @@
 #include <linux/rtnetlink.h>
 
 #define DIST_SIZE 4096
-#define TICK_SHIFT 6	/* PSCHED_SHIFT: a tick is 64 ns */
+#define TICK_SHIFT 6 /* PSCHED_SHIFT: a tick is 64 ns */
 /*
  * netem reads latency and jitter as signed 64-bit nanoseconds, and caps jitter to what its
  * tabledist() computes with (INT_MAX ns): beyond, a delay would turn negative and a jitter
@@ -133,10 +133,12 @@ static struct nlmsghdr *netem_msg(void *buf, int index, const struct emu_shape *
 	mnl_attr_put_strz(nlh, TCA_KIND, "netem");
 
 	memset(&q, 0, sizeof(q));
-	q.latency = (uint32_t)((s->delay_ns >> TICK_SHIFT) > UINT32_MAX ? UINT32_MAX
-								       : s->delay_ns >> TICK_SHIFT);
-	q.jitter = (uint32_t)((s->jitter_ns >> TICK_SHIFT) > UINT32_MAX ? UINT32_MAX
-									: s->jitter_ns >> TICK_SHIFT);
+	q.latency =
+	    (uint32_t)((s->delay_ns >> TICK_SHIFT) > UINT32_MAX ? UINT32_MAX
+								: s->delay_ns >> TICK_SHIFT);
+	q.jitter =
+	    (uint32_t)((s->jitter_ns >> TICK_SHIFT) > UINT32_MAX ? UINT32_MAX
+								 : s->jitter_ns >> TICK_SHIFT);
 	q.limit = s->limit ? s->limit : EMU_SHAPE_DEFAULT_LIMIT;
 	q.loss = s->loss.model == EMU_LOSS_RANDOM ? prob32(s->loss.p) : 0;
 
@@ -147,8 +149,8 @@ static struct nlmsghdr *netem_msg(void *buf, int index, const struct emu_shape *
 	memcpy(mnl_nlmsg_get_payload_tail(nlh), &q, sizeof(q));
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(q));
 
-	mnl_attr_put(nlh, TCA_NETEM_LATENCY64, sizeof(int64_t), &(int64_t){ (int64_t)s->delay_ns });
-	mnl_attr_put(nlh, TCA_NETEM_JITTER64, sizeof(int64_t), &(int64_t){ (int64_t)s->jitter_ns });
+	mnl_attr_put(nlh, TCA_NETEM_LATENCY64, sizeof(int64_t), &(int64_t){(int64_t)s->delay_ns});
+	mnl_attr_put(nlh, TCA_NETEM_JITTER64, sizeof(int64_t), &(int64_t){(int64_t)s->jitter_ns});
 	/* Always sent: netem keeps its old rate when the attribute is missing. */
 	memset(&rate, 0, sizeof(rate));
 	rate.rate = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
@@ -162,10 +164,10 @@ static struct nlmsghdr *netem_msg(void *buf, int index, const struct emu_shape *
 		 * when it is below k1 (so k1 is the chance to be lost, 1 - k).
 		 */
 		struct tc_netem_gemodel ge = {
-			.p = prob32(s->loss.p),
-			.r = prob32(s->loss.r),
-			.h = prob32(s->loss.h),
-			.k1 = prob32(1 - s->loss.k),
+		    .p = prob32(s->loss.p),
+		    .r = prob32(s->loss.r),
+		    .h = prob32(s->loss.h),
+		    .k1 = prob32(1 - s->loss.k),
 		};
 		struct nlattr *loss = mnl_attr_nest_start(nlh, TCA_NETEM_LOSS);
 
@@ -197,7 +199,8 @@ int emu_netem_parse(const struct nlmsghdr *nlh, struct emu_shape *ret)
 	struct emu_shape s;
 	bool kind_ok = false;
 
-	mnl_attr_for_each(a, nlh, sizeof(*tc)) {
+	mnl_attr_for_each(a, nlh, sizeof(*tc))
+	{
 		if (mnl_attr_get_type(a) == TCA_KIND)
 			kind_ok = !strcmp(mnl_attr_get_str(a), "netem");
 		else if (mnl_attr_get_type(a) == TCA_OPTIONS)
@@ -240,7 +243,8 @@ int emu_netem_parse(const struct nlmsghdr *nlh, struct emu_shape *ret)
 		case TCA_NETEM_LOSS: {
 			const struct nlattr *l;
 
-			mnl_attr_for_each_nested(l, a) {
+			mnl_attr_for_each_nested(l, a)
+			{
 				const struct tc_netem_gemodel *ge = mnl_attr_get_payload(l);
 
 				if (mnl_attr_get_type(l) != NETEM_LOSS_GE ||
@@ -307,7 +311,7 @@ int emu_netem_get(struct emu_nl *nl, int index, struct emu_shape *ret)
 	char buf[EMU_MSG_MAX];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct tcmsg *tc;
-	struct get_ctx g = { .index = index, .shape = ret, .r = -ENOENT };
+	struct get_ctx g = {.index = index, .shape = ret, .r = -ENOENT};
 	int r;
 
 	nlh->nlmsg_type = RTM_GETQDISC;
@@ -335,7 +339,7 @@ int emu_netem_probe(void)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		struct emu_shape s = { .delay_ns = 1000000 };
+		struct emu_shape s = {.delay_ns = 1000000};
 		struct emu_nl *nl;
 		int r;
 

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int self_fd = -1;	/* the namespace this process started in */
+static int self_fd = -1; /* the namespace this process started in */
 
 static int orig_ns(void)
 {
@@ -289,7 +289,7 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
 				}
 			}
 			if (pfd >= 0)
-				wait[nwait++] = (struct pollfd){ .fd = pfd, .events = POLLIN };
+				wait[nwait++] = (struct pollfd){.fd = pfd, .events = POLLIN};
 			break;
 		}
 	}
@@ -306,7 +306,7 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
 		for (size_t i = 0; i < nwait; i++) {
 			if (wait[i].fd >= 0 && wait[i].revents) {
 				close(wait[i].fd);
-				wait[i].fd = -1;	/* poll() skips negative fds */
+				wait[i].fd = -1; /* poll() skips negative fds */
 				left--;
 			}
 		}
@@ -333,7 +333,7 @@ int emu_netns_kill_pids(const uint64_t *ns_inodes, size_t n, int timeout_ms)
 #define RELEASE_MAX_CPUS 32
 
 struct release {
-	int go, ready, fifo;	/* atomics: the spinners may go; how many are set, at FIFO */
+	int go, ready, fifo; /* atomics: the spinners may go; how many are set, at FIFO */
 };
 
 struct spinner {
@@ -345,7 +345,7 @@ struct spinner {
 static void *spin(void *arg)
 {
 	struct spinner *sp = arg;
-	struct sched_param prio = { .sched_priority = 1 };
+	struct sched_param prio = {.sched_priority = 1};
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
@@ -371,15 +371,14 @@ static void close_fds(int *fds, size_t n)
 void emu_netns_release_together(int *fds, size_t n)
 {
 	struct spinner sp[RELEASE_MAX_CPUS];
-	struct release rel = { 0 };
-	struct sched_param prio = { .sched_priority = 1 }, old_prio;
+	struct release rel = {0};
+	struct sched_param prio = {.sched_priority = 1}, old_prio;
 	cpu_set_t mask, one;
 	int me = sched_getcpu(), policy = sched_getscheduler(0), k = 0, want = 0;
 	bool fifo = false;
 
 	if (n < 2 || me < 0 || policy < 0 || sched_getparam(0, &old_prio) < 0 ||
-	    sched_getaffinity(0, sizeof(mask), &mask) < 0 ||
-	    CPU_COUNT(&mask) > RELEASE_MAX_CPUS) {
+	    sched_getaffinity(0, sizeof(mask), &mask) < 0 || CPU_COUNT(&mask) > RELEASE_MAX_CPUS) {
 		close_fds(fds, n);
 		return;
 	}

@@ -18,7 +18,8 @@ static int parse_nsid(const struct nlmsghdr *nlh, int32_t *ret)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
+	{
 		if (mnl_attr_get_type(a) == NETNSA_NSID) {
 			*ret = (int32_t)mnl_attr_get_u32(a);
 			return 0;
@@ -171,7 +172,7 @@ int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)
 	long long end = now_ms() + timeout_ms;
 	size_t alive = 0;
 	bool lost = false;
-	struct pollfd p = { .fd = mnl_socket_get_fd(listen->sk), .events = POLLIN };
+	struct pollfd p = {.fd = mnl_socket_get_fd(listen->sk), .events = POLLIN};
 
 	for (size_t i = 0; i < n; i++)
 		alive += ids[i] >= 0;
@@ -191,7 +192,7 @@ int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)
 			continue;
 		len = recv(p.fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
 		if (len < 0 && errno == ENOBUFS) {
-			lost = true;	/* some were dropped; go on reading what is queued */
+			lost = true; /* some were dropped; go on reading what is queued */
 			continue;
 		}
 		if (len < 0 && errno == EAGAIN && lost) {

@@ -43,7 +43,7 @@
 
 /* --- control protocol: one fixed-size message each way on a SOCK_SEQPACKET connection --- */
 
-#define CTL_MAGIC 0x656d7231u	/* "emr1": changes with the layout */
+#define CTL_MAGIC 0x656d7231u /* "emr1": changes with the layout */
 
 enum ctl_op {
 	CTL_GET = 1,
@@ -55,7 +55,7 @@ struct ctl_msg {
 	uint32_t op;
 	uint32_t link;
 	uint32_t dir;
-	int32_t status;		/* reply: 0 or -errno */
+	int32_t status; /* reply: 0 or -errno */
 	uint32_t limit;
 	uint32_t dist;
 	uint32_t loss_model;
@@ -63,8 +63,8 @@ struct ctl_msg {
 	uint64_t jitter_ns;
 	uint64_t rate_bps;
 	double loss_p, loss_r, loss_h, loss_k;
-	struct emu_rq_stats stats;	/* reply */
-	char trace[256];	/* "" for none */
+	struct emu_rq_stats stats; /* reply */
+	char trace[256];	   /* "" for none */
 };
 
 static void shape_to_msg(const struct emu_shape *s, struct ctl_msg *m)
@@ -100,8 +100,7 @@ static void msg_to_shape(const struct ctl_msg *m, struct emu_shape *s)
 
 int emu_link_offloads_off(const char *ifname)
 {
-	static const uint32_t cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO,
-					 ETHTOOL_SGRO };
+	static const uint32_t cmds[] = {ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO};
 	struct ifreq ifr;
 	int fd, r = 0;
 
@@ -111,7 +110,7 @@ int emu_link_offloads_off(const char *ifname)
 	if (fd < 0)
 		return -errno;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
+		struct ethtool_value ev = {.cmd = cmds[i], .data = 0};
 
 		memset(&ifr, 0, sizeof(ifr));
 		strcpy(ifr.ifr_name, ifname);
@@ -144,12 +143,12 @@ struct held {
 
 struct dir {
 	struct emu_rq *q;	/* NULL: the link is not relayed */
-	struct emu_shape shape;	/* shape.trace points at trace_path or is NULL */
+	struct emu_shape shape; /* shape.trace points at trace_path or is NULL */
 	char trace_path[256];
 	struct emu_trace *trace;
 	uint64_t seed;
-	int out;		/* index into ifx: where its frames leave */
-	bool blocked;		/* the socket said EAGAIN: wait for EPOLLOUT */
+	int out;      /* index into ifx: where its frames leave */
+	bool blocked; /* the socket said EAGAIN: wait for EPOLLOUT */
 	struct held held[BATCH];
 	unsigned n_held;
 };
@@ -161,22 +160,22 @@ union cmsg_room {
 
 struct relay {
 	size_t n;
-	struct dir *dirs;	/* dirs[2 * link + d]: frames from end d */
+	struct dir *dirs; /* dirs[2 * link + d]: frames from end d */
 	/*
 	 * One packet socket for every interface: closing a packet socket costs the kernel an
 	 * RCU grace period (~12 ms here), so one per interface made a 100-link relay take
 	 * seconds to die, and its run seconds to tear down.
 	 */
 	int sock;
-	int *ifx;		/* ifx[2 * link + e]: the interface facing end e, or 0 */
-	int *si_of;		/* si_of[ifindex]: the direction its frames enter, or -1 */
+	int *ifx;   /* ifx[2 * link + e]: the interface facing end e, or 0 */
+	int *si_of; /* si_of[ifindex]: the direction its frames enter, or -1 */
 	int max_ifindex;
 	unsigned n_blocked;
 	int ep, tfd, sfd, ctl_fd, ctl_flags;
 	int clients[MAX_CLIENTS];
 	bool armed;
 	uint64_t armed_ns;
-	unsigned char *rxbuf, *txbuf;	/* BATCH slots each */
+	unsigned char *rxbuf, *txbuf; /* BATCH slots each */
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll names[BATCH];
@@ -193,7 +192,7 @@ static uint64_t mono_ns(void)
 
 static int ep_set(struct relay *rl, int op, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	struct epoll_event ev = {.events = events, .data.u64 = tag};
 
 	return epoll_ctl(rl->ep, op, fd, &ev) < 0 ? -errno : 0;
 }
@@ -229,9 +228,9 @@ static int dir_apply(struct dir *d, const struct emu_shape *s, const char *path)
 static int packet_open(int ifindex, int *ret)
 {
 	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
-		.sll_ifindex = ifindex,
+	    .sll_family = AF_PACKET,
+	    .sll_protocol = htons(ETH_P_ALL),
+	    .sll_ifindex = ifindex,
 	};
 	int one = 1, rcv = SOCK_RCVBUF, snd = SOCK_SNDBUF, fd, r;
 
@@ -276,8 +275,8 @@ static uint32_t vlan_restore(unsigned char *f, uint32_t len, struct msghdr *mh)
 		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || len < 2 * ETH_ALEN)
 			return len;
-		tpid = htons(aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid :
-									   ETH_P_8021Q);
+		tpid = htons(aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid
+								       : ETH_P_8021Q);
 		tci = htons(aux.tp_vlan_tci);
 		memmove(f + 2 * ETH_ALEN + 4, f + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
 		memcpy(f + 2 * ETH_ALEN, &tpid, 2);
@@ -381,7 +380,7 @@ static void out_name(struct relay *rl, unsigned i, int ifindex, const unsigned c
 	sll->sll_ifindex = ifindex;
 	sll->sll_protocol = htons(ETH_P_ALL);
 	if (len >= 14)
-		memcpy(&sll->sll_protocol, f + 12, 2);	/* already in network order */
+		memcpy(&sll->sll_protocol, f + 12, 2); /* already in network order */
 	rl->msgs[i].msg_hdr.msg_name = sll;
 	rl->msgs[i].msg_hdr.msg_namelen = sizeof(*sll);
 }
@@ -455,7 +454,7 @@ static void tx(struct relay *rl, struct dir *d, uint64_t now)
 
 static int arm(struct relay *rl)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	uint64_t next = UINT64_MAX;
 
 	for (size_t i = 0; i < 2 * rl->n; i++) {
@@ -472,7 +471,7 @@ static int arm(struct relay *rl)
 		return 0;
 	if (next != UINT64_MAX) {
 		if (!next)
-			next = 1;	/* a zero it_value would disarm */
+			next = 1; /* a zero it_value would disarm */
 		its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
 		its.it_value.tv_nsec = (long)(next % 1000000000ULL);
 	}
@@ -597,7 +596,7 @@ static int relay_open(struct relay *rl, const struct emu_relay_link *links, uint
 	for (size_t i = 0; i < 2 * rl->n; i++)
 		if (rl->ifx[i] > 0) {
 			if (rl->si_of[rl->ifx[i]] >= 0)
-				return -EINVAL;	/* one interface in two links */
+				return -EINVAL; /* one interface in two links */
 			rl->si_of[rl->ifx[i]] = (int)i;
 		}
 	r = packet_open(0, &rl->sock);
@@ -691,11 +690,11 @@ static void relay_close(struct relay *rl)
 	free(rl->txbuf);
 }
 
-int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd,
-			   int ready_fd, uint64_t seed)
+int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd,
+			   uint64_t seed)
 {
-	struct relay rl = { .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1,
-			    .ctl_flags = -1, .sock = -1 };
+	struct relay rl = {
+	    .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1, .ctl_flags = -1, .sock = -1};
 	sigset_t sigs, old;
 	int r;
 
@@ -764,8 +763,8 @@ int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, in
 
 static int ctl_call(const char *path, struct ctl_msg *m)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
 	ssize_t n;
 	int fd, r;
 
@@ -842,8 +841,7 @@ int emu_relay_get(const char *ctl_path, unsigned link, unsigned dir, struct emu_
 	return 0;
 }
 
-int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf,
-			size_t len)
+int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf, size_t len)
 {
 	struct ctl_msg m;
 	int r = ctl_get(ctl_path, link, dir, &m);

@@ -44,8 +44,8 @@ struct emu_rq;
 #define EMU_RQ_FRAME_MAX 65536
 
 struct emu_rq_stats {
-	uint64_t in, out, lost, dropped;	/* frames: arrived, sent, lost by the loss model,
-						 * dropped because the queue was full */
+	uint64_t in, out, lost, dropped; /* frames: arrived, sent, lost by the loss model,
+					  * dropped because the queue was full */
 	uint64_t bytes_out;
 };
 
@@ -76,9 +76,9 @@ void emu_rq_stats(const struct emu_rq *q, struct emu_rq_stats *ret);
 /* --- the relay process (emu/relay.c) --- */
 
 struct emu_relay_link {
-	int index[2];		/* relay-side interface facing end 0, end 1 (relay namespace) */
-	struct emu_shape dir[2];	/* dir[0]: frames from end 0 to end 1 */
-	char trace_path[2][256];	/* per direction, "" for none */
+	int index[2];		 /* relay-side interface facing end 0, end 1 (relay namespace) */
+	struct emu_shape dir[2]; /* dir[0]: frames from end 0 to end 1 */
+	char trace_path[2][256]; /* per direction, "" for none */
 };
 
 /*
@@ -98,11 +98,10 @@ int emu_relay_get(const char *ctl_path, unsigned link, unsigned dir, struct emu_
  * emu_relay_serve with a seed for every direction's random choices (emu_relay_serve uses 0):
  * the same seed and the same frames at the same times give the same losses and jitter.
  */
-int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd,
-			   int ready_fd, uint64_t seed);
+int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd,
+			   uint64_t seed);
 /* The trace a direction follows ("" for none): emu_relay_get leaves ret->trace NULL. */
-int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf,
-			size_t len);
+int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf, size_t len);
 /*
  * Turn off tx checksumming, TSO, GSO and GRO on ifname in the current namespace, so that a
  * packet socket sees frames of at most MTU + 14 bytes with their checksums filled in.

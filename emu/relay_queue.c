@@ -32,27 +32,27 @@ struct frame {
 
 struct slot {
 	uint64_t depart_ns;
-	uint64_t seq;		/* arrival order: equal departures leave first in, first out */
+	uint64_t seq; /* arrival order: equal departures leave first in, first out */
 	struct frame *f;
 };
 
 struct emu_rq {
-	struct emu_shape s;	/* s.trace is NULL: the queue keeps no path, only `trace` */
+	struct emu_shape s; /* s.trace is NULL: the queue keeps no path, only `trace` */
 	const struct emu_trace *trace;
 	uint32_t limit;
 	uint64_t rng[4];
-	bool bad;		/* Gilbert-Elliott state */
+	bool bad; /* Gilbert-Elliott state */
 
 	bool started;
-	uint64_t base_ns;	/* first use: time 0 of a trace */
+	uint64_t base_ns; /* first use: time 0 of a trace */
 
 	/* rate stage */
-	uint64_t tail_ns;	/* when the last admitted frame leaves the rate stage */
-	uint64_t tail_rem;	/* rate: fraction of a ns after tail_ns, in 1/rate_bps ns */
+	uint64_t tail_ns;  /* when the last admitted frame leaves the rate stage */
+	uint64_t tail_rem; /* rate: fraction of a ns after tail_ns, in 1/rate_bps ns */
 	bool opp_valid;
-	uint64_t opp;		/* trace: the delivery opportunity the last frame took */
-	uint32_t opp_left;	/* and the bytes left in it */
-	uint64_t *ring;		/* leave times of frames still in the rate stage */
+	uint64_t opp;	   /* trace: the delivery opportunity the last frame took */
+	uint32_t opp_left; /* and the bytes left in it */
+	uint64_t *ring;	   /* leave times of frames still in the rate stage */
 	size_t ring_cap, ring_head, ring_len;
 
 	/* delay line */
@@ -312,7 +312,7 @@ static uint64_t delay_line(struct emu_rq *q, uint64_t leave_ns)
 		return leave_ns + d;
 	off = (double)d + jitter_sample(q) * (double)q->s.jitter_ns;
 	if (!(off > 0))
-		off = 0;	/* never before the rate stage lets it go */
+		off = 0; /* never before the rate stage lets it go */
 	if (off > (double)OFFSET_MAX_NS)
 		off = (double)OFFSET_MAX_NS;
 	return leave_ns + (uint64_t)llround(off);
@@ -493,7 +493,7 @@ static struct slot heap_pop(struct emu_rq *q)
 
 static bool prob_ok(double p)
 {
-	return p >= 0 && p <= 1;	/* false for NaN too */
+	return p >= 0 && p <= 1; /* false for NaN too */
 }
 
 static int shape_check(const struct emu_shape *s, const struct emu_trace *trace)

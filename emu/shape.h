@@ -17,7 +17,7 @@
 #include "emu/emu.h"
 
 enum emu_dist {
-	EMU_DIST_NONE,		/* no jitter */
+	EMU_DIST_NONE, /* no jitter */
 	EMU_DIST_NORMAL,
 	EMU_DIST_UNIFORM,
 	EMU_DIST_PARETO,
@@ -25,9 +25,9 @@ enum emu_dist {
 
 enum emu_loss_model {
 	EMU_LOSS_NONE,
-	EMU_LOSS_RANDOM,	/* each packet lost with probability p */
-	EMU_LOSS_GILBERT,	/* Gilbert-Elliott, netem's parameters: p (good->bad), r (bad->good),
-				 * 1-h (loss in bad), 1-k (loss in good) */
+	EMU_LOSS_RANDOM,  /* each packet lost with probability p */
+	EMU_LOSS_GILBERT, /* Gilbert-Elliott, netem's parameters: p (good->bad), r (bad->good),
+			   * 1-h (loss in bad), 1-k (loss in good) */
 };
 
 /* Probabilities are fractions in [0, 1]. */
@@ -43,8 +43,8 @@ struct emu_shape {
 	enum emu_dist dist;
 	struct emu_loss loss;
 	uint64_t rate_bps;
-	uint32_t limit;		/* packets; 0 = the backend's default (1000) */
-	const char *trace;	/* Mahimahi mm-link file (relay only); NULL = none */
+	uint32_t limit;	   /* packets; 0 = the backend's default (1000) */
+	const char *trace; /* Mahimahi mm-link file (relay only); NULL = none */
 };
 
 #define EMU_SHAPE_DEFAULT_LIMIT 1000

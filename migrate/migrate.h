@@ -97,12 +97,12 @@ struct mig_job;
 
 struct mig_opts {
 	enum topo_strategy strategy;
-	uint64_t max_rounds, stop_below;	/* pre-copy: rounds; pages */
-	uint64_t timeout_ms;			/* a peer silent this long has failed (5000) */
-	uint16_t port;				/* the destination's TCP port (7100) */
-	uint64_t probe_interval_ns;		/* a probe of our own from the client; 0: none */
-	const char *csv;			/* phases appended to this CSV file; NULL: none */
-	volatile sig_atomic_t *stop;		/* set (by a signal): give up and roll back */
+	uint64_t max_rounds, stop_below; /* pre-copy: rounds; pages */
+	uint64_t timeout_ms;		 /* a peer silent this long has failed (5000) */
+	uint16_t port;			 /* the destination's TCP port (7100) */
+	uint64_t probe_interval_ns;	 /* a probe of our own from the client; 0: none */
+	const char *csv;		 /* phases appended to this CSV file; NULL: none */
+	volatile sig_atomic_t *stop;	 /* set (by a signal): give up and roll back */
 	/*
 	 * Every event as it comes (the agents' verbs: start, round, freeze, commit, switch,
 	 * sent, resume, end, error; "accepted" for the destination's start, "flip" when the
@@ -129,7 +129,7 @@ struct mig_report {
 	char from[TOPO_NAME_MAX + 1], to[TOPO_NAME_MAX + 1];
 	enum topo_strategy strategy;
 	bool ok;
-	bool rolled_back;	/* failed, and the service runs at the source as before */
+	bool rolled_back; /* failed, and the service runs at the source as before */
 	/*
 	 * Failed because the source instance died: after the switch (post-copy) or once the
 	 * destination held every page (cold, pre-copy), the destination serves on and the
@@ -137,31 +137,35 @@ struct mig_report {
 	 * and nothing serves (lost).
 	 */
 	bool kept_destination, lost;
-	uint64_t absent_pages;	/* kept_destination: pages that never came (post-copy) */
+	uint64_t absent_pages; /* kept_destination: pages that never came (post-copy) */
 	/* Failed after a post-copy switch: where the client table came back from. */
-	enum { MIG_TABLE_NONE, MIG_TABLE_DESTINATION, MIG_TABLE_WRITEBACK, MIG_TABLE_PARTIAL }
-		table_from;
+	enum {
+		MIG_TABLE_NONE,
+		MIG_TABLE_DESTINATION,
+		MIG_TABLE_WRITEBACK,
+		MIG_TABLE_PARTIAL
+	} table_from;
 	char error[256];
-	uint64_t start_ns;	/* the migration began (before the destination starts) */
-	uint64_t ready_ns;	/* the destination instance is listening */
-	uint64_t command_ns;	/* the source was told to migrate */
-	uint64_t copy_ns;	/* the source is connected: the copy begins */
+	uint64_t start_ns;   /* the migration began (before the destination starts) */
+	uint64_t ready_ns;   /* the destination instance is listening */
+	uint64_t command_ns; /* the source was told to migrate */
+	uint64_t copy_ns;    /* the source is connected: the copy begins */
 	uint64_t freeze_ns, commit_ns, resume_ns, flip_begin_ns, flip_end_ns;
-	uint64_t sent_ns;	/* the source has sent everything */
-	uint64_t end_ns;	/* the destination holds every page */
-	uint64_t stopped_ns;	/* the source instance is gone */
-	uint64_t thawed_ns;	/* failed: the source served again (rolled back), 0: it did not */
+	uint64_t sent_ns;    /* the source has sent everything */
+	uint64_t end_ns;     /* the destination holds every page */
+	uint64_t stopped_ns; /* the source instance is gone */
+	uint64_t thawed_ns;  /* failed: the source served again (rolled back), 0: it did not */
 	uint64_t pages, bytes, faults, requests;
 	uint64_t src_hash, dst_hash;
 	unsigned n_rounds;
 	struct mig_round rounds[MIG_ROUNDS_MAX];
-	unsigned flipped;	/* clients moved to the destination */
+	unsigned flipped; /* clients moved to the destination */
 	/* The client's view, from the probe (probed: one ran). */
 	bool probed;
 	uint64_t probe_interval_ns;
 	uint64_t probe_sent, probe_answered, probe_lost;
-	uint64_t probe_gap_ns, probe_gap_begin_ns;	/* the largest gap between answers */
-	uint64_t counter_back, counter_jump;	/* answers whose counter went back or skipped */
+	uint64_t probe_gap_ns, probe_gap_begin_ns; /* the largest gap between answers */
+	uint64_t counter_back, counter_jump;	   /* answers whose counter went back or skipped */
 	char probe_last_instance[16];
 };
 

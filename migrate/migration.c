@@ -34,8 +34,8 @@
 #define MS 1000000ULL
 #define CTL_CONNECT_MS 2000
 #define PROBE_WARMUP_MS 200
-#define PROBE_TAIL_MS 200	/* the client's view goes on this long after the end */
-#define PROBE_TIMEOUT_MS 1000	/* edgemu-probe's --timeout: unanswered this long is lost */
+#define PROBE_TAIL_MS 200     /* the client's view goes on this long after the end */
+#define PROBE_TIMEOUT_MS 1000 /* edgemu-probe's --timeout: unanswered this long is lost */
 #define MIG_TABLE_MAX 1024
 
 static uint64_t now_ns(void)
@@ -48,7 +48,7 @@ static uint64_t now_ns(void)
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -67,14 +67,16 @@ void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
 
 static const char *strategy_name(enum topo_strategy s)
 {
-	return s == TOPO_STRATEGY_COLD ? "cold" : s == TOPO_STRATEGY_PRECOPY ? "precopy" : "postcopy";
+	return s == TOPO_STRATEGY_COLD	    ? "cold"
+	       : s == TOPO_STRATEGY_PRECOPY ? "precopy"
+					    : "postcopy";
 }
 
 /* ---- control sockets ---- */
 
 static int ctl_connect(const struct topo_run *run, unsigned svc, unsigned node)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	uint64_t deadline = now_ns() + CTL_CONNECT_MS * MS;
 	int fd, r;
 
@@ -136,8 +138,8 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 {
 	const struct topo_service *s = &run->m->services[svc];
 	char app[PATH_MAX], vip[16], port[8], interval[32], log[PATH_MAX + 32];
-	char *argv[] = { app, vip, "--port", port, "--interval", interval, "--csv", p->csv,
-			 "--check-counter", "--quiet", NULL };
+	char *argv[] = {app,	 vip,	 "--port",	    port,      "--interval", interval,
+			"--csv", p->csv, "--check-counter", "--quiet", NULL};
 	uint32_t a = s->vip;
 	int r;
 
@@ -157,7 +159,8 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 	sleep_ms(PROBE_WARMUP_MS);
 	if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
 		p->pid = 0;
-		return topo_err_set(err, -ECHILD, "the probe (%s) exited at once; see %s", app, log);
+		return topo_err_set(err, -ECHILD, "the probe (%s) exited at once; see %s", app,
+				    log);
 	}
 	return 0;
 }
@@ -246,8 +249,8 @@ static void probe_read(const struct probe *p, uint64_t from_ns, uint64_t to_ns,
 
 /* ---- the phases CSV ---- */
 
-static void csv_row(FILE *f, const struct mig_report *r, const char *event, uint64_t t,
-		    long round, uint64_t pages, uint64_t bytes, const char *detail)
+static void csv_row(FILE *f, const struct mig_report *r, const char *event, uint64_t t, long round,
+		    uint64_t pages, uint64_t bytes, const char *detail)
 {
 	if (!f || !t)
 		return;
@@ -275,8 +278,8 @@ static void csv_write(const char *path, const struct mig_report *r)
 		csv_row(f, r, "round", r->rounds[i].end_ns, (long)r->rounds[i].n,
 			r->rounds[i].pages, r->rounds[i].bytes, NULL);
 	csv_row(f, r, "freeze", r->freeze_ns, -1, 0, 0, NULL);
-	csv_row(f, r, r->strategy == TOPO_STRATEGY_POSTCOPY ? "switch" : "commit", r->commit_ns,
-		-1, 0, 0, NULL);
+	csv_row(f, r, r->strategy == TOPO_STRATEGY_POSTCOPY ? "switch" : "commit", r->commit_ns, -1,
+		0, 0, NULL);
 	csv_row(f, r, "resume", r->resume_ns, -1, 0, 0, NULL);
 	csv_row(f, r, "flip", r->flip_end_ns, -1, 0, 0, NULL);
 	csv_row(f, r, "sent", r->sent_ns, -1, r->pages, r->bytes, NULL);
@@ -294,20 +297,20 @@ struct mig_job {
 	unsigned svc, client, from, to;
 	struct mig_opts o;
 	struct mig_report r;
-	struct mig_report *rep;	/* &r */
+	struct mig_report *rep; /* &r */
 	int src, dst;		/* control sockets */
 	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped;
 	bool aborted;
-	uint64_t dst_absent;	/* pages the destination lacked when it failed */
-	uint64_t last_ns;	/* the last word from an agent */
+	uint64_t dst_absent; /* pages the destination lacked when it failed */
+	uint64_t last_ns;    /* the last word from an agent */
 	char src_what[192], dst_what[192];
-	struct topo_err err;	/* of a flip during a step */
-	struct bpf_steer *steer;	/* held open for a fast flip (NULL: route steering) */
-	unsigned moved[64];	/* clients flipped, to flip back on failure */
+	struct topo_err err;	 /* of a flip during a step */
+	struct bpf_steer *steer; /* held open for a fast flip (NULL: route steering) */
+	unsigned moved[64];	 /* clients flipped, to flip back on failure */
 	unsigned n_moved;
 	struct {
 		uint64_t id, counter;
-	} table[MIG_TABLE_MAX];	/* a destination's client table, read back */
+	} table[MIG_TABLE_MAX]; /* a destination's client table, read back */
 	unsigned n_table;
 };
 
@@ -409,8 +412,7 @@ static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 			ctl_send(j->dst, "flipped");
 			if (j->o.on_event)
 				j->o.on_event(j->o.event_arg, j, "flip", r->flip_end_ns, "flip");
-		}
-		else {
+		} else {
 			j->dst_error = true;
 			snprintf(j->dst_what, sizeof(j->dst_what), "steering to it: %.160s",
 				 err->msg);
@@ -517,9 +519,10 @@ static bool ev_among(const char *msg, const char *verbs)
 }
 
 /*
- * Sends cmd (if not NULL) on an agent's control socket and reads until a message whose verb is one of
- * `until` (comma-separated; the message is put in *last), for at most ms; other messages go where they always go. 0, -ETIMEDOUT, or
- * -EPIPE when the agent is gone. For "table", "client" messages are gathered in j.
+ * Sends cmd (if not NULL) on an agent's control socket and reads until a message whose verb is one
+ * of `until` (comma-separated; the message is put in *last), for at most ms; other messages go
+ * where they always go. 0, -ETIMEDOUT, or -EPIPE when the agent is gone. For "table", "client"
+ * messages are gathered in j.
  */
 static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *until, unsigned ms,
 		    char *last, size_t last_len)
@@ -532,7 +535,7 @@ static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *unti
 	if (fd < 0 || (cmd && ctl_send(fd, cmd) < 0))
 		return -EPIPE;
 	while (now_ns() < deadline) {
-		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		p = (struct pollfd){.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
 		n = recv(fd, msg, MIG_CTL_MAX, MSG_DONTWAIT);
@@ -656,8 +659,8 @@ static void roll_back(struct mig_job *j, const char *why)
 	if (r->resume_ns && j->o.strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns)
 		recover_table(j, text, sizeof(text));
 	if (j->flipped && flip_all(j, j->from, &e2) < 0)
-		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s", text,
-			 e2.msg);
+		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s",
+			 text, e2.msg);
 	else
 		snprintf(r->error, sizeof(r->error), "%s", text);
 	test_stop("roll-back");
@@ -731,8 +734,8 @@ static char *orphan_cmd(const struct mig_job *j)
 	if (fits)
 		exe[n] = '\0';
 	for (unsigned i = 0; fits && i < j->n_moved; i++) {
-		const char *words[] = { "steer", j->run->name, m->services[j->svc].name,
-					m->nodes[j->moved[i]].name, m->nodes[j->to].name };
+		const char *words[] = {"steer", j->run->name, m->services[j->svc].name,
+				       m->nodes[j->moved[i]].name, m->nodes[j->to].name};
 
 		/* The separators fit: sh_quote() leaves room for more than one byte. */
 		if (i)
@@ -756,7 +759,7 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 	const struct topo_model *m = run->m;
 	const struct topo_service *s = &m->services[svc];
 	char cmd[256], port[8], timeout[24], *orphan = NULL;
-	const char *extra[] = { "--incoming", port, "--timeout", timeout, NULL, NULL, NULL };
+	const char *extra[] = {"--incoming", port, "--timeout", timeout, NULL, NULL, NULL};
 	uint32_t addr = topo_node_addr(m, to);
 	struct mig_report *rep;
 	struct mig_job *j;
@@ -766,8 +769,8 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return topo_err_set(err, -ENOMEM, "out of memory");
-	*j = (struct mig_job){ .run = run, .svc = svc, .client = client, .to = to, .o = *o,
-			       .src = -1, .dst = -1 };
+	*j = (struct mig_job){
+	    .run = run, .svc = svc, .client = client, .to = to, .o = *o, .src = -1, .dst = -1};
 	j->rep = rep = &j->r;
 	rep->start_ns = now_ns();
 	rep->strategy = o->strategy;
@@ -776,8 +779,9 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 	snprintf(rep->client, sizeof(rep->client), "%s", m->nodes[client].name);
 	snprintf(rep->to, sizeof(rep->to), "%s", m->nodes[to].name);
 	if (s->app != TOPO_APP_SVC) {
-		r = topo_err_set(err, -EINVAL, "service %s is app: echo, which has no state to "
-					       "migrate; use app: svc",
+		r = topo_err_set(err, -EINVAL,
+				 "service %s is app: echo, which has no state to "
+				 "migrate; use app: svc",
 				 s->name);
 		goto fail;
 	}
@@ -900,9 +904,9 @@ static void source_died(struct mig_job *j)
 			 "the source instance on %s died %s%s: the service is lost, its state with "
 			 "it",
 			 from,
-			 r->resume_ns ? "and so did the destination" :
-			 r->freeze_ns ? "while frozen" :
-					"during the copy",
+			 r->resume_ns	? "and so did the destination"
+			 : r->freeze_ns ? "while frozen"
+					: "during the copy",
 			 r->resume_ns ? "" : ", before the destination had the whole state");
 		return;
 	}
@@ -933,8 +937,8 @@ static void source_died(struct mig_job *j)
 /* Whether the source instance is gone: its control socket ended, or its process. */
 static bool source_gone(struct mig_job *j)
 {
-	if (!j->src_gone && (!ctl_drain(j, j->src, &j->err) ||
-			     mig_instance_pid(j->run, j->svc, j->from) <= 0))
+	if (!j->src_gone &&
+	    (!ctl_drain(j, j->src, &j->err) || mig_instance_pid(j->run, j->svc, j->from) <= 0))
 		j->src_gone = true;
 	return j->src_gone;
 }
@@ -996,7 +1000,7 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
 		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err)
 {
 	static unsigned seq;
-	struct probe probe = { 0 };
+	struct probe probe = {0};
 	struct pollfd p[2];
 	struct mig_job *j;
 	struct mig_opts jo = *o;
@@ -1017,8 +1021,8 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
 	}
 	mig_job_fds(j, fds);
 	while (!mig_job_step(j, now_ns())) {
-		p[0] = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = fds[1], .events = POLLIN };
+		p[0] = (struct pollfd){.fd = fds[0], .events = POLLIN};
+		p[1] = (struct pollfd){.fd = fds[1], .events = POLLIN};
 		if (poll(p, 2, 100) < 0 && errno != EINTR)
 			break;
 	}
@@ -1027,7 +1031,8 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
 		sleep_ms(PROBE_TAIL_MS);
 	probe_stop(&probe);
 	if (probe.csv[0])
-		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, now_ns(), rep);
+		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, now_ns(),
+			   rep);
 	rep->probe_interval_ns = o->probe_interval_ns;
 	if (o->csv)
 		csv_write(o->csv, rep);

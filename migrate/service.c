@@ -27,7 +27,7 @@
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
 
-#define READY_TIMEOUT_MS 2000	/* for echo; svc adds 1 s per GiB of state it populates */
+#define READY_TIMEOUT_MS 2000 /* for echo; svc adds 1 s per GiB of state it populates */
 
 void mig_pin_dir(const struct topo_run *run, char *buf, size_t len)
 {
@@ -350,7 +350,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 			dup2(null, 0);
 			dup2(out, 1);
 			dup2(out, 2);
-			dup2(rfd[1], 3);	/* dup2 clears close-on-exec: the app keeps it */
+			dup2(rfd[1], 3); /* dup2 clears close-on-exec: the app keeps it */
 			execv(b->app, (char *const *)b->argv);
 		}
 		child_errno = errno;
@@ -378,7 +378,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 		fclose(f);
 	}
 	timeout_ms = ready_timeout_ms(s);
-	pl = (struct pollfd){ .fd = rfd[0], .events = POLLIN };
+	pl = (struct pollfd){.fd = rfd[0], .events = POLLIN};
 	/* A signal (Ctrl-C during `up`) ends the wait too: the caller tears down. */
 	r = poll(&pl, 1, timeout_ms);
 	if (r < 0)
@@ -386,7 +386,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 	else if (r == 0)
 		r = -ETIMEDOUT;
 	else if (read(rfd[0], ready, sizeof(ready)) <= 0)
-		r = -ECHILD;	/* EOF: it exited */
+		r = -ECHILD; /* EOF: it exited */
 	else
 		r = 0;
 	if (r < 0) {
@@ -503,15 +503,17 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 			if (m->links[l].end[e].node != c)
 				continue;
 			ns_fd = topo_run_node_ns(run, peer->node);
-			r = ns_fd < 0 ? ns_fd : bpf_steer_attach(s, ns_fd, run->ifindex[2 * l + !e]);
+			r = ns_fd < 0 ? ns_fd
+				      : bpf_steer_attach(s, ns_fd, run->ifindex[2 * l + !e]);
 			if (r < 0)
-				return topo_err_set(err, r, "attaching steering on %s:%s (facing %s): %s",
+				return topo_err_set(err, r,
+						    "attaching steering on %s:%s (facing %s): %s",
 						    m->nodes[peer->node].name, peer->ifname,
 						    m->nodes[c].name, strerror(-r));
 		}
 	}
 	if (topo_ue_is_radio(m, c) || client_link(run, c, &first_l, &first_e) < 0)
-		return 0;	/* a client without links reaches nothing anyway */
+		return 0; /* a client without links reaches nothing anyway */
 	r = topo_run_node_nl(run, c, &nl);
 	for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
 		const struct topo_link *k = &m->links[first_l];
@@ -575,11 +577,11 @@ static int open_steer(struct topo_run *run, struct bpf_steer **ret, struct topo_
  * interface: some kernels (this project's CI machine's) have no dummy driver, and lo is
  * always there and up.
  */
-#define VIP_IFINDEX 1	/* lo */
+#define VIP_IFINDEX 1 /* lo */
 
 /* One request on node's socket, waited for; -EEXIST accepted when ok_exist. */
-static int node_request(struct topo_run *run, unsigned node, struct nlmsghdr *(*build)(void *buf,
-			void *arg), void *arg, bool ok_exist)
+static int node_request(struct topo_run *run, unsigned node,
+			struct nlmsghdr *(*build)(void *buf, void *arg), void *arg, bool ok_exist)
 {
 	struct emu_nl *nl;
 	int r = topo_run_node_nl(run, node, &nl);
@@ -818,7 +820,7 @@ int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, u
 		t0 = now_ns();
 		r = routes_toward(run, svc, node, err);
 		if (ret)
-			*ret = (struct mig_flip_time){ t0, now_ns() };
+			*ret = (struct mig_flip_time){t0, now_ns()};
 		if (r == 0 && (r = route_target_save(run, svc, node)) < 0)
 			topo_err_set(err, r, "recording where %s's VIP routes to: %s",
 				     m->services[svc].name, strerror(-r));
@@ -831,9 +833,9 @@ int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, u
 	}
 	t0 = now_ns();
 	r = flip_client(s, m, client, m->services[svc].vip, m->services[svc].port,
-			 topo_node_addr(m, node));
+			topo_node_addr(m, node));
 	if (ret)
-		*ret = (struct mig_flip_time){ t0, now_ns() };
+		*ret = (struct mig_flip_time){t0, now_ns()};
 	if (!held)
 		bpf_steer_close(s);
 	if (r < 0)

@@ -26,24 +26,24 @@
 #include <stdint.h>
 
 struct mob_ho_params {
-	double hysteresis_db;	/* >= 0 */
-	uint64_t ttt_ns;	/* time to trigger */
+	double hysteresis_db; /* >= 0 */
+	uint64_t ttt_ns;      /* time to trigger */
 	uint64_t interruption_ns;
-	double min_signal_dbm;	/* below: no link (-INFINITY if the caller passes NaN itself) */
+	double min_signal_dbm; /* below: no link (-INFINITY if the caller passes NaN itself) */
 };
 
 enum mob_ho_reason {
-	MOB_HO_ATTACH,		/* from no cell */
-	MOB_HO_A3,		/* neighbour better by more than hysteresis for ttt */
-	MOB_HO_RLF,		/* serving cell lost: at once to the strongest other cell */
-	MOB_HO_DETACH,		/* serving cell lost and no other cell gives a link */
+	MOB_HO_ATTACH, /* from no cell */
+	MOB_HO_A3,     /* neighbour better by more than hysteresis for ttt */
+	MOB_HO_RLF,    /* serving cell lost: at once to the strongest other cell */
+	MOB_HO_DETACH, /* serving cell lost and no other cell gives a link */
 };
 
 struct mob_ho_event {
-	uint64_t t_ns;		/* the tick's time */
-	int from, to;		/* cell indexes, -1 for none */
+	uint64_t t_ns; /* the tick's time */
+	int from, to;  /* cell indexes, -1 for none */
 	enum mob_ho_reason reason;
-	uint64_t link_at_ns;	/* link again from: t_ns + interruption for A3 and RLF, else t_ns */
+	uint64_t link_at_ns; /* link again from: t_ns + interruption for A3 and RLF, else t_ns */
 };
 
 /* One UE's handover state. */
@@ -63,6 +63,6 @@ int mob_ho_tick(struct mob_ho *h, uint64_t now_ns, const double *signal_dbm,
 int mob_ho_serving(const struct mob_ho *h);
 /* True when the UE has a serving cell and is not in a handover's interruption at now_ns. */
 bool mob_ho_link_up(const struct mob_ho *h, uint64_t now_ns);
-const char *mob_ho_reason_name(enum mob_ho_reason r);	/* "attach", "a3", "rlf", "detach" */
+const char *mob_ho_reason_name(enum mob_ho_reason r); /* "attach", "a3", "rlf", "detach" */
 
 #endif

@@ -21,10 +21,10 @@
  * is a regular file of at most 64 MiB with at most 100000 nodes; it keeps the first 100
  * warnings and counts the rest.
  */
-#define MOB_COORD_MAX 1e7		/* metres, |x|, |y|, |z| */
-#define MOB_TIME_MAX 1e9		/* seconds */
-#define MOB_SPEED_MAX 1e4		/* metres per second */
-#define MOB_AREA_MIN 1.0		/* metres: the random-waypoint area's larger side */
+#define MOB_COORD_MAX 1e7 /* metres, |x|, |y|, |z| */
+#define MOB_TIME_MAX 1e9  /* seconds */
+#define MOB_SPEED_MAX 1e4 /* metres per second */
+#define MOB_AREA_MIN 1.0  /* metres: the random-waypoint area's larger side */
 #define MOB_TRACE_BYTES_MAX (64u << 20)
 #define MOB_TRACE_NODES_MAX 100000u
 #define MOB_TRACE_WARNINGS_MAX 100u
@@ -46,20 +46,20 @@ struct mob_seg {
 
 struct mob_node {
 	unsigned id;
-	struct mob_pos init;	/* position before the first leg */
-	struct mob_seg *segs;	/* ordered by t0_s */
+	struct mob_pos init;  /* position before the first leg */
+	struct mob_seg *segs; /* ordered by t0_s */
 	size_t n_segs, cap_segs;
 };
 
 struct mob_trace {
-	struct mob_node *nodes;	/* sorted by id (once read) */
+	struct mob_node *nodes; /* sorted by id (once read) */
 	size_t n_nodes, cap_nodes;
 	/* id -> index + 1 (0: free slot), open addressing, while reading; NULL once sorted */
 	size_t *index;
-	size_t index_cap;	/* a power of two, at least twice n_nodes */
-	char **warnings;	/* "file:line: what", for the program to print */
+	size_t index_cap; /* a power of two, at least twice n_nodes */
+	char **warnings;  /* "file:line: what", for the program to print */
 	size_t n_warnings, cap_warnings;
-	size_t n_dropped;	/* warnings past MOB_TRACE_WARNINGS_MAX, not kept */
+	size_t n_dropped; /* warnings past MOB_TRACE_WARNINGS_MAX, not kept */
 };
 
 /*
@@ -95,7 +95,7 @@ struct mob_trace *mob_trace_new(void);
 struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool create);
 int mob_node_seg_add(struct mob_node *n, const struct mob_seg *s);
 int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* After the last line: one warning saying how many were not kept, if any. 0 or -ENOMEM. */
 int mob_trace_warn_end(struct mob_trace *t, const char *name);
 /* Whether a value read from a trace is within its MOB_*_MAX bound (and finite). */
@@ -124,9 +124,9 @@ struct mob_waypoint {
 };
 
 struct mob_rwp_params {
-	double x0, y0, x1, y1;		/* area corners */
-	double speed_min, speed_max;	/* m/s, 0 < min <= max */
-	double pause_s;			/* >= 0 */
+	double x0, y0, x1, y1;	     /* area corners */
+	double speed_min, speed_max; /* m/s, 0 < min <= max */
+	double pause_s;		     /* >= 0 */
 };
 
 struct mob_model {
@@ -143,10 +143,10 @@ struct mob_model {
 			/* current leg: leave `from` at t0, reach `to` at t1, wait until t2 */
 			struct mob_pos from, to;
 			double t0_s, t1_s, t2_s;
-			bool stuck;	/* legs stopped advancing time: it stays at `from` */
+			bool stuck; /* legs stopped advancing time: it stays at `from` */
 		} rwp;
 		struct {
-			const struct mob_trace *trace;	/* borrowed */
+			const struct mob_trace *trace; /* borrowed */
 			unsigned node;
 		} tr;
 	};

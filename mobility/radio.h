@@ -28,12 +28,12 @@
 
 struct mob_radio {
 	double tx_power_dbm;
-	double exponent;	/* > 0 */
-	double ref_loss_db;	/* path loss at 1 m, >= 0 */
+	double exponent;    /* > 0 */
+	double ref_loss_db; /* path loss at 1 m, >= 0 */
 	double min_signal_dbm;
 	double noise_dbm;
 	double bandwidth_hz;	/* > 0 */
-	uint64_t peak_rate_bps;	/* > 0 */
+	uint64_t peak_rate_bps; /* > 0 */
 	double edge_loss;	/* fraction in [0, 1] */
 	double loss_margin_db;	/* > 0 */
 	uint64_t delay_ns;
@@ -41,11 +41,11 @@ struct mob_radio {
 
 /* One direction's shaping of a UE's radio link (both directions get the same). */
 struct mob_radio_link {
-	bool up;		/* false: out of range; the fields below are 0 */
+	bool up; /* false: out of range; the fields below are 0 */
 	uint64_t delay_ns;
 	uint64_t rate_bps;
-	double loss;		/* fraction in [0, 1] */
-	double snr_db;		/* signal - noise, for logs */
+	double loss;   /* fraction in [0, 1] */
+	double snr_db; /* signal - noise, for logs */
 };
 
 /* 0, or -EINVAL when a parameter is out of its range or not finite. */

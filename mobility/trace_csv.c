@@ -105,7 +105,7 @@ static int build(struct mob_trace *t, const struct sample *s, size_t n, const ch
 {
 	for (size_t i = 0; i < n; i++) {
 		struct mob_node *nd = mob_trace_node_get(t, s[i].node, true);
-		struct mob_seg g = { 0 };
+		struct mob_seg g = {0};
 		double dt;
 		int r;
 
@@ -118,7 +118,8 @@ static int build(struct mob_trace *t, const struct sample *s, size_t n, const ch
 				k++;
 			r2 = mob_trace_warn(t, name, s[i].line,
 					    "node %u: more than %u nodes in the trace, its rows "
-					    "skipped", s[i].node, MOB_TRACE_NODES_MAX);
+					    "skipped",
+					    s[i].node, MOB_TRACE_NODES_MAX);
 			if (r2 < 0)
 				return r2;
 			i = k;
@@ -172,7 +173,7 @@ int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct m
 	while (i < len) {
 		size_t j = i;
 		const char *why = "";
-		struct sample s = { 0 };
+		struct sample s = {0};
 		int k;
 
 		while (j < len && text[j] != '\n')

@@ -71,7 +71,7 @@ void mob_trace_sort(struct mob_trace *t)
 
 static struct mob_node *node_find(const struct mob_trace *t, unsigned id)
 {
-	struct mob_node key = { .id = id };
+	struct mob_node key = {.id = id};
 
 	if (!t || !t->n_nodes)
 		return NULL;
@@ -400,7 +400,7 @@ struct ev {
 	unsigned node;
 	size_t line;
 	enum line_kind kind;
-	double at_s, a, b, c;	/* setdest: x y speed; set: a = value, coord in `coord` */
+	double at_s, a, b, c; /* setdest: x y speed; set: a = value, coord in `coord` */
 	char coord;
 };
 
@@ -544,7 +544,7 @@ static void set_coord(struct mob_pos *p, char c, double v)
 /* Apply one node's events in file order, as ns-3 schedules them from last_pos. */
 static int apply(struct mob_trace *t, struct mob_node *n, const struct ev *e, const char *name)
 {
-	struct mob_seg s = { .t0_s = e->at_s, .t1_s = e->at_s };
+	struct mob_seg s = {.t0_s = e->at_s, .t1_s = e->at_s};
 	struct mob_pos cur;
 
 	if (n->n_segs && e->at_s < n->segs[n->n_segs - 1].t0_s)
@@ -592,7 +592,7 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 	while (i < len) {
 		size_t j = i;
 		const char *why = "";
-		struct ev e = { 0 };
+		struct ev e = {0};
 		struct mob_node *n;
 		int k;
 

@@ -75,10 +75,9 @@ int topo_run_ue_attach(struct topo_run *run, unsigned ue, int link, struct topo_
 		if (detach)
 			nlh = emu_msg_route_del(emu_nl_slot(nl), htonl(dst), plen);
 		else
-			nlh = emu_msg_route_replace_src(emu_nl_slot(nl), htonl(dst), plen,
-							htonl(k->end[1].addr),
-							run->ifindex[2 * (unsigned)link],
-							htonl(k->end[0].addr));
+			nlh = emu_msg_route_replace_src(
+			    emu_nl_slot(nl), htonl(dst), plen, htonl(k->end[1].addr),
+			    run->ifindex[2 * (unsigned)link], htonl(k->end[0].addr));
 		/* A full batch goes out on its own; only its first failure is told. */
 		r = gone_ok(emu_nl_queue(nl, nlh, t), detach);
 	}

@@ -27,7 +27,7 @@ enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
 
 #define TAG(step, i) (((uint32_t)(step) << 28) | (uint32_t)(i))
 #define TAG_STEP(t) ((t) >> 28)
-#define TAG_INDEX(t) ((t) & 0x0fffffffu)
+#define TAG_INDEX(t) ((t)&0x0fffffffu)
 
 static const char *ext(const struct emu_nl *nl)
 {
@@ -41,7 +41,7 @@ static const char *ext(const struct emu_nl *nl)
 
 static void ip_str(uint32_t a, char *buf)
 {
-	struct in_addr in = { htonl(a) };
+	struct in_addr in = {htonl(a)};
 
 	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
@@ -89,9 +89,9 @@ static void raise_fd_limit(unsigned nodes, unsigned links)
 struct ready {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	unsigned char *node;	/* 1 once node i's namespace exists */
+	unsigned char *node; /* 1 once node i's namespace exists */
 	unsigned workers, exited;
-	volatile bool abort;	/* the links failed: workers stop */
+	volatile bool abort; /* the links failed: workers stop */
 };
 
 struct worker {
@@ -140,7 +140,7 @@ static void *ns_worker(void *arg)
 		w->r = emu_netns_mount(n->ns, node_init, n, &n->ns_fd);
 		if (w->r < 0) {
 			topo_err_set(&w->err, w->r, "creating namespace %s for node %s: %s", n->ns,
-			     m->nodes[i].name, strerror(-w->r));
+				     m->nodes[i].name, strerror(-w->r));
 			break;
 		}
 		mark(w->rd, (int)i);
@@ -211,7 +211,8 @@ static void *etc_worker(void *arg)
 			r = linkat(AT_FDCWD, first, AT_FDCWD, path, 0);
 		}
 		if (r < 0) {
-			w->r = topo_err_set(&w->err, -errno, "creating %s: %s", path, strerror(errno));
+			w->r =
+			    topo_err_set(&w->err, -errno, "creating %s: %s", path, strerror(errno));
 			break;
 		}
 	}
@@ -228,7 +229,7 @@ static int reserve_names(struct topo_run *run, struct topo_err *err)
 
 		if (r < 0)
 			return topo_err_set(err, r, "creating " EMU_NETNS_DIR "/%s: %s", ns,
-				    strerror(-r));
+					    strerror(-r));
 	}
 	return 0;
 }
@@ -259,11 +260,11 @@ static void pool_start(struct pool *p, unsigned n, void *(*fn)(void *), struct t
 {
 	p->n = n;
 	for (unsigned k = 0; k < n; k++) {
-		p->w[k] = (struct worker){ .run = run, .stop = stop, .rd = rd, .first = k,
-					   .step = n };
+		p->w[k] =
+		    (struct worker){.run = run, .stop = stop, .rd = rd, .first = k, .step = n};
 		p->started[k] = pthread_create(&p->tid[k], NULL, fn, &p->w[k]) == 0;
 		if (!p->started[k])
-			fn(&p->w[k]);	/* no thread: do its share here */
+			fn(&p->w[k]); /* no thread: do its share here */
 	}
 }
 
@@ -326,21 +327,23 @@ static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atom
 			char rname[TOPO_IFNAME_MAX + 1];
 
 			topo_relay_ifname(rname, sizeof(rname), l, e);
-			nlh = emu_msg_veth_add(emu_nl_slot(run->root), f->ifname,
-					       run->nodes[f->node].ns_fd, run->ifindex[2 * l + e],
-					       rname, run->relay_ns_fd, topo_relay_index(run, l, e));
+			nlh =
+			    emu_msg_veth_add(emu_nl_slot(run->root), f->ifname,
+					     run->nodes[f->node].ns_fd, run->ifindex[2 * l + e],
+					     rname, run->relay_ns_fd, topo_relay_index(run, l, e));
 			r = emu_nl_queue(run->root, emu_msg_link_up_at_create(nlh), l);
 		}
 	}
 	if (r == 0)
 		r = emu_nl_flush(run->root);
 	if (r < 0) {
-		const struct topo_link *k = &m->links[run->root->err_tag % (m->n_links ? m->n_links : 1)];
+		const struct topo_link *k =
+		    &m->links[run->root->err_tag % (m->n_links ? m->n_links : 1)];
 
 		return topo_err_set(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
-			    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
-			    k->end[0].ifname, m->nodes[k->end[1].node].name, k->end[1].ifname,
-			    strerror(-r), ext(run->root));
+				    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
+				    k->end[0].ifname, m->nodes[k->end[1].node].name,
+				    k->end[1].ifname, strerror(-r), ext(run->root));
 	}
 	return 0;
 }
@@ -366,9 +369,10 @@ static int build_netem(struct topo_run *run, struct topo_err *err)
 			if (r == 0)
 				r = emu_nl_flush(nl);
 			if (r < 0)
-				return topo_err_set(err, r, "%s:%d:%d: shaping %s:%s with netem: %s%s", m->file,
-					    k->mark.line, k->mark.col, m->nodes[k->end[e].node].name,
-					    k->end[e].ifname, strerror(-r), ext(nl));
+				return topo_err_set(
+				    err, r, "%s:%d:%d: shaping %s:%s with netem: %s%s", m->file,
+				    k->mark.line, k->mark.col, m->nodes[k->end[e].node].name,
+				    k->end[e].ifname, strerror(-r), ext(nl));
 		}
 	}
 	return 0;
@@ -408,20 +412,21 @@ static int config_error(struct topo_run *run, unsigned node, int r, struct topo_
 
 	switch (TAG_STEP(t)) {
 	case STEP_LO:
-		return topo_err_set(err, r, "node %s: setting lo up: %s%s", name, strerror(-r), ext(nl));
+		return topo_err_set(err, r, "node %s: setting lo up: %s%s", name, strerror(-r),
+				    ext(nl));
 	case STEP_UP:
 		return topo_err_set(err, r, "node %s: setting %s up: %s%s", name,
-			    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
+				    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
 	case STEP_ADDR:
 		ip_str(m->links[i / 2].end[i % 2].addr, a);
 		return topo_err_set(err, r, "node %s: adding address %s/%u to %s: %s%s", name, a,
-			    m->links[i / 2].end[i % 2].plen, m->links[i / 2].end[i % 2].ifname,
-			    strerror(-r), ext(nl));
+				    m->links[i / 2].end[i % 2].plen,
+				    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
 	default:
 		ip_str(run->routes.v[i].dst, a);
 		ip_str(run->routes.v[i].via, b);
 		return topo_err_set(err, r, "node %s: adding route %s/%u via %s: %s%s", name, a,
-			    run->routes.v[i].plen, b, strerror(-r), ext(nl));
+				    run->routes.v[i].plen, b, strerror(-r), ext(nl));
 	}
 }
 
@@ -482,8 +487,9 @@ static int build_config(struct topo_run *run, struct topo_err *err)
 static int write_ledger(struct topo_run *run)
 {
 	const struct topo_model *m = run->m;
-	size_t cap = 128 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
-		     (size_t)m->n_links * 4 * (2 * sizeof(run->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
+	size_t cap =
+	    128 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
+	    (size_t)m->n_links * 4 * (2 * sizeof(run->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
 	char *text = malloc(cap), relay_ns[sizeof(run->nodes[0].ns) + 8] = "";
 	size_t len = 0;
 	int r;
@@ -535,7 +541,7 @@ static void lap(struct topo_run *run, int step, double *t)
 
 int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
 {
-	struct ready rd = { .workers = ns_threads() };
+	struct ready rd = {.workers = ns_threads()};
 	struct pool ns, etc;
 	struct topo_err etc_err, links_err;
 	double t = now_ms();
@@ -552,7 +558,8 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	if (r < 0)
 		return topo_err_set(err, r, "opening a netlink socket: %s", strerror(-r));
 	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
-		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS, strerror(errno));
+		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS,
+				    strerror(errno));
 	r = reserve_names(run, err);
 	if (r == 0 && any_relayed(run)) {
 		char relay_ns[sizeof(run->nodes[0].ns) + 8];
@@ -561,7 +568,7 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 		r = emu_netns_create(relay_ns, relay_ns_init, NULL, &run->relay_ns_fd);
 		if (r < 0)
 			topo_err_set(err, r, "creating the relay's namespace %s: %s", relay_ns,
-			     strerror(-r));
+				     strerror(-r));
 	}
 	if (r < 0)
 		return r;

@@ -109,8 +109,10 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 
 	if (assign[good]) {
 		/* The bytes after the valid part would garble the terminal: leave them out. */
-		snprintf(msg, len, "--set '%.*s...': byte %zu is not valid UTF-8 (a scenario is "
-			 "UTF-8 text)", (int)good, assign, good + 1);
+		snprintf(msg, len,
+			 "--set '%.*s...': byte %zu is not valid UTF-8 (a scenario is "
+			 "UTF-8 text)",
+			 (int)good, assign, good + 1);
 		return -EINVAL;
 	}
 	if (good > TOPO_SET_LEN_MAX) {
@@ -151,7 +153,8 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 			size_t i;
 
 			if (!index_parse(p, klen, &i) || i >= n) {
-				snprintf(msg, len, "--set '%s': '%.*s' is not an index of a list of %zu",
+				snprintf(msg, len,
+					 "--set '%s': '%.*s' is not an index of a list of %zu",
 					 assign, (int)klen, p, n);
 				return -EINVAL;
 			}
@@ -169,9 +172,10 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 			next = map_get(doc, node, p, klen, &pair);
 			if (dot == eq || !next) {
 				/* The last part, or a section the file does not have yet. */
-				vid = dot == eq ? add_scalar(doc, eq + 1, strlen(eq + 1)) :
-						  unplaced(doc, yaml_document_add_mapping(
-									doc, NULL, YAML_ANY_MAPPING_STYLE));
+				vid = dot == eq
+					  ? add_scalar(doc, eq + 1, strlen(eq + 1))
+					  : unplaced(doc, yaml_document_add_mapping(
+							      doc, NULL, YAML_ANY_MAPPING_STYLE));
 				if (!vid)
 					goto oom;
 				node = yaml_document_get_node(doc, id);
@@ -180,7 +184,8 @@ int topo_yaml_override(yaml_document_t *doc, const char *assign, char *msg, size
 					pair->value = vid;
 				} else {
 					kid = add_scalar(doc, p, klen);
-					if (!kid || !yaml_document_append_mapping_pair(doc, id, kid, vid))
+					if (!kid ||
+					    !yaml_document_append_mapping_pair(doc, id, kid, vid))
 						goto oom;
 				}
 				if (dot == eq)
@@ -228,7 +233,7 @@ int topo_yaml_dump(yaml_document_t *doc, char **ret, size_t *ret_len)
 	struct {
 		char *p;
 		size_t len, cap;
-	} out = { NULL, 0, 0 };
+	} out = {NULL, 0, 0};
 	yaml_emitter_t em;
 	int ok;
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <yaml.h>
 
-#define TOPO_SET_DEPTH_MAX 16		/* parts of a --set key: a.b.c is 3 */
-#define TOPO_SET_LEN_MAX 65536		/* bytes of key=value */
+#define TOPO_SET_DEPTH_MAX 16  /* parts of a --set key: a.b.c is 3 */
+#define TOPO_SET_LEN_MAX 65536 /* bytes of key=value */
 
 /*
  * Applies "a.b.c=value": mapping keys by name, list items by index (links.2.delay=5ms); the

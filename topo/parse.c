@@ -33,10 +33,9 @@ struct ctx {
 	unsigned *ue_rank;	    /* per node: how many UEs come before it in nodes: */
 };
 
-static const char *const top_keys[] = {"name",	"seed",	    "duration", "shaper",
-				       "nodes", "links",    "services", "migration",
-				       "radio", "mobility", "probes",	"sweep",
-				       NULL};
+static const char *const top_keys[] = {"name",	 "seed",     "duration",  "shaper", "nodes",
+				       "links",	 "services", "migration", "radio",  "mobility",
+				       "probes", "sweep",    NULL};
 enum {
 	K_NAME,
 	K_SEED,
@@ -112,11 +111,19 @@ static const char *const dirty_keys[] = {"rate", "pattern", "hot", NULL};
 enum { K_DIRTY_RATE, K_DIRTY_PATTERN, K_DIRTY_HOT, K_DIRTY_N };
 static const char *const pattern_names[] = {"uniform", "hotset", "sequential", NULL};
 
-static const char *const migration_keys[] = {"policy",	 "strategy", "steering", "precopy",
+static const char *const migration_keys[] = {"policy",	 "strategy", "steering",  "precopy",
 					     "distance", "latency",  "proactive", NULL};
-enum { K_POLICY, K_STRATEGY, K_STEERING, K_PRECOPY, K_DISTANCE, K_LATENCY, K_PROACTIVE,
-       K_MIGRATION_N };
-static const char *const policy_names[] = {"never",   "always",	  "distance",
+enum {
+	K_POLICY,
+	K_STRATEGY,
+	K_STEERING,
+	K_PRECOPY,
+	K_DISTANCE,
+	K_LATENCY,
+	K_PROACTIVE,
+	K_MIGRATION_N
+};
+static const char *const policy_names[] = {"never",   "always",	   "distance",
 					   "latency", "proactive", NULL};
 static const char *const strategy_names[] = {"cold", "precopy", "postcopy", NULL};
 static const char *const steering_names[] = {"ebpf", "route", NULL};
@@ -168,8 +175,7 @@ __attribute__((format(printf, 4, 0))) static int vfail_at(struct ctx *c, int lin
 	if (line <= 0)
 		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s: --set: ", c->fname);
 	else
-		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s:%d:%d: ", c->fname, line,
-			     col);
+		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s:%d:%d: ", c->fname, line, col);
 	if (n >= 0 && (size_t)n < sizeof(c->err->msg))
 		vsnprintf(c->err->msg + n, sizeof(c->err->msg) - (size_t)n, fmt, ap);
 	return -EINVAL;
@@ -1683,8 +1689,9 @@ static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility 
 	double w = fabs(mob->area[1][0] - mob->area[0][0]);
 	double h = fabs(mob->area[1][1] - mob->area[0][1]);
 	if ((w > 0 || h > 0) && (w > h ? w : h) < TOPO_AREA_MIN_M)
-		return fail(c, n, "area: %g m by %g m is too small: a point, or at least %g m across",
-			    w, h, TOPO_AREA_MIN_M);
+		return fail(c, n,
+			    "area: %g m by %g m is too small: a point, or at least %g m across", w,
+			    h, TOPO_AREA_MIN_M);
 	return 0;
 bad:
 	return fail(c, n, "area: expected two corners [[x0, y0], [x1, y1]]");
@@ -2475,8 +2482,8 @@ out:
 	return 0;
 }
 
-int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
-			 struct topo_model **ret, struct topo_err *err)
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o, struct topo_model **ret,
+			 struct topo_err *err)
 {
 	size_t len;
 	char *text;

@@ -223,8 +223,7 @@ static int check_vips(struct topo_model *m, unsigned slot, struct topo_err *err)
 			for (unsigned e = 0; e < 2; e++)
 				if (m->links[l].end[e].addr == svc->vip)
 					return fail(m, err, svc->vip_mark,
-						    "vip %s is the address of %s:%s",
-						    ip(svc->vip),
+						    "vip %s is the address of %s:%s", ip(svc->vip),
 						    m->nodes[m->links[l].end[e].node].name,
 						    m->links[l].end[e].ifname);
 	}
@@ -555,9 +554,9 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 		if (k->radio)
 			c = b; /* through the eNB: the UE may be in another cell */
 		else if (b->hops != UINT32_MAX &&
-		    (a->hops == UINT32_MAX || b->delay < a->delay ||
-		     (b->delay == a->delay &&
-		      (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
+			 (a->hops == UINT32_MAX || b->delay < a->delay ||
+			  (b->delay == a->delay &&
+			   (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
 			c = b;
 		if (c->hops == UINT32_MAX)
 			continue;

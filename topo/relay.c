@@ -46,7 +46,7 @@ int topo_relay_index(const struct topo_run *run, unsigned link, unsigned end)
 
 static int listen_ctl(const struct topo_run *run, struct topo_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/relay.sock", run->dir) >=
@@ -60,7 +60,8 @@ static int listen_ctl(const struct topo_run *run, struct topo_err *err)
 		int r = -errno;
 
 		close(fd);
-		return topo_err_set(err, r, "relay control socket %s: %s", sa.sun_path, strerror(-r));
+		return topo_err_set(err, r, "relay control socket %s: %s", sa.sun_path,
+				    strerror(-r));
 	}
 	return fd;
 }
@@ -91,9 +92,10 @@ static int relay_links_up(struct topo_run *run)
 	emu_netns_leave(&tok);
 	for (unsigned l = 0; r == 0 && l < run->m->n_links; l++)
 		for (unsigned e = 0; r == 0 && e < 2 && run->relayed[l]; e++)
-			r = emu_nl_queue(nl, emu_msg_link_set_up(emu_nl_slot(nl),
-								  topo_relay_index(run, l, e), true),
-					 l);
+			r = emu_nl_queue(
+			    nl,
+			    emu_msg_link_set_up(emu_nl_slot(nl), topo_relay_index(run, l, e), true),
+			    l);
 	if (r == 0)
 		r = emu_nl_flush(nl);
 	emu_nl_close(nl);
@@ -105,7 +107,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 	const struct topo_model *m = run->m;
 	struct emu_relay_link *links;
 	unsigned n = 0;
-	int ctl = -1, pfd[2] = { -1, -1 }, r;
+	int ctl = -1, pfd[2] = {-1, -1}, r;
 	char ok;
 	pid_t pid;
 
@@ -117,7 +119,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		struct emu_relay_link *x = &links[l];
 
 		if (!run->relayed[l]) {
-			x->index[0] = x->index[1] = 0;	/* not relayed: the relay skips it */
+			x->index[0] = x->index[1] = 0; /* not relayed: the relay skips it */
 			continue;
 		}
 		for (unsigned e = 0; e < 2; e++) {
@@ -132,7 +134,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 			r = offloads_off_in(run->nodes[f->node].ns_fd, f->ifname);
 			if (r < 0) {
 				topo_err_set(err, r, "turning offloads off on %s:%s: %s",
-				     m->nodes[f->node].name, f->ifname, strerror(-r));
+					     m->nodes[f->node].name, f->ifname, strerror(-r));
 				goto out;
 			}
 		}
@@ -158,7 +160,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		goto out;
 	}
 	if (pid == 0) {
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
 
 		char log[PATH_MAX + 16];
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out;
@@ -197,7 +199,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 	pfd[1] = -1;
 	run->relay_pid = pid;
 	{
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 
 		r = poll(&p, 1, READY_TIMEOUT_MS);
 	}
@@ -208,7 +210,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		waitpid(pid, &st, 0);
 		run->relay_pid = 0;
 		r = topo_err_set(err, -EIO, "the relay did not start (%s)",
-			 r == 0 ? "no answer within 5 s" : "it exited");
+				 r == 0 ? "no answer within 5 s" : "it exited");
 		goto out;
 	}
 	r = 0;

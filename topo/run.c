@@ -224,7 +224,7 @@ static int write_hosts(const struct topo_run *run)
 	for (unsigned i = 0; i < m->n_nodes; i++) {
 		uint32_t a = topo_node_addr(m, i);
 		char ip[INET_ADDRSTRLEN];
-		struct in_addr in = { htonl(a) };
+		struct in_addr in = {htonl(a)};
 
 		if (!a)
 			continue;
@@ -277,7 +277,7 @@ int topo_runs_lock(void)
 /* The lowest slot no existing run holds. Called under the lock. */
 static int free_slot(unsigned *ret)
 {
-	bool used[TOPO_SLOTS] = { false };
+	bool used[TOPO_SLOTS] = {false};
 	char **names;
 	size_t n;
 	int r = topo_runs_list(&names, &n);
@@ -394,9 +394,9 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 		name = m->name;
 	if (!topo_run_name_valid(name)) {
 		r = topo_err_set(err, -EINVAL,
-			 "run name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
-			 "starting with '-'",
-			 name, TOPO_RUN_MAX);
+				 "run name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
+				 "starting with '-'",
+				 name, TOPO_RUN_MAX);
 		topo_model_free(m);
 		return r;
 	}
@@ -414,7 +414,7 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	r = free_slot(&run->slot);
 	if (r < 0) {
 		topo_err_set(err, r, "all %d address slots are taken by other runs (edgemu clean?)",
-		     TOPO_SLOTS);
+			     TOPO_SLOTS);
 		goto err_unlock;
 	}
 	r = run_plan(run, err);
@@ -423,10 +423,11 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 	if (mkdir(run->dir, 0755) < 0) {
 		r = -errno;
 		if (r == -EEXIST)
-			topo_err_set(err, r,
-			     "a run named '%s' exists already: choose another with --name, or "
-			     "remove it with 'edgemu down %s'",
-			     name, name);
+			topo_err_set(
+			    err, r,
+			    "a run named '%s' exists already: choose another with --name, or "
+			    "remove it with 'edgemu down %s'",
+			    name, name);
 		else
 			topo_err_set(err, r, "cannot create %s: %s", run->dir, strerror(-r));
 		goto err_unlock;
@@ -465,12 +466,14 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
 	r = read_file(path, &meta, NULL);
 	if (r < 0)
-		return topo_err_set(err, r, "no run named '%s' (see 'edgemu show' for the runs)", name);
+		return topo_err_set(err, r, "no run named '%s' (see 'edgemu show' for the runs)",
+				    name);
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/scenario.yaml", name);
 	r = read_file(path, &text, &len);
 	if (r < 0) {
 		free(meta);
-		return topo_err_set(err, r, "run '%s' has no scenario copy: %s", name, strerror(-r));
+		return topo_err_set(err, r, "run '%s' has no scenario copy: %s", name,
+				    strerror(-r));
 	}
 	if (meta_get(meta, "scenario", val, sizeof(val)) < 0)
 		snprintf(val, sizeof(val), "%s", path);
@@ -597,7 +600,7 @@ int topo_run_owner_get(const char *name, struct topo_owner *ret)
 {
 	char path[PATH_MAX], *meta, val[32];
 	unsigned long long start, now;
-	struct topo_owner o = { .life = TOPO_LIFE_LEFTOVER, .verified = true };
+	struct topo_owner o = {.life = TOPO_LIFE_LEFTOVER, .verified = true};
 	bool legacy;
 	int r;
 
@@ -623,7 +626,7 @@ int topo_run_owner_get(const char *name, struct topo_owner *ret)
 	free(meta);
 
 	if (o.pid <= 0) {
-		o.life = TOPO_LIFE_IDLE;	/* handed over to the user by `up` */
+		o.life = TOPO_LIFE_IDLE; /* handed over to the user by `up` */
 	} else if (legacy) {
 		/* Either `up` (gone once done) or `run`: a live pid is taken for the owner. */
 		o.verified = false;
@@ -703,7 +706,7 @@ static int ledger_read(const char *dir, struct ledger_entry **ret, size_t *ret_n
 		}
 		v = nv;
 		if (!sp)
-			continue;	/* a line cut short by a kill: nothing was created for it */
+			continue; /* a line cut short by a kill: nothing was created for it */
 		snprintf(v[n].kind, sizeof(v[n].kind), "%.*s", (int)(sp - line), line);
 		snprintf(v[n].arg, sizeof(v[n].arg), "%s", sp + 1);
 		n++;
@@ -759,7 +762,7 @@ static void remove_pins(const char *pin_dir)
 
 struct holder {
 	long pid;
-	uint64_t ino;	/* the namespace it holds */
+	uint64_t ino; /* the namespace it holds */
 	const char *how;
 };
 
@@ -826,7 +829,8 @@ static uint64_t holds_mount(const char *pid, const uint64_t *sorted, size_t n, c
 	snprintf(path, sizeof(path), "/proc/%s/mountinfo", pid);
 	f = fopen(path, "re");
 	while (f && !found && getline(&line, &cap, f) > 0) {
-		/* id parent major:minor root mount-point ...: an nsfs mount's root is net:[inode]. */
+		/* id parent major:minor root mount-point ...: an nsfs mount's root is net:[inode].
+		 */
 		char *root = line, *point, *end;
 
 		for (int field = 0; root && field < 3; field++) {
@@ -917,7 +921,7 @@ static size_t find_holders(const uint64_t *sorted, size_t n, struct holder *h, s
 		if (!how)
 			continue;
 		if (found < max)
-			h[found] = (struct holder){ .pid = pid, .ino = ino, .how = how };
+			h[found] = (struct holder){.pid = pid, .ino = ino, .how = how};
 		found++;
 	}
 	if (d)
@@ -963,7 +967,7 @@ static void signal_holders(const struct holder *h, size_t n, int sig, int timeou
 
 		kill((pid_t)h[i].pid, sig);
 		if (fd >= 0)
-			p[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+			p[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
 	}
 	/* A pidfd turns readable when its process exits (a zombie holds nothing). */
 	for (left = np; left > 0;) {
@@ -1003,9 +1007,8 @@ static void stop_holders(const uint64_t *sorted, size_t n)
 }
 
 /* "pid 1234 (iperf3 -s) has em-lab-h1 open, ..." into err, for what holds the run. */
-static void describe_holders(const struct holder *h, size_t n, size_t total,
-			     const uint64_t *inodes, char *const *names, size_t nns, char *buf,
-			     size_t len)
+static void describe_holders(const struct holder *h, size_t n, size_t total, const uint64_t *inodes,
+			     char *const *names, size_t nns, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -1018,8 +1021,8 @@ static void describe_holders(const struct holder *h, size_t n, size_t total,
 			if (inodes[k] == h[i].ino && names[k])
 				ns = names[k];
 		proc_cmdline(h[i].pid, cmd, sizeof(cmd));
-		used += (size_t)snprintf(buf + used, len - used, "%sprocess %ld (%s) %s", i ? "; " : "",
-					 h[i].pid, cmd, h[i].how);
+		used += (size_t)snprintf(buf + used, len - used, "%sprocess %ld (%s) %s",
+					 i ? "; " : "", h[i].pid, cmd, h[i].how);
 		if (used < len && strcmp(h[i].how, "is inside it"))
 			used += (size_t)snprintf(buf + used, len - used, " (%s)", ns);
 		else if (used < len)
@@ -1076,8 +1079,8 @@ static size_t held_count(const char *dir)
 /* What check_holders() needs of a teardown under way. */
 struct teardown {
 	const char *name, *dir;
-	const uint64_t *sorted, *inodes;	/* the run's namespaces: sorted, ledger order */
-	char *const *names;			/* name of inodes[i], NULL if unknown */
+	const uint64_t *sorted, *inodes; /* the run's namespaces: sorted, ledger order */
+	char *const *names;		 /* name of inodes[i], NULL if unknown */
 	size_t n;
 };
 
@@ -1110,10 +1113,11 @@ static int check_holders(const struct teardown *t, unsigned flags, struct topo_e
 	if (f)
 		fclose(f);
 	if (ino)
-		return topo_err_set(err, -EBUSY,
-				    "run '%s' not removed: one of its namespaces is also mounted at "
-				    "%s, which keeps it alive: umount %s, then edgemu down %s",
-				    t->name, where, where, t->name);
+		return topo_err_set(
+		    err, -EBUSY,
+		    "run '%s' not removed: one of its namespaces is also mounted at "
+		    "%s, which keeps it alive: umount %s, then edgemu down %s",
+		    t->name, where, where, t->name);
 	describe_holders(h, nh, nh, t->inodes, t->names, t->n, who, sizeof(who));
 	return topo_err_set(err, -EBUSY,
 			    "run '%s' not removed: %s, from outside the run; stop %s, or remove "
@@ -1166,8 +1170,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
 	return topo_run_remove(name, run, 0, err);
 }
 
-int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
-		    struct topo_err *err)
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags, struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
 	struct ledger_entry *le = NULL;
@@ -1188,7 +1191,8 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 		return topo_err_set(err, -ENOENT, "no run named '%s'", name);
 	r = ledger_read(dir, &le, &n);
 	if (r < 0)
-		return topo_err_set(err, r, "cannot read the ledger of run '%s': %s", name, strerror(-r));
+		return topo_err_set(err, r, "cannot read the ledger of run '%s': %s", name,
+				    strerror(-r));
 	n_held = held_count(dir);
 	for (size_t i = 0; i < n; i++)
 		n_netns += !strcmp(le[i].kind, "netns");
@@ -1249,8 +1253,8 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 	nns += held_read(dir, inodes + nns, n_held);
 	memcpy(sorted, inodes, nns * sizeof(*sorted));
 	qsort(sorted, nns, sizeof(*sorted), cmp_u64);
-	ctx = (struct teardown){ .name = name, .dir = dir, .sorted = sorted, .inodes = inodes,
-				 .names = names, .n = nns };
+	ctx = (struct teardown){
+	    .name = name, .dir = dir, .sorted = sorted, .inodes = inodes, .names = names, .n = nns};
 	if (nns)
 		emu_netns_kill_pids(inodes, nns, RELEASE_TIMEOUT_MS);
 
@@ -1271,7 +1275,7 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 			r = emu_netns_delete(le[i].arg);
 			if (r < 0 && r != -ENOENT && !err->msg[0])
 				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
-				     strerror(-r));
+					     strerror(-r));
 		} else if (!strcmp(le[i].kind, "etc")) {
 			remove_etc(le[i].arg, dir);
 		} else if (!strcmp(le[i].kind, "bpf")) {
@@ -1297,11 +1301,12 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
 		/* Taken meanwhile? */
 		if ((r = check_unreleased(&ctx, ids, 0, err)) < 0)
 			goto out;
-		topo_err_set(err, -EBUSY,
-		     "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
-		     "process holds them (none is inside, has one open or mounted): it is slow to "
-		     "dismantle them, and will",
-		     left > 0 ? left : 1, name, (HOLDER_CHECK_MS + RELEASE_TIMEOUT_MS) / 1000);
+		topo_err_set(
+		    err, -EBUSY,
+		    "the kernel has not released %d namespace(s) of run '%s' after %d s, though no "
+		    "process holds them (none is inside, has one open or mounted): it is slow to "
+		    "dismantle them, and will",
+		    left > 0 ? left : 1, name, (HOLDER_CHECK_MS + RELEASE_TIMEOUT_MS) / 1000);
 	}
 	remove_dir_files(dir);
 	r = err->msg[0] ? -EBUSY : 0;
@@ -1340,7 +1345,7 @@ int topo_run_check(struct topo_run *run, struct topo_err *err)
 		if (stat(path, &st) < 0)
 			r = -errno;
 		else if (n->ns_fd >= 0 && emu_netns_inode(n->ns_fd, &ino) == 0 && ino != st.st_ino)
-			r = -ESTALE;	/* the name now holds another namespace */
+			r = -ESTALE; /* the name now holds another namespace */
 		if (r < 0)
 			return topo_err_set(err, r,
 					    "the network namespace %s of node %s is gone (%s): "

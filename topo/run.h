@@ -25,10 +25,10 @@ struct emu_nl;
 struct emu_shape;
 
 struct topo_node_rt {
-	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8];	/* em-<run>-<node> */
+	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8]; /* em-<run>-<node> */
 	int ns_fd;
-	struct emu_nl *nl;	/* kept open in the node's namespace for later updates */
-	int next_index;		/* ifindex for the node's next interface (lo is 1) */
+	struct emu_nl *nl; /* kept open in the node's namespace for later updates */
+	int next_index;	   /* ifindex for the node's next interface (lo is 1) */
 	bool forwards;
 };
 
@@ -36,14 +36,14 @@ struct topo_run {
 	char name[TOPO_RUN_MAX + 1];
 	char dir[PATH_MAX];
 	unsigned slot;
-	struct topo_model *m;	/* owned */
+	struct topo_model *m; /* owned */
 	struct topo_routes routes;
-	int *ifindex;		/* per link end: ifindex[2 * link + end] */
+	int *ifindex; /* per link end: ifindex[2 * link + end] */
 	struct emu_nl *root;
 	struct topo_node_rt *nodes;
 	int ledger_fd;
 	/* Shaping: the backend in use and why; per link whether the relay carries it. */
-	enum topo_shaper backend;	/* TOPO_SHAPER_NETEM or TOPO_SHAPER_RELAY */
+	enum topo_shaper backend; /* TOPO_SHAPER_NETEM or TOPO_SHAPER_RELAY */
 	char backend_why[160];
 	bool *relayed;
 	int relay_ns_fd;
@@ -105,8 +105,7 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
  * later teardown; with it they get SIGTERM, then SIGKILL, and the teardown finishes.
  * Processes inside the run's namespaces are always killed.
  */
-int topo_run_remove(const char *name, struct topo_run *run, unsigned flags,
-		    struct topo_err *err);
+int topo_run_remove(const char *name, struct topo_run *run, unsigned flags, struct topo_err *err);
 
 /* Names of the runs in TOPO_RUN_ROOT, sorted; free with topo_runs_free. */
 int topo_runs_list(char ***ret, size_t *n);
@@ -125,10 +124,10 @@ enum topo_life {
 
 struct topo_owner {
 	enum topo_life life;
-	long pid;		/* the owner (live) or the owner that died (leftover); 0 if none */
-	char cmd[96];		/* its command, "edgemu run"; empty if unknown */
-	char state[16];		/* "building", "up"; empty if unknown */
-	bool verified;		/* false: an older edgemu's meta, the pid may have been reused */
+	long pid;	/* the owner (live) or the owner that died (leftover); 0 if none */
+	char cmd[96];	/* its command, "edgemu run"; empty if unknown */
+	char state[16]; /* "building", "up"; empty if unknown */
+	bool verified;	/* false: an older edgemu's meta, the pid may have been reused */
 };
 
 const char *topo_life_name(enum topo_life life);
@@ -186,10 +185,9 @@ void topo_run_mark_relayed(struct topo_run *run);
 void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out);
 bool topo_shape_is_set(const struct topo_shape *s);
 /* Change one direction of a link (dir 0: from end 0) now; the next frame sees it. */
-int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir,
-		       const struct emu_shape *s, struct topo_err *err);
+int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const struct emu_shape *s,
+		       struct topo_err *err);
 /* Read back what the kernel or the relay applies to one direction (-ENOENT: nothing). */
-int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir,
-		       struct emu_shape *ret);
+int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir, struct emu_shape *ret);
 
 #endif

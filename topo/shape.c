@@ -21,15 +21,15 @@
 void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out)
 {
 	static const enum emu_dist dist[] = {
-		[TOPO_DIST_NONE] = EMU_DIST_NONE,
-		[TOPO_DIST_NORMAL] = EMU_DIST_NORMAL,
-		[TOPO_DIST_UNIFORM] = EMU_DIST_UNIFORM,
-		[TOPO_DIST_PARETO] = EMU_DIST_PARETO,
+	    [TOPO_DIST_NONE] = EMU_DIST_NONE,
+	    [TOPO_DIST_NORMAL] = EMU_DIST_NORMAL,
+	    [TOPO_DIST_UNIFORM] = EMU_DIST_UNIFORM,
+	    [TOPO_DIST_PARETO] = EMU_DIST_PARETO,
 	};
 	static const enum emu_loss_model loss[] = {
-		[TOPO_LOSS_NONE] = EMU_LOSS_NONE,
-		[TOPO_LOSS_RANDOM] = EMU_LOSS_RANDOM,
-		[TOPO_LOSS_GILBERT] = EMU_LOSS_GILBERT,
+	    [TOPO_LOSS_NONE] = EMU_LOSS_NONE,
+	    [TOPO_LOSS_RANDOM] = EMU_LOSS_RANDOM,
+	    [TOPO_LOSS_GILBERT] = EMU_LOSS_GILBERT,
 	};
 
 	memset(out, 0, sizeof(*out));
@@ -92,8 +92,8 @@ static int netem_probe_cached(void)
 
 	if (!read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)))
 		return emu_netem_probe();
-	if (read_line(TOPO_NETEM_CACHE, line, sizeof(line)) &&
-	    !strncmp(line, boot, strlen(boot)) && line[strlen(boot)] == ' ') {
+	if (read_line(TOPO_NETEM_CACHE, line, sizeof(line)) && !strncmp(line, boot, strlen(boot)) &&
+	    line[strlen(boot)] == ' ') {
 		char *end;
 
 		cached = (int)strtol(line + strlen(boot) + 1, &end, 10);
@@ -125,10 +125,11 @@ int topo_run_choose_backend(struct topo_run *run, struct topo_err *err)
 	switch (m->shaper) {
 	case TOPO_SHAPER_NETEM:
 		if (netem < 0)
-			return topo_err_set(err, -EOPNOTSUPP,
-				    "%s: shaper: netem, but this kernel has no sch_netem (%s); use "
-				    "shaper: relay or auto, or load the module (modprobe sch_netem)",
-				    m->file, strerror(-netem));
+			return topo_err_set(
+			    err, -EOPNOTSUPP,
+			    "%s: shaper: netem, but this kernel has no sch_netem (%s); use "
+			    "shaper: relay or auto, or load the module (modprobe sch_netem)",
+			    m->file, strerror(-netem));
 		run->backend = TOPO_SHAPER_NETEM;
 		snprintf(run->backend_why, sizeof(run->backend_why), "the file asks for netem");
 		break;
@@ -201,8 +202,8 @@ static void ctl_path(const struct topo_run *run, char *buf, size_t len)
 	snprintf(buf, len, "%s/relay.sock", run->dir);
 }
 
-int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir,
-		       const struct emu_shape *s, struct topo_err *err)
+int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const struct emu_shape *s,
+		       struct topo_err *err)
 {
 	const struct topo_model *m = run->m;
 	const struct topo_if *from;
@@ -214,37 +215,39 @@ int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir,
 		return topo_err_set(err, -ENOENT, "no link %u direction %u", link, dir);
 	from = &m->links[link].end[dir];
 	if (run->backend == TOPO_SHAPER_RELAY && !run->relayed[link])
-		return topo_err_set(err, -EOPNOTSUPP,
-				    "link %s:%s is a plain veth pair: the file gives it no shaping, "
-				    "and the relay shapes only the links it carries; give the link "
-				    "some shaping in the file (delay: 1us is enough)",
-				    m->nodes[from->node].name, from->ifname);
+		return topo_err_set(
+		    err, -EOPNOTSUPP,
+		    "link %s:%s is a plain veth pair: the file gives it no shaping, "
+		    "and the relay shapes only the links it carries; give the link "
+		    "some shaping in the file (delay: 1us is enough)",
+		    m->nodes[from->node].name, from->ifname);
 	if (run->relayed[link]) {
 		ctl_path(run, path, sizeof(path));
 		r = emu_relay_set(path, link, dir, s);
 		if (r < 0)
 			return topo_err_set(err, r, "shaping %s:%s through the relay: %s",
-				    m->nodes[from->node].name, from->ifname, strerror(-r));
+					    m->nodes[from->node].name, from->ifname, strerror(-r));
 		return 0;
 	}
 	if (s->trace)
-		return topo_err_set(err, -EOPNOTSUPP,
-			    "link %s:%s is shaped by netem, which cannot follow a capacity trace",
-			    m->nodes[from->node].name, from->ifname);
+		return topo_err_set(
+		    err, -EOPNOTSUPP,
+		    "link %s:%s is shaped by netem, which cannot follow a capacity trace",
+		    m->nodes[from->node].name, from->ifname);
 	r = topo_run_node_nl(run, from->node, &nl);
 	if (r == 0)
 		r = emu_netem_set(nl, run->ifindex[2 * link + dir], s, NULL);
 	if (r == 0)
 		r = emu_nl_flush(nl);
 	if (r < 0)
-		return topo_err_set(err, r, "shaping %s:%s with netem: %s%s%s%s", m->nodes[from->node].name,
-			    from->ifname, strerror(-r), nl && nl->ext[0] ? " (" : "",
-			    nl && nl->ext[0] ? nl->ext : "", nl && nl->ext[0] ? ")" : "");
+		return topo_err_set(err, r, "shaping %s:%s with netem: %s%s%s%s",
+				    m->nodes[from->node].name, from->ifname, strerror(-r),
+				    nl && nl->ext[0] ? " (" : "", nl && nl->ext[0] ? nl->ext : "",
+				    nl && nl->ext[0] ? ")" : "");
 	return 0;
 }
 
-int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir,
-		       struct emu_shape *ret)
+int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir, struct emu_shape *ret)
 {
 	const struct topo_model *m = run->m;
 	char path[PATH_MAX + 16];

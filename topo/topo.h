@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOPO_NAME_MAX 31	/* node names */
-#define TOPO_RUN_MAX 20		/* run names: [a-z0-9-] */
-#define TOPO_IFNAME_MAX 15	/* IFNAMSIZ - 1 */
+#define TOPO_NAME_MAX 31   /* node names */
+#define TOPO_RUN_MAX 20	   /* run names: [a-z0-9-] */
+#define TOPO_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 #define TOPO_ERR_MAX 512
 
 /*
@@ -20,32 +20,32 @@
  * or memory to check (docs/scenario.md lists them). Each is far above the largest scenario
  * DESIGN.md aims at (1000 UEs x 100 cells).
  */
-#define TOPO_FILE_MAX (16u << 20)	/* bytes */
-#define TOPO_YAML_DEPTH_MAX 64		/* nested mappings and sequences */
-#define TOPO_YAML_NODES_MAX 1000000	/* values, keys, mappings and sequences */
+#define TOPO_FILE_MAX (16u << 20)   /* bytes */
+#define TOPO_YAML_DEPTH_MAX 64	    /* nested mappings and sequences */
+#define TOPO_YAML_NODES_MAX 1000000 /* values, keys, mappings and sequences */
 #define TOPO_NODES_MAX 10000
-#define TOPO_LINKS_MAX 50000		/* links: in the file */
-#define TOPO_RADIO_LINKS_MAX 250000	/* UEs x eNBs with radio: */
+#define TOPO_LINKS_MAX 50000	    /* links: in the file */
+#define TOPO_RADIO_LINKS_MAX 250000 /* UEs x eNBs with radio: */
 #define TOPO_SERVICES_MAX 1000
 #define TOPO_PROBES_MAX 10000
-#define TOPO_POINTS_MAX 100000		/* waypoints per UE */
+#define TOPO_POINTS_MAX 100000 /* waypoints per UE */
 
 /*
  * Bounds on values: what netem (64-bit latency, jitter within tabledist()'s 32 bits), the
  * relay and the models represent, and far beyond what an emulated network needs.
  */
 #define TOPO_NS_PER_S 1000000000ULL
-#define TOPO_TIME_MAX_NS (30ULL * 24 * 3600 * TOPO_NS_PER_S)	/* 30 days: any other time */
-#define TOPO_DELAY_MAX_NS (3600ULL * TOPO_NS_PER_S)		/* 1h */
-#define TOPO_JITTER_MAX_NS (2ULL * TOPO_NS_PER_S)		/* 2s */
-#define TOPO_RATE_MIN_BPS 8ULL			/* netem counts bytes per second */
-#define TOPO_RATE_MAX_BPS 10000000000000ULL	/* 10tbit */
-#define TOPO_COORD_MAX_M 1e7			/* |x|, |y|, |z|: 10000 km */
-#define TOPO_DBM_MAX 300.0			/* powers: -300dBm to 300dBm */
-#define TOPO_DB_MAX 300.0			/* gains and losses: 0dB to 300dB */
+#define TOPO_TIME_MAX_NS (30ULL * 24 * 3600 * TOPO_NS_PER_S) /* 30 days: any other time */
+#define TOPO_DELAY_MAX_NS (3600ULL * TOPO_NS_PER_S)	     /* 1h */
+#define TOPO_JITTER_MAX_NS (2ULL * TOPO_NS_PER_S)	     /* 2s */
+#define TOPO_RATE_MIN_BPS 8ULL				     /* netem counts bytes per second */
+#define TOPO_RATE_MAX_BPS 10000000000000ULL		     /* 10tbit */
+#define TOPO_COORD_MAX_M 1e7				     /* |x|, |y|, |z|: 10000 km */
+#define TOPO_DBM_MAX 300.0				     /* powers: -300dBm to 300dBm */
+#define TOPO_DB_MAX 300.0				     /* gains and losses: 0dB to 300dB */
 #define TOPO_EXPONENT_MAX 10.0
-#define TOPO_SPEED_MIN 0.001			/* m/s */
-#define TOPO_AREA_MIN_M 1.0			/* random waypoint: a point, or a side this long */
+#define TOPO_SPEED_MIN 0.001 /* m/s */
+#define TOPO_AREA_MIN_M 1.0  /* random waypoint: a point, or a side this long */
 #define TOPO_SPEED_MAX 10000.0
 
 /* One error, already formatted as "file:line:column: what is wrong". */
@@ -69,7 +69,7 @@ enum topo_shaper {
 };
 
 enum topo_dist {
-	TOPO_DIST_NONE,	/* no jitter */
+	TOPO_DIST_NONE, /* no jitter */
 	TOPO_DIST_NORMAL,
 	TOPO_DIST_UNIFORM,
 	TOPO_DIST_PARETO,
@@ -77,8 +77,9 @@ enum topo_dist {
 
 enum topo_loss_model {
 	TOPO_LOSS_NONE,
-	TOPO_LOSS_RANDOM,	/* p */
-	TOPO_LOSS_GILBERT,	/* Gilbert-Elliott: p, r, h (1-h = loss in bad), k (1-k = loss in good) */
+	TOPO_LOSS_RANDOM,  /* p */
+	TOPO_LOSS_GILBERT, /* Gilbert-Elliott: p, r, h (1-h = loss in bad), k (1-k = loss in good)
+			    */
 };
 
 /* Probabilities are fractions in [0, 1] ("0.5%" -> 0.005). */
@@ -94,8 +95,8 @@ struct topo_shape {
 	enum topo_dist dist;
 	struct topo_loss loss;
 	uint64_t rate_bps;
-	uint32_t limit;		/* packets */
-	char *trace;		/* Mahimahi mm-link file, resolved relative to the scenario file */
+	uint32_t limit; /* packets */
+	char *trace;	/* Mahimahi mm-link file, resolved relative to the scenario file */
 };
 
 /* Source position of a key or value in the scenario file, 1-based. */
@@ -107,26 +108,26 @@ struct topo_node {
 	char name[TOPO_NAME_MAX + 1];
 	enum topo_kind kind;
 	bool has_pos;
-	double pos[3];		/* metres */
-	struct topo_mark mark;	/* of the node's name */
+	double pos[3];	       /* metres */
+	struct topo_mark mark; /* of the node's name */
 };
 
 /* One end of a link: an interface in a node. */
 struct topo_if {
-	unsigned node;		/* index into model->nodes */
-	char ifname[TOPO_IFNAME_MAX + 1];	/* as named in the node's namespace */
-	bool ifname_set;	/* "node:ifname" in the file; otherwise eth<N> per node */
-	uint32_t addr;		/* IPv4, host byte order; 0 until planned */
+	unsigned node;			  /* index into model->nodes */
+	char ifname[TOPO_IFNAME_MAX + 1]; /* as named in the node's namespace */
+	bool ifname_set;		  /* "node:ifname" in the file; otherwise eth<N> per node */
+	uint32_t addr;			  /* IPv4, host byte order; 0 until planned */
 	uint8_t plen;
-	bool addr_set;		/* from the file's addr: */
-	struct topo_mark mark;	/* of the endpoint string */
+	bool addr_set;	       /* from the file's addr: */
+	struct topo_mark mark; /* of the endpoint string */
 };
 
 struct topo_link {
 	struct topo_if end[2];
 	/* dir[0] = "up": frames from end[0] to end[1]; dir[1] = "down". */
 	struct topo_shape dir[2];
-	struct topo_mark mark;	/* of the link item (of `radio:` for a radio link) */
+	struct topo_mark mark; /* of the link item (of `radio:` for a radio link) */
 	/*
 	 * Made from `radio:` (topo/radio.c), not the file's links: end[0] a UE, end[1] an eNB;
 	 * 100% loss each way until the runner shapes it and attaches the UE to it.
@@ -148,33 +149,33 @@ enum topo_steering {
 
 /* Which state pages app svc's workload writes (edgemu-svc --pattern). */
 enum topo_pattern {
-	TOPO_PATTERN_UNIFORM,		/* any page */
-	TOPO_PATTERN_HOTSET,		/* within the first hot_ppm of the pages */
-	TOPO_PATTERN_SEQUENTIAL,	/* page after page, wrapping */
+	TOPO_PATTERN_UNIFORM,	 /* any page */
+	TOPO_PATTERN_HOTSET,	 /* within the first hot_ppm of the pages */
+	TOPO_PATTERN_SEQUENTIAL, /* page after page, wrapping */
 };
 
 #define TOPO_STATE_MIN (4ULL << 10)
 #define TOPO_STATE_MAX (64ULL << 30)
 #define TOPO_STATE_DEFAULT (64ULL << 20)
 #define TOPO_PAGE_SIZE 4096ULL
-#define TOPO_DIRTY_RATE_MAX 10000000ULL	/* pages per second */
+#define TOPO_DIRTY_RATE_MAX 10000000ULL /* pages per second */
 #define TOPO_PPM 1000000U
 
 /* A service: one VIP for its whole life, instances on the nodes of `at`. */
 struct topo_service {
 	char name[TOPO_NAME_MAX + 1];
-	uint32_t vip;		/* host byte order */
+	uint32_t vip; /* host byte order */
 	uint16_t port;
 	enum topo_app app;
-	unsigned at[TOPO_AT_MAX];	/* node indexes; at[0] serves the clients first */
+	unsigned at[TOPO_AT_MAX]; /* node indexes; at[0] serves the clients first */
 	unsigned n_at;
-	struct topo_mark mark;	/* of the service's name */
+	struct topo_mark mark; /* of the service's name */
 	struct topo_mark vip_mark;
 	/* app svc only (zero for echo): `state:` and `dirty:` */
-	uint64_t state_bytes;	/* a multiple of TOPO_PAGE_SIZE */
-	uint64_t dirty_rate;	/* pages written per second */
+	uint64_t state_bytes; /* a multiple of TOPO_PAGE_SIZE */
+	uint64_t dirty_rate;  /* pages written per second */
 	enum topo_pattern dirty_pattern;
-	uint32_t hot_ppm;	/* hotset: the hot share of the pages, parts per million */
+	uint32_t hot_ppm; /* hotset: the hot share of the pages, parts per million */
 };
 
 enum topo_policy {
@@ -196,7 +197,7 @@ struct topo_migration {
 	enum topo_policy policy;
 	enum topo_strategy strategy;
 	enum topo_steering steering;
-	uint64_t precopy_max_rounds, precopy_stop_below;	/* rounds; pages */
+	uint64_t precopy_max_rounds, precopy_stop_below; /* rounds; pages */
 	uint64_t distance_hops;
 	uint64_t latency_above_ns, latency_for_ns;
 	uint64_t proactive_lookahead_ns;
@@ -214,23 +215,23 @@ enum topo_radio_model {
 struct topo_radio {
 	enum topo_radio_model model;
 	double tx_power_dbm;
-	double exponent;		/* path-loss exponent, > 0 */
-	double ref_loss_db;		/* path loss at 1 m */
-	double min_signal_dbm;		/* below: no link */
-	double noise_dbm;		/* noise power over the bandwidth, for the SNR */
-	uint64_t bandwidth_hz;		/* Shannon capacity's bandwidth */
-	uint64_t peak_rate_bps;		/* the rate never exceeds it */
-	double edge_loss;		/* fraction lost at min_signal ... */
-	double loss_margin_db;		/* ... falling linearly to 0 this far above it */
-	uint64_t delay_ns;		/* one-way air interface delay */
-	uint64_t tick_ns;		/* mobility / radio update period, >= 1ms */
-	double hysteresis_db;		/* A3: neighbour better by more than this ... */
-	uint64_t ttt_ns;		/* ... for this long */
-	uint64_t interruption_ns;	/* no link after each handover */
-	struct topo_mark mark;		/* of the `radio` key */
+	double exponent;	  /* path-loss exponent, > 0 */
+	double ref_loss_db;	  /* path loss at 1 m */
+	double min_signal_dbm;	  /* below: no link */
+	double noise_dbm;	  /* noise power over the bandwidth, for the SNR */
+	uint64_t bandwidth_hz;	  /* Shannon capacity's bandwidth */
+	uint64_t peak_rate_bps;	  /* the rate never exceeds it */
+	double edge_loss;	  /* fraction lost at min_signal ... */
+	double loss_margin_db;	  /* ... falling linearly to 0 this far above it */
+	uint64_t delay_ns;	  /* one-way air interface delay */
+	uint64_t tick_ns;	  /* mobility / radio update period, >= 1ms */
+	double hysteresis_db;	  /* A3: neighbour better by more than this ... */
+	uint64_t ttt_ns;	  /* ... for this long */
+	uint64_t interruption_ns; /* no link after each handover */
+	struct topo_mark mark;	  /* of the `radio` key */
 };
 
-#define TOPO_RADIO_NOISE_DBM (-100.0)	/* thermal noise over 20 MHz, -174 dBm/Hz + 73 dB */
+#define TOPO_RADIO_NOISE_DBM (-100.0) /* thermal noise over 20 MHz, -174 dBm/Hz + 73 dB */
 #define TOPO_RADIO_BANDWIDTH_HZ 20000000ULL
 #define TOPO_RADIO_PEAK_RATE_BPS 100000000ULL
 #define TOPO_RADIO_EDGE_LOSS 0.05
@@ -240,55 +241,55 @@ struct topo_radio {
 enum topo_mob_kind {
 	TOPO_MOB_STATIC,
 	TOPO_MOB_WAYPOINTS,
-	TOPO_MOB_RWP,		/* random waypoint, seeded by the runner from the run's seed */
-	TOPO_MOB_TRACE,		/* ns-2 movement file or CSV t,node,x,y (told apart by content) */
+	TOPO_MOB_RWP,	/* random waypoint, seeded by the runner from the run's seed */
+	TOPO_MOB_TRACE, /* ns-2 movement file or CSV t,node,x,y (told apart by content) */
 };
 
 struct topo_waypoint {
-	double x, y;		/* metres */
-	uint64_t t_ns;		/* since the run's start; never before the previous point's */
+	double x, y;   /* metres */
+	uint64_t t_ns; /* since the run's start; never before the previous point's */
 };
 
 /* One UE's entry in `mobility:`. */
 struct topo_mobility {
-	unsigned node;		/* index into model->nodes, a UE */
+	unsigned node; /* index into model->nodes, a UE */
 	enum topo_mob_kind kind;
-	double pos[3];		/* static */
-	struct topo_waypoint *points;	/* waypoints */
+	double pos[3];		      /* static */
+	struct topo_waypoint *points; /* waypoints */
 	unsigned n_points;
-	double area[2][2];	/* random waypoint: [[x0, y0], [x1, y1]], metres */
-	double speed_min, speed_max;	/* m/s, 0 < min <= max */
+	double area[2][2];	     /* random waypoint: [[x0, y0], [x1, y1]], metres */
+	double speed_min, speed_max; /* m/s, 0 < min <= max */
 	uint64_t pause_ns;
-	char *trace;		/* trace: resolved relative to the scenario file */
-	unsigned trace_node;	/* node id in the trace */
-	bool trace_node_set;	/* node: given; otherwise the UE's index among the UEs */
-	struct topo_mark mark;	/* of the UE's name in mobility: */
-	struct topo_mark trace_mark, trace_node_mark;	/* of trace:'s and node:'s values */
+	char *trace;	       /* trace: resolved relative to the scenario file */
+	unsigned trace_node;   /* node id in the trace */
+	bool trace_node_set;   /* node: given; otherwise the UE's index among the UEs */
+	struct topo_mark mark; /* of the UE's name in mobility: */
+	struct topo_mark trace_mark, trace_node_mark; /* of trace:'s and node:'s values */
 };
 
 /* One entry of `probes:`: edgemu-probe in `from` towards a service's VIP or a node. */
 struct topo_probe {
-	unsigned from;		/* node index */
+	unsigned from; /* node index */
 	bool to_service;
-	unsigned to;		/* service index if to_service, else node index */
-	uint16_t port;		/* UDP port: the service's, or port: (default 7007) for a node */
-	uint64_t interval_ns;	/* 1ms to 1h, default 10ms */
-	struct topo_mark mark;	/* of the probe item */
+	unsigned to;	       /* service index if to_service, else node index */
+	uint16_t port;	       /* UDP port: the service's, or port: (default 7007) for a node */
+	uint64_t interval_ns;  /* 1ms to 1h, default 10ms */
+	struct topo_mark mark; /* of the probe item */
 };
 
-#define TOPO_PROBE_PORT 7007	/* the echo app's default port */
+#define TOPO_PROBE_PORT 7007 /* the echo app's default port */
 
 #define TOPO_SWEEP_KEYS_MAX 8
 #define TOPO_SWEEP_VALUES_MAX 100
 #define TOPO_SWEEP_REPEAT_MAX 1000
-#define TOPO_SWEEP_RUNS_MAX 10000	/* combinations x repeat */
+#define TOPO_SWEEP_RUNS_MAX 10000 /* combinations x repeat */
 
 /* One key of `sweep: vary:`: a --set path and the values it takes, in the file's order. */
 struct topo_sweep_key {
-	char *path;		/* migration.strategy, links.4.rate */
-	char **values;		/* as written: plain strings, checked when applied */
-	unsigned n_values;	/* >= 1 */
-	struct topo_mark mark;	/* of the key */
+	char *path;	       /* migration.strategy, links.4.rate */
+	char **values;	       /* as written: plain strings, checked when applied */
+	unsigned n_values;     /* >= 1 */
+	struct topo_mark mark; /* of the key */
 	struct topo_mark *value_marks;
 };
 
@@ -299,14 +300,14 @@ struct topo_sweep_key {
  */
 struct topo_sweep {
 	struct topo_sweep_key *keys;
-	unsigned n_keys;	/* 0: only repetitions of the base scenario */
-	unsigned repeat;	/* runs per combination, >= 1 (1 when not given) */
-	struct topo_mark mark;	/* of the `sweep` key */
+	unsigned n_keys;       /* 0: only repetitions of the base scenario */
+	unsigned repeat;       /* runs per combination, >= 1 (1 when not given) */
+	struct topo_mark mark; /* of the `sweep` key */
 	struct topo_mark repeat_mark;
 };
 
 struct topo_model {
-	char *file;		/* path as given */
+	char *file; /* path as given */
 	char name[TOPO_RUN_MAX + 1];
 	bool has_seed;
 	uint64_t seed;
@@ -319,23 +320,23 @@ struct topo_model {
 	struct topo_service *services;
 	unsigned n_services;
 	struct topo_migration migration;
-	bool has_radio;		/* `radio:` given: the UE-eNB links are radio links */
+	bool has_radio; /* `radio:` given: the UE-eNB links are radio links */
 	struct topo_radio radio;
 	struct topo_mobility *mobility;
 	unsigned n_mobility;
 	struct topo_probe *probes;
 	unsigned n_probes;
-	bool has_sweep;		/* `sweep:` given */
+	bool has_sweep; /* `sweep:` given */
 	struct topo_sweep sweep;
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */
 struct topo_route {
 	unsigned node;
-	uint32_t dst;		/* host byte order */
+	uint32_t dst; /* host byte order */
 	uint8_t plen;
-	uint32_t via;		/* next hop, host byte order */
-	unsigned link;		/* link index and end (0/1) of the node's outgoing interface */
+	uint32_t via;  /* next hop, host byte order */
+	unsigned link; /* link index and end (0/1) of the node's outgoing interface */
 	unsigned end;
 };
 
@@ -345,8 +346,8 @@ struct topo_routes {
 };
 
 /* Format err's message (printf-style), return r: for `return topo_err_set(err, -E, ...)`. */
-__attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int r,
-							const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int r, const char *fmt,
+						       ...);
 
 /* --- model (topo/model.c, topo/parse.c) --- */
 int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err);
@@ -358,11 +359,11 @@ int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *
 struct topo_parse_opts {
 	const char *const *sets;
 	size_t n_sets;
-	char **resolved;	/* malloc'd; NULL: not wanted */
+	char **resolved; /* malloc'd; NULL: not wanted */
 	size_t *resolved_len;
 };
-int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o,
-			 struct topo_model **ret, struct topo_err *err);
+int topo_parse_file_opts(const char *path, const struct topo_parse_opts *o, struct topo_model **ret,
+			 struct topo_err *err);
 int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 			   const struct topo_parse_opts *o, struct topo_model **ret,
 			   struct topo_err *err);
@@ -376,16 +377,16 @@ int topo_parse_string(const char *text, size_t len, const char *fname, struct to
  */
 int topo_scenario_read(const char *path, char **ret_text, size_t *ret_len, struct topo_err *err);
 void topo_model_free(struct topo_model *m);
-int topo_node_find(const struct topo_model *m, const char *name);	/* index or -1 */
+int topo_node_find(const struct topo_model *m, const char *name); /* index or -1 */
 const char *topo_kind_name(enum topo_kind k);
 const char *topo_shaper_name(enum topo_shaper s);
 const char *topo_dist_name(enum topo_dist d);
 const char *topo_steering_name(enum topo_steering s);
-const char *topo_app_name(enum topo_app a);		/* "echo", "svc" */
-const char *topo_pattern_name(enum topo_pattern p);	/* "uniform", "hotset", "sequential" */
-int topo_service_find(const struct topo_model *m, const char *name);	/* index or -1 */
-bool topo_kind_forwards(enum topo_kind k);	/* enb, edge, router */
-bool topo_run_name_valid(const char *name);	/* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
+const char *topo_app_name(enum topo_app a);	    /* "echo", "svc" */
+const char *topo_pattern_name(enum topo_pattern p); /* "uniform", "hotset", "sequential" */
+int topo_service_find(const struct topo_model *m, const char *name); /* index or -1 */
+bool topo_kind_forwards(enum topo_kind k);			     /* enb, edge, router */
+bool topo_run_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
 
 /* --- radio links (topo/radio.c) --- */
 /*
@@ -402,12 +403,12 @@ bool topo_ue_is_radio(const struct topo_model *m, unsigned node);
 int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb);
 
 /* --- units (topo/units.c): 0 or -EINVAL; never accept a bare number where a unit is needed --- */
-int topo_unit_time(const char *s, uint64_t *ret_ns);		/* ns us ms s: "5ms", "1.5s" */
-int topo_unit_rate(const char *s, uint64_t *ret_bps);		/* bit kbit mbit gbit tbit */
-int topo_unit_size(const char *s, uint64_t *ret_bytes);		/* B KiB MiB GiB KB MB GB */
-int topo_unit_percent(const char *s, double *ret_fraction);	/* "0.5%" -> 0.005, 0..100% */
-int topo_unit_decibel(const char *s, const char *unit, double *ret);	/* "3dB", "46dBm" */
-int topo_unit_metres(const char *s, double *ret_m);		/* "800m", "1.5km" */
+int topo_unit_time(const char *s, uint64_t *ret_ns);		     /* ns us ms s: "5ms", "1.5s" */
+int topo_unit_rate(const char *s, uint64_t *ret_bps);		     /* bit kbit mbit gbit tbit */
+int topo_unit_size(const char *s, uint64_t *ret_bytes);		     /* B KiB MiB GiB KB MB GB */
+int topo_unit_percent(const char *s, double *ret_fraction);	     /* "0.5%" -> 0.005, 0..100% */
+int topo_unit_decibel(const char *s, const char *unit, double *ret); /* "3dB", "46dBm" */
+int topo_unit_metres(const char *s, double *ret_m);		     /* "800m", "1.5km" */
 /* Length of the plain decimal ("[+-]digits[.digits]") that starts s, 0 if none. */
 size_t topo_unit_number_len(const char *s);
 
@@ -420,7 +421,7 @@ size_t topo_unit_number_len(const char *s);
  */
 #define TOPO_SLOTS 64
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err);
-uint32_t topo_pool_base(unsigned slot);	/* host order, /16 */
+uint32_t topo_pool_base(unsigned slot); /* host order, /16 */
 /*
  * The address a node's name resolves to (its first interface), or 0 if it has no link. A
  * radio UE's first interface is a wired one if it has any, else its link to the first eNB.

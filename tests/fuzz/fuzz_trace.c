@@ -19,7 +19,7 @@ static void check(struct mob_trace *t, size_t idx)
 {
 	const struct mob_node *nd = &t->nodes[idx];
 	unsigned id = nd->id;
-	static const double at[] = { -1, 0, 0.5, 1, 10, 99.9, 1e3, 1e6, 1e9 };
+	static const double at[] = {-1, 0, 0.5, 1, 10, 99.9, 1e3, 1e6, 1e9};
 	struct mob_model mm;
 	struct mob_pos p;
 

@@ -31,11 +31,11 @@ static uint64_t now_ns(void)
 /* Both directions of radio link l: the radio's delay, and no loss (open) or all of it. */
 static int shape(struct topo_run *run, unsigned l, bool open, struct topo_err *err)
 {
-	struct emu_shape s = { .delay_ns = run->m->radio.delay_ns };
+	struct emu_shape s = {.delay_ns = run->m->radio.delay_ns};
 	int r = 0;
 
 	if (!open)
-		s.loss = (struct emu_loss){ .model = EMU_LOSS_RANDOM, .p = 1.0 };
+		s.loss = (struct emu_loss){.model = EMU_LOSS_RANDOM, .p = 1.0};
 	for (unsigned d = 0; d < 2 && r == 0; d++)
 		r = topo_run_shape_set(run, l, d, &s, err);
 	return r;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attach_tool: %s\n", err.msg);
 	} else if (link >= 0) {
 		const struct topo_if *x = &run->m->links[link].end[0];
-		struct in_addr a = { htonl(x->addr) };
+		struct in_addr a = {htonl(x->addr)};
 
 		printf("attached %s to %s via %s src %s in %.0f us at %llu\n", argv[2], argv[3],
 		       x->ifname, inet_ntoa(a), (t1 - t0) / 1e3, (unsigned long long)t1);

@@ -64,12 +64,12 @@ static double mono_s(void)
 /* --- up --- */
 
 struct pair {
-	char ns[3][64];		/* a, b, relay */
+	char ns[3][64]; /* a, b, relay */
 	int ns_fd[3];
 	bool made[3];
 	char ctl_path[108];
 	int ctl;
-	int ra, rb;		/* ifindex in the relay namespace */
+	int ra, rb; /* ifindex in the relay namespace */
 };
 
 static int relay_ns_init(void *arg)
@@ -131,9 +131,9 @@ static void pair_destroy(struct pair *p)
 
 static int pair_create(struct pair *p, const char *prefix, const char *ctl_path, int x)
 {
-	static const char *const suffix[3] = { "a", "b", "r" };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *a_ifs[] = { "eth0" }, *r_ifs[] = { "ra", "rb" };
+	static const char *const suffix[3] = {"a", "b", "r"};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *a_ifs[] = {"eth0"}, *r_ifs[] = {"ra", "rb"};
 	struct emu_nl *nl = NULL;
 	int idx[2], r;
 
@@ -147,11 +147,13 @@ static int pair_create(struct pair *p, const char *prefix, const char *ctl_path,
 	r = emu_nl_open(&nl);
 	if (r < 0)
 		return err("netlink", r);
-	r = emu_nl_queue(nl, emu_msg_veth_add(emu_nl_slot(nl), "eth0", p->ns_fd[0], 0, "ra",
-					      p->ns_fd[2], 0), 0);
+	r = emu_nl_queue(
+	    nl, emu_msg_veth_add(emu_nl_slot(nl), "eth0", p->ns_fd[0], 0, "ra", p->ns_fd[2], 0), 0);
 	if (r == 0)
-		r = emu_nl_queue(nl, emu_msg_veth_add(emu_nl_slot(nl), "eth0", p->ns_fd[1], 0,
-						      "rb", p->ns_fd[2], 0), 1);
+		r = emu_nl_queue(
+		    nl,
+		    emu_msg_veth_add(emu_nl_slot(nl), "eth0", p->ns_fd[1], 0, "rb", p->ns_fd[2], 0),
+		    1);
 	if (r == 0)
 		r = emu_nl_flush(nl);
 	emu_nl_close(nl);
@@ -184,7 +186,7 @@ static int pair_create(struct pair *p, const char *prefix, const char *ctl_path,
 
 static pid_t relay_start(struct pair *p, int *ret_ready)
 {
-	struct emu_relay_link link = { .index = { p->ra, p->rb } };
+	struct emu_relay_link link = {.index = {p->ra, p->rb}};
 	int pfd[2];
 	pid_t pid;
 
@@ -236,7 +238,7 @@ static int reap(pid_t pid, int timeout_ms)
 
 static int cmd_up(int argc, char **argv)
 {
-	struct pair p = { .ns_fd = { -1, -1, -1 }, .ctl = -1 };
+	struct pair p = {.ns_fd = {-1, -1, -1}, .ctl = -1};
 	struct pollfd pf;
 	sigset_t sigs;
 	pid_t pid = -1;
@@ -259,7 +261,7 @@ static int cmd_up(int argc, char **argv)
 		fail("starting the relay", pid);
 		goto out;
 	}
-	pf = (struct pollfd){ .fd = ready, .events = POLLIN };
+	pf = (struct pollfd){.fd = ready, .events = POLLIN};
 	if (poll(&pf, 1, 10000) != 1 || read(ready, &c, 1) != 1) {
 		fprintf(stderr, "relay_pair: the relay did not start\n");
 		goto out;
@@ -301,7 +303,7 @@ out:
 
 static int cmd_set(int argc, char **argv)
 {
-	struct emu_shape s = { 0 };
+	struct emu_shape s = {0};
 	int r;
 
 	if (argc < 5)
@@ -319,9 +321,9 @@ static int cmd_set(int argc, char **argv)
 			if (s.dist == EMU_DIST_NONE)
 				s.dist = EMU_DIST_NORMAL;
 		} else if (!strcmp(argv[i], "dist")) {
-			s.dist = !strcmp(v, "uniform") ? EMU_DIST_UNIFORM :
-				 !strcmp(v, "pareto")  ? EMU_DIST_PARETO :
-							 EMU_DIST_NORMAL;
+			s.dist = !strcmp(v, "uniform")	? EMU_DIST_UNIFORM
+				 : !strcmp(v, "pareto") ? EMU_DIST_PARETO
+							: EMU_DIST_NORMAL;
 		} else if (!strcmp(argv[i], "loss")) {
 			s.loss.model = EMU_LOSS_RANDOM;
 			s.loss.p = atof(v) / 100;
@@ -365,9 +367,9 @@ static int cmd_get(int argc, char **argv)
 	       "loss_p=%g in=%llu out=%llu lost=%llu dropped=%llu bytes_out=%llu trace=%s\n",
 	       (unsigned long long)s.delay_ns, (unsigned long long)s.jitter_ns, (int)s.dist,
 	       (unsigned long long)s.rate_bps, s.limit, (int)s.loss.model, s.loss.p,
-	       (unsigned long long)st.in, (unsigned long long)st.out,
-	       (unsigned long long)st.lost, (unsigned long long)st.dropped,
-	       (unsigned long long)st.bytes_out, trace[0] ? trace : "-");
+	       (unsigned long long)st.in, (unsigned long long)st.out, (unsigned long long)st.lost,
+	       (unsigned long long)st.dropped, (unsigned long long)st.bytes_out,
+	       trace[0] ? trace : "-");
 	return 0;
 }
 
@@ -375,7 +377,7 @@ static int cmd_get(int argc, char **argv)
 
 static int cmd_tcp_recv(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	static char buf[256 * 1024];
 	double secs, first = 0, start, end;
 	unsigned long long bytes = 0;
@@ -418,7 +420,7 @@ static int cmd_tcp_recv(int argc, char **argv)
 
 static int cmd_tcp_send(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	static char buf[64 * 1024];
 	double until, give_up;
 	int fd = -1;
@@ -444,7 +446,7 @@ static int cmd_tcp_send(int argc, char **argv)
 	until = mono_s() + atof(argv[4]);
 	while (mono_s() < until) {
 		if (write(fd, buf, sizeof(buf)) < 0)
-			break;	/* the receiver has what it measures and closed */
+			break; /* the receiver has what it measures and closed */
 	}
 	close(fd);
 	return 0;
@@ -455,7 +457,7 @@ static int cmd_tcp_send(int argc, char **argv)
 /* A packet socket on ifname in the named namespace, seeing every protocol. */
 static int packet_in(const char *ns, const char *ifname)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
 	struct emu_ns_token tok;
 	int one = 1, ns_fd, fd = -1, r;
 
@@ -483,10 +485,10 @@ static int packet_in(const char *ns, const char *ifname)
 static int cmd_vlan(int argc, char **argv)
 {
 	static const char payload[] = "edgemu relay vlan test";
-	unsigned char frame[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,	/* broadcast */
-				    0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
-				    0x81, 0x00, 0x20, 0x07,	/* 802.1Q, priority 1, VLAN 7 */
-				    0x88, 0xb5 };		/* local experimental */
+	unsigned char frame[64] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* broadcast */
+				   0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+				   0x81, 0x00, 0x20, 0x07, /* 802.1Q, priority 1, VLAN 7 */
+				   0x88, 0xb5};		   /* local experimental */
 	double give_up;
 	int a, b, rc = 1;
 
@@ -512,10 +514,12 @@ static int cmd_vlan(int argc, char **argv)
 			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 		} cm;
 		unsigned char got[2048];
-		struct iovec iov = { .iov_base = got, .iov_len = sizeof(got) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-				     .msg_controllen = sizeof(cm.buf) };
-		struct pollfd pf = { .fd = b, .events = POLLIN };
+		struct iovec iov = {.iov_base = got, .iov_len = sizeof(got)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.buf,
+				    .msg_controllen = sizeof(cm.buf)};
+		struct pollfd pf = {.fd = b, .events = POLLIN};
 		struct tpacket_auxdata aux;
 		struct cmsghdr *c;
 		ssize_t n;

@@ -161,7 +161,7 @@ static const char payload[] = "edgemu steering payload, 41 bytes long!!";
 
 static void eth(struct frame *fr, uint16_t proto)
 {
-	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 1 }, src[6] = { 2, 0, 0, 0, 0, 2 };
+	static const uint8_t dst[6] = {2, 0, 0, 0, 0, 1}, src[6] = {2, 0, 0, 0, 0, 2};
 	struct ethhdr *e = (struct ethhdr *)fr->b;
 
 	memset(fr, 0, sizeof(*fr));
@@ -195,7 +195,7 @@ static void ipv4(struct frame *fr, int proto, uint32_t saddr, uint32_t daddr, in
 	p = (uint8_t *)(ip + 1);
 	for (int i = 0; i < opt_words; i++, p += 4) {
 		/* Router Alert, then no-ops */
-		static const uint8_t ra[4] = { 0x94, 0x04, 0, 0 }, nop[4] = { 1, 1, 1, 1 };
+		static const uint8_t ra[4] = {0x94, 0x04, 0, 0}, nop[4] = {1, 1, 1, 1};
 
 		memcpy(p, i ? nop : ra, 4);
 	}
@@ -225,7 +225,7 @@ static void ipv4(struct frame *fr, int proto, uint32_t saddr, uint32_t daddr, in
 	}
 	case IPPROTO_ICMP:
 		hl = 8;
-		p[0] = 8;	/* echo request */
+		p[0] = 8; /* echo request */
 		break;
 	}
 	memcpy(p + hl, payload, sizeof(payload));
@@ -274,8 +274,7 @@ static int run(struct bpf_steer *s, enum bpf_steer_prog prog, const struct frame
 	return (int)o.retval;
 }
 
-static void expect_untouched(struct bpf_steer *s, enum bpf_steer_prog prog,
-			     const struct frame *in)
+static void expect_untouched(struct bpf_steer *s, enum bpf_steer_prog prog, const struct frame *in)
 {
 	struct frame out;
 
@@ -507,8 +506,8 @@ static void test_untouched(void **state)
 	/* ARP */
 	eth(&f, ETH_P_ARP);
 	{
-		static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 2,
-						 10, 1, 0, 2, 0, 0, 0, 0, 0, 0, 10, 99, 0, 1 };
+		static const uint8_t arp[28] = {0,  1, 8, 0, 6, 4, 0, 1, 2, 0, 0,  0,  0, 2,
+						10, 1, 0, 2, 0, 0, 0, 0, 0, 0, 10, 99, 0, 1};
 
 		memcpy(f.b + ETH_LEN, arp, sizeof(arp));
 		f.len += sizeof(arp);
@@ -691,7 +690,7 @@ static int stop_at_first(uint32_t client, uint32_t vip, uint32_t instance, void 
 static void test_list(void **state)
 {
 	struct bpf_steer *s = ((struct fixture *)*state)->s;
-	struct seen sn = { 0 };
+	struct seen sn = {0};
 	int calls = 0;
 
 	assert_int_equal(bpf_steer_list(s, collect, &sn), 0);
@@ -737,7 +736,7 @@ static void test_shared_pins(void **state)
 static void test_pin_errors(void **state)
 {
 	char dir[64] = "/tmp/edgemu-steer-", tag[9];
-	struct bpf_steer *s = (struct bpf_steer *)&dir;	/* must stay untouched */
+	struct bpf_steer *s = (struct bpf_steer *)&dir; /* must stay untouched */
 	struct stat st;
 
 	rand_hex(tag, sizeof(tag));
@@ -831,7 +830,7 @@ static void test_timing(void **state)
 			assert_int_equal(bpf_steer_remove(s, C1, I1), 0);
 		}
 		assert_int_equal(
-			bpf_prog_test_run_opts(bpf_steer_prog_fd(s, BPF_STEER_FROM_CLIENT), &o), 0);
+		    bpf_prog_test_run_opts(bpf_steer_prog_fd(s, BPF_STEER_FROM_CLIENT), &o), 0);
 		printf("steer_from_client, UDP %s: %u ns per packet (BPF_PROG_TEST_RUN)\n",
 		       hit ? "hit" : "miss", o.duration);
 	}
@@ -877,14 +876,14 @@ struct ns {
 
 struct netns_fixture {
 	struct bpf_steer *s;
-	struct ns a, b;	/* a: client or the only one; b: server */
+	struct ns a, b; /* a: client or the only one; b: server */
 };
 
 struct link_conf {
 	const char *dev, *peer;
-	int peer_ns_fd;		/* -1: peer stays in the same namespace */
-	uint32_t addr;		/* 0: none */
-	int ifindex;		/* out */
+	int peer_ns_fd; /* -1: peer stays in the same namespace */
+	uint32_t addr;	/* 0: none */
+	int ifindex;	/* out */
 };
 
 /* Runs inside the namespace: create the veth pair (if peer) and configure dev. */
@@ -898,8 +897,10 @@ static int conf_link(void *arg)
 	if (r < 0)
 		return r;
 	if (lc->peer) {
-		r = emu_nl_queue(nl, emu_msg_veth_add(emu_nl_slot(nl), lc->dev, -1, 0, lc->peer,
-						      lc->peer_ns_fd, 0), 0);
+		r = emu_nl_queue(
+		    nl,
+		    emu_msg_veth_add(emu_nl_slot(nl), lc->dev, -1, 0, lc->peer, lc->peer_ns_fd, 0),
+		    0);
 		if (r == 0)
 			r = emu_nl_flush(nl);
 		if (r < 0)
@@ -1007,7 +1008,7 @@ static int tc_count(const char *ns, const char *args, const char *needle)
 static void test_attach_detach(void **state)
 {
 	struct netns_fixture *fx = *state;
-	struct link_conf lc = { .dev = "stx0", .peer = "stx1", .peer_ns_fd = -1 };
+	struct link_conf lc = {.dev = "stx0", .peer = "stx1", .peer_ns_fd = -1};
 	struct emu_ns_token tok;
 	struct emu_nl *nl;
 	const char *ns;
@@ -1055,8 +1056,9 @@ static void test_attach_detach(void **state)
 		int prog_fd = bpf_steer_prog_fd(fx->s, BPF_STEER_TO_CLIENT);
 		uint32_t parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
 
-		r = emu_nl_queue(nl, emu_msg_filter_bpf_add(emu_nl_slot(nl), idx1, parent,
-							    prog_fd, "foreign"), 0);
+		r = emu_nl_queue(
+		    nl, emu_msg_filter_bpf_add(emu_nl_slot(nl), idx1, parent, prog_fd, "foreign"),
+		    0);
 		if (r == 0)
 			r = emu_nl_flush(nl);
 		emu_nl_close(nl);
@@ -1083,7 +1085,7 @@ static void test_attach_detach(void **state)
 static int sock_in(int ns_fd, int type)
 {
 	struct emu_ns_token tok;
-	struct timeval tv = { .tv_sec = 3 };
+	struct timeval tv = {.tv_sec = 3};
 	int fd, l;
 
 	if (emu_netns_enter(ns_fd, &tok) < 0)
@@ -1099,7 +1101,7 @@ static int sock_in(int ns_fd, int type)
 
 static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 
 	sa.sin_addr.s_addr = addr;
 	return sa;
@@ -1142,8 +1144,8 @@ static void pump(int from, int to, size_t len)
 		tx[i] = (char)(i * 131 + 7);
 	while (got < len) {
 		struct pollfd pfd[2] = {
-			{ .fd = from, .events = POLLOUT },
-			{ .fd = to, .events = POLLIN },
+		    {.fd = from, .events = POLLOUT},
+		    {.fd = to, .events = POLLIN},
 		};
 		ssize_t n;
 
@@ -1192,8 +1194,8 @@ static void test_traffic(void **state)
 {
 	struct netns_fixture *fx = *state;
 	uint32_t client = ip4("10.77.0.1"), instance = ip4("10.77.0.2"), vip = ip4("10.88.0.1");
-	struct link_conf sl = { .dev = "srv0", .addr = instance };
-	struct link_conf cl = { .dev = "cli0", .peer = "srv0", .addr = client };
+	struct link_conf sl = {.dev = "srv0", .addr = instance};
+	struct link_conf cl = {.dev = "cli0", .peer = "srv0", .addr = client};
 	struct steer_stats st;
 	struct emu_ns_token tok;
 	struct emu_nl *nl;
@@ -1207,8 +1209,8 @@ static void test_traffic(void **state)
 	assert_int_equal(emu_netns_enter(fx->a.fd, &tok), 0);
 	r = emu_nl_open(&nl);
 	if (r == 0) {
-		r = emu_nl_queue(nl, emu_msg_route_add(emu_nl_slot(nl), vip, 32, instance,
-						       cl.ifindex), 0);
+		r = emu_nl_queue(
+		    nl, emu_msg_route_add(emu_nl_slot(nl), vip, 32, instance, cl.ifindex), 0);
 		if (r == 0)
 			r = emu_nl_flush(nl);
 		emu_nl_close(nl);
@@ -1249,26 +1251,26 @@ static bool bpf_usable(void)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest prog[] = {
-		cmocka_unit_test_setup(test_udp_hit, clear_maps),
-		cmocka_unit_test_setup(test_tcp_hit, clear_maps),
-		cmocka_unit_test_setup(test_ip_options, clear_maps),
-		cmocka_unit_test_setup(test_udp_no_checksum, clear_maps),
-		cmocka_unit_test_setup(test_udp_mangled_zero, clear_maps),
-		cmocka_unit_test_setup(test_first_fragment, clear_maps),
-		cmocka_unit_test_setup(test_untouched, clear_maps),
-		cmocka_unit_test_setup(test_flip, clear_maps),
-		cmocka_unit_test_setup(test_remove, clear_maps),
-		cmocka_unit_test_setup(test_flip_errors, clear_maps),
-		cmocka_unit_test_setup(test_flip_by_port, clear_maps),
-		cmocka_unit_test_setup(test_list, clear_maps),
-		cmocka_unit_test_setup(test_shared_pins, clear_maps),
-		cmocka_unit_test(test_pin_errors),
-		cmocka_unit_test(test_unpin),
-		cmocka_unit_test_setup(test_timing, clear_maps),
+	    cmocka_unit_test_setup(test_udp_hit, clear_maps),
+	    cmocka_unit_test_setup(test_tcp_hit, clear_maps),
+	    cmocka_unit_test_setup(test_ip_options, clear_maps),
+	    cmocka_unit_test_setup(test_udp_no_checksum, clear_maps),
+	    cmocka_unit_test_setup(test_udp_mangled_zero, clear_maps),
+	    cmocka_unit_test_setup(test_first_fragment, clear_maps),
+	    cmocka_unit_test_setup(test_untouched, clear_maps),
+	    cmocka_unit_test_setup(test_flip, clear_maps),
+	    cmocka_unit_test_setup(test_remove, clear_maps),
+	    cmocka_unit_test_setup(test_flip_errors, clear_maps),
+	    cmocka_unit_test_setup(test_flip_by_port, clear_maps),
+	    cmocka_unit_test_setup(test_list, clear_maps),
+	    cmocka_unit_test_setup(test_shared_pins, clear_maps),
+	    cmocka_unit_test(test_pin_errors),
+	    cmocka_unit_test(test_unpin),
+	    cmocka_unit_test_setup(test_timing, clear_maps),
 	};
 	const struct CMUnitTest netns[] = {
-		cmocka_unit_test_setup_teardown(test_attach_detach, netns_setup, netns_teardown),
-		cmocka_unit_test_setup_teardown(test_traffic, netns_setup, netns_teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_detach, netns_setup, netns_teardown),
+	    cmocka_unit_test_setup_teardown(test_traffic, netns_setup, netns_teardown),
 	};
 	const char *which = argc > 1 ? argv[1] : "";
 	int r = 0;

@@ -67,7 +67,7 @@ static void test_reserve_links(void **state)
 	snprintf(pb, sizeof(pb), EMU_NETNS_DIR "/%s", b);
 	assert_int_equal(stat(pa, &sa), 0);
 	assert_int_equal(stat(pb, &sb), 0);
-	assert_true(sa.st_ino == sb.st_ino);	/* one inode for both names */
+	assert_true(sa.st_ino == sb.st_ino); /* one inode for both names */
 	assert_int_equal(sa.st_nlink, 2);
 	assert_false(emu_netns_exists(a));
 
@@ -106,12 +106,13 @@ static void test_socket_options(void **state)
 	assert_int_equal(emu_nl_open(&nl), 0);
 	assert_int_equal(emu_nl_set_rcvbuf(nl, 4 << 20), 0);
 	assert_int_equal(getsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
-	assert_true(v >= 4 << 20);	/* root: FORCE passes rmem_max (the kernel doubles it) */
+	assert_true(v >= 4 << 20); /* root: FORCE passes rmem_max (the kernel doubles it) */
 	/* and nothing else changed: the socket hears its own namespace only */
 	v = -1;
 	len = sizeof(v);
-	assert_int_equal(getsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_LISTEN_ALL_NSID,
-				    &v, &len), 0);
+	assert_int_equal(
+	    getsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &v, &len),
+	    0);
 	assert_int_equal(v, 0);
 	emu_nl_close(nl);
 }
@@ -143,10 +144,12 @@ static bool id_alive(int32_t id)
 				done = true;
 				break;
 			}
-			mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
-				if (mnl_attr_get_type(a) == 1 /* NETNSA_NSID */ &&
-				    (int32_t)mnl_attr_get_u32(a) == id)
-					alive = true;
+			mnl_attr_for_each(
+			    a, nlh,
+			    sizeof(
+				struct rtgenmsg)) if (mnl_attr_get_type(a) == 1 /* NETNSA_NSID */ &&
+						      (int32_t)mnl_attr_get_u32(a) == id) alive =
+			    true;
 		}
 	}
 	mnl_socket_close(sk);
@@ -198,7 +201,7 @@ static void test_wait_overflow(void **state)
 	make_many(req, fds, ids);
 	for (unsigned i = 0; i < MANY; i++)
 		close(fds[i]);
-	assert_int_equal(emu_nl_set_rcvbuf(listen, 1), 0);	/* the kernel's minimum */
+	assert_int_equal(emu_nl_set_rcvbuf(listen, 1), 0); /* the kernel's minimum */
 	assert_int_equal(emu_nl_join(listen, RTNLGRP_NSID), 0);
 	memcpy(copy, ids, sizeof(ids));
 	unname_many();
@@ -243,10 +246,10 @@ static void test_release_together(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_reserve_links, remove_all),
-		cmocka_unit_test(test_socket_options),
-		cmocka_unit_test_teardown(test_wait_overflow, remove_all),
-		cmocka_unit_test_teardown(test_release_together, remove_all),
+	    cmocka_unit_test_teardown(test_reserve_links, remove_all),
+	    cmocka_unit_test(test_socket_options),
+	    cmocka_unit_test_teardown(test_wait_overflow, remove_all),
+	    cmocka_unit_test_teardown(test_release_together, remove_all),
 	};
 
 	if (geteuid() != 0) {
@@ -254,6 +257,7 @@ int main(void)
 		return 77;
 	}
 	/* t + 6 hex digits, the form test.sh looks for when it checks for leftovers */
-	snprintf(prefix, sizeof(prefix), "t%06lx", (unsigned long)(getpid() ^ time(NULL)) & 0xffffff);
+	snprintf(prefix, sizeof(prefix), "t%06lx",
+		 (unsigned long)(getpid() ^ time(NULL)) & 0xffffff);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ static void test_duration(void **state)
 	dur_bad("0x10ms", -EINVAL);
 	dur_bad("18446744073709551616ns", -ERANGE);
 	dur_bad("18446744074s", -ERANGE);
-	assert_int_equal(app_parse_duration(NULL, &(uint64_t){ 0 }), -EINVAL);
+	assert_int_equal(app_parse_duration(NULL, &(uint64_t){0}), -EINVAL);
 }
 
 static void test_u64(void **state)
@@ -97,8 +97,8 @@ static void test_u64(void **state)
 
 static void test_percentile(void **state)
 {
-	uint64_t one[] = { 42 };
-	uint64_t four[] = { 10, 20, 30, 40 };
+	uint64_t one[] = {42};
+	uint64_t four[] = {10, 20, 30, 40};
 	uint64_t *many = malloc(2000 * sizeof(*many));
 	size_t i;
 
@@ -127,7 +127,7 @@ static void test_percentile(void **state)
 
 static void test_summarize(void **state)
 {
-	struct app_samples s = { 0 };
+	struct app_samples s = {0};
 	struct app_rtt_summary r;
 	uint64_t i;
 
@@ -173,7 +173,7 @@ static void test_recent(void **state)
 
 static void test_gap(void **state)
 {
-	struct app_gap g = { 0 };
+	struct app_gap g = {0};
 
 	app_gap_add(&g, 1000);
 	assert_false(g.have_gap);
@@ -308,7 +308,7 @@ static void test_instance(void **state)
 {
 	char out[APP_INSTANCE_LEN], old[APP_INSTANCE_LEN];
 	char wire[APP_INSTANCE_LEN];
-	struct app_inst t = { 0 };
+	struct app_inst t = {0};
 
 	assert_true(app_instance_valid("edge1"));
 	assert_true(app_instance_valid("a.b_c:d-E9"));
@@ -418,36 +418,40 @@ static char *summary(const struct app_probe_summary *s, bool json)
 static void test_summary(void **state)
 {
 	struct app_probe_summary s = {
-		.target = "b\"x",
-		.address = "10.128.0.2",
-		.port = 7007,
-		.client_id = 12,
-		.interval_ns = 1000000,
-		.sent = 2000,
-		.answered = 1990,
-		.lost = 10,
-		.late = 1,
-		.rtt = { .n = 1990, .min_ns = 10100000, .p50_ns = 10234567, .p95_ns = 10500000,
-			 .p99_ns = 11000000, .max_ns = 12345678 },
-		.gap = { .have_gap = true, .max_ns = 12000499 },
-		.instance_changes = 1,
-		.instance = "e2",
+	    .target = "b\"x",
+	    .address = "10.128.0.2",
+	    .port = 7007,
+	    .client_id = 12,
+	    .interval_ns = 1000000,
+	    .sent = 2000,
+	    .answered = 1990,
+	    .lost = 10,
+	    .late = 1,
+	    .rtt = {.n = 1990,
+		    .min_ns = 10100000,
+		    .p50_ns = 10234567,
+		    .p95_ns = 10500000,
+		    .p99_ns = 11000000,
+		    .max_ns = 12345678},
+	    .gap = {.have_gap = true, .max_ns = 12000499},
+	    .instance_changes = 1,
+	    .instance = "e2",
 	};
 	char *t;
 
 	t = summary(&s, true);
 	assert_string_equal(
-		t, "{\"target\":\"b\\\"x\",\"address\":\"10.128.0.2\",\"port\":7007,"
-		   "\"client_id\":12,\"interval_ms\":1.000,\"sent\":2000,\"answered\":1990,"
-		   "\"lost\":10,\"late\":1,"
-		   "\"in_flight\":0,\"malformed\":0,\"send_errors\":0,\"rtt_ms\":{\"min\":10.100,"
-		   "\"p50\":10.235,\"p95\":10.500,\"p99\":11.000,\"max\":12.346},\"max_gap_ms\":"
-		   "12.000,\"instance_changes\":1,\"instance\":\"e2\",\"interrupted\":false}\n");
+	    t, "{\"target\":\"b\\\"x\",\"address\":\"10.128.0.2\",\"port\":7007,"
+	       "\"client_id\":12,\"interval_ms\":1.000,\"sent\":2000,\"answered\":1990,"
+	       "\"lost\":10,\"late\":1,"
+	       "\"in_flight\":0,\"malformed\":0,\"send_errors\":0,\"rtt_ms\":{\"min\":10.100,"
+	       "\"p50\":10.235,\"p95\":10.500,\"p99\":11.000,\"max\":12.346},\"max_gap_ms\":"
+	       "12.000,\"instance_changes\":1,\"instance\":\"e2\",\"interrupted\":false}\n");
 	free(t);
 	t = summary(&s, false);
 	assert_non_null(strstr(t, "sent 2000, answered 1990, lost 10, late 1,"));
 	assert_non_null(
-		strstr(t, "rtt min/p50/p95/p99/max 10.100/10.235/10.500/11.000/12.346 ms\n"));
+	    strstr(t, "rtt min/p50/p95/p99/max 10.100/10.235/10.500/11.000/12.346 ms\n"));
 	assert_non_null(strstr(t, "largest gap between answers 12.000 ms\n"));
 	assert_non_null(strstr(t, "instance changes 1, last instance e2\n"));
 	free(t);
@@ -506,13 +510,13 @@ static void test_proto(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration),     cmocka_unit_test(test_u64),
-		cmocka_unit_test(test_percentile),   cmocka_unit_test(test_summarize),
-		cmocka_unit_test(test_recent),	     cmocka_unit_test(test_gap),
-		cmocka_unit_test(test_seqwin_basic), cmocka_unit_test(test_seqwin_wrap),
-		cmocka_unit_test(test_seqwin_full),  cmocka_unit_test(test_instance),
-		cmocka_unit_test(test_csv),	     cmocka_unit_test(test_fmt),
-		cmocka_unit_test(test_summary),	     cmocka_unit_test(test_proto),
+	    cmocka_unit_test(test_duration),	 cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_percentile),	 cmocka_unit_test(test_summarize),
+	    cmocka_unit_test(test_recent),	 cmocka_unit_test(test_gap),
+	    cmocka_unit_test(test_seqwin_basic), cmocka_unit_test(test_seqwin_wrap),
+	    cmocka_unit_test(test_seqwin_full),	 cmocka_unit_test(test_instance),
+	    cmocka_unit_test(test_csv),		 cmocka_unit_test(test_fmt),
+	    cmocka_unit_test(test_summary),	 cmocka_unit_test(test_proto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,7 +128,8 @@ static void sim_run(struct sim *x, uint64_t bytes, uint64_t rate_bps, uint64_t d
 			x->frozen = true;
 			break;
 		case SVC_MIG_NEXT_SWITCH:
-			/* The execution state goes; the destination resumes where the source stopped. */
+			/* The execution state goes; the destination resumes where the source
+			 * stopped. */
 			x->dst->rng = x->src->rng;
 			x->dst->seq_next = x->src->seq_next;
 			x->switched = true;
@@ -314,10 +315,13 @@ static void test_install_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_precopy_converges), cmocka_unit_test(test_precopy_round_limit),
-		cmocka_unit_test(test_precopy_idle),	  cmocka_unit_test(test_precopy_hotset),
-		cmocka_unit_test(test_cold),		  cmocka_unit_test(test_postcopy),
-		cmocka_unit_test(test_install_rules),
+	    cmocka_unit_test(test_precopy_converges),
+	    cmocka_unit_test(test_precopy_round_limit),
+	    cmocka_unit_test(test_precopy_idle),
+	    cmocka_unit_test(test_precopy_hotset),
+	    cmocka_unit_test(test_cold),
+	    cmocka_unit_test(test_postcopy),
+	    cmocka_unit_test(test_install_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,7 +100,7 @@ static void test_table_full(void **state)
 
 static void test_rate_exact(void **state)
 {
-	static const uint64_t rates[] = { 1, 7, 1000, 2000, 9999, 100000 };
+	static const uint64_t rates[] = {1, 7, 1000, 2000, 9999, 100000};
 	struct svc_state *s = state_new(64ULL << 20);
 	uint64_t t, total, step, r, want;
 	size_t i;
@@ -200,7 +200,7 @@ static void test_sequential(void **state)
 static void test_bitmap(void **state)
 {
 	struct svc_state *s = state_new(1000 * SVC_PAGE_SIZE);
-	static const uint64_t pages[] = { 0, 1, 63, 64, 127, 500, 998, 999 };
+	static const uint64_t pages[] = {0, 1, 63, 64, 127, 500, 998, 999};
 	uint64_t p;
 	size_t i;
 
@@ -251,7 +251,7 @@ static void test_seeded(void **state)
 
 static void test_sizes(void **state)
 {
-	static const uint64_t sizes[] = { 4096, 8192, 1ULL << 20, 16ULL << 20, 256ULL << 20 };
+	static const uint64_t sizes[] = {4096, 8192, 1ULL << 20, 16ULL << 20, 256ULL << 20};
 	struct svc_state *s = NULL;
 	uint64_t c;
 	size_t i;
@@ -336,9 +336,9 @@ static void test_parse(void **state)
 /* The probe's side: what --check-counter counts, and how it writes it. */
 static void test_probe_counter(void **state)
 {
-	static const uint64_t seen[] = { 1, 2, 3, 5, 6, 6, 4, 5, 6 };
-	struct app_counter c = { 0 };
-	struct app_probe_summary sum = { .target = "b", .address = "10.0.0.2", .port = 7007 };
+	static const uint64_t seen[] = {1, 2, 3, 5, 6, 6, 4, 5, 6};
+	struct app_counter c = {0};
+	struct app_probe_summary sum = {.target = "b", .address = "10.0.0.2", .port = 7007};
 	char line[APP_CSV_LINE_MAX], *text = NULL;
 	size_t i, len = 0, bad = 0;
 	FILE *f;
@@ -349,7 +349,7 @@ static void test_probe_counter(void **state)
 	assert_int_equal(bad, 3);
 	assert_int_equal(c.errors, 3);
 	/* The first answer may carry any value: the client may have used the service before. */
-	c = (struct app_counter){ 0 };
+	c = (struct app_counter){0};
 	assert_true(app_counter_check(&c, 41));
 	assert_true(app_counter_check(&c, 42));
 
@@ -382,12 +382,12 @@ static void test_probe_counter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counters),	cmocka_unit_test(test_table_full),
-		cmocka_unit_test(test_rate_exact),	cmocka_unit_test(test_hotset),
-		cmocka_unit_test(test_uniform_spread), cmocka_unit_test(test_sequential),
-		cmocka_unit_test(test_bitmap),		cmocka_unit_test(test_seeded),
-		cmocka_unit_test(test_sizes),		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_probe_counter),
+	    cmocka_unit_test(test_counters),	   cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_rate_exact),	   cmocka_unit_test(test_hotset),
+	    cmocka_unit_test(test_uniform_spread), cmocka_unit_test(test_sequential),
+	    cmocka_unit_test(test_bitmap),	   cmocka_unit_test(test_seeded),
+	    cmocka_unit_test(test_sizes),	   cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_probe_counter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

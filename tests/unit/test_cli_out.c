@@ -199,10 +199,10 @@ static void test_full_disk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_lines),
-		cmocka_unit_test(test_never_overwrites),
-		cmocka_unit_test(test_whole_file),
-		cmocka_unit_test(test_full_disk),
+	    cmocka_unit_test(test_whole_lines),
+	    cmocka_unit_test(test_never_overwrites),
+	    cmocka_unit_test(test_whole_file),
+	    cmocka_unit_test(test_full_disk),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -77,7 +77,7 @@ static void csv_load(const char *name, struct csv *c)
 				*w++ = *p;
 		}
 		if (*p)
-			p++;	/* past the newline, before the field's end may overwrite it */
+			p++; /* past the newline, before the field's end may overwrite it */
 		*w = '\0';
 	}
 }
@@ -110,7 +110,7 @@ static char *slurp(const char *path)
 
 static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
 {
-	struct cli_report_opts o = { .max_points = max_points };
+	struct cli_report_opts o = {.max_points = max_points};
 	char out[128];
 	struct topo_err err;
 	int rc;
@@ -358,7 +358,7 @@ static void test_charts(void **state)
 		assert_int_equal(attr(svg, "data-losses"), losses);
 		p = strstr(svg, "class=\"rtt\"");
 		assert_non_null(p);
-		assert_null(strstr(p + 1, "class=\"rtt\""));	/* one target, one line */
+		assert_null(strstr(p + 1, "class=\"rtt\"")); /* one target, one line */
 		d = attr_str(p, "d");
 		assert_int_equal(count_chars(d, "ML"), answers);
 		free(d);
@@ -397,7 +397,8 @@ static void test_charts(void **state)
 				continue;
 			for (size_t k = 0; k < pos.n; k++)
 				rows += !strcmp(pos.rows[k].f[1], m->nodes[i].name);
-			snprintf(pat, sizeof(pat), "class=\"traj\" data-ue=\"%s\"", m->nodes[i].name);
+			snprintf(pat, sizeof(pat), "class=\"traj\" data-ue=\"%s\"",
+				 m->nodes[i].name);
 			p = strstr(svg, pat);
 			assert_non_null(p);
 			assert_int_equal(attr(p, "data-points"), rows);
@@ -427,8 +428,8 @@ static void test_charts(void **state)
 
 		for (size_t i = 0; i < ev.n; i++)
 			rounds += !strcmp(ev.rows[i].f[1], "migration_round") &&
-				  !strcmp(ev.rows[i].f[2], g->f[1]) && atof(ev.rows[i].f[0]) >= decided &&
-				  atof(ev.rows[i].f[0]) <= done;
+				  !strcmp(ev.rows[i].f[2], g->f[1]) &&
+				  atof(ev.rows[i].f[0]) >= decided && atof(ev.rows[i].f[0]) <= done;
 		snprintf(id, sizeof(id), "mig-%s", g->f[0]);
 		svg = chart(html, id);
 		assert_non_null(svg);
@@ -439,9 +440,9 @@ static void test_charts(void **state)
 		assert_int_equal(count(svg, "class=\"bar live\""), 1);
 		assert_int_equal(count(svg, "class=\"mark flip\""), atof(g->f[10]) > 0);
 		/* bars and moments drawn: what data-points says */
-		assert_int_equal(attr(svg, "data-points"),
-				 count(svg, "class=\"bar ") + count(svg, "class=\"round\"") +
-					 count(svg, "class=\"mark "));
+		assert_int_equal(attr(svg, "data-points"), count(svg, "class=\"bar ") +
+							       count(svg, "class=\"round\"") +
+							       count(svg, "class=\"mark "));
 		free(svg);
 	}
 	snprintf(path, sizeof(path), "mig-%zu", mg.n);
@@ -459,7 +460,7 @@ static void test_charts(void **state)
 /* The summary table's numbers, computed here from the CSV files. */
 static void test_summary(void **state)
 {
-	static const char *const phases[] = { "before", "during", "after" };
+	static const char *const phases[] = {"before", "during", "after"};
 	struct csv rtt, ev, mg;
 	char *html, want[64], key[96], *summary, path[4200];
 
@@ -472,9 +473,9 @@ static void test_summary(void **state)
 	assert_non_null(summary);
 	html = report_make(fixture, 0, NULL);
 	{
-		const char *ue = "ue1";	/* the fixture's one UE; its service is game */
+		const char *ue = "ue1"; /* the fixture's one UE; its service is game */
 		double *v[3];
-		size_t n[3] = { 0 };
+		size_t n[3] = {0};
 		unsigned answers = 0, losses = 0, migs = 0;
 
 		for (unsigned k = 0; k < 3; k++)
@@ -514,8 +515,8 @@ static void test_summary(void **state)
 		snprintf(want, sizeof(want), "%u", losses);
 		cell_equal(html, "ue1.losses", want);
 		for (unsigned k = 0; k < 3; k++) {
-			static const double qs[] = { 0.50, 0.95, 0.99 };
-			static const char *const qn[] = { "p50", "p95", "p99" };
+			static const double qs[] = {0.50, 0.95, 0.99};
+			static const char *const qn[] = {"p50", "p95", "p99"};
 
 			qsort(v[k], n[k], sizeof(double), cmp_d);
 			snprintf(key, sizeof(key), "ue1.%s.n", phases[k]);
@@ -542,7 +543,7 @@ static void test_summary(void **state)
 		static const struct {
 			const char *key;
 			unsigned field;
-		} cols[] = { { "decided", 6 }, { "downtime", 12 }, { "gap", 13 }, { "total", 14 } };
+		} cols[] = {{"decided", 6}, {"downtime", 12}, {"gap", 13}, {"total", 14}};
 
 		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 			snprintf(key, sizeof(key), "mig%s.%s", g->f[0], cols[c].key);
@@ -639,7 +640,7 @@ static void test_downsampling(void **state)
 /* A run cut short: its charts say "no data"; no folder or no events.csv is an error. */
 static void test_short_and_missing(void **state)
 {
-	struct cli_report_opts o = { 0 };
+	struct cli_report_opts o = {0};
 	char dir[128], path[256], out[160], *html, *svg;
 	struct topo_err err;
 	FILE *f;
@@ -667,7 +668,7 @@ static void test_short_and_missing(void **state)
 	fputs("t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n", f);
 	fclose(f);
 	rc = cli_report_write(dir, &o, &err);
-	assert_int_equal(rc, 2);	/* rtt-ue1 and the map */
+	assert_int_equal(rc, 2); /* rtt-ue1 and the map */
 	html = slurp(out);
 	svg = chart(html, "rtt-ue1");
 	assert_non_null(svg);
@@ -794,8 +795,8 @@ static void test_self_contained(void **state)
 /* --png: each chart as .svg and .png beside the report; rsvg-convert missing is said. */
 static void test_png(void **state)
 {
-	static const char *const ids[] = { "rtt-ue1", "map", "mig-0" };
-	struct cli_report_opts o = { .png = true };
+	static const char *const ids[] = {"rtt-ue1", "map", "mig-0"};
+	struct cli_report_opts o = {.png = true};
 	char out[128], path[160], *old_path, *text;
 	struct topo_err err;
 	int rc;
@@ -835,13 +836,13 @@ static void test_png(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_charts),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_downsampling),
-		cmocka_unit_test(test_short_and_missing),
-		cmocka_unit_test(test_interrupted_failed),
-		cmocka_unit_test(test_self_contained),
-		cmocka_unit_test(test_png),
+	    cmocka_unit_test(test_charts),
+	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_downsampling),
+	    cmocka_unit_test(test_short_and_missing),
+	    cmocka_unit_test(test_interrupted_failed),
+	    cmocka_unit_test(test_self_contained),
+	    cmocka_unit_test(test_png),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -375,7 +375,8 @@ static void test_summary_scan(void **state)
 		    /* interrupted: the sweep counts only runs that ran their course */
 		    "{\"ended\":\"interrupted\",\"signal\":\"SIGTERM\",\"error\":null,\"ues\":[],"
 		    "\"migrations\":[]}",
-		    "{\"ended\":\"failed\",\"error\":\"writing x/rtt.csv: No space left on device\","
+		    "{\"ended\":\"failed\",\"error\":\"writing x/rtt.csv: No space left on "
+		    "device\","
 		    "\"ues\":[],\"migrations\":[]}",
 		    "{\"ues\":[{\"handovers\":1}],\"migrations\":[{\"ok\":true,",
 		    "{\"ues\":[]}",

@@ -31,15 +31,15 @@
 
 /* What the callbacks of one test saw. */
 struct ctx {
-	unsigned n;			/* fires so far */
-	int tag[MAX_FIRES];		/* which timer fired, in order */
-	uint64_t deadline[MAX_FIRES];	/* f->deadline_ns of each fire */
+	unsigned n;		      /* fires so far */
+	int tag[MAX_FIRES];	      /* which timer fired, in order */
+	uint64_t deadline[MAX_FIRES]; /* f->deadline_ns of each fire */
 	uint64_t skipped[MAX_FIRES];
-	unsigned stop_after;		/* stop the loop after this many fires (0: never) */
+	unsigned stop_after; /* stop the loop after this many fires (0: never) */
 	int stop_code;
-	uint64_t hooked_id;		/* the id the hook saw last */
+	uint64_t hooked_id; /* the id the hook saw last */
 	unsigned hooks;
-	int r;				/* a return value a callback got */
+	int r; /* a return value a callback got */
 };
 
 /* One timer: its context, its tag, its id, and what its callback should do. */
@@ -47,7 +47,7 @@ struct tmr {
 	struct ctx *c;
 	int tag;
 	uint64_t id;
-	struct tmr *victim;		/* cancel it */
+	struct tmr *victim; /* cancel it */
 	void (*then)(struct emu_loop *loop, struct tmr *t, const struct emu_loop_fire *f);
 };
 
@@ -112,10 +112,10 @@ static void check_hooked(struct emu_loop *loop, struct tmr *t, const struct emu_
 static void test_order(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 8, .stop_code = 42 };
-	struct tmr t[8] = { 0 };
+	struct ctx c = {.stop_after = 8, .stop_code = 42};
+	struct tmr t[8] = {0};
 	uint64_t base = emu_loop_now_ns() + 2 * MS;
-	static const int want[] = { 5, 7, 1, 6, 2, 3, 4, 0 };
+	static const int want[] = {5, 7, 1, 6, 2, 3, 4, 0};
 	struct emu_loop_stats st;
 
 	emu_loop_set_hook(loop, on_hook, &c);
@@ -124,9 +124,9 @@ static void test_order(void **state)
 	add(loop, &t[2], &c, 2, base + 2 * MS);
 	add(loop, &t[3], &c, 3, base + 2 * MS);
 	add(loop, &t[4], &c, 4, base + 2 * MS);
-	add(loop, &t[5], &c, 5, 0);			/* long past: at once */
+	add(loop, &t[5], &c, 5, 0); /* long past: at once */
 	add(loop, &t[6], &c, 6, base + 1 * MS);
-	add(loop, &t[7], &c, 7, emu_loop_now_ns());	/* past by the time the loop runs */
+	add(loop, &t[7], &c, 7, emu_loop_now_ns()); /* past by the time the loop runs */
 	for (int i = 0; i < 8; i++)
 		t[i].then = check_hooked;
 	assert_int_equal(emu_loop_run(loop), 42);
@@ -153,8 +153,8 @@ static void test_order(void **state)
 static void test_cancel(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 2, .stop_code = 1 };
-	struct tmr a = { 0 }, b = { 0 }, d = { 0 };
+	struct ctx c = {.stop_after = 2, .stop_code = 1};
+	struct tmr a = {0}, b = {0}, d = {0};
 	uint64_t base = emu_loop_now_ns() + 1 * MS, id = 77;
 
 	add(loop, &a, &c, 0, base);
@@ -190,8 +190,8 @@ static void test_cancel(void **state)
 static void test_cancel_inside(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 3, .stop_code = 2 };
-	struct tmr a = { 0 }, b = { 0 }, d = { 0 }, e = { 0 };
+	struct ctx c = {.stop_after = 3, .stop_code = 2};
+	struct tmr a = {0}, b = {0}, d = {0}, e = {0};
 	uint64_t when = emu_loop_now_ns() + 1 * MS;
 
 	/* a, b, d all due at the same instant: a cancels b, which must not fire after it */
@@ -228,8 +228,8 @@ static void cancel_self_third(struct emu_loop *loop, struct tmr *t, const struct
 static void test_periodic_cancel_self(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 4, .stop_code = 4 };
-	struct tmr p = { .c = &c, .tag = 7, .then = cancel_self_third };
+	struct ctx c = {.stop_after = 4, .stop_code = 4};
+	struct tmr p = {.c = &c, .tag = 7, .then = cancel_self_third};
 	uint64_t first = emu_loop_now_ns() + 1 * MS;
 
 	memset(&end_of_self, 0, sizeof(end_of_self));
@@ -250,11 +250,11 @@ static struct tmr chain[5];
 static void add_inside_chain(struct emu_loop *loop, struct tmr *t, const struct emu_loop_fire *f)
 {
 	switch (t->tag) {
-	case 0:	/* b after e, which was added earlier for the same instant */
+	case 0: /* b after e, which was added earlier for the same instant */
 		add(loop, &chain[2], t->c, 2, f->deadline_ns);
 		add(loop, &chain[3], t->c, 3, f->now_ns + 1 * MS);
 		break;
-	case 3:	/* g adds h (4), due long ago: it still comes after g */
+	case 3: /* g adds h (4), due long ago: it still comes after g */
 		add(loop, &chain[4], t->c, 4, 0);
 		break;
 	}
@@ -263,9 +263,9 @@ static void add_inside_chain(struct emu_loop *loop, struct tmr *t, const struct 
 static void test_add_inside(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 5, .stop_code = 3 };
+	struct ctx c = {.stop_after = 5, .stop_code = 3};
 	uint64_t when = emu_loop_now_ns() + 1 * MS;
-	static const int want[] = { 0, 1, 2, 3, 4 };
+	static const int want[] = {0, 1, 2, 3, 4};
 
 	memset(chain, 0, sizeof(chain));
 	for (int i = 0; i < 5; i++)
@@ -302,7 +302,7 @@ static void test_stress(void **state)
 	static struct tmr t[STRESS];
 	uint64_t base = emu_loop_now_ns() + 1 * MS, when[STRESS];
 	unsigned live = 0;
-	bool seen[STRESS] = { false };
+	bool seen[STRESS] = {false};
 
 	memset(&c, 0, sizeof(c));
 	memset(t, 0, sizeof(t));
@@ -358,8 +358,8 @@ static uint64_t check_periodic(const struct ctx *c, uint64_t first, uint64_t per
 static void test_periodic(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 6, .stop_code = 5 };
-	struct tmr p = { .c = &c };
+	struct ctx c = {.stop_after = 6, .stop_code = 5};
+	struct tmr p = {.c = &c};
 	uint64_t first = emu_loop_now_ns() + 2 * MS + 123, period = 3 * MS + 7;
 	struct emu_loop_stats st;
 	uint64_t skipped;
@@ -379,8 +379,8 @@ static void test_periodic(void **state)
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
-			       .tv_nsec = (long)(ns % 1000000000ULL) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_nsec = (long)(ns % 1000000000ULL)};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -398,8 +398,8 @@ static void block_second(struct emu_loop *loop, struct tmr *t, const struct emu_
 static void test_periodic_skip(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 4, .stop_code = 6 };
-	struct tmr p = { .c = &c, .then = block_second };
+	struct ctx c = {.stop_after = 4, .stop_code = 6};
+	struct tmr p = {.c = &c, .then = block_second};
 	uint64_t first = emu_loop_now_ns() + 1 * MS;
 	struct emu_loop_stats st;
 	uint64_t skipped;
@@ -431,8 +431,8 @@ static void run_inside(struct emu_loop *loop, struct tmr *t, const struct emu_lo
 static void test_stop(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct ctx c = { .stop_after = 1, .stop_code = 11 };
-	struct tmr a = { 0 }, b = { 0 };
+	struct ctx c = {.stop_after = 1, .stop_code = 11};
+	struct tmr a = {0}, b = {0};
 	uint64_t when = emu_loop_now_ns();
 
 	/* stopped before it runs: returns at once, and only once */
@@ -506,7 +506,7 @@ static void on_nothing(struct emu_loop *loop, int fd, uint32_t revents, void *ar
 static void test_fd_pipe(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct pipe_ctx p = { .del_r = 99 };
+	struct pipe_ctx p = {.del_r = 99};
 	int fds[2];
 
 	assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
@@ -558,7 +558,7 @@ static void stop_now(struct emu_loop *loop, const struct emu_loop_fire *f, void 
 static void test_fd_del_in_batch(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct pair p = { .del_r = 99 };
+	struct pair p = {.del_r = 99};
 	int a[2], b[2];
 
 	assert_int_equal(pipe2(a, O_NONBLOCK | O_CLOEXEC), 0);
@@ -603,9 +603,9 @@ static void on_signal(struct emu_loop *loop, int signo, void *arg)
 static void test_signal(void **state)
 {
 	struct emu_loop *loop = mk();
-	struct sig_ctx s = { 0 };
-	static const int sigs[] = { SIGUSR1, SIGUSR2 };
-	const int kill_too[] = { SIGUSR1, SIGKILL }, bad[] = { 0 };
+	struct sig_ctx s = {0};
+	static const int sigs[] = {SIGUSR1, SIGUSR2};
+	const int kill_too[] = {SIGUSR1, SIGKILL}, bad[] = {0};
 	sigset_t old, now, pending;
 
 	assert_int_equal(pthread_sigmask(SIG_BLOCK, NULL, &old), 0);
@@ -636,7 +636,7 @@ static void test_signal(void **state)
 
 static uint64_t quantile_of_one(uint64_t v, double q)
 {
-	struct emu_loop_hist h = { 0 };
+	struct emu_loop_hist h = {0};
 
 	emu_loop_hist_add(&h, v);
 	return emu_loop_hist_quantile(&h, q);
@@ -663,8 +663,8 @@ static int cmp_u64(const void *a, const void *b)
 static void test_hist(void **state)
 {
 	static struct emu_loop_hist h;
-	static const uint64_t one[] = { 0, 1, 15, 16, 31, 32, 33, 1000, 123456, 1000000000ULL,
-					1ULL << 36, (1ULL << 40) + 3 };
+	static const uint64_t one[] = {
+	    0, 1, 15, 16, 31, 32, 33, 1000, 123456, 1000000000ULL, 1ULL << 36, (1ULL << 40) + 3};
 
 	/* empty */
 	memset(&h, 0, sizeof(h));
@@ -680,12 +680,12 @@ static void test_hist(void **state)
 	/* Below 32 ns every value has its bucket; above, a bucket is at most 1/16 wide. */
 	for (uint64_t v = 0; v < 32; v++)
 		assert_int_equal(bucket_top(v), v);
-	assert_int_equal(bucket_top(1000), 1023);	/* [992, 1023]: 512 ns cut in 16 */
+	assert_int_equal(bucket_top(1000), 1023); /* [992, 1023]: 512 ns cut in 16 */
 	assert_int_equal(bucket_top(992), 1023);
-	assert_int_equal(bucket_top(991), 991);	/* [960, 991] */
-	assert_int_equal(bucket_top(1024), 1087);	/* [1024, 1087] */
+	assert_int_equal(bucket_top(991), 991);	  /* [960, 991] */
+	assert_int_equal(bucket_top(1024), 1087); /* [1024, 1087] */
 	for (int i = 0; i < 20000; i++) {
-		uint64_t v = next_rand() >> (28 + next_rand() % 36);	/* 0 .. 2^36 */
+		uint64_t v = next_rand() >> (28 + next_rand() % 36); /* 0 .. 2^36 */
 		uint64_t top = bucket_top(v);
 
 		if (v >= 1ULL << 36)
@@ -716,7 +716,7 @@ static void test_hist(void **state)
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.10), 5);
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.11), 20);
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.50), 20);
-	assert_int_equal(emu_loop_hist_quantile(&h, 0.99), 20);	/* rank 99, not 100 */
+	assert_int_equal(emu_loop_hist_quantile(&h, 0.99), 20); /* rank 99, not 100 */
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.995), 30);
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.57), 20);
 	assert_int_equal(emu_loop_hist_quantile(&h, 0.29), 20);
@@ -725,7 +725,7 @@ static void test_hist(void **state)
 	{
 		enum { N = 100000 };
 		uint64_t *v = malloc(N * sizeof(*v));
-		static const double qs[] = { 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1 };
+		static const double qs[] = {0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1};
 
 		assert_non_null(v);
 		memset(&h, 0, sizeof(h));
@@ -738,7 +738,7 @@ static void test_hist(void **state)
 		assert_int_equal(h.count, N);
 		assert_int_equal(h.max_ns, v[N - 1]);
 		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-			size_t rank = (size_t)(qs[i] * N + 0.5);	/* exact for these q */
+			size_t rank = (size_t)(qs[i] * N + 0.5); /* exact for these q */
 			uint64_t exact = v[rank - 1], got = emu_loop_hist_quantile(&h, qs[i]);
 
 			assert_true(got >= exact);
@@ -751,19 +751,19 @@ static void test_hist(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_cancel_inside),
-		cmocka_unit_test(test_periodic_cancel_self),
-		cmocka_unit_test(test_add_inside),
-		cmocka_unit_test(test_stress),
-		cmocka_unit_test(test_periodic),
-		cmocka_unit_test(test_periodic_skip),
-		cmocka_unit_test(test_stop),
-		cmocka_unit_test(test_fd_pipe),
-		cmocka_unit_test(test_fd_del_in_batch),
-		cmocka_unit_test(test_signal),
-		cmocka_unit_test(test_hist),
+	    cmocka_unit_test(test_order),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_cancel_inside),
+	    cmocka_unit_test(test_periodic_cancel_self),
+	    cmocka_unit_test(test_add_inside),
+	    cmocka_unit_test(test_stress),
+	    cmocka_unit_test(test_periodic),
+	    cmocka_unit_test(test_periodic_skip),
+	    cmocka_unit_test(test_stop),
+	    cmocka_unit_test(test_fd_pipe),
+	    cmocka_unit_test(test_fd_del_in_batch),
+	    cmocka_unit_test(test_signal),
+	    cmocka_unit_test(test_hist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

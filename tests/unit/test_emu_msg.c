@@ -30,9 +30,10 @@ static void attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr
 	size_t seen = 0;
 
 	memset(tb, 0, MAXATTR * sizeof(*tb));
-	mnl_attr_for_each(a, nlh, hdrlen) {
+	mnl_attr_for_each(a, nlh, hdrlen)
+	{
 		assert_true(mnl_attr_get_type(a) < MAXATTR);
-		assert_null(tb[mnl_attr_get_type(a)]);	/* no attribute twice */
+		assert_null(tb[mnl_attr_get_type(a)]); /* no attribute twice */
 		tb[mnl_attr_get_type(a)] = a;
 		seen += MNL_ALIGN(a->nla_len);
 	}
@@ -45,7 +46,8 @@ static void nested(const struct nlattr *nest, const struct nlattr **tb)
 	const struct nlattr *a;
 
 	memset(tb, 0, MAXATTR * sizeof(*tb));
-	mnl_attr_for_each_nested(a, nest) {
+	mnl_attr_for_each_nested(a, nest)
+	{
 		assert_true(mnl_attr_get_type(a) < MAXATTR);
 		tb[mnl_attr_get_type(a)] = a;
 	}
@@ -62,7 +64,7 @@ static void test_veth(void **state)
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	assert_int_equal(ifi->ifi_index, 2);
-	assert_int_equal(ifi->ifi_flags, 0);	/* created down, set up per node later */
+	assert_int_equal(ifi->ifi_flags, 0); /* created down, set up per node later */
 	attrs(nlh, sizeof(*ifi), tb);
 	assert_string_equal(mnl_attr_get_str(tb[IFLA_IFNAME]), "eth0");
 	assert_int_equal(mnl_attr_get_u32(tb[IFLA_NET_NS_FD]), 7);
@@ -90,14 +92,15 @@ static void test_veth_same_ns(void **state)
 	struct nlmsghdr *nlh = emu_msg_veth_add(buf, "a", -1, 0, "b", -1, 0);
 
 	attrs(nlh, sizeof(struct ifinfomsg), tb);
-	assert_null(tb[IFLA_NET_NS_FD]);	/* -1: stays in the socket's namespace */
+	assert_null(tb[IFLA_NET_NS_FD]); /* -1: stays in the socket's namespace */
 }
 
 /* Only the named end comes up with the request: its peer has no pair yet when it is made. */
 static void test_veth_up_at_create(void **state)
 {
 	const struct nlattr *tb[MAXATTR], *li[MAXATTR], *data[MAXATTR];
-	struct nlmsghdr *nlh = emu_msg_link_up_at_create(emu_msg_veth_add(buf, "a", 3, 0, "b", 4, 0));
+	struct nlmsghdr *nlh =
+	    emu_msg_link_up_at_create(emu_msg_veth_add(buf, "a", 3, 0, "b", 4, 0));
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh), *pifi;
 
 	assert_int_equal(ifi->ifi_flags, IFF_UP);
@@ -117,7 +120,7 @@ static void test_link_up_down(void **state)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
-	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);	/* change, never create */
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST); /* change, never create */
 	assert_int_equal(ifi->ifi_index, 4);
 	assert_int_equal(ifi->ifi_flags, IFF_UP);
 	assert_int_equal(ifi->ifi_change, IFF_UP);
@@ -154,7 +157,7 @@ static void test_route(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
 	struct nlmsghdr *nlh =
-		emu_msg_route_add(buf, inet_addr("10.128.0.0"), 16, inet_addr("10.128.0.2"), 2);
+	    emu_msg_route_add(buf, inet_addr("10.128.0.0"), 16, inet_addr("10.128.0.2"), 2);
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWROUTE);
@@ -180,8 +183,8 @@ static void test_route(void **state)
 static void test_route_replace(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
-	struct nlmsghdr *nlh = emu_msg_route_replace(buf, inet_addr("10.200.0.1"), 32,
-						      inet_addr("10.128.0.5"), 3);
+	struct nlmsghdr *nlh =
+	    emu_msg_route_replace(buf, inet_addr("10.200.0.1"), 32, inet_addr("10.128.0.5"), 3);
 
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWROUTE);
 	/* replace, not exclusive: a flip overwrites the route in one step */
@@ -195,9 +198,8 @@ static void test_route_replace(void **state)
 static void test_route_replace_src(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
-	struct nlmsghdr *nlh = emu_msg_route_replace_src(buf, inet_addr("10.128.0.0"), 16,
-							  inet_addr("10.128.0.10"), 4,
-							  inet_addr("10.128.0.9"));
+	struct nlmsghdr *nlh = emu_msg_route_replace_src(
+	    buf, inet_addr("10.128.0.0"), 16, inet_addr("10.128.0.10"), 4, inet_addr("10.128.0.9"));
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWROUTE);
@@ -256,8 +258,9 @@ static void test_nsid(void **state)
 static void test_qdisc(void **state)
 {
 	const struct nlattr *tb[MAXATTR];
-	struct tc_netem_qopt q = { .limit = 1000, .loss = 42 };
-	struct nlmsghdr *nlh = emu_msg_qdisc_add(buf, 2, TC_H_ROOT, 0x10000, "netem", &q, sizeof(q));
+	struct tc_netem_qopt q = {.limit = 1000, .loss = 42};
+	struct nlmsghdr *nlh =
+	    emu_msg_qdisc_add(buf, 2, TC_H_ROOT, 0x10000, "netem", &q, sizeof(q));
 	const struct tcmsg *tc = mnl_nlmsg_get_payload(nlh);
 	const struct tc_netem_qopt *back;
 
@@ -285,8 +288,8 @@ static void test_filter_bpf(void **state)
 
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWTFILTER);
 	assert_int_equal(tc->tcm_parent, parent);
-	assert_int_equal(TC_H_MIN(tc->tcm_info), htons(0x0003));	/* ETH_P_ALL */
-	assert_int_equal(TC_H_MAJ(tc->tcm_info) >> 16, 1);		/* priority 1 */
+	assert_int_equal(TC_H_MIN(tc->tcm_info), htons(0x0003)); /* ETH_P_ALL */
+	assert_int_equal(TC_H_MAJ(tc->tcm_info) >> 16, 1);	 /* priority 1 */
 	attrs(nlh, sizeof(*tc), tb);
 	assert_string_equal(mnl_attr_get_str(tb[TCA_KIND]), "bpf");
 	nested(tb[TCA_OPTIONS], opt);
@@ -311,14 +314,19 @@ static void test_dumps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_veth),	   cmocka_unit_test(test_veth_same_ns),
-		cmocka_unit_test(test_link_up_down), cmocka_unit_test(test_addr),
-		cmocka_unit_test(test_veth_up_at_create),
-		cmocka_unit_test(test_route),	   cmocka_unit_test(test_nsid),
-		cmocka_unit_test(test_route_replace),
-		cmocka_unit_test(test_route_replace_src), cmocka_unit_test(test_route_del),
-		cmocka_unit_test(test_qdisc),	   cmocka_unit_test(test_filter_bpf),
-		cmocka_unit_test(test_dumps),
+	    cmocka_unit_test(test_veth),
+	    cmocka_unit_test(test_veth_same_ns),
+	    cmocka_unit_test(test_link_up_down),
+	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_veth_up_at_create),
+	    cmocka_unit_test(test_route),
+	    cmocka_unit_test(test_nsid),
+	    cmocka_unit_test(test_route_replace),
+	    cmocka_unit_test(test_route_replace_src),
+	    cmocka_unit_test(test_route_del),
+	    cmocka_unit_test(test_qdisc),
+	    cmocka_unit_test(test_filter_bpf),
+	    cmocka_unit_test(test_dumps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,11 +23,11 @@
 /* A clock that does not start at 0, so that an offset forgotten somewhere shows. */
 #define T0 (123456789ULL * MS + 4321)
 
-#define assert_near(v, want, tol)                                                          \
-	do {                                                                               \
-		double v_ = (v), w_ = (want), t_ = (tol);                                  \
-		if (!(fabs(v_ - w_) <= t_))                                                \
-			fail_msg("%s = %.6g, want %.6g +- %.3g", #v, v_, w_, t_);          \
+#define assert_near(v, want, tol)                                                                  \
+	do {                                                                                       \
+		double v_ = (v), w_ = (want), t_ = (tol);                                          \
+		if (!(fabs(v_ - w_) <= t_))                                                        \
+			fail_msg("%s = %.6g, want %.6g +- %.3g", #v, v_, w_, t_);                  \
 	} while (0)
 
 static unsigned char in[EMU_RQ_FRAME_MAX], out[EMU_RQ_FRAME_MAX];
@@ -75,7 +75,7 @@ static bool take(struct emu_rq *q, uint64_t *t, uint32_t *id, uint32_t *len)
 
 static void test_delay_only(void **state)
 {
-	struct emu_shape s = { .delay_ns = 10 * MS };
+	struct emu_shape s = {.delay_ns = 10 * MS};
 	struct emu_rq *q = mk(&s, NULL, 1);
 	struct emu_rq_stats st;
 	uint64_t arr[100], t, now = T0, prev = 0;
@@ -84,13 +84,13 @@ static void test_delay_only(void **state)
 	assert_int_equal(emu_rq_next(q), UINT64_MAX);
 	assert_int_equal(emu_rq_dequeue(q, UINT64_MAX - 1, out, sizeof(out)), 0);
 	for (uint32_t i = 0; i < 100; i++) {
-		now += (i * 7919) % 3001 * US;	/* irregular gaps, some zero */
+		now += (i * 7919) % 3001 * US; /* irregular gaps, some zero */
 		arr[i] = now;
 		assert_int_equal(put(q, now, i, 60 + i * 14), EMU_RQ_QUEUED);
 	}
 	for (uint32_t i = 0; i < 100; i++) {
 		assert_true(take(q, &t, &id, &len));
-		assert_int_equal(id, i);	/* no jitter: first in, first out */
+		assert_int_equal(id, i); /* no jitter: first in, first out */
 		assert_int_equal(len, 60 + i * 14);
 		assert_int_equal(t, arr[i] + 10 * MS);
 		assert_true(t >= prev);
@@ -107,7 +107,7 @@ static void test_delay_only(void **state)
 
 static void test_no_shape_passes_at_once(void **state)
 {
-	struct emu_shape s = { 0 };
+	struct emu_shape s = {0};
 	struct emu_rq *q = mk(&s, NULL, 1);
 
 	assert_int_equal(put(q, T0, 5, 100), EMU_RQ_QUEUED);
@@ -122,7 +122,7 @@ static void test_no_shape_passes_at_once(void **state)
 
 static void test_rate(void **state)
 {
-	struct emu_shape s = { .rate_bps = 10000000, .limit = 2000 };
+	struct emu_shape s = {.rate_bps = 10000000, .limit = 2000};
 	struct emu_rq *q = mk(&s, NULL, 1);
 	uint64_t t, first = 0, prev = 0, bytes = 0;
 	uint32_t id, len;
@@ -167,7 +167,7 @@ static void test_rate(void **state)
 
 static void test_rate_then_delay(void **state)
 {
-	struct emu_shape s = { .rate_bps = 8000000, .delay_ns = 20 * MS };
+	struct emu_shape s = {.rate_bps = 8000000, .delay_ns = 20 * MS};
 	struct emu_rq *q = mk(&s, NULL, 1);
 	uint64_t t;
 	uint32_t id;
@@ -179,7 +179,7 @@ static void test_rate_then_delay(void **state)
 	assert_true(take(q, &t, &id, NULL));
 	assert_int_equal(t, T0 + 1 * MS + 20 * MS);
 	assert_true(take(q, &t, &id, NULL));
-	assert_int_equal(t, T0 + 2 * MS + 20 * MS);	/* waited for frame 0 */
+	assert_int_equal(t, T0 + 2 * MS + 20 * MS); /* waited for frame 0 */
 	assert_true(take(q, &t, &id, NULL));
 	assert_int_equal(t, T0 + 5 * MS + 500 * US + 20 * MS);
 	emu_rq_free(q);
@@ -187,7 +187,7 @@ static void test_rate_then_delay(void **state)
 
 static void test_limit(void **state)
 {
-	struct emu_shape s = { .rate_bps = 1000000, .limit = 10 };
+	struct emu_shape s = {.rate_bps = 1000000, .limit = 10};
 	struct emu_rq *q = mk(&s, NULL, 1);
 	struct emu_rq_stats st;
 	unsigned queued = 0, dropped = 0;
@@ -195,10 +195,10 @@ static void test_limit(void **state)
 	uint32_t id;
 
 	for (uint32_t i = 0; i < 25; i++) {
-		enum emu_rq_verdict v = put(q, T0, i, 1250);	/* 10 ms each at 1 Mbit/s */
+		enum emu_rq_verdict v = put(q, T0, i, 1250); /* 10 ms each at 1 Mbit/s */
 
 		if (v == EMU_RQ_QUEUED)
-			assert_true(i < 10);	/* drop-tail: the first ones stay */
+			assert_true(i < 10); /* drop-tail: the first ones stay */
 		queued += v == EMU_RQ_QUEUED;
 		dropped += v == EMU_RQ_DROPPED;
 	}
@@ -222,7 +222,7 @@ static void test_limit(void **state)
 	emu_rq_free(q);
 
 	/* Without a rate stage the limit bounds every frame the direction holds. */
-	s = (struct emu_shape){ .delay_ns = 100 * MS, .limit = 10 };
+	s = (struct emu_shape){.delay_ns = 100 * MS, .limit = 10};
 	q = mk(&s, NULL, 1);
 	for (uint32_t i = 0; i < 12; i++)
 		assert_int_equal(put(q, T0 + i * MS, i, 100),
@@ -233,7 +233,7 @@ static void test_limit(void **state)
 	emu_rq_free(q);
 
 	/* limit 0 means the default */
-	s = (struct emu_shape){ .rate_bps = 1000000 };
+	s = (struct emu_shape){.rate_bps = 1000000};
 	q = mk(&s, NULL, 1);
 	dropped = 0;
 	for (uint32_t i = 0; i < EMU_SHAPE_DEFAULT_LIMIT + 5; i++)
@@ -244,7 +244,7 @@ static void test_limit(void **state)
 
 static void test_loss_random(void **state)
 {
-	struct emu_shape s = { .loss = { .model = EMU_LOSS_RANDOM, .p = 0.1 } };
+	struct emu_shape s = {.loss = {.model = EMU_LOSS_RANDOM, .p = 0.1}};
 	struct emu_rq *q = mk(&s, NULL, 42);
 	struct emu_rq_stats st;
 	const unsigned n = 100000;
@@ -280,7 +280,7 @@ static void test_loss_random(void **state)
 /* Lose or keep n frames through a Gilbert-Elliott queue; the loss pattern in lost[]. */
 static void gilbert_run(const struct emu_loss *l, bool *lost, unsigned n, uint64_t seed)
 {
-	struct emu_shape s = { .loss = *l };
+	struct emu_shape s = {.loss = *l};
 	struct emu_rq *q = mk(&s, NULL, seed);
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -296,7 +296,7 @@ static void gilbert_run(const struct emu_loss *l, bool *lost, unsigned n, uint64
 static void test_loss_gilbert(void **state)
 {
 	const unsigned n = 1000000;
-	struct emu_loss l = { .model = EMU_LOSS_GILBERT, .p = 0.01, .r = 0.25, .h = 0, .k = 1 };
+	struct emu_loss l = {.model = EMU_LOSS_GILBERT, .p = 0.01, .r = 0.25, .h = 0, .k = 1};
 	bool *lost = malloc(n * sizeof(*lost));
 	unsigned total = 0, bursts = 0;
 
@@ -312,7 +312,7 @@ static void test_loss_gilbert(void **state)
 	assert_near((double)total / n, l.p / (l.p + l.r), 0.05 * l.p / (l.p + l.r));
 
 	/* Never bad (p = 0): losses come from the good state only, with 1 - k. */
-	l = (struct emu_loss){ .model = EMU_LOSS_GILBERT, .p = 0, .r = 1, .h = 0, .k = 0.9 };
+	l = (struct emu_loss){.model = EMU_LOSS_GILBERT, .p = 0, .r = 1, .h = 0, .k = 0.9};
 	gilbert_run(&l, lost, 100000, 8);
 	total = 0;
 	for (unsigned i = 0; i < 100000; i++)
@@ -323,15 +323,15 @@ static void test_loss_gilbert(void **state)
 	 * As in netem, the state a frame finds decides its fate, and the transition is drawn
 	 * for each frame: p = r = 1 flips the state every frame, the first finds it good.
 	 */
-	l = (struct emu_loss){ .model = EMU_LOSS_GILBERT, .p = 1, .r = 1, .h = 0, .k = 1 };
+	l = (struct emu_loss){.model = EMU_LOSS_GILBERT, .p = 1, .r = 1, .h = 0, .k = 1};
 	gilbert_run(&l, lost, 1000, 10);
 	for (unsigned i = 0; i < 1000; i++)
 		assert_int_equal(lost[i], i % 2);
 
 	/* Loss in the bad state is 1 - h: half of a long bad spell with h = 0.5. */
-	l = (struct emu_loss){ .model = EMU_LOSS_GILBERT, .p = 1, .r = 0, .h = 0.5, .k = 1 };
+	l = (struct emu_loss){.model = EMU_LOSS_GILBERT, .p = 1, .r = 0, .h = 0.5, .k = 1};
 	gilbert_run(&l, lost, 100000, 9);
-	assert_false(lost[0]);	/* the first frame finds the good state */
+	assert_false(lost[0]); /* the first frame finds the good state */
 	total = 0;
 	for (unsigned i = 0; i < 100000; i++)
 		total += lost[i];
@@ -341,9 +341,9 @@ static void test_loss_gilbert(void **state)
 
 struct jitter_stats {
 	double mean, sd, min, max;
-	double within1;		/* fraction within one jitter_ns of the mean 0 */
-	double above3;		/* fraction above 3 jitter_ns */
-	unsigned reordered;	/* frames that left before one that arrived earlier */
+	double within1;	    /* fraction within one jitter_ns of the mean 0 */
+	double above3;	    /* fraction above 3 jitter_ns */
+	unsigned reordered; /* frames that left before one that arrived earlier */
 };
 
 /*
@@ -372,10 +372,10 @@ static void jitter_run(const struct emu_shape *s, unsigned n, uint64_t seed,
 			double off;
 
 			assert_true(take(q, &t, &id, NULL));
-			assert_true(t >= prev);	/* departure order */
+			assert_true(t >= prev); /* departure order */
 			prev = t;
 			arr = T0 + (uint64_t)id * MS;
-			assert_true(t >= arr);	/* clamped: never before the arrival */
+			assert_true(t >= arr); /* clamped: never before the arrival */
 			off = ((double)t - (double)arr - (double)s->delay_ns) / j;
 			sum += off;
 			sum2 += off * off;
@@ -401,8 +401,8 @@ static void jitter_run(const struct emu_shape *s, unsigned n, uint64_t seed,
 
 static void test_jitter_normal(void **state)
 {
-	struct emu_shape s = { .delay_ns = 100 * MS, .jitter_ns = 10 * MS,
-			       .dist = EMU_DIST_NORMAL, .limit = 100000 };
+	struct emu_shape s = {
+	    .delay_ns = 100 * MS, .jitter_ns = 10 * MS, .dist = EMU_DIST_NORMAL, .limit = 100000};
 	const unsigned n = 100000;
 	struct jitter_stats js;
 
@@ -411,13 +411,13 @@ static void test_jitter_normal(void **state)
 	/* the sample standard deviation's own deviation is about 1 / sqrt(2n) */
 	assert_near(js.sd, 1, 4 / sqrt(2.0 * n));
 	assert_near(js.within1, 0.682689, 4 * sqrt(0.68 * 0.32 / n));
-	assert_true(js.reordered > 1000);	/* 10 ms of jitter on 1 ms spacing */
+	assert_true(js.reordered > 1000); /* 10 ms of jitter on 1 ms spacing */
 }
 
 static void test_jitter_uniform(void **state)
 {
-	struct emu_shape s = { .delay_ns = 20 * MS, .jitter_ns = 5 * MS,
-			       .dist = EMU_DIST_UNIFORM, .limit = 100000 };
+	struct emu_shape s = {
+	    .delay_ns = 20 * MS, .jitter_ns = 5 * MS, .dist = EMU_DIST_UNIFORM, .limit = 100000};
 	const unsigned n = 100000;
 	struct jitter_stats js;
 
@@ -431,8 +431,8 @@ static void test_jitter_uniform(void **state)
 
 static void test_jitter_pareto(void **state)
 {
-	struct emu_shape s = { .delay_ns = 100 * MS, .jitter_ns = 10 * MS,
-			       .dist = EMU_DIST_PARETO, .limit = 100000 };
+	struct emu_shape s = {
+	    .delay_ns = 100 * MS, .jitter_ns = 10 * MS, .dist = EMU_DIST_PARETO, .limit = 100000};
 	const unsigned n = 100000;
 	struct jitter_stats js;
 
@@ -448,20 +448,19 @@ static void test_jitter_pareto(void **state)
 static void test_jitter_clamp(void **state)
 {
 	/* 1 ms of delay with 10 ms of jitter: many samples would leave before arrival. */
-	struct emu_shape s = { .delay_ns = 1 * MS, .jitter_ns = 10 * MS,
-			       .dist = EMU_DIST_NORMAL, .limit = 100000 };
+	struct emu_shape s = {
+	    .delay_ns = 1 * MS, .jitter_ns = 10 * MS, .dist = EMU_DIST_NORMAL, .limit = 100000};
 	struct jitter_stats js;
 	struct emu_rq *q;
 	uint64_t t;
 	uint32_t id;
 	unsigned at_leave = 0;
 
-	jitter_run(&s, 10000, 14, &js);	/* asserts departure >= arrival */
-	assert_near(js.min, -0.1, 1e-9);	/* some clamped exactly to the arrival */
+	jitter_run(&s, 10000, 14, &js);	 /* asserts departure >= arrival */
+	assert_near(js.min, -0.1, 1e-9); /* some clamped exactly to the arrival */
 
 	/* With a rate stage the floor is when the frame leaves it, not its arrival. */
-	s = (struct emu_shape){ .rate_bps = 10000000, .jitter_ns = 5 * MS,
-				.dist = EMU_DIST_NORMAL };
+	s = (struct emu_shape){.rate_bps = 10000000, .jitter_ns = 5 * MS, .dist = EMU_DIST_NORMAL};
 	q = mk(&s, NULL, 15);
 	for (uint32_t i = 0; i < 200; i++)
 		assert_int_equal(put(q, T0, i, 1500), EMU_RQ_QUEUED);
@@ -469,13 +468,13 @@ static void test_jitter_clamp(void **state)
 		assert_true(t >= T0 + (id + 1) * 1200 * US);
 		at_leave += t == T0 + (id + 1) * 1200 * US;
 	}
-	assert_true(at_leave > 50);	/* about half the samples are negative */
+	assert_true(at_leave > 50); /* about half the samples are negative */
 	emu_rq_free(q);
 }
 
 static void test_update(void **state)
 {
-	struct emu_shape s = { .delay_ns = 10 * MS };
+	struct emu_shape s = {.delay_ns = 10 * MS};
 	struct emu_rq *q = mk(&s, NULL, 1);
 	struct emu_rq_stats st;
 	uint64_t t;
@@ -513,7 +512,7 @@ static void test_update(void **state)
 	emu_rq_free(q);
 
 	/* A rate change: the backlog keeps its times, later frames follow it at the new rate. */
-	s = (struct emu_shape){ .rate_bps = 10000000 };
+	s = (struct emu_shape){.rate_bps = 10000000};
 	q = mk(&s, NULL, 1);
 	for (uint32_t i = 0; i < 10; i++)
 		assert_int_equal(put(q, T0, i, 1500), EMU_RQ_QUEUED);
@@ -536,26 +535,26 @@ static void test_update(void **state)
 
 static void test_bad_shape(void **state)
 {
-	struct emu_shape s = { .loss = { .model = EMU_LOSS_RANDOM, .p = 1.5 } };
+	struct emu_shape s = {.loss = {.model = EMU_LOSS_RANDOM, .p = 1.5}};
 	struct emu_rq *q = NULL;
-	uint64_t ms[] = { 0 };
-	struct emu_trace bad = { .ms = ms, .n = 1, .period_ms = 0 };
+	uint64_t ms[] = {0};
+	struct emu_trace bad = {.ms = ms, .n = 1, .period_ms = 0};
 
 	assert_int_equal(emu_rq_new(&s, NULL, 1, &q), -EINVAL);
 	assert_null(q);
 	s.loss.p = NAN;
 	assert_int_equal(emu_rq_new(&s, NULL, 1, &q), -EINVAL);
-	s = (struct emu_shape){ .dist = (enum emu_dist)99 };
+	s = (struct emu_shape){.dist = (enum emu_dist)99};
 	assert_int_equal(emu_rq_new(&s, NULL, 1, &q), -EINVAL);
-	s = (struct emu_shape){ .loss = { .model = EMU_LOSS_GILBERT, .p = 0.1, .r = -0.1 } };
+	s = (struct emu_shape){.loss = {.model = EMU_LOSS_GILBERT, .p = 0.1, .r = -0.1}};
 	assert_int_equal(emu_rq_new(&s, NULL, 1, &q), -EINVAL);
-	s = (struct emu_shape){ 0 };
+	s = (struct emu_shape){0};
 	assert_int_equal(emu_rq_new(&s, &bad, 1, &q), -EINVAL);
 
 	/* a refused update leaves the queue as it was */
-	s = (struct emu_shape){ .delay_ns = 5 * MS };
+	s = (struct emu_shape){.delay_ns = 5 * MS};
 	q = mk(&s, NULL, 1);
-	s.loss = (struct emu_loss){ .model = EMU_LOSS_RANDOM, .p = 2 };
+	s.loss = (struct emu_loss){.model = EMU_LOSS_RANDOM, .p = 2};
 	s.delay_ns = 1 * MS;
 	assert_int_equal(emu_rq_set(q, &s, NULL), -EINVAL);
 	assert_int_equal(put(q, T0, 1, 64), EMU_RQ_QUEUED);
@@ -564,18 +563,18 @@ static void test_bad_shape(void **state)
 	assert_int_equal(emu_rq_enqueue(q, T0, in, 0), EMU_RQ_DROPPED);
 	assert_int_equal(emu_rq_enqueue(q, T0, in, EMU_RQ_FRAME_MAX + 1), EMU_RQ_DROPPED);
 	assert_int_equal(emu_rq_enqueue(q, T0, in, EMU_RQ_FRAME_MAX), EMU_RQ_QUEUED);
-	emu_rq_free(q);	/* with frames inside: ASan sees they are freed */
+	emu_rq_free(q); /* with frames inside: ASan sees they are freed */
 }
 
 /* --- traces --- */
 
 static void test_trace_opportunities(void **state)
 {
-	uint64_t ms[] = { 3, 3, 7, 10 };
-	struct emu_trace tr = { .ms = ms, .n = 4, .period_ms = 10 };
+	uint64_t ms[] = {3, 3, 7, 10};
+	struct emu_trace tr = {.ms = ms, .n = 4, .period_ms = 10};
 	/* the opportunities of the first three periods, in ms after the first use */
-	static const unsigned opp[] = { 3, 3, 7, 10, 13, 13, 17, 20, 23, 23, 27, 30 };
-	struct emu_shape s = { .limit = 100000 };
+	static const unsigned opp[] = {3, 3, 7, 10, 13, 13, 17, 20, 23, 23, 27, 30};
+	struct emu_shape s = {.limit = 100000};
 	struct emu_rq *q = mk(&s, &tr, 1);
 	uint64_t t;
 	uint32_t id, len;
@@ -603,12 +602,12 @@ static void test_trace_opportunities(void **state)
 	/* Smaller frames share an opportunity up to 1500 bytes; bigger ones take a whole one. */
 	q = mk(&s, &tr, 1);
 	for (uint32_t i = 0; i < 7; i++)
-		assert_int_equal(put(q, T0, i, 500), EMU_RQ_QUEUED);	/* 3 + 3 + 1 */
-	assert_int_equal(put(q, T0, 7, 1000), EMU_RQ_QUEUED);	/* fits beside the 7th */
-	assert_int_equal(put(q, T0, 8, 600), EMU_RQ_QUEUED);	/* does not: next one */
-	assert_int_equal(put(q, T0, 9, 3000), EMU_RQ_QUEUED);	/* a whole one */
-	assert_int_equal(put(q, T0, 10, 100), EMU_RQ_QUEUED);	/* a fresh one */
-	static const unsigned want[] = { 3, 3, 3, 3, 3, 3, 7, 7, 10, 13, 13 };
+		assert_int_equal(put(q, T0, i, 500), EMU_RQ_QUEUED); /* 3 + 3 + 1 */
+	assert_int_equal(put(q, T0, 7, 1000), EMU_RQ_QUEUED);	     /* fits beside the 7th */
+	assert_int_equal(put(q, T0, 8, 600), EMU_RQ_QUEUED);	     /* does not: next one */
+	assert_int_equal(put(q, T0, 9, 3000), EMU_RQ_QUEUED);	     /* a whole one */
+	assert_int_equal(put(q, T0, 10, 100), EMU_RQ_QUEUED);	     /* a fresh one */
+	static const unsigned want[] = {3, 3, 3, 3, 3, 3, 7, 7, 10, 13, 13};
 	for (uint32_t i = 0; i < 11; i++) {
 		assert_true(take(q, &t, &id, &len));
 		assert_int_equal(id, i);
@@ -627,27 +626,27 @@ static void test_trace_opportunities(void **state)
 
 static void test_trace_update(void **state)
 {
-	uint64_t ms_a[] = { 10 }, ms_b[] = { 3 };
-	struct emu_trace a = { .ms = ms_a, .n = 1, .period_ms = 10 };
-	struct emu_trace b = { .ms = ms_b, .n = 1, .period_ms = 3 };
-	struct emu_shape s = { 0 };
+	uint64_t ms_a[] = {10}, ms_b[] = {3};
+	struct emu_trace a = {.ms = ms_a, .n = 1, .period_ms = 10};
+	struct emu_trace b = {.ms = ms_b, .n = 1, .period_ms = 3};
+	struct emu_shape s = {0};
 	struct emu_rq *q = mk(&s, &a, 1);
 	uint64_t t;
 	uint32_t id;
 
-	assert_int_equal(put(q, T0, 0, 500), EMU_RQ_QUEUED);	/* a: at 10 ms */
+	assert_int_equal(put(q, T0, 0, 500), EMU_RQ_QUEUED); /* a: at 10 ms */
 	/* A new trace: later frames take its opportunities, never before earlier frames. */
 	assert_int_equal(emu_rq_set(q, &s, &b), 0);
-	assert_int_equal(put(q, T0 + 1 * MS, 1, 500), EMU_RQ_QUEUED);	/* b: 12 ms */
-	assert_int_equal(put(q, T0 + 1 * MS, 2, 1500), EMU_RQ_QUEUED);	/* b: 15 ms */
+	assert_int_equal(put(q, T0 + 1 * MS, 1, 500), EMU_RQ_QUEUED);  /* b: 12 ms */
+	assert_int_equal(put(q, T0 + 1 * MS, 2, 1500), EMU_RQ_QUEUED); /* b: 15 ms */
 	/* From a trace to a rate: it starts when the trace lets the last frame go. */
 	s.rate_bps = 12000000;
 	assert_int_equal(emu_rq_set(q, &s, NULL), 0);
-	assert_int_equal(put(q, T0 + 2 * MS, 3, 1500), EMU_RQ_QUEUED);	/* 15 + 1 ms */
+	assert_int_equal(put(q, T0 + 2 * MS, 3, 1500), EMU_RQ_QUEUED); /* 15 + 1 ms */
 	/* And back to a trace: the first opportunity after that. */
 	assert_int_equal(emu_rq_set(q, &s, &a), 0);
-	assert_int_equal(put(q, T0 + 2 * MS, 4, 100), EMU_RQ_QUEUED);	/* a: 20 ms */
-	static const unsigned want[] = { 10, 12, 15, 16, 20 };
+	assert_int_equal(put(q, T0 + 2 * MS, 4, 100), EMU_RQ_QUEUED); /* a: 20 ms */
+	static const unsigned want[] = {10, 12, 15, 16, 20};
 	for (uint32_t i = 0; i < 5; i++) {
 		assert_true(take(q, &t, &id, NULL));
 		assert_int_equal(id, i);
@@ -673,7 +672,7 @@ static void write_file(const char *path, const char *text)
  */
 static double trace_throughput(const struct emu_trace *tr, unsigned periods)
 {
-	struct emu_shape s = { .limit = 100 };
+	struct emu_shape s = {.limit = 100};
 	struct emu_rq *q = mk(&s, tr, 3);
 	uint64_t end = T0 + periods * tr->period_ms * MS, bytes = 0, now;
 	uint32_t id = 0;
@@ -701,8 +700,8 @@ static void test_trace_capacity(void **state)
 	uint64_t x = 99, t = 0;
 	FILE *f;
 	static const char *const real[] = {
-		"/work/shared/traces/mahimahi/TMobile-LTE-short.down.mmtrace",
-		"/work/shared/traces/mahimahi/Verizon-LTE-short.up.mmtrace",
+	    "/work/shared/traces/mahimahi/TMobile-LTE-short.down.mmtrace",
+	    "/work/shared/traces/mahimahi/Verizon-LTE-short.up.mmtrace",
 	};
 
 	/* A bursty synthetic trace: repeated and skipped milliseconds, 20 s long. */
@@ -787,9 +786,11 @@ static void test_trace_load(void **state)
 
 static void run_seeded(uint64_t seed, uint64_t *deps, uint32_t *ids, unsigned *n)
 {
-	struct emu_shape s = { .delay_ns = 30 * MS, .jitter_ns = 10 * MS,
-			       .dist = EMU_DIST_NORMAL, .rate_bps = 50000000,
-			       .loss = { .model = EMU_LOSS_RANDOM, .p = 0.05 } };
+	struct emu_shape s = {.delay_ns = 30 * MS,
+			      .jitter_ns = 10 * MS,
+			      .dist = EMU_DIST_NORMAL,
+			      .rate_bps = 50000000,
+			      .loss = {.model = EMU_LOSS_RANDOM, .p = 0.05}};
 	struct emu_rq *q = mk(&s, NULL, seed);
 	uint64_t t;
 	uint32_t id;
@@ -829,7 +830,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const files[] = { "synth.mmtrace", "t.mmtrace", "ok.mmtrace" };
+	static const char *const files[] = {"synth.mmtrace", "t.mmtrace", "ok.mmtrace"};
 	char path[64];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -842,24 +843,15 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_delay_only),
-		cmocka_unit_test(test_no_shape_passes_at_once),
-		cmocka_unit_test(test_rate),
-		cmocka_unit_test(test_rate_then_delay),
-		cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_loss_random),
-		cmocka_unit_test(test_loss_gilbert),
-		cmocka_unit_test(test_jitter_normal),
-		cmocka_unit_test(test_jitter_uniform),
-		cmocka_unit_test(test_jitter_pareto),
-		cmocka_unit_test(test_jitter_clamp),
-		cmocka_unit_test(test_update),
-		cmocka_unit_test(test_bad_shape),
-		cmocka_unit_test(test_trace_opportunities),
-		cmocka_unit_test(test_trace_update),
-		cmocka_unit_test(test_trace_capacity),
-		cmocka_unit_test(test_trace_load),
-		cmocka_unit_test(test_seed),
+	    cmocka_unit_test(test_delay_only),	   cmocka_unit_test(test_no_shape_passes_at_once),
+	    cmocka_unit_test(test_rate),	   cmocka_unit_test(test_rate_then_delay),
+	    cmocka_unit_test(test_limit),	   cmocka_unit_test(test_loss_random),
+	    cmocka_unit_test(test_loss_gilbert),   cmocka_unit_test(test_jitter_normal),
+	    cmocka_unit_test(test_jitter_uniform), cmocka_unit_test(test_jitter_pareto),
+	    cmocka_unit_test(test_jitter_clamp),   cmocka_unit_test(test_update),
+	    cmocka_unit_test(test_bad_shape),	   cmocka_unit_test(test_trace_opportunities),
+	    cmocka_unit_test(test_trace_update),   cmocka_unit_test(test_trace_capacity),
+	    cmocka_unit_test(test_trace_load),	   cmocka_unit_test(test_seed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -44,13 +44,13 @@ static void test_interpolation_and_holds(void **state)
 				    "0,1,5,5\n");
 
 	assert_int_equal(mob_trace_warning_count(t), 0);
-	expect_xy(t, 0, 0, 0, 0);	/* held before the first sample */
+	expect_xy(t, 0, 0, 0, 0); /* held before the first sample */
 	expect_xy(t, 0, 1, 0, 0);
 	expect_xy(t, 0, 2, 10, 5);
 	expect_xy(t, 0, 3, 20, 10);
 	expect_xy(t, 0, 3.5, 20, 15);
-	expect_xy(t, 0, 100, 20, 20);	/* held after the last */
-	expect_xy(t, 1, 50, 5, 5);	/* one sample: static */
+	expect_xy(t, 0, 100, 20, 20); /* held after the last */
+	expect_xy(t, 1, 50, 5, 5);    /* one sample: static */
 	assert_int_equal(mob_trace_node_count(t), 2);
 	mob_trace_free(t);
 }
@@ -80,11 +80,11 @@ static void test_warnings_with_line(void **state)
 {
 	struct mob_trace *t = parse("t,node,x,y\r\n"
 				    "0,0,0,0\r\n"
-				    "1,0,1\r\n"		/* 3: too few fields */
-				    "x,0,1,1\r\n"	/* 4: bad time */
-				    "1,-1,1,1\r\n"	/* 5: bad node */
-				    "1,0.5,1,1\r\n"	/* 6: bad node */
-				    "1,0,a,1\r\n"	/* 7: bad coordinate */
+				    "1,0,1\r\n"	    /* 3: too few fields */
+				    "x,0,1,1\r\n"   /* 4: bad time */
+				    "1,-1,1,1\r\n"  /* 5: bad node */
+				    "1,0.5,1,1\r\n" /* 6: bad node */
+				    "1,0,a,1\r\n"   /* 7: bad coordinate */
 				    " 2 , 0 , 2e1 , 0 \r\n");
 
 	assert_int_equal(mob_trace_warning_count(t), 5);
@@ -126,13 +126,13 @@ static void test_enoent_and_load(void **state)
  */
 static void test_extreme_values(void **state)
 {
-	struct mob_trace *t = parse("0,0,-1e308,0\n"	/* 1 */
+	struct mob_trace *t = parse("0,0,-1e308,0\n" /* 1 */
 				    "1,0,1e7,0\n"
-				    "2e9,0,0,0\n"	/* 3 */
-				    "-1,0,0,0\n"	/* 4 */
+				    "2e9,0,0,0\n" /* 3 */
+				    "-1,0,0,0\n"  /* 4 */
 				    "0,1,0,0\n"
 				    "1e-307,1,1e7,0\n"
-				    "5,1,1,2e7,0\n");	/* 7 */
+				    "5,1,1,2e7,0\n"); /* 7 */
 	struct mob_pos p;
 
 	(void)state;
@@ -180,14 +180,14 @@ static void test_format_detection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_interpolation_and_holds),
-		cmocka_unit_test(test_unsorted_rows_sorted),
-		cmocka_unit_test(test_same_time_later_row_wins),
-		cmocka_unit_test(test_warnings_with_line),
-		cmocka_unit_test(test_enoent_and_load),
-		cmocka_unit_test(test_format_detection),
-		cmocka_unit_test(test_extreme_values),
-		cmocka_unit_test(test_warnings_capped),
+	    cmocka_unit_test(test_interpolation_and_holds),
+	    cmocka_unit_test(test_unsorted_rows_sorted),
+	    cmocka_unit_test(test_same_time_later_row_wins),
+	    cmocka_unit_test(test_warnings_with_line),
+	    cmocka_unit_test(test_enoent_and_load),
+	    cmocka_unit_test(test_format_detection),
+	    cmocka_unit_test(test_extreme_values),
+	    cmocka_unit_test(test_warnings_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

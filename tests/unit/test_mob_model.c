@@ -17,7 +17,7 @@ static void test_static(void **state)
 	struct mob_model m;
 	struct mob_pos p;
 
-	mob_model_static_init(&m, (struct mob_pos){ 1, 2, 3 });
+	mob_model_static_init(&m, (struct mob_pos){1, 2, 3});
 	assert_int_equal(mob_model_pos(&m, 0, &p), 0);
 	assert_true(p.x == 1 && p.y == 2 && p.z == 3);
 	assert_int_equal(mob_model_pos(&m, 1e9, &p), 0);
@@ -28,8 +28,8 @@ static void test_static(void **state)
 
 static void test_waypoints(void **state)
 {
-	const struct mob_waypoint w[] = { { 0, 0, 2 }, { 10, 0, 4 }, { 10, 10, 6 }, { 0, 0, 6 } };
-	const struct mob_waypoint bad[] = { { 0, 0, 2 }, { 1, 1, 1 } };
+	const struct mob_waypoint w[] = {{0, 0, 2}, {10, 0, 4}, {10, 10, 6}, {0, 0, 6}};
+	const struct mob_waypoint bad[] = {{0, 0, 2}, {1, 1, 1}};
 	struct mob_model m;
 	struct mob_pos p;
 
@@ -51,8 +51,13 @@ static void test_waypoints(void **state)
 }
 
 static const struct mob_rwp_params area = {
-	.x0 = 100, .y0 = -50, .x1 = 300, .y1 = 50,
-	.speed_min = 1, .speed_max = 5, .pause_s = 2,
+    .x0 = 100,
+    .y0 = -50,
+    .x1 = 300,
+    .y1 = 50,
+    .speed_min = 1,
+    .speed_max = 5,
+    .pause_s = 2,
 };
 
 static void test_rwp_deterministic(void **state)
@@ -113,10 +118,15 @@ static void test_rwp_speed_bounds(void **state)
 {
 	/* min == max: every full step inside a leg moves exactly that fast */
 	const struct mob_rwp_params fixed = {
-		.x0 = 0, .y0 = 0, .x1 = 1000, .y1 = 1000,
-		.speed_min = 3, .speed_max = 3, .pause_s = 0,
+	    .x0 = 0,
+	    .y0 = 0,
+	    .x1 = 1000,
+	    .y1 = 1000,
+	    .speed_min = 3,
+	    .speed_max = 3,
+	    .pause_s = 0,
 	};
-	const struct mob_rwp_params bad = { .x1 = 1, .y1 = 1, .speed_min = 0, .speed_max = 1 };
+	const struct mob_rwp_params bad = {.x1 = 1, .y1 = 1, .speed_min = 0, .speed_max = 1};
 	struct mob_model m;
 	struct mob_pos p, q;
 	int exact = 0;
@@ -145,14 +155,14 @@ static void test_rwp_speed_bounds(void **state)
  */
 static void test_rwp_bounds_refused(void **state)
 {
-	const struct mob_rwp_params fast = { .x1 = 1000, .y1 = 1000, .speed_min = 1e300,
-					     .speed_max = 1e300 };
-	const struct mob_rwp_params tiny = { .x1 = 1e-12, .y1 = 1e-12, .speed_min = 1,
-					     .speed_max = 1 };
-	const struct mob_rwp_params far = { .x1 = 2e7, .y1 = 1, .speed_min = 1, .speed_max = 1 };
-	const struct mob_rwp_params point = { .x0 = 5, .x1 = 5, .y0 = 5, .y1 = 5, .speed_min = 1,
-					      .speed_max = 1e4 };
-	const struct mob_rwp_params thin = { .x1 = 1, .speed_min = 1e4, .speed_max = 1e4 };
+	const struct mob_rwp_params fast = {
+	    .x1 = 1000, .y1 = 1000, .speed_min = 1e300, .speed_max = 1e300};
+	const struct mob_rwp_params tiny = {
+	    .x1 = 1e-12, .y1 = 1e-12, .speed_min = 1, .speed_max = 1};
+	const struct mob_rwp_params far = {.x1 = 2e7, .y1 = 1, .speed_min = 1, .speed_max = 1};
+	const struct mob_rwp_params point = {
+	    .x0 = 5, .x1 = 5, .y0 = 5, .y1 = 5, .speed_min = 1, .speed_max = 1e4};
+	const struct mob_rwp_params thin = {.x1 = 1, .speed_min = 1e4, .speed_max = 1e4};
 	const char *why = NULL;
 	struct mob_model m;
 	struct mob_pos p;
@@ -188,8 +198,7 @@ static void test_rwp_bounds_refused(void **state)
  */
 static void test_rwp_still_legs_stop(void **state)
 {
-	const struct mob_rwp_params ok = { .x1 = 1000, .y1 = 1000, .speed_min = 1,
-					   .speed_max = 1 };
+	const struct mob_rwp_params ok = {.x1 = 1000, .y1 = 1000, .speed_min = 1, .speed_max = 1};
 	struct mob_model m;
 	struct mob_pos p, q;
 
@@ -223,14 +232,14 @@ static void test_trace_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_static),
-		cmocka_unit_test(test_waypoints),
-		cmocka_unit_test(test_rwp_deterministic),
-		cmocka_unit_test(test_rwp_area_and_speed),
-		cmocka_unit_test(test_rwp_speed_bounds),
-		cmocka_unit_test(test_rwp_bounds_refused),
-		cmocka_unit_test(test_rwp_still_legs_stop),
-		cmocka_unit_test(test_trace_model),
+	    cmocka_unit_test(test_static),
+	    cmocka_unit_test(test_waypoints),
+	    cmocka_unit_test(test_rwp_deterministic),
+	    cmocka_unit_test(test_rwp_area_and_speed),
+	    cmocka_unit_test(test_rwp_speed_bounds),
+	    cmocka_unit_test(test_rwp_bounds_refused),
+	    cmocka_unit_test(test_rwp_still_legs_stop),
+	    cmocka_unit_test(test_trace_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

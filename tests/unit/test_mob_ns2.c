@@ -65,8 +65,8 @@ static void test_setdest_linear_and_stop_exact(void **state)
 	struct mob_pos p;
 
 	expect_pos(t, 1, 2, 0, 0, 0);
-	expect_pos(t, 1, 4, 6, 8, 0);	/* 10 m of 50 */
-	expect_pos(t, 1, 12, 30, 40, 0);	/* arrival at 2 + 50/5 */
+	expect_pos(t, 1, 4, 6, 8, 0);	 /* 10 m of 50 */
+	expect_pos(t, 1, 12, 30, 40, 0); /* arrival at 2 + 50/5 */
 	/* held exactly at the destination, no overshoot */
 	assert_int_equal(mob_trace_pos(t, 1, 1e6, &p), 0);
 	assert_true(p.x == 30 && p.y == 40);
@@ -94,7 +94,7 @@ static void test_setdest_after_arrival(void **state)
 				    "$ns_ at 0 \"$node_(0) setdest 10 0 10\"\n"
 				    "$ns_ at 5 \"$node_(0) setdest 10 10 1\"\n");
 
-	expect_pos(t, 0, 3, 10, 0, 0);	/* waiting at the first destination */
+	expect_pos(t, 0, 3, 10, 0, 0); /* waiting at the first destination */
 	expect_pos(t, 0, 10, 10, 5, 0);
 	mob_trace_free(t);
 }
@@ -141,14 +141,14 @@ static void test_malformed_warns_with_line(void **state)
 {
 	struct mob_trace *t = parse("$node_(0) set X_ 0\n"
 				    "$node_(0) set Y_ 0\n"
-				    "$node_(0) set W_ 3\n"				/* 3 */
-				    "$ns_ at 1 \"$node_(0) setdest 10 zz 1\"\n"		/* 4 */
-				    "$ns_ at x \"$node_(0) setdest 10 0 1\"\n"		/* 5 */
-				    "$ns_ at 0 \"$node_(-1) setdest 10 0 1\"\n"		/* 6 */
-				    "$ns_ at 0 \"$node_(0) setdest 10 0\"\n"		/* 7 */
-				    "$ns_ at -1 \"$node_(0) setdest 10 0 1\"\n"		/* 8 */
-				    "$ns_ at 0 \"$node_(0) setdest 10 0 -2\"\n"		/* 9 */
-				    "garbage\n"						/* 10 */
+				    "$node_(0) set W_ 3\n"			/* 3 */
+				    "$ns_ at 1 \"$node_(0) setdest 10 zz 1\"\n" /* 4 */
+				    "$ns_ at x \"$node_(0) setdest 10 0 1\"\n"	/* 5 */
+				    "$ns_ at 0 \"$node_(-1) setdest 10 0 1\"\n" /* 6 */
+				    "$ns_ at 0 \"$node_(0) setdest 10 0\"\n"	/* 7 */
+				    "$ns_ at -1 \"$node_(0) setdest 10 0 1\"\n" /* 8 */
+				    "$ns_ at 0 \"$node_(0) setdest 10 0 -2\"\n" /* 9 */
+				    "garbage\n"					/* 10 */
 				    "$ns_ at 0 \"$node_(0) setdest 10 0 1\"\n");
 
 	assert_int_equal(mob_trace_warning_count(t), 8);
@@ -187,7 +187,7 @@ static void test_nodes_and_enoent(void **state)
 {
 	struct mob_trace *t = parse("$node_(7) set X_ 1\n$node_(2) set X_ 2\n"
 				    "$ns_ at 1 \"$node_(4) setdest 1 1 1\"\n");
-	struct mob_pos p = { 42, 42, 42 };
+	struct mob_pos p = {42, 42, 42};
 
 	assert_int_equal(mob_trace_node_count(t), 3);
 	assert_int_equal(mob_trace_node_id(t, 0), 2);
@@ -196,7 +196,7 @@ static void test_nodes_and_enoent(void **state)
 	assert_true(mob_trace_has(t, 4));
 	assert_false(mob_trace_has(t, 5));
 	assert_int_equal(mob_trace_pos(t, 5, 0, &p), -ENOENT);
-	assert_true(p.x == 42);	/* untouched on failure */
+	assert_true(p.x == 42); /* untouched on failure */
 	/* a node only in a setdest starts at the origin, as in ns-3 */
 	expect_pos(t, 4, 0, 0, 0, 0);
 	mob_trace_free(t);
@@ -268,7 +268,8 @@ static void test_warnings_capped(void **state)
 	assert_int_equal(mob_trace_ns2_parse(text, len, "mem", &t), 0);
 	assert_int_equal(mob_trace_warning_count(t), MOB_TRACE_WARNINGS_MAX + 1);
 	assert_non_null(strstr(mob_trace_warning(t, 0), "mem:2:"));
-	snprintf(want, sizeof(want), "mem: %zu more warnings not shown", n - MOB_TRACE_WARNINGS_MAX);
+	snprintf(want, sizeof(want), "mem: %zu more warnings not shown",
+		 n - MOB_TRACE_WARNINGS_MAX);
 	assert_string_equal(mob_trace_warning(t, MOB_TRACE_WARNINGS_MAX), want);
 	mob_trace_free(t);
 	free(text);
@@ -280,12 +281,12 @@ static void test_warnings_capped(void **state)
  */
 static void test_extreme_values_skipped(void **state)
 {
-	struct mob_trace *t = parse("$node_(0) set X_ -1e308\n"			/* 1 */
+	struct mob_trace *t = parse("$node_(0) set X_ -1e308\n" /* 1 */
 				    "$node_(0) set Y_ 1e7\n"
-				    "$ns_ at 1 \"$node_(0) setdest 1e308 0 1\"\n"	/* 3 */
-				    "$ns_ at 1e10 \"$node_(0) setdest 5 0 1\"\n"	/* 4 */
-				    "$ns_ at 2 \"$node_(0) setdest 5 0 1e5\"\n"	/* 5 */
-				    "$ns_ at 3 \"$node_(0) set Z_ -2e7\"\n"		/* 6 */
+				    "$ns_ at 1 \"$node_(0) setdest 1e308 0 1\"\n" /* 3 */
+				    "$ns_ at 1e10 \"$node_(0) setdest 5 0 1\"\n"  /* 4 */
+				    "$ns_ at 2 \"$node_(0) setdest 5 0 1e5\"\n"	  /* 5 */
+				    "$ns_ at 3 \"$node_(0) set Z_ -2e7\"\n"	  /* 6 */
 				    "$ns_ at 4 \"$node_(0) setdest -1e7 1e7 1e4\"\n");
 
 	(void)state;
@@ -393,24 +394,24 @@ static void test_shipped_bonnmotion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_initial_anywhere_last_wins),
-		cmocka_unit_test(test_setdest_linear_and_stop_exact),
-		cmocka_unit_test(test_replacement_mid_way),
-		cmocka_unit_test(test_setdest_after_arrival),
-		cmocka_unit_test(test_speed_zero_stops),
-		cmocka_unit_test(test_z_unchanged),
-		cmocka_unit_test(test_lexical_tolerance),
-		cmocka_unit_test(test_malformed_warns_with_line),
-		cmocka_unit_test(test_sched_set_jump),
-		cmocka_unit_test(test_nodes_and_enoent),
-		cmocka_unit_test(test_out_of_order_event_skipped),
-		cmocka_unit_test(test_load_file_and_errors),
-		cmocka_unit_test(test_warnings_capped),
-		cmocka_unit_test(test_extreme_values_skipped),
-		cmocka_unit_test(test_node_limit),
-		cmocka_unit_test(test_load_regular_bounded),
-		cmocka_unit_test(test_shipped_default),
-		cmocka_unit_test(test_shipped_bonnmotion),
+	    cmocka_unit_test(test_initial_anywhere_last_wins),
+	    cmocka_unit_test(test_setdest_linear_and_stop_exact),
+	    cmocka_unit_test(test_replacement_mid_way),
+	    cmocka_unit_test(test_setdest_after_arrival),
+	    cmocka_unit_test(test_speed_zero_stops),
+	    cmocka_unit_test(test_z_unchanged),
+	    cmocka_unit_test(test_lexical_tolerance),
+	    cmocka_unit_test(test_malformed_warns_with_line),
+	    cmocka_unit_test(test_sched_set_jump),
+	    cmocka_unit_test(test_nodes_and_enoent),
+	    cmocka_unit_test(test_out_of_order_event_skipped),
+	    cmocka_unit_test(test_load_file_and_errors),
+	    cmocka_unit_test(test_warnings_capped),
+	    cmocka_unit_test(test_extreme_values_skipped),
+	    cmocka_unit_test(test_node_limit),
+	    cmocka_unit_test(test_load_regular_bounded),
+	    cmocka_unit_test(test_shipped_default),
+	    cmocka_unit_test(test_shipped_bonnmotion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,9 +55,9 @@ static char *apply(const char *const *sets, size_t n, int want_err, const char *
 
 static void test_replace_add_create(void **state)
 {
-	const char *sets[] = { "services.game.state=16MiB", "links.1.delay=5ms",
-			       "migration.strategy=cold", "migration.precopy.max_rounds=3",
-			       "name=y" };
+	const char *sets[] = {"services.game.state=16MiB", "links.1.delay=5ms",
+			      "migration.strategy=cold", "migration.precopy.max_rounds=3",
+			      "name=y"};
 	char *out = apply(sets, 5, 0, NULL);
 
 	(void)state;
@@ -74,14 +74,15 @@ static void test_replace_add_create(void **state)
 
 static void test_errors(void **state)
 {
-	const char *a[] = { "services.game.state" };
-	const char *b[] = { "links.7.delay=1ms" };
-	const char *c[] = { "name.first=x" };
-	const char *d[] = { "links..delay=1ms" };
+	const char *a[] = {"services.game.state"};
+	const char *b[] = {"links.7.delay=1ms"};
+	const char *c[] = {"name.first=x"};
+	const char *d[] = {"links..delay=1ms"};
 
 	(void)state;
-	apply(a, 1, -EINVAL, "--set 'services.game.state': expected key=value "
-			     "(migration.strategy=cold)");
+	apply(a, 1, -EINVAL,
+	      "--set 'services.game.state': expected key=value "
+	      "(migration.strategy=cold)");
 	apply(b, 1, -EINVAL, "--set 'links.7.delay=1ms': '7' is not an index of a list of 2");
 	apply(c, 1, -EINVAL, "--set 'name.first=x': 'name' is inside a plain value");
 	apply(d, 1, -EINVAL, "--set 'links..delay=1ms': an empty part in the key");
@@ -94,9 +95,15 @@ static void test_errors(void **state)
 static void test_index_digits_only(void **state)
 {
 	static const char *const bad[] = {
-		"links.-1.delay=5ms", "links.-1=", "links.9999999999999999999=",
-		"links.18446744073709551617.delay=1ms", "links.+1.delay=1ms", "links. 1.delay=1ms",
-		"links.1 .delay=1ms", "links.0x1.delay=1ms", "links.2=x",
+	    "links.-1.delay=5ms",
+	    "links.-1=",
+	    "links.9999999999999999999=",
+	    "links.18446744073709551617.delay=1ms",
+	    "links.+1.delay=1ms",
+	    "links. 1.delay=1ms",
+	    "links.1 .delay=1ms",
+	    "links.0x1.delay=1ms",
+	    "links.2=x",
 	};
 	const char *one[1];
 	char *out;
@@ -122,18 +129,20 @@ static void test_index_digits_only(void **state)
 /* Issue 12 hostile input 6: libyaml refuses non-UTF-8, which came out as "out of memory". */
 static void test_not_utf8(void **state)
 {
-	const char *a[] = { "links.0.delay=5\xffms" };
-	const char *b[] = { "na\xc3me=x" };
-	const char *c[] = { "name=\xed\xa0\x80" };	/* a surrogate */
-	const char *ok[] = { "name=\xc3\xa9t\xc3\xa9" };
+	const char *a[] = {"links.0.delay=5\xffms"};
+	const char *b[] = {"na\xc3me=x"};
+	const char *c[] = {"name=\xed\xa0\x80"}; /* a surrogate */
+	const char *ok[] = {"name=\xc3\xa9t\xc3\xa9"};
 	char *out;
 
 	(void)state;
-	apply(a, 1, -EINVAL, "--set 'links.0.delay=5...': byte 16 is not valid UTF-8 (a scenario "
-			     "is UTF-8 text)");
+	apply(a, 1, -EINVAL,
+	      "--set 'links.0.delay=5...': byte 16 is not valid UTF-8 (a scenario "
+	      "is UTF-8 text)");
 	apply(b, 1, -EINVAL, "--set 'na...': byte 3 is not valid UTF-8 (a scenario is UTF-8 text)");
-	apply(c, 1, -EINVAL, "--set 'name=...': byte 6 is not valid UTF-8 (a scenario is UTF-8 "
-			     "text)");
+	apply(c, 1, -EINVAL,
+	      "--set 'name=...': byte 6 is not valid UTF-8 (a scenario is UTF-8 "
+	      "text)");
 	out = apply(ok, 1, 0, NULL);
 	free(out);
 }
@@ -173,10 +182,10 @@ static const char scen[] = "name: s\n"
 /* Through the parser: the value is checked as one in the file, the dump is the resolved file. */
 static void test_parse_with_sets(void **state)
 {
-	const char *good[] = { "links.0.delay=7ms", "migration.strategy=postcopy" };
-	const char *bad_unit[] = { "links.0.delay=7" };
-	const char *bad_key[] = { "links.0.colour=red" };
-	struct topo_parse_opts o = { .sets = good, .n_sets = 2 };
+	const char *good[] = {"links.0.delay=7ms", "migration.strategy=postcopy"};
+	const char *bad_unit[] = {"links.0.delay=7"};
+	const char *bad_key[] = {"links.0.colour=red"};
+	struct topo_parse_opts o = {.sets = good, .n_sets = 2};
 	struct topo_model *m = NULL;
 	struct topo_err err;
 	char *resolved = NULL;
@@ -193,12 +202,12 @@ static void test_parse_with_sets(void **state)
 	topo_model_free(m);
 	free(resolved);
 
-	o = (struct topo_parse_opts){ .sets = bad_unit, .n_sets = 1 };
+	o = (struct topo_parse_opts){.sets = bad_unit, .n_sets = 1};
 	assert_int_equal(topo_parse_string_opts(scen, strlen(scen), "s.yaml", &o, &m, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "s.yaml: --set: "));
 	assert_non_null(strstr(err.msg, "delay"));
-	o = (struct topo_parse_opts){ .sets = bad_key, .n_sets = 1 };
+	o = (struct topo_parse_opts){.sets = bad_key, .n_sets = 1};
 	assert_int_equal(topo_parse_string_opts(scen, strlen(scen), "s.yaml", &o, &m, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "s.yaml: --set: "));
@@ -208,12 +217,9 @@ static void test_parse_with_sets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_replace_add_create),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_index_digits_only),
-		cmocka_unit_test(test_not_utf8),
-		cmocka_unit_test(test_deep_and_long),
-		cmocka_unit_test(test_parse_with_sets),
+	    cmocka_unit_test(test_replace_add_create), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_index_digits_only),  cmocka_unit_test(test_not_utf8),
+	    cmocka_unit_test(test_deep_and_long),      cmocka_unit_test(test_parse_with_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

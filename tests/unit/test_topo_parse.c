@@ -358,15 +358,17 @@ static void test_err_sweep(void **state)
 	parse_fails(SWEEP_HEAD "  vary: {migration.strategy: [cold]}\n  repeat: 0\n",
 		    "t.yaml:5:11: repeat: '0' is not a positive integer");
 	parse_fails(SWEEP_HEAD "  repeat: 1001\n", "t.yaml:4:11: repeat: '1001' is too large");
-	parse_fails(SWEEP_HEAD "  repeat: 2x\n", "t.yaml:4:11: repeat: '2x' is not a positive integer");
+	parse_fails(SWEEP_HEAD "  repeat: 2x\n",
+		    "t.yaml:4:11: repeat: '2x' is not a positive integer");
 	parse_fails(SWEEP_HEAD "  vary: {migration.strategy: [cold]}\n  repat: 2\n",
 		    "t.yaml:5:3: unknown key 'repat' (expected one of: vary, repeat)");
 	parse_fails("name: t\nnodes: {a: {kind: host}}\nsweep: {}\n",
 		    "t.yaml:3:1: sweep: nothing to do (expected vary:, repeat: or both)");
 	parse_fails("name: t\nnodes: {a: {kind: host}}\nsweep: [1]\n",
 		    "t.yaml:3:8: sweep: expected a mapping, got a sequence");
-	parse_fails(SWEEP_HEAD "  vary: {}\n",
-		    "t.yaml:4:9: vary: no key to vary (leave vary: out to repeat the base scenario)");
+	parse_fails(
+	    SWEEP_HEAD "  vary: {}\n",
+	    "t.yaml:4:9: vary: no key to vary (leave vary: out to repeat the base scenario)");
 	parse_fails(SWEEP_HEAD "  vary: [migration.strategy]\n",
 		    "t.yaml:4:9: vary: expected a mapping, got a sequence");
 	parse_fails(SWEEP_HEAD "  vary:\n    migration.strategy: []\n",
@@ -410,11 +412,12 @@ static void test_err_sweep(void **state)
 		snprintf(text + n, sizeof(text) - n, "]\n");
 		parse_fails(text, "t.yaml:5:8: a: 101 values, at most 100");
 	}
-	parse_fails(SWEEP_HEAD "  repeat: 11\n  vary:\n"
-			       "    a: [0,1,2,3,4,5,6,7,8,9]\n    b: [0,1,2,3,4,5,6,7,8,9]\n"
-			       "    c: [0,1,2,3,4,5,6,7,8,9]\n",
-		    "t.yaml:8:5: sweep: more than 10000 runs (the combinations times repeat); split "
-		    "the sweep");
+	parse_fails(
+	    SWEEP_HEAD "  repeat: 11\n  vary:\n"
+		       "    a: [0,1,2,3,4,5,6,7,8,9]\n    b: [0,1,2,3,4,5,6,7,8,9]\n"
+		       "    c: [0,1,2,3,4,5,6,7,8,9]\n",
+	    "t.yaml:8:5: sweep: more than 10000 runs (the combinations times repeat); split "
+	    "the sweep");
 }
 
 /* radio:, mobility: and probes: with every key given. */
@@ -523,7 +526,7 @@ static void test_radio(void **state)
 	mob = &m->mobility[3];
 	assert_string_equal(m->nodes[mob->node].name, "ue4");
 	assert_int_equal(mob->kind, TOPO_MOB_TRACE);
-	assert_string_equal(mob->trace, "/dev/null");	/* relative to the scenario's folder */
+	assert_string_equal(mob->trace, "/dev/null"); /* relative to the scenario's folder */
 	assert_true(mob->trace_node_set);
 	assert_int_equal(mob->trace_node, 7);
 	assert_int_equal(mob->trace_mark.line, 36);
@@ -555,7 +558,7 @@ static void test_radio(void **state)
 	assert_int_equal(pr->to, topo_node_find(m, "edge1"));
 	assert_int_equal(pr->port, 9000);
 	assert_int_equal(pr->interval_ns, 1000000000);
-	pr = &m->probes[2];	/* the defaults */
+	pr = &m->probes[2]; /* the defaults */
 	assert_string_equal(m->nodes[pr->from].name, "ue5");
 	assert_false(pr->to_service);
 	assert_int_equal(pr->to, topo_node_find(m, "enb1"));
@@ -606,7 +609,7 @@ static void test_radio_defaults(void **state)
 	topo_model_free(m);
 }
 
-#define RHEAD                                                                                     \
+#define RHEAD                                                                                      \
 	"name: t\nnodes:\n  ue1: {kind: ue}\n  enb1: {kind: enb, pos: [0, 0]}\n"                   \
 	"  e: {kind: edge}\n"
 
@@ -784,12 +787,13 @@ static void test_err_probes(void **state)
 
 static void test_services(void **state)
 {
-	static const char text[] = HEAD
-		"services:\n"						/* 6 */
-		"  game: { vip: 10.200.0.1, app: echo, port: 7000, at: [a, b] }\n"
-		"  chat: { vip: 10.200.0.2, at: b }\n"			/* 8 */
-		"migration: { policy: always, strategy: postcopy, steering: route,\n"
-		"  precopy: { max_rounds: 30, stop_below: 256 }, latency: { above: 20ms, for: 500ms } }\n";
+	static const char text[] =
+	    HEAD "services:\n" /* 6 */
+		 "  game: { vip: 10.200.0.1, app: echo, port: 7000, at: [a, b] }\n"
+		 "  chat: { vip: 10.200.0.2, at: b }\n" /* 8 */
+		 "migration: { policy: always, strategy: postcopy, steering: route,\n"
+		 "  precopy: { max_rounds: 30, stop_below: 256 }, latency: { above: 20ms, for: "
+		 "500ms } }\n";
 	struct topo_model *m = NULL;
 	struct topo_err err = {0};
 
@@ -804,7 +808,7 @@ static void test_services(void **state)
 	assert_int_equal(m->services[0].at[1], topo_node_find(m, "b"));
 	assert_int_equal(m->services[0].mark.line, 7);
 	assert_int_equal(m->services[0].vip_mark.col, 16);
-	assert_int_equal(m->services[1].port, 7000);	/* the default */
+	assert_int_equal(m->services[1].port, 7000); /* the default */
 	assert_int_equal(m->services[1].n_at, 1);
 	assert_int_equal(topo_service_find(m, "chat"), 1);
 	assert_int_equal(m->migration.policy, TOPO_POLICY_ALWAYS);
@@ -823,7 +827,8 @@ static void test_err_services(void **state)
 		    "t.yaml:7:29: at: unknown node 'c'");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.300, at: a }\n",
 		    "t.yaml:7:13: vip: '10.200.0.300' is not an IPv4 address (A.B.C.D)");
-	parse_fails(HEAD "services:\n  s: { at: a }\n", "t.yaml:7:6: service 's': missing key 'vip'");
+	parse_fails(HEAD "services:\n  s: { at: a }\n",
+		    "t.yaml:7:6: service 's': missing key 'vip'");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1 }\n",
 		    "t.yaml:7:6: service 's': missing key 'at' (the node of its first instance)");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: [a, a] }\n",
@@ -836,12 +841,15 @@ static void test_err_services(void **state)
 		    "t.yaml:7:39: state: only for app: svc");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, dirty: { rate: 1/s } }\n",
 		    "t.yaml:7:39: dirty: only for app: svc");
-	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, colour: red }\n",
-		    "t.yaml:7:32: unknown key 'colour' (expected one of: vip, app, port, at, state, "
-		    "dirty)");
-	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a }\n  t: { vip: 10.200.0.1, at: b }\n",
+	parse_fails(
+	    HEAD "services:\n  s: { vip: 10.200.0.1, at: a, colour: red }\n",
+	    "t.yaml:7:32: unknown key 'colour' (expected one of: vip, app, port, at, state, "
+	    "dirty)");
+	parse_fails(HEAD
+		    "services:\n  s: { vip: 10.200.0.1, at: a }\n  t: { vip: 10.200.0.1, at: b }\n",
 		    "t.yaml:8:13: vip: 10.200.0.1 is already the vip of service 's'");
-	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a }\n  s: { vip: 10.200.0.2, at: b }\n",
+	parse_fails(HEAD
+		    "services:\n  s: { vip: 10.200.0.1, at: a }\n  s: { vip: 10.200.0.2, at: b }\n",
 		    "t.yaml:8:3: duplicate service 's' (first defined at 7:3)");
 	parse_fails(HEAD "migration: { steering: tunnel }\n",
 		    "t.yaml:6:24: unknown steering 'tunnel' (expected one of: ebpf, route)");
@@ -853,18 +861,18 @@ static void test_err_services(void **state)
 static void test_services_svc(void **state)
 {
 	static const char text[] = HEAD
-		"services:\n"						/* 6 */
-		"  game:\n"						/* 7 */
-		"    vip: 10.200.0.1\n"					/* 8 */
-		"    app: svc\n"						/* 9 */
-		"    state: 16MiB\n"					/* 10 */
-		"    dirty: { hot: 12.5%, rate: 2000/s, pattern: hotset }\n"	/* 11 */
-		"    at: a\n"						/* 12 */
-		"  plain: { vip: 10.200.0.2, app: svc, at: b }\n"
-		"  seq: { vip: 10.200.0.3, app: svc, at: a, state: 64GiB,\n"
-		"         dirty: { pattern: sequential, rate: 10000000/s } }\n"
-		"  hot: {vip: 10.200.0.4, app: svc, at: b, state: 4KiB, dirty: {pattern: hotset}}\n"
-		"  e: { vip: 10.200.0.5, at: a }\n";
+	    "services:\n"						 /* 6 */
+	    "  game:\n"							 /* 7 */
+	    "    vip: 10.200.0.1\n"					 /* 8 */
+	    "    app: svc\n"						 /* 9 */
+	    "    state: 16MiB\n"					 /* 10 */
+	    "    dirty: { hot: 12.5%, rate: 2000/s, pattern: hotset }\n" /* 11 */
+	    "    at: a\n"						 /* 12 */
+	    "  plain: { vip: 10.200.0.2, app: svc, at: b }\n"
+	    "  seq: { vip: 10.200.0.3, app: svc, at: a, state: 64GiB,\n"
+	    "         dirty: { pattern: sequential, rate: 10000000/s } }\n"
+	    "  hot: {vip: 10.200.0.4, app: svc, at: b, state: 4KiB, dirty: {pattern: hotset}}\n"
+	    "  e: { vip: 10.200.0.5, at: a }\n";
 	struct topo_model *m = NULL;
 	struct topo_err err = {0};
 	const struct topo_service *s;
@@ -1234,8 +1242,9 @@ static void test_err_ranges(void **state)
 		    "t.yaml:8:65: speed: '0.0009' is out of range (0.001 to 10000 m/s)");
 	parses(MOB "{model: random-waypoint, area: [[0, 0], [1, 1]], speed: [0.001, 10000]}\n");
 	/* A sliver of an area made legs too short for time to advance (fuzzing, issue 12). */
-	parse_fails(MOB "{model: random-waypoint, area: [[0, 0], [0.5, 0.0001]], speed: [1, 2]}\n",
-		    "t.yaml:8:39: area: 0.5 m by 0.0001 m is too small: a point, or at least 1 m across");
+	parse_fails(
+	    MOB "{model: random-waypoint, area: [[0, 0], [0.5, 0.0001]], speed: [1, 2]}\n",
+	    "t.yaml:8:39: area: 0.5 m by 0.0001 m is too small: a point, or at least 1 m across");
 	parses(MOB "{model: random-waypoint, area: [[3, 4], [3, 4]], speed: [1, 2]}\n");
 	parses(MOB "{model: random-waypoint, area: [[0, 0], [1, 0]], speed: [1, 2]}\n");
 

@@ -241,8 +241,9 @@ static void test_vip_errors(void **state)
 	struct topo_model *m;
 
 	snprintf(text, sizeof(text), "%s10.128.3.3}\n", base);
-	plan_fails(text, "t.yaml:7:19: vip 10.128.3.3 is inside this run's address pool "
-			 "10.128.0.0/16; choose an address outside 10.128.0.0/10 (e.g. 10.200.0.1)");
+	plan_fails(text,
+		   "t.yaml:7:19: vip 10.128.3.3 is inside this run's address pool "
+		   "10.128.0.0/16; choose an address outside 10.128.0.0/10 (e.g. 10.200.0.1)");
 	snprintf(text, sizeof(text), "%s10.7.0.2}\n", base);
 	plan_fails(text, "t.yaml:7:19: vip 10.7.0.2 is the address of b:eth1");
 	snprintf(text, sizeof(text), "%s10.200.0.1}\n", base);
@@ -761,7 +762,6 @@ static void test_big_chain(void **state)
 	topo_model_free(m);
 }
 
-
 /* --- radio links --- */
 
 static uint32_t mask_of(unsigned plen)
@@ -863,26 +863,25 @@ static void check_radio_link(const struct topo_model *m, unsigned l, const char 
 	assert_int_equal(topo_ue_radio_link(m, k->end[0].node, k->end[1].node), (int)l);
 }
 
-static const char radio_text[] =
-    "name: t\n"
-    "nodes:\n"
-    "  ue1: {kind: ue, pos: [10, 0]}\n"
-    "  enb1: {kind: enb, pos: [0, 0]}\n"
-    "  enb2: {kind: enb, pos: [800, 0]}\n"
-    "  edge1: {kind: edge}\n"
-    "  core: {kind: router}\n"
-    "  ue-with-a-long-name: {kind: ue}\n"
-    "  h: {kind: host}\n"
-    "  enb-with-a-long-name: {kind: enb, pos: [400, 0]}\n"
-    "links:\n"
-    "  - {endpoints: [enb1, edge1], delay: 1ms}\n"
-    "  - {endpoints: [enb2, edge1], delay: 1ms}\n"
-    "  - {endpoints: [edge1, core], delay: 5ms}\n"
-    "  - {endpoints: [\"ue-with-a-long-name:enb2\", h]}\n"
-    "  - {endpoints: [enb-with-a-long-name, core], delay: 2ms}\n"
-    "radio: {delay: 5ms}\n"
-    "mobility:\n"
-    "  ue-with-a-long-name: {model: static, pos: [0, 0]}\n";
+static const char radio_text[] = "name: t\n"
+				 "nodes:\n"
+				 "  ue1: {kind: ue, pos: [10, 0]}\n"
+				 "  enb1: {kind: enb, pos: [0, 0]}\n"
+				 "  enb2: {kind: enb, pos: [800, 0]}\n"
+				 "  edge1: {kind: edge}\n"
+				 "  core: {kind: router}\n"
+				 "  ue-with-a-long-name: {kind: ue}\n"
+				 "  h: {kind: host}\n"
+				 "  enb-with-a-long-name: {kind: enb, pos: [400, 0]}\n"
+				 "links:\n"
+				 "  - {endpoints: [enb1, edge1], delay: 1ms}\n"
+				 "  - {endpoints: [enb2, edge1], delay: 1ms}\n"
+				 "  - {endpoints: [edge1, core], delay: 5ms}\n"
+				 "  - {endpoints: [\"ue-with-a-long-name:enb2\", h]}\n"
+				 "  - {endpoints: [enb-with-a-long-name, core], delay: 2ms}\n"
+				 "radio: {delay: 5ms}\n"
+				 "mobility:\n"
+				 "  ue-with-a-long-name: {model: static, pos: [0, 0]}\n";
 
 /* radio: gives every UE a link to every eNB, after the file's links, named and shaped so. */
 static void test_radio_links(void **state)
@@ -946,15 +945,16 @@ static void test_radio_routes(void **state)
 	const struct topo_route *v;
 
 	routes(m, &r);
-	assert_int_equal(routes_of(&r, 0, &v), 0);	/* ue1 */
-	assert_int_equal(routes_of(&r, 5, &v), 0);	/* ue-with-a-long-name, wired to h too */
+	assert_int_equal(routes_of(&r, 0, &v), 0); /* ue1 */
+	assert_int_equal(routes_of(&r, 5, &v), 0); /* ue-with-a-long-name, wired to h too */
 	for (unsigned x = 0; x < m->n_nodes; x++) {
 		if (!topo_kind_forwards(m->nodes[x].kind))
 			continue;
 		for (unsigned l = 5; l < m->n_links; l++) {
 			const struct topo_link *k = &m->links[l];
 
-			/* Even an eNB with a 5 ms radio link to the UE goes through the UE's cell. */
+			/* Even an eNB with a 5 ms radio link to the UE goes through the UE's cell.
+			 */
 			assert_int_equal(walk(m, &r, x, k->end[0].addr), (int)k->end[1].node);
 			assert_int_equal(walk(m, &r, x, k->end[1].addr), (int)k->end[1].node);
 		}
@@ -988,8 +988,9 @@ static void test_radio_big(void **state)
 	for (unsigned i = 0; i < 10; i++)
 		len += (size_t)snprintf(text + len, size - len,
 					"  enb%u: {kind: enb, pos: [%u, 0]}\n", i, 500 * i);
-	len += (size_t)snprintf(text + len, size - len, "  core: {kind: router}\n"
-							"  edge: {kind: edge}\nlinks:\n");
+	len += (size_t)snprintf(text + len, size - len,
+				"  core: {kind: router}\n"
+				"  edge: {kind: edge}\nlinks:\n");
 	for (unsigned i = 0; i < 10; i++)
 		len += (size_t)snprintf(text + len, size - len,
 					"  - {endpoints: [enb%u, core], delay: 2ms}\n", i);
