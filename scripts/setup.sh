@@ -24,6 +24,7 @@ done
 pkgs=(
 	build-essential cmake pkg-config     # toolchain
 	libmnl-dev libyaml-dev               # rtnetlink, scenario files
+	libjson-c-dev                        # results: summary.json written and read
 	libbpf-dev clang llvm bpftool        # eBPF programs and skeletons
 	libcmocka-dev                        # unit tests
 	iproute2 iputils-ping util-linux     # ip netns for users; ping; setpriv in tests
@@ -41,6 +42,7 @@ vm_pkgs=(
 test_pkgs=(
 	chromium                             # headless, renders the report (test_report_browser.sh)
 	clang libclang-rt-14-dev             # libFuzzer for scripts/fuzz.sh (-fsanitize=fuzzer)
+	clang-format-14                      # the layout check (scripts/format.sh --check)
 )
 [ $vm = 1 ] && pkgs+=("${vm_pkgs[@]}")
 [ $test = 1 ] && pkgs+=("${test_pkgs[@]}")

@@ -16,6 +16,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	took "setup"
 fi
 rc=0
+# The layout first: it takes a second and says what to run.
+"$top/scripts/format.sh" --check || rc=1
+took "format"
 for variant in build build-asan; do
 	flags=()
 	select=()
