@@ -31,7 +31,7 @@
 
 #include "migrate/migrate.h"
 #include "migrate/model.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 #define MIB (1024.0 * 1024.0)
 #define LIST_MAX 16

@@ -27,7 +27,7 @@
 
 #include "emu/emu.h"
 #include "emu/shape.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 #define PORT 9
 static bool quick;

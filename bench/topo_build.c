@@ -20,7 +20,7 @@
 #include <linux/rtnetlink.h>
 
 #include "emu/emu.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 static double now_ms(void)
 {

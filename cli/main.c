@@ -17,7 +17,7 @@
 
 #include "emu/emu.h"
 #include "migrate/migrate.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 static volatile sig_atomic_t stop_flag;
 

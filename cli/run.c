@@ -46,7 +46,7 @@
 #include "mobility/handover.h"
 #include "mobility/mobility.h"
 #include "mobility/radio.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 #define MS 1000000ULL
 #define S_NS 1000000000ULL

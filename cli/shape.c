@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "emu/shape.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 static const char usage[] =
     "usage: edgemu shape RUN NODE:IFNAME [--dir out|in|both] [--delay T] [--jitter T]\n"

@@ -21,7 +21,7 @@
 #include "emu/emu.h"
 #include "emu/shape.h"
 #include "migrate/migrate.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 struct live_if {
 	int index;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "topo/run.h"
+#include "topo/net.h"
 
 /* Where a run's BPF maps are pinned: TOPO_BPF_ROOT/<run>. */
 void mig_pin_dir(const struct topo_run *run, char *buf, size_t len);

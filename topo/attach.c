@@ -5,7 +5,7 @@
  * link. One batch of requests on the UE's socket, so a handover is a single round trip to
  * the kernel and every route changes in place (replace, never delete then add).
  */
-#include "topo/run.h"
+#include "topo/net.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * addresses and routes. Every object goes into the ledger before it is created; requests
  * go out in batches, one netlink socket per namespace, and nothing forks `ip`.
  */
-#include "topo/run.h"
+#include "topo/net.h"
 
 #include <errno.h>
 #include <fcntl.h>

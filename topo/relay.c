@@ -4,7 +4,7 @@
  * link. It outlives `edgemu up` (the run is kept) and dies with the run: teardown kills every
  * process in the run's namespaces, the relay among them.
  */
-#include "topo/run.h"
+#include "topo/net.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * on the sending interfaces, or the run's relay for relayed links (the relay backend, or a
  * link with a capacity trace, which netem cannot follow).
  */
-#include "topo/run.h"
+#include "topo/net.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "emu/shape.h"
-#include "topo/run.h"
+#include "topo/net.h"
 
 static uint64_t now_ns(void)
 {

@@ -9,7 +9,7 @@
  *                 `ip netns exec` and `edgemu exec` mount this file on /etc/hosts
  *   ledger        one line per created object, written before the object is created
  */
-#include "topo/run.h"
+#include "topo/net.h"
 
 #include <dirent.h>
 #include <errno.h>
