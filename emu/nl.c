@@ -111,7 +111,8 @@ static void take_extack(struct emu_nl *nl, const struct nlmsghdr *nlh)
 	/* Without NLM_F_CAPPED the original request follows the error struct. */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
-	mnl_attr_for_each(a, nlh, off) {
+	mnl_attr_for_each(a, nlh, off)
+	{
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG) {
 			snprintf(nl->ext, sizeof(nl->ext), "%s", mnl_attr_get_str(a));
 			return;
@@ -161,7 +162,7 @@ int emu_nl_flush(struct emu_nl *nl)
 				continue;
 			k = h->nlmsg_seq - first;
 			if (k >= pending)
-				continue;	/* an old answer */
+				continue; /* an old answer */
 			acked++;
 			e = mnl_nlmsg_get_payload(h);
 			if (e->error && !err) {
