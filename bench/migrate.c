@@ -231,13 +231,13 @@ static unsigned run_seq;
  * Parse, prepare, build, start the service. The run's name is unique on the machine (this
  * process's pid and a counter). NULL on failure, having said why and removed what was built.
  */
-static struct topo_run *run_up(const struct link_opt *l, unsigned size_mib, unsigned rate,
+static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsigned rate,
 			       unsigned max_rounds)
 {
 	char name[TOPO_RUN_MAX + 1], text[2048], rname[TOPO_RUN_MAX + 1];
 	char path[] = "/tmp/edgemu-bench-XXXXXX.yaml";
 	struct topo_model *m;
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err, terr;
 	int n, r, fd;
 
@@ -283,41 +283,41 @@ static struct topo_run *run_up(const struct link_opt *l, unsigned size_mib, unsi
 	close(fd);
 	r = topo_parse_file(path, &m, &err);
 	if (r == 0)
-		r = topo_run_prepare(m, name, &run, &err);
+		r = topo_net_prepare(m, name, &net, &err);
 	unlink(path);
 	if (r < 0) {
 		fprintf(stderr, "migrate: %s\n", err.msg);
 		return NULL;
 	}
-	r = topo_run_build(run, &stop_flag, &err);
+	r = topo_net_build(net, &stop_flag, &err);
 	if (r == 0 && !stop_flag)
-		r = mig_services_start(run, &err);
+		r = mig_services_start(net, &err);
 	if (r == 0 && !stop_flag)
-		return run;
+		return net;
 	if (r < 0)
 		fprintf(stderr, "migrate: run %s: %s\n", name, err.msg);
 	hold_signals();
-	snprintf(rname, sizeof(rname), "%s", run->name);
-	if (topo_run_teardown(rname, run, &terr) < 0)
+	snprintf(rname, sizeof(rname), "%s", net->name);
+	if (topo_net_teardown(rname, net, &terr) < 0)
 		fprintf(stderr, "migrate: removing run %s: %s\n", rname, terr.msg);
-	topo_run_free(run);
+	topo_net_free(net);
 	return NULL;
 }
 
-static void run_down(struct topo_run *run)
+static void run_down(struct topo_net *net)
 {
 	char rname[TOPO_RUN_MAX + 1];
 	struct topo_err err;
 	sigset_t old;
 
-	if (!run)
+	if (!net)
 		return;
 	sigprocmask(SIG_BLOCK, NULL, &old);
 	hold_signals();
-	snprintf(rname, sizeof(rname), "%s", run->name);
-	if (topo_run_teardown(rname, run, &err) < 0)
+	snprintf(rname, sizeof(rname), "%s", net->name);
+	if (topo_net_teardown(rname, net, &err) < 0)
 		fprintf(stderr, "migrate: removing run %s: %s\n", rname, err.msg);
-	topo_run_free(run);
+	topo_net_free(net);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -351,7 +351,7 @@ static void mem_of(long pid, uint64_t *rss, uint64_t *hwm)
  * just before it stops).
  */
 struct sampler {
-	struct topo_run *run;
+	struct topo_net *net;
 	unsigned to;
 	long src_pid;
 	volatile bool done;
@@ -371,7 +371,7 @@ static void *sample(void *arg)
 		if (hwm > s->src_hwm)
 			s->src_hwm = hwm;
 		if (!dst)
-			dst = mig_instance_pid(s->run, 0, s->to);
+			dst = mig_instance_pid(s->net, 0, s->to);
 		mem_of(dst, &rss, &hwm);
 		if (hwm > s->dst_hwm)
 			s->dst_hwm = hwm;
@@ -477,18 +477,18 @@ static void judge_row(const struct link_opt *l, struct row *w)
  * fresh instance starts at edge1 (same state size and dirty rate), ue1 is steered to it and
  * the one at edge2 stops.
  */
-static int serve_from_edge1(struct topo_run *run, struct topo_err *err)
+static int serve_from_edge1(struct topo_net *net, struct topo_err *err)
 {
 	unsigned at;
-	int r = mig_steer_lookup(run, 0, UE1, &at);
+	int r = mig_steer_lookup(net, 0, UE1, &at);
 
 	if (r < 0)
 		return topo_err_set(err, r, "which edge serves ue1: %s", strerror(-r));
 	if (at == EDGE1)
 		return 0;
-	r = mig_steer(run, 0, UE1, EDGE1, NULL, err);
+	r = mig_steer(net, 0, UE1, EDGE1, NULL, err);
 	if (r == 0)
-		r = mig_instance_stop(run, 0, at, err);
+		r = mig_instance_stop(net, 0, at, err);
 	return r;
 }
 
@@ -520,21 +520,21 @@ static void print_phases(const struct row *w)
 		p->probe_sent, p->probe_answered, p->probe_lost);
 }
 
-static void migrate_once(struct topo_run *run, const struct link_opt *l, struct row *w)
+static void migrate_once(struct topo_net *net, const struct link_opt *l, struct row *w)
 {
-	struct sampler s = {.run = run};
+	struct sampler s = {.net = net};
 	struct mig_opts mo;
 	struct topo_err err;
 	unsigned from, to;
 	uint64_t hwm;
 	bool sampling;
 
-	mig_opts_init(&mo, run->m);
+	mig_opts_init(&mo, net->m);
 	mo.strategy = w->strategy;
 	mo.probe_interval_ns = 1000000;
 	mo.stop = &stop_flag; /* Ctrl-C: the migration rolls back, then the run goes */
 	model_row(l, &mo, w);
-	w->r = serve_from_edge1(run, &err);
+	w->r = serve_from_edge1(net, &err);
 	if (w->r < 0) {
 		snprintf(w->rep.error, sizeof(w->rep.error), "%.250s", err.msg);
 		judge_row(l, w);
@@ -543,7 +543,7 @@ static void migrate_once(struct topo_run *run, const struct link_opt *l, struct 
 	from = EDGE1;
 	to = EDGE2;
 	s.to = to;
-	s.src_pid = mig_instance_pid(run, 0, from);
+	s.src_pid = mig_instance_pid(net, 0, from);
 	mem_of(s.src_pid, &w->src_rss, &s.src_hwm);
 	if (w->strategy == TOPO_STRATEGY_PRECOPY && !(w->ratio < 1))
 		fprintf(stderr,
@@ -553,13 +553,13 @@ static void migrate_once(struct topo_run *run, const struct link_opt *l, struct 
 			w->size_mib, w->rate, l->rate_mbit, w->ratio, w->model.rounds,
 			w->model.total_s);
 	sampling = pthread_create(&s.tid, NULL, sample, &s) == 0;
-	w->r = mig_migrate(run, 0, UE1, to, &mo, &w->rep, &err);
+	w->r = mig_migrate(net, 0, UE1, to, &mo, &w->rep, &err);
 	s.done = true;
 	if (sampling)
 		pthread_join(s.tid, NULL);
 	if (w->r < 0 && !w->rep.error[0])
 		snprintf(w->rep.error, sizeof(w->rep.error), "%.250s", err.msg);
-	mem_of(mig_instance_pid(run, 0, to), &w->dst_rss, &hwm);
+	mem_of(mig_instance_pid(net, 0, to), &w->dst_rss, &hwm);
 	w->src_hwm = s.src_hwm;
 	w->dst_hwm = hwm > s.dst_hwm ? hwm : s.dst_hwm;
 	judge_row(l, w);
@@ -569,12 +569,12 @@ static void migrate_once(struct topo_run *run, const struct link_opt *l, struct 
 
 /* ---- output ---- */
 
-static void print_header(const struct link_opt *l, const struct topo_run *run)
+static void print_header(const struct link_opt *l, const struct topo_net *net)
 {
 	printf("\nbackhaul %u Mbit/s, %u ms each way (model's TCP payload rate %.1f Mbit/s); "
 	       "shaping by %s\n",
 	       l->rate_mbit, l->delay_ms, mig_model_tcp_goodput(l->rate_mbit * 1e6, MTU) / 1e6,
-	       run ? topo_shaper_name(run->backend) : "?");
+	       net ? topo_shaper_name(net->backend) : "?");
 	printf("%5s %6s %-8s | %8s %8s %8s %6s | %8s %8s %8s | %7s %7s | %3s %3s | %5s %5s %5s "
 	       "%5s | %5s %3s | %s\n",
 	       "S MiB", "pg/s", "strategy", "total", "xfer", "model", "err%", "down eng",
@@ -844,15 +844,15 @@ int main(int argc, char **argv)
 		n_res++;
 		for (unsigned si = 0; si < o.n_sizes && !stop_flag; si++) {
 			for (unsigned ri = 0; ri < o.n_rates && !stop_flag; ri++) {
-				struct topo_run *run;
+				struct topo_net *net;
 
-				run = run_up(l, o.sizes[si], o.rates[ri], o.max_rounds);
-				if (!run) {
+				net = run_up(l, o.sizes[si], o.rates[ri], o.max_rounds);
+				if (!net) {
 					rc = 1;
 					continue;
 				}
 				if (!header) {
-					print_header(l, run);
+					print_header(l, net);
 					header = true;
 				}
 				for (unsigned t = 0; t < o.n_strategies && !stop_flag; t++) {
@@ -862,7 +862,7 @@ int main(int argc, char **argv)
 					w->size_mib = o.sizes[si];
 					w->rate = o.rates[ri];
 					w->strategy = o.strategies[t];
-					migrate_once(run, l, w);
+					migrate_once(net, l, w);
 					if (stop_flag && !w->rep.ok) {
 						res[k].n--; /* cut short by Ctrl-C: no figure */
 						break;
@@ -870,7 +870,7 @@ int main(int argc, char **argv)
 					print_row(w);
 					nanosleep(&ts, NULL);
 				}
-				run_down(run);
+				run_down(net);
 			}
 		}
 	}

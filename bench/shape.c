@@ -55,11 +55,11 @@ static double pct(uint64_t *v, size_t n, double p)
 
 /* --- a two-node run built from a scenario text --- */
 
-static struct topo_run *two_nodes(const char *name, const char *shaper, const char *link)
+static struct topo_net *two_nodes(const char *name, const char *shaper, const char *link)
 {
 	char path[] = "/tmp/edgemu-bench-XXXXXX.yaml";
 	struct topo_model *m;
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	int fd = mkstemps(path, 5);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -73,30 +73,30 @@ static struct topo_run *two_nodes(const char *name, const char *shaper, const ch
 		"links:\n  - { endpoints: [a, b]%s%s }\n",
 		name, shaper, link[0] ? ", " : "", link);
 	fclose(f);
-	if (topo_parse_file(path, &m, &err) < 0 || topo_run_prepare(m, name, &run, &err) < 0) {
+	if (topo_parse_file(path, &m, &err) < 0 || topo_net_prepare(m, name, &net, &err) < 0) {
 		fprintf(stderr, "shape: %s\n", err.msg);
 		unlink(path);
 		exit(1);
 	}
 	unlink(path);
-	if (topo_run_build(run, NULL, &err) < 0) {
+	if (topo_net_build(net, NULL, &err) < 0) {
 		fprintf(stderr, "shape: %s\n", err.msg);
-		topo_run_teardown(name, run, &err);
-		topo_run_free(run);
+		topo_net_teardown(name, net, &err);
+		topo_net_free(net);
 		return NULL;
 	}
-	return run;
+	return net;
 }
 
-static void drop(struct topo_run *run)
+static void drop(struct topo_net *net)
 {
 	struct topo_err err;
-	char name[sizeof(run->name)];
+	char name[sizeof(net->name)];
 
-	snprintf(name, sizeof(name), "%s", run->name);
-	if (topo_run_teardown(name, run, &err) < 0)
+	snprintf(name, sizeof(name), "%s", net->name);
+	if (topo_net_teardown(name, net, &err) < 0)
 		fprintf(stderr, "shape: teardown: %s\n", err.msg);
-	topo_run_free(run);
+	topo_net_free(net);
 }
 
 /* --- UDP in the nodes: an echo (or sink) in b, a client in a --- */
@@ -144,7 +144,7 @@ static int udp_in(int ns_fd)
 	return fd < 0 ? -errno : fd;
 }
 
-static int server_start(struct server *s, struct topo_run *run, bool echo)
+static int server_start(struct server *s, struct topo_net *net, bool echo)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
 	struct timeval tv = {0, 100000};
@@ -152,7 +152,7 @@ static int server_start(struct server *s, struct topo_run *run, bool echo)
 
 	memset(s, 0, sizeof(*s));
 	s->echo = echo;
-	s->fd = udp_in(run->nodes[1].ns_fd);
+	s->fd = udp_in(net->nodes[1].ns_fd);
 	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -1;
 	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -167,15 +167,15 @@ static void server_stop(struct server *s)
 	close(s->fd);
 }
 
-static int client(struct topo_run *run)
+static int client(struct topo_net *net)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(PORT)};
 	struct timeval tv = {1, 0};
-	int fd = udp_in(run->nodes[0].ns_fd);
+	int fd = udp_in(net->nodes[0].ns_fd);
 
 	if (fd < 0)
 		return fd;
-	to.sin_addr.s_addr = htonl(topo_node_addr(run->m, 1));
+	to.sin_addr.s_addr = htonl(topo_node_addr(net->m, 1));
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		close(fd);
 		return -errno;
@@ -185,16 +185,16 @@ static int client(struct topo_run *run)
 }
 
 /* n sequential round trips of 64-byte requests; RTTs (ns) into v; how many came back. */
-static size_t rtts(struct topo_run *run, uint64_t *v, size_t n)
+static size_t rtts(struct topo_net *net, uint64_t *v, size_t n)
 {
 	struct server s;
 	char buf[64] = {0};
 	size_t k = 0;
 	int fd;
 
-	if (server_start(&s, run, true) < 0)
+	if (server_start(&s, net, true) < 0)
 		return 0;
-	fd = client(run);
+	fd = client(net);
 	for (size_t i = 0; fd >= 0 && i < n + 50; i++) {
 		uint64_t t0 = now_ns();
 
@@ -210,7 +210,7 @@ static size_t rtts(struct topo_run *run, uint64_t *v, size_t n)
 }
 
 /* Blast size-byte datagrams for secs; what arrived, as packets and bits per second. */
-static void blast(struct topo_run *run, size_t size, double secs, double *pps, double *bps)
+static void blast(struct topo_net *net, size_t size, double secs, double *pps, double *bps)
 {
 	struct server s;
 	char buf[1500] = {0};
@@ -218,9 +218,9 @@ static void blast(struct topo_run *run, size_t size, double secs, double *pps, d
 	int fd;
 
 	*pps = *bps = 0;
-	if (server_start(&s, run, false) < 0)
+	if (server_start(&s, net, false) < 0)
 		return;
-	fd = client(run);
+	fd = client(net);
 	end = now_ns() + (uint64_t)(secs * 1e9);
 	while (fd >= 0 && now_ns() < end)
 		send(fd, buf, size, MSG_DONTWAIT);
@@ -253,7 +253,7 @@ static void *tcp_read(void *arg)
 	return NULL;
 }
 
-static double tcp_goodput(struct topo_run *run, double secs)
+static double tcp_goodput(struct topo_net *net, double secs)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
 	struct emu_ns_token tok;
@@ -262,11 +262,11 @@ static double tcp_goodput(struct topo_run *run, double secs)
 	uint64_t t0, end;
 	int c = -1, one = 1;
 
-	if (emu_netns_enter(run->nodes[1].ns_fd, &tok) == 0) {
+	if (emu_netns_enter(net->nodes[1].ns_fd, &tok) == 0) {
 		t.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		emu_netns_leave(&tok);
 	}
-	if (emu_netns_enter(run->nodes[0].ns_fd, &tok) == 0) {
+	if (emu_netns_enter(net->nodes[0].ns_fd, &tok) == 0) {
 		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		emu_netns_leave(&tok);
 	}
@@ -279,7 +279,7 @@ static double tcp_goodput(struct topo_run *run, double secs)
 			close(c);
 		return 0;
 	}
-	sa.sin_addr.s_addr = htonl(topo_node_addr(run->m, 1));
+	sa.sin_addr.s_addr = htonl(topo_node_addr(net->m, 1));
 	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		t0 = now_ns();
 		end = t0 + (uint64_t)(secs * 1e9);
@@ -315,7 +315,7 @@ static int tc_change(const char *ns, unsigned ms)
 
 static void bench_updates(void)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct emu_shape s = {.delay_ns = 1000000};
 	struct emu_nl *nl;
 	size_t n = quick ? 200 : 2000, ntc = quick ? 20 : 200;
@@ -330,15 +330,15 @@ static void bench_updates(void)
 		free(w);
 		return;
 	}
-	run = two_nodes("bshape", "netem", "delay: 1ms");
-	if (!run)
+	net = two_nodes("bshape", "netem", "delay: 1ms");
+	if (!net)
 		exit(1);
-	nl = run->nodes[0].nl;
+	nl = net->nodes[0].nl;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
 
 		s.delay_ns = 1000000 + (i % 50) * 100000;
-		r = emu_netem_set(nl, run->ifindex[0], &s, &s);
+		r = emu_netem_set(nl, net->ifindex[0], &s, &s);
 		if (r == 0)
 			r = emu_nl_flush(nl);
 		v[i] = now_ns() - t0;
@@ -350,7 +350,7 @@ static void bench_updates(void)
 	for (size_t i = 0; i < ntc; i++) {
 		uint64_t t0 = now_ns();
 
-		tc_change(run->nodes[0].ns, 1 + (unsigned)(i % 50));
+		tc_change(net->nodes[0].ns, 1 + (unsigned)(i % 50));
 		w[i] = now_ns() - t0;
 	}
 	printf("   %-22s %10s %10s\n", "method", "p50 us", "p99 us");
@@ -359,7 +359,7 @@ static void bench_updates(void)
 	printf("   %-22s %10.1f %10.1f   (%zu changes)\n", "tc process per change",
 	       pct(w, ntc, 0.5) / 1e3, pct(w, ntc, 0.99) / 1e3, ntc);
 	printf("   netlink is %.0fx faster (p50)\n\n", pct(w, ntc, 0.5) / pct(v, n, 0.5));
-	drop(run);
+	drop(net);
 	free(v);
 	free(w);
 }
@@ -370,36 +370,36 @@ static void bench_relay(void)
 {
 	size_t n = quick ? 2000 : 20000, k;
 	uint64_t *v = calloc(n, sizeof(*v));
-	struct topo_run *run;
+	struct topo_net *net;
 	double pps, bps, secs = quick ? 1 : 3;
 	static const size_t sizes[] = {1472, 36}; /* UDP payloads of 1500- and 64-byte IP packets */
 
 	printf("2. relay overhead at 0 ms configured (UDP, 64-byte requests, sequential)\n");
 	printf("   %-18s %10s %10s\n", "path", "p50 us", "p99 us");
 	/* A link the file does not shape is a plain veth pair. */
-	run = two_nodes("bveth", "relay", "");
-	if (!run)
+	net = two_nodes("bveth", "relay", "");
+	if (!net)
 		exit(1);
-	k = rtts(run, v, n);
+	k = rtts(net, v, n);
 	printf("   %-18s %10.1f %10.1f\n", "plain veth", pct(v, k, 0.5) / 1e3,
 	       pct(v, k, 0.99) / 1e3);
-	drop(run);
+	drop(net);
 	/* delay 0 is "not set"; 1 ns makes the link shaped, so relayed, at no measurable delay */
-	run = two_nodes("brelay", "relay", "delay: 1ns");
-	if (!run)
+	net = two_nodes("brelay", "relay", "delay: 1ns");
+	if (!net)
 		exit(1);
-	k = rtts(run, v, n);
+	k = rtts(net, v, n);
 	printf("   %-18s %10.1f %10.1f\n", "relay", pct(v, k, 0.5) / 1e3, pct(v, k, 0.99) / 1e3);
 	printf("\n   relay forwarding, UDP blast for %.0f s, what arrives:\n", secs);
 	printf("   %-14s %12s %12s\n", "IP packet", "packets/s", "Mbit/s");
 	for (size_t i = 0; i < 2; i++) {
-		blast(run, sizes[i], secs, &pps, &bps);
+		blast(net, sizes[i], secs, &pps, &bps);
 		(void)bps;
 		printf("   %-14zu %12.0f %12.1f\n", sizes[i] + 28, pps,
 		       pps * (double)(sizes[i] + 28) * 8 / 1e6);
 	}
-	printf("   TCP, one connection: %.0f Mbit/s\n\n", tcp_goodput(run, secs) / 1e6);
-	drop(run);
+	printf("   TCP, one connection: %.0f Mbit/s\n\n", tcp_goodput(net, secs) / 1e6);
+	drop(net);
 	free(v);
 }
 
@@ -422,16 +422,16 @@ static void bench_accuracy(void)
 		}
 		for (size_t i = 0; i < 3; i++) {
 			char link[64];
-			struct topo_run *run;
+			struct topo_net *net;
 
 			snprintf(link, sizeof(link), "delay: %ums", delays[i]);
-			run = two_nodes("bacc", backends[b], link);
-			if (!run)
+			net = two_nodes("bacc", backends[b], link);
+			if (!net)
 				exit(1);
-			k = rtts(run, v, delays[i] >= 50 ? n / 5 : n);
+			k = rtts(net, v, delays[i] >= 50 ? n / 5 : n);
 			printf("   %-7s %12u %12u %12.3f %12.3f\n", backends[b], delays[i],
 			       2 * delays[i], pct(v, k, 0.5) / 1e6, pct(v, k, 0.99) / 1e6);
-			drop(run);
+			drop(net);
 		}
 	}
 	free(v);

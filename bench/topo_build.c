@@ -96,7 +96,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 {
 	struct text t = {0};
 	struct topo_model *m;
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	double t0;
 	int r;
@@ -117,20 +117,20 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 	t0 = now_ms();
 	r = topo_parse_file(path, &m, &err);
 	if (r == 0)
-		r = topo_run_prepare(m, name, &run, &err);
+		r = topo_net_prepare(m, name, &net, &err);
 	unlink(path);
 	if (r < 0) {
 		fprintf(stderr, "topo_build: %s\n", err.msg);
 		return r;
 	}
-	r = topo_run_build(run, NULL, &err);
+	r = topo_net_build(net, NULL, &err);
 	*build = now_ms() - t0;
 	if (getenv("BENCH_STEPS"))
 		fprintf(stderr,
 			"  %s N=%u: namespaces %.1f ms and links alongside, done at %.1f ms; "
 			"addresses+routes %.1f ms; /etc/netns (alongside) %.1f ms\n",
-			star ? "star" : "chain", n, run->step_ms[0], run->step_ms[2],
-			run->step_ms[3], run->step_ms[1]);
+			star ? "star" : "chain", n, net->step_ms[0], net->step_ms[2],
+			net->step_ms[3], net->step_ms[1]);
 	if (r < 0)
 		fprintf(stderr, "topo_build: %s\n", err.msg);
 	if (!in_process) {
@@ -139,17 +139,17 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 		 * sockets, one per namespace, are freed by the kernel after an RCU grace
 		 * period, holding their namespaces until then) and down starts from the ledger.
 		 */
-		topo_run_free(run);
-		run = NULL;
+		topo_net_free(net);
+		net = NULL;
 		usleep(100 * 1000);
 	}
 	t0 = now_ms();
-	if (topo_run_teardown(name, run, &err) < 0) {
+	if (topo_net_teardown(name, net, &err) < 0) {
 		fprintf(stderr, "topo_build: teardown: %s\n", err.msg);
 		r = -1;
 	}
 	*down = now_ms() - t0;
-	topo_run_free(run);
+	topo_net_free(net);
 	return r;
 }
 

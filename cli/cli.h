@@ -20,9 +20,9 @@ int cli_run(int argc, char **argv);
  * cell where it stands at t = 0, as the runner's first tick does, its radio link shaped as
  * the radio model says; a line per UE on out. The number attached, or -errno with err set.
  */
-struct topo_run;
+struct topo_net;
 struct topo_err;
-int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err);
+int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err);
 int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
 /*

@@ -79,7 +79,7 @@ static int cmd_up(int argc, char **argv)
 	const char *file = NULL, *name = NULL;
 	bool detached = false;
 	struct topo_model *m;
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct sigaction sa = {.sa_handler = on_signal};
 	int r;
@@ -120,27 +120,27 @@ static int cmd_up(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	r = topo_run_prepare(m, name, &run, &err);
+	r = topo_net_prepare(m, name, &net, &err);
 	if (r < 0) {
 		fprintf(stderr, "edgemu up: %s\n", err.msg);
 		return 1;
 	}
-	r = topo_run_build(run, &stop_flag, &err);
+	r = topo_net_build(net, &stop_flag, &err);
 	if (r == 0 && !stop_flag)
-		r = mig_services_start(run, &err);
-	if (r == 0 && !stop_flag && run->m->has_radio && !detached) {
+		r = mig_services_start(net, &err);
+	if (r == 0 && !stop_flag && net->m->has_radio && !detached) {
 		fprintf(stderr,
 			"edgemu up: run %s built; radio: each UE on its strongest cell where "
 			"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
-			run->name);
-		r = cli_radio_attach_start(run, stderr, &err);
+			net->name);
+		r = cli_radio_attach_start(net, stderr, &err);
 	}
 	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
-	if (r == 0 && !stop_flag && (r = topo_run_keep(run)) < 0)
+	if (r == 0 && !stop_flag && (r = topo_net_keep(net)) < 0)
 		topo_err_set(&err, r, "writing the run's meta: %s", strerror(-r));
 	if (r < 0 || stop_flag) {
 		struct topo_err terr;
-		char rname[sizeof(run->name)];
+		char rname[sizeof(net->name)];
 
 		if (stop_flag)
 			fprintf(stderr, "edgemu up: %s, removing what was built\n",
@@ -148,22 +148,22 @@ static int cmd_up(int argc, char **argv)
 		else
 			fprintf(stderr, "edgemu up: %s\n", err.msg);
 		hold_signals();
-		snprintf(rname, sizeof(rname), "%s", run->name);
-		if (topo_run_teardown(rname, run, &terr) < 0)
+		snprintf(rname, sizeof(rname), "%s", net->name);
+		if (topo_net_teardown(rname, net, &terr) < 0)
 			fprintf(stderr, "edgemu up: while removing run %s: %s\n", rname, terr.msg);
-		topo_run_free(run);
+		topo_net_free(net);
 		return stop_flag ? 128 + stop_flag : 1;
 	}
 	/* stdout is the run's name alone, for scripts; the rest is for people. */
-	fprintf(stderr, "edgemu up: run %s: %u nodes, %u links; shaping by %s (%s)\n", run->name,
-		run->m->n_nodes, run->m->n_links, topo_shaper_name(run->backend), run->backend_why);
-	if (run->m->has_radio && detached)
+	fprintf(stderr, "edgemu up: run %s: %u nodes, %u links; shaping by %s (%s)\n", net->name,
+		net->m->n_nodes, net->m->n_links, topo_shaper_name(net->backend), net->backend_why);
+	if (net->m->has_radio && detached)
 		fprintf(stderr,
 			"edgemu up: note: radio: every UE has a link to every eNB, but each UE is "
 			"detached (--detached: its radio links pass nothing, it has no routes); "
 			"`edgemu run` attaches UEs to cells as they move\n");
-	printf("%s\n", run->name);
-	topo_run_free(run);
+	printf("%s\n", net->name);
+	topo_net_free(net);
 	return 0;
 }
 
@@ -210,18 +210,18 @@ static int cmd_down(int argc, char **argv)
 
 		if (argv[i][0] == '-')
 			continue;
-		if (!topo_run_name_valid(argv[i])) {
+		if (!topo_net_name_valid(argv[i])) {
 			fprintf(stderr, "edgemu down: '%s' is not a run name\n", argv[i]);
 			rc = 1;
 			continue;
 		}
-		owner = topo_run_owner(argv[i]);
+		owner = topo_net_owner(argv[i]);
 		if (owner > 0)
 			fprintf(stderr,
 				"edgemu down: run %s belongs to process %ld, which is still "
 				"running; removing it anyway\n",
 				argv[i], owner);
-		if (topo_run_remove(argv[i], NULL, flags, &err) < 0) {
+		if (topo_net_remove(argv[i], NULL, flags, &err) < 0) {
 			fprintf(stderr, "edgemu down: %s\n", err.msg);
 			rc = 1;
 		}
@@ -305,19 +305,19 @@ static int cmd_clean(int argc, char **argv)
 		return 1;
 	hold_signals();
 	/* Under the lock no run is half made: a folder without meta is a leftover. */
-	lock = topo_runs_lock();
+	lock = topo_nets_lock();
 	if (lock < 0) {
 		fprintf(stderr, "edgemu clean: cannot lock %s: %s\n", TOPO_RUN_ROOT,
 			strerror(-lock));
 		return 1;
 	}
-	r = topo_runs_list(&names, &n);
+	r = topo_nets_list(&names, &n);
 	if (r == 0 && !(owners = calloc(n + 1, sizeof(*owners)))) {
-		topo_runs_free(names, n);
+		topo_nets_free(names, n);
 		r = -ENOMEM;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (topo_run_owner_get(names[i], &owners[i]) < 0)
+		if (topo_net_owner_get(names[i], &owners[i]) < 0)
 			owners[i].life = TOPO_LIFE_LIVE; /* gone meanwhile: not ours to touch */
 	close(lock);
 	if (r < 0) {
@@ -340,7 +340,7 @@ static int cmd_clean(int argc, char **argv)
 			       names[i], what, names[i]);
 			continue;
 		}
-		if (topo_run_teardown(names[i], NULL, &err) < 0) {
+		if (topo_net_teardown(names[i], NULL, &err) < 0) {
 			fprintf(stderr, "edgemu clean: %s\n", err.msg);
 			rc = 1;
 		} else {
@@ -349,7 +349,7 @@ static int cmd_clean(int argc, char **argv)
 			removed++;
 		}
 	}
-	topo_runs_free(names, n);
+	topo_nets_free(names, n);
 	free(owners);
 	removed += clean_etc();
 	if (!removed && !rc)
@@ -381,7 +381,7 @@ static int cmd_exec(int argc, char **argv)
 	}
 	if (cli_need_root("exec"))
 		return 1;
-	if (!topo_run_name_valid(argv[1])) {
+	if (!topo_net_name_valid(argv[1])) {
 		fprintf(stderr, "edgemu exec: '%s' is not a run name\n", argv[1]);
 		return 2;
 	}

@@ -242,7 +242,7 @@ int cli_migrate(int argc, char **argv)
 	bool json = false, no_probe = false;
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct mig_report rep;
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct mig_opts o;
 	int c, svc, client, node, rc;
@@ -342,23 +342,23 @@ int cli_migrate(int argc, char **argv)
 	}
 	if (cli_need_root("migrate"))
 		return 1;
-	if (topo_run_load(argv[optind], &run, &err) < 0) {
+	if (topo_net_load(argv[optind], &net, &err) < 0) {
 		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
 		return 1;
 	}
-	svc = topo_service_find(run->m, argv[optind + 1]);
-	client = topo_node_find(run->m, argv[optind + 2]);
-	node = topo_node_find(run->m, to);
+	svc = topo_service_find(net->m, argv[optind + 1]);
+	client = topo_node_find(net->m, argv[optind + 2]);
+	node = topo_node_find(net->m, to);
 	if (svc < 0 || client < 0 || node < 0) {
 		fprintf(stderr, "edgemu migrate: run %s has no %s '%s'\n", argv[optind],
 			svc < 0 ? "service" : "node",
 			svc < 0	     ? argv[optind + 1]
 			: client < 0 ? argv[optind + 2]
 				     : to);
-		topo_run_free(run);
+		topo_net_free(net);
 		return 1;
 	}
-	mig_opts_init(&o, run->m);
+	mig_opts_init(&o, net->m);
 	if (strategy)
 		o.strategy = !strcmp(strategy, "cold")	    ? TOPO_STRATEGY_COLD
 			     : !strcmp(strategy, "precopy") ? TOPO_STRATEGY_PRECOPY
@@ -381,7 +381,7 @@ int cli_migrate(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	rc = mig_migrate(run, (unsigned)svc, (unsigned)client, (unsigned)node, &o, &rep, &err);
+	rc = mig_migrate(net, (unsigned)svc, (unsigned)client, (unsigned)node, &o, &rep, &err);
 	if (rc < 0 && !rep.command_ns) {
 		/* Refused before anything moved: the error says why, there is no timeline. */
 		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
@@ -390,6 +390,6 @@ int cli_migrate(int argc, char **argv)
 	} else {
 		print_text(&rep);
 	}
-	topo_run_free(run);
+	topo_net_free(net);
 	return rc < 0 ? 1 : 0;
 }

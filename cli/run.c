@@ -127,7 +127,7 @@ struct runner {
 	const char *cmd; /* "edgemu run", or "edgemu up" attaching UEs */
 	const char *file;
 	struct topo_model *m; /* the run's, once prepared */
-	struct topo_run *run;
+	struct topo_net *net;
 	struct emu_loop *loop;
 	bool quiet, status;
 	char results[PATH_MAX];
@@ -445,7 +445,7 @@ static int link_shape(struct runner *r, int link, const struct mob_radio_link *l
 
 	radio_shape(l, &s);
 	for (unsigned d = 0; d < 2 && rc == 0; d++)
-		rc = topo_run_shape_set(r->run, (unsigned)link, d, &s, &err);
+		rc = topo_net_shape_set(r->net, (unsigned)link, d, &s, &err);
 	if (rc < 0)
 		fail_run(r, rc, "shaping radio link %s-%s: %s",
 			 r->m->nodes[r->m->links[link].end[0].node].name,
@@ -471,7 +471,7 @@ static void attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 	int link = cell >= 0 ? topo_ue_radio_link(r->m, u->node, r->cells[cell]) : -1;
 	struct mob_radio_link l;
 
-	if (topo_run_ue_attach(r->run, u->node, link, &err) < 0) {
+	if (topo_net_ue_attach(r->net, u->node, link, &err) < 0) {
 		fail_run(r, -EIO, "%s", err.msg);
 		return;
 	}
@@ -536,7 +536,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 		struct mob_radio_link down = {0};
 
 		link_shape(r, u->link, &down);
-		if (topo_run_ue_attach(r->run, u->node, -1, &(struct topo_err){0}) == 0)
+		if (topo_net_ue_attach(r->net, u->node, -1, &(struct topo_err){0}) == 0)
 			u->link = -1;
 	}
 	if (u->attach_timer) {
@@ -723,7 +723,7 @@ static void start_migration(struct runner *r, struct ue *u, const struct mig_dec
 	o.on_event = on_mig_event;
 	o.event_arg = r;
 	j = &r->jobs[r->n_jobs];
-	rc = mig_job_start(r->run, (unsigned)u->svc, u->node, d->to, &o, &j->job, &err);
+	rc = mig_job_start(r->net, (unsigned)u->svc, u->node, d->to, &o, &j->job, &err);
 	if (rc < 0) {
 		event(r, emu_loop_now_ns(), "migration_refused", (int)u->node, "%s", err.msg);
 		return;
@@ -792,7 +792,7 @@ static void job_done(struct runner *r, unsigned j)
 	/* Every UE the instance served now has it where it went (or still where it was). */
 	for (unsigned i = 0; i < r->n_ues; i++)
 		if (r->ues[i].svc == (int)mg->svc &&
-		    mig_steer_lookup(r->run, mg->svc, r->ues[i].node, &edge) == 0)
+		    mig_steer_lookup(r->net, mg->svc, r->ues[i].node, &edge) == 0)
 			r->ues[i].edge = edge;
 	if (ui >= 0) {
 		r->ues[ui].migrating = false;
@@ -809,7 +809,7 @@ static int report_open(struct runner *r, struct topo_err *err)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	/* The run folder is /run/edgemu/<name>: short, well within a socket path. */
-	snprintf(r->report_path, sizeof(r->report_path), "%.90s/runner.sock", r->run->dir);
+	snprintf(r->report_path, sizeof(r->report_path), "%.90s/runner.sock", r->net->dir);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->report_path);
 	unlink(r->report_path);
 	r->report = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -847,8 +847,8 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		snprintf(port, sizeof(port), "%u", p->port);
 		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
 		snprintf(tag, sizeof(tag), "%u", i);
-		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->run->dir, i);
-		rc = mig_spawn(r->run, p->from, log, argv, &pid);
+		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->net->dir, i);
+		rc = mig_spawn(r->net, p->from, log, argv, &pid);
 		if (rc < 0)
 			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
 					    m->nodes[p->from].name, strerror(-rc));
@@ -1224,9 +1224,9 @@ static void write_meta(struct runner *r, FILE *f)
 		EDGEMU_GIT);
 	cli_json_str(f, u.release);
 	fprintf(f, ",\"shaper\":\"%s\",\"seed\":%" PRIu64 ",\"start\":\"%s\",\"scenario\":",
-		topo_shaper_name(r->run->backend), r->m->has_seed ? r->m->seed : 1, when);
+		topo_shaper_name(r->net->backend), r->m->has_seed ? r->m->seed : 1, when);
 	cli_json_str(f, r->file);
-	fprintf(f, ",\"run\":\"%s\",\"duration_s\":%.3f}\n", r->run->name,
+	fprintf(f, ",\"run\":\"%s\",\"duration_s\":%.3f}\n", r->net->name,
 		(double)r->m->duration_ns / 1e9);
 }
 
@@ -1293,7 +1293,7 @@ static void write_summary(struct runner *r, FILE *f)
 	bool first = true;
 
 	/* How it ended first: the one thing a reader of a cut-short run must not miss. */
-	fprintf(f, "{\"run\":\"%s\",\"ended\":\"%s\",\"signal\":", r->run->name, ended(r));
+	fprintf(f, "{\"run\":\"%s\",\"ended\":\"%s\",\"signal\":", r->net->name, ended(r));
 	if (r->stop_sig)
 		fprintf(f, "\"SIG%s\"", sigabbrev_np(r->stop_sig));
 	else
@@ -1437,7 +1437,7 @@ static void ues_services(struct runner *r)
 				u->svc = (int)r->m->probes[p].to;
 		if (u->svc < 0 && r->m->n_services)
 			u->svc = 0;
-		if (u->svc >= 0 && mig_steer_lookup(r->run, (unsigned)u->svc, u->node, &edge) == 0)
+		if (u->svc >= 0 && mig_steer_lookup(r->net, (unsigned)u->svc, u->node, &edge) == 0)
 			u->edge = edge;
 		else
 			u->svc = -1;
@@ -1449,7 +1449,7 @@ static void on_check(struct emu_loop *loop, const struct emu_loop_fire *f, void 
 {
 	struct runner *r = arg;
 	struct topo_err err;
-	int rc = topo_run_check(r->run, &err);
+	int rc = topo_net_check(r->net, &err);
 
 	(void)loop;
 	(void)f;
@@ -1534,12 +1534,12 @@ static void runner_free(struct runner *r)
 	cli_out_close(r->positions);
 }
 
-int cli_radio_attach_start(struct topo_run *run, FILE *out, struct topo_err *err)
+int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err)
 {
-	struct runner r = {.cmd = "edgemu up", .report = -1, .m = run->m, .run = run};
+	struct runner r = {.cmd = "edgemu up", .report = -1, .m = net->m, .net = net};
 	int attached = 0, rc;
 
-	rc = mobility_init(&r, run->m, err);
+	rc = mobility_init(&r, net->m, err);
 	if (rc == 0)
 		rc = radio_init(&r, err);
 	for (unsigned i = 0; i < r.n_ues && rc == 0 && !r.error; i++) {
@@ -1702,7 +1702,7 @@ int cli_run(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	rc = topo_run_prepare(m, name, &r.run, &err);
+	rc = topo_net_prepare(m, name, &r.net, &err);
 	if (rc < 0) {
 		fprintf(stderr, "edgemu run: %s\n", err.msg);
 		free(resolved);
@@ -1710,25 +1710,25 @@ int cli_run(int argc, char **argv)
 		runner_free(&r);
 		return 1;
 	}
-	r.m = r.run->m;
+	r.m = r.net->m;
 	rc = results_open(&r, !out, resolved, resolved_len);
 	free(resolved);
 	if (rc < 0) {
-		char rname[sizeof(r.run->name)];
+		char rname[sizeof(r.net->name)];
 		struct topo_err terr;
 
-		snprintf(rname, sizeof(rname), "%s", r.run->name);
-		if (topo_run_teardown(rname, r.run, &terr) < 0)
+		snprintf(rname, sizeof(rname), "%s", r.net->name);
+		if (topo_net_teardown(rname, r.net, &terr) < 0)
 			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
-		topo_run_free(r.run);
+		topo_net_free(r.net);
 		r.m = NULL;
 		runner_free(&r);
 		return 1;
 	}
 	r.status = !r.quiet && isatty(STDERR_FILENO);
-	rc = topo_run_build(r.run, NULL, &err);
+	rc = topo_net_build(r.net, NULL, &err);
 	if (rc == 0)
-		rc = mig_services_start(r.run, &err);
+		rc = mig_services_start(r.net, &err);
 	if (rc == 0)
 		rc = report_open(&r, &err);
 	if (rc == 0)
@@ -1739,10 +1739,10 @@ int cli_run(int argc, char **argv)
 		fprintf(stderr,
 			"edgemu run: run %s: %u nodes, %u links, %u UEs, %u cells; shaping by "
 			"%s; results in %s\n",
-			r.run->name, r.m->n_nodes, r.m->n_links, r.n_ues, r.n_cells,
-			topo_shaper_name(r.run->backend), r.results);
+			r.net->name, r.m->n_nodes, r.m->n_links, r.n_ues, r.n_cells,
+			topo_shaper_name(r.net->backend), r.results);
 		ues_services(&r);
-		event(&r, r.t0, "start", -1, "run %s, policy %s, strategy %s", r.run->name,
+		event(&r, r.t0, "start", -1, "run %s, policy %s, strategy %s", r.net->name,
 		      mig_policy_name(r.m->migration.policy),
 		      r.m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
 		      : r.m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
@@ -1781,11 +1781,11 @@ int cli_run(int argc, char **argv)
 	if (r.report >= 0 && r.loop)
 		on_report(r.loop, r.report, EPOLLIN, &r);
 	{
-		char rname[sizeof(r.run->name)];
+		char rname[sizeof(r.net->name)];
 		struct topo_err terr;
 
-		snprintf(rname, sizeof(rname), "%s", r.run->name);
-		if (topo_run_teardown(rname, r.run, &terr) < 0)
+		snprintf(rname, sizeof(rname), "%s", r.net->name);
+		if (topo_net_teardown(rname, r.net, &terr) < 0)
 			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 	}
 	/* The files of the run first: their errors are the summary's too. */
@@ -1798,7 +1798,7 @@ int cli_run(int argc, char **argv)
 		print_summary(&r);
 	fprintf(stderr, "edgemu run: results in %s\n", r.results);
 	rc = r.error ? 1 : r.stop_sig ? 128 + r.stop_sig : 0;
-	topo_run_free(r.run);
+	topo_net_free(r.net);
 	r.m = NULL;
 	runner_free(&r);
 	/* A report that cannot be written is a failed run too (it has said why). */

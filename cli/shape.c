@@ -129,7 +129,7 @@ bad:
 
 int cli_shape(int argc, char **argv)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct emu_shape s[2];
 	unsigned link, end, dirs = 1; /* bit 0: out, bit 1: in */
@@ -146,22 +146,22 @@ int cli_shape(int argc, char **argv)
 	}
 	if (cli_need_root("shape"))
 		return 1;
-	if (topo_run_load(argv[1], &run, &err) < 0) {
+	if (topo_net_load(argv[1], &net, &err) < 0) {
 		fprintf(stderr, "edgemu shape: %s\n", err.msg);
 		return 1;
 	}
-	r = find_if(run->m, argv[2], &link, &end);
+	r = find_if(net->m, argv[2], &link, &end);
 	if (r < 0) {
 		fprintf(stderr,
 			"edgemu shape: run %s has no interface '%s' (NODE:IFNAME, as "
 			"`edgemu show %s` lists them)\n",
 			argv[1], argv[2], argv[1]);
-		topo_run_free(run);
+		topo_net_free(net);
 		return 1;
 	}
 	/* Start from the file's values, so a change names only what it changes. */
-	topo_shape_to_emu(&run->m->links[link].dir[end], &s[0]);
-	topo_shape_to_emu(&run->m->links[link].dir[!end], &s[1]);
+	topo_shape_to_emu(&net->m->links[link].dir[end], &s[0]);
+	topo_shape_to_emu(&net->m->links[link].dir[!end], &s[1]);
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
 			const char *d = argv[++i];
@@ -172,7 +172,7 @@ int cli_shape(int argc, char **argv)
 						    : 0;
 			if (!dirs) {
 				fprintf(stderr, "edgemu shape: --dir takes out, in or both\n");
-				topo_run_free(run);
+				topo_net_free(net);
 				return 2;
 			}
 			continue;
@@ -180,12 +180,12 @@ int cli_shape(int argc, char **argv)
 		if (i + 1 >= argc || argv[i][0] != '-') {
 			fprintf(stderr, "edgemu shape: unexpected argument '%s'\n%s", argv[i],
 				usage);
-			topo_run_free(run);
+			topo_net_free(net);
 			return 2;
 		}
 		for (int d = 0; d < 2; d++)
 			if (apply_opt(argv[i], argv[i + 1], &s[d]) < 0) {
-				topo_run_free(run);
+				topo_net_free(net);
 				return 2;
 			}
 		i++;
@@ -197,15 +197,15 @@ int cli_shape(int argc, char **argv)
 		struct emu_shape now = s[d];
 
 		if (change && (dirs & (1u << d))) {
-			if (topo_run_shape_set(run, link, dir, &s[d], &err) < 0) {
+			if (topo_net_shape_set(net, link, dir, &s[d], &err) < 0) {
 				fprintf(stderr, "edgemu shape: %s\n", err.msg);
 				rc = 1;
 				continue;
 			}
 		}
-		r = topo_run_shape_get(run, link, dir, &now);
+		r = topo_net_shape_get(net, link, dir, &now);
 		print_shape(d ? "in: " : "out:", &now, r == 0);
 	}
-	topo_run_free(run);
+	topo_net_free(net);
 	return rc;
 }

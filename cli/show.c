@@ -274,14 +274,14 @@ struct dir_view {
 	bool applied;
 };
 
-static void view_dir(struct topo_run *run, const struct topo_link *link, unsigned dir,
+static void view_dir(struct topo_net *net, const struct topo_link *link, unsigned dir,
 		     struct dir_view *v)
 {
-	unsigned l = (unsigned)(link - run->m->links);
+	unsigned l = (unsigned)(link - net->m->links);
 
 	topo_shape_to_emu(&link->dir[dir], &v->want);
 	v->have = v->want; /* netem does not report its distribution: assume the file's */
-	v->applied = topo_run_shape_get(run, l, dir, &v->have) == 0;
+	v->applied = topo_net_shape_get(net, l, dir, &v->have) == 0;
 }
 
 static void print_dir(const char *label, const struct dir_view *v)
@@ -317,20 +317,20 @@ static int serving_cell(const struct topo_model *m, unsigned ue, const struct li
 	return -1;
 }
 
-static void print_node(struct topo_run *run, unsigned i, const struct live *l, bool json)
+static void print_node(struct topo_net *net, unsigned i, const struct live *l, bool json)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	if (json) {
 		printf("%s{\"name\":", i ? "," : "");
 		cli_json_str(stdout, m->nodes[i].name);
 		printf(",\"kind\":\"%s\",\"netns\":", topo_kind_name(m->nodes[i].kind));
-		cli_json_str(stdout, run->nodes[i].ns);
+		cli_json_str(stdout, net->nodes[i].ns);
 		printf(",\"interfaces\":[");
 	} else {
 		printf("\n%s (%s)  namespace %s\n", m->nodes[i].name,
-		       topo_kind_name(m->nodes[i].kind), run->nodes[i].ns);
+		       topo_kind_name(m->nodes[i].kind), net->nodes[i].ns);
 	}
 	for (size_t k = 0, first = 1; k < l->n_ifs; k++) {
 		const struct live_if *f = &l->ifs[k];
@@ -365,8 +365,8 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 
 			/* dir[0] runs from end[0] to end[1]: "out" is this interface's sending side
 			 */
-			view_dir(run, link, end, &out);
-			view_dir(run, link, !end, &in);
+			view_dir(net, link, end, &out);
+			view_dir(net, link, !end, &in);
 			if (json) {
 				printf(",\"peer\":{\"node\":");
 				cli_json_str(stdout, m->nodes[peer->node].name);
@@ -374,7 +374,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				cli_json_str(stdout, peer->ifname);
 				printf("},\"radio\":%s,\"relayed\":%s,\"shaping\":{\"out\":",
 				       link->radio ? "true" : "false",
-				       run->relayed[link - m->links] ? "true" : "false");
+				       net->relayed[link - m->links] ? "true" : "false");
 				json_shape(&out.want);
 				printf(",\"out_applied\":");
 				json_shape(out.applied ? &out.have : NULL);
@@ -384,7 +384,7 @@ static void print_node(struct topo_run *run, unsigned i, const struct live *l, b
 				json_shape(in.applied ? &in.have : NULL);
 				printf("}");
 			} else {
-				bool relayed = run->relayed[link - m->links];
+				bool relayed = net->relayed[link - m->links];
 
 				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
 				       link->radio
@@ -460,9 +460,9 @@ static void print_svc(const struct topo_service *s)
 }
 
 /* Services: app, VIP, instances (node, pid) and where each client is steered now. */
-static void print_services(struct topo_run *run, bool json)
+static void print_services(struct topo_net *net, bool json)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	char a[INET_ADDRSTRLEN];
 
 	if (json)
@@ -493,7 +493,7 @@ static void print_services(struct topo_run *run, bool json)
 			printf("    instances:");
 		}
 		for (unsigned n = 0; n < m->n_nodes; n++) {
-			long pid = mig_instance_pid(run, i, n);
+			long pid = mig_instance_pid(net, i, n);
 
 			if (pid <= 0)
 				continue;
@@ -513,9 +513,9 @@ static void print_services(struct topo_run *run, bool json)
 		for (unsigned c = 0; c < m->n_nodes; c++) {
 			unsigned to;
 
-			if (!mig_is_client(run, c))
+			if (!mig_is_client(net, c))
 				continue;
-			if (mig_steer_lookup(run, i, c, &to) < 0) {
+			if (mig_steer_lookup(net, i, c, &to) < 0) {
 				if (!json)
 					printf("    %s -> (not steered)\n", m->nodes[c].name);
 				continue;
@@ -568,64 +568,64 @@ static void print_owner_json(const struct topo_owner *o)
 
 static int show_run(const char *name, bool json)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct topo_owner o;
 	char pool[INET_ADDRSTRLEN], what[160];
 	bool have_owner;
 	int rc = 0;
 
-	if (topo_run_load(name, &run, &err) < 0) {
+	if (topo_net_load(name, &net, &err) < 0) {
 		fprintf(stderr, "edgemu show: %s\n", err.msg);
 		return 1;
 	}
-	ip(topo_pool_base(run->slot), pool);
-	have_owner = topo_run_owner_get(name, &o) == 0;
+	ip(topo_pool_base(net->slot), pool);
+	have_owner = topo_net_owner_get(name, &o) == 0;
 	if (have_owner)
 		topo_owner_describe(&o, what, sizeof(what));
 	if (json) {
 		printf("{\"run\":");
-		cli_json_str(stdout, run->name);
+		cli_json_str(stdout, net->name);
 		if (have_owner)
 			print_owner_json(&o);
 		printf(",\"scenario\":");
-		cli_json_str(stdout, run->m->file);
+		cli_json_str(stdout, net->m->file);
 		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"backend\":\"%s\","
 		       "\"backend_why\":",
-		       run->slot, pool, topo_shaper_name(run->m->shaper),
-		       topo_shaper_name(run->backend));
-		cli_json_str(stdout, run->backend_why);
+		       net->slot, pool, topo_shaper_name(net->m->shaper),
+		       topo_shaper_name(net->backend));
+		cli_json_str(stdout, net->backend_why);
 		printf(",\"nodes\":[");
 	} else {
 		printf("run %s: %u nodes, %u links, addresses from %s/16 (slot %u)\n"
 		       "scenario %s\n"
 		       "shaping: %s backend (%s); each link shows what the file asks, and what is "
 		       "applied where it differs\n",
-		       run->name, run->m->n_nodes, run->m->n_links, pool, run->slot, run->m->file,
-		       topo_shaper_name(run->backend), run->backend_why);
+		       net->name, net->m->n_nodes, net->m->n_links, pool, net->slot, net->m->file,
+		       topo_shaper_name(net->backend), net->backend_why);
 		if (have_owner)
 			printf("status: %s (%s)%s\n", topo_life_name(o.life), what, hint(o.life));
 	}
-	for (unsigned i = 0; i < run->m->n_nodes; i++) {
+	for (unsigned i = 0; i < net->m->n_nodes; i++) {
 		struct live l;
 		int r;
 
 		memset(&l, 0, sizeof(l));
-		r = read_live(run->nodes[i].ns, &l);
+		r = read_live(net->nodes[i].ns, &l);
 		if (r < 0) {
-			fprintf(stderr, "edgemu show: node %s (%s): %s\n", run->m->nodes[i].name,
-				run->nodes[i].ns, strerror(-r));
+			fprintf(stderr, "edgemu show: node %s (%s): %s\n", net->m->nodes[i].name,
+				net->nodes[i].ns, strerror(-r));
 			rc = 1;
 		}
-		print_node(run, i, &l, json);
+		print_node(net, i, &l, json);
 		free(l.routes);
 	}
 	if (json)
 		printf("]");
-	print_services(run, json);
+	print_services(net, json);
 	if (json)
 		printf("}\n");
-	topo_run_free(run);
+	topo_net_free(net);
 	return rc;
 }
 
@@ -634,7 +634,7 @@ static int list_runs(bool json)
 	bool first = true;
 	char **names;
 	size_t n;
-	int r = topo_runs_list(&names, &n);
+	int r = topo_nets_list(&names, &n);
 
 	if (r < 0) {
 		fprintf(stderr, "edgemu show: cannot list %s: %s\n", TOPO_RUN_ROOT, strerror(-r));
@@ -648,7 +648,7 @@ static int list_runs(bool json)
 		struct topo_owner o;
 		char what[160];
 
-		if (topo_run_owner_get(names[i], &o) < 0)
+		if (topo_net_owner_get(names[i], &o) < 0)
 			continue; /* removed meanwhile */
 		topo_owner_describe(&o, what, sizeof(what));
 		if (json) {
@@ -664,7 +664,7 @@ static int list_runs(bool json)
 	}
 	if (json)
 		printf("]}\n");
-	topo_runs_free(names, n);
+	topo_nets_free(names, n);
 	return 0;
 }
 

@@ -16,7 +16,7 @@ static const char usage[] =
 
 int cli_steer(int argc, char **argv)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct mig_flip_time t = {0, 0};
 	int svc, client, node, rc = 0;
@@ -31,23 +31,23 @@ int cli_steer(int argc, char **argv)
 	}
 	if (cli_need_root("steer"))
 		return 1;
-	if (topo_run_load(argv[1], &run, &err) < 0) {
+	if (topo_net_load(argv[1], &net, &err) < 0) {
 		fprintf(stderr, "edgemu steer: %s\n", err.msg);
 		return 1;
 	}
-	svc = topo_service_find(run->m, argv[2]);
-	client = topo_node_find(run->m, argv[3]);
-	node = topo_node_find(run->m, argv[4]);
+	svc = topo_service_find(net->m, argv[2]);
+	client = topo_node_find(net->m, argv[3]);
+	node = topo_node_find(net->m, argv[4]);
 	if (svc < 0 || client < 0 || node < 0) {
 		fprintf(stderr, "edgemu steer: run %s has no %s '%s'\n", argv[1],
 			svc < 0 ? "service" : "node",
 			svc < 0	     ? argv[2]
 			: client < 0 ? argv[3]
 				     : argv[4]);
-		topo_run_free(run);
+		topo_net_free(net);
 		return 1;
 	}
-	if (mig_steer(run, (unsigned)svc, (unsigned)client, (unsigned)node, &t, &err) < 0) {
+	if (mig_steer(net, (unsigned)svc, (unsigned)client, (unsigned)node, &t, &err) < 0) {
 		fprintf(stderr, "edgemu steer: %s\n", err.msg);
 		rc = 1;
 	} else {
@@ -56,6 +56,6 @@ int cli_steer(int argc, char **argv)
 		       argv[3], argv[4], (double)(t.end_ns - t.begin_ns) / 1e3,
 		       (unsigned long long)t.begin_ns, (unsigned long long)t.end_ns);
 	}
-	topo_run_free(run);
+	topo_net_free(net);
 	return rc;
 }

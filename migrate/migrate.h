@@ -15,7 +15,7 @@
 #include "topo/net.h"
 
 /* Where a run's BPF maps are pinned: TOPO_BPF_ROOT/<run>. */
-void mig_pin_dir(const struct topo_run *run, char *buf, size_t len);
+void mig_pin_dir(const struct topo_net *net, char *buf, size_t len);
 
 /*
  * Start every service's instances (one per node of `at`), attach steering at the access
@@ -25,10 +25,10 @@ void mig_pin_dir(const struct topo_run *run, char *buf, size_t len);
  * at[0], from each of its addresses (one per link). Every object goes into the run's ledger
  * first. 0 or -errno with err set.
  */
-int mig_services_start(struct topo_run *run, struct topo_err *err);
+int mig_services_start(struct topo_net *net, struct topo_err *err);
 
 /* Start an instance of service svc on node (nothing to do when one runs there). */
-int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err);
+int mig_instance_start(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
 /*
  * Start service svc's app (edgemu-echo or edgemu-svc) on node, a daemon in the node's
  * namespace with its log at <run dir>/<service>@<node>.log, with the service's usual options
@@ -37,17 +37,17 @@ int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct
  * *ret_pid (if given) gets its pid. -EEXIST if an instance runs there already; -errno with
  * err set on failure, when nothing of it is left running.
  */
-int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const char *const extra[],
+int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const char *const extra[],
 		       pid_t *ret_pid, struct topo_err *err);
 /*
  * Stop service svc's instance on node: SIGTERM, up to 2 s to exit, then SIGKILL; it leaves
  * the instances file (mig_instance_pid() says 0). 0 also when none ran.
  */
-int mig_instance_stop(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err);
+int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
 /* The pid of service svc's instance on node, 0 if none runs. */
-long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node);
+long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node);
 /* The control socket of svc's instance on node (edgemu-svc): <run dir>/<service>@<node>.ctl */
-void mig_ctl_path(const struct topo_run *run, unsigned svc, unsigned node, char *buf, size_t len);
+void mig_ctl_path(const struct topo_net *net, unsigned svc, unsigned node, char *buf, size_t len);
 
 /* When a flip began and ended (CLOCK_MONOTONIC ns, one clock for all namespaces). */
 struct mig_flip_time {
@@ -61,7 +61,7 @@ struct mig_flip_time {
  * itself: traffic that meets the steering after end_ns goes to the new instance, before
  * begin_ns to the old one.
  */
-int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
+int mig_steer(struct topo_net *net, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err);
 /*
  * The same with the steering maps held open: opening them costs about a millisecond, which a
@@ -69,14 +69,14 @@ int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node
  * needs no handle); close with bpf_steer_close().
  */
 struct bpf_steer;
-int mig_steer_open(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err);
-int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, unsigned client,
+int mig_steer_open(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err);
+int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, unsigned client,
 		   unsigned node, struct mig_flip_time *ret, struct topo_err *err);
 /* The node client is steered to for svc (read at its first address); -ENOENT if none. */
-int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node);
+int mig_steer_lookup(struct topo_net *net, unsigned svc, unsigned client, unsigned *ret_node);
 
 /* Whether a node is a client of the run's services (a UE). */
-bool mig_is_client(const struct topo_run *run, unsigned node);
+bool mig_is_client(const struct topo_net *net, unsigned node);
 
 /* The path of one of edgemu's apps: $EDGEMU_APPS, else beside or above this executable. */
 void mig_app_path(const char *name, char *buf, size_t len);
@@ -86,7 +86,7 @@ void mig_app_path(const char *name, char *buf, size_t len);
  * SIGTERM when we die, however we die. The run's teardown kills whatever is left in its
  * namespaces. *ret_pid gets the child; 0 or -errno.
  */
-int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const argv[],
+int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const argv[],
 	      pid_t *ret_pid);
 
 /* ---- one migration of a stateful service (edgemu-svc), migration.c ---- */
@@ -190,7 +190,7 @@ const char *mig_report_served_at(const struct mig_report *rep);
  * see orphaned() in apps/svc_agent.c for how the agents settle a migration whose runner is
  * gone.
  */
-int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+int mig_migrate(struct topo_net *net, unsigned svc, unsigned client, unsigned to,
 		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err);
 
 /*
@@ -201,7 +201,7 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
  * or rolls back, fills *rep and frees the job. The job's own probe (probe_interval_ns) is
  * mig_migrate()'s: a job has none. mig_job_abort() makes the next step end it (rolled back).
  */
-int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned to,
 		  const struct mig_opts *o, struct mig_job **ret, struct topo_err *err);
 void mig_job_fds(const struct mig_job *j, int fds[2]);
 int mig_job_step(struct mig_job *j, uint64_t now_ns);

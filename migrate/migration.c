@@ -74,13 +74,13 @@ static const char *strategy_name(enum topo_strategy s)
 
 /* ---- control sockets ---- */
 
-static int ctl_connect(const struct topo_run *run, unsigned svc, unsigned node)
+static int ctl_connect(const struct topo_net *net, unsigned svc, unsigned node)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	uint64_t deadline = now_ns() + CTL_CONNECT_MS * MS;
 	int fd, r;
 
-	mig_ctl_path(run, svc, node, sa.sun_path, sizeof(sa.sun_path));
+	mig_ctl_path(net, svc, node, sa.sun_path, sizeof(sa.sun_path));
 	for (;;) {
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -133,10 +133,10 @@ struct probe {
 	char csv[PATH_MAX];
 };
 
-static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint64_t interval_ns,
+static int probe_start(struct topo_net *net, unsigned svc, unsigned client, uint64_t interval_ns,
 		       unsigned seq, struct probe *p, struct topo_err *err)
 {
-	const struct topo_service *s = &run->m->services[svc];
+	const struct topo_service *s = &net->m->services[svc];
 	char app[PATH_MAX], vip[16], port[8], interval[32], log[PATH_MAX + 32];
 	char *argv[] = {app,	 vip,	 "--port",	    port,      "--interval", interval,
 			"--csv", p->csv, "--check-counter", "--quiet", NULL};
@@ -148,13 +148,13 @@ static int probe_start(struct topo_run *run, unsigned svc, unsigned client, uint
 		 a & 255);
 	snprintf(port, sizeof(port), "%u", s->port);
 	snprintf(interval, sizeof(interval), "%" PRIu64 "us", interval_ns / 1000);
-	snprintf(p->csv, sizeof(p->csv), "%.3000s/migration-%u.probe.csv", run->dir, seq);
-	snprintf(log, sizeof(log), "%.3000s/migration-%u.probe.log", run->dir, seq);
+	snprintf(p->csv, sizeof(p->csv), "%.3000s/migration-%u.probe.csv", net->dir, seq);
+	snprintf(log, sizeof(log), "%.3000s/migration-%u.probe.log", net->dir, seq);
 	unlink(p->csv);
-	r = mig_spawn(run, client, log, argv, &p->pid);
+	r = mig_spawn(net, client, log, argv, &p->pid);
 	if (r < 0)
 		return topo_err_set(err, r, "starting the probe in %s: %s",
-				    run->m->nodes[client].name, strerror(-r));
+				    net->m->nodes[client].name, strerror(-r));
 	/* Until it has a counter to compare with, a probe proves nothing. */
 	sleep_ms(PROBE_WARMUP_MS);
 	if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
@@ -293,7 +293,7 @@ static void csv_write(const char *path, const struct mig_report *r)
 /* ---- the migration ---- */
 
 struct mig_job {
-	struct topo_run *run;
+	struct topo_net *net;
 	unsigned svc, client, from, to;
 	struct mig_opts o;
 	struct mig_report r;
@@ -317,12 +317,12 @@ struct mig_job {
 /* The clients the source instance serves: they all move with it. */
 static void clients_of_source(struct mig_job *j)
 {
-	const struct topo_model *m = j->run->m;
+	const struct topo_model *m = j->net->m;
 	unsigned at;
 
 	j->n_moved = 0;
 	for (unsigned c = 0; c < m->n_nodes && j->n_moved < 64; c++)
-		if (mig_is_client(j->run, c) && mig_steer_lookup(j->run, j->svc, c, &at) == 0 &&
+		if (mig_is_client(j->net, c) && mig_steer_lookup(j->net, j->svc, c, &at) == 0 &&
 		    at == j->from)
 			j->moved[j->n_moved++] = c;
 }
@@ -338,7 +338,7 @@ static int flip_all(struct mig_job *j, unsigned node, struct topo_err *err)
 		for (unsigned i = 0; i < j->n_moved; i++) {
 			if ((j->moved[i] == j->client) != (pass == 0))
 				continue;
-			r = mig_steer_with(j->run, j->steer, j->svc, j->moved[i], node, &t, err);
+			r = mig_steer_with(j->net, j->steer, j->svc, j->moved[i], node, &t, err);
 			if (r < 0)
 				return r;
 			if (node == j->to)
@@ -585,7 +585,7 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
 		 * source's connection, which the wait below is for.
 		 */
 		if (!j->dst_gone)
-			mig_instance_stop(j->run, j->svc, j->to, &e2);
+			mig_instance_stop(j->net, j->svc, j->to, &e2);
 		/*
 		 * Write-backs still on the wire reach the source before the reset that ends its
 		 * connection does: wait for it to see that end before it may resume.
@@ -669,7 +669,7 @@ static void roll_back(struct mig_job *j, const char *why)
 		thawed = src_abort(j, 1000);
 	/* It serves again by now, at the latest: where a failed migration's downtime ends. */
 	thawed_ns = now_ns();
-	mig_instance_stop(j->run, j->svc, j->to, &e2);
+	mig_instance_stop(j->net, j->svc, j->to, &e2);
 	r->rolled_back = thawed && !j->src_gone;
 	if (r->rolled_back)
 		r->thawed_ns = thawed_ns;
@@ -725,7 +725,7 @@ static bool sh_quote(char *buf, size_t len, const char *word)
  */
 static char *orphan_cmd(const struct mig_job *j)
 {
-	const struct topo_model *m = j->run->m;
+	const struct topo_model *m = j->net->m;
 	size_t len = 256 + (size_t)j->n_moved * (PATH_MAX + 128);
 	char exe[PATH_MAX], *cmd = calloc(1, len);
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -734,7 +734,7 @@ static char *orphan_cmd(const struct mig_job *j)
 	if (fits)
 		exe[n] = '\0';
 	for (unsigned i = 0; fits && i < j->n_moved; i++) {
-		const char *words[] = {"steer", j->run->name, m->services[j->svc].name,
+		const char *words[] = {"steer", j->net->name, m->services[j->svc].name,
 				       m->nodes[j->moved[i]].name, m->nodes[j->to].name};
 
 		/* The separators fit: sh_quote() leaves room for more than one byte. */
@@ -753,10 +753,10 @@ static char *orphan_cmd(const struct mig_job *j)
 	return cmd;
 }
 
-int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned to,
 		  const struct mig_opts *o, struct mig_job **ret, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	const struct topo_service *s = &m->services[svc];
 	char cmd[256], port[8], timeout[24], *orphan = NULL;
 	const char *extra[] = {"--incoming", port, "--timeout", timeout, NULL, NULL, NULL};
@@ -770,7 +770,7 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 	if (!j)
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	*j = (struct mig_job){
-	    .run = run, .svc = svc, .client = client, .to = to, .o = *o, .src = -1, .dst = -1};
+	    .net = net, .svc = svc, .client = client, .to = to, .o = *o, .src = -1, .dst = -1};
 	j->rep = rep = &j->r;
 	rep->start_ns = now_ns();
 	rep->strategy = o->strategy;
@@ -785,12 +785,12 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 				 s->name);
 		goto fail;
 	}
-	if (!mig_is_client(run, client)) {
+	if (!mig_is_client(net, client)) {
 		r = topo_err_set(err, -EINVAL, "%s is not a client (a UE) of the run",
 				 m->nodes[client].name);
 		goto fail;
 	}
-	r = mig_steer_lookup(run, svc, client, &j->from);
+	r = mig_steer_lookup(net, svc, client, &j->from);
 	if (r < 0) {
 		topo_err_set(err, r, "%s: no instance serves %s", s->name, m->nodes[client].name);
 		goto fail;
@@ -801,13 +801,13 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 				 m->nodes[client].name, m->nodes[to].name);
 		goto fail;
 	}
-	if (mig_instance_pid(run, svc, j->from) <= 0) {
+	if (mig_instance_pid(net, svc, j->from) <= 0) {
 		r = topo_err_set(err, -ESRCH, "%s has no running instance on %s", s->name,
 				 m->nodes[j->from].name);
 		goto fail;
 	}
 	clients_of_source(j);
-	r = mig_steer_open(run, &j->steer, err);
+	r = mig_steer_open(net, &j->steer, err);
 	if (r < 0)
 		goto fail;
 	snprintf(port, sizeof(port), "%u", o->port);
@@ -817,18 +817,18 @@ int mig_job_start(struct topo_run *run, unsigned svc, unsigned client, unsigned 
 		extra[4] = "--on-orphan";
 		extra[5] = orphan;
 	}
-	r = mig_instance_spawn(run, svc, to, extra, NULL, err);
+	r = mig_instance_spawn(net, svc, to, extra, NULL, err);
 	free(orphan);
 	if (r < 0)
 		goto fail;
 	rep->ready_ns = now_ns();
-	j->src = ctl_connect(run, svc, j->from);
-	j->dst = j->src < 0 ? -1 : ctl_connect(run, svc, to);
+	j->src = ctl_connect(net, svc, j->from);
+	j->dst = j->src < 0 ? -1 : ctl_connect(net, svc, to);
 	if (j->src < 0 || j->dst < 0) {
 		r = j->src < 0 ? j->src : j->dst;
 		topo_err_set(err, r, "the control socket of %s's instance on %s: %s", s->name,
 			     m->nodes[j->src < 0 ? j->from : to].name, strerror(-r));
-		mig_instance_stop(run, svc, to, NULL);
+		mig_instance_stop(net, svc, to, NULL);
 		goto fail;
 	}
 	snprintf(cmd, sizeof(cmd),
@@ -880,7 +880,7 @@ static void dst_verdict(struct mig_job *j)
  */
 static void source_died(struct mig_job *j)
 {
-	const struct topo_model *m = j->run->m;
+	const struct topo_model *m = j->net->m;
 	struct mig_report *r = j->rep;
 	const char *from = m->nodes[j->from].name, *to = m->nodes[j->to].name;
 	char last[MIG_CTL_MAX + 1];
@@ -896,10 +896,10 @@ static void source_died(struct mig_job *j)
 		else if (c == -EPIPE)
 			j->dst_gone = true;
 	}
-	mig_instance_stop(j->run, j->svc, j->from, NULL);
+	mig_instance_stop(j->net, j->svc, j->from, NULL);
 	if (!r->resume_ns || j->dst_gone) {
 		r->lost = true;
-		mig_instance_stop(j->run, j->svc, j->to, NULL);
+		mig_instance_stop(j->net, j->svc, j->to, NULL);
 		snprintf(r->error, sizeof(r->error),
 			 "the source instance on %s died %s%s: the service is lost, its state with "
 			 "it",
@@ -938,14 +938,14 @@ static void source_died(struct mig_job *j)
 static bool source_gone(struct mig_job *j)
 {
 	if (!j->src_gone &&
-	    (!ctl_drain(j, j->src, &j->err) || mig_instance_pid(j->run, j->svc, j->from) <= 0))
+	    (!ctl_drain(j, j->src, &j->err) || mig_instance_pid(j->net, j->svc, j->from) <= 0))
 		j->src_gone = true;
 	return j->src_gone;
 }
 
 int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *err)
 {
-	const struct topo_model *m = j->run->m;
+	const struct topo_model *m = j->net->m;
 	struct mig_report *rep = j->rep;
 	int r;
 
@@ -964,7 +964,7 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 				     "mismatch): not switching to it");
 		} else {
 			rep->ok = true;
-			mig_instance_stop(j->run, j->svc, j->from, NULL);
+			mig_instance_stop(j->net, j->svc, j->from, NULL);
 			rep->stopped_ns = now_ns();
 		}
 	} else if (j->src_gone && !j->aborted) {
@@ -996,7 +996,7 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 	return r;
 }
 
-int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to,
+int mig_migrate(struct topo_net *net, unsigned svc, unsigned client, unsigned to,
 		const struct mig_opts *o, struct mig_report *rep, struct topo_err *err)
 {
 	static unsigned seq;
@@ -1008,13 +1008,13 @@ int mig_migrate(struct topo_run *run, unsigned svc, unsigned client, unsigned to
 
 	memset(rep, 0, sizeof(*rep));
 	if (o->probe_interval_ns) {
-		r = probe_start(run, svc, client, o->probe_interval_ns, ++seq, &probe, err);
+		r = probe_start(net, svc, client, o->probe_interval_ns, ++seq, &probe, err);
 		if (r < 0)
 			return r;
 	}
 	/* The phases go to the CSV once the probe's view is in the report too. */
 	jo.csv = NULL;
-	r = mig_job_start(run, svc, client, to, &jo, &j, err);
+	r = mig_job_start(net, svc, client, to, &jo, &j, err);
 	if (r < 0) {
 		probe_stop(&probe);
 		return r;

@@ -29,14 +29,14 @@
 
 #define READY_TIMEOUT_MS 2000 /* for echo; svc adds 1 s per GiB of state it populates */
 
-void mig_pin_dir(const struct topo_run *run, char *buf, size_t len)
+void mig_pin_dir(const struct topo_net *net, char *buf, size_t len)
 {
-	snprintf(buf, len, TOPO_BPF_ROOT "/%s", run->name);
+	snprintf(buf, len, TOPO_BPF_ROOT "/%s", net->name);
 }
 
-bool mig_is_client(const struct topo_run *run, unsigned node)
+bool mig_is_client(const struct topo_net *net, unsigned node)
 {
-	return run->m->nodes[node].kind == TOPO_UE;
+	return net->m->nodes[node].kind == TOPO_UE;
 }
 
 /* The app binary: $EDGEMU_APPS, else beside this program's build tree or install, else PATH. */
@@ -67,10 +67,10 @@ void mig_app_path(const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s", name);
 }
 
-int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const argv[],
+int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const argv[],
 	      pid_t *ret_pid)
 {
-	int ns_fd = topo_run_node_ns(run, node);
+	int ns_fd = topo_net_node_ns(net, node);
 	pid_t parent = getpid(), pid;
 
 	if (ns_fd < 0)
@@ -106,18 +106,18 @@ int mig_spawn(struct topo_run *run, unsigned node, const char *log, char *const 
 
 static bool pid_gone(pid_t pid);
 
-long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
+long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node)
 {
 	char path[PATH_MAX + 16], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
 	long pid, found = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/instances", run->dir);
+	snprintf(path, sizeof(path), "%s/instances", net->dir);
 	f = fopen(path, "re");
 	if (!f)
 		return 0;
 	while (fscanf(f, "%31s %31s %ld", s, n, &pid) == 3)
-		if (!strcmp(s, run->m->services[svc].name) && !strcmp(n, run->m->nodes[node].name))
+		if (!strcmp(s, net->m->services[svc].name) && !strcmp(n, net->m->nodes[node].name))
 			found = pid;
 	fclose(f);
 	/*
@@ -129,10 +129,10 @@ long mig_instance_pid(const struct topo_run *run, unsigned svc, unsigned node)
 	return found;
 }
 
-void mig_ctl_path(const struct topo_run *run, unsigned svc, unsigned node, char *buf, size_t len)
+void mig_ctl_path(const struct topo_net *net, unsigned svc, unsigned node, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s@%s.ctl", run->dir, run->m->services[svc].name,
-		 run->m->nodes[node].name);
+	snprintf(buf, len, "%s/%s@%s.ctl", net->dir, net->m->services[svc].name,
+		 net->m->nodes[node].name);
 }
 
 /* "10%", "0.5%": edgemu-svc's --hot takes up to four decimals, a part per million. */
@@ -161,7 +161,7 @@ static int ready_timeout_ms(const struct topo_service *s)
 }
 
 /* Drop service svc's instance on node from the instances file (rewritten, then renamed). */
-static int instances_drop(const struct topo_run *run, unsigned svc, unsigned node)
+static int instances_drop(const struct topo_net *net, unsigned svc, unsigned node)
 {
 	char path[PATH_MAX + 16], tmp[PATH_MAX + 16], line[256], s[TOPO_NAME_MAX + 1],
 	    n[TOPO_NAME_MAX + 1];
@@ -169,8 +169,8 @@ static int instances_drop(const struct topo_run *run, unsigned svc, unsigned nod
 	long pid;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "%s/instances", run->dir);
-	snprintf(tmp, sizeof(tmp), "%s/instances.new", run->dir);
+	snprintf(path, sizeof(path), "%s/instances", net->dir);
+	snprintf(tmp, sizeof(tmp), "%s/instances.new", net->dir);
 	in = fopen(path, "re");
 	if (!in)
 		return errno == ENOENT ? 0 : -errno;
@@ -182,7 +182,7 @@ static int instances_drop(const struct topo_run *run, unsigned svc, unsigned nod
 	}
 	while (fgets(line, sizeof(line), in))
 		if (sscanf(line, "%31s %31s %ld", s, n, &pid) != 3 ||
-		    strcmp(s, run->m->services[svc].name) || strcmp(n, run->m->nodes[node].name))
+		    strcmp(s, net->m->services[svc].name) || strcmp(n, net->m->nodes[node].name))
 			fputs(line, out);
 	fclose(in);
 	if (fclose(out) != 0)
@@ -204,11 +204,11 @@ struct spawn_args {
 	const char **argv;
 };
 
-static int spawn_args_build(const struct topo_run *run, unsigned svc, unsigned node,
+static int spawn_args_build(const struct topo_net *net, unsigned svc, unsigned node,
 			    const char *const extra[], struct spawn_args *b)
 {
-	const struct topo_service *s = &run->m->services[svc];
-	const struct topo_model *m = run->m;
+	const struct topo_service *s = &net->m->services[svc];
+	const struct topo_model *m = net->m;
 	size_t n_extra = 0, i = 0;
 	const char **v;
 
@@ -247,7 +247,7 @@ static int spawn_args_build(const struct topo_run *run, unsigned svc, unsigned n
 		v[i++] = b->seed;
 		v[i++] = "--tcp";
 		/* The migration agent's control socket. */
-		mig_ctl_path(run, svc, node, b->ctl, sizeof(b->ctl));
+		mig_ctl_path(net, svc, node, b->ctl, sizeof(b->ctl));
 		v[i++] = "--ctl";
 		v[i++] = b->ctl;
 	}
@@ -281,22 +281,22 @@ static bool pid_gone(pid_t pid)
 }
 
 /* Whether pid runs in node's namespace: an instances line may outlive its process. */
-static bool pid_in_node(struct topo_run *run, unsigned node, pid_t pid)
+static bool pid_in_node(struct topo_net *net, unsigned node, pid_t pid)
 {
 	char path[64];
 	struct stat a, b;
-	int fd = topo_run_node_ns(run, node);
+	int fd = topo_net_node_ns(net, node);
 
 	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
 	return fd >= 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
 	       a.st_ino == b.st_ino;
 }
 
-int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const char *const extra[],
+int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const char *const extra[],
 		       pid_t *ret_pid, struct topo_err *err)
 {
-	const struct topo_service *s = &run->m->services[svc];
-	const char *nname = run->m->nodes[node].name;
+	const struct topo_service *s = &net->m->services[svc];
+	const char *nname = net->m->nodes[node].name;
 	char log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], what[2 * TOPO_NAME_MAX + 8];
 	int ns_fd, pfd[2], rfd[2], child_errno = 0, timeout_ms, r;
 	struct spawn_args *b;
@@ -306,19 +306,19 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 	pid_t pid;
 
 	snprintf(what, sizeof(what), "%s@%s", s->name, nname);
-	if (mig_instance_pid(run, svc, node) > 0)
+	if (mig_instance_pid(net, svc, node) > 0)
 		return topo_err_set(err, -EEXIST, "%s: an instance already runs on node %s", what,
 				    nname);
-	ns_fd = topo_run_node_ns(run, node);
+	ns_fd = topo_net_node_ns(net, node);
 	if (ns_fd < 0)
 		return topo_err_set(err, ns_fd, "node %s: %s", nname, strerror(-ns_fd));
 	b = calloc(1, sizeof(*b));
-	if (!b || spawn_args_build(run, svc, node, extra, b) < 0) {
+	if (!b || spawn_args_build(net, svc, node, extra, b) < 0) {
 		free(b);
 		return topo_err_set(err, -ENOMEM, "starting %s: out of memory", what);
 	}
-	snprintf(log, sizeof(log), "%s/%s.log", run->dir, what);
-	r = topo_ledger_add(run, "instance", what);
+	snprintf(log, sizeof(log), "%s/%s.log", net->dir, what);
+	r = topo_ledger_add(net, "instance", what);
 	if (r < 0) {
 		topo_err_set(err, r, "writing the ledger: %s", strerror(-r));
 		goto out;
@@ -371,7 +371,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 						       : "");
 		goto out_rfd;
 	}
-	snprintf(log, sizeof(log), "%s/instances", run->dir);
+	snprintf(log, sizeof(log), "%s/instances", net->dir);
 	f = fopen(log, "ae");
 	if (f) {
 		fprintf(f, "%s %s %ld\n", s->name, nname, (long)pid);
@@ -394,7 +394,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		instances_drop(run, svc, node);
+		instances_drop(net, svc, node);
 		if (r == -ETIMEDOUT)
 			snprintf(why, sizeof(why), "not ready within %.1f s", timeout_ms / 1000.0);
 		else if (r == -ECHILD)
@@ -402,7 +402,7 @@ int mig_instance_spawn(struct topo_run *run, unsigned svc, unsigned node, const 
 		else
 			snprintf(why, sizeof(why), "waiting for it: %s", strerror(-r));
 		topo_err_set(err, r, "%s on node %s did not start (%s); see %s/%s.log", what, nname,
-			     why, run->dir, what);
+			     why, net->dir, what);
 		goto out_rfd;
 	}
 	if (ret_pid)
@@ -421,11 +421,11 @@ out:
 	return r;
 }
 
-int mig_instance_start(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+int mig_instance_start(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
 {
-	if (mig_instance_pid(run, svc, node) > 0)
+	if (mig_instance_pid(net, svc, node) > 0)
 		return 0;
-	return mig_instance_spawn(run, svc, node, NULL, NULL, err);
+	return mig_instance_spawn(net, svc, node, NULL, NULL, err);
 }
 
 #define STOP_TIMEOUT_MS 2000
@@ -441,15 +441,15 @@ static bool wait_gone(pid_t pid, int ms)
 	return pid_gone(pid);
 }
 
-int mig_instance_stop(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
 {
-	long pid = mig_instance_pid(run, svc, node);
+	long pid = mig_instance_pid(net, svc, node);
 	char what[2 * TOPO_NAME_MAX + 8];
 	int r;
 
-	snprintf(what, sizeof(what), "%s@%s", run->m->services[svc].name, run->m->nodes[node].name);
+	snprintf(what, sizeof(what), "%s@%s", net->m->services[svc].name, net->m->nodes[node].name);
 	/* Only a process in the node: the pid of an instance long gone may be someone else's. */
-	if (pid > 0 && pid_in_node(run, node, (pid_t)pid)) {
+	if (pid > 0 && pid_in_node(net, node, (pid_t)pid)) {
 		if (kill((pid_t)pid, SIGTERM) < 0 && errno != ESRCH)
 			return topo_err_set(err, -errno, "stopping %s (pid %ld): %s", what, pid,
 					    strerror(errno));
@@ -461,20 +461,20 @@ int mig_instance_stop(struct topo_run *run, unsigned svc, unsigned node, struct 
 						    pid);
 		}
 	}
-	r = instances_drop(run, svc, node);
+	r = instances_drop(net, svc, node);
 	if (r < 0)
-		return topo_err_set(err, r, "removing %s from %s/instances: %s", what, run->dir,
+		return topo_err_set(err, r, "removing %s from %s/instances: %s", what, net->dir,
 				    strerror(-r));
 	return 0;
 }
 
 /* The link end of client c that its traffic leaves through first (its first link). */
-static int client_link(const struct topo_run *run, unsigned c, unsigned *ret_link,
+static int client_link(const struct topo_net *net, unsigned c, unsigned *ret_link,
 		       unsigned *ret_end)
 {
-	for (unsigned l = 0; l < run->m->n_links; l++)
+	for (unsigned l = 0; l < net->m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++)
-			if (run->m->links[l].end[e].node == c) {
+			if (net->m->links[l].end[e].node == c) {
 				*ret_link = l;
 				*ret_end = e;
 				return 0;
@@ -487,10 +487,10 @@ static int client_link(const struct topo_run *run, unsigned c, unsigned *ret_lin
  * every link of c (a radio UE: every cell's); and, for a wired client, a route to each VIP
  * through its first link (a radio UE's routes follow its cell: topo_run_ue_attach()).
  */
-static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
+static int attach_client(struct topo_net *net, struct bpf_steer *s, unsigned c,
 			 struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	unsigned first_l, first_e;
 	struct emu_nl *nl;
 	int r;
@@ -502,9 +502,9 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 
 			if (m->links[l].end[e].node != c)
 				continue;
-			ns_fd = topo_run_node_ns(run, peer->node);
+			ns_fd = topo_net_node_ns(net, peer->node);
 			r = ns_fd < 0 ? ns_fd
-				      : bpf_steer_attach(s, ns_fd, run->ifindex[2 * l + !e]);
+				      : bpf_steer_attach(s, ns_fd, net->ifindex[2 * l + !e]);
 			if (r < 0)
 				return topo_err_set(err, r,
 						    "attaching steering on %s:%s (facing %s): %s",
@@ -512,16 +512,16 @@ static int attach_client(struct topo_run *run, struct bpf_steer *s, unsigned c,
 						    m->nodes[c].name, strerror(-r));
 		}
 	}
-	if (topo_ue_is_radio(m, c) || client_link(run, c, &first_l, &first_e) < 0)
+	if (topo_ue_is_radio(m, c) || client_link(net, c, &first_l, &first_e) < 0)
 		return 0; /* a client without links reaches nothing anyway */
-	r = topo_run_node_nl(run, c, &nl);
+	r = topo_net_node_nl(net, c, &nl);
 	for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
 		const struct topo_link *k = &m->links[first_l];
 
 		r = emu_nl_queue(nl,
 				 emu_msg_route_add(emu_nl_slot(nl), htonl(m->services[i].vip), 32,
 						   htonl(k->end[!first_e].addr),
-						   run->ifindex[2 * first_l + first_e]),
+						   net->ifindex[2 * first_l + first_e]),
 				 i);
 	}
 	if (r == 0)
@@ -557,12 +557,12 @@ static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned
 	return 0;
 }
 
-static int open_steer(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err)
+static int open_steer(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err)
 {
 	char pin[PATH_MAX];
 	int r;
 
-	mig_pin_dir(run, pin, sizeof(pin));
+	mig_pin_dir(net, pin, sizeof(pin));
 	r = bpf_steer_open(pin, ret);
 	if (r < 0)
 		return topo_err_set(err, r, "loading the steering programs (pinned in %s): %s", pin,
@@ -580,11 +580,11 @@ static int open_steer(struct topo_run *run, struct bpf_steer **ret, struct topo_
 #define VIP_IFINDEX 1 /* lo */
 
 /* One request on node's socket, waited for; -EEXIST accepted when ok_exist. */
-static int node_request(struct topo_run *run, unsigned node,
+static int node_request(struct topo_net *net, unsigned node,
 			struct nlmsghdr *(*build)(void *buf, void *arg), void *arg, bool ok_exist)
 {
 	struct emu_nl *nl;
-	int r = topo_run_node_nl(run, node, &nl);
+	int r = topo_net_node_nl(net, node, &nl);
 
 	if (r == 0)
 		r = emu_nl_queue(nl, build(emu_nl_slot(nl), arg), 0);
@@ -599,14 +599,14 @@ static struct nlmsghdr *build_vip(void *buf, void *arg)
 }
 
 /* The instance's node answers for the VIP itself. */
-static int vip_local(struct topo_run *run, unsigned svc, unsigned node, struct topo_err *err)
+static int vip_local(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
 {
-	uint32_t vip = run->m->services[svc].vip;
-	int r = node_request(run, node, build_vip, &vip, true);
+	uint32_t vip = net->m->services[svc].vip;
+	int r = node_request(net, node, build_vip, &vip, true);
 
 	if (r < 0)
 		return topo_err_set(err, r, "putting the VIP of %s on node %s: %s",
-				    run->m->services[svc].name, run->m->nodes[node].name,
+				    net->m->services[svc].name, net->m->nodes[node].name,
 				    strerror(-r));
 	return 0;
 }
@@ -615,10 +615,10 @@ static int vip_local(struct topo_run *run, unsigned svc, unsigned node, struct t
  * The first hop from node x toward node t: t's address on a link they share, else the
  * planned route (longest prefix) toward t's address.
  */
-static int next_hop(const struct topo_run *run, unsigned x, unsigned t, uint32_t *ret_via,
+static int next_hop(const struct topo_net *net, unsigned x, unsigned t, uint32_t *ret_via,
 		    int *ret_oif)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	uint32_t dst = topo_node_addr(m, t);
 	int best = -1;
 
@@ -626,28 +626,28 @@ static int next_hop(const struct topo_run *run, unsigned x, unsigned t, uint32_t
 		for (unsigned e = 0; e < 2; e++)
 			if (m->links[l].end[e].node == x && m->links[l].end[!e].node == t) {
 				*ret_via = m->links[l].end[!e].addr;
-				*ret_oif = run->ifindex[2 * l + e];
+				*ret_oif = net->ifindex[2 * l + e];
 				return 0;
 			}
-	for (size_t k = 0; k < run->routes.n; k++) {
-		const struct topo_route *rt = &run->routes.v[k];
+	for (size_t k = 0; k < net->routes.n; k++) {
+		const struct topo_route *rt = &net->routes.v[k];
 		uint32_t mask = rt->plen ? ~0u << (32 - rt->plen) : 0;
 
 		if (rt->node == x && (dst & mask) == rt->dst &&
-		    (best < 0 || rt->plen > run->routes.v[best].plen))
+		    (best < 0 || rt->plen > net->routes.v[best].plen))
 			best = (int)k;
 	}
 	if (best < 0)
 		return -ENETUNREACH;
-	*ret_via = run->routes.v[best].via;
-	*ret_oif = run->ifindex[2 * run->routes.v[best].link + run->routes.v[best].end];
+	*ret_via = net->routes.v[best].via;
+	*ret_oif = net->ifindex[2 * net->routes.v[best].link + net->routes.v[best].end];
 	return 0;
 }
 
 /* Every other node's route to the VIP points toward node t: the route strategy's flip. */
-static int routes_toward(struct topo_run *run, unsigned svc, unsigned t, struct topo_err *err)
+static int routes_toward(struct topo_net *net, unsigned svc, unsigned t, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int r = 0;
 
 	for (unsigned x = 0; r == 0 && x < m->n_nodes; x++) {
@@ -655,9 +655,9 @@ static int routes_toward(struct topo_run *run, unsigned svc, unsigned t, struct 
 		uint32_t via;
 		int oif;
 
-		if (x == t || !topo_node_addr(m, x) || next_hop(run, x, t, &via, &oif) < 0)
+		if (x == t || !topo_node_addr(m, x) || next_hop(net, x, t, &via, &oif) < 0)
 			continue;
-		r = topo_run_node_nl(run, x, &nl);
+		r = topo_net_node_nl(net, x, &nl);
 		if (r == 0)
 			r = emu_nl_queue(nl,
 					 emu_msg_route_replace(emu_nl_slot(nl),
@@ -667,8 +667,8 @@ static int routes_toward(struct topo_run *run, unsigned svc, unsigned t, struct 
 	}
 	/* All requests out first, then the acks: the routes change as close together as can be. */
 	for (unsigned x = 0; r == 0 && x < m->n_nodes; x++)
-		if (run->nodes[x].nl)
-			r = emu_nl_flush(run->nodes[x].nl);
+		if (net->nodes[x].nl)
+			r = emu_nl_flush(net->nodes[x].nl);
 	if (r < 0)
 		return topo_err_set(err, r, "routing the VIP of %s toward %s: %s",
 				    m->services[svc].name, m->nodes[t].name, strerror(-r));
@@ -676,33 +676,33 @@ static int routes_toward(struct topo_run *run, unsigned svc, unsigned t, struct 
 }
 
 /* The route strategy is global: the node each service's VIP routes to, kept in the run. */
-static int route_target_save(struct topo_run *run, unsigned svc, unsigned node)
+static int route_target_save(struct topo_net *net, unsigned svc, unsigned node)
 {
 	char path[PATH_MAX + 16];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/route-steering", run->dir);
+	snprintf(path, sizeof(path), "%s/route-steering", net->dir);
 	f = fopen(path, "ae");
 	if (!f)
 		return -errno;
-	fprintf(f, "%s %s\n", run->m->services[svc].name, run->m->nodes[node].name);
+	fprintf(f, "%s %s\n", net->m->services[svc].name, net->m->nodes[node].name);
 	fclose(f);
 	return 0;
 }
 
-static int route_target(const struct topo_run *run, unsigned svc, unsigned *ret)
+static int route_target(const struct topo_net *net, unsigned svc, unsigned *ret)
 {
 	char path[PATH_MAX + 16], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
 	int found = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/route-steering", run->dir);
+	snprintf(path, sizeof(path), "%s/route-steering", net->dir);
 	f = fopen(path, "re");
 	if (!f)
 		return -ENOENT;
 	while (fscanf(f, "%31s %31s", s, n) == 2)
-		if (!strcmp(s, run->m->services[svc].name))
-			found = topo_node_find(run->m, n);
+		if (!strcmp(s, net->m->services[svc].name))
+			found = topo_node_find(net->m, n);
 	fclose(f);
 	if (found < 0)
 		return -ENOENT;
@@ -710,21 +710,21 @@ static int route_target(const struct topo_run *run, unsigned svc, unsigned *ret)
 	return 0;
 }
 
-static int services_start_route(struct topo_run *run, struct topo_err *err)
+static int services_start_route(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int r;
 
 	for (unsigned i = 0; i < m->n_services; i++) {
 		for (unsigned k = 0; k < m->services[i].n_at; k++) {
-			r = vip_local(run, i, m->services[i].at[k], err);
+			r = vip_local(net, i, m->services[i].at[k], err);
 			if (r < 0)
 				return r;
 		}
-		r = routes_toward(run, i, m->services[i].at[0], err);
+		r = routes_toward(net, i, m->services[i].at[0], err);
 		if (r < 0)
 			return r;
-		r = route_target_save(run, i, m->services[i].at[0]);
+		r = route_target_save(net, i, m->services[i].at[0]);
 		if (r < 0)
 			return topo_err_set(err, r, "recording where %s's VIP routes to: %s",
 					    m->services[i].name, strerror(-r));
@@ -732,9 +732,9 @@ static int services_start_route(struct topo_run *run, struct topo_err *err)
 	return 0;
 }
 
-int mig_services_start(struct topo_run *run, struct topo_err *err)
+int mig_services_start(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	struct bpf_steer *s = NULL;
 	char pin[PATH_MAX];
 	int r = 0;
@@ -743,23 +743,23 @@ int mig_services_start(struct topo_run *run, struct topo_err *err)
 		return 0;
 	for (unsigned i = 0; i < m->n_services; i++)
 		for (unsigned k = 0; k < m->services[i].n_at; k++) {
-			r = mig_instance_start(run, i, m->services[i].at[k], err);
+			r = mig_instance_start(net, i, m->services[i].at[k], err);
 			if (r < 0)
 				return r;
 		}
 	if (m->migration.steering == TOPO_STEER_ROUTE)
-		return services_start_route(run, err);
-	mig_pin_dir(run, pin, sizeof(pin));
-	r = topo_ledger_add(run, "bpf", pin);
+		return services_start_route(net, err);
+	mig_pin_dir(net, pin, sizeof(pin));
+	r = topo_ledger_add(net, "bpf", pin);
 	if (r < 0)
 		return topo_err_set(err, r, "writing the ledger: %s", strerror(-r));
-	r = open_steer(run, &s, err);
+	r = open_steer(net, &s, err);
 	if (r < 0)
 		return r;
 	for (unsigned c = 0; r == 0 && c < m->n_nodes; c++) {
-		if (!mig_is_client(run, c))
+		if (!mig_is_client(net, c))
 			continue;
-		r = attach_client(run, s, c, err);
+		r = attach_client(net, s, c, err);
 		for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
 			uint32_t inst = topo_node_addr(m, m->services[i].at[0]);
 
@@ -781,53 +781,53 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int mig_steer(struct topo_run *run, unsigned svc, unsigned client, unsigned node,
+int mig_steer(struct topo_net *net, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err)
 {
-	return mig_steer_with(run, NULL, svc, client, node, ret, err);
+	return mig_steer_with(net, NULL, svc, client, node, ret, err);
 }
 
-int mig_steer_open(struct topo_run *run, struct bpf_steer **ret, struct topo_err *err)
+int mig_steer_open(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err)
 {
 	*ret = NULL;
-	if (run->m->migration.steering == TOPO_STEER_ROUTE)
+	if (net->m->migration.steering == TOPO_STEER_ROUTE)
 		return 0;
-	return open_steer(run, ret, err);
+	return open_steer(net, ret, err);
 }
 
-int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, unsigned client,
+int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, unsigned client,
 		   unsigned node, struct mig_flip_time *ret, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	struct bpf_steer *s = held;
 	uint64_t t0;
 	int r;
 
-	if (!mig_is_client(run, client))
+	if (!mig_is_client(net, client))
 		return topo_err_set(err, -EINVAL, "node %s is not a client (clients are UEs)",
 				    m->nodes[client].name);
 	if (!topo_node_addr(m, node))
 		return topo_err_set(err, -EINVAL, "node %s has no address (no links)",
 				    m->nodes[node].name);
-	r = mig_instance_start(run, svc, node, err);
+	r = mig_instance_start(net, svc, node, err);
 	if (r < 0)
 		return r;
 	if (m->migration.steering == TOPO_STEER_ROUTE) {
 		/* Global: every client follows the VIP's routes. */
-		r = vip_local(run, svc, node, err);
+		r = vip_local(net, svc, node, err);
 		if (r < 0)
 			return r;
 		t0 = now_ns();
-		r = routes_toward(run, svc, node, err);
+		r = routes_toward(net, svc, node, err);
 		if (ret)
 			*ret = (struct mig_flip_time){t0, now_ns()};
-		if (r == 0 && (r = route_target_save(run, svc, node)) < 0)
+		if (r == 0 && (r = route_target_save(net, svc, node)) < 0)
 			topo_err_set(err, r, "recording where %s's VIP routes to: %s",
 				     m->services[svc].name, strerror(-r));
 		return r;
 	}
 	if (!held) {
-		r = open_steer(run, &s, err);
+		r = open_steer(net, &s, err);
 		if (r < 0)
 			return r;
 	}
@@ -844,18 +844,18 @@ int mig_steer_with(struct topo_run *run, struct bpf_steer *held, unsigned svc, u
 	return 0;
 }
 
-int mig_steer_lookup(struct topo_run *run, unsigned svc, unsigned client, unsigned *ret_node)
+int mig_steer_lookup(struct topo_net *net, unsigned svc, unsigned client, unsigned *ret_node)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	struct bpf_steer *s;
 	char pin[PATH_MAX];
 	uint32_t inst;
 	int r;
 
 	if (m->migration.steering == TOPO_STEER_ROUTE)
-		return route_target(run, svc, ret_node);
+		return route_target(net, svc, ret_node);
 	/* Reading only: a run without pins (dead, or not steered yet) must not get new ones. */
-	mig_pin_dir(run, pin, sizeof(pin));
+	mig_pin_dir(net, pin, sizeof(pin));
 	r = bpf_steer_open_pinned(pin, &s);
 	if (r < 0)
 		return r;

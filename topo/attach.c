@@ -17,16 +17,16 @@
 #define POOL_PLEN 16
 
 /* The routes a cell gives a UE: tag 0 the pool, 1 the default, 2 + i the VIP of service i. */
-static void route_of(const struct topo_run *run, uint32_t tag, uint32_t *dst, uint8_t *plen)
+static void route_of(const struct topo_net *net, uint32_t tag, uint32_t *dst, uint8_t *plen)
 {
 	if (tag == 0) {
-		*dst = topo_pool_base(run->slot);
+		*dst = topo_pool_base(net->slot);
 		*plen = POOL_PLEN;
 	} else if (tag == 1) {
 		*dst = 0;
 		*plen = 0;
 	} else {
-		*dst = run->m->services[tag - 2].vip;
+		*dst = net->m->services[tag - 2].vip;
 		*plen = 32;
 	}
 }
@@ -37,9 +37,9 @@ static int gone_ok(int r, bool detach)
 	return detach && (r == -ESRCH || r == -ENOENT) ? 0 : r;
 }
 
-int topo_run_ue_attach(struct topo_run *run, unsigned ue, int link, struct topo_err *err)
+int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	const struct topo_link *k = NULL;
 	bool detach = link < 0;
 	char dst_s[INET_ADDRSTRLEN], cell[2 * TOPO_NAME_MAX + TOPO_IFNAME_MAX + 40];
@@ -64,27 +64,27 @@ int topo_run_ue_attach(struct topo_run *run, unsigned ue, int link, struct topo_
 	} else {
 		snprintf(cell, sizeof(cell), "detaching from its cell");
 	}
-	r = topo_run_node_nl(run, ue, &nl);
+	r = topo_net_node_nl(net, ue, &nl);
 	if (r < 0)
 		return topo_err_set(err, r, "UE %s: %s: its netlink socket: %s", m->nodes[ue].name,
 				    cell, strerror(-r));
 	for (uint32_t t = 0; t < n && r == 0; t++) {
 		struct nlmsghdr *nlh;
 
-		route_of(run, t, &dst, &plen);
+		route_of(net, t, &dst, &plen);
 		if (detach)
 			nlh = emu_msg_route_del(emu_nl_slot(nl), htonl(dst), plen);
 		else
 			nlh = emu_msg_route_replace_src(
 			    emu_nl_slot(nl), htonl(dst), plen, htonl(k->end[1].addr),
-			    run->ifindex[2 * (unsigned)link], htonl(k->end[0].addr));
+			    net->ifindex[2 * (unsigned)link], htonl(k->end[0].addr));
 		/* A full batch goes out on its own; only its first failure is told. */
 		r = gone_ok(emu_nl_queue(nl, nlh, t), detach);
 	}
 	if (r == 0)
 		r = gone_ok(emu_nl_flush(nl), detach);
 	if (r < 0) {
-		route_of(run, nl->err_tag < n ? nl->err_tag : 0, &dst, &plen);
+		route_of(net, nl->err_tag < n ? nl->err_tag : 0, &dst, &plen);
 		in.s_addr = htonl(dst);
 		inet_ntop(AF_INET, &in, dst_s, sizeof(dst_s));
 		return topo_err_set(err, r, "UE %s: %s: %s the route to %s/%u: %s%s%s%s",

@@ -95,7 +95,7 @@ struct ready {
 };
 
 struct worker {
-	struct topo_run *run;
+	struct topo_net *net;
 	volatile sig_atomic_t *stop;
 	struct ready *rd;
 	unsigned first, step;
@@ -126,12 +126,12 @@ static void mark(struct ready *rd, int node)
 static void *ns_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct topo_run *run = w->run;
-	const struct topo_model *m = run->m;
+	struct topo_net *net = w->net;
+	const struct topo_model *m = net->m;
 	double t0 = now_ms();
 
 	for (unsigned i = w->first; i < m->n_nodes; i += w->step) {
-		struct topo_node_rt *n = &run->nodes[i];
+		struct topo_node_rt *n = &net->nodes[i];
 
 		if ((w->stop && *w->stop) || w->rd->abort) {
 			w->r = topo_err_set(&w->err, -EINTR, "interrupted");
@@ -190,13 +190,13 @@ static bool is_ready(struct ready *rd, unsigned i)
 static void *etc_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct topo_run *run = w->run;
+	struct topo_net *net = w->net;
 	char target[PATH_MAX + 8], first[PATH_MAX], path[PATH_MAX];
 	double t0 = now_ms();
 
-	snprintf(target, sizeof(target), "%s/etc", run->dir);
-	for (unsigned i = 0; i < run->m->n_nodes; i++) {
-		const char *ns = run->nodes[i].ns;
+	snprintf(target, sizeof(target), "%s/etc", net->dir);
+	for (unsigned i = 0; i < net->m->n_nodes; i++) {
+		const char *ns = net->nodes[i].ns;
 		int r;
 
 		if (w->stop && *w->stop) {
@@ -221,11 +221,11 @@ static void *etc_worker(void *arg)
 }
 
 /* The names under /run/netns, before any namespace is mounted on one: hard links again. */
-static int reserve_names(struct topo_run *run, struct topo_err *err)
+static int reserve_names(struct topo_net *net, struct topo_err *err)
 {
-	for (unsigned i = 0; i < run->m->n_nodes; i++) {
-		const char *ns = run->nodes[i].ns;
-		int r = emu_netns_reserve(ns, i ? run->nodes[0].ns : NULL);
+	for (unsigned i = 0; i < net->m->n_nodes; i++) {
+		const char *ns = net->nodes[i].ns;
+		int r = emu_netns_reserve(ns, i ? net->nodes[0].ns : NULL);
 
 		if (r < 0)
 			return topo_err_set(err, r, "creating " EMU_NETNS_DIR "/%s: %s", ns,
@@ -255,13 +255,13 @@ struct pool {
 	unsigned n;
 };
 
-static void pool_start(struct pool *p, unsigned n, void *(*fn)(void *), struct topo_run *run,
+static void pool_start(struct pool *p, unsigned n, void *(*fn)(void *), struct topo_net *net,
 		       volatile sig_atomic_t *stop, struct ready *rd)
 {
 	p->n = n;
 	for (unsigned k = 0; k < n; k++) {
 		p->w[k] =
-		    (struct worker){.run = run, .stop = stop, .rd = rd, .first = k, .step = n};
+		    (struct worker){.net = net, .stop = stop, .rd = rd, .first = k, .step = n};
 		p->started[k] = pthread_create(&p->tid[k], NULL, fn, &p->w[k]) == 0;
 		if (!p->started[k])
 			fn(&p->w[k]); /* no thread: do its share here */
@@ -292,10 +292,10 @@ static int pool_join(struct pool *p, struct topo_err *err, double *ret_ms)
  * end's interface pairs with an interface in the relay namespace, and the relay forwards.
  * Requests go out in batches; a batch goes early when a link must wait for a namespace.
  */
-static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atomic_t *stop,
+static int build_links(struct topo_net *net, struct ready *rd, volatile sig_atomic_t *stop,
 		       struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int r = 0;
 
 	for (unsigned l = 0; l < m->n_links && r == 0; l++) {
@@ -304,7 +304,7 @@ static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atom
 		struct nlmsghdr *nlh;
 
 		if (!is_ready(rd, a->node) || !is_ready(rd, b->node)) {
-			r = emu_nl_flush(run->root);
+			r = emu_nl_flush(net->root);
 			if (r == 0)
 				r = wait_node(rd, a->node, stop);
 			if (r == 0)
@@ -314,12 +314,12 @@ static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atom
 			if (r < 0)
 				break;
 		}
-		if (!run->relayed[l]) {
-			nlh = emu_msg_veth_add(emu_nl_slot(run->root), a->ifname,
-					       run->nodes[a->node].ns_fd, run->ifindex[2 * l],
-					       b->ifname, run->nodes[b->node].ns_fd,
-					       run->ifindex[2 * l + 1]);
-			r = emu_nl_queue(run->root, emu_msg_link_up_at_create(nlh), l);
+		if (!net->relayed[l]) {
+			nlh = emu_msg_veth_add(emu_nl_slot(net->root), a->ifname,
+					       net->nodes[a->node].ns_fd, net->ifindex[2 * l],
+					       b->ifname, net->nodes[b->node].ns_fd,
+					       net->ifindex[2 * l + 1]);
+			r = emu_nl_queue(net->root, emu_msg_link_up_at_create(nlh), l);
 			continue;
 		}
 		for (unsigned e = 0; e < 2 && r == 0; e++) {
@@ -328,44 +328,44 @@ static int build_links(struct topo_run *run, struct ready *rd, volatile sig_atom
 
 			topo_relay_ifname(rname, sizeof(rname), l, e);
 			nlh =
-			    emu_msg_veth_add(emu_nl_slot(run->root), f->ifname,
-					     run->nodes[f->node].ns_fd, run->ifindex[2 * l + e],
-					     rname, run->relay_ns_fd, topo_relay_index(run, l, e));
-			r = emu_nl_queue(run->root, emu_msg_link_up_at_create(nlh), l);
+			    emu_msg_veth_add(emu_nl_slot(net->root), f->ifname,
+					     net->nodes[f->node].ns_fd, net->ifindex[2 * l + e],
+					     rname, net->relay_ns_fd, topo_relay_index(net, l, e));
+			r = emu_nl_queue(net->root, emu_msg_link_up_at_create(nlh), l);
 		}
 	}
 	if (r == 0)
-		r = emu_nl_flush(run->root);
+		r = emu_nl_flush(net->root);
 	if (r < 0) {
 		const struct topo_link *k =
-		    &m->links[run->root->err_tag % (m->n_links ? m->n_links : 1)];
+		    &m->links[net->root->err_tag % (m->n_links ? m->n_links : 1)];
 
 		return topo_err_set(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
 				    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
 				    k->end[0].ifname, m->nodes[k->end[1].node].name,
-				    k->end[1].ifname, strerror(-r), ext(run->root));
+				    k->end[1].ifname, strerror(-r), ext(net->root));
 	}
 	return 0;
 }
 
 /* netem on the sending interface of every direction the file shapes, on direct links. */
-static int build_netem(struct topo_run *run, struct topo_err *err)
+static int build_netem(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int r;
 
 	for (unsigned l = 0; l < m->n_links; l++) {
-		if (run->relayed[l])
+		if (net->relayed[l])
 			continue;
 		for (unsigned e = 0; e < 2; e++) {
 			const struct topo_link *k = &m->links[l];
-			struct emu_nl *nl = run->nodes[k->end[e].node].nl;
+			struct emu_nl *nl = net->nodes[k->end[e].node].nl;
 			struct emu_shape s;
 
 			if (!topo_shape_is_set(&k->dir[e]))
 				continue;
 			topo_shape_to_emu(&k->dir[e], &s);
-			r = emu_netem_set(nl, run->ifindex[2 * l + e], &s, NULL);
+			r = emu_netem_set(nl, net->ifindex[2 * l + e], &s, NULL);
 			if (r == 0)
 				r = emu_nl_flush(nl);
 			if (r < 0)
@@ -385,10 +385,10 @@ static int relay_ns_init(void *arg)
 	return emu_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
 }
 
-static bool any_relayed(const struct topo_run *run)
+static bool any_relayed(const struct topo_net *net)
 {
-	for (unsigned l = 0; l < run->m->n_links; l++)
-		if (run->relayed[l])
+	for (unsigned l = 0; l < net->m->n_links; l++)
+		if (net->relayed[l])
 			return true;
 	return false;
 }
@@ -402,10 +402,10 @@ static int queue(struct topo_node_rt *n, struct nlmsghdr *nlh, uint32_t tag, int
 	return r;
 }
 
-static int config_error(struct topo_run *run, unsigned node, int r, struct topo_err *err)
+static int config_error(struct topo_net *net, unsigned node, int r, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
-	struct emu_nl *nl = run->nodes[node].nl;
+	const struct topo_model *m = net->m;
+	struct emu_nl *nl = net->nodes[node].nl;
 	uint32_t t = nl->err_tag, i = TAG_INDEX(t);
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	const char *name = m->nodes[node].name;
@@ -423,33 +423,33 @@ static int config_error(struct topo_run *run, unsigned node, int r, struct topo_
 				    m->links[i / 2].end[i % 2].plen,
 				    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
 	default:
-		ip_str(run->routes.v[i].dst, a);
-		ip_str(run->routes.v[i].via, b);
+		ip_str(net->routes.v[i].dst, a);
+		ip_str(net->routes.v[i].via, b);
 		return topo_err_set(err, r, "node %s: adding route %s/%u via %s: %s%s", name, a,
-				    run->routes.v[i].plen, b, strerror(-r), ext(nl));
+				    net->routes.v[i].plen, b, strerror(-r), ext(nl));
 	}
 }
 
-static int build_config(struct topo_run *run, struct topo_err *err)
+static int build_config(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int first = 0, r;
 
 	for (unsigned i = 0; i < m->n_nodes; i++) {
-		struct topo_node_rt *n = &run->nodes[i];
+		struct topo_node_rt *n = &net->nodes[i];
 
 		queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), 1, true), TAG(STEP_LO, 0), &first);
 		if (first)
-			return config_error(run, i, first, err);
+			return config_error(net, i, first, err);
 	}
 	for (unsigned l = 0; l < m->n_links; l++) {
 		for (unsigned e = 0; e < 2; e++) {
 			const struct topo_if *f = &m->links[l].end[e];
-			struct topo_node_rt *n = &run->nodes[f->node];
-			int idx = run->ifindex[2 * l + e];
+			struct topo_node_rt *n = &net->nodes[f->node];
+			int idx = net->ifindex[2 * l + e];
 
 			/* The end a veth request names came up with it; its peer comes up here. */
-			if (e == 1 && !run->relayed[l])
+			if (e == 1 && !net->relayed[l])
 				queue(n, emu_msg_link_set_up(emu_nl_slot(n->nl), idx, true),
 				      TAG(STEP_UP, 2 * l + e), &first);
 			if (!first)
@@ -458,24 +458,24 @@ static int build_config(struct topo_run *run, struct topo_err *err)
 						       f->plen),
 				      TAG(STEP_ADDR, 2 * l + e), &first);
 			if (first)
-				return config_error(run, f->node, first, err);
+				return config_error(net, f->node, first, err);
 		}
 	}
-	for (size_t k = 0; k < run->routes.n; k++) {
-		const struct topo_route *rt = &run->routes.v[k];
-		struct topo_node_rt *n = &run->nodes[rt->node];
+	for (size_t k = 0; k < net->routes.n; k++) {
+		const struct topo_route *rt = &net->routes.v[k];
+		struct topo_node_rt *n = &net->nodes[rt->node];
 
 		queue(n,
 		      emu_msg_route_add(emu_nl_slot(n->nl), htonl(rt->dst), rt->plen,
-					htonl(rt->via), run->ifindex[2 * rt->link + rt->end]),
+					htonl(rt->via), net->ifindex[2 * rt->link + rt->end]),
 		      TAG(STEP_ROUTE, k), &first);
 		if (first)
-			return config_error(run, rt->node, first, err);
+			return config_error(net, rt->node, first, err);
 	}
 	for (unsigned i = 0; i < m->n_nodes; i++) {
-		r = emu_nl_flush(run->nodes[i].nl);
+		r = emu_nl_flush(net->nodes[i].nl);
 		if (r < 0)
-			return config_error(run, i, r, err);
+			return config_error(net, i, r, err);
 	}
 	return 0;
 }
@@ -484,25 +484,25 @@ static int build_config(struct topo_run *run, struct topo_err *err)
  * Everything the build is about to create, in one write before any of it exists: teardown
  * skips what a killed build never got to, and one write is cheaper than hundreds.
  */
-static int write_ledger(struct topo_run *run)
+static int write_ledger(struct topo_net *net)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	size_t cap =
-	    128 + (size_t)m->n_nodes * 2 * (sizeof(run->nodes[0].ns) + 8) +
-	    (size_t)m->n_links * 4 * (2 * sizeof(run->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
-	char *text = malloc(cap), relay_ns[sizeof(run->nodes[0].ns) + 8] = "";
+	    128 + (size_t)m->n_nodes * 2 * (sizeof(net->nodes[0].ns) + 8) +
+	    (size_t)m->n_links * 4 * (2 * sizeof(net->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
+	char *text = malloc(cap), relay_ns[sizeof(net->nodes[0].ns) + 8] = "";
 	size_t len = 0;
 	int r;
 
 	if (!text)
 		return -ENOMEM;
-	len += (size_t)snprintf(text + len, cap - len, "run %s\n", run->name);
+	len += (size_t)snprintf(text + len, cap - len, "run %s\n", net->name);
 	for (unsigned i = 0; i < m->n_nodes; i++)
-		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", run->nodes[i].ns);
+		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", net->nodes[i].ns);
 	for (unsigned i = 0; i < m->n_nodes; i++)
-		len += (size_t)snprintf(text + len, cap - len, "etc %s\n", run->nodes[i].ns);
-	if (any_relayed(run)) {
-		topo_relay_ns_name(relay_ns, sizeof(relay_ns), run->name);
+		len += (size_t)snprintf(text + len, cap - len, "etc %s\n", net->nodes[i].ns);
+	if (any_relayed(net)) {
+		topo_relay_ns_name(relay_ns, sizeof(relay_ns), net->name);
 		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", relay_ns);
 	}
 	for (unsigned l = 0; l < m->n_links; l++) {
@@ -510,36 +510,36 @@ static int write_ledger(struct topo_run *run)
 			const struct topo_if *a = &m->links[l].end[e], *b = &m->links[l].end[!e];
 			char rname[TOPO_IFNAME_MAX + 1];
 
-			if (run->relayed[l]) {
+			if (net->relayed[l]) {
 				topo_relay_ifname(rname, sizeof(rname), l, e);
 				len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
-							run->nodes[a->node].ns, a->ifname, relay_ns,
+							net->nodes[a->node].ns, a->ifname, relay_ns,
 							rname);
 			} else if (e == 0) {
 				len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
-							run->nodes[a->node].ns, a->ifname,
-							run->nodes[b->node].ns, b->ifname);
+							net->nodes[a->node].ns, a->ifname,
+							net->nodes[b->node].ns, b->ifname);
 			}
-			if (!run->relayed[l] && topo_shape_is_set(&m->links[l].dir[e]))
+			if (!net->relayed[l] && topo_shape_is_set(&m->links[l].dir[e]))
 				len += (size_t)snprintf(text + len, cap - len, "qdisc %s %s\n",
-							run->nodes[a->node].ns, a->ifname);
+							net->nodes[a->node].ns, a->ifname);
 		}
 	}
-	r = topo_ledger_write(run, text, len);
+	r = topo_ledger_write(net, text, len);
 	free(text);
 	return r;
 }
 
 /* Record the time since *t for a step and restart the clock. */
-static void lap(struct topo_run *run, int step, double *t)
+static void lap(struct topo_net *net, int step, double *t)
 {
 	double now = now_ms();
 
-	run->step_ms[step] = now - *t;
+	net->step_ms[step] = now - *t;
 	*t = now;
 }
 
-int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err)
+int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct topo_err *err)
 {
 	struct ready rd = {.workers = ns_threads()};
 	struct pool ns, etc;
@@ -547,45 +547,45 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	double t = now_ms();
 	int r, etc_r, links_r;
 
-	raise_fd_limit(run->m->n_nodes, run->m->n_links);
-	r = topo_run_choose_backend(run, err);
+	raise_fd_limit(net->m->n_nodes, net->m->n_links);
+	r = topo_net_choose_backend(net, err);
 	if (r < 0)
 		return r;
-	r = write_ledger(run);
+	r = write_ledger(net);
 	if (r < 0)
-		return topo_err_set(err, r, "writing the ledger in %s: %s", run->dir, strerror(-r));
-	r = emu_nl_open(&run->root);
+		return topo_err_set(err, r, "writing the ledger in %s: %s", net->dir, strerror(-r));
+	r = emu_nl_open(&net->root);
 	if (r < 0)
 		return topo_err_set(err, r, "opening a netlink socket: %s", strerror(-r));
 	if (mkdir(TOPO_ETC_NETNS, 0755) < 0 && errno != EEXIST)
 		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS,
 				    strerror(errno));
-	r = reserve_names(run, err);
-	if (r == 0 && any_relayed(run)) {
-		char relay_ns[sizeof(run->nodes[0].ns) + 8];
+	r = reserve_names(net, err);
+	if (r == 0 && any_relayed(net)) {
+		char relay_ns[sizeof(net->nodes[0].ns) + 8];
 
-		topo_relay_ns_name(relay_ns, sizeof(relay_ns), run->name);
-		r = emu_netns_create(relay_ns, relay_ns_init, NULL, &run->relay_ns_fd);
+		topo_relay_ns_name(relay_ns, sizeof(relay_ns), net->name);
+		r = emu_netns_create(relay_ns, relay_ns_init, NULL, &net->relay_ns_fd);
 		if (r < 0)
 			topo_err_set(err, r, "creating the relay's namespace %s: %s", relay_ns,
 				     strerror(-r));
 	}
 	if (r < 0)
 		return r;
-	rd.node = calloc(run->m->n_nodes + 1, 1);
+	rd.node = calloc(net->m->n_nodes + 1, 1);
 	if (!rd.node)
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&rd.lock, NULL);
 	pthread_cond_init(&rd.cond, NULL);
-	pool_start(&etc, ETC_THREADS, etc_worker, run, stop, &rd);
-	pool_start(&ns, rd.workers, ns_worker, run, stop, &rd);
+	pool_start(&etc, ETC_THREADS, etc_worker, net, stop, &rd);
+	pool_start(&ns, rd.workers, ns_worker, net, stop, &rd);
 
-	links_r = build_links(run, &rd, stop, &links_err);
+	links_r = build_links(net, &rd, stop, &links_err);
 	if (links_r < 0)
 		rd.abort = true;
-	lap(run, 2, &t);
+	lap(net, 2, &t);
 	/* A namespace's own error explains a link that never came; it wins. */
-	r = pool_join(&ns, err, &run->step_ms[0]);
+	r = pool_join(&ns, err, &net->step_ms[0]);
 	if (r == 0 && links_r < 0) {
 		r = links_r;
 		*err = links_err;
@@ -596,14 +596,14 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 	if (r == 0 && stop && *stop)
 		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r == 0)
-		r = build_config(run, err);
+		r = build_config(net, err);
 	if (r == 0)
-		r = build_netem(run, err);
-	if (r == 0 && any_relayed(run))
-		r = topo_relay_start(run, err);
-	lap(run, 3, &t);
+		r = build_netem(net, err);
+	if (r == 0 && any_relayed(net))
+		r = topo_relay_start(net, err);
+	lap(net, 3, &t);
 
-	etc_r = pool_join(&etc, &etc_err, &run->step_ms[1]);
+	etc_r = pool_join(&etc, &etc_err, &net->step_ms[1]);
 	if (r == 0 && etc_r < 0) {
 		r = etc_r;
 		*err = etc_err;
@@ -612,7 +612,7 @@ int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct top
 		r = topo_err_set(err, -EINTR, "interrupted");
 	if (r < 0)
 		return r;
-	r = topo_run_mark_up(run);
+	r = topo_net_mark_up(net);
 	if (r < 0)
 		return topo_err_set(err, r, "writing the run's meta: %s", strerror(-r));
 	return 0;

@@ -91,7 +91,7 @@ bool topo_kind_forwards(enum topo_kind k)
 	return k == TOPO_ENB || k == TOPO_EDGE || k == TOPO_ROUTER;
 }
 
-bool topo_run_name_valid(const char *name)
+bool topo_net_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 

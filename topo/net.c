@@ -190,30 +190,30 @@ static void proc_command(long pid, char *buf, size_t len)
 }
 
 /* owned: this process owns the run (building, running); else it is kept for the user. */
-static int write_meta(const struct topo_run *run, const char *state, bool owned)
+static int write_meta(const struct topo_net *net, const char *state, bool owned)
 {
 	char path[PATH_MAX + 16], text[PATH_MAX + 512], abs[PATH_MAX], cmd[96];
 	unsigned long long start = 0;
 	long pid = owned ? (long)getpid() : 0;
 	int n;
 
-	if (!realpath(run->m->file, abs))
-		snprintf(abs, sizeof(abs), "%s", run->m->file);
+	if (!realpath(net->m->file, abs))
+		snprintf(abs, sizeof(abs), "%s", net->m->file);
 	if (pid)
 		proc_start_time(pid, &start);
 	proc_command((long)getpid(), cmd, sizeof(cmd));
 	n = snprintf(text, sizeof(text),
 		     "name=%s\nslot=%u\nscenario=%s\npid=%ld\npid_start=%llu\nowner=%s\n"
 		     "state=%s\nshaper=%s\nshaper_why=%s\n",
-		     run->name, run->slot, abs, pid, start, cmd, state,
-		     topo_shaper_name(run->backend), run->backend_why);
-	snprintf(path, sizeof(path), "%s/meta", run->dir);
+		     net->name, net->slot, abs, pid, start, cmd, state,
+		     topo_shaper_name(net->backend), net->backend_why);
+	snprintf(path, sizeof(path), "%s/meta", net->dir);
 	return write_file_atomic(path, text, (size_t)n);
 }
 
-static int write_hosts(const struct topo_run *run)
+static int write_hosts(const struct topo_net *net)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	size_t cap = 128 + (size_t)m->n_nodes * (TOPO_NAME_MAX + 24), len = 0;
 	char *text = malloc(cap), path[PATH_MAX + 16];
 	int r;
@@ -231,32 +231,32 @@ static int write_hosts(const struct topo_run *run)
 		inet_ntop(AF_INET, &in, ip, sizeof(ip));
 		len += (size_t)snprintf(text + len, cap - len, "%s\t%s\n", ip, m->nodes[i].name);
 	}
-	snprintf(path, sizeof(path), "%s/etc", run->dir);
+	snprintf(path, sizeof(path), "%s/etc", net->dir);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		free(text);
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/etc/hosts", run->dir);
+	snprintf(path, sizeof(path), "%s/etc/hosts", net->dir);
 	r = write_file(path, text, len);
 	free(text);
 	return r;
 }
 
-static int copy_scenario(const struct topo_run *run)
+static int copy_scenario(const struct topo_net *net)
 {
 	char path[PATH_MAX + 32], *text;
 	size_t len;
-	int r = read_file(run->m->file, &text, &len);
+	int r = read_file(net->m->file, &text, &len);
 
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/scenario.yaml", run->dir);
+	snprintf(path, sizeof(path), "%s/scenario.yaml", net->dir);
 	r = write_file(path, text, len);
 	free(text);
 	return r;
 }
 
-int topo_runs_lock(void)
+int topo_nets_lock(void)
 {
 	int fd;
 
@@ -280,7 +280,7 @@ static int free_slot(unsigned *ret)
 	bool used[TOPO_SLOTS] = {false};
 	char **names;
 	size_t n;
-	int r = topo_runs_list(&names, &n);
+	int r = topo_nets_list(&names, &n);
 
 	if (r < 0)
 		return r;
@@ -295,7 +295,7 @@ static int free_slot(unsigned *ret)
 			used[atoi(val)] = true;
 		free(text);
 	}
-	topo_runs_free(names, n);
+	topo_nets_free(names, n);
 	for (unsigned s = 0; s < TOPO_SLOTS; s++) {
 		if (!used[s]) {
 			*ret = s;
@@ -327,38 +327,38 @@ static void remove_dir_files(const char *dir)
 	rmdir(dir);
 }
 
-static void run_free_plan(struct topo_run *run)
+static void run_free_plan(struct topo_net *net)
 {
-	topo_routes_free(&run->routes);
-	free(run->ifindex);
-	free(run->relayed);
-	free(run->nodes);
-	topo_model_free(run->m);
-	free(run);
+	topo_routes_free(&net->routes);
+	free(net->ifindex);
+	free(net->relayed);
+	free(net->nodes);
+	topo_model_free(net->m);
+	free(net);
 }
 
 /* Planning shared by prepare (new run) and load (existing run, same slot). */
-static int run_plan(struct topo_run *run, struct topo_err *err)
+static int run_plan(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int r;
 
-	r = topo_plan_addresses(run->m, run->slot, err);
+	r = topo_plan_addresses(net->m, net->slot, err);
 	if (r < 0)
 		return r;
-	r = topo_plan_routes(m, run->slot, &run->routes);
+	r = topo_plan_routes(m, net->slot, &net->routes);
 	if (r < 0)
 		return topo_err_set(err, r, "%s: planning routes: %s", m->file, strerror(-r));
-	run->nodes = calloc(m->n_nodes ? m->n_nodes : 1, sizeof(*run->nodes));
-	run->ifindex = calloc(2 * (size_t)m->n_links + 1, sizeof(*run->ifindex));
-	run->relayed = calloc((size_t)m->n_links + 1, sizeof(*run->relayed));
-	run->relay_ns_fd = -1;
-	if (!run->nodes || !run->ifindex || !run->relayed)
+	net->nodes = calloc(m->n_nodes ? m->n_nodes : 1, sizeof(*net->nodes));
+	net->ifindex = calloc(2 * (size_t)m->n_links + 1, sizeof(*net->ifindex));
+	net->relayed = calloc((size_t)m->n_links + 1, sizeof(*net->relayed));
+	net->relay_ns_fd = -1;
+	if (!net->nodes || !net->ifindex || !net->relayed)
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < m->n_nodes; i++) {
-		struct topo_node_rt *n = &run->nodes[i];
+		struct topo_node_rt *n = &net->nodes[i];
 
-		topo_ns_name(n->ns, sizeof(n->ns), run->name, m->nodes[i].name);
+		topo_ns_name(n->ns, sizeof(n->ns), net->name, m->nodes[i].name);
 		n->ns_fd = -1;
 		n->next_index = 2;
 		n->forwards = topo_kind_forwards(m->nodes[i].kind);
@@ -366,33 +366,33 @@ static int run_plan(struct topo_run *run, struct topo_err *err)
 	/* Interfaces get fixed indexes (lo is 1), so no request ever has to look one up. */
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++)
-			run->ifindex[2 * l + e] = run->nodes[m->links[l].end[e].node].next_index++;
+			net->ifindex[2 * l + e] = net->nodes[m->links[l].end[e].node].next_index++;
 	return 0;
 }
 
 /* A run of model m named name, nothing open yet; m is the caller's until this succeeds. */
-static struct topo_run *run_new(struct topo_model *m, const char *name)
+static struct topo_net *run_new(struct topo_model *m, const char *name)
 {
-	struct topo_run *run = calloc(1, sizeof(*run));
+	struct topo_net *net = calloc(1, sizeof(*net));
 
-	if (!run)
+	if (!net)
 		return NULL;
-	run->m = m;
-	run->ledger_fd = -1;
-	snprintf(run->name, sizeof(run->name), "%s", name);
-	snprintf(run->dir, sizeof(run->dir), TOPO_RUN_ROOT "/%s", name);
-	return run;
+	net->m = m;
+	net->ledger_fd = -1;
+	snprintf(net->name, sizeof(net->name), "%s", name);
+	snprintf(net->dir, sizeof(net->dir), TOPO_RUN_ROOT "/%s", name);
+	return net;
 }
 
-int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **ret,
+int topo_net_prepare(struct topo_model *m, const char *name, struct topo_net **ret,
 		     struct topo_err *err)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	int lock = -1, r;
 
 	if (!name)
 		name = m->name;
-	if (!topo_run_name_valid(name)) {
+	if (!topo_net_name_valid(name)) {
 		r = topo_err_set(err, -EINVAL,
 				 "run name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
 				 "starting with '-'",
@@ -400,27 +400,27 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 		topo_model_free(m);
 		return r;
 	}
-	run = run_new(m, name);
-	if (!run) {
+	net = run_new(m, name);
+	if (!net) {
 		topo_model_free(m);
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
 
-	lock = topo_runs_lock();
+	lock = topo_nets_lock();
 	if (lock < 0) {
 		r = topo_err_set(err, lock, "cannot lock %s: %s", TOPO_RUN_ROOT, strerror(-lock));
 		goto err_free;
 	}
-	r = free_slot(&run->slot);
+	r = free_slot(&net->slot);
 	if (r < 0) {
 		topo_err_set(err, r, "all %d address slots are taken by other runs (edgemu clean?)",
 			     TOPO_SLOTS);
 		goto err_unlock;
 	}
-	r = run_plan(run, err);
+	r = run_plan(net, err);
 	if (r < 0)
 		goto err_unlock;
-	if (mkdir(run->dir, 0755) < 0) {
+	if (mkdir(net->dir, 0755) < 0) {
 		r = -errno;
 		if (r == -EEXIST)
 			topo_err_set(
@@ -429,39 +429,39 @@ int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **r
 			    "remove it with 'edgemu down %s'",
 			    name, name);
 		else
-			topo_err_set(err, r, "cannot create %s: %s", run->dir, strerror(-r));
+			topo_err_set(err, r, "cannot create %s: %s", net->dir, strerror(-r));
 		goto err_unlock;
 	}
-	r = write_meta(run, "building", true);
+	r = write_meta(net, "building", true);
 	if (r == 0)
-		r = copy_scenario(run);
+		r = copy_scenario(net);
 	if (r == 0)
-		r = write_hosts(run);
+		r = write_hosts(net);
 	if (r < 0) {
-		topo_err_set(err, r, "cannot write the run folder %s: %s", run->dir, strerror(-r));
-		remove_dir_files(run->dir);
+		topo_err_set(err, r, "cannot write the run folder %s: %s", net->dir, strerror(-r));
+		remove_dir_files(net->dir);
 		goto err_unlock;
 	}
 	close(lock);
-	*ret = run;
+	*ret = net;
 	return 0;
 
 err_unlock:
 	close(lock);
 err_free:
-	run_free_plan(run);
+	run_free_plan(net);
 	return r;
 }
 
-int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
+int topo_net_load(const char *name, struct topo_net **ret, struct topo_err *err)
 {
 	char path[PATH_MAX], *meta, *text, val[PATH_MAX + 64];
 	struct topo_model *m;
-	struct topo_run *run;
+	struct topo_net *net;
 	size_t len;
 	int r;
 
-	if (!topo_run_name_valid(name))
+	if (!topo_net_name_valid(name))
 		return topo_err_set(err, -EINVAL, "'%s' is not a run name", name);
 	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/meta", name);
 	r = read_file(path, &meta, NULL);
@@ -483,60 +483,60 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
 		free(meta);
 		return r;
 	}
-	run = run_new(m, name);
-	if (!run) {
+	net = run_new(m, name);
+	if (!net) {
 		free(meta);
 		topo_model_free(m);
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	}
-	run->slot = meta_get(meta, "slot", val, sizeof(val)) == 0 ? (unsigned)atoi(val) : 0;
-	run->backend = TOPO_SHAPER_AUTO;
+	net->slot = meta_get(meta, "slot", val, sizeof(val)) == 0 ? (unsigned)atoi(val) : 0;
+	net->backend = TOPO_SHAPER_AUTO;
 	if (meta_get(meta, "shaper", val, sizeof(val)) == 0)
-		run->backend = !strcmp(val, "netem")   ? TOPO_SHAPER_NETEM
+		net->backend = !strcmp(val, "netem")   ? TOPO_SHAPER_NETEM
 			       : !strcmp(val, "relay") ? TOPO_SHAPER_RELAY
 						       : TOPO_SHAPER_AUTO;
-	meta_get(meta, "shaper_why", run->backend_why, sizeof(run->backend_why));
+	meta_get(meta, "shaper_why", net->backend_why, sizeof(net->backend_why));
 	free(meta);
-	r = run_plan(run, err);
+	r = run_plan(net, err);
 	if (r < 0) {
-		run_free_plan(run);
+		run_free_plan(net);
 		return r;
 	}
-	topo_run_mark_relayed(run);
-	*ret = run;
+	topo_net_mark_relayed(net);
+	*ret = net;
 	return 0;
 }
 
-static void close_kernel(struct topo_run *run)
+static void close_kernel(struct topo_net *net)
 {
-	if (!run)
+	if (!net)
 		return;
-	for (unsigned i = 0; run->nodes && i < run->m->n_nodes; i++) {
-		emu_nl_close(run->nodes[i].nl);
-		run->nodes[i].nl = NULL;
-		if (run->nodes[i].ns_fd >= 0)
-			close(run->nodes[i].ns_fd);
-		run->nodes[i].ns_fd = -1;
+	for (unsigned i = 0; net->nodes && i < net->m->n_nodes; i++) {
+		emu_nl_close(net->nodes[i].nl);
+		net->nodes[i].nl = NULL;
+		if (net->nodes[i].ns_fd >= 0)
+			close(net->nodes[i].ns_fd);
+		net->nodes[i].ns_fd = -1;
 	}
-	emu_nl_close(run->root);
-	run->root = NULL;
-	if (run->relay_ns_fd >= 0)
-		close(run->relay_ns_fd);
-	run->relay_ns_fd = -1;
-	if (run->ledger_fd >= 0)
-		close(run->ledger_fd);
-	run->ledger_fd = -1;
+	emu_nl_close(net->root);
+	net->root = NULL;
+	if (net->relay_ns_fd >= 0)
+		close(net->relay_ns_fd);
+	net->relay_ns_fd = -1;
+	if (net->ledger_fd >= 0)
+		close(net->ledger_fd);
+	net->ledger_fd = -1;
 }
 
-void topo_run_free(struct topo_run *run)
+void topo_net_free(struct topo_net *net)
 {
-	if (!run)
+	if (!net)
 		return;
-	close_kernel(run);
-	run_free_plan(run);
+	close_kernel(net);
+	run_free_plan(net);
 }
 
-int topo_runs_list(char ***ret, size_t *ret_n)
+int topo_nets_list(char ***ret, size_t *ret_n)
 {
 	DIR *d = opendir(TOPO_RUN_ROOT);
 	struct dirent *e;
@@ -551,12 +551,12 @@ int topo_runs_list(char ***ret, size_t *ret_n)
 	while ((e = readdir(d))) {
 		char **nv;
 
-		if (e->d_name[0] == '.' || !topo_run_name_valid(e->d_name))
+		if (e->d_name[0] == '.' || !topo_net_name_valid(e->d_name))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv || !(nv[n] = strdup(e->d_name))) {
 			v = nv ? nv : v;
-			topo_runs_free(v, n);
+			topo_nets_free(v, n);
 			closedir(d);
 			return -ENOMEM;
 		}
@@ -576,7 +576,7 @@ int topo_runs_list(char ***ret, size_t *ret_n)
 	return 0;
 }
 
-void topo_runs_free(char **v, size_t n)
+void topo_nets_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -596,7 +596,7 @@ const char *topo_life_name(enum topo_life life)
 	return "leftover";
 }
 
-int topo_run_owner_get(const char *name, struct topo_owner *ret)
+int topo_net_owner_get(const char *name, struct topo_owner *ret)
 {
 	char path[PATH_MAX], *meta, val[32];
 	unsigned long long start, now;
@@ -665,11 +665,11 @@ void topo_owner_describe(const struct topo_owner *o, char *buf, size_t len)
 	}
 }
 
-long topo_run_owner(const char *name)
+long topo_net_owner(const char *name)
 {
 	struct topo_owner o;
 
-	if (topo_run_owner_get(name, &o) < 0 || o.life != TOPO_LIFE_LIVE)
+	if (topo_net_owner_get(name, &o) < 0 || o.life != TOPO_LIFE_LIVE)
 		return 0;
 	return o.pid;
 }
@@ -1165,12 +1165,12 @@ out:
 	return r;
 }
 
-int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err)
+int topo_net_teardown(const char *name, struct topo_net *net, struct topo_err *err)
 {
-	return topo_run_remove(name, run, 0, err);
+	return topo_net_remove(name, net, 0, err);
 }
 
-int topo_run_remove(const char *name, struct topo_run *run, unsigned flags, struct topo_err *err)
+int topo_net_remove(const char *name, struct topo_net *net, unsigned flags, struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
 	struct ledger_entry *le = NULL;
@@ -1185,7 +1185,7 @@ int topo_run_remove(const char *name, struct topo_run *run, unsigned flags, stru
 	int r, left;
 
 	err->msg[0] = '\0';
-	close_kernel(run);
+	close_kernel(net);
 	snprintf(dir, sizeof(dir), TOPO_RUN_ROOT "/%s", name);
 	if (access(dir, F_OK) < 0)
 		return topo_err_set(err, -ENOENT, "no run named '%s'", name);
@@ -1325,20 +1325,20 @@ out:
 	return r;
 }
 
-int topo_run_check(struct topo_run *run, struct topo_err *err)
+int topo_net_check(struct topo_net *net, struct topo_err *err)
 {
 	char path[PATH_MAX + 16];
 	struct stat st;
 	uint64_t ino;
 
-	snprintf(path, sizeof(path), "%s/meta", run->dir);
+	snprintf(path, sizeof(path), "%s/meta", net->dir);
 	if (stat(path, &st) < 0)
 		return topo_err_set(err, -errno,
 				    "the run's folder %s is gone (%s): someone removed the run "
 				    "(edgemu down, or an older edgemu's clean)",
-				    run->dir, strerror(errno));
-	for (unsigned i = 0; i < run->m->n_nodes; i++) {
-		const struct topo_node_rt *n = &run->nodes[i];
+				    net->dir, strerror(errno));
+	for (unsigned i = 0; i < net->m->n_nodes; i++) {
+		const struct topo_node_rt *n = &net->nodes[i];
 		int r = 0;
 
 		snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", n->ns);
@@ -1351,7 +1351,7 @@ int topo_run_check(struct topo_run *run, struct topo_err *err)
 					    "the network namespace %s of node %s is gone (%s): "
 					    "someone deleted it (ip netns del, edgemu down, or an "
 					    "older edgemu's clean)",
-					    n->ns, run->m->nodes[i].name,
+					    n->ns, net->m->nodes[i].name,
 					    r == -ESTALE ? "its name holds another namespace"
 							 : strerror(-r));
 	}
@@ -1360,18 +1360,18 @@ int topo_run_check(struct topo_run *run, struct topo_err *err)
 
 /* --- ledger writing, used by the builder --- */
 
-int topo_ledger_write(struct topo_run *run, const char *lines, size_t len)
+int topo_ledger_write(struct topo_net *net, const char *lines, size_t len)
 {
-	if (run->ledger_fd < 0) {
+	if (net->ledger_fd < 0) {
 		char path[PATH_MAX + 16];
 
-		snprintf(path, sizeof(path), "%s/ledger", run->dir);
-		run->ledger_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (run->ledger_fd < 0)
+		snprintf(path, sizeof(path), "%s/ledger", net->dir);
+		net->ledger_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (net->ledger_fd < 0)
 			return -errno;
 	}
 	while (len) {
-		ssize_t n = write(run->ledger_fd, lines, len);
+		ssize_t n = write(net->ledger_fd, lines, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1384,20 +1384,20 @@ int topo_ledger_write(struct topo_run *run, const char *lines, size_t len)
 	return 0;
 }
 
-int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg)
+int topo_ledger_add(struct topo_net *net, const char *kind, const char *arg)
 {
 	char line[PATH_MAX + 32];
 	int n = snprintf(line, sizeof(line), "%s %s\n", kind, arg);
 
-	return topo_ledger_write(run, line, (size_t)n);
+	return topo_ledger_write(net, line, (size_t)n);
 }
 
-int topo_run_mark_up(struct topo_run *run)
+int topo_net_mark_up(struct topo_net *net)
 {
-	return write_meta(run, "up", true);
+	return write_meta(net, "up", true);
 }
 
-int topo_run_keep(struct topo_run *run)
+int topo_net_keep(struct topo_net *net)
 {
-	return write_meta(run, "up", false);
+	return write_meta(net, "up", false);
 }

@@ -32,7 +32,7 @@ struct topo_node_rt {
 	bool forwards;
 };
 
-struct topo_run {
+struct topo_net {
 	char name[TOPO_RUN_MAX + 1];
 	char dir[PATH_MAX];
 	unsigned slot;
@@ -58,34 +58,34 @@ struct topo_run {
  * either), plan addresses and routes, and write the run's folder (meta, scenario copy,
  * hosts). Takes ownership of m. On failure nothing is left behind and m is freed.
  */
-int topo_run_prepare(struct topo_model *m, const char *name, struct topo_run **ret,
+int topo_net_prepare(struct topo_model *m, const char *name, struct topo_net **ret,
 		     struct topo_err *err);
 /*
  * Build the network. Stops early (returning -EINTR) when *stop becomes non-zero. On any
  * failure the caller tears down with topo_run_teardown(), which removes what was built.
  */
-int topo_run_build(struct topo_run *run, volatile sig_atomic_t *stop, struct topo_err *err);
+int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct topo_err *err);
 /* Close this process's sockets and fds of the run and free it; the network stays. */
-void topo_run_free(struct topo_run *run);
+void topo_net_free(struct topo_net *net);
 
 /* Append "kind arg" to the run's ledger; call before creating the object. */
-int topo_ledger_add(struct topo_run *run, const char *kind, const char *arg);
+int topo_ledger_add(struct topo_net *net, const char *kind, const char *arg);
 /* Append whole lines ("kind arg\n"...) to the ledger. */
-int topo_ledger_write(struct topo_run *run, const char *lines, size_t len);
+int topo_ledger_write(struct topo_net *net, const char *lines, size_t len);
 /* Record that the build finished; this process still owns the run. */
-int topo_run_mark_up(struct topo_run *run);
+int topo_net_mark_up(struct topo_net *net);
 /* Hand the run over to the user (`up` does, once done): kept, owned by no process. */
-int topo_run_keep(struct topo_run *run);
+int topo_net_keep(struct topo_net *net);
 
 /*
  * Whether the run's network is still there: its folder, and each node's namespace under its
  * name (the one this process holds, when it holds one). A few stat()s per node: cheap enough
  * for once a second. 0, or -errno with err naming what vanished.
  */
-int topo_run_check(struct topo_run *run, struct topo_err *err);
+int topo_net_check(struct topo_net *net, struct topo_err *err);
 
 /* Open an existing run: meta, scenario and plan (for show); the kernel objects stay. */
-int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err);
+int topo_net_load(const char *name, struct topo_net **ret, struct topo_err *err);
 
 /*
  * Remove everything the ledger of run `name` lists, in reverse order: processes inside its
@@ -93,7 +93,7 @@ int topo_run_load(const char *name, struct topo_run **ret, struct topo_err *err)
  * entries, then the folder. Waits until the kernel has released the namespaces. Closes
  * run's own sockets first when run is given (same process). 0, or -errno with err set.
  */
-int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *err);
+int topo_net_teardown(const char *name, struct topo_net *net, struct topo_err *err);
 
 /* topo_run_remove(): also stop processes outside the run that hold its namespaces. */
 #define TOPO_REMOVE_KILL 0x1
@@ -105,11 +105,11 @@ int topo_run_teardown(const char *name, struct topo_run *run, struct topo_err *e
  * later teardown; with it they get SIGTERM, then SIGKILL, and the teardown finishes.
  * Processes inside the run's namespaces are always killed.
  */
-int topo_run_remove(const char *name, struct topo_run *run, unsigned flags, struct topo_err *err);
+int topo_net_remove(const char *name, struct topo_net *net, unsigned flags, struct topo_err *err);
 
 /* Names of the runs in TOPO_RUN_ROOT, sorted; free with topo_runs_free. */
-int topo_runs_list(char ***ret, size_t *n);
-void topo_runs_free(char **v, size_t n);
+int topo_nets_list(char ***ret, size_t *n);
+void topo_nets_free(char **v, size_t n);
 
 /*
  * Who a run belongs to. Live: a live process owns it (`run`, an `up` still building, a
@@ -132,33 +132,33 @@ struct topo_owner {
 
 const char *topo_life_name(enum topo_life life);
 /* Read run `name`'s owner and check whether it lives. -ENOENT: no such run. */
-int topo_run_owner_get(const char *name, struct topo_owner *ret);
+int topo_net_owner_get(const char *name, struct topo_owner *ret);
 /* Who owns, owned or keeps the run, for people: "edgemu run, pid 1234". */
 void topo_owner_describe(const struct topo_owner *o, char *buf, size_t len);
 /* The pid of the process that owns the run, 0 if none is alive. */
-long topo_run_owner(const char *name);
+long topo_net_owner(const char *name);
 /*
  * Take the lock under which runs are created (names, slots, folders); returns its fd, which
  * closing releases. Under it, a run folder without meta is a leftover, not one being made.
  */
-int topo_runs_lock(void);
+int topo_nets_lock(void);
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node);
 /* The relay's namespace: em-<run>.relay (a '.' no node name can have). */
 void topo_relay_ns_name(char *buf, size_t len, const char *run);
 /* The relay-side interface facing end `end` of relayed link `link`: name and ifindex. */
 void topo_relay_ifname(char *buf, size_t len, unsigned link, unsigned end);
-int topo_relay_index(const struct topo_run *run, unsigned link, unsigned end);
+int topo_relay_index(const struct topo_net *net, unsigned link, unsigned end);
 /*
  * Start the run's relay for its relayed links (topo/relay.c): offloads off on both sides,
  * a control socket at <run dir>/relay.sock, the process in the relay namespace.
  */
-int topo_relay_start(struct topo_run *run, struct topo_err *err);
+int topo_relay_start(struct topo_net *net, struct topo_err *err);
 
 /* The node's netlink socket, opened in its namespace on first use by this process. */
-int topo_run_node_nl(struct topo_run *run, unsigned node, struct emu_nl **ret);
+int topo_net_node_nl(struct topo_net *net, unsigned node, struct emu_nl **ret);
 /* The node's namespace fd, opened on first use by this process. */
-int topo_run_node_ns(struct topo_run *run, unsigned node);
+int topo_net_node_ns(struct topo_net *net, unsigned node);
 
 /* --- radio UEs and their cells (topo/attach.c) --- */
 
@@ -172,22 +172,22 @@ int topo_run_node_ns(struct topo_run *run, unsigned node);
  * is the caller's (topo_run_shape_set()): a radio link is 100% lossy until shaped. 0, or
  * -errno with err naming the UE, the cell and the route that failed.
  */
-int topo_run_ue_attach(struct topo_run *run, unsigned ue, int link, struct topo_err *err);
+int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err);
 
 /* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
 
 /* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */
-int topo_run_choose_backend(struct topo_run *run, struct topo_err *err);
+int topo_net_choose_backend(struct topo_net *net, struct topo_err *err);
 /* Which links the relay carries: with the relay backend those the file shapes and every
  * radio link; any link with a capacity trace. */
-void topo_run_mark_relayed(struct topo_run *run);
+void topo_net_mark_relayed(struct topo_net *net);
 /* The model's shaping of one direction, as emu's shaping model. */
 void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out);
 bool topo_shape_is_set(const struct topo_shape *s);
 /* Change one direction of a link (dir 0: from end 0) now; the next frame sees it. */
-int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const struct emu_shape *s,
+int topo_net_shape_set(struct topo_net *net, unsigned link, unsigned dir, const struct emu_shape *s,
 		       struct topo_err *err);
 /* Read back what the kernel or the relay applies to one direction (-ENOENT: nothing). */
-int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir, struct emu_shape *ret);
+int topo_net_shape_get(struct topo_net *net, unsigned link, unsigned dir, struct emu_shape *ret);
 
 #endif

@@ -2148,7 +2148,7 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	r = expect(c, vals[K_NAME], YAML_SCALAR_NODE, "name");
 	if (r < 0)
 		return r;
-	if (!topo_run_name_valid(str(vals[K_NAME])))
+	if (!topo_net_name_valid(str(vals[K_NAME])))
 		return fail(c, vals[K_NAME],
 			    "name: '%s' is not a valid run name ([a-z0-9-], 1 to %d characters, "
 			    "not starting with '-')",

@@ -35,21 +35,21 @@ void topo_relay_ifname(char *buf, size_t len, unsigned link, unsigned end)
 	snprintf(buf, len, "l%ue%u", link, end);
 }
 
-int topo_relay_index(const struct topo_run *run, unsigned link, unsigned end)
+int topo_relay_index(const struct topo_net *net, unsigned link, unsigned end)
 {
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < link; i++)
-		k += run->relayed[i];
+		k += net->relayed[i];
 	return 2 + 2 * (int)k + (int)end;
 }
 
-static int listen_ctl(const struct topo_run *run, struct topo_err *err)
+static int listen_ctl(const struct topo_net *net, struct topo_err *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/relay.sock", run->dir) >=
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/relay.sock", net->dir) >=
 	    sizeof(sa.sun_path))
 		return topo_err_set(err, -ENAMETOOLONG, "the relay's socket path is too long");
 	unlink(sa.sun_path);
@@ -80,21 +80,21 @@ static int offloads_off_in(int ns_fd, const char *ifname)
 }
 
 /* The relay's side of every relayed link up; the relay forwards only between up links. */
-static int relay_links_up(struct topo_run *run)
+static int relay_links_up(struct topo_net *net)
 {
 	struct emu_ns_token tok;
 	struct emu_nl *nl = NULL;
-	int r = emu_netns_enter(run->relay_ns_fd, &tok);
+	int r = emu_netns_enter(net->relay_ns_fd, &tok);
 
 	if (r < 0)
 		return r;
 	r = emu_nl_open(&nl);
 	emu_netns_leave(&tok);
-	for (unsigned l = 0; r == 0 && l < run->m->n_links; l++)
-		for (unsigned e = 0; r == 0 && e < 2 && run->relayed[l]; e++)
+	for (unsigned l = 0; r == 0 && l < net->m->n_links; l++)
+		for (unsigned e = 0; r == 0 && e < 2 && net->relayed[l]; e++)
 			r = emu_nl_queue(
 			    nl,
-			    emu_msg_link_set_up(emu_nl_slot(nl), topo_relay_index(run, l, e), true),
+			    emu_msg_link_set_up(emu_nl_slot(nl), topo_relay_index(net, l, e), true),
 			    l);
 	if (r == 0)
 		r = emu_nl_flush(nl);
@@ -102,9 +102,9 @@ static int relay_links_up(struct topo_run *run)
 	return r;
 }
 
-int topo_relay_start(struct topo_run *run, struct topo_err *err)
+int topo_relay_start(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	struct emu_relay_link *links;
 	unsigned n = 0;
 	int ctl = -1, pfd[2] = {-1, -1}, r;
@@ -118,20 +118,20 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 	for (unsigned l = 0; l < m->n_links; l++) {
 		struct emu_relay_link *x = &links[l];
 
-		if (!run->relayed[l]) {
+		if (!net->relayed[l]) {
 			x->index[0] = x->index[1] = 0; /* not relayed: the relay skips it */
 			continue;
 		}
 		for (unsigned e = 0; e < 2; e++) {
 			const struct topo_if *f = &m->links[l].end[e];
 
-			x->index[e] = topo_relay_index(run, l, e);
+			x->index[e] = topo_relay_index(net, l, e);
 			topo_shape_to_emu(&m->links[l].dir[e], &x->dir[e]);
 			x->dir[e].trace = NULL;
 			if (m->links[l].dir[e].trace)
 				snprintf(x->trace_path[e], sizeof(x->trace_path[e]), "%s",
 					 m->links[l].dir[e].trace);
-			r = offloads_off_in(run->nodes[f->node].ns_fd, f->ifname);
+			r = offloads_off_in(net->nodes[f->node].ns_fd, f->ifname);
 			if (r < 0) {
 				topo_err_set(err, r, "turning offloads off on %s:%s: %s",
 					     m->nodes[f->node].name, f->ifname, strerror(-r));
@@ -140,12 +140,12 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		}
 		n = l + 1;
 	}
-	r = relay_links_up(run);
+	r = relay_links_up(net);
 	if (r < 0) {
 		topo_err_set(err, r, "setting the relay's interfaces up: %s", strerror(-r));
 		goto out;
 	}
-	ctl = listen_ctl(run, err);
+	ctl = listen_ctl(net, err);
 	if (ctl < 0) {
 		r = ctl;
 		goto out;
@@ -172,7 +172,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		 * would wait for the relay to end. What it has to say goes to relay.log.
 		 */
 		setsid();
-		snprintf(log, sizeof(log), "%s/relay.log", run->dir);
+		snprintf(log, sizeof(log), "%s/relay.log", net->dir);
 		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (null >= 0)
 			dup2(null, 0);
@@ -183,7 +183,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGTERM, &dfl, NULL);
 		sigaction(SIGHUP, &dfl, NULL);
-		if (setns(run->relay_ns_fd, CLONE_NEWNET) < 0)
+		if (setns(net->relay_ns_fd, CLONE_NEWNET) < 0)
 			_exit(1);
 		for (unsigned l = 0; l < n; l++)
 			for (unsigned e = 0; e < 2 && links[l].index[0]; e++) {
@@ -197,7 +197,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
-	run->relay_pid = pid;
+	net->relay_pid = pid;
 	{
 		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 
@@ -208,7 +208,7 @@ int topo_relay_start(struct topo_run *run, struct topo_err *err)
 
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
-		run->relay_pid = 0;
+		net->relay_pid = 0;
 		r = topo_err_set(err, -EIO, "the relay did not start (%s)",
 				 r == 0 ? "no answer within 5 s" : "it exited");
 		goto out;

@@ -115,9 +115,9 @@ static int netem_probe_cached(void)
 	return r;
 }
 
-int topo_run_choose_backend(struct topo_run *run, struct topo_err *err)
+int topo_net_choose_backend(struct topo_net *net, struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	int netem = 1;
 
 	if (m->shaper != TOPO_SHAPER_RELAY)
@@ -130,27 +130,27 @@ int topo_run_choose_backend(struct topo_run *run, struct topo_err *err)
 			    "%s: shaper: netem, but this kernel has no sch_netem (%s); use "
 			    "shaper: relay or auto, or load the module (modprobe sch_netem)",
 			    m->file, strerror(-netem));
-		run->backend = TOPO_SHAPER_NETEM;
-		snprintf(run->backend_why, sizeof(run->backend_why), "the file asks for netem");
+		net->backend = TOPO_SHAPER_NETEM;
+		snprintf(net->backend_why, sizeof(net->backend_why), "the file asks for netem");
 		break;
 	case TOPO_SHAPER_RELAY:
-		run->backend = TOPO_SHAPER_RELAY;
-		snprintf(run->backend_why, sizeof(run->backend_why), "the file asks for relay");
+		net->backend = TOPO_SHAPER_RELAY;
+		snprintf(net->backend_why, sizeof(net->backend_why), "the file asks for relay");
 		break;
 	default:
-		run->backend = netem == 0 ? TOPO_SHAPER_NETEM : TOPO_SHAPER_RELAY;
-		snprintf(run->backend_why, sizeof(run->backend_why), "auto: %s",
+		net->backend = netem == 0 ? TOPO_SHAPER_NETEM : TOPO_SHAPER_RELAY;
+		snprintf(net->backend_why, sizeof(net->backend_why), "auto: %s",
 			 netem == 0 ? "the kernel has sch_netem"
 				    : "the kernel has no sch_netem, so the userspace relay shapes");
 		break;
 	}
-	topo_run_mark_relayed(run);
+	topo_net_mark_relayed(net);
 	return 0;
 }
 
-void topo_run_mark_relayed(struct topo_run *run)
+void topo_net_mark_relayed(struct topo_net *net)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 
 	/*
 	 * A link the file does not shape stays a plain veth pair: the relay would only add
@@ -161,28 +161,28 @@ void topo_run_mark_relayed(struct topo_run *run)
 		bool shaped = topo_shape_is_set(&k->dir[0]) || topo_shape_is_set(&k->dir[1]);
 
 		/* A radio link is reshaped at every tick: the relay must carry it. */
-		run->relayed[l] = k->dir[0].trace || k->dir[1].trace ||
-				  (run->backend == TOPO_SHAPER_RELAY && (shaped || k->radio));
+		net->relayed[l] = k->dir[0].trace || k->dir[1].trace ||
+				  (net->backend == TOPO_SHAPER_RELAY && (shaped || k->radio));
 	}
 }
 
-int topo_run_node_ns(struct topo_run *run, unsigned node)
+int topo_net_node_ns(struct topo_net *net, unsigned node)
 {
-	struct topo_node_rt *n = &run->nodes[node];
+	struct topo_node_rt *n = &net->nodes[node];
 
 	if (n->ns_fd < 0)
 		n->ns_fd = emu_netns_open(n->ns);
 	return n->ns_fd;
 }
 
-int topo_run_node_nl(struct topo_run *run, unsigned node, struct emu_nl **ret)
+int topo_net_node_nl(struct topo_net *net, unsigned node, struct emu_nl **ret)
 {
-	struct topo_node_rt *n = &run->nodes[node];
+	struct topo_node_rt *n = &net->nodes[node];
 	struct emu_ns_token tok;
 	int r;
 
 	if (!n->nl) {
-		r = topo_run_node_ns(run, node);
+		r = topo_net_node_ns(net, node);
 		if (r < 0)
 			return r;
 		r = emu_netns_enter(n->ns_fd, &tok);
@@ -197,15 +197,15 @@ int topo_run_node_nl(struct topo_run *run, unsigned node, struct emu_nl **ret)
 	return 0;
 }
 
-static void ctl_path(const struct topo_run *run, char *buf, size_t len)
+static void ctl_path(const struct topo_net *net, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/relay.sock", run->dir);
+	snprintf(buf, len, "%s/relay.sock", net->dir);
 }
 
-int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const struct emu_shape *s,
+int topo_net_shape_set(struct topo_net *net, unsigned link, unsigned dir, const struct emu_shape *s,
 		       struct topo_err *err)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	const struct topo_if *from;
 	struct emu_nl *nl = NULL;
 	char path[PATH_MAX + 16];
@@ -214,15 +214,15 @@ int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const 
 	if (link >= m->n_links || dir > 1)
 		return topo_err_set(err, -ENOENT, "no link %u direction %u", link, dir);
 	from = &m->links[link].end[dir];
-	if (run->backend == TOPO_SHAPER_RELAY && !run->relayed[link])
+	if (net->backend == TOPO_SHAPER_RELAY && !net->relayed[link])
 		return topo_err_set(
 		    err, -EOPNOTSUPP,
 		    "link %s:%s is a plain veth pair: the file gives it no shaping, "
 		    "and the relay shapes only the links it carries; give the link "
 		    "some shaping in the file (delay: 1us is enough)",
 		    m->nodes[from->node].name, from->ifname);
-	if (run->relayed[link]) {
-		ctl_path(run, path, sizeof(path));
+	if (net->relayed[link]) {
+		ctl_path(net, path, sizeof(path));
 		r = emu_relay_set(path, link, dir, s);
 		if (r < 0)
 			return topo_err_set(err, r, "shaping %s:%s through the relay: %s",
@@ -234,9 +234,9 @@ int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const 
 		    err, -EOPNOTSUPP,
 		    "link %s:%s is shaped by netem, which cannot follow a capacity trace",
 		    m->nodes[from->node].name, from->ifname);
-	r = topo_run_node_nl(run, from->node, &nl);
+	r = topo_net_node_nl(net, from->node, &nl);
 	if (r == 0)
-		r = emu_netem_set(nl, run->ifindex[2 * link + dir], s, NULL);
+		r = emu_netem_set(nl, net->ifindex[2 * link + dir], s, NULL);
 	if (r == 0)
 		r = emu_nl_flush(nl);
 	if (r < 0)
@@ -247,21 +247,21 @@ int topo_run_shape_set(struct topo_run *run, unsigned link, unsigned dir, const 
 	return 0;
 }
 
-int topo_run_shape_get(struct topo_run *run, unsigned link, unsigned dir, struct emu_shape *ret)
+int topo_net_shape_get(struct topo_net *net, unsigned link, unsigned dir, struct emu_shape *ret)
 {
-	const struct topo_model *m = run->m;
+	const struct topo_model *m = net->m;
 	char path[PATH_MAX + 16];
 	struct emu_nl *nl;
 	int r;
 
 	if (link >= m->n_links || dir > 1)
 		return -ENOENT;
-	if (run->relayed[link]) {
-		ctl_path(run, path, sizeof(path));
+	if (net->relayed[link]) {
+		ctl_path(net, path, sizeof(path));
 		return emu_relay_get(path, link, dir, ret, NULL);
 	}
-	r = topo_run_node_nl(run, m->links[link].end[dir].node, &nl);
+	r = topo_net_node_nl(net, m->links[link].end[dir].node, &nl);
 	if (r < 0)
 		return r;
-	return emu_netem_get(nl, run->ifindex[2 * link + dir], ret);
+	return emu_netem_get(nl, net->ifindex[2 * link + dir], ret);
 }

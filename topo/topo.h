@@ -386,7 +386,7 @@ const char *topo_app_name(enum topo_app a);	    /* "echo", "svc" */
 const char *topo_pattern_name(enum topo_pattern p); /* "uniform", "hotset", "sequential" */
 int topo_service_find(const struct topo_model *m, const char *name); /* index or -1 */
 bool topo_kind_forwards(enum topo_kind k);			     /* enb, edge, router */
-bool topo_run_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
+bool topo_net_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
 
 /* --- radio links (topo/radio.c) --- */
 /*

@@ -29,21 +29,21 @@ static uint64_t now_ns(void)
 }
 
 /* Both directions of radio link l: the radio's delay, and no loss (open) or all of it. */
-static int shape(struct topo_run *run, unsigned l, bool open, struct topo_err *err)
+static int shape(struct topo_net *net, unsigned l, bool open, struct topo_err *err)
 {
-	struct emu_shape s = {.delay_ns = run->m->radio.delay_ns};
+	struct emu_shape s = {.delay_ns = net->m->radio.delay_ns};
 	int r = 0;
 
 	if (!open)
 		s.loss = (struct emu_loss){.model = EMU_LOSS_RANDOM, .p = 1.0};
 	for (unsigned d = 0; d < 2 && r == 0; d++)
-		r = topo_run_shape_set(run, l, d, &s, err);
+		r = topo_net_shape_set(net, l, d, &s, err);
 	return r;
 }
 
 int main(int argc, char **argv)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	struct emu_nl *nl;
 	int ue, enb = -1, link = -1, r = 0;
@@ -53,39 +53,39 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: attach_tool RUN UE ENB|-\n");
 		return 2;
 	}
-	if (topo_run_load(argv[1], &run, &err) < 0) {
+	if (topo_net_load(argv[1], &net, &err) < 0) {
 		fprintf(stderr, "attach_tool: %s\n", err.msg);
 		return 1;
 	}
-	ue = topo_node_find(run->m, argv[2]);
+	ue = topo_node_find(net->m, argv[2]);
 	if (strcmp(argv[3], "-"))
-		enb = topo_node_find(run->m, argv[3]);
+		enb = topo_node_find(net->m, argv[3]);
 	if (ue >= 0 && enb >= 0)
-		link = topo_ue_radio_link(run->m, (unsigned)ue, (unsigned)enb);
+		link = topo_ue_radio_link(net->m, (unsigned)ue, (unsigned)enb);
 	if (ue < 0 || (strcmp(argv[3], "-") && link < 0)) {
 		fprintf(stderr, "attach_tool: no radio link between '%s' and '%s'\n", argv[2],
 			argv[3]);
-		topo_run_free(run);
+		topo_net_free(net);
 		return 1;
 	}
 	/* Open the new cell's link first, close the others once the routes point away. */
 	if (link >= 0)
-		r = shape(run, (unsigned)link, true, &err);
+		r = shape(net, (unsigned)link, true, &err);
 	/* The runner keeps the UE's socket open: time the attach alone. */
-	if (r == 0 && (r = topo_run_node_nl(run, (unsigned)ue, &nl)) < 0)
+	if (r == 0 && (r = topo_net_node_nl(net, (unsigned)ue, &nl)) < 0)
 		topo_err_set(&err, r, "the netlink socket of %s: %s", argv[2], strerror(-r));
 	t0 = now_ns();
 	if (r == 0)
-		r = topo_run_ue_attach(run, (unsigned)ue, link, &err);
+		r = topo_net_ue_attach(net, (unsigned)ue, link, &err);
 	t1 = now_ns();
-	for (unsigned l = 0; r == 0 && l < run->m->n_links; l++)
-		if (run->m->links[l].radio && run->m->links[l].end[0].node == (unsigned)ue &&
+	for (unsigned l = 0; r == 0 && l < net->m->n_links; l++)
+		if (net->m->links[l].radio && net->m->links[l].end[0].node == (unsigned)ue &&
 		    (int)l != link)
-			r = shape(run, l, false, &err);
+			r = shape(net, l, false, &err);
 	if (r < 0) {
 		fprintf(stderr, "attach_tool: %s\n", err.msg);
 	} else if (link >= 0) {
-		const struct topo_if *x = &run->m->links[link].end[0];
+		const struct topo_if *x = &net->m->links[link].end[0];
 		struct in_addr a = {htonl(x->addr)};
 
 		printf("attached %s to %s via %s src %s in %.0f us at %llu\n", argv[2], argv[3],
@@ -94,6 +94,6 @@ int main(int argc, char **argv)
 		printf("detached %s in %.0f us at %llu\n", argv[2], (t1 - t0) / 1e3,
 		       (unsigned long long)t1);
 	}
-	topo_run_free(run);
+	topo_net_free(net);
 	return r < 0 ? 1 : 0;
 }

@@ -17,7 +17,7 @@
 
 int main(int argc, char **argv)
 {
-	struct topo_run *run;
+	struct topo_net *net;
 	struct topo_err err;
 	int svc, node, r;
 	pid_t pid = 0;
@@ -27,29 +27,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: instance_tool start|stop RUN SERVICE NODE [EXTRA...]\n");
 		return 2;
 	}
-	if (topo_run_load(argv[2], &run, &err) < 0) {
+	if (topo_net_load(argv[2], &net, &err) < 0) {
 		fprintf(stderr, "instance_tool: %s\n", err.msg);
 		return 1;
 	}
-	svc = topo_service_find(run->m, argv[3]);
-	node = topo_node_find(run->m, argv[4]);
+	svc = topo_service_find(net->m, argv[3]);
+	node = topo_node_find(net->m, argv[4]);
 	if (svc < 0 || node < 0) {
 		fprintf(stderr, "instance_tool: no %s '%s'\n", svc < 0 ? "service" : "node",
 			svc < 0 ? argv[3] : argv[4]);
-		topo_run_free(run);
+		topo_net_free(net);
 		return 1;
 	}
 	if (!strcmp(argv[1], "start")) {
 		/* argv ends with NULL: the extra arguments are argv[5] onwards. */
-		r = mig_instance_spawn(run, (unsigned)svc, (unsigned)node,
+		r = mig_instance_spawn(net, (unsigned)svc, (unsigned)node,
 				       (const char *const *)argv + 5, &pid, &err);
 		if (r == 0)
 			printf("%ld\n", (long)pid);
 	} else {
-		r = mig_instance_stop(run, (unsigned)svc, (unsigned)node, &err);
+		r = mig_instance_stop(net, (unsigned)svc, (unsigned)node, &err);
 	}
 	if (r < 0)
 		fprintf(stderr, "instance_tool: %s\n", err.msg);
-	topo_run_free(run);
+	topo_net_free(net);
 	return r == -EEXIST ? 3 : r < 0 ? 1 : 0;
 }

@@ -163,10 +163,10 @@ static void test_run_name(void **state)
 	assert_string_equal(buf, "ab-cdef-0007-9999");
 	sweep_run_name(buf, sizeof(buf), "", 0xffff, 0);
 	assert_string_equal(buf, "sweep-ffff-0");
-	assert_true(topo_run_name_valid(buf));
+	assert_true(topo_net_name_valid(buf));
 	sweep_run_name(buf, sizeof(buf), "abcdefghij", 0xffff, 99999);
 	assert_string_equal(buf, "abcdefgh-ffff-99999");
-	assert_true(topo_run_name_valid(buf));
+	assert_true(topo_net_name_valid(buf));
 }
 
 /* The plan of text is made, and checking it fails with msg. */

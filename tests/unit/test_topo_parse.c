@@ -236,15 +236,15 @@ static void test_names(void **state)
 	assert_false(topo_kind_forwards(TOPO_UE));
 	assert_false(topo_kind_forwards(TOPO_CLOUD));
 	assert_false(topo_kind_forwards(TOPO_HOST));
-	assert_true(topo_run_name_valid("quickstart"));
-	assert_true(topo_run_name_valid("a-1"));
-	assert_true(topo_run_name_valid("12345678901234567890"));
-	assert_false(topo_run_name_valid("123456789012345678901"));
-	assert_false(topo_run_name_valid(""));
-	assert_false(topo_run_name_valid("-a"));
-	assert_false(topo_run_name_valid("Quick"));
-	assert_false(topo_run_name_valid("a_b"));
-	assert_false(topo_run_name_valid("a b"));
+	assert_true(topo_net_name_valid("quickstart"));
+	assert_true(topo_net_name_valid("a-1"));
+	assert_true(topo_net_name_valid("12345678901234567890"));
+	assert_false(topo_net_name_valid("123456789012345678901"));
+	assert_false(topo_net_name_valid(""));
+	assert_false(topo_net_name_valid("-a"));
+	assert_false(topo_net_name_valid("Quick"));
+	assert_false(topo_net_name_valid("a_b"));
+	assert_false(topo_net_name_valid("a b"));
 }
 
 /* Parses text as "t.yaml", expects -EINVAL with exactly msg, and *ret untouched. */
