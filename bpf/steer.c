@@ -30,7 +30,7 @@
 
 #define BPFFS "/sys/fs/bpf"
 
-struct bpf_steer {
+struct steer {
 	struct steer_bpf *skel; /* NULL when opened from pins only: maps, no programs */
 	int fwd_fd;
 	int rev_fd;
@@ -150,9 +150,9 @@ static int set_pins(struct steer_bpf *skel, const char *pin_dir)
 
 /* --- open, close --- */
 
-int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret)
+int steer_open(const char *pin_dir, struct steer **ret)
 {
-	struct bpf_steer *s;
+	struct steer *s;
 	int r;
 
 	quiet_libbpf();
@@ -184,11 +184,11 @@ int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret)
 	return 0;
 
 err:
-	bpf_steer_close(s);
+	steer_close(s);
 	return r;
 }
 
-/* A map pinned by bpf_steer_open() in pin_dir, by its name in the object (skeleton's field). */
+/* A map pinned by steer_open() in pin_dir, by its name in the object (skeleton's field). */
 static int open_pin(const char *pin_dir, const char *name)
 {
 	char path[PATH_MAX];
@@ -200,9 +200,9 @@ static int open_pin(const char *pin_dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret)
+int steer_open_pinned(const char *pin_dir, struct steer **ret)
 {
-	struct bpf_steer *s;
+	struct steer *s;
 	int r;
 
 	quiet_libbpf();
@@ -226,7 +226,7 @@ int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret)
 		r = libbpf_num_possible_cpus();
 	}
 	if (r < 0) {
-		bpf_steer_close(s);
+		steer_close(s);
 		return r;
 	}
 	s->ncpus = r;
@@ -234,7 +234,7 @@ int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret)
 	return 0;
 }
 
-void bpf_steer_close(struct bpf_steer *s)
+void steer_close(struct steer *s)
 {
 	if (!s)
 		return;
@@ -251,7 +251,7 @@ void bpf_steer_close(struct bpf_steer *s)
 	free(s);
 }
 
-int bpf_steer_unpin(const char *pin_dir)
+int steer_unpin(const char *pin_dir)
 {
 	char path[PATH_MAX];
 	struct steer_bpf *skel;
@@ -283,14 +283,14 @@ int bpf_steer_unpin(const char *pin_dir)
 	return 0;
 }
 
-int bpf_steer_prog_fd(struct bpf_steer *s, enum bpf_steer_prog prog)
+int steer_prog_fd(struct steer *s, enum steer_prog prog)
 {
 	if (!s->skel)
 		return -EINVAL;
 	switch (prog) {
-	case BPF_STEER_FROM_CLIENT:
+	case STEER_FROM_CLIENT:
 		return bpf_program__fd(s->skel->progs.steer_from_client);
-	case BPF_STEER_TO_CLIENT:
+	case STEER_TO_CLIENT:
 		return bpf_program__fd(s->skel->progs.steer_to_client);
 	}
 	return -EINVAL;
@@ -312,7 +312,7 @@ static int leave(struct emu_ns_token *tok, int r)
 	return r < 0 ? r : l < 0 ? l : r;
 }
 
-int bpf_steer_ifindex(int ns_fd, const char *name)
+int steer_ifindex(int ns_fd, const char *name)
 {
 	struct emu_ns_token tok;
 	unsigned idx;
@@ -328,7 +328,7 @@ int bpf_steer_ifindex(int ns_fd, const char *name)
 
 /* What the filter dump of one interface's clsact hook shows. */
 struct scan {
-	int side;   /* BPF_STEER_* being dumped */
+	int side;   /* STEER_* being dumped */
 	int ours;   /* hooks holding our filter */
 	int others; /* entries of anybody else's filters */
 };
@@ -342,9 +342,9 @@ static int scan_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWTFILTER || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tc)))
 		return 0;
 	prio = TC_H_MAJ(tc->tcm_info) >> 16;
-	if (prio == BPF_STEER_TC_PRIO && tc->tcm_handle == BPF_STEER_TC_HANDLE)
+	if (prio == STEER_TC_PRIO && tc->tcm_handle == STEER_TC_HANDLE)
 		sc->ours |= sc->side;
-	else if (prio != BPF_STEER_TC_PRIO || tc->tcm_handle)
+	else if (prio != STEER_TC_PRIO || tc->tcm_handle)
 		sc->others++; /* (the head of our own priority has handle 0) */
 	return 0;
 }
@@ -356,8 +356,8 @@ static int scan_here(int ifindex, struct scan *sc)
 		int side;
 		uint32_t minor;
 	} hooks[] = {
-	    {BPF_STEER_INGRESS, TC_H_MIN_INGRESS},
-	    {BPF_STEER_EGRESS, TC_H_MIN_EGRESS},
+	    {STEER_INGRESS, TC_H_MIN_INGRESS},
+	    {STEER_EGRESS, TC_H_MIN_EGRESS},
 	};
 	union {
 		struct nlmsghdr nlh;
@@ -392,9 +392,8 @@ static int scan_here(int ifindex, struct scan *sc)
 static int attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BPF_STEER_TC_HANDLE,
-			    .priority = BPF_STEER_TC_PRIO, .prog_fd = prog_fd,
-			    .flags = BPF_TC_F_REPLACE);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = STEER_TC_HANDLE, .priority = STEER_TC_PRIO,
+			    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
 
 	return bpf_tc_attach(&hook, &opts);
 }
@@ -402,8 +401,8 @@ static int attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 static int detach_here(int ifindex)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BPF_STEER_TC_HANDLE,
-			    .priority = BPF_STEER_TC_PRIO);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = STEER_TC_HANDLE,
+			    .priority = STEER_TC_PRIO);
 	struct scan sc = {0};
 	int r;
 
@@ -412,13 +411,13 @@ static int detach_here(int ifindex)
 		return r;
 	if (!sc.ours)
 		return 0;
-	if (sc.ours & BPF_STEER_INGRESS) {
+	if (sc.ours & STEER_INGRESS) {
 		hook.attach_point = BPF_TC_INGRESS;
 		r = bpf_tc_detach(&hook, &opts);
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
-	if (sc.ours & BPF_STEER_EGRESS) {
+	if (sc.ours & STEER_EGRESS) {
 		hook.attach_point = BPF_TC_EGRESS;
 		r = bpf_tc_detach(&hook, &opts);
 		if (r < 0 && r != -ENOENT)
@@ -434,7 +433,7 @@ static int detach_here(int ifindex)
 	return 0;
 }
 
-static int attach_here(struct bpf_steer *s, int ifindex, bool on_client)
+static int attach_here(struct steer *s, int ifindex, bool on_client)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -459,7 +458,7 @@ err:
 	return r;
 }
 
-static int attach(struct bpf_steer *s, int ns_fd, int ifindex, bool on_client)
+static int attach(struct steer *s, int ns_fd, int ifindex, bool on_client)
 {
 	struct emu_ns_token tok;
 	int r;
@@ -473,17 +472,17 @@ static int attach(struct bpf_steer *s, int ns_fd, int ifindex, bool on_client)
 	return leave(&tok, r);
 }
 
-int bpf_steer_attach(struct bpf_steer *s, int ns_fd, int ifindex)
+int steer_attach(struct steer *s, int ns_fd, int ifindex)
 {
 	return attach(s, ns_fd, ifindex, false);
 }
 
-int bpf_steer_attach_on_client(struct bpf_steer *s, int ns_fd, int ifindex)
+int steer_attach_on_client(struct steer *s, int ns_fd, int ifindex)
 {
 	return attach(s, ns_fd, ifindex, true);
 }
 
-int bpf_steer_detach(struct bpf_steer *s, int ns_fd, int ifindex)
+int steer_detach(struct steer *s, int ns_fd, int ifindex)
 {
 	struct emu_ns_token tok;
 	int r;
@@ -497,7 +496,7 @@ int bpf_steer_detach(struct bpf_steer *s, int ns_fd, int ifindex)
 	return leave(&tok, r);
 }
 
-int bpf_steer_query(int ns_fd, int ifindex)
+int steer_query(int ns_fd, int ifindex)
 {
 	struct emu_ns_token tok;
 	struct scan sc = {0};
@@ -519,13 +518,13 @@ int bpf_steer_query(int ns_fd, int ifindex)
 
 /* --- the mapping --- */
 
-int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t instance)
+int steer_flip(struct steer *s, uint32_t client, uint32_t vip, uint32_t instance)
 {
-	return bpf_steer_flip_port(s, client, vip, 0, instance);
+	return steer_flip_port(s, client, vip, 0, instance);
 }
 
-int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint16_t port,
-			uint32_t instance)
+int steer_flip_port(struct steer *s, uint32_t client, uint32_t vip, uint16_t port,
+		    uint32_t instance)
 {
 	struct steer_rev_key rkey = {.client = client, .instance = instance, .port = port};
 	struct steer_rev_val rval = {.vip = vip}, old;
@@ -557,7 +556,7 @@ int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint
 	return bpf_map_update_elem(s->fwd_fd, &key, &val, BPF_ANY);
 }
 
-int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip)
+int steer_remove(struct steer *s, uint32_t client, uint32_t vip)
 {
 	struct steer_key key = {.client = client, .vip = vip};
 	struct steer_rev_key rkey, next;
@@ -585,7 +584,7 @@ int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip)
 	return more == -ENOENT ? 0 : more;
 }
 
-int bpf_steer_lookup(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance)
+int steer_lookup(struct steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance)
 {
 	struct steer_key key = {.client = client, .vip = vip};
 	struct steer_fwd_val val;
@@ -600,9 +599,8 @@ int bpf_steer_lookup(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_
 	return 0;
 }
 
-int bpf_steer_list(struct bpf_steer *s,
-		   int (*cb)(uint32_t client, uint32_t vip, uint32_t instance, void *arg),
-		   void *arg)
+int steer_list(struct steer *s,
+	       int (*cb)(uint32_t client, uint32_t vip, uint32_t instance, void *arg), void *arg)
 {
 	struct steer_key key, next;
 	struct steer_fwd_val val;
@@ -626,7 +624,7 @@ int bpf_steer_list(struct bpf_steer *s,
 	return more == -ENOENT ? n : more;
 }
 
-int bpf_steer_stats(struct bpf_steer *s, struct steer_stats *ret)
+int steer_stats_read(struct steer *s, struct steer_stats *ret)
 {
 	struct steer_stats *cpu, sum = {0};
 	uint32_t zero = 0;

@@ -16,19 +16,19 @@
 #include "bpf/steer.h"
 
 /* Where our filters sit in the clsact hook, so that detach (from any process) finds them. */
-#define BPF_STEER_TC_HANDLE 0xed5
-#define BPF_STEER_TC_PRIO 10
+#define STEER_TC_HANDLE 0xed5
+#define STEER_TC_PRIO 10
 
-/* bpf_steer_query()'s answer: which hooks hold our filter. */
-#define BPF_STEER_INGRESS 0x1
-#define BPF_STEER_EGRESS 0x2
+/* steer_query()'s answer: which hooks hold our filter. */
+#define STEER_INGRESS 0x1
+#define STEER_EGRESS 0x2
 
-enum bpf_steer_prog {
-	BPF_STEER_FROM_CLIENT, /* rewrites VIP -> instance (destination) */
-	BPF_STEER_TO_CLIENT,   /* rewrites instance -> VIP (source) */
+enum steer_prog {
+	STEER_FROM_CLIENT, /* rewrites VIP -> instance (destination) */
+	STEER_TO_CLIENT,   /* rewrites instance -> VIP (source) */
 };
 
-struct bpf_steer;
+struct steer;
 
 /*
  * Open and load the programs. With pin_dir (e.g. /sys/fs/bpf/edgemu/<run>) the maps are
@@ -36,43 +36,43 @@ struct bpf_steer;
  * the same pin_dir steers with the same maps. The folders are created (inside bpffs only)
  * and bpffs is mounted at /sys/fs/bpf when it is not. pin_dir NULL: private maps.
  */
-int bpf_steer_open(const char *pin_dir, struct bpf_steer **ret);
+int steer_open(const char *pin_dir, struct steer **ret);
 /*
- * Open the maps a process pinned in pin_dir with bpf_steer_open(), to read or flip entries:
+ * Open the maps a process pinned in pin_dir with steer_open(), to read or flip entries:
  * nothing is created, no program is loaded. -ENOENT when nothing is pinned there. A handle
  * opened so cannot attach (-EINVAL).
  */
-int bpf_steer_open_pinned(const char *pin_dir, struct bpf_steer **ret);
+int steer_open_pinned(const char *pin_dir, struct steer **ret);
 /*
  * Free this process's handle. Programs stay attached where they are (tc holds them) and
  * pinned maps stay pinned: steering goes on after the process exits.
  */
-void bpf_steer_close(struct bpf_steer *s);
+void steer_close(struct steer *s);
 /* Remove the maps pinned in pin_dir and the folder itself; 0 if already gone. */
-int bpf_steer_unpin(const char *pin_dir);
+int steer_unpin(const char *pin_dir);
 
 /* Index of interface name in the namespace of ns_fd (-1: the calling thread's), or -errno. */
-int bpf_steer_ifindex(int ns_fd, const char *name);
+int steer_ifindex(int ns_fd, const char *name);
 /*
  * Attach both programs at ifindex, the interface that faces the client (e.g. the eNB's end of
  * the link to a UE), in the namespace of ns_fd (-1: the calling thread's): from_client at
  * ingress, to_client at egress. Creates the clsact qdisc if needed; attaching again
  * replaces the programs (idempotent, also across processes).
  */
-int bpf_steer_attach(struct bpf_steer *s, int ns_fd, int ifindex);
+int steer_attach(struct steer *s, int ns_fd, int ifindex);
 /*
  * The same on the client's own interface, inside the client's node, where the directions
  * are the other way round: from_client at egress, to_client at ingress.
  */
-int bpf_steer_attach_on_client(struct bpf_steer *s, int ns_fd, int ifindex);
+int steer_attach_on_client(struct steer *s, int ns_fd, int ifindex);
 /*
  * Remove our two filters from ifindex (whichever attach placed them, whichever process did);
  * the clsact qdisc too when that leaves it without filters. 0 when nothing of ours is there.
  * s may be NULL.
  */
-int bpf_steer_detach(struct bpf_steer *s, int ns_fd, int ifindex);
-/* Which hooks of ifindex hold our filter: BPF_STEER_INGRESS | BPF_STEER_EGRESS, or -errno. */
-int bpf_steer_query(int ns_fd, int ifindex);
+int steer_detach(struct steer *s, int ns_fd, int ifindex);
+/* Which hooks of ifindex hold our filter: STEER_INGRESS | STEER_EGRESS, or -errno. */
+int steer_query(int ns_fd, int ifindex);
 
 /*
  * Steer client's traffic for vip to instance from the next packet on. The reverse entry
@@ -80,29 +80,28 @@ int bpf_steer_query(int ns_fd, int ifindex);
  * entries of earlier instances stay, so their answers in flight still reach the client as
  * the VIP. -EADDRINUSE: instance already answers this client for another VIP.
  */
-int bpf_steer_flip(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t instance);
+int steer_flip(struct steer *s, uint32_t client, uint32_t vip, uint32_t instance);
 /*
  * The same with the reverse entry for answers from the instance's port (network byte order),
  * plus one for any port unless another VIP of this client on this instance has it already:
  * then two services a client reaches on one node, on different ports, do not clash.
  * -EADDRINUSE only when instance answers this client for another VIP on the same port.
  */
-int bpf_steer_flip_port(struct bpf_steer *s, uint32_t client, uint32_t vip, uint16_t port,
-			uint32_t instance);
+int steer_flip_port(struct steer *s, uint32_t client, uint32_t vip, uint16_t port,
+		    uint32_t instance);
 /* Stop steering client's traffic for vip (forward entry and its reverse entries); -ENOENT. */
-int bpf_steer_remove(struct bpf_steer *s, uint32_t client, uint32_t vip);
+int steer_remove(struct steer *s, uint32_t client, uint32_t vip);
 /* The instance serving client for vip; -ENOENT if none. */
-int bpf_steer_lookup(struct bpf_steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance);
+int steer_lookup(struct steer *s, uint32_t client, uint32_t vip, uint32_t *ret_instance);
 /*
  * Call cb for every (client, vip) -> instance entry, in no particular order; a negative
  * return from cb stops the walk and is returned. Returns the number of entries otherwise.
  */
-int bpf_steer_list(struct bpf_steer *s,
-		   int (*cb)(uint32_t client, uint32_t vip, uint32_t instance, void *arg),
-		   void *arg);
+int steer_list(struct steer *s,
+	       int (*cb)(uint32_t client, uint32_t vip, uint32_t instance, void *arg), void *arg);
 /* Counters summed over all CPUs. */
-int bpf_steer_stats(struct bpf_steer *s, struct steer_stats *ret);
+int steer_stats_read(struct steer *s, struct steer_stats *ret);
 /* fd of one of the loaded programs (for BPF_PROG_TEST_RUN in tests), or -EINVAL. */
-int bpf_steer_prog_fd(struct bpf_steer *s, enum bpf_steer_prog prog);
+int steer_prog_fd(struct steer *s, enum steer_prog prog);
 
 #endif

@@ -66,11 +66,11 @@ int mig_steer(struct topo_net *net, unsigned svc, unsigned client, unsigned node
 /*
  * The same with the steering maps held open: opening them costs about a millisecond, which a
  * migration's flip should not wait for. mig_steer_open() gives NULL for route steering (which
- * needs no handle); close with bpf_steer_close().
+ * needs no handle); close with steer_close().
  */
-struct bpf_steer;
-int mig_steer_open(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err);
-int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, unsigned client,
+struct steer;
+int mig_steer_open(struct topo_net *net, struct steer **ret, struct topo_err *err);
+int mig_steer_with(struct topo_net *net, struct steer *held, unsigned svc, unsigned client,
 		   unsigned node, struct mig_flip_time *ret, struct topo_err *err);
 /* The node client is steered to for svc (read at its first address); -ENOENT if none. */
 int mig_steer_lookup(struct topo_net *net, unsigned svc, unsigned client, unsigned *ret_node);

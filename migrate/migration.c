@@ -304,9 +304,9 @@ struct mig_job {
 	uint64_t dst_absent; /* pages the destination lacked when it failed */
 	uint64_t last_ns;    /* the last word from an agent */
 	char src_what[192], dst_what[192];
-	struct topo_err err;	 /* of a flip during a step */
-	struct bpf_steer *steer; /* held open for a fast flip (NULL: route steering) */
-	unsigned moved[64];	 /* clients flipped, to flip back on failure */
+	struct topo_err err; /* of a flip during a step */
+	struct steer *steer; /* held open for a fast flip (NULL: route steering) */
+	unsigned moved[64];  /* clients flipped, to flip back on failure */
 	unsigned n_moved;
 	struct {
 		uint64_t id, counter;
@@ -692,7 +692,7 @@ static void job_free(struct mig_job *j)
 	if (j->dst >= 0)
 		close(j->dst);
 	if (j->steer)
-		bpf_steer_close(j->steer);
+		steer_close(j->steer);
 	free(j);
 }
 

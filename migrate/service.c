@@ -487,8 +487,7 @@ static int client_link(const struct topo_net *net, unsigned c, unsigned *ret_lin
  * every link of c (a radio UE: every cell's); and, for a wired client, a route to each VIP
  * through its first link (a radio UE's routes follow its cell: topo_run_ue_attach()).
  */
-static int attach_client(struct topo_net *net, struct bpf_steer *s, unsigned c,
-			 struct topo_err *err)
+static int attach_client(struct topo_net *net, struct steer *s, unsigned c, struct topo_err *err)
 {
 	const struct topo_model *m = net->m;
 	unsigned first_l, first_e;
@@ -503,8 +502,7 @@ static int attach_client(struct topo_net *net, struct bpf_steer *s, unsigned c,
 			if (m->links[l].end[e].node != c)
 				continue;
 			ns_fd = topo_net_node_ns(net, peer->node);
-			r = ns_fd < 0 ? ns_fd
-				      : bpf_steer_attach(s, ns_fd, net->ifindex[2 * l + !e]);
+			r = ns_fd < 0 ? ns_fd : steer_attach(s, ns_fd, net->ifindex[2 * l + !e]);
 			if (r < 0)
 				return topo_err_set(err, r,
 						    "attaching steering on %s:%s (facing %s): %s",
@@ -538,7 +536,7 @@ static int attach_client(struct topo_net *net, struct bpf_steer *s, unsigned c,
  * UE's source address is its address on its cell's link, which changes at each handover.
  * Host byte order in.
  */
-static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned c, uint32_t vip,
+static int flip_client(struct steer *s, const struct topo_model *m, unsigned c, uint32_t vip,
 		       uint16_t port, uint32_t inst)
 {
 	for (unsigned l = 0; l < m->n_links; l++)
@@ -549,21 +547,21 @@ static int flip_client(struct bpf_steer *s, const struct topo_model *m, unsigned
 			if (x->node != c || !x->addr)
 				continue;
 			/* By port: a client may reach two services on one node. */
-			r = bpf_steer_flip_port(s, htonl(x->addr), htonl(vip), htons(port),
-						htonl(inst));
+			r = steer_flip_port(s, htonl(x->addr), htonl(vip), htons(port),
+					    htonl(inst));
 			if (r < 0)
 				return r;
 		}
 	return 0;
 }
 
-static int open_steer(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err)
+static int open_steer(struct topo_net *net, struct steer **ret, struct topo_err *err)
 {
 	char pin[PATH_MAX];
 	int r;
 
 	mig_pin_dir(net, pin, sizeof(pin));
-	r = bpf_steer_open(pin, ret);
+	r = steer_open(pin, ret);
 	if (r < 0)
 		return topo_err_set(err, r, "loading the steering programs (pinned in %s): %s", pin,
 				    strerror(-r));
@@ -735,7 +733,7 @@ static int services_start_route(struct topo_net *net, struct topo_err *err)
 int mig_services_start(struct topo_net *net, struct topo_err *err)
 {
 	const struct topo_model *m = net->m;
-	struct bpf_steer *s = NULL;
+	struct steer *s = NULL;
 	char pin[PATH_MAX];
 	int r = 0;
 
@@ -769,7 +767,7 @@ int mig_services_start(struct topo_net *net, struct topo_err *err)
 					     m->services[i].name, strerror(-r));
 		}
 	}
-	bpf_steer_close(s);
+	steer_close(s);
 	return r;
 }
 
@@ -787,7 +785,7 @@ int mig_steer(struct topo_net *net, unsigned svc, unsigned client, unsigned node
 	return mig_steer_with(net, NULL, svc, client, node, ret, err);
 }
 
-int mig_steer_open(struct topo_net *net, struct bpf_steer **ret, struct topo_err *err)
+int mig_steer_open(struct topo_net *net, struct steer **ret, struct topo_err *err)
 {
 	*ret = NULL;
 	if (net->m->migration.steering == TOPO_STEER_ROUTE)
@@ -795,11 +793,11 @@ int mig_steer_open(struct topo_net *net, struct bpf_steer **ret, struct topo_err
 	return open_steer(net, ret, err);
 }
 
-int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, unsigned client,
+int mig_steer_with(struct topo_net *net, struct steer *held, unsigned svc, unsigned client,
 		   unsigned node, struct mig_flip_time *ret, struct topo_err *err)
 {
 	const struct topo_model *m = net->m;
-	struct bpf_steer *s = held;
+	struct steer *s = held;
 	uint64_t t0;
 	int r;
 
@@ -837,7 +835,7 @@ int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, u
 	if (ret)
 		*ret = (struct mig_flip_time){t0, now_ns()};
 	if (!held)
-		bpf_steer_close(s);
+		steer_close(s);
 	if (r < 0)
 		return topo_err_set(err, r, "flipping %s of %s to %s: %s", m->nodes[client].name,
 				    m->services[svc].name, m->nodes[node].name, strerror(-r));
@@ -847,7 +845,7 @@ int mig_steer_with(struct topo_net *net, struct bpf_steer *held, unsigned svc, u
 int mig_steer_lookup(struct topo_net *net, unsigned svc, unsigned client, unsigned *ret_node)
 {
 	const struct topo_model *m = net->m;
-	struct bpf_steer *s;
+	struct steer *s;
 	char pin[PATH_MAX];
 	uint32_t inst;
 	int r;
@@ -856,12 +854,11 @@ int mig_steer_lookup(struct topo_net *net, unsigned svc, unsigned client, unsign
 		return route_target(net, svc, ret_node);
 	/* Reading only: a run without pins (dead, or not steered yet) must not get new ones. */
 	mig_pin_dir(net, pin, sizeof(pin));
-	r = bpf_steer_open_pinned(pin, &s);
+	r = steer_open_pinned(pin, &s);
 	if (r < 0)
 		return r;
-	r = bpf_steer_lookup(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip),
-			     &inst);
-	bpf_steer_close(s);
+	r = steer_lookup(s, htonl(topo_node_addr(m, client)), htonl(m->services[svc].vip), &inst);
+	steer_close(s);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < m->n_nodes; i++)

@@ -257,24 +257,23 @@ static void tcp(struct frame *fr, uint32_t saddr, uint32_t daddr)
 /* --- running the programs --- */
 
 struct fixture {
-	struct bpf_steer *s;
+	struct steer *s;
 	char pin_parent[64];
 	char pin_dir[96];
 };
 
-static int run(struct bpf_steer *s, enum bpf_steer_prog prog, const struct frame *in,
-	       struct frame *out)
+static int run(struct steer *s, enum steer_prog prog, const struct frame *in, struct frame *out)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = (uint32_t)in->len,
 		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
 
 	memset(out, 0, sizeof(*out));
-	assert_int_equal(bpf_prog_test_run_opts(bpf_steer_prog_fd(s, prog), &o), 0);
+	assert_int_equal(bpf_prog_test_run_opts(steer_prog_fd(s, prog), &o), 0);
 	out->len = o.data_size_out;
 	return (int)o.retval;
 }
 
-static void expect_untouched(struct bpf_steer *s, enum bpf_steer_prog prog, const struct frame *in)
+static void expect_untouched(struct steer *s, enum steer_prog prog, const struct frame *in)
 {
 	struct frame out;
 
@@ -287,7 +286,7 @@ static void expect_untouched(struct bpf_steer *s, enum bpf_steer_prog prog, cons
  * The program must turn in into in with the address at addr_off set to to, the IP and L4
  * checksums right (recomputed here from scratch) and nothing else changed.
  */
-static void expect_rewrite(struct bpf_steer *s, enum bpf_steer_prog prog, const struct frame *in,
+static void expect_rewrite(struct steer *s, enum steer_prog prog, const struct frame *in,
 			   size_t addr_off, uint32_t to)
 {
 	struct frame out, want;
@@ -310,19 +309,19 @@ static void expect_rewrite(struct bpf_steer *s, enum bpf_steer_prog prog, const 
 #define DADDR_OFF (ETH_LEN + offsetof(struct iphdr, daddr))
 #define SADDR_OFF (ETH_LEN + offsetof(struct iphdr, saddr))
 
-static void expect_up(struct bpf_steer *s, const struct frame *in, uint32_t instance)
+static void expect_up(struct steer *s, const struct frame *in, uint32_t instance)
 {
-	expect_rewrite(s, BPF_STEER_FROM_CLIENT, in, DADDR_OFF, instance);
+	expect_rewrite(s, STEER_FROM_CLIENT, in, DADDR_OFF, instance);
 }
 
-static void expect_down(struct bpf_steer *s, const struct frame *in, uint32_t vip)
+static void expect_down(struct steer *s, const struct frame *in, uint32_t vip)
 {
-	expect_rewrite(s, BPF_STEER_TO_CLIENT, in, SADDR_OFF, vip);
+	expect_rewrite(s, STEER_TO_CLIENT, in, SADDR_OFF, vip);
 }
 
 static int drop_entry(uint32_t client, uint32_t vip, uint32_t instance, void *arg)
 {
-	return bpf_steer_remove(arg, client, vip);
+	return steer_remove(arg, client, vip);
 }
 
 /* Every test starts from empty maps. */
@@ -330,24 +329,24 @@ static int clear_maps(void **state)
 {
 	struct fixture *fx = *state;
 
-	return bpf_steer_list(fx->s, drop_entry, fx->s) < 0 ? -1 : 0;
+	return steer_list(fx->s, drop_entry, fx->s) < 0 ? -1 : 0;
 }
 
 /* --- prog: hits --- */
 
 static void test_udp_hit(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct steer_stats before, after;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
-	assert_int_equal(bpf_steer_stats(s, &before), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_stats_read(s, &before), 0);
 	udp(&f, C1, VIP);
 	expect_up(s, &f, I1);
 	udp(&f, I1, C1);
 	expect_down(s, &f, VIP);
-	assert_int_equal(bpf_steer_stats(s, &after), 0);
+	assert_int_equal(steer_stats_read(s, &after), 0);
 	assert_int_equal(after.up_pkts - before.up_pkts, 1);
 	assert_int_equal(after.down_pkts - before.down_pkts, 1);
 	assert_int_equal(after.err_pkts, 0);
@@ -355,10 +354,10 @@ static void test_udp_hit(void **state)
 
 static void test_tcp_hit(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	tcp(&f, C1, VIP);
 	expect_up(s, &f, I1);
 	tcp(&f, I1, C1);
@@ -367,10 +366,10 @@ static void test_tcp_hit(void **state)
 
 static void test_ip_options(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	for (int words = 1; words <= 10; words++) {
 		ipv4(&f, IPPROTO_UDP, C1, VIP, words, 0, false);
 		expect_up(s, &f, I1);
@@ -381,10 +380,10 @@ static void test_ip_options(void **state)
 
 static void test_udp_no_checksum(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	ipv4(&f, IPPROTO_UDP, C1, VIP, 0, 0, true);
 	assert_int_equal(*l4_check(f.b), 0);
 	expect_up(s, &f, I1);
@@ -395,12 +394,12 @@ static void test_udp_no_checksum(void **state)
 /* A UDP checksum that comes out as 0 after the rewrite must be sent as 0xffff. */
 static void test_udp_mangled_zero(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f, out;
 	uint8_t *pl;
 	uint16_t fill;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	udp(&f, C1, VIP);
 	/* Choose two payload bytes so that, addressed to I1, the L4 sum is exactly 0xffff. */
 	pl = l4(f.b) + sizeof(struct udphdr);
@@ -414,7 +413,7 @@ static void test_udp_mangled_zero(void **state)
 	iph(f.b)->daddr = VIP;
 	fix_csums(f.b, false);
 	assert_int_not_equal(*l4_check(f.b), 0);
-	assert_int_equal(run(s, BPF_STEER_FROM_CLIENT, &f, &out), TC_ACT_OK);
+	assert_int_equal(run(s, STEER_FROM_CLIENT, &f, &out), TC_ACT_OK);
 	assert_int_equal(iph(out.b)->daddr, I1);
 	assert_int_equal(*l4_check(out.b), 0xffff);
 	assert_true(l4_csum_ok(out.b));
@@ -424,12 +423,12 @@ static void test_udp_mangled_zero(void **state)
 /* The first fragment holds the L4 header and the checksum of the whole datagram. */
 static void test_first_fragment(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f, out;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	ipv4(&f, IPPROTO_UDP, C1, VIP, 0, IP_MF, false);
-	assert_int_equal(run(s, BPF_STEER_FROM_CLIENT, &f, &out), TC_ACT_OK);
+	assert_int_equal(run(s, STEER_FROM_CLIENT, &f, &out), TC_ACT_OK);
 	assert_int_equal(iph(out.b)->daddr, I1);
 	assert_true(ip_csum_ok(out.b));
 }
@@ -438,40 +437,40 @@ static void test_first_fragment(void **state)
 
 static void test_untouched(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct steer_stats before, after;
 	struct frame f;
 	int n = 0;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
-	assert_int_equal(bpf_steer_stats(s, &before), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_stats_read(s, &before), 0);
 
 	/* misses: other client, other VIP, unknown instance, other client downstream */
 	udp(&f, C2, VIP);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	tcp(&f, C1, VIP2);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	udp(&f, OTHER, C1);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 	tcp(&f, I1, C2);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 	/* each program looks only at its own direction */
 	udp(&f, C1, VIP);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 	udp(&f, I1, C1);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 
 	/* ICMP to the VIP, both ways */
 	ipv4(&f, IPPROTO_ICMP, C1, VIP, 0, 0, false);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	ipv4(&f, IPPROTO_ICMP, I1, C1, 0, 0, false);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 
 	/* a non-first fragment (its "UDP header" is payload) */
 	ipv4(&f, IPPROTO_UDP, C1, VIP, 0, 185, false);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	ipv4(&f, IPPROTO_TCP, I1, C1, 0, IP_MF | 7, false);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 
 	/*
 	 * truncated: right after the IP header, inside the UDP header, inside the TCP header.
@@ -479,29 +478,29 @@ static void test_untouched(void **state)
 	 */
 	udp(&f, C1, VIP);
 	f.len = ETH_LEN + 20;
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	udp(&f, C1, VIP);
 	f.len = ETH_LEN + 20 + 4;
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	tcp(&f, I1, C1);
 	f.len = ETH_LEN + 20 + 12;
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 	/* options claimed beyond the end of the frame */
 	udp(&f, C1, VIP);
 	iph(f.b)->ihl = 15;
 	f.len = ETH_LEN + 40;
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	/* nothing but an Ethernet header */
 	eth(&f, ETH_P_ARP);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 
 	/* malformed: header length below 5 words, version 6 in an IPv4 frame */
 	udp(&f, C1, VIP);
 	iph(f.b)->ihl = 4;
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 	udp(&f, C1, VIP);
 	iph(f.b)->version = 6;
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 
 	/* ARP */
 	eth(&f, ETH_P_ARP);
@@ -512,8 +511,8 @@ static void test_untouched(void **state)
 		memcpy(f.b + ETH_LEN, arp, sizeof(arp));
 		f.len += sizeof(arp);
 	}
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_TO_CLIENT, &f), n++;
 
 	/* IPv6 UDP (the VIP's bytes appear in it, which must not matter) */
 	eth(&f, ETH_P_IPV6);
@@ -529,7 +528,7 @@ static void test_untouched(void **state)
 		memcpy(p + 40 + 8, payload, sizeof(payload));
 		f.len += 40 + 8 + sizeof(payload);
 	}
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f), n++;
+	expect_untouched(s, STEER_FROM_CLIENT, &f), n++;
 
 	/* VLAN-tagged IPv4 */
 	udp(&f, C1, VIP);
@@ -543,10 +542,10 @@ static void test_untouched(void **state)
 		t.b[ETH_LEN + 3] = 0x00;
 		memcpy(t.b + ETH_LEN + 4, f.b + ETH_LEN, f.len - ETH_LEN);
 		t.len = f.len + 4;
-		expect_untouched(s, BPF_STEER_FROM_CLIENT, &t), n++;
+		expect_untouched(s, STEER_FROM_CLIENT, &t), n++;
 	}
 
-	assert_int_equal(bpf_steer_stats(s, &after), 0);
+	assert_int_equal(steer_stats_read(s, &after), 0);
 	assert_int_equal(after.pass_pkts - before.pass_pkts, n);
 	assert_int_equal(after.up_pkts, before.up_pkts);
 	assert_int_equal(after.down_pkts, before.down_pkts);
@@ -556,19 +555,19 @@ static void test_untouched(void **state)
 
 static void test_flip(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	uint32_t inst = 0;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	udp(&f, C1, VIP);
 	expect_up(s, &f, I1);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I2), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I2), 0);
 	/* the next packet goes to the new instance */
 	expect_up(s, &f, I2);
 	tcp(&f, C1, VIP);
 	expect_up(s, &f, I2);
-	assert_int_equal(bpf_steer_lookup(s, C1, VIP, &inst), 0);
+	assert_int_equal(steer_lookup(s, C1, VIP, &inst), 0);
 	assert_int_equal(inst, I2);
 	/* answers still in flight from the old instance come back as the VIP */
 	udp(&f, I1, C1);
@@ -576,11 +575,11 @@ static void test_flip(void **state)
 	udp(&f, I2, C1);
 	expect_down(s, &f, VIP);
 	/* and back */
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	udp(&f, C1, VIP);
 	expect_up(s, &f, I1);
 	/* another client is steered on its own */
-	assert_int_equal(bpf_steer_flip(s, C2, VIP, I2), 0);
+	assert_int_equal(steer_flip(s, C2, VIP, I2), 0);
 	udp(&f, C2, VIP);
 	expect_up(s, &f, I2);
 	udp(&f, C1, VIP);
@@ -589,29 +588,29 @@ static void test_flip(void **state)
 
 static void test_remove(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	uint32_t inst = 7;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I2), 0);
-	assert_int_equal(bpf_steer_flip(s, C2, VIP, I1), 0);
-	assert_int_equal(bpf_steer_remove(s, C1, VIP), 0);
-	assert_int_equal(bpf_steer_lookup(s, C1, VIP, &inst), -ENOENT);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I2), 0);
+	assert_int_equal(steer_flip(s, C2, VIP, I1), 0);
+	assert_int_equal(steer_remove(s, C1, VIP), 0);
+	assert_int_equal(steer_lookup(s, C1, VIP, &inst), -ENOENT);
 	assert_int_equal(inst, 7);
 	udp(&f, C1, VIP);
-	expect_untouched(s, BPF_STEER_FROM_CLIENT, &f);
+	expect_untouched(s, STEER_FROM_CLIENT, &f);
 	/* both reverse entries of the client went with it */
 	udp(&f, I1, C1);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f);
+	expect_untouched(s, STEER_TO_CLIENT, &f);
 	udp(&f, I2, C1);
-	expect_untouched(s, BPF_STEER_TO_CLIENT, &f);
+	expect_untouched(s, STEER_TO_CLIENT, &f);
 	/* the other client is still steered */
 	udp(&f, C2, VIP);
 	expect_up(s, &f, I1);
 	udp(&f, I1, C2);
 	expect_down(s, &f, VIP);
-	assert_int_equal(bpf_steer_remove(s, C1, VIP), -ENOENT);
+	assert_int_equal(steer_remove(s, C1, VIP), -ENOENT);
 }
 
 /*
@@ -621,12 +620,12 @@ static void test_remove(void **state)
  */
 static void test_flip_by_port(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct frame f, out;
 
-	assert_int_equal(bpf_steer_flip_port(s, C1, VIP, htons(40000), I1), 0);
-	assert_int_equal(bpf_steer_flip_port(s, C1, VIP2, htons(7001), I1), 0);
-	assert_int_equal(bpf_steer_flip_port(s, C1, VIP2, htons(40000), I1), -EADDRINUSE);
+	assert_int_equal(steer_flip_port(s, C1, VIP, htons(40000), I1), 0);
+	assert_int_equal(steer_flip_port(s, C1, VIP2, htons(7001), I1), 0);
+	assert_int_equal(steer_flip_port(s, C1, VIP2, htons(40000), I1), -EADDRINUSE);
 	udp(&f, I1, C1);
 	expect_down(s, &f, VIP);
 	((struct udphdr *)l4(f.b))->source = htons(7001);
@@ -638,7 +637,7 @@ static void test_flip_by_port(void **state)
 	expect_down(s, &f, VIP);
 	/* Another instance with no entry at all: untouched. */
 	udp(&f, I2, C1);
-	assert_int_equal(run(s, BPF_STEER_TO_CLIENT, &f, &out), TC_ACT_OK);
+	assert_int_equal(run(s, STEER_TO_CLIENT, &f, &out), TC_ACT_OK);
 	assert_int_equal(iph(out.b)->saddr, I2);
 	/* Requests still go by VIP alone. */
 	udp(&f, C1, VIP2);
@@ -647,18 +646,18 @@ static void test_flip_by_port(void **state)
 
 static void test_flip_errors(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 
-	assert_int_equal(bpf_steer_flip(s, 0, VIP, I1), -EINVAL);
-	assert_int_equal(bpf_steer_flip(s, C1, 0, I1), -EINVAL);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, 0), -EINVAL);
-	assert_int_equal(bpf_steer_flip(NULL, C1, VIP, I1), -EINVAL);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, 0, VIP, I1), -EINVAL);
+	assert_int_equal(steer_flip(s, C1, 0, I1), -EINVAL);
+	assert_int_equal(steer_flip(s, C1, VIP, 0), -EINVAL);
+	assert_int_equal(steer_flip(NULL, C1, VIP, I1), -EINVAL);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 	/* I1 answers C1 as VIP: it cannot also answer C1 as VIP2 */
-	assert_int_equal(bpf_steer_flip(s, C1, VIP2, I1), -EADDRINUSE);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP2, I2), 0);
+	assert_int_equal(steer_flip(s, C1, VIP2, I1), -EADDRINUSE);
+	assert_int_equal(steer_flip(s, C1, VIP2, I2), 0);
 	/* flipping to the instance it already has is fine */
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
 }
 
 struct seen {
@@ -689,21 +688,21 @@ static int stop_at_first(uint32_t client, uint32_t vip, uint32_t instance, void 
 
 static void test_list(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	struct seen sn = {0};
 	int calls = 0;
 
-	assert_int_equal(bpf_steer_list(s, collect, &sn), 0);
+	assert_int_equal(steer_list(s, collect, &sn), 0);
 	assert_int_equal(sn.n, 0);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
-	assert_int_equal(bpf_steer_flip(s, C2, VIP, I2), 0);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP2, I2), 0);
-	assert_int_equal(bpf_steer_list(s, collect, &sn), 3);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
+	assert_int_equal(steer_flip(s, C2, VIP, I2), 0);
+	assert_int_equal(steer_flip(s, C1, VIP2, I2), 0);
+	assert_int_equal(steer_list(s, collect, &sn), 3);
 	assert_int_equal(sn.inst[0], I1);
 	assert_int_equal(sn.inst[1], I2);
 	assert_int_equal(sn.inst[2], I2);
 	assert_int_equal(sn.inst[3], 0);
-	assert_int_equal(bpf_steer_list(s, stop_at_first, &calls), -ECANCELED);
+	assert_int_equal(steer_list(s, stop_at_first, &calls), -ECANCELED);
 	assert_int_equal(calls, 1);
 }
 
@@ -712,23 +711,23 @@ static void test_shared_pins(void **state)
 {
 	struct fixture *fx = *state;
 	struct steer_stats st1, st2;
-	struct bpf_steer *s2 = NULL;
+	struct steer *s2 = NULL;
 	uint32_t inst = 0;
 	struct frame f;
 
-	assert_int_equal(bpf_steer_open(fx->pin_dir, &s2), 0);
-	assert_int_equal(bpf_steer_flip(s2, C2, VIP, I2), 0);
-	assert_int_equal(bpf_steer_lookup(fx->s, C2, VIP, &inst), 0);
+	assert_int_equal(steer_open(fx->pin_dir, &s2), 0);
+	assert_int_equal(steer_flip(s2, C2, VIP, I2), 0);
+	assert_int_equal(steer_lookup(fx->s, C2, VIP, &inst), 0);
 	assert_int_equal(inst, I2);
 	/* the first handle's programs see the second's flip, and the other way round */
 	udp(&f, C2, VIP);
 	expect_up(fx->s, &f, I2);
-	assert_int_equal(bpf_steer_flip(fx->s, C2, VIP, I1), 0);
+	assert_int_equal(steer_flip(fx->s, C2, VIP, I1), 0);
 	expect_up(s2, &f, I1);
-	assert_int_equal(bpf_steer_stats(fx->s, &st1), 0);
-	assert_int_equal(bpf_steer_stats(s2, &st2), 0);
+	assert_int_equal(steer_stats_read(fx->s, &st1), 0);
+	assert_int_equal(steer_stats_read(s2, &st2), 0);
 	assert_memory_equal(&st1, &st2, sizeof(st1));
-	bpf_steer_close(s2);
+	steer_close(s2);
 	/* closing a handle leaves the maps and their entries */
 	expect_up(fx->s, &f, I1);
 }
@@ -736,45 +735,45 @@ static void test_shared_pins(void **state)
 static void test_pin_errors(void **state)
 {
 	char dir[64] = "/tmp/edgemu-steer-", tag[9];
-	struct bpf_steer *s = (struct bpf_steer *)&dir; /* must stay untouched */
+	struct steer *s = (struct steer *)&dir; /* must stay untouched */
 	struct stat st;
 
 	rand_hex(tag, sizeof(tag));
 	strcat(dir, tag);
 	/* pins live in bpffs only, and nothing is created elsewhere */
-	assert_int_equal(bpf_steer_open(dir, &s), -EINVAL);
-	assert_ptr_equal(s, (struct bpf_steer *)&dir);
+	assert_int_equal(steer_open(dir, &s), -EINVAL);
+	assert_ptr_equal(s, (struct steer *)&dir);
 	assert_int_equal(stat(dir, &st), -1);
-	assert_int_equal(bpf_steer_open("relative/dir", &s), -EINVAL);
+	assert_int_equal(steer_open("relative/dir", &s), -EINVAL);
 	/* unpinning what is not there is fine */
 	strcpy(dir, "/sys/fs/bpf/edgemu-none-");
 	strcat(dir, tag);
-	assert_int_equal(bpf_steer_unpin(dir), 0);
+	assert_int_equal(steer_unpin(dir), 0);
 }
 
 static void test_unpin(void **state)
 {
 	char parent[64] = "/sys/fs/bpf/edgemu-unpin-", dir[96], tag[9];
-	struct bpf_steer *s = NULL;
+	struct steer *s = NULL;
 	struct stat st;
 
 	rand_hex(tag, sizeof(tag));
 	strcat(parent, tag);
 	snprintf(dir, sizeof(dir), "%s/a/b", parent);
-	assert_int_equal(bpf_steer_open(dir, &s), 0);
-	assert_int_equal(bpf_steer_flip(s, C1, VIP, I1), 0);
-	bpf_steer_close(s);
+	assert_int_equal(steer_open(dir, &s), 0);
+	assert_int_equal(steer_flip(s, C1, VIP, I1), 0);
+	steer_close(s);
 	assert_int_equal(stat(dir, &st), 0);
 	/* reopened, the entry is still there */
-	assert_int_equal(bpf_steer_open(dir, &s), 0);
+	assert_int_equal(steer_open(dir, &s), 0);
 	{
 		uint32_t inst = 0;
 
-		assert_int_equal(bpf_steer_lookup(s, C1, VIP, &inst), 0);
+		assert_int_equal(steer_lookup(s, C1, VIP, &inst), 0);
 		assert_int_equal(inst, I1);
 	}
-	bpf_steer_close(s);
-	assert_int_equal(bpf_steer_unpin(dir), 0);
+	steer_close(s);
+	assert_int_equal(steer_unpin(dir), 0);
 	assert_int_equal(stat(dir, &st), -1);
 	assert_int_equal(errno, ENOENT);
 	snprintf(dir, sizeof(dir), "%s/a", parent);
@@ -800,7 +799,7 @@ static uint64_t now_ns(void)
 /* Printed, never asserted: the flip call's duration, and what a packet costs the programs. */
 static void test_timing(void **state)
 {
-	struct bpf_steer *s = ((struct fixture *)*state)->s;
+	struct steer *s = ((struct fixture *)*state)->s;
 	enum { N = 1000 };
 	uint64_t d[N];
 	struct frame f, out;
@@ -808,7 +807,7 @@ static void test_timing(void **state)
 	for (int i = 0; i < N; i++) {
 		uint64_t t0 = now_ns();
 
-		assert_int_equal(bpf_steer_flip(s, C1, VIP, i & 1 ? I2 : I1), 0);
+		assert_int_equal(steer_flip(s, C1, VIP, i & 1 ? I2 : I1), 0);
 		d[i] = now_ns() - t0;
 	}
 	qsort(d, N, sizeof(d[0]), cmp_u64);
@@ -819,18 +818,18 @@ static void test_timing(void **state)
 	 * The repetitions run on one skb, which the first one rewrites to C1 -> I1: an entry
 	 * back to the VIP makes every repetition a hit.
 	 */
-	assert_int_equal(bpf_steer_flip(s, C1, I1, VIP), 0);
+	assert_int_equal(steer_flip(s, C1, I1, VIP), 0);
 	udp(&f, C1, VIP);
 	for (int hit = 1; hit >= 0; hit--) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = (uint32_t)f.len,
 			    .data_out = out.b, .data_size_out = sizeof(out.b), .repeat = 100000);
 
 		if (!hit) {
-			assert_int_equal(bpf_steer_remove(s, C1, VIP), 0);
-			assert_int_equal(bpf_steer_remove(s, C1, I1), 0);
+			assert_int_equal(steer_remove(s, C1, VIP), 0);
+			assert_int_equal(steer_remove(s, C1, I1), 0);
 		}
-		assert_int_equal(
-		    bpf_prog_test_run_opts(bpf_steer_prog_fd(s, BPF_STEER_FROM_CLIENT), &o), 0);
+		assert_int_equal(bpf_prog_test_run_opts(steer_prog_fd(s, STEER_FROM_CLIENT), &o),
+				 0);
 		printf("steer_from_client, UDP %s: %u ns per packet (BPF_PROG_TEST_RUN)\n",
 		       hit ? "hit" : "miss", o.duration);
 	}
@@ -846,7 +845,7 @@ static int prog_setup(void **state)
 	rand_hex(tag, sizeof(tag));
 	snprintf(fx->pin_parent, sizeof(fx->pin_parent), "/sys/fs/bpf/edgemu-test-%s", tag);
 	snprintf(fx->pin_dir, sizeof(fx->pin_dir), "%s/steer", fx->pin_parent);
-	if (bpf_steer_open(fx->pin_dir, &fx->s) < 0) {
+	if (steer_open(fx->pin_dir, &fx->s) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -859,8 +858,8 @@ static int prog_teardown(void **state)
 	struct fixture *fx = *state;
 	int r;
 
-	bpf_steer_close(fx->s);
-	r = bpf_steer_unpin(fx->pin_dir);
+	steer_close(fx->s);
+	r = steer_unpin(fx->pin_dir);
 	if (r == 0 && rmdir(fx->pin_parent) < 0)
 		r = -errno;
 	free(fx);
@@ -875,7 +874,7 @@ struct ns {
 };
 
 struct netns_fixture {
-	struct bpf_steer *s;
+	struct steer *s;
 	struct ns a, b; /* a: client or the only one; b: server */
 };
 
@@ -960,7 +959,7 @@ static int netns_setup(void **state)
 	if (!fx)
 		return -1;
 	fx->a.fd = fx->b.fd = -1;
-	if (bpf_steer_open(NULL, &fx->s) < 0) {
+	if (steer_open(NULL, &fx->s) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -975,7 +974,7 @@ static int netns_teardown(void **state)
 
 	ns_destroy(&fx->a);
 	ns_destroy(&fx->b);
-	bpf_steer_close(fx->s);
+	steer_close(fx->s);
 	free(fx);
 	return 0;
 }
@@ -1017,43 +1016,43 @@ static void test_attach_detach(void **state)
 	assert_int_equal(ns_create(&fx->a, "edgemu-bpft", conf_link, &lc), 0);
 	ns = fx->a.name;
 	idx0 = lc.ifindex;
-	idx1 = bpf_steer_ifindex(fx->a.fd, "stx1");
+	idx1 = steer_ifindex(fx->a.fd, "stx1");
 	assert_true(idx1 > 0);
-	assert_int_equal(bpf_steer_ifindex(fx->a.fd, "nosuchdev"), -ENODEV);
+	assert_int_equal(steer_ifindex(fx->a.fd, "nosuchdev"), -ENODEV);
 
 	/* facing the client: from_client at ingress, to_client at egress */
-	assert_int_equal(bpf_steer_query(fx->a.fd, idx0), 0);
-	assert_int_equal(bpf_steer_attach(fx->s, fx->a.fd, idx0), 0);
-	assert_int_equal(bpf_steer_query(fx->a.fd, idx0), BPF_STEER_INGRESS | BPF_STEER_EGRESS);
+	assert_int_equal(steer_query(fx->a.fd, idx0), 0);
+	assert_int_equal(steer_attach(fx->s, fx->a.fd, idx0), 0);
+	assert_int_equal(steer_query(fx->a.fd, idx0), STEER_INGRESS | STEER_EGRESS);
 	assert_int_equal(tc_count(ns, "filter show dev stx0 ingress", "handle 0xed5"), 1);
 	assert_true(tc_count(ns, "filter show dev stx0 ingress", "steer_from_cli") >= 1);
 	assert_true(tc_count(ns, "filter show dev stx0 egress", "steer_to_client") >= 1);
 	assert_true(tc_count(ns, "filter show dev stx0 egress", "direct-action") >= 1);
 	/* again: replaced, not doubled */
-	assert_int_equal(bpf_steer_attach(fx->s, fx->a.fd, idx0), 0);
+	assert_int_equal(steer_attach(fx->s, fx->a.fd, idx0), 0);
 	assert_int_equal(tc_count(ns, "filter show dev stx0 ingress", "handle 0xed5"), 1);
 	assert_int_equal(tc_count(ns, "filter show dev stx0 egress", "handle 0xed5"), 1);
 
 	/* on the client's own interface the directions swap */
-	assert_int_equal(bpf_steer_attach_on_client(fx->s, fx->a.fd, idx1), 0);
+	assert_int_equal(steer_attach_on_client(fx->s, fx->a.fd, idx1), 0);
 	assert_true(tc_count(ns, "filter show dev stx1 ingress", "steer_to_client") >= 1);
 	assert_true(tc_count(ns, "filter show dev stx1 egress", "steer_from_cli") >= 1);
 
 	/* detach takes filters and the hook it leaves empty; twice is fine */
-	assert_int_equal(bpf_steer_detach(fx->s, fx->a.fd, idx0), 0);
-	assert_int_equal(bpf_steer_query(fx->a.fd, idx0), 0);
+	assert_int_equal(steer_detach(fx->s, fx->a.fd, idx0), 0);
+	assert_int_equal(steer_query(fx->a.fd, idx0), 0);
 	assert_int_equal(tc_count(ns, "filter show dev stx0 ingress", "bpf"), 0);
 	assert_int_equal(tc_count(ns, "filter show dev stx0 egress", "bpf"), 0);
 	assert_int_equal(tc_count(ns, "qdisc show dev stx0", "clsact"), 0);
-	assert_int_equal(bpf_steer_detach(NULL, fx->a.fd, idx0), 0);
+	assert_int_equal(steer_detach(NULL, fx->a.fd, idx0), 0);
 	/* stx1 kept its filters */
-	assert_int_equal(bpf_steer_query(fx->a.fd, idx1), BPF_STEER_INGRESS | BPF_STEER_EGRESS);
+	assert_int_equal(steer_query(fx->a.fd, idx1), STEER_INGRESS | STEER_EGRESS);
 
 	/* someone else's filter on the same hook survives our detach, and so does the hook */
 	assert_int_equal(emu_netns_enter(fx->a.fd, &tok), 0);
 	r = emu_nl_open(&nl);
 	if (r == 0) {
-		int prog_fd = bpf_steer_prog_fd(fx->s, BPF_STEER_TO_CLIENT);
+		int prog_fd = steer_prog_fd(fx->s, STEER_TO_CLIENT);
 		uint32_t parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
 
 		r = emu_nl_queue(
@@ -1065,16 +1064,16 @@ static void test_attach_detach(void **state)
 	}
 	assert_int_equal(emu_netns_leave(&tok), 0);
 	assert_int_equal(r, 0);
-	assert_int_equal(bpf_steer_detach(fx->s, fx->a.fd, idx1), 0);
-	assert_int_equal(bpf_steer_query(fx->a.fd, idx1), 0);
+	assert_int_equal(steer_detach(fx->s, fx->a.fd, idx1), 0);
+	assert_int_equal(steer_query(fx->a.fd, idx1), 0);
 	assert_true(tc_count(ns, "filter show dev stx1 ingress", "foreign") >= 1);
 	assert_int_equal(tc_count(ns, "filter show dev stx1 ingress", "handle 0xed5"), 0);
 	assert_int_equal(tc_count(ns, "filter show dev stx1 egress", "bpf"), 0);
 	assert_int_equal(tc_count(ns, "qdisc show dev stx1", "clsact"), 1);
 
 	/* bad arguments */
-	assert_int_equal(bpf_steer_attach(fx->s, fx->a.fd, 0), -EINVAL);
-	assert_int_equal(bpf_steer_query(fx->a.fd, 9999), -ENXIO);
+	assert_int_equal(steer_attach(fx->s, fx->a.fd, 0), -EINVAL);
+	assert_int_equal(steer_query(fx->a.fd, 9999), -ENXIO);
 }
 
 /* --- netns: real traffic through the VIP --- */
@@ -1218,19 +1217,19 @@ static void test_traffic(void **state)
 	assert_int_equal(emu_netns_leave(&tok), 0);
 	assert_int_equal(r, 0);
 
-	assert_int_equal(bpf_steer_flip(fx->s, client, vip, instance), 0);
+	assert_int_equal(steer_flip(fx->s, client, vip, instance), 0);
 	/* facing the client, on the server's end of the link */
-	assert_int_equal(bpf_steer_attach(fx->s, fx->b.fd, sl.ifindex), 0);
+	assert_int_equal(steer_attach(fx->s, fx->b.fd, sl.ifindex), 0);
 	udp_exchange(fx->a.fd, fx->b.fd, client, vip, instance);
 	tcp_exchange(fx->a.fd, fx->b.fd, client, vip, instance);
-	assert_int_equal(bpf_steer_detach(fx->s, fx->b.fd, sl.ifindex), 0);
+	assert_int_equal(steer_detach(fx->s, fx->b.fd, sl.ifindex), 0);
 	/* on the client's own interface */
-	assert_int_equal(bpf_steer_attach_on_client(fx->s, fx->a.fd, cl.ifindex), 0);
+	assert_int_equal(steer_attach_on_client(fx->s, fx->a.fd, cl.ifindex), 0);
 	udp_exchange(fx->a.fd, fx->b.fd, client, vip, instance);
 	tcp_exchange(fx->a.fd, fx->b.fd, client, vip, instance);
-	assert_int_equal(bpf_steer_detach(fx->s, fx->a.fd, cl.ifindex), 0);
+	assert_int_equal(steer_detach(fx->s, fx->a.fd, cl.ifindex), 0);
 
-	assert_int_equal(bpf_steer_stats(fx->s, &st), 0);
+	assert_int_equal(steer_stats_read(fx->s, &st), 0);
 	assert_true(st.up_pkts > 0 && st.down_pkts > 0);
 	assert_int_equal(st.err_pkts, 0);
 }
