@@ -47,7 +47,8 @@
 
 #include <endian.h>
 #include <stdint.h>
-#include <string.h>
+
+#include "topo/strategy.h" /* HELLO's count: enum topo_strategy */
 
 #define MIG_MAGIC 0x45444d47u /* "EDMG" */
 #define MIG_PORT 7100	      /* default TCP port of an incoming instance */
@@ -62,12 +63,6 @@ enum mig_type {
 	MIG_RESUMED = 6,
 	MIG_UPD = 7,
 	MIG_ABORTED = 8,
-};
-
-enum mig_strategy {
-	MIG_COLD = 0,
-	MIG_PRECOPY = 1,
-	MIG_POSTCOPY = 2,
 };
 
 #define MIG_EXEC_COMMIT 1
@@ -115,24 +110,6 @@ static inline int mig_hdr_unpack(struct mig_hdr *h)
 	h->count = be32toh(h->count);
 	h->len = be32toh(h->len);
 	h->arg = be64toh(h->arg);
-	return 0;
-}
-
-static inline const char *mig_strategy_name(enum mig_strategy s)
-{
-	return s == MIG_COLD ? "cold" : s == MIG_PRECOPY ? "precopy" : "postcopy";
-}
-
-static inline int mig_strategy_parse(const char *str, enum mig_strategy *ret)
-{
-	if (!strcmp(str, "cold"))
-		*ret = MIG_COLD;
-	else if (!strcmp(str, "precopy"))
-		*ret = MIG_PRECOPY;
-	else if (!strcmp(str, "postcopy"))
-		*ret = MIG_POSTCOPY;
-	else
-		return -1;
 	return 0;
 }
 

@@ -59,7 +59,7 @@ struct agent {
 	bool committed; /* the execution state is on its way: the source may not resume alone */
 	bool done_sending;
 	uint64_t frozen_at;
-	enum mig_strategy strategy;
+	enum topo_strategy strategy;
 	uint64_t max_rounds, stop_below;
 	struct svc_mig_src plan;
 	struct mig_hdr hdr; /* the frame being sent: header, then payload */

@@ -339,7 +339,7 @@ static void src_connected(struct svc *v)
 	}
 	a->connecting = false;
 	r = svc_mig_src_init(&a->plan, v->st, a->strategy, a->max_rounds, a->stop_below);
-	if (!r && a->strategy == MIG_POSTCOPY) {
+	if (!r && a->strategy == TOPO_STRATEGY_POSTCOPY) {
 		a->d_cap = v->st->pages;
 		a->demand = malloc(a->d_cap * sizeof(*a->demand));
 		r = a->demand ? 0 : -ENOMEM;
@@ -350,7 +350,7 @@ static void src_connected(struct svc *v)
 	}
 	a->round_begin_ns = app_now_ns();
 	agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
-		   mig_strategy_name(a->strategy));
+		   topo_strategy_name(a->strategy));
 	if (svc_mig_src_frozen(&a->plan))
 		freeze(v);
 	frame_set(a, MIG_HELLO, 0, a->strategy, NULL, 0, v->st->state_bytes, AFTER_NOTHING);
@@ -375,7 +375,7 @@ static void src_start(struct svc *v, char *args)
 					 : "frozen after a migration (abort to resume)");
 		return;
 	}
-	a->strategy = MIG_PRECOPY;
+	a->strategy = TOPO_STRATEGY_PRECOPY;
 	a->max_rounds = 30;
 	a->stop_below = 256;
 	a->timeout_ms = a->timeout_ms ? a->timeout_ms : 5000;
@@ -397,7 +397,7 @@ static void src_start(struct svc *v, char *args)
 			sin.sin_port = htons((uint16_t)num);
 			have_to = true;
 		} else if (!strcmp(tok, "strategy")) {
-			if (mig_strategy_parse(eq, &a->strategy) < 0)
+			if (topo_strategy_parse(eq, &a->strategy) < 0)
 				goto bad;
 		} else {
 			num = strtoull(eq, &end, 10);
@@ -677,7 +677,7 @@ static void dst_frame(struct svc *v)
 			return;
 		}
 		agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
-			   mig_strategy_name((enum mig_strategy)h->count));
+			   topo_strategy_name((enum topo_strategy)h->count));
 		return;
 	case MIG_PAGES:
 		if ((uint64_t)h->count * SVC_PAGE_SIZE != h->len || h->arg >= v->st->pages ||

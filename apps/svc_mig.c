@@ -23,7 +23,7 @@ static void snapshot(struct svc_mig_src *m, struct svc_state *s)
 	svc_dirty_clear(s);
 }
 
-int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum mig_strategy strategy,
+int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum topo_strategy strategy,
 		     uint64_t max_rounds, uint64_t stop_below)
 {
 	memset(m, 0, sizeof(*m));
@@ -31,7 +31,7 @@ int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum mig_strate
 	m->max_rounds = max_rounds ? max_rounds : 1;
 	m->stop_below = stop_below;
 	m->words = (s->pages + 63) / 64;
-	if (strategy == MIG_POSTCOPY) {
+	if (strategy == TOPO_STRATEGY_POSTCOPY) {
 		m->sent = calloc(m->words, sizeof(*m->sent));
 		if (!m->sent)
 			return -ENOMEM;
@@ -43,7 +43,7 @@ int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum mig_strate
 		return -ENOMEM;
 	svc_dirty_all(s);
 	snapshot(m, s);
-	m->phase = strategy == MIG_COLD ? SVC_MIG_STOPCOPY : SVC_MIG_LIVE;
+	m->phase = strategy == TOPO_STRATEGY_COLD ? SVC_MIG_STOPCOPY : SVC_MIG_LIVE;
 	return 0;
 }
 
@@ -169,7 +169,8 @@ enum svc_mig_next svc_mig_src_pass_end(struct svc_mig_src *m, struct svc_state *
 	case SVC_MIG_DONE:
 	default:
 		m->phase = SVC_MIG_DONE;
-		return m->strategy == MIG_POSTCOPY ? SVC_MIG_NEXT_FINISH : SVC_MIG_NEXT_COMMIT;
+		return m->strategy == TOPO_STRATEGY_POSTCOPY ? SVC_MIG_NEXT_FINISH
+							     : SVC_MIG_NEXT_COMMIT;
 	}
 }
 

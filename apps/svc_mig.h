@@ -46,7 +46,7 @@ enum svc_mig_next {
 };
 
 struct svc_mig_src {
-	enum mig_strategy strategy;
+	enum topo_strategy strategy;
 	uint64_t max_rounds; /* live rounds, round 0 included; at least 1 */
 	uint64_t stop_below; /* pages */
 	enum svc_mig_phase phase;
@@ -64,7 +64,7 @@ struct svc_mig_src {
  * -ENOMEM, or 0; then svc_mig_src_frozen() says whether the agent must freeze before the
  * first pass (cold, post-copy).
  */
-int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum mig_strategy strategy,
+int svc_mig_src_init(struct svc_mig_src *m, struct svc_state *s, enum topo_strategy strategy,
 		     uint64_t max_rounds, uint64_t stop_below);
 void svc_mig_src_free(struct svc_mig_src *m);
 /* Whether the service must be frozen in the current phase. */

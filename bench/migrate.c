@@ -60,8 +60,6 @@ static void hold_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-static const char *const strategy_names[] = {"cold", "precopy", "postcopy"};
-
 /* ---- options ---- */
 
 struct link_opt {
@@ -130,13 +128,11 @@ static int parse_strategies(const char *s, struct opts *o)
 	snprintf(buf, sizeof(buf), "%s", s);
 	o->n_strategies = 0;
 	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		unsigned k;
+		enum topo_strategy k;
 
-		for (k = 0; k < 3 && strcmp(w, strategy_names[k]); k++)
-			;
-		if (k == 3 || o->n_strategies == 3)
+		if (topo_strategy_parse(w, &k) < 0 || o->n_strategies == 3)
 			return -1;
-		o->strategies[o->n_strategies++] = (enum topo_strategy)k;
+		o->strategies[o->n_strategies++] = k;
 	}
 	return o->n_strategies ? 0 : -1;
 }
@@ -499,8 +495,8 @@ static void print_phases(const struct row *w)
 	uint64_t t0 = p->command_ns;
 
 	fprintf(stderr, "  %u MiB %u pg/s %s: start %.1f ready %.1f | copy %.1f", w->size_mib,
-		w->rate, strategy_names[w->strategy], -ms(p->start_ns, t0), -ms(p->ready_ns, t0),
-		ms(t0, p->copy_ns));
+		w->rate, topo_strategy_name(w->strategy), -ms(p->start_ns, t0),
+		-ms(p->ready_ns, t0), ms(t0, p->copy_ns));
 	for (unsigned i = 0; i < p->n_rounds; i++) {
 		const struct mig_round *k = &p->rounds[i];
 
@@ -605,7 +601,7 @@ static void print_row(const struct row *w)
 	const struct mig_report *p = &w->rep;
 	double err = err_pct(w);
 
-	printf("%5u %6u %-8s |", w->size_mib, w->rate, strategy_names[w->strategy]);
+	printf("%5u %6u %-8s |", w->size_mib, w->rate, topo_strategy_name(w->strategy));
 	print_cell(ms(p->start_ns, p->end_ns), 8, 1);
 	print_cell(ms(p->command_ns, p->end_ns), 8, 1);
 	print_cell(w->model.total_s * 1e3, 8, 1);
@@ -713,7 +709,7 @@ static void order_row(const struct result *res, unsigned size, unsigned rate, un
 		if (!v[k]->rep.ok) {
 			printf("  %4u Mbit/s %2u ms %4u MiB %5u pg/s: left out, %s failed\n",
 			       res->link.rate_mbit, res->link.delay_ms, size, rate,
-			       strategy_names[v[k]->strategy]);
+			       topo_strategy_name(v[k]->strategy));
 			return;
 		}
 		e[k] = ms(v[k]->rep.freeze_ns, v[k]->rep.resume_ns);
@@ -791,7 +787,7 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 			}
 			printf("  off: %u Mbit/s %u ms %u MiB %u pg/s %s: %+.1f%%\n",
 			       res[k].link.rate_mbit, res[k].link.delay_ms, w->size_mib, w->rate,
-			       strategy_names[w->strategy], e);
+			       topo_strategy_name(w->strategy), e);
 		}
 	}
 	printf("  %u/%u rows within %.0f%% (rows with a note are left out: the model's "
@@ -805,7 +801,7 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 			if (!w->rep.ok)
 				printf("failed: %u Mbit/s %u ms %u MiB %u pg/s %s: %s\n",
 				       res[k].link.rate_mbit, res[k].link.delay_ms, w->size_mib,
-				       w->rate, strategy_names[w->strategy],
+				       w->rate, topo_strategy_name(w->strategy),
 				       w->rep.error[0] ? w->rep.error : "(no reason given)");
 		}
 	printf("migrations: %u failed\n", failed);

@@ -65,13 +65,6 @@ void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
 	o->probe_interval_ns = MS;
 }
 
-static const char *strategy_name(enum topo_strategy s)
-{
-	return s == TOPO_STRATEGY_COLD	    ? "cold"
-	       : s == TOPO_STRATEGY_PRECOPY ? "precopy"
-					    : "postcopy";
-}
-
 /* ---- control sockets ---- */
 
 static int ctl_connect(const struct topo_net *net, unsigned svc, unsigned node)
@@ -255,7 +248,7 @@ static void csv_row(FILE *f, const struct mig_report *r, const char *event, uint
 	if (!f || !t)
 		return;
 	fprintf(f, "%s,%s,%s,%s,%s,%s,%" PRIu64 ",", r->service, r->client, r->from, r->to,
-		strategy_name(r->strategy), event, t);
+		topo_strategy_name(r->strategy), event, t);
 	if (round >= 0)
 		fprintf(f, "%ld", round);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",\"%s\"\n", pages, bytes, detail ? detail : "");
@@ -835,7 +828,7 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 		 "migrate to=%u.%u.%u.%u:%u strategy=%s max_rounds=%" PRIu64 " stop_below=%" PRIu64
 		 " timeout_ms=%" PRIu64,
 		 addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, o->port,
-		 strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
+		 topo_strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
 	rep->command_ns = j->last_ns = now_ns();
 	r = ctl_send(j->src, cmd);
 	if (r < 0) {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "topo/strategy.h"
+
 #define TOPO_NAME_MAX 31   /* node names */
 #define TOPO_RUN_MAX 20	   /* run names: [a-z0-9-] */
 #define TOPO_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
@@ -184,12 +186,6 @@ enum topo_policy {
 	TOPO_POLICY_DISTANCE,
 	TOPO_POLICY_LATENCY,
 	TOPO_POLICY_PROACTIVE,
-};
-
-enum topo_strategy {
-	TOPO_STRATEGY_COLD,
-	TOPO_STRATEGY_PRECOPY,
-	TOPO_STRATEGY_POSTCOPY,
 };
 
 /* The `migration:` section; policies and strategies act in the runner (later issues). */

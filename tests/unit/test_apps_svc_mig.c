@@ -79,7 +79,7 @@ static void want_page(void *arg, uint64_t page)
 }
 
 static void sim_run(struct sim *x, uint64_t bytes, uint64_t rate_bps, uint64_t dirty_pps,
-		    enum svc_pattern pat, enum mig_strategy strategy, uint64_t max_rounds,
+		    enum svc_pattern pat, enum topo_strategy strategy, uint64_t max_rounds,
 		    uint64_t stop_below)
 {
 	uint64_t first, c;
@@ -174,7 +174,8 @@ static void test_precopy_converges(void **state)
 	double v = 4096.0, want;
 
 	(void)state;
-	sim_run(&x, 16ULL << 20, 100000000, 1000, SVC_PATTERN_UNIFORM, MIG_PRECOPY, 30, 64);
+	sim_run(&x, 16ULL << 20, 100000000, 1000, SVC_PATTERN_UNIFORM, TOPO_STRATEGY_PRECOPY, 30,
+		64);
 	assert_int_equal(x.rounds, 4);
 	for (uint64_t i = 0; i < x.rounds; i++) {
 		want = 4096.0 * (1.0 - exp(-1000.0 * v * 327.68e-6 / 4096.0));
@@ -195,7 +196,8 @@ static void test_precopy_round_limit(void **state)
 	struct sim x;
 
 	(void)state;
-	sim_run(&x, 16ULL << 20, 100000000, 10000, SVC_PATTERN_UNIFORM, MIG_PRECOPY, 5, 64);
+	sim_run(&x, 16ULL << 20, 100000000, 10000, SVC_PATTERN_UNIFORM, TOPO_STRATEGY_PRECOPY, 5,
+		64);
 	assert_int_equal(x.rounds, 5);
 	assert_true(x.round_dirty[4] > 1000);
 	assert_int_equal(x.stopcopy_pages, x.round_dirty[4]);
@@ -210,7 +212,7 @@ static void test_precopy_idle(void **state)
 	struct sim x;
 
 	(void)state;
-	sim_run(&x, 1ULL << 20, 100000000, 0, SVC_PATTERN_UNIFORM, MIG_PRECOPY, 30, 0);
+	sim_run(&x, 1ULL << 20, 100000000, 0, SVC_PATTERN_UNIFORM, TOPO_STRATEGY_PRECOPY, 30, 0);
 	assert_int_equal(x.rounds, 1);
 	assert_int_equal(x.stopcopy_pages, 0);
 	assert_int_equal(x.m.pages, 256);
@@ -227,7 +229,7 @@ static void test_precopy_hotset(void **state)
 	struct sim x;
 
 	(void)state;
-	sim_run(&x, 16ULL << 20, 100000000, 5000, SVC_PATTERN_HOTSET, MIG_PRECOPY, 30, 0);
+	sim_run(&x, 16ULL << 20, 100000000, 5000, SVC_PATTERN_HOTSET, TOPO_STRATEGY_PRECOPY, 30, 0);
 	assert_int_equal(x.src->hot_pages, 410);
 	assert_int_equal(x.rounds, 30);
 	assert_int_equal(x.round_dirty[0], 410);
@@ -243,7 +245,7 @@ static void test_cold(void **state)
 	struct sim x;
 
 	(void)state;
-	sim_run(&x, 16ULL << 20, 100000000, 10000, SVC_PATTERN_UNIFORM, MIG_COLD, 30, 64);
+	sim_run(&x, 16ULL << 20, 100000000, 10000, SVC_PATTERN_UNIFORM, TOPO_STRATEGY_COLD, 30, 64);
 	assert_int_equal(x.rounds, 0);
 	assert_int_equal(x.stopcopy_pages, 4096);
 	assert_int_equal(x.m.pages, 4096);
@@ -263,7 +265,8 @@ static void test_postcopy(void **state)
 	uint64_t table_used = 0, p, src_sum = 0, dst_sum = 0, c;
 
 	(void)state;
-	sim_run(&x, 16ULL << 20, 100000000, 2000, SVC_PATTERN_UNIFORM, MIG_POSTCOPY, 30, 64);
+	sim_run(&x, 16ULL << 20, 100000000, 2000, SVC_PATTERN_UNIFORM, TOPO_STRATEGY_POSTCOPY, 30,
+		64);
 	for (p = 0; p < x.src->table_pages; p++)
 		table_used += svc_page_has_clients(x.src, p);
 	assert_true(table_used >= 3);
