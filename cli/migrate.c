@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -165,10 +166,7 @@ static void print_json(const struct mig_report *r)
 	printf("{\"service\":\"%s\",\"client\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
 	       "\"strategy\":\"%s\",\"ok\":%s,\"rolled_back\":%s,\"served_at\":%s%s%s,"
 	       "\"absent_pages\":%" PRIu64 ",\"table_from\":%s,",
-	       r->service, r->client, r->from, r->to,
-	       r->strategy == TOPO_STRATEGY_COLD      ? "cold"
-	       : r->strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-						      : "postcopy",
+	       r->service, r->client, r->from, r->to, topo_strategy_name(r->strategy),
 	       r->ok ? "true" : "false", r->rolled_back ? "true" : "false", at ? "\"" : "",
 	       at ? at : "null", at ? "\"" : "", r->absent_pages,
 	       r->table_from == MIG_TABLE_DESTINATION ? "\"destination\""
@@ -220,7 +218,84 @@ static void print_json(const struct mig_report *r)
 	       r->counter_jump, r->probe_last_instance);
 }
 
-int cli_migrate(int argc, char **argv)
+/* What the command line asks for; UINT64_MAX or 0 (as noted): the scenario's or the default. */
+struct args {
+	const char *to, *csv;
+	bool has_strategy;
+	enum topo_strategy strategy;
+	uint64_t max_rounds;  /* 0 */
+	uint64_t stop_below;  /* UINT64_MAX */
+	uint64_t timeout_ns;  /* 0 */
+	uint64_t interval_ns; /* UINT64_MAX */
+	uint64_t port;	      /* 0 */
+	bool json, no_probe;
+};
+
+/* One option with its value; 0, or -EINVAL once the complaint is printed. */
+static int parse_opt(int c, const char *arg, struct args *a)
+{
+	char *end;
+
+	switch (c) {
+	case 't':
+		a->to = arg;
+		return 0;
+	case 's':
+		a->has_strategy = true;
+		if (topo_strategy_parse(arg, &a->strategy) == 0)
+			return 0;
+		fprintf(stderr,
+			"edgemu migrate: --strategy '%s': expected cold, precopy or postcopy\n",
+			arg);
+		return -EINVAL;
+	case 'r':
+		a->max_rounds = strtoull(arg, &end, 10);
+		if (!*end && a->max_rounds && a->max_rounds <= 1000)
+			return 0;
+		fprintf(stderr, "edgemu migrate: --max-rounds '%s': expected 1 to 1000\n", arg);
+		return -EINVAL;
+	case 'b':
+		a->stop_below = strtoull(arg, &end, 10);
+		if (!*end && *arg)
+			return 0;
+		fprintf(stderr, "edgemu migrate: --stop-below '%s': expected a number of pages\n",
+			arg);
+		return -EINVAL;
+	case 'T':
+		if (topo_unit_time(arg, &a->timeout_ns) == 0 && a->timeout_ns >= 10 * 1000000ULL)
+			return 0;
+		fprintf(stderr,
+			"edgemu migrate: --timeout '%s': expected a time of 10ms or more (5s)\n",
+			arg);
+		return -EINVAL;
+	case 'p':
+		a->port = strtoull(arg, &end, 10);
+		if (!*end && a->port && a->port <= 65535)
+			return 0;
+		fprintf(stderr, "edgemu migrate: --port '%s': expected 1 to 65535\n", arg);
+		return -EINVAL;
+	case 'i':
+		if (topo_unit_time(arg, &a->interval_ns) == 0 && a->interval_ns >= 1000000ULL)
+			return 0;
+		fprintf(stderr,
+			"edgemu migrate: --probe-interval '%s': expected a time of 1ms or more\n",
+			arg);
+		return -EINVAL;
+	case 'n':
+		a->no_probe = true;
+		return 0;
+	case 'c':
+		a->csv = arg;
+		return 0;
+	case 'j':
+		a->json = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The options and the three words; 0, or -EINVAL once the complaint is printed. */
+static int parse_args(int argc, char **argv, struct args *ret)
 {
 	static const struct option opts[] = {
 	    {"to", required_argument, NULL, 't'},
@@ -236,110 +311,68 @@ int cli_migrate(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *to = NULL, *strategy = NULL, *csv = NULL;
-	uint64_t max_rounds = 0, stop_below = UINT64_MAX, timeout_ns = 0, interval_ns = UINT64_MAX,
-		 port = 0;
-	bool json = false, no_probe = false;
+	struct args a = {.stop_below = UINT64_MAX, .interval_ns = UINT64_MAX};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == ':' || c == '?' || c == 'h') {
+			fprintf(stderr, "edgemu migrate: %s '%s'\n",
+				c == ':' ? "missing value for" : "unknown option",
+				argv[optind - 1]);
+			fputs(usage, stderr);
+			return -EINVAL;
+		}
+		if (parse_opt(c, optarg, &a) < 0)
+			return -EINVAL;
+	}
+	if (argc - optind != 3 || !a.to) {
+		fprintf(stderr, "edgemu migrate: expected RUN SERVICE CLIENT and --to NODE\n");
+		fputs(usage, stderr);
+		return -EINVAL;
+	}
+	*ret = a;
+	return 0;
+}
+
+/* The migration's settings: the scenario's (mig_opts_init), then what the options say. */
+static void opts_apply(struct mig_opts *o, const struct args *a)
+{
+	if (a->has_strategy)
+		o->strategy = a->strategy;
+	if (a->max_rounds)
+		o->max_rounds = a->max_rounds;
+	if (a->stop_below != UINT64_MAX)
+		o->stop_below = a->stop_below;
+	if (a->timeout_ns)
+		o->timeout_ms = a->timeout_ns / 1000000ULL;
+	if (a->port)
+		o->port = (uint16_t)a->port;
+	if (a->interval_ns != UINT64_MAX)
+		o->probe_interval_ns = a->interval_ns;
+	if (a->no_probe)
+		o->probe_interval_ns = 0;
+	o->csv = a->csv;
+	o->stop = &stop_flag;
+}
+
+int cli_migrate(int argc, char **argv)
+{
 	struct sigaction sa = {.sa_handler = on_signal};
+	int svc, client, node, rc;
 	struct mig_report rep;
 	struct topo_net *net;
 	struct topo_err err;
 	struct mig_opts o;
-	int c, svc, client, node, rc;
-	char *end;
+	struct args a;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			to = optarg;
-			break;
-		case 's':
-			strategy = optarg;
-			if (strcmp(optarg, "cold") && strcmp(optarg, "precopy") &&
-			    strcmp(optarg, "postcopy")) {
-				fprintf(stderr,
-					"edgemu migrate: --strategy '%s': expected cold, "
-					"precopy or postcopy\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			max_rounds = strtoull(optarg, &end, 10);
-			if (*end || !max_rounds || max_rounds > 1000) {
-				fprintf(stderr,
-					"edgemu migrate: --max-rounds '%s': expected 1 to "
-					"1000\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'b':
-			stop_below = strtoull(optarg, &end, 10);
-			if (*end || !*optarg) {
-				fprintf(stderr,
-					"edgemu migrate: --stop-below '%s': expected a number "
-					"of pages\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'T':
-			if (topo_unit_time(optarg, &timeout_ns) < 0 ||
-			    timeout_ns < 10 * 1000000ULL) {
-				fprintf(stderr,
-					"edgemu migrate: --timeout '%s': expected a time of "
-					"10ms or more (5s)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-			port = strtoull(optarg, &end, 10);
-			if (*end || !port || port > 65535) {
-				fprintf(stderr,
-					"edgemu migrate: --port '%s': expected 1 to 65535\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'i':
-			if (topo_unit_time(optarg, &interval_ns) < 0 || interval_ns < 1000000ULL) {
-				fprintf(stderr,
-					"edgemu migrate: --probe-interval '%s': expected a time "
-					"of 1ms or more\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			no_probe = true;
-			break;
-		case 'c':
-			csv = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			fprintf(stderr, "edgemu migrate: %s '%s'\n",
-				c == ':' ? "missing value for" : "unknown option",
-				argv[optind - 1]);
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 3 || !to) {
-		fprintf(stderr, "edgemu migrate: expected RUN SERVICE CLIENT and --to NODE\n");
-		fputs(usage, stderr);
+	if (parse_args(argc, argv, &a) < 0)
 		return 2;
-	}
 	if (cli_need_root("migrate"))
 		return 1;
 	if (topo_net_load(argv[optind], &net, &err) < 0) {
@@ -348,35 +381,18 @@ int cli_migrate(int argc, char **argv)
 	}
 	svc = topo_service_find(net->m, argv[optind + 1]);
 	client = topo_node_find(net->m, argv[optind + 2]);
-	node = topo_node_find(net->m, to);
+	node = topo_node_find(net->m, a.to);
 	if (svc < 0 || client < 0 || node < 0) {
 		fprintf(stderr, "edgemu migrate: run %s has no %s '%s'\n", argv[optind],
 			svc < 0 ? "service" : "node",
 			svc < 0	     ? argv[optind + 1]
 			: client < 0 ? argv[optind + 2]
-				     : to);
+				     : a.to);
 		topo_net_free(net);
 		return 1;
 	}
 	mig_opts_init(&o, net->m);
-	if (strategy)
-		o.strategy = !strcmp(strategy, "cold")	    ? TOPO_STRATEGY_COLD
-			     : !strcmp(strategy, "precopy") ? TOPO_STRATEGY_PRECOPY
-							    : TOPO_STRATEGY_POSTCOPY;
-	if (max_rounds)
-		o.max_rounds = max_rounds;
-	if (stop_below != UINT64_MAX)
-		o.stop_below = stop_below;
-	if (timeout_ns)
-		o.timeout_ms = timeout_ns / 1000000ULL;
-	if (port)
-		o.port = (uint16_t)port;
-	if (interval_ns != UINT64_MAX)
-		o.probe_interval_ns = interval_ns;
-	if (no_probe)
-		o.probe_interval_ns = 0;
-	o.csv = csv;
-	o.stop = &stop_flag;
+	opts_apply(&o, &a);
 	/* A closed terminal (SIGHUP) is an interruption too: roll back, never die half-way. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -385,7 +401,7 @@ int cli_migrate(int argc, char **argv)
 	if (rc < 0 && !rep.command_ns) {
 		/* Refused before anything moved: the error says why, there is no timeline. */
 		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
-	} else if (json) {
+	} else if (a.json) {
 		print_json(&rep);
 	} else {
 		print_text(&rep);
