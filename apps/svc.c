@@ -35,7 +35,7 @@ static const char usage[] =
     "\n"
     "Its migration agent moves the state to an instance started with --incoming on another\n"
     "node, over TCP, cold, pre-copy or post-copy, when the runner says so on the control\n"
-    "socket (apps/mig_proto.h); it reports every phase there and in its log.\n"
+    "socket (apps/mp.h); it reports every phase there and in its log.\n"
     "\n"
     "  --id NAME         instance id put in every answer: 1-15 of A-Z a-z 0-9 . _ : -\n"
     "  --state S         state size in 4 KiB pages, all allocated at start: 4KiB to 64GiB,\n"

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "apps/mig_proto.h"
+#include "apps/mp.h"
 #include "apps/proto.h"
 #include "apps/svc_mig.h"
 #include "apps/svc_state.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * edgemu-svc's migration agent: the control socket the runner talks to, and both ends of a
- * migration of the state over TCP (apps/mig_proto.h). Which pages go when is svc_mig.c's
+ * migration of the state over TCP (apps/mp.h). Which pages go when is svc_mig.c's
  * business; this file moves them, freezes and thaws the service, and reports every phase.
  *
  * The source sends frames straight from the state's memory. A page written while its frame

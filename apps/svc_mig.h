@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apps/mig_proto.h"
+#include "apps/mp.h"
 #include "apps/svc_state.h"
 
 enum svc_mig_phase {

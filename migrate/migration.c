@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apps/mig_proto.h"
+#include "apps/mp.h"
 #include "bpf/steer_api.h"
 
 #define MS 1000000ULL
