@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The migration agent's two protocols.
+ * mp, the migration protocol: edgemu-svc's migration agent's two protocols. Prefix mp_/MP_,
+ * apart from migrate/'s mig_* (the runner's side: jobs, policies, the model).
  *
  * 1. The state stream, over one TCP connection from the source instance to the destination
  *    (started with --incoming), across the emulated network. Frames: a 24-byte header in
@@ -9,7 +10,7 @@
  *                       refuses (closes) when its state size differs.
  *      PAGES  src->dst  arg = first page, count = pages; payload count * 4096 bytes, the
  *                       pages as they were when sent.
- *      EXEC   src->dst  the execution state (struct mig_exec); flags COMMIT: every page has
+ *      EXEC   src->dst  the execution state (struct mp_exec); flags COMMIT: every page has
  *                       been sent, resume now (cold, pre-copy); flags SWITCH: resume now,
  *                       absent pages follow (post-copy).
  *      DONE   src->dst  post-copy: every page has been pushed.
@@ -40,35 +41,35 @@
  *    again otherwise; a
  *    destination that has not resumed exits, one that has steers the clients to itself with
  *    its --on-orphan command unless the runner said "flipped".
- *    Events (from either side): see MIG_EV_* below.
+ *    Events (from either side): see the list at the end of this file.
  */
-#ifndef EDGEMU_APPS_MIG_PROTO_H
-#define EDGEMU_APPS_MIG_PROTO_H
+#ifndef EDGEMU_APPS_MP_H
+#define EDGEMU_APPS_MP_H
 
 #include <endian.h>
 #include <stdint.h>
 
 #include "topo/strategy.h" /* HELLO's count: enum topo_strategy */
 
-#define MIG_MAGIC 0x45444d47u /* "EDMG" */
-#define MIG_PORT 7100	      /* default TCP port of an incoming instance */
-#define MIG_CTL_MAX 512	      /* longest control message */
+#define MP_MAGIC 0x45444d47u /* "EDMG" */
+#define MP_PORT 7100	     /* default TCP port of an incoming instance */
+#define MP_CTL_MAX 512	     /* longest control message */
 
-enum mig_type {
-	MIG_HELLO = 1,
-	MIG_PAGES = 2,
-	MIG_EXEC = 3,
-	MIG_DONE = 4,
-	MIG_REQ = 5,
-	MIG_RESUMED = 6,
-	MIG_UPD = 7,
-	MIG_ABORTED = 8,
+enum mp_type {
+	MP_HELLO = 1,
+	MP_PAGES = 2,
+	MP_EXEC = 3,
+	MP_DONE = 4,
+	MP_REQ = 5,
+	MP_RESUMED = 6,
+	MP_UPD = 7,
+	MP_ABORTED = 8,
 };
 
-#define MIG_EXEC_COMMIT 1
-#define MIG_EXEC_SWITCH 2
+#define MP_EXEC_COMMIT 1
+#define MP_EXEC_SWITCH 2
 
-struct mig_hdr {
+struct mp_hdr {
 	uint32_t magic;
 	uint16_t type;
 	uint16_t flags;
@@ -78,20 +79,20 @@ struct mig_hdr {
 };
 
 /* The execution state: where the workload stands; the client table travels in the pages. */
-struct mig_exec {
+struct mp_exec {
 	uint64_t rng;
 	uint64_t seq_next;
 	uint64_t hash; /* the source's state hash at the freeze; 0 if not known yet */
 	uint64_t reserved;
 };
 
-_Static_assert(sizeof(struct mig_hdr) == 24, "frame header is 24 bytes");
-_Static_assert(sizeof(struct mig_exec) == 32, "exec state is 32 bytes");
+_Static_assert(sizeof(struct mp_hdr) == 24, "frame header is 24 bytes");
+_Static_assert(sizeof(struct mp_exec) == 32, "exec state is 32 bytes");
 
-static inline void mig_hdr_pack(struct mig_hdr *h, enum mig_type type, uint16_t flags,
-				uint32_t count, uint32_t len, uint64_t arg)
+static inline void mp_hdr_pack(struct mp_hdr *h, enum mp_type type, uint16_t flags, uint32_t count,
+			       uint32_t len, uint64_t arg)
 {
-	h->magic = htobe32(MIG_MAGIC);
+	h->magic = htobe32(MP_MAGIC);
 	h->type = htobe16((uint16_t)type);
 	h->flags = htobe16(flags);
 	h->count = htobe32(count);
@@ -100,11 +101,11 @@ static inline void mig_hdr_pack(struct mig_hdr *h, enum mig_type type, uint16_t 
 }
 
 /* In place, to host order; -1 when the magic is wrong. */
-static inline int mig_hdr_unpack(struct mig_hdr *h)
+static inline int mp_hdr_unpack(struct mp_hdr *h)
 {
-	if (be32toh(h->magic) != MIG_MAGIC)
+	if (be32toh(h->magic) != MP_MAGIC)
 		return -1;
-	h->magic = MIG_MAGIC;
+	h->magic = MP_MAGIC;
 	h->type = be16toh(h->type);
 	h->flags = be16toh(h->flags);
 	h->count = be32toh(h->count);

@@ -644,7 +644,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	v->sock = v->lsock = v->tfd = v->ep = -1;
-	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mig_lsock = v->ag.mig_sock = v->ag.wait_tfd = -1;
+	v->ag.ctl_lsock = v->ag.ctl_sock = v->ag.mp_lsock = v->ag.mp_sock = v->ag.wait_tfd = -1;
 	strncpy(v->id, o.id, sizeof(v->id) - 1);
 	rc = 1;
 	v->sfd = app_signalfd_open();

@@ -41,17 +41,17 @@ enum {
 	TAG_CONN
 };
 
-#define MIG_RUN_PAGES 64 /* pages per PAGES frame: 256 KiB */
-#define MIG_QUEUE 65536	 /* bytes of small frames waiting to go (the destination's requests) */
+#define MP_RUN_PAGES 64 /* pages per PAGES frame: 256 KiB */
+#define MP_QUEUE 65536	/* bytes of small frames waiting to go (the destination's requests) */
 
 /* The migration agent: the control socket and, while one runs, a migration either way. */
 struct agent {
 	struct sockaddr_un ctl_addr;
 	int ctl_lsock, ctl_sock;
-	int mig_lsock, mig_sock;
+	int mp_lsock, mp_sock;
 	int wait_tfd; /* destination: fires if no source has connected in time */
 	uint64_t timeout_ms;
-	bool want_out; /* EPOLLOUT asked for on mig_sock */
+	bool want_out; /* EPOLLOUT asked for on mp_sock */
 
 	/* source */
 	bool source; /* a migration out is under way */
@@ -62,11 +62,11 @@ struct agent {
 	enum topo_strategy strategy;
 	uint64_t max_rounds, stop_below;
 	struct svc_mig_src plan;
-	struct mig_hdr hdr; /* the frame being sent: header, then payload */
+	struct mp_hdr hdr; /* the frame being sent: header, then payload */
 	const uint8_t *payload;
 	size_t off, len; /* bytes of header and payload sent, and in all */
 	int after;	 /* what the frame's end means (enum in svc_agent.c) */
-	struct mig_exec exec;
+	struct mp_exec exec;
 	uint64_t *demand; /* post-copy: pages asked for, a ring */
 	uint64_t d_head, d_tail, d_cap;
 	uint64_t start_ns, round_begin_ns, round_bytes0;
@@ -74,9 +74,9 @@ struct agent {
 	/* destination */
 	bool incoming; /* started with --incoming, until it ends */
 	bool resumed;
-	bool switched;	      /* post-copy: pages may still be absent */
-	bool ended;	      /* every page is here */
-	uint8_t q[MIG_QUEUE]; /* requests waiting to go */
+	bool switched;	     /* post-copy: pages may still be absent */
+	bool ended;	     /* every page is here */
+	uint8_t q[MP_QUEUE]; /* requests waiting to go */
 	size_t q_len;
 
 	/*
@@ -96,7 +96,7 @@ struct agent {
 	const char *on_orphan; /* destination: a shell command that steers the clients here */
 
 	/* either side */
-	struct mig_hdr in_hdr;
+	struct mp_hdr in_hdr;
 	size_t in_have;
 	uint8_t *in_buf; /* one frame's payload */
 	uint64_t bytes, pages, faults, requests, updates;

@@ -30,14 +30,14 @@
 
 #define NOTSENT_LOWAT (128 * 1024)
 #define WAIT_SLACK_MS 2000 /* an incoming instance waits for its source timeout + this */
-#define PAYLOAD_MAX (MIG_RUN_PAGES * SVC_PAGE_SIZE)
+#define PAYLOAD_MAX (MP_RUN_PAGES * SVC_PAGE_SIZE)
 
 /* What the end of the frame being sent means. */
 enum { AFTER_NOTHING, AFTER_COMMIT, AFTER_SWITCH, AFTER_DONE };
 
 void agent_emit(struct svc *v, const char *verb, const char *fmt, ...)
 {
-	char rest[MIG_CTL_MAX - 64], msg[MIG_CTL_MAX];
+	char rest[MP_CTL_MAX - 64], msg[MP_CTL_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -57,21 +57,21 @@ static void want_out(struct svc *v, bool on)
 {
 	struct agent *a = &v->ag;
 
-	if (a->mig_sock < 0 || a->want_out == on)
+	if (a->mp_sock < 0 || a->want_out == on)
 		return;
 	a->want_out = on;
-	svc_ep_set(v->ep, EPOLL_CTL_MOD, a->mig_sock, EPOLLIN | (on ? EPOLLOUT : 0), TAG_MIG);
+	svc_ep_set(v->ep, EPOLL_CTL_MOD, a->mp_sock, EPOLLIN | (on ? EPOLLOUT : 0), TAG_MIG);
 }
 
-static void mig_close(struct svc *v)
+static void mp_close(struct svc *v)
 {
 	struct agent *a = &v->ag;
 
-	if (a->mig_sock >= 0) {
-		epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_sock, NULL);
-		close(a->mig_sock);
+	if (a->mp_sock >= 0) {
+		epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mp_sock, NULL);
+		close(a->mp_sock);
 	}
-	a->mig_sock = -1;
+	a->mp_sock = -1;
 	a->want_out = false;
 	a->in_have = 0;
 	a->q_len = 0;
@@ -120,7 +120,7 @@ static void src_end(struct svc *v)
 {
 	struct agent *a = &v->ag;
 
-	mig_close(v);
+	mp_close(v);
 	svc_mig_src_free(&a->plan);
 	free(a->demand);
 	a->demand = NULL;
@@ -170,10 +170,10 @@ static void src_fail(struct svc *v, const char *what, int err)
 		src_settle(v);
 }
 
-static void frame_set(struct agent *a, enum mig_type type, uint16_t flags, uint32_t count,
+static void frame_set(struct agent *a, enum mp_type type, uint16_t flags, uint32_t count,
 		      const void *payload, uint32_t len, uint64_t arg, int after)
 {
-	mig_hdr_pack(&a->hdr, type, flags, count, len, arg);
+	mp_hdr_pack(&a->hdr, type, flags, count, len, arg);
 	a->payload = payload;
 	a->off = 0;
 	a->len = sizeof(a->hdr) + len;
@@ -206,15 +206,15 @@ static bool src_next_frame(struct svc *v)
 			p = a->demand[a->d_head++ % a->d_cap];
 			if (svc_mig_src_claim(&a->plan, p)) {
 				a->pages++;
-				frame_set(a, MIG_PAGES, 0, 1, st->mem + p * SVC_PAGE_SIZE,
+				frame_set(a, MP_PAGES, 0, 1, st->mem + p * SVC_PAGE_SIZE,
 					  SVC_PAGE_SIZE, p, AFTER_NOTHING);
 				return true;
 			}
 		}
-		n = svc_mig_src_next(&a->plan, st, &first, MIG_RUN_PAGES);
+		n = svc_mig_src_next(&a->plan, st, &first, MP_RUN_PAGES);
 		if (n) {
 			a->pages += n;
-			frame_set(a, MIG_PAGES, 0, n, st->mem + first * SVC_PAGE_SIZE,
+			frame_set(a, MP_PAGES, 0, n, st->mem + first * SVC_PAGE_SIZE,
 				  (uint32_t)(n * SVC_PAGE_SIZE), first, AFTER_NOTHING);
 			return true;
 		}
@@ -235,21 +235,21 @@ static bool src_next_frame(struct svc *v)
 		}
 		switch (svc_mig_src_pass_end(&a->plan, st)) {
 		case SVC_MIG_NEXT_COMMIT:
-			a->exec = (struct mig_exec){.rng = htobe64(st->rng),
-						    .seq_next = htobe64(st->seq_next)};
+			a->exec = (struct mp_exec){.rng = htobe64(st->rng),
+						   .seq_next = htobe64(st->seq_next)};
 			a->committed = true;
-			frame_set(a, MIG_EXEC, MIG_EXEC_COMMIT, 0, &a->exec, sizeof(a->exec), 0,
+			frame_set(a, MP_EXEC, MP_EXEC_COMMIT, 0, &a->exec, sizeof(a->exec), 0,
 				  AFTER_COMMIT);
 			return true;
 		case SVC_MIG_NEXT_SWITCH:
-			a->exec = (struct mig_exec){.rng = htobe64(st->rng),
-						    .seq_next = htobe64(st->seq_next)};
+			a->exec = (struct mp_exec){.rng = htobe64(st->rng),
+						   .seq_next = htobe64(st->seq_next)};
 			a->committed = true;
-			frame_set(a, MIG_EXEC, MIG_EXEC_SWITCH, 0, &a->exec, sizeof(a->exec), 0,
+			frame_set(a, MP_EXEC, MP_EXEC_SWITCH, 0, &a->exec, sizeof(a->exec), 0,
 				  AFTER_SWITCH);
 			return true;
 		case SVC_MIG_NEXT_FINISH:
-			frame_set(a, MIG_DONE, 0, 0, NULL, 0, 0, AFTER_DONE);
+			frame_set(a, MP_DONE, 0, 0, NULL, 0, 0, AFTER_DONE);
 			return true;
 		default:
 			continue;
@@ -309,7 +309,7 @@ static void src_pump(struct svc *v)
 			iov[k++] = (struct iovec){(uint8_t *)a->payload + done,
 						  a->len - sizeof(a->hdr) - done};
 		}
-		n = writev(a->mig_sock, iov, k);
+		n = writev(a->mp_sock, iov, k);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -331,7 +331,7 @@ static void src_connected(struct svc *v)
 	int err = 0, r;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(a->mig_sock, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	if (getsockopt(a->mp_sock, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
 		src_fail(v, "connecting to the destination", err);
@@ -353,7 +353,7 @@ static void src_connected(struct svc *v)
 		   topo_strategy_name(a->strategy));
 	if (svc_mig_src_frozen(&a->plan))
 		freeze(v);
-	frame_set(a, MIG_HELLO, 0, a->strategy, NULL, 0, v->st->state_bytes, AFTER_NOTHING);
+	frame_set(a, MP_HELLO, 0, a->strategy, NULL, 0, v->st->state_bytes, AFTER_NOTHING);
 	want_out(v, true);
 	src_pump(v);
 }
@@ -421,7 +421,7 @@ static void src_start(struct svc *v, char *args)
 		return;
 	}
 	tcp_tune(fd, a->timeout_ms);
-	a->mig_sock = fd;
+	a->mp_sock = fd;
 	a->source = a->connecting = true;
 	a->committed = a->done_sending = a->peer_resumed = a->orphaned = false;
 	a->table_taken = false;
@@ -460,18 +460,17 @@ static void src_frame(struct svc *v);
 static int read_frames(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr *h = &a->in_hdr;
+	struct mp_hdr *h = &a->in_hdr;
 	ssize_t n;
 	int rounds;
 
-	for (rounds = 0; a->mig_sock >= 0 && rounds < 64; rounds++) {
+	for (rounds = 0; a->mp_sock >= 0 && rounds < 64; rounds++) {
 		if (a->in_have < sizeof(*h)) {
-			n = recv(a->mig_sock, (uint8_t *)h + a->in_have, sizeof(*h) - a->in_have,
-				 0);
+			n = recv(a->mp_sock, (uint8_t *)h + a->in_have, sizeof(*h) - a->in_have, 0);
 		} else {
 			size_t got = a->in_have - sizeof(*h);
 
-			n = recv(a->mig_sock, a->in_buf + got, h->len - got, 0);
+			n = recv(a->mp_sock, a->in_buf + got, h->len - got, 0);
 		}
 		if (n == 0)
 			return -EPIPE;
@@ -483,7 +482,7 @@ static int read_frames(struct svc *v)
 		a->in_have += (size_t)n;
 		a->bytes += (uint64_t)n;
 		if (a->in_have == sizeof(*h)) {
-			if (mig_hdr_unpack(h) < 0 || h->len > PAYLOAD_MAX)
+			if (mp_hdr_unpack(h) < 0 || h->len > PAYLOAD_MAX)
 				return -EBADMSG;
 		}
 		if (a->in_have < sizeof(*h) || a->in_have < sizeof(*h) + h->len)
@@ -501,20 +500,20 @@ static int read_frames(struct svc *v)
 static void src_frame(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr *h = &a->in_hdr;
+	struct mp_hdr *h = &a->in_hdr;
 
-	if (h->type == MIG_REQ && a->demand && h->arg < v->st->pages) {
+	if (h->type == MP_REQ && a->demand && h->arg < v->st->pages) {
 		a->requests++;
 		if (a->d_tail - a->d_head < a->d_cap)
 			a->demand[a->d_tail++ % a->d_cap] = h->arg;
 		want_out(v, true);
-	} else if (h->type == MIG_UPD && a->committed && !a->table_taken) {
+	} else if (h->type == MP_UPD && a->committed && !a->table_taken) {
 		/* The destination's client table, written back: ours keeps up with it. */
 		if (svc_client_set(v->st, h->count, h->arg) == 0)
 			a->updates++;
-	} else if (h->type == MIG_RESUMED && a->committed) {
+	} else if (h->type == MP_RESUMED && a->committed) {
 		a->peer_resumed = true;
-	} else if (h->type == MIG_ABORTED && a->committed) {
+	} else if (h->type == MP_ABORTED && a->committed) {
 		/* The runner stopped the destination: the service is ours again, whoever thaws us.
 		 */
 		a->peer_resumed = false;
@@ -551,7 +550,7 @@ static int queue_flush(struct svc *v)
 	ssize_t n;
 
 	while (a->q_len) {
-		n = send(a->mig_sock, a->q, a->q_len, MSG_NOSIGNAL);
+		n = send(a->mp_sock, a->q, a->q_len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -571,11 +570,11 @@ static int queue_flush(struct svc *v)
 static void queue_req(struct svc *v, uint64_t page)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr h;
+	struct mp_hdr h;
 
-	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+	if (a->mp_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
 		return; /* it comes with the push anyway */
-	mig_hdr_pack(&h, MIG_REQ, 0, 1, 0, page);
+	mp_hdr_pack(&h, MP_REQ, 0, 1, 0, page);
 	memcpy(a->q + a->q_len, &h, sizeof(h));
 	a->q_len += sizeof(h);
 	a->requests++;
@@ -599,7 +598,7 @@ static void dst_end(struct svc *v, bool close_now)
 	a->switched = false;
 	a->ended = true;
 	if (close_now) {
-		mig_close(v);
+		mp_close(v);
 		a->incoming = a->resumed = false;
 	}
 }
@@ -617,7 +616,7 @@ static void dst_fail(struct svc *v, const char *what, int err)
 
 	agent_emit(v, "error", "absent=%" PRIu64 " what=%s%s%s", v->st->absent_pages, what,
 		   err ? ": " : "", err ? strerror(err) : "");
-	mig_close(v);
+	mp_close(v);
 	if (!a->resumed) {
 		v->exit_code = 1;
 		v->quit = true;
@@ -630,10 +629,10 @@ static void dst_fail(struct svc *v, const char *what, int err)
 	a->switched = a->incoming = a->resumed = false;
 }
 
-static void dst_resume(struct svc *v, const struct mig_exec *x)
+static void dst_resume(struct svc *v, const struct mp_exec *x)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr h;
+	struct mp_hdr h;
 
 	v->st->rng = be64toh(x->rng);
 	v->st->seq_next = be64toh(x->seq_next);
@@ -648,8 +647,8 @@ static void dst_resume(struct svc *v, const struct mig_exec *x)
 	 * The source learns that this instance serves before anything it answers: should the
 	 * runner disappear, the source knows whether to serve again or to leave it to us.
 	 */
-	if (a->mig_sock >= 0 && a->q_len + sizeof(h) <= sizeof(a->q)) {
-		mig_hdr_pack(&h, MIG_RESUMED, 0, 0, 0, 0);
+	if (a->mp_sock >= 0 && a->q_len + sizeof(h) <= sizeof(a->q)) {
+		mp_hdr_pack(&h, MP_RESUMED, 0, 0, 0, 0);
 		memcpy(a->q + a->q_len, &h, sizeof(h));
 		a->q_len += sizeof(h);
 		if (queue_flush(v) < 0)
@@ -660,12 +659,12 @@ static void dst_resume(struct svc *v, const struct mig_exec *x)
 static void dst_frame(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr *h = &a->in_hdr;
-	struct mig_exec x;
+	struct mp_hdr *h = &a->in_hdr;
+	struct mp_exec x;
 	uint32_t i;
 
 	switch (h->type) {
-	case MIG_HELLO:
+	case MP_HELLO:
 		if (h->arg != v->st->state_bytes) {
 			char what[128];
 
@@ -679,7 +678,7 @@ static void dst_frame(struct svc *v)
 		agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
 			   topo_strategy_name((enum topo_strategy)h->count));
 		return;
-	case MIG_PAGES:
+	case MP_PAGES:
 		if ((uint64_t)h->count * SVC_PAGE_SIZE != h->len || h->arg >= v->st->pages ||
 		    h->count > v->st->pages - h->arg) {
 			dst_fail(v, "a bad PAGES frame", 0);
@@ -692,13 +691,13 @@ static void dst_frame(struct svc *v)
 		if (a->switched && !v->st->absent_pages)
 			dst_end(v, false);
 		return;
-	case MIG_EXEC:
+	case MP_EXEC:
 		if (h->len != sizeof(x) || a->resumed) {
 			dst_fail(v, "a bad EXEC frame", 0);
 			return;
 		}
 		memcpy(&x, a->in_buf, sizeof(x));
-		if (h->flags == MIG_EXEC_COMMIT) {
+		if (h->flags == MP_EXEC_COMMIT) {
 			if (v->st->absent_pages) {
 				char what[96];
 
@@ -718,9 +717,9 @@ static void dst_frame(struct svc *v)
 		if (!v->st->absent_pages)
 			dst_end(v, false);
 		return;
-	case MIG_DONE:
+	case MP_DONE:
 		if (a->ended) {
-			mig_close(v);
+			mp_close(v);
 			a->incoming = a->resumed = false;
 		} else {
 			char what[96];
@@ -742,7 +741,7 @@ static void dst_readable(struct svc *v)
 	int r = read_frames(v);
 
 	if (r < 0 && v->ag.ended) {
-		mig_close(v);
+		mp_close(v);
 		v->ag.incoming = v->ag.resumed = false;
 	} else if (r < 0)
 		dst_fail(v,
@@ -760,11 +759,11 @@ static void dst_changed(void *arg, uint32_t client_id, uint64_t counter)
 {
 	struct svc *v = arg;
 	struct agent *a = &v->ag;
-	struct mig_hdr h;
+	struct mp_hdr h;
 
-	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+	if (a->mp_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
 		return; /* the runner reads our table over the control socket instead */
-	mig_hdr_pack(&h, MIG_UPD, 0, client_id, 0, counter);
+	mp_hdr_pack(&h, MP_UPD, 0, client_id, 0, counter);
 	memcpy(a->q + a->q_len, &h, sizeof(h));
 	a->q_len += sizeof(h);
 	a->updates++;
@@ -797,14 +796,14 @@ static int dst_need(void *arg, uint64_t page)
 	a->faults++;
 	queue_req(v, page);
 	while (svc_page_absent(v->st, page)) {
-		if (a->mig_sock < 0)
+		if (a->mp_sock < 0)
 			return -EIO;
 		now = app_now_ns();
 		if (now >= deadline) {
 			dst_fail(v, "waiting for a page of the client table", ETIMEDOUT);
 			return -EIO;
 		}
-		p = (struct pollfd){.fd = a->mig_sock, .events = POLLIN | (a->q_len ? POLLOUT : 0)};
+		p = (struct pollfd){.fd = a->mp_sock, .events = POLLIN | (a->q_len ? POLLOUT : 0)};
 		r = poll(&p, 1, (int)((deadline - now) / MS) + 1);
 		if (r < 0 && errno != EINTR)
 			return -errno;
@@ -842,7 +841,7 @@ static void wait_expired(struct svc *v)
 	struct agent *a = &v->ag;
 
 	wait_end(v);
-	if (!a->incoming || a->mig_lsock < 0)
+	if (!a->incoming || a->mp_lsock < 0)
 		return;
 	agent_emit(v, "error",
 		   "absent=%" PRIu64 " what=no source connected within %" PRIu64
@@ -855,17 +854,17 @@ static void wait_expired(struct svc *v)
 static void dst_accept(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	int fd = accept4(a->mig_lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(a->mp_lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	wait_end(v);
 	/* One source, once. */
-	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mig_lsock, NULL);
-	close(a->mig_lsock);
-	a->mig_lsock = -1;
+	epoll_ctl(v->ep, EPOLL_CTL_DEL, a->mp_lsock, NULL);
+	close(a->mp_lsock);
+	a->mp_lsock = -1;
 	tcp_tune(fd, a->timeout_ms);
-	a->mig_sock = fd;
+	a->mp_sock = fd;
 	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_MIG) < 0)
 		dst_fail(v, "epoll", errno);
 }
@@ -918,20 +917,20 @@ static void steer_here(struct svc *v)
 static bool tell_aborted(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	struct mig_hdr h;
+	struct mp_hdr h;
 	char sink[4096];
 	bool told;
 
-	if (a->mig_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
+	if (a->mp_sock < 0 || a->q_len + sizeof(h) > sizeof(a->q))
 		return false;
-	mig_hdr_pack(&h, MIG_ABORTED, 0, 0, 0, 0);
+	mp_hdr_pack(&h, MP_ABORTED, 0, 0, 0, 0);
 	memcpy(a->q + a->q_len, &h, sizeof(h));
 	a->q_len += sizeof(h);
 	/* Told only if the whole frame left: there is room unless the backhaul stalled. */
 	told = queue_flush(v) == 0 && a->q_len == 0;
-	while (recv(a->mig_sock, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+	while (recv(a->mp_sock, sink, sizeof(sink), MSG_DONTWAIT) > 0)
 		;
-	shutdown(a->mig_sock, SHUT_WR);
+	shutdown(a->mp_sock, SHUT_WR);
 	return told;
 }
 
@@ -1025,7 +1024,7 @@ static void ctl_command(struct svc *v, char *msg)
 			 */
 			bool told = tell_aborted(v);
 
-			mig_close(v);
+			mp_close(v);
 			agent_emit(v, "aborted", "serving=0 told=%d", told);
 		} else if (!v->serving) {
 			/*
@@ -1085,11 +1084,11 @@ static void ctl_command(struct svc *v, char *msg)
 static void ctl_readable(struct svc *v)
 {
 	struct agent *a = &v->ag;
-	char msg[MIG_CTL_MAX + 1];
+	char msg[MP_CTL_MAX + 1];
 	ssize_t n;
 
 	for (;;) {
-		n = recv(a->ctl_sock, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		n = recv(a->ctl_sock, msg, MP_CTL_MAX, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1144,7 +1143,7 @@ void agent_handle(struct svc *v, uint64_t tag, uint32_t events)
 		wait_expired(v);
 		return;
 	case TAG_MIG:
-		if (a->mig_sock < 0)
+		if (a->mp_sock < 0)
 			return;
 		if (a->incoming) {
 			if ((events & EPOLLOUT) && queue_flush(v) < 0) {
@@ -1197,11 +1196,11 @@ int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeo
 		v->st->need = dst_need;
 		v->st->want = dst_want;
 		v->st->need_arg = v;
-		a->mig_lsock = app_bind_socket(NULL, incoming, SOCK_STREAM, &gai);
-		if (!a->in_buf || a->mig_lsock < 0 || listen(a->mig_lsock, 1) < 0 ||
-		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->mig_lsock, EPOLLIN, TAG_MIG_LISTEN) < 0) {
+		a->mp_lsock = app_bind_socket(NULL, incoming, SOCK_STREAM, &gai);
+		if (!a->in_buf || a->mp_lsock < 0 || listen(a->mp_lsock, 1) < 0 ||
+		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->mp_lsock, EPOLLIN, TAG_MIG_LISTEN) < 0) {
 			fprintf(stderr, PROG ": --incoming %u: %s\n", incoming,
-				strerror(a->mig_lsock < 0 ? -a->mig_lsock : errno));
+				strerror(a->mp_lsock < 0 ? -a->mp_lsock : errno));
 			return -1;
 		}
 		a->wait_tfd = app_timer_open();
@@ -1231,9 +1230,9 @@ void agent_close(struct svc *v)
 
 	if (a->source)
 		src_end(v);
-	mig_close(v);
-	if (a->mig_lsock >= 0)
-		close(a->mig_lsock);
+	mp_close(v);
+	if (a->mp_lsock >= 0)
+		close(a->mp_lsock);
 	if (a->wait_tfd >= 0)
 		close(a->wait_tfd);
 	if (a->ctl_sock >= 0)
@@ -1242,7 +1241,7 @@ void agent_close(struct svc *v)
 		close(a->ctl_lsock);
 	if (a->ctl_addr.sun_path[0])
 		unlink(a->ctl_addr.sun_path);
-	a->mig_lsock = a->ctl_sock = a->ctl_lsock = -1;
+	a->mp_lsock = a->ctl_sock = a->ctl_lsock = -1;
 	free(a->in_buf);
 	a->in_buf = NULL;
 }

@@ -61,7 +61,7 @@ void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
 	o->max_rounds = m->migration.precopy_max_rounds ? m->migration.precopy_max_rounds : 30;
 	o->stop_below = m->migration.precopy_stop_below;
 	o->timeout_ms = 5000;
-	o->port = MIG_PORT;
+	o->port = MP_PORT;
 	o->probe_interval_ns = MS;
 }
 
@@ -425,11 +425,11 @@ static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 /* Reads every message waiting on fd; false at its end (the agent is gone). */
 static bool ctl_drain(struct mig_job *j, int fd, struct topo_err *err)
 {
-	char msg[MIG_CTL_MAX + 1];
+	char msg[MP_CTL_MAX + 1];
 	ssize_t n;
 
 	for (;;) {
-		n = recv(fd, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		n = recv(fd, msg, MP_CTL_MAX, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -521,7 +521,7 @@ static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *unti
 		    char *last, size_t last_len)
 {
 	uint64_t deadline = now_ns() + ms * MS;
-	char msg[MIG_CTL_MAX + 1];
+	char msg[MP_CTL_MAX + 1];
 	struct pollfd p;
 	ssize_t n;
 
@@ -531,7 +531,7 @@ static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *unti
 		p = (struct pollfd){.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
-		n = recv(fd, msg, MIG_CTL_MAX, MSG_DONTWAIT);
+		n = recv(fd, msg, MP_CTL_MAX, MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			return -EPIPE;
 		if (n < 0)
@@ -562,7 +562,7 @@ static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *unti
  */
 static void recover_table(struct mig_job *j, char *why, size_t len)
 {
-	char last[MIG_CTL_MAX + 1], cmd[96];
+	char last[MP_CTL_MAX + 1], cmd[96];
 	size_t at = strlen(why);
 	unsigned set = 0;
 
@@ -627,7 +627,7 @@ static void test_stop(const char *where)
 /* The source thaws; true once it serves again. */
 static bool src_abort(struct mig_job *j, unsigned ms)
 {
-	char last[MIG_CTL_MAX + 1];
+	char last[MP_CTL_MAX + 1];
 
 	if (ctl_call(j, j->src, "abort", "resumed,aborted", ms, last, sizeof(last)) < 0)
 		return false;
@@ -850,7 +850,7 @@ fail:
  */
 static void dst_verdict(struct mig_job *j)
 {
-	char last[MIG_CTL_MAX + 1];
+	char last[MP_CTL_MAX + 1];
 	int c;
 
 	if (j->rep->resume_ns || j->dst_gone || j->dst_error)
@@ -876,7 +876,7 @@ static void source_died(struct mig_job *j)
 	const struct topo_model *m = j->net->m;
 	struct mig_report *r = j->rep;
 	const char *from = m->nodes[j->from].name, *to = m->nodes[j->to].name;
-	char last[MIG_CTL_MAX + 1];
+	char last[MP_CTL_MAX + 1];
 	struct topo_err e2;
 
 	/* After a post-copy switch: how many pages never came, which its failure says. */

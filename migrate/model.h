@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 /* The agent's wire (apps/mp.h): pages, frames of up to 64 pages after a 24-byte
- * header, and the commit/switch frame (header + 32-byte struct mig_exec). */
+ * header, and the commit/switch frame (header + 32-byte struct mp_exec). */
 #define MIG_MODEL_PAGE_BYTES 4096
 #define MIG_MODEL_FRAME_HDR_BYTES 24
 #define MIG_MODEL_FRAME_PAGES 64
