@@ -292,16 +292,76 @@ static bool pid_in_node(struct topo_net *net, unsigned node, pid_t pid)
 	       a.st_ino == b.st_ino;
 }
 
+/*
+ * The forked child: a daemon in the node (its own session, default signals, stdio to its
+ * log, the ready pipe as fd 3) that becomes the app; if it cannot, it writes its errno to
+ * err_fd and exits.
+ */
+static _Noreturn void spawn_child(const struct spawn_args *b, int ns_fd, const char *log,
+				  int err_fd, int ready_fd)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out, child_errno;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (setns(ns_fd, CLONE_NEWNET) == 0 && null >= 0 && out >= 0) {
+		dup2(null, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		dup2(ready_fd, 3); /* dup2 clears close-on-exec: the app keeps it */
+		execv(b->app, (char *const *)b->argv);
+	}
+	child_errno = errno;
+	if (write(err_fd, &child_errno, sizeof(child_errno)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/*
+ * Wait for the instance pid of svc on node to write "ready" on fd; 0, or -errno with err set
+ * once the instance is killed and dropped from the instances file.
+ */
+static int wait_ready(struct topo_net *net, unsigned svc, unsigned node, pid_t pid, int fd,
+		      const char *what, struct topo_err *err)
+{
+	int timeout_ms = ready_timeout_ms(&net->m->services[svc]), r;
+	struct pollfd pl = {.fd = fd, .events = POLLIN};
+	char ready[8], why[64];
+
+	/* A signal (Ctrl-C during `up`) ends the wait too: the caller tears down. */
+	r = poll(&pl, 1, timeout_ms);
+	if (r < 0)
+		r = -errno;
+	else if (r == 0)
+		r = -ETIMEDOUT;
+	else if (read(fd, ready, sizeof(ready)) <= 0)
+		r = -ECHILD; /* EOF: it exited */
+	else
+		return 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	instances_drop(net, svc, node);
+	if (r == -ETIMEDOUT)
+		snprintf(why, sizeof(why), "not ready within %.1f s", timeout_ms / 1000.0);
+	else if (r == -ECHILD)
+		snprintf(why, sizeof(why), "it exited");
+	else
+		snprintf(why, sizeof(why), "waiting for it: %s", strerror(-r));
+	return topo_err_set(err, r, "%s on node %s did not start (%s); see %s/%s.log", what,
+			    net->m->nodes[node].name, why, net->dir, what);
+}
+
 int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const char *const extra[],
 		       pid_t *ret_pid, struct topo_err *err)
 {
 	const struct topo_service *s = &net->m->services[svc];
 	const char *nname = net->m->nodes[node].name;
 	char log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], what[2 * TOPO_NAME_MAX + 8];
-	int ns_fd, pfd[2], rfd[2], child_errno = 0, timeout_ms, r;
+	int ns_fd, pfd[2], rfd[2], child_errno = 0, r;
 	struct spawn_args *b;
-	struct pollfd pl;
-	char ready[8];
 	FILE *f;
 	pid_t pid;
 
@@ -337,27 +397,8 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
 		r = topo_err_set(err, -errno, "starting %s: %s", what, strerror(errno));
 		goto out_rfd;
 	}
-	if (pid == 0) {
-		sigset_t none;
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out;
-
-		/* A daemon in the node: its own session, default signals, stdio to its log. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
-		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (setns(ns_fd, CLONE_NEWNET) == 0 && null >= 0 && out >= 0) {
-			dup2(null, 0);
-			dup2(out, 1);
-			dup2(out, 2);
-			dup2(rfd[1], 3); /* dup2 clears close-on-exec: the app keeps it */
-			execv(b->app, (char *const *)b->argv);
-		}
-		child_errno = errno;
-		if (write(pfd[1], &child_errno, sizeof(child_errno)) < 0)
-			_exit(126);
-		_exit(127);
-	}
+	if (pid == 0)
+		spawn_child(b, ns_fd, log, pfd[1], rfd[1]);
 	close(pfd[1]);
 	pfd[1] = -1;
 	close(rfd[1]);
@@ -377,34 +418,9 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
 		fprintf(f, "%s %s %ld\n", s->name, nname, (long)pid);
 		fclose(f);
 	}
-	timeout_ms = ready_timeout_ms(s);
-	pl = (struct pollfd){.fd = rfd[0], .events = POLLIN};
-	/* A signal (Ctrl-C during `up`) ends the wait too: the caller tears down. */
-	r = poll(&pl, 1, timeout_ms);
+	r = wait_ready(net, svc, node, pid, rfd[0], what, err);
 	if (r < 0)
-		r = -errno;
-	else if (r == 0)
-		r = -ETIMEDOUT;
-	else if (read(rfd[0], ready, sizeof(ready)) <= 0)
-		r = -ECHILD; /* EOF: it exited */
-	else
-		r = 0;
-	if (r < 0) {
-		char why[64];
-
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		instances_drop(net, svc, node);
-		if (r == -ETIMEDOUT)
-			snprintf(why, sizeof(why), "not ready within %.1f s", timeout_ms / 1000.0);
-		else if (r == -ECHILD)
-			snprintf(why, sizeof(why), "it exited");
-		else
-			snprintf(why, sizeof(why), "waiting for it: %s", strerror(-r));
-		topo_err_set(err, r, "%s on node %s did not start (%s); see %s/%s.log", what, nname,
-			     why, net->dir, what);
 		goto out_rfd;
-	}
 	if (ret_pid)
 		*ret_pid = pid;
 out_rfd:
