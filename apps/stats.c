@@ -315,14 +315,14 @@ bool app_instance_valid(const char *id)
 	return i > 0;
 }
 
-void app_instance_sanitize(char out[APP_INSTANCE_LEN], const char in[APP_INSTANCE_LEN])
+void app_instance_sanitize(char ret[APP_INSTANCE_LEN], const char in[APP_INSTANCE_LEN])
 {
 	size_t i;
 
-	memset(out, 0, APP_INSTANCE_LEN);
+	memset(ret, 0, APP_INSTANCE_LEN);
 	/* The last byte stays NUL: a 16-character id from the wire is cut to 15. */
 	for (i = 0; i < APP_INSTANCE_LEN - 1 && in[i]; i++)
-		out[i] = id_char(in[i]) ? in[i] : '?';
+		ret[i] = id_char(in[i]) ? in[i] : '?';
 }
 
 int app_inst_update(struct app_inst *t, const char *id, char ret_old[APP_INSTANCE_LEN])

@@ -145,7 +145,7 @@ enum app_seq_verdict app_seqwin_answer(struct app_seqwin *w, uint64_t seq, uint6
  * NUL, every other byte outside the set replaced by '?'.
  */
 bool app_instance_valid(const char *id);
-void app_instance_sanitize(char out[APP_INSTANCE_LEN], const char in[APP_INSTANCE_LEN]);
+void app_instance_sanitize(char ret[APP_INSTANCE_LEN], const char in[APP_INSTANCE_LEN]);
 
 struct app_inst {
 	bool have;

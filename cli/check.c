@@ -73,36 +73,36 @@ static int load_prog(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static void probe(struct results *res)
+static void probe(struct results *ret)
 {
 	struct tc_netem_qopt q = {.limit = 1000};
 	struct emu_nl *nl = NULL;
 	int prog;
 
 	for (int i = 0; i < F_COUNT; i++)
-		res->r[i] = -ENOTSUP;
-	res->r[F_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? 0 : -ENOENT;
+		ret->r[i] = -ENOTSUP;
+	ret->r[F_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? 0 : -ENOENT;
 	prog = load_prog();
-	res->r[F_BPF] = prog < 0 ? prog : 0;
+	ret->r[F_BPF] = prog < 0 ? prog : 0;
 	if (unshare(CLONE_NEWNET) < 0) {
-		res->r[F_NETNS] = -errno;
+		ret->r[F_NETNS] = -errno;
 		return;
 	}
-	res->r[F_NETNS] = 0;
+	ret->r[F_NETNS] = 0;
 	if (emu_nl_open(&nl) < 0)
 		return;
-	res->r[F_VETH] =
+	ret->r[F_VETH] =
 	    nl_one(nl, emu_msg_veth_add(emu_nl_slot(nl), "emchk0", -1, 10, "emchk1", -1, 11));
-	if (res->r[F_VETH] == 0) {
+	if (ret->r[F_VETH] == 0) {
 		int idx = 10;
 
-		res->r[F_NETEM] = nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_ROOT,
+		ret->r[F_NETEM] = nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_ROOT,
 							       0x10000, "netem", &q, sizeof(q)));
-		res->r[F_CLSACT] =
+		ret->r[F_CLSACT] =
 		    nl_one(nl, emu_msg_qdisc_add(emu_nl_slot(nl), idx, TC_H_CLSACT,
 						 TC_H_MAKE(TC_H_CLSACT, 0), "clsact", NULL, 0));
-		if (res->r[F_CLSACT] == 0 && prog >= 0)
-			res->r[F_CLS_BPF] = nl_one(
+		if (ret->r[F_CLSACT] == 0 && prog >= 0)
+			ret->r[F_CLS_BPF] = nl_one(
 			    nl, emu_msg_filter_bpf_add(emu_nl_slot(nl), idx,
 						       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
 						       prog, "edgemu_check"));

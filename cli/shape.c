@@ -68,7 +68,7 @@ static void print_shape(const char *label, const struct emu_shape *s, bool appli
 	printf(" rate %" PRIu64 "bit limit %u\n", s->rate_bps, s->limit);
 }
 
-static int parse_gilbert(const char *v, struct emu_loss *loss)
+static int parse_gilbert(const char *v, struct emu_loss *ret_loss)
 {
 	char buf[128], *save = NULL, *tok;
 	double x[4] = {0, 0, 0, 1};
@@ -82,7 +82,7 @@ static int parse_gilbert(const char *v, struct emu_loss *loss)
 	}
 	if (n != 2 && n != 4)
 		return -EINVAL;
-	*loss = (struct emu_loss){EMU_LOSS_GILBERT, x[0], x[1], x[2], x[3]};
+	*ret_loss = (struct emu_loss){EMU_LOSS_GILBERT, x[0], x[1], x[2], x[3]};
 	return 0;
 }
 

@@ -275,13 +275,13 @@ struct dir_view {
 };
 
 static void view_dir(struct topo_net *net, const struct topo_link *link, unsigned dir,
-		     struct dir_view *v)
+		     struct dir_view *ret)
 {
 	unsigned l = (unsigned)(link - net->m->links);
 
-	topo_shape_to_emu(&link->dir[dir], &v->want);
-	v->have = v->want; /* netem does not report its distribution: assume the file's */
-	v->applied = topo_net_shape_get(net, l, dir, &v->have) == 0;
+	topo_shape_to_emu(&link->dir[dir], &ret->want);
+	ret->have = ret->want; /* netem does not report its distribution: assume the file's */
+	ret->applied = topo_net_shape_get(net, l, dir, &ret->have) == 0;
 }
 
 static void print_dir(const char *label, const struct dir_view *v)

@@ -513,12 +513,12 @@ static bool ev_among(const char *msg, const char *verbs)
 
 /*
  * Sends cmd (if not NULL) on an agent's control socket and reads until a message whose verb is one
- * of `until` (comma-separated; the message is put in *last), for at most ms; other messages go
+ * of `until` (comma-separated; the message is put in ret_last), for at most ms; other messages go
  * where they always go. 0, -ETIMEDOUT, or -EPIPE when the agent is gone. For "table", "client"
  * messages are gathered in j.
  */
 static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *until, unsigned ms,
-		    char *last, size_t last_len)
+		    char *ret_last, size_t ret_len)
 {
 	uint64_t deadline = now_ns() + ms * MS;
 	char msg[MP_CTL_MAX + 1];
@@ -538,7 +538,7 @@ static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *unti
 			continue;
 		msg[n] = '\0';
 		if (ev_among(msg, until)) {
-			snprintf(last, last_len, "%s", msg);
+			snprintf(ret_last, ret_len, "%s", msg);
 			return 0;
 		}
 		if (ev_is(msg, "client") && j->n_table < MIG_TABLE_MAX) {

@@ -34,16 +34,16 @@ void mig_cells_free(struct mig_cells *c)
  * seen: its delay (the smallest over those paths) is final before it extends them.
  */
 static void bfs(const struct topo_model *m, const unsigned *off, const unsigned *adj, unsigned src,
-		uint32_t *hops, uint64_t *delay, unsigned *queue)
+		uint32_t *ret_hops, uint64_t *ret_delay, unsigned *queue)
 {
 	unsigned head = 0, tail = 0;
 
 	for (unsigned i = 0; i < m->n_nodes; i++) {
-		hops[i] = MIG_HOPS_NONE;
-		delay[i] = UINT64_MAX;
+		ret_hops[i] = MIG_HOPS_NONE;
+		ret_delay[i] = UINT64_MAX;
 	}
-	hops[src] = 0;
-	delay[src] = 0;
+	ret_hops[src] = 0;
+	ret_delay[src] = 0;
 	queue[tail++] = src;
 	while (head < tail) {
 		unsigned u = queue[head++];
@@ -53,18 +53,18 @@ static void bfs(const struct topo_model *m, const unsigned *off, const unsigned 
 		for (unsigned a = off[u]; a < off[u + 1]; a++) {
 			const struct topo_link *k = &m->links[adj[a] / 2];
 			unsigned e = adj[a] % 2, v = k->end[!e].node;
-			uint64_t d = delay[u] + k->dir[e].delay_ns;
+			uint64_t d = ret_delay[u] + k->dir[e].delay_ns;
 
-			if (d < delay[u])
+			if (d < ret_delay[u])
 				d = UINT64_MAX;
-			if (hops[v] == MIG_HOPS_NONE) {
-				hops[v] = hops[u] + 1;
+			if (ret_hops[v] == MIG_HOPS_NONE) {
+				ret_hops[v] = ret_hops[u] + 1;
 				queue[tail++] = v;
-			} else if (hops[v] != hops[u] + 1) {
+			} else if (ret_hops[v] != ret_hops[u] + 1) {
 				continue;
 			}
-			if (d < delay[v])
-				delay[v] = d;
+			if (d < ret_delay[v])
+				ret_delay[v] = d;
 		}
 	}
 }

@@ -205,7 +205,7 @@ struct spawn_args {
 };
 
 static int spawn_args_build(const struct topo_net *net, unsigned svc, unsigned node,
-			    const char *const extra[], struct spawn_args *b)
+			    const char *const extra[], struct spawn_args *ret)
 {
 	const struct topo_service *s = &net->m->services[svc];
 	const struct topo_model *m = net->m;
@@ -217,44 +217,47 @@ static int spawn_args_build(const struct topo_net *net, unsigned svc, unsigned n
 	v = calloc(24 + n_extra, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	mig_app_path(s->app == TOPO_APP_SVC ? "edgemu-svc" : "edgemu-echo", b->app, sizeof(b->app));
-	snprintf(b->port, sizeof(b->port), "%u", s->port);
-	snprintf(b->id, sizeof(b->id), "%.15s", m->nodes[node].name); /* the wire's id: 16 bytes */
-	v[i++] = b->app;
+	mig_app_path(s->app == TOPO_APP_SVC ? "edgemu-svc" : "edgemu-echo", ret->app,
+		     sizeof(ret->app));
+	snprintf(ret->port, sizeof(ret->port), "%u", s->port);
+	snprintf(ret->id, sizeof(ret->id), "%.15s",
+		 m->nodes[node].name); /* the wire's id: 16 bytes */
+	v[i++] = ret->app;
 	v[i++] = "--port";
-	v[i++] = b->port;
+	v[i++] = ret->port;
 	v[i++] = "--id";
-	v[i++] = b->id;
+	v[i++] = ret->id;
 	v[i++] = "--ready-fd";
 	v[i++] = "3";
 	if (s->app == TOPO_APP_SVC) {
-		snprintf(b->state, sizeof(b->state), "%llu", (unsigned long long)s->state_bytes);
-		snprintf(b->rate, sizeof(b->rate), "%llu", (unsigned long long)s->dirty_rate);
-		snprintf(b->seed, sizeof(b->seed), "%llu",
+		snprintf(ret->state, sizeof(ret->state), "%llu",
+			 (unsigned long long)s->state_bytes);
+		snprintf(ret->rate, sizeof(ret->rate), "%llu", (unsigned long long)s->dirty_rate);
+		snprintf(ret->seed, sizeof(ret->seed), "%llu",
 			 (unsigned long long)(m->has_seed ? m->seed : 1));
 		v[i++] = "--state";
-		v[i++] = b->state;
+		v[i++] = ret->state;
 		v[i++] = "--dirty-rate";
-		v[i++] = b->rate;
+		v[i++] = ret->rate;
 		v[i++] = "--pattern";
 		v[i++] = topo_pattern_name(s->dirty_pattern);
 		if (s->dirty_pattern == TOPO_PATTERN_HOTSET) {
-			fmt_percent(s->hot_ppm, b->hot, sizeof(b->hot));
+			fmt_percent(s->hot_ppm, ret->hot, sizeof(ret->hot));
 			v[i++] = "--hot";
-			v[i++] = b->hot;
+			v[i++] = ret->hot;
 		}
 		v[i++] = "--seed";
-		v[i++] = b->seed;
+		v[i++] = ret->seed;
 		v[i++] = "--tcp";
 		/* The migration agent's control socket. */
-		mig_ctl_path(net, svc, node, b->ctl, sizeof(b->ctl));
+		mig_ctl_path(net, svc, node, ret->ctl, sizeof(ret->ctl));
 		v[i++] = "--ctl";
-		v[i++] = b->ctl;
+		v[i++] = ret->ctl;
 	}
 	for (size_t k = 0; k < n_extra; k++)
 		v[i++] = extra[k];
 	v[i] = NULL;
-	b->argv = v;
+	ret->argv = v;
 	return 0;
 }
 
