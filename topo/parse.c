@@ -3,11 +3,8 @@
  * Scenario parser: libyaml's document API, then a strict walk over the tree. Every error
  * names file:line:column of the key or value at fault, because users fix files by position.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Scenario parser: nodes: and links: (endpoints, addresses, shaping per direction). */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
