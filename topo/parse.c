@@ -132,16 +132,16 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 }
 
 /* libyaml reports reader errors (bad UTF-8, control characters) as a byte offset only. */
-static void offset_to_mark(const char *text, size_t len, size_t off, int *line, int *col)
+static void offset_to_mark(const char *text, size_t len, size_t off, int *ret_line, int *ret_col)
 {
-	*line = 1;
-	*col = 1;
+	*ret_line = 1;
+	*ret_col = 1;
 	for (size_t i = 0; i < off && i < len; i++) {
 		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
+			(*ret_line)++;
+			*ret_col = 1;
 		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			(*col)++;
+			(*ret_col)++;
 		}
 	}
 }

@@ -70,23 +70,23 @@ int expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *
 int expect_key(struct ctx *c, const yaml_node_t *k, const char *what);
 int node_find(const struct ctx *c, const char *name);
 int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
-	      const char *const *reserved, yaml_node_t **vals);
+	      const char *const *reserved, yaml_node_t **ret_vals);
 int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
 	      const char *range);
 int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *ret);
-int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret);
-int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret);
+	     uint64_t *ret_ns);
+int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret_bps);
+int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction);
 int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max, bool positive,
-	      uint64_t *ret);
+	      uint64_t *ret_count);
 int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
-	     const char *const *names, int *ret);
+	     const char *const *names, int *ret_index);
 bool node_name_valid(const char *s);
-int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret);
+int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m);
 int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3]);
-int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret);
+int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path);
 int parse_params(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *keys,
-		 yaml_node_t **vals);
+		 yaml_node_t **ret_vals);
 
 /* nodes and links (topo/parse_net.c) */
 int parse_nodes(struct ctx *c, const yaml_node_t *map);

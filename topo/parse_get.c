@@ -138,9 +138,12 @@ int node_find(const struct ctx *c, const char *name)
 	return (int)topo_names_get(&c->nodes, 0, name);
 }
 
-/* Mapping keys must be strings, unique (libyaml keeps duplicates silently) and known. */
+/*
+ * Mapping keys must be strings, unique (libyaml keeps duplicates silently) and known.
+ * ret_vals[i] gets the value of keys[i]; a key the map lacks leaves its slot as it was.
+ */
 int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
-	      const char *const *reserved, yaml_node_t **vals)
+	      const char *const *reserved, yaml_node_t **ret_vals)
 {
 	yaml_node_pair_t *start = map->data.mapping.pairs.start;
 
@@ -161,7 +164,7 @@ int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
 		}
 		i = find_name(keys, str(k));
 		if (i >= 0) {
-			vals[i] = get(c, p->value);
+			ret_vals[i] = get(c, p->value);
 			continue;
 		}
 		if (reserved && find_name(reserved, str(k)) >= 0)
@@ -250,7 +253,7 @@ static const char *fmt_rate(uint64_t bps, char *buf, size_t size)
 
 /* A time from min to max: what the kernel, the relay and the models can hold. */
 int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *ret)
+	     uint64_t *ret_ns)
 {
 	char lo[32], hi[32], range[80];
 	uint64_t v;
@@ -264,12 +267,12 @@ int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min,
 		return fail_unit(c, n, key, TIME_UNITS, range);
 	if (v < min || v > max)
 		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
-	*ret = v;
+	*ret_ns = v;
 	return 0;
 }
 
 /* A rate: 0 where zero means no limit (zero_ok), else TOPO_RATE_MIN_BPS to _MAX_BPS. */
-int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret)
+int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret_bps)
 {
 	char lo[32], hi[32], range[96];
 	uint64_t v;
@@ -284,24 +287,24 @@ int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok,
 		return fail_unit(c, n, key, RATE_UNITS, range);
 	if ((v || !zero_ok) && (v < TOPO_RATE_MIN_BPS || v > TOPO_RATE_MAX_BPS))
 		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
-	*ret = v;
+	*ret_bps = v;
 	return 0;
 }
 
-int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret)
+int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction)
 {
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
-	if (topo_unit_percent(str(n), ret) < 0)
+	if (topo_unit_percent(str(n), ret_fraction) < 0)
 		return fail_unit(c, n, key, "%", NULL);
 	return 0;
 }
 
 /* Plain digits only: a seed or a packet count has no sign, fraction or unit. */
 int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max, bool positive,
-	      uint64_t *ret)
+	      uint64_t *ret_count)
 {
 	const char *s;
 	uint64_t v = 0;
@@ -319,7 +322,7 @@ int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max
 	}
 	if (positive && !v)
 		goto bad;
-	*ret = v;
+	*ret_count = v;
 	return 0;
 bad:
 	return fail(c, n, "%s: '%s' is not a %s integer", key, str(n),
@@ -327,7 +330,7 @@ bad:
 }
 
 int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
-	     const char *const *names, int *ret)
+	     const char *const *names, int *ret_index)
 {
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
 
@@ -336,7 +339,7 @@ int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *w
 	r = find_name(names, str(n));
 	if (r < 0)
 		return fail_enum(c, n, what, names);
-	*ret = r;
+	*ret_index = r;
 	return 0;
 }
 
@@ -354,9 +357,10 @@ bool node_name_valid(const char *s)
 }
 
 /* One coordinate of a position, a waypoint or an area corner. */
-int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret)
+int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m)
 {
 	const char *s;
+	double m;
 	int r = expect(c, v, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
@@ -364,13 +368,14 @@ int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret)
 	s = str(v);
 	/* Coordinates are the one place a bare number is fine: metres are implied. */
 	if (*s && topo_unit_number_len(s) == strlen(s))
-		*ret = strtod(s, NULL);
-	else if (topo_unit_metres(s, ret) < 0)
+		m = strtod(s, NULL);
+	else if (topo_unit_metres(s, &m) < 0)
 		return fail(c, v, "%s: '%s' is not a distance (metres, or with m or km)", key, s);
 	/* strtod gives inf for 400 digits; distances and path loss need finite, sane values. */
-	if (!(fabs(*ret) <= TOPO_COORD_MAX_M))
+	if (!(fabs(m) <= TOPO_COORD_MAX_M))
 		return fail(c, v, "%s: '%s' is out of range (-%.0fkm to %.0fkm)", key, s,
 			    TOPO_COORD_MAX_M / 1000, TOPO_COORD_MAX_M / 1000);
+	*ret_m = m;
 	return 0;
 }
 
@@ -393,8 +398,8 @@ int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3])
 	return 0;
 }
 
-/* A file the scenario names, readable now; *ret is the path as the run will open it. */
-int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret)
+/* A file the scenario names, readable now; *ret_path is the path as the run will open it. */
+int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path)
 {
 	const char *t;
 	char *path;
@@ -417,15 +422,15 @@ int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret)
 		free(path);
 		return r;
 	}
-	*ret = path;
+	*ret_path = path;
 	return 0;
 }
 
 /* A mapping of known parameter keys (values parsed by the caller). */
 int parse_params(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *keys,
-		 yaml_node_t **vals)
+		 yaml_node_t **ret_vals)
 {
 	int r = expect(c, n, YAML_MAPPING_NODE, what);
 
-	return r < 0 ? r : scan_keys(c, n, keys, NULL, vals);
+	return r < 0 ? r : scan_keys(c, n, keys, NULL, ret_vals);
 }

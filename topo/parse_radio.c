@@ -47,7 +47,7 @@ static const char *const mob_model_names[] = {"static", "waypoints", "random-way
 
 /* A plain decimal where the unit is implied by the key (exponent, m/s); "m/s" if suffix. */
 static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const char *suffix,
-		     double *ret)
+		     double *ret_value)
 {
 	const char *s;
 	size_t len;
@@ -64,7 +64,7 @@ static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const
 		return fail(c, n, "%s: '%s' is not a plain number", key, s);
 	}
 	/* Infinite for 400 digits: the callers' ranges refuse it. */
-	*ret = strtod(s, NULL);
+	*ret_value = strtod(s, NULL);
 	return 0;
 }
 
@@ -73,27 +73,28 @@ static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const
  * that the radio model's powers of ten stay finite.
  */
 static int get_db(struct ctx *c, const yaml_node_t *n, const char *key, const char *unit,
-		  bool negative, double *ret)
+		  bool negative, double *ret_db)
 {
-	double max = negative ? TOPO_DBM_MAX : TOPO_DB_MAX;
+	double db, max = negative ? TOPO_DBM_MAX : TOPO_DB_MAX;
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
-	if (topo_unit_decibel(str(n), unit, ret) < 0)
+	if (topo_unit_decibel(str(n), unit, &db) < 0)
 		return fail_unit(c, n, key, unit, NULL);
-	if (!negative && *ret < 0)
+	if (!negative && db < 0)
 		return fail(c, n, "%s: '%s' must not be negative", key, str(n));
-	if (!(fabs(*ret) <= max))
+	if (!(fabs(db) <= max))
 		return fail(c, n, "%s: '%s' is out of range (%s%.0f%s to %.0f%s)", key, str(n),
 			    negative ? "-" : "", negative ? max : 0, unit, max, unit);
+	*ret_db = db;
 	return 0;
 }
 
 #define HERTZ_UNITS "Hz, kHz, MHz, GHz"
 
 /* A bandwidth: Hz, kHz, MHz, GHz; above 0 and at most 100GHz. */
-static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t *ret)
+static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t *ret_hz)
 {
 	static const struct {
 		const char *name;
@@ -114,7 +115,7 @@ static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint6
 		v = strtod(s, NULL) * units[i].mult + 0.5;
 		if (v < 1 || v > 100e9)
 			return fail(c, n, "%s: '%s' is not between 1Hz and 100GHz", key, s);
-		*ret = (uint64_t)v;
+		*ret_hz = (uint64_t)v;
 		return 0;
 	}
 	return fail_unit(c, n, key, HERTZ_UNITS, NULL);

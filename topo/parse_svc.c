@@ -34,19 +34,19 @@ static const char *const strategy_names[] = {"cold", "precopy", "postcopy", NULL
 static const char *const steering_names[] = {"ebpf", "route", NULL};
 
 static int get_u64(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
-		   int (*parse)(const char *, uint64_t *), uint64_t *ret)
+		   int (*parse)(const char *, uint64_t *), uint64_t *ret_value)
 {
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
-	if (parse(str(n), ret) < 0)
+	if (parse(str(n), ret_value) < 0)
 		return fail_unit(c, n, key, units, NULL);
 	return 0;
 }
 
 /* "A.B.C.D" into host byte order. */
-static int get_ipv4(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t *ret)
+static int get_ipv4(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t *ret_addr)
 {
 	struct in_addr in;
 	int r = expect(c, n, YAML_SCALAR_NODE, key);
@@ -55,7 +55,7 @@ static int get_ipv4(struct ctx *c, const yaml_node_t *n, const char *key, uint32
 		return r;
 	if (inet_pton(AF_INET, str(n), &in) != 1)
 		return fail(c, n, "%s: '%s' is not an IPv4 address (A.B.C.D)", key, str(n));
-	*ret = ntohl(in.s_addr);
+	*ret_addr = ntohl(in.s_addr);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ static int parse_at(struct ctx *c, const yaml_node_t *n, struct topo_service *sv
 }
 
 /* app svc's `state:`: a size with a unit, whole 4 KiB pages, 4KiB to 64GiB. */
-static int parse_state(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
+static int parse_state(struct ctx *c, const yaml_node_t *n, uint64_t *ret_bytes)
 {
 	uint64_t v;
 	int r = get_u64(c, n, "state", SIZE_UNITS, topo_unit_size, &v);
@@ -107,12 +107,12 @@ static int parse_state(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
 	/* edgemu-svc's state is in pages; the migration moves pages. */
 	if (v % TOPO_PAGE_SIZE)
 		return fail(c, n, "state: '%s' is not a whole number of 4KiB pages", str(n));
-	*ret = v;
+	*ret_bytes = v;
 	return 0;
 }
 
 /* Pages per second, written "N/s": the unit says what is counted and per what. */
-static int get_page_rate(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
+static int get_page_rate(struct ctx *c, const yaml_node_t *n, uint64_t *ret_rate)
 {
 	const char *s;
 	size_t digits;
@@ -134,7 +134,7 @@ static int get_page_rate(struct ctx *c, const yaml_node_t *n, uint64_t *ret)
 			return fail(c, n, "rate: '%s' is too large (at most %llu/s)", s,
 				    (unsigned long long)TOPO_DIRTY_RATE_MAX);
 	}
-	*ret = v;
+	*ret_rate = v;
 	return 0;
 }
 
