@@ -2,6 +2,8 @@
 /*
  * Scenario parser: libyaml's document API, then a strict walk over the tree. Every error
  * names file:line:column of the key or value at fault, because users fix files by position.
+ * This file has the entry points and the top level; each section's walk is in its own
+ * topo/parse_<section>.c, the helpers they share in topo/parse_get.c (see topo/parse.h).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,9 +6,6 @@
 
 #include "topo/parse.h"
 
-static const char *const probe_keys[] = {"from", "to", "interval", "port", NULL};
-enum { K_FROM, K_TO, K_INTERVAL, K_PROBE_PORT, K_PROBE_N };
-
 static const char *const service_keys[] = {"vip", "app", "port", "at", "state", "dirty", NULL};
 enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_SERVICE_N };
 static const char *const app_names[] = {"echo", "svc", NULL};
@@ -32,6 +29,9 @@ static const char *const policy_names[] = {"never",   "always",	   "distance",
 					   "latency", "proactive", NULL};
 static const char *const strategy_names[] = {"cold", "precopy", "postcopy", NULL};
 static const char *const steering_names[] = {"ebpf", "route", NULL};
+
+static const char *const probe_keys[] = {"from", "to", "interval", "port", NULL};
+enum { K_FROM, K_TO, K_INTERVAL, K_PROBE_PORT, K_PROBE_N };
 
 static int get_u64(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
 		   int (*parse)(const char *, uint64_t *), uint64_t *ret_value)
