@@ -64,40 +64,42 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	int r, e;
 
 	if (!root)
-		return fail_at(c, 1, 1, "missing key 'name'");
+		return parse_fail_at(c, 1, 1, "missing key 'name'");
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(c, root, "expected a mapping at the top level, got %s",
-			    type_name(root));
-	r = scan_keys(c, root, top_keys, reserved_keys, vals);
+		return parse_fail(c, root, "expected a mapping at the top level, got %s",
+				  parse_type_name(root));
+	r = parse_scan_keys(c, root, top_keys, reserved_keys, vals);
 	if (r < 0)
 		return r;
 	if (!vals[K_NAME])
-		return fail_at(c, 1, 1, "missing key 'name'");
+		return parse_fail_at(c, 1, 1, "missing key 'name'");
 	if (!vals[K_NODES])
-		return fail_at(c, 1, 1, "missing key 'nodes'");
+		return parse_fail_at(c, 1, 1, "missing key 'nodes'");
 
-	r = expect(c, vals[K_NAME], YAML_SCALAR_NODE, "name");
+	r = parse_expect(c, vals[K_NAME], YAML_SCALAR_NODE, "name");
 	if (r < 0)
 		return r;
 	if (!topo_net_name_valid(str(vals[K_NAME])))
-		return fail(c, vals[K_NAME],
-			    "name: '%s' is not a valid run name ([a-z0-9-], 1 to %d characters, "
-			    "not starting with '-')",
-			    str(vals[K_NAME]), TOPO_RUN_MAX);
+		return parse_fail(
+		    c, vals[K_NAME],
+		    "name: '%s' is not a valid run name ([a-z0-9-], 1 to %d characters, "
+		    "not starting with '-')",
+		    str(vals[K_NAME]), TOPO_RUN_MAX);
 	strcpy(m->name, str(vals[K_NAME]));
 	if (vals[K_SEED]) {
-		r = get_count(c, vals[K_SEED], "seed", UINT64_MAX, false, &m->seed);
+		r = parse_get_count(c, vals[K_SEED], "seed", UINT64_MAX, false, &m->seed);
 		if (r < 0)
 			return r;
 		m->has_seed = true;
 	}
 	if (vals[K_DURATION]) {
-		r = get_time(c, vals[K_DURATION], "duration", 0, TOPO_TIME_MAX_NS, &m->duration_ns);
+		r = parse_get_time(c, vals[K_DURATION], "duration", 0, TOPO_TIME_MAX_NS,
+				   &m->duration_ns);
 		if (r < 0)
 			return r;
 	}
 	if (vals[K_SHAPER]) {
-		r = get_enum(c, vals[K_SHAPER], "shaper", "shaper", shaper_names, &e);
+		r = parse_get_enum(c, vals[K_SHAPER], "shaper", "shaper", shaper_names, &e);
 		if (r < 0)
 			return r;
 		m->shaper = (enum topo_shaper)e;
@@ -110,7 +112,7 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		if (r < 0)
 			return r;
 	}
-	r = name_interfaces(c);
+	r = parse_name_interfaces(c);
 	if (r == 0 && vals[K_SERVICES])
 		r = parse_services(c, vals[K_SERVICES]);
 	if (r == 0 && vals[K_MIGRATION])
@@ -118,18 +120,18 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	if (r == 0 && vals[K_RADIO])
 		r = parse_radio(c, key_of(c, root, "radio"), vals[K_RADIO]);
 	if (r == 0 && m->has_radio)
-		r = check_radio(c, key_of(c, root, "radio"));
+		r = parse_check_radio(c, key_of(c, root, "radio"));
 	if (r == 0 && vals[K_MOBILITY])
 		r = parse_mobility(c, key_of(c, root, "mobility"), vals[K_MOBILITY]);
 	if (r == 0 && m->has_radio)
-		r = check_ue_positions(c);
+		r = parse_check_ue_positions(c);
 	if (r == 0 && vals[K_PROBES])
 		r = parse_probes(c, vals[K_PROBES]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
 	/* Last, once the file is valid: the UE-eNB links radio: makes (topo/radio.c). */
 	if (r == 0 && m->has_radio && topo_radio_links_add(m) < 0)
-		r = oom(c);
+		r = parse_oom(c);
 	return r;
 }
 
@@ -175,13 +177,14 @@ static int fail_yaml(struct ctx *c, const yaml_parser_t *p, const char *text, si
 	int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return oom(c);
+		return parse_oom(c);
 	if (p->error == YAML_READER_ERROR)
 		offset_to_mark(text, len, p->problem_offset, &line, &col);
 	if (p->context)
-		return fail_at(c, line, col, "%s (%s at %d:%d)", p->problem, p->context,
-			       (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
-	return fail_at(c, line, col, "%s", p->problem ? p->problem : "invalid YAML");
+		return parse_fail_at(c, line, col, "%s (%s at %d:%d)", p->problem, p->context,
+				     (int)p->context_mark.line + 1,
+				     (int)p->context_mark.column + 1);
+	return parse_fail_at(c, line, col, "%s", p->problem ? p->problem : "invalid YAML");
 }
 
 /*
@@ -198,7 +201,7 @@ static int check_yaml_shape(struct ctx *c, const char *text, size_t len)
 	int r = 0;
 
 	if (!yaml_parser_initialize(&p))
-		return oom(c);
+		return parse_oom(c);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	for (;;) {
 		yaml_event_type_t type;
@@ -222,18 +225,20 @@ static int check_yaml_shape(struct ctx *c, const char *text, size_t len)
 		    type != YAML_SCALAR_EVENT && type != YAML_ALIAS_EVENT)
 			continue;
 		if (++values > TOPO_YAML_NODES_MAX) {
-			r = fail_at(c, line, col,
-				    "more than %d YAML values (keys, values, lists, mappings); a "
-				    "scenario may have at most that many",
-				    TOPO_YAML_NODES_MAX);
+			r = parse_fail_at(
+			    c, line, col,
+			    "more than %d YAML values (keys, values, lists, mappings); a "
+			    "scenario may have at most that many",
+			    TOPO_YAML_NODES_MAX);
 			break;
 		}
 		if (type != YAML_SCALAR_EVENT && type != YAML_ALIAS_EVENT &&
 		    ++depth > TOPO_YAML_DEPTH_MAX) {
-			r = fail_at(c, line, col,
-				    "nested more than %d levels deep; a scenario may nest at most "
-				    "that deep",
-				    TOPO_YAML_DEPTH_MAX);
+			r = parse_fail_at(
+			    c, line, col,
+			    "nested more than %d levels deep; a scenario may nest at most "
+			    "that deep",
+			    TOPO_YAML_DEPTH_MAX);
 			break;
 		}
 	}
@@ -267,7 +272,7 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 	if (r < 0)
 		return r;
 	if (!yaml_parser_initialize(&parser))
-		return oom(&c);
+		return parse_oom(&c);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		r = fail_yaml(&c, &parser, text, len);
@@ -280,8 +285,8 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 		goto out_doc;
 	}
 	if (yaml_document_get_root_node(&extra))
-		r = fail(&c, yaml_document_get_root_node(&extra),
-			 "only one YAML document is allowed in a scenario");
+		r = parse_fail(&c, yaml_document_get_root_node(&extra),
+			       "only one YAML document is allowed in a scenario");
 	else
 		r = 0;
 	yaml_document_delete(&extra);
@@ -300,7 +305,7 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 	}
 	c.m = calloc(1, sizeof(*c.m));
 	if (!c.m || !(c.m->file = strdup(c.fname))) {
-		r = oom(&c);
+		r = parse_oom(&c);
 		goto out_model;
 	}
 	/* What a file without a migration section gets (SCENARIO.md's example values). */
@@ -317,7 +322,7 @@ int topo_parse_string_opts(const char *text, size_t len, const char *fname,
 		yaml_parser_delete(&parser);
 		if (r < 0) {
 			topo_model_free(c.m);
-			return oom(&c);
+			return parse_oom(&c);
 		}
 		*ret = c.m;
 		return 0;

@@ -60,39 +60,40 @@ static inline size_t map_len(const yaml_node_t *n)
 }
 
 /* the walk's tools and typed getters (topo/parse_get.c) */
-__attribute__((format(printf, 4, 5))) int fail_at(struct ctx *c, int line, int col, const char *fmt,
-						  ...);
-__attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t *n, const char *fmt,
-					       ...);
-int oom(struct ctx *c);
-const char *type_name(const yaml_node_t *n);
-int expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key);
-int expect_key(struct ctx *c, const yaml_node_t *k, const char *what);
-int node_find(const struct ctx *c, const char *name);
-int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
-	      const char *const *reserved, yaml_node_t **ret_vals);
-int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
-	      const char *range);
-int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *ret_ns);
-int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret_bps);
-int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction);
-int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max, bool positive,
-	      uint64_t *ret_count);
-int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
-	     const char *const *names, int *ret_index);
-bool node_name_valid(const char *s);
-int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m);
-int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3]);
-int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path);
+__attribute__((format(printf, 4, 5))) int parse_fail_at(struct ctx *c, int line, int col,
+							const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int parse_fail(struct ctx *c, const yaml_node_t *n,
+						     const char *fmt, ...);
+int parse_oom(struct ctx *c);
+const char *parse_type_name(const yaml_node_t *n);
+int parse_expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key);
+int parse_expect_key(struct ctx *c, const yaml_node_t *k, const char *what);
+int parse_node_find(const struct ctx *c, const char *name);
+int parse_scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
+		    const char *const *reserved, yaml_node_t **ret_vals);
+int parse_fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
+		    const char *range);
+int parse_get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
+		   uint64_t *ret_ns);
+int parse_get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok,
+		   uint64_t *ret_bps);
+int parse_get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction);
+int parse_get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max,
+		    bool positive, uint64_t *ret_count);
+int parse_get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
+		   const char *const *names, int *ret_index);
+bool parse_node_name_valid(const char *s);
+int parse_get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m);
+int parse_get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3]);
+int parse_get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path);
 int parse_params(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *keys,
 		 yaml_node_t **ret_vals);
 
 /* nodes and links (topo/parse_net.c) */
 int parse_nodes(struct ctx *c, const yaml_node_t *map);
 int parse_links(struct ctx *c, const yaml_node_t *seq);
-int name_interfaces(struct ctx *c);
-const char *unusable(uint32_t a);
+int parse_name_interfaces(struct ctx *c);
+const char *parse_unusable(uint32_t a);
 
 /* services, migration and probes (topo/parse_svc.c) */
 int parse_services(struct ctx *c, const yaml_node_t *map);
@@ -101,9 +102,9 @@ int parse_probes(struct ctx *c, const yaml_node_t *seq);
 
 /* radio and mobility (topo/parse_radio.c) */
 int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n);
-int check_radio(struct ctx *c, const yaml_node_t *key);
+int parse_check_radio(struct ctx *c, const yaml_node_t *key);
 int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map);
-int check_ue_positions(struct ctx *c);
+int parse_check_ue_positions(struct ctx *c);
 
 /* sweep (topo/parse_sweep.c) */
 int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n);

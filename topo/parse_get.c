@@ -30,8 +30,8 @@ __attribute__((format(printf, 4, 0))) static int vfail_at(struct ctx *c, int lin
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5))) int fail_at(struct ctx *c, int line, int col, const char *fmt,
-						  ...)
+__attribute__((format(printf, 4, 5))) int parse_fail_at(struct ctx *c, int line, int col,
+							const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -42,8 +42,8 @@ __attribute__((format(printf, 4, 5))) int fail_at(struct ctx *c, int line, int c
 	return r;
 }
 
-__attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t *n, const char *fmt,
-					       ...)
+__attribute__((format(printf, 3, 4))) int parse_fail(struct ctx *c, const yaml_node_t *n,
+						     const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -54,14 +54,14 @@ __attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t 
 	return r;
 }
 
-int oom(struct ctx *c)
+int parse_oom(struct ctx *c)
 {
 	if (c->err)
 		snprintf(c->err->msg, sizeof(c->err->msg), "%s: out of memory", c->fname);
 	return -ENOMEM;
 }
 
-const char *type_name(const yaml_node_t *n)
+const char *parse_type_name(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
@@ -78,7 +78,7 @@ const char *type_name(const yaml_node_t *n)
 	}
 }
 
-int expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key)
+int parse_expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key)
 {
 	static const char *const want[] = {
 	    [YAML_SCALAR_NODE] = "a string",
@@ -87,10 +87,11 @@ int expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *
 	};
 
 	if (n->type != t)
-		return fail(c, n, "%s: expected %s, got %s", key, want[t], type_name(n));
+		return parse_fail(c, n, "%s: expected %s, got %s", key, want[t],
+				  parse_type_name(n));
 	/* C strings end at the first NUL; a quoted "\0" would silently cut the value short. */
 	if (t == YAML_SCALAR_NODE && strlen(str(n)) != n->data.scalar.length)
-		return fail(c, n, "%s: a NUL byte is not allowed here", key);
+		return parse_fail(c, n, "%s: a NUL byte is not allowed here", key);
 	return 0;
 }
 
@@ -117,23 +118,23 @@ static int fail_enum(struct ctx *c, const yaml_node_t *n, const char *what,
 	char list[128];
 
 	join(names, list, sizeof(list));
-	return fail(c, n, "unknown %s '%s' (expected one of: %s)", what, str(n), list);
+	return parse_fail(c, n, "unknown %s '%s' (expected one of: %s)", what, str(n), list);
 }
 
 /*
  * A mapping key or a name used as one (nodes, services, UEs): a string, and one C can hold.
  * A quoted "ue1\0x" would otherwise be read as ue1, or a key "delay\0x" as delay.
  */
-int expect_key(struct ctx *c, const yaml_node_t *k, const char *what)
+int parse_expect_key(struct ctx *c, const yaml_node_t *k, const char *what)
 {
 	if (k->type != YAML_SCALAR_NODE)
-		return fail(c, k, "expected %s, got %s", what, type_name(k));
+		return parse_fail(c, k, "expected %s, got %s", what, parse_type_name(k));
 	if (strlen(str(k)) != k->data.scalar.length)
-		return fail(c, k, "a NUL byte is not allowed in %s", what);
+		return parse_fail(c, k, "a NUL byte is not allowed in %s", what);
 	return 0;
 }
 
-int node_find(const struct ctx *c, const char *name)
+int parse_node_find(const struct ctx *c, const char *name)
 {
 	return (int)topo_names_get(&c->nodes, 0, name);
 }
@@ -142,15 +143,15 @@ int node_find(const struct ctx *c, const char *name)
  * Mapping keys must be strings, unique (libyaml keeps duplicates silently) and known.
  * ret_vals[i] gets the value of keys[i]; a key the map lacks leaves its slot as it was.
  */
-int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
-	      const char *const *reserved, yaml_node_t **ret_vals)
+int parse_scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
+		    const char *const *reserved, yaml_node_t **ret_vals)
 {
 	yaml_node_pair_t *start = map->data.mapping.pairs.start;
 
 	for (yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = get(c, p->key);
 		char list[256];
-		int i = expect_key(c, k, "a key");
+		int i = parse_expect_key(c, k, "a key");
 
 		if (i < 0)
 			return i;
@@ -159,8 +160,9 @@ int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
 			yaml_node_t *prev = get(c, q->key);
 
 			if (!strcmp(str(prev), str(k)))
-				return fail(c, k, "duplicate key '%s' (first defined at %d:%d)",
-					    str(k), mark_of(prev).line, mark_of(prev).col);
+				return parse_fail(c, k,
+						  "duplicate key '%s' (first defined at %d:%d)",
+						  str(k), mark_of(prev).line, mark_of(prev).col);
 		}
 		i = find_name(keys, str(k));
 		if (i >= 0) {
@@ -168,10 +170,10 @@ int scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,
 			continue;
 		}
 		if (reserved && find_name(reserved, str(k)) >= 0)
-			return fail(c, k, "'%s' is not supported yet by this edgemu version",
-				    str(k));
+			return parse_fail(c, k, "'%s' is not supported yet by this edgemu version",
+					  str(k));
 		join(keys, list, sizeof(list));
-		return fail(c, k, "unknown key '%s' (expected one of: %s)", str(k), list);
+		return parse_fail(c, k, "unknown key '%s' (expected one of: %s)", str(k), list);
 	}
 	return 0;
 }
@@ -190,28 +192,29 @@ static bool unit_listed(const char *u, const char *units)
  * Says why s is not a valid value with one of units: the number, the unit or the range
  * ("A to B", NULL when the unit's own range is the only one).
  */
-int fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
-	      const char *range)
+int parse_fail_unit(struct ctx *c, const yaml_node_t *n, const char *key, const char *units,
+		    const char *range)
 {
 	const char *s = str(n);
 	size_t len = topo_unit_number_len(s);
 
 	if (!*s)
-		return fail(c, n, "%s: a value is needed (a number with one of: %s)", key, units);
+		return parse_fail(c, n, "%s: a value is needed (a number with one of: %s)", key,
+				  units);
 	if (len && !s[len])
-		return fail(c, n, "%s: '%s' needs a unit (%s)", key, s, units);
+		return parse_fail(c, n, "%s: '%s' needs a unit (%s)", key, s, units);
 	if (!len)
-		return fail(c, n, "%s: '%s' is not a number with a unit (%s)", key, s, units);
+		return parse_fail(c, n, "%s: '%s' is not a number with a unit (%s)", key, s, units);
 	if (!unit_listed(s + len, units))
-		return fail(c, n, "%s: unknown unit '%s' in '%s' (expected one of: %s)", key,
-			    s + len, s, units);
+		return parse_fail(c, n, "%s: unknown unit '%s' in '%s' (expected one of: %s)", key,
+				  s + len, s, units);
 	if (s[0] == '-')
-		return fail(c, n, "%s: '%s' must not be negative", key, s);
+		return parse_fail(c, n, "%s: '%s' must not be negative", key, s);
 	if (!strcmp(units, "%"))
-		return fail(c, n, "%s: '%s' is not between 0%% and 100%%", key, s);
+		return parse_fail(c, n, "%s: '%s' is not between 0%% and 100%%", key, s);
 	if (range)
-		return fail(c, n, "%s: '%s' is out of range (%s)", key, s, range);
-	return fail(c, n, "%s: '%s' is too large", key, s);
+		return parse_fail(c, n, "%s: '%s' is out of range (%s)", key, s, range);
+	return parse_fail(c, n, "%s: '%s' is too large", key, s);
 }
 
 /* A time in the largest unit that writes it exactly, as a user would type it. */
@@ -252,31 +255,32 @@ static const char *fmt_rate(uint64_t bps, char *buf, size_t size)
 }
 
 /* A time from min to max: what the kernel, the relay and the models can hold. */
-int get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
-	     uint64_t *ret_ns)
+int parse_get_time(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t min, uint64_t max,
+		   uint64_t *ret_ns)
 {
 	char lo[32], hi[32], range[80];
 	uint64_t v;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
 	snprintf(range, sizeof(range), "%s to %s", fmt_time(min, lo, sizeof(lo)),
 		 fmt_time(max, hi, sizeof(hi)));
 	if (topo_unit_time(str(n), &v) < 0)
-		return fail_unit(c, n, key, TIME_UNITS, range);
+		return parse_fail_unit(c, n, key, TIME_UNITS, range);
 	if (v < min || v > max)
-		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
+		return parse_fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
 	*ret_ns = v;
 	return 0;
 }
 
 /* A rate: 0 where zero means no limit (zero_ok), else TOPO_RATE_MIN_BPS to _MAX_BPS. */
-int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok, uint64_t *ret_bps)
+int parse_get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok,
+		   uint64_t *ret_bps)
 {
 	char lo[32], hi[32], range[96];
 	uint64_t v;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -284,31 +288,31 @@ int get_rate(struct ctx *c, const yaml_node_t *n, const char *key, bool zero_ok,
 		 fmt_rate(TOPO_RATE_MIN_BPS, lo, sizeof(lo)),
 		 fmt_rate(TOPO_RATE_MAX_BPS, hi, sizeof(hi)));
 	if (topo_unit_rate(str(n), &v) < 0)
-		return fail_unit(c, n, key, RATE_UNITS, range);
+		return parse_fail_unit(c, n, key, RATE_UNITS, range);
 	if ((v || !zero_ok) && (v < TOPO_RATE_MIN_BPS || v > TOPO_RATE_MAX_BPS))
-		return fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
+		return parse_fail(c, n, "%s: '%s' is out of range (%s)", key, str(n), range);
 	*ret_bps = v;
 	return 0;
 }
 
-int get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction)
+int parse_get_percent(struct ctx *c, const yaml_node_t *n, const char *key, double *ret_fraction)
 {
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
 	if (topo_unit_percent(str(n), ret_fraction) < 0)
-		return fail_unit(c, n, key, "%", NULL);
+		return parse_fail_unit(c, n, key, "%", NULL);
 	return 0;
 }
 
 /* Plain digits only: a seed or a packet count has no sign, fraction or unit. */
-int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max, bool positive,
-	      uint64_t *ret_count)
+int parse_get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max,
+		    bool positive, uint64_t *ret_count)
 {
 	const char *s;
 	uint64_t v = 0;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -317,7 +321,7 @@ int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max
 		goto bad;
 	for (; *s; s++) {
 		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return fail(c, n, "%s: '%s' is too large", key, str(n));
+			return parse_fail(c, n, "%s: '%s' is too large", key, str(n));
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
 	if (positive && !v)
@@ -325,14 +329,14 @@ int get_count(struct ctx *c, const yaml_node_t *n, const char *key, uint64_t max
 	*ret_count = v;
 	return 0;
 bad:
-	return fail(c, n, "%s: '%s' is not a %s integer", key, str(n),
-		    positive ? "positive" : "non-negative");
+	return parse_fail(c, n, "%s: '%s' is not a %s integer", key, str(n),
+			  positive ? "positive" : "non-negative");
 }
 
-int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
-	     const char *const *names, int *ret_index)
+int parse_get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
+		   const char *const *names, int *ret_index)
 {
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -343,7 +347,7 @@ int get_enum(struct ctx *c, const yaml_node_t *n, const char *key, const char *w
 	return 0;
 }
 
-bool node_name_valid(const char *s)
+bool parse_node_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -357,11 +361,11 @@ bool node_name_valid(const char *s)
 }
 
 /* One coordinate of a position, a waypoint or an area corner. */
-int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m)
+int parse_get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_m)
 {
 	const char *s;
 	double m;
-	int r = expect(c, v, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, v, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -370,28 +374,30 @@ int get_coord(struct ctx *c, const yaml_node_t *v, const char *key, double *ret_
 	if (*s && topo_unit_number_len(s) == strlen(s))
 		m = strtod(s, NULL);
 	else if (topo_unit_metres(s, &m) < 0)
-		return fail(c, v, "%s: '%s' is not a distance (metres, or with m or km)", key, s);
+		return parse_fail(c, v, "%s: '%s' is not a distance (metres, or with m or km)", key,
+				  s);
 	/* strtod gives inf for 400 digits; distances and path loss need finite, sane values. */
 	if (!(fabs(m) <= TOPO_COORD_MAX_M))
-		return fail(c, v, "%s: '%s' is out of range (-%.0fkm to %.0fkm)", key, s,
-			    TOPO_COORD_MAX_M / 1000, TOPO_COORD_MAX_M / 1000);
+		return parse_fail(c, v, "%s: '%s' is out of range (-%.0fkm to %.0fkm)", key, s,
+				  TOPO_COORD_MAX_M / 1000, TOPO_COORD_MAX_M / 1000);
 	*ret_m = m;
 	return 0;
 }
 
 /* [x, y] or [x, y, z] into pos (z stays as it was when not given). */
-int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3])
+int parse_get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3])
 {
 	size_t count;
-	int r = expect(c, n, YAML_SEQUENCE_NODE, key);
+	int r = parse_expect(c, n, YAML_SEQUENCE_NODE, key);
 
 	if (r < 0)
 		return r;
 	count = seq_len(n);
 	if (count != 2 && count != 3)
-		return fail(c, n, "%s: expected [x, y] or [x, y, z], got %zu values", key, count);
+		return parse_fail(c, n, "%s: expected [x, y] or [x, y, z], got %zu values", key,
+				  count);
 	for (size_t i = 0; i < count; i++) {
-		r = get_coord(c, get(c, n->data.sequence.items.start[i]), key, &pos[i]);
+		r = parse_get_coord(c, get(c, n->data.sequence.items.start[i]), key, &pos[i]);
 		if (r < 0)
 			return r;
 	}
@@ -399,26 +405,26 @@ int get_pos(struct ctx *c, const yaml_node_t *n, const char *key, double pos[3])
 }
 
 /* A file the scenario names, readable now; *ret_path is the path as the run will open it. */
-int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path)
+int parse_get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_path)
 {
 	const char *t;
 	char *path;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
 	t = str(n);
 	if (!*t)
-		return fail(c, n, "%s: a file name is needed", key);
+		return parse_fail(c, n, "%s: a file name is needed", key);
 	/* Relative to the scenario, so a scenario and its traces move together. */
 	if (t[0] == '/' || !c->dir_len)
 		path = strdup(t);
 	else if (asprintf(&path, "%.*s%s", (int)c->dir_len, c->fname, t) < 0)
 		path = NULL;
 	if (!path)
-		return oom(c);
+		return parse_oom(c);
 	if (access(path, R_OK) < 0) {
-		r = fail(c, n, "%s: cannot read '%s': %s", key, path, strerror(errno));
+		r = parse_fail(c, n, "%s: cannot read '%s': %s", key, path, strerror(errno));
 		free(path);
 		return r;
 	}
@@ -430,7 +436,7 @@ int get_path(struct ctx *c, const yaml_node_t *n, const char *key, char **ret_pa
 int parse_params(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *keys,
 		 yaml_node_t **ret_vals)
 {
-	int r = expect(c, n, YAML_MAPPING_NODE, what);
+	int r = parse_expect(c, n, YAML_MAPPING_NODE, what);
 
-	return r < 0 ? r : scan_keys(c, n, keys, NULL, ret_vals);
+	return r < 0 ? r : parse_scan_keys(c, n, keys, NULL, ret_vals);
 }

@@ -40,7 +40,7 @@ static const char *const dist_names[] = {"normal", "uniform", "pareto", NULL};
 
 static int parse_pos(struct ctx *c, const yaml_node_t *n, struct topo_node *node)
 {
-	int r = get_pos(c, n, "pos", node->pos);
+	int r = parse_get_pos(c, n, "pos", node->pos);
 
 	if (r < 0)
 		return r;
@@ -52,19 +52,19 @@ int parse_nodes(struct ctx *c, const yaml_node_t *map)
 {
 	struct topo_model *m = c->m;
 	size_t count;
-	int r = expect(c, map, YAML_MAPPING_NODE, "nodes");
+	int r = parse_expect(c, map, YAML_MAPPING_NODE, "nodes");
 
 	if (r < 0)
 		return r;
 	count = map_len(map);
 	if (!count)
-		return fail(c, map, "nodes: at least one node is needed");
+		return parse_fail(c, map, "nodes: at least one node is needed");
 	if (count > TOPO_NODES_MAX)
-		return fail(c, map, "nodes: %zu nodes; a scenario may have at most %d", count,
-			    TOPO_NODES_MAX);
+		return parse_fail(c, map, "nodes: %zu nodes; a scenario may have at most %d", count,
+				  TOPO_NODES_MAX);
 	m->nodes = calloc(count, sizeof(*m->nodes));
 	if (!m->nodes || topo_names_init(&c->nodes, count) < 0)
-		return oom(c);
+		return parse_oom(c);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = get(c, p->key), *v = get(c, p->value);
@@ -72,27 +72,28 @@ int parse_nodes(struct ctx *c, const yaml_node_t *map)
 		struct topo_node *node = &m->nodes[m->n_nodes];
 		int kind, i;
 
-		r = expect_key(c, k, "a node name");
+		r = parse_expect_key(c, k, "a node name");
 		if (r < 0)
 			return r;
-		if (!node_name_valid(str(k)))
-			return fail(c, k,
-				    "invalid node name '%s' ([A-Za-z0-9_-], starting with a letter "
-				    "or digit, at most %d bytes)",
-				    str(k), TOPO_NAME_MAX);
-		i = node_find(c, str(k));
+		if (!parse_node_name_valid(str(k)))
+			return parse_fail(
+			    c, k,
+			    "invalid node name '%s' ([A-Za-z0-9_-], starting with a letter "
+			    "or digit, at most %d bytes)",
+			    str(k), TOPO_NAME_MAX);
+		i = parse_node_find(c, str(k));
 		if (i >= 0)
-			return fail(c, k, "duplicate node '%s' (first defined at %d:%d)", str(k),
-				    m->nodes[i].mark.line, m->nodes[i].mark.col);
+			return parse_fail(c, k, "duplicate node '%s' (first defined at %d:%d)",
+					  str(k), m->nodes[i].mark.line, m->nodes[i].mark.col);
 		if (v->type != YAML_MAPPING_NODE)
-			return fail(c, v, "node '%s': expected a mapping, got %s", str(k),
-				    type_name(v));
-		r = scan_keys(c, v, node_keys, NULL, vals);
+			return parse_fail(c, v, "node '%s': expected a mapping, got %s", str(k),
+					  parse_type_name(v));
+		r = parse_scan_keys(c, v, node_keys, NULL, vals);
 		if (r < 0)
 			return r;
 		if (!vals[K_KIND])
-			return fail(c, v, "node '%s': missing key 'kind'", str(k));
-		r = get_enum(c, vals[K_KIND], "kind", "kind", kind_names, &kind);
+			return parse_fail(c, v, "node '%s': missing key 'kind'", str(k));
+		r = parse_get_enum(c, vals[K_KIND], "kind", "kind", kind_names, &kind);
 		if (r < 0)
 			return r;
 		if (vals[K_POS]) {
@@ -104,7 +105,7 @@ int parse_nodes(struct ctx *c, const yaml_node_t *map)
 		node->kind = (enum topo_kind)kind;
 		node->mark = mark_of(k);
 		if (topo_names_add(&c->nodes, 0, node->name, m->n_nodes) < 0)
-			return oom(c);
+			return parse_oom(c);
 		m->n_nodes++;
 	}
 	return 0;
@@ -122,7 +123,7 @@ static int parse_loss(struct ctx *c, const yaml_node_t *n, struct topo_loss *los
 	int model, r;
 
 	if (n->type == YAML_SCALAR_NODE) {
-		r = get_percent(c, n, "loss", &loss->p);
+		r = parse_get_percent(c, n, "loss", &loss->p);
 		if (r < 0)
 			return r;
 		/* "0%" means no loss, so an override can switch the link's loss off. */
@@ -130,29 +131,30 @@ static int parse_loss(struct ctx *c, const yaml_node_t *n, struct topo_loss *los
 		return 0;
 	}
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(c, n, "loss: expected a percentage or a mapping, got %s", type_name(n));
-	r = scan_keys(c, n, loss_keys, NULL, vals);
+		return parse_fail(c, n, "loss: expected a percentage or a mapping, got %s",
+				  parse_type_name(n));
+	r = parse_scan_keys(c, n, loss_keys, NULL, vals);
 	if (r < 0)
 		return r;
 	if (!vals[K_MODEL])
-		return fail(c, n, "loss: missing key 'model'");
-	r = get_enum(c, vals[K_MODEL], "model", "loss model",
-		     (const char *const[]){"random", "gilbert", NULL}, &model);
+		return parse_fail(c, n, "loss: missing key 'model'");
+	r = parse_get_enum(c, vals[K_MODEL], "model", "loss model",
+			   (const char *const[]){"random", "gilbert", NULL}, &model);
 	if (r < 0)
 		return r;
 	if (!vals[K_P])
-		return fail(c, n, "loss: missing key 'p'");
+		return parse_fail(c, n, "loss: missing key 'p'");
 	if (model == 0) {
 		for (int i = K_R; i < K_LOSS_N; i++)
 			if (vals[i])
-				return fail(c, vals[i],
-					    "loss: '%s' is only valid with model gilbert",
-					    loss_keys[i]);
+				return parse_fail(c, vals[i],
+						  "loss: '%s' is only valid with model gilbert",
+						  loss_keys[i]);
 		loss->model = TOPO_LOSS_RANDOM;
-		return get_percent(c, vals[K_P], "p", &loss->p);
+		return parse_get_percent(c, vals[K_P], "p", &loss->p);
 	}
 	if (!vals[K_R])
-		return fail(c, n, "loss: missing key 'r' (model gilbert needs p and r)");
+		return parse_fail(c, n, "loss: missing key 'r' (model gilbert needs p and r)");
 	loss->model = TOPO_LOSS_GILBERT;
 	loss->h = 0;
 	loss->k = 1;
@@ -161,7 +163,7 @@ static int parse_loss(struct ctx *c, const yaml_node_t *n, struct topo_loss *los
 		    [K_P] = &loss->p, [K_R] = &loss->r, [K_H] = &loss->h, [K_K] = &loss->k};
 
 		if (vals[i]) {
-			r = get_percent(c, vals[i], loss_keys[i], dst[i]);
+			r = parse_get_percent(c, vals[i], loss_keys[i], dst[i]);
 			if (r < 0)
 				return r;
 		}
@@ -175,29 +177,30 @@ static int parse_shape(struct ctx *c, struct shape_in *in)
 	int r = 0;
 
 	if (v[K_DELAY])
-		r = get_time(c, v[K_DELAY], "delay", 0, TOPO_DELAY_MAX_NS, &in->s.delay_ns);
+		r = parse_get_time(c, v[K_DELAY], "delay", 0, TOPO_DELAY_MAX_NS, &in->s.delay_ns);
 	if (!r && v[K_JITTER])
-		r = get_time(c, v[K_JITTER], "jitter", 0, TOPO_JITTER_MAX_NS, &in->s.jitter_ns);
+		r = parse_get_time(c, v[K_JITTER], "jitter", 0, TOPO_JITTER_MAX_NS,
+				   &in->s.jitter_ns);
 	if (!r && v[K_DIST]) {
 		int d;
 
-		r = get_enum(c, v[K_DIST], "distribution", "distribution", dist_names, &d);
+		r = parse_get_enum(c, v[K_DIST], "distribution", "distribution", dist_names, &d);
 		if (!r)
 			in->s.dist = (enum topo_dist)(d + TOPO_DIST_NORMAL);
 	}
 	if (!r && v[K_LOSS])
 		r = parse_loss(c, v[K_LOSS], &in->s.loss);
 	if (!r && v[K_RATE])
-		r = get_rate(c, v[K_RATE], "rate", true, &in->s.rate_bps);
+		r = parse_get_rate(c, v[K_RATE], "rate", true, &in->s.rate_bps);
 	if (!r && v[K_LIMIT]) {
 		uint64_t limit;
 
-		r = get_count(c, v[K_LIMIT], "limit", UINT32_MAX, true, &limit);
+		r = parse_get_count(c, v[K_LIMIT], "limit", UINT32_MAX, true, &limit);
 		if (!r)
 			in->s.limit = (uint32_t)limit;
 	}
 	if (!r && v[K_TRACE])
-		r = get_path(c, v[K_TRACE], "trace", &in->s.trace);
+		r = parse_get_path(c, v[K_TRACE], "trace", &in->s.trace);
 	return r;
 }
 
@@ -225,7 +228,7 @@ static int merge_shape(struct ctx *c, struct topo_shape *dst, const struct shape
 		free(dst->trace);
 		dst->trace = strdup(s->trace);
 		if (!dst->trace)
-			return oom(c);
+			return parse_oom(c);
 	}
 	return 0;
 }
@@ -235,15 +238,15 @@ static int check_ifname(struct ctx *c, const yaml_node_t *n, const char *ifname)
 	size_t len = strlen(ifname);
 
 	if (!len)
-		return fail(c, n, "empty interface name in '%s'", str(n));
+		return parse_fail(c, n, "empty interface name in '%s'", str(n));
 	if (len > TOPO_IFNAME_MAX)
-		return fail(c, n, "interface name '%s' is %zu bytes; Linux allows at most %d",
-			    ifname, len, TOPO_IFNAME_MAX);
+		return parse_fail(c, n, "interface name '%s' is %zu bytes; Linux allows at most %d",
+				  ifname, len, TOPO_IFNAME_MAX);
 	if (ifname[strcspn(ifname, "/: \t\n\r\v\f")])
-		return fail(c, n, "interface name '%s' must not contain '/', ':' or whitespace",
-			    ifname);
+		return parse_fail(
+		    c, n, "interface name '%s' must not contain '/', ':' or whitespace", ifname);
 	if (!strcmp(ifname, "lo") || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
-		return fail(c, n, "interface name '%s' is reserved", ifname);
+		return parse_fail(c, n, "interface name '%s' is reserved", ifname);
 	return 0;
 }
 
@@ -252,7 +255,7 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
 	char name[TOPO_NAME_MAX + 1];
 	const char *s, *colon;
 	size_t len;
-	int i, r = expect(c, n, YAML_SCALAR_NODE, "endpoints");
+	int i, r = parse_expect(c, n, YAML_SCALAR_NODE, "endpoints");
 
 	if (r < 0)
 		return r;
@@ -260,12 +263,12 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
 	colon = strchr(s, ':');
 	len = colon ? (size_t)(colon - s) : strlen(s);
 	if (len > TOPO_NAME_MAX)
-		return fail(c, n, "unknown node '%.*s' in endpoint", (int)len, s);
+		return parse_fail(c, n, "unknown node '%.*s' in endpoint", (int)len, s);
 	memcpy(name, s, len);
 	name[len] = '\0';
-	i = node_find(c, name);
+	i = parse_node_find(c, name);
 	if (i < 0)
-		return fail(c, n, "unknown node '%s' in endpoint", name);
+		return parse_fail(c, n, "unknown node '%s' in endpoint", name);
 	end->node = (unsigned)i;
 	end->mark = mark_of(n);
 	if (!colon)
@@ -280,8 +283,8 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
 	if (i >= 0) {
 		const struct topo_if *o = &c->m->links[i / 2].end[i % 2];
 
-		return fail(c, n, "interface '%s' of node '%s' is already used at %d:%d",
-			    end->ifname, name, o->mark.line, o->mark.col);
+		return parse_fail(c, n, "interface '%s' of node '%s' is already used at %d:%d",
+				  end->ifname, name, o->mark.line, o->mark.col);
 	}
 	return 0;
 }
@@ -290,7 +293,7 @@ static int parse_endpoint(struct ctx *c, const yaml_node_t *n, struct topo_if *e
  * Why a (host order) address cannot be an interface's or a VIP, or NULL. 0.0.0.0/8 also
  * stands for "no address" in the plan (topo/plan.c), so it must never get there.
  */
-const char *unusable(uint32_t a)
+const char *parse_unusable(uint32_t a)
 {
 	if (a >> 24 == 0)
 		return "0.0.0.0/8 means 'this network' (RFC 1122), not a host";
@@ -309,7 +312,7 @@ static int parse_addr(struct ctx *c, const yaml_node_t *n, struct topo_if *end)
 	struct in_addr a;
 	const char *s, *slash;
 	size_t len;
-	int r = expect(c, n, YAML_SCALAR_NODE, "addr");
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, "addr");
 
 	if (r < 0)
 		return r;
@@ -328,27 +331,27 @@ static int parse_addr(struct ctx *c, const yaml_node_t *n, struct topo_if *end)
 	end->addr = ntohl(a.s_addr);
 	end->plen = (uint8_t)atoi(slash + 1);
 	end->addr_set = true;
-	if (unusable(end->addr))
-		return fail(c, n, "addr: '%s' cannot be an interface's address: %s", s,
-			    unusable(end->addr));
+	if (parse_unusable(end->addr))
+		return parse_fail(c, n, "addr: '%s' cannot be an interface's address: %s", s,
+				  parse_unusable(end->addr));
 	return 0;
 bad:
-	return fail(c, n,
-		    "addr: '%s' is not an IPv4 address with prefix length (A.B.C.D/len) or "
-		    "'auto'",
-		    s);
+	return parse_fail(c, n,
+			  "addr: '%s' is not an IPv4 address with prefix length (A.B.C.D/len) or "
+			  "'auto'",
+			  s);
 }
 
 static int parse_pair(struct ctx *c, const yaml_node_t *n, const char *key, const char *what,
 		      struct topo_link *l,
 		      int (*one)(struct ctx *, const yaml_node_t *, struct topo_if *))
 {
-	int r = expect(c, n, YAML_SEQUENCE_NODE, key);
+	int r = parse_expect(c, n, YAML_SEQUENCE_NODE, key);
 
 	if (r < 0)
 		return r;
 	if (seq_len(n) != 2)
-		return fail(c, n, "%s: expected 2 %s, got %zu", key, what, seq_len(n));
+		return parse_fail(c, n, "%s: expected 2 %s, got %zu", key, what, seq_len(n));
 	for (int e = 0; e < 2; e++) {
 		r = one(c, get(c, n->data.sequence.items.start[e]), &l->end[e]);
 		if (r < 0)
@@ -361,36 +364,37 @@ static int parse_link(struct ctx *c, const yaml_node_t *n, struct topo_link *l)
 {
 	yaml_node_t *vals[K_LINK_N] = {0};
 	struct shape_in in[3] = {0}; /* link, up, down */
-	int r = expect(c, n, YAML_MAPPING_NODE, "links");
+	int r = parse_expect(c, n, YAML_MAPPING_NODE, "links");
 
 	if (r < 0)
 		return r;
 	l->mark = mark_of(n);
-	r = scan_keys(c, n, link_keys, NULL, vals);
+	r = parse_scan_keys(c, n, link_keys, NULL, vals);
 	if (r < 0)
 		return r;
 	if (!vals[K_ENDPOINTS])
-		return fail(c, n, "link: missing key 'endpoints'");
+		return parse_fail(c, n, "link: missing key 'endpoints'");
 	r = parse_pair(c, vals[K_ENDPOINTS], "endpoints", "endpoints", l, parse_endpoint);
 	if (r < 0)
 		return r;
 	if (l->end[0].node == l->end[1].node)
-		return fail(c, get(c, vals[K_ENDPOINTS]->data.sequence.items.start[1]),
-			    "link from node '%s' to itself", c->m->nodes[l->end[0].node].name);
+		return parse_fail(c, get(c, vals[K_ENDPOINTS]->data.sequence.items.start[1]),
+				  "link from node '%s' to itself",
+				  c->m->nodes[l->end[0].node].name);
 	for (int e = 0; e < 2; e++)
 		if (l->end[e].ifname_set &&
 		    topo_names_add(&c->ifs, l->end[e].node, l->end[e].ifname,
 				   2 * c->link + (unsigned)e) < 0)
-			return oom(c);
+			return parse_oom(c);
 	memcpy(in[0].vals, vals, sizeof(in[0].vals));
 	for (int i = 1; i < 3; i++) {
 		yaml_node_t *d = vals[i == 1 ? K_UP : K_DOWN];
 
 		if (!d)
 			continue;
-		r = expect(c, d, YAML_MAPPING_NODE, i == 1 ? "up" : "down");
+		r = parse_expect(c, d, YAML_MAPPING_NODE, i == 1 ? "up" : "down");
 		if (!r)
-			r = scan_keys(c, d, shape_keys, NULL, in[i].vals);
+			r = parse_scan_keys(c, d, shape_keys, NULL, in[i].vals);
 		if (r < 0)
 			goto out;
 	}
@@ -409,7 +413,7 @@ static int parse_link(struct ctx *c, const yaml_node_t *n, struct topo_link *l)
 		if (r < 0)
 			goto out;
 		if (s->dist != TOPO_DIST_NONE && !s->jitter_ns) {
-			r = fail(c, dist_node, "distribution: only valid with jitter");
+			r = parse_fail(c, dist_node, "distribution: only valid with jitter");
 			goto out;
 		}
 		if (s->jitter_ns && s->dist == TOPO_DIST_NONE)
@@ -425,13 +429,13 @@ out:
 }
 
 /* Unnamed interfaces get eth0, eth1, ... per node in link order, around the names set. */
-int name_interfaces(struct ctx *c)
+int parse_name_interfaces(struct ctx *c)
 {
 	struct topo_model *m = c->m;
 	unsigned *next = calloc(m->n_nodes, sizeof(*next));
 
 	if (!next)
-		return oom(c);
+		return parse_oom(c);
 	/* ethN never clash with each other; c->ifs holds the names set in the file. */
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++) {
@@ -452,7 +456,7 @@ int parse_links(struct ctx *c, const yaml_node_t *seq)
 {
 	struct topo_model *m = c->m;
 	size_t count;
-	int r = expect(c, seq, YAML_SEQUENCE_NODE, "links");
+	int r = parse_expect(c, seq, YAML_SEQUENCE_NODE, "links");
 
 	if (r < 0)
 		return r;
@@ -460,11 +464,11 @@ int parse_links(struct ctx *c, const yaml_node_t *seq)
 	if (!count)
 		return 0;
 	if (count > TOPO_LINKS_MAX)
-		return fail(c, seq, "links: %zu links; a scenario may have at most %d", count,
-			    TOPO_LINKS_MAX);
+		return parse_fail(c, seq, "links: %zu links; a scenario may have at most %d", count,
+				  TOPO_LINKS_MAX);
 	m->links = calloc(count, sizeof(*m->links));
 	if (!m->links || topo_names_init(&c->ifs, count) < 0)
-		return oom(c);
+		return parse_oom(c);
 	for (c->link = 0; c->link < count; c->link++) {
 		/* Counted before parsing so a failure frees this link's traces too. */
 		m->n_links = c->link + 1;

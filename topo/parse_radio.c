@@ -51,7 +51,7 @@ static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const
 {
 	const char *s;
 	size_t len;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -59,9 +59,9 @@ static int get_plain(struct ctx *c, const yaml_node_t *n, const char *key, const
 	len = topo_unit_number_len(s);
 	if (!len || (s[len] && (!suffix || strcmp(s + len, suffix)))) {
 		if (suffix)
-			return fail(c, n, "%s: '%s' is not a number (optionally with %s)", key, s,
-				    suffix);
-		return fail(c, n, "%s: '%s' is not a plain number", key, s);
+			return parse_fail(c, n, "%s: '%s' is not a number (optionally with %s)",
+					  key, s, suffix);
+		return parse_fail(c, n, "%s: '%s' is not a plain number", key, s);
 	}
 	/* Infinite for 400 digits: the callers' ranges refuse it. */
 	*ret_value = strtod(s, NULL);
@@ -76,17 +76,17 @@ static int get_db(struct ctx *c, const yaml_node_t *n, const char *key, const ch
 		  bool negative, double *ret_db)
 {
 	double db, max = negative ? TOPO_DBM_MAX : TOPO_DB_MAX;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
 	if (topo_unit_decibel(str(n), unit, &db) < 0)
-		return fail_unit(c, n, key, unit, NULL);
+		return parse_fail_unit(c, n, key, unit, NULL);
 	if (!negative && db < 0)
-		return fail(c, n, "%s: '%s' must not be negative", key, str(n));
+		return parse_fail(c, n, "%s: '%s' must not be negative", key, str(n));
 	if (!(fabs(db) <= max))
-		return fail(c, n, "%s: '%s' is out of range (%s%.0f%s to %.0f%s)", key, str(n),
-			    negative ? "-" : "", negative ? max : 0, unit, max, unit);
+		return parse_fail(c, n, "%s: '%s' is out of range (%s%.0f%s to %.0f%s)", key,
+				  str(n), negative ? "-" : "", negative ? max : 0, unit, max, unit);
 	*ret_db = db;
 	return 0;
 }
@@ -103,7 +103,7 @@ static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint6
 	const char *s;
 	size_t len;
 	double v;
-	int r = expect(c, n, YAML_SCALAR_NODE, key);
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
@@ -114,11 +114,11 @@ static int get_hertz(struct ctx *c, const yaml_node_t *n, const char *key, uint6
 			continue;
 		v = strtod(s, NULL) * units[i].mult + 0.5;
 		if (v < 1 || v > 100e9)
-			return fail(c, n, "%s: '%s' is not between 1Hz and 100GHz", key, s);
+			return parse_fail(c, n, "%s: '%s' is not between 1Hz and 100GHz", key, s);
 		*ret_hz = (uint64_t)v;
 		return 0;
 	}
-	return fail_unit(c, n, key, HERTZ_UNITS, NULL);
+	return parse_fail_unit(c, n, key, HERTZ_UNITS, NULL);
 }
 
 static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio *rd)
@@ -129,10 +129,10 @@ static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio
 	if (r == 0 && vals[K_HYSTERESIS])
 		r = get_db(c, vals[K_HYSTERESIS], "hysteresis", "dB", false, &rd->hysteresis_db);
 	if (r == 0 && vals[K_TTT])
-		r = get_time(c, vals[K_TTT], "ttt", 0, TOPO_TIME_MAX_NS, &rd->ttt_ns);
+		r = parse_get_time(c, vals[K_TTT], "ttt", 0, TOPO_TIME_MAX_NS, &rd->ttt_ns);
 	if (r == 0 && vals[K_INTERRUPTION])
-		r = get_time(c, vals[K_INTERRUPTION], "interruption", 0, TOPO_TIME_MAX_NS,
-			     &rd->interruption_ns);
+		r = parse_get_time(c, vals[K_INTERRUPTION], "interruption", 0, TOPO_TIME_MAX_NS,
+				   &rd->interruption_ns);
 	return r;
 }
 
@@ -164,8 +164,8 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	    .mark = mark_of(key),
 	};
 	if (vals[K_RADIO_MODEL]) {
-		r = get_enum(c, vals[K_RADIO_MODEL], "model", "radio model",
-			     (const char *const[]){"log-distance", NULL}, &model);
+		r = parse_get_enum(c, vals[K_RADIO_MODEL], "model", "radio model",
+				   (const char *const[]){"log-distance", NULL}, &model);
 		if (r < 0)
 			return r;
 		rd->model = (enum topo_radio_model)model;
@@ -175,12 +175,12 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	if (r == 0 && vals[K_EXPONENT]) {
 		r = get_plain(c, vals[K_EXPONENT], "exponent", NULL, &rd->exponent);
 		if (r == 0 && !(rd->exponent > 0))
-			r = fail(c, vals[K_EXPONENT], "exponent: '%s' is not above 0",
-				 str(vals[K_EXPONENT]));
+			r = parse_fail(c, vals[K_EXPONENT], "exponent: '%s' is not above 0",
+				       str(vals[K_EXPONENT]));
 		if (r == 0 && !(rd->exponent <= TOPO_EXPONENT_MAX))
-			r = fail(c, vals[K_EXPONENT],
-				 "exponent: '%s' is out of range (above 0, at most %.0f)",
-				 str(vals[K_EXPONENT]), TOPO_EXPONENT_MAX);
+			r = parse_fail(c, vals[K_EXPONENT],
+				       "exponent: '%s' is out of range (above 0, at most %.0f)",
+				       str(vals[K_EXPONENT]), TOPO_EXPONENT_MAX);
 	}
 	if (r == 0 && vals[K_REF_LOSS])
 		r = get_db(c, vals[K_REF_LOSS], "ref_loss", "dB", false, &rd->ref_loss_db);
@@ -191,22 +191,23 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	if (r == 0 && vals[K_BANDWIDTH])
 		r = get_hertz(c, vals[K_BANDWIDTH], "bandwidth", &rd->bandwidth_hz);
 	if (r == 0 && vals[K_PEAK_RATE]) {
-		r = get_rate(c, vals[K_PEAK_RATE], "peak_rate", false, &rd->peak_rate_bps);
+		r = parse_get_rate(c, vals[K_PEAK_RATE], "peak_rate", false, &rd->peak_rate_bps);
 	}
 	if (r == 0 && vals[K_EDGE_LOSS])
-		r = get_percent(c, vals[K_EDGE_LOSS], "edge_loss", &rd->edge_loss);
+		r = parse_get_percent(c, vals[K_EDGE_LOSS], "edge_loss", &rd->edge_loss);
 	if (r == 0 && vals[K_LOSS_MARGIN]) {
 		r = get_db(c, vals[K_LOSS_MARGIN], "loss_margin", "dB", false, &rd->loss_margin_db);
 		if (r == 0 && !(rd->loss_margin_db > 0))
-			r = fail(c, vals[K_LOSS_MARGIN], "loss_margin: '%s' is not above 0dB",
-				 str(vals[K_LOSS_MARGIN]));
+			r = parse_fail(c, vals[K_LOSS_MARGIN], "loss_margin: '%s' is not above 0dB",
+				       str(vals[K_LOSS_MARGIN]));
 	}
 	if (r == 0 && vals[K_RADIO_DELAY])
-		r = get_time(c, vals[K_RADIO_DELAY], "delay", 0, TOPO_DELAY_MAX_NS, &rd->delay_ns);
+		r = parse_get_time(c, vals[K_RADIO_DELAY], "delay", 0, TOPO_DELAY_MAX_NS,
+				   &rd->delay_ns);
 	/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
 	if (r == 0 && vals[K_TICK])
-		r = get_time(c, vals[K_TICK], "tick", TOPO_RADIO_TICK_MIN_NS, TOPO_TIME_MAX_NS,
-			     &rd->tick_ns);
+		r = parse_get_time(c, vals[K_TICK], "tick", TOPO_RADIO_TICK_MIN_NS,
+				   TOPO_TIME_MAX_NS, &rd->tick_ns);
 	if (r == 0 && vals[K_HANDOVER])
 		r = parse_handover(c, vals[K_HANDOVER], rd);
 	if (r < 0)
@@ -216,7 +217,7 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 }
 
 /* With radio:, cells are placed by position and UE-eNB links are the runner's. */
-int check_radio(struct ctx *c, const yaml_node_t *key)
+int parse_check_radio(struct ctx *c, const yaml_node_t *key)
 {
 	struct topo_model *m = c->m;
 	unsigned long long ues = 0, enbs = 0;
@@ -229,18 +230,19 @@ int check_radio(struct ctx *c, const yaml_node_t *key)
 			continue;
 		enbs++;
 		if (!n->has_pos)
-			return fail_at(c, n->mark.line, n->mark.col,
-				       "eNB '%s' has no pos: (radio: places cells by position)",
-				       n->name);
+			return parse_fail_at(
+			    c, n->mark.line, n->mark.col,
+			    "eNB '%s' has no pos: (radio: places cells by position)", n->name);
 	}
 	if (!enbs)
-		return fail(c, key, "radio: there is no node of kind enb");
+		return parse_fail(c, key, "radio: there is no node of kind enb");
 	/* One link per UE and eNB until the radio access design replaces them. */
 	if (ues * enbs > TOPO_RADIO_LINKS_MAX)
-		return fail(c, key,
-			    "radio: %llu UEs x %llu eNBs make %llu radio links; at most %d are "
-			    "allowed",
-			    ues, enbs, ues * enbs, TOPO_RADIO_LINKS_MAX);
+		return parse_fail(
+		    c, key,
+		    "radio: %llu UEs x %llu eNBs make %llu radio links; at most %d are "
+		    "allowed",
+		    ues, enbs, ues * enbs, TOPO_RADIO_LINKS_MAX);
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++) {
 			const struct topo_if *ue = &m->links[l].end[e];
@@ -249,10 +251,11 @@ int check_radio(struct ctx *c, const yaml_node_t *key)
 			if (m->nodes[ue->node].kind != TOPO_UE ||
 			    m->nodes[enb_end->node].kind != TOPO_ENB)
 				continue;
-			return fail_at(c, ue->mark.line, ue->mark.col,
-				       "%s is linked to %s in links:, but radio: makes the UE-eNB "
-				       "links",
-				       m->nodes[ue->node].name, m->nodes[enb_end->node].name);
+			return parse_fail_at(
+			    c, ue->mark.line, ue->mark.col,
+			    "%s is linked to %s in links:, but radio: makes the UE-eNB "
+			    "links",
+			    m->nodes[ue->node].name, m->nodes[enb_end->node].name);
 		}
 	return 0;
 }
@@ -261,39 +264,41 @@ int check_radio(struct ctx *c, const yaml_node_t *key)
 static int parse_points(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
 {
 	size_t count;
-	int r = expect(c, n, YAML_SEQUENCE_NODE, "points");
+	int r = parse_expect(c, n, YAML_SEQUENCE_NODE, "points");
 
 	if (r < 0)
 		return r;
 	count = seq_len(n);
 	if (!count)
-		return fail(c, n, "points: at least one point [x, y, t] is needed");
+		return parse_fail(c, n, "points: at least one point [x, y, t] is needed");
 	if (count > TOPO_POINTS_MAX)
-		return fail(c, n, "points: %zu points; a UE may have at most %d", count,
-			    TOPO_POINTS_MAX);
+		return parse_fail(c, n, "points: %zu points; a UE may have at most %d", count,
+				  TOPO_POINTS_MAX);
 	mob->points = calloc(count, sizeof(*mob->points));
 	if (!mob->points)
-		return oom(c);
+		return parse_oom(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *p = get(c, n->data.sequence.items.start[i]), *t;
 		struct topo_waypoint *w = &mob->points[i];
 
-		r = expect(c, p, YAML_SEQUENCE_NODE, "points");
+		r = parse_expect(c, p, YAML_SEQUENCE_NODE, "points");
 		if (r < 0)
 			return r;
 		if (seq_len(p) != 3)
-			return fail(c, p, "points: expected [x, y, t], got %zu values", seq_len(p));
-		r = get_coord(c, get(c, p->data.sequence.items.start[0]), "points", &w->x);
+			return parse_fail(c, p, "points: expected [x, y, t], got %zu values",
+					  seq_len(p));
+		r = parse_get_coord(c, get(c, p->data.sequence.items.start[0]), "points", &w->x);
 		if (r == 0)
-			r = get_coord(c, get(c, p->data.sequence.items.start[1]), "points", &w->y);
+			r = parse_get_coord(c, get(c, p->data.sequence.items.start[1]), "points",
+					    &w->y);
 		t = get(c, p->data.sequence.items.start[2]);
 		if (r == 0)
-			r = get_time(c, t, "points", 0, TOPO_TIME_MAX_NS, &w->t_ns);
+			r = parse_get_time(c, t, "points", 0, TOPO_TIME_MAX_NS, &w->t_ns);
 		if (r < 0)
 			return r;
 		if (i && w->t_ns < w[-1].t_ns)
-			return fail(c, t, "points: '%s' is before the previous point's time",
-				    str(t));
+			return parse_fail(c, t, "points: '%s' is before the previous point's time",
+					  str(t));
 		mob->n_points++;
 	}
 	return 0;
@@ -302,7 +307,7 @@ static int parse_points(struct ctx *c, const yaml_node_t *n, struct topo_mobilit
 /* random-waypoint's area: [[x0, y0], [x1, y1]], corners in any order. */
 static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
 {
-	int r = expect(c, n, YAML_SEQUENCE_NODE, "area");
+	int r = parse_expect(c, n, YAML_SEQUENCE_NODE, "area");
 
 	if (r < 0)
 		return r;
@@ -314,8 +319,8 @@ static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility 
 		if (corner->type != YAML_SEQUENCE_NODE || seq_len(corner) != 2)
 			goto bad;
 		for (int j = 0; j < 2; j++) {
-			r = get_coord(c, get(c, corner->data.sequence.items.start[j]), "area",
-				      &mob->area[i][j]);
+			r = parse_get_coord(c, get(c, corner->data.sequence.items.start[j]), "area",
+					    &mob->area[i][j]);
 			if (r < 0)
 				return r;
 		}
@@ -324,24 +329,25 @@ static int parse_area(struct ctx *c, const yaml_node_t *n, struct topo_mobility 
 	double w = fabs(mob->area[1][0] - mob->area[0][0]);
 	double h = fabs(mob->area[1][1] - mob->area[0][1]);
 	if ((w > 0 || h > 0) && (w > h ? w : h) < TOPO_AREA_MIN_M)
-		return fail(c, n,
-			    "area: %g m by %g m is too small: a point, or at least %g m across", w,
-			    h, TOPO_AREA_MIN_M);
+		return parse_fail(
+		    c, n, "area: %g m by %g m is too small: a point, or at least %g m across", w, h,
+		    TOPO_AREA_MIN_M);
 	return 0;
 bad:
-	return fail(c, n, "area: expected two corners [[x0, y0], [x1, y1]]");
+	return parse_fail(c, n, "area: expected two corners [[x0, y0], [x1, y1]]");
 }
 
 /* random-waypoint's speed: [min, max] in m/s, 0 < min <= max. */
 static int parse_speed(struct ctx *c, const yaml_node_t *n, struct topo_mobility *mob)
 {
 	yaml_node_t *lo, *hi;
-	int r = expect(c, n, YAML_SEQUENCE_NODE, "speed");
+	int r = parse_expect(c, n, YAML_SEQUENCE_NODE, "speed");
 
 	if (r < 0)
 		return r;
 	if (seq_len(n) != 2)
-		return fail(c, n, "speed: expected [min, max] in m/s, got %zu values", seq_len(n));
+		return parse_fail(c, n, "speed: expected [min, max] in m/s, got %zu values",
+				  seq_len(n));
 	lo = get(c, n->data.sequence.items.start[0]);
 	hi = get(c, n->data.sequence.items.start[1]);
 	r = get_plain(c, lo, "speed", "m/s", &mob->speed_min);
@@ -354,11 +360,12 @@ static int parse_speed(struct ctx *c, const yaml_node_t *n, struct topo_mobility
 		double v = i ? mob->speed_max : mob->speed_min;
 
 		if (!(v >= TOPO_SPEED_MIN && v <= TOPO_SPEED_MAX))
-			return fail(c, i ? hi : lo, "speed: '%s' is out of range (%g to %g m/s)",
-				    str(i ? hi : lo), TOPO_SPEED_MIN, TOPO_SPEED_MAX);
+			return parse_fail(c, i ? hi : lo,
+					  "speed: '%s' is out of range (%g to %g m/s)",
+					  str(i ? hi : lo), TOPO_SPEED_MIN, TOPO_SPEED_MAX);
 	}
 	if (mob->speed_max < mob->speed_min)
-		return fail(c, hi, "speed: max '%s' is below min '%s'", str(hi), str(lo));
+		return parse_fail(c, hi, "speed: max '%s' is below min '%s'", str(hi), str(lo));
 	return 0;
 }
 
@@ -385,36 +392,37 @@ static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_
 	int kind, r;
 
 	if (v->type != YAML_MAPPING_NODE)
-		return fail(c, v, "mobility '%s': expected a mapping, got %s", str(k),
-			    type_name(v));
-	r = scan_keys(c, v, mob_keys, NULL, vals);
+		return parse_fail(c, v, "mobility '%s': expected a mapping, got %s", str(k),
+				  parse_type_name(v));
+	r = parse_scan_keys(c, v, mob_keys, NULL, vals);
 	if (r < 0)
 		return r;
 	if (vals[K_MOB_MODEL]) {
-		r = get_enum(c, vals[K_MOB_MODEL], "model", "mobility model", mob_model_names,
-			     &kind);
+		r = parse_get_enum(c, vals[K_MOB_MODEL], "model", "mobility model", mob_model_names,
+				   &kind);
 		if (r < 0)
 			return r;
 	} else if (vals[K_MOB_TRACE]) {
 		kind = TOPO_MOB_TRACE;
 	} else {
-		return fail(c, v,
-			    "mobility '%s': missing key 'model' (static, waypoints, "
-			    "random-waypoint) or 'trace'",
-			    str(k));
+		return parse_fail(c, v,
+				  "mobility '%s': missing key 'model' (static, waypoints, "
+				  "random-waypoint) or 'trace'",
+				  str(k));
 	}
 	model = mob_model_names[kind];
 	for (int i = K_MOB_MODEL + 1; i < K_MOB_N; i++)
 		if (vals[i] && !mob_takes[kind][i])
-			return fail(c, vals[i], "%s: not a key of model %s", mob_keys[i], model);
+			return parse_fail(c, vals[i], "%s: not a key of model %s", mob_keys[i],
+					  model);
 	for (int i = 0; i < 2; i++)
 		if (mob_needs[kind][i] >= 0 && !vals[mob_needs[kind][i]])
-			return fail(c, v, "mobility '%s': model %s needs key '%s'", str(k), model,
-				    mob_keys[mob_needs[kind][i]]);
+			return parse_fail(c, v, "mobility '%s': model %s needs key '%s'", str(k),
+					  model, mob_keys[mob_needs[kind][i]]);
 	mob->kind = (enum topo_mob_kind)kind;
 	switch (mob->kind) {
 	case TOPO_MOB_STATIC:
-		return get_pos(c, vals[K_MOB_POS], "pos", mob->pos);
+		return parse_get_pos(c, vals[K_MOB_POS], "pos", mob->pos);
 	case TOPO_MOB_WAYPOINTS:
 		return parse_points(c, vals[K_MOB_POINTS], mob);
 	case TOPO_MOB_RWP:
@@ -422,16 +430,16 @@ static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_
 		if (r == 0)
 			r = parse_speed(c, vals[K_MOB_SPEED], mob);
 		if (r == 0 && vals[K_MOB_PAUSE])
-			r = get_time(c, vals[K_MOB_PAUSE], "pause", 0, TOPO_TIME_MAX_NS,
-				     &mob->pause_ns);
+			r = parse_get_time(c, vals[K_MOB_PAUSE], "pause", 0, TOPO_TIME_MAX_NS,
+					   &mob->pause_ns);
 		return r;
 	case TOPO_MOB_TRACE:
 		mob->trace_mark = mark_of(vals[K_MOB_TRACE]);
-		r = get_path(c, vals[K_MOB_TRACE], "trace", &mob->trace);
+		r = parse_get_path(c, vals[K_MOB_TRACE], "trace", &mob->trace);
 		if (r < 0 || !vals[K_MOB_NODE])
 			return r;
 		mob->trace_node_mark = mark_of(vals[K_MOB_NODE]);
-		r = get_count(c, vals[K_MOB_NODE], "node", UINT32_MAX, false, &id);
+		r = parse_get_count(c, vals[K_MOB_NODE], "node", UINT32_MAX, false, &id);
 		if (r < 0)
 			return r;
 		mob->trace_node = (unsigned)id;
@@ -445,17 +453,18 @@ static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_
 int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map)
 {
 	struct topo_model *m = c->m;
-	int r = expect(c, map, YAML_MAPPING_NODE, "mobility");
+	int r = parse_expect(c, map, YAML_MAPPING_NODE, "mobility");
 
 	if (r < 0)
 		return r;
 	if (!m->has_radio)
-		return fail(c, key, "mobility: needs radio: (positions act through radio links)");
+		return parse_fail(c, key,
+				  "mobility: needs radio: (positions act through radio links)");
 	m->mobility = calloc(map_len(map) + 1, sizeof(*m->mobility));
 	c->mob_of = calloc(m->n_nodes, sizeof(*c->mob_of));
 	c->ue_rank = calloc(m->n_nodes, sizeof(*c->ue_rank));
 	if (!m->mobility || !c->mob_of || !c->ue_rank)
-		return oom(c);
+		return parse_oom(c);
 	for (unsigned j = 1; j < m->n_nodes; j++)
 		c->ue_rank[j] = c->ue_rank[j - 1] + (m->nodes[j - 1].kind == TOPO_UE);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -465,27 +474,28 @@ int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map
 		const struct topo_node *node;
 		int i;
 
-		r = expect_key(c, k, "a UE name");
+		r = parse_expect_key(c, k, "a UE name");
 		if (r < 0)
 			return r;
-		i = node_find(c, str(k));
+		i = parse_node_find(c, str(k));
 		if (i < 0)
-			return fail(c, k, "mobility: unknown node '%s'", str(k));
+			return parse_fail(c, k, "mobility: unknown node '%s'", str(k));
 		node = &m->nodes[i];
 		if (node->kind != TOPO_UE)
-			return fail(c, k, "mobility: '%s' is of kind %s; only UEs move", str(k),
-				    topo_kind_name(node->kind));
+			return parse_fail(c, k, "mobility: '%s' is of kind %s; only UEs move",
+					  str(k), topo_kind_name(node->kind));
 		if (c->mob_of[i]) {
 			const struct topo_mobility *first = &m->mobility[c->mob_of[i] - 1];
 
-			return fail(c, k, "mobility: duplicate UE '%s' (first at %d:%d)", str(k),
-				    first->mark.line, first->mark.col);
+			return parse_fail(c, k, "mobility: duplicate UE '%s' (first at %d:%d)",
+					  str(k), first->mark.line, first->mark.col);
 		}
 		if (node->has_pos)
-			return fail(c, k,
-				    "mobility: '%s' also has pos: in nodes: (%d:%d); give its "
-				    "position in one place",
-				    str(k), node->mark.line, node->mark.col);
+			return parse_fail(
+			    c, k,
+			    "mobility: '%s' also has pos: in nodes: (%d:%d); give its "
+			    "position in one place",
+			    str(k), node->mark.line, node->mark.col);
 		mob->node = (unsigned)i;
 		mob->mark = mark_of(k);
 		/* Without node:, the trace's node i is the i-th UE of nodes:. */
@@ -500,7 +510,7 @@ int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map
 }
 
 /* With radio:, every UE needs a position: its node's pos: or a mobility: entry. */
-int check_ue_positions(struct ctx *c)
+int parse_check_ue_positions(struct ctx *c)
 {
 	struct topo_model *m = c->m;
 
@@ -509,10 +519,11 @@ int check_ue_positions(struct ctx *c)
 		bool moves = c->mob_of && c->mob_of[i];
 
 		if (n->kind == TOPO_UE && !n->has_pos && !moves)
-			return fail_at(c, n->mark.line, n->mark.col,
-				       "UE '%s' has no position (radio: needs pos: or an entry in "
-				       "mobility:)",
-				       n->name);
+			return parse_fail_at(
+			    c, n->mark.line, n->mark.col,
+			    "UE '%s' has no position (radio: needs pos: or an entry in "
+			    "mobility:)",
+			    n->name);
 	}
 	return 0;
 }

@@ -44,66 +44,71 @@ static int parse_vary_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t
 	struct topo_sweep *sw = &c->m->sweep;
 	const char *path;
 	size_t n;
-	int r = expect(c, k, YAML_SCALAR_NODE, "vary");
+	int r = parse_expect(c, k, YAML_SCALAR_NODE, "vary");
 
 	if (r < 0)
 		return r;
 	path = str(k);
 	sk->mark = mark_of(k);
 	if (!sweep_path_valid(path))
-		return fail(c, k,
-			    "vary: '%s' is not a key path (names and list indexes joined by dots: "
-			    "migration.strategy, links.0.rate)",
-			    path);
+		return parse_fail(
+		    c, k,
+		    "vary: '%s' is not a key path (names and list indexes joined by dots: "
+		    "migration.strategy, links.0.rate)",
+		    path);
 	for (int i = 0; sweep_fixed[i]; i++)
 		if (path_within(path, sweep_fixed[i]))
-			return fail(c, k,
-				    "vary: '%s' cannot be varied: edgemu sweep names each run and "
-				    "gives it its seed (repeat: runs seeds derived from seed:)",
-				    path);
+			return parse_fail(
+			    c, k,
+			    "vary: '%s' cannot be varied: edgemu sweep names each run and "
+			    "gives it its seed (repeat: runs seeds derived from seed:)",
+			    path);
 	for (const struct topo_sweep_key *o = sw->keys; o < sk; o++) {
 
 		if (!strcmp(o->path, path))
-			return fail(c, k, "vary: duplicate key '%s' (first defined at %d:%d)", path,
-				    o->mark.line, o->mark.col);
+			return parse_fail(c, k, "vary: duplicate key '%s' (first defined at %d:%d)",
+					  path, o->mark.line, o->mark.col);
 		if (path_within(path, o->path) || path_within(o->path, path))
-			return fail(c, k,
-				    "vary: '%s' and '%s' (at %d:%d) overlap: one would undo the "
-				    "other",
-				    path, o->path, o->mark.line, o->mark.col);
+			return parse_fail(
+			    c, k,
+			    "vary: '%s' and '%s' (at %d:%d) overlap: one would undo the "
+			    "other",
+			    path, o->path, o->mark.line, o->mark.col);
 	}
 	sk->path = strdup(path);
 	if (!sk->path)
-		return oom(c);
+		return parse_oom(c);
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "%s: expected a sequence of values, got %s", path, type_name(v));
+		return parse_fail(c, v, "%s: expected a sequence of values, got %s", path,
+				  parse_type_name(v));
 	n = seq_len(v);
 	if (!n)
-		return fail(c, v, "%s: no values to vary over", path);
+		return parse_fail(c, v, "%s: no values to vary over", path);
 	if (n > TOPO_SWEEP_VALUES_MAX)
-		return fail(c, v, "%s: %zu values, at most %d", path, n, TOPO_SWEEP_VALUES_MAX);
+		return parse_fail(c, v, "%s: %zu values, at most %d", path, n,
+				  TOPO_SWEEP_VALUES_MAX);
 	sk->values = calloc(n, sizeof(*sk->values));
 	sk->value_marks = calloc(n, sizeof(*sk->value_marks));
 	if (!sk->values || !sk->value_marks)
-		return oom(c);
+		return parse_oom(c);
 	for (size_t i = 0; i < n; i++) {
 		const yaml_node_t *item = get(c, v->data.sequence.items.start[i]);
 
 		if (item->type != YAML_SCALAR_NODE)
-			return fail(c, item, "%s: expected a plain value, got %s", path,
-				    type_name(item));
-		r = expect(c, item, YAML_SCALAR_NODE, path);
+			return parse_fail(c, item, "%s: expected a plain value, got %s", path,
+					  parse_type_name(item));
+		r = parse_expect(c, item, YAML_SCALAR_NODE, path);
 		if (r < 0)
 			return r;
 		for (unsigned j = 0; j < sk->n_values; j++)
 			if (!strcmp(sk->values[j], str(item)))
-				return fail(c, item, "%s: value '%s' is already listed at %d:%d",
-					    path, str(item), sk->value_marks[j].line,
-					    sk->value_marks[j].col);
+				return parse_fail(
+				    c, item, "%s: value '%s' is already listed at %d:%d", path,
+				    str(item), sk->value_marks[j].line, sk->value_marks[j].col);
 		sk->value_marks[i] = mark_of(item);
 		sk->values[i] = strdup(str(item));
 		if (!sk->values[i])
-			return oom(c);
+			return parse_oom(c);
 		sk->n_values++;
 	}
 	return 0;
@@ -115,20 +120,21 @@ int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	yaml_node_t *vals[K_SWEEP_N] = {0};
 	const yaml_node_t *vary;
 	uint64_t repeat = 1, runs;
-	int r = expect(c, n, YAML_MAPPING_NODE, "sweep");
+	int r = parse_expect(c, n, YAML_MAPPING_NODE, "sweep");
 
 	if (r < 0)
 		return r;
 	c->m->has_sweep = true;
 	sw->mark = mark_of(key);
 	sw->repeat = 1;
-	r = scan_keys(c, n, sweep_keys, NULL, vals);
+	r = parse_scan_keys(c, n, sweep_keys, NULL, vals);
 	if (r < 0)
 		return r;
 	if (!vals[K_VARY] && !vals[K_REPEAT])
-		return fail(c, key, "sweep: nothing to do (expected vary:, repeat: or both)");
+		return parse_fail(c, key, "sweep: nothing to do (expected vary:, repeat: or both)");
 	if (vals[K_REPEAT]) {
-		r = get_count(c, vals[K_REPEAT], "repeat", TOPO_SWEEP_REPEAT_MAX, true, &repeat);
+		r = parse_get_count(c, vals[K_REPEAT], "repeat", TOPO_SWEEP_REPEAT_MAX, true,
+				    &repeat);
 		if (r < 0)
 			return r;
 		sw->repeat = (unsigned)repeat;
@@ -138,18 +144,18 @@ int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	vary = vals[K_VARY];
 	if (!vary)
 		return 0;
-	r = expect(c, vary, YAML_MAPPING_NODE, "vary");
+	r = parse_expect(c, vary, YAML_MAPPING_NODE, "vary");
 	if (r < 0)
 		return r;
 	if (!map_len(vary))
-		return fail(c, vary,
-			    "vary: no key to vary (leave vary: out to repeat the base scenario)");
+		return parse_fail(
+		    c, vary, "vary: no key to vary (leave vary: out to repeat the base scenario)");
 	if (map_len(vary) > TOPO_SWEEP_KEYS_MAX)
-		return fail(c, vary, "vary: %zu keys, at most %d", map_len(vary),
-			    TOPO_SWEEP_KEYS_MAX);
+		return parse_fail(c, vary, "vary: %zu keys, at most %d", map_len(vary),
+				  TOPO_SWEEP_KEYS_MAX);
 	sw->keys = calloc(map_len(vary), sizeof(*sw->keys));
 	if (!sw->keys)
-		return oom(c);
+		return parse_oom(c);
 	for (yaml_node_pair_t *p = vary->data.mapping.pairs.start; p < vary->data.mapping.pairs.top;
 	     p++) {
 		struct topo_sweep_key *sk = &sw->keys[sw->n_keys];
@@ -162,10 +168,11 @@ int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 			return r;
 		runs *= sk->n_values;
 		if (runs > TOPO_SWEEP_RUNS_MAX)
-			return fail(c, k,
-				    "sweep: more than %d runs (the combinations times repeat); "
-				    "split the sweep",
-				    TOPO_SWEEP_RUNS_MAX);
+			return parse_fail(
+			    c, k,
+			    "sweep: more than %d runs (the combinations times repeat); "
+			    "split the sweep",
+			    TOPO_SWEEP_RUNS_MAX);
 	}
 	return 0;
 }
