@@ -345,7 +345,7 @@ struct topo_routes {
 __attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int r, const char *fmt,
 						       ...);
 
-/* --- model (topo/model.c, topo/parse.c) --- */
+/* --- model (topo/model.c, topo/parse*.c) --- */
 int topo_parse_file(const char *path, struct topo_model **ret, struct topo_err *err);
 /*
  * The same with `--set key=value` overrides applied to the document first (an overridden

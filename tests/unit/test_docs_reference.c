@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * docs/scenario.md against topo/parse.c: every key the parser accepts, and every name a key
- * takes (kinds, models, strategies, ...), must appear in the reference as `word`, so a key
- * added to the parser without its documentation fails here. The parser's own tables are the
- * source: this reads parse.c's text and takes every string of every `*_keys[]` and
- * `*_names[]` table, and of the inline name lists handed to get_enum().
+ * docs/scenario.md against the scenario parser: every key the parser accepts, and every name
+ * a key takes (kinds, models, strategies, ...), must appear in the reference as `word`, so a
+ * key added to the parser without its documentation fails here. The parser's own tables are
+ * the source: this reads the text of every parser file (PARSER_FILES) and takes every string
+ * of every `*_keys[]` and `*_names[]` table, and of the inline name lists handed to get_enum().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,15 @@
 
 #include "topo/topo.h"
 
+/*
+ * The parser's files, relative to the source tree: a glob, so that a file split off the
+ * parser later is read without anyone remembering this test.
+ */
+#define PARSER_FILES "topo/parse*.[ch]"
+
 struct word {
 	char s[64];
-	char table[64]; /* where it comes from: the table's name, or parse.c:LINE */
+	char table[96]; /* where it comes from: "NAME in FILE", or FILE:LINE */
 };
 
 struct words {
@@ -30,15 +37,21 @@ struct words {
 	unsigned tables;
 };
 
-static char *slurp(const char *rel)
+static const char *src_dir(void)
 {
 	const char *src = getenv("EDGEMU_SRC");
+
+	return src ? src : ".";
+}
+
+static char *slurp(const char *rel)
+{
 	char path[4096];
 	char *buf = NULL;
 	long len;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
+	snprintf(path, sizeof(path), "%s/%s", src_dir(), rel);
 	f = fopen(path, "r");
 	if (!f) {
 		print_error("cannot open %s (EDGEMU_SRC is the source tree)\n", path);
@@ -115,17 +128,17 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
  * expect() type words and sweep_fixed are neither), and "(const char *const[]){...}", the
  * inline lists of names.
  */
-static void extract(const char *text, struct words *w)
+static void extract(const char *text, const char *file, struct words *w)
 {
 	static const char decl[] = "const char *const";
 
 	for (const char *p = strstr(text, decl); p; p = strstr(p + 1, decl)) {
 		const char *q = p + sizeof(decl) - 1, *name;
 		size_t len;
-		char table[64];
+		char table[96];
 
 		if (!strncmp(q, "[]){", 4)) {
-			snprintf(table, sizeof(table), "topo/parse.c:%u", line_of(text, p));
+			snprintf(table, sizeof(table), "%s:%u", file, line_of(text, p));
 			take_strings(w, q + 3, table);
 			continue;
 		}
@@ -139,7 +152,7 @@ static void extract(const char *text, struct words *w)
 			continue;
 		if (!ends_with(name, len, "_keys") && !ends_with(name, len, "_names"))
 			continue;
-		snprintf(table, sizeof(table), "%.*s", (int)len, name);
+		snprintf(table, sizeof(table), "%.*s in %s", (int)len, name, file);
 		take_strings(w, q + 5, table);
 	}
 }
@@ -152,26 +165,52 @@ static bool has_word(const struct words *w, const char *s)
 	return false;
 }
 
+/* Every parser file's tables into w; the number of files read. */
+static size_t extract_parser(struct words *w)
+{
+	char pattern[4096];
+	size_t prefix, files;
+	glob_t g;
+
+	prefix = (size_t)snprintf(pattern, sizeof(pattern), "%s/", src_dir());
+	snprintf(pattern + prefix, sizeof(pattern) - prefix, "%s", PARSER_FILES);
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		print_error("no file matches %s (EDGEMU_SRC is the source tree)\n", pattern);
+		return 0;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *rel = g.gl_pathv[i] + prefix;
+		char *text = slurp(rel);
+
+		assert_non_null(text);
+		extract(text, rel, w);
+		free(text);
+	}
+	files = g.gl_pathc;
+	globfree(&g);
+	return files;
+}
+
 static void test_every_key_documented(void **state)
 {
-	char *parser = slurp("topo/parse.c"), *doc = slurp("docs/scenario.md");
+	char *doc = slurp("docs/scenario.md");
 	struct words w = {0};
 	unsigned missing = 0;
+	size_t files;
 
 	(void)state;
-	assert_non_null(parser);
 	assert_non_null(doc);
-	extract(parser, &w);
+	files = extract_parser(&w);
 	/*
-	 * The extraction itself: a parse.c written differently would otherwise find nothing
+	 * The extraction itself: a parser written differently would otherwise find nothing
 	 * and pass. These tables and words exist today; fewer means the reader went blind.
 	 */
 	if (w.tables < 20 || !has_word(&w, "endpoints") || !has_word(&w, "lookahead") ||
 	    !has_word(&w, "gilbert") || !has_word(&w, "random-waypoint") ||
 	    !has_word(&w, "loss_margin")) {
-		print_error("read %u tables, %zu words from topo/parse.c: the tables changed "
+		print_error("read %u tables, %zu words from %zu files %s: the tables changed "
 			    "shape; update this test's reader\n",
-			    w.tables, w.n);
+			    w.tables, w.n, files, PARSER_FILES);
 		fail();
 	}
 	for (size_t i = 0; i < w.n; i++) {
@@ -184,15 +223,14 @@ static void test_every_key_documented(void **state)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(w.v[j].s, w.v[i].s))
 				goto next;
-		print_error("docs/scenario.md does not document %s (from %s in topo/parse.c)\n",
-			    quoted, w.v[i].table);
+		print_error("docs/scenario.md does not document %s (from %s)\n", quoted,
+			    w.v[i].table);
 		missing++;
 	next:;
 	}
 	if (missing)
 		print_error("%u key(s) or name(s) missing from docs/scenario.md\n", missing);
 	free(w.v);
-	free(parser);
 	free(doc);
 	assert_int_equal(missing, 0);
 }
