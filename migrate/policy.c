@@ -9,31 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every policy edgemu knows; a new one adds its line here. */
-static const struct mig_policy_ops *const policies[] = {
-    &mig_policy_never_ops,   &mig_policy_always_ops,	&mig_policy_distance_ops,
-    &mig_policy_latency_ops, &mig_policy_proactive_ops,
-};
+/* Every policy of topo/policies.h's table, in enum topo_policy's order. */
+#define OPS(ID, name, ...) [TOPO_POLICY_##ID] = &mig_policy_##name##_ops,
+static const struct mig_policy_ops *const policies[TOPO_POLICY_N] = {TOPO_POLICY_LIST(OPS)};
+#undef OPS
 
 const struct mig_policy_ops *mig_policy_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-		if (!strcmp(policies[i]->name, name))
-			return policies[i];
-	return NULL;
+	int i = topo_policy_find(name);
+
+	return i < 0 ? NULL : policies[i];
 }
 
 const char *mig_policy_name(enum topo_policy policy)
 {
-	static const char *const names[] = {
-	    [TOPO_POLICY_NEVER] = "never",	   [TOPO_POLICY_ALWAYS] = "always",
-	    [TOPO_POLICY_DISTANCE] = "distance",   [TOPO_POLICY_LATENCY] = "latency",
-	    [TOPO_POLICY_PROACTIVE] = "proactive",
-	};
+	return topo_policy_name(policy);
+}
 
-	if ((unsigned)policy >= sizeof(names) / sizeof(names[0]) || !names[policy])
-		return "?";
-	return names[policy];
+uint64_t mig_policy_param(const struct mig_policy *p, const char *key)
+{
+	int i = topo_policy_find(p->ops->name);
+
+	return i < 0 ? 0 : topo_policy_param(p->env.params, (enum topo_policy)i, key);
 }
 
 void mig_policy_free(struct mig_policy *p)

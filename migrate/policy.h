@@ -11,14 +11,26 @@
  * routes); ties go to the smaller summed link delay (outgoing direction), then to the smaller
  * name. Times are ns on the runner's clock (since the run's start, as mobility counts).
  *
- * Adding a policy (policy_<name>.c):
- *   - define `const struct mig_policy_ops mig_policy_<name>_ops = { .name = "<name>", ... }`
- *     with the callbacks it needs (any may be NULL: that event is ignored);
+ * Adding a policy: its file and its line.
+ *   - migrate/policy_<name>.c defines `const struct mig_policy_ops mig_policy_<name>_ops =
+ *     { .name = "<name>", ... }` with the callbacks it needs (any may be NULL: that event is
+ *     ignored); the build takes every migrate/policy*.c;
+ *   - its line in topo/policies.h's TOPO_POLICY_LIST gives its name and describes its
+ *     parameters (key, count or time, default, range): the scenario's parser checks the
+ *     file against it (errors at the file's line and column), the model keeps the values,
+ *     and the policy reads each with mig_policy_param(p, "<key>"), the default applied;
  *   - keep per-UE state in p->priv, allocated by init() (arrays of m->n_nodes, indexed by
  *     the UE's node index) and released by free();
- *   - decide with mig_decide(); find targets with mig_cells_nearest() and mig_cells_hops();
- *   - list it in policy.c's table and in migrate/CMakeLists.txt (and, for the scenario file
- *     to name it, in topo's enum topo_policy and its parser's names).
+ *   - decide with mig_decide(); find targets with mig_cells_nearest() and mig_cells_hops().
+ *
+ * Why the table is in topo/ and not here: every program that parses a scenario must know the
+ * policies' names and parameters, and most of them (edgemu check, sweep and report, the
+ * fuzzers, the parser's unit tests) link topo without migrate, which sits above topo and may
+ * not be below it. A registry that migrate/ fills at run time would leave those programs
+ * without policies unless each remembered to fill it. So the table is data of the scenario
+ * language, kept with it in topo/; this side expands the same lines into its own table of
+ * policies (policy.c), so a name the parser accepts always has its code, and the build fails
+ * when a line has no mig_policy_<name>_ops.
  */
 #ifndef EDGEMU_MIGRATE_POLICY_H
 #define EDGEMU_MIGRATE_POLICY_H
@@ -31,15 +43,6 @@
 
 #define MIG_HOPS_NONE UINT32_MAX /* not reachable */
 #define MIG_REASON_MAX 160
-
-/*
- * Parameters left at 0 in struct topo_migration (not set in the file) take SCENARIO.md's
- * example values.
- */
-#define MIG_DISTANCE_HOPS_DEFAULT 2
-#define MIG_LATENCY_ABOVE_NS_DEFAULT 20000000ULL	 /* 20ms */
-#define MIG_LATENCY_FOR_NS_DEFAULT 500000000ULL		 /* 500ms */
-#define MIG_PROACTIVE_LOOKAHEAD_NS_DEFAULT 2000000000ULL /* 2s */
 
 /* ---- cells and edges (policy_util.c) ---- */
 
@@ -119,16 +122,21 @@ struct mig_policy {
 	void *priv; /* the policy's own */
 };
 
-extern const struct mig_policy_ops mig_policy_never_ops;
-extern const struct mig_policy_ops mig_policy_always_ops;
-extern const struct mig_policy_ops mig_policy_distance_ops;
-extern const struct mig_policy_ops mig_policy_latency_ops;
-extern const struct mig_policy_ops mig_policy_proactive_ops;
+/* mig_policy_<name>_ops of every line of TOPO_POLICY_LIST (topo/policies.h). */
+#define MIG_POLICY_DECLARE(ID, name, ...)                                                          \
+	extern const struct mig_policy_ops mig_policy_##name##_ops;
+TOPO_POLICY_LIST(MIG_POLICY_DECLARE)
+#undef MIG_POLICY_DECLARE
 
-/* The registered policy of that name, or NULL. */
+/* The policy of that name, or NULL. */
 const struct mig_policy_ops *mig_policy_find(const char *name);
-/* The name of the scenario's policy (topo's enum), "?" if unknown. */
+/* The name of the scenario's policy (topo's enum), "?" if unknown: topo_policy_name(). */
 const char *mig_policy_name(enum topo_policy policy);
+/*
+ * Parameter key of p's policy for this run (from p->env.params): as the scenario gives it, or
+ * the default of its line in topo/policies.h. 0 for a key the line does not describe.
+ */
+uint64_t mig_policy_param(const struct mig_policy *p, const char *key);
 
 /*
  * A policy for the run env describes: builds the cell table, then ops->init. 0, -EINVAL (no

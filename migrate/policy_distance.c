@@ -16,8 +16,7 @@ static int distance_init(struct mig_policy *p)
 
 	if (!hops)
 		return -ENOMEM;
-	*hops =
-	    p->env.params->distance_hops ? p->env.params->distance_hops : MIG_DISTANCE_HOPS_DEFAULT;
+	*hops = mig_policy_param(p, "hops");
 	p->priv = hops;
 	return 0;
 }

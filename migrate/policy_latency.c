@@ -25,7 +25,6 @@ struct latency {
 
 static int latency_init(struct mig_policy *p)
 {
-	const struct topo_migration *mg = p->env.params;
 	struct latency *l = calloc(1, sizeof(*l));
 
 	if (!l)
@@ -35,8 +34,8 @@ static int latency_init(struct mig_policy *p)
 		free(l);
 		return -ENOMEM;
 	}
-	l->above_ns = mg->latency_above_ns ? mg->latency_above_ns : MIG_LATENCY_ABOVE_NS_DEFAULT;
-	l->for_ns = mg->latency_for_ns ? mg->latency_for_ns : MIG_LATENCY_FOR_NS_DEFAULT;
+	l->above_ns = mig_policy_param(p, "above");
+	l->for_ns = mig_policy_param(p, "for");
 	p->priv = l;
 	return 0;
 }

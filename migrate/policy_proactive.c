@@ -20,8 +20,7 @@ static int proactive_init(struct mig_policy *p)
 	ahead = malloc(sizeof(*ahead));
 	if (!ahead)
 		return -ENOMEM;
-	*ahead = p->env.params->proactive_lookahead_ns ? p->env.params->proactive_lookahead_ns
-						       : MIG_PROACTIVE_LOOKAHEAD_NS_DEFAULT;
+	*ahead = mig_policy_param(p, "lookahead");
 	p->priv = ahead;
 	return 0;
 }

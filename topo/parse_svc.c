@@ -13,21 +13,9 @@ static const char *const dirty_keys[] = {"rate", "pattern", "hot", NULL};
 enum { K_DIRTY_RATE, K_DIRTY_PATTERN, K_DIRTY_HOT, K_DIRTY_N };
 static const char *const pattern_names[] = {"uniform", "hotset", "sequential", NULL};
 
-static const char *const migration_keys[] = {"policy",	 "strategy", "steering",  "precopy",
-					     "distance", "latency",  "proactive", NULL};
-enum {
-	K_POLICY,
-	K_STRATEGY,
-	K_STEERING,
-	K_PRECOPY,
-	K_DISTANCE,
-	K_LATENCY,
-	K_PROACTIVE,
-	K_MIGRATION_N
-};
-static const char *const policy_names[] = {"never",   "always",	   "distance",
-					   "latency", "proactive", NULL};
-static const char *const strategy_names[] = {"cold", "precopy", "postcopy", NULL};
+/* Then one key per policy with parameters (topo/policies.h), named after it. */
+static const char *const migration_keys[] = {"policy", "strategy", "steering", "precopy", NULL};
+enum { K_POLICY, K_STRATEGY, K_STEERING, K_PRECOPY, K_MIGRATION_N };
 static const char *const steering_names[] = {"ebpf", "route", NULL};
 
 static const char *const probe_keys[] = {"from", "to", "interval", "port", NULL};
@@ -314,29 +302,67 @@ int parse_services(struct ctx *c, const yaml_node_t *map)
 	return 0;
 }
 
+/* A policy's section: its keys and values as its description says (topo/policies.h). */
+static int parse_policy_params(struct ctx *c, const yaml_node_t *n,
+			       const struct topo_policy_desc *d, uint64_t ret_vals[])
+{
+	const char *keys[TOPO_POLICY_PARAMS_MAX + 1] = {0};
+	yaml_node_t *sub[TOPO_POLICY_PARAMS_MAX] = {0};
+	uint64_t v[TOPO_POLICY_PARAMS_MAX] = {0};
+	int r;
+
+	for (unsigned i = 0; i < d->n_params; i++)
+		keys[i] = d->params[i].key;
+	r = parse_params(c, n, d->name, keys, sub);
+	for (unsigned i = 0; r == 0 && i < d->n_params; i++) {
+		const struct topo_param_desc *p = &d->params[i];
+
+		if (!sub[i])
+			continue;
+		if (p->type == TOPO_PARAM_T_COUNT)
+			r = parse_get_count(c, sub[i], p->key, p->max, p->min > 0, &v[i]);
+		else
+			r = parse_get_time(c, sub[i], p->key, p->min, p->max, &v[i]);
+	}
+	if (r < 0)
+		return r;
+	memcpy(ret_vals, v, sizeof(v));
+	return 0;
+}
+
+/* The policy, strategy and steering names; the sections of pre-copy and of the policies. */
 int parse_migration(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const precopy_keys[] = {"max_rounds", "stop_below", NULL};
-	static const char *const distance_keys[] = {"hops", NULL};
-	static const char *const latency_keys[] = {"above", "for", NULL};
-	static const char *const proactive_keys[] = {"lookahead", NULL};
+	const char *keys[K_MIGRATION_N + TOPO_POLICY_N + 1];
+	yaml_node_t *vals[K_MIGRATION_N + TOPO_POLICY_N] = {0}, *sub[2];
 	struct topo_migration *mg = &c->m->migration;
-	yaml_node_t *vals[K_MIGRATION_N] = {0}, *sub[2];
+	unsigned n_keys = 0, policy_of[TOPO_POLICY_N];
 	int e, r = parse_expect(c, n, YAML_MAPPING_NODE, "migration");
 
 	if (r < 0)
 		return r;
-	r = parse_scan_keys(c, n, migration_keys, NULL, vals);
+	for (; migration_keys[n_keys]; n_keys++)
+		keys[n_keys] = migration_keys[n_keys];
+	for (unsigned p = 0; p < TOPO_POLICY_N; p++) {
+		if (!topo_policies[p].n_params)
+			continue;
+		policy_of[n_keys - K_MIGRATION_N] = p;
+		keys[n_keys++] = topo_policies[p].name;
+	}
+	keys[n_keys] = NULL;
+	r = parse_scan_keys(c, n, keys, NULL, vals);
 	if (r < 0)
 		return r;
 	if (vals[K_POLICY]) {
-		r = parse_get_enum(c, vals[K_POLICY], "policy", "policy", policy_names, &e);
+		r = parse_get_enum(c, vals[K_POLICY], "policy", "policy", topo_policy_names, &e);
 		if (r < 0)
 			return r;
 		mg->policy = (enum topo_policy)e;
 	}
 	if (vals[K_STRATEGY]) {
-		r = parse_get_enum(c, vals[K_STRATEGY], "strategy", "strategy", strategy_names, &e);
+		r = parse_get_enum(c, vals[K_STRATEGY], "strategy", "strategy", topo_strategy_names,
+				   &e);
 		if (r < 0)
 			return r;
 		mg->strategy = (enum topo_strategy)e;
@@ -359,32 +385,12 @@ int parse_migration(struct ctx *c, const yaml_node_t *n)
 		if (r < 0)
 			return r;
 	}
-	if (vals[K_DISTANCE]) {
-		sub[0] = NULL;
-		r = parse_params(c, vals[K_DISTANCE], "distance", distance_keys, sub);
-		if (r == 0 && sub[0])
-			r = parse_get_count(c, sub[0], "hops", 1000, true, &mg->distance_hops);
-		if (r < 0)
-			return r;
-	}
-	if (vals[K_LATENCY]) {
-		sub[0] = sub[1] = NULL;
-		r = parse_params(c, vals[K_LATENCY], "latency", latency_keys, sub);
-		if (r == 0 && sub[0])
-			r = parse_get_time(c, sub[0], "above", 0, TOPO_TIME_MAX_NS,
-					   &mg->latency_above_ns);
-		if (r == 0 && sub[1])
-			r = parse_get_time(c, sub[1], "for", 0, TOPO_TIME_MAX_NS,
-					   &mg->latency_for_ns);
-		if (r < 0)
-			return r;
-	}
-	if (vals[K_PROACTIVE]) {
-		sub[0] = NULL;
-		r = parse_params(c, vals[K_PROACTIVE], "proactive", proactive_keys, sub);
-		if (r == 0 && sub[0])
-			r = parse_get_time(c, sub[0], "lookahead", 0, TOPO_TIME_MAX_NS,
-					   &mg->proactive_lookahead_ns);
+	for (unsigned k = K_MIGRATION_N; k < n_keys; k++) {
+		unsigned p = policy_of[k - K_MIGRATION_N];
+
+		if (!vals[k])
+			continue;
+		r = parse_policy_params(c, vals[k], &topo_policies[p], mg->params[p]);
 		if (r < 0)
 			return r;
 	}

@@ -26,7 +26,7 @@ enum topo_strategy {
  * The names, in the enum's order, NULL-terminated (the parser lists them in its errors).
  * Static in a header on purpose: every user gets the same table without a library to link.
  */
-static const char *const topo_strategy_names[TOPO_STRATEGY_N + 1] = {
+static const char *const topo_strategy_names[] = {
     [TOPO_STRATEGY_COLD] = "cold",
     [TOPO_STRATEGY_PRECOPY] = "precopy",
     [TOPO_STRATEGY_POSTCOPY] = "postcopy",

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "topo/policies.h"
 #include "topo/strategy.h"
 
 #define TOPO_NAME_MAX 31   /* node names */
@@ -180,24 +181,22 @@ struct topo_service {
 	uint32_t hot_ppm; /* hotset: the hot share of the pages, parts per million */
 };
 
-enum topo_policy {
-	TOPO_POLICY_NEVER,
-	TOPO_POLICY_ALWAYS,
-	TOPO_POLICY_DISTANCE,
-	TOPO_POLICY_LATENCY,
-	TOPO_POLICY_PROACTIVE,
-};
-
 /* The `migration:` section; policies and strategies act in the runner (later issues). */
 struct topo_migration {
-	enum topo_policy policy;
+	enum topo_policy policy; /* topo/policies.h */
 	enum topo_strategy strategy;
 	enum topo_steering steering;
 	uint64_t precopy_max_rounds, precopy_stop_below; /* rounds; pages */
-	uint64_t distance_hops;
-	uint64_t latency_above_ns, latency_for_ns;
-	uint64_t proactive_lookahead_ns;
+	/*
+	 * Every policy's parameters as the file gives them (a section may be given whatever the
+	 * policy), in the order of its line in TOPO_POLICY_LIST; 0: not given. Read them with
+	 * topo_policy_param(), which applies the defaults.
+	 */
+	uint64_t params[TOPO_POLICY_N][TOPO_POLICY_PARAMS_MAX];
 };
+
+/* Parameter key of policy p in mg: as given, or its default when not given or 0. */
+uint64_t topo_policy_param(const struct topo_migration *mg, enum topo_policy p, const char *key);
 
 enum topo_radio_model {
 	TOPO_RADIO_LOG_DISTANCE,

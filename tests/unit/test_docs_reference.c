@@ -22,9 +22,11 @@
 
 /*
  * The parser's files, relative to the source tree: a glob, so that a file split off the
- * parser later is read without anyone remembering this test.
+ * parser later is read without anyone remembering this test; and the tables of names it
+ * shares with the rest (strategies; policies and their parameters, as TOPO_POLICY_LIST's
+ * lines).
  */
-#define PARSER_FILES "topo/parse*.[ch]"
+#define PARSER_FILES "topo/{parse*.[ch],strategy.h,policies.h}"
 
 struct word {
 	char s[64];
@@ -157,6 +159,37 @@ static void extract(const char *text, const char *file, struct words *w)
 	}
 }
 
+/*
+ * topo/policies.h's lines, "\tTOPO_POLICY(ID, name, TOPO_PARAM_...("key", ...) ...)": each
+ * policy's name and its parameters' keys.
+ */
+static void extract_policies(const char *text, const char *file, struct words *w)
+{
+	static const char line[] = "\n\tTOPO_POLICY(", *const params[] = {"TOPO_PARAM_COUNT(\"",
+									  "TOPO_PARAM_TIME(\""};
+	char table[96];
+
+	snprintf(table, sizeof(table), "TOPO_POLICY_LIST in %s", file);
+	for (const char *p = strstr(text, line); p; p = strstr(p + 1, line)) {
+		const char *name = strchr(p, ',');
+		size_t len;
+
+		w->tables += p == strstr(text, line);
+		assert_non_null(name);
+		name += strspn(name + 1, " ") + 1;
+		len = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		add(w, name, len, table);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		for (const char *p = strstr(text, params[i]); p; p = strstr(p + 1, params[i])) {
+			const char *key = p + strlen(params[i]), *end = strchr(key, '"');
+
+			assert_non_null(end);
+			add(w, key, (size_t)(end - key), table);
+		}
+	}
+}
+
 static bool has_word(const struct words *w, const char *s)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -174,7 +207,7 @@ static size_t extract_parser(struct words *w)
 
 	prefix = (size_t)snprintf(pattern, sizeof(pattern), "%s/", src_dir());
 	snprintf(pattern + prefix, sizeof(pattern) - prefix, "%s", PARSER_FILES);
-	if (glob(pattern, 0, NULL, &g) != 0) {
+	if (glob(pattern, GLOB_BRACE, NULL, &g) != 0) {
 		print_error("no file matches %s (EDGEMU_SRC is the source tree)\n", pattern);
 		return 0;
 	}
@@ -184,6 +217,7 @@ static size_t extract_parser(struct words *w)
 
 		assert_non_null(text);
 		extract(text, rel, w);
+		extract_policies(text, rel, w);
 		free(text);
 	}
 	files = g.gl_pathc;

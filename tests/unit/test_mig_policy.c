@@ -237,6 +237,11 @@ static void test_registry(void **state)
 		assert_non_null(mig_policy_find(names[i]));
 		assert_string_equal(mig_policy_find(names[i])->name, names[i]);
 	}
+	/* Every line of topo/policies.h has its code, named as the line names it. */
+	assert_int_equal(TOPO_POLICY_N, 5);
+	for (int i = 0; i < TOPO_POLICY_N; i++)
+		assert_string_equal(mig_policy_find(topo_policies[i].name)->name,
+				    topo_policies[i].name);
 	assert_string_equal(mig_policy_name((enum topo_policy)99), "?");
 	assert_null(mig_policy_find("sometimes"));
 	mig_policy_free(NULL);

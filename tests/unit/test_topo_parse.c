@@ -816,8 +816,12 @@ static void test_services(void **state)
 	assert_int_equal(m->migration.steering, TOPO_STEER_ROUTE);
 	assert_int_equal(m->migration.precopy_max_rounds, 30);
 	assert_int_equal(m->migration.precopy_stop_below, 256);
-	assert_int_equal(m->migration.latency_above_ns, 20000000);
-	assert_int_equal(m->migration.latency_for_ns, 500000000);
+	/* latency's parameters as given, in its line's order (above, for) */
+	assert_int_equal(m->migration.params[TOPO_POLICY_LATENCY][0], 20000000);
+	assert_int_equal(m->migration.params[TOPO_POLICY_LATENCY][1], 500000000);
+	assert_int_equal(m->migration.params[TOPO_POLICY_DISTANCE][0], 0); /* not given */
+	assert_int_equal(topo_policy_param(&m->migration, TOPO_POLICY_DISTANCE, "hops"), 2);
+	assert_int_equal(topo_policy_param(&m->migration, TOPO_POLICY_LATENCY, "for"), 500000000);
 	topo_model_free(m);
 }
 
