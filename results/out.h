@@ -7,8 +7,8 @@
  * results file is never overwritten: a new one must not exist. The first write error sticks,
  * with the file's path, for the caller to report; what comes after it is dropped.
  */
-#ifndef EDGEMU_CLI_OUT_H
-#define EDGEMU_CLI_OUT_H
+#ifndef EDGEMU_RESULTS_OUT_H
+#define EDGEMU_RESULTS_OUT_H
 
 #include <limits.h>
 #include <stdbool.h>

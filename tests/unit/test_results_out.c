@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Results files (cli/out.c): whatever has reached the file is whole lines, however the
+ * Results files (results/out.c): whatever has reached the file is whole lines, however the
  * writes and the buffer's limit fall; a new file never replaces one; a file written whole
  * has its name only once complete; a full disk (/dev/full) is an error that sticks.
  */
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/out.h"
+#include "results/out.h"
 
 static char dir[64];
 

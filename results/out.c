@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Results files in whole lines (cli/out.h). Our own buffer rather than stdio's: stdio writes
+ * Results files in whole lines (results/out.h). Our own buffer rather than stdio's: stdio writes
  * a full buffer out wherever it ends, so a run killed after that leaves a line cut in two,
  * and it reports a full disk only to the caller that happens to check.
  */
-#include "cli/out.h"
+#include "results/out.h"
 
 #include <errno.h>
 #include <fcntl.h>
