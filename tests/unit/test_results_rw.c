@@ -61,8 +61,8 @@ static void test_headers(void **state)
 		"downtime_until\n",
 	    [RESULTS_CSV_POSITIONS] = "t_s,ue,x,y,cell\n",
 	};
-	static const char *const names[RESULTS_CSV_N] = {"events.csv", "rtt.csv",
-							  "migrations.csv", "positions.csv"};
+	static const char *const names[RESULTS_CSV_N] = {"events.csv", "rtt.csv", "migrations.csv",
+							 "positions.csv"};
 	struct results_out *o;
 	char *text;
 
@@ -117,20 +117,40 @@ static int keep(void *arg, const union results_row *row, size_t line)
 /* Rows written as the runner writes them, byte for byte, and read back the same. */
 static void test_round_trip(void **state)
 {
-	struct results_event e = {.t_s = 6.9000004, .event = "handover", .ue = "ue1",
+	struct results_event e = {.t_s = 6.9000004,
+				  .event = "handover",
+				  .ue = "ue1",
 				  .detail = "from \"enb1\" to enb2 (a3)"};
-	struct results_rtt a = {.t_s = 0.0436841, .ue = "ue1", .target = "game", .seq = "0",
-				.rtt_ms = 21.3624, .instance = "edge1"};
-	struct results_rtt l = {.t_s = 1.5, .ue = "ue1", .target = "cloud", .seq = "12",
-				.loss = true};
+	struct results_rtt a = {.t_s = 0.0436841,
+				.ue = "ue1",
+				.target = "game",
+				.seq = "0",
+				.rtt_ms = 21.3624,
+				.instance = "edge1"};
+	struct results_rtt l = {
+	    .t_s = 1.5, .ue = "ue1", .target = "cloud", .seq = "12", .loss = true};
 	struct results_pos p = {.t_s = 0.1, .ue = "ue1", .x = 55.833, .y = -0.004, .cell = "enb1"};
-	struct results_mig m = {.n = 0, .ue = "ue1", .service = "game", .from = "edge1",
-				.to = "edge2", .strategy = "precopy", .decided_s = 6.9,
-				.start_s = 6.900385, .freeze_s = 7.313106, .resume_s = 7.3447,
-				.flip_s = 7.344801, .end_s = 7.344952, .downtime_ms = 31.595,
-				.client_gap_ms = 65.404, .total_ms = 444.567, .pages = 4336,
-				.bytes = 17764416, .rounds = 1, .ok = false,
-				.error = "the destination \"edge2\"\nfailed", .thaw_s = 8.1125,
+	struct results_mig m = {.n = 0,
+				.ue = "ue1",
+				.service = "game",
+				.from = "edge1",
+				.to = "edge2",
+				.strategy = "precopy",
+				.decided_s = 6.9,
+				.start_s = 6.900385,
+				.freeze_s = 7.313106,
+				.resume_s = 7.3447,
+				.flip_s = 7.344801,
+				.end_s = 7.344952,
+				.downtime_ms = 31.595,
+				.client_gap_ms = 65.404,
+				.total_ms = 444.567,
+				.pages = 4336,
+				.bytes = 17764416,
+				.rounds = 1,
+				.ok = false,
+				.error = "the destination \"edge2\"\nfailed",
+				.thaw_s = 8.1125,
 				.downtime_until = "source"};
 	struct results_out *o;
 	struct results_err err;
@@ -255,8 +275,7 @@ static void bad_rtt(const char *text, size_t len, const char *want, long skip_ro
 	unsigned rows = 0;
 	long rc;
 
-	rc = results_csv_parse(text, len, "x/rtt.csv", RESULTS_CSV_RTT, 0, count_rows, &rows,
-			       &err);
+	rc = results_csv_parse(text, len, "x/rtt.csv", RESULTS_CSV_RTT, 0, count_rows, &rows, &err);
 	assert_int_equal(rc, -EINVAL);
 	if (!strstr(err.msg, want))
 		fail_msg("'%s' does not say '%s'", err.msg, want);
@@ -312,9 +331,9 @@ static void test_bad_csv(void **state)
 	{
 		unsigned rows = 0;
 
-		assert_int_equal(results_csv_parse(text, n, NULL, RESULTS_CSV_RTT, 0, count_rows,
-						   &rows, NULL),
-				 1);
+		assert_int_equal(
+		    results_csv_parse(text, n, NULL, RESULTS_CSV_RTT, 0, count_rows, &rows, NULL),
+		    1);
 		/* More fields than any file has: the extra ones ignored. */
 		text[n++] = '\n';
 		assert_int_equal(results_csv_parse(text, n, NULL, RESULTS_CSV_RTT,
@@ -323,13 +342,13 @@ static void test_bad_csv(void **state)
 	}
 	free(text);
 	/* A file that is not there: its errno. */
-	assert_int_equal(results_csv_read("/nonexistent", RESULTS_CSV_EVENTS, 0, count_rows, &n,
-					  NULL),
-			 -ENOENT);
+	assert_int_equal(
+	    results_csv_read("/nonexistent", RESULTS_CSV_EVENTS, 0, count_rows, &n, NULL), -ENOENT);
 	/* Counts: not negative, not fractions. */
 	{
 		static const char mig[] =
-		    "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
+		    "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_"
+		    "s,"
 		    "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok\n"
 		    "0,ue1,game,edge1,edge2,precopy,6.9,6.9,7.3,7.3,7.3,7.3,31.5,65.4,444.5,-1,2,1,"
 		    "yes\n";
