@@ -17,7 +17,7 @@
 #include <string.h>
 
 const char *const results_files[RESULTS_N_FILES] = {
-    RESULTS_SCENARIO, RESULTS_META,	 RESULTS_EVENTS,  RESULTS_RTT,
+    RESULTS_SCENARIO,	RESULTS_META,	   RESULTS_EVENTS,  RESULTS_RTT,
     RESULTS_MIGRATIONS, RESULTS_POSITIONS, RESULTS_SUMMARY, RESULTS_REPORT,
 };
 
@@ -55,10 +55,17 @@ static const char *const ev_cols[EV_N] = {"t_s", "event", "ue", "detail"};
 static const char *const rtt_cols[RTT_N] = {"t_s", "ue", "target", "seq", "rtt_ms", "instance"};
 static const char *const pos_cols[POS_N] = {"t_s", "ue", "x", "y", "cell"};
 static const char *const mig_cols[MIG_N] = {
-    "n",	   "ue",	    "service",	  "from",	 "to",	   "strategy",
-    "decided_s",   "start_s",	    "freeze_s",	  "resume_s",	 "flip_s", "end_s",
-    "downtime_ms", "client_gap_ms", "total_ms",	  "pages",	 "bytes",  "rounds",
-    "ok",	   "error",	    "thaw_s",	  "downtime_until",
+    "n",	   "ue",
+    "service",	   "from",
+    "to",	   "strategy",
+    "decided_s",   "start_s",
+    "freeze_s",	   "resume_s",
+    "flip_s",	   "end_s",
+    "downtime_ms", "client_gap_ms",
+    "total_ms",	   "pages",
+    "bytes",	   "rounds",
+    "ok",	   "error",
+    "thaw_s",	   "downtime_until",
 };
 
 /* Required: what every file edgemu ever wrote has (migrations.csv grew error, thaw_s...). */
@@ -120,8 +127,7 @@ int results_event_put(struct results_out *o, const struct results_event *e)
 int results_rtt_put(struct results_out *o, const struct results_rtt *x)
 {
 	if (x->loss)
-		return results_out_printf(o, "%.6f,%s,%s,%s,,\n", x->t_s, x->ue, x->target,
-					  x->seq);
+		return results_out_printf(o, "%.6f,%s,%s,%s,,\n", x->t_s, x->ue, x->target, x->seq);
 	return results_out_printf(o, "%.6f,%s,%s,%s,%.3f,%s\n", x->t_s, x->ue, x->target, x->seq,
 				  x->rtt_ms, x->instance ? x->instance : "");
 }
@@ -222,7 +228,7 @@ static int head(struct reader *r, char *line)
 			if (!strcmp(r->f[i], c->cols[k]))
 				r->col[k] = (int)i;
 		if (r->col[k] < 0 && k < c->n_required)
-			return bad(r, "no column '%s' (not a %s?)", c->cols[k], c->name);
+			return bad(r, "no column '%s'", c->cols[k]);
 		if (r->col[k] >= (int)r->need && k < c->n_required)
 			r->need = (unsigned)r->col[k] + 1;
 	}
@@ -308,9 +314,9 @@ static int row_pos(struct reader *r, struct results_pos *p)
 
 static int row_mig(struct reader *r, struct results_mig *m)
 {
-	double *const times[] = {&m->decided_s,	  &m->start_s,	     &m->freeze_s, &m->resume_s,
-				 &m->flip_s,	  &m->end_s,	     &m->downtime_ms,
-				 &m->client_gap_ms, &m->total_ms};
+	double *const times[] = {&m->decided_s,	  &m->start_s,	     &m->freeze_s,
+				 &m->resume_s,	  &m->flip_s,	     &m->end_s,
+				 &m->downtime_ms, &m->client_gap_ms, &m->total_ms};
 	uint64_t n, rounds;
 
 	CHECK(whole(r, MIG_NUM, UINT_MAX, &n));

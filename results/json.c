@@ -275,8 +275,7 @@ int results_json_set_str(struct json_object *o, const char *key, const char *s, 
 	return results_json_set(o, key, rc < 0 ? NULL : json_object_new_string(s), rc);
 }
 
-int results_json_set_fixed(struct json_object *o, const char *key, double v, int decimals,
-			   int rc)
+int results_json_set_fixed(struct json_object *o, const char *key, double v, int decimals, int rc)
 {
 	char text[64];
 

@@ -230,8 +230,7 @@ bool results_json_text(struct json_object *o, const char *path, char *buf, size_
  * it (not finite: null). set / append take v (a json_object, NULL: -ENOMEM) over.
  */
 int results_json_set_str(struct json_object *o, const char *key, const char *s, int rc);
-int results_json_set_fixed(struct json_object *o, const char *key, double v, int decimals,
-			   int rc);
+int results_json_set_fixed(struct json_object *o, const char *key, double v, int decimals, int rc);
 int results_json_set_int(struct json_object *o, const char *key, int64_t v, int rc);
 int results_json_set_uint(struct json_object *o, const char *key, uint64_t v, int rc);
 int results_json_set_bool(struct json_object *o, const char *key, bool v, int rc);
