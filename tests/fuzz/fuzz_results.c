@@ -23,7 +23,8 @@ static int on_row(void *arg, const union results_row *row, size_t line)
 	else if (id == RESULTS_CSV_POSITIONS)
 		FUZZ_CHECK(isfinite(row->pos.x) && isfinite(row->pos.y) && row->pos.cell);
 	else if (id == RESULTS_CSV_MIGRATIONS)
-		FUZZ_CHECK(isfinite(row->mig.total_ms) && row->mig.error && row->mig.downtime_until);
+		FUZZ_CHECK(isfinite(row->mig.total_ms) && row->mig.error &&
+			   row->mig.downtime_until);
 	else
 		FUZZ_CHECK(row->ev.detail != NULL);
 	return 0;
@@ -31,9 +32,9 @@ static int on_row(void *arg, const union results_row *row, size_t line)
 
 static void json(const char *text, size_t len)
 {
-	static const char *const paths[] = {"run",	   "ended",	  "error",
-					    "stopped_s",   "ues",	  "migrations",
-					    "lateness_us.p50", "lateness_us", "a.b.c.d"};
+	static const char *const paths[] = {
+	    "run",	  "ended",	     "error",	    "stopped_s", "ues",
+	    "migrations", "lateness_us.p50", "lateness_us", "a.b.c.d"};
 	struct results_err err;
 	struct json_object *o;
 	char buf[64];
@@ -65,8 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		rc = results_csv_parse(text, size, NULL, id, 0, on_row, &id, &err);
 		if (rc == -EINVAL)
-			FUZZ_CHECK(!strncmp(err.msg, results_csv[id].name, strlen(results_csv[id].name)));
-		rc = results_csv_parse(text, size, NULL, id, RESULTS_READ_SKIP_BAD, on_row, &id, &err);
+			FUZZ_CHECK(
+			    !strncmp(err.msg, results_csv[id].name, strlen(results_csv[id].name)));
+		rc = results_csv_parse(text, size, NULL, id, RESULTS_READ_SKIP_BAD, on_row, &id,
+				       &err);
 		FUZZ_CHECK(rc >= 0 || rc == -EINVAL || rc == -ENODATA || rc == -ENOMEM);
 	}
 	return 0;
