@@ -16,7 +16,9 @@
 #include "cli/report.h"
 
 #include "cli/text.h"
+#include "results/results.h"
 #include <errno.h>
+#include <json-c/json.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -137,87 +139,43 @@ static int intern(struct strtab *t, const char *s)
 	return (int)t->n++;
 }
 
-/* Splits a CSV line in place at commas outside double quotes, quotes dropped. */
-static unsigned csv_split(char *s, char **f, unsigned max)
+/* A row of results/'s reader for one of the on_*() below. */
+struct csv_ctx {
+	struct report *r;
+	int (*fn)(struct report *r, const union results_row *row, size_t line);
+};
+
+static int csv_row(void *arg, const union results_row *row, size_t line)
 {
-	char *w = s;
-	unsigned n = 0;
+	struct csv_ctx *c = arg;
 
-	s[strcspn(s, "\r\n")] = '\0';
-	while (n < max) {
-		bool quoted = false, last;
-
-		f[n++] = w;
-		for (;; s++) {
-			if (*s == '"') {
-				quoted = !quoted;
-				continue;
-			}
-			if (!*s || (*s == ',' && !quoted))
-				break;
-			*w++ = *s;
-		}
-		last = !*s;
-		*w++ = '\0';
-		if (last)
-			break;
-		s++;
-	}
-	return n;
+	return c->fn(c->r, row, line);
 }
 
-static bool num(const char *s, double *v)
+/*
+ * Every row of file id: the header is results/'s, rows it cannot read (a line cut short by
+ * a run killed while writing it, a word for a number) are left out. 0, or -errno (-EINVAL:
+ * not that file, e says why).
+ */
+static int csv_read(struct report *r, enum results_csv_id id,
+		    int (*fn)(struct report *r, const union results_row *row, size_t line),
+		    struct results_err *e)
 {
-	char *end;
+	struct csv_ctx c = {r, fn};
+	long rc = results_csv_read(r->dir, id, RESULTS_READ_SKIP_BAD, csv_row, &c, e);
 
-	if (!*s)
-		return false;
-	errno = 0;
-	*v = strtod(s, &end);
-	return !*end && !errno && isfinite(*v);
+	/* No header yet: a run killed at once, no rows. */
+	return rc == -ENODATA || rc >= 0 ? 0 : (int)rc;
 }
 
-static int csv_read(struct report *r, const char *name, unsigned min_fields,
-		    int (*fn)(struct report *r, char **f, unsigned n, size_t line))
+static int on_rtt(struct report *r, const union results_row *x, size_t line)
 {
-	char path[PATH_MAX], *line = NULL, *f[MAX_FIELDS];
-	size_t cap = 0, no = 0;
-	ssize_t len;
-	FILE *in;
-	int rc = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
-	in = fopen(path, "re");
-	if (!in)
-		return -errno;
-	while (rc == 0 && (len = getline(&line, &cap, in)) > 0) {
-		unsigned n;
-
-		/* The header; and a line cut short by a run killed while writing it. */
-		if (no++ == 0 || line[len - 1] != '\n')
-			continue;
-		n = csv_split(line, f, MAX_FIELDS);
-		if (n >= min_fields)
-			rc = fn(r, f, n, no);
-	}
-	free(line);
-	fclose(in);
-	return rc;
-}
-
-static int on_rtt(struct report *r, char **f, unsigned n, size_t line)
-{
-	struct rtt_row row = {.line = line};
+	struct rtt_row row = {.line = line, .t_s = x->rtt.t_s, .rtt_ms = x->rtt.rtt_ms};
 	int ue, tg;
 
-	(void)n;
-	if (!num(f[0], &row.t_s))
-		return 0;
-	row.loss = !*f[4];
-	if (!row.loss && !num(f[4], &row.rtt_ms))
-		return 0;
-	ue = intern(&r->ues, f[1]);
-	tg = intern(&r->targets, f[2]);
+	row.loss = x->rtt.loss;
+	ue = intern(&r->ues, x->rtt.ue);
+	tg = intern(&r->targets, x->rtt.target);
 	if (ue < 0 || tg < 0 || ROOM(r->rtt, r->n_rtt, r->cap_rtt) < 0)
 		return -ENOMEM;
 	row.ue = (unsigned)ue;
@@ -226,20 +184,17 @@ static int on_rtt(struct report *r, char **f, unsigned n, size_t line)
 	return 0;
 }
 
-static int on_event(struct report *r, char **f, unsigned n, size_t line)
+static int on_event(struct report *r, const union results_row *x, size_t line)
 {
-	struct ev_row e = {.ue = -1};
+	struct ev_row e = {.ue = -1, .t_s = x->ev.t_s};
 
-	(void)n;
 	(void)line;
-	if (!num(f[0], &e.t_s))
-		return 0;
-	if (strcmp(f[2], "-") && (e.ue = intern(&r->ues, f[2])) < 0)
+	if (strcmp(x->ev.ue, "-") && (e.ue = intern(&r->ues, x->ev.ue)) < 0)
 		return -ENOMEM;
 	if (ROOM(r->ev, r->n_ev, r->cap_ev) < 0)
 		return -ENOMEM;
-	e.event = strdup(f[1]);
-	e.detail = strdup(f[3]);
+	e.event = strdup(x->ev.event);
+	e.detail = strdup(x->ev.detail);
 	if (!e.event || !e.detail) {
 		free(e.event);
 		free(e.detail);
@@ -249,15 +204,12 @@ static int on_event(struct report *r, char **f, unsigned n, size_t line)
 	return 0;
 }
 
-static int on_pos(struct report *r, char **f, unsigned n, size_t line)
+static int on_pos(struct report *r, const union results_row *x, size_t line)
 {
-	struct pos_row p = {.line = line};
+	struct pos_row p = {.line = line, .t_s = x->pos.t_s, .x = x->pos.x, .y = x->pos.y};
 	int ue;
 
-	(void)n;
-	if (!num(f[0], &p.t_s) || !num(f[2], &p.x) || !num(f[3], &p.y))
-		return 0;
-	ue = intern(&r->ues, f[1]);
+	ue = intern(&r->ues, x->pos.ue);
 	if (ue < 0 || ROOM(r->pos, r->n_pos, r->cap_pos) < 0)
 		return -ENOMEM;
 	p.ue = (unsigned)ue;
@@ -265,117 +217,68 @@ static int on_pos(struct report *r, char **f, unsigned n, size_t line)
 	return 0;
 }
 
-/* n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,
- * downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error[,thaw_s,downtime_until] */
-static int on_mig(struct report *r, char **f, unsigned n, size_t line)
+static int on_mig(struct report *r, const union results_row *x, size_t line)
 {
+	const struct results_mig *m = &x->mig;
 	struct mig_row g = {0};
-	double v[12];
 	int ue;
 
 	(void)line;
-	for (unsigned i = 0; i < 12; i++)
-		if (!num(f[i < 1 ? 0 : i + 5], &v[i]))
-			return 0;
-	ue = intern(&r->ues, f[1]);
+	ue = intern(&r->ues, m->ue);
 	if (ue < 0 || ROOM(r->mig, r->n_mig, r->cap_mig) < 0)
 		return -ENOMEM;
-	g.n = (unsigned)v[0];
+	g.n = m->n;
 	g.ue = (unsigned)ue;
-	g.decided_s = v[1];
-	g.start_s = v[2];
-	g.freeze_s = v[3];
-	g.resume_s = v[4];
-	g.flip_s = v[5];
-	g.end_s = v[6];
-	g.downtime_ms = v[7];
-	g.gap_ms = v[8];
-	g.total_ms = v[9];
-	g.pages = (uint64_t)v[10];
-	g.bytes = (uint64_t)v[11];
-	g.rounds = (unsigned)strtoul(f[17], NULL, 10);
-	g.ok = !strcmp(f[18], "yes");
-	g.service = strdup(f[2]);
-	g.from = strdup(f[3]);
-	g.to = strdup(f[4]);
-	g.strategy = strdup(f[5]);
-	g.error = strdup(n > 19 ? f[19] : "");
-	snprintf(g.until, sizeof(g.until), "%s", n > 21 ? f[21] : "");
+	g.decided_s = m->decided_s;
+	g.start_s = m->start_s;
+	g.freeze_s = m->freeze_s;
+	g.resume_s = m->resume_s;
+	g.flip_s = m->flip_s;
+	g.end_s = m->end_s;
+	g.downtime_ms = m->downtime_ms;
+	g.gap_ms = m->client_gap_ms;
+	g.total_ms = m->total_ms;
+	g.pages = m->pages;
+	g.bytes = m->bytes;
+	g.rounds = m->rounds;
+	g.ok = m->ok;
+	g.service = strdup(m->service);
+	g.from = strdup(m->from);
+	g.to = strdup(m->to);
+	g.strategy = strdup(m->strategy);
+	g.error = strdup(m->error);
+	snprintf(g.until, sizeof(g.until), "%s", m->downtime_until);
 	r->mig[r->n_mig++] = g;
 	if (!g.service || !g.from || !g.to || !g.strategy || !g.error)
 		return -ENOMEM;
 	return 0;
 }
 
+/* A file (scenario.yaml, meta.json, summary.json) whole, no larger than a scenario may be. */
 static int read_all(const char *path, char **ret, size_t *ret_len)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *in = fopen(path, "re"), *out;
-
-	if (!in)
-		return -errno;
-	out = open_memstream(&buf, &len);
-	if (!out) {
-		fclose(in);
-		return -ENOMEM;
-	}
-	for (int c; (c = getc(in)) != EOF;)
-		putc(c, out);
-	fclose(in);
-	if (fclose(out)) {
-		free(buf);
-		return -ENOMEM;
-	}
-	*ret = buf;
-	if (ret_len)
-		*ret_len = len;
-	return 0;
+	return results_file_read(path, TOPO_FILE_MAX, ret, ret_len);
 }
 
 /*
- * The scalar value of "key" (the first after "within" when given) in a JSON text edgemu
- * wrote; false when absent or null. Enough for meta.json and summary.json: their keys are
- * known and none holds another's name.
+ * The scalar value of "key" (in object "within" when given) in a JSON text edgemu wrote,
+ * numbers as written; false when absent, null or not JSON. Control characters show as '?'.
  */
 static bool json_get(const char *text, const char *within, const char *key, char *out, size_t len)
 {
-	char pat[64];
-	const char *p = text;
-	size_t k = 0;
+	struct json_object *o;
+	char path[128];
+	bool found;
 
-	if (!text || !len)
+	if (!text || !len || results_json_parse(text, strlen(text), RESULTS_SUMMARY, &o, NULL) < 0)
 		return false;
-	if (within) {
-		snprintf(pat, sizeof(pat), "\"%s\":", within);
-		p = strstr(p, pat);
-		if (!p)
-			return false;
-		p += strlen(pat);
-	}
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(p, pat);
-	if (!p)
-		return false;
-	p += strlen(pat);
-	if (*p == '"') {
-		for (p++; *p && *p != '"' && k + 1 < len; p++) {
-			if (*p == '\\' && p[1]) {
-				p++;
-				if (*p == 'u') { /* control characters only, as edgemu writes */
-					p += strspn(p + 1, "0123456789abcdefABCDEF") > 3 ? 4 : 0;
-					out[k++] = '?';
-					continue;
-				}
-			}
-			out[k++] = *p;
-		}
-	} else {
-		for (; *p && !strchr(",}] \n", *p) && k + 1 < len; p++)
-			out[k++] = *p;
-	}
-	out[k] = '\0';
-	return k && strcmp(out, "null");
+	snprintf(path, sizeof(path), "%s%s%s", within ? within : "", within ? "." : "", key);
+	found = results_json_text(o, path, out, len);
+	json_object_put(o);
+	for (char *p = out; found && *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	return found && strcmp(out, "null");
 }
 
 /* Traces are named relative to the scenario file: read it as if it were where it ran from. */
@@ -461,6 +364,7 @@ static double mig_frozen_end(const struct mig_row *g)
 
 static int report_load(struct report *r, struct topo_err *err)
 {
+	struct results_err e;
 	char path[PATH_MAX];
 	struct stat st;
 	int rc;
@@ -478,20 +382,24 @@ static int report_load(struct report *r, struct topo_err *err)
 	for (unsigned i = 0; r->m && i < r->m->n_nodes; i++)
 		if (r->m->nodes[i].kind == TOPO_UE && intern(&r->ues, r->m->nodes[i].name) < 0)
 			return topo_err_set(err, -ENOMEM, "out of memory");
-	rc = csv_read(r, "events.csv", 4, on_event);
+	rc = csv_read(r, RESULTS_CSV_EVENTS, on_event, &e);
+	if (rc == -EINVAL)
+		return topo_err_set(err, rc, "%s", e.msg);
 	if (rc < 0)
 		return topo_err_set(err, rc, "%s/events.csv: %s%s", r->dir, strerror(-rc),
 				    rc == -ENOENT ? " (not a results folder of edgemu run?)" : "");
-	rc = csv_read(r, "rtt.csv", 5, on_rtt);
+	rc = csv_read(r, RESULTS_CSV_RTT, on_rtt, &e);
 	r->have_rtt = rc != -ENOENT;
 	if (rc == 0 || rc == -ENOENT) {
-		rc = csv_read(r, "positions.csv", 4, on_pos);
+		rc = csv_read(r, RESULTS_CSV_POSITIONS, on_pos, &e);
 		r->have_pos = rc != -ENOENT;
 	}
 	if (rc == 0 || rc == -ENOENT) {
-		rc = csv_read(r, "migrations.csv", 19, on_mig);
+		rc = csv_read(r, RESULTS_CSV_MIGRATIONS, on_mig, &e);
 		r->have_mig = rc != -ENOENT;
 	}
+	if (rc == -EINVAL)
+		return topo_err_set(err, rc, "%s", e.msg);
 	if (rc < 0 && rc != -ENOENT)
 		return topo_err_set(err, rc, "reading %s: %s", r->dir, strerror(-rc));
 

@@ -16,7 +16,7 @@
  */
 #include "cli/cli.h"
 
-#include "cli/out.h"
+#include "results/out.h"
 #include "cli/text.h"
 #include <errno.h>
 #include <fcntl.h>

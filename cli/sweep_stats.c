@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A sweep's numbers: what each run measured (its summary.json and rtt.csv, read with a
- * small JSON scanner: the summary is edgemu run's own, and a JSON library for a dozen
- * fields is not worth a dependency), and per combination the mean with its 95% confidence
- * interval from Student's t.
+ * A sweep's numbers: what each run measured (its summary.json and rtt.csv, read with the
+ * results module's readers), and per combination the mean with its 95% confidence interval
+ * from Student's t.
  */
 #include "cli/num.h"
 #include "cli/sweep.h"
+#include "results/results.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,247 +71,56 @@ void sweep_stat_of(const double *x, unsigned n, struct sweep_stat *ret)
 
 /* ---- summary.json ---- */
 
-enum jtype { J_NUM, J_STR, J_TRUE, J_FALSE, J_NULL };
-
-struct jscan {
-	const char *s, *end;
-	char path[128]; /* keys from the top, dot-joined; array items share theirs */
-	unsigned depth;
-	/* what summary.json says */
-	bool has_ues, has_migs, error;
-	bool cut; /* "ended" says it did not complete (older runs do not say) */
-	struct {
-		bool ok;
-		double downtime, gap, total, bytes;
-	} mig;
+struct scan {
 	unsigned migs, failed, ok_migs;
 	double downtime, gap, total, bytes, handovers;
 };
 
-static void ws(struct jscan *j)
+/* One entry of "migrations": counted; an ok one's figures summed (a missing one is 0). */
+static void scan_migration(struct scan *j, struct json_object *m)
 {
-	while (j->s < j->end && strchr(" \t\r\n", *j->s))
-		j->s++;
-}
-
-/* A string's text (escapes kept as the escaped character), into buf if given. */
-static int jstring(struct jscan *j, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	if (j->s >= j->end || *j->s != '"')
-		return -EINVAL;
-	for (j->s++; j->s < j->end && *j->s != '"'; j->s++) {
-		if (*j->s == '\\' && ++j->s >= j->end)
-			return -EINVAL;
-		if (buf && n + 1 < len)
-			buf[n++] = *j->s;
-	}
-	if (j->s >= j->end)
-		return -EINVAL;
-	j->s++;
-	if (buf && len)
-		buf[n] = '\0';
-	return 0;
-}
-
-static void on_scalar(struct jscan *j, enum jtype t, double v)
-{
-	const char *p = j->path;
-
-	if (!strcmp(p, "error")) {
-		j->error = t != J_NULL;
-	} else if (!strcmp(p, "ues.handovers") && t == J_NUM) {
-		j->handovers += v;
-	} else if (!strncmp(p, "migrations.", 11)) {
-		p += 11;
-		if (!strcmp(p, "ok"))
-			j->mig.ok = t == J_TRUE;
-		else if (t != J_NUM)
-			return;
-		else if (!strcmp(p, "downtime_ms"))
-			j->mig.downtime = v;
-		else if (!strcmp(p, "client_gap_ms"))
-			j->mig.gap = v;
-		else if (!strcmp(p, "total_ms"))
-			j->mig.total = v;
-		else if (!strcmp(p, "bytes"))
-			j->mig.bytes = v;
-	}
-}
-
-static void on_object_end(struct jscan *j)
-{
-	if (strcmp(j->path, "migrations"))
-		return;
 	j->migs++;
-	if (!j->mig.ok) {
+	if (!results_json_bool(m, "ok", false)) {
 		j->failed++;
-	} else {
-		j->ok_migs++;
-		j->downtime += j->mig.downtime;
-		j->gap += j->mig.gap;
-		j->total += j->mig.total;
-		j->bytes += j->mig.bytes;
+		return;
 	}
-	memset(&j->mig, 0, sizeof(j->mig));
-}
-
-static int jvalue(struct jscan *j);
-
-static int jobject(struct jscan *j)
-{
-	size_t plen = strlen(j->path);
-	char key[64];
-	int r;
-
-	j->s++;
-	ws(j);
-	if (j->s < j->end && *j->s == '}') {
-		j->s++;
-		on_object_end(j);
-		return 0;
-	}
-	for (;;) {
-		ws(j);
-		r = jstring(j, key, sizeof(key));
-		if (r < 0)
-			return r;
-		ws(j);
-		if (j->s >= j->end || *j->s != ':')
-			return -EINVAL;
-		j->s++;
-		snprintf(j->path + plen, sizeof(j->path) - plen, "%s%s", plen ? "." : "", key);
-		if (!plen && !strcmp(key, "ues"))
-			j->has_ues = true;
-		if (!plen && !strcmp(key, "migrations"))
-			j->has_migs = true;
-		r = jvalue(j);
-		j->path[plen] = '\0';
-		if (r < 0)
-			return r;
-		ws(j);
-		if (j->s < j->end && *j->s == ',') {
-			j->s++;
-			continue;
-		}
-		if (j->s < j->end && *j->s == '}') {
-			j->s++;
-			on_object_end(j);
-			return 0;
-		}
-		return -EINVAL;
-	}
-}
-
-static int jarray(struct jscan *j)
-{
-	int r;
-
-	j->s++;
-	ws(j);
-	if (j->s < j->end && *j->s == ']') {
-		j->s++;
-		return 0;
-	}
-	for (;;) {
-		r = jvalue(j);
-		if (r < 0)
-			return r;
-		ws(j);
-		if (j->s < j->end && *j->s == ',') {
-			j->s++;
-			continue;
-		}
-		if (j->s < j->end && *j->s == ']') {
-			j->s++;
-			return 0;
-		}
-		return -EINVAL;
-	}
-}
-
-static bool word(struct jscan *j, const char *w)
-{
-	size_t n = strlen(w);
-
-	if ((size_t)(j->end - j->s) < n || strncmp(j->s, w, n))
-		return false;
-	j->s += n;
-	return true;
-}
-
-static int jvalue(struct jscan *j)
-{
-	char num[64];
-	size_t n = 0;
-	int r;
-
-	ws(j);
-	if (j->s >= j->end)
-		return -EINVAL;
-	if (++j->depth > 16)
-		return -EINVAL;
-	switch (*j->s) {
-	case '{':
-		r = jobject(j);
-		break;
-	case '[':
-		r = jarray(j);
-		break;
-	case '"': {
-		char text[32];
-
-		r = jstring(j, text, sizeof(text));
-		if (r == 0 && !strcmp(j->path, "ended"))
-			j->cut = strcmp(text, "completed") != 0;
-		if (r == 0)
-			on_scalar(j, J_STR, 0);
-		break;
-	}
-	default:
-		r = 0;
-		if (word(j, "true")) {
-			on_scalar(j, J_TRUE, 0);
-		} else if (word(j, "false")) {
-			on_scalar(j, J_FALSE, 0);
-		} else if (word(j, "null")) {
-			on_scalar(j, J_NULL, 0);
-		} else {
-			char *end;
-			double v;
-
-			while (j->s + n < j->end && n + 1 < sizeof(num) &&
-			       strchr("0123456789+-.eE", j->s[n])) {
-				num[n] = j->s[n];
-				n++;
-			}
-			num[n] = '\0';
-			v = strtod(num, &end);
-			if (!n || *end)
-				r = -EINVAL;
-			else
-				on_scalar(j, J_NUM, v);
-			j->s += n;
-		}
-	}
-	j->depth--;
-	return r;
+	j->ok_migs++;
+	j->downtime += results_json_double(m, "downtime_ms", 0);
+	j->gap += results_json_double(m, "client_gap_ms", 0);
+	j->total += results_json_double(m, "total_ms", 0);
+	j->bytes += results_json_double(m, "bytes", 0);
 }
 
 int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 {
-	struct jscan j = {.s = json, .end = json + len};
-	int r;
+	struct json_object *o, *ues, *migs;
+	struct scan j = {0};
+	const char *ended;
 
-	ws(&j);
-	if (j.s >= j.end || *j.s != '{')
+	if (results_json_parse(json, len, RESULTS_SUMMARY, &o, NULL) < 0)
 		return -EINVAL;
-	r = jvalue(&j);
-	if (r < 0)
-		return r;
-	if (!j.has_ues || !j.has_migs || j.error || j.cut)
+	ues = results_json_get(o, "ues");
+	migs = results_json_get(o, "migrations");
+	/* "ended" says it did not complete (older runs do not say). */
+	ended = results_json_str(o, "ended", "completed");
+	if (!results_json_has(o, "ues") || !results_json_has(o, "migrations") ||
+	    results_json_get(o, "error") || strcmp(ended, "completed")) {
+		json_object_put(o);
 		return -EINVAL;
+	}
+	for (size_t i = 0;
+	     json_object_is_type(ues, json_type_array) && i < json_object_array_length(ues); i++)
+		j.handovers +=
+		    results_json_double(json_object_array_get_idx(ues, i), "handovers", 0);
+	for (size_t i = 0;
+	     json_object_is_type(migs, json_type_array) && i < json_object_array_length(migs);
+	     i++) {
+		struct json_object *m = json_object_array_get_idx(migs, i);
+
+		if (json_object_is_type(m, json_type_object))
+			scan_migration(&j, m);
+	}
+	json_object_put(o);
 	res->v[SWEEP_MIGRATIONS] = j.migs;
 	res->v[SWEEP_FAILED] = j.failed;
 	res->v[SWEEP_HANDOVERS] = j.handovers;
@@ -328,79 +138,60 @@ int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 
 /* ---- rtt.csv ---- */
 
+struct rtts {
+	double *v;
+	size_t n, cap, lost;
+};
+
+static int on_rtt(void *arg, const union results_row *row, size_t line)
+{
+	struct rtts *x = arg;
+
+	(void)line;
+	if (row->rtt.loss) {
+		x->lost++;
+		return 0;
+	}
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 4096;
+		double *bigger = realloc(x->v, cap * sizeof(*x->v));
+
+		if (!bigger)
+			return -ENOMEM;
+		x->v = bigger;
+		x->cap = cap;
+	}
+	x->v[x->n++] = row->rtt.rtt_ms;
+	return 0;
+}
+
 int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
 {
-	const char *s = csv, *end = csv + len, *eol;
-	size_t n = 0, cap = 0, lost = 0;
-	double *v = NULL;
-	int col = -1;
+	struct rtts x = {0};
+	size_t n;
+	long rc;
 
-	/* The header names the column. */
-	eol = memchr(s, '\n', len);
-	if (!eol)
-		return -EINVAL;
-	for (int i = 0; s < eol; i++) {
-		size_t f = strcspn(s, ",\n");
-
-		if (f == 6 && !strncmp(s, "rtt_ms", 6))
-			col = i;
-		s += f + (s + f < eol);
+	/* The header names the columns; a row that is not a measurement (cut, garbled) is
+	 * left out. */
+	rc = results_csv_parse(csv, len, NULL, RESULTS_CSV_RTT, RESULTS_READ_SKIP_BAD, on_rtt, &x,
+			       NULL);
+	if (rc < 0) {
+		free(x.v);
+		return rc == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
-	if (col < 0)
-		return -EINVAL;
-	for (s = eol + 1; s < end; s = eol + 1) {
-		const char *p = s;
-		char num[32], *e;
-		size_t f;
-
-		eol = memchr(s, '\n', (size_t)(end - s));
-		if (!eol)
-			eol = end;
-		if (eol == s)
-			continue;
-		for (int i = 0; i < col && p < eol; i++) {
-			p = memchr(p, ',', (size_t)(eol - p));
-			p = p ? p + 1 : eol;
-		}
-		if (p >= eol)
-			continue; /* a short line: cut by a crash, not a measurement */
-		f = strcspn(p, ",\n");
-		if (p + f > eol)
-			f = (size_t)(eol - p);
-		if (!f) {
-			lost++;
-			continue;
-		}
-		if (f >= sizeof(num))
-			continue;
-		memcpy(num, p, f);
-		num[f] = '\0';
-		if (n == cap) {
-			double *bigger = realloc(v, (cap ? cap * 2 : 4096) * sizeof(*v));
-
-			if (!bigger) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = bigger;
-			cap = cap ? cap * 2 : 4096;
-		}
-		v[n] = strtod(num, &e);
-		if (!*e)
-			n++;
-	}
-	if (n + lost) {
-		res->v[SWEEP_LOSS] = 100.0 * (double)lost / (double)(n + lost);
+	n = x.n;
+	if (n + x.lost) {
+		res->v[SWEEP_LOSS] = 100.0 * (double)x.lost / (double)(n + x.lost);
 		res->has[SWEEP_LOSS] = true;
 	}
 	if (n) {
-		qsort(v, n, sizeof(*v), cli_cmp_double);
-		res->v[SWEEP_RTT_P50] = cli_quantile(v, n, 0.50);
-		res->v[SWEEP_RTT_P95] = cli_quantile(v, n, 0.95);
-		res->v[SWEEP_RTT_P99] = cli_quantile(v, n, 0.99);
+		qsort(x.v, n, sizeof(*x.v), cli_cmp_double);
+		res->v[SWEEP_RTT_P50] = cli_quantile(x.v, n, 0.50);
+		res->v[SWEEP_RTT_P95] = cli_quantile(x.v, n, 0.95);
+		res->v[SWEEP_RTT_P99] = cli_quantile(x.v, n, 0.99);
 		res->has[SWEEP_RTT_P50] = res->has[SWEEP_RTT_P95] = res->has[SWEEP_RTT_P99] = true;
 	}
-	free(v);
+	free(x.v);
 	return 0;
 }
 

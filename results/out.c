@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Results files in whole lines (cli/out.h). Our own buffer rather than stdio's: stdio writes
+ * Results files in whole lines (results/out.h). Our own buffer rather than stdio's: stdio writes
  * a full buffer out wherever it ends, so a run killed after that leaves a line cut in two,
  * and it reports a full disk only to the caller that happens to check.
  */
-#include "cli/out.h"
+#include "results/out.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int out_new(int fd, const char *path, enum cli_out_mode mode, struct cli_out **ret)
+static int out_new(int fd, const char *path, enum results_out_mode mode, struct results_out **ret)
 {
-	struct cli_out *o = calloc(1, sizeof(*o));
+	struct results_out *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return -ENOMEM;
@@ -27,14 +27,15 @@ static int out_new(int fd, const char *path, enum cli_out_mode mode, struct cli_
 	return 0;
 }
 
-int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode, struct cli_out **ret)
+int results_out_open(const char *dir, const char *name, enum results_out_mode mode,
+		     struct results_out **ret)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd, rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	if (mode == CLI_OUT_WHOLE) {
+	if (mode == RESULTS_OUT_WHOLE) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	} else {
@@ -45,18 +46,18 @@ int cli_out_open(const char *dir, const char *name, enum cli_out_mode mode, stru
 	rc = out_new(fd, path, mode, ret);
 	if (rc < 0) {
 		close(fd);
-		if (mode == CLI_OUT_WHOLE)
+		if (mode == RESULTS_OUT_WHOLE)
 			unlink(tmp);
 	}
 	return rc;
 }
 
-int cli_out_fdopen(int fd, const char *path, struct cli_out **ret)
+int results_out_fdopen(int fd, const char *path, struct results_out **ret)
 {
-	return out_new(fd, path, CLI_OUT_NEW, ret);
+	return out_new(fd, path, RESULTS_OUT_NEW, ret);
 }
 
-static int fail(struct cli_out *o, int err)
+static int fail(struct results_out *o, int err)
 {
 	if (!o->error)
 		o->error = err;
@@ -65,7 +66,7 @@ static int fail(struct cli_out *o, int err)
 }
 
 /* Writes the first n bytes of the buffer and moves the rest to its start. */
-static int put(struct cli_out *o, size_t n)
+static int put(struct results_out *o, size_t n)
 {
 	size_t done = 0;
 
@@ -83,7 +84,7 @@ static int put(struct cli_out *o, size_t n)
 	return 0;
 }
 
-static int room(struct cli_out *o, size_t more)
+static int room(struct results_out *o, size_t more)
 {
 	size_t cap = o->cap ? o->cap : 4096;
 	char *p;
@@ -100,12 +101,12 @@ static int room(struct cli_out *o, size_t more)
 	return 0;
 }
 
-static int appended(struct cli_out *o)
+static int appended(struct results_out *o)
 {
-	return o->len >= CLI_OUT_BUF ? cli_out_flush(o) : 0;
+	return o->len >= RESULTS_OUT_BUF ? results_out_flush(o) : 0;
 }
 
-int cli_out_write(struct cli_out *o, const void *buf, size_t len)
+int results_out_write(struct results_out *o, const void *buf, size_t len)
 {
 	if (o->error)
 		return o->error;
@@ -116,7 +117,7 @@ int cli_out_write(struct cli_out *o, const void *buf, size_t len)
 	return appended(o);
 }
 
-int cli_out_printf(struct cli_out *o, const char *fmt, ...)
+int results_out_printf(struct results_out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -142,7 +143,7 @@ int cli_out_printf(struct cli_out *o, const char *fmt, ...)
 	return appended(o);
 }
 
-int cli_out_flush(struct cli_out *o)
+int results_out_flush(struct results_out *o)
 {
 	size_t n = o->len;
 
@@ -153,7 +154,7 @@ int cli_out_flush(struct cli_out *o)
 	return n ? put(o, n) : 0;
 }
 
-int cli_out_close(struct cli_out *o)
+int results_out_close(struct results_out *o)
 {
 	char tmp[PATH_MAX + 8];
 	int rc;
@@ -163,11 +164,11 @@ int cli_out_close(struct cli_out *o)
 	if (!o->error && o->len)
 		put(o, o->len);
 	/* Whole or absent: on the disk before it has its name. */
-	if (!o->error && o->mode == CLI_OUT_WHOLE && fsync(o->fd) < 0 && errno != EINVAL)
+	if (!o->error && o->mode == RESULTS_OUT_WHOLE && fsync(o->fd) < 0 && errno != EINVAL)
 		fail(o, -errno);
 	if (close(o->fd) < 0 && errno != EINTR)
 		fail(o, -errno);
-	if (o->mode == CLI_OUT_WHOLE) {
+	if (o->mode == RESULTS_OUT_WHOLE) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
 		if (!o->error && rename(tmp, o->path) < 0)
 			fail(o, -errno);
