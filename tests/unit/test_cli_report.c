@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/report.h"
+#include "report/report.h"
 #include "topo/topo.h"
 
 static char fixture[4096];

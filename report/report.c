@@ -13,7 +13,7 @@
  */
 #include "cli/cli.h"
 #include "cli/num.h"
-#include "cli/report.h"
+#include "report/report.h"
 
 #include "cli/text.h"
 #include <errno.h>
