@@ -799,7 +799,7 @@ static int chart_add(struct report *r, const char *id, int h, const char *what, 
 	struct chart *c;
 	FILE *f;
 
-	if (ROOM(r->charts, r->n_charts, r->cap_charts) < 0)
+	if (r->n_charts >= r->cap_charts)
 		return -ENOMEM;
 	c = &r->charts[r->n_charts];
 	memset(c, 0, sizeof(*c));
@@ -1889,6 +1889,13 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 	rc = report_load(&r, err);
 	if (rc < 0)
 		goto out;
+	/* One per UE, the map, one per migration: room for all of them now. */
+	r.cap_charts = r.ues.n + 1 + r.n_mig;
+	r.charts = calloc(r.cap_charts, sizeof(*r.charts));
+	if (!r.charts) {
+		rc = topo_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t u = 0; u < r.ues.n && rc == 0; u++)
 		rc = chart_rtt(&r, (unsigned)u);
 	if (rc == 0)
