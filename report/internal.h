@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside report/: a results folder as read (struct report), and what its files share. */
+#ifndef EDGEMU_REPORT_INTERNAL_H
+#define EDGEMU_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report/svg.h"
+#include "topo/topo.h"
+
+#define W 900 /* every chart's width in px; the page scales it down */
+#define FONT "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
+
+#define C_LOSS "#d62728"
+#define C_HO "#444"
+#define C_MIG "#fdd9a8"
+#define C_FROZEN "#f08a24"
+#define C_FLIP "#8c3b00"
+
+struct strtab {
+	char **v;
+	size_t n, cap;
+};
+
+struct rtt_row {
+	double t_s, rtt_ms;
+	unsigned ue, target;
+	bool loss;
+	size_t line; /* keeps the file's order among equal times */
+};
+
+struct ev_row {
+	double t_s;
+	int ue; /* -1: the run's own */
+	char *event, *detail;
+};
+
+struct pos_row {
+	double t_s, x, y;
+	unsigned ue;
+	size_t line;
+};
+
+struct mig_row {
+	unsigned n;
+	unsigned ue;
+	char *service, *from, *to, *strategy, *error;
+	double decided_s, start_s, freeze_s, resume_s, flip_s, end_s;
+	double done_s; /* its migration_done or _failed event, 0: none */
+	double downtime_ms, gap_ms, total_ms;
+	char until[16]; /* where the downtime ended: destination, source, end; "": unsaid */
+	uint64_t pages, bytes;
+	unsigned rounds;
+	bool ok;
+};
+
+struct chart {
+	char id[64];
+	char *svg;
+	size_t len;
+};
+
+struct report {
+	const char *dir;
+	unsigned max_points;
+	struct topo_model *m; /* NULL when scenario.yaml cannot be read */
+	char scenario_note[TOPO_ERR_MAX + 64];
+	struct strtab ues, targets;
+	int *ue_target; /* per UE: the target its RTT summary counts, -1: every one */
+	struct rtt_row *rtt;
+	size_t n_rtt, cap_rtt, *rtt_from; /* rtt_from[u]..rtt_from[u + 1]: UE u's rows */
+	struct ev_row *ev;
+	size_t n_ev, cap_ev;
+	struct pos_row *pos;
+	size_t n_pos, cap_pos, *pos_from;
+	struct mig_row *mig;
+	size_t n_mig, cap_mig;
+	bool have_rtt, have_pos, have_mig;
+	double t_end;
+	char *meta, *summary; /* the JSON files' text, or NULL */
+	struct chart *charts;
+	size_t n_charts, cap_charts;
+};
+
+/* load.c */
+int report_load(struct report *r, struct topo_err *err);
+void report_free(struct report *r);
+bool json_get(const char *text, const char *within, const char *key, char *out, size_t len);
+
+/* data.c */
+bool is_handover(const struct ev_row *e);
+double mig_done(const struct report *r, const struct mig_row *g);
+double mig_frozen_end(const struct mig_row *g);
+int phase_of(const struct report *r, unsigned ue, double t);
+bool counts(const struct report *r, const struct rtt_row *x);
+void handover_to(const char *detail, char *out, size_t len);
+
+/* the charts, each added to r->charts */
+int chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
+	      const char *body, size_t body_len);
+int chart_rtt(struct report *r, unsigned u);
+int chart_map(struct report *r);
+int chart_mig(struct report *r, size_t k);
+
+/* html.c */
+int html_summary(struct report *r, FILE *f);
+void html_head(struct report *r, FILE *f);
+
+#endif
