@@ -11,9 +11,9 @@
 
 int cli_report_dir(const char *dir, bool png)
 {
-	struct cli_report_opts o = {.png = png};
+	struct report_opts o = {.png = png};
 	struct topo_err err;
-	int rc = cli_report_write(dir, &o, &err);
+	int rc = report_write(dir, &o, &err);
 
 	if (rc < 0) {
 		fprintf(stderr, "edgemu report: %s\n", err.msg);
@@ -39,7 +39,7 @@ static const char usage[] =
 
 int cli_report(int argc, char **argv)
 {
-	struct cli_report_opts o = {0};
+	struct report_opts o = {0};
 	const char *dir = NULL;
 	struct topo_err err;
 	struct stat st;
@@ -79,7 +79,7 @@ int cli_report(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	rc = cli_report_write(dir, &o, &err);
+	rc = report_write(dir, &o, &err);
 	if (rc < 0) {
 		fprintf(stderr, "edgemu report: %s\n", err.msg);
 		return 1;

@@ -41,10 +41,10 @@ struct cell {
 	unsigned n_edges;
 };
 
-int chart_map(struct report *r)
+int report_chart_map(struct report *r)
 {
 	const struct topo_model *m = r->m;
-	struct plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20};
+	struct svg_plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20};
 	struct cell *cells = NULL;
 	int *edge_cell = NULL;
 	unsigned n_cells = 0, max_edges = 0, n_edges = 0, n_ho = 0, drawn = 0, with_pos = 0;
@@ -52,7 +52,7 @@ int chart_map(struct report *r)
 	double il = 40, it = 30, ib, iw, ih, cx, cy;
 	char *body = NULL, attrs[256], loose[512] = "", nopos[512] = "";
 	size_t body_len = 0;
-	struct legend lg;
+	struct svg_legend lg;
 	int h, rc = 0, notes = 0;
 	FILE *f;
 
@@ -130,7 +130,7 @@ int chart_map(struct report *r)
 	p.xhi = cx + p.w / 2 / s;
 	p.yhi = cy + (ih / 2 + it) / s;
 	p.ylo = p.yhi - p.h / s;
-	step = nice_step(p.w / s, 9);
+	step = svg_nice_step(p.w / s, 9);
 	notes = (*loose != 0) + (*nopos != 0) + (*r->scenario_note != 0);
 	h = (int)(p.y0 + p.h + 44 + 14 * notes);
 
@@ -140,9 +140,9 @@ int chart_map(struct report *r)
 		free(edge_cell);
 		return -ENOMEM;
 	}
-	axes(f, &p, step, step, "x (m)", "y (m)");
+	svg_axes(f, &p, step, step, "x (m)", "y (m)");
 	for (unsigned c = 0; c < n_cells; c++) {
-		double x = px(&p, cells[c].x), y = py(&p, cells[c].y);
+		double x = svg_px(&p, cells[c].x), y = svg_py(&p, cells[c].y);
 		unsigned j = 0;
 
 		for (unsigned i = 0; i < m->n_nodes; i++) {
@@ -157,20 +157,20 @@ int chart_map(struct report *r)
 				"<rect class=\"edge\" data-name=\"%s\" x=\"%.1f\" y=\"%.1f\" "
 				"width=\"12\" height=\"12\" fill=\"#9ecae1\" stroke=\"#234\"/>",
 				m->nodes[i].name, x - 6, ey - 6);
-			label(f, x + 10, ey + 4, "start", 11, "fill=\"#234\"", "%s",
-			      m->nodes[i].name);
+			svg_text(f, x + 10, ey + 4, "start", 11, "fill=\"#234\"", "%s",
+				 m->nodes[i].name);
 		}
 		fprintf(f,
 			"<path class=\"cell\" data-name=\"%s\" d=\"M%.1f,%.1fl7,12h-14z\" "
 			"fill=\"#222\"/>",
 			m->nodes[cells[c].node].name, x, y - 6);
-		label(f, x, y - 10, "middle", 12, "font-weight=\"bold\" fill=\"#222\"", "%s",
-		      m->nodes[cells[c].node].name);
+		svg_text(f, x, y - 10, "middle", 12, "font-weight=\"bold\" fill=\"#222\"", "%s",
+			 m->nodes[cells[c].node].name);
 	}
 	for (size_t u = 0; u < r->ues.n; u++) {
 		size_t from = r->pos_from[u], to = r->pos_from[u + 1], n = to - from, stride;
 		unsigned cap = r->max_points / (with_pos ? with_pos : 1), kept = 0;
-		const char *colour = palette[u % N_PALETTE];
+		const char *colour = svg_colour(u);
 
 		if (!n)
 			continue;
@@ -187,70 +187,73 @@ int chart_map(struct report *r)
 			r->ues.v[u], kept, colour);
 		for (size_t i = 0; i < n; i++)
 			if (i % stride == 0 || i == n - 1)
-				fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(&p, r->pos[from + i].x),
-					py(&p, r->pos[from + i].y));
+				fprintf(f, "%s%.1f,%.1f", i ? " " : "",
+					svg_px(&p, r->pos[from + i].x),
+					svg_py(&p, r->pos[from + i].y));
 		fputs("\"/>", f);
 		fprintf(f,
 			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" stroke=\"%s\" "
 			"stroke-width=\"2\"/>",
-			px(&p, r->pos[from].x), py(&p, r->pos[from].y), colour);
+			svg_px(&p, r->pos[from].x), svg_py(&p, r->pos[from].y), colour);
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>",
-			px(&p, r->pos[to - 1].x), py(&p, r->pos[to - 1].y), colour);
-		label(f, px(&p, r->pos[from].x) + 6, py(&p, r->pos[from].y) + 16, "start", 11,
-		      "font-weight=\"bold\"", "%s", r->ues.v[u]);
+			svg_px(&p, r->pos[to - 1].x), svg_py(&p, r->pos[to - 1].y), colour);
+		svg_text(f, svg_px(&p, r->pos[from].x) + 6, svg_py(&p, r->pos[from].y) + 16,
+			 "start", 11, "font-weight=\"bold\"", "%s", r->ues.v[u]);
 	}
 	for (size_t i = 0; i < r->n_ev; i++)
-		n_ho += r->ev[i].ue >= 0 && is_handover(&r->ev[i]) &&
+		n_ho += r->ev[i].ue >= 0 && report_is_handover(&r->ev[i]) &&
 			r->pos_from[r->ev[i].ue + 1] > r->pos_from[r->ev[i].ue];
 	for (size_t i = 0; i < r->n_ev; i++) {
 		const struct ev_row *e = &r->ev[i];
 		double x, y;
 		char cell[64];
 
-		if (e->ue < 0 || !is_handover(e) || !pos_at(r, (unsigned)e->ue, e->t_s, &x, &y))
+		if (e->ue < 0 || !report_is_handover(e) ||
+		    !pos_at(r, (unsigned)e->ue, e->t_s, &x, &y))
 			continue;
-		x = px(&p, x);
-		y = py(&p, y);
-		handover_to(e->detail, cell, sizeof(cell));
+		x = svg_px(&p, x);
+		y = svg_py(&p, y);
+		report_handover_to(e->detail, cell, sizeof(cell));
 		fprintf(f,
 			"<path class=\"ho\" data-ue=\"%s\" d=\"M%.1f,%.1fl6,6 -6,6 -6,-6z\" "
 			"fill=\"%s\" stroke=\"#000\"/>",
-			r->ues.v[e->ue], x, y - 6, palette[e->ue % (int)N_PALETTE]);
+			r->ues.v[e->ue], x, y - 6, svg_colour(e->ue));
 		if (n_ho <= 30)
-			label(f, x, y - 10, "middle", 10, "fill=\"#333\"", "%.1f s \u2192%s",
-			      e->t_s, cell);
+			svg_text(f, x, y - 10, "middle", 10, "fill=\"#333\"", "%.1f s \u2192%s",
+				 e->t_s, cell);
 	}
 	if (!n_cells && !r->n_pos)
-		no_data(f, &p, "no cell positions in the scenario and no rows in positions.csv");
+		svg_no_data(f, &p,
+			    "no cell positions in the scenario and no rows in positions.csv");
 	else if (!r->n_pos)
-		label(f, p.x0 + p.w / 2, p.y0 + p.h - 8, "middle", 12,
-		      "class=\"no-data\" fill=\"#777\"", "no UE positions: positions.csv %s",
-		      r->have_pos ? "has no rows" : "is missing");
-	title(f, "Map: cells, their edges, and each UE's path with its handovers");
-	lg = (struct legend){f, p.x0, 40};
+		svg_text(f, p.x0 + p.w / 2, p.y0 + p.h - 8, "middle", 12,
+			 "class=\"no-data\" fill=\"#777\"", "no UE positions: positions.csv %s",
+			 r->have_pos ? "has no rows" : "is missing");
+	svg_title(f, "Map: cells, their edges, and each UE's path with its handovers");
+	lg = (struct svg_legend){f, p.x0, 40};
 	for (size_t u = 0; u < r->ues.n; u++)
 		if (r->pos_from[u + 1] > r->pos_from[u])
-			legend_item(&lg, "line", palette[u % N_PALETTE], r->ues.v[u]);
+			svg_legend_item(&lg, "line", svg_colour(u), r->ues.v[u]);
 	if (n_cells)
-		legend_item(&lg, "cell", "#222", "cell (eNB)");
+		svg_legend_item(&lg, "cell", "#222", "cell (eNB)");
 	if (n_edges)
-		legend_item(&lg, "edge", "#9ecae1", "edge host");
+		svg_legend_item(&lg, "edge", "#9ecae1", "edge host");
 	if (n_ho)
-		legend_item(&lg, "diamond", "#fff", "handover");
+		svg_legend_item(&lg, "diamond", "#fff", "handover");
 	{
 		double y = p.y0 + p.h + 50;
 
 		if (*loose)
-			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
-			      "edges not linked to a cell: %s", loose),
+			svg_text(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
+				 "edges not linked to a cell: %s", loose),
 			    y += 14;
 		if (*nopos)
-			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
-			      "cells without a position: %s", nopos),
+			svg_text(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
+				 "cells without a position: %s", nopos),
 			    y += 14;
 		if (*r->scenario_note)
-			label(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
-			      "no cells or edges: %s", r->scenario_note);
+			svg_text(f, p.x0, y, "start", 11, "class=\"note\" fill=\"#444\"",
+				 "no cells or edges: %s", r->scenario_note);
 	}
 	free(cells);
 	free(edge_cell);
@@ -261,8 +264,8 @@ int chart_map(struct report *r)
 	snprintf(attrs, sizeof(attrs),
 		 "data-points=\"%u\" data-handovers=\"%u\" data-cells=\"%u\" data-edges=\"%u\"",
 		 drawn, n_ho, n_cells, n_edges);
-	rc = chart_add(r, "map", h, "Map: cells, their edges, and each UE's path", attrs, body,
-		       body_len);
+	rc = report_chart_add(r, "map", h, "Map: cells, their edges, and each UE's path", attrs,
+			      body, body_len);
 	free(body);
 	return rc;
 }

@@ -7,29 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-int chart_mig(struct report *r, size_t k)
+int report_chart_mig(struct report *r, size_t k)
 {
 	const struct mig_row *g = &r->mig[k];
 	const char *ue = r->ues.v[g->ue];
-	double t0 = g->decided_s, t1 = t0, done = mig_done(r, g), span, pad, step;
+	double t0 = g->decided_s, t1 = t0, done = report_mig_done(r, g), span, pad, step;
 	double gap = 0, gap_a = 0, prev = -1, y, labelled = -100;
 	static const char *const rows[] = {"set-up", "live copy", "frozen", "after resume",
 					   "UE without answers"};
 	enum { R_SETUP, R_LIVE, R_FROZEN, R_AFTER, R_GAP, N_ROWS };
-	struct plot p = {.x0 = 170, .y0 = 78, .w = W - 170 - 24, .h = N_ROWS * 26 + 8};
+	struct svg_plot p = {.x0 = 170, .y0 = 78, .w = W - 170 - 24, .h = N_ROWS * 26 + 8};
 	unsigned drawn = 0, n_rounds = 0;
 	char *body = NULL, id[64], what[512], attrs[256], line2[512], txt_[128];
 	size_t body_len = 0;
 	int h = (int)(p.y0 + p.h + 44), rc;
 	FILE *f;
 
-	t1 = fmax(t1, fmax(g->start_s, fmax(g->freeze_s, fmax(g->resume_s, mig_frozen_end(g)))));
+	t1 = fmax(t1,
+		  fmax(g->start_s, fmax(g->freeze_s, fmax(g->resume_s, report_mig_frozen_end(g)))));
 	t1 = fmax(t1, fmax(g->flip_s, fmax(g->end_s, g->done_s)));
 	/* The UE's longest wait for an answer while the migration ran, as the runner's gap. */
 	for (size_t i = r->rtt_from[g->ue]; i < r->rtt_from[g->ue + 1]; i++) {
 		const struct rtt_row *x = &r->rtt[i];
 
-		if (!counts(r, x))
+		if (!report_rtt_counts(r, x))
 			continue;
 		if (prev >= 0 && x->t_s > t0 && x->t_s <= done && x->t_s - prev > gap) {
 			gap = x->t_s - prev;
@@ -45,24 +46,24 @@ int chart_mig(struct report *r, size_t k)
 	p.xhi = p.xlo + span + 2 * pad;
 	p.ylo = 0;
 	p.yhi = N_ROWS;
-	step = nice_step(p.xhi - p.xlo, 10);
+	step = svg_nice_step(p.xhi - p.xlo, 10);
 
 	f = open_memstream(&body, &body_len);
 	if (!f)
 		return -ENOMEM;
 	/* Time in ms from the decision: the x axis; rows only need their names. */
 	{
-		struct plot q = p;
+		struct svg_plot q = p;
 
 		q.ylo = 0;
 		q.yhi = 1;
-		axes(f, &q, step, 2, "ms after the decision", NULL);
+		svg_axes(f, &q, step, 2, "ms after the decision", NULL);
 	}
 	for (unsigned i = 0; i < N_ROWS; i++)
-		label(f, p.x0 - 8, p.y0 + 8 + 26 * i + 15, "end", 12, "fill=\"#222\"", "%s",
-		      rows[i]);
+		svg_text(f, p.x0 - 8, p.y0 + 8 + 26 * i + 15, "end", 12, "fill=\"#222\"", "%s",
+			 rows[i]);
 
-#define MS(t) (px(&p, ((t)-t0) * 1000))
+#define MS(t) (svg_px(&p, ((t)-t0) * 1000))
 #define BAR(row, a, b, colour, cls, fmt, ...)                                                      \
 	do {                                                                                       \
 		double xa_ = MS(a), xb_ = MS(b);                                                   \
@@ -72,7 +73,7 @@ int chart_mig(struct report *r, size_t k)
 			"height=\"16\" fill=\"%s\"/>",                                             \
 			cls, xa_, y, fmax(xb_ - xa_, 1.5), colour);                                \
 		snprintf(txt_, sizeof(txt_), fmt, __VA_ARGS__);                                    \
-		bar_label(f, &p, xa_, fmax(xb_, xa_ + 1.5), y + 12, txt_);                         \
+		svg_bar_label(f, &p, xa_, fmax(xb_, xa_ + 1.5), y + 12, txt_);                     \
 		drawn++;                                                                           \
 	} while (0)
 
@@ -85,9 +86,9 @@ int chart_mig(struct report *r, size_t k)
 		BAR(R_LIVE, g->start_s, live_end, "#6baed6", "live", "%.1f ms, %u round%s",
 		    (live_end - g->start_s) * 1000, g->rounds, g->rounds == 1 ? "" : "s");
 	}
-	if (mig_frozen_end(g) > 0)
-		BAR(R_FROZEN, g->freeze_s, mig_frozen_end(g), C_FROZEN, "frozen",
-		    "%.1f ms (the downtime%s)", (mig_frozen_end(g) - g->freeze_s) * 1000,
+	if (report_mig_frozen_end(g) > 0)
+		BAR(R_FROZEN, g->freeze_s, report_mig_frozen_end(g), C_FROZEN, "frozen",
+		    "%.1f ms (the downtime%s)", (report_mig_frozen_end(g) - g->freeze_s) * 1000,
 		    !strcmp(g->until, "source") ? ", until the source served again"
 		    : !strcmp(g->until, "end")	? ": never served again"
 						: "");
@@ -97,8 +98,8 @@ int chart_mig(struct report *r, size_t k)
 	if (gap > 0)
 		BAR(R_GAP, gap_a, gap_a + gap, "#fb6a4a", "gap", "%.1f ms", gap * 1000);
 	else
-		label(f, MS(t0) + 4, p.y0 + 8 + 26 * R_GAP + 16, "start", 11, "fill=\"#777\"",
-		      "no answers to measure");
+		svg_text(f, MS(t0) + 4, p.y0 + 8 + 26 * R_GAP + 16, "start", 11, "fill=\"#777\"",
+			 "no answers to measure");
 	/* Each pre-copy round's end, on the live bar. */
 	for (size_t i = 0; i < r->n_ev; i++) {
 		const struct ev_row *e = &r->ev[i];
@@ -116,8 +117,8 @@ int chart_mig(struct report *r, size_t k)
 			x, y);
 		nn = strstr(e->detail, "n=");
 		if (nn && x - labelled > 14) {
-			label(f, x, y - 2, "middle", 9, "fill=\"#08306b\"", "r%ld",
-			      strtol(nn + 2, NULL, 10));
+			svg_text(f, x, y - 2, "middle", 9, "fill=\"#08306b\"", "r%ld",
+				 strtol(nn + 2, NULL, 10));
 			labelled = x;
 		}
 		n_rounds++;
@@ -147,8 +148,8 @@ int chart_mig(struct report *r, size_t k)
 				mk[i].name, x, p.y0, p.h, mk[i].colour);
 			while (lv < 2 && x - w / 2 < right[lv] + 4)
 				lv++;
-			label(f, x, p.y0 - 4 - 11.0 * lv, "middle", 10, "fill=\"#333\"", "%s",
-			      mk[i].name);
+			svg_text(f, x, p.y0 - 4 - 11.0 * lv, "middle", 10, "fill=\"#333\"", "%s",
+				 mk[i].name);
 			right[lv] = x + w / 2;
 			drawn++;
 		}
@@ -157,7 +158,7 @@ int chart_mig(struct report *r, size_t k)
 #undef MS
 	snprintf(what, sizeof(what), "Migration %u: %s of %s, %s \u2192 %s (%s): %s", g->n,
 		 g->service, ue, g->from, g->to, g->strategy, g->ok ? "done" : "failed");
-	title(f, what);
+	svg_title(f, what);
 	if (g->ok)
 		snprintf(line2, sizeof(line2),
 			 "decided at %.3f s; downtime %.1f ms (engine), %.1f ms without answers at "
@@ -176,7 +177,7 @@ int chart_mig(struct report *r, size_t k)
 		snprintf(cut, sizeof(line2) - (size_t)(cut - line2),
 			 " \u2026 (in full in the table)");
 	}
-	label(f, 12, 38, "start", 11, g->ok ? "fill=\"#333\"" : "fill=\"#b00\"", "%s", line2);
+	svg_text(f, 12, 38, "start", 11, g->ok ? "fill=\"#333\"" : "fill=\"#b00\"", "%s", line2);
 	if (fclose(f)) {
 		free(body);
 		return -ENOMEM;
@@ -184,7 +185,7 @@ int chart_mig(struct report *r, size_t k)
 	snprintf(id, sizeof(id), "mig-%u", g->n);
 	snprintf(attrs, sizeof(attrs), "data-points=\"%u\" data-rounds=\"%u\" data-ok=\"%d\"",
 		 drawn, n_rounds, g->ok);
-	rc = chart_add(r, id, h, what, attrs, body, body_len);
+	rc = report_chart_add(r, id, h, what, attrs, body, body_len);
 	free(body);
 	return rc;
 }

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-int chart_rtt(struct report *r, unsigned u)
+int report_chart_rtt(struct report *r, unsigned u)
 {
 	const char *ue = r->ues.v[u];
 	size_t from = r->rtt_from[u], to = r->rtt_from[u + 1], n = to - from;
-	struct plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20, .h = 210};
+	struct svg_plot p = {.x0 = 64, .y0 = 50, .w = W - 64 - 20, .h = 210};
 	unsigned n_ans = 0, n_loss = 0, drawn = 0, n_ho = 0, n_mig = 0, marks = 0, cap;
 	size_t *per = NULL, n_series = 0, n_sel = 0;
 	int *series = NULL, h = (int)(p.y0 + p.h + 46), rc = 0;
@@ -22,7 +22,7 @@ int chart_rtt(struct report *r, unsigned u)
 	double ymax = 0, *dt = NULL, ystep;
 	bool *keep = NULL;
 	size_t body_len = 0;
-	struct legend lg;
+	struct svg_legend lg;
 	FILE *f;
 
 	series = malloc((r->targets.n + 1) * sizeof(*series));
@@ -90,7 +90,7 @@ int chart_rtt(struct report *r, unsigned u)
 	p.xlo = 0;
 	p.xhi = r->t_end;
 	p.ylo = 0;
-	ystep = nice_step(n_ans ? ymax * 1.05 : 10, 5);
+	ystep = svg_nice_step(n_ans ? ymax * 1.05 : 10, 5);
 	p.yhi = n_ans ? ceil(ymax * 1.05 / ystep) * ystep : 10;
 	if (!(p.yhi > 0))
 		p.yhi = ystep;
@@ -103,8 +103,8 @@ int chart_rtt(struct report *r, unsigned u)
 	/* Migrations under everything: decided to done, the frozen span darker, the flip. */
 	for (size_t k = 0; k < r->n_mig; k++) {
 		const struct mig_row *g = &r->mig[k];
-		double a = px(&p, clampd(g->decided_s, p.xlo, p.xhi)),
-		       b = px(&p, clampd(mig_done(r, g), p.xlo, p.xhi));
+		double a = svg_px(&p, svg_clamp(g->decided_s, p.xlo, p.xhi)),
+		       b = svg_px(&p, svg_clamp(report_mig_done(r, g), p.xlo, p.xhi));
 
 		if (g->ue != u)
 			continue;
@@ -113,43 +113,44 @@ int chart_rtt(struct report *r, unsigned u)
 			"<rect class=\"mig\" data-n=\"%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 			"height=\"%.1f\" fill=\"" C_MIG "\"/>",
 			g->n, a, p.y0, fmax(b - a, 1.5), p.h);
-		if (mig_frozen_end(g) > 0) {
-			a = px(&p, clampd(g->freeze_s, p.xlo, p.xhi));
-			b = px(&p, clampd(mig_frozen_end(g), p.xlo, p.xhi));
+		if (report_mig_frozen_end(g) > 0) {
+			a = svg_px(&p, svg_clamp(g->freeze_s, p.xlo, p.xhi));
+			b = svg_px(&p, svg_clamp(report_mig_frozen_end(g), p.xlo, p.xhi));
 			fprintf(f,
 				"<rect class=\"frozen\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 				"height=\"%.1f\" fill=\"" C_FROZEN "\"/>",
 				a, p.y0, fmax(b - a, 1.5), p.h);
 		}
 		if (g->flip_s > 0) {
-			a = px(&p, clampd(g->flip_s, p.xlo, p.xhi));
+			a = svg_px(&p, svg_clamp(g->flip_s, p.xlo, p.xhi));
 			fprintf(f,
 				"<path class=\"flip\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_FLIP
 				"\" stroke-width=\"1.5\"/>",
 				a, p.y0, p.h);
 		}
-		label(f, px(&p, clampd(g->decided_s, p.xlo, p.xhi)) + 3, p.y0 + 23, "start", 10,
-		      "fill=\"" C_FLIP "\"", "mig %u", g->n);
+		svg_text(f, svg_px(&p, svg_clamp(g->decided_s, p.xlo, p.xhi)) + 3, p.y0 + 23,
+			 "start", 10, "fill=\"" C_FLIP "\"", "mig %u", g->n);
 	}
-	axes(f, &p, nice_step(p.xhi - p.xlo, 10), ystep, "time since the start (s)", "RTT (ms)");
+	svg_axes(f, &p, svg_nice_step(p.xhi - p.xlo, 10), ystep, "time since the start (s)",
+		 "RTT (ms)");
 	for (size_t i = 0; i < r->n_ev; i++)
-		n_ho += r->ev[i].ue == (int)u && is_handover(&r->ev[i]);
+		n_ho += r->ev[i].ue == (int)u && report_is_handover(&r->ev[i]);
 	for (size_t i = 0; i < r->n_ev; i++) {
 		const struct ev_row *e = &r->ev[i];
 		char cell[64];
 		double x;
 
-		if (e->ue != (int)u || !is_handover(e))
+		if (e->ue != (int)u || !report_is_handover(e))
 			continue;
-		x = px(&p, clampd(e->t_s, p.xlo, p.xhi));
-		handover_to(e->detail, cell, sizeof(cell));
+		x = svg_px(&p, svg_clamp(e->t_s, p.xlo, p.xhi));
+		report_handover_to(e->detail, cell, sizeof(cell));
 		fprintf(f,
 			"<path class=\"ho\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_HO "\" "
 			"stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>",
 			x, p.y0, p.h);
 		if (n_ho <= 20)
-			label(f, x + 3, p.y0 + 11, "start", 10, "fill=\"" C_HO "\"", "\u2192%s",
-			      cell);
+			svg_text(f, x + 3, p.y0 + 11, "start", 10, "fill=\"" C_HO "\"", "\u2192%s",
+				 cell);
 	}
 	/* One line per target, broken at a loss and across a gap of no answers. */
 	for (size_t t = 0; t < r->targets.n; t++) {
@@ -175,7 +176,7 @@ int chart_rtt(struct report *r, unsigned u)
 			"<path class=\"rtt\" data-target=\"%s\" data-points=\"%zu\" fill=\"none\" "
 			"stroke=\"%s\" stroke-width=\"1.3\" stroke-linejoin=\"round\" "
 			"stroke-linecap=\"round\" d=\"",
-			r->targets.v[t], kept, palette[series[t] % (int)N_PALETTE]);
+			r->targets.v[t], kept, svg_colour((size_t)series[t]));
 		last = -1;
 		for (size_t k = from; k < to; k++) {
 			const struct rtt_row *x = &r->rtt[k];
@@ -189,8 +190,8 @@ int chart_rtt(struct report *r, unsigned u)
 			}
 			if (!keep[k - from])
 				continue;
-			X = px(&p, x->t_s);
-			Y = py(&p, x->rtt_ms);
+			X = svg_px(&p, x->t_s);
+			Y = svg_py(&p, x->rtt_ms);
 			/* h0: a point alone between two breaks still shows, as a dot */
 			if (brk || x->t_s - last > thr)
 				fprintf(f, "M%.1f,%.1fh0", X, Y);
@@ -211,7 +212,7 @@ int chart_rtt(struct report *r, unsigned u)
 
 			if (!r->rtt[k].loss)
 				continue;
-			x = px(&p, clampd(r->rtt[k].t_s, p.xlo, p.xhi));
+			x = svg_px(&p, svg_clamp(r->rtt[k].t_s, p.xlo, p.xhi));
 			if (lround(x * 2) == prev)
 				continue;
 			prev = lround(x * 2);
@@ -221,9 +222,9 @@ int chart_rtt(struct report *r, unsigned u)
 		fputs("\"/>", f);
 	}
 	if (!n_ans && !n_loss)
-		no_data(f, &p,
-			!r->have_rtt ? "rtt.csv is missing"
-				     : "no probe answers from this UE in rtt.csv");
+		svg_no_data(f, &p,
+			    !r->have_rtt ? "rtt.csv is missing"
+					 : "no probe answers from this UE in rtt.csv");
 
 	for (size_t t = 0; t < r->targets.n; t++)
 		n_sel += per[t] > 0;
@@ -233,7 +234,7 @@ int chart_rtt(struct report *r, unsigned u)
 			if (per[t])
 				snprintf(what, sizeof(what), "RTT of %s to %s", ue,
 					 r->targets.v[t]);
-	title(f, what);
+	svg_title(f, what);
 	if (drawn < n_ans)
 		snprintf(
 		    note, sizeof(note),
@@ -241,20 +242,20 @@ int chart_rtt(struct report *r, unsigned u)
 		    "%u equal slices)",
 		    drawn, n_ans, cap / 2);
 	if (*note)
-		label(f, W - 20, 20, "end", 10, "class=\"note\" fill=\"#555\"", "%s", note);
-	lg = (struct legend){f, p.x0, 40};
+		svg_text(f, W - 20, 20, "end", 10, "class=\"note\" fill=\"#555\"", "%s", note);
+	lg = (struct svg_legend){f, p.x0, 40};
 	for (size_t t = 0; t < r->targets.n; t++)
 		if (per[t])
-			legend_item(&lg, "line", palette[series[t] % (int)N_PALETTE],
-				    r->targets.v[t]);
+			svg_legend_item(&lg, "line", svg_colour((size_t)series[t]),
+					r->targets.v[t]);
 	if (n_loss)
-		legend_item(&lg, "tick", C_LOSS, "loss");
+		svg_legend_item(&lg, "tick", C_LOSS, "loss");
 	if (n_ho)
-		legend_item(&lg, "dash", C_HO, "handover");
+		svg_legend_item(&lg, "dash", C_HO, "handover");
 	if (n_mig) {
-		legend_item(&lg, "box", C_MIG, "migration (decided to done)");
-		legend_item(&lg, "box", C_FROZEN, "frozen");
-		legend_item(&lg, "line", C_FLIP, "flip");
+		svg_legend_item(&lg, "box", C_MIG, "migration (decided to done)");
+		svg_legend_item(&lg, "box", C_FROZEN, "frozen");
+		svg_legend_item(&lg, "line", C_FLIP, "flip");
 	}
 	if (fclose(f)) {
 		rc = -ENOMEM;
@@ -265,7 +266,7 @@ int chart_rtt(struct report *r, unsigned u)
 		 "data-points=\"%u\" data-answers=\"%u\" data-losses=\"%u\" data-loss-marks=\"%u\" "
 		 "data-handovers=\"%u\" data-migrations=\"%u\"",
 		 drawn, n_ans, n_loss, marks, n_ho, n_mig);
-	rc = chart_add(r, id, h, what, attrs, body, body_len);
+	rc = report_chart_add(r, id, h, what, attrs, body, body_len);
 out:
 	free(body);
 	free(series);

@@ -5,14 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-bool is_handover(const struct ev_row *e)
+bool report_is_handover(const struct ev_row *e)
 {
 	/* The first attach (and a re-attach after losing every cell) is no handover. */
 	return !strcmp(e->event, "handover") && !strstr(e->detail, "(attach)");
 }
 
 /* The end of migration g: its done or failed event, else its end, else still running. */
-double mig_done(const struct report *r, const struct mig_row *g)
+double report_mig_done(const struct report *r, const struct mig_row *g)
 {
 	return g->done_s > 0 ? g->done_s : g->end_s > 0 ? g->end_s : r->t_end;
 }
@@ -21,7 +21,7 @@ double mig_done(const struct report *r, const struct mig_row *g)
  * When the service answered again after the freeze, 0: it never froze. A failed migration's
  * downtime runs past its resume_s of 0 (to the source's thaw, or the end of the run).
  */
-double mig_frozen_end(const struct mig_row *g)
+double report_mig_frozen_end(const struct mig_row *g)
 {
 	if (!(g->freeze_s > 0))
 		return 0.0;
@@ -31,7 +31,7 @@ double mig_frozen_end(const struct mig_row *g)
 }
 
 /* 0 before any migration of the UE, 1 from a decision to that migration's end, 2 after. */
-int phase_of(const struct report *r, unsigned ue, double t)
+int report_phase_of(const struct report *r, unsigned ue, double t)
 {
 	int ph = 0;
 
@@ -40,20 +40,20 @@ int phase_of(const struct report *r, unsigned ue, double t)
 
 		if (g->ue != ue || !(t > g->decided_s))
 			continue;
-		if (t <= mig_done(r, g))
+		if (t <= report_mig_done(r, g))
 			return 1;
 		ph = 2;
 	}
 	return ph;
 }
 
-bool counts(const struct report *r, const struct rtt_row *x)
+bool report_rtt_counts(const struct report *r, const struct rtt_row *x)
 {
 	return !x->loss && (r->ue_target[x->ue] < 0 || x->target == (unsigned)r->ue_target[x->ue]);
 }
 
 /* The cell a handover event went to ("from enb1 to enb2 (a3)"). */
-void handover_to(const char *detail, char *out, size_t len)
+void report_handover_to(const char *detail, char *out, size_t len)
 {
 	const char *p = strstr(detail, " to ");
 

@@ -38,7 +38,7 @@ static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, c
 	fputs("</span>", f);
 }
 
-int html_summary(struct report *r, FILE *f)
+int report_html_summary(struct report *r, FILE *f)
 {
 	static const char *const phases[] = {"before", "during", "after"};
 	double *v[3];
@@ -69,7 +69,7 @@ int html_summary(struct report *r, FILE *f)
 			break;
 		}
 		for (size_t i = 0; i < r->n_ev; i++)
-			ho += r->ev[i].ue == (int)u && is_handover(&r->ev[i]);
+			ho += r->ev[i].ue == (int)u && report_is_handover(&r->ev[i]);
 		for (size_t k = 0; k < r->n_mig; k++)
 			migs += r->mig[k].ue == u;
 		for (size_t i = from; i < to; i++) {
@@ -81,9 +81,9 @@ int html_summary(struct report *r, FILE *f)
 				continue;
 			}
 			answers++;
-			if (!counts(r, x))
+			if (!report_rtt_counts(r, x))
 				continue;
-			ph = phase_of(r, (unsigned)u, x->t_s);
+			ph = report_phase_of(r, (unsigned)u, x->t_s);
 			v[ph][n[ph]++] = x->rtt_ms;
 		}
 		fputs("<tr><td class=\"l\">", f);
@@ -154,7 +154,7 @@ int html_summary(struct report *r, FILE *f)
 	return rc;
 }
 
-void html_head(struct report *r, FILE *f)
+void report_html_head(struct report *r, FILE *f)
 {
 	char run[128] = "", v[4][256];
 	const struct topo_model *m = r->m;

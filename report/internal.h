@@ -91,22 +91,28 @@ void report_free(struct report *r);
 bool json_get(const char *text, const char *within, const char *key, char *out, size_t len);
 
 /* data.c */
-bool is_handover(const struct ev_row *e);
-double mig_done(const struct report *r, const struct mig_row *g);
-double mig_frozen_end(const struct mig_row *g);
-int phase_of(const struct report *r, unsigned ue, double t);
-bool counts(const struct report *r, const struct rtt_row *x);
-void handover_to(const char *detail, char *out, size_t len);
+/* A handover that counts: not the first attach, nor a re-attach after losing every cell. */
+bool report_is_handover(const struct ev_row *e);
+/* The end of migration g: its done or failed event, else its end, else still running. */
+double report_mig_done(const struct report *r, const struct mig_row *g);
+/* When the service answered again after the freeze, 0: it never froze. */
+double report_mig_frozen_end(const struct mig_row *g);
+/* 0 before any migration of the UE, 1 from a decision to that migration's end, 2 after. */
+int report_phase_of(const struct report *r, unsigned ue, double t);
+/* An answer the UE's RTT summary counts: from the target its service is. */
+bool report_rtt_counts(const struct report *r, const struct rtt_row *x);
+/* The cell a handover event went to ("from enb1 to enb2 (a3)"). */
+void report_handover_to(const char *detail, char *out, size_t len);
 
-/* the charts, each added to r->charts */
-int chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
-	      const char *body, size_t body_len);
-int chart_rtt(struct report *r, unsigned u);
-int chart_map(struct report *r);
-int chart_mig(struct report *r, size_t k);
+/* The charts, each added to r->charts (report.c holds room for all of them). */
+int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
+		     const char *body, size_t body_len);
+int report_chart_rtt(struct report *r, unsigned u);
+int report_chart_map(struct report *r);
+int report_chart_mig(struct report *r, size_t k);
 
 /* html.c */
-int html_summary(struct report *r, FILE *f);
-void html_head(struct report *r, FILE *f);
+void report_html_head(struct report *r, FILE *f);
+int report_html_summary(struct report *r, FILE *f);
 
 #endif

@@ -25,8 +25,8 @@
 #define RSVG "rsvg-convert"
 
 /* A chart from the body drawn into a memory stream: the <svg> around it. */
-int chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
-	      const char *body, size_t body_len)
+int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
+		     const char *body, size_t body_len)
 {
 	struct chart *c;
 	FILE *f;
@@ -108,14 +108,14 @@ static int png_write(const struct chart *c, const char *outdir, struct topo_err 
 	return 0;
 }
 
-int cli_report_write(const char *dir, const struct cli_report_opts *o, struct topo_err *err)
+int report_write(const char *dir, const struct report_opts *o, struct topo_err *err)
 {
 	struct report r = {.dir = dir};
 	char out[PATH_MAX], tmp[PATH_MAX + 8], outdir[PATH_MAX];
 	FILE *f = NULL;
 	int rc;
 
-	r.max_points = o && o->max_points ? o->max_points : CLI_REPORT_MAX_POINTS;
+	r.max_points = o && o->max_points ? o->max_points : REPORT_MAX_POINTS;
 	if (o && o->out)
 		snprintf(out, sizeof(out), "%s", o->out);
 	else
@@ -141,11 +141,11 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 		goto out;
 	}
 	for (size_t u = 0; u < r.ues.n && rc == 0; u++)
-		rc = chart_rtt(&r, (unsigned)u);
+		rc = report_chart_rtt(&r, (unsigned)u);
 	if (rc == 0)
-		rc = chart_map(&r);
+		rc = report_chart_map(&r);
 	for (size_t k = 0; k < r.n_mig && rc == 0; k++)
-		rc = chart_mig(&r, k);
+		rc = report_chart_mig(&r, k);
 	if (rc < 0) {
 		topo_err_set(err, rc, "drawing the charts: %s", strerror(-rc));
 		goto out;
@@ -158,8 +158,8 @@ int cli_report_write(const char *dir, const struct cli_report_opts *o, struct to
 		goto out;
 	}
 	errno = 0;
-	html_head(&r, f);
-	rc = html_summary(&r, f);
+	report_html_head(&r, f);
+	rc = report_html_summary(&r, f);
 	fputs("<h2 id=\"rtt\">RTT over time</h2>\n", f);
 	if (!r.ues.n)
 		fputs("<p class=\"note\">No UEs: no data.</p>\n", f);

@@ -7,13 +7,19 @@
 #include <stdarg.h>
 #include <string.h>
 
-const char *const palette[N_PALETTE] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
-					 "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79"};
+/* Series colours, told apart in colour; red and orange are left to losses and migrations. */
+static const char *const palette[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+				      "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79"};
+
+const char *svg_colour(size_t i)
+{
+	return palette[i % (sizeof(palette) / sizeof(palette[0]))];
+}
 
 /* <text> at (x, y); anchor "start", "middle" or "end"; attrs go in as they are. */
-__attribute__((format(printf, 7, 8))) void label(FILE *f, double x, double y,
-							const char *anchor, int size,
-							const char *attrs, const char *fmt, ...)
+__attribute__((format(printf, 7, 8))) void svg_text(FILE *f, double x, double y, const char *anchor,
+						    int size, const char *attrs, const char *fmt,
+						    ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -31,22 +37,22 @@ __attribute__((format(printf, 7, 8))) void label(FILE *f, double x, double y,
 	fputs("</text>", f);
 }
 
-double px(const struct plot *p, double x)
+double svg_px(const struct svg_plot *p, double x)
 {
 	return p->x0 + (x - p->xlo) / (p->xhi - p->xlo) * p->w;
 }
 
-double py(const struct plot *p, double y)
+double svg_py(const struct svg_plot *p, double y)
 {
 	return p->y0 + p->h - (y - p->ylo) / (p->yhi - p->ylo) * p->h;
 }
 
-double clampd(double v, double lo, double hi)
+double svg_clamp(double v, double lo, double hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-double nice_step(double range, int ticks)
+double svg_nice_step(double range, int ticks)
 {
 	double raw = range / ticks, mag, f;
 
@@ -63,15 +69,15 @@ static int decimals(double step)
 }
 
 /* Grid, ticks and their values every xstep and ystep, the frame, the axes' names. */
-void axes(FILE *f, const struct plot *p, double xstep, double ystep, const char *xname,
-		 const char *yname)
+void svg_axes(FILE *f, const struct svg_plot *p, double xstep, double ystep, const char *xname,
+	      const char *yname)
 {
 	double first;
 
 	fputs("<g class=\"axes\" stroke=\"#e3e3e3\" stroke-width=\"1\">", f);
 	first = ceil(p->xlo / xstep - 1e-9) * xstep;
 	for (int k = 0; k < 200; k++) {
-		double v = first + k * xstep, x = px(p, v);
+		double v = first + k * xstep, x = svg_px(p, v);
 
 		if (v > p->xhi + xstep * 1e-9)
 			break;
@@ -80,7 +86,7 @@ void axes(FILE *f, const struct plot *p, double xstep, double ystep, const char 
 	}
 	first = ceil(p->ylo / ystep - 1e-9) * ystep;
 	for (int k = 0; k < 200 && yname; k++) {
-		double v = first + k * ystep, y = py(p, v);
+		double v = first + k * ystep, y = svg_py(p, v);
 
 		if (v > p->yhi + ystep * 1e-9)
 			break;
@@ -94,8 +100,8 @@ void axes(FILE *f, const struct plot *p, double xstep, double ystep, const char 
 
 		if (v > p->xhi + xstep * 1e-9)
 			break;
-		label(f, px(p, v), p->y0 + p->h + 15, "middle", 11, NULL, "%.*f", decimals(xstep),
-		      fabs(v) < xstep * 1e-9 ? 0.0 : v);
+		svg_text(f, svg_px(p, v), p->y0 + p->h + 15, "middle", 11, NULL, "%.*f",
+			 decimals(xstep), fabs(v) < xstep * 1e-9 ? 0.0 : v);
 	}
 	first = ceil(p->ylo / ystep - 1e-9) * ystep;
 	for (int k = 0; k < 200 && yname; k++) {
@@ -103,21 +109,22 @@ void axes(FILE *f, const struct plot *p, double xstep, double ystep, const char 
 
 		if (v > p->yhi + ystep * 1e-9)
 			break;
-		label(f, p->x0 - 6, py(p, v) + 4, "end", 11, NULL, "%.*f", decimals(ystep),
-		      fabs(v) < ystep * 1e-9 ? 0.0 : v);
+		svg_text(f, p->x0 - 6, svg_py(p, v) + 4, "end", 11, NULL, "%.*f", decimals(ystep),
+			 fabs(v) < ystep * 1e-9 ? 0.0 : v);
 	}
 	fputs("</g>", f);
 	fprintf(f,
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
 		"stroke=\"#777\"/>",
 		p->x0, p->y0, p->w, p->h);
-	label(f, p->x0 + p->w / 2, p->y0 + p->h + 33, "middle", 12, "fill=\"#222\"", "%s", xname);
+	svg_text(f, p->x0 + p->w / 2, p->y0 + p->h + 33, "middle", 12, "fill=\"#222\"", "%s",
+		 xname);
 	if (yname)
-		label(f, -(p->y0 + p->h / 2), p->x0 - 46, "middle", 12,
-		      "transform=\"rotate(-90)\" fill=\"#222\"", "%s", yname);
+		svg_text(f, -(p->y0 + p->h / 2), p->x0 - 46, "middle", 12,
+			 "transform=\"rotate(-90)\" fill=\"#222\"", "%s", yname);
 }
 
-void legend_item(struct legend *l, const char *kind, const char *colour, const char *what)
+void svg_legend_item(struct svg_legend *l, const char *kind, const char *colour, const char *what)
 {
 	FILE *f = l->f;
 	double x = l->x, y = l->y;
@@ -146,31 +153,31 @@ void legend_item(struct legend *l, const char *kind, const char *colour, const c
 			"<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\" "
 			"stroke=\"#234\"/>",
 			x + 4, y - 9, colour);
-	label(f, x + 22, y, "start", 11, "fill=\"#222\"", "%s", what);
+	svg_text(f, x + 22, y, "start", 11, "fill=\"#222\"", "%s", what);
 	l->x += 22 + 6.3 * (double)strlen(what) + 16;
 }
 
-void title(FILE *f, const char *what)
+void svg_title(FILE *f, const char *what)
 {
-	label(f, 12, 20, "start", 15, "font-weight=\"bold\" fill=\"#111\"", "%s", what);
+	svg_text(f, 12, 20, "start", 15, "font-weight=\"bold\" fill=\"#111\"", "%s", what);
 }
 
-void no_data(FILE *f, const struct plot *p, const char *why)
+void svg_no_data(FILE *f, const struct svg_plot *p, const char *why)
 {
-	label(f, p->x0 + p->w / 2, p->y0 + p->h / 2, "middle", 14,
-	      "class=\"no-data\" fill=\"#777\"", "no data: %s", why);
+	svg_text(f, p->x0 + p->w / 2, p->y0 + p->h / 2, "middle", 14,
+		 "class=\"no-data\" fill=\"#777\"", "no data: %s", why);
 }
 
 /* A bar's words: right of it if they fit, else inside it, else left of it. */
-void bar_label(FILE *f, const struct plot *p, double xa, double xb, double y,
-		      const char *txt)
+void svg_bar_label(FILE *f, const struct svg_plot *p, double xa, double xb, double y,
+		   const char *txt)
 {
 	double w = 6.3 * (double)strlen(txt);
 
 	if (xb + 5 + w <= p->x0 + p->w)
-		label(f, xb + 5, y, "start", 11, "fill=\"#222\"", "%s", txt);
+		svg_text(f, xb + 5, y, "start", 11, "fill=\"#222\"", "%s", txt);
 	else if (xb - xa > w + 10)
-		label(f, xb - 5, y, "end", 11, "fill=\"#111\"", "%s", txt);
+		svg_text(f, xb - 5, y, "end", 11, "fill=\"#111\"", "%s", txt);
 	else
-		label(f, xa - 5, y, "end", 11, "fill=\"#222\"", "%s", txt);
+		svg_text(f, xa - 5, y, "end", 11, "fill=\"#222\"", "%s", txt);
 }
