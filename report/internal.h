@@ -104,6 +104,23 @@ bool report_rtt_counts(const struct report *r, const struct rtt_row *x);
 /* The cell a handover event went to ("from enb1 to enb2 (a3)"). */
 void report_handover_to(const char *detail, char *out, size_t len);
 
+/* UE u's RTT chart, before drawing: counts, series, what to draw, the RTT axis. */
+struct report_rtt_data {
+	size_t from, to;			 /* the UE's rows in r->rtt */
+	unsigned answers, losses, drawn;	 /* drawn: answers kept to draw */
+	unsigned slices;			 /* per series, when downsampled */
+	unsigned handovers, migrations, targets; /* targets: those with answers */
+	int *series;				 /* per target: its series (colour), -1: none */
+	size_t *per, *kept;			 /* per target: answers, answers drawn */
+	double *gap_s;	   /* per target: a longer time between drawn answers breaks its line */
+	bool *keep;	   /* per row from..to: drawn */
+	double yhi, ystep; /* the RTT axis from 0, ms */
+};
+
+/* -ENOMEM. */
+int report_rtt_prepare(const struct report *r, unsigned u, struct report_rtt_data *ret);
+void report_rtt_data_free(struct report_rtt_data *d);
+
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
 		     const char *body, size_t body_len);
