@@ -121,6 +121,30 @@ struct report_rtt_data {
 int report_rtt_prepare(const struct report *r, unsigned u, struct report_rtt_data *ret);
 void report_rtt_data_free(struct report_rtt_data *d);
 
+/* The map before drawing: where cells and edges go, what is left out, the scale. */
+struct report_map_cell {
+	unsigned node; /* in r->m */
+	double x, y;   /* m */
+	unsigned n_edges;
+};
+
+struct report_map_data {
+	struct report_map_cell *cells;	      /* those with a position */
+	unsigned n_cells, n_edges, max_edges; /* max_edges: beside one cell */
+	int *edge_cell;			      /* per node: the cell an edge sits beside, -1: none */
+	char loose[512], nopos[512];	      /* edges beside no cell, cells without a position */
+	unsigned with_pos, handovers;	      /* UEs with positions, handovers drawn */
+	size_t *stride;		/* per UE: every stride-th position drawn (and the last) */
+	unsigned *kept, points; /* per UE and in all: positions drawn */
+	struct svg_plot plot;	/* equal scale both ways */
+	double step;		/* of the grid, m */
+	int h;			/* the chart's height, px */
+};
+
+/* -ENOMEM. */
+int report_map_prepare(const struct report *r, struct report_map_data *ret);
+void report_map_data_free(struct report_map_data *d);
+
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
 		     const char *body, size_t body_len);
