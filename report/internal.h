@@ -145,6 +145,19 @@ struct report_map_data {
 int report_map_prepare(const struct report *r, struct report_map_data *ret);
 void report_map_data_free(struct report_map_data *d);
 
+/* One migration's timeline before drawing: its spans in s, the time axis in ms. */
+struct report_mig_data {
+	double t0, done;	/* the decision; its done or failed event (or end) */
+	double frozen_end;	/* the service answered again, 0: never froze */
+	double live_end;	/* the live copy's end: the freeze, else the end */
+	double gap_s, gap_from; /* the UE's longest wait for an answer while it ran, 0: none */
+	unsigned rounds;	/* migration_round events from t0 to done */
+	struct svg_plot plot;	/* x: ms after the decision; y: the rows */
+	double step;		/* of the time axis, ms */
+};
+
+void report_mig_prepare(const struct report *r, size_t k, struct report_mig_data *ret);
+
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
 		     const char *body, size_t body_len);
