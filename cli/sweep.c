@@ -11,7 +11,7 @@
  * tears its network down; the sweep then writes what it has and says how to resume.
  */
 #include "cli/cli.h"
-#include "cli/sweep.h"
+#include "sweep/sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * printed at the end, and sweep.html: grouped bar charts with 95% confidence intervals as
  * inline SVG, readable offline and on paper, with stable ids for tests and scripts.
  */
-#include "cli/sweep.h"
+#include "sweep/sweep.h"
 
 #include "cli/text.h"
 #include <inttypes.h>
