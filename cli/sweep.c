@@ -136,8 +136,7 @@ int cli_sweep(int argc, char **argv)
 	struct topo_parse_opts po = {0};
 	struct topo_model *m = NULL;
 	struct topo_err err;
-	struct progress g = {0};
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sweep_progress g = {0};
 	size_t n_fixed = 0, len, resolved_len = 0;
 	uint64_t seed = 0, id, old_id;
 	unsigned in_a_row = 0;
@@ -254,7 +253,7 @@ int cli_sweep(int argc, char **argv)
 	if (cli_need_root("sweep"))
 		goto out;
 
-	r = mkdirs(dir);
+	r = sweep_mkdirs(dir);
 	if (r < 0) {
 		fprintf(stderr, "edgemu sweep: results folder %s: %s\n", dir, strerror(-r));
 		goto out;
@@ -270,7 +269,7 @@ int cli_sweep(int argc, char **argv)
 	}
 	/* The file as parsed, not as written: editing a comment does not make another sweep. */
 	id = sweep_plan_id(p, resolved, resolved_len);
-	old_id = folder_plan_id(dir);
+	old_id = sweep_folder_plan_id(dir);
 	if (old_id && old_id != id) {
 		fprintf(stderr,
 			"edgemu sweep: %s holds another sweep (plan %016" PRIx64
@@ -279,7 +278,7 @@ int cli_sweep(int argc, char **argv)
 			dir, old_id, id);
 		goto out;
 	}
-	r = write_plan(p, dir, file, id);
+	r = sweep_plan_save(p, dir, file, id);
 	if (r < 0) {
 		fprintf(stderr, "edgemu sweep: writing %s/plan.json: %s\n", dir, strerror(-r));
 		goto out;
@@ -290,35 +289,33 @@ int cli_sweep(int argc, char **argv)
 		fprintf(stderr, "edgemu sweep: out of memory\n");
 		goto out;
 	}
-	g = (struct progress){.p = p,
-			      .complete = complete,
-			      .total = p->n_runs,
-			      .t0 = now_s(),
-			      .tty = isatty(STDERR_FILENO),
-			      .quiet = quiet};
+	g = (struct sweep_progress){.p = p,
+				    .complete = complete,
+				    .total = p->n_runs,
+				    .t0 = sweep_now_s(),
+				    .tty = isatty(STDERR_FILENO),
+				    .quiet = quiet};
 	for (unsigned i = 0; i < p->n_runs; i++) {
-		complete[i] = exists(dir, p->runs[i].dir, MARKER) &&
-			      exists(dir, p->runs[i].dir, "summary.json");
+		complete[i] = sweep_file_exists(dir, p->runs[i].dir, SWEEP_MARKER) &&
+			      sweep_file_exists(dir, p->runs[i].dir, "summary.json");
 		g.done += complete[i];
 	}
 	if (g.done == g.total)
-		say(&g, "%s: all %u runs complete already", dir, g.total);
+		sweep_say(&g, "%s: all %u runs complete already", dir, g.total);
 	else if (g.done)
-		say(&g, "%s: %u of %u runs complete already; running the other %u", dir, g.done,
-		    g.total, g.total - g.done);
+		sweep_say(&g, "%s: %u of %u runs complete already; running the other %u", dir,
+			  g.done, g.total, g.total - g.done);
 	else
-		say(&g, "%u combination%s x %u = %u runs; results in %s", p->n_combos,
-		    p->n_combos == 1 ? "" : "s", p->repeat, p->n_runs, dir);
+		sweep_say(&g, "%u combination%s x %u = %u runs; results in %s", p->n_combos,
+			  p->n_combos == 1 ? "" : "s", p->repeat, p->n_runs, dir);
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	for (unsigned i = 0; i < p->n_runs && !stop_sig; i++) {
+	sweep_signals_catch();
+	for (unsigned i = 0; i < p->n_runs && !sweep_stopped(); i++) {
 		double took = 0;
 
 		if (complete[i])
 			continue;
-		r = run_one(p, i, file, dir, m->name, &g, &took);
+		r = sweep_run_one(p, i, file, dir, m->name, &g, &took);
 		if (r == 0) {
 			complete[i] = true;
 			g.done++;
@@ -327,32 +324,32 @@ int cli_sweep(int argc, char **argv)
 			g.timed_nominal_s = g.timed_nominal_s +
 					    (double)p->combos[p->runs[i].combo].duration_ns / 1e9;
 			in_a_row = 0;
-			say(&g, "[%u/%u] %s: done in %.1f s", g.done, g.total, p->runs[i].dir,
-			    took);
+			sweep_say(&g, "[%u/%u] %s: done in %.1f s", g.done, g.total, p->runs[i].dir,
+				  took);
 			continue;
 		}
-		if (stop_sig)
+		if (sweep_stopped())
 			break;
 		if (++in_a_row >= FAILS_IN_A_ROW_MAX) {
-			say(&g, "%u runs in a row failed: stopping", in_a_row);
+			sweep_say(&g, "%u runs in a row failed: stopping", in_a_row);
 			break;
 		}
 	}
 	if (g.tty && !quiet)
 		fputs("\r\033[K", stderr);
-	collect(p, dir, complete, res, &g.done);
+	sweep_collect(p, dir, complete, res, &g.done);
 	snprintf(title, sizeof(title), "edgemu sweep: %s (%s)", m->name, file);
-	r = reports(p, dir, title, complete, res, g.done, quiet);
+	r = sweep_reports_write(p, dir, title, complete, res, g.done, quiet);
 	if (r < 0)
 		fprintf(stderr, "edgemu sweep: writing the reports in %s: %s\n", dir, strerror(-r));
 	fprintf(stderr,
 		"edgemu sweep: %u of %u runs complete; results in %s (sweep.csv, "
 		"summary.csv, sweep.html)\n",
 		g.done, g.total, dir);
-	if (stop_sig) {
-		fprintf(stderr, "edgemu sweep: %s: stopped\n", strsignal(stop_sig));
+	if (sweep_stopped()) {
+		fprintf(stderr, "edgemu sweep: %s: stopped\n", strsignal(sweep_stopped()));
 		print_resume(argc, argv, out != NULL, dir);
-		rc = 128 + stop_sig;
+		rc = 128 + sweep_stopped();
 	} else if (g.done < g.total) {
 		fprintf(stderr, "edgemu sweep: %u run%s failed; the same command runs %s again\n",
 			g.total - g.done, g.total - g.done == 1 ? "" : "s",

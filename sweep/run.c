@@ -28,10 +28,10 @@
 #define HANG_KILL_S 60.0
 #define DEFAULT_OVERHEAD_S 1.0 /* build and teardown of a run, before one has been timed */
 
-volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t stop_sig;
 static volatile pid_t child_pid;
 
-void on_signal(int sig)
+static void on_signal(int sig)
 {
 	int saved = errno;
 
@@ -42,7 +42,21 @@ void on_signal(int sig)
 	errno = saved;
 }
 
-double now_s(void)
+void sweep_signals_catch(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int sweep_stopped(void)
+{
+	return stop_sig;
+}
+
+double sweep_now_s(void)
 {
 	struct timespec ts;
 
@@ -95,7 +109,7 @@ out:
 	return r;
 }
 
-int mkdirs(const char *path)
+int sweep_mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 
@@ -129,7 +143,7 @@ static int rm_rf(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
 
-bool exists(const char *dir, const char *run_dir, const char *name)
+bool sweep_file_exists(const char *dir, const char *run_dir, const char *name)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -150,7 +164,7 @@ static void fmt_dur(char *buf, size_t len, double s)
 		snprintf(buf, len, "%lds", t);
 }
 
-static double run_estimate(const struct progress *g, unsigned i)
+static double run_estimate(const struct sweep_progress *g, unsigned i)
 {
 	double nominal = (double)g->p->combos[g->p->runs[i].combo].duration_ns / 1e9;
 	double overhead =
@@ -159,7 +173,7 @@ static double run_estimate(const struct progress *g, unsigned i)
 	return nominal + (overhead > 0 ? overhead : 0);
 }
 
-static double eta_s(const struct progress *g, unsigned current, double now)
+static double eta_s(const struct sweep_progress *g, unsigned current, double now)
 {
 	double left = 0;
 
@@ -176,10 +190,10 @@ static double eta_s(const struct progress *g, unsigned current, double now)
 	return left;
 }
 
-static void bar(const struct progress *g, unsigned current)
+static void bar(const struct sweep_progress *g, unsigned current)
 {
 	char el[32], eta[32], b[BAR_WIDTH + 1];
-	double now = now_s();
+	double now = sweep_now_s();
 	unsigned fill = g->total ? g->done * BAR_WIDTH / g->total : 0;
 
 	if (!g->tty || g->quiet)
@@ -195,8 +209,8 @@ static void bar(const struct progress *g, unsigned current)
 }
 
 /* A line that stays: above the bar on a terminal. */
-__attribute__((format(printf, 2, 3))) void say(const struct progress *g, const char *fmt,
-						      ...)
+__attribute__((format(printf, 2, 3))) void sweep_say(const struct sweep_progress *g,
+						     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -231,8 +245,8 @@ static void last_line(const char *log, char *buf, size_t len)
 }
 
 /* Runs run i as a child `edgemu run`; 0 when it completed. */
-int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char *dir,
-		   const char *name, struct progress *g, double *ret_s)
+int sweep_run_one(const struct sweep_plan *p, unsigned i, const char *file, const char *dir,
+		  const char *name, struct sweep_progress *g, double *ret_s)
 {
 	const struct sweep_run *run = &p->runs[i];
 	const char *sets[SWEEP_SETS_MAX + TOPO_SWEEP_KEYS_MAX];
@@ -253,15 +267,15 @@ int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char
 	sweep_run_name(rname, sizeof(rname), name, (unsigned)getpid(), i);
 	r = rm_rf(path);
 	if (r == 0)
-		r = mkdirs(path);
+		r = sweep_mkdirs(path);
 	if (r < 0) {
-		say(g, "%s: %s", path, strerror(-r));
+		sweep_say(g, "%s: %s", path, strerror(-r));
 		return r;
 	}
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
-		say(g, "%s: %s", log, strerror(errno));
+		sweep_say(g, "%s: %s", log, strerror(errno));
 		return r;
 	}
 	argv[a++] = "edgemu";
@@ -281,13 +295,14 @@ int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char
 	argv[a++] = seed;
 	argv[a] = NULL;
 	if (!g->tty && !g->quiet)
-		say(g, "[%u/%u] %s (seed %s): running", g->done + 1, g->total, run->dir, seed);
-	g->run_t0 = now_s();
+		sweep_say(g, "[%u/%u] %s (seed %s): running", g->done + 1, g->total, run->dir,
+			  seed);
+	g->run_t0 = sweep_now_s();
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		close(fd);
-		say(g, "starting a run: %s", strerror(-r));
+		sweep_say(g, "starting a run: %s", strerror(-r));
 		return r;
 	}
 	if (pid == 0) {
@@ -310,39 +325,40 @@ int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char
 	for (double last = 0;;) {
 		struct timespec ts = {0, POLL_NS};
 		pid_t w = waitpid(pid, &status, WNOHANG);
-		double t = now_s() - g->run_t0;
+		double t = sweep_now_s() - g->run_t0;
 
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (now_s() - last >= 0.5) {
+		if (sweep_now_s() - last >= 0.5) {
 			bar(g, i);
-			last = now_s();
+			last = sweep_now_s();
 		}
 		/* A run that hangs would stop the sweep for good: ended as Ctrl-C ends one. */
 		if (!hung && t > limit) {
-			say(g, "[%u/%u] %s: still running after %.0f s: stopping it", g->done + 1,
-			    g->total, run->dir, t);
+			sweep_say(g, "[%u/%u] %s: still running after %.0f s: stopping it",
+				  g->done + 1, g->total, run->dir, t);
 			kill(pid, SIGTERM);
 			hung = true;
 		} else if (hung && t > limit + HANG_KILL_S) {
-			say(g, "[%u/%u] %s: killed; `edgemu down %s` removes what is left of it",
-			    g->done + 1, g->total, run->dir, rname);
+			sweep_say(g,
+				  "[%u/%u] %s: killed; `edgemu down %s` removes what is left of it",
+				  g->done + 1, g->total, run->dir, rname);
 			kill(pid, SIGKILL);
 			limit = INFINITY;
 		}
 		nanosleep(&ts, NULL);
 	}
 	child_pid = 0;
-	*ret_s = now_s() - g->run_t0;
+	*ret_s = sweep_now_s() - g->run_t0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    exists(dir, run->dir, "summary.json")) {
+	    sweep_file_exists(dir, run->dir, "summary.json")) {
 		char marker[PATH_MAX];
 		FILE *f;
 
-		snprintf(marker, sizeof(marker), "%s/" MARKER, path);
+		snprintf(marker, sizeof(marker), "%s/" SWEEP_MARKER, path);
 		f = fopen(marker, "we");
 		if (!f || fprintf(f, "exit 0 after %.3f s\n", *ret_s) < 0 || fclose(f) != 0) {
-			say(g, "%s: %s", marker, strerror(errno));
+			sweep_say(g, "%s: %s", marker, strerror(errno));
 			return -EIO;
 		}
 		return 0;
@@ -351,16 +367,16 @@ int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char
 		return -EINTR;
 	last_line(log, why, sizeof(why));
 	if (WIFEXITED(status))
-		say(g, "[%u/%u] %s: failed (exit %d): %s (all of it in %s)", g->done + 1, g->total,
-		    run->dir, WEXITSTATUS(status), why, log);
+		sweep_say(g, "[%u/%u] %s: failed (exit %d): %s (all of it in %s)", g->done + 1,
+			  g->total, run->dir, WEXITSTATUS(status), why, log);
 	else
-		say(g, "[%u/%u] %s: failed (%s): %s (all of it in %s)", g->done + 1, g->total,
-		    run->dir, strsignal(WTERMSIG(status)), why, log);
+		sweep_say(g, "[%u/%u] %s: failed (%s): %s (all of it in %s)", g->done + 1, g->total,
+			  run->dir, strsignal(WTERMSIG(status)), why, log);
 	return -EIO;
 }
 
 /* The plan id a folder's plan.json names, or 0. */
-uint64_t folder_plan_id(const char *dir)
+uint64_t sweep_folder_plan_id(const char *dir)
 {
 	char path[PATH_MAX], *text, *s;
 	size_t len;
@@ -376,7 +392,7 @@ uint64_t folder_plan_id(const char *dir)
 	return id;
 }
 
-int write_plan(const struct sweep_plan *p, const char *dir, const char *file, uint64_t id)
+int sweep_plan_save(const struct sweep_plan *p, const char *dir, const char *file, uint64_t id)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	FILE *f;
@@ -393,8 +409,8 @@ int write_plan(const struct sweep_plan *p, const char *dir, const char *file, ui
 }
 
 /* Reads what every complete run measured; a run whose files say nothing is not complete. */
-void collect(const struct sweep_plan *p, const char *dir, bool *complete,
-		    struct sweep_result *res, unsigned *done)
+void sweep_collect(const struct sweep_plan *p, const char *dir, bool *complete,
+		   struct sweep_result *res, unsigned *done)
 {
 	for (unsigned i = 0; i < p->n_runs; i++) {
 		char path[PATH_MAX], *text;
@@ -413,7 +429,7 @@ void collect(const struct sweep_plan *p, const char *dir, bool *complete,
 		if (r < 0) {
 			fprintf(stderr, "edgemu sweep: %s: %s; the run will be redone\n", path,
 				r == -EINVAL ? "not a complete summary" : strerror(-r));
-			snprintf(path, sizeof(path), "%s/%s/" MARKER, dir, p->runs[i].dir);
+			snprintf(path, sizeof(path), "%s/%s/" SWEEP_MARKER, dir, p->runs[i].dir);
 			unlink(path);
 			complete[i] = false;
 			(*done)--;
@@ -435,8 +451,9 @@ static FILE *out_file(const char *dir, const char *name)
 	return fopen(path, "we");
 }
 
-int reports(const struct sweep_plan *p, const char *dir, const char *title,
-		   const bool *complete, const struct sweep_result *res, unsigned done, bool quiet)
+int sweep_reports_write(const struct sweep_plan *p, const char *dir, const char *title,
+			const bool *complete, const struct sweep_result *res, unsigned done,
+			bool quiet)
 {
 	struct sweep_agg *agg = calloc(p->n_combos, sizeof(*agg));
 	FILE *f;

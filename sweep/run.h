@@ -3,16 +3,16 @@
 #ifndef EDGEMU_SWEEP_RUN_H
 #define EDGEMU_SWEEP_RUN_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "sweep/sweep.h"
 
-#define MARKER "complete"
+/* In a run's folder once it completed (exit 0 and a summary.json). */
+#define SWEEP_MARKER "complete"
 
 /* The sweep as it goes: what is done, how long it took, what is left. */
-struct progress {
+struct sweep_progress {
 	const struct sweep_plan *p;
 	const bool *complete;
 	unsigned done, total;
@@ -22,19 +22,39 @@ struct progress {
 	bool tty, quiet;
 };
 
-extern volatile sig_atomic_t stop_sig;
-void on_signal(int sig);
-double now_s(void);
-int mkdirs(const char *path);
-bool exists(const char *dir, const char *run_dir, const char *name);
-__attribute__((format(printf, 2, 3))) void say(const struct progress *g, const char *fmt, ...);
-int run_one(const struct sweep_plan *p, unsigned i, const char *file, const char *dir,
-	    const char *name, struct progress *g, double *ret_s);
-uint64_t folder_plan_id(const char *dir);
-int write_plan(const struct sweep_plan *p, const char *dir, const char *file, uint64_t id);
-void collect(const struct sweep_plan *p, const char *dir, bool *complete,
-	     struct sweep_result *res, unsigned *done);
-int reports(const struct sweep_plan *p, const char *dir, const char *title,
-	    const bool *complete, const struct sweep_result *res, unsigned done, bool quiet);
+/*
+ * SIGINT, SIGTERM and SIGHUP stop the sweep: the run under way gets the signal too (it
+ * tears its network down as edgemu run does), and no other starts.
+ */
+void sweep_signals_catch(void);
+/* The signal that stopped the sweep, 0: none. */
+int sweep_stopped(void);
+/* Monotonic, s. */
+double sweep_now_s(void);
+/* mkdir -p. */
+int sweep_mkdirs(const char *path);
+/* dir/run_dir/name is a regular file. */
+bool sweep_file_exists(const char *dir, const char *run_dir, const char *name);
+/* A line that stays: above the bar on a terminal; nothing when quiet. */
+__attribute__((format(printf, 2, 3))) void sweep_say(const struct sweep_progress *g,
+						     const char *fmt, ...);
+/*
+ * Runs run i as a child `edgemu run` (this binary) into dir/<its folder>, stopped when it
+ * hangs; 0 when it completed (then marked so); -EINTR when the sweep was stopped, -EIO when
+ * it failed (said why), -errno. ret_s: how long it took.
+ */
+int sweep_run_one(const struct sweep_plan *p, unsigned i, const char *file, const char *dir,
+		  const char *name, struct sweep_progress *g, double *ret_s);
+/* The plan id a folder's plan.json names, or 0. */
+uint64_t sweep_folder_plan_id(const char *dir);
+/* dir/plan.json, replaced whole. -errno. */
+int sweep_plan_save(const struct sweep_plan *p, const char *dir, const char *file, uint64_t id);
+/* Reads what every complete run measured; a run whose files say nothing is not complete. */
+void sweep_collect(const struct sweep_plan *p, const char *dir, bool *complete,
+		   struct sweep_result *res, unsigned *done);
+/* sweep.csv, summary.csv, sweep.html in dir; the table on stdout unless quiet. -errno. */
+int sweep_reports_write(const struct sweep_plan *p, const char *dir, const char *title,
+			const bool *complete, const struct sweep_result *res, unsigned done,
+			bool quiet);
 
 #endif
