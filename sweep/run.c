@@ -244,21 +244,108 @@ static void last_line(const char *log, char *buf, size_t len)
 	free(text);
 }
 
-/* Runs run i as a child `edgemu run`; 0 when it completed. */
+/* The child: this binary as `edgemu run`, its output into fd. Returns the pid or -errno. */
+static pid_t spawn(const char *const *argv, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execv("/proc/self/exe", (char *const *)argv);
+		dprintf(STDERR_FILENO, "edgemu sweep: running /proc/self/exe: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Waits for run i's child, the bar kept up to date; a run that hangs would stop the sweep
+ * for good: past limit it is ended as Ctrl-C ends one, then killed. Returns its status.
+ */
+static int watch(struct sweep_progress *g, unsigned i, pid_t pid, double limit, const char *rname)
+{
+	const char *rdir = g->p->runs[i].dir;
+	bool hung = false;
+	int status = 0;
+
+	for (double last = 0;;) {
+		struct timespec ts = {0, POLL_NS};
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		double t = sweep_now_s() - g->run_t0;
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (sweep_now_s() - last >= 0.5) {
+			bar(g, i);
+			last = sweep_now_s();
+		}
+		if (!hung && t > limit) {
+			sweep_say(g, "[%u/%u] %s: still running after %.0f s: stopping it",
+				  g->done + 1, g->total, rdir, t);
+			kill(pid, SIGTERM);
+			hung = true;
+		} else if (hung && t > limit + HANG_KILL_S) {
+			sweep_say(g,
+				  "[%u/%u] %s: killed; `edgemu down %s` removes what is left of it",
+				  g->done + 1, g->total, rdir, rname);
+			kill(pid, SIGKILL);
+			limit = INFINITY;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return status;
+}
+
+/* What the child's end means: complete (marked so), stopped, or failed (said why). */
+static int outcome(struct sweep_progress *g, const struct sweep_run *run, const char *dir,
+		   const char *path, const char *log, int status, double took)
+{
+	char why[256];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    sweep_file_exists(dir, run->dir, "summary.json")) {
+		char marker[PATH_MAX];
+		FILE *f;
+
+		snprintf(marker, sizeof(marker), "%s/" SWEEP_MARKER, path);
+		f = fopen(marker, "we");
+		if (!f || fprintf(f, "exit 0 after %.3f s\n", took) < 0 || fclose(f) != 0) {
+			sweep_say(g, "%s: %s", marker, strerror(errno));
+			return -EIO;
+		}
+		return 0;
+	}
+	if (stop_sig)
+		return -EINTR;
+	last_line(log, why, sizeof(why));
+	if (WIFEXITED(status))
+		sweep_say(g, "[%u/%u] %s: failed (exit %d): %s (all of it in %s)", g->done + 1,
+			  g->total, run->dir, WEXITSTATUS(status), why, log);
+	else
+		sweep_say(g, "[%u/%u] %s: failed (%s): %s (all of it in %s)", g->done + 1, g->total,
+			  run->dir, strsignal(WTERMSIG(status)), why, log);
+	return -EIO;
+}
+
 int sweep_run_one(const struct sweep_plan *p, unsigned i, const char *file, const char *dir,
 		  const char *name, struct sweep_progress *g, double *ret_s)
 {
 	const struct sweep_run *run = &p->runs[i];
 	const char *sets[SWEEP_SETS_MAX + TOPO_SWEEP_KEYS_MAX];
 	const char *argv[16 + 2 * (SWEEP_SETS_MAX + TOPO_SWEEP_KEYS_MAX)];
-	char path[PATH_MAX - 32], log[PATH_MAX], seed[32], rname[TOPO_RUN_MAX + 1], why[256];
+	char path[PATH_MAX - 32], log[PATH_MAX], seed[32], rname[TOPO_RUN_MAX + 1];
 	size_t n_sets = sweep_run_sets(p, run, sets, sizeof(sets) / sizeof(sets[0]));
 	double nominal = (double)p->combos[run->combo].duration_ns / 1e9;
-	/* Longer than any run takes to build, run, roll back and tear down. */
-	double limit = 2 * nominal + HANG_GRACE_S;
-	bool hung = false;
 	unsigned a = 0;
-	int fd, status = 0, r;
+	int fd, status, r;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, run->dir);
@@ -298,81 +385,21 @@ int sweep_run_one(const struct sweep_plan *p, unsigned i, const char *file, cons
 		sweep_say(g, "[%u/%u] %s (seed %s): running", g->done + 1, g->total, run->dir,
 			  seed);
 	g->run_t0 = sweep_now_s();
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(fd);
-		sweep_say(g, "starting a run: %s", strerror(-r));
-		return r;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null >= 0)
-			dup2(null, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		execv("/proc/self/exe", (char *const *)argv);
-		dprintf(STDERR_FILENO, "edgemu sweep: running /proc/self/exe: %s\n",
-			strerror(errno));
-		_exit(127);
-	}
+	pid = spawn(argv, fd);
 	close(fd);
+	if (pid < 0) {
+		sweep_say(g, "starting a run: %s", strerror(-pid));
+		return pid;
+	}
 	child_pid = pid;
 	/* A signal that came between the check and the fork has not reached the child. */
 	if (stop_sig)
 		kill(pid, stop_sig);
-	for (double last = 0;;) {
-		struct timespec ts = {0, POLL_NS};
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		double t = sweep_now_s() - g->run_t0;
-
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (sweep_now_s() - last >= 0.5) {
-			bar(g, i);
-			last = sweep_now_s();
-		}
-		/* A run that hangs would stop the sweep for good: ended as Ctrl-C ends one. */
-		if (!hung && t > limit) {
-			sweep_say(g, "[%u/%u] %s: still running after %.0f s: stopping it",
-				  g->done + 1, g->total, run->dir, t);
-			kill(pid, SIGTERM);
-			hung = true;
-		} else if (hung && t > limit + HANG_KILL_S) {
-			sweep_say(g,
-				  "[%u/%u] %s: killed; `edgemu down %s` removes what is left of it",
-				  g->done + 1, g->total, run->dir, rname);
-			kill(pid, SIGKILL);
-			limit = INFINITY;
-		}
-		nanosleep(&ts, NULL);
-	}
+	/* Longer than any run takes to build, run, roll back and tear down. */
+	status = watch(g, i, pid, 2 * nominal + HANG_GRACE_S, rname);
 	child_pid = 0;
 	*ret_s = sweep_now_s() - g->run_t0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    sweep_file_exists(dir, run->dir, "summary.json")) {
-		char marker[PATH_MAX];
-		FILE *f;
-
-		snprintf(marker, sizeof(marker), "%s/" SWEEP_MARKER, path);
-		f = fopen(marker, "we");
-		if (!f || fprintf(f, "exit 0 after %.3f s\n", *ret_s) < 0 || fclose(f) != 0) {
-			sweep_say(g, "%s: %s", marker, strerror(errno));
-			return -EIO;
-		}
-		return 0;
-	}
-	if (stop_sig)
-		return -EINTR;
-	last_line(log, why, sizeof(why));
-	if (WIFEXITED(status))
-		sweep_say(g, "[%u/%u] %s: failed (exit %d): %s (all of it in %s)", g->done + 1,
-			  g->total, run->dir, WEXITSTATUS(status), why, log);
-	else
-		sweep_say(g, "[%u/%u] %s: failed (%s): %s (all of it in %s)", g->done + 1, g->total,
-			  run->dir, strsignal(WTERMSIG(status)), why, log);
-	return -EIO;
+	return outcome(g, run, dir, path, log, status, *ret_s);
 }
 
 /* The plan id a folder's plan.json names, or 0. */
