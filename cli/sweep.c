@@ -116,7 +116,17 @@ static void print_plan(const struct sweep_plan *p, const char *file, const char 
 	}
 }
 
-int cli_sweep(int argc, char **argv)
+/* edgemu sweep's options. */
+struct opts {
+	const char *out, *file, *fixed[SWEEP_SETS_MAX + 1];
+	size_t n_fixed;
+	char dur_set[64];
+	uint64_t seed;
+	bool has_seed, dry, quiet;
+};
+
+/* 0, or the exit code of a wrong command line (said why). */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 	    {"seed", required_argument, NULL, 's'},
@@ -127,26 +137,9 @@ int cli_sweep(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *out = NULL, *file, *fixed[SWEEP_SETS_MAX + 1];
-	char dur_set[64], dir[PATH_MAX - 128], title[PATH_MAX + 64], lock[PATH_MAX];
-	char *text = NULL, *resolved = NULL, *end;
-	bool dry = false, quiet = false, has_seed = false, *complete = NULL;
-	struct sweep_result *res = NULL;
-	struct sweep_plan *p = NULL;
-	struct topo_parse_opts po = {0};
-	struct topo_model *m = NULL;
-	struct topo_err err;
-	struct sweep_progress g = {0};
-	size_t n_fixed = 0, len, resolved_len = 0;
-	uint64_t seed = 0, id, old_id;
-	unsigned in_a_row = 0;
-	int c, r, rc = 1, lock_fd = -1;
+	char *end;
+	int c;
 
-	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	dur_set[0] = '\0';
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
@@ -154,16 +147,16 @@ int cli_sweep(int argc, char **argv)
 
 		switch (c) {
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 's':
-			seed = strtoull(optarg, &end, 10);
+			o->seed = strtoull(optarg, &end, 10);
 			if (*end || !*optarg || *optarg == '-') {
 				fprintf(stderr, "edgemu sweep: --seed '%s': expected a number\n",
 					optarg);
 				return 2;
 			}
-			has_seed = true;
+			o->has_seed = true;
 			break;
 		case 'd':
 			if (topo_unit_time(optarg, &v) < 0 || !v) {
@@ -173,21 +166,21 @@ int cli_sweep(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			snprintf(dur_set, sizeof(dur_set), "duration=%s", optarg);
+			snprintf(o->dur_set, sizeof(o->dur_set), "duration=%s", optarg);
 			break;
 		case 'S':
-			if (n_fixed >= SWEEP_SETS_MAX - 1) {
+			if (o->n_fixed >= SWEEP_SETS_MAX - 1) {
 				fprintf(stderr, "edgemu sweep: at most %d --set\n",
 					SWEEP_SETS_MAX - 1);
 				return 2;
 			}
-			fixed[n_fixed++] = optarg;
+			o->fixed[o->n_fixed++] = optarg;
 			break;
 		case 'n':
-			dry = true;
+			o->dry = true;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		default:
 			fprintf(stderr, "edgemu sweep: %s '%s'\n%s",
@@ -200,75 +193,92 @@ int cli_sweep(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	file = argv[optind];
-	if (dur_set[0])
-		fixed[n_fixed++] = dur_set;
+	o->file = argv[optind];
+	if (o->dur_set[0])
+		o->fixed[o->n_fixed++] = o->dur_set;
+	return 0;
+}
 
-	/* Everything is checked before anything runs, and before asking for root. */
+/* The scenario as given and as parsed, and the plan; every combination checked. */
+struct loaded {
+	char *text, *resolved;
+	size_t len, resolved_len;
+	struct topo_model *m;
+	struct sweep_plan *p;
+};
+
+static void loaded_free(struct loaded *l)
+{
+	sweep_plan_free(l->p);
+	topo_model_free(l->m);
+	free(l->resolved);
+	free(l->text);
+}
+
+/* 0, or -1 having said why. */
+static int plan_load(struct opts *o, struct loaded *l)
+{
+	struct topo_parse_opts po = {0};
+	struct topo_err err;
+
 	/* Bounded: /dev/zero as a scenario must not take all the memory (issue 12). */
-	r = topo_scenario_read(file, &text, &len, &err);
-	if (r < 0) {
+	if (topo_scenario_read(o->file, &l->text, &l->len, &err) < 0) {
 		fprintf(stderr, "edgemu sweep: %s\n", err.msg);
-		return 1;
+		return -1;
 	}
-	po.sets = fixed;
-	po.n_sets = n_fixed;
-	po.resolved = &resolved;
-	po.resolved_len = &resolved_len;
-	if (topo_parse_string_opts(text, len, file, &po, &m, &err) < 0) {
+	po.sets = o->fixed;
+	po.n_sets = o->n_fixed;
+	po.resolved = &l->resolved;
+	po.resolved_len = &l->resolved_len;
+	if (topo_parse_string_opts(l->text, l->len, o->file, &po, &l->m, &err) < 0) {
 		fprintf(stderr, "edgemu sweep: %s\n", err.msg);
-		goto out;
+		return -1;
 	}
-	if (!m->has_sweep) {
+	if (!l->m->has_sweep) {
 		fprintf(stderr,
 			"edgemu sweep: %s has no sweep: section (vary: and repeat:; see edgemu "
 			"sweep --help); edgemu run runs it once\n",
-			file);
-		goto out;
+			o->file);
+		return -1;
 	}
-	if (!has_seed)
-		seed = m->has_seed ? m->seed : 1;
-	if (sweep_plan_new(&m->sweep, seed, fixed, n_fixed, &p, &err) < 0) {
-		fprintf(stderr, "edgemu sweep: %s: %s\n", file, err.msg);
-		goto out;
+	if (!o->has_seed)
+		o->seed = l->m->has_seed ? l->m->seed : 1;
+	if (sweep_plan_new(&l->m->sweep, o->seed, o->fixed, o->n_fixed, &l->p, &err) < 0) {
+		fprintf(stderr, "edgemu sweep: %s: %s\n", o->file, err.msg);
+		return -1;
 	}
-	if (sweep_plan_check(p, text, len, file, &err) < 0) {
+	if (sweep_plan_check(l->p, l->text, l->len, o->file, &err) < 0) {
 		fprintf(stderr, "edgemu sweep: %s\n", err.msg);
-		goto out;
+		return -1;
 	}
-	if (out) {
-		snprintf(dir, sizeof(dir), "%s", out);
-	} else {
-		char when[32];
-		time_t now = time(NULL);
+	return 0;
+}
 
-		strftime(when, sizeof(when), "%Y%m%d-%H%M%S", localtime(&now));
-		snprintf(dir, sizeof(dir), "results/%s-sweep-%s", m->name, when);
-	}
-	if (dry) {
-		print_plan(p, file, dir);
-		rc = 0;
-		goto out;
-	}
-	if (cli_need_root("sweep"))
-		goto out;
+/*
+ * The sweep's folder, made and locked (lock_fd), its plan.json written: 0, or -1 having said
+ * why (another sweep there, or another plan in it).
+ */
+static int folder_open(const struct loaded *l, const char *dir, const char *file, int *lock_fd)
+{
+	char lock[PATH_MAX];
+	uint64_t id, old_id;
+	int r = sweep_mkdirs(dir);
 
-	r = sweep_mkdirs(dir);
 	if (r < 0) {
 		fprintf(stderr, "edgemu sweep: results folder %s: %s\n", dir, strerror(-r));
-		goto out;
+		return -1;
 	}
 	/* One sweep per folder; the children hold the lock too (a run outlives a killed sweep). */
 	snprintf(lock, sizeof(lock), "%s/.lock", dir);
-	lock_fd = open(lock, O_RDWR | O_CREAT, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	*lock_fd = open(lock, O_RDWR | O_CREAT, 0644);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		fprintf(stderr, "edgemu sweep: %s: %s\n", dir,
 			errno == EWOULDBLOCK ? "another edgemu sweep is running there"
 					     : strerror(errno));
-		goto out;
+		return -1;
 	}
 	/* The file as parsed, not as written: editing a comment does not make another sweep. */
-	id = sweep_plan_id(p, resolved, resolved_len);
+	id = sweep_plan_id(l->p, l->resolved, l->resolved_len);
 	old_id = sweep_folder_plan_id(dir);
 	if (old_id && old_id != id) {
 		fprintf(stderr,
@@ -276,37 +286,35 @@ int cli_sweep(int argc, char **argv)
 			", this one %016" PRIx64
 			"): the file, its sweep: or the options differ; use another -o\n",
 			dir, old_id, id);
-		goto out;
+		return -1;
 	}
-	r = sweep_plan_save(p, dir, file, id);
+	r = sweep_plan_save(l->p, dir, file, id);
 	if (r < 0) {
 		fprintf(stderr, "edgemu sweep: writing %s/plan.json: %s\n", dir, strerror(-r));
-		goto out;
+		return -1;
 	}
-	complete = calloc(p->n_runs, sizeof(*complete));
-	res = calloc(p->n_runs, sizeof(*res));
-	if (!complete || !res) {
-		fprintf(stderr, "edgemu sweep: out of memory\n");
-		goto out;
-	}
-	g = (struct sweep_progress){.p = p,
-				    .complete = complete,
-				    .total = p->n_runs,
-				    .t0 = sweep_now_s(),
-				    .tty = isatty(STDERR_FILENO),
-				    .quiet = quiet};
+	return 0;
+}
+
+/* Every run not complete yet, one after another, until done, stopped or failing. */
+static void run_all(const struct loaded *l, const char *file, const char *dir, bool *complete,
+		    struct sweep_progress *g)
+{
+	const struct sweep_plan *p = l->p;
+	unsigned in_a_row = 0;
+
 	for (unsigned i = 0; i < p->n_runs; i++) {
 		complete[i] = sweep_file_exists(dir, p->runs[i].dir, SWEEP_MARKER) &&
 			      sweep_file_exists(dir, p->runs[i].dir, "summary.json");
-		g.done += complete[i];
+		g->done += complete[i];
 	}
-	if (g.done == g.total)
-		sweep_say(&g, "%s: all %u runs complete already", dir, g.total);
-	else if (g.done)
-		sweep_say(&g, "%s: %u of %u runs complete already; running the other %u", dir,
-			  g.done, g.total, g.total - g.done);
+	if (g->done == g->total)
+		sweep_say(g, "%s: all %u runs complete already", dir, g->total);
+	else if (g->done)
+		sweep_say(g, "%s: %u of %u runs complete already; running the other %u", dir,
+			  g->done, g->total, g->total - g->done);
 	else
-		sweep_say(&g, "%u combination%s x %u = %u runs; results in %s", p->n_combos,
+		sweep_say(g, "%u combination%s x %u = %u runs; results in %s", p->n_combos,
 			  p->n_combos == 1 ? "" : "s", p->repeat, p->n_runs, dir);
 
 	sweep_signals_catch();
@@ -315,58 +323,120 @@ int cli_sweep(int argc, char **argv)
 
 		if (complete[i])
 			continue;
-		r = sweep_run_one(p, i, file, dir, m->name, &g, &took);
-		if (r == 0) {
+		if (sweep_run_one(p, i, file, dir, l->m->name, g, &took) == 0) {
 			complete[i] = true;
-			g.done++;
-			g.timed++;
-			g.timed_s += took;
-			g.timed_nominal_s = g.timed_nominal_s +
-					    (double)p->combos[p->runs[i].combo].duration_ns / 1e9;
+			g->done++;
+			g->timed++;
+			g->timed_s += took;
+			g->timed_nominal_s = g->timed_nominal_s +
+					     (double)p->combos[p->runs[i].combo].duration_ns / 1e9;
 			in_a_row = 0;
-			sweep_say(&g, "[%u/%u] %s: done in %.1f s", g.done, g.total, p->runs[i].dir,
-				  took);
+			sweep_say(g, "[%u/%u] %s: done in %.1f s", g->done, g->total,
+				  p->runs[i].dir, took);
 			continue;
 		}
 		if (sweep_stopped())
 			break;
 		if (++in_a_row >= FAILS_IN_A_ROW_MAX) {
-			sweep_say(&g, "%u runs in a row failed: stopping", in_a_row);
+			sweep_say(g, "%u runs in a row failed: stopping", in_a_row);
 			break;
 		}
 	}
-	if (g.tty && !quiet)
+	if (g->tty && !g->quiet)
 		fputs("\r\033[K", stderr);
-	sweep_collect(p, dir, complete, res, &g.done);
-	snprintf(title, sizeof(title), "edgemu sweep: %s (%s)", m->name, file);
-	r = sweep_reports_write(p, dir, title, complete, res, g.done, quiet);
+}
+
+/* The reports of what is complete, what to say at the end; the exit code. */
+static int finish(int argc, char **argv, const struct opts *o, const struct loaded *l,
+		  const char *dir, bool *complete, struct sweep_progress *g)
+{
+	struct sweep_result *res = calloc(l->p->n_runs, sizeof(*res));
+	char title[PATH_MAX + 64];
+	int r, rc;
+
+	if (!res) {
+		fprintf(stderr, "edgemu sweep: out of memory\n");
+		return 1;
+	}
+	sweep_collect(l->p, dir, complete, res, &g->done);
+	snprintf(title, sizeof(title), "edgemu sweep: %s (%s)", l->m->name, o->file);
+	r = sweep_reports_write(l->p, dir, title, complete, res, g->done, o->quiet);
 	if (r < 0)
 		fprintf(stderr, "edgemu sweep: writing the reports in %s: %s\n", dir, strerror(-r));
 	fprintf(stderr,
 		"edgemu sweep: %u of %u runs complete; results in %s (sweep.csv, "
 		"summary.csv, sweep.html)\n",
-		g.done, g.total, dir);
+		g->done, g->total, dir);
 	if (sweep_stopped()) {
 		fprintf(stderr, "edgemu sweep: %s: stopped\n", strsignal(sweep_stopped()));
-		print_resume(argc, argv, out != NULL, dir);
+		print_resume(argc, argv, o->out != NULL, dir);
 		rc = 128 + sweep_stopped();
-	} else if (g.done < g.total) {
+	} else if (g->done < g->total) {
 		fprintf(stderr, "edgemu sweep: %u run%s failed; the same command runs %s again\n",
-			g.total - g.done, g.total - g.done == 1 ? "" : "s",
-			g.total - g.done == 1 ? "it" : "them");
-		print_resume(argc, argv, out != NULL, dir);
+			g->total - g->done, g->total - g->done == 1 ? "" : "s",
+			g->total - g->done == 1 ? "it" : "them");
+		print_resume(argc, argv, o->out != NULL, dir);
 		rc = 1;
 	} else {
 		rc = r < 0 ? 1 : 0;
 	}
+	free(res);
+	return rc;
+}
+
+int cli_sweep(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct loaded l = {0};
+	struct sweep_progress g = {0};
+	char dir[PATH_MAX - 128];
+	bool *complete = NULL;
+	int rc = 1, lock_fd = -1;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	rc = 1;
+	/* Everything is checked before anything runs, and before asking for root. */
+	if (plan_load(&o, &l) < 0)
+		goto out;
+	if (o.out) {
+		snprintf(dir, sizeof(dir), "%s", o.out);
+	} else {
+		char when[32];
+		time_t now = time(NULL);
+
+		strftime(when, sizeof(when), "%Y%m%d-%H%M%S", localtime(&now));
+		snprintf(dir, sizeof(dir), "results/%s-sweep-%s", l.m->name, when);
+	}
+	if (o.dry) {
+		print_plan(l.p, o.file, dir);
+		rc = 0;
+		goto out;
+	}
+	if (cli_need_root("sweep") || folder_open(&l, dir, o.file, &lock_fd) < 0)
+		goto out;
+	complete = calloc(l.p->n_runs, sizeof(*complete));
+	if (!complete) {
+		fprintf(stderr, "edgemu sweep: out of memory\n");
+		goto out;
+	}
+	g = (struct sweep_progress){.p = l.p,
+				    .complete = complete,
+				    .total = l.p->n_runs,
+				    .t0 = sweep_now_s(),
+				    .tty = isatty(STDERR_FILENO),
+				    .quiet = o.quiet};
+	run_all(&l, o.file, dir, complete, &g);
+	rc = finish(argc, argv, &o, &l, dir, complete, &g);
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(complete);
-	free(res);
-	sweep_plan_free(p);
-	topo_model_free(m);
-	free(resolved);
-	free(text);
+	loaded_free(&l);
 	return rc;
 }
