@@ -68,57 +68,59 @@ static int decimals(double step)
 	return step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
 }
 
-/* Grid, ticks and their values every xstep and ystep, the frame, the axes' names. */
+#define TICKS_MAX 200
+
+/* The multiples of step from lo to hi (and a hair beyond, for rounding); none for step 0. */
+static unsigned ticks(double lo, double hi, double step, double *v)
+{
+	double first = ceil(lo / step - 1e-9) * step;
+	unsigned n = 0;
+
+	for (int k = 0; step > 0 && k < TICKS_MAX; k++) {
+		double t = first + k * step;
+
+		if (t > hi + step * 1e-9)
+			break;
+		v[n++] = t;
+	}
+	return n;
+}
+
+/* A tick's value as printed: a hair from 0 is 0. */
+static double tick_value(double v, double step)
+{
+	return fabs(v) < step * 1e-9 ? 0.0 : v;
+}
+
 void svg_axes(FILE *f, const struct svg_plot *p, double xstep, double ystep, const char *xname,
 	      const char *yname)
 {
-	double first;
+	double xv[TICKS_MAX], yv[TICKS_MAX];
+	unsigned nx = ticks(p->xlo, p->xhi, xstep, xv);
+	unsigned ny = yname ? ticks(p->ylo, p->yhi, ystep, yv) : 0;
 
 	fputs("<g class=\"axes\" stroke=\"#e3e3e3\" stroke-width=\"1\">", f);
-	first = ceil(p->xlo / xstep - 1e-9) * xstep;
-	for (int k = 0; k < 200; k++) {
-		double v = first + k * xstep, x = svg_px(p, v);
-
-		if (v > p->xhi + xstep * 1e-9)
-			break;
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, p->y0, x,
-			p->y0 + p->h);
-	}
-	first = ceil(p->ylo / ystep - 1e-9) * ystep;
-	for (int k = 0; k < 200 && yname; k++) {
-		double v = first + k * ystep, y = svg_py(p, v);
-
-		if (v > p->yhi + ystep * 1e-9)
-			break;
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", p->x0, y,
-			p->x0 + p->w, y);
-	}
+	for (unsigned i = 0; i < nx; i++)
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+			svg_px(p, xv[i]), p->y0, svg_px(p, xv[i]), p->y0 + p->h);
+	for (unsigned i = 0; i < ny; i++)
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", p->x0,
+			svg_py(p, yv[i]), p->x0 + p->w, svg_py(p, yv[i]));
 	fputs("</g><g class=\"ticks\" fill=\"#333\">", f);
-	first = ceil(p->xlo / xstep - 1e-9) * xstep;
-	for (int k = 0; k < 200; k++) {
-		double v = first + k * xstep;
-
-		if (v > p->xhi + xstep * 1e-9)
-			break;
-		svg_text(f, svg_px(p, v), p->y0 + p->h + 15, "middle", 11, NULL, "%.*f",
-			 decimals(xstep), fabs(v) < xstep * 1e-9 ? 0.0 : v);
-	}
-	first = ceil(p->ylo / ystep - 1e-9) * ystep;
-	for (int k = 0; k < 200 && yname; k++) {
-		double v = first + k * ystep;
-
-		if (v > p->yhi + ystep * 1e-9)
-			break;
-		svg_text(f, p->x0 - 6, svg_py(p, v) + 4, "end", 11, NULL, "%.*f", decimals(ystep),
-			 fabs(v) < ystep * 1e-9 ? 0.0 : v);
-	}
+	for (unsigned i = 0; i < nx; i++)
+		svg_text(f, svg_px(p, xv[i]), p->y0 + p->h + 15, "middle", 11, NULL, "%.*f",
+			 decimals(xstep), tick_value(xv[i], xstep));
+	for (unsigned i = 0; i < ny; i++)
+		svg_text(f, p->x0 - 6, svg_py(p, yv[i]) + 4, "end", 11, NULL, "%.*f",
+			 decimals(ystep), tick_value(yv[i], ystep));
 	fputs("</g>", f);
 	fprintf(f,
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
 		"stroke=\"#777\"/>",
 		p->x0, p->y0, p->w, p->h);
-	svg_text(f, p->x0 + p->w / 2, p->y0 + p->h + 33, "middle", 12, "fill=\"#222\"", "%s",
-		 xname);
+	if (xname)
+		svg_text(f, p->x0 + p->w / 2, p->y0 + p->h + 33, "middle", 12, "fill=\"#222\"",
+			 "%s", xname);
 	if (yname)
 		svg_text(f, -(p->y0 + p->h / 2), p->x0 - 46, "middle", 12,
 			 "transform=\"rotate(-90)\" fill=\"#222\"", "%s", yname);

@@ -39,8 +39,9 @@ double svg_clamp(double v, double lo, double hi);
 double svg_nice_step(double range, int ticks);
 
 /*
- * Grid, ticks and their values every xstep and ystep, the frame, the axes' names; no y grid
- * or ticks when yname is NULL.
+ * Grid, ticks and their values every xstep and ystep, the frame, the axes' names. No x grid
+ * or ticks for xstep 0 (categories), no x name for NULL; no y grid, ticks or name for yname
+ * NULL.
  */
 void svg_axes(FILE *f, const struct svg_plot *p, double xstep, double ystep, const char *xname,
 	      const char *yname);
