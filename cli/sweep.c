@@ -3,7 +3,8 @@
  * `edgemu sweep FILE`: the scenario once per combination of the values its `sweep:` section
  * varies, each combination `repeat:` times, one `edgemu run` after another (this binary,
  * as a child, so each run starts from a clean process and a crash costs one run), then
- * the comparison: sweep.csv, summary.csv, a table and sweep.html (cli/sweep_report.c).
+ * the comparison: sweep.csv, summary.csv, a table and sweep.html. The plan, the runs and
+ * the reports are sweep/; here the command: its options, the folder, what it says.
  *
  * A run counts once its child exited 0 with a summary.json: then, and only then, its folder
  * gets a `complete` marker. Given the same folder again, a sweep runs only the runs without
