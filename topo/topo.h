@@ -291,7 +291,7 @@ struct topo_sweep_key {
 /*
  * The `sweep:` section, for `edgemu sweep` (`edgemu run` runs the base scenario and ignores
  * it). The parser checks its shape; whether each value makes a valid scenario is checked by
- * applying it (cli/sweep_plan.c), because only the whole file says what a path may hold.
+ * applying it (sweep/sweep_plan.c), because only the whole file says what a path may hold.
  */
 struct topo_sweep {
 	struct topo_sweep_key *keys;

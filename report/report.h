@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* `edgemu report`: the HTML report of a results folder of `edgemu run` (cli/report.c). */
-#ifndef EDGEMU_CLI_REPORT_H
-#define EDGEMU_CLI_REPORT_H
+/* The HTML report of a results folder of `edgemu run` (report/; the command: cli/report.c). */
+#ifndef EDGEMU_REPORT_REPORT_H
+#define EDGEMU_REPORT_REPORT_H
 
 #include <stdbool.h>
 
 #include "topo/topo.h"
 
 /* Points drawn per chart at most: longer series keep the extremes of equal slices. */
-#define CLI_REPORT_MAX_POINTS 2000
+#define REPORT_MAX_POINTS 2000
 
-struct cli_report_opts {
+struct report_opts {
 	const char *out;     /* the HTML file; NULL: DIR/report.html */
 	bool png;	     /* each chart also as <id>.svg and <id>.png beside the HTML file */
-	unsigned max_points; /* per chart; 0: CLI_REPORT_MAX_POINTS */
+	unsigned max_points; /* per chart; 0: REPORT_MAX_POINTS */
 };
 
 /*
@@ -21,6 +21,6 @@ struct cli_report_opts {
  * (a missing folder or events.csv, a file that cannot be written, rsvg-convert missing for
  * png). Missing or short CSV files are no error: their charts say "no data". Prints nothing.
  */
-int cli_report_write(const char *dir, const struct cli_report_opts *o, struct topo_err *err);
+int report_write(const char *dir, const struct report_opts *o, struct topo_err *err);
 
 #endif

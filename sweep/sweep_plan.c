@@ -5,7 +5,7 @@
  * combination checked against the scenario before anything runs, errors at the position of
  * the value at fault.
  */
-#include "cli/sweep.h"
+#include "sweep/sweep.h"
 
 #include "cli/text.h"
 #include <errno.h>

@@ -6,8 +6,8 @@
  * summary.json and rtt.csv, and the reports (sweep.csv, summary.csv, the terminal table,
  * sweep.html). cli/sweep.c runs the plan.
  */
-#ifndef EDGEMU_CLI_SWEEP_H
-#define EDGEMU_CLI_SWEEP_H
+#ifndef EDGEMU_SWEEP_SWEEP_H
+#define EDGEMU_SWEEP_SWEEP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -103,7 +103,7 @@ uint64_t sweep_plan_id(const struct sweep_plan *p, const char *text, size_t len)
 /* plan.json: the file, the id, what varies, every combination and run. */
 void sweep_plan_write_json(FILE *f, const struct sweep_plan *p, const char *file, uint64_t id);
 
-/* ---- statistics (cli/sweep_stats.c) ---- */
+/* ---- statistics (sweep/sweep_stats.c) ---- */
 
 /* Per run; the order of the columns of sweep.csv and summary.csv. */
 enum sweep_metric {
@@ -177,7 +177,7 @@ struct sweep_agg {
 int sweep_aggregate(const struct sweep_plan *p, const struct sweep_result *res,
 		    const bool *complete, struct sweep_agg *agg);
 
-/* ---- reports (cli/sweep_report.c) ---- */
+/* ---- reports (sweep/sweep_report.c) ---- */
 
 /* sweep.csv: one row per complete run, the varied values as columns, then the metrics. */
 void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_result *res,

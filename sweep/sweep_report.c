@@ -4,7 +4,9 @@
  * printed at the end, and sweep.html: grouped bar charts with 95% confidence intervals as
  * inline SVG, readable offline and on paper, with stable ids for tests and scripts.
  */
-#include "cli/sweep.h"
+#include "sweep/sweep.h"
+
+#include "report/svg.h"
 
 #include "cli/text.h"
 #include <inttypes.h>
@@ -194,28 +196,28 @@ out:
 
 /* ---- sweep.html ---- */
 
-/* Tableau 10: tells bars apart in colour and, mostly, in grey. */
-static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-				      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-#define PALETTE_N (sizeof(palette) / sizeof(palette[0]))
-
-/* 1, 2 or 5 times a power of ten, at least x. */
-static double nice_step(double x)
-{
-	double e = pow(10, floor(log10(x))), m = x / e;
-
-	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e;
-}
-
 enum { W = 760, H = 300, ML = 64, MR = 16, MT = 16, MB = 52 };
 
-static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
-{
-	const struct sweep_metric_info *mi = &sweep_metrics[m];
-	unsigned groups = p->n_keys ? p->n_values[0] : 1, per = p->n_combos / groups;
-	double top = 0, step, pw = W - ML - MR, ph = H - MT - MB, gw = pw / groups;
-	double bw = fmin(gw * 0.7 / per, 90), pad = (gw - bw * per) / 2;
+/* Where combination c's bar goes: grouped by the first key's values. */
+struct layout {
+	unsigned groups, per; /* groups, bars in each */
+	double gw, bw, pad;   /* px: a group's width, a bar's, before the first */
+	struct svg_plot plot; /* y: the metric from 0 */
+	double step;	      /* of the y axis */
+};
 
+/* The top of the highest whisker, rounded up to a tick. */
+static struct layout layout_of(const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
+{
+	struct layout l = {.groups = p->n_keys ? p->n_values[0] : 1};
+	double top = 0;
+
+	l.per = p->n_combos / l.groups;
+	l.plot = (struct svg_plot){.x0 = ML, .y0 = MT, .w = W - ML - MR, .h = H - MT - MB};
+	l.plot.xhi = 1;
+	l.gw = l.plot.w / l.groups;
+	l.bw = fmin(l.gw * 0.7 / l.per, 90);
+	l.pad = (l.gw - l.bw * l.per) / 2;
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		const struct sweep_stat *s = &agg[c].m[m];
 
@@ -224,8 +226,78 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 	}
 	if (top <= 0)
 		top = 1;
-	step = nice_step(top / 5);
-	top = ceil(top / step) * step;
+	l.step = svg_nice_step(top, 5);
+	l.plot.yhi = ceil(top / l.step) * l.step;
+	return l;
+}
+
+/* Combination c's bar, its whisker and its figure above; "n/a" without runs. */
+static void bar(FILE *f, const struct sweep_plan *p, const struct sweep_stat *s,
+		const struct layout *l, unsigned c, const char *unit)
+{
+	const struct svg_plot *pl = &l->plot;
+	unsigned b = c % l->per;
+	double x = ML + (c / l->per) * l->gw + l->pad + b * l->bw, cx = x + l->bw / 2;
+	double whisker = isnan(s->ci95) ? 0 : s->ci95;
+	char label[256];
+
+	if (!s->n) {
+		svg_text(f, cx, MT + pl->h - 4, "middle", 11, "class=\"na\"", "n/a");
+		return;
+	}
+	sweep_combo_label(p, c, 0, label, sizeof(label));
+	fprintf(f,
+		"<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		"fill=\"%s\"><title>",
+		x + 1, svg_py(pl, fmax(0, s->mean)), l->bw - 2,
+		MT + pl->h - svg_py(pl, fmax(0, s->mean)), svg_colour(b));
+	cli_html(f, p->combos[c].id);
+	fputs(" (", f);
+	cli_html(f, label);
+	fprintf(f, "): %.*f", decimals(s->mean), s->mean);
+	if (!isnan(s->ci95))
+		fprintf(f, " &#177; %.*f", decimals(s->mean), s->ci95);
+	fprintf(f, " %s, n=%u</title></rect>\n", unit, s->n);
+	if (!isnan(s->ci95)) {
+		double ylo = svg_py(pl, fmax(0, s->mean - s->ci95)),
+		       yhi = svg_py(pl, s->mean + s->ci95), cap = fmin(l->bw / 4, 6);
+
+		fprintf(
+		    f,
+		    "<path class=\"err\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\"/>\n",
+		    cx, ylo, yhi, cx - cap, yhi, cx + cap, cx - cap, ylo, cx + cap);
+	}
+	/* The figure above the bar, clear of its whisker. */
+	if (l->bw >= 26)
+		svg_text(f, cx, svg_py(pl, fmax(0, s->mean + whisker)) - 3, "middle", 10,
+			 "class=\"val\"", "%.*f", decimals(s->mean), s->mean);
+}
+
+/* The colours of the bars in a group: the other keys' values. */
+static void legend(FILE *f, const struct sweep_plan *p, unsigned per)
+{
+	fputs("<p class=\"legend\">", f);
+	for (unsigned k = 1; k < p->n_keys; k++) {
+		cli_html(f, p->paths[k]);
+		fputs(k + 1 < p->n_keys ? ", " : ": ", f);
+	}
+	for (unsigned b = 0; b < per; b++) {
+		char label[256];
+
+		sweep_combo_label(p, b, 1, label, sizeof(label));
+		fprintf(f, "<span><i style=\"background:%s\"></i>", svg_colour(b));
+		cli_html(f, label);
+		fputs("</span> ", f);
+	}
+	fputs("</p>\n", f);
+}
+
+static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
+{
+	const struct sweep_metric_info *mi = &sweep_metrics[m];
+	struct layout l = layout_of(p, agg, m);
+	char yname[128];
+
 	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"%s\">\n<figcaption>",
 		mi->id, p->n_combos, mi->name);
 	cli_html(f, mi->label);
@@ -236,96 +308,20 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
 		"height=\"%d\" role=\"img\">\n",
 		W, H, W, H);
-	/* Grid and y axis. */
-	for (double y = 0; y <= top + step / 2; y += step) {
-		double py = MT + ph - y / top * ph;
-
-		fprintf(f,
-			"<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-			"<text x=\"%d\" y=\"%.1f\" class=\"tick\">%g</text>\n",
-			ML, W - MR, py, py, ML - 6, py + 4, y);
-	}
-	fprintf(f, "<text transform=\"translate(14 %.1f) rotate(-90)\" class=\"axis\">",
-		MT + ph / 2);
-	cli_html(f, mi->label);
-	if (*mi->unit)
-		fprintf(f, ", %s", mi->unit);
-	fputs("</text>\n", f);
-	for (unsigned c = 0; c < p->n_combos; c++) {
-		const struct sweep_stat *s = &agg[c].m[m];
-		unsigned g = c / per, b = c % per;
-		double x = ML + g * gw + pad + b * bw, cx = x + bw / 2;
-		char label[256];
-
-		sweep_combo_label(p, c, 0, label, sizeof(label));
-		if (!s->n) {
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"na\">n/a</text>\n", cx,
-				MT + ph - 4);
-			continue;
-		}
-		{
-			double h = fmax(0, s->mean) / top * ph;
-
-			fprintf(f,
-				"<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				"height=\"%.1f\" fill=\"%s\"><title>",
-				x + 1, MT + ph - h, bw - 2, h, palette[b % PALETTE_N]);
-		}
-		cli_html(f, p->combos[c].id);
-		fputs(" (", f);
-		cli_html(f, label);
-		fprintf(f, "): %.*f", decimals(s->mean), s->mean);
-		if (!isnan(s->ci95))
-			fprintf(f, " &#177; %.*f", decimals(s->mean), s->ci95);
-		fprintf(f, " %s, n=%u</title></rect>\n", mi->unit, s->n);
-		if (!isnan(s->ci95)) {
-			double lo = fmax(0, s->mean - s->ci95), hi = s->mean + s->ci95;
-			double ylo = MT + ph - lo / top * ph, yhi = MT + ph - hi / top * ph;
-			double cap = fmin(bw / 4, 6);
-
-			fprintf(f,
-				"<path class=\"err\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f "
-				"%.1fH%.1f\"/>\n",
-				cx, ylo, yhi, cx - cap, yhi, cx + cap, cx - cap, ylo, cx + cap);
-		}
-		/* The figure above the bar, clear of its whisker. */
-		if (bw >= 26)
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">%.*f</text>\n", cx,
-				MT + ph -
-				    fmax(0, s->mean + (isnan(s->ci95) ? 0 : s->ci95)) / top * ph -
-				    3,
-				decimals(s->mean), s->mean);
-	}
+	snprintf(yname, sizeof(yname), "%s%s%s", mi->label, *mi->unit ? ", " : "", mi->unit);
+	/* Categories across: no x grid; the first key's name under its values. */
+	svg_axes(f, &l.plot, 0, l.step, p->n_keys ? p->paths[0] : NULL, yname);
+	fputc('\n', f);
+	for (unsigned c = 0; c < p->n_combos; c++)
+		bar(f, p, &agg[c].m[m], &l, c, mi->unit);
 	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"base\"/>\n", ML,
-		W - MR, MT + ph, MT + ph);
-	for (unsigned g = 0; g < groups; g++) {
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"group\">", ML + (g + 0.5) * gw,
-			MT + ph + 18);
-		cli_html(f, p->n_keys ? p->values[0][g] : "base scenario");
-		fputs("</text>\n", f);
-	}
-	if (p->n_keys) {
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"axis\">", ML + pw / 2, H - 8);
-		cli_html(f, p->paths[0]);
-		fputs("</text>\n", f);
-	}
-	fputs("</svg>\n", f);
-	if (per > 1) {
-		fputs("<p class=\"legend\">", f);
-		for (unsigned k = 1; k < p->n_keys; k++) {
-			cli_html(f, p->paths[k]);
-			fputs(k + 1 < p->n_keys ? ", " : ": ", f);
-		}
-		for (unsigned b = 0; b < per; b++) {
-			char label[256];
-
-			sweep_combo_label(p, b, 1, label, sizeof(label));
-			fprintf(f, "<span><i style=\"background:%s\"></i>", palette[b % PALETTE_N]);
-			cli_html(f, label);
-			fputs("</span> ", f);
-		}
-		fputs("</p>\n", f);
-	}
+		W - MR, MT + l.plot.h, MT + l.plot.h);
+	for (unsigned g = 0; g < l.groups; g++)
+		svg_text(f, ML + (g + 0.5) * l.gw, MT + l.plot.h + 18, "middle", 11,
+			 "class=\"group\"", "%s", p->n_keys ? p->values[0][g] : "base scenario");
+	fputs("\n</svg>\n", f);
+	if (l.per > 1)
+		legend(f, p, l.per);
 	fputs("</figure>\n", f);
 }
 
@@ -341,11 +337,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	      "figcaption { font-weight: bold; margin-bottom: 0.3em; }\n"
 	      "svg { max-width: 100%; height: auto; }\n"
 	      "svg text { font: 11px sans-serif; fill: #111; }\n"
-	      "svg .tick { text-anchor: end; } svg .group, svg .axis, svg .val, svg .na "
-	      "{ text-anchor: middle; }\n"
-	      "svg .axis { font-size: 12px; } svg .val { font-size: 10px; } svg .na "
-	      "{ fill: #777; }\n"
-	      "svg .grid { stroke: #ddd; } svg .base { stroke: #111; }\n"
+	      "svg .val { font-size: 10px; } svg .na { fill: #777; } svg .base { stroke: #111; }\n"
 	      "svg .bar { stroke: #111; stroke-width: 0.5; } svg .err { stroke: #111; "
 	      "stroke-width: 1.2; fill: none; }\n"
 	      ".legend span { margin-right: 1em; white-space: nowrap; }\n"

@@ -5,7 +5,7 @@
  * from Student's t.
  */
 #include "cli/num.h"
-#include "cli/sweep.h"
+#include "sweep/sweep.h"
 #include "results/results.h"
 
 #include <errno.h>

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/report.h"
+#include "report/report.h"
 #include "topo/topo.h"
 
 static char fixture[4096];
@@ -110,14 +110,14 @@ static char *slurp(const char *path)
 
 static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
 {
-	struct cli_report_opts o = {.max_points = max_points};
+	struct report_opts o = {.max_points = max_points};
 	char out[128];
 	struct topo_err err;
 	int rc;
 
 	snprintf(out, sizeof(out), "%s/report.html", tmp);
 	o.out = out;
-	rc = cli_report_write(dir, &o, &err);
+	rc = report_write(dir, &o, &err);
 	if (rc < 0)
 		fail_msg("report of %s: %s", dir, err.msg);
 	if (ret_charts)
@@ -209,7 +209,7 @@ static void cell_equal(const char *html, const char *key, const char *want)
 
 /* ---- what the CSV files say ---- */
 
-static bool is_handover(const struct row *e)
+static bool report_is_handover(const struct row *e)
 {
 	return !strcmp(e->f[1], "handover") && !strstr(e->f[3], "(attach)");
 }
@@ -219,12 +219,12 @@ static unsigned handovers(const struct csv *ev, const char *ue)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < ev->n; i++)
-		n += !strcmp(ev->rows[i].f[2], ue) && is_handover(&ev->rows[i]);
+		n += !strcmp(ev->rows[i].f[2], ue) && report_is_handover(&ev->rows[i]);
 	return n;
 }
 
 /* The done or failed event that ends migration row k (k-th of its UE). */
-static double mig_done(const struct csv *ev, const struct csv *mg, size_t k)
+static double report_mig_done(const struct csv *ev, const struct csv *mg, size_t k)
 {
 	const char *ue = mg->rows[k].f[1];
 	size_t nth = 0, seen = 0;
@@ -422,7 +422,7 @@ static void test_charts(void **state)
 	/* One timeline per row of migrations.csv, with its rounds and phases */
 	for (size_t k = 0; k < mg.n; k++) {
 		const struct row *g = &mg.rows[k];
-		double decided = atof(g->f[6]), done = mig_done(&ev, &mg, k);
+		double decided = atof(g->f[6]), done = report_mig_done(&ev, &mg, k);
 		unsigned rounds = 0;
 		char id[32];
 
@@ -496,7 +496,7 @@ static void test_summary(void **state)
 			for (size_t k = 0; k < mg.n; k++) {
 				if (strcmp(mg.rows[k].f[1], ue) || !(t > atof(mg.rows[k].f[6])))
 					continue;
-				if (t <= mig_done(&ev, &mg, k)) {
+				if (t <= report_mig_done(&ev, &mg, k)) {
 					ph = 1;
 					break;
 				}
@@ -640,7 +640,7 @@ static void test_downsampling(void **state)
 /* A run cut short: its charts say "no data"; no folder or no events.csv is an error. */
 static void test_short_and_missing(void **state)
 {
-	struct cli_report_opts o = {0};
+	struct report_opts o = {0};
 	char dir[128], path[256], out[160], *html, *svg;
 	struct topo_err err;
 	FILE *f;
@@ -650,13 +650,13 @@ static void test_short_and_missing(void **state)
 	snprintf(out, sizeof(out), "%s/r.html", tmp);
 	o.out = out;
 	snprintf(dir, sizeof(dir), "%s/nothing-here", tmp);
-	rc = cli_report_write(dir, &o, &err);
+	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, -ENOENT);
 	assert_non_null(strstr(err.msg, dir));
 
 	snprintf(dir, sizeof(dir), "%s/short", tmp);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	rc = cli_report_write(dir, &o, &err);
+	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, -ENOENT);
 	assert_non_null(strstr(err.msg, "events.csv"));
 	assert_non_null(strstr(err.msg, dir));
@@ -667,7 +667,7 @@ static void test_short_and_missing(void **state)
 	f = fopen(path, "w");
 	fputs("t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n", f);
 	fclose(f);
-	rc = cli_report_write(dir, &o, &err);
+	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, 2); /* rtt-ue1 and the map */
 	html = slurp(out);
 	svg = chart(html, "rtt-ue1");
@@ -690,7 +690,7 @@ static void test_short_and_missing(void **state)
 	f = fopen(path, "a");
 	fputs("3.100000,ue1,game,4,1", f);
 	fclose(f);
-	assert_true(cli_report_write(dir, &o, &err) >= 0);
+	assert_true(report_write(dir, &o, &err) >= 0);
 	html = slurp(out);
 	svg = chart(html, "rtt-ue1");
 	{
@@ -796,7 +796,7 @@ static void test_self_contained(void **state)
 static void test_png(void **state)
 {
 	static const char *const ids[] = {"rtt-ue1", "map", "mig-0"};
-	struct cli_report_opts o = {.png = true};
+	struct report_opts o = {.png = true};
 	char out[128], path[160], *old_path, *text;
 	struct topo_err err;
 	int rc;
@@ -806,7 +806,7 @@ static void test_png(void **state)
 	o.out = out;
 	old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	setenv("PATH", "/nonexistent", 1);
-	rc = cli_report_write(fixture, &o, &err);
+	rc = report_write(fixture, &o, &err);
 	setenv("PATH", old_path, 1);
 	free(old_path);
 	assert_int_equal(rc, -ENOENT);
@@ -816,7 +816,7 @@ static void test_png(void **state)
 		print_message("rsvg-convert not installed (librsvg2-bin): PNGs not checked\n");
 		skip();
 	}
-	rc = cli_report_write(fixture, &o, &err);
+	rc = report_write(fixture, &o, &err);
 	if (rc < 0)
 		fail_msg("%s", err.msg);
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {

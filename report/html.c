@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* The page around the charts: its head (the run's facts) and the summary tables. */
+#include "report/internal.h"
+
+#include "cli/num.h"
+#include "cli/text.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char css[] =
+    "body{font-family:" FONT ";color:#111;background:#fff;max-width:960px;margin:24px auto;"
+    "padding:0 12px;line-height:1.4}"
+    "h1{font-size:1.5em;margin:0 0 .3em}"
+    "h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid #bbb}"
+    "p.meta{color:#333;font-size:.9em;margin:.2em 0}"
+    "p.note{color:#555;font-size:.85em}"
+    ".err{color:#b00}"
+    "table{border-collapse:collapse;font-size:.85em;margin:.4em 0 1em;max-width:100%}"
+    "th,td{border:1px solid #aaa;padding:2px 6px;text-align:right;vertical-align:top}"
+    "td{white-space:nowrap}"
+    "th{background:#eee;font-weight:600}"
+    "td.l,th.l{text-align:left}"
+    "svg.chart{display:block;width:100%;max-width:900px;height:auto;margin:.3em 0 1.2em}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
+    "h2{break-after:avoid}svg.chart,table,tr{break-inside:avoid}"
+    "svg.chart{max-width:100%}th{background:none}table{font-size:8pt}td{white-space:normal}"
+    "@page{margin:12mm}}";
+
+static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, const double *v,
+		    size_t n, double quant)
+{
+	fprintf(f, "<span data-k=\"%s.%s.%s\">", ue, phase, q);
+	if (n)
+		fprintf(f, "%.3f", cli_quantile(v, n, quant));
+	else
+		fputs("-", f);
+	fputs("</span>", f);
+}
+
+int report_html_summary(struct report *r, FILE *f)
+{
+	static const char *const phases[] = {"before", "during", "after"};
+	double *v[3];
+	int rc = 0;
+
+	fputs("<h2 id=\"summary\">Summary</h2>\n<table id=\"summary-ues\"><thead><tr>"
+	      "<th class=\"l\" rowspan=\"2\">UE</th><th rowspan=\"2\">hand&shy;overs</th>"
+	      "<th rowspan=\"2\">migra&shy;tions</th><th rowspan=\"2\">answers</th>"
+	      "<th rowspan=\"2\">losses</th>",
+	      f);
+	for (unsigned k = 0; k < 3; k++)
+		fprintf(f, "<th colspan=\"2\">RTT %s (ms)</th>", phases[k]);
+	fputs("</tr><tr>", f);
+	for (unsigned k = 0; k < 3; k++)
+		fputs("<th>n</th><th>p50 / p95 / p99</th>", f);
+	fputs("</tr></thead><tbody>\n", f);
+	for (size_t u = 0; u < r->ues.n; u++) {
+		size_t from = r->rtt_from[u], to = r->rtt_from[u + 1], n[3] = {0};
+		unsigned ho = 0, migs = 0, answers = 0, losses = 0;
+		const char *ue = r->ues.v[u];
+
+		for (unsigned k = 0; k < 3; k++)
+			v[k] = malloc((to - from + 1) * sizeof(double));
+		if (!v[0] || !v[1] || !v[2]) {
+			rc = -ENOMEM;
+			for (unsigned k = 0; k < 3; k++)
+				free(v[k]);
+			break;
+		}
+		for (size_t i = 0; i < r->n_ev; i++)
+			ho += r->ev[i].ue == (int)u && report_is_handover(&r->ev[i]);
+		for (size_t k = 0; k < r->n_mig; k++)
+			migs += r->mig[k].ue == u;
+		for (size_t i = from; i < to; i++) {
+			const struct rtt_row *x = &r->rtt[i];
+			int ph;
+
+			if (x->loss) {
+				losses++;
+				continue;
+			}
+			answers++;
+			if (!report_rtt_counts(r, x))
+				continue;
+			ph = report_phase_of(r, (unsigned)u, x->t_s);
+			v[ph][n[ph]++] = x->rtt_ms;
+		}
+		fputs("<tr><td class=\"l\">", f);
+		cli_html(f, ue);
+		fprintf(
+		    f,
+		    "</td><td data-k=\"%s.handovers\">%u</td><td data-k=\"%s.migrations\">%u</td>"
+		    "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
+		    ue, ho, ue, migs, ue, answers, ue, losses);
+		for (unsigned k = 0; k < 3; k++) {
+			qsort(v[k], n[k], sizeof(double), cli_cmp_double);
+			fprintf(f, "<td data-k=\"%s.%s.n\">%zu</td><td>", ue, phases[k], n[k]);
+			span_ms(f, ue, phases[k], "p50", v[k], n[k], 0.50);
+			fputs(" / ", f);
+			span_ms(f, ue, phases[k], "p95", v[k], n[k], 0.95);
+			fputs(" / ", f);
+			span_ms(f, ue, phases[k], "p99", v[k], n[k], 0.99);
+			fputs("</td>", f);
+			free(v[k]);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table>\n<p class=\"note\">RTT: the answers in rtt.csv to the UE's "
+	      "service (its first probe's), nearest-rank percentiles, before, during and after its "
+	      "migrations; <i>during</i> runs from a migration's decision to its end (its done or "
+	      "failed event). Handovers leave out attaching to a first cell.</p>\n",
+	      f);
+	if (!r->n_mig) {
+		fprintf(f, "<p class=\"note\" id=\"summary-migrations\">No migrations%s.</p>\n",
+			r->have_mig ? "" : " (migrations.csv is missing)");
+		return rc;
+	}
+	fputs("<table id=\"summary-migrations\"><thead><tr><th>#</th><th class=\"l\">UE</th>"
+	      "<th class=\"l\">service</th><th class=\"l\">from \u2192 to</th>"
+	      "<th class=\"l\">strategy</th><th>decided (s)</th><th>downtime, engine (ms)</th>"
+	      "<th>no answers at the UE (ms)</th><th>total (ms)</th><th>MiB</th><th>rounds</th>"
+	      "<th class=\"l\">ok</th></tr></thead><tbody>\n",
+	      f);
+	for (size_t k = 0; k < r->n_mig; k++) {
+		const struct mig_row *g = &r->mig[k];
+
+		fprintf(f, "<tr><td>%u</td><td class=\"l\">", g->n);
+		cli_html(f, r->ues.v[g->ue]);
+		fputs("</td><td class=\"l\">", f);
+		cli_html(f, g->service);
+		fputs("</td><td class=\"l\">", f);
+		cli_html(f, g->from);
+		fputs(" \u2192 ", f);
+		cli_html(f, g->to);
+		fputs("</td><td class=\"l\">", f);
+		cli_html(f, g->strategy);
+		fprintf(f,
+			"</td><td data-k=\"mig%u.decided\">%.3f</td>"
+			"<td data-k=\"mig%u.downtime\">%.3f</td><td data-k=\"mig%u.gap\">%.3f</td>"
+			"<td data-k=\"mig%u.total\">%.3f</td><td data-k=\"mig%u.mib\">%.3f</td>"
+			"<td data-k=\"mig%u.rounds\">%u</td><td class=\"l\" data-k=\"mig%u.ok\">%s",
+			g->n, g->decided_s, g->n, g->downtime_ms, g->n, g->gap_ms, g->n,
+			g->total_ms, g->n, (double)g->bytes / 1048576.0, g->n, g->rounds, g->n,
+			g->ok ? "yes" : "no");
+		if (!g->ok && *g->error) {
+			fputs(": <span class=\"err\">", f);
+			cli_html(f, g->error);
+			fputs("</span>", f);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+	return rc;
+}
+
+void report_html_head(struct report *r, FILE *f)
+{
+	char run[128] = "", v[4][256];
+	const struct topo_model *m = r->m;
+
+	if (!json_get(r->meta, NULL, "run", run, sizeof(run)) &&
+	    !json_get(r->summary, NULL, "run", run, sizeof(run)))
+		snprintf(run, sizeof(run), "%s", m ? m->name : r->dir);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	      "<title>edgemu report: ",
+	      f);
+	cli_html(f, run);
+	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>edgemu run ", css);
+	cli_html(f, run);
+	fputs("</h1>\n<p class=\"meta\">", f);
+	if (json_get(r->meta, NULL, "scenario", v[0], sizeof(v[0]))) {
+		fputs("scenario <code>", f);
+		cli_html(f, v[0]);
+		fputs("</code>; ", f);
+	}
+	if (m)
+		fprintf(f, "policy %s, strategy %s, steering %s; ",
+			m->migration.policy == TOPO_POLICY_NEVER      ? "never"
+			: m->migration.policy == TOPO_POLICY_ALWAYS   ? "always"
+			: m->migration.policy == TOPO_POLICY_DISTANCE ? "distance"
+			: m->migration.policy == TOPO_POLICY_LATENCY  ? "latency"
+								      : "proactive",
+			m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
+			: m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+									 : "postcopy",
+			topo_steering_name(m->migration.steering));
+	fprintf(f, "%.1f s", r->t_end);
+	if (json_get(r->meta, NULL, "seed", v[0], sizeof(v[0]))) {
+		fputs(", seed ", f);
+		cli_html(f, v[0]);
+	}
+	if (json_get(r->meta, NULL, "start", v[0], sizeof(v[0]))) {
+		fputs(", started ", f);
+		cli_html(f, v[0]);
+	}
+	fputs("</p>\n", f);
+	if (json_get(r->meta, NULL, "edgemu_version", v[0], sizeof(v[0])) &&
+	    json_get(r->meta, NULL, "git_commit", v[1], sizeof(v[1])) &&
+	    json_get(r->meta, NULL, "kernel", v[2], sizeof(v[2])) &&
+	    json_get(r->meta, NULL, "shaper", v[3], sizeof(v[3]))) {
+		fputs("<p class=\"meta\">edgemu ", f);
+		cli_html(f, v[0]);
+		fputs(" (", f);
+		cli_html(f, v[1]);
+		fputs("), kernel ", f);
+		cli_html(f, v[2]);
+		fputs(", shaper ", f);
+		cli_html(f, v[3]);
+		fputs("</p>\n", f);
+	}
+	if (json_get(r->summary, "lateness_us", "events", v[0], sizeof(v[0])) &&
+	    json_get(r->summary, "lateness_us", "p50", v[1], sizeof(v[1])) &&
+	    json_get(r->summary, "lateness_us", "p99", v[2], sizeof(v[2])) &&
+	    json_get(r->summary, "lateness_us", "max", v[3], sizeof(v[3]))) {
+		fputs("<p class=\"meta\">the runner's clock: lateness p50 ", f);
+		cli_html(f, v[1]);
+		fputs(" us, p99 ", f);
+		cli_html(f, v[2]);
+		fputs(" us, max ", f);
+		cli_html(f, v[3]);
+		fputs(" us over ", f);
+		cli_html(f, v[0]);
+		fputs(" events</p>\n", f);
+	}
+	if (!r->summary)
+		fputs("<p class=\"meta err\" id=\"ended\">no summary.json: the run did not finish "
+		      "(killed?); what it recorded until then is here</p>\n",
+		      f);
+	if (json_get(r->summary, NULL, "ended", v[0], sizeof(v[0])) &&
+	    !strcmp(v[0], "interrupted")) {
+		fputs("<p class=\"meta err\" id=\"ended\">the run was interrupted", f);
+		if (json_get(r->summary, NULL, "signal", v[1], sizeof(v[1]))) {
+			fputs(" by ", f);
+			cli_html(f, v[1]);
+		}
+		if (json_get(r->summary, NULL, "stopped_s", v[2], sizeof(v[2]))) {
+			fputs(" at ", f);
+			cli_html(f, v[2]);
+			fputs(" s", f);
+		}
+		if (json_get(r->summary, NULL, "planned_s", v[3], sizeof(v[3]))) {
+			fputs(" of ", f);
+			cli_html(f, v[3]);
+			fputs(" s", f);
+		}
+		fputs("</p>\n", f);
+	}
+	/* The run's error comes before any migration's in the file: the first "error" is its. */
+	if (json_get(r->summary, NULL, "error", v[0], sizeof(v[0]))) {
+		fputs("<p class=\"meta err\">the run ended with an error: ", f);
+		cli_html(f, v[0]);
+		fputs("</p>\n", f);
+	}
+}

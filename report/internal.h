@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside report/: a results folder as read (struct report), and what its files share. */
+#ifndef EDGEMU_REPORT_INTERNAL_H
+#define EDGEMU_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report/svg.h"
+#include "topo/topo.h"
+
+#define W 900 /* every chart's width in px; the page scales it down */
+#define FONT "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
+
+#define C_LOSS "#d62728"
+#define C_HO "#444"
+#define C_MIG "#fdd9a8"
+#define C_FROZEN "#f08a24"
+#define C_FLIP "#8c3b00"
+
+struct strtab {
+	char **v;
+	size_t n, cap;
+};
+
+struct rtt_row {
+	double t_s, rtt_ms;
+	unsigned ue, target;
+	bool loss;
+	size_t line; /* keeps the file's order among equal times */
+};
+
+struct ev_row {
+	double t_s;
+	int ue; /* -1: the run's own */
+	char *event, *detail;
+};
+
+struct pos_row {
+	double t_s, x, y;
+	unsigned ue;
+	size_t line;
+};
+
+struct mig_row {
+	unsigned n;
+	unsigned ue;
+	char *service, *from, *to, *strategy, *error;
+	double decided_s, start_s, freeze_s, resume_s, flip_s, end_s;
+	double done_s; /* its migration_done or _failed event, 0: none */
+	double downtime_ms, gap_ms, total_ms;
+	char until[16]; /* where the downtime ended: destination, source, end; "": unsaid */
+	uint64_t pages, bytes;
+	unsigned rounds;
+	bool ok;
+};
+
+struct chart {
+	char id[64];
+	char *svg;
+	size_t len;
+};
+
+struct report {
+	const char *dir;
+	unsigned max_points;
+	struct topo_model *m; /* NULL when scenario.yaml cannot be read */
+	char scenario_note[TOPO_ERR_MAX + 64];
+	struct strtab ues, targets;
+	int *ue_target; /* per UE: the target its RTT summary counts, -1: every one */
+	struct rtt_row *rtt;
+	size_t n_rtt, cap_rtt, *rtt_from; /* rtt_from[u]..rtt_from[u + 1]: UE u's rows */
+	struct ev_row *ev;
+	size_t n_ev, cap_ev;
+	struct pos_row *pos;
+	size_t n_pos, cap_pos, *pos_from;
+	struct mig_row *mig;
+	size_t n_mig, cap_mig;
+	bool have_rtt, have_pos, have_mig;
+	double t_end;
+	char *meta, *summary; /* the JSON files' text, or NULL */
+	struct chart *charts;
+	size_t n_charts, cap_charts;
+};
+
+/* load.c */
+int report_load(struct report *r, struct topo_err *err);
+void report_free(struct report *r);
+bool json_get(const char *text, const char *within, const char *key, char *out, size_t len);
+
+/* data.c */
+/* A handover that counts: not the first attach, nor a re-attach after losing every cell. */
+bool report_is_handover(const struct ev_row *e);
+/* The end of migration g: its done or failed event, else its end, else still running. */
+double report_mig_done(const struct report *r, const struct mig_row *g);
+/* When the service answered again after the freeze, 0: it never froze. */
+double report_mig_frozen_end(const struct mig_row *g);
+/* 0 before any migration of the UE, 1 from a decision to that migration's end, 2 after. */
+int report_phase_of(const struct report *r, unsigned ue, double t);
+/* An answer the UE's RTT summary counts: from the target its service is. */
+bool report_rtt_counts(const struct report *r, const struct rtt_row *x);
+/* The cell a handover event went to ("from enb1 to enb2 (a3)"). */
+void report_handover_to(const char *detail, char *out, size_t len);
+
+/* UE u's RTT chart, before drawing: counts, series, what to draw, the RTT axis. */
+struct report_rtt_data {
+	size_t from, to;			 /* the UE's rows in r->rtt */
+	unsigned answers, losses, drawn;	 /* drawn: answers kept to draw */
+	unsigned slices;			 /* per series, when downsampled */
+	unsigned handovers, migrations, targets; /* targets: those with answers */
+	int *series;				 /* per target: its series (colour), -1: none */
+	size_t *per, *kept;			 /* per target: answers, answers drawn */
+	double *gap_s;	   /* per target: a longer time between drawn answers breaks its line */
+	bool *keep;	   /* per row from..to: drawn */
+	double yhi, ystep; /* the RTT axis from 0, ms */
+};
+
+/* -ENOMEM. */
+int report_rtt_prepare(const struct report *r, unsigned u, struct report_rtt_data *ret);
+void report_rtt_data_free(struct report_rtt_data *d);
+
+/* The map before drawing: where cells and edges go, what is left out, the scale. */
+struct report_map_cell {
+	unsigned node; /* in r->m */
+	double x, y;   /* m */
+	unsigned n_edges;
+};
+
+struct report_map_data {
+	struct report_map_cell *cells;	      /* those with a position */
+	unsigned n_cells, n_edges, max_edges; /* max_edges: beside one cell */
+	int *edge_cell;			      /* per node: the cell an edge sits beside, -1: none */
+	char loose[512], nopos[512];	      /* edges beside no cell, cells without a position */
+	unsigned with_pos, handovers;	      /* UEs with positions, handovers drawn */
+	size_t *stride;		/* per UE: every stride-th position drawn (and the last) */
+	unsigned *kept, points; /* per UE and in all: positions drawn */
+	struct svg_plot plot;	/* equal scale both ways */
+	double step;		/* of the grid, m */
+	int h;			/* the chart's height, px */
+};
+
+/* -ENOMEM. */
+int report_map_prepare(const struct report *r, struct report_map_data *ret);
+void report_map_data_free(struct report_map_data *d);
+
+/* One migration's timeline before drawing: its spans in s, the time axis in ms. */
+struct report_mig_data {
+	double t0, done;	/* the decision; its done or failed event (or end) */
+	double frozen_end;	/* the service answered again, 0: never froze */
+	double live_end;	/* the live copy's end: the freeze, else the end */
+	double gap_s, gap_from; /* the UE's longest wait for an answer while it ran, 0: none */
+	unsigned rounds;	/* migration_round events from t0 to done */
+	struct svg_plot plot;	/* x: ms after the decision; y: the rows */
+	double step;		/* of the time axis, ms */
+};
+
+void report_mig_prepare(const struct report *r, size_t k, struct report_mig_data *ret);
+
+/* The charts, each added to r->charts (report.c holds room for all of them). */
+int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
+		     const char *body, size_t body_len);
+int report_chart_rtt(struct report *r, unsigned u);
+int report_chart_map(struct report *r);
+int report_chart_mig(struct report *r, size_t k);
+
+/* html.c */
+void report_html_head(struct report *r, FILE *f);
+int report_html_summary(struct report *r, FILE *f);
+
+#endif
