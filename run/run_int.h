@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runner's insides, shared by the files of run/ and by nobody else.
+ */
+#ifndef EDGEMU_RUN_RUN_INT_H
+#define EDGEMU_RUN_RUN_INT_H
+
+#include "cli/cli.h"
+
+#include "cli/out.h"
+#include "cli/text.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu/loop.h"
+#include "emu/shape.h"
+#include "migrate/migrate.h"
+#include "migrate/policy.h"
+#include "mobility/handover.h"
+#include "mobility/mobility.h"
+#include "mobility/radio.h"
+#include "topo/net.h"
+
+#define MS 1000000ULL
+#define S_NS 1000000000ULL
+#define DEFAULT_DURATION_NS (30 * S_NS)
+#define STATUS_NS (250 * MS)
+#define JOB_POLL_NS (100 * MS)
+#define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
+#define PROBE_GRACE_MS 300
+#define MAX_SETS 64
+#define MAX_MIGRATIONS 256
+#define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
+
+struct phase_rtt {
+	struct emu_loop_hist before, during, after;
+};
+
+struct migration {
+	unsigned ue, svc;
+	uint64_t decided_ns;
+	char reason[MIG_REASON_MAX];
+	struct mig_report rep;
+	uint64_t gap_ns; /* the UE's largest answer gap while it ran */
+	bool done;
+};
+
+struct ue {
+	unsigned node;
+	struct mob_model mob;
+	bool has_mob;
+	struct mob_ho *ho;
+	int cell;		      /* index into r->cells, -1: none */
+	int link;		      /* the radio link in use, -1: none */
+	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
+	struct mob_radio_link shaped; /* what the serving link was last shaped to */
+	struct mob_pos pos;
+	int svc;       /* the service it uses (probes, or the first), -1: none */
+	unsigned edge; /* the node serving it */
+	bool migrating;
+	int mig;     /* index of its migration in r->migs while migrating */
+	int gap_mig; /* the migration just ended, until the next answer closes its gap */
+	uint64_t handovers, migrations;
+	uint64_t last_rtt_ns, last_answer_ns;
+	bool had_migration;
+	struct phase_rtt rtt;
+	double *signal; /* per cell, this tick */
+};
+
+struct job {
+	struct mig_job *job;
+	int mig; /* index in r->migs */
+	int fds[2];
+};
+
+struct runner {
+	const char *cmd; /* "edgemu run", or "edgemu up" attaching UEs */
+	const char *file;
+	struct topo_model *m; /* the run's, once prepared */
+	struct topo_net *net;
+	struct emu_loop *loop;
+	bool quiet, status;
+	char results[PATH_MAX];
+	struct cli_out *events, *rtt, *positions;
+	int report;
+	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pid_t *probe_pids;
+	unsigned n_probes;
+	unsigned *cells; /* eNB node indexes */
+	unsigned n_cells;
+	struct ue *ues;
+	unsigned n_ues;
+	struct mob_trace **traces; /* per mobility entry, loaded once per file */
+	unsigned n_traces;
+	struct mob_radio radio;
+	struct mig_policy *policy;
+	struct migration migs[MAX_MIGRATIONS];
+	unsigned n_migs;
+	struct job jobs[MAX_MIGRATIONS];
+	unsigned n_jobs;
+	uint64_t t0, end_ns;
+	uint64_t stop_ns; /* the signal or the error that ended it came, 0: none */
+	int stop_sig;
+	int error; /* first error that ended the run */
+	char error_msg[512];
+	bool error_said; /* error_msg is on stderr already */
+	uint64_t shape_updates, reports, report_errors;
+	struct emu_loop_stats lateness;
+};
+
+double rel_s(const struct runner *r, uint64_t t);
+const char *node_name(const struct runner *r, int node);
+const char *cell_name(const struct runner *r, int cell);
+__attribute__((format(printf, 5, 6))) void event(struct runner *r, uint64_t t, const char *what,
+						 int ue_node, const char *fmt, ...);
+void fail_run(struct runner *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void out_check(struct runner *r, struct cli_out *o);
+void out_close(struct runner *r, struct cli_out **po);
+void on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+int results_pick(struct runner *r, const char *out, const char *name);
+int results_open(struct runner *r, bool picked, const char *resolved, size_t len);
+void write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *));
+void write_migrations(struct runner *r, FILE *f);
+void write_summary(struct runner *r, FILE *f);
+void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len);
+int ue_index(const struct runner *r, unsigned node);
+int mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err);
+int radio_init(struct runner *r, struct topo_err *err);
+void attach(struct runner *r, struct ue *u, int cell, uint64_t t);
+struct mig_ue policy_ue(const struct runner *r, const struct ue *u);
+void apply_decision(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
+		    uint64_t t);
+void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void ues_services(struct runner *r);
+int runner_policy(struct runner *r, struct topo_err *err);
+void start_migration(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t);
+void on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void job_done(struct runner *r, unsigned j);
+double downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until);
+int report_open(struct runner *r, struct topo_err *err);
+void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
+void on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void probes_stop(struct runner *r);
+void runner_free(struct runner *r);
+
+#endif
