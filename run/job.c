@@ -47,19 +47,19 @@ static void on_job_fd(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 	for (unsigned j = 0; j < r->n_jobs; j++)
 		if ((r->jobs[j].fds[0] == fd || r->jobs[j].fds[1] == fd) &&
 		    mig_job_step(r->jobs[j].job, emu_loop_now_ns())) {
-			job_done(r, j);
+			run_job_done(r, j);
 			return;
 		}
 }
 
-void on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
 
 	(void)loop;
 	for (unsigned j = 0; j < r->n_jobs; j++)
 		if (mig_job_step(r->jobs[j].job, f->now_ns)) {
-			job_done(r, j);
+			run_job_done(r, j);
 			j--;
 		}
 }
@@ -85,11 +85,11 @@ static void on_mig_event(void *arg, const struct mig_job *job, const char *verb,
 		msg += strcspn(msg, " ");
 		msg += strspn(msg, " ");
 	}
-	event(r, t, ev, ue, "%s %s->%s%s%s", rep->service, rep->from, rep->to, *msg ? ": " : "",
-	      msg);
+	run_event(r, t, ev, ue, "%s %s->%s%s%s", rep->service, rep->from, rep->to, *msg ? ": " : "",
+		  msg);
 }
 
-void start_migration(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t)
+void run_migration_start(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t)
 {
 	struct migration *mg;
 	struct mig_opts o;
@@ -106,8 +106,8 @@ void start_migration(struct runner *r, struct ue *u, const struct mig_decision *
 	mg = &r->migs[r->n_migs];
 	*mg = (struct migration){.ue = u->node, .svc = (unsigned)u->svc, .decided_ns = t};
 	snprintf(mg->reason, sizeof(mg->reason), "%s", d->reason);
-	event(r, t, "migration_decided", (int)u->node, "%s to %s: %s", r->m->services[u->svc].name,
-	      node_name(r, (int)d->to), d->reason);
+	run_event(r, t, "migration_decided", (int)u->node, "%s to %s: %s",
+		  r->m->services[u->svc].name, run_node_name(r, (int)d->to), d->reason);
 	mig_opts_init(&o, r->m);
 	o.probe_interval_ns = 0;
 	o.on_event = on_mig_event;
@@ -115,14 +115,14 @@ void start_migration(struct runner *r, struct ue *u, const struct mig_decision *
 	j = &r->jobs[r->n_jobs];
 	rc = mig_job_start(r->net, (unsigned)u->svc, u->node, d->to, &o, &j->job, &err);
 	if (rc < 0) {
-		event(r, emu_loop_now_ns(), "migration_refused", (int)u->node, "%s", err.msg);
+		run_event(r, emu_loop_now_ns(), "migration_refused", (int)u->node, "%s", err.msg);
 		return;
 	}
 	j->mig = (int)r->n_migs++;
 	mig_job_fds(j->job, j->fds);
 	for (unsigned k = 0; k < 2; k++)
 		if (emu_loop_fd_add(r->loop, j->fds[k], EPOLLIN, on_job_fd, r) < 0) {
-			fail_run(r, -errno, "watching a migration: %s", strerror(errno));
+			run_fail(r, -errno, "watching a migration: %s", strerror(errno));
 			return;
 		}
 	r->n_jobs++;
@@ -137,7 +137,7 @@ void start_migration(struct runner *r, struct ue *u, const struct mig_decision *
  * (its resume) or, failed, back at the source (rolled back); a service that never came back
  * was down until end_ns (the end of the run). *until says which; NULL when it never froze.
  */
-double downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until)
+double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until)
 {
 	uint64_t to;
 
@@ -157,12 +157,12 @@ double downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **unt
 	return to > p->freeze_ns ? (double)(to - p->freeze_ns) / 1e6 : 0.0;
 }
 
-void job_done(struct runner *r, unsigned j)
+void run_job_done(struct runner *r, unsigned j)
 {
 	struct job *jb = &r->jobs[j];
 	struct migration *mg = &r->migs[jb->mig];
 	struct topo_err err;
-	int ui = ue_index(r, mg->ue);
+	int ui = run_ue_index(r, mg->ue);
 	const char *until;
 	unsigned edge;
 
@@ -170,15 +170,15 @@ void job_done(struct runner *r, unsigned j)
 	emu_loop_fd_del(r->loop, jb->fds[1]);
 	mig_job_finish(jb->job, &mg->rep, &err);
 	mg->done = true;
-	event(r, emu_loop_now_ns(), mg->rep.ok ? "migration_done" : "migration_failed", (int)mg->ue,
-	      "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service, mg->rep.from,
-	      mg->rep.to,
-	      mg->rep.strategy == TOPO_STRATEGY_COLD	  ? "cold"
-	      : mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-							  : "postcopy",
-	      downtime_ms(&mg->rep, emu_loop_now_ns(), &until),
-	      mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-	      mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
+	run_event(r, emu_loop_now_ns(), mg->rep.ok ? "migration_done" : "migration_failed",
+		  (int)mg->ue, "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service,
+		  mg->rep.from, mg->rep.to,
+		  mg->rep.strategy == TOPO_STRATEGY_COLD      ? "cold"
+		  : mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+							      : "postcopy",
+		  run_downtime_ms(&mg->rep, emu_loop_now_ns(), &until),
+		  mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
+		  mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
 	/* Every UE the instance served now has it where it went (or still where it was). */
 	for (unsigned i = 0; i < r->n_ues; i++)
 		if (r->ues[i].svc == (int)mg->svc &&

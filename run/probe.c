@@ -38,7 +38,7 @@
 
 #include "run/run_int.h"
 
-int report_open(struct runner *r, struct topo_err *err)
+int run_report_open(struct runner *r, struct topo_err *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
@@ -92,7 +92,7 @@ static int probes_start(struct runner *r, struct topo_err *err)
 }
 
 /* "tag,event,seq,t_send_ns,t_recv_ns,rtt_ns,instance" from a probe. */
-void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
+void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 {
 	struct runner *r = arg;
 	char msg[256], *f[7], *q;
@@ -131,14 +131,14 @@ void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 		ts = strtoull(f[3], NULL, 10);
 		tr = strtoull(f[4], NULL, 10);
 		rtt = strtoull(f[5], NULL, 10);
-		ui = ue_index(r, p->from);
+		ui = run_ue_index(r, p->from);
 		if (!strcmp(f[1], "answer")) {
-			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", rel_s(r, tr),
+			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", run_rel_s(r, tr),
 				       r->m->nodes[p->from].name,
 				       p->to_service ? r->m->services[p->to].name
 						     : r->m->nodes[p->to].name,
 				       f[2], (double)rtt / 1e6, f[6]);
-			out_check(r, r->rtt);
+			run_out_check(r, r->rtt);
 			if (ui >= 0 && p->to_service && (int)p->to == r->ues[ui].svc) {
 				struct ue *u = &r->ues[ui];
 				struct mig_decision d;
@@ -159,20 +159,21 @@ void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 				u->last_rtt_ns = rtt;
 				u->last_answer_ns = tr;
 				if (r->policy) {
-					pu = policy_ue(r, u);
+					pu = run_policy_ue(r, u);
 					if (mig_policy_on_rtt(r->policy, &pu, rtt, tr, &d))
-						apply_decision(r, u, true, &d, tr);
+						run_decision_apply(r, u, true, &d, tr);
 				}
 			}
 		} else if (!strcmp(f[1], "loss")) {
-			cli_out_printf(
-			    r->rtt, "%.6f,%s,%s,%s,,\n", rel_s(r, ts), r->m->nodes[p->from].name,
-			    p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name,
-			    f[2]);
-			out_check(r, r->rtt);
+			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", run_rel_s(r, ts),
+				       r->m->nodes[p->from].name,
+				       p->to_service ? r->m->services[p->to].name
+						     : r->m->nodes[p->to].name,
+				       f[2]);
+			run_out_check(r, r->rtt);
 		} else if (!strcmp(f[1], "counter")) {
-			event(r, tr, "counter_error", (int)p->from, "probe %u: expected->got %s",
-			      tag, f[6]);
+			run_event(r, tr, "counter_error", (int)p->from,
+				  "probe %u: expected->got %s", tag, f[6]);
 		}
 	}
 }
@@ -182,7 +183,7 @@ void on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
  * wait for a neighbour resolution through a cut link and come back a second late, which is
  * the start-up of the emulator, not the network's behaviour.
  */
-void on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
 	struct topo_err err;
@@ -190,10 +191,10 @@ void on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 	(void)loop;
 	(void)f;
 	if (probes_start(r, &err) < 0)
-		fail_run(r, -EIO, "%s", err.msg);
+		run_fail(r, -EIO, "%s", err.msg);
 }
 
-void probes_stop(struct runner *r)
+void run_probes_stop(struct runner *r)
 {
 	for (unsigned i = 0; i < r->n_probes; i++)
 		if (r->probe_pids[i] > 0)

@@ -73,23 +73,23 @@ static const char usage[] =
     "rtt.csv, migrations.csv, positions.csv, summary.json (how the run ended: completed,\n"
     "interrupted or failed), report.html. A killed run leaves all but the last second.\n";
 
-double rel_s(const struct runner *r, uint64_t t)
+double run_rel_s(const struct runner *r, uint64_t t)
 {
 	return t && t >= r->t0 ? (double)(t - r->t0) / 1e9 : 0.0;
 }
 
-const char *node_name(const struct runner *r, int node)
+const char *run_node_name(const struct runner *r, int node)
 {
 	return node >= 0 && (unsigned)node < r->m->n_nodes ? r->m->nodes[node].name : "-";
 }
 
-const char *cell_name(const struct runner *r, int cell)
+const char *run_cell_name(const struct runner *r, int cell)
 {
 	return cell >= 0 ? r->m->nodes[r->cells[cell]].name : "-";
 }
 
 /* Ends the run with an error (the first one is kept). */
-void fail_run(struct runner *r, int err, const char *fmt, ...)
+void run_fail(struct runner *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -127,13 +127,14 @@ static void on_status(struct emu_loop *loop, const struct emu_loop_fire *f, void
 	int n;
 
 	(void)loop;
-	n = snprintf(line, sizeof(line), "\r\033[K%6.1fs", rel_s(r, f->now_ns));
+	n = snprintf(line, sizeof(line), "\r\033[K%6.1fs", run_rel_s(r, f->now_ns));
 	for (unsigned i = 0; i < r->n_ues && i < 4 && n > 0 && (size_t)n < sizeof(line); i++) {
 		const struct ue *u = &r->ues[i];
 
 		n += snprintf(line + n, sizeof(line) - (size_t)n,
 			      "  %s: cell %s, edge %s, rtt %.1f ms", r->m->nodes[u->node].name,
-			      cell_name(r, u->cell), u->svc >= 0 ? node_name(r, (int)u->edge) : "-",
+			      run_cell_name(r, u->cell),
+			      u->svc >= 0 ? run_node_name(r, (int)u->edge) : "-",
 			      (double)u->last_rtt_ns / 1e6);
 	}
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -153,9 +154,9 @@ static void print_summary(const struct runner *r)
 		char cols[3][112];
 
 		for (unsigned k = 0; k < 3; k++) {
-			ms3(ph[k], 0.5, a, sizeof(a));
-			ms3(ph[k], 0.95, b, sizeof(b));
-			ms3(ph[k], 0.99, c, sizeof(c));
+			run_ms3(ph[k], 0.5, a, sizeof(a));
+			run_ms3(ph[k], 0.95, b, sizeof(b));
+			run_ms3(ph[k], 0.99, c, sizeof(c));
 			if (ph[k]->count)
 				snprintf(cols[k], sizeof(cols[k]), "%s/%s/%s", a, b, c);
 			else
@@ -175,7 +176,7 @@ static void print_summary(const struct runner *r)
 		    "migration %u: %s of %s %s -> %s: %s, downtime %.1f ms (client gap %.1f ms), "
 		    "total %.1f ms, %.1f MiB%s%s\n",
 		    i, mg->rep.service, mg->rep.client, mg->rep.from, mg->rep.to,
-		    mg->rep.ok ? "done" : "failed", downtime_ms(&mg->rep, r->end_ns, &until),
+		    mg->rep.ok ? "done" : "failed", run_downtime_ms(&mg->rep, r->end_ns, &until),
 		    (double)mg->gap_ns / 1e6,
 		    mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 		    (double)mg->rep.bytes / 1048576.0, mg->rep.ok ? "" : ": ",
@@ -197,7 +198,7 @@ static void on_check(struct emu_loop *loop, const struct emu_loop_fire *f, void 
 	(void)f;
 	/* The end of cli_run writes the error event, once, for every way a run fails. */
 	if (rc < 0)
-		fail_run(r, rc, "%s", err.msg);
+		run_fail(r, rc, "%s", err.msg);
 }
 
 static int loop_setup(struct runner *r, uint64_t duration)
@@ -211,14 +212,15 @@ static int loop_setup(struct runner *r, uint64_t duration)
 		return rc;
 	rc = emu_loop_signals(r->loop, sigs, 3, on_signal, r);
 	if (rc == 0)
-		rc = emu_loop_fd_add(r->loop, r->report, EPOLLIN, on_report, r);
+		rc = emu_loop_fd_add(r->loop, r->report, EPOLLIN, run_on_report, r);
 	r->t0 = emu_loop_now_ns();
 	if (rc == 0 && r->m->has_radio)
-		rc = emu_loop_every(r->loop, r->t0, r->m->radio.tick_ns, on_tick, r, &id);
+		rc = emu_loop_every(r->loop, r->t0, r->m->radio.tick_ns, run_on_tick, r, &id);
 	if (rc == 0)
-		rc = emu_loop_every(r->loop, r->t0 + JOB_POLL_NS, JOB_POLL_NS, on_job_poll, r, &id);
+		rc = emu_loop_every(r->loop, r->t0 + JOB_POLL_NS, JOB_POLL_NS, run_on_job_poll, r,
+				    &id);
 	if (rc == 0)
-		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS, FLUSH_NS, on_flush, r, &id);
+		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS, FLUSH_NS, run_on_flush, r, &id);
 	if (rc == 0 && r->status)
 		rc = emu_loop_every(r->loop, r->t0 + STATUS_NS, STATUS_NS, on_status, r, &id);
 	if (rc == 0)
@@ -226,12 +228,12 @@ static int loop_setup(struct runner *r, uint64_t duration)
 	if (rc == 0)
 		rc = emu_loop_timer_add(r->loop, r->t0 + duration, on_end, r, &id);
 	if (rc == 0)
-		rc = emu_loop_timer_add(r->loop, r->t0 + (r->m->has_radio ? 20 * MS : 0), on_probes,
-					r, &id);
+		rc = emu_loop_timer_add(r->loop, r->t0 + (r->m->has_radio ? 20 * MS : 0),
+					run_on_probes, r, &id);
 	return rc;
 }
 
-void runner_free(struct runner *r)
+void run_fini(struct runner *r)
 {
 	for (unsigned i = 0; i < r->n_ues; i++) {
 		if (r->ues[i].has_mob)
@@ -351,26 +353,26 @@ int cli_run(int argc, char **argv)
 		return 1;
 	}
 	r.m = m;
-	if (mobility_init(&r, m, &err) < 0 || (m->has_radio && radio_init(&r, &err) < 0) ||
-	    runner_policy(&r, &err) < 0) {
+	if (run_mobility_init(&r, m, &err) < 0 || (m->has_radio && run_radio_init(&r, &err) < 0) ||
+	    run_policy_new(&r, &err) < 0) {
 		fprintf(stderr, "edgemu run: %s\n", err.msg);
 		free(resolved);
-		runner_free(&r);
+		run_fini(&r);
 		topo_model_free(m);
 		return 1;
 	}
 	if (cli_need_root("run")) {
 		free(resolved);
-		runner_free(&r);
+		run_fini(&r);
 		topo_model_free(m);
 		return 1;
 	}
 	duration = m->duration_ns ? m->duration_ns : DEFAULT_DURATION_NS;
 	m->duration_ns = duration;
 	/* The results folder is only looked at here: it is made once the run's name is ours. */
-	if (results_pick(&r, out, name ? name : m->name) < 0) {
+	if (run_results_pick(&r, out, name ? name : m->name) < 0) {
 		free(resolved);
-		runner_free(&r);
+		run_fini(&r);
 		topo_model_free(m);
 		return 1;
 	}
@@ -389,11 +391,11 @@ int cli_run(int argc, char **argv)
 		fprintf(stderr, "edgemu run: %s\n", err.msg);
 		free(resolved);
 		r.m = NULL;
-		runner_free(&r);
+		run_fini(&r);
 		return 1;
 	}
 	r.m = r.net->m;
-	rc = results_open(&r, !out, resolved, resolved_len);
+	rc = run_results_open(&r, !out, resolved, resolved_len);
 	free(resolved);
 	if (rc < 0) {
 		char rname[sizeof(r.net->name)];
@@ -404,7 +406,7 @@ int cli_run(int argc, char **argv)
 			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 		topo_net_free(r.net);
 		r.m = NULL;
-		runner_free(&r);
+		run_fini(&r);
 		return 1;
 	}
 	r.status = !r.quiet && isatty(STDERR_FILENO);
@@ -412,26 +414,26 @@ int cli_run(int argc, char **argv)
 	if (rc == 0)
 		rc = mig_services_start(r.net, &err);
 	if (rc == 0)
-		rc = report_open(&r, &err);
+		rc = run_report_open(&r, &err);
 	if (rc == 0)
 		rc = loop_setup(&r, duration);
 	if (rc < 0) {
-		fail_run(&r, rc, "%s", err.msg[0] ? err.msg : strerror(-rc));
+		run_fail(&r, rc, "%s", err.msg[0] ? err.msg : strerror(-rc));
 	} else {
 		fprintf(stderr,
 			"edgemu run: run %s: %u nodes, %u links, %u UEs, %u cells; shaping by "
 			"%s; results in %s\n",
 			r.net->name, r.m->n_nodes, r.m->n_links, r.n_ues, r.n_cells,
 			topo_shaper_name(r.net->backend), r.results);
-		ues_services(&r);
-		event(&r, r.t0, "start", -1, "run %s, policy %s, strategy %s", r.net->name,
-		      mig_policy_name(r.m->migration.policy),
-		      r.m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
-		      : r.m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-									 : "postcopy");
+		run_ues_services(&r);
+		run_event(&r, r.t0, "start", -1, "run %s, policy %s, strategy %s", r.net->name,
+			  mig_policy_name(r.m->migration.policy),
+			  r.m->migration.strategy == TOPO_STRATEGY_COLD	     ? "cold"
+			  : r.m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
+									     : "postcopy");
 		rc = emu_loop_run(r.loop);
 		if (rc < 0 && !r.error)
-			fail_run(&r, rc, "the event loop: %s", strerror(-rc));
+			run_fail(&r, rc, "the event loop: %s", strerror(-rc));
 	}
 	r.end_ns = emu_loop_now_ns();
 	/* A run that failed before its clock started lasted nothing. */
@@ -450,18 +452,18 @@ int cli_run(int argc, char **argv)
 	for (unsigned j = 0; j < r.n_jobs;) {
 		mig_job_abort(r.jobs[j].job);
 		mig_job_step(r.jobs[j].job, emu_loop_now_ns());
-		job_done(&r, j);
+		run_job_done(&r, j);
 	}
 	if (r.error)
-		event(&r, r.end_ns, "error", -1, "%s", r.error_msg);
+		run_event(&r, r.end_ns, "error", -1, "%s", r.error_msg);
 	else if (r.stop_sig)
-		event(&r, r.end_ns, "interrupted", -1, "SIG%s at %.3f s", sigabbrev_np(r.stop_sig),
-		      rel_s(&r, r.stop_ns));
+		run_event(&r, r.end_ns, "interrupted", -1, "SIG%s at %.3f s",
+			  sigabbrev_np(r.stop_sig), run_rel_s(&r, r.stop_ns));
 	else
-		event(&r, r.end_ns, "end", -1, "%s", "");
-	probes_stop(&r);
+		run_event(&r, r.end_ns, "end", -1, "%s", "");
+	run_probes_stop(&r);
 	if (r.report >= 0 && r.loop)
-		on_report(r.loop, r.report, EPOLLIN, &r);
+		run_on_report(r.loop, r.report, EPOLLIN, &r);
 	{
 		char rname[sizeof(r.net->name)];
 		struct topo_err terr;
@@ -471,18 +473,18 @@ int cli_run(int argc, char **argv)
 			fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 	}
 	/* The files of the run first: their errors are the summary's too. */
-	out_close(&r, &r.events);
-	out_close(&r, &r.rtt);
-	out_close(&r, &r.positions);
-	write_whole_by(&r, "migrations.csv", write_migrations);
-	write_whole_by(&r, "summary.json", write_summary);
+	run_out_close(&r, &r.events);
+	run_out_close(&r, &r.rtt);
+	run_out_close(&r, &r.positions);
+	run_write_whole_by(&r, "migrations.csv", run_write_migrations);
+	run_write_whole_by(&r, "summary.json", run_write_summary);
 	if (!r.quiet)
 		print_summary(&r);
 	fprintf(stderr, "edgemu run: results in %s\n", r.results);
 	rc = r.error ? 1 : r.stop_sig ? 128 + r.stop_sig : 0;
 	topo_net_free(r.net);
 	r.m = NULL;
-	runner_free(&r);
+	run_fini(&r);
 	/* A report that cannot be written is a failed run too (it has said why). */
 	if (cli_report_dir(r.results, false) < 0 && rc == 0)
 		rc = 1;

@@ -38,7 +38,7 @@
 
 #include "run/run_int.h"
 
-int ue_index(const struct runner *r, unsigned node)
+int run_ue_index(const struct runner *r, unsigned node)
 {
 	for (unsigned i = 0; i < r->n_ues; i++)
 		if (r->ues[i].node == node)
@@ -57,7 +57,7 @@ static const char *where(const struct topo_model *m, struct topo_mark k, char *b
 }
 
 /* The UE's position model from the file (before anything is built, so errors cost nothing). */
-int mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
+int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
 {
 	char pos[PATH_MAX + 32];
 	unsigned k = 0;
@@ -100,7 +100,7 @@ int mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
 	}
 	for (unsigned j = 0; j < m->n_mobility; j++) {
 		const struct topo_mobility *mb = &m->mobility[j];
-		int ui = ue_index(r, mb->node);
+		int ui = run_ue_index(r, mb->node);
 		struct ue *u;
 		int rc = 0;
 
@@ -178,7 +178,7 @@ int mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
 	return 0;
 }
 
-int radio_init(struct runner *r, struct topo_err *err)
+int run_radio_init(struct runner *r, struct topo_err *err)
 {
 	const struct topo_radio *tr = &r->m->radio;
 	struct mob_ho_params hp = {tr->hysteresis_db, tr->ttt_ns, tr->interruption_ns,
@@ -224,7 +224,7 @@ static int link_shape(struct runner *r, int link, const struct mob_radio_link *l
 	for (unsigned d = 0; d < 2 && rc == 0; d++)
 		rc = topo_net_shape_set(r->net, (unsigned)link, d, &s, &err);
 	if (rc < 0)
-		fail_run(r, rc, "shaping radio link %s-%s: %s",
+		run_fail(r, rc, "shaping radio link %s-%s: %s",
 			 r->m->nodes[r->m->links[link].end[0].node].name,
 			 r->m->nodes[r->m->links[link].end[1].node].name, err.msg);
 	r->shape_updates++;
@@ -242,14 +242,14 @@ static bool shape_changed(const struct mob_radio_link *a, const struct mob_radio
 	       fabs(a->loss - b->loss) > 0.005;
 }
 
-void attach(struct runner *r, struct ue *u, int cell, uint64_t t)
+void run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 {
 	struct topo_err err;
 	int link = cell >= 0 ? topo_ue_radio_link(r->m, u->node, r->cells[cell]) : -1;
 	struct mob_radio_link l;
 
 	if (topo_net_ue_attach(r->net, u->node, link, &err) < 0) {
-		fail_run(r, -EIO, "%s", err.msg);
+		run_fail(r, -EIO, "%s", err.msg);
 		return;
 	}
 	u->link = link;
@@ -258,7 +258,8 @@ void attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 		link_shape(r, link, &l);
 		u->shaped = l;
 	}
-	event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s", cell_name(r, cell));
+	run_event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s",
+		  run_cell_name(r, cell));
 }
 
 struct attach_later {
@@ -274,18 +275,18 @@ static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f
 	(void)loop;
 	a->u->attach_timer = 0;
 	if (a->u->cell == a->cell)
-		attach(a->r, a->u, a->cell, f->now_ns);
+		run_ue_attach(a->r, a->u, a->cell, f->now_ns);
 	free(a);
 }
 
-void apply_decision(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
-		    uint64_t t)
+void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
+			uint64_t t)
 {
 	if (decided && d->migrate)
-		start_migration(r, u, d, t);
+		run_migration_start(r, u, d, t);
 }
 
-struct mig_ue policy_ue(const struct runner *r, const struct ue *u)
+struct mig_ue run_policy_ue(const struct runner *r, const struct ue *u)
 {
 	return (struct mig_ue){.node = u->node,
 			       .cell = u->cell >= 0 ? (int)r->cells[u->cell] : -1,
@@ -303,8 +304,9 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	u->cell = ev->to;
 	if (ev->reason != MOB_HO_ATTACH)
 		u->handovers++;
-	event(r, ev->t_ns, "handover", (int)u->node, "from %s to %s (%s)", cell_name(r, ev->from),
-	      cell_name(r, ev->to), mob_ho_reason_name(ev->reason));
+	run_event(r, ev->t_ns, "handover", (int)u->node, "from %s to %s (%s)",
+		  run_cell_name(r, ev->from), run_cell_name(r, ev->to),
+		  mob_ho_reason_name(ev->reason));
 	/* The old cell's link goes at once; the new one after the interruption. */
 	if (u->link >= 0) {
 		struct mob_radio_link down = {0};
@@ -322,30 +324,30 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 			struct attach_later *a = malloc(sizeof(*a));
 
 			if (!a) {
-				fail_run(r, -ENOMEM, "out of memory");
+				run_fail(r, -ENOMEM, "out of memory");
 				return;
 			}
 			*a = (struct attach_later){r, u, ev->to};
 			if (emu_loop_timer_add(r->loop, ev->link_at_ns, on_attach_timer, a,
 					       &u->attach_timer) < 0) {
 				free(a);
-				fail_run(r, -ENOMEM, "scheduling an attach");
+				run_fail(r, -ENOMEM, "scheduling an attach");
 				return;
 			}
 		} else {
-			attach(r, u, ev->to, ev->t_ns);
+			run_ue_attach(r, u, ev->to, ev->t_ns);
 		}
 	}
 	if (r->policy && u->svc >= 0) {
-		pu = policy_ue(r, u);
+		pu = run_policy_ue(r, u);
 		decided =
 		    mig_policy_on_handover(r->policy, &pu, old >= 0 ? (int)r->cells[old] : -1,
 					   ev->to >= 0 ? (int)r->cells[ev->to] : -1, ev->t_ns, &d);
-		apply_decision(r, u, decided, &d, ev->t_ns);
+		run_decision_apply(r, u, decided, &d, ev->t_ns);
 	}
 }
 
-void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
 	double t_s = (double)(f->deadline_ns - r->t0) / 1e9;
@@ -379,12 +381,12 @@ void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 		}
 		cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s,
 			       r->m->nodes[u->node].name, u->pos.x, u->pos.y,
-			       cell_name(r, u->cell));
-		out_check(r, r->positions);
+			       run_cell_name(r, u->cell));
+		run_out_check(r, r->positions);
 		if (r->policy && u->svc >= 0) {
-			pu = policy_ue(r, u);
+			pu = run_policy_ue(r, u);
 			if (mig_policy_on_tick(r->policy, &pu, f->deadline_ns, &d))
-				apply_decision(r, u, true, &d, f->deadline_ns);
+				run_decision_apply(r, u, true, &d, f->deadline_ns);
 		}
 	}
 }
@@ -393,7 +395,7 @@ void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 static int future_cell(void *arg, unsigned ue_node, uint64_t t_ns)
 {
 	struct runner *r = arg;
-	int ui = ue_index(r, ue_node), best = -1;
+	int ui = run_ue_index(r, ue_node), best = -1;
 	double best_sig = -INFINITY, sig;
 	struct mob_pos p;
 	struct ue *u;
@@ -417,7 +419,7 @@ static int future_cell(void *arg, unsigned ue_node, uint64_t t_ns)
 	return best;
 }
 
-void ues_services(struct runner *r)
+void run_ues_services(struct runner *r)
 {
 	unsigned edge;
 
@@ -436,7 +438,7 @@ void ues_services(struct runner *r)
 	}
 }
 
-int runner_policy(struct runner *r, struct topo_err *err)
+int run_policy_new(struct runner *r, struct topo_err *err)
 {
 	const struct mig_policy_ops *ops = mig_policy_find(mig_policy_name(r->m->migration.policy));
 	struct mig_policy_env env = {
@@ -455,9 +457,9 @@ int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err
 	struct runner r = {.cmd = "edgemu up", .report = -1, .m = net->m, .net = net};
 	int attached = 0, rc;
 
-	rc = mobility_init(&r, net->m, err);
+	rc = run_mobility_init(&r, net->m, err);
 	if (rc == 0)
-		rc = radio_init(&r, err);
+		rc = run_radio_init(&r, err);
 	for (unsigned i = 0; i < r.n_ues && rc == 0 && !r.error; i++) {
 		struct ue *u = &r.ues[i];
 		struct mob_ho_event ev;
@@ -480,18 +482,18 @@ int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err
 				r.m->nodes[u->node].name, u->pos.x, u->pos.y);
 			continue;
 		}
-		attach(&r, u, ev.to, 0);
+		run_ue_attach(&r, u, ev.to, 0);
 		if (r.error)
 			break;
 		attached++;
 		fprintf(out,
 			"  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
 			"%.2f%% loss\n",
-			r.m->nodes[u->node].name, u->pos.x, u->pos.y, cell_name(&r, ev.to),
+			r.m->nodes[u->node].name, u->pos.x, u->pos.y, run_cell_name(&r, ev.to),
 			u->signal[ev.to], (double)u->shaped.rate_bps / 1e6, 100 * u->shaped.loss);
 	}
 	if (rc == 0 && r.error)
 		rc = topo_err_set(err, r.error, "%s", r.error_msg);
-	runner_free(&r);
+	run_fini(&r);
 	return rc < 0 ? rc : attached;
 }

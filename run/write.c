@@ -39,7 +39,7 @@
 #include "run/run_int.h"
 
 /* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
-void event(struct runner *r, uint64_t t, const char *what, int ue_node, const char *fmt, ...)
+void run_event(struct runner *r, uint64_t t, const char *what, int ue_node, const char *fmt, ...)
 {
 	char detail[512];
 	va_list ap;
@@ -52,10 +52,10 @@ void event(struct runner *r, uint64_t t, const char *what, int ue_node, const ch
 	for (char *p = detail; *p; p++)
 		if (*p == '"')
 			*p = '\'';
-	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", rel_s(r, t), what, node_name(r, ue_node),
-		       detail);
+	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", run_rel_s(r, t), what,
+		       run_node_name(r, ue_node), detail);
 	cli_out_flush(r->events);
-	out_check(r, r->events);
+	run_out_check(r, r->events);
 }
 
 /*
@@ -69,12 +69,12 @@ static void write_failed(struct runner *r, const char *path, int err)
 	if (r->status)
 		fputs("\r\033[K", stderr);
 	fprintf(stderr, "%s: writing %s: %s\n", r->cmd, path, strerror(-err));
-	fail_run(r, err, "writing %s: %s", path, strerror(-err));
+	run_fail(r, err, "writing %s: %s", path, strerror(-err));
 	r->error_said |= first;
 }
 
 /* After a write to o: its error, if any, said. */
-void out_check(struct runner *r, struct cli_out *o)
+void run_out_check(struct runner *r, struct cli_out *o)
 {
 	if (o->error && !o->reported) {
 		o->reported = true;
@@ -83,7 +83,7 @@ void out_check(struct runner *r, struct cli_out *o)
 }
 
 /* Everything of *po written out and closed; its error, if any, said. */
-void out_close(struct runner *r, struct cli_out **po)
+void run_out_close(struct runner *r, struct cli_out **po)
 {
 	struct cli_out *o = *po;
 	char path[sizeof(o->path)];
@@ -101,16 +101,16 @@ void out_close(struct runner *r, struct cli_out **po)
 }
 
 /* What the probes and the ticks recorded reaches the disk: a killed run loses a second. */
-void on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
 
 	(void)loop;
 	(void)f;
 	cli_out_flush(r->rtt);
-	out_check(r, r->rtt);
+	run_out_check(r, r->rtt);
 	cli_out_flush(r->positions);
-	out_check(r, r->positions);
+	run_out_check(r, r->positions);
 }
 
 /* Whatever a run writes into its folder: a folder that holds any of them is another run's. */
@@ -129,7 +129,7 @@ static const char *strategy_name(enum topo_strategy s)
  * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
  * first answer after it (a cold migration's gap ends after the migration has).
  */
-void write_migrations(struct runner *r, FILE *f)
+void run_write_migrations(struct runner *r, FILE *f)
 {
 	fputs("n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
 	      "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
@@ -142,18 +142,18 @@ void write_migrations(struct runner *r, FILE *f)
 
 		if (!mg->done)
 			continue;
-		down = downtime_ms(&mg->rep, r->end_ns, &until);
+		down = run_downtime_ms(&mg->rep, r->end_ns, &until);
 		fprintf(f,
 			"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
 			",%" PRIu64 ",%u,%s,\"%s\",%.6f,%s\n",
 			i, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-			strategy_name(mg->rep.strategy), rel_s(r, mg->decided_ns),
-			rel_s(r, mg->rep.start_ns), rel_s(r, mg->rep.freeze_ns),
-			rel_s(r, mg->rep.resume_ns), rel_s(r, mg->rep.flip_end_ns),
-			rel_s(r, mg->rep.end_ns), down, (double)mg->gap_ns / 1e6,
+			strategy_name(mg->rep.strategy), run_rel_s(r, mg->decided_ns),
+			run_rel_s(r, mg->rep.start_ns), run_rel_s(r, mg->rep.freeze_ns),
+			run_rel_s(r, mg->rep.resume_ns), run_rel_s(r, mg->rep.flip_end_ns),
+			run_rel_s(r, mg->rep.end_ns), down, (double)mg->gap_ns / 1e6,
 			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 			mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
-			mg->rep.ok ? "" : mg->rep.error, rel_s(r, mg->rep.thawed_ns),
+			mg->rep.ok ? "" : mg->rep.error, run_rel_s(r, mg->rep.thawed_ns),
 			until ? until : "");
 	}
 }
@@ -222,9 +222,9 @@ static int results_check(const char *dir, char *found, size_t len)
 /*
  * The results folder: -o DIR, which must hold no results; or results/<name>-<date>-<time>,
  * with -2, -3, ... when that one exists. Checked before the run is built; made by
- * results_open().
+ * run_results_open().
  */
-int results_pick(struct runner *r, const char *out, const char *name)
+int run_results_pick(struct runner *r, const char *out, const char *name)
 {
 	char found[256], when[32];
 	time_t now = time(NULL);
@@ -279,11 +279,11 @@ static void write_whole(struct runner *r, const char *name, const char *text, si
 		return;
 	}
 	cli_out_write(o, text, len);
-	out_close(r, &o);
+	run_out_close(r, &o);
 }
 
 /* DIR/NAME as fn writes it, whole or not at all. */
-void write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *))
+void run_write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *))
 {
 	char *buf = NULL, path[PATH_MAX + 32];
 	size_t len = 0;
@@ -324,7 +324,7 @@ static void write_meta(struct runner *r, FILE *f)
  * Once the run's name is its own: the folder, the resolved scenario, meta.json, and the
  * files written as the run goes. 0, or -errno once said.
  */
-int results_open(struct runner *r, bool picked, const char *resolved, size_t len)
+int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len)
 {
 	static const char *const heads[3] = {
 	    "t_s,event,ue,detail\n", "t_s,ue,target,seq,rtt_ms,instance\n", "t_s,ue,x,y,cell\n"};
@@ -346,7 +346,7 @@ int results_open(struct runner *r, bool picked, const char *resolved, size_t len
 	}
 	write_whole(r, "scenario.yaml", resolved, len);
 	if (!r->error)
-		write_whole_by(r, "meta.json", write_meta);
+		run_write_whole_by(r, "meta.json", write_meta);
 	for (unsigned i = 0; i < 3 && !r->error; i++) {
 		rc = cli_out_open(r->results, names[i], CLI_OUT_NEW, outs[i]);
 		if (rc < 0) {
@@ -357,12 +357,12 @@ int results_open(struct runner *r, bool picked, const char *resolved, size_t len
 		cli_out_printf(*outs[i], "%s", heads[i]);
 		/* The header, so that even a run killed at once leaves files a reader knows. */
 		cli_out_flush(*outs[i]);
-		out_check(r, *outs[i]);
+		run_out_check(r, *outs[i]);
 	}
 	return r->error;
 }
 
-void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
+void run_ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
 {
 	if (!h->count)
 		snprintf(buf, len, "null");
@@ -376,7 +376,7 @@ static const char *ended(const struct runner *r)
 	return r->error ? "failed" : r->stop_sig ? "interrupted" : "completed";
 }
 
-void write_summary(struct runner *r, FILE *f)
+void run_write_summary(struct runner *r, FILE *f)
 {
 	struct rusage ru;
 	char a[32], b[32], c[32];
@@ -389,7 +389,7 @@ void write_summary(struct runner *r, FILE *f)
 	else
 		fputs("null", f);
 	if (r->stop_ns && (r->stop_sig || r->error))
-		fprintf(f, ",\"stopped_s\":%.3f", rel_s(r, r->stop_ns));
+		fprintf(f, ",\"stopped_s\":%.3f", run_rel_s(r, r->stop_ns));
 	else
 		fputs(",\"stopped_s\":null", f);
 	fputs(",\"error\":", f);
@@ -409,9 +409,9 @@ void write_summary(struct runner *r, FILE *f)
 			",\"rtt_ms\":{",
 			i ? "," : "", r->m->nodes[u->node].name, u->handovers, u->migrations);
 		for (unsigned k = 0; k < 3; k++) {
-			ms3(ph[k], 0.5, a, sizeof(a));
-			ms3(ph[k], 0.95, b, sizeof(b));
-			ms3(ph[k], 0.99, c, sizeof(c));
+			run_ms3(ph[k], 0.5, a, sizeof(a));
+			run_ms3(ph[k], 0.95, b, sizeof(b));
+			run_ms3(ph[k], 0.99, c, sizeof(c));
 			fprintf(f, "%s\"%s\":{\"n\":%" PRIu64 ",\"p50\":%s,\"p95\":%s,\"p99\":%s}",
 				k ? "," : "", names[k], ph[k]->count, a, b, c);
 		}
@@ -425,7 +425,7 @@ void write_summary(struct runner *r, FILE *f)
 
 		if (!mg->done)
 			continue;
-		down = downtime_ms(&mg->rep, r->end_ns, &until);
+		down = run_downtime_ms(&mg->rep, r->end_ns, &until);
 		fprintf(f,
 			"%s{\"ue\":\"%s\",\"service\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
 			"\"ok\":%s,\"downtime_ms\":%.3f,\"downtime_until\":",
