@@ -2,40 +2,6 @@
 /*
  * Migrations as jobs on the run's loop.
  */
-#include "cli/cli.h"
-
-#include "cli/out.h"
-#include "cli/text.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "emu/loop.h"
-#include "emu/shape.h"
-#include "migrate/migrate.h"
-#include "migrate/policy.h"
-#include "mobility/handover.h"
-#include "mobility/mobility.h"
-#include "mobility/radio.h"
-#include "topo/net.h"
-
 #include "run/run_int.h"
 
 static void on_job_fd(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
@@ -46,7 +12,7 @@ static void on_job_fd(struct emu_loop *loop, int fd, uint32_t revents, void *arg
 	(void)revents;
 	for (unsigned j = 0; j < r->n_jobs; j++)
 		if ((r->jobs[j].fds[0] == fd || r->jobs[j].fds[1] == fd) &&
-		    mig_job_step(r->jobs[j].job, emu_loop_now_ns())) {
+		    r->ops->job_step(r, &r->jobs[j], run_now(r))) {
 			run_job_done(r, j);
 			return;
 		}
@@ -58,7 +24,7 @@ void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void 
 
 	(void)loop;
 	for (unsigned j = 0; j < r->n_jobs; j++)
-		if (mig_job_step(r->jobs[j].job, f->now_ns)) {
+		if (r->ops->job_step(r, &r->jobs[j], f->now_ns)) {
 			run_job_done(r, j);
 			j--;
 		}
@@ -113,15 +79,16 @@ void run_migration_start(struct runner *r, struct ue *u, const struct mig_decisi
 	o.on_event = on_mig_event;
 	o.event_arg = r;
 	j = &r->jobs[r->n_jobs];
-	rc = mig_job_start(r->net, (unsigned)u->svc, u->node, d->to, &o, &j->job, &err);
+	*j = (struct job){.fds = {-1, -1}};
+	rc = r->ops->job_start(r, j, (unsigned)u->svc, u->node, d->to, &o, &err);
 	if (rc < 0) {
-		run_event(r, emu_loop_now_ns(), "migration_refused", (int)u->node, "%s", err.msg);
+		run_event(r, run_now(r), "migration_refused", (int)u->node, "%s", err.msg);
 		return;
 	}
 	j->mig = (int)r->n_migs++;
-	mig_job_fds(j->job, j->fds);
 	for (unsigned k = 0; k < 2; k++)
-		if (emu_loop_fd_add(r->loop, j->fds[k], EPOLLIN, on_job_fd, r) < 0) {
+		if (j->fds[k] >= 0 &&
+		    emu_loop_fd_add(r->loop, j->fds[k], EPOLLIN, on_job_fd, r) < 0) {
 			run_fail(r, -errno, "watching a migration: %s", strerror(errno));
 			return;
 		}
@@ -166,23 +133,24 @@ void run_job_done(struct runner *r, unsigned j)
 	const char *until;
 	unsigned edge;
 
-	emu_loop_fd_del(r->loop, jb->fds[0]);
-	emu_loop_fd_del(r->loop, jb->fds[1]);
-	mig_job_finish(jb->job, &mg->rep, &err);
+	for (unsigned k = 0; k < 2; k++)
+		if (jb->fds[k] >= 0)
+			emu_loop_fd_del(r->loop, jb->fds[k]);
+	r->ops->job_finish(r, jb, &mg->rep, &err);
 	mg->done = true;
-	run_event(r, emu_loop_now_ns(), mg->rep.ok ? "migration_done" : "migration_failed",
-		  (int)mg->ue, "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service,
+	run_event(r, run_now(r), mg->rep.ok ? "migration_done" : "migration_failed", (int)mg->ue,
+		  "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service,
 		  mg->rep.from, mg->rep.to,
 		  mg->rep.strategy == TOPO_STRATEGY_COLD      ? "cold"
 		  : mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
 							      : "postcopy",
-		  run_downtime_ms(&mg->rep, emu_loop_now_ns(), &until),
+		  run_downtime_ms(&mg->rep, run_now(r), &until),
 		  mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
 		  mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
 	/* Every UE the instance served now has it where it went (or still where it was). */
 	for (unsigned i = 0; i < r->n_ues; i++)
 		if (r->ues[i].svc == (int)mg->svc &&
-		    mig_steer_lookup(r->net, mg->svc, r->ues[i].node, &edge) == 0)
+		    r->ops->edge(r, mg->svc, r->ues[i].node, &edge) == 0)
 			r->ues[i].edge = edge;
 	if (ui >= 0) {
 		r->ues[ui].migrating = false;

@@ -2,40 +2,6 @@
 /*
  * The probes and their reports.
  */
-#include "cli/cli.h"
-
-#include "cli/out.h"
-#include "cli/text.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "emu/loop.h"
-#include "emu/shape.h"
-#include "migrate/migrate.h"
-#include "migrate/policy.h"
-#include "mobility/handover.h"
-#include "mobility/mobility.h"
-#include "mobility/radio.h"
-#include "topo/net.h"
-
 #include "run/run_int.h"
 
 int run_report_open(struct runner *r, struct topo_err *err)
@@ -133,12 +99,7 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 		rtt = strtoull(f[5], NULL, 10);
 		ui = run_ue_index(r, p->from);
 		if (!strcmp(f[1], "answer")) {
-			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", run_rel_s(r, tr),
-				       r->m->nodes[p->from].name,
-				       p->to_service ? r->m->services[p->to].name
-						     : r->m->nodes[p->to].name,
-				       f[2], (double)rtt / 1e6, f[6]);
-			run_out_check(r, r->rtt);
+			run_write_rtt(r, tr, p, f[2], &rtt, f[6]);
 			if (ui >= 0 && p->to_service && (int)p->to == r->ues[ui].svc) {
 				struct ue *u = &r->ues[ui];
 				struct mig_decision d;
@@ -165,12 +126,7 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 				}
 			}
 		} else if (!strcmp(f[1], "loss")) {
-			cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", run_rel_s(r, ts),
-				       r->m->nodes[p->from].name,
-				       p->to_service ? r->m->services[p->to].name
-						     : r->m->nodes[p->to].name,
-				       f[2]);
-			run_out_check(r, r->rtt);
+			run_write_rtt(r, ts, p, f[2], NULL, NULL);
 		} else if (!strcmp(f[1], "counter")) {
 			run_event(r, tr, "counter_error", (int)p->from,
 				  "probe %u: expected->got %s", tag, f[6]);

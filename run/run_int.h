@@ -5,13 +5,10 @@
 #ifndef EDGEMU_RUN_RUN_INT_H
 #define EDGEMU_RUN_RUN_INT_H
 
-#include "cli/cli.h"
-
 #include "cli/out.h"
 #include "cli/text.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -38,6 +35,8 @@
 #include "mobility/mobility.h"
 #include "mobility/radio.h"
 #include "topo/net.h"
+
+#include "run/run.h"
 
 #define MS 1000000ULL
 #define S_NS 1000000000ULL
@@ -91,13 +90,49 @@ struct job {
 	int fds[2];
 };
 
+/*
+ * What the runner does to the world, as a table: everything else in run/ decides and books.
+ * run_real_ops (run/ops.c) acts on r->net through topo/ and migrate/; a test hands its own
+ * (recording the calls, on a virtual clock) to check the decisions without a network.
+ */
+struct run_ops {
+	/* ue_node's radio link is link now (-1: none) */
+	int (*attach)(struct runner *r, unsigned ue_node, int link, struct topo_err *err);
+	/* both directions of radio link shaped to s */
+	int (*shape)(struct runner *r, unsigned link, const struct emu_shape *s,
+		     struct topo_err *err);
+	/*
+	 * A job moving service svc, for ue_node, to node to, started: j->job, and j->fds to
+	 * watch (left -1: none; the job is then stepped by the loop's poll only).
+	 */
+	int (*job_start)(struct runner *r, struct job *j, unsigned svc, unsigned ue_node,
+			 unsigned to, const struct mig_opts *o, struct topo_err *err);
+	/* A step of j at now_ns: 1 once it has ended, else 0 */
+	int (*job_step)(struct runner *r, struct job *j, uint64_t now_ns);
+	/* j ends at its next step, rolled back */
+	void (*job_abort)(struct runner *r, struct job *j);
+	/* j has ended: its report in *ret; j->job is gone */
+	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
+			  struct topo_err *err);
+	/* the node serving service svc to ue_node now */
+	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
+};
+
+extern const struct run_ops run_real_ops;
+
 struct runner {
 	const char *cmd; /* "edgemu run", or "edgemu up" attaching UEs */
+	const struct run_ops *ops;
 	const char *file;
+	const char *name, *out; /* --name, -o: NULL when not given */
+	char *resolved;		/* the scenario as run, until written to the results */
+	size_t resolved_len;
 	struct topo_model *m; /* the run's, once prepared */
 	struct topo_net *net;
 	struct emu_loop *loop;
-	bool quiet, status;
+	bool status; /* status_cb is called: the status line is on stderr */
+	void (*status_cb)(const struct runner *r, uint64_t now_ns, void *arg);
+	void *status_arg;
 	char results[PATH_MAX];
 	struct cli_out *events, *rtt, *positions;
 	int report;
@@ -126,13 +161,21 @@ struct runner {
 	struct emu_loop_stats lateness;
 };
 
-double run_rel_s(const struct runner *r, uint64_t t);
+/* The run's clock: its loop's (real, or a test's), the real one before there is a loop. */
+uint64_t run_now(const struct runner *r);
+/* The run's own timers on r->loop from r->t0: the UEs' radio ticks, the jobs' poll. */
+int run_loop_timers(struct runner *r);
 const char *run_node_name(const struct runner *r, int node);
 const char *run_cell_name(const struct runner *r, int cell);
 __attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t t, const char *what,
 						     int ue_node, const char *fmt, ...);
 void run_fail(struct runner *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A line of positions.csv: where u is at t_s (from the start) and its cell. */
+void run_write_position(struct runner *r, double t_s, const struct ue *u);
+/* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
+void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
+		   const uint64_t *rtt_ns, const char *instance);
 void run_out_check(struct runner *r, struct cli_out *o);
 void run_out_close(struct runner *r, struct cli_out **po);
 void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);

@@ -2,40 +2,6 @@
 /*
  * The UEs: their mobility, radio, attach and handover, and the policy's calls.
  */
-#include "cli/cli.h"
-
-#include "cli/out.h"
-#include "cli/text.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "emu/loop.h"
-#include "emu/shape.h"
-#include "migrate/migrate.h"
-#include "migrate/policy.h"
-#include "mobility/handover.h"
-#include "mobility/mobility.h"
-#include "mobility/radio.h"
-#include "topo/net.h"
-
 #include "run/run_int.h"
 
 int run_ue_index(const struct runner *r, unsigned node)
@@ -218,11 +184,10 @@ static int link_shape(struct runner *r, int link, const struct mob_radio_link *l
 {
 	struct topo_err err;
 	struct emu_shape s;
-	int rc = 0;
+	int rc;
 
 	radio_shape(l, &s);
-	for (unsigned d = 0; d < 2 && rc == 0; d++)
-		rc = topo_net_shape_set(r->net, (unsigned)link, d, &s, &err);
+	rc = r->ops->shape(r, (unsigned)link, &s, &err);
 	if (rc < 0)
 		run_fail(r, rc, "shaping radio link %s-%s: %s",
 			 r->m->nodes[r->m->links[link].end[0].node].name,
@@ -248,7 +213,7 @@ void run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 	int link = cell >= 0 ? topo_ue_radio_link(r->m, u->node, r->cells[cell]) : -1;
 	struct mob_radio_link l;
 
-	if (topo_net_ue_attach(r->net, u->node, link, &err) < 0) {
+	if (r->ops->attach(r, u->node, link, &err) < 0) {
 		run_fail(r, -EIO, "%s", err.msg);
 		return;
 	}
@@ -312,7 +277,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 		struct mob_radio_link down = {0};
 
 		link_shape(r, u->link, &down);
-		if (topo_net_ue_attach(r->net, u->node, -1, &(struct topo_err){0}) == 0)
+		if (r->ops->attach(r, u->node, -1, &(struct topo_err){0}) == 0)
 			u->link = -1;
 	}
 	if (u->attach_timer) {
@@ -379,10 +344,7 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 				u->shaped = l;
 			}
 		}
-		cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s,
-			       r->m->nodes[u->node].name, u->pos.x, u->pos.y,
-			       run_cell_name(r, u->cell));
-		run_out_check(r, r->positions);
+		run_write_position(r, t_s, u);
 		if (r->policy && u->svc >= 0) {
 			pu = run_policy_ue(r, u);
 			if (mig_policy_on_tick(r->policy, &pu, f->deadline_ns, &d))
@@ -431,7 +393,7 @@ void run_ues_services(struct runner *r)
 				u->svc = (int)r->m->probes[p].to;
 		if (u->svc < 0 && r->m->n_services)
 			u->svc = 0;
-		if (u->svc >= 0 && mig_steer_lookup(r->net, (unsigned)u->svc, u->node, &edge) == 0)
+		if (u->svc >= 0 && r->ops->edge(r, (unsigned)u->svc, u->node, &edge) == 0)
 			u->edge = edge;
 		else
 			u->svc = -1;
@@ -452,9 +414,10 @@ int run_policy_new(struct runner *r, struct topo_err *err)
 	return rc < 0 ? topo_err_set(err, rc, "policy %s: %s", ops->name, strerror(-rc)) : 0;
 }
 
-int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err)
+int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 {
-	struct runner r = {.cmd = "edgemu up", .report = -1, .m = net->m, .net = net};
+	struct runner r = {
+	    .cmd = "edgemu up", .report = -1, .m = net->m, .net = net, .ops = &run_real_ops};
 	int attached = 0, rc;
 
 	rc = run_mobility_init(&r, net->m, err);

@@ -2,40 +2,6 @@
 /*
  * Every results file the run writes.
  */
-#include "cli/cli.h"
-
-#include "cli/out.h"
-#include "cli/text.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "emu/loop.h"
-#include "emu/shape.h"
-#include "migrate/migrate.h"
-#include "migrate/policy.h"
-#include "mobility/handover.h"
-#include "mobility/mobility.h"
-#include "mobility/radio.h"
-#include "topo/net.h"
-
 #include "run/run_int.h"
 
 /* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
@@ -80,6 +46,30 @@ void run_out_check(struct runner *r, struct cli_out *o)
 		o->reported = true;
 		write_failed(r, o->path, o->error);
 	}
+}
+
+void run_write_position(struct runner *r, double t_s, const struct ue *u)
+{
+	if (!r->positions)
+		return;
+	cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s, r->m->nodes[u->node].name,
+		       u->pos.x, u->pos.y, run_cell_name(r, u->cell));
+	run_out_check(r, r->positions);
+}
+
+void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
+		   const uint64_t *rtt_ns, const char *instance)
+{
+	const char *target = p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name;
+
+	if (rtt_ns)
+		cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", run_rel_s(r, t),
+			       r->m->nodes[p->from].name, target, seq, (double)*rtt_ns / 1e6,
+			       instance);
+	else
+		cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", run_rel_s(r, t),
+			       r->m->nodes[p->from].name, target, seq);
+	run_out_check(r, r->rtt);
 }
 
 /* Everything of *po written out and closed; its error, if any, said. */
