@@ -21,7 +21,7 @@
 #include "run/run_int.h"
 
 #define MAX_CALLS 64
-#define T0 (1000 * S_NS) /* the virtual clock's start: any time but 0 */
+#define T0 (1000 * S_NS)  /* the virtual clock's start: any time but 0 */
 #define JOB_NS (300 * MS) /* how long a test job takes */
 
 static const char scenario[] =
@@ -103,16 +103,15 @@ static int t_attach(struct runner *r, unsigned ue_node, int link, struct topo_er
 }
 
 /* Shaping is checked for what it is given (a cut, or the radio's values), not recorded. */
-static int t_shape(struct runner *r, unsigned link, const struct emu_shape *s,
-		   struct topo_err *err)
+static int t_shape(struct runner *r, unsigned link, const struct emu_shape *s, struct topo_err *err)
 {
 	assert_true(link < r->m->n_links);
 	assert_true(s->loss.p == 1.0 || s->rate_bps > 0);
 	return 0;
 }
 
-static int t_job_start(struct runner *r, struct job *j, unsigned svc, unsigned ue_node,
-		       unsigned to, const struct mig_opts *o, struct topo_err *err)
+static int t_job_start(struct runner *r, struct job *j, unsigned svc, unsigned ue_node, unsigned to,
+		       const struct mig_opts *o, struct topo_err *err)
 {
 	assert_int_equal(svc, 0);
 	if (W.refuse)
