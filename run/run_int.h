@@ -44,8 +44,6 @@
 #define STATUS_NS (250 * MS)
 #define JOB_POLL_NS (100 * MS)
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
-#define PROBE_GRACE_MS 300
-#define MAX_SETS 64
 #define MAX_MIGRATIONS 256
 #define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
 

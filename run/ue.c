@@ -22,12 +22,92 @@ static const char *where(const struct topo_model *m, struct topo_mark k, char *b
 	return buf;
 }
 
+/* Mobility entry j of the file: its UE's position model. */
+static int mob_entry(struct runner *r, const struct topo_model *m, unsigned j, struct topo_err *err)
+{
+	const struct topo_mobility *mb = &m->mobility[j];
+	uint64_t seed = m->has_seed ? m->seed : 1;
+	char pos[PATH_MAX + 32];
+	int ui = run_ue_index(r, mb->node);
+	struct ue *u;
+	int rc = 0;
+
+	if (ui < 0)
+		return 0;
+	u = &r->ues[ui];
+	switch (mb->kind) {
+	case TOPO_MOB_STATIC: {
+		struct mob_pos p = {mb->pos[0], mb->pos[1], mb->pos[2]};
+
+		mob_model_static_init(&u->mob, p);
+		break;
+	}
+	case TOPO_MOB_WAYPOINTS: {
+		struct mob_waypoint *w = calloc(mb->n_points, sizeof(*w));
+
+		if (!w)
+			return topo_err_set(err, -ENOMEM, "out of memory");
+		for (unsigned p = 0; p < mb->n_points; p++)
+			w[p] = (struct mob_waypoint){mb->points[p].x, mb->points[p].y,
+						     (double)mb->points[p].t_ns / 1e9};
+		rc = mob_model_waypoints_init(&u->mob, w, mb->n_points);
+		free(w);
+		break;
+	}
+	case TOPO_MOB_RWP: {
+		struct mob_rwp_params p = {mb->area[0][0],
+					   mb->area[0][1],
+					   mb->area[1][0],
+					   mb->area[1][1],
+					   mb->speed_min,
+					   mb->speed_max,
+					   (double)mb->pause_ns / 1e9};
+
+		/* Each UE its own stream, all from the one seed. */
+		rc = mob_model_rwp_init(&u->mob, &p, seed * 1000003ULL + mb->node);
+		break;
+	}
+	case TOPO_MOB_TRACE: {
+		unsigned id = mb->trace_node_set ? mb->trace_node : (unsigned)ui;
+
+		for (unsigned q = 0; q < j && !r->traces[j]; q++)
+			if (r->traces[q] && m->mobility[q].kind == TOPO_MOB_TRACE &&
+			    !strcmp(m->mobility[q].trace, mb->trace))
+				r->traces[j] = r->traces[q];
+		if (!r->traces[j]) {
+			rc = mob_trace_load(mb->trace, &r->traces[j]);
+			if (rc < 0)
+				return topo_err_set(err, rc, "%s: reading trace %s: %s",
+						    where(m, mb->trace_mark, pos, sizeof(pos)),
+						    mb->trace, strerror(-rc));
+			for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
+				fprintf(stderr, "%s: warning: %s\n", r->cmd,
+					mob_trace_warning(r->traces[j], w));
+		}
+		rc = mob_model_trace_init(&u->mob, r->traces[j], id);
+		if (rc == -ENOENT)
+			return topo_err_set(
+			    err, rc,
+			    "%s: %s maps to node %u of trace %s, which the "
+			    "trace lacks",
+			    where(m, mb->trace_node_set ? mb->trace_node_mark : mb->mark, pos,
+				  sizeof(pos)),
+			    m->nodes[mb->node].name, id, mb->trace);
+		break;
+	}
+	}
+	if (rc < 0)
+		return topo_err_set(err, rc, "%s: mobility of %s: %s",
+				    where(m, mb->mark, pos, sizeof(pos)), m->nodes[mb->node].name,
+				    strerror(-rc));
+	u->has_mob = true;
+	return 0;
+}
+
 /* The UE's position model from the file (before anything is built, so errors cost nothing). */
 int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err)
 {
-	char pos[PATH_MAX + 32];
 	unsigned k = 0;
-	uint64_t seed = m->has_seed ? m->seed : 1;
 
 	for (unsigned i = 0; i < m->n_nodes; i++)
 		if (m->nodes[i].kind == TOPO_UE)
@@ -65,81 +145,10 @@ int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *e
 		}
 	}
 	for (unsigned j = 0; j < m->n_mobility; j++) {
-		const struct topo_mobility *mb = &m->mobility[j];
-		int ui = run_ue_index(r, mb->node);
-		struct ue *u;
-		int rc = 0;
+		int rc = mob_entry(r, m, j, err);
 
-		if (ui < 0)
-			continue;
-		u = &r->ues[ui];
-		switch (mb->kind) {
-		case TOPO_MOB_STATIC: {
-			struct mob_pos p = {mb->pos[0], mb->pos[1], mb->pos[2]};
-
-			mob_model_static_init(&u->mob, p);
-			break;
-		}
-		case TOPO_MOB_WAYPOINTS: {
-			struct mob_waypoint *w = calloc(mb->n_points, sizeof(*w));
-
-			if (!w)
-				return topo_err_set(err, -ENOMEM, "out of memory");
-			for (unsigned p = 0; p < mb->n_points; p++)
-				w[p] = (struct mob_waypoint){mb->points[p].x, mb->points[p].y,
-							     (double)mb->points[p].t_ns / 1e9};
-			rc = mob_model_waypoints_init(&u->mob, w, mb->n_points);
-			free(w);
-			break;
-		}
-		case TOPO_MOB_RWP: {
-			struct mob_rwp_params p = {mb->area[0][0],
-						   mb->area[0][1],
-						   mb->area[1][0],
-						   mb->area[1][1],
-						   mb->speed_min,
-						   mb->speed_max,
-						   (double)mb->pause_ns / 1e9};
-
-			/* Each UE its own stream, all from the one seed. */
-			rc = mob_model_rwp_init(&u->mob, &p, seed * 1000003ULL + mb->node);
-			break;
-		}
-		case TOPO_MOB_TRACE: {
-			unsigned id = mb->trace_node_set ? mb->trace_node : (unsigned)ui;
-
-			for (unsigned q = 0; q < j && !r->traces[j]; q++)
-				if (r->traces[q] && m->mobility[q].kind == TOPO_MOB_TRACE &&
-				    !strcmp(m->mobility[q].trace, mb->trace))
-					r->traces[j] = r->traces[q];
-			if (!r->traces[j]) {
-				rc = mob_trace_load(mb->trace, &r->traces[j]);
-				if (rc < 0)
-					return topo_err_set(
-					    err, rc, "%s: reading trace %s: %s",
-					    where(m, mb->trace_mark, pos, sizeof(pos)), mb->trace,
-					    strerror(-rc));
-				for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
-					fprintf(stderr, "%s: warning: %s\n", r->cmd,
-						mob_trace_warning(r->traces[j], w));
-			}
-			rc = mob_model_trace_init(&u->mob, r->traces[j], id);
-			if (rc == -ENOENT)
-				return topo_err_set(
-				    err, rc,
-				    "%s: %s maps to node %u of trace %s, which the "
-				    "trace lacks",
-				    where(m, mb->trace_node_set ? mb->trace_node_mark : mb->mark,
-					  pos, sizeof(pos)),
-				    m->nodes[mb->node].name, id, mb->trace);
-			break;
-		}
-		}
 		if (rc < 0)
-			return topo_err_set(err, rc, "%s: mobility of %s: %s",
-					    where(m, mb->mark, pos, sizeof(pos)),
-					    m->nodes[mb->node].name, strerror(-rc));
-		u->has_mob = true;
+			return rc;
 	}
 	return 0;
 }
