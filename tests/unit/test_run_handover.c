@@ -51,12 +51,15 @@ static const char scenario[] =
     "  tick: 100ms\n"
     "  handover: { hysteresis: 3dB, ttt: 160ms, interruption: 40ms }\n"
     "mobility:\n"
-    "  ue1: { model: waypoints, points: [[50, 0, 0s], [750, 0, 30s]] }\n"
+    "  ue1: { model: waypoints, points: %s }\n"
     "services:\n"
     "  game: { vip: 10.200.0.1, app: svc, port: 7000, state: 1MiB, at: edge1 }\n"
     "migration:\n"
     "  policy: always\n"
     "  strategy: precopy\n";
+
+/* The quickstart's drive: from enb1 to enb2 in 30 s. */
+static const char drive[] = "[[50, 0, 0s], [750, 0, 30s]]";
 
 /* One call of the runner on the world, at the virtual time it was made. */
 struct call {
@@ -75,7 +78,8 @@ static struct world {
 	const struct topo_model *m;
 	uint64_t job_start_ns;
 	unsigned job_to;
-	bool refuse; /* job_start fails */
+	bool refuse;	 /* job_start fails */
+	uint64_t job_ns; /* how long a job takes */
 } W;
 
 static uint64_t vnow(void *arg)
@@ -124,7 +128,7 @@ static int t_job_start(struct runner *r, struct job *j, unsigned svc, unsigned u
 
 static int t_job_step(struct runner *r, struct job *j, uint64_t now_ns)
 {
-	return now_ns >= W.job_start_ns + JOB_NS;
+	return now_ns >= W.job_start_ns + W.job_ns;
 }
 
 static void t_job_abort(struct runner *r, struct job *j)
@@ -137,8 +141,8 @@ static int t_job_finish(struct runner *r, struct job *j, struct mig_report *ret,
 	*ret = (struct mig_report){.ok = true,
 				   .strategy = TOPO_STRATEGY_PRECOPY,
 				   .start_ns = W.job_start_ns,
-				   .freeze_ns = W.job_start_ns + JOB_NS - 20 * MS,
-				   .resume_ns = W.job_start_ns + JOB_NS - 10 * MS,
+				   .freeze_ns = W.job_start_ns + W.job_ns - 20 * MS,
+				   .resume_ns = W.job_start_ns + W.job_ns - 10 * MS,
 				   .end_ns = W.now};
 	snprintf(ret->service, sizeof(ret->service), "game");
 	snprintf(ret->client, sizeof(ret->client), "ue1");
@@ -175,7 +179,8 @@ static void on_stop(struct emu_loop *loop, const struct emu_loop_fire *f, void *
  * job polls) on a virtual clock, events.csv written into a fresh folder and read back into
  * ret_events. The runner is returned for its books.
  */
-static struct runner *run_virtual(const char *policy, bool refuse, char *ret_events, size_t len)
+static struct runner *run_virtual(const char *points, const char *policy, bool refuse,
+				  uint64_t job_ns, char *ret_events, size_t len)
 {
 	char file[] = "/tmp/edgemu-test-run-XXXXXX.yaml", dir[] = "/tmp/edgemu-test-run-XXXXXX";
 	char set[64], path[sizeof(dir) + 16];
@@ -189,14 +194,17 @@ static struct runner *run_virtual(const char *policy, bool refuse, char *ret_eve
 	size_t n;
 
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, scenario, sizeof(scenario) - 1), (ssize_t)sizeof(scenario) - 1);
-	close(fd);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_true(fprintf(f, scenario, points) > 0);
+	assert_int_equal(fclose(f), 0);
 	snprintf(set, sizeof(set), "migration.policy=%s", policy);
 	assert_int_equal(run_new(&o, &r, &err), 0);
 	unlink(file);
 	memset(&W, 0, sizeof(W));
 	W.now = T0;
 	W.refuse = refuse;
+	W.job_ns = job_ns;
 	W.m = r->m;
 	W.serving = (unsigned)topo_node_find(r->m, "edge1");
 	r->ops = &test_ops;
@@ -248,7 +256,7 @@ static void assert_call(unsigned i, const char *what, uint64_t t_ns, unsigned ue
 static void test_always_follows(void **state)
 {
 	char ev[4096];
-	struct runner *r = run_virtual("always", false, ev, sizeof(ev));
+	struct runner *r = run_virtual(drive, "always", false, JOB_NS, ev, sizeof(ev));
 	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
 	unsigned edge2 = (unsigned)topo_node_find(r->m, "edge2");
 	/* (The header is run_results_open()'s, not written here.) */
@@ -288,7 +296,7 @@ static void test_always_follows(void **state)
 static void test_never_stays(void **state)
 {
 	char ev[4096];
-	struct runner *r = run_virtual("never", false, ev, sizeof(ev));
+	struct runner *r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
 	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
 
 	assert_int_equal(W.n, 3);
@@ -311,7 +319,7 @@ static void test_never_stays(void **state)
 static void test_refused_job(void **state)
 {
 	char ev[4096];
-	struct runner *r = run_virtual("always", true, ev, sizeof(ev));
+	struct runner *r = run_virtual(drive, "always", true, JOB_NS, ev, sizeof(ev));
 	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
 
 	assert_int_equal(W.n, 3);
@@ -326,12 +334,52 @@ static void test_refused_job(void **state)
 	run_free(r);
 }
 
+/*
+ * A handover during a migration is acted on once it has ended (always's pending handover,
+ * through the runner's tick): the UE drives to enb2 and back, 70 m/s, while the first job
+ * takes 11 s. Out: handover to enb2 at 5.8 s (x = 439.3 m at 5.56 s, then the time to
+ * trigger), job to edge2 at once; back: handover to enb1 at 15.8 s (x = 360.7 m at 15.56 s),
+ * nothing decided, as the UE is migrating; the job is seen done at the poll of 16.8 s, which
+ * runs before that instant's tick (timers due together fire in the order they were last
+ * scheduled: the tick is rescheduled at t = 0, after the poll was set up), and that tick
+ * decides for edge1.
+ */
+static void test_always_after_migration(void **state)
+{
+	char ev[4096];
+	struct runner *r = run_virtual("[[50, 0, 0s], [750, 0, 10s], [50, 0, 20s]]", "always",
+				       false, 11 * S_NS, ev, sizeof(ev));
+	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
+	unsigned edge1 = (unsigned)topo_node_find(r->m, "edge1");
+	unsigned edge2 = (unsigned)topo_node_find(r->m, "edge2");
+
+	assert_int_equal(W.n, 9);
+	assert_call(0, "attach", T0, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(1, "attach", T0 + 5800 * MS, ue1, -1);
+	assert_call(2, "start", T0 + 5800 * MS, ue1, (int)edge2);
+	assert_call(3, "attach", T0 + 5840 * MS, ue1, link_of(r, "ue1", "enb2"));
+	assert_call(4, "attach", T0 + 15800 * MS, ue1, -1);
+	assert_call(5, "attach", T0 + 15840 * MS, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(6, "finish", T0 + 16800 * MS, ue1, (int)edge2);
+	assert_call(7, "start", T0 + 16800 * MS, ue1, (int)edge1);
+	assert_call(8, "finish", T0 + 27800 * MS, ue1, (int)edge1);
+	assert_non_null(strstr(ev, "16.800000,migration_decided,ue1,\"game to edge1: follow-me: "
+				   "handover during a migration to enb1; edge1 is nearest it\"\n"));
+	assert_int_equal(r->ues[0].handovers, 2);
+	assert_int_equal(r->ues[0].migrations, 2);
+	assert_int_equal(r->ues[0].edge, edge1);
+	assert_int_equal(r->n_migs, 2);
+	assert_int_equal(r->migs[1].decided_ns, T0 + 16800 * MS);
+	run_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_always_follows),
 	    cmocka_unit_test(test_never_stays),
 	    cmocka_unit_test(test_refused_job),
+	    cmocka_unit_test(test_always_after_migration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
