@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Migrations as jobs on the run's loop.
+ * Migrations as jobs on the run's loop: one per service at a time, started by a policy's
+ * decision (ue.c), stepped when its agents' sockets are readable and at every poll, booked in
+ * r->migs with its report when it ends; the UEs it served then follow it. What this does to
+ * the network goes through r->ops.
  */
 #include "run/run_int.h"
 

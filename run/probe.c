@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The probes and their reports.
+ * The probes: one edgemu-probe per probes: entry, started in its UE's namespace once the
+ * first tick has attached the UEs, reporting each answer and loss on the runner's Unix socket;
+ * each report becomes a line of rtt.csv, a round trip in its UE's before/during/after
+ * histogram, a closed answer gap for the migration under way, and an RTT for the policy.
  */
 #include "run/run_int.h"
 

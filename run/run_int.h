@@ -159,22 +159,53 @@ struct runner {
 	struct emu_loop_stats lateness;
 };
 
+/* --- run.c: the run's life --- */
+
 /* The run's clock: its loop's (real, or a test's), the real one before there is a loop. */
 uint64_t run_now(const struct runner *r);
 /* The run's own timers on r->loop from r->t0: the UEs' radio ticks, the jobs' poll. */
 int run_loop_timers(struct runner *r);
 const char *run_node_name(const struct runner *r, int node);
 const char *run_cell_name(const struct runner *r, int cell);
-__attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t t, const char *what,
-						     int ue_node, const char *fmt, ...);
 void run_fail(struct runner *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void run_fini(struct runner *r);
+
+/* --- ue.c: UEs, radio, handover, the policy --- */
+
+int run_ue_index(const struct runner *r, unsigned node);
+int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err);
+int run_radio_init(struct runner *r, struct topo_err *err);
+struct mig_ue run_policy_ue(const struct runner *r, const struct ue *u);
+void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
+			uint64_t t);
+void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_ues_services(struct runner *r);
+int run_policy_new(struct runner *r, struct topo_err *err);
+
+/* --- job.c: migrations as jobs --- */
+
+void run_migration_start(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t);
+void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_job_done(struct runner *r, unsigned j);
+double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until);
+
+/* --- probe.c: the probes and their reports --- */
+
+int run_report_open(struct runner *r, struct topo_err *err);
+void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
+void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_probes_stop(struct runner *r);
+
+/* --- write.c: every results file --- */
+
+__attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t t, const char *what,
+						     int ue_node, const char *fmt, ...);
 /* A line of positions.csv: where u is at t_s (from the start) and its cell. */
 void run_write_position(struct runner *r, double t_s, const struct ue *u);
 /* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance);
-void run_out_check(struct runner *r, struct cli_out *o);
 void run_out_close(struct runner *r, struct cli_out **po);
 void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 int run_results_pick(struct runner *r, const char *out, const char *name);
@@ -182,25 +213,5 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 void run_write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *));
 void run_write_migrations(struct runner *r, FILE *f);
 void run_write_summary(struct runner *r, FILE *f);
-void run_ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len);
-int run_ue_index(const struct runner *r, unsigned node);
-int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err);
-int run_radio_init(struct runner *r, struct topo_err *err);
-void run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t);
-struct mig_ue run_policy_ue(const struct runner *r, const struct ue *u);
-void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
-			uint64_t t);
-void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
-void run_ues_services(struct runner *r);
-int run_policy_new(struct runner *r, struct topo_err *err);
-void run_migration_start(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t);
-void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
-void run_job_done(struct runner *r, unsigned j);
-double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until);
-int run_report_open(struct runner *r, struct topo_err *err);
-void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
-void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
-void run_probes_stop(struct runner *r);
-void run_fini(struct runner *r);
 
 #endif

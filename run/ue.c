@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The UEs: their mobility, radio, attach and handover, and the policy's calls.
+ * The UEs: where each one is (its mobility model, read from the file once), its signal from
+ * every cell at each radio tick, its radio link shaped from that signal, its handovers (A3,
+ * mobility/handover.h) with the link cut at once and the new one attached after the
+ * interruption; and the policy, told of handovers and ticks, whose decisions start
+ * migrations (job.c). What this does to the network goes through r->ops.
  */
 #include "run/run_int.h"
 
@@ -216,7 +220,7 @@ static bool shape_changed(const struct mob_radio_link *a, const struct mob_radio
 	       fabs(a->loss - b->loss) > 0.005;
 }
 
-void run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
+static void ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 {
 	struct topo_err err;
 	int link = cell >= 0 ? topo_ue_radio_link(r->m, u->node, r->cells[cell]) : -1;
@@ -249,7 +253,7 @@ static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f
 	(void)loop;
 	a->u->attach_timer = 0;
 	if (a->u->cell == a->cell)
-		run_ue_attach(a->r, a->u, a->cell, f->now_ns);
+		ue_attach(a->r, a->u, a->cell, f->now_ns);
 	free(a);
 }
 
@@ -309,7 +313,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 				return;
 			}
 		} else {
-			run_ue_attach(r, u, ev->to, ev->t_ns);
+			ue_attach(r, u, ev->to, ev->t_ns);
 		}
 	}
 	if (r->policy && u->svc >= 0) {
@@ -454,7 +458,7 @@ int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 				r.m->nodes[u->node].name, u->pos.x, u->pos.y);
 			continue;
 		}
-		run_ue_attach(&r, u, ev.to, 0);
+		ue_attach(&r, u, ev.to, 0);
 		if (r.error)
 			break;
 		attached++;

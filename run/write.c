@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Every results file the run writes.
+ * Every results file the run writes: scenario.yaml (resolved), meta.json, events.csv,
+ * rtt.csv, migrations.csv, positions.csv, summary.json, and the choice of their folder. A run
+ * never writes over another's results, and whatever ends it (SIGKILL too) leaves what it
+ * recorded readable: events.csv is written as events happen, rtt.csv and positions.csv every
+ * second, in whole lines (cli/out.h); the files written at the end (migrations.csv,
+ * summary.json) are whole or absent. A file that cannot be written fails the run.
  */
 #include "run/run_int.h"
+
+static void out_check(struct runner *r, struct cli_out *o);
 
 /* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
 void run_event(struct runner *r, uint64_t t, const char *what, int ue_node, const char *fmt, ...)
@@ -21,7 +28,7 @@ void run_event(struct runner *r, uint64_t t, const char *what, int ue_node, cons
 	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", run_rel_s(r, t), what,
 		       run_node_name(r, ue_node), detail);
 	cli_out_flush(r->events);
-	run_out_check(r, r->events);
+	out_check(r, r->events);
 }
 
 /*
@@ -40,7 +47,7 @@ static void write_failed(struct runner *r, const char *path, int err)
 }
 
 /* After a write to o: its error, if any, said. */
-void run_out_check(struct runner *r, struct cli_out *o)
+static void out_check(struct runner *r, struct cli_out *o)
 {
 	if (o->error && !o->reported) {
 		o->reported = true;
@@ -54,7 +61,7 @@ void run_write_position(struct runner *r, double t_s, const struct ue *u)
 		return;
 	cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s, r->m->nodes[u->node].name,
 		       u->pos.x, u->pos.y, run_cell_name(r, u->cell));
-	run_out_check(r, r->positions);
+	out_check(r, r->positions);
 }
 
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
@@ -69,7 +76,7 @@ void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, con
 	else
 		cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", run_rel_s(r, t),
 			       r->m->nodes[p->from].name, target, seq);
-	run_out_check(r, r->rtt);
+	out_check(r, r->rtt);
 }
 
 /* Everything of *po written out and closed; its error, if any, said. */
@@ -98,9 +105,9 @@ void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *ar
 	(void)loop;
 	(void)f;
 	cli_out_flush(r->rtt);
-	run_out_check(r, r->rtt);
+	out_check(r, r->rtt);
 	cli_out_flush(r->positions);
-	run_out_check(r, r->positions);
+	out_check(r, r->positions);
 }
 
 /* Whatever a run writes into its folder: a folder that holds any of them is another run's. */
@@ -347,12 +354,12 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 		cli_out_printf(*outs[i], "%s", heads[i]);
 		/* The header, so that even a run killed at once leaves files a reader knows. */
 		cli_out_flush(*outs[i]);
-		run_out_check(r, *outs[i]);
+		out_check(r, *outs[i]);
 	}
 	return r->error;
 }
 
-void run_ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
+static void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
 {
 	if (!h->count)
 		snprintf(buf, len, "null");
@@ -399,9 +406,9 @@ void run_write_summary(struct runner *r, FILE *f)
 			",\"rtt_ms\":{",
 			i ? "," : "", r->m->nodes[u->node].name, u->handovers, u->migrations);
 		for (unsigned k = 0; k < 3; k++) {
-			run_ms3(ph[k], 0.5, a, sizeof(a));
-			run_ms3(ph[k], 0.95, b, sizeof(b));
-			run_ms3(ph[k], 0.99, c, sizeof(c));
+			ms3(ph[k], 0.5, a, sizeof(a));
+			ms3(ph[k], 0.95, b, sizeof(b));
+			ms3(ph[k], 0.99, c, sizeof(c));
 			fprintf(f, "%s\"%s\":{\"n\":%" PRIu64 ",\"p50\":%s,\"p95\":%s,\"p99\":%s}",
 				k ? "," : "", names[k], ph[k]->count, a, b, c);
 		}
