@@ -15,14 +15,6 @@ int cli_steer(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_run(int argc, char **argv);
-/*
- * For `edgemu up` of a radio scenario (cli/run.c): each UE attached to its strongest usable
- * cell where it stands at t = 0, as the runner's first tick does, its radio link shaped as
- * the radio model says; a line per UE on out. The number attached, or -errno with err set.
- */
-struct topo_net;
-struct topo_err;
-int cli_radio_attach_start(struct topo_net *net, FILE *out, struct topo_err *err);
 int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
 /*

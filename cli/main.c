@@ -17,6 +17,7 @@
 
 #include "emu/emu.h"
 #include "migrate/migrate.h"
+#include "run/run.h"
 #include "topo/net.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -133,7 +134,7 @@ static int cmd_up(int argc, char **argv)
 			"edgemu up: run %s built; radio: each UE on its strongest cell where "
 			"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
 			net->name);
-		r = cli_radio_attach_start(net, stderr, &err);
+		r = run_radio_attach(net, stderr, &err);
 	}
 	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
 	if (r == 0 && !stop_flag && (r = topo_net_keep(net)) < 0)

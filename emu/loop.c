@@ -75,6 +75,8 @@ struct emu_loop {
 		     void *hook_arg);
 	void *hook_arg;
 
+	struct emu_loop_clock clock; /* now_ns NULL: the real clock, slept on with the timerfd */
+
 	bool running, stopped;
 	int code;
 	struct emu_loop_hist lat;
@@ -87,6 +89,11 @@ uint64_t emu_loop_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t emu_loop_time_ns(const struct emu_loop *loop)
+{
+	return loop->clock.now_ns ? loop->clock.now_ns(loop->clock.arg) : emu_loop_now_ns();
 }
 
 /* --- the histogram --- */
@@ -323,7 +330,7 @@ void emu_loop_set_hook(struct emu_loop *loop,
  */
 static void run_timers(struct emu_loop *loop)
 {
-	uint64_t pass_ns = emu_loop_now_ns();
+	uint64_t pass_ns = emu_loop_time_ns(loop);
 
 	while (!loop->stopped && loop->heap_n) {
 		uint32_t slot = loop->heap[0];
@@ -335,7 +342,7 @@ static void run_timers(struct emu_loop *loop)
 		if (t->deadline_ns > pass_ns)
 			break;
 		f.id = timer_id(loop, slot);
-		f.now_ns = emu_loop_now_ns();
+		f.now_ns = emu_loop_time_ns(loop);
 		f.deadline_ns = t->deadline_ns;
 		f.skipped = 0;
 		if (t->period_ns) {
@@ -365,7 +372,7 @@ static int arm(struct emu_loop *loop)
 	uint64_t at = next ? next : 1; /* an it_value of zero would disarm */
 	struct itimerspec its = {0};
 
-	if (next == loop->armed_ns)
+	if (next == loop->armed_ns || loop->clock.now_ns)
 		return 0;
 	if (next != UINT64_MAX) {
 		its.it_value.tv_sec = (time_t)(at / NS_PER_SEC);
@@ -516,11 +523,21 @@ static int read_signals(struct emu_loop *loop)
 
 int emu_loop_open(struct emu_loop **ret)
 {
-	struct emu_loop *loop = calloc(1, sizeof(*loop));
+	return emu_loop_open_clock(NULL, ret);
+}
+
+int emu_loop_open_clock(const struct emu_loop_clock *clock, struct emu_loop **ret)
+{
+	struct emu_loop *loop;
 	int r;
 
+	if (clock && (!clock->now_ns || !clock->skip_to))
+		return -EINVAL;
+	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return -ENOMEM;
+	if (clock)
+		loop->clock = *clock;
 	loop->tw = (struct watch){.kind = WATCH_TIMER, .fd = -1};
 	loop->sw = (struct watch){.kind = WATCH_SIGNAL, .fd = -1};
 	loop->free_head = NO_POS;
@@ -602,6 +619,15 @@ static int dispatch(struct emu_loop *loop, const struct epoll_event *ev, int n)
 	return r;
 }
 
+/* Nothing ready on a caller's clock: it moves on to the earliest deadline. */
+static void skip(struct emu_loop *loop)
+{
+	uint64_t next = loop->slots[loop->heap[0]].deadline_ns;
+
+	if (next > emu_loop_time_ns(loop))
+		loop->clock.skip_to(loop->clock.arg, next);
+}
+
 int emu_loop_run(struct emu_loop *loop)
 {
 	struct epoll_event ev[BATCH];
@@ -616,13 +642,15 @@ int emu_loop_run(struct emu_loop *loop)
 		r = arm(loop);
 		if (r < 0)
 			break;
-		n = epoll_wait(loop->ep, ev, BATCH, -1);
+		n = epoll_wait(loop->ep, ev, BATCH, loop->clock.now_ns && loop->heap_n ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
 			break;
 		}
+		if (n == 0 && loop->clock.now_ns && loop->heap_n)
+			skip(loop);
 		r = dispatch(loop, ev, n);
 		free_dead(loop);
 		if (r < 0)

@@ -20,8 +20,26 @@ struct emu_loop;
 /* CLOCK_MONOTONIC in ns: the one clock of the run, the same in every namespace. */
 uint64_t emu_loop_now_ns(void);
 
-/* A loop with its epoll set and timerfd. */
+/* A loop with its epoll set and timerfd, on the real clock (emu_loop_now_ns()). */
 int emu_loop_open(struct emu_loop **ret);
+
+/*
+ * A clock a loop can be handed instead, e.g. a virtual one, so that tests run timers without
+ * sleeping. now_ns() is the clock's time; skip_to() is called when nothing is ready and the
+ * earliest timer is due at at_ns, later than now: a virtual clock jumps there (a real one
+ * would sleep). The loop never arms its timerfd on such a clock; fds and signals are still
+ * polled at every turn, without waiting while timers are pending.
+ */
+struct emu_loop_clock {
+	uint64_t (*now_ns)(void *arg);
+	void (*skip_to)(void *arg, uint64_t at_ns);
+	void *arg;
+};
+
+/* The same as emu_loop_open() on clock (copied; NULL: the real clock). */
+int emu_loop_open_clock(const struct emu_loop_clock *clock, struct emu_loop **ret);
+/* The loop's clock now: what its timers' deadlines and f->now_ns are measured on. */
+uint64_t emu_loop_time_ns(const struct emu_loop *loop);
 /* Closes the loop's fds and frees its timers and watches (not the caller's fds); NULL is fine. */
 void emu_loop_close(struct emu_loop *loop);
 

@@ -27,6 +27,7 @@
 
 #define MS 1000000ULL
 #define US 1000ULL
+#define S 1000000000ULL
 #define MAX_FIRES 1024
 
 /* What the callbacks of one test saw. */
@@ -748,6 +749,73 @@ static void test_hist(void **state)
 	}
 }
 
+/* A virtual clock: it moves only when the loop skips to the next deadline. */
+struct vclock {
+	uint64_t now;
+	unsigned skips;
+};
+
+static uint64_t vclock_now(void *arg)
+{
+	return ((struct vclock *)arg)->now;
+}
+
+static void vclock_skip(void *arg, uint64_t at_ns)
+{
+	struct vclock *v = arg;
+
+	assert_true(at_ns > v->now);
+	v->now = at_ns;
+	v->skips++;
+}
+
+/*
+ * An hour of timers on a caller's clock in no time: each fires exactly at its deadline
+ * (lateness 0, nothing skipped), in the same order as on the real clock, and the loop's
+ * clock is the caller's.
+ */
+static void test_virtual_clock(void **state)
+{
+	struct vclock v = {.now = 1000 * S};
+	struct emu_loop_clock clk = {vclock_now, vclock_skip, &v};
+	struct emu_loop *loop = NULL;
+	struct ctx c = {.stop_after = 0};
+	struct tmr t[3] = {0}, tick = {0};
+	struct emu_loop_stats st;
+	uint64_t wall = emu_loop_now_ns();
+
+	assert_int_equal(emu_loop_open_clock(&(struct emu_loop_clock){vclock_now, NULL, &v}, &loop),
+			 -EINVAL);
+	assert_int_equal(emu_loop_open_clock(&clk, &loop), 0);
+	assert_int_equal(emu_loop_time_ns(loop), 1000 * S);
+	add(loop, &t[0], &c, 0, 1000 * S + 3600 * S); /* the last one stops the loop */
+	add(loop, &t[1], &c, 1, 1000 * S + 90 * S);
+	add(loop, &t[2], &c, 2, 1000 * S); /* due now: no skip for it */
+	tick.c = &c;
+	tick.tag = 9;
+	assert_int_equal(
+	    emu_loop_every(loop, 1000 * S + 1200 * S, 1200 * S, on_timer, &tick, &tick.id), 0);
+	c.stop_after = 6;
+	c.stop_code = 7;
+	assert_int_equal(emu_loop_run(loop), 7);
+	static const int want[] = {2, 1, 9, 9, 0, 9};
+	static const uint64_t at[] = {0, 90, 1200, 2400, 3600, 3600};
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(c.tag[i], want[i]);
+		assert_int_equal(c.deadline[i], 1000 * S + at[i] * S);
+		assert_int_equal(c.skipped[i], 0);
+	}
+	assert_int_equal(v.now, 1000 * S + 3600 * S);
+	assert_int_equal(v.skips, 4);
+	emu_loop_lateness(loop, &st);
+	assert_int_equal(st.count, 6);
+	assert_int_equal(st.max_ns, 0);
+	assert_int_equal(st.skipped, 0);
+	/* An hour of virtual time took well under a second of real time. */
+	assert_true(emu_loop_now_ns() - wall < 1000 * MS);
+	emu_loop_close(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +832,7 @@ int main(void)
 	    cmocka_unit_test(test_fd_del_in_batch),
 	    cmocka_unit_test(test_signal),
 	    cmocka_unit_test(test_hist),
+	    cmocka_unit_test(test_virtual_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probes: one edgemu-probe per probes: entry, started in its UE's namespace once the
+ * first tick has attached the UEs, reporting each answer and loss on the runner's Unix socket;
+ * each report becomes a line of rtt.csv, a round trip in its UE's before/during/after
+ * histogram, a closed answer gap for the migration under way, and an RTT for the policy.
+ */
+#include "run/run_int.h"
+
+int run_report_open(struct runner *r, struct topo_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	/* The run folder is /run/edgemu/<name>: short, well within a socket path. */
+	snprintf(r->report_path, sizeof(r->report_path), "%.90s/runner.sock", r->net->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->report_path);
+	unlink(r->report_path);
+	r->report = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->report < 0 || bind(r->report, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return topo_err_set(err, -errno, "the runner's socket %s: %s", r->report_path,
+				    strerror(errno));
+	setsockopt(r->report, SOL_SOCKET, SO_RCVBUF, &(int){8 << 20}, sizeof(int));
+	return 0;
+}
+
+static int probes_start(struct runner *r, struct topo_err *err)
+{
+	const struct topo_model *m = r->m;
+	char app[PATH_MAX];
+
+	r->probe_pids = calloc(m->n_probes ? m->n_probes : 1, sizeof(pid_t));
+	if (!r->probe_pids)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	mig_app_path("edgemu-probe", app, sizeof(app));
+	for (unsigned i = 0; i < m->n_probes; i++) {
+		const struct topo_probe *p = &m->probes[i];
+		uint32_t a = p->to_service ? m->services[p->to].vip : topo_node_addr(m, p->to);
+		char target[16], port[8], interval[32], tag[16], log[PATH_MAX + 32];
+		char *argv[] = {app,	    target,	    "--port", port, "--interval", interval,
+				"--report", r->report_path, "--tag",  tag,  "--quiet",	  NULL,
+				NULL};
+		pid_t pid;
+		int rc;
+
+		/* The stateful service's counter is worth checking on every answer. */
+		if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
+			argv[11] = "--check-counter";
+		snprintf(target, sizeof(target), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+			 (a >> 8) & 255, a & 255);
+		snprintf(port, sizeof(port), "%u", p->port);
+		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
+		snprintf(tag, sizeof(tag), "%u", i);
+		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->net->dir, i);
+		rc = mig_spawn(r->net, p->from, log, argv, &pid);
+		if (rc < 0)
+			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
+					    m->nodes[p->from].name, strerror(-rc));
+		r->probe_pids[r->n_probes++] = pid;
+	}
+	return 0;
+}
+
+/* "tag,event,seq,t_send_ns,t_recv_ns,rtt_ns,instance" from a probe. */
+void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
+{
+	struct runner *r = arg;
+	char msg[256], *f[7], *q;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	for (int batch = 0; batch < 256; batch++) {
+		const struct topo_probe *p;
+		unsigned tag, k;
+		uint64_t ts, tr, rtt;
+		int ui;
+
+		n = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			return;
+		msg[n] = '\0';
+		r->reports++;
+		for (k = 0, q = msg; k < 7; k++) {
+			f[k] = q;
+			q = strchr(q, ',');
+			if (!q)
+				break;
+			*q++ = '\0';
+		}
+		if (k < 6) {
+			r->report_errors++;
+			continue;
+		}
+		tag = (unsigned)strtoul(f[0], NULL, 10);
+		if (tag >= r->m->n_probes) {
+			r->report_errors++;
+			continue;
+		}
+		p = &r->m->probes[tag];
+		ts = strtoull(f[3], NULL, 10);
+		tr = strtoull(f[4], NULL, 10);
+		rtt = strtoull(f[5], NULL, 10);
+		ui = run_ue_index(r, p->from);
+		if (!strcmp(f[1], "answer")) {
+			run_write_rtt(r, tr, p, f[2], &rtt, f[6]);
+			if (ui >= 0 && p->to_service && (int)p->to == r->ues[ui].svc) {
+				struct ue *u = &r->ues[ui];
+				struct mig_decision d;
+				struct mig_ue pu;
+
+				int gi = u->migrating ? u->mig : u->gap_mig;
+
+				/* The gap that ends with this answer counts for the migration. */
+				if (gi >= 0 && u->last_answer_ns &&
+				    tr - u->last_answer_ns > r->migs[gi].gap_ns)
+					r->migs[gi].gap_ns = tr - u->last_answer_ns;
+				if (!u->migrating)
+					u->gap_mig = -1;
+				emu_loop_hist_add(u->migrating	     ? &u->rtt.during
+						  : u->had_migration ? &u->rtt.after
+								     : &u->rtt.before,
+						  rtt);
+				u->last_rtt_ns = rtt;
+				u->last_answer_ns = tr;
+				if (r->policy) {
+					pu = run_policy_ue(r, u);
+					if (mig_policy_on_rtt(r->policy, &pu, rtt, tr, &d))
+						run_decision_apply(r, u, true, &d, tr);
+				}
+			}
+		} else if (!strcmp(f[1], "loss")) {
+			run_write_rtt(r, ts, p, f[2], NULL, NULL);
+		} else if (!strcmp(f[1], "counter")) {
+			run_event(r, tr, "counter_error", (int)p->from,
+				  "probe %u: expected->got %s", tag, f[6]);
+		}
+	}
+}
+
+/*
+ * The probes start once the first tick has attached the UEs: a request sent before would
+ * wait for a neighbour resolution through a cut link and come back a second late, which is
+ * the start-up of the emulator, not the network's behaviour.
+ */
+void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+{
+	struct runner *r = arg;
+	struct topo_err err;
+
+	(void)loop;
+	(void)f;
+	if (probes_start(r, &err) < 0)
+		run_fail(r, -EIO, "%s", err.msg);
+}
+
+void run_probes_stop(struct runner *r)
+{
+	for (unsigned i = 0; i < r->n_probes; i++)
+		if (r->probe_pids[i] > 0)
+			kill(r->probe_pids[i], SIGTERM);
+	for (unsigned i = 0; i < r->n_probes; i++)
+		if (r->probe_pids[i] > 0)
+			waitpid(r->probe_pids[i], NULL, 0);
+}

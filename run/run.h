@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario runner: a scenario as an experiment in real time. It builds the network,
+ * starts the services and the probes, and then, on one event loop (emu/loop.h), moves every
+ * UE at each radio tick, shapes its radio link from its signal, hands it over between cells
+ * (A3), asks the migration policy what to do and carries out its migrations (as jobs on the
+ * same loop), records everything with the loop's clock, and at the end (or on SIGINT,
+ * SIGTERM, SIGHUP, or any error) tears everything down and writes the results.
+ *
+ * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
+ * positions.csv, summary.json (run/write.c). A run never writes over another's results, and
+ * whatever ends it (SIGKILL too) leaves what it recorded readable.
+ *
+ * A run's life, each step only after the one before succeeded:
+ *
+ *	run_new()	the file parsed and checked (mobility, radio, policy): nothing built
+ *	run_start()	the results folder picked, the network prepared, the folder made
+ *	run_go()	built, services and probes started, the loop run until the end
+ *	run_end()	jobs rolled back, probes stopped, network removed, results written
+ *	run_free()	whatever is left freed (any time, NULL too)
+ *
+ * run_start() says its errors on stderr (they are the run's, under "edgemu run:"); after it,
+ * an error ends the run (run_go() returns, run_end() records it), said once by run_end().
+ * Signals SIGINT, SIGTERM and SIGHUP are blocked from run_start() on, and seen by the loop.
+ */
+#ifndef EDGEMU_RUN_RUN_H
+#define EDGEMU_RUN_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct runner;
+struct topo_net;
+struct topo_err;
+struct mig_report;
+struct emu_loop_hist;
+struct emu_loop_stats;
+
+struct run_opts {
+	const char *file;	 /* the scenario */
+	const char *name;	 /* the run's name; NULL: the file's name: */
+	const char *out;	 /* the results folder; NULL: results/<name>-<date>-<time> */
+	const char *const *sets; /* key=value overrides of the file (topo_parse_file_opts) */
+	size_t n_sets;
+	/* Called every 250 ms while the run goes, e.g. for a live status line; NULL: none. */
+	void (*status)(const struct runner *r, uint64_t now_ns, void *arg);
+	void *status_arg;
+};
+
+/* A run of o->file, checked, nothing built. 0, or -errno with err set (nothing left). */
+int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err);
+/* The results folder picked and made, the network prepared. 0, or -errno once said. */
+int run_start(struct runner *r);
+/* The run itself, until its end, a signal or an error (recorded for run_end()). */
+void run_go(struct runner *r);
+/* Tear down and write the results; errors said on stderr and recorded. */
+void run_end(struct runner *r);
+/* 0 when the run completed, 1 when it failed, 128 + signal when a signal ended it. */
+int run_exit_code(const struct runner *r);
+void run_free(struct runner *r);
+
+/* --- what a command shows of a run --- */
+
+/* The results folder (once run_start() has picked it). */
+const char *run_results_dir(const struct runner *r);
+/* t_ns in seconds since the run's start (0 for 0 or before the start). */
+double run_rel_s(const struct runner *r, uint64_t t_ns);
+
+struct run_ue_info {
+	const char *name;
+	const char *cell; /* serving cell, "-": none */
+	const char *edge; /* the node serving its service, "-": none */
+	uint64_t last_rtt_ns;
+	uint64_t handovers, migrations;
+	/* Its round trips before its first migration, during one, and after. */
+	const struct emu_loop_hist *rtt[3];
+};
+
+unsigned run_ue_count(const struct runner *r);
+void run_ue_get(const struct runner *r, unsigned i, struct run_ue_info *ret);
+
+struct run_mig_info {
+	bool done; /* false: still under way (the rest is not filled in) */
+	const struct mig_report *rep;
+	uint64_t gap_ns;    /* the UE's largest answer gap while it ran */
+	double downtime_ms; /* up to the run's end for one that never came back */
+};
+
+/* Migrations decided so far, done or not. */
+unsigned run_mig_count(const struct runner *r);
+void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret);
+/* The loop's timer lateness, once run_end() has run. */
+void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
+
+/*
+ * For `edgemu up` of a radio scenario: each UE attached to its strongest usable cell where it
+ * stands at t = 0, as the runner's first tick does, its radio link shaped as the radio model
+ * says; a line per UE on out. The number attached, or -errno with err set.
+ */
+int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err);
+
+#endif

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runner's insides, shared by the files of run/ and by nobody else.
+ */
+#ifndef EDGEMU_RUN_RUN_INT_H
+#define EDGEMU_RUN_RUN_INT_H
+
+#include "results/out.h"
+#include "cli/text.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu/loop.h"
+#include "emu/shape.h"
+#include "migrate/migrate.h"
+#include "migrate/policy.h"
+#include "mobility/handover.h"
+#include "mobility/mobility.h"
+#include "mobility/radio.h"
+#include "topo/net.h"
+
+#include "run/run.h"
+
+#define MS 1000000ULL
+#define S_NS 1000000000ULL
+#define DEFAULT_DURATION_NS (30 * S_NS)
+#define STATUS_NS (250 * MS)
+#define JOB_POLL_NS (100 * MS)
+#define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
+#define MAX_MIGRATIONS 256
+#define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
+
+struct phase_rtt {
+	struct emu_loop_hist before, during, after;
+};
+
+struct migration {
+	unsigned ue, svc;
+	uint64_t decided_ns;
+	char reason[MIG_REASON_MAX];
+	struct mig_report rep;
+	uint64_t gap_ns; /* the UE's largest answer gap while it ran */
+	bool done;
+};
+
+struct ue {
+	unsigned node;
+	struct mob_model mob;
+	bool has_mob;
+	struct mob_ho *ho;
+	int cell;		      /* index into r->cells, -1: none */
+	int link;		      /* the radio link in use, -1: none */
+	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
+	struct mob_radio_link shaped; /* what the serving link was last shaped to */
+	struct mob_pos pos;
+	int svc;       /* the service it uses (probes, or the first), -1: none */
+	unsigned edge; /* the node serving it */
+	bool migrating;
+	int mig;     /* index of its migration in r->migs while migrating */
+	int gap_mig; /* the migration just ended, until the next answer closes its gap */
+	uint64_t handovers, migrations;
+	uint64_t last_rtt_ns, last_answer_ns;
+	bool had_migration;
+	struct phase_rtt rtt;
+	double *signal; /* per cell, this tick */
+};
+
+struct job {
+	struct mig_job *job;
+	int mig; /* index in r->migs */
+	int fds[2];
+};
+
+/*
+ * What the runner does to the world, as a table: everything else in run/ decides and books.
+ * run_real_ops (run/ops.c) acts on r->net through topo/ and migrate/; a test hands its own
+ * (recording the calls, on a virtual clock) to check the decisions without a network.
+ */
+struct run_ops {
+	/* ue_node's radio link is link now (-1: none) */
+	int (*attach)(struct runner *r, unsigned ue_node, int link, struct topo_err *err);
+	/* both directions of radio link shaped to s */
+	int (*shape)(struct runner *r, unsigned link, const struct emu_shape *s,
+		     struct topo_err *err);
+	/*
+	 * A job moving service svc, for ue_node, to node to, started: j->job, and j->fds to
+	 * watch (left -1: none; the job is then stepped by the loop's poll only).
+	 */
+	int (*job_start)(struct runner *r, struct job *j, unsigned svc, unsigned ue_node,
+			 unsigned to, const struct mig_opts *o, struct topo_err *err);
+	/* A step of j at now_ns: 1 once it has ended, else 0 */
+	int (*job_step)(struct runner *r, struct job *j, uint64_t now_ns);
+	/* j ends at its next step, rolled back */
+	void (*job_abort)(struct runner *r, struct job *j);
+	/* j has ended: its report in *ret; j->job is gone */
+	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
+			  struct topo_err *err);
+	/* the node serving service svc to ue_node now */
+	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
+};
+
+extern const struct run_ops run_real_ops;
+
+struct runner {
+	const char *cmd; /* "edgemu run", or "edgemu up" attaching UEs */
+	const struct run_ops *ops;
+	const char *file;
+	const char *name, *out; /* --name, -o: NULL when not given */
+	char *resolved;		/* the scenario as run, until written to the results */
+	size_t resolved_len;
+	struct topo_model *m; /* the run's, once prepared */
+	struct topo_net *net;
+	struct emu_loop *loop;
+	bool status; /* status_cb is called: the status line is on stderr */
+	void (*status_cb)(const struct runner *r, uint64_t now_ns, void *arg);
+	void *status_arg;
+	char results[PATH_MAX];
+	struct cli_out *events, *rtt, *positions;
+	int report;
+	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pid_t *probe_pids;
+	unsigned n_probes;
+	unsigned *cells; /* eNB node indexes */
+	unsigned n_cells;
+	struct ue *ues;
+	unsigned n_ues;
+	struct mob_trace **traces; /* per mobility entry, loaded once per file */
+	unsigned n_traces;
+	struct mob_radio radio;
+	struct mig_policy *policy;
+	struct migration migs[MAX_MIGRATIONS];
+	unsigned n_migs;
+	struct job jobs[MAX_MIGRATIONS];
+	unsigned n_jobs;
+	uint64_t t0, end_ns;
+	uint64_t stop_ns; /* the signal or the error that ended it came, 0: none */
+	int stop_sig;
+	int error; /* first error that ended the run */
+	char error_msg[512];
+	bool error_said; /* error_msg is on stderr already */
+	uint64_t shape_updates, reports, report_errors;
+	struct emu_loop_stats lateness;
+};
+
+/* --- run.c: the run's life --- */
+
+/* The run's clock: its loop's (real, or a test's), the real one before there is a loop. */
+uint64_t run_now(const struct runner *r);
+/* The run's own timers on r->loop from r->t0: the UEs' radio ticks, the jobs' poll. */
+int run_loop_timers(struct runner *r);
+const char *run_node_name(const struct runner *r, int node);
+const char *run_cell_name(const struct runner *r, int cell);
+void run_fail(struct runner *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void run_fini(struct runner *r);
+
+/* --- ue.c: UEs, radio, handover, the policy --- */
+
+int run_ue_index(const struct runner *r, unsigned node);
+int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *err);
+int run_radio_init(struct runner *r, struct topo_err *err);
+struct mig_ue run_policy_ue(const struct runner *r, const struct ue *u);
+void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
+			uint64_t t);
+void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_ues_services(struct runner *r);
+int run_policy_new(struct runner *r, struct topo_err *err);
+
+/* --- job.c: migrations as jobs --- */
+
+void run_migration_start(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t);
+void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_job_done(struct runner *r, unsigned j);
+double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until);
+
+/* --- probe.c: the probes and their reports --- */
+
+int run_report_open(struct runner *r, struct topo_err *err);
+void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
+void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_probes_stop(struct runner *r);
+
+/* --- write.c: every results file --- */
+
+__attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t t, const char *what,
+						     int ue_node, const char *fmt, ...);
+/* A line of positions.csv: where u is at t_s (from the start) and its cell. */
+void run_write_position(struct runner *r, double t_s, const struct ue *u);
+/* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
+void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
+		   const uint64_t *rtt_ns, const char *instance);
+void run_out_close(struct runner *r, struct cli_out **po);
+void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+int run_results_pick(struct runner *r, const char *out, const char *name);
+int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len);
+void run_write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *));
+void run_write_migrations(struct runner *r, FILE *f);
+void run_write_summary(struct runner *r, FILE *f);
+
+#endif
