@@ -67,6 +67,12 @@ __attribute__((format(printf, 3, 4))) int parse_fail(struct ctx *c, const yaml_n
 int parse_oom(struct ctx *c);
 const char *parse_type_name(const yaml_node_t *n);
 int parse_expect(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key);
+/*
+ * A mapping or sequence (t) of at most max entries, the top-level lists: their count in
+ * *ret_count, or an error "<key>: N <key>; a scenario may have at most max".
+ */
+int parse_expect_list(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key,
+		      size_t max, size_t *ret_count);
 int parse_expect_key(struct ctx *c, const yaml_node_t *k, const char *what);
 int parse_node_find(const struct ctx *c, const char *name);
 int parse_scan_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys,

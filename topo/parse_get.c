@@ -125,6 +125,22 @@ static int fail_enum(struct ctx *c, const yaml_node_t *n, const char *what,
  * A mapping key or a name used as one (nodes, services, UEs): a string, and one C can hold.
  * A quoted "ue1\0x" would otherwise be read as ue1, or a key "delay\0x" as delay.
  */
+int parse_expect_list(struct ctx *c, const yaml_node_t *n, yaml_node_type_t t, const char *key,
+		      size_t max, size_t *ret_count)
+{
+	int r = parse_expect(c, n, t, key);
+	size_t count;
+
+	if (r < 0)
+		return r;
+	count = t == YAML_MAPPING_NODE ? map_len(n) : seq_len(n);
+	if (count > max)
+		return parse_fail(c, n, "%s: %zu %s; a scenario may have at most %zu", key, count,
+				  key, max);
+	*ret_count = count;
+	return 0;
+}
+
 int parse_expect_key(struct ctx *c, const yaml_node_t *k, const char *what)
 {
 	if (k->type != YAML_SCALAR_NODE)

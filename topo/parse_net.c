@@ -52,16 +52,12 @@ int parse_nodes(struct ctx *c, const yaml_node_t *map)
 {
 	struct topo_model *m = c->m;
 	size_t count;
-	int r = parse_expect(c, map, YAML_MAPPING_NODE, "nodes");
+	int r = parse_expect_list(c, map, YAML_MAPPING_NODE, "nodes", TOPO_NODES_MAX, &count);
 
 	if (r < 0)
 		return r;
-	count = map_len(map);
 	if (!count)
 		return parse_fail(c, map, "nodes: at least one node is needed");
-	if (count > TOPO_NODES_MAX)
-		return parse_fail(c, map, "nodes: %zu nodes; a scenario may have at most %d", count,
-				  TOPO_NODES_MAX);
 	m->nodes = calloc(count, sizeof(*m->nodes));
 	if (!m->nodes || topo_names_init(&c->nodes, count) < 0)
 		return parse_oom(c);
@@ -456,16 +452,12 @@ int parse_links(struct ctx *c, const yaml_node_t *seq)
 {
 	struct topo_model *m = c->m;
 	size_t count;
-	int r = parse_expect(c, seq, YAML_SEQUENCE_NODE, "links");
+	int r = parse_expect_list(c, seq, YAML_SEQUENCE_NODE, "links", TOPO_LINKS_MAX, &count);
 
 	if (r < 0)
 		return r;
-	count = seq_len(seq);
 	if (!count)
 		return 0;
-	if (count > TOPO_LINKS_MAX)
-		return parse_fail(c, seq, "links: %zu links; a scenario may have at most %d", count,
-				  TOPO_LINKS_MAX);
 	m->links = calloc(count, sizeof(*m->links));
 	if (!m->links || topo_names_init(&c->ifs, count) < 0)
 		return parse_oom(c);

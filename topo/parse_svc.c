@@ -251,15 +251,13 @@ static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 int parse_services(struct ctx *c, const yaml_node_t *map)
 {
 	struct topo_model *m = c->m;
-	int r = parse_expect(c, map, YAML_MAPPING_NODE, "services");
+	size_t count;
+	int r = parse_expect_list(c, map, YAML_MAPPING_NODE, "services", TOPO_SERVICES_MAX, &count);
 
 	if (r < 0)
 		return r;
-	if (map_len(map) > TOPO_SERVICES_MAX)
-		return parse_fail(c, map, "services: %zu services; a scenario may have at most %d",
-				  map_len(map), TOPO_SERVICES_MAX);
-	m->services = calloc(map_len(map) + 1, sizeof(*m->services));
-	if (!m->services || topo_names_init(&c->services, map_len(map)) < 0)
+	m->services = calloc(count + 1, sizeof(*m->services));
+	if (!m->services || topo_names_init(&c->services, count) < 0)
 		return parse_oom(c);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -464,17 +462,15 @@ static int parse_probe(struct ctx *c, const yaml_node_t *n, struct topo_probe *p
 int parse_probes(struct ctx *c, const yaml_node_t *seq)
 {
 	struct topo_model *m = c->m;
-	int r = parse_expect(c, seq, YAML_SEQUENCE_NODE, "probes");
+	size_t count;
+	int r = parse_expect_list(c, seq, YAML_SEQUENCE_NODE, "probes", TOPO_PROBES_MAX, &count);
 
 	if (r < 0)
 		return r;
-	if (seq_len(seq) > TOPO_PROBES_MAX)
-		return parse_fail(c, seq, "probes: %zu probes; a scenario may have at most %d",
-				  seq_len(seq), TOPO_PROBES_MAX);
-	m->probes = calloc(seq_len(seq) + 1, sizeof(*m->probes));
+	m->probes = calloc(count + 1, sizeof(*m->probes));
 	if (!m->probes)
 		return parse_oom(c);
-	for (size_t i = 0; i < seq_len(seq); i++) {
+	for (size_t i = 0; i < count; i++) {
 		r = parse_probe(c, get(c, seq->data.sequence.items.start[i]), &m->probes[i]);
 		if (r < 0)
 			return r;
