@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "cli/num.h"
+#include "util/num.h"
 
 int cli_cmp_double(const void *a, const void *b)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON and HTML escaping for the edgemu command's outputs: see text.h. */
-#include "cli/text.h"
+#include "util/text.h"
 
 void cli_json_str(FILE *f, const char *s)
 {
