@@ -8,7 +8,6 @@
  * still point at them.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,6 +19,8 @@
 #include <sys/timerfd.h>
 
 #include "emu/loop.h"
+#include "util/clock.h"
+#include "util/sig.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define BATCH 64
@@ -77,16 +78,13 @@ struct emu_loop {
 
 	bool running, stopped;
 	int code;
-	struct emu_loop_hist lat;
+	struct util_hist lat;
 	uint64_t skipped;
 };
 
 uint64_t emu_loop_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return util_now_ns();
 }
 
 /* --- the timer heap --- */
@@ -286,7 +284,7 @@ static void run_timers(struct emu_loop *loop)
 		} else {
 			timer_remove(loop, 0);
 		}
-		emu_loop_hist_add(&loop->lat, f.now_ns - f.deadline_ns);
+		util_hist_add(&loop->lat, f.now_ns - f.deadline_ns);
 		if (loop->hook)
 			loop->hook(loop, &f, arg, loop->hook_arg);
 		cb(loop, &f, arg);
@@ -397,17 +395,18 @@ static void free_dead(struct emu_loop *loop)
 int emu_loop_signals(struct emu_loop *loop, const int *sigs, size_t n,
 		     void (*cb)(struct emu_loop *loop, int signo, void *arg), void *arg)
 {
-	sigset_t set = loop->sigs, old;
+	sigset_t set, old;
 	int fd, r;
 
 	if (!cb)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
-		if (sigs[i] == SIGKILL || sigs[i] == SIGSTOP || sigaddset(&set, sigs[i]) < 0)
+		if (sigs[i] == SIGKILL || sigs[i] == SIGSTOP)
 			return -EINVAL;
-	r = -pthread_sigmask(SIG_BLOCK, &set, &old);
+	r = util_sig_block(sigs, n, &set, &old);
 	if (r < 0)
 		return r;
+	sigorset(&set, &set, &loop->sigs); /* the fd reads the earlier ones too */
 	fd = signalfd(loop->sw.fd, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -427,7 +426,7 @@ int emu_loop_signals(struct emu_loop *loop, const int *sigs, size_t n,
 	loop->sig_arg = arg;
 	return 0;
 err:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	util_sig_restore(&old);
 	return r;
 }
 
@@ -576,13 +575,13 @@ int emu_loop_run(struct emu_loop *loop)
 void emu_loop_lateness(const struct emu_loop *loop, struct emu_loop_stats *ret)
 {
 	ret->count = loop->lat.count;
-	ret->p50_ns = emu_loop_hist_quantile(&loop->lat, 0.50);
-	ret->p99_ns = emu_loop_hist_quantile(&loop->lat, 0.99);
+	ret->p50_ns = util_hist_quantile(&loop->lat, 0.50);
+	ret->p99_ns = util_hist_quantile(&loop->lat, 0.99);
 	ret->max_ns = loop->lat.max_ns;
 	ret->skipped = loop->skipped;
 }
 
-const struct emu_loop_hist *emu_loop_lateness_hist(const struct emu_loop *loop)
+const struct util_hist *emu_loop_lateness_hist(const struct emu_loop *loop)
 {
 	return &loop->lat;
 }

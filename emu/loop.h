@@ -17,6 +17,11 @@
 
 #include "util/hist.h"
 
+/* The histogram's old names, until cli/run.c switches to util_hist (issue 13). */
+#define emu_loop_hist util_hist
+#define emu_loop_hist_add util_hist_add
+#define emu_loop_hist_quantile util_hist_quantile
+
 struct emu_loop;
 
 /* CLOCK_MONOTONIC in ns: the one clock of the run, the same in every namespace. */
@@ -128,6 +133,6 @@ struct emu_loop_stats {
 
 void emu_loop_lateness(const struct emu_loop *loop, struct emu_loop_stats *ret);
 /* The whole lateness histogram, for other quantiles. */
-const struct emu_loop_hist *emu_loop_lateness_hist(const struct emu_loop *loop);
+const struct util_hist *emu_loop_lateness_hist(const struct emu_loop *loop);
 
 #endif

@@ -1,24 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/num.h"
 
-int cli_cmp_double(const void *a, const void *b)
+int util_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-double cli_quantile(const double *sorted, size_t n, double q)
+size_t util_quantile_rank(size_t n, double q)
 {
-	double x = q * (double)n;
-	size_t rank = (size_t)x;
+	double x;
+	size_t rank;
 
-	/* Ceiling, but 0.95 * 2000 computed as 1900.0000000000002 must stay rank 1900. */
-	if ((double)rank < x - 1e-9 * x)
+	if (!(q > 0)) /* NaN too */
+		return 1;
+	if (q >= 1)
+		return n;
+	x = q * (double)n;
+	rank = (size_t)x;
+	/*
+	 * The product's rounding error is a few units of 2^-53 of it; a real fraction of a rank
+	 * (a hundredth for whole percents) stays far above 1e-12 of it for any n in memory.
+	 */
+	if ((double)rank < x - 1e-12 * x)
 		rank++;
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	return sorted[rank - 1];
+	return rank;
+}
+
+double util_quantile(const double *sorted, size_t n, double q)
+{
+	return sorted[util_quantile_rank(n, q) - 1];
 }

@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Numbers the edgemu command computes from a run's samples: one of each, for every report. */
+/* Numbers computed from samples: one definition of each, for every module. */
 #ifndef EDGEMU_UTIL_NUM_H
 #define EDGEMU_UTIL_NUM_H
 
 #include <stddef.h>
 
 /* qsort() comparison of doubles, ascending. */
-int cli_cmp_double(const void *a, const void *b);
+int util_cmp_double(const void *a, const void *b);
 /*
- * The q-quantile (0 < q <= 1) of n >= 1 sorted values by nearest rank: the ceil(q * n)-th
- * smallest, as the runner's histogram and edgemu-probe's percentiles count.
+ * The nearest rank of the q-quantile of n >= 1 values: ceil(q * n), between 1 and n (q <= 0
+ * or NaN: 1; q >= 1: n). q * n computed in doubles can land a hair above a whole number
+ * (0.95 * 2000 gives 1900.0000000000002): an excess below 1e-12 of the product is that
+ * rounding, not a fraction of a rank, so it does not move the rank up.
  */
-double cli_quantile(const double *sorted, size_t n, double q);
+size_t util_quantile_rank(size_t n, double q);
+/*
+ * The q-quantile of n >= 1 sorted values by nearest rank: the util_quantile_rank(n, q)-th
+ * smallest, as the histogram (util/hist.h) and edgemu-probe's percentiles count.
+ */
+double util_quantile(const double *sorted, size_t n, double q);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON and HTML escaping for the edgemu command's outputs: see text.h. */
+/* JSON and HTML escaping for every output file: see text.h. */
 #include "util/text.h"
 
-void cli_json_str(FILE *f, const char *s)
+void util_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -16,7 +16,7 @@ void cli_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void cli_html(FILE *f, const char *s)
+void util_html(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
