@@ -256,30 +256,6 @@ int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai)
 	return fd;
 }
 
-int app_usage_error(const char *prog, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
-	return 2;
-}
-
-void app_opt_error(const char *prog, char *const argv[], int c)
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	if (c == ':')
-		fprintf(stderr, "%s: option '%s' needs a value\n", prog, arg);
-	else if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2))
-		fprintf(stderr, "%s: unknown option '-%c'\n", prog, optopt);
-	else
-		fprintf(stderr, "%s: unknown option '%s'\n", prog, arg);
-}
-
 int app_enable_pktinfo(int sock, int family)
 {
 	int one = 1;
