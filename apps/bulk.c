@@ -70,7 +70,7 @@ struct bulk {
 	uint64_t end_t; /* recv: time of the last byte */
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 static int add_fd(int ep, int fd, uint32_t events)
 {
@@ -406,7 +406,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":p:b:od:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &v) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			b->port = (uint16_t)v;
 			break;
@@ -419,7 +419,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 			recv_only = "--once";
 			break;
 		case 'd':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS)
 				return usage_error("--duration '%s': expected 1ms or more, with a "
 						   "unit (10s)",
 						   optarg);
@@ -427,7 +427,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 			send_only = "--duration";
 			break;
 		case 'i':
-			if (app_parse_duration(optarg, &v) < 0 || v < 10 * MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < 10 * MS || v > 3600000 * MS)
 				return usage_error("--interval '%s': expected 10ms to 1h, with a "
 						   "unit (1s)",
 						   optarg);
@@ -440,7 +440,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			app_opt_error(PROG, argv, c);
+			util_opt_error(PROG, argv, c);
 			fputs(usage, stderr);
 			return 2;
 		}

@@ -58,7 +58,7 @@ struct echo {
 	_Alignas(struct cmsghdr) char tx_ctrl[BATCH][CTRL_LEN];
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 static void send_answers(struct echo *e, unsigned int n)
 {
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 			id = optarg;
 			break;
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &port) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &port) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			break;
 		case 'b':
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'r':
-			if (app_parse_u64(optarg, 0, INT32_MAX, &ready_fd) < 0)
+			if (util_parse_u64(optarg, 0, INT32_MAX, &ready_fd) < 0)
 				return usage_error("--ready-fd '%s': expected a file descriptor",
 						   optarg);
 			break;
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			app_opt_error(PROG, argv, c);
+			util_opt_error(PROG, argv, c);
 			fputs(usage, stderr);
 			return 2;
 		}

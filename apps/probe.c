@@ -102,7 +102,7 @@ struct probe {
 	bool interrupted;
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 static void event(struct probe *p, enum app_event ev, uint64_t seq, uint64_t send_ns,
 		  uint64_t recv_ns, const char *inst)
@@ -454,32 +454,32 @@ static int parse_args(struct probe *p, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":p:i:c:d:t:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &v) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			p->port = (uint16_t)v;
 			break;
 		case 'i':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
 				return usage_error("--interval '%s': expected 1ms to 1h, with a "
 						   "unit (10ms, 1.5s)",
 						   optarg);
 			p->interval_ns = v;
 			break;
 		case 'c':
-			if (app_parse_u64(optarg, 1, UINT32_MAX * 16ULL, &p->count) < 0)
+			if (util_parse_u64(optarg, 1, UINT32_MAX * 16ULL, &p->count) < 0)
 				return usage_error("--count '%s': expected a positive number",
 						   optarg);
 			have_count = true;
 			break;
 		case 'd':
-			if (app_parse_duration(optarg, &duration) < 0 || !duration)
+			if (util_parse_duration(optarg, &duration) < 0 || !duration)
 				return usage_error("--duration '%s': expected a time with a unit "
 						   "(10s, 500ms)",
 						   optarg);
 			have_duration = true;
 			break;
 		case 't':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
 				return usage_error("--timeout '%s': expected 1ms to 1h, with a "
 						   "unit (1s, 200ms)",
 						   optarg);
@@ -492,7 +492,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			p->json_path = optarg;
 			break;
 		case 'I':
-			if (app_parse_u64(optarg, 0, UINT32_MAX, &v) < 0)
+			if (util_parse_u64(optarg, 0, UINT32_MAX, &v) < 0)
 				return usage_error("--client-id '%s': expected 0 to 4294967295",
 						   optarg);
 			p->client_id = (uint32_t)v;
@@ -520,7 +520,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			app_opt_error(PROG, argv, c);
+			util_opt_error(PROG, argv, c);
 			fputs(usage, stderr);
 			return 2;
 		}

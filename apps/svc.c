@@ -62,7 +62,7 @@ static const char usage[] =
     "  --quiet           no start line on stderr\n"
     "  --help            this text\n";
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 /*
  * Answer i of the batch was not sent: its bump is taken back (the counter counts answered
@@ -459,7 +459,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->id = optarg;
 			break;
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &o->port) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &o->port) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			break;
 		case 'b':
@@ -469,7 +469,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->quiet = true;
 			break;
 		case 'r':
-			if (app_parse_u64(optarg, 0, INT32_MAX, &o->ready_fd) < 0)
+			if (util_parse_u64(optarg, 0, INT32_MAX, &o->ready_fd) < 0)
 				return usage_error("--ready-fd '%s': expected a file descriptor",
 						   optarg);
 			break;
@@ -499,7 +499,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->have_hot = true;
 			break;
 		case 's':
-			if (app_parse_u64(optarg, 0, UINT64_MAX, &o->seed) < 0)
+			if (util_parse_u64(optarg, 0, UINT64_MAX, &o->seed) < 0)
 				return usage_error("--seed '%s': expected an unsigned number",
 						   optarg);
 			break;
@@ -513,12 +513,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->ctl = optarg;
 			break;
 		case 'I':
-			if (app_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
 				return usage_error(
 				    "--incoming '%s': expected a TCP port, 1 to 65535", optarg);
 			break;
 		case 'T':
-			if (app_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
+			if (util_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
 				return usage_error("--timeout '%s': expected milliseconds, 10 to "
 						   "3600000",
 						   optarg);
@@ -530,7 +530,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			app_opt_error(PROG, argv, c);
+			util_opt_error(PROG, argv, c);
 			fputs(usage, stderr);
 			return 2;
 		}

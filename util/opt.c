@@ -13,7 +13,7 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int app_parse_duration(const char *s, uint64_t *ret_ns)
+int util_parse_duration(const char *s, uint64_t *ret_ns)
 {
 	static const struct {
 		const char *name;
@@ -55,7 +55,7 @@ int app_parse_duration(const char *s, uint64_t *ret_ns)
 	return -EINVAL;
 }
 
-int app_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+int util_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret_v)
 {
 	uint64_t v = 0;
 	const char *p = s;
@@ -77,11 +77,11 @@ int app_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 		return -EINVAL;
 	if (v < min || v > max)
 		return -ERANGE;
-	*ret = v;
+	*ret_v = v;
 	return 0;
 }
 
-int app_usage_error(const char *prog, const char *usage, const char *fmt, ...)
+int util_usage_error(const char *prog, const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,7 +93,7 @@ int app_usage_error(const char *prog, const char *usage, const char *fmt, ...)
 	return 2;
 }
 
-void app_opt_error(const char *prog, char *const argv[], int c)
+void util_opt_error(const char *prog, char *const argv[], int c)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
@@ -103,4 +103,33 @@ void app_opt_error(const char *prog, char *const argv[], int c)
 		fprintf(stderr, "%s: unknown option '-%c'\n", prog, optopt);
 	else
 		fprintf(stderr, "%s: unknown option '%s'\n", prog, arg);
+}
+
+bool util_opt_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+bool util_opt_is(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+const char *util_opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strcmp(argv[*i], name))
+		return *i + 1 < argc ? argv[++*i] : NULL;
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	return NULL;
 }
