@@ -21,6 +21,7 @@
 #include "apps/proto.h"
 #include "apps/stats.h"
 #include "apps/util.h"
+#include "util/sig.h"
 
 #define PROG "edgemu-probe"
 #define MS 1000000ULL
@@ -136,7 +137,7 @@ static void send_one(struct probe *p)
 	/* Only when the timer stalled for longer than the window: the oldest becomes a loss. */
 	while (app_seqwin_full(&p->win) && app_seqwin_evict(&p->win, &lseq, &lsend))
 		event(p, APP_EV_LOSS, lseq, lsend, 0, NULL);
-	now = app_now_ns();
+	now = util_now_ns();
 	seq = p->win.hi;
 	app_req_pack(&req, p->client_id, seq, now);
 	/*
@@ -234,7 +235,7 @@ static int receive_all(struct probe *p)
 			return -errno;
 		}
 		/* Stamped one by one as they are read: the RTT includes no batch delay. */
-		answer(p, buf, (size_t)n, app_now_ns());
+		answer(p, buf, (size_t)n, util_now_ns());
 	}
 }
 
@@ -283,11 +284,10 @@ static int loss_wait_ms(struct probe *p, uint64_t now)
  */
 static int usr1_open(void)
 {
+	static const int usr1[] = {SIGUSR1};
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	if (util_sig_block(usr1, 1, &set, NULL) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
@@ -305,7 +305,7 @@ static int loop(struct probe *p)
 	uint64_t t0, k, now;
 	int n, i, err;
 
-	t0 = app_now_ns();
+	t0 = util_now_ns();
 	err = app_timer_set(p->send_tfd, t0, p->interval_ns);
 	if (!err)
 		err = app_timer_set(p->tick_tfd, t0 + TICK_NS, TICK_NS);
@@ -313,7 +313,7 @@ static int loop(struct probe *p)
 		return err;
 	p->sending = true;
 	while (p->sending || p->win.pending) {
-		n = epoll_wait(p->ep, evs, 4, loss_wait_ms(p, app_now_ns()));
+		n = epoll_wait(p->ep, evs, 4, loss_wait_ms(p, util_now_ns()));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -362,7 +362,7 @@ static int loop(struct probe *p)
 				app_timer_set(p->send_tfd, 0, 0);
 			}
 		}
-		now = app_now_ns();
+		now = util_now_ns();
 		expire(p, now);
 	}
 	return 0;
@@ -378,7 +378,7 @@ static int finish(struct probe *p, int loop_err)
 
 	if (p->interrupted)
 		receive_all(p);
-	expire(p, app_now_ns());
+	expire(p, util_now_ns());
 	if (p->status)
 		fputs("\r\033[K", stderr);
 	if (loop_err)
@@ -520,9 +520,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			util_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
+			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
 	if (optind >= argc)

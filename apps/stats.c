@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apps/stats.h"
+#include "util/num.h"
 
 static bool is_digit(char c)
 {
@@ -43,23 +44,9 @@ static int cmp_u64(const void *a, const void *b)
 
 uint64_t app_percentile(const uint64_t *sorted, size_t n, double p)
 {
-	double exact;
-	size_t rank;
-
 	if (!n)
 		return 0;
-	if (p <= 0)
-		return sorted[0];
-	exact = p / 100.0 * (double)n;
-	rank = (size_t)exact;
-	/* Ceiling, but 0.95 * 2000 computed as 1900.0000000000002 must stay rank 1900. */
-	if (exact - (double)rank > 1e-9)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
+	return sorted[util_quantile_rank(n, p / 100.0) - 1];
 }
 
 void app_samples_summarize(struct app_samples *s, struct app_rtt_summary *ret)

@@ -69,47 +69,17 @@ static const char usage[] =
  * requests), and the later answers of the same client in this batch move down by one so the
  * client still sees no gap.
  */
-static void unsent(struct svc *v, unsigned int i, unsigned int n)
+static void unsent(void *arg, unsigned int i, unsigned int n)
 {
+	struct svc *v = arg;
 	uint32_t client = v->tx_client[i];
 	unsigned int j;
 
 	svc_client_unbump(v->st, client);
 	for (j = i + 1; j < n; j++)
 		if (v->tx_client[j] == client)
-			v->tx_buf[j].counter = htobe64(be64toh(v->tx_buf[j].counter) - 1);
+			v->b.tx_buf[j].counter = htobe64(be64toh(v->b.tx_buf[j].counter) - 1);
 	v->send_failed++;
-}
-
-static void send_answers(struct svc *v, unsigned int n)
-{
-	unsigned int off = 0;
-
-	while (off < n) {
-		int r = sendmmsg(v->sock, v->tx + off, n - off, 0);
-
-		if (r > 0) {
-			v->answered_udp += (unsigned int)r;
-			off += (unsigned int)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Send buffer full: the rest of the batch is dropped, as UDP would. */
-			for (; off < n; off++)
-				unsent(v, off, n);
-			return;
-		}
-		/* As in edgemu-echo: once more with the kernel's choice of source, then skip. */
-		if (v->tx[off].msg_hdr.msg_controllen) {
-			v->tx[off].msg_hdr.msg_control = NULL;
-			v->tx[off].msg_hdr.msg_controllen = 0;
-			continue;
-		}
-		unsent(v, off, n);
-		off++;
-	}
 }
 
 /* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
@@ -119,41 +89,27 @@ static int serve_batch(struct svc *v)
 	uint64_t counter;
 	int n;
 
-	n = app_recv_batch(v->sock, v->rx, v->rx_iov, v->rx_addr, &v->rx_buf[0][0], RX_LEN,
-			   &v->rx_ctrl[0][0], CTRL_LEN, BATCH);
+	n = app_answers_recv(&v->b, v->sock);
 	if (n <= 0)
 		return n;
 	for (i = 0; i < (unsigned int)n; i++) {
-		struct msghdr *h = &v->rx[i].msg_hdr;
 		struct app_req req;
-		size_t clen;
 
-		if (app_proto_check(v->rx_buf[i], v->rx[i].msg_len, APP_KIND_REQUEST) < 0) {
+		if (app_answers_req(&v->b, i, &req) < 0) {
 			v->malformed++;
 			continue;
 		}
-		memcpy(&req, v->rx_buf[i], sizeof(req));
 		/* No room for a new client: no answer, which the client sees as a loss. */
 		if (svc_client_bump(v->st, be32toh(req.client_id), &counter) < 0) {
 			v->table_full++;
 			continue;
 		}
 		v->tx_client[out] = be32toh(req.client_id);
-		app_answer_pack(&v->tx_buf[out], &req, v->id, counter);
-		v->tx_iov[out] =
-		    (struct iovec){.iov_base = &v->tx_buf[out], .iov_len = sizeof(v->tx_buf[out])};
-		clen = app_answer_ctrl(h, v->tx_ctrl[out]);
-		v->tx[out].msg_hdr = (struct msghdr){.msg_name = &v->rx_addr[i],
-						     .msg_namelen = h->msg_namelen,
-						     .msg_iov = &v->tx_iov[out],
-						     .msg_iovlen = 1,
-						     .msg_control = clen ? v->tx_ctrl[out] : NULL,
-						     .msg_controllen = clen};
-		out++;
+		app_answers_add(&v->b, out++, i, &req, v->id, counter);
 	}
 	if (out)
-		send_answers(v, out);
-	return n == BATCH;
+		v->answered_udp += app_answers_send(&v->b, v->sock, out, unsent, v);
+	return n == APP_BATCH;
 }
 
 /* A bounded number of batches per wake: a flood cannot hide a SIGTERM or starve TCP. */
@@ -341,7 +297,7 @@ static int run(struct svc *v)
 				app_timer_read(v->tfd);
 				/* Frozen, or waiting for its state: the workload waits too. */
 				if (v->serving)
-					svc_dirty_step(v->st, app_now_ns());
+					svc_dirty_step(v->st, util_now_ns());
 				break;
 			case TAG_CTL_LISTEN:
 			case TAG_CTL:
@@ -530,9 +486,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			util_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
+			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
 	if (optind < argc)
@@ -685,7 +639,7 @@ int main(int argc, char **argv)
 			v->id, o.incoming ? "waiting for its state, then answering" : "listening",
 			addr, o.port, o.tcp ? " (UDP and TCP)" : "", v->st->pages, rss_kib(),
 			o.rate_pps, svc_pattern_name(o.pattern), hot);
-	t0 = app_now_ns();
+	t0 = util_now_ns();
 	svc_dirty_step(v->st, t0);
 	if (v->tfd >= 0 && app_timer_set(v->tfd, t0 + TICK_NS, TICK_NS) < 0) {
 		fprintf(stderr, PROG ": setting the workload timer: %s\n", strerror(errno));
@@ -702,7 +656,7 @@ int main(int argc, char **argv)
 	if (v->quit)
 		err = 0;
 	/* The pages due up to this instant, so the count matches the rate exactly. */
-	now = app_now_ns();
+	now = util_now_ns();
 	svc_dirty_step(v->st, now);
 	elapsed_ms = (now - t0) / MS;
 	fprintf(stderr,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the three apps share beyond pure logic: the clock, signals as a file descriptor,
- * timers, whole-line output files, addresses and sockets, option errors.
+ * What the apps share beyond pure logic and util/: signals as a file descriptor, timers,
+ * whole-line output files, addresses and sockets.
  */
 #ifndef EDGEMU_APPS_UTIL_H
 #define EDGEMU_APPS_UTIL_H
@@ -11,10 +11,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "util/clock.h"
 #include "util/opt.h"
-
-/* CLOCK_MONOTONIC in ns: the one clock of every namespace and of the runner. */
-uint64_t app_now_ns(void);
 
 /*
  * A signalfd for SIGTERM and SIGINT. Their dispositions are reset first, because an ignored

@@ -93,7 +93,7 @@ int util_usage_error(const char *prog, const char *usage, const char *fmt, ...)
 	return 2;
 }
 
-void util_opt_error(const char *prog, char *const argv[], int c)
+int util_opt_error(const char *prog, const char *usage, char *const argv[], int c)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
@@ -103,6 +103,8 @@ void util_opt_error(const char *prog, char *const argv[], int c)
 		fprintf(stderr, "%s: unknown option '-%c'\n", prog, optopt);
 	else
 		fprintf(stderr, "%s: unknown option '%s'\n", prog, arg);
+	fputs(usage, stderr);
+	return 2;
 }
 
 bool util_opt_wants_help(int argc, char **argv)

@@ -24,8 +24,11 @@ int util_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret_v);
 __attribute__((format(printf, 3, 4))) int util_usage_error(const char *prog, const char *usage,
 							   const char *fmt, ...);
 
-/* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
-void util_opt_error(const char *prog, char *const argv[], int c);
+/*
+ * Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'),
+ * then the usage, on stderr; returns 2, the exit code of bad usage.
+ */
+int util_opt_error(const char *prog, const char *usage, char *const argv[], int c);
 
 /* Whether argv[1..] asks for help (-h or --help) before a "--". */
 bool util_opt_wants_help(int argc, char **argv);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Batches of requests and answers: see answer.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "apps/answer.h"
+#include "apps/util.h"
+
+int app_answers_recv(struct app_answers *b, int sock)
+{
+	return app_recv_batch(sock, b->rx, b->rx_iov, b->rx_addr, &b->rx_buf[0][0], APP_RX_LEN,
+			      &b->rx_ctrl[0][0], APP_CTRL_LEN, APP_BATCH);
+}
+
+int app_answers_req(const struct app_answers *b, unsigned int i, struct app_req *ret)
+{
+	if (app_proto_check(b->rx_buf[i], b->rx[i].msg_len, APP_KIND_REQUEST) < 0)
+		return -EBADMSG;
+	memcpy(ret, b->rx_buf[i], sizeof(*ret));
+	return 0;
+}
+
+void app_answers_add(struct app_answers *b, unsigned int out, unsigned int i,
+		     const struct app_req *req, const char *id, uint64_t counter)
+{
+	const struct msghdr *h = &b->rx[i].msg_hdr;
+	size_t clen;
+
+	app_answer_pack(&b->tx_buf[out], req, id, counter);
+	b->tx_iov[out] =
+	    (struct iovec){.iov_base = &b->tx_buf[out], .iov_len = sizeof(b->tx_buf[out])};
+	clen = app_answer_ctrl(h, b->tx_ctrl[out]);
+	b->tx[out].msg_hdr = (struct msghdr){.msg_name = &b->rx_addr[i],
+					     .msg_namelen = h->msg_namelen,
+					     .msg_iov = &b->tx_iov[out],
+					     .msg_iovlen = 1,
+					     .msg_control = clen ? b->tx_ctrl[out] : NULL,
+					     .msg_controllen = clen};
+}
+
+unsigned int app_answers_send(struct app_answers *b, int sock, unsigned int n,
+			      void (*unsent)(void *arg, unsigned int i, unsigned int n), void *arg)
+{
+	unsigned int off = 0, sent = 0;
+
+	while (off < n) {
+		int r = sendmmsg(sock, b->tx + off, n - off, 0);
+
+		if (r > 0) {
+			sent += (unsigned int)r;
+			off += (unsigned int)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			for (; off < n; off++)
+				unsent(arg, off, n);
+			break;
+		}
+		/* Once more with the kernel's choice of source, then move on to the next. */
+		if (b->tx[off].msg_hdr.msg_controllen) {
+			b->tx[off].msg_hdr.msg_control = NULL;
+			b->tx[off].msg_hdr.msg_controllen = 0;
+			continue;
+		}
+		unsent(arg, off, n);
+		off++;
+	}
+	return sent;
+}
