@@ -22,6 +22,7 @@
 #include "emu/emu.h"
 #include "emu/relay.h"
 #include "emu/shape.h"
+#include "util/clock.h"
 
 enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
 
@@ -106,10 +107,7 @@ struct worker {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)util_now_ns() / 1e6;
 }
 
 static void mark(struct ready *rd, int node)
@@ -165,12 +163,10 @@ static int wait_node(struct ready *rd, unsigned i, volatile sig_atomic_t *stop)
 			r = -EINTR;
 		} else {
 			/* woken by every namespace made; the timeout is for the stop flag */
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			uint64_t at = util_realtime_ns() + 20 * UTIL_NS_PER_MS;
+
+			ts.tv_sec = (time_t)(at / UTIL_NS_PER_SEC);
+			ts.tv_nsec = (long)(at % UTIL_NS_PER_SEC);
 			pthread_cond_timedwait(&rd->cond, &rd->lock, &ts);
 		}
 	}
