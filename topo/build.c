@@ -105,11 +105,6 @@ struct worker {
 	struct topo_err err;
 };
 
-static double now_ms(void)
-{
-	return (double)util_now_ns() / 1e6;
-}
-
 static void mark(struct ready *rd, int node)
 {
 	pthread_mutex_lock(&rd->lock);
@@ -126,7 +121,7 @@ static void *ns_worker(void *arg)
 	struct worker *w = arg;
 	struct topo_net *net = w->net;
 	const struct topo_model *m = net->m;
-	double t0 = now_ms();
+	double t0 = util_now_ms();
 
 	for (unsigned i = w->first; i < m->n_nodes; i += w->step) {
 		struct topo_node_rt *n = &net->nodes[i];
@@ -143,7 +138,7 @@ static void *ns_worker(void *arg)
 		}
 		mark(w->rd, (int)i);
 	}
-	w->ms = now_ms() - t0;
+	w->ms = util_now_ms() - t0;
 	mark(w->rd, -1);
 	return NULL;
 }
@@ -188,7 +183,7 @@ static void *etc_worker(void *arg)
 	struct worker *w = arg;
 	struct topo_net *net = w->net;
 	char target[PATH_MAX + 8], first[PATH_MAX], path[PATH_MAX];
-	double t0 = now_ms();
+	double t0 = util_now_ms();
 
 	snprintf(target, sizeof(target), "%s/etc", net->dir);
 	for (unsigned i = 0; i < net->m->n_nodes; i++) {
@@ -212,7 +207,7 @@ static void *etc_worker(void *arg)
 			break;
 		}
 	}
-	w->ms = now_ms() - t0;
+	w->ms = util_now_ms() - t0;
 	return NULL;
 }
 
@@ -529,7 +524,7 @@ static int write_ledger(struct topo_net *net)
 /* Record the time since *t for a step and restart the clock. */
 static void lap(struct topo_net *net, int step, double *t)
 {
-	double now = now_ms();
+	double now = util_now_ms();
 
 	net->step_ms[step] = now - *t;
 	*t = now;
@@ -540,7 +535,7 @@ int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct top
 	struct ready rd = {.workers = ns_threads()};
 	struct pool ns, etc;
 	struct topo_err etc_err, links_err;
-	double t = now_ms();
+	double t = util_now_ms();
 	int r, etc_r, links_r;
 
 	raise_fd_limit(net->m->n_nodes, net->m->n_links);

@@ -16,6 +16,11 @@ uint64_t util_now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+double util_now_ms(void)
+{
+	return (double)util_now_ns() / 1e6;
+}
+
 uint64_t util_realtime_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);

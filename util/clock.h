@@ -13,6 +13,8 @@
  * apps write and times the runner reads compare directly.
  */
 uint64_t util_now_ns(void);
+/* util_now_ns() in ms, fractions kept: for durations people read (build times, benches). */
+double util_now_ms(void);
 /* CLOCK_REALTIME in ns since the epoch: for dates people read (a run's start), never for
  * durations. */
 uint64_t util_realtime_ns(void);
