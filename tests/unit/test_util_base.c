@@ -29,7 +29,8 @@ static void test_escape(void **state)
 	fputc(' ', f);
 	util_html(f, "<a href=\"x\">&</a>");
 	assert_int_equal(fclose(f), 0);
-	assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\" &lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+	assert_string_equal(
+	    text, "\"a\\\"b\\\\c\\u000a\\u0001\" &lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
 	free(text);
 }
 
@@ -123,10 +124,8 @@ static void test_clock(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_buf),
-	    cmocka_unit_test(test_grow),
-	    cmocka_unit_test(test_sig),
+	    cmocka_unit_test(test_escape), cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_grow),   cmocka_unit_test(test_sig),
 	    cmocka_unit_test(test_clock),
 	};
 

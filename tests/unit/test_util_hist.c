@@ -22,7 +22,6 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-
 static uint64_t quantile_of_one(uint64_t v, double q)
 {
 	struct util_hist h = {0};
