@@ -410,9 +410,8 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 		b->send = true;
 	else if (strcmp(argv[1], "recv"))
 		return usage_error("unknown mode '%s': recv or send", argv[1]);
-	opterr = 0;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, ":p:b:od:i:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":p:b:od:i:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
@@ -445,13 +444,12 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 		case 'C':
 			b->csv_path = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (b->send && recv_only)
 		return usage_error("%s is for recv", recv_only);
 	if (!b->send && send_only)

@@ -145,8 +145,7 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	int c, sfd, gai, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:b:qr:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":i:p:b:qr:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'i':
 			id = optarg;
@@ -166,13 +165,12 @@ int main(int argc, char **argv)
 				return usage_error("--ready-fd '%s': expected a file descriptor",
 						   optarg);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		return 0;
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!id)

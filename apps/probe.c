@@ -450,8 +450,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 	bool have_count = false, have_duration = false;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:i:c:d:t:qh", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":p:i:c:d:t:qh", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
@@ -516,13 +515,12 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		case 'q':
 			p->quiet = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind >= argc)
 		return usage_error("TARGET is missing");
 	if (optind + 1 < argc)

@@ -408,8 +408,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:b:qr:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":i:p:b:qr:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'i':
 			o->id = optarg;
@@ -482,13 +481,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'O':
 			o->on_orphan = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			return util_opt_error(PROG, usage, argv, c);
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->id)

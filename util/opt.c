@@ -107,6 +107,26 @@ int util_opt_error(const char *prog, const char *usage, char *const argv[], int 
 	return 2;
 }
 
+int util_opt_next(int argc, char **argv, const char *optstring, const struct option *opts,
+		  const char *prog, const char *usage)
+{
+	int c;
+
+	opterr = 0; /* util_opt_error() says it with the program's name and usage */
+	c = getopt_long(argc, argv, optstring, opts, NULL);
+	if (c == -1)
+		return UTIL_OPT_END;
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return UTIL_OPT_HELP;
+	}
+	if (c == ':' || c == '?') {
+		util_opt_error(prog, usage, argv, c);
+		return UTIL_OPT_BAD;
+	}
+	return c;
+}
+
 bool util_opt_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

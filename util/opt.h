@@ -6,6 +6,7 @@
 #ifndef EDGEMU_UTIL_OPT_H
 #define EDGEMU_UTIL_OPT_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,20 @@ __attribute__((format(printf, 3, 4))) int util_usage_error(const char *prog, con
  */
 int util_opt_error(const char *prog, const char *usage, char *const argv[], int c);
 
+enum {
+	UTIL_OPT_END = -1,  /* no more options */
+	UTIL_OPT_HELP = -2, /* -h or --help: the usage is on stdout */
+	UTIL_OPT_BAD = -3,  /* an option refused: said on stderr with the usage (exit code 2) */
+};
+
+/*
+ * The next option of argv as getopt_long() gives it (optstring starting with ':', and 'h'
+ * for -h/--help), with the same answers in every program: help prints usage on stdout,
+ * an unknown option or one without its value is said by util_opt_error(). The option, or
+ * one of UTIL_OPT_*.
+ */
+int util_opt_next(int argc, char **argv, const char *optstring, const struct option *opts,
+		  const char *prog, const char *usage);
 /* Whether argv[1..] asks for help (-h or --help) before a "--". */
 bool util_opt_wants_help(int argc, char **argv);
 /* Whether arg is option name ("--at"), alone or with "=VALUE" ("--at=5"). */
