@@ -29,20 +29,28 @@ struct app_answers {
 	_Alignas(struct cmsghdr) char tx_ctrl[APP_BATCH][APP_CTRL_LEN];
 };
 
-/* Reads a batch of datagrams from sock: their count, 0 when drained, or -errno. */
-int app_answers_recv(struct app_answers *b, int sock);
-/* Datagram i of the batch as a request: 0, or -EBADMSG when it is not one (*ret untouched). */
-int app_answers_req(const struct app_answers *b, unsigned int i, struct app_req *ret);
-/* Answer number out of this batch, to request i: req's echo, our id and counter. */
-void app_answers_add(struct app_answers *b, unsigned int out, unsigned int i,
-		     const struct app_req *req, const char *id, uint64_t counter);
+/* What a server adds to a batch's answers. */
+struct app_answer_ops {
+	/*
+	 * The counter of answer number out, to req, in *ret; < 0 leaves req unanswered (the
+	 * client sees a loss). NULL: every counter is 0.
+	 */
+	int (*counter)(void *arg, const struct app_req *req, unsigned int out, uint64_t *ret);
+	/*
+	 * Answer i of the n of the batch is given up: refused by the kernel even from its own
+	 * choice of source, or the send buffer was full (UDP drops, so do we, rather than
+	 * stall every client).
+	 */
+	void (*unsent)(void *arg, unsigned int i, unsigned int n);
+	void *arg;
+};
+
 /*
- * Sends answers 0 to n - 1; the count sent. An answer the kernel refuses (no route back, a
- * source it will not use) goes once more from the kernel's choice of source, then is given
- * up; when the send buffer is full, the rest of the batch is given up, as UDP would drop it,
- * rather than stall every client. unsent(arg, i, n) is called for each answer i given up.
+ * One batch from sock: every request answered with id, from the address it was sent to,
+ * with one sendmmsg. Datagrams that are not requests add to *malformed, answers sent to
+ * *answered. 0 when the socket is drained, 1 when there may be more, -errno on failure.
  */
-unsigned int app_answers_send(struct app_answers *b, int sock, unsigned int n,
-			      void (*unsent)(void *arg, unsigned int i, unsigned int n), void *arg);
+int app_answers_serve(struct app_answers *b, int sock, const char *id,
+		      const struct app_answer_ops *ops, uint64_t *malformed, uint64_t *answered);
 
 #endif

@@ -60,24 +60,9 @@ static void unsent(void *arg, unsigned int i, unsigned int n)
 /* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
 static int serve_batch(struct echo *e)
 {
-	unsigned int i, out = 0;
-	int n;
+	const struct app_answer_ops ops = {.unsent = unsent, .arg = e};
 
-	n = app_answers_recv(&e->b, e->sock);
-	if (n <= 0)
-		return n;
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct app_req req;
-
-		if (app_answers_req(&e->b, i, &req) < 0) {
-			e->malformed++;
-			continue;
-		}
-		app_answers_add(&e->b, out++, i, &req, e->id, 0);
-	}
-	if (out)
-		e->answered += app_answers_send(&e->b, e->sock, out, unsent, e);
-	return n == APP_BATCH;
+	return app_answers_serve(&e->b, e->sock, e->id, &ops, &e->malformed, &e->answered);
 }
 
 static int run(struct echo *e, int sfd)

@@ -82,34 +82,25 @@ static void unsent(void *arg, unsigned int i, unsigned int n)
 	v->send_failed++;
 }
 
+/* No room for a new client: no answer, which the client sees as a loss. */
+static int bump(void *arg, const struct app_req *req, unsigned int out, uint64_t *ret)
+{
+	struct svc *v = arg;
+
+	if (svc_client_bump(v->st, be32toh(req->client_id), ret) < 0) {
+		v->table_full++;
+		return -ENOSPC;
+	}
+	v->tx_client[out] = be32toh(req->client_id);
+	return 0;
+}
+
 /* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
 static int serve_batch(struct svc *v)
 {
-	unsigned int i, out = 0;
-	uint64_t counter;
-	int n;
+	const struct app_answer_ops ops = {.counter = bump, .unsent = unsent, .arg = v};
 
-	n = app_answers_recv(&v->b, v->sock);
-	if (n <= 0)
-		return n;
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct app_req req;
-
-		if (app_answers_req(&v->b, i, &req) < 0) {
-			v->malformed++;
-			continue;
-		}
-		/* No room for a new client: no answer, which the client sees as a loss. */
-		if (svc_client_bump(v->st, be32toh(req.client_id), &counter) < 0) {
-			v->table_full++;
-			continue;
-		}
-		v->tx_client[out] = be32toh(req.client_id);
-		app_answers_add(&v->b, out++, i, &req, v->id, counter);
-	}
-	if (out)
-		v->answered_udp += app_answers_send(&v->b, v->sock, out, unsent, v);
-	return n == APP_BATCH;
+	return app_answers_serve(&v->b, v->sock, v->id, &ops, &v->malformed, &v->answered_udp);
 }
 
 /* A bounded number of batches per wake: a flood cannot hide a SIGTERM or starve TCP. */
