@@ -70,7 +70,7 @@ struct bulk {
 	uint64_t end_t; /* recv: time of the last byte */
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 static int add_fd(int ep, int fd, uint32_t events)
 {
@@ -80,6 +80,21 @@ static int add_fd(int ep, int fd, uint32_t events)
 }
 
 /* One interval line: the bytes since the last line, over the time since it. */
+/* The next events, however long they take; -1, said on stderr, when epoll fails. */
+static int wait_events(struct bulk *b, struct epoll_event *evs, int max)
+{
+	for (;;) {
+		int n = epoll_wait(b->ep, evs, max, -1);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR) {
+			fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+}
+
 static void interval_line(struct bulk *b, uint64_t now)
 {
 	uint64_t bytes = b->bytes - b->last_bytes, dt = now - b->last_t;
@@ -113,7 +128,7 @@ static void total_line(struct bulk *b, uint64_t end)
 
 static void meter_start(struct bulk *b)
 {
-	b->t0 = b->last_t = b->end_t = app_now_ns();
+	b->t0 = b->last_t = b->end_t = util_now_ns();
 	b->bytes = b->last_bytes = 0;
 	app_timer_set(b->tfd, b->t0 + b->interval_ns, b->interval_ns);
 }
@@ -141,7 +156,7 @@ static int recv_some(struct bulk *b, char *buf)
 
 		if (n > 0) {
 			b->bytes += (uint64_t)n;
-			b->end_t = app_now_ns();
+			b->end_t = util_now_ns();
 			continue;
 		}
 		if (n == 0)
@@ -195,11 +210,8 @@ static int run_recv(struct bulk *b)
 		fprintf(stderr, PROG ": listening on %s port %u\n", addr, b->port);
 	}
 	for (;;) {
-		n = epoll_wait(b->ep, evs, 4, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = wait_events(b, evs, 4);
 		if (n < 0) {
-			fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 			rc = 1;
 			goto out;
 		}
@@ -208,11 +220,11 @@ static int run_recv(struct bulk *b)
 
 			if (fd == b->sfd && app_signalfd_read(fd)) {
 				if (b->conn >= 0)
-					conn_end(b, app_now_ns());
+					conn_end(b, util_now_ns());
 				goto out;
 			}
 			if (fd == b->tfd && app_timer_read(fd) && b->conn >= 0)
-				interval_line(b, app_now_ns());
+				interval_line(b, util_now_ns());
 			if (fd == b->lfd) {
 				sl = sizeof(ss);
 				b->conn = accept4(b->lfd, (struct sockaddr *)&ss, &sl,
@@ -332,11 +344,8 @@ static int run_send(struct bulk *b)
 	meter_start(b);
 	app_timer_set(b->end_tfd, b->t0 + b->duration_ns, 0);
 	for (;;) {
-		n = epoll_wait(b->ep, evs, 4, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = wait_events(b, evs, 4);
 		if (n < 0) {
-			fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 			rc = 1;
 			goto end;
 		}
@@ -348,7 +357,7 @@ static int run_send(struct bulk *b)
 				goto end;
 			if (fd == b->tfd && app_timer_read(fd)) {
 				b->bytes = bytes_acked(b->conn, b->bytes);
-				interval_line(b, app_now_ns());
+				interval_line(b, util_now_ns());
 			}
 			if (fd != b->conn)
 				continue;
@@ -370,7 +379,7 @@ static int run_send(struct bulk *b)
 	}
 end:
 	b->bytes = bytes_acked(b->conn, b->bytes);
-	total_line(b, app_now_ns());
+	total_line(b, util_now_ns());
 	/* What is still buffered goes out after we exit, ended by a FIN: the receiver's total
 	 * sees the whole stream. */
 	close(b->conn);
@@ -401,12 +410,11 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 		b->send = true;
 	else if (strcmp(argv[1], "recv"))
 		return usage_error("unknown mode '%s': recv or send", argv[1]);
-	opterr = 0;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, ":p:b:od:i:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":p:b:od:i:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &v) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			b->port = (uint16_t)v;
 			break;
@@ -419,7 +427,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 			recv_only = "--once";
 			break;
 		case 'd':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS)
 				return usage_error("--duration '%s': expected 1ms or more, with a "
 						   "unit (10s)",
 						   optarg);
@@ -427,7 +435,7 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 			send_only = "--duration";
 			break;
 		case 'i':
-			if (app_parse_duration(optarg, &v) < 0 || v < 10 * MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < 10 * MS || v > 3600000 * MS)
 				return usage_error("--interval '%s': expected 10ms to 1h, with a "
 						   "unit (1s)",
 						   optarg);
@@ -436,15 +444,12 @@ static int parse_args(struct bulk *b, int argc, char **argv)
 		case 'C':
 			b->csv_path = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			app_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (b->send && recv_only)
 		return usage_error("%s is for recv", recv_only);
 	if (!b->send && send_only)

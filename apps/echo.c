@@ -16,15 +16,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "apps/answer.h"
 #include "apps/proto.h"
 #include "apps/stats.h"
 #include "apps/util.h"
 
 #define PROG "edgemu-echo"
-#define BATCH 64
-#define RX_LEN 2048
-/* Room for one IPv4 or IPv6 packet-info message. */
-#define CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 static const char usage[] =
     "usage: " PROG " --id NAME [--port P] [--bind ADDR] [--ready-fd FD] [--quiet]\n"
@@ -47,87 +44,25 @@ struct echo {
 	uint64_t answered;
 	uint64_t malformed;
 	uint64_t send_failed;
-	struct mmsghdr rx[BATCH];
-	struct iovec rx_iov[BATCH];
-	struct sockaddr_storage rx_addr[BATCH];
-	char rx_buf[BATCH][RX_LEN];
-	_Alignas(struct cmsghdr) char rx_ctrl[BATCH][CTRL_LEN];
-	struct mmsghdr tx[BATCH];
-	struct iovec tx_iov[BATCH];
-	struct app_answer tx_buf[BATCH];
-	_Alignas(struct cmsghdr) char tx_ctrl[BATCH][CTRL_LEN];
+	struct app_answers b;
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
-static void send_answers(struct echo *e, unsigned int n)
+/* UDP may drop an answer, so do we, rather than stall everyone. */
+static void unsent(void *arg, unsigned int i, unsigned int n)
 {
-	unsigned int off = 0;
+	struct echo *e = arg;
 
-	while (off < n) {
-		int r = sendmmsg(e->sock, e->tx + off, n - off, 0);
-
-		if (r > 0) {
-			e->answered += (unsigned int)r;
-			off += (unsigned int)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Send buffer full: UDP may drop, so do we, rather than stall everyone. */
-			e->send_failed += n - off;
-			return;
-		}
-		/*
-		 * This one answer failed (no route back, or a source address the kernel refuses):
-		 * once more with the kernel's choice of source, then move on to the next.
-		 */
-		if (e->tx[off].msg_hdr.msg_controllen) {
-			e->tx[off].msg_hdr.msg_control = NULL;
-			e->tx[off].msg_hdr.msg_controllen = 0;
-			continue;
-		}
-		e->send_failed++;
-		off++;
-	}
+	e->send_failed++;
 }
 
 /* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
 static int serve_batch(struct echo *e)
 {
-	unsigned int i, out = 0;
-	int n;
+	const struct app_answer_ops ops = {.unsent = unsent, .arg = e};
 
-	n = app_recv_batch(e->sock, e->rx, e->rx_iov, e->rx_addr, &e->rx_buf[0][0], RX_LEN,
-			   &e->rx_ctrl[0][0], CTRL_LEN, BATCH);
-	if (n <= 0)
-		return n;
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct msghdr *h = &e->rx[i].msg_hdr;
-		struct app_req req;
-		size_t clen;
-
-		if (app_proto_check(e->rx_buf[i], e->rx[i].msg_len, APP_KIND_REQUEST) < 0) {
-			e->malformed++;
-			continue;
-		}
-		memcpy(&req, e->rx_buf[i], sizeof(req));
-		app_answer_pack(&e->tx_buf[out], &req, e->id, 0);
-		e->tx_iov[out] =
-		    (struct iovec){.iov_base = &e->tx_buf[out], .iov_len = sizeof(e->tx_buf[out])};
-		clen = app_answer_ctrl(h, e->tx_ctrl[out]);
-		e->tx[out].msg_hdr = (struct msghdr){.msg_name = &e->rx_addr[i],
-						     .msg_namelen = h->msg_namelen,
-						     .msg_iov = &e->tx_iov[out],
-						     .msg_iovlen = 1,
-						     .msg_control = clen ? e->tx_ctrl[out] : NULL,
-						     .msg_controllen = clen};
-		out++;
-	}
-	if (out)
-		send_answers(e, out);
-	return n == BATCH;
+	return app_answers_serve(&e->b, e->sock, e->id, &ops, &e->malformed, &e->answered);
 }
 
 static int run(struct echo *e, int sfd)
@@ -195,14 +130,13 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	int c, sfd, gai, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:b:qr:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":i:p:b:qr:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'i':
 			id = optarg;
 			break;
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &port) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &port) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			break;
 		case 'b':
@@ -212,19 +146,16 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'r':
-			if (app_parse_u64(optarg, 0, INT32_MAX, &ready_fd) < 0)
+			if (util_parse_u64(optarg, 0, INT32_MAX, &ready_fd) < 0)
 				return usage_error("--ready-fd '%s': expected a file descriptor",
 						   optarg);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			app_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		return 0;
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!id)

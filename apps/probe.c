@@ -21,6 +21,7 @@
 #include "apps/proto.h"
 #include "apps/stats.h"
 #include "apps/util.h"
+#include "util/sig.h"
 
 #define PROG "edgemu-probe"
 #define MS 1000000ULL
@@ -102,7 +103,7 @@ struct probe {
 	bool interrupted;
 };
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 static void event(struct probe *p, enum app_event ev, uint64_t seq, uint64_t send_ns,
 		  uint64_t recv_ns, const char *inst)
@@ -136,7 +137,7 @@ static void send_one(struct probe *p)
 	/* Only when the timer stalled for longer than the window: the oldest becomes a loss. */
 	while (app_seqwin_full(&p->win) && app_seqwin_evict(&p->win, &lseq, &lsend))
 		event(p, APP_EV_LOSS, lseq, lsend, 0, NULL);
-	now = app_now_ns();
+	now = util_now_ns();
 	seq = p->win.hi;
 	app_req_pack(&req, p->client_id, seq, now);
 	/*
@@ -234,7 +235,7 @@ static int receive_all(struct probe *p)
 			return -errno;
 		}
 		/* Stamped one by one as they are read: the RTT includes no batch delay. */
-		answer(p, buf, (size_t)n, app_now_ns());
+		answer(p, buf, (size_t)n, util_now_ns());
 	}
 }
 
@@ -283,11 +284,10 @@ static int loss_wait_ms(struct probe *p, uint64_t now)
  */
 static int usr1_open(void)
 {
+	static const int usr1[] = {SIGUSR1};
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	if (util_sig_block(usr1, 1, &set, NULL) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
@@ -305,7 +305,7 @@ static int loop(struct probe *p)
 	uint64_t t0, k, now;
 	int n, i, err;
 
-	t0 = app_now_ns();
+	t0 = util_now_ns();
 	err = app_timer_set(p->send_tfd, t0, p->interval_ns);
 	if (!err)
 		err = app_timer_set(p->tick_tfd, t0 + TICK_NS, TICK_NS);
@@ -313,7 +313,7 @@ static int loop(struct probe *p)
 		return err;
 	p->sending = true;
 	while (p->sending || p->win.pending) {
-		n = epoll_wait(p->ep, evs, 4, loss_wait_ms(p, app_now_ns()));
+		n = epoll_wait(p->ep, evs, 4, loss_wait_ms(p, util_now_ns()));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -362,7 +362,7 @@ static int loop(struct probe *p)
 				app_timer_set(p->send_tfd, 0, 0);
 			}
 		}
-		now = app_now_ns();
+		now = util_now_ns();
 		expire(p, now);
 	}
 	return 0;
@@ -378,7 +378,7 @@ static int finish(struct probe *p, int loop_err)
 
 	if (p->interrupted)
 		receive_all(p);
-	expire(p, app_now_ns());
+	expire(p, util_now_ns());
 	if (p->status)
 		fputs("\r\033[K", stderr);
 	if (loop_err)
@@ -450,36 +450,35 @@ static int parse_args(struct probe *p, int argc, char **argv)
 	bool have_count = false, have_duration = false;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:i:c:d:t:qh", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":p:i:c:d:t:qh", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &v) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &v) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			p->port = (uint16_t)v;
 			break;
 		case 'i':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
 				return usage_error("--interval '%s': expected 1ms to 1h, with a "
 						   "unit (10ms, 1.5s)",
 						   optarg);
 			p->interval_ns = v;
 			break;
 		case 'c':
-			if (app_parse_u64(optarg, 1, UINT32_MAX * 16ULL, &p->count) < 0)
+			if (util_parse_u64(optarg, 1, UINT32_MAX * 16ULL, &p->count) < 0)
 				return usage_error("--count '%s': expected a positive number",
 						   optarg);
 			have_count = true;
 			break;
 		case 'd':
-			if (app_parse_duration(optarg, &duration) < 0 || !duration)
+			if (util_parse_duration(optarg, &duration) < 0 || !duration)
 				return usage_error("--duration '%s': expected a time with a unit "
 						   "(10s, 500ms)",
 						   optarg);
 			have_duration = true;
 			break;
 		case 't':
-			if (app_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
+			if (util_parse_duration(optarg, &v) < 0 || v < MS || v > 3600000 * MS)
 				return usage_error("--timeout '%s': expected 1ms to 1h, with a "
 						   "unit (1s, 200ms)",
 						   optarg);
@@ -492,7 +491,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 			p->json_path = optarg;
 			break;
 		case 'I':
-			if (app_parse_u64(optarg, 0, UINT32_MAX, &v) < 0)
+			if (util_parse_u64(optarg, 0, UINT32_MAX, &v) < 0)
 				return usage_error("--client-id '%s': expected 0 to 4294967295",
 						   optarg);
 			p->client_id = (uint32_t)v;
@@ -516,15 +515,12 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		case 'q':
 			p->quiet = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			app_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind >= argc)
 		return usage_error("TARGET is missing");
 	if (optind + 1 < argc)

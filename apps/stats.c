@@ -6,78 +6,11 @@
 #include <string.h>
 
 #include "apps/stats.h"
+#include "util/num.h"
 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-int app_parse_duration(const char *s, uint64_t *ret_ns)
-{
-	static const struct {
-		const char *name;
-		uint64_t ns;
-	} units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
-	unsigned __int128 whole = 0, frac = 0, scale = 1, v;
-	const char *p = s;
-	size_t i;
-
-	if (!s || !is_digit(*p))
-		return -EINVAL;
-	for (; is_digit(*p); p++) {
-		whole = whole * 10 + (unsigned)(*p - '0');
-		if (whole > UINT64_MAX)
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		p++;
-		/* "5." and "5.ms" are typos, not numbers. */
-		if (!is_digit(*p))
-			return -EINVAL;
-		for (; is_digit(*p); p++) {
-			/* Digits past the 18th cannot move the result by a nanosecond. */
-			if (scale >= 1000000000000000000ULL)
-				continue;
-			frac = frac * 10 + (unsigned)(*p - '0');
-			scale *= 10;
-		}
-	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(p, units[i].name))
-			continue;
-		v = whole * units[i].ns + (frac * units[i].ns + scale / 2) / scale;
-		if (v > UINT64_MAX)
-			return -ERANGE;
-		*ret_ns = (uint64_t)v;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int app_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (!s || !is_digit(*p))
-		return -EINVAL;
-	for (; is_digit(*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (v > (UINT64_MAX - d) / 10) {
-			/* "99999999999999999999x" is malformed before it is too large. */
-			while (is_digit(*p))
-				p++;
-			return *p ? -EINVAL : -ERANGE;
-		}
-		v = v * 10 + d;
-	}
-	if (*p)
-		return -EINVAL;
-	if (v < min || v > max)
-		return -ERANGE;
-	*ret = v;
-	return 0;
 }
 
 int app_samples_add(struct app_samples *s, uint64_t v)
@@ -111,23 +44,9 @@ static int cmp_u64(const void *a, const void *b)
 
 uint64_t app_percentile(const uint64_t *sorted, size_t n, double p)
 {
-	double exact;
-	size_t rank;
-
 	if (!n)
 		return 0;
-	if (p <= 0)
-		return sorted[0];
-	exact = p / 100.0 * (double)n;
-	rank = (size_t)exact;
-	/* Ceiling, but 0.95 * 2000 computed as 1900.0000000000002 must stay rank 1900. */
-	if (exact - (double)rank > 1e-9)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
+	return sorted[util_quantile_rank(n, p / 100.0) - 1];
 }
 
 void app_samples_summarize(struct app_samples *s, struct app_rtt_summary *ret)

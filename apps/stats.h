@@ -13,16 +13,7 @@
 #include <stdio.h>
 
 #include "apps/proto.h"
-
-/*
- * A duration as scenario files write it: a plain decimal and a unit, ns, us, ms or s ("1ms",
- * "1.5s"). Rounded to the nanosecond. -EINVAL when malformed, -ERANGE when it overflows;
- * *ret_ns is left alone on failure.
- */
-int app_parse_duration(const char *s, uint64_t *ret_ns);
-
-/* A plain unsigned decimal within [min, max]: -EINVAL when malformed, -ERANGE outside. */
-int app_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+#include "util/opt.h"
 
 /* RTT samples, kept whole so the percentiles at the end are exact. */
 struct app_samples {

@@ -62,98 +62,45 @@ static const char usage[] =
     "  --quiet           no start line on stderr\n"
     "  --help            this text\n";
 
-#define usage_error(...) app_usage_error(PROG, usage, __VA_ARGS__)
+#define usage_error(...) util_usage_error(PROG, usage, __VA_ARGS__)
 
 /*
  * Answer i of the batch was not sent: its bump is taken back (the counter counts answered
  * requests), and the later answers of the same client in this batch move down by one so the
  * client still sees no gap.
  */
-static void unsent(struct svc *v, unsigned int i, unsigned int n)
+static void unsent(void *arg, unsigned int i, unsigned int n)
 {
+	struct svc *v = arg;
 	uint32_t client = v->tx_client[i];
 	unsigned int j;
 
 	svc_client_unbump(v->st, client);
 	for (j = i + 1; j < n; j++)
 		if (v->tx_client[j] == client)
-			v->tx_buf[j].counter = htobe64(be64toh(v->tx_buf[j].counter) - 1);
+			v->b.tx_buf[j].counter = htobe64(be64toh(v->b.tx_buf[j].counter) - 1);
 	v->send_failed++;
 }
 
-static void send_answers(struct svc *v, unsigned int n)
+/* No room for a new client: no answer, which the client sees as a loss. */
+static int bump(void *arg, const struct app_req *req, unsigned int out, uint64_t *ret)
 {
-	unsigned int off = 0;
+	struct svc *v = arg;
 
-	while (off < n) {
-		int r = sendmmsg(v->sock, v->tx + off, n - off, 0);
-
-		if (r > 0) {
-			v->answered_udp += (unsigned int)r;
-			off += (unsigned int)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Send buffer full: the rest of the batch is dropped, as UDP would. */
-			for (; off < n; off++)
-				unsent(v, off, n);
-			return;
-		}
-		/* As in edgemu-echo: once more with the kernel's choice of source, then skip. */
-		if (v->tx[off].msg_hdr.msg_controllen) {
-			v->tx[off].msg_hdr.msg_control = NULL;
-			v->tx[off].msg_hdr.msg_controllen = 0;
-			continue;
-		}
-		unsent(v, off, n);
-		off++;
+	if (svc_client_bump(v->st, be32toh(req->client_id), ret) < 0) {
+		v->table_full++;
+		return -ENOSPC;
 	}
+	v->tx_client[out] = be32toh(req->client_id);
+	return 0;
 }
 
 /* One batch: 0 when the socket is drained, 1 when there may be more, -errno on failure. */
 static int serve_batch(struct svc *v)
 {
-	unsigned int i, out = 0;
-	uint64_t counter;
-	int n;
+	const struct app_answer_ops ops = {.counter = bump, .unsent = unsent, .arg = v};
 
-	n = app_recv_batch(v->sock, v->rx, v->rx_iov, v->rx_addr, &v->rx_buf[0][0], RX_LEN,
-			   &v->rx_ctrl[0][0], CTRL_LEN, BATCH);
-	if (n <= 0)
-		return n;
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct msghdr *h = &v->rx[i].msg_hdr;
-		struct app_req req;
-		size_t clen;
-
-		if (app_proto_check(v->rx_buf[i], v->rx[i].msg_len, APP_KIND_REQUEST) < 0) {
-			v->malformed++;
-			continue;
-		}
-		memcpy(&req, v->rx_buf[i], sizeof(req));
-		/* No room for a new client: no answer, which the client sees as a loss. */
-		if (svc_client_bump(v->st, be32toh(req.client_id), &counter) < 0) {
-			v->table_full++;
-			continue;
-		}
-		v->tx_client[out] = be32toh(req.client_id);
-		app_answer_pack(&v->tx_buf[out], &req, v->id, counter);
-		v->tx_iov[out] =
-		    (struct iovec){.iov_base = &v->tx_buf[out], .iov_len = sizeof(v->tx_buf[out])};
-		clen = app_answer_ctrl(h, v->tx_ctrl[out]);
-		v->tx[out].msg_hdr = (struct msghdr){.msg_name = &v->rx_addr[i],
-						     .msg_namelen = h->msg_namelen,
-						     .msg_iov = &v->tx_iov[out],
-						     .msg_iovlen = 1,
-						     .msg_control = clen ? v->tx_ctrl[out] : NULL,
-						     .msg_controllen = clen};
-		out++;
-	}
-	if (out)
-		send_answers(v, out);
-	return n == BATCH;
+	return app_answers_serve(&v->b, v->sock, v->id, &ops, &v->malformed, &v->answered_udp);
 }
 
 /* A bounded number of batches per wake: a flood cannot hide a SIGTERM or starve TCP. */
@@ -341,7 +288,7 @@ static int run(struct svc *v)
 				app_timer_read(v->tfd);
 				/* Frozen, or waiting for its state: the workload waits too. */
 				if (v->serving)
-					svc_dirty_step(v->st, app_now_ns());
+					svc_dirty_step(v->st, util_now_ns());
 				break;
 			case TAG_CTL_LISTEN:
 			case TAG_CTL:
@@ -452,14 +399,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:b:qr:h", opts, NULL)) != -1) {
+	while ((c = util_opt_next(argc, argv, ":i:p:b:qr:h", opts, PROG, usage)) >= 0) {
 		switch (c) {
 		case 'i':
 			o->id = optarg;
 			break;
 		case 'p':
-			if (app_parse_u64(optarg, 1, 65535, &o->port) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &o->port) < 0)
 				return usage_error("--port '%s': expected 1 to 65535", optarg);
 			break;
 		case 'b':
@@ -469,7 +415,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->quiet = true;
 			break;
 		case 'r':
-			if (app_parse_u64(optarg, 0, INT32_MAX, &o->ready_fd) < 0)
+			if (util_parse_u64(optarg, 0, INT32_MAX, &o->ready_fd) < 0)
 				return usage_error("--ready-fd '%s': expected a file descriptor",
 						   optarg);
 			break;
@@ -499,7 +445,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->have_hot = true;
 			break;
 		case 's':
-			if (app_parse_u64(optarg, 0, UINT64_MAX, &o->seed) < 0)
+			if (util_parse_u64(optarg, 0, UINT64_MAX, &o->seed) < 0)
 				return usage_error("--seed '%s': expected an unsigned number",
 						   optarg);
 			break;
@@ -513,12 +459,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->ctl = optarg;
 			break;
 		case 'I':
-			if (app_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
+			if (util_parse_u64(optarg, 1, 65535, &o->incoming) < 0)
 				return usage_error(
 				    "--incoming '%s': expected a TCP port, 1 to 65535", optarg);
 			break;
 		case 'T':
-			if (app_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
+			if (util_parse_u64(optarg, 10, 3600000, &o->timeout_ms) < 0)
 				return usage_error("--timeout '%s': expected milliseconds, 10 to "
 						   "3600000",
 						   optarg);
@@ -526,15 +472,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'O':
 			o->on_orphan = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			app_opt_error(PROG, argv, c);
-			fputs(usage, stderr);
-			return 2;
 		}
 	}
+	if (c == UTIL_OPT_HELP)
+		exit(0);
+	if (c == UTIL_OPT_BAD)
+		return 2;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->id)
@@ -685,7 +628,7 @@ int main(int argc, char **argv)
 			v->id, o.incoming ? "waiting for its state, then answering" : "listening",
 			addr, o.port, o.tcp ? " (UDP and TCP)" : "", v->st->pages, rss_kib(),
 			o.rate_pps, svc_pattern_name(o.pattern), hot);
-	t0 = app_now_ns();
+	t0 = util_now_ns();
 	svc_dirty_step(v->st, t0);
 	if (v->tfd >= 0 && app_timer_set(v->tfd, t0 + TICK_NS, TICK_NS) < 0) {
 		fprintf(stderr, PROG ": setting the workload timer: %s\n", strerror(errno));
@@ -702,7 +645,7 @@ int main(int argc, char **argv)
 	if (v->quit)
 		err = 0;
 	/* The pages due up to this instant, so the count matches the rate exactly. */
-	now = app_now_ns();
+	now = util_now_ns();
 	svc_dirty_step(v->st, now);
 	elapsed_ms = (now - t0) / MS;
 	fprintf(stderr,

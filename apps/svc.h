@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "apps/answer.h"
 #include "apps/mp.h"
 #include "apps/proto.h"
 #include "apps/svc_mig.h"
@@ -20,7 +21,6 @@
 #define PROG "edgemu-svc"
 #define BATCH 64
 #define RX_LEN 2048
-#define CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
 #define MS 1000000ULL
 #define TICK_NS MS /* workload tick: writes are batched per tick, the rate is kept exact */
 #define MAX_CONNS 64
@@ -133,16 +133,8 @@ struct svc {
 	bool quit;
 	bool quiet;
 	struct agent ag;
-	struct mmsghdr rx[BATCH];
-	struct iovec rx_iov[BATCH];
-	struct sockaddr_storage rx_addr[BATCH];
-	char rx_buf[BATCH][RX_LEN];
-	_Alignas(struct cmsghdr) char rx_ctrl[BATCH][CTRL_LEN];
-	struct mmsghdr tx[BATCH];
-	struct iovec tx_iov[BATCH];
-	struct app_answer tx_buf[BATCH];
-	uint32_t tx_client[BATCH];
-	_Alignas(struct cmsghdr) char tx_ctrl[BATCH][CTRL_LEN];
+	struct app_answers b;	       /* the UDP requests and answers of a batch */
+	uint32_t tx_client[APP_BATCH]; /* the client of each answer */
 };
 
 int svc_ep_set(int ep, int op, int fd, uint32_t events, uint64_t tag);

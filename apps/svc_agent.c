@@ -27,6 +27,7 @@
 
 #include "apps/svc.h"
 #include "apps/util.h"
+#include "util/sig.h"
 
 #define NOTSENT_LOWAT (128 * 1024)
 #define WAIT_SLACK_MS 2000 /* an incoming instance waits for its source timeout + this */
@@ -43,7 +44,7 @@ void agent_emit(struct svc *v, const char *verb, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
-	snprintf(msg, sizeof(msg), "%s t=%" PRIu64 "%s%s", verb, app_now_ns(), *rest ? " " : "",
+	snprintf(msg, sizeof(msg), "%s t=%" PRIu64 "%s%s", verb, util_now_ns(), *rest ? " " : "",
 		 rest);
 	if (v->ag.ctl_sock >= 0 &&
 	    send(v->ag.ctl_sock, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
@@ -101,7 +102,7 @@ static void freeze(struct svc *v)
 	 * in neither that pass nor any later one. Cold and post-copy send every page anyway.
 	 */
 	svc_serving(v, false);
-	v->ag.frozen_at = app_now_ns();
+	v->ag.frozen_at = util_now_ns();
 	agent_emit(v, "freeze", "%s", "");
 }
 
@@ -110,7 +111,7 @@ static void thaw(struct svc *v)
 	if (v->serving)
 		return;
 	/* The workload does not catch up on a time it was frozen. */
-	svc_workload_shift(v->st, app_now_ns() - v->ag.frozen_at);
+	svc_workload_shift(v->st, util_now_ns() - v->ag.frozen_at);
 	svc_serving(v, true);
 }
 
@@ -223,13 +224,13 @@ static bool src_next_frame(struct svc *v)
 			enum svc_mig_next next;
 
 			/* The round's own writes up to now, so the decision sees all of them. */
-			svc_dirty_step(st, app_now_ns());
+			svc_dirty_step(st, util_now_ns());
 			dirty = svc_dirty_count(st);
 			next = svc_mig_src_pass_end(&a->plan, st);
 			round_emit(v, round, pages, dirty);
 			if (next == SVC_MIG_NEXT_FREEZE)
 				freeze(v);
-			a->round_begin_ns = app_now_ns();
+			a->round_begin_ns = util_now_ns();
 			a->round_bytes0 = a->bytes;
 			continue;
 		}
@@ -348,7 +349,7 @@ static void src_connected(struct svc *v)
 		src_fail(v, "starting", -r);
 		return;
 	}
-	a->round_begin_ns = app_now_ns();
+	a->round_begin_ns = util_now_ns();
 	agent_emit(v, "start", "pages=%" PRIu64 " strategy=%s", v->st->pages,
 		   topo_strategy_name(a->strategy));
 	if (svc_mig_src_frozen(&a->plan))
@@ -430,7 +431,7 @@ static void src_start(struct svc *v, char *args)
 	a->bytes = a->pages = a->requests = a->updates = a->round_bytes0 = a->hash = 0;
 	a->len = a->off = 0;
 	a->d_head = a->d_tail = 0;
-	a->start_ns = app_now_ns();
+	a->start_ns = util_now_ns();
 	if (svc_ep_set(v->ep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT, TAG_MIG) < 0) {
 		src_fail(v, "epoll", errno);
 		return;
@@ -639,7 +640,7 @@ static void dst_resume(struct svc *v, const struct mp_exec *x)
 	/* The workload starts its clock now: nothing was due while the state travelled. */
 	v->st->started = false;
 	v->st->written = 0;
-	svc_dirty_step(v->st, app_now_ns());
+	svc_dirty_step(v->st, util_now_ns());
 	a->resumed = a->arrived = true;
 	svc_serving(v, true);
 	agent_emit(v, "resume", "pages=%" PRIu64, v->st->pages - v->st->absent_pages);
@@ -789,7 +790,7 @@ static int dst_need(void *arg, uint64_t page)
 {
 	struct svc *v = arg;
 	struct agent *a = &v->ag;
-	uint64_t deadline = app_now_ns() + a->timeout_ms * MS, now;
+	uint64_t deadline = util_now_ns() + a->timeout_ms * MS, now;
 	struct pollfd p;
 	int r;
 
@@ -798,7 +799,7 @@ static int dst_need(void *arg, uint64_t page)
 	while (svc_page_absent(v->st, page)) {
 		if (a->mp_sock < 0)
 			return -EIO;
-		now = app_now_ns();
+		now = util_now_ns();
 		if (now >= deadline) {
 			dst_fail(v, "waiting for a page of the client table", ETIMEDOUT);
 			return -EIO;
@@ -892,10 +893,7 @@ static void steer_here(struct svc *v)
 		   a->on_orphan);
 	pid = fork();
 	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		util_sig_unblock_all();
 		if (fork() == 0) {
 			execl("/bin/sh", "sh", "-c", a->on_orphan, (char *)NULL);
 			_exit(127);
@@ -1205,7 +1203,7 @@ int agent_open(struct svc *v, const char *ctl, uint16_t incoming, uint64_t timeo
 		}
 		a->wait_tfd = app_timer_open();
 		if (a->wait_tfd < 0 ||
-		    app_timer_set(a->wait_tfd, app_now_ns() + (timeout_ms + WAIT_SLACK_MS) * MS,
+		    app_timer_set(a->wait_tfd, util_now_ns() + (timeout_ms + WAIT_SLACK_MS) * MS,
 				  0) < 0 ||
 		    svc_ep_set(v->ep, EPOLL_CTL_ADD, a->wait_tfd, EPOLLIN, TAG_MIG_WAIT) < 0) {
 			fprintf(stderr, PROG ": --incoming: the wait for the source: %s\n",

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Clock, signals, timers, line output, sockets and option errors shared by the apps. */
+/* Signals, timers, line output and sockets shared by the apps. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +15,20 @@
 #include <unistd.h>
 
 #include "apps/util.h"
-
-uint64_t app_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "util/sig.h"
 
 int app_signalfd_open(void)
 {
+	static const int stop[] = {SIGTERM, SIGINT};
 	sigset_t set;
-	int fd;
+	int fd, r;
 
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
+	r = util_sig_block(stop, 2, &set, NULL);
+	if (r < 0)
+		return r;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -254,30 +244,6 @@ int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai)
 	fd = bind_one(res->ai_family, res->ai_addr, res->ai_addrlen, type);
 	freeaddrinfo(res);
 	return fd;
-}
-
-int app_usage_error(const char *prog, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
-	return 2;
-}
-
-void app_opt_error(const char *prog, char *const argv[], int c)
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	if (c == ':')
-		fprintf(stderr, "%s: option '%s' needs a value\n", prog, arg);
-	else if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2))
-		fprintf(stderr, "%s: unknown option '-%c'\n", prog, optopt);
-	else
-		fprintf(stderr, "%s: unknown option '%s'\n", prog, arg);
 }
 
 int app_enable_pktinfo(int sock, int family)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the three apps share beyond pure logic: the clock, signals as a file descriptor,
- * timers, whole-line output files, addresses and sockets, option errors.
+ * What the apps share beyond pure logic and util/: signals as a file descriptor, timers,
+ * whole-line output files, addresses and sockets.
  */
 #ifndef EDGEMU_APPS_UTIL_H
 #define EDGEMU_APPS_UTIL_H
@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* CLOCK_MONOTONIC in ns: the one clock of every namespace and of the runner. */
-uint64_t app_now_ns(void);
+#include "util/clock.h"
+#include "util/opt.h"
 
 /*
  * A signalfd for SIGTERM and SIGINT. Their dispositions are reset first, because an ignored
@@ -55,13 +55,6 @@ void app_addr_str(const struct sockaddr *sa, char *buf, size_t len);
  * *ret_gai holds a getaddrinfo error when addr does not resolve (then -EADDRNOTAVAIL).
  */
 int app_bind_socket(const char *addr, uint16_t port, int type, int *ret_gai);
-
-/* Prints "prog: <message>" and the usage on stderr; returns 2, the exit code of bad usage. */
-__attribute__((format(printf, 3, 4))) int app_usage_error(const char *prog, const char *usage,
-							  const char *fmt, ...);
-
-/* Prints why getopt_long refused an option (opterr must be 0 and optstring start with ':'). */
-void app_opt_error(const char *prog, char *const argv[], int c);
 
 /*
  * Receive up to n datagrams of at most buf_len bytes into bufs (n consecutive buffers of

@@ -25,7 +25,7 @@
 
 struct group {
 	uint64_t fires;
-	struct emu_loop_hist lat;
+	struct util_hist lat;
 };
 
 static void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
@@ -33,7 +33,7 @@ static void on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *
 	struct group *g = arg;
 
 	g->fires++;
-	emu_loop_hist_add(&g->lat, f->now_ns - f->deadline_ns);
+	util_hist_add(&g->lat, f->now_ns - f->deadline_ns);
 }
 
 static void on_end(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
@@ -52,10 +52,10 @@ static void usage(void)
 	exit(2);
 }
 
-static void print_lat(const char *what, const struct emu_loop_hist *h)
+static void print_lat(const char *what, const struct util_hist *h)
 {
 	printf("  %-22s %8" PRIu64 "  %9.1f  %9.1f  %9.1f\n", what, h->count,
-	       emu_loop_hist_quantile(h, 0.5) / 1e3, emu_loop_hist_quantile(h, 0.99) / 1e3,
+	       util_hist_quantile(h, 0.5) / 1e3, util_hist_quantile(h, 0.99) / 1e3,
 	       h->max_ns / 1e3);
 }
 

@@ -32,6 +32,7 @@
 #include "migrate/migrate.h"
 #include "migrate/model.h"
 #include "topo/net.h"
+#include "util/sig.h"
 
 #define MIB (1024.0 * 1024.0)
 #define LIST_MAX 16
@@ -48,17 +49,7 @@ static void on_signal(int sig)
 	stop_flag = sig;
 }
 
-/* Teardown must not be cut short by a second Ctrl-C. */
-static void hold_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
+static void run_down(struct topo_net *net);
 
 /* ---- options ---- */
 
@@ -230,11 +221,11 @@ static unsigned run_seq;
 static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsigned rate,
 			       unsigned max_rounds)
 {
-	char name[TOPO_RUN_MAX + 1], text[2048], rname[TOPO_RUN_MAX + 1];
+	char name[TOPO_RUN_MAX + 1], text[2048];
 	char path[] = "/tmp/edgemu-bench-XXXXXX.yaml";
 	struct topo_model *m;
 	struct topo_net *net;
-	struct topo_err err, terr;
+	struct topo_err err;
 	int n, r, fd;
 
 	snprintf(name, sizeof(name), "bmig-%ld-%u", (long)getpid() % 10000000, run_seq++);
@@ -292,29 +283,26 @@ static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsi
 		return net;
 	if (r < 0)
 		fprintf(stderr, "migrate: run %s: %s\n", name, err.msg);
-	hold_signals();
-	snprintf(rname, sizeof(rname), "%s", net->name);
-	if (topo_net_teardown(rname, net, &terr) < 0)
-		fprintf(stderr, "migrate: removing run %s: %s\n", rname, terr.msg);
-	topo_net_free(net);
+	run_down(net);
 	return NULL;
 }
 
+/* Teardown must not be cut short by a second Ctrl-C: signals wait until it is over. */
 static void run_down(struct topo_net *net)
 {
+	static const int held[] = {SIGINT, SIGTERM, SIGHUP};
 	char rname[TOPO_RUN_MAX + 1];
 	struct topo_err err;
 	sigset_t old;
 
 	if (!net)
 		return;
-	sigprocmask(SIG_BLOCK, NULL, &old);
-	hold_signals();
+	util_sig_block(held, 3, NULL, &old);
 	snprintf(rname, sizeof(rname), "%s", net->name);
 	if (topo_net_teardown(rname, net, &err) < 0)
 		fprintf(stderr, "migrate: removing run %s: %s\n", rname, err.msg);
 	topo_net_free(net);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	util_sig_restore(&old);
 }
 
 /* ---- memory of the instances ---- */

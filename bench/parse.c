@@ -19,92 +19,60 @@
 #include <time.h>
 
 #include "topo/topo.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < t->cap - t->len)
-			break;
-		t->cap = t->cap * 2 + 4096 + (size_t)n;
-		t->s = realloc(t->s, t->cap);
-		if (!t->s) {
-			perror("realloc");
-			exit(1);
-		}
-	}
-	t->len += (size_t)n;
-}
+#include "util/clock.h"
+#include "util/text.h"
 
 /* n nodes: a router and n - 1 hosts around it, one link each. */
-static void gen_star(struct text *t, unsigned n)
+static void gen_star(struct util_buf *t, unsigned n)
 {
-	add(t, "name: star\nnodes:\n  r: {kind: router}\n");
+	util_buf_printf(t, "name: star\nnodes:\n  r: {kind: router}\n");
 	for (unsigned i = 1; i < n; i++)
-		add(t, "  h%u: {kind: host}\n", i);
-	add(t, "links:\n");
+		util_buf_printf(t, "  h%u: {kind: host}\n", i);
+	util_buf_printf(t, "links:\n");
 	for (unsigned i = 1; i < n; i++)
-		add(t, "  - {endpoints: [r, h%u], delay: 1ms}\n", i);
+		util_buf_printf(t, "  - {endpoints: [r, h%u], delay: 1ms}\n", i);
 }
 
 /* n routers in a line, every interface named in the file. */
-static void gen_named(struct text *t, unsigned n)
+static void gen_named(struct util_buf *t, unsigned n)
 {
-	add(t, "name: named\nnodes:\n");
+	util_buf_printf(t, "name: named\nnodes:\n");
 	for (unsigned i = 0; i < n; i++)
-		add(t, "  r%u: {kind: router}\n", i);
-	add(t, "links:\n");
+		util_buf_printf(t, "  r%u: {kind: router}\n", i);
+	util_buf_printf(t, "links:\n");
 	for (unsigned i = 0; i + 1 < n; i++)
-		add(t, "  - {endpoints: [\"r%u:right\", \"r%u:left\"]}\n", i, i + 1);
+		util_buf_printf(t, "  - {endpoints: [\"r%u:right\", \"r%u:left\"]}\n", i, i + 1);
 }
 
 /* u UEs standing in a row, e eNBs, each eNB wired to one router. */
-static void gen_radio(struct text *t, unsigned u, unsigned e)
+static void gen_radio(struct util_buf *t, unsigned u, unsigned e)
 {
-	add(t, "name: radio\nradio: {}\nnodes:\n  core: {kind: router}\n");
+	util_buf_printf(t, "name: radio\nradio: {}\nnodes:\n  core: {kind: router}\n");
 	for (unsigned i = 0; i < e; i++)
-		add(t, "  enb%u: {kind: enb, pos: [%u, 0]}\n", i, i * 500);
+		util_buf_printf(t, "  enb%u: {kind: enb, pos: [%u, 0]}\n", i, i * 500);
 	for (unsigned i = 0; i < u; i++)
-		add(t, "  ue%u: {kind: ue, pos: [%u, 10]}\n", i, i);
-	add(t, "links:\n");
+		util_buf_printf(t, "  ue%u: {kind: ue, pos: [%u, 10]}\n", i, i);
+	util_buf_printf(t, "links:\n");
 	for (unsigned i = 0; i < e; i++)
-		add(t, "  - {endpoints: [enb%u, core], delay: 1ms}\n", i);
+		util_buf_printf(t, "  - {endpoints: [enb%u, core], delay: 1ms}\n", i);
 }
 
 /* d levels of YAML nesting in all (the top-level mapping is the first). */
-static void gen_nest(struct text *t, unsigned d)
+static void gen_nest(struct util_buf *t, unsigned d)
 {
-	add(t, "name: nest\nnodes: {a: {kind: host, pos: ");
+	util_buf_printf(t, "name: nest\nnodes: {a: {kind: host, pos: ");
 	for (unsigned i = 3; i < d; i++)
-		add(t, "[");
+		util_buf_printf(t, "[");
 	for (unsigned i = 3; i < d; i++)
-		add(t, "]");
-	add(t, "}}\n");
+		util_buf_printf(t, "]");
+	util_buf_printf(t, "}}\n");
 }
 
 static bool parse_only;
 
 static void run(const char *spec)
 {
-	struct text t = {0};
+	struct util_buf t = {0};
 	struct topo_model *m = NULL;
 	struct topo_routes routes = {0};
 	struct topo_err err = {{0}};
@@ -124,9 +92,13 @@ static void run(const char *spec)
 		fprintf(stderr, "unknown case '%s' (star:N, named:N, radio:UxE, nest:D)\n", spec);
 		exit(2);
 	}
-	t0 = now_ms();
+	if (t.err) {
+		fprintf(stderr, "parse: out of memory\n");
+		exit(1);
+	}
+	t0 = util_now_ms();
 	r = topo_parse_string(t.s, t.len, "bench.yaml", &m, &err);
-	t1 = now_ms();
+	t1 = util_now_ms();
 	if (r < 0) {
 		printf("%-16s %9.1f KiB %10.1f %10s %10s  %.70s\n", spec, (double)t.len / 1024,
 		       t1 - t0, "-", "-", err.msg);
@@ -134,10 +106,10 @@ static void run(const char *spec)
 		return;
 	}
 	r = parse_only ? 0 : topo_plan_addresses(m, 0, &err);
-	t2 = now_ms();
+	t2 = util_now_ms();
 	if (r == 0 && !parse_only)
 		r = topo_plan_routes(m, 0, &routes);
-	t3 = now_ms();
+	t3 = util_now_ms();
 	printf("%-16s %9.1f KiB %10.1f %10.1f %10.1f  %u nodes, %u links, %zu routes%s%s\n", spec,
 	       (double)t.len / 1024, t1 - t0, t2 - t1, t3 - t2, m->n_nodes, m->n_links, routes.n,
 	       r < 0 ? "; plan failed: " : "", r < 0 ? err.msg : "");

@@ -28,17 +28,10 @@
 #include "emu/emu.h"
 #include "emu/shape.h"
 #include "topo/net.h"
+#include "util/clock.h"
 
 #define PORT 9
 static bool quick;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -196,12 +189,12 @@ static size_t rtts(struct topo_net *net, uint64_t *v, size_t n)
 		return 0;
 	fd = client(net);
 	for (size_t i = 0; fd >= 0 && i < n + 50; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = util_now_ns();
 
 		if (send(fd, buf, sizeof(buf), 0) < 0 || recv(fd, buf, sizeof(buf), 0) < 0)
 			continue;
 		if (i >= 50) /* warm-up: ARP, caches */
-			v[k++] = now_ns() - t0;
+			v[k++] = util_now_ns() - t0;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -221,8 +214,8 @@ static void blast(struct topo_net *net, size_t size, double secs, double *pps, d
 	if (server_start(&s, net, false) < 0)
 		return;
 	fd = client(net);
-	end = now_ns() + (uint64_t)(secs * 1e9);
-	while (fd >= 0 && now_ns() < end)
+	end = util_now_ns() + (uint64_t)(secs * 1e9);
+	while (fd >= 0 && util_now_ns() < end)
 		send(fd, buf, size, MSG_DONTWAIT);
 	usleep(200000); /* let the queues drain */
 	*pps = (double)s.got / secs;
@@ -281,9 +274,9 @@ static double tcp_goodput(struct topo_net *net, double secs)
 	}
 	sa.sin_addr.s_addr = htonl(topo_node_addr(net->m, 1));
 	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		t0 = now_ns();
+		t0 = util_now_ns();
 		end = t0 + (uint64_t)(secs * 1e9);
-		while (now_ns() < end)
+		while (util_now_ns() < end)
 			if (write(c, buf, sizeof(buf)) < 0)
 				break;
 	}
@@ -335,23 +328,23 @@ static void bench_updates(void)
 		exit(1);
 	nl = net->nodes[0].nl;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = util_now_ns();
 
 		s.delay_ns = 1000000 + (i % 50) * 100000;
 		r = emu_netem_set(nl, net->ifindex[0], &s, &s);
 		if (r == 0)
 			r = emu_nl_flush(nl);
-		v[i] = now_ns() - t0;
+		v[i] = util_now_ns() - t0;
 		if (r < 0) {
 			fprintf(stderr, "shape: netem update: %s\n", strerror(-r));
 			break;
 		}
 	}
 	for (size_t i = 0; i < ntc; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = util_now_ns();
 
 		tc_change(net->nodes[0].ns, 1 + (unsigned)(i % 50));
-		w[i] = now_ns() - t0;
+		w[i] = util_now_ns() - t0;
 	}
 	printf("   %-22s %10s %10s\n", "method", "p50 us", "p99 us");
 	printf("   %-22s %10.1f %10.1f   (%zu changes)\n", "netlink (edgemu)", pct(v, n, 0.5) / 1e3,

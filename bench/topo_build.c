@@ -21,54 +21,22 @@
 
 #include "emu/emu.h"
 #include "topo/net.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if ((size_t)n < t->cap - t->len)
-			break;
-		t->cap = t->cap * 2 + 4096 + (size_t)n;
-		t->s = realloc(t->s, t->cap);
-		if (!t->s) {
-			perror("realloc");
-			exit(1);
-		}
-	}
-	t->len += (size_t)n;
-}
+#include "util/clock.h"
+#include "util/text.h"
 
 /*
  * star: a router hub and n-1 hosts; chain: n routers in a line. Links are not shaped (plain
  * veth pairs, as ip builds them): what shaping costs is bench/shape's subject.
  */
-static void scenario(struct text *t, const char *name, bool star, unsigned n)
+static void scenario(struct util_buf *t, const char *name, bool star, unsigned n)
 {
 	t->len = 0;
-	add(t, "name: %s\nnodes:\n", name);
+	util_buf_printf(t, "name: %s\nnodes:\n", name);
 	for (unsigned i = 0; i < n; i++)
-		add(t, "  n%u: { kind: %s }\n", i, star && i ? "host" : "router");
-	add(t, "links:\n");
+		util_buf_printf(t, "  n%u: { kind: %s }\n", i, star && i ? "host" : "router");
+	util_buf_printf(t, "links:\n");
 	for (unsigned i = 1; i < n; i++)
-		add(t, "  - { endpoints: [n%u, n%u] }\n", star ? 0 : i - 1, i);
+		util_buf_printf(t, "  - { endpoints: [n%u, n%u] }\n", star ? 0 : i - 1, i);
 }
 
 /*
@@ -94,7 +62,7 @@ static bool in_process;
 
 static int edgemu_once(const char *name, bool star, unsigned n, double *build, double *down)
 {
-	struct text t = {0};
+	struct util_buf t = {0};
 	struct topo_model *m;
 	struct topo_net *net;
 	struct topo_err err;
@@ -105,7 +73,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 	int fd = mkstemps(path, 5);
 
 	scenario(&t, name, star, n);
-	if (fd < 0 || write(fd, t.s, t.len) != (ssize_t)t.len) {
+	if (fd < 0 || t.err || write(fd, t.s, t.len) != (ssize_t)t.len) {
 		perror("topo_build: writing the scenario");
 		return -1;
 	}
@@ -114,7 +82,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 	/* Each build starts on a quiet kernel, as a user's `up` usually does. */
 	settle();
 	/* Parsing and planning are timed too: they are part of what `up` does. */
-	t0 = now_ms();
+	t0 = util_now_ms();
 	r = topo_parse_file(path, &m, &err);
 	if (r == 0)
 		r = topo_net_prepare(m, name, &net, &err);
@@ -124,7 +92,7 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 		return r;
 	}
 	r = topo_net_build(net, NULL, &err);
-	*build = now_ms() - t0;
+	*build = util_now_ms() - t0;
 	if (getenv("BENCH_STEPS"))
 		fprintf(stderr,
 			"  %s N=%u: namespaces %.1f ms and links alongside, done at %.1f ms; "
@@ -143,12 +111,12 @@ static int edgemu_once(const char *name, bool star, unsigned n, double *build, d
 		net = NULL;
 		usleep(100 * 1000);
 	}
-	t0 = now_ms();
+	t0 = util_now_ms();
 	if (topo_net_teardown(name, net, &err) < 0) {
 		fprintf(stderr, "topo_build: teardown: %s\n", err.msg);
 		r = -1;
 	}
-	*down = now_ms() - t0;
+	*down = util_now_ms() - t0;
 	topo_net_free(net);
 	return r;
 }
@@ -220,27 +188,35 @@ static void addr_of(unsigned i, unsigned end, char *buf)
  */
 static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 {
-	struct text root = {0}, *ns = calloc(n, sizeof(*ns));
+	struct util_buf root = {0}, *ns = calloc(n, sizeof(*ns));
 	char a[32], b[32], name[64];
 	double t0;
 	int r = 0;
 
-	add(&root, "netns add emb-n0\n");
+	util_buf_printf(&root, "netns add emb-n0\n");
 	for (unsigned i = 1; i < n; i++) {
-		add(&root, "netns add emb-n%u\n", i);
-		add(&root, "link add eth%u netns emb-n0 type veth peer name eth0 netns emb-n%u\n",
+		util_buf_printf(&root, "netns add emb-n%u\n", i);
+		util_buf_printf(
+		    &root, "link add eth%u netns emb-n0 type veth peer name eth0 netns emb-n%u\n",
 		    i - 1, i);
 	}
-	add(&ns[0], "link set lo up\n");
+	util_buf_printf(&ns[0], "link set lo up\n");
 	for (unsigned i = 1; i < n; i++) {
 		addr_of(i, 0, a);
 		addr_of(i, 1, b);
-		add(&ns[0], "addr add %s/30 dev eth%u\nlink set eth%u up\n", a, i - 1, i - 1);
-		add(&ns[i], "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\n", b);
-		add(&ns[i], "route add 10.191.0.0/16 via %s dev eth0\n", a);
+		util_buf_printf(&ns[0], "addr add %s/30 dev eth%u\nlink set eth%u up\n", a, i - 1,
+				i - 1);
+		util_buf_printf(&ns[i],
+				"link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\n", b);
+		util_buf_printf(&ns[i], "route add 10.191.0.0/16 via %s dev eth0\n", a);
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (root.err || ns[i].err) {
+			fprintf(stderr, "topo_build: out of memory\n");
+			exit(1);
+		}
 
-	t0 = now_ms();
+	t0 = util_now_ms();
 	if (per_cmd) {
 		char *save = NULL;
 
@@ -275,24 +251,24 @@ static int ip_star(unsigned n, bool per_cmd, double *build, double *down)
 
 		r = spawn(argv, NULL);
 	}
-	*build = now_ms() - t0;
+	*build = util_now_ms() - t0;
 
-	t0 = now_ms();
+	t0 = util_now_ms();
 	if (per_cmd) {
 		for (unsigned i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "netns del emb-n%u", i);
 			ip_line(name);
 		}
 	} else {
-		struct text del = {0};
+		struct util_buf del = {0};
 		char *argv[] = {"ip", "-batch", "-", NULL};
 
 		for (unsigned i = 0; i < n; i++)
-			add(&del, "netns del emb-n%u\n", i);
+			util_buf_printf(&del, "netns del emb-n%u\n", i);
 		spawn(argv, del.s);
 		free(del.s);
 	}
-	*down = now_ms() - t0;
+	*down = util_now_ms() - t0;
 	free(root.s);
 	for (unsigned i = 0; i < n; i++)
 		free(ns[i].s);

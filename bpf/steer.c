@@ -27,6 +27,7 @@
 
 #include "emu/emu.h"
 #include "steer.skel.h"
+#include "util/log.h"
 
 #define BPFFS "/sys/fs/bpf"
 
@@ -38,16 +39,17 @@ struct steer {
 	int ncpus;
 };
 
-/* --- libbpf's messages: silent unless asked for --- */
+/* --- libbpf's messages: one level below ours, so -v shows its warnings --- */
 
+/*
+ * libbpf's warnings explain an error we hand back to the caller, who reports it: details
+ * for -v. Its info and debug lines are for -vv.
+ */
 __attribute__((format(printf, 2, 0))) static int print_libbpf(enum libbpf_print_level level,
 							      const char *fmt, va_list ap)
 {
-	static int debug = -1;
-
-	if (debug < 0)
-		debug = getenv("EDGEMU_BPF_DEBUG") != NULL;
-	return debug ? vfprintf(stderr, fmt, ap) : 0;
+	util_vlog(level == LIBBPF_WARN ? UTIL_LOG_INFO : UTIL_LOG_DEBUG, fmt, ap);
+	return 0;
 }
 
 static void quiet_libbpf(void)

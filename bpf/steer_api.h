@@ -6,7 +6,7 @@
  *
  * Addresses are IPv4 in network byte order. Functions return 0 (or a count) on success and
  * -errno on failure; ret_* outputs are left untouched on failure. Nothing here prints,
- * except libbpf's own messages on stderr when EDGEMU_BPF_DEBUG is set.
+ * except libbpf's own messages through util/log.h: its warnings at -v, the rest at -vv.
  */
 #ifndef EDGEMU_BPF_STEER_API_H
 #define EDGEMU_BPF_STEER_API_H

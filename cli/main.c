@@ -19,6 +19,9 @@
 #include "migrate/migrate.h"
 #include "run/run.h"
 #include "topo/net.h"
+#include "util/log.h"
+#include "util/opt.h"
+#include "util/sig.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -29,13 +32,7 @@ static void on_signal(int sig)
 
 bool cli_wants_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return false;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return true;
-	}
-	return false;
+	return util_opt_wants_help(argc, argv);
 }
 
 int cli_need_root(const char *what)
@@ -52,13 +49,9 @@ int cli_need_root(const char *what)
 /* A teardown cut short by a second Ctrl-C would leave half a run: hold signals meanwhile. */
 static void hold_signals(void)
 {
-	sigset_t set;
+	static const int held[] = {SIGINT, SIGTERM, SIGHUP};
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	util_sig_block(held, 3, NULL, NULL);
 }
 
 static const char usage_up[] =
@@ -90,10 +83,10 @@ static int cmd_up(int argc, char **argv)
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--name") && i + 1 < argc) {
-			name = argv[++i];
-		} else if (!strncmp(argv[i], "--name=", 7)) {
-			name = argv[i] + 7;
+		const char *v = util_opt_value(argc, argv, &i, "--name");
+
+		if (v) {
+			name = v;
 		} else if (!strcmp(argv[i], "--detached")) {
 			detached = true;
 		} else if (argv[i][0] == '-' || file) {
@@ -419,7 +412,10 @@ static int cmd_exec(int argc, char **argv)
 }
 
 static const char usage[] =
-    "usage: edgemu COMMAND [ARGS]\n"
+    "usage: edgemu [-v]... COMMAND [ARGS]\n"
+    "\n"
+    "  -v, --verbose             more messages on stderr: -v libbpf's warnings, -vv all of\n"
+    "                            libbpf's messages (repeatable)\n"
     "\n"
     "Commands:\n"
     "  check                     what this machine's kernel offers edgemu, and fixes\n"
@@ -443,6 +439,25 @@ static const char usage[] =
     "\n"
     "`edgemu COMMAND --help` tells more. Version " EDGEMU_VERSION " (" EDGEMU_GIT ").\n";
 
+/* Leading -v, -vv, --verbose: one level of messages more each. The count of arguments taken. */
+static int verbosity(int argc, char **argv)
+{
+	int i, level = UTIL_LOG_WARN;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--verbose"))
+			level++;
+		else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1))
+			level += (int)strlen(a + 1);
+		else
+			break;
+	}
+	util_log_set_level((enum util_log_level)level);
+	return i - 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -455,7 +470,10 @@ int main(int argc, char **argv)
 	    {"migrate", cli_migrate}, {"run", cli_run},	    {"report", cli_report},
 	    {"sweep", cli_sweep},
 	};
+	int verbose = verbosity(argc, argv);
 
+	argc -= verbose;
+	argv += verbose;
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Numbers the edgemu command computes from a run's samples: one of each, for every report. */
+/*
+ * Moved to util/num.h (issue 13). The old names stay until their last users (report, sweep)
+ * switch to util_cmp_double() and util_quantile(); then this file goes.
+ */
 #ifndef EDGEMU_CLI_NUM_H
 #define EDGEMU_CLI_NUM_H
 
-#include <stddef.h>
+#include "util/num.h"
 
-/* qsort() comparison of doubles, ascending. */
-int cli_cmp_double(const void *a, const void *b);
-/*
- * The q-quantile (0 < q <= 1) of n >= 1 sorted values by nearest rank: the ceil(q * n)-th
- * smallest, as the runner's histogram and edgemu-probe's percentiles count.
- */
-double cli_quantile(const double *sorted, size_t n, double q);
+#define cli_cmp_double util_cmp_double
+
+static inline double cli_quantile(const double *sorted, size_t n, double q)
+{
+	return util_quantile(sorted, n, q);
+}
 
 #endif

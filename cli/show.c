@@ -5,7 +5,7 @@
  */
 #include "cli/cli.h"
 
-#include "cli/text.h"
+#include "util/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -254,7 +254,7 @@ static void json_shape(const struct emu_shape *s)
 	}
 	printf("{\"delay_ns\":%" PRIu64 ",\"jitter_ns\":%" PRIu64 ",\"distribution\":", s->delay_ns,
 	       s->jitter_ns);
-	cli_json_str(stdout, s->jitter_ns ? dist_name(s->dist) : "none");
+	util_json_str(stdout, s->jitter_ns ? dist_name(s->dist) : "none");
 	printf(",\"loss\":{\"model\":\"%s\",\"p\":%g,\"r\":%g,\"h\":%g,\"k\":%g}",
 	       s->loss.model == EMU_LOSS_GILBERT  ? "gilbert"
 	       : s->loss.model == EMU_LOSS_RANDOM ? "random"
@@ -262,7 +262,7 @@ static void json_shape(const struct emu_shape *s)
 	       s->loss.p, s->loss.r, s->loss.h, s->loss.k);
 	printf(",\"rate_bps\":%" PRIu64 ",\"limit\":%u,\"trace\":", s->rate_bps, s->limit);
 	if (s->trace)
-		cli_json_str(stdout, s->trace);
+		util_json_str(stdout, s->trace);
 	else
 		printf("null");
 	printf("}");
@@ -324,9 +324,9 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 
 	if (json) {
 		printf("%s{\"name\":", i ? "," : "");
-		cli_json_str(stdout, m->nodes[i].name);
+		util_json_str(stdout, m->nodes[i].name);
 		printf(",\"kind\":\"%s\",\"netns\":", topo_kind_name(m->nodes[i].kind));
-		cli_json_str(stdout, net->nodes[i].ns);
+		util_json_str(stdout, net->nodes[i].ns);
 		printf(",\"interfaces\":[");
 	} else {
 		printf("\n%s (%s)  namespace %s\n", m->nodes[i].name,
@@ -340,7 +340,7 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
-			cli_json_str(stdout, f->name);
+			util_json_str(stdout, f->name);
 			printf(",\"index\":%d,\"up\":%s,\"carrier\":%s,\"addresses\":[", f->index,
 			       f->up ? "true" : "false", f->carrier ? "true" : "false");
 		} else {
@@ -369,9 +369,9 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 			view_dir(net, link, !end, &in);
 			if (json) {
 				printf(",\"peer\":{\"node\":");
-				cli_json_str(stdout, m->nodes[peer->node].name);
+				util_json_str(stdout, m->nodes[peer->node].name);
 				printf(",\"ifname\":");
-				cli_json_str(stdout, peer->ifname);
+				util_json_str(stdout, peer->ifname);
 				printf("},\"radio\":%s,\"relayed\":%s,\"shaping\":{\"out\":",
 				       link->radio ? "true" : "false",
 				       net->relayed[link - m->links] ? "true" : "false");
@@ -406,7 +406,7 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 		if (json) {
 			printf("%s{\"dst\":\"%s/%u\",\"via\":\"%s\",\"dev\":", first ? "" : ",",
 			       ip(rt->dst, a), rt->plen, ip(rt->via, b));
-			cli_json_str(stdout, ifname_of(l, rt->oif));
+			util_json_str(stdout, ifname_of(l, rt->oif));
 			printf("}");
 		} else {
 			printf("  route      %s/%u via %s dev %s\n", ip(rt->dst, a), rt->plen,
@@ -420,7 +420,7 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 		if (json) {
 			printf("],\"cell\":");
 			if (cell >= 0)
-				cli_json_str(stdout, m->nodes[cell].name);
+				util_json_str(stdout, m->nodes[cell].name);
 			else
 				printf("null");
 			printf("}");
@@ -475,7 +475,7 @@ static void print_services(struct topo_net *net, bool json)
 
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
-			cli_json_str(stdout, s->name);
+			util_json_str(stdout, s->name);
 			printf(",\"app\":\"%s\",\"vip\":\"%s\",\"port\":%u", topo_app_name(s->app),
 			       ip(s->vip, a), s->port);
 			if (s->app == TOPO_APP_SVC)
@@ -499,7 +499,7 @@ static void print_services(struct topo_net *net, bool json)
 				continue;
 			if (json) {
 				printf("%s{\"node\":", first ? "" : ",");
-				cli_json_str(stdout, m->nodes[n].name);
+				util_json_str(stdout, m->nodes[n].name);
 				printf(",\"addr\":\"%s\",\"pid\":%ld}", ip(topo_node_addr(m, n), a),
 				       pid);
 			} else {
@@ -522,9 +522,9 @@ static void print_services(struct topo_net *net, bool json)
 			}
 			if (json) {
 				printf("%s{\"client\":", first ? "" : ",");
-				cli_json_str(stdout, m->nodes[c].name);
+				util_json_str(stdout, m->nodes[c].name);
 				printf(",\"instance\":");
-				cli_json_str(stdout, m->nodes[to].name);
+				util_json_str(stdout, m->nodes[to].name);
 				printf("}");
 			} else {
 				printf("    %s -> %s\n", m->nodes[c].name, m->nodes[to].name);
@@ -560,9 +560,9 @@ static void print_owner_json(const struct topo_owner *o)
 {
 	printf(",\"owner\":%ld,\"status\":\"%s\",\"owner_cmd\":",
 	       o->life == TOPO_LIFE_LIVE ? o->pid : 0, topo_life_name(o->life));
-	cli_json_str(stdout, o->cmd);
+	util_json_str(stdout, o->cmd);
 	printf(",\"owner_pid\":%ld,\"state\":", o->pid);
-	cli_json_str(stdout, o->state);
+	util_json_str(stdout, o->state);
 	printf(",\"owner_verified\":%s", o->verified ? "true" : "false");
 }
 
@@ -585,16 +585,16 @@ static int show_run(const char *name, bool json)
 		topo_owner_describe(&o, what, sizeof(what));
 	if (json) {
 		printf("{\"run\":");
-		cli_json_str(stdout, net->name);
+		util_json_str(stdout, net->name);
 		if (have_owner)
 			print_owner_json(&o);
 		printf(",\"scenario\":");
-		cli_json_str(stdout, net->m->file);
+		util_json_str(stdout, net->m->file);
 		printf(",\"slot\":%u,\"pool\":\"%s/16\",\"shaper\":\"%s\",\"backend\":\"%s\","
 		       "\"backend_why\":",
 		       net->slot, pool, topo_shaper_name(net->m->shaper),
 		       topo_shaper_name(net->backend));
-		cli_json_str(stdout, net->backend_why);
+		util_json_str(stdout, net->backend_why);
 		printf(",\"nodes\":[");
 	} else {
 		printf("run %s: %u nodes, %u links, addresses from %s/16 (slot %u)\n"
@@ -653,7 +653,7 @@ static int list_runs(bool json)
 		topo_owner_describe(&o, what, sizeof(what));
 		if (json) {
 			printf("%s{\"run\":", first ? "" : ",");
-			cli_json_str(stdout, names[i]);
+			util_json_str(stdout, names[i]);
 			print_owner_json(&o);
 			printf("}");
 		} else {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mobility/mobility.h"
+#include "util/opt.h"
 
 static const char usage_trace[] =
     "usage: edgemu trace FILE [--at T] [--node N] [--every T --until T]\n"
@@ -32,24 +33,6 @@ static bool parse_time(const char *s, double *ret)
 		return false;
 	*ret = v;
 	return true;
-}
-
-static const char *opt_val(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strcmp(argv[*i], name))
-		return *i + 1 < argc ? argv[++*i] : NULL;
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	return NULL;
-}
-
-static bool is_opt(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }
 
 static void print_row(const struct mob_trace *t, unsigned node, double at)
@@ -77,15 +60,15 @@ int cli_trace(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v, *name;
 
-		name = is_opt(a, "--at")      ? "--at"
-		       : is_opt(a, "--every") ? "--every"
-		       : is_opt(a, "--until") ? "--until"
-					      : NULL;
+		name = util_opt_is(a, "--at")	   ? "--at"
+		       : util_opt_is(a, "--every") ? "--every"
+		       : util_opt_is(a, "--until") ? "--until"
+						   : NULL;
 
 		if (name) {
 			double *dst = name[2] == 'a' ? &at : name[2] == 'e' ? &every : &until;
 
-			v = opt_val(argc, argv, &i, name);
+			v = util_opt_value(argc, argv, &i, name);
 			if (!v || !parse_time(v, dst)) {
 				fprintf(stderr, "edgemu trace: %s needs seconds >= 0, got '%s'\n",
 					name, v ? v : "");
@@ -93,11 +76,11 @@ int cli_trace(int argc, char **argv)
 			}
 			has_every |= dst == &every;
 			has_until |= dst == &until;
-		} else if (is_opt(a, "--node")) {
+		} else if (util_opt_is(a, "--node")) {
 			char *end;
 			unsigned long n;
 
-			v = opt_val(argc, argv, &i, "--node");
+			v = util_opt_value(argc, argv, &i, "--node");
 			errno = 0;
 			n = v ? strtoul(v, &end, 10) : 0;
 			if (!v || !*v || *end || errno || n > UINT_MAX || v[0] == '-') {

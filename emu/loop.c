@@ -8,7 +8,6 @@
  * still point at them.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,6 +19,8 @@
 #include <sys/timerfd.h>
 
 #include "emu/loop.h"
+#include "util/clock.h"
+#include "util/sig.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define BATCH 64
@@ -79,87 +80,18 @@ struct emu_loop {
 
 	bool running, stopped;
 	int code;
-	struct emu_loop_hist lat;
+	struct util_hist lat;
 	uint64_t skipped;
 };
 
 uint64_t emu_loop_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return util_now_ns();
 }
 
 uint64_t emu_loop_time_ns(const struct emu_loop *loop)
 {
 	return loop->clock.now_ns ? loop->clock.now_ns(loop->clock.arg) : emu_loop_now_ns();
-}
-
-/* --- the histogram --- */
-
-static unsigned hist_index(uint64_t v)
-{
-	unsigned e;
-
-	if (v < 2 * EMU_LOOP_HIST_SUB)
-		return (unsigned)v;
-	e = 63 - (unsigned)__builtin_clzll(v); /* 2^e <= v < 2^(e+1), e >= 5 */
-	if (e >= 36)
-		return EMU_LOOP_HIST_BUCKETS - 1;
-	return (e - 3) * EMU_LOOP_HIST_SUB + (unsigned)((v >> (e - 4)) & (EMU_LOOP_HIST_SUB - 1));
-}
-
-/* The highest value bucket idx holds. */
-static uint64_t hist_high(unsigned idx)
-{
-	unsigned e, sub;
-
-	if (idx < 2 * EMU_LOOP_HIST_SUB)
-		return idx;
-	e = idx / EMU_LOOP_HIST_SUB + 3;
-	sub = idx % EMU_LOOP_HIST_SUB;
-	return ((uint64_t)(EMU_LOOP_HIST_SUB + sub + 1) << (e - 4)) - 1;
-}
-
-void emu_loop_hist_add(struct emu_loop_hist *h, uint64_t value_ns)
-{
-	h->bucket[hist_index(value_ns)]++;
-	h->count++;
-	if (value_ns > h->max_ns)
-		h->max_ns = value_ns;
-}
-
-uint64_t emu_loop_hist_quantile(const struct emu_loop_hist *h, double q)
-{
-	uint64_t rank, seen = 0;
-	double r;
-
-	if (!h->count)
-		return 0;
-	if (!(q > 0))
-		q = 0; /* NaN too */
-	if (q > 1)
-		q = 1;
-	/* ceil(q * count), forgiving the rounding of q * count just above an integer */
-	r = q * (double)h->count;
-	rank = (uint64_t)r;
-	if ((double)rank < r - 1e-9 * r)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > h->count)
-		rank = h->count;
-	for (unsigned i = 0; i < EMU_LOOP_HIST_BUCKETS; i++) {
-		seen += h->bucket[i];
-		if (seen >= rank) {
-			uint64_t v = hist_high(i);
-
-			/* The last bucket has no top; the largest value is an exact bound. */
-			return i == EMU_LOOP_HIST_BUCKETS - 1 || v > h->max_ns ? h->max_ns : v;
-		}
-	}
-	return h->max_ns; /* not reached while the counts add up */
 }
 
 /* --- the timer heap --- */
@@ -359,7 +291,7 @@ static void run_timers(struct emu_loop *loop)
 		} else {
 			timer_remove(loop, 0);
 		}
-		emu_loop_hist_add(&loop->lat, f.now_ns - f.deadline_ns);
+		util_hist_add(&loop->lat, f.now_ns - f.deadline_ns);
 		if (loop->hook)
 			loop->hook(loop, &f, arg, loop->hook_arg);
 		cb(loop, &f, arg);
@@ -470,17 +402,18 @@ static void free_dead(struct emu_loop *loop)
 int emu_loop_signals(struct emu_loop *loop, const int *sigs, size_t n,
 		     void (*cb)(struct emu_loop *loop, int signo, void *arg), void *arg)
 {
-	sigset_t set = loop->sigs, old;
+	sigset_t set, old;
 	int fd, r;
 
 	if (!cb)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
-		if (sigs[i] == SIGKILL || sigs[i] == SIGSTOP || sigaddset(&set, sigs[i]) < 0)
+		if (sigs[i] == SIGKILL || sigs[i] == SIGSTOP)
 			return -EINVAL;
-	r = -pthread_sigmask(SIG_BLOCK, &set, &old);
+	r = util_sig_block(sigs, n, &set, &old);
 	if (r < 0)
 		return r;
+	sigorset(&set, &set, &loop->sigs); /* the fd reads the earlier ones too */
 	fd = signalfd(loop->sw.fd, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -500,7 +433,7 @@ int emu_loop_signals(struct emu_loop *loop, const int *sigs, size_t n,
 	loop->sig_arg = arg;
 	return 0;
 err:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	util_sig_restore(&old);
 	return r;
 }
 
@@ -670,13 +603,13 @@ int emu_loop_run(struct emu_loop *loop)
 void emu_loop_lateness(const struct emu_loop *loop, struct emu_loop_stats *ret)
 {
 	ret->count = loop->lat.count;
-	ret->p50_ns = emu_loop_hist_quantile(&loop->lat, 0.50);
-	ret->p99_ns = emu_loop_hist_quantile(&loop->lat, 0.99);
+	ret->p50_ns = util_hist_quantile(&loop->lat, 0.50);
+	ret->p99_ns = util_hist_quantile(&loop->lat, 0.99);
 	ret->max_ns = loop->lat.max_ns;
 	ret->skipped = loop->skipped;
 }
 
-const struct emu_loop_hist *emu_loop_lateness_hist(const struct emu_loop *loop)
+const struct util_hist *emu_loop_lateness_hist(const struct emu_loop *loop)
 {
 	return &loop->lat;
 }

@@ -15,6 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/hist.h"
+
+/* The histogram's old names, until cli/run.c switches to util_hist (issue 13). */
+#define emu_loop_hist util_hist
+#define emu_loop_hist_add util_hist_add
+#define emu_loop_hist_quantile util_hist_quantile
+
 struct emu_loop;
 
 /* CLOCK_MONOTONIC in ns: the one clock of the run, the same in every namespace. */
@@ -136,29 +143,6 @@ int emu_loop_signals(struct emu_loop *loop, const int *sigs, size_t n,
 
 /* --- lateness --- */
 
-/*
- * A histogram of ns values in fixed memory: values below 32 ns have a bucket each; above,
- * each power of two is cut into 16 equal buckets, so a bucket's width is at most 1/16 of its
- * smallest value. Values from 2^36 ns (69 s) up share the last bucket. 4.2 KiB.
- */
-#define EMU_LOOP_HIST_SUB 16
-#define EMU_LOOP_HIST_BUCKETS ((36 - 3) * EMU_LOOP_HIST_SUB + 1)
-
-struct emu_loop_hist {
-	uint64_t count;
-	uint64_t max_ns;
-	uint64_t bucket[EMU_LOOP_HIST_BUCKETS];
-};
-
-void emu_loop_hist_add(struct emu_loop_hist *h, uint64_t value_ns);
-/*
- * The q-quantile (0 <= q <= 1) by nearest rank: the highest value of the bucket that holds
- * the ceil(q * count)-th smallest value (at least the first), but never above the largest
- * value added. Never below the true value; at most 1/16 above it below 2^36 ns. 0 when
- * empty.
- */
-uint64_t emu_loop_hist_quantile(const struct emu_loop_hist *h, double q);
-
 struct emu_loop_stats {
 	uint64_t count;			 /* timer callbacks run */
 	uint64_t p50_ns, p99_ns, max_ns; /* their lateness */
@@ -167,6 +151,6 @@ struct emu_loop_stats {
 
 void emu_loop_lateness(const struct emu_loop *loop, struct emu_loop_stats *ret);
 /* The whole lateness histogram, for other quantiles. */
-const struct emu_loop_hist *emu_loop_lateness_hist(const struct emu_loop *loop);
+const struct util_hist *emu_loop_lateness_hist(const struct emu_loop *loop);
 
 #endif

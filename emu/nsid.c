@@ -14,6 +14,8 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "util/clock.h"
+
 static int parse_nsid(const struct nlmsghdr *nlh, int32_t *ret)
 {
 	const struct nlattr *a;
@@ -160,10 +162,7 @@ out:
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (long long)(util_now_ns() / UTIL_NS_PER_MS);
 }
 
 int emu_nsid_wait(struct emu_nl *listen, int32_t *ids, size_t n, int timeout_ms)

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,9 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
+
+#include "util/clock.h"
+#include "util/sig.h"
 
 #define BATCH 32
 /* Batches read from one socket per wakeup: a busy link must not starve the others. */
@@ -182,14 +184,6 @@ struct relay {
 	union cmsg_room cmsg[BATCH];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int ep_set(struct relay *rl, int op, int fd, uint32_t events, uint64_t tag)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = tag};
@@ -307,7 +301,7 @@ static void rx(struct relay *rl)
 		/* EAGAIN; or an error (ENETDOWN), which the socket reports once, then clears */
 		if (n <= 0)
 			return;
-		now = mono_ns();
+		now = util_now_ns();
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &rl->msgs[i].msg_hdr;
 			unsigned char *f = rl->iov[i].iov_base;
@@ -650,7 +644,7 @@ static int relay_loop(struct relay *rl)
 		}
 		if (stop)
 			return 0;
-		now = mono_ns();
+		now = util_now_ns();
 		for (size_t i = 0; i < 2 * rl->n; i++)
 			if (rl->dirs[i].q)
 				tx(rl, &rl->dirs[i], now);
@@ -695,16 +689,14 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 {
 	struct relay rl = {
 	    .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1, .ctl_flags = -1, .sock = -1};
+	static const int stop[] = {SIGTERM, SIGINT};
 	sigset_t sigs, old;
 	int r;
 
 	for (unsigned c = 0; c < MAX_CLIENTS; c++)
 		rl.clients[c] = -1;
 	/* Signals arrive as reads on the signalfd, and only there. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	r = -pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	r = util_sig_block(stop, 2, &sigs, &old);
 	if (r < 0)
 		return r;
 	rl.dirs = calloc(2 * n + 1, sizeof(*rl.dirs));
@@ -750,7 +742,7 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 	r = relay_loop(&rl);
 out:
 	relay_close(&rl);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	util_sig_restore(&old);
 	return r;
 }
 

@@ -30,6 +30,7 @@
 
 #include "apps/mp.h"
 #include "bpf/steer_api.h"
+#include "util/clock.h"
 
 #define MS 1000000ULL
 #define CTL_CONNECT_MS 2000
@@ -37,14 +38,6 @@
 #define PROBE_TAIL_MS 200     /* the client's view goes on this long after the end */
 #define PROBE_TIMEOUT_MS 1000 /* edgemu-probe's --timeout: unanswered this long is lost */
 #define MIG_TABLE_MAX 1024
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -70,7 +63,7 @@ void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
 static int ctl_connect(const struct topo_net *net, unsigned svc, unsigned node)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	uint64_t deadline = now_ns() + CTL_CONNECT_MS * MS;
+	uint64_t deadline = util_now_ns() + CTL_CONNECT_MS * MS;
 	int fd, r;
 
 	mig_ctl_path(net, svc, node, sa.sun_path, sizeof(sa.sun_path));
@@ -82,7 +75,7 @@ static int ctl_connect(const struct topo_net *net, unsigned svc, unsigned node)
 			return fd;
 		r = -errno;
 		close(fd);
-		if (now_ns() > deadline)
+		if (util_now_ns() > deadline)
 			return r;
 		sleep_ms(10);
 	}
@@ -165,13 +158,13 @@ static int probe_start(struct topo_net *net, unsigned svc, unsigned client, uint
  */
 static void probe_stop(struct probe *p)
 {
-	uint64_t deadline = now_ns() + (PROBE_TIMEOUT_MS + 1000) * MS;
+	uint64_t deadline = util_now_ns() + (PROBE_TIMEOUT_MS + 1000) * MS;
 
 	if (p->pid <= 0)
 		return;
 	kill(p->pid, SIGUSR1);
 	while (waitpid(p->pid, NULL, WNOHANG) == 0) {
-		if (now_ns() > deadline) {
+		if (util_now_ns() > deadline) {
 			kill(p->pid, SIGTERM);
 			waitpid(p->pid, NULL, 0);
 			break;
@@ -279,7 +272,7 @@ static void csv_write(const char *path, const struct mig_report *r)
 	csv_row(f, r, "end", r->end_ns, -1, r->pages, r->bytes, NULL);
 	csv_row(f, r, "stopped", r->stopped_ns, -1, 0, 0, NULL);
 	if (!r->ok)
-		csv_row(f, r, "error", now_ns(), -1, 0, 0, r->error);
+		csv_row(f, r, "error", util_now_ns(), -1, 0, 0, r->error);
 	fclose(f);
 }
 
@@ -437,7 +430,7 @@ static bool ctl_drain(struct mig_job *j, int fd, struct topo_err *err)
 		if (n <= 0)
 			return false;
 		msg[n] = '\0';
-		j->last_ns = now_ns();
+		j->last_ns = util_now_ns();
 		if (fd == j->src)
 			on_src(j, msg);
 		else
@@ -520,14 +513,14 @@ static bool ev_among(const char *msg, const char *verbs)
 static int ctl_call(struct mig_job *j, int fd, const char *cmd, const char *until, unsigned ms,
 		    char *ret_last, size_t ret_len)
 {
-	uint64_t deadline = now_ns() + ms * MS;
+	uint64_t deadline = util_now_ns() + ms * MS;
 	char msg[MP_CTL_MAX + 1];
 	struct pollfd p;
 	ssize_t n;
 
 	if (fd < 0 || (cmd && ctl_send(fd, cmd) < 0))
 		return -EPIPE;
-	while (now_ns() < deadline) {
+	while (util_now_ns() < deadline) {
 		p = (struct pollfd){.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -661,7 +654,7 @@ static void roll_back(struct mig_job *j, const char *why)
 	if (!j->src_gone && (!j->src_error || j->src_frozen))
 		thawed = src_abort(j, 1000);
 	/* It serves again by now, at the latest: where a failed migration's downtime ends. */
-	thawed_ns = now_ns();
+	thawed_ns = util_now_ns();
 	mig_instance_stop(j->net, j->svc, j->to, &e2);
 	r->rolled_back = thawed && !j->src_gone;
 	if (r->rolled_back)
@@ -765,7 +758,7 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 	*j = (struct mig_job){
 	    .net = net, .svc = svc, .client = client, .to = to, .o = *o, .src = -1, .dst = -1};
 	j->rep = rep = &j->r;
-	rep->start_ns = now_ns();
+	rep->start_ns = util_now_ns();
 	rep->strategy = o->strategy;
 	rep->probe_interval_ns = o->probe_interval_ns;
 	snprintf(rep->service, sizeof(rep->service), "%s", s->name);
@@ -814,7 +807,7 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 	free(orphan);
 	if (r < 0)
 		goto fail;
-	rep->ready_ns = now_ns();
+	rep->ready_ns = util_now_ns();
 	j->src = ctl_connect(net, svc, j->from);
 	j->dst = j->src < 0 ? -1 : ctl_connect(net, svc, to);
 	if (j->src < 0 || j->dst < 0) {
@@ -829,7 +822,7 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 		 " timeout_ms=%" PRIu64,
 		 addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, o->port,
 		 topo_strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
-	rep->command_ns = j->last_ns = now_ns();
+	rep->command_ns = j->last_ns = util_now_ns();
 	r = ctl_send(j->src, cmd);
 	if (r < 0) {
 		j->src_gone = true;
@@ -958,7 +951,7 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 		} else {
 			rep->ok = true;
 			mig_instance_stop(j->net, j->svc, j->from, NULL);
-			rep->stopped_ns = now_ns();
+			rep->stopped_ns = util_now_ns();
 		}
 	} else if (j->src_gone && !j->aborted) {
 		source_died(j);
@@ -1013,7 +1006,7 @@ int mig_migrate(struct topo_net *net, unsigned svc, unsigned client, unsigned to
 		return r;
 	}
 	mig_job_fds(j, fds);
-	while (!mig_job_step(j, now_ns())) {
+	while (!mig_job_step(j, util_now_ns())) {
 		p[0] = (struct pollfd){.fd = fds[0], .events = POLLIN};
 		p[1] = (struct pollfd){.fd = fds[1], .events = POLLIN};
 		if (poll(p, 2, 100) < 0 && errno != EINTR)
@@ -1024,7 +1017,7 @@ int mig_migrate(struct topo_net *net, unsigned svc, unsigned client, unsigned to
 		sleep_ms(PROBE_TAIL_MS);
 	probe_stop(&probe);
 	if (probe.csv[0])
-		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, now_ns(),
+		probe_read(&probe, rep->command_ns ? rep->command_ns : rep->start_ns, util_now_ns(),
 			   rep);
 	rep->probe_interval_ns = o->probe_interval_ns;
 	if (o->csv)

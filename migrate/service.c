@@ -26,6 +26,8 @@
 
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
+#include "util/clock.h"
+#include "util/sig.h"
 
 #define READY_TIMEOUT_MS 2000 /* for echo; svc adds 1 s per GiB of state it populates */
 
@@ -79,7 +81,6 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		sigset_t none;
 		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -90,8 +91,7 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		util_sig_unblock_all();
 		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
 			dup2(null, 0);
 			dup2(out, 1);
@@ -304,10 +304,9 @@ static _Noreturn void spawn_child(const struct spawn_args *b, int ns_fd, const c
 				  int err_fd, int ready_fd)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out, child_errno;
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A daemon in the node: its own session, default signals, stdio to its log. */
+	util_sig_unblock_all();
 	setsid();
 	out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (setns(ns_fd, CLONE_NEWNET) == 0 && null >= 0 && out >= 0) {
@@ -790,14 +789,6 @@ int mig_services_start(struct topo_net *net, struct topo_err *err)
 	return r;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int mig_steer(struct topo_net *net, unsigned svc, unsigned client, unsigned node,
 	      struct mig_flip_time *ret, struct topo_err *err)
 {
@@ -834,10 +825,10 @@ int mig_steer_with(struct topo_net *net, struct steer *held, unsigned svc, unsig
 		r = vip_local(net, svc, node, err);
 		if (r < 0)
 			return r;
-		t0 = now_ns();
+		t0 = util_now_ns();
 		r = routes_toward(net, svc, node, err);
 		if (ret)
-			*ret = (struct mig_flip_time){t0, now_ns()};
+			*ret = (struct mig_flip_time){t0, util_now_ns()};
 		if (r == 0 && (r = route_target_save(net, svc, node)) < 0)
 			topo_err_set(err, r, "recording where %s's VIP routes to: %s",
 				     m->services[svc].name, strerror(-r));
@@ -848,11 +839,11 @@ int mig_steer_with(struct topo_net *net, struct steer *held, unsigned svc, unsig
 		if (r < 0)
 			return r;
 	}
-	t0 = now_ns();
+	t0 = util_now_ns();
 	r = flip_client(s, m, client, m->services[svc].vip, m->services[svc].port,
 			topo_node_addr(m, node));
 	if (ret)
-		*ret = (struct mig_flip_time){t0, now_ns()};
+		*ret = (struct mig_flip_time){t0, util_now_ns()};
 	if (!held)
 		steer_close(s);
 	if (r < 0)

@@ -103,7 +103,20 @@ bool mob_coord_ok(double v);
 bool mob_time_ok(double t_s);
 bool mob_speed_ok(double v);
 void mob_trace_sort(struct mob_trace *t);
-int mob_file_read(const char *path, char **ret, size_t *ret_len);
+/* The lines of a text in turn, each copied NUL-terminated into line, numbered from 1. */
+struct mob_lines {
+	const char *text;
+	size_t len;
+	size_t next; /* offset of the next line */
+	size_t lineno;
+	char *line;
+};
+
+/* 0 or -ENOMEM; mob_lines_free() in both cases. */
+int mob_lines_start(struct mob_lines *l, const char *text, size_t len);
+/* The next line in l->line, l->lineno; false at the end. */
+bool mob_lines_next(struct mob_lines *l);
+void mob_lines_free(struct mob_lines *l);
 /* Read the file at path and hand its text to parse (one of the readers), named path. */
 int mob_file_parse(const char *path,
 		   int (*parse)(const char *buf, size_t len, const char *name,

@@ -11,6 +11,7 @@
 #include <limits.h>
 
 #include "mobility/mobility.h"
+#include "util/mem.h"
 
 struct sample {
 	unsigned node;
@@ -158,31 +159,21 @@ int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct m
 {
 	struct mob_trace *t = mob_trace_new();
 	struct sample *ss = NULL;
-	size_t n_ss = 0, cap_ss = 0, lineno = 0, i = 0;
+	size_t n_ss = 0, cap_ss = 0;
+	struct mob_lines l;
 	bool first = true;
-	char *line = NULL;
-	int r = 0;
+	int r;
 
-	if (!t)
-		return -ENOMEM;
-	line = malloc(len + 1);
-	if (!line) {
+	r = mob_lines_start(&l, text, len);
+	if (!t || r < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
-	while (i < len) {
-		size_t j = i;
+	while (mob_lines_next(&l)) {
 		const char *why = "";
 		struct sample s = {0};
-		int k;
+		int k = parse_row(l.line, &s, &why);
 
-		while (j < len && text[j] != '\n')
-			j++;
-		memcpy(line, text + i, j - i);
-		line[j - i] = '\0';
-		i = j + 1;
-		lineno++;
-		k = parse_row(line, &s, &why);
 		if (k == 0)
 			continue;
 		if (k < 0) {
@@ -191,24 +182,16 @@ int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct m
 				first = false;
 				continue;
 			}
-			r = mob_trace_warn(t, name, lineno, "%s, line skipped", why);
+			r = mob_trace_warn(t, name, l.lineno, "%s, line skipped", why);
 			if (r < 0)
 				goto out;
 			continue;
 		}
 		first = false;
-		s.line = lineno;
-		if (n_ss == cap_ss) {
-			size_t cap = cap_ss ? 2 * cap_ss : 64;
-			void *p = realloc(ss, cap * sizeof(*ss));
-
-			if (!p) {
-				r = -ENOMEM;
-				goto out;
-			}
-			ss = p;
-			cap_ss = cap;
-		}
+		s.line = l.lineno;
+		r = util_grow(&ss, &cap_ss, n_ss, sizeof(*ss), 64);
+		if (r < 0)
+			goto out;
 		ss[n_ss++] = s;
 	}
 	if (n_ss)
@@ -223,7 +206,7 @@ int mob_trace_csv_parse(const char *text, size_t len, const char *name, struct m
 	t = NULL;
 out:
 	free(ss);
-	free(line);
+	mob_lines_free(&l);
 	mob_trace_free(t);
 	return r;
 }

@@ -5,18 +5,17 @@
  * SetSchedPosition, ParseNs2Line).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <limits.h>
 
 #include "mobility/mobility.h"
+#include "util/file.h"
+#include "util/mem.h"
 
 struct mob_trace *mob_trace_new(void)
 {
@@ -150,15 +149,8 @@ struct mob_node *mob_trace_node_get(struct mob_trace *t, unsigned id, bool creat
 
 int mob_node_seg_add(struct mob_node *n, const struct mob_seg *s)
 {
-	if (n->n_segs == n->cap_segs) {
-		size_t cap = n->cap_segs ? 2 * n->cap_segs : 8;
-		void *p = realloc(n->segs, cap * sizeof(*n->segs));
-
-		if (!p)
-			return -ENOMEM;
-		n->segs = p;
-		n->cap_segs = cap;
-	}
+	if (util_grow(&n->segs, &n->cap_segs, n->n_segs, sizeof(*n->segs), 8) < 0)
+		return -ENOMEM;
 	n->segs[n->n_segs++] = *s;
 	return 0;
 }
@@ -176,15 +168,8 @@ int mob_trace_warn(struct mob_trace *t, const char *name, size_t line, const cha
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (t->n_warnings == t->cap_warnings) {
-		size_t cap = t->cap_warnings ? 2 * t->cap_warnings : 8;
-		void *p = realloc(t->warnings, cap * sizeof(*t->warnings));
-
-		if (!p)
-			return -ENOMEM;
-		t->warnings = p;
-		t->cap_warnings = cap;
-	}
+	if (util_grow(&t->warnings, &t->cap_warnings, t->n_warnings, sizeof(*t->warnings), 8) < 0)
+		return -ENOMEM;
 	if (asprintf(&w, "%s:%zu: %s", name, line, msg) < 0)
 		return -ENOMEM;
 	t->warnings[t->n_warnings++] = w;
@@ -209,68 +194,31 @@ int mob_trace_warn_end(struct mob_trace *t, const char *name)
 	return 0;
 }
 
-int mob_file_read(const char *path, char **ret, size_t *ret_len)
+int mob_lines_start(struct mob_lines *l, const char *text, size_t len)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap + 1);
-	struct stat st;
-	int fd, r = 0;
+	*l = (struct mob_lines){.text = text, .len = len, .line = malloc(len + 1)};
+	return l->line ? 0 : -ENOMEM;
+}
 
-	if (!buf)
-		return -ENOMEM;
-	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		goto err;
-	}
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto err;
-	}
-	if (st.st_size > (off_t)MOB_TRACE_BYTES_MAX) {
-		r = -EFBIG;
-		goto err;
-	}
-	for (;;) {
-		ssize_t n;
+bool mob_lines_next(struct mob_lines *l)
+{
+	size_t j = l->next;
 
-		/* Sizes can lie (/proc) or grow while read: the bound holds for what is read. */
-		if (len > MOB_TRACE_BYTES_MAX) {
-			r = -EFBIG;
-			goto err;
-		}
-		if (len == cap) {
-			char *p = realloc(buf, 2 * cap + 1);
+	if (l->next >= l->len)
+		return false;
+	while (j < l->len && l->text[j] != '\n')
+		j++;
+	memcpy(l->line, l->text + l->next, j - l->next);
+	l->line[j - l->next] = '\0';
+	l->next = j + 1;
+	l->lineno++;
+	return true;
+}
 
-			if (!p) {
-				r = -ENOMEM;
-				goto err;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto err;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-err:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return r;
+void mob_lines_free(struct mob_lines *l)
+{
+	free(l->line);
+	l->line = NULL;
 }
 
 void mob_node_pos(const struct mob_node *n, double t_s, struct mob_pos *ret)
@@ -376,7 +324,7 @@ int mob_file_parse(const char *path,
 {
 	size_t len;
 	char *buf;
-	int r = mob_file_read(path, &buf, &len);
+	int r = util_file_read(path, MOB_TRACE_BYTES_MAX, &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -577,44 +525,34 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 {
 	struct mob_trace *t = mob_trace_new();
 	struct ev *evs = NULL;
-	size_t n_evs = 0, cap_evs = 0, lineno = 0, i = 0;
-	char *line = NULL;
-	int r = 0;
+	size_t n_evs = 0, cap_evs = 0;
+	struct mob_lines l;
+	int r;
 
-	if (!t)
-		return -ENOMEM;
-	line = malloc(len + 1);
-	if (!line) {
+	r = mob_lines_start(&l, text, len);
+	if (!t || r < 0) {
 		r = -ENOMEM;
 		goto err;
 	}
 	/* pass 1: initial positions apply wherever they are; events kept in file order */
-	while (i < len) {
-		size_t j = i;
+	while (mob_lines_next(&l)) {
 		const char *why = "";
 		struct ev e = {0};
 		struct mob_node *n;
-		int k;
+		int k = parse_line(l.line, &e, &why);
 
-		while (j < len && text[j] != '\n')
-			j++;
-		memcpy(line, text + i, j - i);
-		line[j - i] = '\0';
-		i = j + 1;
-		lineno++;
-		k = parse_line(line, &e, &why);
 		if (k == 0)
 			continue;
 		if (k < 0) {
-			r = mob_trace_warn(t, name, lineno, "%s, line skipped", why);
+			r = mob_trace_warn(t, name, l.lineno, "%s, line skipped", why);
 			if (r < 0)
 				goto err;
 			continue;
 		}
-		e.line = lineno;
+		e.line = l.lineno;
 		n = mob_trace_node_get(t, e.node, true);
 		if (!n && t->n_nodes >= MOB_TRACE_NODES_MAX) {
-			r = mob_trace_warn(t, name, lineno,
+			r = mob_trace_warn(t, name, l.lineno,
 					   "node %u: more than %u nodes in the trace, line skipped",
 					   e.node, MOB_TRACE_NODES_MAX);
 			if (r < 0)
@@ -629,17 +567,9 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 			set_coord(&n->init, e.coord, e.a);
 			continue;
 		}
-		if (n_evs == cap_evs) {
-			size_t cap = cap_evs ? 2 * cap_evs : 64;
-			void *p = realloc(evs, cap * sizeof(*evs));
-
-			if (!p) {
-				r = -ENOMEM;
-				goto err;
-			}
-			evs = p;
-			cap_evs = cap;
-		}
+		r = util_grow(&evs, &cap_evs, n_evs, sizeof(*evs), 64);
+		if (r < 0)
+			goto err;
 		evs[n_evs++] = e;
 	}
 	/* pass 2: motion from the initial positions, now all known */
@@ -653,12 +583,12 @@ int mob_trace_ns2_parse(const char *text, size_t len, const char *name, struct m
 		goto err;
 	mob_trace_sort(t);
 	free(evs);
-	free(line);
+	mob_lines_free(&l);
 	*ret = t;
 	return 0;
 err:
 	free(evs);
-	free(line);
+	mob_lines_free(&l);
 	mob_trace_free(t);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include "emu/emu.h"
 #include "emu/relay.h"
 #include "emu/shape.h"
+#include "util/clock.h"
 
 enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
 
@@ -104,14 +105,6 @@ struct worker {
 	struct topo_err err;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void mark(struct ready *rd, int node)
 {
 	pthread_mutex_lock(&rd->lock);
@@ -128,7 +121,7 @@ static void *ns_worker(void *arg)
 	struct worker *w = arg;
 	struct topo_net *net = w->net;
 	const struct topo_model *m = net->m;
-	double t0 = now_ms();
+	double t0 = util_now_ms();
 
 	for (unsigned i = w->first; i < m->n_nodes; i += w->step) {
 		struct topo_node_rt *n = &net->nodes[i];
@@ -145,7 +138,7 @@ static void *ns_worker(void *arg)
 		}
 		mark(w->rd, (int)i);
 	}
-	w->ms = now_ms() - t0;
+	w->ms = util_now_ms() - t0;
 	mark(w->rd, -1);
 	return NULL;
 }
@@ -165,12 +158,10 @@ static int wait_node(struct ready *rd, unsigned i, volatile sig_atomic_t *stop)
 			r = -EINTR;
 		} else {
 			/* woken by every namespace made; the timeout is for the stop flag */
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			uint64_t at = util_realtime_ns() + 20 * UTIL_NS_PER_MS;
+
+			ts.tv_sec = (time_t)(at / UTIL_NS_PER_SEC);
+			ts.tv_nsec = (long)(at % UTIL_NS_PER_SEC);
 			pthread_cond_timedwait(&rd->cond, &rd->lock, &ts);
 		}
 	}
@@ -192,7 +183,7 @@ static void *etc_worker(void *arg)
 	struct worker *w = arg;
 	struct topo_net *net = w->net;
 	char target[PATH_MAX + 8], first[PATH_MAX], path[PATH_MAX];
-	double t0 = now_ms();
+	double t0 = util_now_ms();
 
 	snprintf(target, sizeof(target), "%s/etc", net->dir);
 	for (unsigned i = 0; i < net->m->n_nodes; i++) {
@@ -216,7 +207,7 @@ static void *etc_worker(void *arg)
 			break;
 		}
 	}
-	w->ms = now_ms() - t0;
+	w->ms = util_now_ms() - t0;
 	return NULL;
 }
 
@@ -533,7 +524,7 @@ static int write_ledger(struct topo_net *net)
 /* Record the time since *t for a step and restart the clock. */
 static void lap(struct topo_net *net, int step, double *t)
 {
-	double now = now_ms();
+	double now = util_now_ms();
 
 	net->step_ms[step] = now - *t;
 	*t = now;
@@ -544,7 +535,7 @@ int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct top
 	struct ready rd = {.workers = ns_threads()};
 	struct pool ns, etc;
 	struct topo_err etc_err, links_err;
-	double t = now_ms();
+	double t = util_now_ms();
 	int r, etc_r, links_r;
 
 	raise_fd_limit(net->m->n_nodes, net->m->n_links);

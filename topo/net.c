@@ -30,6 +30,7 @@
 #include <linux/rtnetlink.h>
 
 #include "emu/emu.h"
+#include "util/file.h"
 
 #define RELEASE_TIMEOUT_MS 10000
 /* How long a holder stopped by `down --kill` has after SIGTERM, then after SIGKILL. */
@@ -81,35 +82,15 @@ static int write_file_atomic(const char *path, const char *data, size_t len)
 	return r;
 }
 
+/*
+ * A file of a run's folder (meta, ledger, state) we wrote ourselves: the bound only guards
+ * against a folder tampered with, far above what the largest network writes.
+ */
+#define RUN_FILE_MAX (256u << 20)
+
 static int read_file(const char *path, char **ret, size_t *ret_len)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return -errno;
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n);
-	fclose(f);
-	buf[len] = '\0';
-	*ret = buf;
-	if (ret_len)
-		*ret_len = len;
-	return 0;
+	return util_file_read(path, RUN_FILE_MAX, ret, ret_len);
 }
 
 /* Value of key in a meta file's text, copied into buf; -ENOENT if absent. */
@@ -245,8 +226,10 @@ static int write_hosts(const struct topo_net *net)
 static int copy_scenario(const struct topo_net *net)
 {
 	char path[PATH_MAX + 32], *text;
+	struct topo_err err;
 	size_t len;
-	int r = read_file(net->m->file, &text, &len);
+	/* As the parser read it: the file may be a device or a pipe (`up <(...)`). */
+	int r = topo_scenario_read(net->m->file, &text, &len, &err);
 
 	if (r < 0)
 		return r;
@@ -1170,6 +1153,71 @@ int topo_net_teardown(const char *name, struct topo_net *net, struct topo_err *e
 	return topo_net_remove(name, net, 0, err);
 }
 
+/*
+ * Learn each namespace's identity and id first: the processes inside are found by the
+ * inode, the kernel's release is announced by the id. The fds stay open (with keep_fds)
+ * until every name is gone, then go together: the kernel dismantles namespaces in batches,
+ * each waiting for RCU grace periods, and a run's namespaces then make one batch. The
+ * number of namespaces found, each with its inode, name, id (-1 if none) and fd (-1).
+ */
+static size_t learn_netns(struct emu_nl *req, struct ledger_entry *le, size_t n, bool keep_fds,
+			  uint64_t *inodes, char **names, int32_t *ids, int *fds)
+{
+	size_t nns = 0;
+
+	for (size_t i = n; i-- > 0;) {
+		char path[PATH_MAX + 16];
+		struct stat st;
+		int fd;
+
+		if (strcmp(le[i].kind, "netns"))
+			continue;
+		fd = emu_netns_open(le[i].arg);
+		ids[nns] = -1;
+		fds[nns] = -1;
+		names[nns] = le[i].arg;
+		if (fd >= 0) {
+			if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
+			    emu_nsid_get(req, fd, &ids[nns]) < 0)
+				ids[nns] = -1;
+			if (keep_fds)
+				fds[nns] = fd;
+			else
+				close(fd);
+		} else {
+			/* Not open (no descriptor left): the name's mount tells the inode. */
+			snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", le[i].arg);
+			if (fd == -ENOENT || stat(path, &st) < 0)
+				continue;
+			inodes[nns] = st.st_ino;
+		}
+		nns++;
+	}
+	return nns;
+}
+
+/*
+ * Reverse order of creation. Links die with their namespaces, all at once. The first
+ * namespace that cannot be deleted is said in err (if nothing is there yet).
+ */
+static void remove_in_reverse(const struct ledger_entry *le, size_t n, const char *dir,
+			      struct topo_err *err)
+{
+	for (size_t i = n; i-- > 0;) {
+		if (!strcmp(le[i].kind, "netns")) {
+			int r = emu_netns_delete(le[i].arg);
+
+			if (r < 0 && r != -ENOENT && !err->msg[0])
+				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
+					     strerror(-r));
+		} else if (!strcmp(le[i].kind, "etc")) {
+			remove_etc(le[i].arg, dir);
+		} else if (!strcmp(le[i].kind, "bpf")) {
+			remove_pins(le[i].arg);
+		}
+	}
+}
+
 int topo_net_remove(const char *name, struct topo_net *net, unsigned flags, struct topo_err *err)
 {
 	struct emu_nl *req = NULL, *listen = NULL;
@@ -1216,40 +1264,7 @@ int topo_net_remove(const char *name, struct topo_net *net, unsigned flags, stru
 		goto out;
 	}
 
-	/*
-	 * Learn each namespace's identity and id first: the processes inside are found by the
-	 * inode, the kernel's release is announced by the id. The fds stay open until every
-	 * name is gone, then go together: the kernel dismantles namespaces in batches, each
-	 * waiting for RCU grace periods, and a run's namespaces then make one batch.
-	 */
-	for (size_t i = n; i-- > 0;) {
-		char path[PATH_MAX + 16];
-		struct stat st;
-		int fd;
-
-		if (strcmp(le[i].kind, "netns"))
-			continue;
-		fd = emu_netns_open(le[i].arg);
-		ids[nns] = -1;
-		fds[nns] = -1;
-		names[nns] = le[i].arg;
-		if (fd >= 0) {
-			if (emu_netns_inode(fd, &inodes[nns]) == 0 &&
-			    emu_nsid_get(req, fd, &ids[nns]) < 0)
-				ids[nns] = -1;
-			if (keep_fds)
-				fds[nns] = fd;
-			else
-				close(fd);
-		} else {
-			/* Not open (no descriptor left): the name's mount tells the inode. */
-			snprintf(path, sizeof(path), EMU_NETNS_DIR "/%s", le[i].arg);
-			if (fd == -ENOENT || stat(path, &st) < 0)
-				continue;
-			inodes[nns] = st.st_ino;
-		}
-		nns++;
-	}
+	nns = learn_netns(req, le, n, keep_fds, inodes, names, ids, fds);
 	nns += held_read(dir, inodes + nns, n_held);
 	memcpy(sorted, inodes, nns * sizeof(*sorted));
 	qsort(sorted, nns, sizeof(*sorted), cmp_u64);
@@ -1269,19 +1284,7 @@ int topo_net_remove(const char *name, struct topo_net *net, unsigned flags, stru
 		goto out;
 	}
 
-	/* Reverse order of creation. Links die with their namespaces, all at once. */
-	for (size_t i = n; i-- > 0;) {
-		if (!strcmp(le[i].kind, "netns")) {
-			r = emu_netns_delete(le[i].arg);
-			if (r < 0 && r != -ENOENT && !err->msg[0])
-				topo_err_set(err, r, "cannot delete namespace %s: %s", le[i].arg,
-					     strerror(-r));
-		} else if (!strcmp(le[i].kind, "etc")) {
-			remove_etc(le[i].arg, dir);
-		} else if (!strcmp(le[i].kind, "bpf")) {
-			remove_pins(le[i].arg);
-		}
-	}
+	remove_in_reverse(le, n, dir, err);
 	emu_netns_release_together(fds, nns);
 
 	/*

@@ -102,6 +102,44 @@ static int relay_links_up(struct topo_net *net)
 	return r;
 }
 
+/* The relay process, in the relay's namespace; ready_fd gets its byte once it serves. */
+__attribute__((noreturn)) static void
+relay_child(struct topo_net *net, struct emu_relay_link *links, unsigned n, int ctl, int ready_fd)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	char log[PATH_MAX + 16];
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out;
+
+	/*
+	 * A daemon: its own session (a Ctrl-C meant for `up` must not stop a kept run's
+	 * relay), and none of the caller's stdio, or `x=$(edgemu up ...)` in a shell would
+	 * wait for the relay to end. What it has to say goes to relay.log.
+	 */
+	setsid();
+	snprintf(log, sizeof(log), "%s/relay.log", net->dir);
+	out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (null >= 0)
+		dup2(null, 0);
+	if (out >= 0) {
+		dup2(out, 1);
+		dup2(out, 2);
+	}
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	if (setns(net->relay_ns_fd, CLONE_NEWNET) < 0)
+		_exit(1);
+	for (unsigned l = 0; l < n; l++)
+		for (unsigned e = 0; e < 2 && links[l].index[0]; e++) {
+			char name[TOPO_IFNAME_MAX + 1];
+
+			topo_relay_ifname(name, sizeof(name), l, e);
+			if (emu_link_offloads_off(name) < 0)
+				_exit(1);
+		}
+	_exit(emu_relay_serve_seeded(links, n, ctl, ready_fd, net->m->seed) < 0 ? 1 : 0);
+}
+
 int topo_relay_start(struct topo_net *net, struct topo_err *err)
 {
 	const struct topo_model *m = net->m;
@@ -160,40 +198,8 @@ int topo_relay_start(struct topo_net *net, struct topo_err *err)
 		goto out;
 	}
 	if (pid == 0) {
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-
-		char log[PATH_MAX + 16];
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC), out;
-
 		close(pfd[0]);
-		/*
-		 * A daemon: its own session (a Ctrl-C meant for `up` must not stop a kept run's
-		 * relay), and none of the caller's stdio, or `x=$(edgemu up ...)` in a shell
-		 * would wait for the relay to end. What it has to say goes to relay.log.
-		 */
-		setsid();
-		snprintf(log, sizeof(log), "%s/relay.log", net->dir);
-		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (null >= 0)
-			dup2(null, 0);
-		if (out >= 0) {
-			dup2(out, 1);
-			dup2(out, 2);
-		}
-		sigaction(SIGINT, &dfl, NULL);
-		sigaction(SIGTERM, &dfl, NULL);
-		sigaction(SIGHUP, &dfl, NULL);
-		if (setns(net->relay_ns_fd, CLONE_NEWNET) < 0)
-			_exit(1);
-		for (unsigned l = 0; l < n; l++)
-			for (unsigned e = 0; e < 2 && links[l].index[0]; e++) {
-				char name[TOPO_IFNAME_MAX + 1];
-
-				topo_relay_ifname(name, sizeof(name), l, e);
-				if (emu_link_offloads_off(name) < 0)
-					_exit(1);
-			}
-		_exit(emu_relay_serve_seeded(links, n, ctl, pfd[1], m->seed) < 0 ? 1 : 0);
+		relay_child(net, links, n, ctl, pfd[1]);
 	}
 	close(pfd[1]);
 	pfd[1] = -1;

@@ -19,14 +19,7 @@
 
 #include "emu/shape.h"
 #include "topo/net.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 /* Both directions of radio link l: the radio's delay, and no loss (open) or all of it. */
 static int shape(struct topo_net *net, unsigned l, bool open, struct topo_err *err)
@@ -74,10 +67,10 @@ int main(int argc, char **argv)
 	/* The runner keeps the UE's socket open: time the attach alone. */
 	if (r == 0 && (r = topo_net_node_nl(net, (unsigned)ue, &nl)) < 0)
 		topo_err_set(&err, r, "the netlink socket of %s: %s", argv[2], strerror(-r));
-	t0 = now_ns();
+	t0 = util_now_ns();
 	if (r == 0)
 		r = topo_net_ue_attach(net, (unsigned)ue, link, &err);
-	t1 = now_ns();
+	t1 = util_now_ns();
 	for (unsigned l = 0; r == 0 && l < net->m->n_links; l++)
 		if (net->m->links[l].radio && net->m->links[l].end[0].node == (unsigned)ue &&
 		    (int)l != link)

@@ -37,6 +37,8 @@
 
 #include "emu/emu.h"
 #include "emu/relay.h"
+#include "util/clock.h"
+#include "util/sig.h"
 
 #define STOP_TIMEOUT_MS 5000
 
@@ -55,10 +57,7 @@ static int err(const char *what, int r)
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)util_now_ns() / 1e9;
 }
 
 /* --- up --- */
@@ -240,6 +239,7 @@ static int cmd_up(int argc, char **argv)
 {
 	struct pair p = {.ns_fd = {-1, -1, -1}, .ctl = -1};
 	struct pollfd pf;
+	static const int stop[] = {SIGTERM, SIGINT, SIGCHLD};
 	sigset_t sigs;
 	pid_t pid = -1;
 	int ready = -1, rc = 1, st, r;
@@ -248,11 +248,7 @@ static int cmd_up(int argc, char **argv)
 	if (argc != 5)
 		return fail("usage: up PREFIX CTL_PATH X", EINVAL);
 	/* Signals wait until we look at them: a stop during setup still cleans up. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	util_sig_block(stop, 3, &sigs, NULL);
 
 	if (pair_create(&p, argv[2], argv[3], atoi(argv[4]) & 0xff) < 0)
 		goto out;

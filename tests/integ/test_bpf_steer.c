@@ -35,6 +35,7 @@
 
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
+#include "util/clock.h"
 
 #define FRAME_MAX 512
 #define ETH_LEN 14
@@ -788,14 +789,6 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Printed, never asserted: the flip call's duration, and what a packet costs the programs. */
 static void test_timing(void **state)
 {
@@ -805,10 +798,10 @@ static void test_timing(void **state)
 	struct frame f, out;
 
 	for (int i = 0; i < N; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = util_now_ns();
 
 		assert_int_equal(steer_flip(s, C1, VIP, i & 1 ? I2 : I1), 0);
-		d[i] = now_ns() - t0;
+		d[i] = util_now_ns() - t0;
 	}
 	qsort(d, N, sizeof(d[0]), cmp_u64);
 	printf("flip: %d calls, p50 %.1f us, p99 %.1f us, max %.1f us\n", N, d[N / 2] / 1e3,

@@ -22,7 +22,7 @@ static uint64_t dur_ok(const char *s)
 {
 	uint64_t v = 0;
 
-	assert_int_equal(app_parse_duration(s, &v), 0);
+	assert_int_equal(util_parse_duration(s, &v), 0);
 	return v;
 }
 
@@ -30,7 +30,7 @@ static void dur_bad(const char *s, int err)
 {
 	uint64_t v = 4242;
 
-	assert_int_equal(app_parse_duration(s, &v), err);
+	assert_int_equal(util_parse_duration(s, &v), err);
 	assert_int_equal(v, 4242);
 }
 
@@ -69,29 +69,29 @@ static void test_duration(void **state)
 	dur_bad("0x10ms", -EINVAL);
 	dur_bad("18446744073709551616ns", -ERANGE);
 	dur_bad("18446744074s", -ERANGE);
-	assert_int_equal(app_parse_duration(NULL, &(uint64_t){0}), -EINVAL);
+	assert_int_equal(util_parse_duration(NULL, &(uint64_t){0}), -EINVAL);
 }
 
 static void test_u64(void **state)
 {
 	uint64_t v = 9;
 
-	assert_int_equal(app_parse_u64("0", 0, 10, &v), 0);
+	assert_int_equal(util_parse_u64("0", 0, 10, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(app_parse_u64("65535", 1, 65535, &v), 0);
+	assert_int_equal(util_parse_u64("65535", 1, 65535, &v), 0);
 	assert_int_equal(v, 65535);
-	assert_int_equal(app_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(util_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
 	assert_int_equal(v, UINT64_MAX);
 	v = 9;
-	assert_int_equal(app_parse_u64("65536", 1, 65535, &v), -ERANGE);
-	assert_int_equal(app_parse_u64("0", 1, 65535, &v), -ERANGE);
-	assert_int_equal(app_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
-	assert_int_equal(app_parse_u64("99999999999999999999x", 0, UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(app_parse_u64("", 0, 10, &v), -EINVAL);
-	assert_int_equal(app_parse_u64("-1", 0, 10, &v), -EINVAL);
-	assert_int_equal(app_parse_u64("+1", 0, 10, &v), -EINVAL);
-	assert_int_equal(app_parse_u64("1 ", 0, 10, &v), -EINVAL);
-	assert_int_equal(app_parse_u64("1k", 0, 10, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("65536", 1, 65535, &v), -ERANGE);
+	assert_int_equal(util_parse_u64("0", 1, 65535, &v), -ERANGE);
+	assert_int_equal(util_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(util_parse_u64("99999999999999999999x", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("", 0, 10, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("1 ", 0, 10, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("1k", 0, 10, &v), -EINVAL);
 	assert_int_equal(v, 9);
 }
 

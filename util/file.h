@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Whole files read into memory, with a bound on what a file may make us allocate. */
+#ifndef EDGEMU_UTIL_FILE_H
+#define EDGEMU_UTIL_FILE_H
+
+#include <stddef.h>
+
+/*
+ * The whole regular file at path, NUL-terminated, in *ret (free() it), its length without
+ * the NUL in *ret_len (may be NULL). At most max bytes: -EFBIG beyond, whatever the size
+ * the file claims (/proc lies, a file may grow while read). -EISDIR for a directory,
+ * -EINVAL for anything else not regular (a FIFO is not waited on), or another -errno;
+ * the outputs are untouched on failure.
+ */
+int util_file_read(const char *path, size_t max, char **ret, size_t *ret_len);
+
+#endif
