@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "sweep/run.h"
 #include "sweep/sweep.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -257,7 +258,7 @@ static int folder_open(const struct loaded *l, const char *dir, const char *file
 {
 	char lock[PATH_MAX];
 	uint64_t id, old_id;
-	int r = sweep_mkdirs(dir);
+	int r = util_mkdirs(dir, false);
 
 	if (r < 0) {
 		fprintf(stderr, "edgemu sweep: results folder %s: %s\n", dir, strerror(-r));

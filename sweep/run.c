@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
+#include "util/file.h"
+
 #define POLL_NS 100000000L
 #define BAR_WIDTH 24
 #define HANG_GRACE_S 120.0
@@ -58,75 +61,11 @@ int sweep_stopped(void)
 
 double sweep_now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)util_now_ns() / 1e9;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len)
-{
-	size_t len = 0, cap = 8192;
-	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (!buf || fd < 0) {
-		r = !buf ? -ENOMEM : -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *bigger = realloc(buf, cap * 2 + 1);
-
-			if (!bigger) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	buf = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return r;
-}
-
-int sweep_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
+/* A run's log and results files; a bigger one is not a run's. */
+#define READ_MAX (64u << 20)
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -232,7 +171,7 @@ static void last_line(const char *log, char *buf, size_t len)
 	size_t n;
 
 	snprintf(buf, len, "no output");
-	if (read_all(log, &text, &n) < 0)
+	if (util_file_read(log, READ_MAX, &text, &n) < 0)
 		return;
 	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
 		text[--n] = '\0';
@@ -354,7 +293,7 @@ int sweep_run_one(const struct sweep_plan *p, unsigned i, const char *file, cons
 	sweep_run_name(rname, sizeof(rname), name, (unsigned)getpid(), i);
 	r = rm_rf(path);
 	if (r == 0)
-		r = sweep_mkdirs(path);
+		r = util_mkdirs(path, false);
 	if (r < 0) {
 		sweep_say(g, "%s: %s", path, strerror(-r));
 		return r;
@@ -410,7 +349,7 @@ uint64_t sweep_folder_plan_id(const char *dir)
 	uint64_t id = 0;
 
 	snprintf(path, sizeof(path), "%s/plan.json", dir);
-	if (read_all(path, &text, &len) < 0)
+	if (util_file_read(path, READ_MAX, &text, &len) < 0)
 		return 0;
 	s = strstr(text, "\"plan_id\": \"");
 	if (s)
@@ -448,7 +387,7 @@ void sweep_collect(const struct sweep_plan *p, const char *dir, bool *complete,
 			continue;
 		memset(&res[i], 0, sizeof(res[i]));
 		snprintf(path, sizeof(path), "%s/%s/summary.json", dir, p->runs[i].dir);
-		r = read_all(path, &text, &len);
+		r = util_file_read(path, READ_MAX, &text, &len);
 		if (r == 0) {
 			r = sweep_summary_scan(text, len, &res[i]);
 			free(text);
@@ -463,7 +402,7 @@ void sweep_collect(const struct sweep_plan *p, const char *dir, bool *complete,
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s/rtt.csv", dir, p->runs[i].dir);
-		if (read_all(path, &text, &len) == 0) {
+		if (util_file_read(path, READ_MAX, &text, &len) == 0) {
 			sweep_rtt_scan(text, len, &res[i]);
 			free(text);
 		}

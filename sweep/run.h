@@ -31,8 +31,6 @@ void sweep_signals_catch(void);
 int sweep_stopped(void);
 /* Monotonic, s. */
 double sweep_now_s(void);
-/* mkdir -p. */
-int sweep_mkdirs(const char *path);
 /* dir/run_dir/name is a regular file. */
 bool sweep_file_exists(const char *dir, const char *run_dir, const char *name);
 /* A line that stays: above the bar on a terminal; nothing when quiet. */

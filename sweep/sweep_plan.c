@@ -7,7 +7,7 @@
  */
 #include "sweep/sweep.h"
 
-#include "cli/text.h"
+#include "util/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -398,34 +398,34 @@ uint64_t sweep_plan_id(const struct sweep_plan *p, const char *text, size_t len)
 void sweep_plan_write_json(FILE *f, const struct sweep_plan *p, const char *file, uint64_t id)
 {
 	fputs("{\n  \"scenario\": ", f);
-	cli_json_str(f, file);
+	util_json_str(f, file);
 	fprintf(f,
 		",\n  \"plan_id\": \"%016" PRIx64 "\",\n  \"base_seed\": %" PRIu64
 		",\n  \"repeat\": %u,\n  \"seed_rule\": \"base_seed + rep\",\n  \"set\": [",
 		id, p->base_seed, p->repeat);
 	for (size_t i = 0; i < p->n_fixed; i++) {
 		fputs(i ? ", " : "", f);
-		cli_json_str(f, p->fixed[i]);
+		util_json_str(f, p->fixed[i]);
 	}
 	fputs("],\n  \"vary\": {", f);
 	for (unsigned k = 0; k < p->n_keys; k++) {
 		fputs(k ? ", " : "", f);
-		cli_json_str(f, p->paths[k]);
+		util_json_str(f, p->paths[k]);
 		fputs(": [", f);
 		for (unsigned v = 0; v < p->n_values[k]; v++) {
 			fputs(v ? ", " : "", f);
-			cli_json_str(f, p->values[k][v]);
+			util_json_str(f, p->values[k][v]);
 		}
 		fputc(']', f);
 	}
 	fputs("},\n  \"combinations\": [\n", f);
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		fputs("    {\"id\": ", f);
-		cli_json_str(f, p->combos[c].id);
+		util_json_str(f, p->combos[c].id);
 		fputs(", \"set\": [", f);
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs(k ? ", " : "", f);
-			cli_json_str(f, p->combos[c].sets[k]);
+			util_json_str(f, p->combos[c].sets[k]);
 		}
 		fprintf(f, "], \"duration_s\": %.3f}%s\n", (double)p->combos[c].duration_ns / 1e9,
 			c + 1 < p->n_combos ? "," : "");
@@ -435,9 +435,9 @@ void sweep_plan_write_json(FILE *f, const struct sweep_plan *p, const char *file
 		const struct sweep_run *r = &p->runs[i];
 
 		fprintf(f, "    {\"run\": %u, \"combination\": ", i);
-		cli_json_str(f, p->combos[r->combo].id);
+		util_json_str(f, p->combos[r->combo].id);
 		fprintf(f, ", \"rep\": %u, \"seed\": %" PRIu64 ", \"dir\": ", r->rep, r->seed);
-		cli_json_str(f, r->dir);
+		util_json_str(f, r->dir);
 		fprintf(f, "}%s\n", i + 1 < p->n_runs ? "," : "");
 	}
 	fputs("  ]\n}\n", f);

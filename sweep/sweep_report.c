@@ -8,7 +8,7 @@
 
 #include "report/svg.h"
 
-#include "cli/text.h"
+#include "util/text.h"
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -251,9 +251,9 @@ static void bar(FILE *f, const struct sweep_plan *p, const struct sweep_stat *s,
 		"fill=\"%s\"><title>",
 		x + 1, svg_py(pl, fmax(0, s->mean)), l->bw - 2,
 		MT + pl->h - svg_py(pl, fmax(0, s->mean)), svg_colour(b));
-	cli_html(f, p->combos[c].id);
+	util_html(f, p->combos[c].id);
 	fputs(" (", f);
-	cli_html(f, label);
+	util_html(f, label);
 	fprintf(f, "): %.*f", decimals(s->mean), s->mean);
 	if (!isnan(s->ci95))
 		fprintf(f, " &#177; %.*f", decimals(s->mean), s->ci95);
@@ -278,7 +278,7 @@ static void legend(FILE *f, const struct sweep_plan *p, unsigned per)
 {
 	fputs("<p class=\"legend\">", f);
 	for (unsigned k = 1; k < p->n_keys; k++) {
-		cli_html(f, p->paths[k]);
+		util_html(f, p->paths[k]);
 		fputs(k + 1 < p->n_keys ? ", " : ": ", f);
 	}
 	for (unsigned b = 0; b < per; b++) {
@@ -286,7 +286,7 @@ static void legend(FILE *f, const struct sweep_plan *p, unsigned per)
 
 		sweep_combo_label(p, b, 1, label, sizeof(label));
 		fprintf(f, "<span><i style=\"background:%s\"></i>", svg_colour(b));
-		cli_html(f, label);
+		util_html(f, label);
 		fputs("</span> ", f);
 	}
 	fputs("</p>\n", f);
@@ -300,7 +300,7 @@ static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *a
 
 	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"%s\">\n<figcaption>",
 		mi->id, p->n_combos, mi->name);
-	cli_html(f, mi->label);
+	util_html(f, mi->label);
 	if (*mi->unit)
 		fprintf(f, " (%s)", mi->unit);
 	fprintf(f,
@@ -329,7 +329,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		      const char *title, unsigned done)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-	cli_html(f, title);
+	util_html(f, title);
 	fputs("</title>\n<style>\n"
 	      "body { font-family: sans-serif; color: #111; background: #fff; margin: 2em; "
 	      "max-width: 800px; }\n"
@@ -351,7 +351,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	      "@media print { body { margin: 0; max-width: none; } }\n"
 	      "</style>\n</head>\n<body>\n<h1>",
 	      f);
-	cli_html(f, title);
+	util_html(f, title);
 	fprintf(f,
 		"</h1>\n<p>%u of %u runs complete: %u combination%s, %u run%s each, seeds %" PRIu64
 		" + repetition.",
@@ -362,18 +362,18 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs(k ? "; " : " ", f);
 			fputs("<code>", f);
-			cli_html(f, p->paths[k]);
+			util_html(f, p->paths[k]);
 			fputs("</code> ", f);
 			for (unsigned v = 0; v < p->n_values[k]; v++) {
 				fputs(v ? ", " : "", f);
-				cli_html(f, p->values[k][v]);
+				util_html(f, p->values[k][v]);
 			}
 		}
 		fputc('.', f);
 	}
 	for (size_t i = 0; i < p->n_fixed; i++) {
 		fputs(i ? ", " : " Every run: <code>", f);
-		cli_html(f, p->fixed[i]);
+		util_html(f, p->fixed[i]);
 		fputs(i + 1 == p->n_fixed ? "</code>." : "", f);
 	}
 	fputs(" Migration figures are means over each run's successful migrations; RTT "
@@ -387,7 +387,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	fputs("<table id=\"summary\">\n<tr><th>combination</th>", f);
 	for (unsigned k = 0; k < p->n_keys; k++) {
 		fputs("<th>", f);
-		cli_html(f, p->paths[k]);
+		util_html(f, p->paths[k]);
 		fputs("</th>", f);
 	}
 	fputs("<th>runs</th>", f);
@@ -395,7 +395,7 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		if (!metric_shown(p, agg, m))
 			continue;
 		fputs("<th>", f);
-		cli_html(f, sweep_metrics[m].label);
+		util_html(f, sweep_metrics[m].label);
 		if (*sweep_metrics[m].unit)
 			fprintf(f, " (%s)", sweep_metrics[m].unit);
 		fputs("</th>", f);
@@ -403,11 +403,11 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 	fputs("</tr>\n", f);
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		fputs("<tr><td class=\"k\">", f);
-		cli_html(f, p->combos[c].id);
+		util_html(f, p->combos[c].id);
 		fputs("</td>", f);
 		for (unsigned k = 0; k < p->n_keys; k++) {
 			fputs("<td class=\"k\">", f);
-			cli_html(f, p->values[k][p->combos[c].value[k]]);
+			util_html(f, p->values[k][p->combos[c].value[k]]);
 			fputs("</td>", f);
 		}
 		fprintf(f, "<td>%u</td>", agg[c].runs);

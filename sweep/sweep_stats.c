@@ -4,7 +4,7 @@
  * results module's readers), and per combination the mean with its 95% confidence interval
  * from Student's t.
  */
-#include "cli/num.h"
+#include "util/num.h"
 #include "sweep/sweep.h"
 #include "results/results.h"
 
@@ -185,10 +185,10 @@ int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
 		res->has[SWEEP_LOSS] = true;
 	}
 	if (n) {
-		qsort(x.v, n, sizeof(*x.v), cli_cmp_double);
-		res->v[SWEEP_RTT_P50] = cli_quantile(x.v, n, 0.50);
-		res->v[SWEEP_RTT_P95] = cli_quantile(x.v, n, 0.95);
-		res->v[SWEEP_RTT_P99] = cli_quantile(x.v, n, 0.99);
+		qsort(x.v, n, sizeof(*x.v), util_cmp_double);
+		res->v[SWEEP_RTT_P50] = util_quantile(x.v, n, 0.50);
+		res->v[SWEEP_RTT_P95] = util_quantile(x.v, n, 0.95);
+		res->v[SWEEP_RTT_P99] = util_quantile(x.v, n, 0.99);
 		res->has[SWEEP_RTT_P50] = res->has[SWEEP_RTT_P95] = res->has[SWEEP_RTT_P99] = true;
 	}
 	free(x.v);

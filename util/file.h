@@ -3,6 +3,7 @@
 #ifndef EDGEMU_UTIL_FILE_H
 #define EDGEMU_UTIL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,5 +14,12 @@
  * the outputs are untouched on failure.
  */
 int util_file_read(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/*
+ * mkdir -p path (mode 0755): every missing folder on the way. With excl, path itself must
+ * not exist yet (-EEXIST): a folder only this caller writes into. 0 or -errno
+ * (-ENAMETOOLONG beyond PATH_MAX).
+ */
+int util_mkdirs(const char *path, bool excl);
 
 #endif

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,37 @@ static void test_errors(void **state)
 	assert_int_equal(len, 7);
 }
 
+/* mkdir -p: the folders on the way made, an existing one fine unless excl; files in the way. */
+static void test_mkdirs(void **state)
+{
+	char path[256], deep[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/a", dir);
+	snprintf(deep, sizeof(deep), "%s/a/b/c", dir);
+	assert_int_equal(util_mkdirs(deep, true), 0);
+	assert_int_equal(stat(deep, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(util_mkdirs(deep, false), 0);
+	assert_int_equal(util_mkdirs(deep, true), -EEXIST);
+	/* a file where a folder must go */
+	snprintf(path, sizeof(path), "%s/empty/x", dir);
+	assert_int_equal(util_mkdirs(path, false), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	{
+		static char longpath[PATH_MAX + 16];
+
+		memset(longpath, 'x', sizeof(longpath) - 1);
+		longpath[0] = '/';
+		assert_int_equal(util_mkdirs(longpath, false), -ENAMETOOLONG);
+	}
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -110,6 +142,7 @@ int main(void)
 	    cmocka_unit_test(test_read),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_mkdirs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
