@@ -7,6 +7,7 @@
 #include "report/internal.h"
 
 #include "results/results.h"
+#include "util/file.h"
 #include <json-c/json.h>
 
 #include <errno.h>
@@ -162,7 +163,7 @@ static int on_mig(struct report *r, const union results_row *x, size_t line)
 /* A file (scenario.yaml, meta.json, summary.json) whole, no larger than a scenario may be. */
 static int read_all(const char *path, char **ret, size_t *ret_len)
 {
-	return results_file_read(path, TOPO_FILE_MAX, ret, ret_len);
+	return util_file_read(path, TOPO_FILE_MAX, ret, ret_len);
 }
 
 /*

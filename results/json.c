@@ -5,6 +5,7 @@
  * stack overflow; numbers written with a fixed number of decimals keep that text.
  */
 #include "results/results.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,54 +19,6 @@
 #include <unistd.h>
 
 /* ---- reading ---- */
-
-int results_file_read(const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
-	char *buf = NULL, *p;
-	ssize_t n;
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!buf || len + 1 >= cap) {
-			cap = buf ? cap * 2 : cap;
-			p = realloc(buf, cap);
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		/* Read past max, never more than twice it: a device or huge file is no input. */
-		if (len > max) {
-			rc = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	if (ret_len)
-		*ret_len = len;
-	return 0;
-}
 
 /* The line of text's byte off (1 the first). */
 static size_t line_of(const char *text, size_t off)
@@ -132,7 +85,7 @@ int results_json_read(const char *dir, const char *name, struct json_object **re
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	rc = results_file_read(path, RESULTS_JSON_MAX, &text, &len);
+	rc = util_file_read(path, RESULTS_JSON_MAX, &text, &len);
 	if (rc == -EFBIG && err)
 		snprintf(err->msg, sizeof(err->msg), "%.200s: larger than %u bytes", path,
 			 RESULTS_JSON_MAX);

@@ -191,12 +191,6 @@ long results_csv_parse(const char *text, size_t len, const char *name, enum resu
 /* ---- JSON files ---- */
 
 /*
- * A whole file into memory, NUL-terminated: 0, -errno, or -EFBIG past max bytes (a device
- * or a huge file is never read whole).
- */
-int results_file_read(const char *path, size_t max, char **ret, size_t *ret_len);
-
-/*
  * text (len bytes, named name in errors) as JSON: one value, only blanks after it. 0 and
  * *ret (json_object_put() it), or -EINVAL with err set ("summary.json:3: unexpected end of
  * data"), -EFBIG past RESULTS_JSON_MAX, -ENOMEM.

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "topo/topo.h"
+#include "util/file.h"
 
 /*
  * The parser's files, relative to the source tree: a glob, so that a file split off the
@@ -50,25 +51,12 @@ static char *slurp(const char *rel)
 {
 	char path[4096];
 	char *buf = NULL;
-	long len;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", src_dir(), rel);
-	f = fopen(path, "r");
-	if (!f) {
-		print_error("cannot open %s (EDGEMU_SRC is the source tree)\n", path);
+	if (util_file_read(path, 16u << 20, &buf, NULL) < 0) {
+		print_error("cannot read %s (EDGEMU_SRC is the source tree)\n", path);
 		return NULL;
 	}
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)len + 1);
-		if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
 	return buf;
 }
 

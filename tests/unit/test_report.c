@@ -23,6 +23,7 @@
 
 #include "report/report.h"
 #include "topo/topo.h"
+#include "util/file.h"
 
 static char fixture[4096];
 static char tmp[64];
@@ -90,20 +91,9 @@ static void csv_free(struct csv *c)
 
 static char *slurp(const char *path)
 {
-	FILE *in = fopen(path, "r");
-	char *buf;
-	long len;
+	char *buf = NULL;
 
-	if (!in)
-		return NULL;
-	fseek(in, 0, SEEK_END);
-	len = ftell(in);
-	rewind(in);
-	buf = calloc(1, (size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, in), (size_t)len);
-	fclose(in);
-	return buf;
+	return util_file_read(path, 64u << 20, &buf, NULL) < 0 ? NULL : buf;
 }
 
 /* ---- the report, read back ---- */

@@ -19,27 +19,16 @@
 #include <unistd.h>
 
 #include "results/out.h"
+#include "util/file.h"
 
 static char dir[64];
 
 static char *slurp(const char *name, size_t *ret_len)
 {
-	char path[256];
-	struct stat st;
-	char *buf;
-	FILE *f;
+	char path[256], *buf = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	assert_int_equal(fstat(fileno(f), &st), 0);
-	buf = calloc(1, (size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	*ret_len = (size_t)st.st_size;
-	return buf;
+	return util_file_read(path, 64u << 20, &buf, ret_len) < 0 ? NULL : buf;
 }
 
 static int setup(void **state)
