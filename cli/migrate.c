@@ -5,6 +5,7 @@
  * downtime, the total time and the bytes moved.
  */
 #include "cli/cli.h"
+#include "util/opt.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -318,10 +319,7 @@ static int parse_args(int argc, char **argv, struct args *ret)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == ':' || c == '?' || c == 'h') {
-			fprintf(stderr, "edgemu migrate: %s '%s'\n",
-				c == ':' ? "missing value for" : "unknown option",
-				argv[optind - 1]);
-			fputs(usage, stderr);
+			util_opt_error("edgemu migrate", usage, argv, c);
 			return -EINVAL;
 		}
 		if (parse_opt(c, optarg, &a) < 0)

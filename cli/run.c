@@ -5,6 +5,7 @@
  * the end; the run itself, its UEs, migrations, probes and results files are run/'s.
  */
 #include "cli/cli.h"
+#include "util/opt.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -109,10 +110,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->quiet = true;
 			break;
 		default:
-			fprintf(stderr, "edgemu run: %s '%s'\n%s",
-				c == ':' ? "missing value for" : "unknown option", argv[optind - 1],
-				usage);
-			return 2;
+			return util_opt_error("edgemu run", usage, argv, c);
 		}
 	}
 	if (argc - optind != 1) {

@@ -15,6 +15,7 @@
 #include "sweep/run.h"
 #include "sweep/sweep.h"
 #include "util/file.h"
+#include "util/opt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,10 +180,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->quiet = true;
 			break;
 		default:
-			fprintf(stderr, "edgemu sweep: %s '%s'\n%s",
-				c == ':' ? "missing value for" : "unknown option", argv[optind - 1],
-				usage);
-			return 2;
+			return util_opt_error("edgemu sweep", usage, argv, c);
 		}
 	}
 	if (argc - optind != 1) {
