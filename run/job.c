@@ -127,6 +127,12 @@ double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char *
 	return to > p->freeze_ns ? (double)(to - p->freeze_ns) / 1e6 : 0.0;
 }
 
+/* From its start to its end; 0 for one that never ended. */
+double run_total_ms(const struct mig_report *p)
+{
+	return p->end_ns ? (double)(p->end_ns - p->start_ns) / 1e6 : 0.0;
+}
+
 void run_job_done(struct runner *r, unsigned j)
 {
 	struct job *jb = &r->jobs[j];

@@ -145,9 +145,9 @@ void run_fini(struct runner *r)
 	if (r->report >= 0)
 		close(r->report);
 	/* Closed here only on the way out after an error already said. */
-	cli_out_close(r->events);
-	cli_out_close(r->rtt);
-	cli_out_close(r->positions);
+	results_out_close(r->events);
+	results_out_close(r->rtt);
+	results_out_close(r->positions);
 }
 
 int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
@@ -312,8 +312,8 @@ void run_end(struct runner *r)
 	run_out_close(r, &r->events);
 	run_out_close(r, &r->rtt);
 	run_out_close(r, &r->positions);
-	run_write_whole_by(r, "migrations.csv", run_write_migrations);
-	run_write_whole_by(r, "summary.json", run_write_summary);
+	run_write_migrations(r);
+	run_write_summary(r);
 }
 
 int run_exit_code(const struct runner *r)
