@@ -177,14 +177,8 @@ void report_html_head(struct report *r, FILE *f)
 	}
 	if (m)
 		fprintf(f, "policy %s, strategy %s, steering %s; ",
-			m->migration.policy == TOPO_POLICY_NEVER      ? "never"
-			: m->migration.policy == TOPO_POLICY_ALWAYS   ? "always"
-			: m->migration.policy == TOPO_POLICY_DISTANCE ? "distance"
-			: m->migration.policy == TOPO_POLICY_LATENCY  ? "latency"
-								      : "proactive",
-			m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
-			: m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-									 : "postcopy",
+			topo_policy_name(m->migration.policy),
+			topo_strategy_name(m->migration.strategy),
 			topo_steering_name(m->migration.steering));
 	fprintf(f, "%.1f s", r->t_end);
 	if (json_get(r->meta, NULL, "seed", v[0], sizeof(v[0]))) {

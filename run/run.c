@@ -261,10 +261,8 @@ void run_go(struct runner *r)
 		topo_shaper_name(r->net->backend), r->results);
 	run_ues_services(r);
 	run_event(r, r->t0, "start", -1, "run %s, policy %s, strategy %s", r->net->name,
-		  mig_policy_name(r->m->migration.policy),
-		  r->m->migration.strategy == TOPO_STRATEGY_COLD      ? "cold"
-		  : r->m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-								      : "postcopy");
+		  topo_policy_name(r->m->migration.policy),
+		  topo_strategy_name(r->m->migration.strategy));
 	rc = emu_loop_run(r->loop);
 	if (rc < 0 && !r->error)
 		run_fail(r, rc, "the event loop: %s", strerror(-rc));
