@@ -376,6 +376,7 @@ void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret)
 	ret->rep = &mg->rep;
 	ret->gap_ns = mg->gap_ns;
 	ret->downtime_ms = run_downtime_ms(&mg->rep, r->end_ns, &until);
+	ret->total_ms = run_total_ms(&mg->rep);
 }
 
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret)

@@ -86,6 +86,7 @@ struct run_mig_info {
 	const struct mig_report *rep;
 	uint64_t gap_ns;    /* the UE's largest answer gap while it ran */
 	double downtime_ms; /* up to the run's end for one that never came back */
+	double total_ms;    /* from its start to its end, 0: it never ended */
 };
 
 /* Migrations decided so far, done or not. */
