@@ -144,16 +144,15 @@ static void print_status(const struct runner *r, uint64_t now_ns, void *arg)
 	fputs(line, stderr);
 }
 
-/* A phase's p50/p95/p99 in ms, or "-" when it had no round trip. */
+/* A phase's p50/p95/p99 in ms, as summary.json has them, or "-" when it had no round trip. */
 static void rtt_col(const struct emu_loop_hist *h, char *buf, size_t len)
 {
-	if (!h->count) {
+	double ms[RUN_RTT_PCTS];
+
+	if (!run_rtt_pcts(h, ms))
 		snprintf(buf, len, "-");
-		return;
-	}
-	snprintf(buf, len, "%.3f/%.3f/%.3f", (double)emu_loop_hist_quantile(h, 0.5) / 1e6,
-		 (double)emu_loop_hist_quantile(h, 0.95) / 1e6,
-		 (double)emu_loop_hist_quantile(h, 0.99) / 1e6);
+	else
+		snprintf(buf, len, "%.3f/%.3f/%.3f", ms[0], ms[1], ms[2]);
 }
 
 static void print_summary(const struct runner *r)
@@ -184,8 +183,7 @@ static void print_summary(const struct runner *r)
 		    "migration %u: %s of %s %s -> %s: %s, downtime %.1f ms (client gap %.1f ms), "
 		    "total %.1f ms, %.1f MiB%s%s\n",
 		    i, rep->service, rep->client, rep->from, rep->to, rep->ok ? "done" : "failed",
-		    mi.downtime_ms, (double)mi.gap_ns / 1e6,
-		    rep->end_ns ? (double)(rep->end_ns - rep->start_ns) / 1e6 : 0.0,
+		    mi.downtime_ms, (double)mi.gap_ns / 1e6, mi.total_ms,
 		    (double)rep->bytes / 1048576.0, rep->ok ? "" : ": ", rep->ok ? "" : rep->error);
 	}
 	run_lateness(r, &lat);

@@ -21,11 +21,6 @@ const struct mig_policy_ops *mig_policy_find(const char *name)
 	return i < 0 ? NULL : policies[i];
 }
 
-const char *mig_policy_name(enum topo_policy policy)
-{
-	return topo_policy_name(policy);
-}
-
 uint64_t mig_policy_param(const struct mig_policy *p, const char *key)
 {
 	int i = topo_policy_find(p->ops->name);

@@ -130,8 +130,6 @@ TOPO_POLICY_LIST(MIG_POLICY_DECLARE)
 
 /* The policy of that name, or NULL. */
 const struct mig_policy_ops *mig_policy_find(const char *name);
-/* The name of the scenario's policy (topo's enum), "?" if unknown: topo_policy_name(). */
-const char *mig_policy_name(enum topo_policy policy);
 /*
  * Parameter key of p's policy for this run (from p->env.params): as the scenario gives it, or
  * the default of its line in topo/policies.h. 0 for a key the line does not describe.

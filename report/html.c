@@ -154,10 +154,47 @@ int report_html_summary(struct report *r, FILE *f)
 	return rc;
 }
 
+/* before, the value at path in JSON text as HTML, after; nothing when it has none. */
+static void put_value(FILE *f, const char *text, const char *path, const char *before,
+		      const char *after)
+{
+	char v[256];
+
+	if (!json_get(text, NULL, path, v, sizeof(v)))
+		return;
+	fputs(before, f);
+	cli_html(f, v);
+	fputs(after, f);
+}
+
+/* text[0], the value at paths[0], text[1], ... text[4]: a line only when all four are there. */
+static void put_line(FILE *f, const char *json, const char *const paths[4],
+		     const char *const text[5])
+{
+	char v[4][256];
+
+	for (unsigned i = 0; i < 4; i++)
+		if (!json_get(json, NULL, paths[i], v[i], sizeof(v[i])))
+			return;
+	for (unsigned i = 0; i < 4; i++) {
+		fputs(text[i], f);
+		cli_html(f, v[i]);
+	}
+	fputs(text[4], f);
+}
+
 void report_html_head(struct report *r, FILE *f)
 {
-	char run[128] = "", v[4][256];
+	static const char *const version[4] = {"edgemu_version", "git_commit", "kernel", "shaper"};
+	static const char *const version_text[5] = {"<p class=\"meta\">edgemu ", " (", "), kernel ",
+						    ", shaper ", "</p>\n"};
+	static const char *const clock[4] = {"lateness_us.p50", "lateness_us.p99",
+					     "lateness_us.max", "lateness_us.events"};
+	static const char *const clock_text[5] = {
+	    "<p class=\"meta\">the runner's clock: lateness p50 ", " us, p99 ", " us, max ",
+	    " us over ", " events</p>\n"};
 	const struct topo_model *m = r->m;
+	char run[128] = "", ended[32];
 
 	if (!json_get(r->meta, NULL, "run", run, sizeof(run)) &&
 	    !json_get(r->summary, NULL, "run", run, sizeof(run)))
@@ -170,87 +207,30 @@ void report_html_head(struct report *r, FILE *f)
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>edgemu run ", css);
 	cli_html(f, run);
 	fputs("</h1>\n<p class=\"meta\">", f);
-	if (json_get(r->meta, NULL, "scenario", v[0], sizeof(v[0]))) {
-		fputs("scenario <code>", f);
-		cli_html(f, v[0]);
-		fputs("</code>; ", f);
-	}
+	put_value(f, r->meta, "scenario", "scenario <code>", "</code>; ");
 	if (m)
 		fprintf(f, "policy %s, strategy %s, steering %s; ",
-			m->migration.policy == TOPO_POLICY_NEVER      ? "never"
-			: m->migration.policy == TOPO_POLICY_ALWAYS   ? "always"
-			: m->migration.policy == TOPO_POLICY_DISTANCE ? "distance"
-			: m->migration.policy == TOPO_POLICY_LATENCY  ? "latency"
-								      : "proactive",
-			m->migration.strategy == TOPO_STRATEGY_COLD	 ? "cold"
-			: m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-									 : "postcopy",
+			topo_policy_name(m->migration.policy),
+			topo_strategy_name(m->migration.strategy),
 			topo_steering_name(m->migration.steering));
 	fprintf(f, "%.1f s", r->t_end);
-	if (json_get(r->meta, NULL, "seed", v[0], sizeof(v[0]))) {
-		fputs(", seed ", f);
-		cli_html(f, v[0]);
-	}
-	if (json_get(r->meta, NULL, "start", v[0], sizeof(v[0]))) {
-		fputs(", started ", f);
-		cli_html(f, v[0]);
-	}
+	put_value(f, r->meta, "seed", ", seed ", "");
+	put_value(f, r->meta, "start", ", started ", "");
 	fputs("</p>\n", f);
-	if (json_get(r->meta, NULL, "edgemu_version", v[0], sizeof(v[0])) &&
-	    json_get(r->meta, NULL, "git_commit", v[1], sizeof(v[1])) &&
-	    json_get(r->meta, NULL, "kernel", v[2], sizeof(v[2])) &&
-	    json_get(r->meta, NULL, "shaper", v[3], sizeof(v[3]))) {
-		fputs("<p class=\"meta\">edgemu ", f);
-		cli_html(f, v[0]);
-		fputs(" (", f);
-		cli_html(f, v[1]);
-		fputs("), kernel ", f);
-		cli_html(f, v[2]);
-		fputs(", shaper ", f);
-		cli_html(f, v[3]);
-		fputs("</p>\n", f);
-	}
-	if (json_get(r->summary, "lateness_us", "events", v[0], sizeof(v[0])) &&
-	    json_get(r->summary, "lateness_us", "p50", v[1], sizeof(v[1])) &&
-	    json_get(r->summary, "lateness_us", "p99", v[2], sizeof(v[2])) &&
-	    json_get(r->summary, "lateness_us", "max", v[3], sizeof(v[3]))) {
-		fputs("<p class=\"meta\">the runner's clock: lateness p50 ", f);
-		cli_html(f, v[1]);
-		fputs(" us, p99 ", f);
-		cli_html(f, v[2]);
-		fputs(" us, max ", f);
-		cli_html(f, v[3]);
-		fputs(" us over ", f);
-		cli_html(f, v[0]);
-		fputs(" events</p>\n", f);
-	}
+	put_line(f, r->meta, version, version_text);
+	put_line(f, r->summary, clock, clock_text);
 	if (!r->summary)
 		fputs("<p class=\"meta err\" id=\"ended\">no summary.json: the run did not finish "
 		      "(killed?); what it recorded until then is here</p>\n",
 		      f);
-	if (json_get(r->summary, NULL, "ended", v[0], sizeof(v[0])) &&
-	    !strcmp(v[0], "interrupted")) {
+	if (json_get(r->summary, NULL, "ended", ended, sizeof(ended)) &&
+	    !strcmp(ended, "interrupted")) {
 		fputs("<p class=\"meta err\" id=\"ended\">the run was interrupted", f);
-		if (json_get(r->summary, NULL, "signal", v[1], sizeof(v[1]))) {
-			fputs(" by ", f);
-			cli_html(f, v[1]);
-		}
-		if (json_get(r->summary, NULL, "stopped_s", v[2], sizeof(v[2]))) {
-			fputs(" at ", f);
-			cli_html(f, v[2]);
-			fputs(" s", f);
-		}
-		if (json_get(r->summary, NULL, "planned_s", v[3], sizeof(v[3]))) {
-			fputs(" of ", f);
-			cli_html(f, v[3]);
-			fputs(" s", f);
-		}
+		put_value(f, r->summary, "signal", " by ", "");
+		put_value(f, r->summary, "stopped_s", " at ", " s");
+		put_value(f, r->summary, "planned_s", " of ", " s");
 		fputs("</p>\n", f);
 	}
-	/* The run's error comes before any migration's in the file: the first "error" is its. */
-	if (json_get(r->summary, NULL, "error", v[0], sizeof(v[0]))) {
-		fputs("<p class=\"meta err\">the run ended with an error: ", f);
-		cli_html(f, v[0]);
-		fputs("</p>\n", f);
-	}
+	put_value(f, r->summary, "error",
+		  "<p class=\"meta err\">the run ended with an error: ", "</p>\n");
 }

@@ -51,19 +51,4 @@ int results_out_flush(struct results_out *o);
  */
 int results_out_close(struct results_out *o);
 
-/*
- * Transitional: the names from before the move (cli/out.h), for the runner until it writes
- * through results.h. Remove once nothing uses them.
- */
-#define cli_out results_out
-#define cli_out_open results_out_open
-#define cli_out_fdopen results_out_fdopen
-#define cli_out_printf results_out_printf
-#define cli_out_write results_out_write
-#define cli_out_flush results_out_flush
-#define cli_out_close results_out_close
-#define CLI_OUT_BUF RESULTS_OUT_BUF
-#define CLI_OUT_NEW RESULTS_OUT_NEW
-#define CLI_OUT_WHOLE RESULTS_OUT_WHOLE
-
 #endif

@@ -127,6 +127,12 @@ double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char *
 	return to > p->freeze_ns ? (double)(to - p->freeze_ns) / 1e6 : 0.0;
 }
 
+/* From its start to its end; 0 for one that never ended. */
+double run_total_ms(const struct mig_report *p)
+{
+	return p->end_ns ? (double)(p->end_ns - p->start_ns) / 1e6 : 0.0;
+}
+
 void run_job_done(struct runner *r, unsigned j)
 {
 	struct job *jb = &r->jobs[j];
@@ -143,12 +149,8 @@ void run_job_done(struct runner *r, unsigned j)
 	mg->done = true;
 	run_event(r, run_now(r), mg->rep.ok ? "migration_done" : "migration_failed", (int)mg->ue,
 		  "%s %s->%s %s: downtime %.3f ms, total %.3f ms%s%s", mg->rep.service,
-		  mg->rep.from, mg->rep.to,
-		  mg->rep.strategy == TOPO_STRATEGY_COLD      ? "cold"
-		  : mg->rep.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-							      : "postcopy",
-		  run_downtime_ms(&mg->rep, run_now(r), &until),
-		  mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
+		  mg->rep.from, mg->rep.to, topo_strategy_name(mg->rep.strategy),
+		  run_downtime_ms(&mg->rep, run_now(r), &until), run_total_ms(&mg->rep),
 		  mg->rep.ok ? "" : ": ", mg->rep.ok ? "" : mg->rep.error);
 	/* Every UE the instance served now has it where it went (or still where it was). */
 	for (unsigned i = 0; i < r->n_ues; i++)

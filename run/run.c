@@ -145,9 +145,9 @@ void run_fini(struct runner *r)
 	if (r->report >= 0)
 		close(r->report);
 	/* Closed here only on the way out after an error already said. */
-	cli_out_close(r->events);
-	cli_out_close(r->rtt);
-	cli_out_close(r->positions);
+	results_out_close(r->events);
+	results_out_close(r->rtt);
+	results_out_close(r->positions);
 }
 
 int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
@@ -261,10 +261,8 @@ void run_go(struct runner *r)
 		topo_shaper_name(r->net->backend), r->results);
 	run_ues_services(r);
 	run_event(r, r->t0, "start", -1, "run %s, policy %s, strategy %s", r->net->name,
-		  mig_policy_name(r->m->migration.policy),
-		  r->m->migration.strategy == TOPO_STRATEGY_COLD      ? "cold"
-		  : r->m->migration.strategy == TOPO_STRATEGY_PRECOPY ? "precopy"
-								      : "postcopy");
+		  topo_policy_name(r->m->migration.policy),
+		  topo_strategy_name(r->m->migration.strategy));
 	rc = emu_loop_run(r->loop);
 	if (rc < 0 && !r->error)
 		run_fail(r, rc, "the event loop: %s", strerror(-rc));
@@ -312,8 +310,8 @@ void run_end(struct runner *r)
 	run_out_close(r, &r->events);
 	run_out_close(r, &r->rtt);
 	run_out_close(r, &r->positions);
-	run_write_whole_by(r, "migrations.csv", run_write_migrations);
-	run_write_whole_by(r, "summary.json", run_write_summary);
+	run_write_migrations(r);
+	run_write_summary(r);
 }
 
 int run_exit_code(const struct runner *r)
@@ -378,6 +376,7 @@ void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret)
 	ret->rep = &mg->rep;
 	ret->gap_ns = mg->gap_ns;
 	ret->downtime_ms = run_downtime_ms(&mg->rep, r->end_ns, &until);
+	ret->total_ms = run_total_ms(&mg->rep);
 }
 
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret)

@@ -86,11 +86,18 @@ struct run_mig_info {
 	const struct mig_report *rep;
 	uint64_t gap_ns;    /* the UE's largest answer gap while it ran */
 	double downtime_ms; /* up to the run's end for one that never came back */
+	double total_ms;    /* from its start to its end, 0: it never ended */
 };
 
 /* Migrations decided so far, done or not. */
 unsigned run_mig_count(const struct runner *r);
 void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret);
+/*
+ * The RTT percentiles the results give of a phase (summary.json's p50, p95 and p99), in ms:
+ * the upper bounds of the histogram's bins. false (ret_ms untouched) when it had none.
+ */
+#define RUN_RTT_PCTS 3
+bool run_rtt_pcts(const struct emu_loop_hist *h, double ret_ms[RUN_RTT_PCTS]);
 /* The loop's timer lateness, once run_end() has run. */
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
 

@@ -5,8 +5,6 @@
 #ifndef EDGEMU_RUN_RUN_INT_H
 #define EDGEMU_RUN_RUN_INT_H
 
-#include "results/out.h"
-#include "cli/text.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "emu/loop.h"
 #include "emu/shape.h"
 #include "migrate/migrate.h"
@@ -34,6 +34,7 @@
 #include "mobility/handover.h"
 #include "mobility/mobility.h"
 #include "mobility/radio.h"
+#include "results/results.h"
 #include "topo/net.h"
 
 #include "run/run.h"
@@ -132,7 +133,7 @@ struct runner {
 	void (*status_cb)(const struct runner *r, uint64_t now_ns, void *arg);
 	void *status_arg;
 	char results[PATH_MAX];
-	struct cli_out *events, *rtt, *positions;
+	struct results_out *events, *rtt, *positions;
 	int report;
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
@@ -189,6 +190,7 @@ void run_migration_start(struct runner *r, struct ue *u, const struct mig_decisi
 void run_on_job_poll(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 void run_job_done(struct runner *r, unsigned j);
 double run_downtime_ms(const struct mig_report *p, uint64_t end_ns, const char **until);
+double run_total_ms(const struct mig_report *p);
 
 /* --- probe.c: the probes and their reports --- */
 
@@ -206,12 +208,12 @@ void run_write_position(struct runner *r, double t_s, const struct ue *u);
 /* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance);
-void run_out_close(struct runner *r, struct cli_out **po);
+void run_out_close(struct runner *r, struct results_out **po);
 void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 int run_results_pick(struct runner *r, const char *out, const char *name);
 int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len);
-void run_write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *));
-void run_write_migrations(struct runner *r, FILE *f);
-void run_write_summary(struct runner *r, FILE *f);
+/* migrations.csv and summary.json, at the end: each whole or absent; an error said. */
+void run_write_migrations(struct runner *r);
+void run_write_summary(struct runner *r);
 
 #endif

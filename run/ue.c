@@ -415,14 +415,15 @@ void run_ues_services(struct runner *r)
 
 int run_policy_new(struct runner *r, struct topo_err *err)
 {
-	const struct mig_policy_ops *ops = mig_policy_find(mig_policy_name(r->m->migration.policy));
+	const struct mig_policy_ops *ops =
+	    mig_policy_find(topo_policy_name(r->m->migration.policy));
 	struct mig_policy_env env = {
 	    .m = r->m, .params = &r->m->migration, .future_cell = future_cell, .future_arg = r};
 	int rc;
 
 	if (!ops)
 		return topo_err_set(err, -EINVAL, "no policy '%s'",
-				    mig_policy_name(r->m->migration.policy));
+				    topo_policy_name(r->m->migration.policy));
 	rc = mig_policy_new(ops, &env, &r->policy);
 	return rc < 0 ? topo_err_set(err, rc, "policy %s: %s", ops->name, strerror(-rc)) : 0;
 }

@@ -5,13 +5,15 @@
  * never writes over another's results, and whatever ends it (SIGKILL too) leaves what it
  * recorded readable: events.csv is written as events happen, rtt.csv and positions.csv every
  * second, in whole lines (results/out.h); the files written at the end (migrations.csv,
- * summary.json) are whole or absent. A file that cannot be written fails the run.
+ * summary.json) are whole or absent. A file that cannot be written fails the run. What the
+ * files hold and how (columns, rows, number formats, JSON) is results/'s (results/results.h);
+ * here only what of the run goes where.
  */
 #include "run/run_int.h"
 
-static void out_check(struct runner *r, struct cli_out *o);
+static void out_check(struct runner *r, struct results_out *o);
 
-/* A line of events.csv (t_s,event,ue,detail), on the disk at once: a killed run keeps it. */
+/* A line of events.csv, on the disk at once: a killed run keeps it. */
 void run_event(struct runner *r, uint64_t t, const char *what, int ue_node, const char *fmt, ...)
 {
 	char detail[512];
@@ -22,12 +24,11 @@ void run_event(struct runner *r, uint64_t t, const char *what, int ue_node, cons
 	va_end(ap);
 	if (!r->events)
 		return;
-	for (char *p = detail; *p; p++)
-		if (*p == '"')
-			*p = '\'';
-	cli_out_printf(r->events, "%.6f,%s,%s,\"%s\"\n", run_rel_s(r, t), what,
-		       run_node_name(r, ue_node), detail);
-	cli_out_flush(r->events);
+	results_event_put(r->events, &(struct results_event){.t_s = run_rel_s(r, t),
+							     .event = what,
+							     .ue = run_node_name(r, ue_node),
+							     .detail = detail});
+	results_out_flush(r->events);
 	out_check(r, r->events);
 }
 
@@ -47,7 +48,7 @@ static void write_failed(struct runner *r, const char *path, int err)
 }
 
 /* After a write to o: its error, if any, said. */
-static void out_check(struct runner *r, struct cli_out *o)
+static void out_check(struct runner *r, struct results_out *o)
 {
 	if (o->error && !o->reported) {
 		o->reported = true;
@@ -59,30 +60,35 @@ void run_write_position(struct runner *r, double t_s, const struct ue *u)
 {
 	if (!r->positions)
 		return;
-	cli_out_printf(r->positions, "%.3f,%s,%.2f,%.2f,%s\n", t_s, r->m->nodes[u->node].name,
-		       u->pos.x, u->pos.y, run_cell_name(r, u->cell));
+	results_pos_put(r->positions, &(struct results_pos){.t_s = t_s,
+							    .ue = r->m->nodes[u->node].name,
+							    .x = u->pos.x,
+							    .y = u->pos.y,
+							    .cell = run_cell_name(r, u->cell)});
 	out_check(r, r->positions);
 }
 
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance)
 {
-	const char *target = p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name;
+	struct results_rtt x = {
+	    .t_s = run_rel_s(r, t),
+	    .ue = r->m->nodes[p->from].name,
+	    .target = p->to_service ? r->m->services[p->to].name : r->m->nodes[p->to].name,
+	    .seq = seq,
+	    .loss = !rtt_ns,
+	    .rtt_ms = rtt_ns ? (double)*rtt_ns / 1e6 : 0.0,
+	    .instance = instance,
+	};
 
-	if (rtt_ns)
-		cli_out_printf(r->rtt, "%.6f,%s,%s,%s,%.3f,%s\n", run_rel_s(r, t),
-			       r->m->nodes[p->from].name, target, seq, (double)*rtt_ns / 1e6,
-			       instance);
-	else
-		cli_out_printf(r->rtt, "%.6f,%s,%s,%s,,\n", run_rel_s(r, t),
-			       r->m->nodes[p->from].name, target, seq);
+	results_rtt_put(r->rtt, &x);
 	out_check(r, r->rtt);
 }
 
 /* Everything of *po written out and closed; its error, if any, said. */
-void run_out_close(struct runner *r, struct cli_out **po)
+void run_out_close(struct runner *r, struct results_out **po)
 {
-	struct cli_out *o = *po;
+	struct results_out *o = *po;
 	char path[sizeof(o->path)];
 	bool said;
 	int rc;
@@ -91,7 +97,7 @@ void run_out_close(struct runner *r, struct cli_out **po)
 		return;
 	snprintf(path, sizeof(path), "%s", o->path);
 	said = o->reported;
-	rc = cli_out_close(o);
+	rc = results_out_close(o);
 	*po = NULL;
 	if (rc < 0 && !said)
 		write_failed(r, path, rc);
@@ -104,55 +110,10 @@ void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *ar
 
 	(void)loop;
 	(void)f;
-	cli_out_flush(r->rtt);
+	results_out_flush(r->rtt);
 	out_check(r, r->rtt);
-	cli_out_flush(r->positions);
+	results_out_flush(r->positions);
 	out_check(r, r->positions);
-}
-
-/* Whatever a run writes into its folder: a folder that holds any of them is another run's. */
-static const char *const results_names[] = {"scenario.yaml", "meta.json",      "events.csv",
-					    "rtt.csv",	     "migrations.csv", "positions.csv",
-					    "summary.json",  "report.html"};
-
-static const char *strategy_name(enum topo_strategy s)
-{
-	return s == TOPO_STRATEGY_COLD	    ? "cold"
-	       : s == TOPO_STRATEGY_PRECOPY ? "precopy"
-					    : "postcopy";
-}
-
-/*
- * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
- * first answer after it (a cold migration's gap ends after the migration has).
- */
-void run_write_migrations(struct runner *r, FILE *f)
-{
-	fputs("n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
-	      "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
-	      "downtime_until\n",
-	      f);
-	for (unsigned i = 0; i < r->n_migs; i++) {
-		const struct migration *mg = &r->migs[i];
-		const char *until;
-		double down;
-
-		if (!mg->done)
-			continue;
-		down = run_downtime_ms(&mg->rep, r->end_ns, &until);
-		fprintf(f,
-			"%u,%s,%s,%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%" PRIu64
-			",%" PRIu64 ",%u,%s,\"%s\",%.6f,%s\n",
-			i, mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-			strategy_name(mg->rep.strategy), run_rel_s(r, mg->decided_ns),
-			run_rel_s(r, mg->rep.start_ns), run_rel_s(r, mg->rep.freeze_ns),
-			run_rel_s(r, mg->rep.resume_ns), run_rel_s(r, mg->rep.flip_end_ns),
-			run_rel_s(r, mg->rep.end_ns), down, (double)mg->gap_ns / 1e6,
-			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-			mg->rep.pages, mg->rep.bytes, mg->rep.n_rounds, mg->rep.ok ? "yes" : "no",
-			mg->rep.ok ? "" : mg->rep.error, run_rel_s(r, mg->rep.thawed_ns),
-			until ? until : "");
-	}
 }
 
 static int mkdirs(const char *path, bool excl)
@@ -185,11 +146,11 @@ static int results_check(const char *dir, char *found, size_t len)
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
-		for (size_t i = 0; i < sizeof(results_names) / sizeof(results_names[0]); i++) {
-			snprintf(path, sizeof(path), "%.3000s/%s", dir, results_names[i]);
+		for (size_t i = 0; i < RESULTS_N_FILES; i++) {
+			snprintf(path, sizeof(path), "%.3000s/%s", dir, results_files[i]);
 			if (lstat(path, &st) == 0 && n < len)
 				n += (size_t)snprintf(found + n, len - n, "%s%s", n ? ", " : "",
-						      results_names[i]);
+						      results_files[i]);
 		}
 		if (n)
 			return -EEXIST;
@@ -262,59 +223,60 @@ int run_results_pick(struct runner *r, const char *out, const char *name)
 	return rc;
 }
 
+/* DIR/NAME could not be written: said, and the run fails. */
+static void file_failed(struct runner *r, const char *name, int err)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
+	write_failed(r, path, err);
+}
+
 /* text as DIR/NAME, whole or not at all. */
 static void write_whole(struct runner *r, const char *name, const char *text, size_t len)
 {
-	struct cli_out *o;
-	char path[PATH_MAX + 32];
+	struct results_out *o;
 	int rc;
 
-	rc = cli_out_open(r->results, name, CLI_OUT_WHOLE, &o);
+	rc = results_out_open(r->results, name, RESULTS_OUT_WHOLE, &o);
 	if (rc < 0) {
-		snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
-		write_failed(r, path, rc);
+		file_failed(r, name, rc);
 		return;
 	}
-	cli_out_write(o, text, len);
+	results_out_write(o, text, len);
 	run_out_close(r, &o);
 }
 
-/* DIR/NAME as fn writes it, whole or not at all. */
-void run_write_whole_by(struct runner *r, const char *name, void (*fn)(struct runner *, FILE *))
+/* j (taken over) as DIR/NAME, whole or not at all; rc: 0, or how building it failed. */
+static void write_json(struct runner *r, const char *name, struct json_object *j, int rc)
 {
-	char *buf = NULL, path[PATH_MAX + 32];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (f) {
-		fn(r, f);
-		if (fclose(f) == 0) {
-			write_whole(r, name, buf, len);
-			free(buf);
-			return;
-		}
-	}
-	free(buf);
-	snprintf(path, sizeof(path), "%.3000s/%s", r->results, name);
-	write_failed(r, path, -ENOMEM);
+	if (rc == 0)
+		rc = results_json_write(r->results, name, j);
+	json_object_put(j);
+	if (rc < 0)
+		file_failed(r, name, rc);
 }
 
-static void write_meta(struct runner *r, FILE *f)
+static void write_meta(struct runner *r)
 {
+	struct json_object *j = json_object_new_object();
+	int rc = j ? 0 : -ENOMEM;
+	time_t now = time(NULL);
 	struct utsname u;
 	char when[64];
-	time_t now = time(NULL);
 
 	uname(&u);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\"edgemu_version\":\"%s\",\"git_commit\":\"%s\",\"kernel\":", EDGEMU_VERSION,
-		EDGEMU_GIT);
-	cli_json_str(f, u.release);
-	fprintf(f, ",\"shaper\":\"%s\",\"seed\":%" PRIu64 ",\"start\":\"%s\",\"scenario\":",
-		topo_shaper_name(r->net->backend), r->m->has_seed ? r->m->seed : 1, when);
-	cli_json_str(f, r->file);
-	fprintf(f, ",\"run\":\"%s\",\"duration_s\":%.3f}\n", r->net->name,
-		(double)r->m->duration_ns / 1e9);
+	rc = results_json_set_str(j, "edgemu_version", EDGEMU_VERSION, rc);
+	rc = results_json_set_str(j, "git_commit", EDGEMU_GIT, rc);
+	rc = results_json_set_str(j, "kernel", u.release, rc);
+	rc = results_json_set_str(j, "shaper", topo_shaper_name(r->net->backend), rc);
+	rc = results_json_set_uint(j, "seed", r->m->has_seed ? r->m->seed : 1, rc);
+	rc = results_json_set_str(j, "start", when, rc);
+	rc = results_json_set_str(j, "scenario", r->file, rc);
+	rc = results_json_set_str(j, "run", r->net->name, rc);
+	rc = results_json_set_fixed(j, "duration_s", (double)r->m->duration_ns / 1e9, 3, rc);
+	write_json(r, RESULTS_META, j, rc);
 }
 
 /*
@@ -323,11 +285,10 @@ static void write_meta(struct runner *r, FILE *f)
  */
 int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len)
 {
-	static const char *const heads[3] = {
-	    "t_s,event,ue,detail\n", "t_s,ue,target,seq,rtt_ms,instance\n", "t_s,ue,x,y,cell\n"};
-	static const char *const names[3] = {"events.csv", "rtt.csv", "positions.csv"};
-	struct cli_out **outs[3] = {&r->events, &r->rtt, &r->positions};
-	char base[PATH_MAX], path[PATH_MAX + 32];
+	static const enum results_csv_id ids[3] = {RESULTS_CSV_EVENTS, RESULTS_CSV_RTT,
+						   RESULTS_CSV_POSITIONS};
+	struct results_out **outs[3] = {&r->events, &r->rtt, &r->positions};
+	char base[PATH_MAX];
 	int rc;
 
 	/* A default folder made meanwhile by another run: the next free one. */
@@ -341,30 +302,162 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 		fprintf(stderr, "edgemu run: results folder %s: %s\n", r->results, strerror(-rc));
 		return rc;
 	}
-	write_whole(r, "scenario.yaml", resolved, len);
+	write_whole(r, RESULTS_SCENARIO, resolved, len);
 	if (!r->error)
-		run_write_whole_by(r, "meta.json", write_meta);
+		write_meta(r);
 	for (unsigned i = 0; i < 3 && !r->error; i++) {
-		rc = cli_out_open(r->results, names[i], CLI_OUT_NEW, outs[i]);
+		rc = results_csv_open(r->results, ids[i], RESULTS_OUT_NEW, outs[i]);
 		if (rc < 0) {
-			snprintf(path, sizeof(path), "%.3000s/%s", r->results, names[i]);
-			write_failed(r, path, rc);
+			file_failed(r, results_csv[ids[i]].name, rc);
 			break;
 		}
-		cli_out_printf(*outs[i], "%s", heads[i]);
 		/* The header, so that even a run killed at once leaves files a reader knows. */
-		cli_out_flush(*outs[i]);
+		results_out_flush(*outs[i]);
 		out_check(r, *outs[i]);
 	}
 	return r->error;
 }
 
-static void ms3(const struct emu_loop_hist *h, double q, char *buf, size_t len)
+/* Migration i (done) as a line of migrations.csv; its numbers are the summary's too. */
+static void mig_row(const struct runner *r, unsigned i, struct results_mig *ret)
 {
+	const struct migration *mg = &r->migs[i];
+	const struct mig_report *p = &mg->rep;
+
+	*ret = (struct results_mig){
+	    .n = i,
+	    .ue = p->client,
+	    .service = p->service,
+	    .from = p->from,
+	    .to = p->to,
+	    .strategy = topo_strategy_name(p->strategy),
+	    .decided_s = run_rel_s(r, mg->decided_ns),
+	    .start_s = run_rel_s(r, p->start_ns),
+	    .freeze_s = run_rel_s(r, p->freeze_ns),
+	    .resume_s = run_rel_s(r, p->resume_ns),
+	    .flip_s = run_rel_s(r, p->flip_end_ns),
+	    .end_s = run_rel_s(r, p->end_ns),
+	    .client_gap_ms = (double)mg->gap_ns / 1e6,
+	    .total_ms = run_total_ms(p),
+	    .pages = p->pages,
+	    .bytes = p->bytes,
+	    .rounds = p->n_rounds,
+	    .ok = p->ok,
+	    .error = p->ok ? "" : p->error,
+	    .thaw_s = run_rel_s(r, p->thawed_ns),
+	};
+	ret->downtime_ms = run_downtime_ms(p, r->end_ns, &ret->downtime_until);
+}
+
+/*
+ * migrations.csv, written at the end: a migration's client gap is closed only by the UE's
+ * first answer after it (a cold migration's gap ends after the migration has).
+ */
+void run_write_migrations(struct runner *r)
+{
+	struct results_out *o;
+	struct results_mig m;
+	int rc;
+
+	rc = results_csv_open(r->results, RESULTS_CSV_MIGRATIONS, RESULTS_OUT_WHOLE, &o);
+	if (rc < 0) {
+		file_failed(r, RESULTS_MIGRATIONS, rc);
+		return;
+	}
+	for (unsigned i = 0; i < r->n_migs; i++) {
+		if (!r->migs[i].done)
+			continue;
+		mig_row(r, i, &m);
+		results_mig_put(o, &m);
+	}
+	run_out_close(r, &o);
+}
+
+bool run_rtt_pcts(const struct emu_loop_hist *h, double ret_ms[RUN_RTT_PCTS])
+{
+	static const double q[RUN_RTT_PCTS] = {0.5, 0.95, 0.99};
+
 	if (!h->count)
-		snprintf(buf, len, "null");
-	else
-		snprintf(buf, len, "%.3f", (double)emu_loop_hist_quantile(h, q) / 1e6);
+		return false;
+	for (unsigned k = 0; k < RUN_RTT_PCTS; k++)
+		ret_ms[k] = (double)emu_loop_hist_quantile(h, q[k]) / 1e6;
+	return true;
+}
+
+/* summary.json's "ues": per UE, its handovers, migrations and RTTs in each phase. */
+static int summary_ues(const struct runner *r, struct json_object *ues, int rc)
+{
+	static const char *const phases[3] = {"before", "during", "after"};
+	static const char *const pcts[RUN_RTT_PCTS] = {"p50", "p95", "p99"};
+
+	for (unsigned i = 0; i < r->n_ues && rc == 0; i++) {
+		const struct ue *u = &r->ues[i];
+		const struct emu_loop_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
+		struct json_object *o = json_object_new_object(), *rtt;
+
+		rc = results_json_append(ues, o, rc);
+		rc = results_json_set_str(o, "ue", r->m->nodes[u->node].name, rc);
+		rc = results_json_set_uint(o, "handovers", u->handovers, rc);
+		rc = results_json_set_uint(o, "migrations", u->migrations, rc);
+		rtt = json_object_new_object();
+		rc = results_json_set(o, "rtt_ms", rtt, rc);
+		for (unsigned k = 0; k < 3; k++) {
+			struct json_object *p = json_object_new_object();
+			double ms[RUN_RTT_PCTS];
+			bool any = run_rtt_pcts(ph[k], ms);
+
+			rc = results_json_set(rtt, phases[k], p, rc);
+			rc = results_json_set_uint(p, "n", ph[k]->count, rc);
+			/* No round trip: null. */
+			for (unsigned q = 0; q < RUN_RTT_PCTS; q++)
+				rc = results_json_set_fixed(p, pcts[q], any ? ms[q] : NAN, 3, rc);
+		}
+	}
+	return rc;
+}
+
+/* summary.json's "migrations": every one done, as migrations.csv has it, and why. */
+static int summary_migs(const struct runner *r, struct json_object *migs, int rc)
+{
+	for (unsigned i = 0; i < r->n_migs && rc == 0; i++) {
+		const struct migration *mg = &r->migs[i];
+		struct json_object *o;
+		struct results_mig m;
+
+		if (!mg->done)
+			continue;
+		mig_row(r, i, &m);
+		o = json_object_new_object();
+		rc = results_json_append(migs, o, rc);
+		rc = results_json_set_str(o, "ue", m.ue, rc);
+		rc = results_json_set_str(o, "service", m.service, rc);
+		rc = results_json_set_str(o, "from", m.from, rc);
+		rc = results_json_set_str(o, "to", m.to, rc);
+		rc = results_json_set_bool(o, "ok", m.ok, rc);
+		rc = results_json_set_fixed(o, "downtime_ms", m.downtime_ms, 3, rc);
+		rc = results_json_set_str(o, "downtime_until", m.downtime_until, rc);
+		rc = results_json_set_fixed(o, "client_gap_ms", m.client_gap_ms, 3, rc);
+		rc = results_json_set_fixed(o, "total_ms", m.total_ms, 3, rc);
+		rc = results_json_set_uint(o, "bytes", m.bytes, rc);
+		rc = results_json_set_str(o, "reason", mg->reason, rc);
+		rc = results_json_set_str(o, "error", m.ok ? NULL : m.error, rc);
+		rc = results_json_set_bool(o, "rolled_back", mg->rep.rolled_back, rc);
+		rc = results_json_set_str(o, "served_at", mig_report_served_at(&mg->rep), rc);
+		rc = results_json_set_uint(o, "absent_pages", mg->rep.absent_pages, rc);
+	}
+	return rc;
+}
+
+/* summary.json's "lateness_us": how late the loop's timers fired. */
+static int summary_lateness(const struct runner *r, struct json_object *lat, int rc)
+{
+	const struct emu_loop_stats *l = &r->lateness;
+
+	rc = results_json_set_uint(lat, "events", l->count, rc);
+	rc = results_json_set_fixed(lat, "p50", (double)l->p50_ns / 1e3, 1, rc);
+	rc = results_json_set_fixed(lat, "p99", (double)l->p99_ns / 1e3, 1, rc);
+	rc = results_json_set_fixed(lat, "max", (double)l->max_ns / 1e3, 1, rc);
+	return results_json_set_uint(lat, "skipped", l->skipped, rc);
 }
 
 /* How the run ended: "completed", "interrupted" (a signal) or "failed" (an error). */
@@ -373,94 +466,37 @@ static const char *ended(const struct runner *r)
 	return r->error ? "failed" : r->stop_sig ? "interrupted" : "completed";
 }
 
-void run_write_summary(struct runner *r, FILE *f)
+void run_write_summary(struct runner *r)
 {
+	struct json_object *s = json_object_new_object(), *a;
+	bool stopped = r->stop_ns && (r->stop_sig || r->error);
+	int rc = s ? 0 : -ENOMEM;
 	struct rusage ru;
-	char a[32], b[32], c[32];
-	bool first = true;
+	char sig[32];
 
+	snprintf(sig, sizeof(sig), "SIG%s", r->stop_sig ? sigabbrev_np(r->stop_sig) : "");
 	/* How it ended first: the one thing a reader of a cut-short run must not miss. */
-	fprintf(f, "{\"run\":\"%s\",\"ended\":\"%s\",\"signal\":", r->net->name, ended(r));
-	if (r->stop_sig)
-		fprintf(f, "\"SIG%s\"", sigabbrev_np(r->stop_sig));
-	else
-		fputs("null", f);
-	if (r->stop_ns && (r->stop_sig || r->error))
-		fprintf(f, ",\"stopped_s\":%.3f", run_rel_s(r, r->stop_ns));
-	else
-		fputs(",\"stopped_s\":null", f);
-	fputs(",\"error\":", f);
-	if (r->error)
-		cli_json_str(f, r->error_msg);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"planned_s\":%.3f,\"duration_s\":%.3f,\"ues\":[",
-		(double)r->m->duration_ns / 1e9, (double)(r->end_ns - r->t0) / 1e9);
-	for (unsigned i = 0; i < r->n_ues; i++) {
-		const struct ue *u = &r->ues[i];
-		const struct emu_loop_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
-		static const char *const names[3] = {"before", "during", "after"};
-
-		fprintf(f,
-			"%s{\"ue\":\"%s\",\"handovers\":%" PRIu64 ",\"migrations\":%" PRIu64
-			",\"rtt_ms\":{",
-			i ? "," : "", r->m->nodes[u->node].name, u->handovers, u->migrations);
-		for (unsigned k = 0; k < 3; k++) {
-			ms3(ph[k], 0.5, a, sizeof(a));
-			ms3(ph[k], 0.95, b, sizeof(b));
-			ms3(ph[k], 0.99, c, sizeof(c));
-			fprintf(f, "%s\"%s\":{\"n\":%" PRIu64 ",\"p50\":%s,\"p95\":%s,\"p99\":%s}",
-				k ? "," : "", names[k], ph[k]->count, a, b, c);
-		}
-		fprintf(f, "}}");
-	}
-	fprintf(f, "],\"migrations\":[");
-	for (unsigned i = 0; i < r->n_migs; i++) {
-		const struct migration *mg = &r->migs[i];
-		const char *until;
-		double down;
-
-		if (!mg->done)
-			continue;
-		down = run_downtime_ms(&mg->rep, r->end_ns, &until);
-		fprintf(f,
-			"%s{\"ue\":\"%s\",\"service\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-			"\"ok\":%s,\"downtime_ms\":%.3f,\"downtime_until\":",
-			first ? "" : ",", mg->rep.client, mg->rep.service, mg->rep.from, mg->rep.to,
-			mg->rep.ok ? "true" : "false", down);
-		if (until)
-			fprintf(f, "\"%s\"", until);
-		else
-			fputs("null", f);
-		fprintf(f,
-			",\"client_gap_ms\":%.3f,\"total_ms\":%.3f,\"bytes\":%" PRIu64
-			",\"reason\":",
-			(double)mg->gap_ns / 1e6,
-			mg->rep.end_ns ? (double)(mg->rep.end_ns - mg->rep.start_ns) / 1e6 : 0.0,
-			mg->rep.bytes);
-		cli_json_str(f, mg->reason);
-		fputs(",\"error\":", f);
-		if (mg->rep.ok)
-			fputs("null", f);
-		else
-			cli_json_str(f, mg->rep.error);
-		fprintf(f, ",\"rolled_back\":%s,\"served_at\":",
-			mg->rep.rolled_back ? "true" : "false");
-		if (mig_report_served_at(&mg->rep))
-			cli_json_str(f, mig_report_served_at(&mg->rep));
-		else
-			fputs("null", f);
-		fprintf(f, ",\"absent_pages\":%" PRIu64 "}", mg->rep.absent_pages);
-		first = false;
-	}
+	rc = results_json_set_str(s, "run", r->net->name, rc);
+	rc = results_json_set_str(s, "ended", ended(r), rc);
+	rc = results_json_set_str(s, "signal", r->stop_sig ? sig : NULL, rc);
+	rc =
+	    results_json_set_fixed(s, "stopped_s", stopped ? run_rel_s(r, r->stop_ns) : NAN, 3, rc);
+	rc = results_json_set_str(s, "error", r->error ? r->error_msg : NULL, rc);
+	rc = results_json_set_fixed(s, "planned_s", (double)r->m->duration_ns / 1e9, 3, rc);
+	rc = results_json_set_fixed(s, "duration_s", (double)(r->end_ns - r->t0) / 1e9, 3, rc);
+	a = json_object_new_array();
+	rc = summary_ues(r, a, results_json_set(s, "ues", a, rc));
+	a = json_object_new_array();
+	rc = summary_migs(r, a, results_json_set(s, "migrations", a, rc));
+	a = json_object_new_object();
+	rc = summary_lateness(r, a, results_json_set(s, "lateness_us", a, rc));
+	rc = results_json_set_uint(s, "shaping_updates", r->shape_updates, rc);
+	rc = results_json_set_uint(s, "probe_reports", r->reports, rc);
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(f,
-		"],\"lateness_us\":{\"events\":%" PRIu64 ",\"p50\":%.1f,\"p99\":%.1f,"
-		"\"max\":%.1f,\"skipped\":%" PRIu64 "},\"shaping_updates\":%" PRIu64
-		",\"probe_reports\":%" PRIu64 ",\"peak_rss_kib\":%ld,\"cpu_s\":%.3f}\n",
-		r->lateness.count, (double)r->lateness.p50_ns / 1e3,
-		(double)r->lateness.p99_ns / 1e3, (double)r->lateness.max_ns / 1e3,
-		r->lateness.skipped, r->shape_updates, r->reports, ru.ru_maxrss,
-		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	rc = results_json_set_int(s, "peak_rss_kib", ru.ru_maxrss, rc);
+	rc = results_json_set_fixed(s, "cpu_s",
+				    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+					(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+				    3, rc);
+	write_json(r, RESULTS_SUMMARY, s, rc);
 }

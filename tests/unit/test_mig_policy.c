@@ -184,7 +184,7 @@ static void setup(struct fixture *f, const char *mig)
 	env.params = &f->m->migration;
 	env.future_cell = future_cell;
 	env.future_arg = &f->future;
-	ops = mig_policy_find(mig_policy_name(f->m->migration.policy));
+	ops = mig_policy_find(topo_policy_name(f->m->migration.policy));
 	assert_non_null(ops);
 	assert_int_equal(mig_policy_new(ops, &env, &f->p), 0);
 	f->ue = (struct mig_ue){node(f->m, "ue1"), (int)f->enb1, f->edge1, false};
@@ -233,7 +233,7 @@ static void test_registry(void **state)
 	static const char *const names[] = {"never", "always", "distance", "latency", "proactive"};
 
 	for (int i = 0; i < 5; i++) {
-		assert_string_equal(mig_policy_name((enum topo_policy)i), names[i]);
+		assert_string_equal(topo_policy_name((enum topo_policy)i), names[i]);
 		assert_non_null(mig_policy_find(names[i]));
 		assert_string_equal(mig_policy_find(names[i])->name, names[i]);
 	}
@@ -242,7 +242,7 @@ static void test_registry(void **state)
 	for (int i = 0; i < TOPO_POLICY_N; i++)
 		assert_string_equal(mig_policy_find(topo_policies[i].name)->name,
 				    topo_policies[i].name);
-	assert_string_equal(mig_policy_name((enum topo_policy)99), "?");
+	assert_string_equal(topo_policy_name((enum topo_policy)99), "?");
 	assert_null(mig_policy_find("sometimes"));
 	mig_policy_free(NULL);
 }

@@ -209,7 +209,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	W.serving = (unsigned)topo_node_find(r->m, "edge1");
 	r->ops = &test_ops;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(cli_out_open(dir, "events.csv", CLI_OUT_NEW, &r->events), 0);
+	assert_int_equal(results_out_open(dir, "events.csv", RESULTS_OUT_NEW, &r->events), 0);
 	assert_int_equal(emu_loop_open_clock(&clk, &r->loop), 0);
 	r->t0 = T0;
 	run_ues_services(r);
@@ -217,7 +217,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	assert_int_equal(emu_loop_timer_add(r->loop, T0 + 30 * S_NS, on_stop, r, NULL), 0);
 	assert_int_equal(emu_loop_run(r->loop), 0);
 	assert_int_equal(r->error, 0);
-	assert_int_equal(cli_out_close(r->events), 0);
+	assert_int_equal(results_out_close(r->events), 0);
 	r->events = NULL;
 	snprintf(path, sizeof(path), "%s/events.csv", dir);
 	f = fopen(path, "r");
