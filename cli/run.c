@@ -145,7 +145,7 @@ static void print_status(const struct runner *r, uint64_t now_ns, void *arg)
 }
 
 /* A phase's p50/p95/p99 in ms, as summary.json has them, or "-" when it had no round trip. */
-static void rtt_col(const struct emu_loop_hist *h, char *buf, size_t len)
+static void rtt_col(const struct util_hist *h, char *buf, size_t len)
 {
 	double ms[RUN_RTT_PCTS];
 

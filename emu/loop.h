@@ -17,11 +17,6 @@
 
 #include "util/hist.h"
 
-/* The histogram's old names, until cli/run.c switches to util_hist (issue 13). */
-#define emu_loop_hist util_hist
-#define emu_loop_hist_add util_hist_add
-#define emu_loop_hist_quantile util_hist_quantile
-
 struct emu_loop;
 
 /* CLOCK_MONOTONIC in ns: the one clock of the run, the same in every namespace. */

@@ -2,7 +2,7 @@
 /* The RTT of one UE over time, its handovers, migrations and losses marked. */
 #include "report/internal.h"
 
-#include "cli/num.h"
+#include "util/num.h"
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -72,7 +72,7 @@ static void line_breaks(const struct report *r, struct report_rtt_data *d, size_
 		last = x->t_s;
 		d->kept[t] += d->keep[k - d->from];
 	}
-	qsort(dt, n_dt, sizeof(*dt), cli_cmp_double);
+	qsort(dt, n_dt, sizeof(*dt), util_cmp_double);
 	d->gap_s[t] = 5 * (n_dt ? dt[n_dt / 2] : 1) * (double)d->per[t] /
 		      (double)(d->kept[t] ? d->kept[t] : 1);
 }

@@ -2,8 +2,8 @@
 /* The page around the charts: its head (the run's facts) and the summary tables. */
 #include "report/internal.h"
 
-#include "cli/num.h"
-#include "cli/text.h"
+#include "util/num.h"
+#include "util/text.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +32,7 @@ static void span_ms(FILE *f, const char *ue, const char *phase, const char *q, c
 {
 	fprintf(f, "<span data-k=\"%s.%s.%s\">", ue, phase, q);
 	if (n)
-		fprintf(f, "%.3f", cli_quantile(v, n, quant));
+		fprintf(f, "%.3f", util_quantile(v, n, quant));
 	else
 		fputs("-", f);
 	fputs("</span>", f);
@@ -87,14 +87,14 @@ int report_html_summary(struct report *r, FILE *f)
 			v[ph][n[ph]++] = x->rtt_ms;
 		}
 		fputs("<tr><td class=\"l\">", f);
-		cli_html(f, ue);
+		util_html(f, ue);
 		fprintf(
 		    f,
 		    "</td><td data-k=\"%s.handovers\">%u</td><td data-k=\"%s.migrations\">%u</td>"
 		    "<td data-k=\"%s.answers\">%u</td><td data-k=\"%s.losses\">%u</td>",
 		    ue, ho, ue, migs, ue, answers, ue, losses);
 		for (unsigned k = 0; k < 3; k++) {
-			qsort(v[k], n[k], sizeof(double), cli_cmp_double);
+			qsort(v[k], n[k], sizeof(double), util_cmp_double);
 			fprintf(f, "<td data-k=\"%s.%s.n\">%zu</td><td>", ue, phases[k], n[k]);
 			span_ms(f, ue, phases[k], "p50", v[k], n[k], 0.50);
 			fputs(" / ", f);
@@ -126,15 +126,15 @@ int report_html_summary(struct report *r, FILE *f)
 		const struct mig_row *g = &r->mig[k];
 
 		fprintf(f, "<tr><td>%u</td><td class=\"l\">", g->n);
-		cli_html(f, r->ues.v[g->ue]);
+		util_html(f, r->ues.v[g->ue]);
 		fputs("</td><td class=\"l\">", f);
-		cli_html(f, g->service);
+		util_html(f, g->service);
 		fputs("</td><td class=\"l\">", f);
-		cli_html(f, g->from);
+		util_html(f, g->from);
 		fputs(" \u2192 ", f);
-		cli_html(f, g->to);
+		util_html(f, g->to);
 		fputs("</td><td class=\"l\">", f);
-		cli_html(f, g->strategy);
+		util_html(f, g->strategy);
 		fprintf(f,
 			"</td><td data-k=\"mig%u.decided\">%.3f</td>"
 			"<td data-k=\"mig%u.downtime\">%.3f</td><td data-k=\"mig%u.gap\">%.3f</td>"
@@ -145,7 +145,7 @@ int report_html_summary(struct report *r, FILE *f)
 			g->ok ? "yes" : "no");
 		if (!g->ok && *g->error) {
 			fputs(": <span class=\"err\">", f);
-			cli_html(f, g->error);
+			util_html(f, g->error);
 			fputs("</span>", f);
 		}
 		fputs("</td></tr>\n", f);
@@ -163,7 +163,7 @@ static void put_value(FILE *f, const char *text, const char *path, const char *b
 	if (!json_get(text, NULL, path, v, sizeof(v)))
 		return;
 	fputs(before, f);
-	cli_html(f, v);
+	util_html(f, v);
 	fputs(after, f);
 }
 
@@ -178,7 +178,7 @@ static void put_line(FILE *f, const char *json, const char *const paths[4],
 			return;
 	for (unsigned i = 0; i < 4; i++) {
 		fputs(text[i], f);
-		cli_html(f, v[i]);
+		util_html(f, v[i]);
 	}
 	fputs(text[4], f);
 }
@@ -203,9 +203,9 @@ void report_html_head(struct report *r, FILE *f)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	      "<title>edgemu report: ",
 	      f);
-	cli_html(f, run);
+	util_html(f, run);
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>edgemu run ", css);
-	cli_html(f, run);
+	util_html(f, run);
 	fputs("</h1>\n<p class=\"meta\">", f);
 	put_value(f, r->meta, "scenario", "scenario <code>", "</code>; ");
 	if (m)

@@ -14,7 +14,7 @@
 #include "report/internal.h"
 #include "report/report.h"
 
-#include "cli/text.h"
+#include "util/text.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ int report_chart_add(struct report *r, const char *id, int h, const char *what, 
 		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"%s\" %s>",
 		id, W, h, W, h, FONT, attrs);
 	fputs("<title>", f);
-	cli_html(f, what);
+	util_html(f, what);
 	fprintf(f, "</title><rect class=\"bg\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>", W, h);
 	fwrite(body, 1, body_len, f);
 	fputs("</svg>\n", f);
@@ -178,7 +178,7 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	fputs("<p class=\"note\">Made by <code>edgemu report</code> " EDGEMU_VERSION " (" EDGEMU_GIT
 	      ") from the files of ",
 	      f);
-	cli_html(f, dir);
+	util_html(f, dir);
 	fputs(".</p>\n</body></html>\n", f);
 	if (rc < 0) {
 		fclose(f);

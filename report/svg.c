@@ -2,7 +2,7 @@
 /* SVG building blocks of the charts: text, scales, axes with ticks, legends, titles. */
 #include "report/svg.h"
 
-#include "cli/text.h"
+#include "util/text.h"
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -33,7 +33,7 @@ __attribute__((format(printf, 7, 8))) void svg_text(FILE *f, double x, double y,
 	if (attrs && *attrs)
 		fprintf(f, " %s", attrs);
 	fputc('>', f);
-	cli_html(f, buf);
+	util_html(f, buf);
 	fputs("</text>", f);
 }
 

@@ -116,10 +116,10 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 					r->migs[gi].gap_ns = tr - u->last_answer_ns;
 				if (!u->migrating)
 					u->gap_mig = -1;
-				emu_loop_hist_add(u->migrating	     ? &u->rtt.during
-						  : u->had_migration ? &u->rtt.after
-								     : &u->rtt.before,
-						  rtt);
+				util_hist_add(u->migrating	 ? &u->rtt.during
+					      : u->had_migration ? &u->rtt.after
+								 : &u->rtt.before,
+					      rtt);
 				u->last_rtt_ns = rtt;
 				u->last_answer_ns = tr;
 				if (r->policy) {

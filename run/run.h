@@ -35,7 +35,7 @@ struct runner;
 struct topo_net;
 struct topo_err;
 struct mig_report;
-struct emu_loop_hist;
+struct util_hist;
 struct emu_loop_stats;
 
 struct run_opts {
@@ -75,7 +75,7 @@ struct run_ue_info {
 	uint64_t last_rtt_ns;
 	uint64_t handovers, migrations;
 	/* Its round trips before its first migration, during one, and after. */
-	const struct emu_loop_hist *rtt[3];
+	const struct util_hist *rtt[3];
 };
 
 unsigned run_ue_count(const struct runner *r);
@@ -97,7 +97,7 @@ void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret);
  * the upper bounds of the histogram's bins. false (ret_ms untouched) when it had none.
  */
 #define RUN_RTT_PCTS 3
-bool run_rtt_pcts(const struct emu_loop_hist *h, double ret_ms[RUN_RTT_PCTS]);
+bool run_rtt_pcts(const struct util_hist *h, double ret_ms[RUN_RTT_PCTS]);
 /* The loop's timer lateness, once run_end() has run. */
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
 

@@ -49,7 +49,7 @@
 #define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
 
 struct phase_rtt {
-	struct emu_loop_hist before, during, after;
+	struct util_hist before, during, after;
 };
 
 struct migration {

@@ -10,6 +10,7 @@
  * here only what of the run goes where.
  */
 #include "run/run_int.h"
+#include "util/file.h"
 
 static void out_check(struct runner *r, struct results_out *o);
 
@@ -114,22 +115,6 @@ void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *ar
 	out_check(r, r->rtt);
 	results_out_flush(r->positions);
 	out_check(r, r->positions);
-}
-
-static int mkdirs(const char *path, bool excl)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) < 0 && (excl || errno != EEXIST) ? -errno : 0;
 }
 
 /*
@@ -293,10 +278,10 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 
 	/* A default folder made meanwhile by another run: the next free one. */
 	snprintf(base, sizeof(base), "%s", r->results);
-	rc = mkdirs(r->results, picked);
+	rc = util_mkdirs(r->results, picked);
 	for (unsigned k = 2; rc == -EEXIST && picked && k < 1000; k++) {
 		snprintf(r->results, sizeof(r->results), "%.4000s-%u", base, k);
-		rc = mkdirs(r->results, true);
+		rc = util_mkdirs(r->results, true);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "edgemu run: results folder %s: %s\n", r->results, strerror(-rc));
@@ -373,14 +358,14 @@ void run_write_migrations(struct runner *r)
 	run_out_close(r, &o);
 }
 
-bool run_rtt_pcts(const struct emu_loop_hist *h, double ret_ms[RUN_RTT_PCTS])
+bool run_rtt_pcts(const struct util_hist *h, double ret_ms[RUN_RTT_PCTS])
 {
 	static const double q[RUN_RTT_PCTS] = {0.5, 0.95, 0.99};
 
 	if (!h->count)
 		return false;
 	for (unsigned k = 0; k < RUN_RTT_PCTS; k++)
-		ret_ms[k] = (double)emu_loop_hist_quantile(h, q[k]) / 1e6;
+		ret_ms[k] = (double)util_hist_quantile(h, q[k]) / 1e6;
 	return true;
 }
 
@@ -392,7 +377,7 @@ static int summary_ues(const struct runner *r, struct json_object *ues, int rc)
 
 	for (unsigned i = 0; i < r->n_ues && rc == 0; i++) {
 		const struct ue *u = &r->ues[i];
-		const struct emu_loop_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
+		const struct util_hist *ph[3] = {&u->rtt.before, &u->rtt.during, &u->rtt.after};
 		struct json_object *o = json_object_new_object(), *rtt;
 
 		rc = results_json_append(ues, o, rc);
