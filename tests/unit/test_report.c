@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +22,10 @@
 
 #include "report/report.h"
 #include "topo/topo.h"
-#include "util/file.h"
+#include "util/num.h"
+#include "tests/unit/support.h"
 
 static char fixture[4096];
-static char tmp[64];
 
 /* ---- the files, read here without the report's code ---- */
 
@@ -44,21 +43,11 @@ struct csv {
 /* Fields split at commas outside double quotes, the quotes dropped; the header left out. */
 static void csv_load(const char *name, struct csv *c)
 {
-	char path[4200];
-	FILE *in;
-	long len;
+	size_t len;
 	char *p, *w;
 
-	snprintf(path, sizeof(path), "%s/%s", fixture, name);
-	in = fopen(path, "r");
-	assert_non_null(in);
-	fseek(in, 0, SEEK_END);
-	len = ftell(in);
-	rewind(in);
-	c->text = calloc(1, (size_t)len + 1);
+	c->text = support_file_read(fixture, name, &len);
 	assert_non_null(c->text);
-	assert_int_equal(fread(c->text, 1, (size_t)len, in), (size_t)len);
-	fclose(in);
 	c->rows = calloc((size_t)len + 1, sizeof(*c->rows));
 	c->n = 0;
 	p = strchr(c->text, '\n');
@@ -89,13 +78,6 @@ static void csv_free(struct csv *c)
 	free(c->text);
 }
 
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-
-	return util_file_read(path, 64u << 20, &buf, NULL) < 0 ? NULL : buf;
-}
-
 /* ---- the report, read back ---- */
 
 static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
@@ -105,14 +87,14 @@ static char *report_make(const char *dir, unsigned max_points, int *ret_charts)
 	struct topo_err err;
 	int rc;
 
-	snprintf(out, sizeof(out), "%s/report.html", tmp);
+	snprintf(out, sizeof(out), "%s/report.html", support_tmp);
 	o.out = out;
 	rc = report_write(dir, &o, &err);
 	if (rc < 0)
 		fail_msg("report of %s: %s", dir, err.msg);
 	if (ret_charts)
 		*ret_charts = rc;
-	return slurp(out);
+	return support_file_read(NULL, out, NULL);
 }
 
 /* The <svg> with that id, as a copy; NULL if the page has none. */
@@ -230,13 +212,6 @@ static double report_mig_done(const struct csv *ev, const struct csv *mg, size_t
 	return atof(mg->rows[k].f[11]);
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Nearest rank: the ceil(q * n)-th smallest. */
 static double nearest_rank(const double *v, size_t n, double q)
 {
@@ -247,46 +222,20 @@ static double nearest_rank(const double *v, size_t n, double q)
 
 /* ---- set-up ---- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	const char *src = getenv("EDGEMU_SRC");
 
-	(void)state;
 	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/run-quickstart", src ? src : ".");
-	snprintf(tmp, sizeof(tmp), "/tmp/edgemu-report.XXXXXX");
-	if (!mkdtemp(tmp))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	return support_tmp_setup(state);
 }
 
 static void copy_file(const char *from_dir, const char *name, const char *to_dir)
 {
-	char a[4200], b[4200], *text;
-	FILE *out;
+	char *text = support_file_read(from_dir, name, NULL);
 
-	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
-	snprintf(b, sizeof(b), "%s/%s", to_dir, name);
-	text = slurp(a);
 	assert_non_null(text);
-	out = fopen(b, "w");
-	assert_non_null(out);
-	fputs(text, out);
-	fclose(out);
+	support_file_write(to_dir, name, text);
 	free(text);
 }
 
@@ -459,7 +408,7 @@ static void test_summary(void **state)
 	csv_load("events.csv", &ev);
 	csv_load("migrations.csv", &mg);
 	snprintf(path, sizeof(path), "%s/summary.json", fixture);
-	summary = slurp(path);
+	summary = support_file_read(NULL, path, NULL);
 	assert_non_null(summary);
 	html = report_make(fixture, 0, NULL);
 	{
@@ -508,7 +457,7 @@ static void test_summary(void **state)
 			static const double qs[] = {0.50, 0.95, 0.99};
 			static const char *const qn[] = {"p50", "p95", "p99"};
 
-			qsort(v[k], n[k], sizeof(double), cmp_d);
+			qsort(v[k], n[k], sizeof(double), util_cmp_double);
 			snprintf(key, sizeof(key), "ue1.%s.n", phases[k]);
 			snprintf(want, sizeof(want), "%zu", n[k]);
 			cell_equal(html, key, want);
@@ -637,14 +586,14 @@ static void test_short_and_missing(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(out, sizeof(out), "%s/r.html", tmp);
+	snprintf(out, sizeof(out), "%s/r.html", support_tmp);
 	o.out = out;
-	snprintf(dir, sizeof(dir), "%s/nothing-here", tmp);
+	snprintf(dir, sizeof(dir), "%s/nothing-here", support_tmp);
 	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, -ENOENT);
 	assert_non_null(strstr(err.msg, dir));
 
-	snprintf(dir, sizeof(dir), "%s/short", tmp);
+	snprintf(dir, sizeof(dir), "%s/short", support_tmp);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, -ENOENT);
@@ -653,13 +602,11 @@ static void test_short_and_missing(void **state)
 
 	/* events.csv with its start only, the scenario: every chart, saying no data */
 	copy_file(fixture, "scenario.yaml", dir);
-	snprintf(path, sizeof(path), "%s/events.csv", dir);
-	f = fopen(path, "w");
-	fputs("t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n", f);
-	fclose(f);
+	support_file_write(dir, "events.csv",
+			   "t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n");
 	rc = report_write(dir, &o, &err);
 	assert_int_equal(rc, 2); /* rtt-ue1 and the map */
-	html = slurp(out);
+	html = support_file_read(NULL, out, NULL);
 	svg = chart(html, "rtt-ue1");
 	assert_non_null(svg);
 	assert_non_null(strstr(svg, "no data: rtt.csv is missing"));
@@ -681,7 +628,7 @@ static void test_short_and_missing(void **state)
 	fputs("3.100000,ue1,game,4,1", f);
 	fclose(f);
 	assert_true(report_write(dir, &o, &err) >= 0);
-	html = slurp(out);
+	html = support_file_read(NULL, out, NULL);
 	svg = chart(html, "rtt-ue1");
 	{
 		struct csv rtt;
@@ -705,34 +652,28 @@ static void test_short_and_missing(void **state)
 static void test_interrupted_failed(void **state)
 {
 	char dir[128], path[256], *html, *svg;
-	FILE *f;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/interrupted", tmp);
+	snprintf(dir, sizeof(dir), "%s/interrupted", support_tmp);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	copy_file(fixture, "scenario.yaml", dir);
 	copy_file(fixture, "events.csv", dir);
 	copy_file(fixture, "rtt.csv", dir);
-	snprintf(path, sizeof(path), "%s/migrations.csv", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
-	      "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
-	      "downtime_until\n"
-	      "0,ue1,game,edge1,edge2,precopy,6.900000,6.900385,7.300000,0.000000,0.000000,"
-	      "0.000000,812.500,900.000,0.000,0,0,1,no,\"the destination (edge2) failed: oom\","
-	      "8.112500,source\n",
-	      f);
-	fclose(f);
+	support_file_write(
+	    dir, "migrations.csv",
+	    "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
+	    "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
+	    "downtime_until\n"
+	    "0,ue1,game,edge1,edge2,precopy,6.900000,6.900385,7.300000,0.000000,0.000000,"
+	    "0.000000,812.500,900.000,0.000,0,0,1,no,\"the destination (edge2) failed: oom\","
+	    "8.112500,source\n");
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"run\":\"quickstart\",\"ended\":\"interrupted\",\"signal\":\"SIGINT\","
-	      "\"stopped_s\":9.250,\"error\":null,\"planned_s\":14.000,\"duration_s\":9.251,"
-	      "\"ues\":[],\"migrations\":[{\"ok\":false,\"error\":\"the destination (edge2) "
-	      "failed: oom\"}]}\n",
-	      f);
-	fclose(f);
+	support_file_write(
+	    NULL, path,
+	    "{\"run\":\"quickstart\",\"ended\":\"interrupted\",\"signal\":\"SIGINT\","
+	    "\"stopped_s\":9.250,\"error\":null,\"planned_s\":14.000,\"duration_s\":9.251,"
+	    "\"ues\":[],\"migrations\":[{\"ok\":false,\"error\":\"the destination (edge2) "
+	    "failed: oom\"}]}\n");
 	html = report_make(dir, 0, NULL);
 	assert_non_null(strstr(html, "the run was interrupted by SIGINT at 9.250 s of 14.000 s"));
 	/* A migration's error is no error of the run. */
@@ -748,13 +689,11 @@ static void test_interrupted_failed(void **state)
 	free(html);
 
 	/* The same run failed: its error is said; killed: no summary, and the page says so. */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"run\":\"quickstart\",\"ended\":\"failed\",\"signal\":null,\"stopped_s\":9.250,"
-	      "\"error\":\"writing x/rtt.csv: No space left on device\",\"ues\":[],"
-	      "\"migrations\":[{\"ok\":false,\"error\":\"oom\"}]}\n",
-	      f);
-	fclose(f);
+	support_file_write(
+	    NULL, path,
+	    "{\"run\":\"quickstart\",\"ended\":\"failed\",\"signal\":null,\"stopped_s\":9.250,"
+	    "\"error\":\"writing x/rtt.csv: No space left on device\",\"ues\":[],"
+	    "\"migrations\":[{\"ok\":false,\"error\":\"oom\"}]}\n");
 	html = report_make(dir, 0, NULL);
 	assert_non_null(strstr(html, "the run ended with an error: writing x/rtt.csv: No space"));
 	assert_null(strstr(html, "the run was interrupted"));
@@ -792,7 +731,7 @@ static void test_png(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(out, sizeof(out), "%s/report.html", tmp);
+	snprintf(out, sizeof(out), "%s/report.html", support_tmp);
 	o.out = out;
 	old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	setenv("PATH", "/nonexistent", 1);
@@ -810,13 +749,13 @@ static void test_png(void **state)
 	if (rc < 0)
 		fail_msg("%s", err.msg);
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s.svg", tmp, ids[i]);
-		text = slurp(path);
+		snprintf(path, sizeof(path), "%s/%s.svg", support_tmp, ids[i]);
+		text = support_file_read(NULL, path, NULL);
 		assert_non_null(text);
 		assert_non_null(strstr(text, ids[i]));
 		free(text);
-		snprintf(path, sizeof(path), "%s/%s.png", tmp, ids[i]);
-		text = slurp(path);
+		snprintf(path, sizeof(path), "%s/%s.png", support_tmp, ids[i]);
+		text = support_file_read(NULL, path, NULL);
 		assert_non_null(text);
 		assert_memory_equal(text, "\x89PNG", 4);
 		free(text);
@@ -835,5 +774,5 @@ int main(void)
 	    cmocka_unit_test(test_png),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, support_tmp_teardown);
 }

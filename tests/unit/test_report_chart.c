@@ -12,7 +12,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,41 +19,7 @@
 #include <unistd.h>
 
 #include "report/internal.h"
-
-static char tmp[64];
-
-static void put(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
-{
-	snprintf(tmp, sizeof(tmp), "/tmp/edgemu-test-chart-XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	nftw(tmp, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
+#include "tests/unit/support.h"
 
 static void load(struct report *r, const char *dir, unsigned max_points)
 {
@@ -94,9 +59,9 @@ static void test_rtt_prepare(void **state)
 	struct report_rtt_data d;
 	int game, cloud;
 
-	put("events.csv", events);
-	put("rtt.csv", rtt);
-	load(&r, tmp, 2000);
+	support_file_write(support_tmp, "events.csv", events);
+	support_file_write(support_tmp, "rtt.csv", rtt);
+	load(&r, support_tmp, 2000);
 	assert_int_equal(r.ues.n, 1);
 	assert_int_equal(report_rtt_prepare(&r, 0, &d), 0);
 	game = strcmp(r.targets.v[0], "game") ? 1 : 0;
@@ -129,10 +94,10 @@ static void test_rtt_prepare_downsampled(void **state)
 	struct report_rtt_data d;
 	int game;
 
-	put("events.csv", events);
-	put("rtt.csv", rtt);
+	support_file_write(support_tmp, "events.csv", events);
+	support_file_write(support_tmp, "rtt.csv", rtt);
 	/* Two series in 4 points: 2 each, one slice each: its lowest and highest RTT. */
-	load(&r, tmp, 4);
+	load(&r, support_tmp, 4);
 	assert_int_equal(report_rtt_prepare(&r, 0, &d), 0);
 	game = strcmp(r.targets.v[0], "game") ? 1 : 0;
 	assert_int_equal(d.slices, 1);
@@ -152,8 +117,9 @@ static void test_rtt_prepare_empty(void **state)
 	struct report r;
 	struct report_rtt_data d;
 
-	put("events.csv", "t_s,event,ue,detail\n0.0,handover,ue1,\"from - to enb1 (attach)\"\n");
-	load(&r, tmp, 2000);
+	support_file_write(support_tmp, "events.csv",
+			   "t_s,event,ue,detail\n0.0,handover,ue1,\"from - to enb1 (attach)\"\n");
+	load(&r, support_tmp, 2000);
 	assert_false(r.have_rtt);
 	assert_int_equal(report_rtt_prepare(&r, 0, &d), 0);
 	assert_int_equal(d.answers + d.losses + d.drawn + d.targets, 0);
@@ -168,14 +134,15 @@ static void test_mig_prepare(void **state)
 	struct report r;
 	struct report_mig_data d;
 
-	put("events.csv", events);
-	put("rtt.csv", rtt);
-	put("migrations.csv",
+	support_file_write(support_tmp, "events.csv", events);
+	support_file_write(support_tmp, "rtt.csv", rtt);
+	support_file_write(
+	    support_tmp, "migrations.csv",
 	    "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
 	    "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error\n"
 	    "0,ue1,game,edge1,edge2,precopy,1.0,1.1,1.5,1.6,1.61,1.7,100,120,700,15,61440,2,yes,"
 	    "\"\"\n");
-	load(&r, tmp, 2000);
+	load(&r, support_tmp, 2000);
 	assert_int_equal(r.n_mig, 1);
 	report_mig_prepare(&r, 0, &d);
 	assert_float_equal(d.t0, 1.0, 1e-9);
@@ -199,12 +166,14 @@ static void test_mig_prepare_failed(void **state)
 	struct report_mig_data d;
 
 	/* Frozen, never resumed, no done event: the downtime runs on, the end is the run's. */
-	put("events.csv", "t_s,event,ue,detail\n0.0,start,-,\"\"\n10.0,end,-,\"\"\n");
-	put("migrations.csv",
+	support_file_write(support_tmp, "events.csv",
+			   "t_s,event,ue,detail\n0.0,start,-,\"\"\n10.0,end,-,\"\"\n");
+	support_file_write(
+	    support_tmp, "migrations.csv",
 	    "n,ue,service,from,to,strategy,decided_s,start_s,freeze_s,resume_s,flip_s,end_s,"
 	    "downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error\n"
 	    "0,ue1,game,edge1,edge2,cold,2.0,2.1,2.2,0,0,0,300,0,0,0,0,0,no,\"lost\"\n");
-	load(&r, tmp, 2000);
+	load(&r, support_tmp, 2000);
 	report_mig_prepare(&r, 0, &d);
 	assert_float_equal(d.done, 10.0, 1e-9);
 	assert_float_equal(d.frozen_end, 2.5, 1e-9);
@@ -256,8 +225,8 @@ static void test_map_prepare_no_scenario(void **state)
 	struct report r;
 	struct report_map_data d;
 
-	put("events.csv", events);
-	load(&r, tmp, 2000);
+	support_file_write(support_tmp, "events.csv", events);
+	load(&r, support_tmp, 2000);
 	assert_null(r.m);
 	assert_int_equal(report_map_prepare(&r, &d), 0);
 	assert_int_equal(d.n_cells + d.n_edges + d.with_pos + d.points, 0);
@@ -271,13 +240,19 @@ static void test_map_prepare_no_scenario(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_rtt_prepare, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rtt_prepare_downsampled, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rtt_prepare_empty, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mig_prepare, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mig_prepare_failed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtt_prepare, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_rtt_prepare_downsampled, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_rtt_prepare_empty, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_mig_prepare, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_mig_prepare_failed, support_tmp_setup,
+					    support_tmp_teardown),
 	    cmocka_unit_test(test_map_prepare),
-	    cmocka_unit_test_setup_teardown(test_map_prepare_no_scenario, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_prepare_no_scenario, support_tmp_setup,
+					    support_tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

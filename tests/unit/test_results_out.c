@@ -19,33 +19,7 @@
 #include <unistd.h>
 
 #include "results/out.h"
-#include "util/file.h"
-
-static char dir[64];
-
-static char *slurp(const char *name, size_t *ret_len)
-{
-	char path[256], *buf = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return util_file_read(path, 64u << 20, &buf, ret_len) < 0 ? NULL : buf;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/edgemu-out.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/support.h"
 
 /* Lines of every length, in pieces, past the buffer's limit: the file only ever ends a line. */
 static void test_whole_lines(void **state)
@@ -57,7 +31,7 @@ static void test_whole_lines(void **state)
 	(void)state;
 	want = calloc(1, 8u << 20);
 	assert_non_null(want);
-	assert_int_equal(results_out_open(dir, "lines.csv", RESULTS_OUT_NEW, &o), 0);
+	assert_int_equal(results_out_open(support_tmp, "lines.csv", RESULTS_OUT_NEW, &o), 0);
 	for (unsigned i = 0; i < 3000; i++) {
 		unsigned n = 1 + i * 7 % 250;
 
@@ -71,7 +45,7 @@ static void test_whole_lines(void **state)
 		assert_int_equal(results_out_printf(o, "%s\n", line + n / 2), 0);
 		want_len += (size_t)sprintf(want + want_len, "%u,%s\n", i, line);
 		if (i % 97 == 0 || i % 10 == 0) {
-			text = slurp("lines.csv", &len);
+			text = support_file_read(support_tmp, "lines.csv", &len);
 			assert_non_null(text);
 			assert_true(len <= want_len);
 			assert_true(len == 0 || text[len - 1] == '\n');
@@ -92,18 +66,18 @@ static void test_whole_lines(void **state)
 	}
 	/* Nothing waits after a flush that ends on a line. */
 	assert_int_equal(results_out_flush(o), 0);
-	text = slurp("lines.csv", &len);
+	text = support_file_read(support_tmp, "lines.csv", &len);
 	assert_int_equal(len, want_len);
 	assert_memory_equal(text, want, len);
 	free(text);
 	/* A cut last line reaches the file only at the close. */
 	assert_int_equal(results_out_printf(o, "cut"), 0);
 	assert_int_equal(results_out_flush(o), 0);
-	text = slurp("lines.csv", &len);
+	text = support_file_read(support_tmp, "lines.csv", &len);
 	assert_int_equal(len, want_len);
 	free(text);
 	assert_int_equal(results_out_close(o), 0);
-	text = slurp("lines.csv", &len);
+	text = support_file_read(support_tmp, "lines.csv", &len);
 	assert_int_equal(len, want_len + 3);
 	free(text);
 	free(want);
@@ -117,11 +91,11 @@ static void test_never_overwrites(void **state)
 	char *text;
 
 	(void)state;
-	assert_int_equal(results_out_open(dir, "old.csv", RESULTS_OUT_NEW, &o), 0);
+	assert_int_equal(results_out_open(support_tmp, "old.csv", RESULTS_OUT_NEW, &o), 0);
 	assert_int_equal(results_out_printf(o, "old\n"), 0);
 	assert_int_equal(results_out_close(o), 0);
-	assert_int_equal(results_out_open(dir, "old.csv", RESULTS_OUT_NEW, &o), -EEXIST);
-	text = slurp("old.csv", &len);
+	assert_int_equal(results_out_open(support_tmp, "old.csv", RESULTS_OUT_NEW, &o), -EEXIST);
+	text = support_file_read(support_tmp, "old.csv", &len);
 	assert_string_equal(text, "old\n");
 	free(text);
 }
@@ -135,18 +109,18 @@ static void test_whole_file(void **state)
 	char *text;
 
 	(void)state;
-	assert_int_equal(results_out_open(dir, "summary.json", RESULTS_OUT_WHOLE, &o), 0);
+	assert_int_equal(results_out_open(support_tmp, "summary.json", RESULTS_OUT_WHOLE, &o), 0);
 	assert_int_equal(results_out_printf(o, "{\"a\":"), 0);
 	assert_int_equal(results_out_flush(o), 0);
-	assert_null(slurp("summary.json", &len));
+	assert_null(support_file_read(support_tmp, "summary.json", &len));
 	assert_int_equal(results_out_printf(o, "1}\n"), 0);
-	assert_null(slurp("summary.json", &len));
-	assert_string_equal(o->path + strlen(dir), "/summary.json");
+	assert_null(support_file_read(support_tmp, "summary.json", &len));
+	assert_string_equal(o->path + strlen(support_tmp), "/summary.json");
 	assert_int_equal(results_out_close(o), 0);
-	text = slurp("summary.json", &len);
+	text = support_file_read(support_tmp, "summary.json", &len);
 	assert_string_equal(text, "{\"a\":1}\n");
 	free(text);
-	snprintf(path, sizeof(path), "%s/summary.json.tmp", dir);
+	snprintf(path, sizeof(path), "%s/summary.json.tmp", support_tmp);
 	assert_int_equal(access(path, F_OK), -1);
 }
 
@@ -194,5 +168,5 @@ int main(void)
 	    cmocka_unit_test(test_full_disk),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
 }

@@ -20,35 +20,7 @@
 #include <unistd.h>
 
 #include "results/results.h"
-#include "util/file.h"
-
-static char dir[64];
-
-static char *slurp(const char *name)
-{
-	char path[256], *text = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (util_file_read(path, 64u << 20, &text, NULL) < 0)
-		return NULL;
-	return text;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/edgemu-results.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/support.h"
 
 /* The headers, as README.md's folder table and edgemu run have always written them. */
 static void test_headers(void **state)
@@ -73,10 +45,10 @@ static void test_headers(void **state)
 
 		assert_string_equal(results_csv[i].name, names[i]);
 		snprintf(sub, sizeof(sub), "head-%u", i);
-		assert_int_equal(results_out_open(dir, sub, RESULTS_OUT_NEW, &o), 0);
+		assert_int_equal(results_out_open(support_tmp, sub, RESULTS_OUT_NEW, &o), 0);
 		assert_int_equal(results_csv_head(o, i), 0);
 		assert_int_equal(results_out_close(o), 0);
-		text = slurp(sub);
+		text = support_file_read(support_tmp, sub, NULL);
 		assert_string_equal(text, want[i]);
 		free(text);
 	}
@@ -159,35 +131,38 @@ static void test_round_trip(void **state)
 	char *text;
 
 	(void)state;
-	assert_int_equal(results_csv_open(dir, RESULTS_CSV_EVENTS, RESULTS_OUT_NEW, &o), 0);
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_EVENTS, RESULTS_OUT_NEW, &o), 0);
 	assert_int_equal(results_event_put(o, &e), 0);
 	assert_int_equal(results_out_close(o), 0);
-	assert_int_equal(results_csv_open(dir, RESULTS_CSV_RTT, RESULTS_OUT_NEW, &o), 0);
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_RTT, RESULTS_OUT_NEW, &o), 0);
 	assert_int_equal(results_rtt_put(o, &a), 0);
 	assert_int_equal(results_rtt_put(o, &l), 0);
 	assert_int_equal(results_out_close(o), 0);
-	assert_int_equal(results_csv_open(dir, RESULTS_CSV_POSITIONS, RESULTS_OUT_NEW, &o), 0);
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_POSITIONS, RESULTS_OUT_NEW, &o),
+			 0);
 	assert_int_equal(results_pos_put(o, &p), 0);
 	assert_int_equal(results_out_close(o), 0);
-	assert_int_equal(results_csv_open(dir, RESULTS_CSV_MIGRATIONS, RESULTS_OUT_WHOLE, &o), 0);
+	assert_int_equal(
+	    results_csv_open(support_tmp, RESULTS_CSV_MIGRATIONS, RESULTS_OUT_WHOLE, &o), 0);
 	assert_int_equal(results_mig_put(o, &m), 0);
 	assert_int_equal(results_out_close(o), 0);
 	/* A results file is never written over. */
-	assert_int_equal(results_csv_open(dir, RESULTS_CSV_RTT, RESULTS_OUT_NEW, &o), -EEXIST);
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_RTT, RESULTS_OUT_NEW, &o),
+			 -EEXIST);
 
-	text = slurp("events.csv");
+	text = support_file_read(support_tmp, "events.csv", NULL);
 	assert_string_equal(text, "t_s,event,ue,detail\n"
 				  "6.900000,handover,ue1,\"from 'enb1' to enb2 (a3)\"\n");
 	free(text);
-	text = slurp("rtt.csv");
+	text = support_file_read(support_tmp, "rtt.csv", NULL);
 	assert_string_equal(text, "t_s,ue,target,seq,rtt_ms,instance\n"
 				  "0.043684,ue1,game,0,21.362,edge1\n"
 				  "1.500000,ue1,cloud,12,,\n");
 	free(text);
-	text = slurp("positions.csv");
+	text = support_file_read(support_tmp, "positions.csv", NULL);
 	assert_string_equal(text, "t_s,ue,x,y,cell\n0.100,ue1,55.83,-0.00,enb1\n");
 	free(text);
-	text = slurp("migrations.csv");
+	text = support_file_read(support_tmp, "migrations.csv", NULL);
 	assert_non_null(strstr(text, "\n0,ue1,game,edge1,edge2,precopy,6.900000,6.900385,7.313106,"
 				     "7.344700,7.344801,7.344952,31.595,65.404,444.567,4336,"
 				     "17764416,1,no,\"the destination 'edge2' failed\",8.112500,"
@@ -196,13 +171,13 @@ static void test_round_trip(void **state)
 
 	memset(&g, 0, sizeof(g));
 	g.id = RESULTS_CSV_EVENTS;
-	assert_int_equal(results_csv_read(dir, RESULTS_CSV_EVENTS, 0, keep, &g, &err), 1);
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_EVENTS, 0, keep, &g, &err), 1);
 	assert_int_equal(g.lines[0], 2);
 	assert_float_equal(g.rows[0].ev.t_s, 6.9, 1e-9);
 	assert_string_equal(g.text[0], "handover|ue1|from 'enb1' to enb2 (a3)");
 	memset(&g, 0, sizeof(g));
 	g.id = RESULTS_CSV_RTT;
-	assert_int_equal(results_csv_read(dir, RESULTS_CSV_RTT, 0, keep, &g, &err), 2);
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_RTT, 0, keep, &g, &err), 2);
 	assert_string_equal(g.text[0], "ue1|game|0|edge1");
 	assert_string_equal(g.text[1], "ue1|cloud|12|");
 	assert_int_equal(g.lines[1], 3);
@@ -212,13 +187,15 @@ static void test_round_trip(void **state)
 	assert_float_equal(g.rows[1].rtt.t_s, 1.5, 1e-9);
 	memset(&g, 0, sizeof(g));
 	g.id = RESULTS_CSV_POSITIONS;
-	assert_int_equal(results_csv_read(dir, RESULTS_CSV_POSITIONS, 0, keep, &g, &err), 1);
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_POSITIONS, 0, keep, &g, &err),
+			 1);
 	assert_float_equal(g.rows[0].pos.x, 55.83, 1e-9);
 	assert_float_equal(g.rows[0].pos.y, 0, 0);
 	assert_string_equal(g.text[0], "ue1|enb1");
 	memset(&g, 0, sizeof(g));
 	g.id = RESULTS_CSV_MIGRATIONS;
-	assert_int_equal(results_csv_read(dir, RESULTS_CSV_MIGRATIONS, 0, keep, &g, &err), 1);
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_MIGRATIONS, 0, keep, &g, &err),
+			 1);
 	assert_string_equal(g.text[0],
 			    "ue1|game|edge1|edge2|precopy|the destination 'edge2' failed|source");
 	assert_int_equal(g.rows[0].mig.pages, 4336);
@@ -389,8 +366,9 @@ static void test_json_round_trip(void **state)
 	rc = results_json_set_uint(r, "events", 282, rc);
 	rc = results_json_set(s, "lateness_us", r, rc);
 	assert_int_equal(rc, 0);
-	assert_int_equal(results_json_write(dir, "summary.json", s), 0);
-	assert_int_equal(results_json_write(dir, "summary.json", s), 0); /* whole: replaced */
+	assert_int_equal(results_json_write(support_tmp, "summary.json", s), 0);
+	assert_int_equal(results_json_write(support_tmp, "summary.json", s),
+			 0); /* whole: replaced */
 	json_object_put(s);
 	/* After an error, nothing more is done and what was handed over is freed. */
 	s = json_object_new_object();
@@ -400,7 +378,7 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(results_json_set(s, "x", NULL, 0), -ENOMEM);
 	json_object_put(s);
 
-	text = slurp("summary.json");
+	text = support_file_read(support_tmp, "summary.json", NULL);
 	assert_non_null(strstr(text, "\"duration_s\": 14.000,"));
 	assert_non_null(strstr(text, "\"scenario\": \"experiments/quick \\\"start\\\".yaml\""));
 	assert_non_null(strstr(text, "\"signal\": null"));
@@ -408,7 +386,7 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(text[strlen(text) - 1], '\n');
 	free(text);
 
-	assert_int_equal(results_json_read(dir, "summary.json", &s, &err), 0);
+	assert_int_equal(results_json_read(support_tmp, "summary.json", &s, &err), 0);
 	assert_string_equal(results_json_str(s, "run", NULL), "quickstart");
 	assert_null(results_json_str(s, "signal", NULL));
 	assert_true(results_json_has(s, "signal"));
@@ -473,7 +451,7 @@ static void test_bad_json(void **state)
 	{
 		struct json_object *o;
 
-		assert_int_equal(results_json_read(dir, "absent.json", &o, NULL), -ENOENT);
+		assert_int_equal(results_json_read(support_tmp, "absent.json", &o, NULL), -ENOENT);
 	}
 }
 
@@ -485,5 +463,5 @@ int main(void)
 	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_bad_json),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
 }
