@@ -17,58 +17,45 @@
 
 #include "apps/proto.h"
 #include "apps/stats.h"
-
-static uint64_t dur_ok(const char *s)
-{
-	uint64_t v = 0;
-
-	assert_int_equal(util_parse_duration(s, &v), 0);
-	return v;
-}
-
-static void dur_bad(const char *s, int err)
-{
-	uint64_t v = 4242;
-
-	assert_int_equal(util_parse_duration(s, &v), err);
-	assert_int_equal(v, 4242);
-}
+#include "tests/unit/support.h"
 
 static void test_duration(void **state)
 {
-	assert_int_equal(dur_ok("0ns"), 0);
-	assert_int_equal(dur_ok("7ns"), 7);
-	assert_int_equal(dur_ok("250us"), 250000);
-	assert_int_equal(dur_ok("1ms"), 1000000);
-	assert_int_equal(dur_ok("10ms"), 10000000);
-	assert_int_equal(dur_ok("2s"), 2000000000ULL);
-	assert_int_equal(dur_ok("1.5s"), 1500000000ULL);
-	assert_int_equal(dur_ok("0.1ms"), 100000);
-	assert_int_equal(dur_ok("0.001s"), 1000000);
-	assert_int_equal(dur_ok("3600s"), 3600000000000ULL);
+	assert_int_equal(support_u64_ok(util_parse_duration, "0ns"), 0);
+	assert_int_equal(support_u64_ok(util_parse_duration, "7ns"), 7);
+	assert_int_equal(support_u64_ok(util_parse_duration, "250us"), 250000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "1ms"), 1000000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "10ms"), 10000000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "2s"), 2000000000ULL);
+	assert_int_equal(support_u64_ok(util_parse_duration, "1.5s"), 1500000000ULL);
+	assert_int_equal(support_u64_ok(util_parse_duration, "0.1ms"), 100000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "0.001s"), 1000000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "3600s"), 3600000000000ULL);
 	/* Exact decimal scaling, rounded half up to the nanosecond. */
-	assert_int_equal(dur_ok("0.3s"), 300000000);
-	assert_int_equal(dur_ok("1.5ns"), 2);
-	assert_int_equal(dur_ok("1.49ns"), 1);
-	assert_int_equal(dur_ok("0.0000000004s"), 0);
-	assert_int_equal(dur_ok("1.0000000000000000000001s"), 1000000000ULL);
-	assert_int_equal(dur_ok("18446744073709551615ns"), UINT64_MAX);
+	assert_int_equal(support_u64_ok(util_parse_duration, "0.3s"), 300000000);
+	assert_int_equal(support_u64_ok(util_parse_duration, "1.5ns"), 2);
+	assert_int_equal(support_u64_ok(util_parse_duration, "1.49ns"), 1);
+	assert_int_equal(support_u64_ok(util_parse_duration, "0.0000000004s"), 0);
+	assert_int_equal(support_u64_ok(util_parse_duration, "1.0000000000000000000001s"),
+			 1000000000ULL);
+	assert_int_equal(support_u64_ok(util_parse_duration, "18446744073709551615ns"), UINT64_MAX);
 
-	dur_bad("", -EINVAL);
-	dur_bad("5", -EINVAL); /* the unit is required, as in scenario files */
-	dur_bad("ms", -EINVAL);
-	dur_bad("5 ms", -EINVAL);
-	dur_bad("5msx", -EINVAL);
-	dur_bad("5m", -EINVAL);
-	dur_bad("5MS", -EINVAL);
-	dur_bad("-5ms", -EINVAL);
-	dur_bad("+5ms", -EINVAL);
-	dur_bad(".5ms", -EINVAL);
-	dur_bad("5.ms", -EINVAL);
-	dur_bad("1e3ms", -EINVAL);
-	dur_bad("0x10ms", -EINVAL);
-	dur_bad("18446744073709551616ns", -ERANGE);
-	dur_bad("18446744074s", -ERANGE);
+	support_u64_bad(util_parse_duration, "", -EINVAL);
+	support_u64_bad(util_parse_duration, "5",
+			-EINVAL); /* the unit is required, as in scenario files */
+	support_u64_bad(util_parse_duration, "ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "5 ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "5msx", -EINVAL);
+	support_u64_bad(util_parse_duration, "5m", -EINVAL);
+	support_u64_bad(util_parse_duration, "5MS", -EINVAL);
+	support_u64_bad(util_parse_duration, "-5ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "+5ms", -EINVAL);
+	support_u64_bad(util_parse_duration, ".5ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "5.ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "1e3ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "0x10ms", -EINVAL);
+	support_u64_bad(util_parse_duration, "18446744073709551616ns", -ERANGE);
+	support_u64_bad(util_parse_duration, "18446744074s", -ERANGE);
 	assert_int_equal(util_parse_duration(NULL, &(uint64_t){0}), -EINVAL);
 }
 

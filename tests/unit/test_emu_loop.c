@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 
 #include "emu/loop.h"
+#include "tests/unit/support.h"
 
 #define MS 1000000ULL
 #define US 1000ULL
@@ -284,16 +285,6 @@ static void test_add_inside(void **state)
 
 /* --- a thousand timers --- */
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 #define STRESS 1000
 
 static void test_stress(void **state)
@@ -309,7 +300,7 @@ static void test_stress(void **state)
 	memset(t, 0, sizeof(t));
 	/* 400 distinct deadlines over 4 ms for 1000 timers: many ties */
 	for (int i = 0; i < STRESS; i++) {
-		when[i] = base + next_rand() % 400 * 10 * US;
+		when[i] = base + support_rand() % 400 * 10 * US;
 		add(loop, &t[i], &c, i, when[i]);
 	}
 	/* cancel every tenth and one in the middle of the heap's life: ids stay valid */

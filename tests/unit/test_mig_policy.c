@@ -12,19 +12,10 @@
 #include <string.h>
 
 #include "migrate/policy.h"
+#include "tests/unit/support.h"
 
 #define MS 1000000ULL
 #define S 1000000000ULL
-
-static struct topo_model *parse(const char *text)
-{
-	struct topo_model *m = NULL;
-	struct topo_err err = {0};
-
-	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
-		fail_msg("%s", err.msg);
-	return m;
-}
 
 static unsigned node(const struct topo_model *m, const char *name)
 {
@@ -77,7 +68,7 @@ static const char table_text[] = "name: t\n"
 
 static void test_cells_table(void **state)
 {
-	struct topo_model *m = parse(table_text);
+	struct topo_model *m = support_model(table_text);
 	struct mig_cells *c = NULL;
 	int enb1 = (int)node(m, "enb1"), enb4 = (int)node(m, "enb4"), enb5 = (int)node(m, "enb5");
 
@@ -169,7 +160,7 @@ static void setup(struct fixture *f, const char *mig)
 
 	snprintf(text, sizeof(text), "%smigration: %s\n", net_text, mig);
 	memset(f, 0, sizeof(*f));
-	f->m = parse(text);
+	f->m = support_model(text);
 	f->enb1 = node(f->m, "enb1");
 	f->enb2 = node(f->m, "enb2");
 	f->enb3 = node(f->m, "enb3");
@@ -448,7 +439,7 @@ static void test_proactive(void **state)
 
 static void test_proactive_needs_future(void **state)
 {
-	struct topo_model *m = parse(net_text);
+	struct topo_model *m = support_model(net_text);
 	struct mig_policy_env env = {m, &m->migration, NULL, NULL};
 	struct mig_policy *p = NULL;
 
@@ -470,7 +461,7 @@ static void rogue_tick(struct mig_policy *p, const struct mig_ue *ue, uint64_t t
 static void test_rules(void **state)
 {
 	static const struct mig_policy_ops rogue = {.name = "rogue", .on_tick = rogue_tick};
-	struct topo_model *m = parse(net_text);
+	struct topo_model *m = support_model(net_text);
 	struct mig_policy_env env = {m, &m->migration, NULL, NULL};
 	struct mig_ue ue = {node(m, "ue1"), topo_node_find(m, "enb1"), node(m, "edge1"), false};
 	struct mig_policy *p;

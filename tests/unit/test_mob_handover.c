@@ -13,6 +13,7 @@
 #include "mobility/handover.h"
 #include "mobility/mobility.h"
 #include "mobility/radio.h"
+#include "tests/unit/support.h"
 
 #define MS 1000000ULL
 
@@ -275,18 +276,6 @@ static void test_rlf(void **state)
  */
 static void test_drive_by(void **state)
 {
-	const struct mob_radio radio = {
-	    .tx_power_dbm = 46,
-	    .exponent = 3.5,
-	    .ref_loss_db = 40,
-	    .min_signal_dbm = -110,
-	    .noise_dbm = -100,
-	    .bandwidth_hz = 20e6,
-	    .peak_rate_bps = 100000000,
-	    .edge_loss = 0.05,
-	    .loss_margin_db = 10,
-	    .delay_ns = 4 * MS,
-	};
 	const struct mob_waypoint wps[] = {{0, 0, 0}, {800, 0, 30}};
 	const struct mob_pos enb[2] = {{0, 0, 0}, {800, 0, 0}};
 	const double r = pow(10, 3.0 / 35), x_star = 800 * r / (1 + r), t_star = x_star / 800 * 30;
@@ -302,7 +291,7 @@ static void test_drive_by(void **state)
 
 		assert_int_equal(mob_model_pos(&m, (double)t / 1e9, &p), 0);
 		for (int i = 0; i < 2; i++)
-			s[i] = mob_radio_signal(&radio, &enb[i], &p);
+			s[i] = mob_radio_signal(&support_radio, &enb[i], &p);
 		if (mob_ho_tick(h, t, s, &ev) != 1)
 			continue;
 		if (ev.reason == MOB_HO_A3) {

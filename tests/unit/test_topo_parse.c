@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/support.h"
 #include "topo/topo.h"
 
 /* One line of YAML per line of C, numbered: the test checks marks. */
@@ -574,12 +575,10 @@ static void test_radio_defaults(void **state)
 				   "  b: {kind: enb, pos: [0, 0]}\nradio: {}\n";
 	static const char none[] = "name: r\nnodes:\n  u: {kind: ue}\n  b: {kind: enb}\n"
 				   "links: [{endpoints: [u, b]}]\n";
-	struct topo_model *m = NULL;
-	struct topo_err err = {0};
+	struct topo_model *m;
 	const struct topo_radio *rd;
 
-	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
-		fail_msg("%s", err.msg);
+	m = support_model(text);
 	assert_true(m->has_radio);
 	rd = &m->radio;
 	assert_int_equal(rd->model, TOPO_RADIO_LOG_DISTANCE);
@@ -602,9 +601,7 @@ static void test_radio_defaults(void **state)
 	assert_int_equal(m->n_probes, 0);
 	topo_model_free(m);
 
-	m = NULL;
-	if (topo_parse_string(none, strlen(none), "t.yaml", &m, &err) < 0)
-		fail_msg("%s", err.msg);
+	m = support_model(none);
 	assert_false(m->has_radio);
 	topo_model_free(m);
 }
@@ -1196,12 +1193,7 @@ static void parse_fails_with(const char *text, const char *part)
 
 static void parses(const char *text)
 {
-	struct topo_model *m = NULL;
-	struct topo_err err = {0};
-
-	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
-		fail_msg("%s", err.msg);
-	topo_model_free(m);
+	topo_model_free(support_model(text));
 }
 
 /* "<400 nines>" as a coordinate: strtod says inf. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/unit/support.h"
 #include "topo/topo.h"
 
 static uint32_t ip(const char *s)
@@ -23,20 +24,10 @@ static uint32_t ip(const char *s)
 	return ntohl(a.s_addr);
 }
 
-static struct topo_model *parse(const char *text)
-{
-	struct topo_model *m = NULL;
-	struct topo_err err = {0};
-
-	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
-		fail_msg("%s", err.msg);
-	return m;
-}
-
 /* Parsed and addressed in slot 0. */
 static struct topo_model *plan(const char *text)
 {
-	struct topo_model *m = parse(text);
+	struct topo_model *m = support_model(text);
 	struct topo_err err = {0};
 
 	if (topo_plan_addresses(m, 0, &err) < 0)
@@ -46,7 +37,7 @@ static struct topo_model *plan(const char *text)
 
 static void plan_fails(const char *text, const char *msg)
 {
-	struct topo_model *m = parse(text);
+	struct topo_model *m = support_model(text);
 	struct topo_err err = {0};
 
 	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
@@ -132,7 +123,7 @@ static void test_auto(void **state)
 
 static void test_addr_errors(void **state)
 {
-	struct topo_model *m = parse(HEAD "  - {endpoints: [a, b]}\n");
+	struct topo_model *m = support_model(HEAD "  - {endpoints: [a, b]}\n");
 	struct topo_err err;
 
 	plan_fails(HEAD "  - {endpoints: [a, b], addr: [10.0.0.1/24, 10.0.0.2/24]}\n"
@@ -182,7 +173,8 @@ static void test_addr_errors(void **state)
  */
 static void test_addr_zero(void **state)
 {
-	struct topo_model *m = parse(HEAD "  - {endpoints: [a, b], addr: [10.0.0.0/31, auto]}\n");
+	struct topo_model *m =
+	    support_model(HEAD "  - {endpoints: [a, b], addr: [10.0.0.0/31, auto]}\n");
 	struct topo_err err = {0};
 
 	m->links[0].end[0].addr = 0;
@@ -213,7 +205,7 @@ static void test_addr_many(void **state)
 		len += (size_t)snprintf(text + len, size - len,
 					"  - {endpoints: [a, b], addr: [10.1.%u.%u/30, auto]}\n",
 					(3999 - i) / 64, 4 * ((3999 - i) % 64) + 1);
-	m = parse(text);
+	m = support_model(text);
 	assert_int_equal(topo_plan_addresses(m, 0, &err), 0);
 	check_addrs_distinct(m);
 	topo_model_free(m);
@@ -222,7 +214,7 @@ static void test_addr_many(void **state)
 				"  - {endpoints: [a, b], addr: [10.9.0.1/30, auto]}\n"
 				"  - {endpoints: [a, b], addr: [10.1.0.2/30, auto]}\n");
 	assert_true(len < size);
-	m = parse(text);
+	m = support_model(text);
 	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.yaml:4008:18: address 10.1.0.2 already used by b:eth3999 "
 				     "at 4006:21");
@@ -660,8 +652,8 @@ static void test_leaf_behind_host(void **state)
 
 static void test_routes_errors(void **state)
 {
-	struct topo_model *m = parse("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
-				     "links: [{endpoints: [a, b]}]\n");
+	struct topo_model *m = support_model("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
+					     "links: [{endpoints: [a, b]}]\n");
 	struct topo_routes r = {(struct topo_route *)0x1, 42};
 
 	/* Routes need addresses. */
@@ -1046,7 +1038,7 @@ static void test_radio_link_lookup(void **state)
 	len += (size_t)snprintf(text + len, size - len,
 				"links:\n  - {endpoints: [u1, h]}\n  - {endpoints: [h, e4]}\n");
 	assert_true(len < size);
-	m = parse(text);
+	m = support_model(text);
 	free(text);
 	for (unsigned u = 0; u < m->n_nodes; u++)
 		for (unsigned b = 0; b < m->n_nodes; b++) {

@@ -8,132 +8,100 @@
 
 #include <errno.h>
 
+#include "tests/unit/support.h"
 #include "topo/topo.h"
-
-static uint64_t time_ok(const char *s)
-{
-	uint64_t v = 0;
-
-	assert_int_equal(topo_unit_time(s, &v), 0);
-	return v;
-}
-
-static uint64_t rate_ok(const char *s)
-{
-	uint64_t v = 0;
-
-	assert_int_equal(topo_unit_rate(s, &v), 0);
-	return v;
-}
-
-static uint64_t size_ok(const char *s)
-{
-	uint64_t v = 0;
-
-	assert_int_equal(topo_unit_size(s, &v), 0);
-	return v;
-}
-
-/* A refused value leaves the output alone. */
-static void u64_bad(int (*parse)(const char *, uint64_t *), const char *s)
-{
-	uint64_t v = 12345;
-
-	assert_int_equal(parse(s, &v), -EINVAL);
-	assert_int_equal(v, 12345);
-}
 
 static void test_time(void **state)
 {
-	assert_int_equal(time_ok("0ns"), 0);
-	assert_int_equal(time_ok("7ns"), 7);
-	assert_int_equal(time_ok("5us"), 5000);
-	assert_int_equal(time_ok("5ms"), 5000000);
-	assert_int_equal(time_ok("30s"), 30000000000ULL);
-	assert_int_equal(time_ok("1.5s"), 1500000000ULL);
-	assert_int_equal(time_ok("0.5ms"), 500000);
+	assert_int_equal(support_u64_ok(topo_unit_time, "0ns"), 0);
+	assert_int_equal(support_u64_ok(topo_unit_time, "7ns"), 7);
+	assert_int_equal(support_u64_ok(topo_unit_time, "5us"), 5000);
+	assert_int_equal(support_u64_ok(topo_unit_time, "5ms"), 5000000);
+	assert_int_equal(support_u64_ok(topo_unit_time, "30s"), 30000000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_time, "1.5s"), 1500000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_time, "0.5ms"), 500000);
 	/* Decimal scaling is exact: 0.1 has no binary form but 0.1ms is 100000ns. */
-	assert_int_equal(time_ok("0.1ms"), 100000);
-	assert_int_equal(time_ok("0.0000001ms"), 0);
+	assert_int_equal(support_u64_ok(topo_unit_time, "0.1ms"), 100000);
+	assert_int_equal(support_u64_ok(topo_unit_time, "0.0000001ms"), 0);
 	/* Rounded to the nanosecond, half up. */
-	assert_int_equal(time_ok("1.5ns"), 2);
-	assert_int_equal(time_ok("1.4ns"), 1);
-	assert_int_equal(time_ok("0.0000000015s"), 2);
-	assert_int_equal(time_ok("+2ms"), 2000000);
-	assert_int_equal(time_ok("18446744073709551615ns"), UINT64_MAX);
-	assert_int_equal(time_ok("18446744073s"), 18446744073000000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_time, "1.5ns"), 2);
+	assert_int_equal(support_u64_ok(topo_unit_time, "1.4ns"), 1);
+	assert_int_equal(support_u64_ok(topo_unit_time, "0.0000000015s"), 2);
+	assert_int_equal(support_u64_ok(topo_unit_time, "+2ms"), 2000000);
+	assert_int_equal(support_u64_ok(topo_unit_time, "18446744073709551615ns"), UINT64_MAX);
+	assert_int_equal(support_u64_ok(topo_unit_time, "18446744073s"), 18446744073000000000ULL);
 
-	u64_bad(topo_unit_time, "18446744073709551616ns");
-	u64_bad(topo_unit_time, "18446744074s");
-	u64_bad(topo_unit_time, "99999999999999999999999999s");
-	u64_bad(topo_unit_time, "5");
-	u64_bad(topo_unit_time, "1.5");
-	u64_bad(topo_unit_time, "-5ms");
-	u64_bad(topo_unit_time, "-0ms");
-	u64_bad(topo_unit_time, "");
-	u64_bad(topo_unit_time, "ms");
-	u64_bad(topo_unit_time, "5 ms");
-	u64_bad(topo_unit_time, " 5ms");
-	u64_bad(topo_unit_time, "5ms ");
-	u64_bad(topo_unit_time, "5MS");
-	u64_bad(topo_unit_time, "5sec");
-	u64_bad(topo_unit_time, "5m");
-	u64_bad(topo_unit_time, "5.ms");
-	u64_bad(topo_unit_time, ".5ms");
-	u64_bad(topo_unit_time, "1e3ms");
-	u64_bad(topo_unit_time, "0x10ms");
-	u64_bad(topo_unit_time, "nanms");
-	u64_bad(topo_unit_time, "infs");
-	u64_bad(topo_unit_time, "1.2.3ms");
-	u64_bad(topo_unit_time, "5msx");
-	u64_bad(topo_unit_time, NULL);
+	support_u64_bad(topo_unit_time, "18446744073709551616ns", -EINVAL);
+	support_u64_bad(topo_unit_time, "18446744074s", -EINVAL);
+	support_u64_bad(topo_unit_time, "99999999999999999999999999s", -EINVAL);
+	support_u64_bad(topo_unit_time, "5", -EINVAL);
+	support_u64_bad(topo_unit_time, "1.5", -EINVAL);
+	support_u64_bad(topo_unit_time, "-5ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "-0ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "", -EINVAL);
+	support_u64_bad(topo_unit_time, "ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "5 ms", -EINVAL);
+	support_u64_bad(topo_unit_time, " 5ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "5ms ", -EINVAL);
+	support_u64_bad(topo_unit_time, "5MS", -EINVAL);
+	support_u64_bad(topo_unit_time, "5sec", -EINVAL);
+	support_u64_bad(topo_unit_time, "5m", -EINVAL);
+	support_u64_bad(topo_unit_time, "5.ms", -EINVAL);
+	support_u64_bad(topo_unit_time, ".5ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "1e3ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "0x10ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "nanms", -EINVAL);
+	support_u64_bad(topo_unit_time, "infs", -EINVAL);
+	support_u64_bad(topo_unit_time, "1.2.3ms", -EINVAL);
+	support_u64_bad(topo_unit_time, "5msx", -EINVAL);
+	support_u64_bad(topo_unit_time, NULL, -EINVAL);
 }
 
 static void test_rate(void **state)
 {
-	assert_int_equal(rate_ok("1bit"), 1);
-	assert_int_equal(rate_ok("64kbit"), 64000);
-	assert_int_equal(rate_ok("100mbit"), 100000000);
-	assert_int_equal(rate_ok("1gbit"), 1000000000);
-	assert_int_equal(rate_ok("10gbit"), 10000000000ULL);
-	assert_int_equal(rate_ok("2tbit"), 2000000000000ULL);
-	assert_int_equal(rate_ok("1.5mbit"), 1500000);
-	assert_int_equal(rate_ok("0.001kbit"), 1);
-	assert_int_equal(rate_ok("18446744tbit"), 18446744000000000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "1bit"), 1);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "64kbit"), 64000);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "100mbit"), 100000000);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "1gbit"), 1000000000);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "10gbit"), 10000000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "2tbit"), 2000000000000ULL);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "1.5mbit"), 1500000);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "0.001kbit"), 1);
+	assert_int_equal(support_u64_ok(topo_unit_rate, "18446744tbit"), 18446744000000000000ULL);
 
-	u64_bad(topo_unit_rate, "18447744tbit");
-	u64_bad(topo_unit_rate, "100");
-	u64_bad(topo_unit_rate, "100bps");
-	u64_bad(topo_unit_rate, "100Mbit");
-	u64_bad(topo_unit_rate, "100mbps");
-	u64_bad(topo_unit_rate, "100mb");
-	u64_bad(topo_unit_rate, "100kbps");
-	u64_bad(topo_unit_rate, "-1mbit");
-	u64_bad(topo_unit_rate, "mbit");
-	u64_bad(topo_unit_rate, "");
+	support_u64_bad(topo_unit_rate, "18447744tbit", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100bps", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100Mbit", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100mbps", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100mb", -EINVAL);
+	support_u64_bad(topo_unit_rate, "100kbps", -EINVAL);
+	support_u64_bad(topo_unit_rate, "-1mbit", -EINVAL);
+	support_u64_bad(topo_unit_rate, "mbit", -EINVAL);
+	support_u64_bad(topo_unit_rate, "", -EINVAL);
 }
 
 static void test_size(void **state)
 {
-	assert_int_equal(size_ok("0B"), 0);
-	assert_int_equal(size_ok("512B"), 512);
-	assert_int_equal(size_ok("4KiB"), 4096);
-	assert_int_equal(size_ok("64MiB"), 64ULL << 20);
-	assert_int_equal(size_ok("2GiB"), 2ULL << 30);
-	assert_int_equal(size_ok("1.5KiB"), 1536);
-	assert_int_equal(size_ok("4KB"), 4000);
-	assert_int_equal(size_ok("3MB"), 3000000);
-	assert_int_equal(size_ok("2GB"), 2000000000);
-	assert_int_equal(size_ok("17179869183GiB"), 17179869183ULL << 30);
+	assert_int_equal(support_u64_ok(topo_unit_size, "0B"), 0);
+	assert_int_equal(support_u64_ok(topo_unit_size, "512B"), 512);
+	assert_int_equal(support_u64_ok(topo_unit_size, "4KiB"), 4096);
+	assert_int_equal(support_u64_ok(topo_unit_size, "64MiB"), 64ULL << 20);
+	assert_int_equal(support_u64_ok(topo_unit_size, "2GiB"), 2ULL << 30);
+	assert_int_equal(support_u64_ok(topo_unit_size, "1.5KiB"), 1536);
+	assert_int_equal(support_u64_ok(topo_unit_size, "4KB"), 4000);
+	assert_int_equal(support_u64_ok(topo_unit_size, "3MB"), 3000000);
+	assert_int_equal(support_u64_ok(topo_unit_size, "2GB"), 2000000000);
+	assert_int_equal(support_u64_ok(topo_unit_size, "17179869183GiB"), 17179869183ULL << 30);
 
-	u64_bad(topo_unit_size, "17179869184GiB");
-	u64_bad(topo_unit_size, "64");
-	u64_bad(topo_unit_size, "64b");
-	u64_bad(topo_unit_size, "64kib");
-	u64_bad(topo_unit_size, "64KIB");
-	u64_bad(topo_unit_size, "64TiB");
-	u64_bad(topo_unit_size, "-1B");
-	u64_bad(topo_unit_size, "B");
+	support_u64_bad(topo_unit_size, "17179869184GiB", -EINVAL);
+	support_u64_bad(topo_unit_size, "64", -EINVAL);
+	support_u64_bad(topo_unit_size, "64b", -EINVAL);
+	support_u64_bad(topo_unit_size, "64kib", -EINVAL);
+	support_u64_bad(topo_unit_size, "64KIB", -EINVAL);
+	support_u64_bad(topo_unit_size, "64TiB", -EINVAL);
+	support_u64_bad(topo_unit_size, "-1B", -EINVAL);
+	support_u64_bad(topo_unit_size, "B", -EINVAL);
 }
 
 static void percent_bad(const char *s)

@@ -10,17 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/support.h"
 #include "util/hist.h"
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint64_t quantile_of_one(uint64_t v, double q)
 {
@@ -39,13 +30,6 @@ static uint64_t bucket_top(uint64_t v)
 	util_hist_add(&h, v);
 	util_hist_add(&h, 1ULL << 50);
 	return util_hist_quantile(&h, 0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void test_hist(void **state)
@@ -73,7 +57,7 @@ static void test_hist(void **state)
 	assert_int_equal(bucket_top(991), 991);	  /* [960, 991] */
 	assert_int_equal(bucket_top(1024), 1087); /* [1024, 1087] */
 	for (int i = 0; i < 20000; i++) {
-		uint64_t v = next_rand() >> (28 + next_rand() % 36); /* 0 .. 2^36 */
+		uint64_t v = support_rand() >> (28 + support_rand() % 36); /* 0 .. 2^36 */
 		uint64_t top = bucket_top(v);
 
 		if (v >= 1ULL << 36)
@@ -119,10 +103,10 @@ static void test_hist(void **state)
 		memset(&h, 0, sizeof(h));
 		for (int i = 0; i < N; i++) {
 			/* roughly log-uniform from 1 us to 1 s, as lateness spreads */
-			v[i] = 1000 + (next_rand() % 1000) * (1ULL << (next_rand() % 20));
+			v[i] = 1000 + (support_rand() % 1000) * (1ULL << (support_rand() % 20));
 			util_hist_add(&h, v[i]);
 		}
-		qsort(v, N, sizeof(*v), cmp_u64);
+		qsort(v, N, sizeof(*v), support_cmp_u64);
 		assert_int_equal(h.count, N);
 		assert_int_equal(h.max_ns, v[N - 1]);
 		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
