@@ -178,6 +178,13 @@ int mob_model_waypoints_init(struct mob_model *m, const struct mob_waypoint *wps
 int mob_rwp_speed_check(double min, double max, const char **ret_why);
 int mob_rwp_area_check(double x0, double y0, double x1, double y1, const char **ret_why);
 int mob_rwp_params_check(const struct mob_rwp_params *p, const char **ret_why);
+/*
+ * A scenario's `model: random-waypoint` entry as the model takes it: the area's corners, the
+ * speeds, the pause in seconds. The runner and the scenario fuzz target both build it here,
+ * so what the fuzzer checks is what runs.
+ */
+struct topo_mobility;
+struct mob_rwp_params mob_rwp_params_from(const struct topo_mobility *mb);
 /* Same seed, same path, whatever order the queries come in. -EINVAL: see the checks above. */
 int mob_model_rwp_init(struct mob_model *m, const struct mob_rwp_params *p, uint64_t seed);
 /* -ENOENT when the trace lacks the node. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mobility/mobility.h"
+#include "topo/topo.h"
 
 void mob_model_static_init(struct mob_model *m, struct mob_pos p)
 {
@@ -124,6 +125,19 @@ int mob_rwp_params_check(const struct mob_rwp_params *p, const char **ret_why)
 		r = -EINVAL;
 	}
 	return r;
+}
+
+struct mob_rwp_params mob_rwp_params_from(const struct topo_mobility *mb)
+{
+	return (struct mob_rwp_params){
+	    .x0 = mb->area[0][0],
+	    .y0 = mb->area[0][1],
+	    .x1 = mb->area[1][0],
+	    .y1 = mb->area[1][1],
+	    .speed_min = mb->speed_min,
+	    .speed_max = mb->speed_max,
+	    .pause_s = (double)mb->pause_ns / 1e9,
+	};
 }
 
 int mob_model_rwp_init(struct mob_model *m, const struct mob_rwp_params *p, uint64_t seed)

@@ -59,13 +59,7 @@ static int mob_entry(struct runner *r, const struct topo_model *m, unsigned j, s
 		break;
 	}
 	case TOPO_MOB_RWP: {
-		struct mob_rwp_params p = {mb->area[0][0],
-					   mb->area[0][1],
-					   mb->area[1][0],
-					   mb->area[1][1],
-					   mb->speed_min,
-					   mb->speed_max,
-					   (double)mb->pause_ns / 1e9};
+		struct mob_rwp_params p = mob_rwp_params_from(mb);
 
 		/* Each UE its own stream, all from the one seed. */
 		rc = mob_model_rwp_init(&u->mob, &p, seed * 1000003ULL + mb->node);

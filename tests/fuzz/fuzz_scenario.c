@@ -47,13 +47,7 @@ static void check_model(const struct topo_model *m)
 			FUZZ_CHECK(isfinite(mb->points[k].x) && isfinite(mb->points[k].y));
 		if (mb->kind == TOPO_MOB_RWP) {
 			/* what the runner will hand the model, which must take it */
-			struct mob_rwp_params p = {mb->area[0][0],
-						   mb->area[0][1],
-						   mb->area[1][0],
-						   mb->area[1][1],
-						   mb->speed_min,
-						   mb->speed_max,
-						   (double)mb->pause_ns / 1e9};
+			struct mob_rwp_params p = mob_rwp_params_from(mb);
 
 			FUZZ_CHECK(mob_rwp_params_check(&p, NULL) == 0);
 		}
