@@ -11,12 +11,17 @@ fi
 
 TMP=$(mktemp -d /tmp/edgemu-test.XXXXXX)
 RUNS=()
+# Background processes a test starts (apps, probes): killed first, before the runs go down.
+PIDS=()
 
 # A run name nobody else uses: t + 6 random hex digits.
 rand_run() { printf 't%06x' $((RANDOM * 32768 + RANDOM & 0xffffff)); }
 
 cleanup() {
-	local rc=$?
+	local rc=$? p r
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	for r in "${RUNS[@]}"; do
 		[ -d "/run/edgemu/$r" ] && "$EDGEMU" down "$r" >/dev/null 2>&1 || true
 	done
@@ -28,6 +33,15 @@ trap 'exit 1' INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
+
+# need_apps APP...: EDGEMU_APPS is set and holds edgemu-APP for each APP.
+need_apps() {
+	local app
+	: "${EDGEMU_APPS:?EDGEMU_APPS must name the folder of the apps}"
+	for app in "$@"; do
+		[ -x "$EDGEMU_APPS/edgemu-$app" ] || fail "$EDGEMU_APPS/edgemu-$app is missing"
+	done
+}
 
 # Nothing of run $1 may be left: namespaces, /etc/netns entries, run folder, processes.
 assert_gone() {
@@ -100,6 +114,16 @@ wait_running() {
 		sleep 0.01
 	done
 	return 1
+}
+
+# run_bg N RUN SCENARIO DURATION: `edgemu run` of SCENARIO as RUN for DURATION in the
+# background, its results in $TMP/resN, its output in $TMP/rN.out and rN.err; its pid in
+# pid once the run is up.
+run_bg() {
+	"$EDGEMU" run "$3" --name "$2" -o "$TMP/res$1" --duration "$4" --quiet \
+		>"$TMP/r$1.out" 2>"$TMP/r$1.err" &
+	pid=$!
+	wait_running "$2" "$pid" || fail "run $2 did not start: $(tail -3 "$TMP/r$1.err")"
 }
 
 # wait_line FILE ERE PID: until a line of FILE matches ERE (0), or PID ends first (1). No

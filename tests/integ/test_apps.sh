@@ -6,23 +6,10 @@
 # exit 2 with a message; edgemu-bulk measures a 20 Mbit/s link.
 . "$(dirname "$0")/lib.sh"
 
-: "${EDGEMU_APPS:?EDGEMU_APPS must point at the folder with edgemu-echo, edgemu-probe, edgemu-bulk}"
-for app in echo probe bulk; do
-	[ -x "$EDGEMU_APPS/edgemu-$app" ] || fail "$EDGEMU_APPS/edgemu-$app is missing"
-done
+need_apps echo probe bulk
 tol=${EDGEMU_RTT_TOL:-0.5}	# ms
 
-# Background apps are killed before lib.sh's cleanup takes the run down, whatever happens.
-PIDS=()
-apps_cleanup() {
-	local rc=$? p
-	# errexit would end this handler at the (exit $rc) below, before cleanup.
-	set +e
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	(exit $rc)	# cleanup reads the test's status from $?
-	cleanup
-}
-trap apps_cleanup EXIT
+# Background apps go in PIDS: lib.sh's cleanup kills them before it takes the run down.
 
 run=$(rand_run)
 RUNS+=("$run")

@@ -14,10 +14,7 @@ status() { "$EDGEMU" show --json | jq -r --arg r "$1" '.runs[] | select(.run == 
 # 1. A live run survives clean.
 r1=$(rand_run)
 RUNS+=("$r1")
-"$EDGEMU" run "$scen" --name "$r1" -o "$TMP/res1" --duration 10s --quiet \
-	>"$TMP/r1.out" 2>"$TMP/r1.err" &
-pid=$!
-wait_running "$r1" "$pid" || fail "run $r1 did not start: $(tail -3 "$TMP/r1.err")"
+run_bg 1 "$r1" "$scen" 10s
 out=$("$EDGEMU" clean)
 echo "$out" | grep -qx "run $r1: live (edgemu run, pid $pid), left alone" ||
 	fail "clean did not leave the live run alone, or did not say so: $out"
@@ -42,10 +39,7 @@ ok "clean left the live run $r1 alone; it ended with exit 0, results and no erro
 # 2. The same run killed: a leftover, which clean removes.
 r2=$(rand_run)
 RUNS+=("$r2")
-"$EDGEMU" run "$scen" --name "$r2" -o "$TMP/res2" --duration 120s --quiet \
-	>"$TMP/r2.out" 2>"$TMP/r2.err" &
-pid=$!
-wait_running "$r2" "$pid" || fail "run $r2 did not start: $(tail -3 "$TMP/r2.err")"
+run_bg 2 "$r2" "$scen" 120s
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 [ "$(status "$r2")" = leftover ] || fail "show does not mark the killed $r2 leftover: $("$EDGEMU" show)"

@@ -8,10 +8,7 @@ scen=$EDGEMU_SRC/experiments/quickstart.yaml
 
 r1=$(rand_run)
 RUNS+=("$r1")
-"$EDGEMU" run "$scen" --name "$r1" -o "$TMP/res1" --duration 120s --quiet \
-	>"$TMP/r1.out" 2>"$TMP/r1.err" &
-pid=$!
-wait_running "$r1" "$pid" || fail "run $r1 did not start: $(tail -3 "$TMP/r1.err")"
+run_bg 1 "$r1" "$scen" 120s
 ip netns del "em-$r1-edge2"
 set +e
 wait "$pid"

@@ -21,17 +21,9 @@
 # netem's timer under TCG is late by up to half a millisecond each way, which the VM's
 # EDGEMU_RTT_TOL=1.0 allows. A delay wrong by 2 ms fails either way.
 tol=${EDGEMU_RTT_TOL:-0.5}
+# Background apps go in PIDS: lib.sh's cleanup kills them before it takes the run down.
 run=$(rand_run)
 RUNS+=("$run")
-PIDS=()
-shape_cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	(exit $rc)
-	cleanup
-}
-trap shape_cleanup EXIT
 cat >"$TMP/shape.yaml" <<YAML
 name: shape
 shaper: ${EDGEMU_SHAPER:-auto}

@@ -7,21 +7,9 @@
 # workload dirtied, 1000 a second; an incoming instance no source reaches exits by itself.
 . "$(dirname "$0")/lib.sh"
 
-: "${EDGEMU_APPS:?EDGEMU_APPS must point at the folder with edgemu-svc and edgemu-probe}"
-for app in svc probe; do
-	[ -x "$EDGEMU_APPS/edgemu-$app" ] || fail "$EDGEMU_APPS/edgemu-$app is missing"
-done
+need_apps svc probe
 
-# Background apps are killed before lib.sh's cleanup takes the run down, whatever happens.
-PIDS=()
-svc_cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	(exit $rc)
-	cleanup
-}
-trap svc_cleanup EXIT
+# Background apps go in PIDS: lib.sh's cleanup kills them before it takes the run down.
 
 run=$(rand_run)
 RUNS+=("$run")

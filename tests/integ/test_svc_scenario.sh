@@ -6,12 +6,9 @@
 # the probe follows, one instance stops on SIGTERM and leaves the instances file, a start
 # with extra arguments passes them on, and `edgemu down` leaves nothing.
 . "$(dirname "$0")/lib.sh"
-: "${EDGEMU_APPS:?EDGEMU_APPS must name the folder of the apps}"
 : "${INSTANCE_TOOL:?INSTANCE_TOOL must point at tests/integ/instance_tool}"
+need_apps svc probe
 probe=$EDGEMU_APPS/edgemu-probe
-for app in svc probe; do
-	[ -x "$EDGEMU_APPS/edgemu-$app" ] || fail "$EDGEMU_APPS/edgemu-$app is missing"
-done
 
 run=$(rand_run)
 RUNS+=("$run")
