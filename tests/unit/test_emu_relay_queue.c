@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "emu/relay.h"
+#include "tests/unit/support.h"
 
 #define MS 1000000ULL
 #define US 1000ULL
@@ -655,17 +656,6 @@ static void test_trace_update(void **state)
 	emu_rq_free(q);
 }
 
-static char tmpdir[] = "/tmp/emu-rq-test.XXXXXX";
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /*
  * Saturate a queue following trace tr for `periods` periods, keeping its rate stage full;
  * returns the bits per second delivered over that time.
@@ -705,7 +695,7 @@ static void test_trace_capacity(void **state)
 	};
 
 	/* A bursty synthetic trace: repeated and skipped milliseconds, 20 s long. */
-	snprintf(path, sizeof(path), "%s/synth.mmtrace", tmpdir);
+	snprintf(path, sizeof(path), "%s/synth.mmtrace", support_tmp);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	while (t < 20000) {
@@ -739,8 +729,8 @@ static void check_bad(const char *text, int want_r, const char *want_after_path)
 	char path[64], err[256], want[256];
 	struct emu_trace *tr = NULL;
 
-	snprintf(path, sizeof(path), "%s/t.mmtrace", tmpdir);
-	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/t.mmtrace", support_tmp);
+	support_file_write(NULL, path, text);
 	assert_int_equal(emu_trace_load(path, &tr, err, sizeof(err)), want_r);
 	assert_null(tr);
 	snprintf(want, sizeof(want), "%s%s", path, want_after_path);
@@ -752,9 +742,9 @@ static void test_trace_load(void **state)
 	char path[64], err[256];
 	struct emu_trace *tr = NULL;
 
-	snprintf(path, sizeof(path), "%s/ok.mmtrace", tmpdir);
+	snprintf(path, sizeof(path), "%s/ok.mmtrace", support_tmp);
 	/* blanks and CRs at the end of lines, no newline at the end of the file */
-	write_file(path, "0\n1 \r\n1\t\n15\r\n15");
+	support_file_write(NULL, path, "0\n1 \r\n1\t\n15\r\n15");
 	assert_int_equal(emu_trace_load(path, &tr, err, sizeof(err)), 0);
 	assert_int_equal(tr->n, 5);
 	assert_int_equal(tr->period_ms, 15);
@@ -774,7 +764,7 @@ static void test_trace_load(void **state)
 	check_bad("", -EINVAL, ": no timestamps");
 	check_bad("0\n0\n", -EINVAL, ":2: the last timestamp (the period) must be above 0");
 
-	snprintf(path, sizeof(path), "%s/missing.mmtrace", tmpdir);
+	snprintf(path, sizeof(path), "%s/missing.mmtrace", support_tmp);
 	tr = NULL;
 	assert_int_equal(emu_trace_load(path, &tr, err, sizeof(err)), -ENOENT);
 	assert_null(tr);
@@ -823,23 +813,6 @@ static void test_seed(void **state)
 		    memcmp(i1, i3, n1 * sizeof(i1[0])));
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	static const char *const files[] = {"synth.mmtrace", "t.mmtrace", "ok.mmtrace"};
-	char path[64];
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
-		unlink(path);
-	}
-	return rmdir(tmpdir);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -854,5 +827,5 @@ int main(void)
 	    cmocka_unit_test(test_trace_load),	   cmocka_unit_test(test_seed),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
 }

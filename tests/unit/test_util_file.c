@@ -14,15 +14,14 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "tests/unit/support.h"
 #include "util/file.h"
-
-static char dir[] = "/tmp/edgemu-test-util-file-XXXXXX";
 
 static void put(const char *name, size_t len, char *ret_path, size_t path_len)
 {
 	FILE *f;
 
-	snprintf(ret_path, path_len, "%s/%s", dir, name);
+	snprintf(ret_path, path_len, "%s/%s", support_tmp, name);
 	f = fopen(ret_path, "w");
 	assert_non_null(f);
 	for (size_t i = 0; i < len; i++)
@@ -75,12 +74,12 @@ static void test_errors(void **state)
 	char path[256], *text = (char *)"untouched";
 	size_t len = 7;
 
-	snprintf(path, sizeof(path), "%s/missing", dir);
+	snprintf(path, sizeof(path), "%s/missing", support_tmp);
 	assert_int_equal(util_file_read(path, 100, &text, &len), -ENOENT);
-	assert_int_equal(util_file_read(dir, 100, &text, &len), -EISDIR);
+	assert_int_equal(util_file_read(support_tmp, 100, &text, &len), -EISDIR);
 	/* a device would never end, a FIFO would wait for a writer: neither is read */
 	assert_int_equal(util_file_read("/dev/zero", 100, &text, &len), -EINVAL);
-	snprintf(path, sizeof(path), "%s/fifo", dir);
+	snprintf(path, sizeof(path), "%s/fifo", support_tmp);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(util_file_read(path, 100, &text, &len), -EINVAL);
 	unlink(path);
@@ -94,21 +93,21 @@ static void test_mkdirs(void **state)
 	char path[256], deep[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/a", dir);
-	snprintf(deep, sizeof(deep), "%s/a/b/c", dir);
+	snprintf(path, sizeof(path), "%s/a", support_tmp);
+	snprintf(deep, sizeof(deep), "%s/a/b/c", support_tmp);
 	assert_int_equal(util_mkdirs(deep, true), 0);
 	assert_int_equal(stat(deep, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(util_mkdirs(deep, false), 0);
 	assert_int_equal(util_mkdirs(deep, true), -EEXIST);
 	/* a file where a folder must go */
-	snprintf(path, sizeof(path), "%s/empty/x", dir);
+	snprintf(path, sizeof(path), "%s/empty/x", support_tmp);
 	assert_int_equal(util_mkdirs(path, false), -ENOTDIR);
-	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	snprintf(path, sizeof(path), "%s/a/b/c", support_tmp);
 	rmdir(path);
-	snprintf(path, sizeof(path), "%s/a/b", dir);
+	snprintf(path, sizeof(path), "%s/a/b", support_tmp);
 	rmdir(path);
-	snprintf(path, sizeof(path), "%s/a", dir);
+	snprintf(path, sizeof(path), "%s/a", support_tmp);
 	rmdir(path);
 	{
 		static char longpath[PATH_MAX + 16];
@@ -117,23 +116,6 @@ static void test_mkdirs(void **state)
 		longpath[0] = '/';
 		assert_int_equal(util_mkdirs(longpath, false), -ENAMETOOLONG);
 	}
-}
-
-static int setup(void **state)
-{
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	static const char *names[] = {"empty", "big", "cap", "fifo"};
-	char path[256];
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	return rmdir(dir);
 }
 
 int main(void)
@@ -145,5 +127,5 @@ int main(void)
 	    cmocka_unit_test(test_mkdirs),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
 }
