@@ -126,6 +126,26 @@ run_bg() {
 	wait_running "$2" "$pid" || fail "run $2 did not start: $(tail -3 "$TMP/r$1.err")"
 }
 
+# probe_answers CSV NS: answers in edgemu-probe's CSV (flushed every 100 ms) to requests
+# sent after NS; 0 before the file exists.
+probe_answers() {
+	[ -e "$1" ] || { echo 0; return; }
+	awk -F, -v t="$2" '$1 == "answer" && $3 > t {n++} END {print n + 0}' "$1"
+}
+
+# wait_answers CSV NS N PID LOG [WHAT]: until N answers to requests sent after NS are in the
+# probe's CSV, for up to 60 s; fails, saying WHAT first and then LOG's text, if the probe
+# (PID) ends or the answers do not come.
+wait_answers() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ "$(probe_answers "$1" "$2")" -ge "$3" ] && return 0
+		kill -0 "$4" 2>/dev/null || fail "${6:-}the probe ended: $(cat "$5")"
+		sleep 0.05
+	done
+	fail "${6:-}fewer than $3 answers in 60 s: $(cat "$5")"
+}
+
 # wait_line FILE ERE PID: until a line of FILE matches ERE (0), or PID ends first (1). No
 # bound in time: a busy machine may take long, and ctest's timeout ends a test that hangs.
 wait_line() {

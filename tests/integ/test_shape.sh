@@ -176,30 +176,19 @@ ok "Gilbert-Elliott: $lost of 4000 lost in $nb bursts of $mean on average"
 # Nothing is judged by how long anything takes: the probe runs until enough answers on
 # each side are in.
 mono_ns() { awk '/^now at/ {print $3; exit}' /proc/timer_list; }
-answers_since() { # NS: answers in the probe's CSV to requests sent after NS
-	[ -e "$TMP/upd.csv" ] || { echo 0; return; }
-	awk -F, -v t="$1" '$1 == "answer" && $3 > t {n++} END {print n + 0}' "$TMP/upd.csv"
-}
-wait_answers() { # NS N: until N answers to requests sent after NS are in the CSV
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(answers_since "$1")" -ge "$2" ] && return 0
-		kill -0 "$pinger" 2>/dev/null || fail "update: the probe ended: $(cat "$TMP/upd.err")"
-		sleep 0.05
-	done
-	fail "update: fewer than $2 answers in 60 s"
-}
+# upd_answers NS N: until N answers to requests sent after NS are in the probe's CSV
+upd_answers() { wait_answers "$TMP/upd.csv" "$1" "$2" "$pinger" "$TMP/upd.err" "update: "; }
 shape --dir out --loss 0 --delay 10ms
 shape --dir in --delay 10ms
 "$EDGEMU" exec "$run" a -- "$EDGEMU_APPS/edgemu-probe" b --interval 10ms --timeout 5s \
 	--csv "$TMP/upd.csv" --quiet 2>"$TMP/upd.err" &
 pinger=$!
 PIDS+=("$pinger")
-wait_answers 0 100
+upd_answers 0 100
 t0=$(mono_ns)
 shape --dir out --delay 30ms
 t1=$(mono_ns)
-wait_answers "$t1" 100
+upd_answers "$t1" 100
 kill -TERM "$pinger"
 wait "$pinger" || fail "update: the probe failed: $(cat "$TMP/upd.err")"
 awk -F, -v t0="$t0" '$1 == "answer" && $3 < t0 {print $2, $5 / 1e6}' "$TMP/upd.csv" >"$TMP/upd.before"

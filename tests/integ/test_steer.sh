@@ -51,21 +51,9 @@ ok "up ($steering steering): game on edge1 and edge2, ue1 steered to edge1"
 	--csv "$TMP/probe.csv" --json "$TMP/probe.json" --quiet >"$TMP/probe.out" 2>&1 &
 pid=$!
 trap 'rc=$?; kill -KILL "$pid" 2>/dev/null || true; (exit $rc); cleanup' EXIT
-# answers_after NS: answers in the CSV (flushed every 100 ms) to requests sent after NS
-answers_after() {
-	[ -e "$TMP/probe.csv" ] || { echo 0; return; }
-	awk -F, -v t="$1" '$1 == "answer" && $3 > t {n++} END {print n + 0}' "$TMP/probe.csv"
-}
-wait_answers() { # NS N
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(answers_after "$1")" -ge "$2" ] && return 0
-		kill -0 "$pid" 2>/dev/null || fail "the probe ended: $(cat "$TMP/probe.out")"
-		sleep 0.05
-	done
-	fail "fewer than $2 answers in 60 s: $(cat "$TMP/probe.out")"
-}
-wait_answers 0 200
+# probe_after NS N: until N answers to requests sent after NS are in the probe's CSV
+probe_after() { wait_answers "$TMP/probe.csv" "$1" "$2" "$pid" "$TMP/probe.out"; }
+probe_after 0 200
 : >"$TMP/flips"
 for i in $(seq 1 20); do
 	to=$([ $((i % 2)) -eq 1 ] && echo edge2 || echo edge1)
@@ -73,7 +61,7 @@ for i in $(seq 1 20); do
 	echo "$to $(echo "$out" | sed -n 's/.*from \([0-9]*\) to \([0-9]*\) ns.*/\2 \1/p')" >>"$TMP/flips"
 	sleep 0.2
 done
-wait_answers "$(tail -1 "$TMP/flips" | cut -d' ' -f2)" 200
+probe_after "$(tail -1 "$TMP/flips" | cut -d' ' -f2)" 200
 kill -TERM "$pid"
 wait "$pid" || fail "probe failed: $(cat "$TMP/probe.out")"
 ok "20 flips under a 1 ms probe"
