@@ -4,6 +4,7 @@
  * movement file or a CSV trace, so a user can check a trace before a run uses it.
  */
 #include "cli/cli.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -114,7 +115,7 @@ int cli_trace(int argc, char **argv)
 
 	r = mob_trace_load(file, &t);
 	if (r < 0) {
-		fprintf(stderr, "edgemu trace: cannot read %s: %s\n", file, strerror(-r));
+		fprintf(stderr, "edgemu trace: cannot read %s: %s\n", file, util_file_strerror(r));
 		return 1;
 	}
 	for (size_t i = 0; i < mob_trace_warning_count(t); i++)

@@ -7,6 +7,7 @@
  * migrations (job.c). What this does to the network goes through r->ops.
  */
 #include "run/run_int.h"
+#include "util/file.h"
 
 int run_ue_index(const struct runner *r, unsigned node)
 {
@@ -77,7 +78,7 @@ static int mob_entry(struct runner *r, const struct topo_model *m, unsigned j, s
 			if (rc < 0)
 				return topo_err_set(err, rc, "%s: reading trace %s: %s",
 						    where(m, mb->trace_mark, pos, sizeof(pos)),
-						    mb->trace, strerror(-rc));
+						    mb->trace, util_file_strerror(rc));
 			for (size_t w = 0; w < mob_trace_warning_count(r->traces[j]); w++)
 				fprintf(stderr, "%s: warning: %s\n", r->cmd,
 					mob_trace_warning(r->traces[j], w));

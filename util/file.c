@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,4 +94,13 @@ int util_mkdirs(const char *path, bool excl)
 		*p = '/';
 	}
 	return mkdir(buf, 0755) < 0 && (excl || errno != EEXIST) ? -errno : 0;
+}
+
+const char *util_file_strerror(int r)
+{
+	if (r == -EINVAL)
+		return "not a regular file (a device, FIFO or socket is not read)";
+	if (r == -EFBIG)
+		return "too large";
+	return strerror(-r);
 }

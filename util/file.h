@@ -14,6 +14,8 @@
  * the outputs are untouched on failure.
  */
 int util_file_read(const char *path, size_t max, char **ret, size_t *ret_len);
+/* What util_file_read()'s error r means, in words ("not a regular file", "too large"...). */
+const char *util_file_strerror(int r);
 
 /*
  * mkdir -p path (mode 0755): every missing folder on the way. With excl, path itself must

@@ -79,6 +79,10 @@ static void test_errors(void **state)
 	assert_int_equal(util_file_read(support_tmp, 100, &text, &len), -EISDIR);
 	/* a device would never end, a FIFO would wait for a writer: neither is read */
 	assert_int_equal(util_file_read("/dev/zero", 100, &text, &len), -EINVAL);
+	assert_string_equal(util_file_strerror(-EINVAL),
+			    "not a regular file (a device, FIFO or socket is not read)");
+	assert_string_equal(util_file_strerror(-EFBIG), "too large");
+	assert_string_equal(util_file_strerror(-ENOENT), "No such file or directory");
 	snprintf(path, sizeof(path), "%s/fifo", support_tmp);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(util_file_read(path, 100, &text, &len), -EINVAL);
