@@ -300,7 +300,7 @@ static void print_dir(const char *label, const struct dir_view *v)
 }
 
 /*
- * The cell radio UE `ue` is attached to, as its routes say (topo_run_ue_attach() points them
+ * The cell radio UE `ue` is attached to, as its routes say (topo_net_ue_attach() points them
  * at the eNB of one radio link), or -1 when no route leaves through a radio link.
  */
 static int serving_cell(const struct topo_model *m, unsigned ue, const struct live *l)

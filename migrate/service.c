@@ -503,7 +503,7 @@ static int client_link(const struct topo_net *net, unsigned c, unsigned *ret_lin
 /*
  * Steering at the access side of client c: on its neighbour's interface facing it, for
  * every link of c (a radio UE: every cell's); and, for a wired client, a route to each VIP
- * through its first link (a radio UE's routes follow its cell: topo_run_ue_attach()).
+ * through its first link (a radio UE's routes follow its cell: topo_net_ue_attach()).
  */
 static int attach_client(struct topo_net *net, struct steer *s, unsigned c, struct topo_err *err)
 {

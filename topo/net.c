@@ -330,6 +330,12 @@ static int run_plan(struct topo_net *net, struct topo_err *err)
 	if (r < 0)
 		return r;
 	r = topo_plan_routes(m, net->slot, &net->routes);
+	if (r == -E2BIG)
+		return topo_err_set(err, r,
+				    "%s: planning routes: the network needs more than %d routes "
+				    "in its nodes (a long chain of routers needs one per node and "
+				    "link); fewer routers in a row, or a flatter topology",
+				    m->file, TOPO_ROUTES_MAX);
 	if (r < 0)
 		return topo_err_set(err, r, "%s: planning routes: %s", m->file, strerror(-r));
 	net->nodes = calloc(m->n_nodes ? m->n_nodes : 1, sizeof(*net->nodes));

@@ -62,7 +62,7 @@ int topo_net_prepare(struct topo_model *m, const char *name, struct topo_net **r
 		     struct topo_err *err);
 /*
  * Build the network. Stops early (returning -EINTR) when *stop becomes non-zero. On any
- * failure the caller tears down with topo_run_teardown(), which removes what was built.
+ * failure the caller tears down with topo_net_teardown(), which removes what was built.
  */
 int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct topo_err *err);
 /* Close this process's sockets and fds of the run and free it; the network stays. */
@@ -95,10 +95,10 @@ int topo_net_load(const char *name, struct topo_net **ret, struct topo_err *err)
  */
 int topo_net_teardown(const char *name, struct topo_net *net, struct topo_err *err);
 
-/* topo_run_remove(): also stop processes outside the run that hold its namespaces. */
+/* topo_net_remove(): also stop processes outside the run that hold its namespaces. */
 #define TOPO_REMOVE_KILL 0x1
 /*
- * topo_run_teardown() with flags. A process outside the run that holds one of its namespaces
+ * topo_net_teardown() with flags. A process outside the run that holds one of its namespaces
  * (an open fd, a bind mount of it elsewhere) keeps it alive after the run is gone; when a
  * namespace is not released soon, such processes are looked for. Without TOPO_REMOVE_KILL
  * the error names them (pid, command) and the run's folder stays, noting what is held, for a
@@ -169,7 +169,7 @@ int topo_net_node_ns(struct topo_net *net, unsigned node);
  * on that link, out of the UE's interface of that link, with the UE's address on that link
  * as preferred source (so steering and replies follow the cell). Detaching deletes them
  * (those already gone are fine). One batch on the node's socket. The radio link's shaping
- * is the caller's (topo_run_shape_set()): a radio link is 100% lossy until shaped. 0, or
+ * is the caller's (topo_net_shape_set()): a radio link is 100% lossy until shaped. 0, or
  * -errno with err naming the UE, the cell and the route that failed.
  */
 int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err);

@@ -637,6 +637,10 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 			dijkstra(&g, src);
 		n = routes_of(&g, src, base, r.v + r.n);
 		r.n += n;
+		if (r.n > TOPO_ROUTES_MAX) {
+			err = -E2BIG;
+			goto out;
+		}
 	}
 	*ret = r;
 	r.v = NULL;

@@ -4,7 +4,7 @@
  * is parsed so that everything that reads the model (planner, builder, show, check) sees them
  * as links. Which of them carries traffic is the runner's decision: a radio link starts
  * with no link at all (100% loss each way) and the UE with no routes; the runner shapes the
- * serving cell's link from the signal and attaches the UE to it (topo_run_ue_attach).
+ * serving cell's link from the signal and attaches the UE to it (topo_net_ue_attach).
  *
  * Interface names, unique per node and at most 15 bytes:
  *   on the UE, the eNB's name (ue1:enb2), or r<k> when that name does not fit or is taken,

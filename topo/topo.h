@@ -32,6 +32,8 @@
 #define TOPO_SERVICES_MAX 1000
 #define TOPO_PROBES_MAX 10000
 #define TOPO_POINTS_MAX 100000 /* waypoints per UE */
+/* Routes the plan writes into all nodes (a long chain of routers needs N^2 of them). */
+#define TOPO_ROUTES_MAX 2000000
 
 /*
  * Bounds on values: what netem (64-bit latency, jitter within tabledist()'s 32 bits), the
@@ -429,7 +431,7 @@ uint32_t topo_node_addr(const struct topo_model *m, unsigned node);
  * forward. Per node, the next hop used by most destinations becomes one route for the whole
  * pool (the run's /16); the others get a route each. Radio links carry no planned path: a
  * radio link's subnet is reached through its eNB, and a radio UE gets no route at all (the
- * runner routes it through its cell, topo_run_ue_attach()).
+ * runner routes it through its cell, topo_net_ue_attach()). -E2BIG beyond TOPO_ROUTES_MAX.
  */
 int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_routes *ret);
 void topo_routes_free(struct topo_routes *r);

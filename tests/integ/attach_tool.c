@@ -4,8 +4,8 @@
  * a handover, for tests/integ/test_radio_attach.sh (root only).
  *
  *   attach_tool RUN UE ENB
- *	the radio link UE-ENB gets the radio's delay and no loss (topo_run_shape_set), the UE's
- *	routes go through ENB (topo_run_ue_attach), and every other radio link of the UE is
+ *	the radio link UE-ENB gets the radio's delay and no loss (topo_net_shape_set), the UE's
+ *	routes go through ENB (topo_net_ue_attach), and every other radio link of the UE is
  *	100% lossy again. Prints "attached UE to ENB via IFNAME src ADDR in US us at T_NS"
  *	(T_NS: CLOCK_MONOTONIC when the routes had changed).
  *   attach_tool RUN UE -

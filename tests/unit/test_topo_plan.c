@@ -15,6 +15,7 @@
 
 #include "tests/unit/support.h"
 #include "topo/topo.h"
+#include "util/text.h"
 
 static uint32_t ip(const char *s)
 {
@@ -650,6 +651,32 @@ static void test_leaf_behind_host(void **state)
 	topo_model_free(m);
 }
 
+/*
+ * A chain of routers needs about N^2/4 routes (the pool route covers the longer side of
+ * each node): 2,900 of them more than TOPO_ROUTES_MAX, refused before any is built.
+ */
+static void test_routes_too_many(void **state)
+{
+	enum { N = 2900 };
+	struct util_buf b = {0};
+	struct topo_model *m;
+	struct topo_routes r = {(struct topo_route *)0x1, 42};
+
+	util_buf_printf(&b, "name: t\nnodes:\n");
+	for (unsigned i = 0; i < N; i++)
+		util_buf_printf(&b, "  r%u: {kind: router}\n", i);
+	util_buf_printf(&b, "links:\n");
+	for (unsigned i = 1; i < N; i++)
+		util_buf_printf(&b, "  - {endpoints: [r%u, r%u]}\n", i - 1, i);
+	assert_int_equal(b.err, 0);
+	m = support_model(b.s);
+	assert_int_equal(topo_plan_addresses(m, 0, &(struct topo_err){0}), 0);
+	assert_int_equal(topo_plan_routes(m, 0, &r), -E2BIG);
+	assert_ptr_equal(r.v, (struct topo_route *)0x1);
+	util_buf_free(&b);
+	topo_model_free(m);
+}
+
 static void test_routes_errors(void **state)
 {
 	struct topo_model *m = support_model("name: t\nnodes: {a: {kind: host}, b: {kind: host}}\n"
@@ -1076,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_leaf_behind_host),
 		cmocka_unit_test(test_radio_link_lookup),
 		cmocka_unit_test(test_routes_errors),
+	    cmocka_unit_test(test_routes_too_many),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
 		cmocka_unit_test(test_radio_links),
