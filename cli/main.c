@@ -127,7 +127,10 @@ static int cmd_up(int argc, char **argv)
 			"edgemu up: run %s built; radio: each UE on its strongest cell where "
 			"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
 			net->name);
+		/* The count attached is not an error: the run is still to be handed over. */
 		r = run_radio_attach(net, stderr, &err);
+		if (r > 0)
+			r = 0;
 	}
 	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
 	if (r == 0 && !stop_flag && (r = topo_net_keep(net)) < 0)
