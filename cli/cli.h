@@ -17,6 +17,7 @@ int cli_migrate(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_attach(int argc, char **argv);
 /*
  * report.html of results folder dir (cli/report.c), and with png each chart as PNG too; a
  * failure is printed on stderr. 0 or -errno.

@@ -127,7 +127,10 @@ static int cmd_up(int argc, char **argv)
 			"edgemu up: run %s built; radio: each UE on its strongest cell where "
 			"it stands at t = 0 (UEs do not move; `edgemu run` moves them):\n",
 			net->name);
+		/* The count attached is not an error: the run is still to be handed over. */
 		r = run_radio_attach(net, stderr, &err);
+		if (r > 0)
+			r = 0;
 	}
 	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
 	if (r == 0 && !stop_flag && (r = topo_net_keep(net)) < 0)
@@ -430,6 +433,9 @@ static const char usage[] =
     "  sweep FILE [-o DIR]       run a scenario once per combination of the values its\n"
     "                            sweep: section varies, repeated; compare them (mean,\n"
     "                            95% CI); resumes where it stopped\n"
+    "  attach RUN UE CELL        hand a radio UE over to a cell (an eNB), by hand, on a\n"
+    "                            network `edgemu up` built (--detach instead of CELL:\n"
+    "                            detach it)\n"
     "  migrate RUN SVC CLIENT --to NODE [--strategy S]\n"
     "                            live-migrate a stateful service (cold, precopy, postcopy)\n"
     "  down [--kill] RUN...      remove a run (--kill: and processes that hold it)\n"
@@ -464,11 +470,11 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-	    {"check", cli_check},     {"up", cmd_up},	    {"show", cli_show},
-	    {"exec", cmd_exec},	      {"down", cmd_down},   {"clean", cmd_clean},
-	    {"shape", cli_shape},     {"steer", cli_steer}, {"trace", cli_trace},
-	    {"migrate", cli_migrate}, {"run", cli_run},	    {"report", cli_report},
-	    {"sweep", cli_sweep},
+	    {"check", cli_check},     {"up", cmd_up},	      {"show", cli_show},
+	    {"exec", cmd_exec},	      {"down", cmd_down},     {"clean", cmd_clean},
+	    {"shape", cli_shape},     {"steer", cli_steer},   {"trace", cli_trace},
+	    {"migrate", cli_migrate}, {"run", cli_run},	      {"report", cli_report},
+	    {"sweep", cli_sweep},     {"attach", cli_attach},
 	};
 	int verbose = verbosity(argc, argv);
 

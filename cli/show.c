@@ -317,6 +317,49 @@ static int serving_cell(const struct topo_model *m, unsigned ue, const struct li
 	return -1;
 }
 
+/*
+ * A radio UE's cell: the one its routes go through, its address on that cell's link (the
+ * source of its traffic), and the cell `edgemu up` or `edgemu attach` recorded, named when
+ * it differs (the routes were changed by other means).
+ */
+static void print_cell(struct topo_net *net, unsigned i, const struct live *l, bool json)
+{
+	const struct topo_model *m = net->m;
+	int cell = serving_cell(m, i, l), rec, link;
+	bool has_rec = topo_net_ue_cell_get(net, i, &rec) == 0;
+	char a[INET_ADDRSTRLEN];
+
+	link = cell >= 0 ? topo_ue_radio_link(m, i, (unsigned)cell) : -1;
+	if (json) {
+		printf("],\"cell\":");
+		if (cell >= 0)
+			util_json_str(stdout, m->nodes[cell].name);
+		else
+			printf("null");
+		printf(",\"cell_addr\":");
+		if (link >= 0)
+			printf("\"%s\"", ip(m->links[link].end[0].addr, a));
+		else
+			printf("null");
+		printf(",\"cell_recorded\":");
+		if (has_rec && rec >= 0)
+			util_json_str(stdout, m->nodes[rec].name);
+		else
+			printf("null");
+		printf("}");
+		return;
+	}
+	if (cell >= 0)
+		printf("  cell       %s, address %s", m->nodes[cell].name,
+		       link >= 0 ? ip(m->links[link].end[0].addr, a) : "?");
+	else
+		printf("  cell       none (detached: no route leaves through a radio link)");
+	if (has_rec && rec != cell)
+		printf("; recorded: %s (the routes changed since)",
+		       rec >= 0 ? m->nodes[rec].name : "none");
+	printf("\n");
+}
+
 static void print_node(struct topo_net *net, unsigned i, const struct live *l, bool json)
 {
 	const struct topo_model *m = net->m;
@@ -414,24 +457,10 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 		}
 		first = 0;
 	}
-	if (m->has_radio && m->nodes[i].kind == TOPO_UE) {
-		int cell = serving_cell(m, i, l);
-
-		if (json) {
-			printf("],\"cell\":");
-			if (cell >= 0)
-				util_json_str(stdout, m->nodes[cell].name);
-			else
-				printf("null");
-			printf("}");
-		} else {
-			printf("  cell       %s\n", cell >= 0 ? m->nodes[cell].name
-							      : "none (detached: no route leaves "
-								"through a radio link)");
-		}
-	} else if (json) {
+	if (m->has_radio && m->nodes[i].kind == TOPO_UE)
+		print_cell(net, i, l, json);
+	else if (json)
 		printf("]}");
-	}
 }
 
 static void fmt_size(uint64_t bytes, char *buf, size_t len)

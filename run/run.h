@@ -108,4 +108,26 @@ void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
  */
 int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err);
 
+/* What run_radio_ue_set() changed. */
+struct run_ue_move {
+	int from;	    /* the eNB recorded before, -1: detached or none recorded */
+	int to;		    /* the eNB now, -1: detached */
+	uint32_t via, src;  /* to's routes: next hop (the eNB's end) and source (the UE's end) */
+	uint64_t kernel_ns; /* the route batch, measured around the call */
+	/* to's radio link as shaped from the signal where the UE stands at t = 0 */
+	double signal_dbm;
+	bool in_range; /* false: below min_signal, the link passes nothing */
+	uint64_t rate_bps, delay_ns;
+	double loss;
+};
+
+/*
+ * For `edgemu attach` on a built radio network: UE ue's routes moved to eNB enb's radio link
+ * in one netlink batch (-1: deleted), that link shaped from the UE's signal where it stands
+ * at t = 0 (as `edgemu up` does), its previous cell's link cut, and the new cell recorded in
+ * the run's folder. 0 with *ret filled, or -errno with err set.
+ */
+int run_radio_ue_set(struct topo_net *net, unsigned ue, int enb, struct run_ue_move *ret,
+		     struct topo_err *err);
+
 #endif

@@ -9,6 +9,8 @@
 #include "run/run_int.h"
 #include "util/file.h"
 
+#include "util/clock.h"
+
 int run_ue_index(const struct runner *r, unsigned node)
 {
 	for (unsigned i = 0; i < r->n_ues; i++)
@@ -423,15 +425,36 @@ int run_policy_new(struct runner *r, struct topo_err *err)
 	return rc < 0 ? topo_err_set(err, rc, "policy %s: %s", ops->name, strerror(-rc)) : 0;
 }
 
+/* Each cell's signal at UE u where its model puts it at t_s (seconds from the start). */
+static void ue_signals_at(struct runner *r, struct ue *u, double t_s)
+{
+	mob_model_pos(&u->mob, t_s, &u->pos);
+	for (unsigned c = 0; c < r->n_cells; c++) {
+		const double *p = r->m->nodes[r->cells[c]].pos;
+		struct mob_pos e = {p[0], p[1], p[2]};
+
+		u->signal[c] = mob_radio_signal(&r->radio, &e, &u->pos);
+	}
+}
+
+/* A runner that acts on net now, for `up` and `attach`: UEs, cells, radio; no loop. */
+static int radio_runner_init(struct runner *r, struct topo_net *net, const char *cmd,
+			     struct topo_err *err)
+{
+	int rc;
+
+	*r = (struct runner){
+	    .cmd = cmd, .report = -1, .m = net->m, .net = net, .ops = &run_real_ops};
+	rc = run_mobility_init(r, net->m, err);
+	return rc < 0 ? rc : run_radio_init(r, err);
+}
+
 int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 {
-	struct runner r = {
-	    .cmd = "edgemu up", .report = -1, .m = net->m, .net = net, .ops = &run_real_ops};
+	struct runner r;
 	int attached = 0, rc;
 
-	rc = run_mobility_init(&r, net->m, err);
-	if (rc == 0)
-		rc = run_radio_init(&r, err);
+	rc = radio_runner_init(&r, net, "edgemu up", err);
 	for (unsigned i = 0; i < r.n_ues && rc == 0 && !r.error; i++) {
 		struct ue *u = &r.ues[i];
 		struct mob_ho_event ev;
@@ -441,13 +464,7 @@ int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 				r.m->nodes[u->node].name);
 			continue;
 		}
-		mob_model_pos(&u->mob, 0.0, &u->pos);
-		for (unsigned c = 0; c < r.n_cells; c++) {
-			const double *p = r.m->nodes[r.cells[c]].pos;
-			struct mob_pos e = {p[0], p[1], p[2]};
-
-			u->signal[c] = mob_radio_signal(&r.radio, &e, &u->pos);
-		}
+		ue_signals_at(&r, u, 0.0);
 		/* The runner's first tick: the strongest usable cell, at once. */
 		if (mob_ho_tick(u->ho, 0, u->signal, &ev) != 1 || ev.to < 0) {
 			fprintf(out, "  %s at (%.0f, %.0f) m: no cell above min_signal, detached\n",
@@ -457,6 +474,13 @@ int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 		ue_attach(&r, u, ev.to, 0);
 		if (r.error)
 			break;
+		/* So that `edgemu show` and the next `edgemu attach` know where it is. */
+		rc = topo_net_ue_cell_set(net, u->node, (int)r.cells[ev.to]);
+		if (rc < 0) {
+			topo_err_set(err, rc, "recording %s's cell in %s/cells: %s",
+				     r.m->nodes[u->node].name, net->dir, strerror(-rc));
+			break;
+		}
 		attached++;
 		fprintf(out,
 			"  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
@@ -468,4 +492,93 @@ int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
 		rc = topo_err_set(err, r.error, "%s", r.error_msg);
 	run_fini(&r);
 	return rc < 0 ? rc : attached;
+}
+
+/*
+ * Cut UE u's radio links that may carry traffic, but for keep: the one its record names
+ * (from), or, with no record, every one (a cut link costs nothing to cut again).
+ */
+static void cut_old(struct runner *r, struct ue *u, int from, bool known, int keep)
+{
+	struct mob_radio_link down = {0};
+
+	for (unsigned c = 0; c < r->n_cells && !r->error; c++) {
+		int link = topo_ue_radio_link(r->m, u->node, r->cells[c]);
+
+		if (link < 0 || link == keep || (known && (int)r->cells[c] != from))
+			continue;
+		link_shape(r, link, &down);
+	}
+}
+
+int run_radio_ue_set(struct topo_net *net, unsigned ue, int enb, struct run_ue_move *ret,
+		     struct topo_err *err)
+{
+	struct run_ue_move mv = {.from = -1, .to = enb};
+	struct runner r;
+	struct emu_nl *nl;
+	struct ue *u;
+	int rc, ui, cell = -1, link = -1;
+	bool known;
+
+	rc = radio_runner_init(&r, net, "edgemu attach", err);
+	ui = rc == 0 ? run_ue_index(&r, ue) : -1;
+	for (unsigned c = 0; c < r.n_cells && enb >= 0; c++)
+		if ((int)r.cells[c] == enb)
+			cell = (int)c;
+	if (rc == 0 && (ui < 0 || (enb >= 0 && cell < 0) || !topo_ue_is_radio(net->m, ue)))
+		rc = topo_err_set(err, -EINVAL, "not a radio UE and an eNB");
+	if (rc < 0)
+		goto out;
+	u = &r.ues[ui];
+	known = topo_net_ue_cell_get(net, ue, &mv.from) == 0;
+	if (enb >= 0) {
+		link = topo_ue_radio_link(net->m, ue, (unsigned)enb);
+		if (!u->has_mob || link < 0) {
+			rc = topo_err_set(err, -EINVAL,
+					  "%s has no position (no pos: and no mobility:): its "
+					  "signal from %s, which shapes the link, is unknown",
+					  net->m->nodes[ue].name, net->m->nodes[enb].name);
+			goto out;
+		}
+		ue_signals_at(&r, u, 0.0);
+		mob_radio_shape(&r.radio, u->signal[cell], &u->shaped);
+		mv.signal_dbm = u->signal[cell];
+		mv.via = net->m->links[link].end[1].addr;
+		mv.src = net->m->links[link].end[0].addr;
+	}
+	/* Opened first, so that the time measured is the kernel's batch alone. */
+	rc = topo_net_node_nl(net, ue, &nl);
+	if (rc < 0) {
+		topo_err_set(err, rc, "%s: its netlink socket: %s", net->m->nodes[ue].name,
+			     strerror(-rc));
+		goto out;
+	}
+	mv.kernel_ns = util_now_ns();
+	rc = topo_net_ue_attach(net, ue, link, err);
+	mv.kernel_ns = util_now_ns() - mv.kernel_ns;
+	if (rc < 0)
+		goto out;
+	/* The new path carries traffic before the old one is cut, as the routes already do. */
+	if (link >= 0)
+		link_shape(&r, link, &u->shaped);
+	cut_old(&r, u, mv.from, known, link);
+	if (r.error) {
+		rc = topo_err_set(err, r.error, "%s", r.error_msg);
+		goto out;
+	}
+	rc = topo_net_ue_cell_set(net, ue, enb);
+	if (rc < 0) {
+		topo_err_set(err, rc, "recording %s's cell in %s/cells: %s", net->m->nodes[ue].name,
+			     net->dir, strerror(-rc));
+		goto out;
+	}
+	mv.in_range = u->shaped.up;
+	mv.rate_bps = u->shaped.rate_bps;
+	mv.loss = u->shaped.loss;
+	mv.delay_ns = u->shaped.delay_ns;
+	*ret = mv;
+out:
+	run_fini(&r);
+	return rc;
 }

@@ -8,6 +8,8 @@
  *   etc/hosts     names of every node; /etc/netns/<ns> of each node links to etc/, so
  *                 `ip netns exec` and `edgemu exec` mount this file on /etc/hosts
  *   ledger        one line per created object, written before the object is created
+ *   cells         with radio:, the cell each UE was last attached to by `edgemu up` or
+ *                 `edgemu attach`, a line "UE CELL" each ("UE -": detached)
  */
 #include "topo/net.h"
 
@@ -190,6 +192,107 @@ static int write_meta(const struct topo_net *net, const char *state, bool owned)
 		     topo_shaper_name(net->backend), net->backend_why);
 	snprintf(path, sizeof(path), "%s/meta", net->dir);
 	return write_file_atomic(path, text, (size_t)n);
+}
+
+/* The line of node name in a cells file's text ("UE CELL\n"), NULL if none; *ret_len its length. */
+static const char *cells_line(const char *text, const char *name, size_t *ret_len)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, name, nl) && p[nl] == ' ') {
+			const char *e = strchrnul(p, '\n');
+
+			*ret_len = (size_t)(e - p) + (*e == '\n');
+			return p;
+		}
+	}
+	return NULL;
+}
+
+int topo_net_ue_cell_set(struct topo_net *net, unsigned ue, int enb)
+{
+	const struct topo_model *m = net->m;
+	char path[PATH_MAX + 16], *text = NULL, *out = NULL;
+	const char *line;
+	size_t len = 0, skip = 0, cap;
+	int dfd, r;
+
+	if (ue >= m->n_nodes || (enb >= 0 && (unsigned)enb >= m->n_nodes))
+		return -EINVAL;
+	/* Two attaches at once must not lose each other's line: the folder's lock orders them. */
+	dfd = open(net->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (flock(dfd, LOCK_EX) < 0) {
+		r = -errno;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/cells", net->dir);
+	r = read_file(path, &text, &len);
+	if (r == -ENOENT) {
+		text = NULL;
+		len = 0;
+		r = 0;
+	}
+	if (r < 0)
+		goto out;
+	cap = len + 2 * TOPO_NAME_MAX + 4;
+	out = malloc(cap);
+	if (!out) {
+		r = -ENOMEM;
+		goto out;
+	}
+	line = text ? cells_line(text, m->nodes[ue].name, &skip) : NULL;
+	if (line) {
+		memcpy(out, text, (size_t)(line - text));
+		memcpy(out + (line - text), line + skip, len - (size_t)(line - text) - skip);
+	} else if (len) {
+		memcpy(out, text, len);
+	}
+	len -= skip;
+	len += (size_t)snprintf(out + len, cap - len, "%s %s\n", m->nodes[ue].name,
+				enb >= 0 ? m->nodes[enb].name : "-");
+	r = write_file_atomic(path, out, len);
+out:
+	free(text);
+	free(out);
+	close(dfd);
+	return r;
+}
+
+int topo_net_ue_cell_get(const struct topo_net *net, unsigned ue, int *ret_enb)
+{
+	const struct topo_model *m = net->m;
+	char path[PATH_MAX + 16], *text, cell[TOPO_NAME_MAX + 1];
+	const char *line;
+	size_t len;
+	int r, enb;
+
+	if (ue >= m->n_nodes)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/cells", net->dir);
+	r = read_file(path, &text, NULL);
+	if (r < 0)
+		return r;
+	line = cells_line(text, m->nodes[ue].name, &len);
+	if (!line) {
+		free(text);
+		return -ENOENT;
+	}
+	line += strlen(m->nodes[ue].name) + 1;
+	snprintf(cell, sizeof(cell), "%.*s", (int)strcspn(line, "\n"), line);
+	free(text);
+	if (!strcmp(cell, "-")) {
+		*ret_enb = -1;
+		return 0;
+	}
+	enb = topo_node_find(m, cell);
+	/* A record that names no eNB of this scenario was not written by us. */
+	if (enb < 0 || m->nodes[enb].kind != TOPO_ENB)
+		return -EBADMSG;
+	*ret_enb = enb;
+	return 0;
 }
 
 static int write_hosts(const struct topo_net *net)

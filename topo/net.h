@@ -174,6 +174,16 @@ int topo_net_node_ns(struct topo_net *net, unsigned node);
  */
 int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err);
 
+/*
+ * The cell radio UE ue was last attached to, recorded in the run's folder (file cells) by
+ * whoever attaches it for the user (`edgemu up`, `edgemu attach`; not `edgemu run`, whose
+ * handovers are its results'): enb is the eNB's node, -1 for detached. Written whole
+ * (readers never see half of it) under a lock of the run's folder. 0 or -errno.
+ */
+int topo_net_ue_cell_set(struct topo_net *net, unsigned ue, int enb);
+/* The recorded cell of ue in *ret_enb (-1: detached); -ENOENT: none recorded. */
+int topo_net_ue_cell_get(const struct topo_net *net, unsigned ue, int *ret_enb);
+
 /* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
 
 /* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */
