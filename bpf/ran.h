@@ -56,7 +56,7 @@ struct ran_conf {
 	__u64 window_ns;
 };
 
-/* Per-CPU counters of one slot (a cell, or slot 0: no cell). */
+/* Per-CPU counters of one slot (a cell, or slot 0: no cell); bytes of whole frames. */
 struct ran_stats {
 	__u64 up_pkts; /* from a UE, redirected to this cell */
 	__u64 up_bytes;
