@@ -80,7 +80,8 @@ static int measure(struct ran *r, int n, int ues, int cells, int with_gap, struc
 			if (err < 0)
 				return err;
 		}
-		cell = CELL_BASE + (cell - CELL_BASE + 1 + (int)next_rand((uint32_t)cells - 1)) % cells;
+		cell = CELL_BASE +
+		       (cell - CELL_BASE + 1 + (int)next_rand((uint32_t)cells - 1)) % cells;
 		t0 = util_now_ns();
 		err = ran_ue_attach(r, ue, cell);
 		t1 = util_now_ns();
@@ -122,8 +123,8 @@ int main(int argc, char **argv)
 		ran_close(r);
 		return 1;
 	}
-	printf("%d UEs, %d cells; handover = ran_ue_attach() (2 lookups + 1 map update), us\n",
-	       ues, cells);
+	printf("%d UEs, %d cells; handover = ran_ue_attach() (2 lookups + 1 map update), us\n", ues,
+	       cells);
 	printf("%-34s %8s %8s %8s %8s\n", "", "count", "p50", "p99", "max");
 	/* A first round warms the caches and the allocator; it is not reported. */
 	err = measure(r, n, ues, cells, 0, &h, &lookup);
