@@ -9,14 +9,16 @@
  * what water-filling gives. A packet leaves when the UE's credit is positive (a packet may
  * overdraw it: byte fairness without splitting packets) and both buckets allow it. Buckets
  * count time, not tokens: t_ns is when the bucket is back at zero; a packet may go when
- * t_ns <= now, and moves t_ns on by its length at the rate, from no earlier than now -
- * burst_ns (the credit an idle bucket keeps, so a late caller loses no capacity). A UE's
- * bucket counts from when the UE was ready instead of now: the time it waits for its turn
- * in the round is the scheduler's doing, and must not cost it its cap.
+ * t_ns <= now, and moves t_ns on by its length at the rate, from no earlier than now minus
+ * the bucket's depth: burst_ns or two quanta at its rate, whichever is longer (the credit
+ * an idle bucket keeps: a caller that wakes late loses no capacity, and a UE capped near
+ * its fair share can absorb the round's unevenness). A UE's bucket counts that depth back
+ * from when the UE began to wait for its turn rather than from now: the wait is the
+ * scheduler's doing and must not cost it its cap.
  *
  * Memory is one block taken at emu_cell_new: the UE table, the heap and a pool of packet
- * slots; each UE's FIFO is a list threaded through the pool. Every call is O(1) but those
- * that touch the heap, O(log UEs).
+ * slots; each UE's FIFO is a list threaded through the pool. Enqueue and dequeue are O(1)
+ * (amortised), O(log UEs) when a UE enters or leaves the heap.
  */
 #include "emu/cell_sched.h"
 
@@ -47,7 +49,7 @@ struct ue {
 	uint32_t prev, next; /* the round (active list); next also links the free list */
 	uint32_t heap_pos;   /* while throttled */
 	int64_t credit;	     /* bytes */
-	uint64_t ready_ns;   /* since when it has had a packet and its bucket allowed one */
+	uint64_t ready_ns;   /* when it began to wait for its turn; UINT64_MAX: unknown */
 	struct bucket b;
 	struct emu_cell_ue_stats st;
 };
@@ -59,7 +61,7 @@ struct emu_cell {
 	struct ue *ue;
 	struct pkt *pkt;
 	uint32_t *heap; /* throttled UEs, earliest t_ns first */
-	uint32_t heap_len, ue_free, pkt_free, act_head, act_tail;
+	uint32_t heap_len, ue_free, pkt_free, pkts_used, act_head, act_tail;
 	struct emu_cell_stats st;
 };
 
@@ -73,7 +75,7 @@ static void conf_fill(const struct emu_cell_conf *in, struct emu_cell_conf *out)
 	if (!out->ue_bytes_max)
 		out->ue_bytes_max = EMU_CELL_DEFAULT_UE_BYTES;
 	if (!out->pkts_max)
-		out->pkts_max = out->ue_pkts_max;
+		out->pkts_max = 2 * out->ue_pkts_max; /* one UE alone can fill its own queue */
 	if (!out->quantum)
 		out->quantum = EMU_CELL_DEFAULT_QUANTUM;
 	if (!out->burst_ns)
@@ -87,16 +89,24 @@ static bool bucket_ok(const struct bucket *b, uint64_t now_ns)
 	return !b->rate_bps || b->t_ns <= now_ns;
 }
 
-/* A packet of len bytes leaves at now_ns; the bucket could have sent since from_ns. */
+/*
+ * A packet of len bytes leaves at now_ns; the bucket could have sent since from_ns, and keeps
+ * burst_ns or burst_bytes of credit, whichever is more: at a low rate a millisecond is less
+ * than a packet, and a bucket that cannot hold a turn's worth of packets loses the credit
+ * that the round's unevenness (two packets in a turn, one in the next) needs.
+ */
 static void bucket_charge(struct bucket *b, uint64_t from_ns, uint64_t now_ns, uint32_t len,
-			  uint64_t burst_ns)
+			  uint64_t burst_ns, uint64_t burst_bytes)
 {
-	uint64_t since = from_ns < now_ns ? from_ns : now_ns;
-	uint64_t floor = since > burst_ns ? since - burst_ns : 0;
+	uint64_t since = from_ns < now_ns ? from_ns : now_ns, floor, depth;
 	unsigned __int128 total;
 
 	if (!b->rate_bps)
 		return;
+	depth = (uint64_t)((unsigned __int128)burst_bytes * 8 * NS_PER_S / b->rate_bps);
+	if (depth < burst_ns)
+		depth = burst_ns;
+	floor = since > depth ? since - depth : 0;
 	if (b->t_ns < floor) {
 		b->t_ns = floor;
 		b->rem = 0;
@@ -229,6 +239,14 @@ static void ue_unlink(struct emu_cell *c, uint32_t u)
 	c->ue[u].where = UE_IDLE;
 }
 
+/* Back from the heap to the end of the round, with the credit it left with. */
+static void rejoin(struct emu_cell *c, uint32_t u, uint64_t ready_ns)
+{
+	heap_remove(c, u);
+	c->ue[u].ready_ns = ready_ns;
+	act_push(c, u);
+}
+
 /* --- the cell --- */
 
 size_t emu_cell_mem(const struct emu_cell_conf *conf)
@@ -310,11 +328,8 @@ int emu_cell_ue_set_rate(struct emu_cell *c, int ue, uint64_t now_ns, uint64_t r
 		return -ENOENT;
 	bucket_set(&p->b, clock_at(c, now_ns), rate_bps);
 	/* Its place in the heap was for the old rate: back in the round, which looks again. */
-	if (p->where == UE_THROTTLED) {
-		heap_remove(c, (uint32_t)ue);
-		act_push(c, (uint32_t)ue);
-		p->ready_ns = c->now_ns;
-	}
+	if (p->where == UE_THROTTLED)
+		rejoin(c, (uint32_t)ue, c->now_ns);
 	return 0;
 }
 
@@ -327,6 +342,7 @@ static struct pkt pkt_pop(struct emu_cell *c, struct ue *p)
 	p->head = k.next;
 	if (p->head == NONE)
 		p->tail = NONE;
+	c->pkts_used--;
 	p->st.queued_pkts--;
 	p->st.queued_bytes -= k.len;
 	c->pkt[i].next = c->pkt_free;
@@ -339,10 +355,18 @@ static int pkt_push(struct emu_cell *c, uint32_t u, void *handle, uint32_t len)
 	struct ue *p = &c->ue[u];
 	uint32_t i = c->pkt_free;
 
-	if (i == NONE || p->st.queued_pkts >= c->conf.ue_pkts_max ||
+	/*
+	 * The pool is shared by dynamic thresholds (Choudhury and Hahne's, from shared-memory
+	 * switches): a UE may take a slot only while it holds fewer than are free. A UE that
+	 * floods leaves room for the others (k such UEs hold at most pool / (k + 1) each), at
+	 * O(1) and without pushing anyone's packets out.
+	 */
+	if (i == NONE || p->st.queued_pkts >= c->conf.pkts_max - c->pkts_used ||
+	    p->st.queued_pkts >= c->conf.ue_pkts_max ||
 	    p->st.queued_bytes + len > c->conf.ue_bytes_max)
 		return -ENOBUFS;
 	c->pkt_free = c->pkt[i].next;
+	c->pkts_used++;
 	c->pkt[i] = (struct pkt){.handle = handle, .len = len, .next = NONE};
 	if (p->tail == NONE)
 		p->head = i;
@@ -467,9 +491,7 @@ static uint32_t round_head(struct emu_cell *c, uint64_t now_ns)
 	while (c->heap_len && heap_key(c, 0) <= now_ns) {
 		uint32_t u = c->heap[0];
 
-		heap_remove(c, u);
-		act_push(c, u);
-		c->ue[u].ready_ns = c->ue[u].b.t_ns;
+		rejoin(c, u, c->ue[u].b.t_ns);
 	}
 	for (;;) {
 		uint32_t u = c->act_head;
@@ -486,6 +508,7 @@ static uint32_t round_head(struct emu_cell *c, uint64_t now_ns)
 		if (p->credit > 0)
 			return u;
 		p->credit += c->conf.quantum;
+		p->ready_ns = now_ns;
 		if (c->act_head != c->act_tail) {
 			act_remove(c, u);
 			act_push(c, u);
@@ -516,9 +539,8 @@ int emu_cell_dequeue(struct emu_cell *c, uint64_t now_ns, struct emu_cell_pkt *r
 	p = &c->ue[u];
 	k = pkt_pop(c, p);
 	p->credit -= k.len;
-	bucket_charge(&p->b, p->ready_ns, now, k.len, c->conf.burst_ns);
-	bucket_charge(&c->b, now, now, k.len, c->conf.burst_ns);
-	p->ready_ns = now;
+	bucket_charge(&p->b, p->ready_ns, now, k.len, c->conf.burst_ns, 2ULL * c->conf.quantum);
+	bucket_charge(&c->b, now, now, k.len, c->conf.burst_ns, 2ULL * c->conf.quantum);
 	p->st.out++;
 	p->st.bytes_out += k.len;
 	c->st.out++;

@@ -25,11 +25,12 @@ struct emu_cell;
 struct emu_cell_conf {
 	uint64_t capacity_bps; /* the cell's rate in this direction; 0: unlimited */
 	uint32_t ues_max;      /* UEs attached at once */
-	uint32_t pkts_max;     /* packets queued at once, all UEs together */
+	uint32_t pkts_max;     /* packets queued at once, all UEs together (2 x ue_pkts_max) */
 	uint32_t ue_pkts_max;  /* one UE's FIFO, in packets */
 	uint64_t ue_bytes_max; /* and in bytes */
 	uint32_t quantum;      /* bytes a UE may send per round */
-	uint64_t burst_ns;     /* credit an idle cell or UE keeps, as time at its rate */
+	uint64_t burst_ns;     /* credit an idle cell or UE keeps, as time at its rate
+				* (or two quanta, whichever is more) */
 };
 
 #define EMU_CELL_DEFAULT_UES 64
@@ -86,9 +87,9 @@ int emu_cell_ue_move(struct emu_cell *from, int ue, struct emu_cell *to, emu_cel
 		     void *arg);
 
 /*
- * Queue a packet for a UE: 0, -ENOBUFS when its FIFO or the pool is full (counted as
- * dropped; the caller keeps the handle), -EINVAL for a length of 0 or above
- * EMU_CELL_PKT_MAX, -ENOENT for an id not attached.
+ * Queue a packet for a UE: 0, -ENOBUFS when its FIFO is full or it holds as many of the
+ * pool's slots as are left free (counted as dropped; the caller keeps the handle), -EINVAL for a
+ * length of 0 or above EMU_CELL_PKT_MAX, -ENOENT for an id not attached.
  */
 int emu_cell_enqueue(struct emu_cell *c, int ue, void *handle, uint32_t len);
 /*

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,18 @@
 			fail_msg("%s = %.6g, want %.6g +- %.3g", #v, v_, w_, t_);                  \
 	} while (0)
 
-/* UEs that always have packets queued (len > 0) or none (len 0), on one cell. */
+/*
+ * UEs on one cell that always have packets queued (len > 0), or send at a steady demand_bps
+ * (len > 0 and demand_bps > 0), or send nothing (len 0).
+ */
 struct sim {
 	struct emu_cell *c;
 	uint64_t now;
 	size_t n;
 	int id[UES];
 	uint32_t len[UES];	  /* bytes per packet; 0: idle */
+	uint64_t demand_bps[UES]; /* 0: all it can */
+	uint64_t arrival[UES];	  /* with a demand: when its next packet comes */
 	uint32_t queued[UES];	  /* what the sim believes is queued */
 	uint64_t seq_in[UES];	  /* the next packet's number */
 	uint64_t seq_out[UES];	  /* the number the next packet out must have */
@@ -65,6 +71,7 @@ static size_t sim_add(struct sim *s, uint64_t rate_bps, uint32_t len)
 	s->id[i] = emu_cell_ue_add(s->c, rate_bps);
 	assert_true(s->id[i] >= 0);
 	s->len[i] = len;
+	s->arrival[i] = s->now;
 	return i;
 }
 
@@ -83,10 +90,37 @@ static void *handle_of(size_t i, uint64_t seq)
 	return (void *)(uintptr_t)((seq << 8) | i);
 }
 
-static void refill(struct sim *s)
+/* Packets of the UEs with a demand that are due by now; the next due, or UINT64_MAX. */
+static uint64_t arrivals(struct sim *s)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->len[i] || !s->demand_bps[i])
+			continue;
+		while (s->arrival[i] <= s->now) {
+			int r =
+			    emu_cell_enqueue(s->c, s->id[i], handle_of(i, s->seq_in[i]), s->len[i]);
+
+			/* A UE that asks more than its share fills its queue: drops. */
+			if (r == 0) {
+				s->seq_in[i]++;
+				s->queued[i]++;
+			} else {
+				assert_int_equal(r, -ENOBUFS);
+			}
+			s->arrival[i] += s->len[i] * 8ULL * S / s->demand_bps[i];
+		}
+		if (s->arrival[i] < next)
+			next = s->arrival[i];
+	}
+	return next;
+}
+
+static uint64_t refill(struct sim *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		while (s->len[i] && s->queued[i] < 4) {
+		while (s->len[i] && !s->demand_bps[i] && s->queued[i] < 4) {
 			assert_int_equal(
 			    emu_cell_enqueue(s->c, s->id[i], handle_of(i, s->seq_in[i]), s->len[i]),
 			    0);
@@ -94,6 +128,7 @@ static void refill(struct sim *s)
 			s->queued[i]++;
 		}
 	}
+	return arrivals(s);
 }
 
 static void sent(struct sim *s, const struct emu_cell_pkt *p)
@@ -117,19 +152,21 @@ static void sim_run(struct sim *s, uint64_t dur_ns)
 	size_t nbins = (size_t)(dur_ns / MS) + 1;
 	uint64_t *bins = calloc(nbins, sizeof(*bins)), win = 0;
 	struct emu_cell_pkt p;
-	uint64_t next;
+	uint64_t next, due;
 
 	assert_non_null(bins);
 	memset(s->bytes, 0, sizeof(s->bytes));
 	s->window_max_bits = 0;
 	while (s->now < end) {
-		refill(s);
+		due = refill(s);
 		if (emu_cell_dequeue(s->c, s->now, &p, &next)) {
 			sent(s, &p);
 			bins[(s->now - start) / MS] += p.len * 8ULL;
 			continue;
 		}
 		assert_true(next > s->now);
+		if (due < next)
+			next = due;
 		if (next == UINT64_MAX)
 			break;
 		s->now = next + (s->late_max_ns ? support_rand() % s->late_max_ns : 0);
@@ -165,7 +202,7 @@ static void check_shares(const struct sim *s, uint64_t cap_bps, const uint64_t *
 	uint64_t demand[UES], want[UES];
 
 	for (size_t i = 0; i < s->n; i++)
-		demand[i] = s->len[i] ? UINT64_MAX : 0;
+		demand[i] = !s->len[i] ? 0 : s->demand_bps[i] ? s->demand_bps[i] : UINT64_MAX;
 	emu_cell_share(cap_bps, ue_cap, demand, s->n, want);
 	for (size_t i = 0; i < s->n; i++) {
 		double got = rate_of(s, i, dur_ns);
@@ -305,6 +342,54 @@ static void test_byte_fairness(void **state)
 	sim_free(&s);
 }
 
+/* UEs that ask less than their share get what they ask; the rest goes to the others. */
+static void test_demand(void **state)
+{
+	struct emu_cell_conf conf = {.capacity_bps = 40 * MBIT};
+	uint64_t caps[UES] = {0};
+	struct sim s;
+
+	sim_init(&s, &conf);
+	for (size_t i = 0; i < 4; i++)
+		sim_add(&s, 0, 1514);
+	s.demand_bps[0] = 4 * MBIT;  /* below its share: gets 4 */
+	s.demand_bps[1] = 30 * MBIT; /* above: 12, as the two that send all they can */
+	sim_run(&s, 5 * S);
+	check_shares(&s, conf.capacity_bps, caps, 5 * S, 0.02);
+	assert_near(rate_of(&s, 1, 5 * S), 12.0 * MBIT, 0.25 * MBIT);
+	sim_free(&s);
+}
+
+/*
+ * Random cells against water-filling: up to 16 UEs with random packet sizes, caps and
+ * demands, in a cell of random capacity (or none, with every UE capped or paced).
+ */
+static void test_random_cells(void **state)
+{
+	for (int round = 0; round < 100; round++) {
+		struct emu_cell_conf conf = {0};
+		uint64_t caps[UES] = {0};
+		size_t n = 1 + support_rand() % 16;
+		struct sim s;
+
+		if (support_rand() % 5)
+			conf.capacity_bps = (10 + support_rand() % 91) * MBIT;
+		sim_init(&s, &conf);
+		for (size_t i = 0; i < n; i++) {
+			bool paced = support_rand() % 3 == 0;
+
+			if (support_rand() % 2 || (!conf.capacity_bps && !paced))
+				caps[i] = (1 + support_rand() % 30) * MBIT;
+			sim_add(&s, caps[i], 64 + support_rand() % (1514 - 64 + 1));
+			if (paced)
+				s.demand_bps[i] = (1 + support_rand() % 20) * MBIT;
+		}
+		sim_run(&s, 5 * S);
+		check_shares(&s, conf.capacity_bps, caps, 5 * S, 0.02);
+		sim_free(&s);
+	}
+}
+
 /* A caller that wakes late (timer slack, load) loses no capacity, and gains none. */
 static void test_late_caller(void **state)
 {
@@ -390,14 +475,18 @@ static void test_move(void **state)
 	assert_int_equal(sf.moved_out, 6);
 	assert_int_equal(sf.removed, 4);
 	assert_int_equal(st.moved_in, 6);
-	/* The first six, in order, at the UE's cap (3 Mbit/s: 8000 bits each, 2.67 ms). */
+	/*
+	 * The first six, in order, at the UE's cap (3 Mbit/s: 8000 bits each, 2.67 ms), after
+	 * a burst of two quanta: the sixth starts once five have been paid for.
+	 */
 	for (uintptr_t i = 0; i < 6; i++) {
 		while (!emu_cell_dequeue(to, t, &p, &next))
 			t = next;
 		assert_int_equal(p.ue, nu);
 		assert_ptr_equal(p.handle, (void *)(i + 1));
 	}
-	assert_true(t - T0 >= 4 * 8000 * S / (3 * MBIT));
+	assert_true(t - T0 >= (5 * 8000 - 2 * 1514 * 8) * S / (3 * MBIT));
+	assert_true(t - T0 <= (5 * 8000 - 2 * 1514 * 8) * S / (3 * MBIT) + MS);
 	assert_int_equal(emu_cell_dequeue(to, t, &p, &next), 0);
 	assert_true(next == UINT64_MAX);
 	emu_cell_free(to, NULL, NULL);
@@ -435,7 +524,8 @@ static void test_bounds(void **state)
 	ok = 0;
 	for (int i = 0; i < 20; i++)
 		ok += emu_cell_enqueue(c, d, NULL, 1) == 0;
-	assert_int_equal(ok, 6); /* the pool: 20 = 8 + 5 + 7 */
+	/* The pool's threshold: d may hold no more than are free (8 + 5 + 4 held, 3 free). */
+	assert_int_equal(ok, 3);
 	assert_int_equal(emu_cell_enqueue(c, d, NULL, 0), -EINVAL);
 	assert_int_equal(emu_cell_enqueue(c, d, NULL, EMU_CELL_PKT_MAX + 1), -EINVAL);
 	assert_int_equal(emu_cell_enqueue(c, -1, NULL, 1), -ENOENT);
@@ -445,8 +535,8 @@ static void test_bounds(void **state)
 	assert_int_equal(us.queued_pkts, 5);
 	assert_int_equal(us.queued_bytes, 5000);
 	emu_cell_stats(c, &st);
-	assert_int_equal(st.in, 20);
-	assert_int_equal(st.dropped, 12 + 15 + 14);
+	assert_int_equal(st.in, 17);
+	assert_int_equal(st.dropped, 12 + 15 + 17);
 	/* The pool frees as packets leave: d can queue again. */
 	for (uint64_t t = T0, next; emu_cell_ue_stats(c, a, &us) == 0 && us.queued_pkts;) {
 		struct emu_cell_pkt p;
@@ -455,6 +545,29 @@ static void test_bounds(void **state)
 			t = next;
 	}
 	assert_int_equal(emu_cell_enqueue(c, d, NULL, 1), 0);
+	emu_cell_free(c, NULL, NULL);
+}
+
+/*
+ * One UE that floods cannot take the whole pool: it stops at half while it is alone, and a
+ * second still finds room.
+ */
+static void test_pool_shared(void **state)
+{
+	struct emu_cell_conf conf = {.pkts_max = 20, .ue_pkts_max = 20};
+	struct emu_cell *c;
+	int a, b, ok = 0;
+
+	assert_int_equal(emu_cell_new(&conf, &c), 0);
+	a = emu_cell_ue_add(c, MBIT);
+	b = emu_cell_ue_add(c, MBIT);
+	for (int i = 0; i < 40; i++)
+		ok += emu_cell_enqueue(c, a, NULL, 100) == 0;
+	assert_int_equal(ok, 10);
+	ok = 0;
+	for (int i = 0; i < 40; i++)
+		ok += emu_cell_enqueue(c, b, NULL, 100) == 0;
+	assert_int_equal(ok, 5);
 	emu_cell_free(c, NULL, NULL);
 }
 
@@ -501,9 +614,10 @@ int main(void)
 	    cmocka_unit_test(test_share),	  cmocka_unit_test(test_equal_shares),
 	    cmocka_unit_test(test_capped_ue),	  cmocka_unit_test(test_unlimited_cell),
 	    cmocka_unit_test(test_idle_ue),	  cmocka_unit_test(test_changes),
-	    cmocka_unit_test(test_byte_fairness), cmocka_unit_test(test_late_caller),
+	    cmocka_unit_test(test_byte_fairness), cmocka_unit_test(test_demand),
+	    cmocka_unit_test(test_random_cells),  cmocka_unit_test(test_late_caller),
 	    cmocka_unit_test(test_remove),	  cmocka_unit_test(test_move),
-	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_bounds),	  cmocka_unit_test(test_pool_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
