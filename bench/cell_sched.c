@@ -23,6 +23,8 @@
 #define MBIT 1000000ULL
 #define LEN 1514
 #define DEPTH 8 /* packets kept queued per UE */
+/* A pool twice what the UEs hold: a UE may take a slot only while it holds fewer than are free. */
+#define POOL(n) ((uint32_t)(2 * (n)*DEPTH))
 
 static double mono_s(void)
 {
@@ -40,21 +42,23 @@ static double mono_s(void)
 static double pump(size_t n, uint64_t capacity_bps, uint64_t ue_bps, uint64_t packets,
 		   uint64_t *sent, uint64_t *bins, uint64_t *ret_virtual_ns)
 {
-	struct emu_cell_conf conf = {.capacity_bps = capacity_bps,
-				     .ues_max = (uint32_t)n,
-				     .pkts_max = (uint32_t)(n * DEPTH)};
+	struct emu_cell_conf conf = {
+	    .capacity_bps = capacity_bps, .ues_max = (uint32_t)n, .pkts_max = POOL(n)};
 	uint64_t now = 0, next, done = 0;
 	struct emu_cell_pkt p;
 	struct emu_cell *c;
 	double t0;
 
-	if (emu_cell_new(&conf, &c) < 0)
+	if (emu_cell_new(&conf, &c) < 0) {
+		fprintf(stderr, "cell_sched: cannot make a cell of %zu UEs\n", n);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int u = emu_cell_ue_add(c, ue_bps);
 
 		for (int k = 0; u >= 0 && k < DEPTH; k++)
-			emu_cell_enqueue(c, u, NULL, LEN);
+			if (emu_cell_enqueue(c, u, NULL, LEN) < 0)
+				goto err;
 	}
 	t0 = mono_s();
 	while (done < packets) {
@@ -70,15 +74,21 @@ static double pump(size_t n, uint64_t capacity_bps, uint64_t ue_bps, uint64_t pa
 		if (bins)
 			bins[now / MS] += p.len * 8ULL;
 		/* A saturating sender: what leaves is replaced at once. */
-		emu_cell_enqueue(c, p.ue, NULL, LEN);
+		if (emu_cell_enqueue(c, p.ue, NULL, LEN) < 0)
+			goto err;
 	}
 	t0 = mono_s() - t0;
 	*ret_virtual_ns = now;
 	emu_cell_free(c, NULL, NULL);
 	return t0;
+err:
+	/* A refused packet would leave its UE with less than DEPTH: not a saturating sender. */
+	fprintf(stderr, "cell_sched: a packet was refused\n");
+	emu_cell_free(c, NULL, NULL);
+	return -1;
 }
 
-static void throughput(uint64_t packets)
+static int throughput(uint64_t packets)
 {
 	static const size_t counts[] = {1, 8, 64, 512};
 
@@ -86,23 +96,25 @@ static void throughput(uint64_t packets)
 	       "each):\n",
 	       packets, LEN);
 	printf("%6s  %22s  %22s  %10s\n", "UEs", "round (Mpkt/s, ns/pkt)",
-	       "capped (Mpkt/s, ns/pkt)", "memory (pool of 8 packets a UE)");
+	       "capped (Mpkt/s, ns/pkt)", "memory (pool of 16 packets a UE)");
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
 		size_t n = counts[k];
-		struct emu_cell_conf conf = {.ues_max = (uint32_t)n,
-					     .pkts_max = (uint32_t)(n * DEPTH)};
+		struct emu_cell_conf conf = {.ues_max = (uint32_t)n, .pkts_max = POOL(n)};
 		uint64_t vt;
 		/* Caps that add up to half the cell: every UE goes through the heap. */
 		double a = pump(n, 10000 * MBIT, 0, packets, NULL, NULL, &vt);
 		double b = pump(n, 10000 * MBIT, 5000 * MBIT / n, packets, NULL, NULL, &vt);
 
+		if (a < 0 || b < 0)
+			return -1;
 		printf("%6zu  %11.2f %10.0f  %11.2f %10.0f  %8.1f KiB\n", n, packets / a / 1e6,
 		       a * 1e9 / packets, packets / b / 1e6, b * 1e9 / packets,
 		       emu_cell_mem(&conf) / 1024.0);
 	}
+	return 0;
 }
 
-static void sharing(void)
+static int sharing(void)
 {
 	static const size_t counts[] = {1, 2, 4, 8};
 	const uint64_t cap = 40 * MBIT, dur = 10 * S;
@@ -121,9 +133,10 @@ static void sharing(void)
 		double lo = 1e300, hi = 0;
 
 		if (!bins || pump(n, cap, 0, packets, sent, bins, &vt) < 0) {
+			if (!bins)
+				fprintf(stderr, "cell_sched: out of memory\n");
 			free(bins);
-			fprintf(stderr, "cell_sched: out of memory\n");
-			return;
+			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
 			double r = sent[i] * 8.0 * S / vt / MBIT;
@@ -142,6 +155,7 @@ static void sharing(void)
 		       lo, hi, sum * 8.0 * S / vt / MBIT, (double)wmax / MBIT);
 		free(bins);
 	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -157,7 +171,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	throughput(packets);
-	sharing();
+	if (throughput(packets) < 0 || sharing() < 0)
+		return 1;
 	return 0;
 }
