@@ -17,14 +17,15 @@
 #include <string.h>
 
 const char *const results_files[RESULTS_N_FILES] = {
-    RESULTS_SCENARIO,	RESULTS_META,	   RESULTS_EVENTS,  RESULTS_RTT,
-    RESULTS_MIGRATIONS, RESULTS_POSITIONS, RESULTS_SUMMARY, RESULTS_REPORT,
+    RESULTS_SCENARIO,  RESULTS_META,  RESULTS_EVENTS,  RESULTS_RTT,    RESULTS_MIGRATIONS,
+    RESULTS_POSITIONS, RESULTS_CELLS, RESULTS_SUMMARY, RESULTS_REPORT,
 };
 
 /* Column indexes, in each table's order. */
 enum { EV_T_S, EV_EVENT, EV_UE, EV_DETAIL, EV_N };
 enum { RTT_T_S, RTT_UE, RTT_TARGET, RTT_SEQ, RTT_MS, RTT_INSTANCE, RTT_N };
 enum { POS_T_S, POS_UE, POS_X, POS_Y, POS_CELL, POS_N };
+enum { CELL_T_S, CELL_NAME, CELL_UES, CELL_DOWN, CELL_UP, CELL_N };
 enum {
 	MIG_NUM,
 	MIG_UE,
@@ -54,6 +55,7 @@ enum {
 static const char *const ev_cols[EV_N] = {"t_s", "event", "ue", "detail"};
 static const char *const rtt_cols[RTT_N] = {"t_s", "ue", "target", "seq", "rtt_ms", "instance"};
 static const char *const pos_cols[POS_N] = {"t_s", "ue", "x", "y", "cell"};
+static const char *const cell_cols[CELL_N] = {"t_s", "cell", "ues", "down_bytes", "up_bytes"};
 static const char *const mig_cols[MIG_N] = {
     "n",	   "ue",
     "service",	   "from",
@@ -74,6 +76,7 @@ const struct results_csv_info results_csv[RESULTS_CSV_N] = {
     [RESULTS_CSV_RTT] = {RESULTS_RTT, rtt_cols, RTT_N, RTT_MS + 1},
     [RESULTS_CSV_MIGRATIONS] = {RESULTS_MIGRATIONS, mig_cols, MIG_N, MIG_OK + 1},
     [RESULTS_CSV_POSITIONS] = {RESULTS_POSITIONS, pos_cols, POS_N, POS_Y + 1},
+    [RESULTS_CSV_CELLS] = {RESULTS_CELLS, cell_cols, CELL_N, CELL_N},
 };
 
 /* ---- writing ---- */
@@ -136,6 +139,12 @@ int results_pos_put(struct results_out *o, const struct results_pos *p)
 {
 	return results_out_printf(o, "%.3f,%s,%.2f,%.2f,%s\n", p->t_s, p->ue, p->x, p->y,
 				  p->cell ? p->cell : "-");
+}
+
+int results_cell_put(struct results_out *o, const struct results_cell *c)
+{
+	return results_out_printf(o, "%.3f,%s,%u,%" PRIu64 ",%" PRIu64 "\n", c->t_s, c->cell,
+				  c->ues, c->down_bytes, c->up_bytes);
 }
 
 int results_mig_put(struct results_out *o, const struct results_mig *m)
@@ -312,6 +321,19 @@ static int row_pos(struct reader *r, struct results_pos *p)
 	return 0;
 }
 
+static int row_cell(struct reader *r, struct results_cell *c)
+{
+	uint64_t ues;
+
+	CHECK(num(r, CELL_T_S, &c->t_s));
+	CHECK(whole(r, CELL_UES, UINT_MAX, &ues));
+	CHECK(whole(r, CELL_DOWN, UINT64_MAX, &c->down_bytes));
+	CHECK(whole(r, CELL_UP, UINT64_MAX, &c->up_bytes));
+	c->ues = (unsigned)ues;
+	c->cell = field(r, CELL_NAME);
+	return 0;
+}
+
 static int row_mig(struct reader *r, struct results_mig *m)
 {
 	double *const times[] = {&m->decided_s,	  &m->start_s,	     &m->freeze_s,
@@ -360,6 +382,9 @@ static int on_line(struct reader *r, char *line)
 		break;
 	case RESULTS_CSV_MIGRATIONS:
 		rc = row_mig(r, &row.mig);
+		break;
+	case RESULTS_CSV_CELLS:
+		rc = row_cell(r, &row.cell);
 		break;
 	default:
 		rc = row_pos(r, &row.pos);

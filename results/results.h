@@ -11,6 +11,7 @@
  *                   end_s,downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,
  *                   thaw_s,downtime_until                 (error quoted; ok yes or no)
  *   positions.csv   t_s,ue,x,y,cell
+ *   cells.csv       t_s,cell,ues,down_bytes,up_bytes       (bytes: cumulative since the start)
  *   summary.json, meta.json: objects (keys: README.md), written by json-c.
  * Times in seconds from the run's start, durations in ms. Every file is written in whole
  * lines (results/out.h): a reader takes a last line without its '\n' for one a killed run
@@ -72,10 +73,11 @@ struct json_object;
 #define RESULTS_RTT "rtt.csv"
 #define RESULTS_MIGRATIONS "migrations.csv"
 #define RESULTS_POSITIONS "positions.csv"
+#define RESULTS_CELLS "cells.csv"
 #define RESULTS_SUMMARY "summary.json"
 #define RESULTS_REPORT "report.html"
 /* All of the above: a folder that holds any of them is a run's. */
-#define RESULTS_N_FILES 8
+#define RESULTS_N_FILES 9
 extern const char *const results_files[RESULTS_N_FILES];
 
 #define RESULTS_LINE_MAX 16384
@@ -96,6 +98,7 @@ enum results_csv_id {
 	RESULTS_CSV_RTT,
 	RESULTS_CSV_MIGRATIONS,
 	RESULTS_CSV_POSITIONS,
+	RESULTS_CSV_CELLS,
 	RESULTS_CSV_N,
 };
 
@@ -131,6 +134,17 @@ struct results_pos {
 	const char *cell; /* "-": attached to none */
 };
 
+/*
+ * A cell at a tick: the UEs attached to it, and the bytes its eNB sent to them (down) and
+ * received from them (up) on their radio links, each a total since the run's start.
+ */
+struct results_cell {
+	double t_s;
+	const char *cell;
+	unsigned ues;
+	uint64_t down_bytes, up_bytes;
+};
+
 struct results_mig {
 	unsigned n;
 	const char *ue, *service, *from, *to, *strategy;
@@ -149,6 +163,7 @@ union results_row {
 	struct results_rtt rtt;
 	struct results_mig mig;
 	struct results_pos pos;
+	struct results_cell cell;
 };
 
 /* Opens DIR/<the file's name> (results_out_open) and writes its header line: 0 or -errno. */
@@ -166,6 +181,7 @@ int results_event_put(struct results_out *o, const struct results_event *e);
 int results_rtt_put(struct results_out *o, const struct results_rtt *x);
 int results_mig_put(struct results_out *o, const struct results_mig *m);
 int results_pos_put(struct results_out *o, const struct results_pos *p);
+int results_cell_put(struct results_out *o, const struct results_cell *c);
 
 /* Rows that fail their checks are left out (counted, the first said in err) instead of
  * ending the read. */

@@ -33,9 +33,10 @@ static void test_headers(void **state)
 		"downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
 		"downtime_until\n",
 	    [RESULTS_CSV_POSITIONS] = "t_s,ue,x,y,cell\n",
+	    [RESULTS_CSV_CELLS] = "t_s,cell,ues,down_bytes,up_bytes\n",
 	};
 	static const char *const names[RESULTS_CSV_N] = {"events.csv", "rtt.csv", "migrations.csv",
-							 "positions.csv"};
+							 "positions.csv", "cells.csv"};
 	struct results_out *o;
 	char *text;
 
@@ -79,6 +80,8 @@ static int keep(void *arg, const union results_row *row, size_t line)
 			 row->rtt.instance);
 	else if (g->id == RESULTS_CSV_POSITIONS)
 		snprintf(t, len, "%s|%s", row->pos.ue, row->pos.cell);
+	else if (g->id == RESULTS_CSV_CELLS)
+		snprintf(t, len, "%s", row->cell.cell);
 	else
 		snprintf(t, len, "%s|%s|%s|%s|%s|%s|%s", row->mig.ue, row->mig.service,
 			 row->mig.from, row->mig.to, row->mig.strategy, row->mig.error,
@@ -204,6 +207,65 @@ static void test_round_trip(void **state)
 	assert_false(g.rows[0].mig.ok);
 	assert_float_equal(g.rows[0].mig.thaw_s, 8.1125, 1e-9);
 	assert_float_equal(g.rows[0].mig.total_ms, 444.567, 1e-9);
+}
+
+/* cells.csv: byte counts past 2^53 kept whole, a cell with no UE, and bad counts refused. */
+static void test_cells_round_trip(void **state)
+{
+	struct results_cell c[] = {
+	    {.t_s = 0.1004, .cell = "enb1", .ues = 2, .down_bytes = 123456, .up_bytes = 789},
+	    {.t_s = 0.1004, .cell = "enb2", .ues = 0, .down_bytes = 0, .up_bytes = 0},
+	    {.t_s = 86400.25,
+	     .cell = "enb1",
+	     .ues = 4096,
+	     .down_bytes = UINT64_MAX,
+	     .up_bytes = (1ull << 53) + 1},
+	};
+	static const char bad_ues[] = "t_s,cell,ues,down_bytes,up_bytes\n1.000,enb1,-1,0,0\n";
+	static const char bad_up[] = "t_s,cell,ues,down_bytes,up_bytes\n1.000,enb1,1,0,1.5\n";
+	static const char no_up[] = "t_s,cell,ues,down_bytes\n1.000,enb1,1,0\n";
+	struct results_out *o;
+	struct results_err err;
+	struct got g;
+	char *text;
+
+	(void)state;
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_CELLS, RESULTS_OUT_NEW, &o), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(results_cell_put(o, &c[i]), 0);
+	assert_int_equal(results_out_close(o), 0);
+	text = support_file_read(support_tmp, "cells.csv", NULL);
+	assert_string_equal(text, "t_s,cell,ues,down_bytes,up_bytes\n"
+				  "0.100,enb1,2,123456,789\n"
+				  "0.100,enb2,0,0,0\n"
+				  "86400.250,enb1,4096,18446744073709551615,9007199254740993\n");
+	free(text);
+	memset(&g, 0, sizeof(g));
+	g.id = RESULTS_CSV_CELLS;
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_CELLS, 0, keep, &g, &err), 3);
+	assert_string_equal(g.text[0], "enb1");
+	assert_string_equal(g.text[1], "enb2");
+	assert_int_equal(g.lines[2], 4);
+	assert_float_equal(g.rows[0].cell.t_s, 0.1, 1e-9);
+	assert_int_equal(g.rows[0].cell.ues, 2);
+	assert_int_equal(g.rows[0].cell.down_bytes, 123456);
+	assert_int_equal(g.rows[0].cell.up_bytes, 789);
+	assert_int_equal(g.rows[1].cell.ues, 0);
+	assert_int_equal(g.rows[2].cell.ues, 4096);
+	assert_true(g.rows[2].cell.down_bytes == UINT64_MAX);
+	assert_true(g.rows[2].cell.up_bytes == (1ull << 53) + 1);
+	assert_int_equal(results_csv_parse(bad_ues, sizeof(bad_ues) - 1, NULL, RESULTS_CSV_CELLS, 0,
+					   keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "cells.csv:2: ues: '-1' is not a count");
+	assert_int_equal(results_csv_parse(bad_up, sizeof(bad_up) - 1, NULL, RESULTS_CSV_CELLS, 0,
+					   keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "cells.csv:2: up_bytes: '1.5' is not a count");
+	assert_int_equal(
+	    results_csv_parse(no_up, sizeof(no_up) - 1, NULL, RESULTS_CSV_CELLS, 0, keep, &g, &err),
+	    -EINVAL);
+	assert_string_equal(err.msg, "cells.csv:1: no column 'up_bytes'");
 }
 
 /* Strings checked in the callback itself: they live as long as the line. */
@@ -458,9 +520,10 @@ static void test_bad_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_headers),	    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_older_file),	    cmocka_unit_test(test_bad_csv),
-	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_bad_json),
+	    cmocka_unit_test(test_headers),	     cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_cells_round_trip), cmocka_unit_test(test_older_file),
+	    cmocka_unit_test(test_bad_csv),	     cmocka_unit_test(test_json_round_trip),
+	    cmocka_unit_test(test_bad_json),
 	};
 
 	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
