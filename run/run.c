@@ -148,6 +148,8 @@ void run_fini(struct runner *r)
 	results_out_close(r->events);
 	results_out_close(r->rtt);
 	results_out_close(r->positions);
+	results_out_close(r->cells_out);
+	run_cells_free(r);
 }
 
 int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
@@ -174,6 +176,8 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 		rc = run_mobility_init(r, r->m, err);
 	if (rc == 0 && r->m->has_radio)
 		rc = run_radio_init(r, err);
+	if (rc == 0 && r->m->has_radio && run_cells_init(r) < 0)
+		rc = topo_err_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = run_policy_new(r, err);
 	if (rc < 0) {
@@ -310,6 +314,7 @@ void run_end(struct runner *r)
 	run_out_close(r, &r->events);
 	run_out_close(r, &r->rtt);
 	run_out_close(r, &r->positions);
+	run_out_close(r, &r->cells_out);
 	run_write_migrations(r);
 	run_write_summary(r);
 }

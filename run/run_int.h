@@ -46,7 +46,7 @@
 #define JOB_POLL_NS (100 * MS)
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
-#define FLUSH_NS S_NS /* rtt.csv and positions.csv reach the disk this often */
+#define FLUSH_NS S_NS /* rtt.csv, positions.csv, cells.csv reach the disk this often */
 
 struct phase_rtt {
 	struct util_hist before, during, after;
@@ -81,6 +81,14 @@ struct ue {
 	bool had_migration;
 	struct phase_rtt rtt;
 	double *signal; /* per cell, this tick */
+	int load_cell;	/* the cell its bytes are booked to this tick (run/cells.c), -1: none */
+	uint64_t load_base[2]; /* its radio link's counters there at the last tick: down, up */
+};
+
+/* A cell's line of cells.csv: bytes are totals since the start. */
+struct cell_load {
+	unsigned ues;
+	uint64_t down_bytes, up_bytes;
 };
 
 struct job {
@@ -113,6 +121,12 @@ struct run_ops {
 	/* j has ended: its report in *ret; j->job is gone */
 	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
 			  struct topo_err *err);
+	/*
+	 * The counters of the radio links of cell (an index into r->cells) to every UE, as the
+	 * eNB counts them: ret[2 * i] the bytes it sent to UE i (r->ues[i]), ret[2 * i + 1] the
+	 * bytes it received from it, totals since the link was made.
+	 */
+	int (*radio_bytes)(struct runner *r, unsigned cell, uint64_t *ret);
 	/* the node serving service svc to ue_node now */
 	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
 };
@@ -133,7 +147,7 @@ struct runner {
 	void (*status_cb)(const struct runner *r, uint64_t now_ns, void *arg);
 	void *status_arg;
 	char results[PATH_MAX];
-	struct results_out *events, *rtt, *positions;
+	struct results_out *events, *rtt, *positions, *cells_out;
 	int report;
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
@@ -142,7 +156,9 @@ struct runner {
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
-	struct mob_trace **traces; /* per mobility entry, loaded once per file */
+	struct cell_load *cell_load; /* per cell, NULL: no cells.csv */
+	uint64_t *radio_now;	     /* ops->radio_bytes' answer, 2 per UE */
+	struct mob_trace **traces;   /* per mobility entry, loaded once per file */
 	unsigned n_traces;
 	struct mob_radio radio;
 	struct mig_policy *policy;
@@ -184,6 +200,13 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 void run_ues_services(struct runner *r);
 int run_policy_new(struct runner *r, struct topo_err *err);
 
+/* --- cells.c: each cell's load, per tick --- */
+
+int run_cells_init(struct runner *r);
+void run_cells_free(struct runner *r);
+/* The tick at t_s (from the start) done: each cell's UEs and bytes into cells.csv. */
+void run_cells_tick(struct runner *r, double t_s);
+
 /* --- job.c: migrations as jobs --- */
 
 void run_migration_start(struct runner *r, struct ue *u, const struct mig_decision *d, uint64_t t);
@@ -205,6 +228,8 @@ __attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t 
 						     int ue_node, const char *fmt, ...);
 /* A line of positions.csv: where u is at t_s (from the start) and its cell. */
 void run_write_position(struct runner *r, double t_s, const struct ue *u);
+/* A line of cells.csv: cell's load at t_s (from the start). */
+void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct cell_load *l);
 /* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance);

@@ -361,6 +361,8 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 				run_decision_apply(r, u, true, &d, f->deadline_ns);
 		}
 	}
+	if (!r->error)
+		run_cells_tick(r, t_s);
 }
 
 /* Proactive's look-ahead: where the UE's model puts it at t, and the best cell there. */

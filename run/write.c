@@ -69,6 +69,18 @@ void run_write_position(struct runner *r, double t_s, const struct ue *u)
 	out_check(r, r->positions);
 }
 
+void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct cell_load *l)
+{
+	if (!r->cells_out)
+		return;
+	results_cell_put(r->cells_out, &(struct results_cell){.t_s = t_s,
+							      .cell = run_cell_name(r, (int)cell),
+							      .ues = l->ues,
+							      .down_bytes = l->down_bytes,
+							      .up_bytes = l->up_bytes});
+	out_check(r, r->cells_out);
+}
+
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance)
 {
@@ -115,6 +127,10 @@ void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *ar
 	out_check(r, r->rtt);
 	results_out_flush(r->positions);
 	out_check(r, r->positions);
+	if (r->cells_out) {
+		results_out_flush(r->cells_out);
+		out_check(r, r->cells_out);
+	}
 }
 
 /*
@@ -270,9 +286,9 @@ static void write_meta(struct runner *r)
  */
 int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len)
 {
-	static const enum results_csv_id ids[3] = {RESULTS_CSV_EVENTS, RESULTS_CSV_RTT,
-						   RESULTS_CSV_POSITIONS};
-	struct results_out **outs[3] = {&r->events, &r->rtt, &r->positions};
+	static const enum results_csv_id ids[4] = {RESULTS_CSV_EVENTS, RESULTS_CSV_RTT,
+						   RESULTS_CSV_POSITIONS, RESULTS_CSV_CELLS};
+	struct results_out **outs[4] = {&r->events, &r->rtt, &r->positions, &r->cells_out};
 	char base[PATH_MAX];
 	int rc;
 
@@ -290,7 +306,7 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 	write_whole(r, RESULTS_SCENARIO, resolved, len);
 	if (!r->error)
 		write_meta(r);
-	for (unsigned i = 0; i < 3 && !r->error; i++) {
+	for (unsigned i = 0; i < 4 && !r->error; i++) {
 		rc = results_csv_open(r->results, ids[i], RESULTS_OUT_NEW, outs[i]);
 		if (rc < 0) {
 			file_failed(r, results_csv[ids[i]].name, rc);
