@@ -97,6 +97,11 @@ struct nlmsghdr *emu_msg_filter_bpf_add(void *buf, int index, uint32_t parent, i
 					const char *name);
 /* Dump requests. */
 struct nlmsghdr *emu_msg_link_dump(void *buf);
+/*
+ * Every interface's counters and nothing else (RTM_GETSTATS, IFLA_STATS_LINK_64: a struct
+ * rtnl_link_stats64 per interface): far less for the kernel to build than a link dump.
+ */
+struct nlmsghdr *emu_msg_stats64_dump(void *buf);
 struct nlmsghdr *emu_msg_addr_dump(void *buf);
 struct nlmsghdr *emu_msg_route_dump(void *buf);
 

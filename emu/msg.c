@@ -232,6 +232,15 @@ struct nlmsghdr *emu_msg_link_dump(void *buf)
 	return dump(buf, RTM_GETLINK, sizeof(struct ifinfomsg), AF_UNSPEC);
 }
 
+struct nlmsghdr *emu_msg_stats64_dump(void *buf)
+{
+	struct nlmsghdr *nlh = dump(buf, RTM_GETSTATS, sizeof(struct if_stats_msg), AF_UNSPEC);
+	struct if_stats_msg *ifsm = mnl_nlmsg_get_payload(nlh);
+
+	ifsm->filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64);
+	return nlh;
+}
+
 struct nlmsghdr *emu_msg_addr_dump(void *buf)
 {
 	return dump(buf, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET);

@@ -46,7 +46,8 @@
 #define JOB_POLL_NS (100 * MS)
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
-#define FLUSH_NS S_NS /* rtt.csv, positions.csv, cells.csv reach the disk this often */
+#define FLUSH_NS S_NS	    /* rtt.csv, positions.csv, cells.csv reach the disk this often */
+#define CELLS_NS (500 * MS) /* cells.csv: a row per cell at the first tick this often */
 
 struct phase_rtt {
 	struct util_hist before, during, after;
@@ -81,8 +82,7 @@ struct ue {
 	bool had_migration;
 	struct phase_rtt rtt;
 	double *signal; /* per cell, this tick */
-	int load_cell;	/* the cell its bytes are booked to this tick (run/cells.c), -1: none */
-	uint64_t load_base[2]; /* its radio link's counters there at the last tick: down, up */
+	int load_cell;	/* its cell at the last reading of the counters (run/cells.c), -1: none */
 };
 
 /* A cell's line of cells.csv: bytes are totals since the start. */
@@ -158,7 +158,10 @@ struct runner {
 	unsigned n_ues;
 	struct cell_load *cell_load; /* per cell, NULL: no cells.csv */
 	uint64_t *radio_now;	     /* ops->radio_bytes' answer, 2 per UE */
-	struct mob_trace **traces;   /* per mobility entry, loaded once per file */
+	uint64_t *radio_base;	   /* per cell and UE: its link's 2 counters at the last reading */
+	uint64_t cells_next;	   /* the next reading, at the first tick from then */
+	bool cells_read;	   /* a reading was made */
+	struct mob_trace **traces; /* per mobility entry, loaded once per file */
 	unsigned n_traces;
 	struct mob_radio radio;
 	struct mig_policy *policy;
@@ -204,8 +207,8 @@ int run_policy_new(struct runner *r, struct topo_err *err);
 
 int run_cells_init(struct runner *r);
 void run_cells_free(struct runner *r);
-/* The tick at t_s (from the start) done: each cell's UEs and bytes into cells.csv. */
-void run_cells_tick(struct runner *r, double t_s);
+/* The tick at t done: every CELLS_NS, each cell's UEs and bytes into cells.csv. */
+void run_cells_tick(struct runner *r, uint64_t t);
 
 /* --- job.c: migrations as jobs --- */
 

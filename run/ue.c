@@ -362,7 +362,7 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 		}
 	}
 	if (!r->error)
-		run_cells_tick(r, t_s);
+		run_cells_tick(r, f->deadline_ns);
 }
 
 /* Proactive's look-ahead: where the UE's model puts it at t, and the best cell there. */

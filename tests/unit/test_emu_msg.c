@@ -309,6 +309,12 @@ static void test_dumps(void **state)
 	assert_int_equal(nlh->nlmsg_type, RTM_GETADDR);
 	nlh = emu_msg_link_dump(buf);
 	assert_int_equal(nlh->nlmsg_type, RTM_GETLINK);
+	nlh = emu_msg_stats64_dump(buf);
+	assert_int_equal(nlh->nlmsg_type, RTM_GETSTATS);
+	assert_true(nlh->nlmsg_flags & NLM_F_DUMP);
+	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct if_stats_msg)));
+	assert_int_equal(((const struct if_stats_msg *)mnl_nlmsg_get_payload(nlh))->filter_mask,
+			 IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64));
 }
 
 int main(void)
