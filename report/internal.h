@@ -44,6 +44,15 @@ struct pos_row {
 	size_t line;
 };
 
+/* A line of cells.csv: bytes are totals since the start. */
+struct cell_row {
+	double t_s;
+	unsigned cell; /* in r->cells */
+	unsigned ues;
+	uint64_t down_bytes, up_bytes;
+	size_t line;
+};
+
 struct mig_row {
 	unsigned n;
 	unsigned ue;
@@ -78,7 +87,10 @@ struct report {
 	size_t n_pos, cap_pos, *pos_from;
 	struct mig_row *mig;
 	size_t n_mig, cap_mig;
-	bool have_rtt, have_pos, have_mig;
+	struct strtab cells; /* the cells cells.csv names, in the order first met */
+	struct cell_row *cell;
+	size_t n_cell, cap_cell, *cell_from; /* cell_from[c]..cell_from[c + 1]: cell c's rows */
+	bool have_rtt, have_pos, have_mig, have_cells;
 	double t_end;
 	char *meta, *summary; /* the JSON files' text, or NULL */
 	struct chart *charts;
@@ -158,12 +170,32 @@ struct report_mig_data {
 
 void report_mig_prepare(const struct report *r, size_t k, struct report_mig_data *ret);
 
+/*
+ * The cell load chart before drawing: per cell, its attached UEs and its throughput each way
+ * between the rows drawn (every stride-th, and the last), from the byte totals.
+ */
+struct report_cells_data {
+	size_t *stride;		     /* per cell */
+	unsigned *kept, points;	     /* per cell and in all: rows drawn */
+	double *down_mbps, *up_mbps; /* per row of r->cell: since the cell's previous one drawn */
+	unsigned max_ues;
+	double max_mbps;
+	struct svg_plot ues, mbps; /* the two plots, one above the other */
+	double ues_step, mbps_step;
+	int h; /* the chart's height, px */
+};
+
+/* -ENOMEM. */
+int report_cells_prepare(const struct report *r, struct report_cells_data *ret);
+void report_cells_data_free(struct report_cells_data *d);
+
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
 		     const char *body, size_t body_len);
 int report_chart_rtt(struct report *r, unsigned u);
 int report_chart_map(struct report *r);
 int report_chart_mig(struct report *r, size_t k);
+int report_chart_cells(struct report *r);
 
 /* html.c */
 void report_html_head(struct report *r, FILE *f);

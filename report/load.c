@@ -123,6 +123,23 @@ static int on_pos(struct report *r, const union results_row *x, size_t line)
 	return 0;
 }
 
+static int on_cell(struct report *r, const union results_row *x, size_t line)
+{
+	const struct results_cell *c = &x->cell;
+	struct cell_row row = {.line = line,
+			       .t_s = c->t_s,
+			       .ues = c->ues,
+			       .down_bytes = c->down_bytes,
+			       .up_bytes = c->up_bytes};
+	int cell = intern(&r->cells, c->cell);
+
+	if (cell < 0 || ROOM(r->cell, r->n_cell, r->cap_cell) < 0)
+		return -ENOMEM;
+	row.cell = (unsigned)cell;
+	r->cell[r->n_cell++] = row;
+	return 0;
+}
+
 static int on_mig(struct report *r, const union results_row *x, size_t line)
 {
 	const struct results_mig *m = &x->mig;
@@ -243,6 +260,34 @@ static int cmp_pos(const void *a, const void *b)
 	return by_ue_time(x->ue, x->t_s, x->line, y->ue, y->t_s, y->line);
 }
 
+static int cmp_cell(const void *a, const void *b)
+{
+	const struct cell_row *x = a, *y = b;
+
+	return by_ue_time(x->cell, x->t_s, x->line, y->cell, y->t_s, y->line);
+}
+
+/* cells.csv (older runs have none), its rows by cell and time. 0, or -errno. */
+static int cells_load(struct report *r, struct results_err *e)
+{
+	int rc = csv_read(r, RESULTS_CSV_CELLS, on_cell, e);
+
+	r->have_cells = rc != -ENOENT;
+	if (rc < 0)
+		return rc;
+	if (r->n_cell)
+		qsort(r->cell, r->n_cell, sizeof(*r->cell), cmp_cell);
+	r->cell_from = calloc(r->cells.n + 1, sizeof(size_t));
+	if (!r->cell_from)
+		return -ENOMEM;
+	for (size_t c = 0, i = 0; c <= r->cells.n; c++) {
+		r->cell_from[c] = i;
+		while (i < r->n_cell && r->cell[i].cell == c)
+			i++;
+	}
+	return 0;
+}
+
 int report_load(struct report *r, struct topo_err *err)
 {
 	struct results_err e;
@@ -279,6 +324,8 @@ int report_load(struct report *r, struct topo_err *err)
 		rc = csv_read(r, RESULTS_CSV_MIGRATIONS, on_mig, &e);
 		r->have_mig = rc != -ENOENT;
 	}
+	if (rc == 0 || rc == -ENOENT)
+		rc = cells_load(r, &e);
 	if (rc == -EINVAL)
 		return topo_err_set(err, rc, "%s", e.msg);
 	if (rc < 0 && rc != -ENOENT)
@@ -387,6 +434,11 @@ void report_free(struct report *r)
 	free(r->pos);
 	free(r->pos_from);
 	free(r->mig);
+	for (size_t i = 0; i < r->cells.n; i++)
+		free(r->cells.v[i]);
+	free(r->cells.v);
+	free(r->cell);
+	free(r->cell_from);
 	free(r->charts);
 	free(r->meta);
 	free(r->summary);

@@ -2,14 +2,16 @@
 /*
  * `edgemu report DIR`: one self-contained report.html from the results folder of `edgemu
  * run` (HTML, CSS and inline SVG: no network, no scripts), with the RTT of every UE over time
- * (handovers and migrations marked), a map of the cells, their edges and the UEs' paths, a
- * timeline of each migration, and the summary table; with --png each chart as a PNG too.
+ * (handovers and migrations marked), a map of the cells, their edges and the UEs' paths, each
+ * cell's load (UEs attached, throughput each way), a timeline of each migration, and the summary
+ * table; with --png each chart as a PNG too.
  *
  * Every number comes from the CSV files (scenario.yaml adds the cells and edges of the map);
  * meta.json and summary.json only add the header's few facts, read with a scanner for the
  * keys edgemu writes. A run cut short leaves files short or missing: their charts say "no
- * data". Each chart is an <svg> with a stable id (rtt-<ue>, map, mig-<n>) and data-points,
- * the number of data points it draws, so tests can hold it against the CSV files.
+ * data". Each chart is an <svg> with a stable id (rtt-<ue>, map, cells, mig-<n>) and
+ * data-points, the number of data points it draws, so tests can hold it against the CSV
+ * files.
  */
 #include "report/internal.h"
 #include "report/report.h"
@@ -133,8 +135,8 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	rc = report_load(&r, err);
 	if (rc < 0)
 		goto out;
-	/* One per UE, the map, one per migration: room for all of them now. */
-	r.cap_charts = r.ues.n + 1 + r.n_mig;
+	/* One per UE, the map, the cells' load, one per migration: room for all of them now. */
+	r.cap_charts = r.ues.n + 2 + r.n_mig;
 	r.charts = calloc(r.cap_charts, sizeof(*r.charts));
 	if (!r.charts) {
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
@@ -144,6 +146,8 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 		rc = report_chart_rtt(&r, (unsigned)u);
 	if (rc == 0)
 		rc = report_chart_map(&r);
+	if (rc == 0)
+		rc = report_chart_cells(&r);
 	for (size_t k = 0; k < r.n_mig && rc == 0; k++)
 		rc = report_chart_mig(&r, k);
 	if (rc < 0) {
@@ -166,6 +170,8 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	for (size_t c = 0; c < r.n_charts; c++) {
 		if (!strcmp(r.charts[c].id, "map"))
 			fputs("<h2 id=\"map-title\">Map</h2>\n", f);
+		else if (!strcmp(r.charts[c].id, "cells"))
+			fputs("<h2 id=\"cells-title\">Cell load</h2>\n", f);
 		else if (!strncmp(r.charts[c].id, "mig-", 4) &&
 			 (c == 0 || strncmp(r.charts[c - 1].id, "mig-", 4)))
 			fputs("<h2 id=\"migrations\">Migrations</h2>\n", f);

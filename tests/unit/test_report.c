@@ -267,7 +267,14 @@ static void test_charts(void **state)
 
 	html = report_make(fixture, 0, &n_charts);
 	assert_non_null(html);
-	assert_int_equal(n_charts, (int)(ues + 1 + mg.n));
+	assert_int_equal(n_charts, (int)(ues + 2 + mg.n));
+	/* The recorded run is older than cells.csv: its cell load chart says so. */
+	svg = chart(html, "cells");
+	assert_non_null(svg);
+	assert_int_equal(count(html, "id=\"cells\""), 1);
+	assert_int_equal(attr(svg, "data-points"), 0);
+	assert_non_null(strstr(svg, "no data: cells.csv is missing"));
+	free(svg);
 
 	/* RTT: one chart per UE, every answer a point of the line, losses and markers */
 	for (unsigned i = 0; i < m->n_nodes; i++) {
@@ -386,7 +393,7 @@ static void test_charts(void **state)
 	}
 	snprintf(path, sizeof(path), "mig-%zu", mg.n);
 	assert_null(chart(html, path));
-	assert_int_equal(count(html, "<svg "), ues + 1 + mg.n);
+	assert_int_equal(count(html, "<svg "), ues + 2 + mg.n);
 
 	free(html);
 	topo_model_free(m);
@@ -605,7 +612,7 @@ static void test_short_and_missing(void **state)
 	support_file_write(dir, "events.csv",
 			   "t_s,event,ue,detail\n0.000000,start,-,\"run quickstart\"\n");
 	rc = report_write(dir, &o, &err);
-	assert_int_equal(rc, 2); /* rtt-ue1 and the map */
+	assert_int_equal(rc, 3); /* rtt-ue1, the map and the cells' load */
 	html = support_file_read(NULL, out, NULL);
 	svg = chart(html, "rtt-ue1");
 	assert_non_null(svg);
@@ -616,6 +623,9 @@ static void test_short_and_missing(void **state)
 	assert_int_equal(attr(svg, "data-cells"), 2);
 	assert_int_equal(attr(svg, "data-points"), 0);
 	assert_non_null(strstr(svg, "positions.csv is missing"));
+	free(svg);
+	svg = chart(html, "cells");
+	assert_non_null(strstr(svg, "cells.csv is missing"));
 	free(svg);
 	assert_non_null(strstr(html, "No migrations (migrations.csv is missing)"));
 	assert_non_null(strstr(html, "no summary.json"));

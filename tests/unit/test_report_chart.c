@@ -3,7 +3,8 @@
  * The charts' data, before any SVG: report_rtt_prepare (counts, series, downsampling, line
  * breaks, the RTT axis), report_map_prepare (cells and edges placed, what is left out, the
  * paths thinned, equal scale both ways) and report_mig_prepare (a migration's spans, the
- * UE's longest gap, rounds) on small results folders written here, and on the recorded
+ * UE's longest gap, rounds) and report_cells_prepare (each cell's throughput from its byte
+ * totals, thinned) on small results folders written here, and on the recorded
  * quickstart run (tests/fixtures/run-quickstart).
  */
 #include <stdarg.h>
@@ -237,6 +238,91 @@ static void test_map_prepare_no_scenario(void **state)
 	report_free(&r);
 }
 
+/* enb1's t=2 row before its t=1 one: the rows are read back in time order. */
+static const char cells[] = "t_s,cell,ues,down_bytes,up_bytes\n"
+			    "0.000,enb1,1,0,0\n"
+			    "0.000,enb2,0,0,0\n"
+			    "2.000,enb1,1,3000000,250000\n"
+			    "1.000,enb1,2,1000000,250000\n"
+			    "1.000,enb2,0,0,0\n"
+			    "2.000,enb2,1,125000,0\n"
+			    "3.000,enb1,0,3000000,500000\n"
+			    "3.000,enb2,1,125000,125000\n";
+
+/* Throughput between rows from the byte totals, the UEs' axis in whole UEs. */
+static void test_cells_prepare(void **state)
+{
+	static const double down[] = {0, 8, 16, 0, 0, 0, 1, 0}, up[] = {0, 2, 0, 2, 0, 0, 0, 1};
+	struct report r;
+	struct report_cells_data d;
+
+	support_file_write(support_tmp, "events.csv", events);
+	support_file_write(support_tmp, "cells.csv", cells);
+	load(&r, support_tmp, 2000);
+	assert_true(r.have_cells);
+	assert_int_equal(r.cells.n, 2);
+	assert_string_equal(r.cells.v[0], "enb1");
+	assert_int_equal(r.cell_from[1], 4);
+	assert_float_equal(r.cell[1].t_s, 1, 1e-9);
+	assert_int_equal(report_cells_prepare(&r, &d), 0);
+	assert_int_equal(d.points, 8);
+	assert_int_equal(d.kept[0], 4);
+	assert_int_equal(d.stride[1], 1);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_float_equal(d.down_mbps[i], down[i], 1e-9);
+		assert_float_equal(d.up_mbps[i], up[i], 1e-9);
+	}
+	assert_int_equal(d.max_ues, 2);
+	assert_float_equal(d.max_mbps, 16, 1e-9);
+	assert_float_equal(d.ues_step, 1, 1e-9);
+	assert_float_equal(d.ues.yhi, 2, 1e-9);
+	assert_float_equal(d.mbps_step, 5, 1e-9);
+	assert_float_equal(d.mbps.yhi, 20, 1e-9);
+	assert_float_equal(d.ues.xhi, 10, 1e-9); /* the run's end event */
+	assert_true(d.mbps.y0 >= d.ues.y0 + d.ues.h && d.h >= d.mbps.y0 + d.mbps.h);
+	report_cells_data_free(&d);
+	report_free(&r);
+}
+
+/* Thinned: the first and the last row of each cell, the rate over the whole gap. */
+static void test_cells_prepare_downsampled(void **state)
+{
+	struct report r;
+	struct report_cells_data d;
+
+	support_file_write(support_tmp, "events.csv", events);
+	support_file_write(support_tmp, "cells.csv", cells);
+	load(&r, support_tmp, 4);
+	assert_int_equal(report_cells_prepare(&r, &d), 0);
+	assert_int_equal(d.points, 4);
+	assert_int_equal(d.stride[0], 4);
+	assert_int_equal(d.kept[1], 2);
+	assert_float_equal(d.down_mbps[3], 8, 1e-9);
+	assert_float_equal(d.up_mbps[3], 500000 * 8 / 3.0 / 1e6, 1e-9);
+	assert_float_equal(d.down_mbps[7], 125000 * 8 / 3.0 / 1e6, 1e-9);
+	assert_int_equal(d.max_ues, 2); /* the axis holds the peak of the rows not drawn too */
+	report_cells_data_free(&d);
+	report_free(&r);
+}
+
+/* An older run's folder: no cells.csv, an empty chart with its axes. */
+static void test_cells_prepare_missing(void **state)
+{
+	struct report r;
+	struct report_cells_data d;
+
+	support_file_write(support_tmp, "events.csv", events);
+	load(&r, support_tmp, 2000);
+	assert_false(r.have_cells);
+	assert_int_equal(report_cells_prepare(&r, &d), 0);
+	assert_int_equal(d.points + d.max_ues, 0);
+	assert_float_equal(d.ues.yhi, 1, 1e-9);
+	assert_float_equal(d.mbps.yhi, 1, 1e-9);
+	assert_true(d.h > 0);
+	report_cells_data_free(&d);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +338,12 @@ int main(void)
 					    support_tmp_teardown),
 	    cmocka_unit_test(test_map_prepare),
 	    cmocka_unit_test_setup_teardown(test_map_prepare_no_scenario, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_cells_prepare, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_cells_prepare_downsampled, support_tmp_setup,
+					    support_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_cells_prepare_missing, support_tmp_setup,
 					    support_tmp_teardown),
 	};
 
