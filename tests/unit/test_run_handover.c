@@ -5,7 +5,8 @@
  * network, no root, no sleeping. A UE drives from cell enb1 to enb2 as in the quickstart; the
  * test checks which UE is attached to which cell when, which handover the runner books, what
  * the policy (a real one, found through migrate/'s table) decides, and which migration job
- * is started and finished, at which virtual time, in events.csv as a run writes it.
+ * is started and finished, at which virtual time, in events.csv as a run writes it; and
+ * each cell's load in cells.csv, from radio link counters the test's world keeps.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +81,11 @@ static struct world {
 	unsigned job_to;
 	bool refuse;	 /* job_start fails */
 	uint64_t job_ns; /* how long a job takes */
+	/* The radio links' counters: 1000 bytes down, 100 up, per ms its UE is attached to it. */
+	int attached; /* the UE's link, -1: none */
+	uint64_t attached_ns;
+	uint64_t link_ms[64];
+	char cells[16384]; /* cells.csv as written */
 } W;
 
 static uint64_t vnow(void *arg)
@@ -103,6 +109,23 @@ static void record(const char *what, unsigned ue, int arg)
 static int t_attach(struct runner *r, unsigned ue_node, int link, struct topo_err *err)
 {
 	record("attach", ue_node, link);
+	if (W.attached >= 0)
+		W.link_ms[W.attached] += (W.now - W.attached_ns) / MS;
+	W.attached = link;
+	W.attached_ns = W.now;
+	return 0;
+}
+
+static int t_radio_bytes(struct runner *r, unsigned cell, uint64_t *ret)
+{
+	int link = topo_ue_radio_link(r->m, r->ues[0].node, r->cells[cell]);
+	uint64_t ms;
+
+	assert_int_equal(r->n_ues, 1);
+	assert_true(link >= 0 && link < 64);
+	ms = W.link_ms[link] + (link == W.attached ? (W.now - W.attached_ns) / MS : 0);
+	ret[0] = 1000 * ms;
+	ret[1] = 100 * ms;
 	return 0;
 }
 
@@ -162,6 +185,7 @@ static int t_edge(struct runner *r, unsigned svc, unsigned ue_node, unsigned *re
 static const struct run_ops test_ops = {
     .attach = t_attach,
     .shape = t_shape,
+    .radio_bytes = t_radio_bytes,
     .job_start = t_job_start,
     .job_step = t_job_step,
     .job_abort = t_job_abort,
@@ -203,6 +227,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	unlink(file);
 	memset(&W, 0, sizeof(W));
 	W.now = T0;
+	W.attached = -1;
 	W.refuse = refuse;
 	W.job_ns = job_ns;
 	W.m = r->m;
@@ -210,6 +235,8 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	r->ops = &test_ops;
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(results_out_open(dir, "events.csv", RESULTS_OUT_NEW, &r->events), 0);
+	assert_int_equal(results_csv_open(dir, RESULTS_CSV_CELLS, RESULTS_OUT_NEW, &r->cells_out),
+			 0);
 	assert_int_equal(emu_loop_open_clock(&clk, &r->loop), 0);
 	r->t0 = T0;
 	run_ues_services(r);
@@ -226,8 +253,26 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	ret_events[n] = '\0';
 	fclose(f);
 	unlink(path);
+	assert_int_equal(results_out_close(r->cells_out), 0);
+	r->cells_out = NULL;
+	snprintf(path, sizeof(path), "%s/cells.csv", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(W.cells, 1, sizeof(W.cells) - 1, f);
+	W.cells[n] = '\0';
+	fclose(f);
+	unlink(path);
 	rmdir(dir);
 	return r;
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
 }
 
 static int link_of(const struct runner *r, const char *ue, const char *cell)
@@ -289,6 +334,34 @@ static void test_always_follows(void **state)
 	assert_int_equal(r->migs[0].ue, ue1);
 	assert_int_equal(r->migs[0].decided_ns, T0 + 16900 * MS);
 	assert_string_equal(r->migs[0].reason, "follow-me: handover to enb2; edge2 is nearest it");
+	run_free(r);
+}
+
+/*
+ * cells.csv every 500 ms: the UE on enb1 until the handover at 16.9 s, on enb2 from 16.94 s
+ * (the interruption between); the reading at 17.0 s books enb1's link until the cut to enb1
+ * and enb2's since the attach to enb2, so no byte is lost or counted twice.
+ */
+static void test_cells_load(void **state)
+{
+	char ev[4096];
+	struct runner *r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+
+	assert_non_null(strstr(W.cells, "t_s,cell,ues,down_bytes,up_bytes\n"
+					"0.000,enb1,1,0,0\n"
+					"0.000,enb2,0,0,0\n"
+					"0.500,enb1,1,500000,50000\n"
+					"0.500,enb2,0,0,0\n"));
+	assert_non_null(strstr(W.cells, "16.500,enb1,1,16500000,1650000\n"
+					"16.500,enb2,0,0,0\n"
+					"17.000,enb1,0,16900000,1690000\n"
+					"17.000,enb2,1,60000,6000\n"
+					"17.500,enb1,0,16900000,1690000\n"
+					"17.500,enb2,1,560000,56000\n"));
+	assert_non_null(strstr(W.cells, "29.500,enb1,0,16900000,1690000\n"
+					"29.500,enb2,1,12560000,1256000\n"));
+	/* 60 readings, 2 cells each, the header */
+	assert_int_equal(count_lines(W.cells), 121);
 	run_free(r);
 }
 
@@ -378,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_always_follows),
 	    cmocka_unit_test(test_never_stays),
+	    cmocka_unit_test(test_cells_load),
 	    cmocka_unit_test(test_refused_job),
 	    cmocka_unit_test(test_always_after_migration),
 	};
