@@ -92,7 +92,7 @@ res=$TMP/cwd/$dir
 grep -q ',start,-,' "$res/events.csv" ||
 	fail "SIGKILL: events.csv lacks the start ($(wc -c <"$res/events.csv") bytes)"
 grep -q ',attach,ue1,' "$res/events.csv" || fail "SIGKILL: events.csv lacks the attach"
-for f in events.csv rtt.csv positions.csv; do
+for f in events.csv rtt.csv positions.csv cells.csv; do
 	[ -s "$res/$f" ] || fail "SIGKILL: $f missing or empty"
 	[ "$(tail -c 1 "$res/$f" | od -An -c | tr -d ' ')" = '\n' ] ||
 		fail "SIGKILL: $f ends in a cut line: $(tail -c 80 "$res/$f")"

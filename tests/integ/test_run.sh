@@ -29,9 +29,13 @@ run_one() {
 r1=$(rand_run)
 run_one "$r1" "$TMP/res1" "${fast[@]}" || fail "run failed: $(tail -5 "$TMP/$r1.err")"
 assert_gone "$r1"
-for f in scenario.yaml meta.json events.csv rtt.csv migrations.csv positions.csv summary.json; do
+for f in scenario.yaml meta.json events.csv rtt.csv migrations.csv positions.csv cells.csv summary.json; do
 	[ -s "$TMP/res1/$f" ] || fail "results: $f missing or empty"
 done
+# cells.csv: one UE, on one cell at a time; its probes' bytes crossed the radio both ways.
+awk -F, 'NR == 1 {next} {n[$1] += $3; if ($4 > 0) down = 1; if ($5 > 0) up = 1}
+	END {for (t in n) if (n[t] > 1) exit 1; exit !(down && up && length(n) > 2)}' \
+	"$TMP/res1/cells.csv" || fail "cells.csv: $(head -5 "$TMP/res1/cells.csv")"
 grep -qF "points: [[300, 0, 0s], [750, 0, 4s]]" "$TMP/res1/scenario.yaml" &&
 	grep -qF "{endpoints: [edge1, edge2], delay: 2ms, rate: 100mbit}" "$TMP/res1/scenario.yaml" ||
 	fail "the resolved scenario lacks the overrides: $(grep -E "points|edge1, edge2" "$TMP/res1/scenario.yaml")"
