@@ -62,6 +62,16 @@ struct migration {
 	bool done;
 };
 
+struct runner;
+struct ue;
+
+/* An attach waiting for the end of a handover's interruption: the timer's argument. */
+struct attach_later {
+	struct runner *r;
+	struct ue *u;
+	int cell;
+};
+
 struct ue {
 	unsigned node;
 	struct mob_model mob;
@@ -70,6 +80,8 @@ struct ue {
 	int cell;		      /* index into r->cells, -1: none */
 	int link;		      /* the radio link in use, -1: none */
 	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
+	struct attach_later later;    /* its argument: in the UE, so a timer cancelled or
+				       * left pending at the end owns no memory */
 	struct mob_radio_link shaped; /* what the serving link was last shaped to */
 	struct mob_pos pos;
 	int svc;       /* the service it uses (probes, or the first), -1: none */

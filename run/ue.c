@@ -237,12 +237,6 @@ static void ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 		  run_cell_name(r, cell));
 }
 
-struct attach_later {
-	struct runner *r;
-	struct ue *u;
-	int cell;
-};
-
 static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct attach_later *a = arg;
@@ -251,7 +245,6 @@ static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f
 	a->u->attach_timer = 0;
 	if (a->u->cell == a->cell)
 		ue_attach(a->r, a->u, a->cell, f->now_ns);
-	free(a);
 }
 
 void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
@@ -296,16 +289,9 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	}
 	if (ev->to >= 0) {
 		if (ev->link_at_ns > ev->t_ns) {
-			struct attach_later *a = malloc(sizeof(*a));
-
-			if (!a) {
-				run_fail(r, -ENOMEM, "out of memory");
-				return;
-			}
-			*a = (struct attach_later){r, u, ev->to};
-			if (emu_loop_timer_add(r->loop, ev->link_at_ns, on_attach_timer, a,
+			u->later = (struct attach_later){r, u, ev->to};
+			if (emu_loop_timer_add(r->loop, ev->link_at_ns, on_attach_timer, &u->later,
 					       &u->attach_timer) < 0) {
-				free(a);
 				run_fail(r, -ENOMEM, "scheduling an attach");
 				return;
 			}
