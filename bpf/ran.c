@@ -41,8 +41,6 @@ struct ran {
 	size_t cap;
 };
 
-static int enter(int ns_fd, struct emu_ns_token *tok);
-static int leave(struct emu_ns_token *tok, int r);
 static int detach_here(int ifindex);
 
 /* --- open, close --- */
@@ -87,8 +85,8 @@ void ran_close(struct ran *r)
 		struct port *p = &r->ports[--r->nports];
 		struct emu_ns_token tok;
 
-		if (enter(p->ns_fd, &tok) == 0)
-			leave(&tok, detach_here(p->ifindex));
+		if (emu_netns_enter_or_stay(p->ns_fd, &tok) == 0)
+			emu_netns_leave_with(&tok, detach_here(p->ifindex));
 		close(p->ns_fd);
 	}
 	free(r->ports);
@@ -110,20 +108,6 @@ int ran_prog_fd(struct ran *r, enum ran_prog prog)
 }
 
 /* --- attach points --- */
-
-/* Run in the namespace of ns_fd from enter() to leave(); ns_fd < 0 stays where we are. */
-static int enter(int ns_fd, struct emu_ns_token *tok)
-{
-	tok->orig_fd = -1;
-	return ns_fd < 0 ? 0 : emu_netns_enter(ns_fd, tok);
-}
-
-static int leave(struct emu_ns_token *tok, int r)
-{
-	int l = emu_netns_leave(tok);
-
-	return r < 0 ? r : l < 0 ? l : r;
-}
 
 /* An fd of the namespace of ns_fd (-1: the calling thread's) that we own, and its inode. */
 static int ns_own(int ns_fd, ino_t *ret_ino)
@@ -239,10 +223,10 @@ static int attach(struct ran *r, int ns_fd, int ifindex, enum ran_prog prog)
 	err = remember(r, ns_fd, ifindex);
 	if (err < 0)
 		return err;
-	err = enter(ns_fd, &tok);
+	err = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (err < 0)
 		return err;
-	err = leave(&tok, attach_here(ifindex, ran_prog_fd(r, prog)));
+	err = emu_netns_leave_with(&tok, attach_here(ifindex, ran_prog_fd(r, prog)));
 	/* ran_close() detaching a port that holds nothing of ours is harmless: keep it. */
 	return err;
 }
@@ -264,10 +248,10 @@ int ran_detach(struct ran *r, int ns_fd, int ifindex)
 
 	if (ifindex <= 0)
 		return -EINVAL;
-	err = enter(ns_fd, &tok);
+	err = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (err < 0)
 		return err;
-	err = leave(&tok, detach_here(ifindex));
+	err = emu_netns_leave_with(&tok, detach_here(ifindex));
 	/* Forgotten even on failure: ran_close() must not loop on a port it cannot clean. */
 	if (r)
 		forget(r, ns_fd, ifindex);

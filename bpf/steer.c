@@ -300,32 +300,18 @@ int steer_prog_fd(struct steer *s, enum steer_prog prog)
 
 /* --- attach points --- */
 
-/* Run in the namespace of ns_fd from enter() to leave(); ns_fd < 0 stays where we are. */
-static int enter(int ns_fd, struct emu_ns_token *tok)
-{
-	tok->orig_fd = -1;
-	return ns_fd < 0 ? 0 : emu_netns_enter(ns_fd, tok);
-}
-
-static int leave(struct emu_ns_token *tok, int r)
-{
-	int l = emu_netns_leave(tok);
-
-	return r < 0 ? r : l < 0 ? l : r;
-}
-
 int steer_ifindex(int ns_fd, const char *name)
 {
 	struct emu_ns_token tok;
 	unsigned idx;
 	int r;
 
-	r = enter(ns_fd, &tok);
+	r = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (r < 0)
 		return r;
 	idx = if_nametoindex(name);
 	r = idx ? (int)idx : -errno;
-	return leave(&tok, r);
+	return emu_netns_leave_with(&tok, r);
 }
 
 /* What the filter dump of one interface's clsact hook shows. */
@@ -467,11 +453,11 @@ static int attach(struct steer *s, int ns_fd, int ifindex, bool on_client)
 
 	if (!s || !s->skel || ifindex <= 0)
 		return -EINVAL;
-	r = enter(ns_fd, &tok);
+	r = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (r < 0)
 		return r;
 	r = attach_here(s, ifindex, on_client);
-	return leave(&tok, r);
+	return emu_netns_leave_with(&tok, r);
 }
 
 int steer_attach(struct steer *s, int ns_fd, int ifindex)
@@ -491,11 +477,11 @@ int steer_detach(struct steer *s, int ns_fd, int ifindex)
 
 	if (ifindex <= 0)
 		return -EINVAL;
-	r = enter(ns_fd, &tok);
+	r = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (r < 0)
 		return r;
 	r = detach_here(ifindex);
-	return leave(&tok, r);
+	return emu_netns_leave_with(&tok, r);
 }
 
 int steer_query(int ns_fd, int ifindex)
@@ -507,7 +493,7 @@ int steer_query(int ns_fd, int ifindex)
 
 	if (ifindex <= 0)
 		return -EINVAL;
-	r = enter(ns_fd, &tok);
+	r = emu_netns_enter_or_stay(ns_fd, &tok);
 	if (r < 0)
 		return r;
 	/* The dump of a missing interface is merely empty. */
@@ -515,7 +501,7 @@ int steer_query(int ns_fd, int ifindex)
 		r = -errno;
 	else
 		r = scan_here(ifindex, &sc);
-	return leave(&tok, r < 0 ? r : sc.ours);
+	return emu_netns_leave_with(&tok, r < 0 ? r : sc.ours);
 }
 
 /* --- the mapping --- */

@@ -137,6 +137,10 @@ int emu_netns_open(const char *name);
 bool emu_netns_exists(const char *name);
 int emu_netns_enter(int ns_fd, struct emu_ns_token *tok);
 int emu_netns_leave(struct emu_ns_token *tok);
+/* emu_netns_enter(), where ns_fd < 0 stays in the calling thread's namespace. */
+int emu_netns_enter_or_stay(int ns_fd, struct emu_ns_token *tok);
+/* emu_netns_leave() after work that returned r: r if it failed, else leave's result or r. */
+int emu_netns_leave_with(struct emu_ns_token *tok, int r);
 /* Write a value to a file under /proc/sys of the current namespace ("net/ipv4/ip_forward"). */
 int emu_sysctl_write(const char *key, const char *val);
 /*

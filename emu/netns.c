@@ -214,6 +214,19 @@ int emu_netns_leave(struct emu_ns_token *tok)
 	return r;
 }
 
+int emu_netns_enter_or_stay(int ns_fd, struct emu_ns_token *tok)
+{
+	tok->orig_fd = -1;
+	return ns_fd < 0 ? 0 : emu_netns_enter(ns_fd, tok);
+}
+
+int emu_netns_leave_with(struct emu_ns_token *tok, int r)
+{
+	int l = emu_netns_leave(tok);
+
+	return r < 0 ? r : l < 0 ? l : r;
+}
+
 int emu_sysctl_write(const char *key, const char *val)
 {
 	char path[PATH_MAX];
