@@ -34,6 +34,7 @@
 #include "bpf/ran_api.h"
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
+#include "tests/integ/bpf_test.h"
 
 #define ETH_LEN 14
 #define FRAME_MAX 256
@@ -50,14 +51,6 @@ static const uint8_t UE1_MAC[6] = {2, 0xa1, 0, 0, 0, 1}, UE1_OWN[6] = {2, 0xb1, 
 static const uint8_t UE2_MAC[6] = {2, 0xa1, 0, 0, 0, 2}, UE2_OWN[6] = {2, 0xb1, 0, 0, 0, 2};
 
 static uint32_t A1, A2, CLOUD;
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
 
 /* --- frames --- */
 
@@ -263,7 +256,7 @@ static void test_downlink_dropped(void **state)
 
 	assert_int_equal(ran_ue_attach(r, UE1, CELL1), 0);
 	/* unknown destination: nothing to redirect to, and the namespace has no stack to use */
-	ipv4(&f, CLOUD, ip4("10.250.0.9"));
+	ipv4(&f, CLOUD, bpf_test_ip4("10.250.0.9"));
 	expect_shot(r, RAN_TO_UE, CELL1, &f);
 	/* ARP (never sent: both ends are NOARP), IPv6, a lone Ethernet header, IPv4 cut short */
 	eth(&f, ETH_P_ARP);
@@ -425,25 +418,11 @@ struct netns_fixture {
 	struct ns ran, ue, e1, e2;
 };
 
-static void rand_hex(char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[8];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(read(fd, b, sizeof(b)), sizeof(b));
-	close(fd);
-	for (size_t i = 0; i + 1 < len && i < sizeof(b); i++)
-		buf[i] = hex[b[i] & 0xf];
-	buf[len - 1 < sizeof(b) ? len - 1 : sizeof(b)] = '\0';
-}
-
 static int ns_create(struct ns *ns, const char *role)
 {
 	char tag[9];
 
-	rand_hex(tag, sizeof(tag));
+	bpf_test_rand_hex(tag, sizeof(tag));
 	snprintf(ns->name, sizeof(ns->name), "edgemu-rant%s-%s", role, tag);
 	return emu_netns_create(ns->name, NULL, NULL, &ns->fd);
 }
@@ -602,7 +581,7 @@ static void wire(struct netns_fixture *fx, int *ret_ue, int *ret_c1, int *ret_c2
 	assert_int_equal(ran_cell_set(fx->r, *ret_c2, own, peer), 0);
 	mac_of(&fx->ran, "rue", own);
 	mac_of(&fx->ue, "ue0", peer);
-	assert_int_equal(ran_ue_set(fx->r, *ret_ue, ip4("10.200.0.1"), peer, own), 0);
+	assert_int_equal(ran_ue_set(fx->r, *ret_ue, bpf_test_ip4("10.200.0.1"), peer, own), 0);
 	assert_int_equal(ran_attach_ue_port(fx->r, fx->ran.fd, *ret_ue), 0);
 	assert_int_equal(ran_attach_cell_port(fx->r, fx->ran.fd, *ret_c1), 0);
 	assert_int_equal(ran_attach_cell_port(fx->r, fx->ran.fd, *ret_c2), 0);
@@ -628,7 +607,8 @@ static int count_in(const char *cmd, const char *needle)
 static void test_handover_traffic(void **state)
 {
 	struct netns_fixture *fx = *state;
-	uint32_t ue = ip4("10.200.0.1"), e1 = ip4("10.201.1.1"), e2 = ip4("10.201.2.1");
+	uint32_t ue = bpf_test_ip4("10.200.0.1"), e1 = bpf_test_ip4("10.201.1.1"),
+		 e2 = bpf_test_ip4("10.201.2.1");
 	struct ran_stats st;
 	char cmd[128];
 	int rue, rc1, rc2;
@@ -674,15 +654,6 @@ static void test_handover_traffic(void **state)
 /* --- main --- */
 
 /* Can this process use BPF at all? A tiny map says so without our programs. */
-static bool bpf_usable(void)
-{
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 int main(int argc, char **argv)
 {
@@ -705,13 +676,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skipped: test_bpf_ran needs root\n");
 		return 77;
 	}
-	if (!bpf_usable()) {
+	if (!bpf_test_usable()) {
 		fprintf(stderr, "skipped: the kernel refuses BPF here\n");
 		return 77;
 	}
-	A1 = ip4("10.200.0.1");
-	A2 = ip4("10.200.0.2");
-	CLOUD = ip4("10.0.0.1");
+	A1 = bpf_test_ip4("10.200.0.1");
+	A2 = bpf_test_ip4("10.200.0.2");
+	CLOUD = bpf_test_ip4("10.0.0.1");
 	if (!*which || !strcmp(which, "prog"))
 		r |= cmocka_run_group_tests_name("ran_prog", prog, NULL, NULL);
 	if (!*which || !strcmp(which, "netns"))

@@ -36,34 +36,13 @@
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
 #include "util/clock.h"
+#include "tests/integ/bpf_test.h"
 
 #define FRAME_MAX 512
 #define ETH_LEN 14
 #define IP_MF 0x2000
 
 static uint32_t C1, C2, VIP, VIP2, I1, I2, OTHER;
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static void rand_hex(char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(read(fd, r, sizeof(r)), sizeof(r));
-	close(fd);
-	for (size_t i = 0; i + 1 < len && i < sizeof(r); i++)
-		buf[i] = hex[r[i] & 0xf];
-	buf[len - 1 < sizeof(r) ? len - 1 : sizeof(r)] = '\0';
-}
 
 /* --- checksums, computed from scratch --- */
 
@@ -739,7 +718,7 @@ static void test_pin_errors(void **state)
 	struct steer *s = (struct steer *)&dir; /* must stay untouched */
 	struct stat st;
 
-	rand_hex(tag, sizeof(tag));
+	bpf_test_rand_hex(tag, sizeof(tag));
 	strcat(dir, tag);
 	/* pins live in bpffs only, and nothing is created elsewhere */
 	assert_int_equal(steer_open(dir, &s), -EINVAL);
@@ -758,7 +737,7 @@ static void test_unpin(void **state)
 	struct steer *s = NULL;
 	struct stat st;
 
-	rand_hex(tag, sizeof(tag));
+	bpf_test_rand_hex(tag, sizeof(tag));
 	strcat(parent, tag);
 	snprintf(dir, sizeof(dir), "%s/a/b", parent);
 	assert_int_equal(steer_open(dir, &s), 0);
@@ -835,7 +814,7 @@ static int prog_setup(void **state)
 
 	if (!fx)
 		return -1;
-	rand_hex(tag, sizeof(tag));
+	bpf_test_rand_hex(tag, sizeof(tag));
 	snprintf(fx->pin_parent, sizeof(fx->pin_parent), "/sys/fs/bpf/edgemu-test-%s", tag);
 	snprintf(fx->pin_dir, sizeof(fx->pin_dir), "%s/steer", fx->pin_parent);
 	if (steer_open(fx->pin_dir, &fx->s) < 0) {
@@ -931,7 +910,7 @@ static int ns_create(struct ns *ns, const char *prefix, int (*init)(void *), voi
 {
 	char tag[9];
 
-	rand_hex(tag, sizeof(tag));
+	bpf_test_rand_hex(tag, sizeof(tag));
 	snprintf(ns->name, sizeof(ns->name), "%s-%s", prefix, tag);
 	return emu_netns_create(ns->name, init, arg, &ns->fd);
 }
@@ -1185,7 +1164,8 @@ static void tcp_exchange(int cns, int sns, uint32_t client, uint32_t vip, uint32
 static void test_traffic(void **state)
 {
 	struct netns_fixture *fx = *state;
-	uint32_t client = ip4("10.77.0.1"), instance = ip4("10.77.0.2"), vip = ip4("10.88.0.1");
+	uint32_t client = bpf_test_ip4("10.77.0.1"), instance = bpf_test_ip4("10.77.0.2"),
+		 vip = bpf_test_ip4("10.88.0.1");
 	struct link_conf sl = {.dev = "srv0", .addr = instance};
 	struct link_conf cl = {.dev = "cli0", .peer = "srv0", .addr = client};
 	struct steer_stats st;
@@ -1230,15 +1210,6 @@ static void test_traffic(void **state)
 /* --- main --- */
 
 /* Can this process use BPF at all? A tiny map says so without our programs. */
-static bool bpf_usable(void)
-{
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 int main(int argc, char **argv)
 {
@@ -1271,17 +1242,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skipped: test_bpf_steer needs root\n");
 		return 77;
 	}
-	if (!bpf_usable()) {
+	if (!bpf_test_usable()) {
 		fprintf(stderr, "skipped: the kernel refuses BPF here\n");
 		return 77;
 	}
-	C1 = ip4("10.1.0.2");
-	C2 = ip4("10.1.0.3");
-	VIP = ip4("10.99.0.1");
-	VIP2 = ip4("10.99.0.2");
-	I1 = ip4("10.2.0.10");
-	I2 = ip4("10.3.0.10");
-	OTHER = ip4("10.4.0.1");
+	C1 = bpf_test_ip4("10.1.0.2");
+	C2 = bpf_test_ip4("10.1.0.3");
+	VIP = bpf_test_ip4("10.99.0.1");
+	VIP2 = bpf_test_ip4("10.99.0.2");
+	I1 = bpf_test_ip4("10.2.0.10");
+	I2 = bpf_test_ip4("10.3.0.10");
+	OTHER = bpf_test_ip4("10.4.0.1");
 	if (!*which || !strcmp(which, "prog"))
 		r |= cmocka_run_group_tests_name("steer_prog", prog, prog_setup, prog_teardown);
 	if (!*which || !strcmp(which, "netns"))
