@@ -102,6 +102,58 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 			   uint64_t seed);
 /* The trace a direction follows ("" for none): emu_relay_get leaves ret->trace NULL. */
 int emu_relay_get_trace(const char *ctl_path, unsigned link, unsigned dir, char *buf, size_t len);
+/* --- the radio access network the relay serves (issue 14) --- */
+
+/*
+ * The relay's namespace also holds one port per radio UE and one per cell. A UE's frames
+ * leave through its serving cell's port; a cell's IPv4 frames leave through the port of the
+ * UE whose address they are for. Both ends are NOARP: the relay writes both MAC addresses of
+ * every frame it passes (emu_ran_mac()). Per UE and direction: the radio model's loss, delay
+ * and rate; per cell and direction: its capacity, shared fairly by its UEs (emu/cell_sched.h).
+ */
+enum emu_ran_forwarding {
+	EMU_RAN_FORWARD_X2,
+	EMU_RAN_FORWARD_DROP,
+};
+
+struct emu_relay_ran {
+	unsigned n_ues, n_cells;
+	const int *ue_index;		   /* relay-side port facing UE i */
+	const int *cell_index;		   /* relay-side port facing cell c's eNB */
+	const uint32_t *ue_addr;	   /* UE i's address, host order */
+	const uint64_t (*capacity_bps)[2]; /* cell c: [0] downlink, [1] uplink; 0: unlimited */
+	enum emu_ran_forwarding forwarding;
+};
+
+/* The MAC address of UE i's radio interface (kind 0) or cell c's eNB interface (kind 1): the
+ * builder gives the interfaces these, the relay writes them. */
+void emu_ran_mac(unsigned kind, unsigned index, uint8_t mac[6]);
+
+/* emu_relay_serve_seeded, also serving a radio access network (ran: NULL for none). */
+int emu_relay_serve_ran(const struct emu_relay_link *links, size_t n,
+			const struct emu_relay_ran *ran, int ctl_fd, int ready_fd, uint64_t seed);
+
+struct emu_ran_cell_stats {
+	uint64_t up_pkts, up_bytes, down_pkts, down_bytes;
+	uint64_t x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts;
+	uint32_t ues;
+};
+
+/* A connection to a running relay's control socket, kept for many requests. */
+struct emu_relay_conn;
+int emu_relay_conn_open(const char *ctl_path, struct emu_relay_conn **ret);
+void emu_relay_conn_close(struct emu_relay_conn *c);
+/*
+ * UE ue to cell (-1: detached). *ret_last (if not NULL): the cell it was last attached to
+ * before this call (-1: never), which its routes still point at.
+ */
+int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last);
+/* UE ue's radio, dir 0 uplink, 1 downlink: loss, delay, rate (its cap in its cell). */
+int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,
+			const struct emu_shape *s);
+int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
+			     struct emu_ran_cell_stats *ret);
+
 /*
  * Turn off tx checksumming, TSO, GSO and GRO on ifname in the current namespace, so that a
  * packet socket sees frames of at most MTU + 14 bytes with their checksums filled in.

@@ -184,6 +184,37 @@ int topo_net_ue_cell_set(struct topo_net *net, unsigned ue, int enb);
 /* The recorded cell of ue in *ret_enb (-1: detached); -ENOENT: none recorded. */
 int topo_net_ue_cell_get(const struct topo_net *net, unsigned ue, int *ret_enb);
 
+/* --- the radio access network, second design (issue 14; topo/attach.c) --- */
+
+/* A radio UE's radio interface, and an eNB's cell interface: one each, to the run's radio
+ * access ports (in the relay's namespace). */
+#define TOPO_RAN_IFNAME "ran0"
+
+/*
+ * Attach radio UE ue to eNB node enb's cell, or detach it (enb -1): the relay switches the
+ * UE's frames to that cell's port (or drops them), and on attach the UE's /32 moves on every
+ * node whose next hop changes (topo_ran_switch() from the cell it was last attached to: one
+ * netlink batch per node). A detach leaves the routes as they are (downlink on its way
+ * reaches the old cell, which drops or forwards it as radio.forwarding says). The UE's
+ * address, its routes and its sockets never change. 0, or -errno with err naming the UE and
+ * the cell.
+ */
+int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb, struct topo_err *err);
+/* Shape radio UE ue's radio, dir 0 uplink (from the UE), 1 downlink, at the relay. */
+int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const struct emu_shape *s,
+		       struct topo_err *err);
+
+/* A cell's counters since the run was built. */
+struct topo_cell_stats {
+	uint64_t up_pkts, up_bytes;	/* delivered to the eNB from its UEs */
+	uint64_t down_pkts, down_bytes; /* delivered to its UEs */
+	uint64_t x2_pkts, x2_bytes;	/* downlink that reached it after its UE left, forwarded */
+	uint64_t ho_drop_pkts;		/* the same, dropped (forwarding: drop, or no new cell) */
+	uint64_t drop_pkts;		/* anything else it dropped: radio loss, full queues */
+	uint32_t ues;			/* attached now */
+};
+int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_stats *ret);
+
 /* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
 
 /* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */

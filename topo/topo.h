@@ -115,6 +115,13 @@ struct topo_node {
 	bool has_pos;
 	double pos[3];	       /* metres */
 	struct topo_mark mark; /* of the node's name */
+	/* An eNB's `capacity:`, shared by the UEs attached to its cell: [0] downlink, [1] uplink
+	 * (bit/s); 0: unlimited. */
+	uint64_t capacity_bps[2];
+	struct topo_mark capacity_mark;
+	/* A radio UE's one address for the whole run (host order), from radio.ue_pool: set by
+	 * topo_plan_addresses(); 0 for every other node. */
+	uint32_t ue_addr;
 };
 
 /* One end of a link: an interface in a node. */
@@ -204,6 +211,12 @@ enum topo_radio_model {
 	TOPO_RADIO_LOG_DISTANCE,
 };
 
+/* What happens to downlink packets that reach a UE's old cell after a handover. */
+enum topo_forwarding {
+	TOPO_FORWARD_X2,   /* forwarded to the UE's new cell, as X2/Xn forwarding does */
+	TOPO_FORWARD_DROP, /* dropped */
+};
+
 /*
  * The `radio:` section, as plain numbers: the runner hands them to mobility/radio.h and
  * mobility/handover.h. Every field has a default (SCENARIO.md's example values, and the
@@ -226,7 +239,17 @@ struct topo_radio {
 	uint64_t ttt_ns;	  /* ... for this long */
 	uint64_t interruption_ns; /* no link after each handover */
 	struct topo_mark mark;	  /* of the `radio` key */
+	/* `ue_pool:`: every radio UE's address comes from this network (host order) */
+	uint32_t ue_pool;
+	uint8_t ue_plen;
+	struct topo_mark ue_pool_mark;
+	enum topo_forwarding forwarding; /* `handover: { forwarding: }` */
 };
+
+/* The default UE pool: carrier-grade NAT space (RFC 6598), where operators number UEs; it
+ * never overlaps the run's link pools (10.128.0.0/10). */
+#define TOPO_RADIO_UE_POOL 0x64400000u /* 100.64.0.0 */
+#define TOPO_RADIO_UE_PLEN 16
 
 #define TOPO_RADIO_NOISE_DBM (-100.0) /* thermal noise over 20 MHz, -174 dBm/Hz + 73 dB */
 #define TOPO_RADIO_BANDWIDTH_HZ 20000000ULL
@@ -398,6 +421,38 @@ int topo_radio_links_add(struct topo_model *m);
 bool topo_ue_is_radio(const struct topo_model *m, unsigned node);
 /* The index of the radio link between ue and enb, or -1. */
 int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb);
+
+/* --- the radio access network's routes (topo/ran_plan.c) --- */
+/*
+ * A radio UE keeps one address (node.ue_addr) for the whole run; where it is attached is
+ * told by /32 routes. topo_plan_routes() gives every node that reaches all eNBs through one
+ * next hop a route for the whole UE pool through it; topo_ran_switch() lists the /32 routes
+ * that move a UE from one eNB to another: on the eNBs themselves and on every node whose next
+ * hop towards the two differs.
+ */
+struct topo_ran_plan;
+
+/* The next hop of every node towards every eNB, from the wired links (as topo_plan_routes). */
+int topo_ran_plan_new(const struct topo_model *m, struct topo_ran_plan **ret);
+void topo_ran_plan_free(struct topo_ran_plan *p);
+
+/* One route change for UE ue's /32 on one node. */
+struct topo_ran_route {
+	unsigned node;
+	bool del;      /* delete it: the node's pool route (or nothing) is right again */
+	bool dev_only; /* the serving eNB: out of its radio interface, no next hop */
+	uint32_t via;  /* otherwise: through this next hop (host order) ... */
+	unsigned link; /* ... out of this link's end */
+	unsigned end;
+};
+
+/*
+ * The changes that move radio UE ue's /32 routes from eNB node `from` (-1: none made yet) to
+ * eNB node `to` (-1: none: delete them all), in out (room for m->n_nodes): their count.
+ * Nodes whose route stays the same are not listed.
+ */
+size_t topo_ran_switch(const struct topo_ran_plan *p, unsigned ue, int from, int to,
+		       struct topo_ran_route *out);
 
 /* --- units (topo/units.c): 0 or -EINVAL; never accept a bare number where a unit is needed --- */
 int topo_unit_time(const char *s, uint64_t *ret_ns);		     /* ns us ms s: "5ms", "1.5s" */
