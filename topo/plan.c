@@ -231,6 +231,28 @@ static int check_vips(struct topo_model *m, unsigned slot, struct topo_err *err)
 	return 0;
 }
 
+/* Radio UE k (in node order) is the pool's host k + 1, for the whole run. */
+static int plan_ue_addrs(struct topo_model *m, struct topo_err *err)
+{
+	const struct topo_radio *rd = &m->radio;
+	uint32_t k = 0,
+		 room = rd->ue_plen >= 8 && rd->ue_plen <= 30 ? (1u << (32 - rd->ue_plen)) - 2 : 0;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		m->nodes[i].ue_addr = 0;
+		if (!topo_ue_is_radio(m, i))
+			continue;
+		/* The parser checks this; a model made otherwise gets an error, not a wrap. */
+		if (k >= room)
+			return fail(m, err, rd->ue_pool_mark,
+				    "ue_pool %s/%u holds %u UE addresses; "
+				    "UE '%s' is one too many",
+				    ip(rd->ue_pool), rd->ue_plen, room, m->nodes[i].name);
+		m->nodes[i].ue_addr = rd->ue_pool + 1 + k++;
+	}
+	return 0;
+}
+
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err)
 {
 	uint32_t base = topo_pool_base(slot), next = 0;
@@ -304,11 +326,15 @@ int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *er
 		next++;
 	}
 	free(taken);
+	if (r == 0)
+		r = plan_ue_addrs(m, err);
 	return r < 0 ? r : check_vips(m, slot, err);
 }
 
 uint32_t topo_node_addr(const struct topo_model *m, unsigned node)
 {
+	if (topo_ue_is_radio(m, node))
+		return m->nodes[node].ue_addr;
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++)
 			if (m->links[l].end[e].node == node)
@@ -337,7 +363,7 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 {
 	const struct topo_model *m = g->m;
 	size_t n = 0, kept = 0;
-	unsigned hop = UINT32_MAX, most = 0;
+	unsigned hop = UINT32_MAX, most = 0, e;
 
 	for (unsigned li = 0; li < m->n_links; li++) {
 		const struct topo_link *k = &m->links[li];
@@ -347,12 +373,10 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 
 		if (k->end[0].node == src || k->end[1].node == src)
 			continue; /* connected: the kernel has the route */
-		if (k->radio)
-			c = b; /* through the eNB: the UE may be in another cell */
-		else if (b->hops != UINT32_MAX &&
-			 (a->hops == UINT32_MAX || b->delay < a->delay ||
-			  (b->delay == a->delay &&
-			   (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
+		if (b->hops != UINT32_MAX &&
+		    (a->hops == UINT32_MAX || b->delay < a->delay ||
+		     (b->delay == a->delay &&
+		      (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
 			c = b;
 		if (c->hops == UINT32_MAX)
 			continue;
@@ -380,13 +404,17 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 	}
 	if (most >= 2) {
 		const struct topo_link *k = &m->links[hop];
-		unsigned e = k->end[0].node == src ? 0 : 1;
 
+		e = k->end[0].node == src ? 0 : 1;
 		out[kept++] = (struct topo_route){src, base, POOL_PLEN, k->end[!e].addr, hop, e};
 	}
 	for (size_t i = 0; i < n; i++)
 		if (most < 2 || g->cand[i].link != hop || !in_pool(&g->cand[i], base))
 			out[kept++] = g->cand[i];
+	/* The UEs' pool: the /32s of attached UEs (topo_ran_switch()) take the rest. */
+	if (m->has_radio && plan_ue_pool_hop(g, src, &hop, &e))
+		out[kept++] = (struct topo_route){
+		    src, m->radio.ue_pool, m->radio.ue_plen, m->links[hop].end[!e].addr, hop, e};
 	qsort(out, kept, sizeof(*out), cmp_route);
 	return kept;
 }
@@ -411,10 +439,10 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 	for (unsigned src = 0; src < m->n_nodes; src++) {
 		size_t n;
 
-		/* Room for this node's worst case: one route per link plus the pool route. */
-		if (cap - r.n < m->n_links + 1) {
+		/* Room for this node's worst case: one route per link plus the two pool routes. */
+		if (cap - r.n < m->n_links + 2) {
 			size_t want =
-			    cap * 2 > r.n + m->n_links + 1 ? cap * 2 : r.n + m->n_links + 1;
+			    cap * 2 > r.n + m->n_links + 2 ? cap * 2 : r.n + m->n_links + 2;
 			struct topo_route *v = realloc(r.v, want * sizeof(*v));
 
 			if (!v) {
@@ -424,7 +452,7 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 			r.v = v;
 			cap = want;
 		}
-		/* A radio UE's routes go through its cell, the runner's choice: none planned. */
+		/* A radio UE routes everything out of its radio interface: none planned. */
 		if (topo_ue_is_radio(m, src))
 			continue;
 		if (g.off[src + 1] - g.off[src] == 1)

@@ -65,6 +65,7 @@ void plan_graph_free(struct graph *g)
 	free(g->count);
 	free(g->reached);
 	free(g->stack);
+	free(g->enbs);
 }
 
 int plan_graph_init(struct graph *g, const struct topo_model *m)
@@ -81,21 +82,22 @@ int plan_graph_init(struct graph *g, const struct topo_model *m)
 	g->count = calloc(l + 1, sizeof(*g->count));
 	g->reached = calloc(n + 1, sizeof(*g->reached));
 	g->stack = calloc(n + 1, sizeof(*g->stack));
+	g->enbs = calloc(n + 1, sizeof(*g->enbs));
 	g->reach_of = UINT_MAX;
 	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand ||
-	    !g->count || !g->reached || !g->stack)
+	    !g->count || !g->reached || !g->stack || !g->enbs)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (m->nodes[i].kind == TOPO_ENB)
+			g->enbs[g->n_enbs++] = (unsigned)i;
 	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2 && !m->links[i].radio; e++)
+		for (int e = 0; e < 2; e++)
 			g->off[m->links[i].end[e].node + 1]++;
 	for (size_t i = 0; i < n; i++)
 		g->off[i + 1] += g->off[i];
-	/*
-	 * Filled in link order, using first_end as a cursor, so ties favour lower links. Radio
-	 * links stay out of the graph: which one carries a UE's traffic changes as it moves.
-	 */
+	/* Filled in link order, using first_end as a cursor, so ties favour lower links. */
 	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2 && !m->links[i].radio; e++) {
+		for (int e = 0; e < 2; e++) {
 			unsigned node = m->links[i].end[e].node;
 
 			g->adj[g->off[node] + g->first_end[node]++] = (unsigned)(2 * i + e);
@@ -188,4 +190,27 @@ void plan_leaf(struct graph *g, unsigned src)
 			g->best[i] = (struct cost){UINT64_MAX, UINT32_MAX, UINT32_MAX, i};
 		g->first_end[i] = e;
 	}
+}
+
+bool plan_ue_pool_hop(const struct graph *g, unsigned src, unsigned *ret_link, unsigned *ret_end)
+{
+	unsigned link = UINT32_MAX, end = 0;
+
+	for (unsigned i = 0; i < g->n_enbs; i++) {
+		unsigned b = g->enbs[i];
+
+		if (b == src || g->best[b].hops == UINT32_MAX)
+			continue;
+		if (link == UINT32_MAX) {
+			link = g->best[b].first;
+			end = g->first_end[b];
+		} else if (g->best[b].first != link) {
+			return false;
+		}
+	}
+	if (link == UINT32_MAX)
+		return false;
+	*ret_link = link;
+	*ret_end = end;
+	return true;
 }

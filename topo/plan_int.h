@@ -36,6 +36,8 @@ struct graph {
 	unsigned char *reached;	 /* plan_leaf(): what a leaf's neighbour reaches ... */
 	unsigned *stack;
 	unsigned reach_of; /* ... and which neighbour that is (UINT_MAX: none yet) */
+	unsigned *enbs;	   /* the eNBs' node indexes, in node order */
+	unsigned n_enbs;
 };
 
 int plan_graph_init(struct graph *g, const struct topo_model *m);
@@ -44,5 +46,11 @@ void plan_graph_free(struct graph *g);
 void plan_dijkstra(struct graph *g, unsigned src);
 /* The same for a source with exactly one interface (see topo/plan_graph.c). */
 void plan_leaf(struct graph *g, unsigned src);
+/*
+ * After one of the two from src: whether src reaches the eNBs it reaches, itself aside, at
+ * least one, all through one next hop: that link in *ret_link, src's end of it in *ret_end.
+ * That hop gets the route for the whole UE pool.
+ */
+bool plan_ue_pool_hop(const struct graph *g, unsigned src, unsigned *ret_link, unsigned *ret_end);
 
 #endif

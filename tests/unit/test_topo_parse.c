@@ -279,7 +279,7 @@ static void test_err_unknown_keys(void **state)
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
 		    "nodes, links, services, migration, radio, mobility, probes, sweep)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
-		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
+		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos, capacity)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
 		    "t.yaml:7:25: unknown key 'latency' (expected one of: delay, jitter, "
 		    "distribution, loss, rate, limit, trace, endpoints, up, down, addr)");
@@ -634,7 +634,7 @@ static void test_err_radio(void **state)
 		    "t.yaml:7:29: interruption: '-40ms' must not be negative");
 	parse_fails(RHEAD "radio:\n  handover: { hyst: 3dB }\n",
 		    "t.yaml:7:15: unknown key 'hyst' (expected one of: hysteresis, ttt, "
-		    "interruption)");
+		    "interruption, forwarding)");
 	parse_fails(RHEAD "radio:\n  handover: 3dB\n",
 		    "t.yaml:7:13: handover: expected a mapping, got a string");
 	parse_fails(RHEAD "radio:\n  tick: 100us\n",
@@ -657,7 +657,7 @@ static void test_err_radio(void **state)
 	parse_fails(RHEAD "radio:\n  power: 46dBm\n",
 		    "t.yaml:7:3: unknown key 'power' (expected one of: model, tx_power, exponent, "
 		    "ref_loss, min_signal, delay, tick, handover, noise, bandwidth, peak_rate, "
-		    "edge_loss, loss_margin)");
+		    "edge_loss, loss_margin, ue_pool)");
 	parse_fails(RHEAD "radio: 5\n", "t.yaml:6:8: radio: expected a mapping, got a string");
 	/* What radio: needs from the rest of the file. */
 	parse_fails(RHEAD "  enb2: {kind: enb}\nradio: {}\n",
@@ -665,12 +665,12 @@ static void test_err_radio(void **state)
 	parse_fails("name: t\nnodes:\n  ue1: {kind: ue, pos: [0, 0]}\nradio: {}\n",
 		    "t.yaml:4:1: radio: there is no node of kind enb");
 	parse_fails(RHEAD "links:\n  - {endpoints: [enb1, ue1]}\nradio: {}\n",
-		    "t.yaml:7:24: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
-		    "links");
+		    "t.yaml:7:24: ue1 is linked to enb1 in links:, but with radio: a UE reaches "
+		    "the eNBs over the radio");
 	parse_fails(RHEAD "links:\n  - {endpoints: [ue1, e]}\n  - {endpoints: ['ue1:rf0', enb1]}\n"
 			  "radio: {}\n",
-		    "t.yaml:8:18: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
-		    "links");
+		    "t.yaml:8:18: ue1 is linked to enb1 in links:, but with radio: a UE reaches "
+		    "the eNBs over the radio");
 	parse_fails(RHEAD "radio: {}\n",
 		    "t.yaml:3:3: UE 'ue1' has no position (radio: needs pos: or an entry in "
 		    "mobility:)");
@@ -681,7 +681,7 @@ static void test_err_radio(void **state)
 static void test_err_mobility(void **state)
 {
 	parse_fails(RHEAD "mobility:\n  ue1: {model: static, pos: [1, 2]}\n",
-		    "t.yaml:6:1: mobility: needs radio: (positions act through radio links)");
+		    "t.yaml:6:1: mobility: needs radio: (positions act through the radio)");
 	parse_fails(RHEAD "radio: {}\nmobility: [ue1]\n",
 		    "t.yaml:7:11: mobility: expected a mapping, got a sequence");
 	parse_fails(MOB "{model: static, pos: [1, 2]}\n  ue9: {model: static, pos: [1, 2]}\n",
@@ -1401,7 +1401,7 @@ static void test_limits(void **state)
 	parse_fails(s, "t.yaml:8:35: points: 100001 points; a UE may have at most 100000");
 	free(s);
 
-	/* 501 UEs x 500 eNBs: 250500 radio links */
+	/* 501 UEs x 500 eNBs: 250500 UE-cell pairs */
 	s = repeat("name: t\nradio: {}\nnodes:\n", "  e%u: {kind: enb, pos: [0, 0]}\n", 500, "");
 	{
 		char *t = repeat(s, "  u%u: {kind: ue, pos: [0, 0]}\n", 501, "");
@@ -1409,8 +1409,8 @@ static void test_limits(void **state)
 		free(s);
 		s = t;
 	}
-	parse_fails(s, "t.yaml:2:1: radio: 501 UEs x 500 eNBs make 250500 radio links; at most "
-		       "250000 are allowed");
+	parse_fails(s, "t.yaml:2:1: radio: 501 UEs x 500 eNBs make 250500 UE-cell pairs; at "
+		       "most 250000 are allowed");
 	free(s);
 }
 
