@@ -248,14 +248,16 @@ static int check_ue_pool(struct ctx *c, const yaml_node_t *pool)
 			if (pool)
 				return parse_fail(c, pool,
 						  "ue_pool: '%s' overlaps address %s/%u of "
-						  "%s at %d:%d",
+						  "%s:%s at %d:%d",
 						  what, ip(x->addr), x->plen,
-						  m->nodes[x->node].name, x->mark.line,
+						  m->nodes[x->node].name, x->ifname, x->mark.line,
 						  x->mark.col);
 			return parse_fail_at(c, x->mark.line, x->mark.col,
-					     "addr: %s/%u overlaps the UE pool %s/%u (radio: "
-					     "ue_pool:'s default; give radio: another ue_pool:)",
-					     ip(x->addr), x->plen, ip(rd->ue_pool), rd->ue_plen);
+					     "address %s/%u of %s:%s overlaps the UE pool %s/%u "
+					     "(radio: ue_pool:'s default; give radio: another "
+					     "ue_pool:)",
+					     ip(x->addr), x->plen, m->nodes[x->node].name,
+					     x->ifname, ip(rd->ue_pool), rd->ue_plen);
 		}
 	for (unsigned i = 0; i < m->n_services; i++) {
 		const struct topo_service *svc = &m->services[i];

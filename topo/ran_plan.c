@@ -18,11 +18,11 @@
 
 struct topo_ran_plan {
 	const struct topo_model *m;
-	unsigned n_rows;   /* the nodes that are not UEs */
-	unsigned n_cols;   /* the eNBs */
-	unsigned *node;	   /* row -> node index */
-	int *col;	   /* node index -> its column if an eNB, else -1 */
-	uint32_t *route;   /* [col * n_rows + row]: a column per cell, read whole at a switch */
+	unsigned n_rows; /* the nodes that are not UEs */
+	unsigned n_cols; /* the eNBs */
+	unsigned *node;	 /* row -> node index */
+	int *col;	 /* node index -> its column if an eNB, else -1 */
+	uint32_t *route; /* [col * n_rows + row]: a column per cell, read whole at a switch */
 };
 
 void topo_ran_plan_free(struct topo_ran_plan *p)
