@@ -81,7 +81,7 @@ struct emu_ran {
 	unsigned n_ues, n_cells;
 	enum emu_ran_forwarding forwarding;
 	struct ue *ue;
-	struct cell *cell; /* n_cells + 1: the last is the global slot's counters only */
+	struct cell *cell;	     /* n_cells + 1: the last is the global slot's counters only */
 	struct map by_addr, by_port; /* address -> UE; port -> UE i (i) or cell c (n_ues + c) */
 	uint64_t min_next_ns;	     /* the earliest next_ns of all the cells */
 	struct slot *heap;
@@ -301,12 +301,16 @@ static int ran_fill(struct emu_ran *r, const struct emu_relay_ran *conf, uint64_
 	for (unsigned i = 0; i < r->n_ues; i++) {
 		struct ue *u = &r->ue[i];
 
-		*u = (struct ue){.cur = -1, .prev = -1, .last = -1, .port = conf->ue_index[i],
+		*u = (struct ue){.cur = -1,
+				 .prev = -1,
+				 .last = -1,
+				 .port = conf->ue_index[i],
 				 .addr = conf->ue_addr[i]};
 		for (unsigned d = 0; d < 2; d++) {
 			u->d[d].sid = -1;
 			u->d[d].limit = EMU_SHAPE_DEFAULT_LIMIT;
-			emu_rand_seed(u->d[d].rng, seed ^ ((2ULL * i + d + 1) * 0xd1b54a32d192ed03ULL));
+			emu_rand_seed(u->d[d].rng,
+				      seed ^ ((2ULL * i + d + 1) * 0xd1b54a32d192ed03ULL));
 		}
 		if (u->port <= 0)
 			return -EINVAL;
@@ -440,14 +444,14 @@ full:
 	return 0;
 }
 
-static int input_up(struct emu_ran *r, uint64_t now_ns, unsigned u, const void *frame,
-		    uint32_t len)
+static int input_up(struct emu_ran *r, uint64_t now_ns, unsigned u, const void *frame, uint32_t len)
 {
 	const struct ue *p = &r->ue[u];
 
 	if (p->cur >= 0)
 		return admit(r, now_ns, u, EMU_RAN_UP, (unsigned)p->cur, frame, len);
-	/* Detached: lost in the interruption, booked to the cell it left; never attached: nowhere. */
+	/* Detached: lost in the interruption, booked to the cell it left; never attached: nowhere.
+	 */
 	if (p->last >= 0)
 		r->cell[p->last].st.ho_drop_pkts++;
 	else
@@ -478,8 +482,8 @@ static int input_down(struct emu_ran *r, uint64_t now_ns, unsigned c, const void
 		cl->st.x2_bytes += len;
 		return admit(r, now_ns, u, EMU_RAN_DOWN, (unsigned)p->cur, frame, len);
 	}
-	if ((p->cur >= 0 && p->prev == (int)c) || (p->cur < 0 && (p->last == (int)c ||
-								   p->prev == (int)c))) {
+	if ((p->cur >= 0 && p->prev == (int)c) ||
+	    (p->cur < 0 && (p->last == (int)c || p->prev == (int)c))) {
 		cl->st.ho_drop_pkts++;
 		return 0;
 	}
@@ -488,8 +492,7 @@ drop:
 	return 0;
 }
 
-int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *frame,
-		  uint32_t len)
+int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *frame, uint32_t len)
 {
 	uint32_t port = ifindex > 0 ? map_get(&r->by_port, (uint32_t)ifindex) : NONE;
 
@@ -674,9 +677,12 @@ static void to_air(struct emu_ran *r, uint64_t now_ns, unsigned c, unsigned d, s
 		return;
 	}
 	if (ud->s.jitter_ns && ud->s.dist != EMU_DIST_NONE) {
-		double x = (double)off + emu_rand_jitter(ud->rng, ud->s.dist) * (double)ud->s.jitter_ns;
+		double x =
+		    (double)off + emu_rand_jitter(ud->rng, ud->s.dist) * (double)ud->s.jitter_ns;
 
-		off = !(x > 0) ? 0 : x > (double)OFFSET_MAX_NS ? OFFSET_MAX_NS : (uint64_t)llround(x);
+		off = !(x > 0)			  ? 0
+		      : x > (double)OFFSET_MAX_NS ? OFFSET_MAX_NS
+						  : (uint64_t)llround(x);
 	}
 	s.depart_ns = now_ns + off;
 	/* No overtaking within a UE's direction: jitter, or a delay just made shorter. */

@@ -49,8 +49,7 @@ bool emu_ran_is_port(const struct emu_ran *r, int ifindex);
  * A frame from port ifindex at now_ns: 1 taken (queued), 0 dropped (counted), -ENOENT when
  * ifindex is not a port of the switch (nothing counted).
  */
-int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *frame,
-		  uint32_t len);
+int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *frame, uint32_t len);
 /*
  * UE ue to cell (-1: detach) at now_ns; *ret_last (if not NULL): the cell it was last
  * attached to before this call, -1 if never. -ENOENT for a bad ue or cell, -ENOMEM.
