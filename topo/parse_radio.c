@@ -350,7 +350,7 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	if (r == 0 && vals[K_RADIO_DELAY])
 		r = parse_get_time(c, vals[K_RADIO_DELAY], "delay", 0, TOPO_DELAY_MAX_NS,
 				   &rd->delay_ns);
-	/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
+	/* Each tick reshapes every UE's radio: not faster than 1 ms. */
 	if (r == 0 && vals[K_TICK])
 		r = parse_get_time(c, vals[K_TICK], "tick", TOPO_RADIO_TICK_MIN_NS,
 				   TOPO_TIME_MAX_NS, &rd->tick_ns);
