@@ -103,8 +103,8 @@ static uint32_t out(struct net *n, unsigned char *f, int *port)
 	return emu_ran_dequeue(n->r, n->now, f, FRAME, port);
 }
 
-static void expect_macs(const unsigned char *f, unsigned dst_kind, unsigned dst,
-			unsigned src_kind, unsigned src)
+static void expect_macs(const unsigned char *f, unsigned dst_kind, unsigned dst, unsigned src_kind,
+			unsigned src)
 {
 	uint8_t mac[6];
 
@@ -152,8 +152,8 @@ static void test_conf(void **state)
 	uint32_t addr[2] = {1, 1};
 
 	(void)state;
-	conf = (struct emu_relay_ran){.n_ues = 2, .n_cells = 1, .ue_index = ue,
-				      .cell_index = cell, .ue_addr = addr};
+	conf = (struct emu_relay_ran){
+	    .n_ues = 2, .n_cells = 1, .ue_index = ue, .cell_index = cell, .ue_addr = addr};
 	assert_int_equal(emu_ran_new(&conf, 0, &r), -EINVAL); /* one address twice */
 	addr[1] = 2;
 	cell[0] = 4;
@@ -436,7 +436,8 @@ static void test_delay(void **state)
 	(void)state;
 	net_new(&n, 2, 1, 0, EMU_RAN_FORWARD_X2, 1);
 	assert_int_equal(
-	    emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 20 * MS}), 0);
+	    emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 20 * MS}),
+	    0);
 	assert_int_equal(
 	    emu_ran_shape(n.r, n.now, 1, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 5 * MS}), 0);
 	assert_int_equal(
@@ -606,8 +607,9 @@ static void test_sharing(void **state)
 				double err = fabs(bps[i] - want) / want;
 
 				if (err > 0.25)
-					fail_msg("%s, %u UEs: UE %u at %.2f Mbit/s, want %.2f +- 25%%",
-						 dir ? "down" : "up", nues, i, bps[i] / 1e6, want / 1e6);
+					fail_msg(
+					    "%s, %u UEs: UE %u at %.2f Mbit/s, want %.2f +- 25%%",
+					    dir ? "down" : "up", nues, i, bps[i] / 1e6, want / 1e6);
 				if (err > worst)
 					worst = err;
 				sum += bps[i];
@@ -673,13 +675,20 @@ static void test_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mac),		    cmocka_unit_test(test_conf),
-	    cmocka_unit_test(test_deliver),	    cmocka_unit_test(test_attach),
-	    cmocka_unit_test(test_handover_x2),	    cmocka_unit_test(test_handover_drop),
-	    cmocka_unit_test(test_handover_uplink), cmocka_unit_test(test_loss),
-	    cmocka_unit_test(test_delay),	    cmocka_unit_test(test_flood),
-	    cmocka_unit_test(test_grow),	    cmocka_unit_test(test_sharing),
-	    cmocka_unit_test(test_capped_ue),	    cmocka_unit_test(test_rate_change),
+	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_conf),
+	    cmocka_unit_test(test_deliver),
+	    cmocka_unit_test(test_attach),
+	    cmocka_unit_test(test_handover_x2),
+	    cmocka_unit_test(test_handover_drop),
+	    cmocka_unit_test(test_handover_uplink),
+	    cmocka_unit_test(test_loss),
+	    cmocka_unit_test(test_delay),
+	    cmocka_unit_test(test_flood),
+	    cmocka_unit_test(test_grow),
+	    cmocka_unit_test(test_sharing),
+	    cmocka_unit_test(test_capped_ue),
+	    cmocka_unit_test(test_rate_change),
 	    cmocka_unit_test(test_memory),
 	};
 
