@@ -409,6 +409,22 @@ bool emu_ran_is_port(const struct emu_ran *r, int ifindex)
 	return ifindex > 0 && map_get(&r->by_port, (uint32_t)ifindex) != NONE;
 }
 
+size_t emu_ran_mem(const struct emu_ran *r)
+{
+	size_t n =
+	    sizeof(*r) + (r->n_ues + 1) * sizeof(*r->ue) + (r->n_cells + 1) * sizeof(*r->cell);
+
+	n += (size_t)(r->by_addr.mask + 1 + r->by_port.mask + 1) * 2 * sizeof(uint32_t);
+	n += r->heap_cap * sizeof(*r->heap);
+	for (unsigned c = 0; c < r->n_cells; c++)
+		for (unsigned d = 0; d < 2; d++) {
+			struct emu_cell_conf conf = cell_conf(r, c, d, r->cell[c].ues_max[d]);
+
+			n += emu_cell_mem(&conf);
+		}
+	return n;
+}
+
 int emu_ran_ue_cell(const struct emu_ran *r, unsigned ue)
 {
 	return ue < r->n_ues ? r->ue[ue].cur : -ENOENT;

@@ -68,6 +68,9 @@ int emu_ran_cell_stats(const struct emu_ran *r, unsigned cell, struct emu_ran_ce
 /* The UE's cell now (-1: detached), or -ENOENT. */
 int emu_ran_ue_cell(const struct emu_ran *r, unsigned ue);
 
+/* Bytes the switch holds besides its frames' copies: tables, maps, schedulers. */
+size_t emu_ran_mem(const struct emu_ran *r);
+
 /* When a frame may next be due (UINT64_MAX: nothing held): the caller's next timer. */
 uint64_t emu_ran_next(const struct emu_ran *r);
 /*

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/cell_sched.h"
 #include "emu/ran_switch.h"
@@ -103,8 +104,8 @@ static uint32_t out(struct net *n, unsigned char *f, int *port)
 	return emu_ran_dequeue(n->r, n->now, f, FRAME, port);
 }
 
-static void expect_macs(const unsigned char *f, unsigned dst_kind, unsigned dst,
-			unsigned src_kind, unsigned src)
+static void expect_macs(const unsigned char *f, unsigned dst_kind, unsigned dst, unsigned src_kind,
+			unsigned src)
 {
 	uint8_t mac[6];
 
@@ -152,8 +153,8 @@ static void test_conf(void **state)
 	uint32_t addr[2] = {1, 1};
 
 	(void)state;
-	conf = (struct emu_relay_ran){.n_ues = 2, .n_cells = 1, .ue_index = ue,
-				      .cell_index = cell, .ue_addr = addr};
+	conf = (struct emu_relay_ran){
+	    .n_ues = 2, .n_cells = 1, .ue_index = ue, .cell_index = cell, .ue_addr = addr};
 	assert_int_equal(emu_ran_new(&conf, 0, &r), -EINVAL); /* one address twice */
 	addr[1] = 2;
 	cell[0] = 4;
@@ -436,7 +437,8 @@ static void test_delay(void **state)
 	(void)state;
 	net_new(&n, 2, 1, 0, EMU_RAN_FORWARD_X2, 1);
 	assert_int_equal(
-	    emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 20 * MS}), 0);
+	    emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 20 * MS}),
+	    0);
 	assert_int_equal(
 	    emu_ran_shape(n.r, n.now, 1, EMU_RAN_DOWN, &(struct emu_shape){.delay_ns = 5 * MS}), 0);
 	assert_int_equal(
@@ -472,6 +474,50 @@ static void test_delay(void **state)
 	assert_int_equal(f[99], 3);
 	assert_int_equal(out(&n, f, &port), 100);
 	assert_int_equal(f[99], 4);
+	emu_ran_free(n.r);
+}
+
+/* Jitter spreads departures around the delay, and never reorders a UE's frames. */
+static void test_jitter(void **state)
+{
+	struct emu_shape js = {.delay_ns = 10 * MS, .jitter_ns = 3 * MS, .dist = EMU_DIST_NORMAL};
+	unsigned char f[FRAME];
+	double sum = 0, sq = 0;
+	unsigned got = 0;
+	struct net n;
+	int port;
+
+	(void)state;
+	net_new(&n, 1, 1, 0, EMU_RAN_FORWARD_X2, 3);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &js), 0);
+	attach(&n, 0, 0, -1);
+	for (unsigned k = 0; k < 2000; k++) {
+		uint64_t sent = T0 + k * 20 * MS;
+
+		n.now = sent;
+		down(&n, 0, 0, 100, (unsigned char)k);
+		for (; n.now < sent + 20 * MS; n.now = emu_ran_next(n.r))
+			if (out(&n, f, &port)) {
+				double d = (double)(n.now - sent) / MS;
+
+				assert_int_equal(f[99], (unsigned char)got++);
+				sum += d;
+				sq += d * d;
+			}
+	}
+	assert_int_equal(got, 2000);
+	/* Mean 10 +- 0.3 ms, standard deviation 3 +- 0.3 (frames 20 ms apart never bunch). */
+	assert_true(fabs(sum / 2000 - 10) < 0.3);
+	assert_true(fabs(sqrt(sq / 2000 - (sum / 2000) * (sum / 2000)) - 3) < 0.3);
+	/* Back to back, a frame that draws less waits for the one before it. */
+	got = 0;
+	n.now = T0 + 100 * S;
+	for (unsigned k = 0; k < 200; k++)
+		down(&n, 0, 0, 100, (unsigned char)k);
+	for (; emu_ran_next(n.r) != UINT64_MAX; n.now = emu_ran_next(n.r))
+		while (out(&n, f, &port))
+			assert_int_equal(f[99], (unsigned char)got++);
+	assert_int_equal(got, 200);
 	emu_ran_free(n.r);
 }
 
@@ -606,8 +652,9 @@ static void test_sharing(void **state)
 				double err = fabs(bps[i] - want) / want;
 
 				if (err > 0.25)
-					fail_msg("%s, %u UEs: UE %u at %.2f Mbit/s, want %.2f +- 25%%",
-						 dir ? "down" : "up", nues, i, bps[i] / 1e6, want / 1e6);
+					fail_msg(
+					    "%s, %u UEs: UE %u at %.2f Mbit/s, want %.2f +- 25%%",
+					    dir ? "down" : "up", nues, i, bps[i] / 1e6, want / 1e6);
 				if (err > worst)
 					worst = err;
 				sum += bps[i];
@@ -670,17 +717,99 @@ static void test_memory(void **state)
 	assert_true(small < 48 * 1024);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * 1000 UEs x 100 cells: every UE attached, then 20,000 random handovers each carrying a
+ * queued frame; the switch's memory (printed, and bounded) and what a handover costs (printed).
+ */
+static void test_size(void **state)
+{
+	enum { NU = 1000, NC = 100, HO = 20000 };
+	int *ue = calloc(NU, sizeof(int)), cell[NC];
+	uint32_t *addr = calloc(NU, sizeof(uint32_t));
+	uint64_t caps[NC][2], *ns = calloc(HO, sizeof(uint64_t)), seed = 42;
+	struct emu_relay_ran conf = {.n_ues = NU,
+				     .n_cells = NC,
+				     .ue_index = ue,
+				     .cell_index = cell,
+				     .ue_addr = addr,
+				     .capacity_bps = (const uint64_t(*)[2])caps};
+	unsigned char f[FRAME];
+	struct emu_ran *r;
+	size_t before;
+	struct timespec a, b;
+	int port;
+
+	(void)state;
+	assert_true(ue && addr && ns);
+	for (unsigned i = 0; i < NU; i++) {
+		ue[i] = 1000 + (int)i;
+		addr[i] = UE_ADDR(i);
+	}
+	for (unsigned c = 0; c < NC; c++) {
+		cell[c] = 10 + (int)c;
+		caps[c][0] = caps[c][1] = 40 * MBIT;
+	}
+	assert_int_equal(emu_ran_new(&conf, 1, &r), 0);
+	before = emu_ran_mem(r);
+	for (unsigned i = 0; i < NU; i++)
+		assert_int_equal(emu_ran_attach(r, T0, i, (int)(i % NC), NULL), 0);
+	for (unsigned k = 0; k < HO; k++) {
+		unsigned i;
+		int c;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (unsigned)(seed >> 33) % NU;
+		c = (int)((seed >> 20) % NC);
+		ip_frame(f, 1000, UE_ADDR(i), 0);
+		emu_ran_input(r, T0, cell[emu_ran_ue_cell(r, i)], f, 1000);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(emu_ran_attach(r, T0, i, c, NULL), 0);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns[k] = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec));
+	}
+	qsort(ns, HO, sizeof(*ns), cmp_u64);
+	printf("1000 UEs x 100 cells: %.1f MiB at start, %.1f MiB after %d handovers; a handover "
+	       "with a frame queued: p50 %.2f us, p99 %.2f us\n",
+	       (double)before / (1 << 20), (double)emu_ran_mem(r) / (1 << 20), HO,
+	       (double)ns[HO / 2] / 1e3, (double)ns[HO * 99 / 100] / 1e3);
+	assert_true(emu_ran_mem(r) < 32 << 20);
+	/* Every frame queued comes out (x2 forwarding), from the UE's cell of the moment. */
+	for (uint64_t t = T0; emu_ran_next(r) != UINT64_MAX; t = emu_ran_next(r))
+		while (emu_ran_dequeue(r, t, f, FRAME, &port))
+			assert_true(port >= 1000 && port < 1000 + NU);
+	emu_ran_free(r);
+	free(ue);
+	free(addr);
+	free(ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mac),		    cmocka_unit_test(test_conf),
-	    cmocka_unit_test(test_deliver),	    cmocka_unit_test(test_attach),
-	    cmocka_unit_test(test_handover_x2),	    cmocka_unit_test(test_handover_drop),
-	    cmocka_unit_test(test_handover_uplink), cmocka_unit_test(test_loss),
-	    cmocka_unit_test(test_delay),	    cmocka_unit_test(test_flood),
-	    cmocka_unit_test(test_grow),	    cmocka_unit_test(test_sharing),
-	    cmocka_unit_test(test_capped_ue),	    cmocka_unit_test(test_rate_change),
+	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_conf),
+	    cmocka_unit_test(test_deliver),
+	    cmocka_unit_test(test_attach),
+	    cmocka_unit_test(test_handover_x2),
+	    cmocka_unit_test(test_handover_drop),
+	    cmocka_unit_test(test_handover_uplink),
+	    cmocka_unit_test(test_loss),
+	    cmocka_unit_test(test_delay),
+	    cmocka_unit_test(test_flood),
+	    cmocka_unit_test(test_grow),
+	    cmocka_unit_test(test_sharing),
+	    cmocka_unit_test(test_capped_ue),
+	    cmocka_unit_test(test_rate_change),
 	    cmocka_unit_test(test_memory),
+	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_jitter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
