@@ -295,7 +295,8 @@ int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_sta
 	    .x2_pkts = st.x2_pkts,
 	    .x2_bytes = st.x2_bytes,
 	    .ho_drop_pkts = st.ho_drop_pkts,
-	    .drop_pkts = st.drop_pkts,
+	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
+	    .drop_pkts = st.drop_pkts + st.lost_pkts + st.full_pkts,
 	    .ues = st.ues,
 	};
 	return 0;

@@ -208,14 +208,7 @@ __attribute__((noreturn)) static void relay_child(struct topo_net *net,
 			if (emu_link_offloads_off(name) < 0)
 				_exit(1);
 		}
-	for (unsigned k = 0; ran && k < ran->n_ues + ran->n_cells; k++) {
-		char name[TOPO_IFNAME_MAX + 1];
-
-		topo_ran_port_name(name, sizeof(name), k >= ran->n_ues,
-				   k >= ran->n_ues ? k - ran->n_ues : k);
-		if (emu_link_offloads_off(name) < 0)
-			_exit(1);
-	}
+	/* The radio access ports' offloads: emu_relay_serve_ran() turns them off. */
 	_exit(emu_relay_serve_ran(links, n, ran, ctl, ready_fd, net->m->seed) < 0 ? 1 : 0);
 }
 
