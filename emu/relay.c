@@ -29,6 +29,7 @@
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 
+#include "emu/ran_switch.h"
 #include "util/clock.h"
 #include "util/sig.h"
 
@@ -40,16 +41,23 @@
 /* Socket buffers: bursts at tens of Mbit/s arrive faster than one wakeup drains them. */
 #define SOCK_RCVBUF (8 << 20)
 #define SOCK_SNDBUF (4 << 20)
-#define MAX_CLIENTS 8
+/* Connections at once: the runner and the builder keep theirs open. */
+#define MAX_CLIENTS 32
 #define CTL_TIMEOUT_S 5
 
-/* --- control protocol: one fixed-size message each way on a SOCK_SEQPACKET connection --- */
+/*
+ * --- control protocol: one fixed-size message each way per request on a SOCK_SEQPACKET
+ * connection, as many requests as the client likes; a malformed one closes it ---
+ */
 
-#define CTL_MAGIC 0x656d7231u /* "emr1": changes with the layout */
+#define CTL_MAGIC 0x656d7232u /* "emr2": changes with the layout */
 
 enum ctl_op {
 	CTL_GET = 1,
 	CTL_SET = 2,
+	CTL_RAN_ATTACH = 3,	/* link: the UE; cell: its new cell (-1: detach); reply: last */
+	CTL_RAN_SHAPE = 4,	/* link: the UE; dir: 0 uplink, 1 downlink; the shape */
+	CTL_RAN_CELL_STATS = 5, /* link: the cell; reply: cell_stats */
 };
 
 struct ctl_msg {
@@ -67,6 +75,9 @@ struct ctl_msg {
 	double loss_p, loss_r, loss_h, loss_k;
 	struct emu_rq_stats stats; /* reply */
 	char trace[256];	   /* "" for none */
+	int32_t cell;
+	int32_t last;			      /* reply */
+	struct emu_ran_cell_stats cell_stats; /* reply */
 };
 
 static void shape_to_msg(const struct emu_shape *s, struct ctl_msg *m)
@@ -141,10 +152,12 @@ enum tag {
 struct held {
 	unsigned char *buf;
 	uint32_t len;
+	int ifindex;
 };
 
 struct dir {
-	struct emu_rq *q;	/* NULL: the link is not relayed */
+	struct emu_rq *q;	/* NULL: the link is not relayed, or the RAN (ran) */
+	bool ran;		/* the radio access network's frames, whatever their port */
 	struct emu_shape shape; /* shape.trace points at trace_path or is NULL */
 	char trace_path[256];
 	struct emu_trace *trace;
@@ -169,8 +182,10 @@ struct relay {
 	 * seconds to die, and its run seconds to tear down.
 	 */
 	int sock;
-	int *ifx;   /* ifx[2 * link + e]: the interface facing end e, or 0 */
-	int *si_of; /* si_of[ifindex]: the direction its frames enter, or -1 */
+	int *ifx;	     /* ifx[2 * link + e]: the interface facing end e, or 0 */
+	int *si_of;	     /* si_of[ifindex]: the direction its frames enter, or -1 */
+	struct emu_ran *ran; /* NULL: none; its ports are those no link uses */
+	struct dir ran_dir;  /* the RAN's frames out, as one more direction */
 	int max_ifindex;
 	unsigned n_blocked;
 	int ep, tfd, sfd, ctl_fd, ctl_flags;
@@ -311,11 +326,12 @@ static void rx(struct relay *rl)
 			/* Larger than any frame with offloads off: it cannot leave anyway. */
 			if (mh->msg_flags & MSG_TRUNC)
 				continue;
-			/* A frame of an interface no link uses (there are none, but lo exists). */
-			if (ifindex <= 0 || ifindex > rl->max_ifindex || rl->si_of[ifindex] < 0)
-				continue;
 			len = vlan_restore(f, rl->msgs[i].msg_len, mh);
-			emu_rq_enqueue(rl->dirs[rl->si_of[ifindex]].q, now, f, len);
+			if (ifindex > 0 && ifindex <= rl->max_ifindex && rl->si_of[ifindex] >= 0)
+				emu_rq_enqueue(rl->dirs[rl->si_of[ifindex]].q, now, f, len);
+			else if (rl->ran)
+				/* Not a port of the RAN either (lo): ignored, as it says. */
+				emu_ran_input(rl->ran, now, ifindex, f, len);
 		}
 		if (n < BATCH)
 			return;
@@ -359,6 +375,7 @@ static void unblock(struct relay *rl)
 {
 	for (size_t i = 0; i < 2 * rl->n; i++)
 		rl->dirs[i].blocked = false;
+	rl->ran_dir.blocked = false;
 	rl->n_blocked = 0;
 	ep_set(rl, EPOLL_CTL_MOD, rl->sock, EPOLLIN, TAG(TAG_SOCK, 0));
 }
@@ -390,7 +407,7 @@ static bool send_held(struct relay *rl, struct dir *d)
 		memset(&rl->msgs[i], 0, sizeof(rl->msgs[i]));
 		rl->msgs[i].msg_hdr.msg_iov = &rl->iov[i];
 		rl->msgs[i].msg_hdr.msg_iovlen = 1;
-		out_name(rl, i, rl->ifx[d->out], d->held[i].buf, d->held[i].len);
+		out_name(rl, i, d->held[i].ifindex, d->held[i].buf, d->held[i].len);
 	}
 	done = send_msgs(rl->sock, rl->msgs, d->n_held);
 	for (unsigned i = 0; i < done; i++)
@@ -402,8 +419,20 @@ static bool send_held(struct relay *rl, struct dir *d)
 	return !d->n_held;
 }
 
+/* The next frame of d due at now into f, and the interface it leaves on; 0 if none. */
+static uint32_t dir_dequeue(struct relay *rl, struct dir *d, uint64_t now, unsigned char *f,
+			    int *ret_ifindex)
+{
+	if (d->ran)
+		return emu_ran_dequeue(rl->ran, now, f, SLOT, ret_ifindex);
+	*ret_ifindex = rl->ifx[d->out];
+	return emu_rq_dequeue(d->q, now, f, SLOT);
+}
+
 static void tx(struct relay *rl, struct dir *d, uint64_t now)
 {
+	int ifx[BATCH];
+
 	if (d->blocked || (d->n_held && !send_held(rl, d)))
 		return;
 	for (;;) {
@@ -411,7 +440,7 @@ static void tx(struct relay *rl, struct dir *d, uint64_t now)
 
 		while (m < BATCH) {
 			unsigned char *f = rl->txbuf + (size_t)m * SLOT;
-			uint32_t len = emu_rq_dequeue(d->q, now, f, SLOT);
+			uint32_t len = dir_dequeue(rl, d, now, f, &ifx[m]);
 
 			if (!len)
 				break;
@@ -420,7 +449,7 @@ static void tx(struct relay *rl, struct dir *d, uint64_t now)
 			memset(&rl->msgs[m], 0, sizeof(rl->msgs[m]));
 			rl->msgs[m].msg_hdr.msg_iov = &rl->iov[m];
 			rl->msgs[m].msg_hdr.msg_iovlen = 1;
-			out_name(rl, m, rl->ifx[d->out], f, len);
+			out_name(rl, m, ifx[m], f, len);
 			m++;
 		}
 		if (!m)
@@ -436,6 +465,7 @@ static void tx(struct relay *rl, struct dir *d, uint64_t now)
 					continue;
 				memcpy(h->buf, rl->iov[i].iov_base, rl->iov[i].iov_len);
 				h->len = (uint32_t)rl->iov[i].iov_len;
+				h->ifindex = ifx[i];
 				d->n_held++;
 			}
 			block(rl, d);
@@ -460,6 +490,12 @@ static int arm(struct relay *rl)
 			if (t < next)
 				next = t;
 		}
+	}
+	if (rl->ran && !rl->ran_dir.blocked) {
+		uint64_t t = emu_ran_next(rl->ran);
+
+		if (t < next)
+			next = t;
 	}
 	if (rl->armed && next == rl->armed_ns)
 		return 0;
@@ -503,11 +539,41 @@ static void ctl_accept(struct relay *rl)
 	}
 }
 
+static void ctl_ran(struct relay *rl, struct ctl_msg *m)
+{
+	uint64_t now = util_now_ns();
+	struct emu_shape s;
+
+	if (!rl->ran) {
+		m->status = -ENOENT;
+		return;
+	}
+	switch (m->op) {
+	case CTL_RAN_ATTACH:
+		m->status = emu_ran_attach(rl->ran, now, m->link, m->cell, &m->last);
+		break;
+	case CTL_RAN_SHAPE:
+		msg_to_shape(m, &s);
+		if (!memchr(m->trace, '\0', sizeof(m->trace)) || m->trace[0])
+			m->status = -EOPNOTSUPP; /* no capacity trace on a radio */
+		else
+			m->status = emu_ran_shape(rl->ran, now, m->link, m->dir, &s);
+		break;
+	default:
+		m->status = emu_ran_cell_stats(rl->ran, m->link, &m->cell_stats);
+		break;
+	}
+}
+
 static void ctl_answer(struct relay *rl, struct ctl_msg *m)
 {
 	struct emu_shape s;
 	struct dir *d;
 
+	if (m->op >= CTL_RAN_ATTACH && m->op <= CTL_RAN_CELL_STATS) {
+		ctl_ran(rl, m);
+		return;
+	}
 	if (m->link >= rl->n || m->dir > 1 || !rl->dirs[2 * m->link + m->dir].q) {
 		m->status = -ENOENT;
 		return;
@@ -537,10 +603,15 @@ static void ctl_client(struct relay *rl, unsigned c)
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	/* One request per connection; a malformed one is answered by closing. */
+	/*
+	 * A connection carries requests until the client closes it; a malformed one is answered
+	 * by closing, as is a client that does not read its replies (a full socket).
+	 */
 	if (n == (ssize_t)sizeof(m) && m.magic == CTL_MAGIC) {
 		ctl_answer(rl, &m);
-		send(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (send(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(m))
+			return;
 	}
 	client_close(rl, c);
 }
@@ -599,6 +670,40 @@ static int relay_open(struct relay *rl, const struct emu_relay_link *links, uint
 	return ep_set(rl, EPOLL_CTL_ADD, rl->sock, EPOLLIN, TAG(TAG_SOCK, 0));
 }
 
+/* Offloads off on a RAN port, which no link may use too. */
+static int ran_port(struct relay *rl, int ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (ifindex <= rl->max_ifindex && rl->si_of[ifindex] >= 0)
+		return -EINVAL;
+	if (!if_indextoname((unsigned)ifindex, name))
+		return -errno;
+	return emu_link_offloads_off(name);
+}
+
+/* The radio access network: its switch, offloads off on its ports (after relay_open). */
+static int ran_open(struct relay *rl, const struct emu_relay_ran *ran, uint64_t seed)
+{
+	/* Its own stream of random choices: adding a RAN changes no link's losses. */
+	int r = emu_ran_new(ran, seed ^ 0x52414e2052414e00ULL, &rl->ran);
+
+	if (r < 0)
+		return r;
+	rl->ran_dir.ran = true;
+	for (unsigned i = 0; i < ran->n_ues; i++) {
+		r = ran_port(rl, ran->ue_index[i]);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned c = 0; c < ran->n_cells; c++) {
+		r = ran_port(rl, ran->cell_index[c]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int relay_loop(struct relay *rl)
 {
 	struct epoll_event ev[64];
@@ -648,6 +753,8 @@ static int relay_loop(struct relay *rl)
 		for (size_t i = 0; i < 2 * rl->n; i++)
 			if (rl->dirs[i].q)
 				tx(rl, &rl->dirs[i], now);
+		if (rl->ran)
+			tx(rl, &rl->ran_dir, now);
 		r = arm(rl);
 		if (r < 0)
 			return r;
@@ -667,6 +774,9 @@ static void relay_close(struct relay *rl)
 		emu_rq_free(d->q);
 		emu_trace_free(d->trace);
 	}
+	for (unsigned h = 0; h < rl->ran_dir.n_held; h++)
+		free(rl->ran_dir.held[h].buf);
+	emu_ran_free(rl->ran);
 	if (rl->sock >= 0)
 		close(rl->sock);
 	if (rl->ep >= 0)
@@ -684,8 +794,8 @@ static void relay_close(struct relay *rl)
 	free(rl->txbuf);
 }
 
-int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd,
-			   uint64_t seed)
+int emu_relay_serve_ran(const struct emu_relay_link *links, size_t n,
+			const struct emu_relay_ran *ran, int ctl_fd, int ready_fd, uint64_t seed)
 {
 	struct relay rl = {
 	    .n = n, .ep = -1, .tfd = -1, .sfd = -1, .ctl_fd = -1, .ctl_flags = -1, .sock = -1};
@@ -715,6 +825,8 @@ int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl
 		goto out;
 	}
 	r = relay_open(&rl, links, seed);
+	if (r == 0 && ran)
+		r = ran_open(&rl, ran, seed);
 	if (r < 0)
 		goto out;
 	r = ep_set(&rl, EPOLL_CTL_ADD, rl.tfd, EPOLLIN, TAG(TAG_TIMER, 0));
@@ -746,6 +858,12 @@ out:
 	return r;
 }
 
+int emu_relay_serve_seeded(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd,
+			   uint64_t seed)
+{
+	return emu_relay_serve_ran(links, n, NULL, ctl_fd, ready_fd, seed);
+}
+
 int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, int ready_fd)
 {
 	return emu_relay_serve_seeded(links, n, ctl_fd, ready_fd, 0);
@@ -753,17 +871,19 @@ int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, in
 
 /* --- control client --- */
 
-static int ctl_call(const char *path, struct ctl_msg *m)
+struct emu_relay_conn {
+	int fd;
+};
+
+static int ctl_connect(const char *path, int *ret_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
-	ssize_t n;
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	m->magic = CTL_MAGIC;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -771,25 +891,107 @@ static int ctl_call(const char *path, struct ctl_msg *m)
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
-		goto out;
+		close(fd);
+		return r;
 	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* One request and its reply on a connected socket: the reply's status, or -errno. */
+static int ctl_xfer(int fd, struct ctl_msg *m)
+{
+	ssize_t n;
+
+	m->magic = CTL_MAGIC;
 	n = send(fd, m, sizeof(*m), MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(*m)) {
-		r = n < 0 ? -errno : -EIO;
-		goto out;
-	}
+	if (n != (ssize_t)sizeof(*m))
+		return n < 0 ? -errno : -EIO;
 	n = recv(fd, m, sizeof(*m), 0);
-	if (n < 0) {
-		r = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		goto out;
-	}
-	if (n != (ssize_t)sizeof(*m) || m->magic != CTL_MAGIC || m->trace[255]) {
-		r = -EPROTO;
-		goto out;
-	}
-	r = m->status;
-out:
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	if (n != (ssize_t)sizeof(*m) || m->magic != CTL_MAGIC || m->trace[255])
+		return -EPROTO;
+	return m->status;
+}
+
+static int ctl_call(const char *path, struct ctl_msg *m)
+{
+	int fd, r = ctl_connect(path, &fd);
+
+	if (r < 0)
+		return r;
+	r = ctl_xfer(fd, m);
 	close(fd);
+	return r;
+}
+
+int emu_relay_conn_open(const char *ctl_path, struct emu_relay_conn **ret)
+{
+	struct emu_relay_conn *c = malloc(sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = ctl_connect(ctl_path, &c->fd);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void emu_relay_conn_close(struct emu_relay_conn *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	free(c);
+}
+
+int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last)
+{
+	struct ctl_msg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.op = CTL_RAN_ATTACH;
+	m.link = ue;
+	m.cell = cell;
+	r = ctl_xfer(c->fd, &m);
+	if (r == 0 && ret_last)
+		*ret_last = m.last;
+	return r;
+}
+
+int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,
+			const struct emu_shape *s)
+{
+	struct ctl_msg m;
+
+	if (s->trace)
+		return -EOPNOTSUPP;
+	memset(&m, 0, sizeof(m));
+	m.op = CTL_RAN_SHAPE;
+	m.link = ue;
+	m.dir = dir;
+	shape_to_msg(s, &m);
+	return ctl_xfer(c->fd, &m);
+}
+
+int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
+			     struct emu_ran_cell_stats *ret)
+{
+	struct ctl_msg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.op = CTL_RAN_CELL_STATS;
+	m.link = cell;
+	r = ctl_xfer(c->fd, &m);
+	if (r == 0)
+		*ret = m.cell_stats;
 	return r;
 }
 

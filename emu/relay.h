@@ -133,10 +133,20 @@ void emu_ran_mac(unsigned kind, unsigned index, uint8_t mac[6]);
 int emu_relay_serve_ran(const struct emu_relay_link *links, size_t n,
 			const struct emu_relay_ran *ran, int ctl_fd, int ready_fd, uint64_t seed);
 
+/*
+ * A cell's counters. up and down: frames delivered out of the ports (uplink out of the cell's,
+ * downlink out of its UEs', forwarded ones included). x2: downlink that reached this cell after
+ * its UE left for another and was forwarded there; ho_drop: frames of a UE in handover or
+ * detached dropped here (in flight, or queued at the handover). drop: frames no UE of this cell
+ * could take (an unknown address, not IPv4, a UE it never served). lost: the radio loss model's
+ * (per UE); full: refused by a full queue (the UE's limit, the cell's pool, the relay's memory).
+ * ues: UEs attached now.
+ */
 struct emu_ran_cell_stats {
 	uint64_t up_pkts, up_bytes, down_pkts, down_bytes;
 	uint64_t x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts;
 	uint32_t ues;
+	uint64_t lost_pkts, full_pkts;
 };
 
 /* A connection to a running relay's control socket, kept for many requests. */
@@ -151,6 +161,8 @@ int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *r
 /* UE ue's radio, dir 0 uplink, 1 downlink: loss, delay, rate (its cap in its cell). */
 int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,
 			const struct emu_shape *s);
+/* Cell cell's counters; cell n_cells: the frames that reached no cell (uplink of a UE never
+ * attached, frames at ports the RAN does not know). */
 int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
 			     struct emu_ran_cell_stats *ret);
 

@@ -10,6 +10,7 @@
  * needs to count the frames still waiting in it.
  */
 #include "emu/relay.h"
+#include "emu/rand.h"
 
 #include <errno.h>
 #include <math.h>
@@ -234,39 +235,44 @@ static double rng_unit(uint64_t *s)
 	return (double)(rng_next(s) >> 11) * 0x1.0p-53;
 }
 
+void emu_rand_seed(uint64_t rng[4], uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		rng[i] = splitmix64(&seed);
+}
+
 /* --- loss --- */
 
-static bool chance(struct emu_rq *q, double p)
+static bool chance(uint64_t *rng, double p)
 {
 	/* p = 0 and p = 1 cost no draw and are exact. */
 	if (p <= 0)
 		return false;
 	if (p >= 1)
 		return true;
-	return rng_unit(q->rng) < p;
+	return rng_unit(rng) < p;
 }
 
 /*
  * netem's Gilbert-Elliott: the state a packet finds decides its loss probability, and the
  * transition is drawn for every packet before that.
  */
-static bool lose(struct emu_rq *q)
+bool emu_rand_lose(uint64_t rng[4], bool *bad, const struct emu_loss *l)
 {
-	const struct emu_loss *l = &q->s.loss;
-	bool was_bad = q->bad;
+	bool was_bad = *bad;
 
 	switch (l->model) {
 	case EMU_LOSS_RANDOM:
-		return chance(q, l->p);
+		return chance(rng, l->p);
 	case EMU_LOSS_GILBERT:
 		if (was_bad) {
-			if (chance(q, l->r))
-				q->bad = false;
-			return chance(q, 1 - l->h);
+			if (chance(rng, l->r))
+				*bad = false;
+			return chance(rng, 1 - l->h);
 		}
-		if (chance(q, l->p))
-			q->bad = true;
-		return chance(q, 1 - l->k);
+		if (chance(rng, l->p))
+			*bad = true;
+		return chance(rng, 1 - l->k);
 	case EMU_LOSS_NONE:
 		break;
 	}
@@ -275,25 +281,24 @@ static bool lose(struct emu_rq *q)
 
 /* --- jitter --- */
 
-/* A sample with mean 0 and standard deviation 1 (uniform: bounds -1 and 1). */
-static double jitter_sample(struct emu_rq *q)
+double emu_rand_jitter(uint64_t rng[4], enum emu_dist dist)
 {
 	double u, v;
 
-	switch (q->s.dist) {
+	switch (dist) {
 	case EMU_DIST_NORMAL:
 		/* Box-Muller; u in (0, 1] keeps the logarithm finite. */
-		u = 1.0 - rng_unit(q->rng);
-		v = rng_unit(q->rng);
+		u = 1.0 - rng_unit(rng);
+		v = rng_unit(rng);
 		return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
 	case EMU_DIST_UNIFORM:
-		return 2.0 * rng_unit(q->rng) - 1.0;
+		return 2.0 * rng_unit(rng) - 1.0;
 	case EMU_DIST_PARETO:
 		/*
 		 * Pareto with x_m = 1 and shape 3 (mean 3/2, standard deviation sqrt(3)/2),
 		 * standardised: a floor at -1/sqrt(3) and a heavy tail of late frames.
 		 */
-		u = 1.0 - rng_unit(q->rng);
+		u = 1.0 - rng_unit(rng);
 		return (pow(u, -1.0 / 3.0) - 1.5) / (sqrt(3.0) / 2.0);
 	case EMU_DIST_NONE:
 		break;
@@ -310,7 +315,7 @@ static uint64_t delay_line(struct emu_rq *q, uint64_t leave_ns)
 	/* Integers only without jitter: exact whatever the size of delay_ns. */
 	if (!q->s.jitter_ns || q->s.dist == EMU_DIST_NONE)
 		return leave_ns + d;
-	off = (double)d + jitter_sample(q) * (double)q->s.jitter_ns;
+	off = (double)d + emu_rand_jitter(q->rng, q->s.dist) * (double)q->s.jitter_ns;
 	if (!(off > 0))
 		off = 0; /* never before the rate stage lets it go */
 	if (off > (double)OFFSET_MAX_NS)
@@ -496,7 +501,7 @@ static bool prob_ok(double p)
 	return p >= 0 && p <= 1; /* false for NaN too */
 }
 
-static int shape_check(const struct emu_shape *s, const struct emu_trace *trace)
+int emu_rand_shape_check(const struct emu_shape *s, const struct emu_trace *trace)
 {
 	switch (s->dist) {
 	case EMU_DIST_NONE:
@@ -537,8 +542,7 @@ int emu_rq_new(const struct emu_shape *s, const struct emu_trace *trace, uint64_
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	for (int i = 0; i < 4; i++)
-		q->rng[i] = splitmix64(&seed);
+	emu_rand_seed(q->rng, seed);
 	r = emu_rq_set(q, s, trace);
 	if (r < 0) {
 		free(q);
@@ -561,7 +565,7 @@ void emu_rq_free(struct emu_rq *q)
 
 int emu_rq_set(struct emu_rq *q, const struct emu_shape *s, const struct emu_trace *trace)
 {
-	int r = shape_check(s, trace);
+	int r = emu_rand_shape_check(s, trace);
 
 	if (r < 0)
 		return r;
@@ -591,7 +595,7 @@ enum emu_rq_verdict emu_rq_enqueue(struct emu_rq *q, uint64_t now_ns, const void
 		q->base_ns = now_ns;
 	}
 	q->st.in++;
-	if (lose(q)) {
+	if (emu_rand_lose(q->rng, &q->bad, &q->s.loss)) {
 		q->st.lost++;
 		return EMU_RQ_LOST;
 	}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The relay serving a radio access network for real (issue 14): a relay namespace with one port
+# per UE and one per cell, four UEs with one address each and two eNBs, all radio interfaces
+# NOARP with the MACs of emu_ran_mac (tests/integ/ran_relay.c serves and drives the relay).
+# Attach, a handover keeping the UE's address, a detach, the cells' counters, the control
+# round trip, and four TCP flows sharing a 40 Mbit/s cell. Nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+: "${RAN_RELAY:?RAN_RELAY must point at the ran_relay binary (run this through ctest)}"
+
+P=rr$(printf '%06x' $((RANDOM * 32768 + RANDOM & 0xffffff)))
+X=$((RANDOM % 250 + 1))
+CTL=$TMP/relay.sock
+N_UES=4
+SERVE_PID=''
+ue_addr() { echo "10.201.$X.$(($1 + 1))"; }
+enb_addr() { echo "10.202.$X.$(($1 + 1))"; }
+NSS=("$P-r" "$P-e0" "$P-e1")
+for ((i = 0; i < N_UES; i++)); do NSS+=("$P-u$i"); done
+
+ran_cleanup() {
+	if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+		kill -TERM "$SERVE_PID"
+		wait "$SERVE_PID" 2>/dev/null
+	fi
+	for ns in "${NSS[@]}"; do
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
+	done
+	return 0
+}
+trap 'rc=$?; set +e; ran_cleanup; (exit $rc); cleanup' EXIT
+
+rr() { "$RAN_RELAY" "$@"; }
+# stat CELL KEY: one counter of a cell
+stat() { rr stats "$CTL" "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+for ns in "${NSS[@]}"; do
+	ip netns add "$ns"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$ns" link set lo up
+done
+# A radio interface ran0 in namespace $1 with MAC $2, its relay port $3.
+radio() {
+	ip link add name ran0 address "$2" netns "$1" type veth peer name "$3" netns "$P-r"
+	ip -n "$1" link set ran0 arp off up
+	ip -n "$P-r" link set "$3" up
+	rr offloads "$1" ran0
+}
+for ((i = 0; i < N_UES; i++)); do
+	radio "$P-u$i" "$(rr mac 0 $i)" "u$i"
+	ip -n "$P-u$i" addr add "$(ue_addr $i)/32" dev ran0
+	ip -n "$P-u$i" route add default dev ran0
+done
+for c in 0 1; do
+	radio "$P-e$c" "$(rr mac 1 $c)" "c$c"
+	ip -n "$P-e$c" addr add "$(enb_addr $c)/32" dev ran0
+	for ((i = 0; i < N_UES; i++)); do
+		ip -n "$P-e$c" route add "$(ue_addr $i)/32" dev ran0
+	done
+done
+
+# Not through rr: $! must be the relay itself.
+"$RAN_RELAY" serve "$P-r" "$CTL" "$(ue_addr 0)" "$N_UES" 2 40 x2 >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVE_PID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -s "$TMP/serve.out" ] && break
+	kill -0 "$SERVE_PID" 2>/dev/null || fail "the relay exited: $(cat "$TMP/serve.err")"
+	sleep 0.05
+done
+[ -s "$TMP/serve.out" ] || fail "the relay did not come up"
+ok "relay up: $N_UES UE ports, 2 cell ports"
+
+ping_ok() { ip netns exec "$P-u$1" ping -n -c 3 -i 0.2 -W 2 "$2" >/dev/null; }
+
+# Before any attach: nothing passes.
+ping_ok 0 "$(enb_addr 0)" && fail "UE 0 reaches eNB 0 before it is attached"
+[ "$(rr attach "$CTL" 0 0)" = -1 ] || fail "first attach: last cell is not -1"
+ping_ok 0 "$(enb_addr 0)" || fail "UE 0 attached to cell 0 does not reach eNB 0"
+ok "UE 0 on cell 0 reaches eNB 0 ($(enb_addr 0)) from $(ue_addr 0)"
+
+[ "$(rr attach "$CTL" 0 1)" = 0 ] || fail "handover: last cell is not 0"
+ping_ok 0 "$(enb_addr 1)" || fail "UE 0 attached to cell 1 does not reach eNB 1"
+ip -n "$P-u0" -4 -o addr show dev ran0 | grep -q " $(ue_addr 0)/32 " || fail "UE 0's address changed"
+ok "after the handover UE 0 reaches eNB 1 with the same address $(ue_addr 0)"
+
+for c in 0 1; do
+	up=$(stat $c up_pkts) down=$(stat $c down_pkts)
+	[ "$up" -ge 3 ] && [ "$down" -ge 3 ] || fail "cell $c: up $up, down $down packets"
+done
+[ "$(stat 0 ues)" = 0 ] && [ "$(stat 1 ues)" = 1 ] || fail "attached UEs: $(stat 0 ues), $(stat 1 ues)"
+ok "counters: cell 0 up $(stat 0 up_pkts) down $(stat 0 down_pkts), cell 1 up $(stat 1 up_pkts) down $(stat 1 down_pkts); UEs 0 and 1"
+
+before=$(stat 1 ho_drop_pkts)
+[ "$(rr attach "$CTL" 0 -1)" = 1 ] || fail "detach: last cell is not 1"
+ping_ok 0 "$(enb_addr 1)" && fail "a detached UE reaches eNB 1"
+after=$(stat 1 ho_drop_pkts)
+[ $((after - before)) -ge 3 ] || fail "detached: cell 1 counted $((after - before)) handover drops"
+ok "detached: pings fail, cell 1 counted $((after - before)) frames dropped in the interruption"
+
+# Downlink for a UE no cell ever served: dropped and counted at the cell it reached.
+before=$(stat 0 drop_pkts)
+ip netns exec "$P-e0" ping -n -c 3 -i 0.2 -W 1 "$(ue_addr 3)" >/dev/null && fail "UE 3 answered unattached"
+after=$(stat 0 drop_pkts)
+[ $((after - before)) -ge 3 ] || fail "cell 0 counted $((after - before)) drops for an unserved UE"
+ok "downlink for a UE never attached: cell 0 counted $((after - before)) drops"
+
+msg=$(rr attach "$CTL" 9 0 2>&1) && fail "attach of UE 9 succeeded"
+[[ $msg == *"No such file or directory"* ]] || fail "attach of UE 9: $msg"
+msg=$(rr stats "$CTL" 3 2>&1) && fail "stats of cell 3 succeeded"
+[[ $msg == *"No such file or directory"* ]] || fail "stats of cell 3: $msg"
+ok "a bad UE or cell: ENOENT"
+
+# The control round trip (a figure, not a check).
+rr rtt "$CTL" 2000 | sed 's/^/ok: control round trip, /'
+
+# Four UEs each receiving a TCP bulk flow from eNB 0 through its 40 Mbit/s downlink: each gets
+# about a quarter (goodput at most 40 x 1448 / 1514 = 38.3 Mbit/s in all), never more in all.
+for ((i = 0; i < N_UES; i++)); do
+	rr attach "$CTL" $i 0 >/dev/null
+	ip netns exec "$P-u$i" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+sleep 0.5
+b0=$(stat 0 down_bytes)
+t0=$(date +%s.%N)
+CPIDS=()
+for ((i = 0; i < N_UES; i++)); do
+	ip netns exec "$P-e0" iperf3 -c "$(ue_addr $i)" -p 5201 -t 8 -O 2 -J >"$TMP/iperf$i.json" &
+	CPIDS+=($!)
+done
+for p in "${CPIDS[@]}"; do wait "$p" || fail "an iperf3 client failed"; done
+t1=$(date +%s.%N)
+b1=$(stat 0 down_bytes)
+rates=() sum=0
+for ((i = 0; i < N_UES; i++)); do
+	r=$(python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$TMP/iperf$i.json")
+	rates+=("$r")
+	sum=$(calc "$sum + $r")
+done
+cell=$(calc "($b1 - $b0) * 8 / ($t1 - $t0) / 1e6")
+for r in "${rates[@]}"; do
+	within "$r" 7.5 12.5 || fail "cell sharing: UE rates ${rates[*]} Mbit/s, want 10 +- 25 %"
+done
+within "$sum" 0 44 || fail "cell sharing: $sum Mbit/s in all"
+within "$cell" 0 44 || fail "cell sharing: cell 0 sent $cell Mbit/s"
+ok "4 TCP flows in a 40 Mbit/s cell: ${rates[*]} Mbit/s (goodput, sum $sum); the cell sent $cell Mbit/s of frames"
+
+kill -TERM "$SERVE_PID"
+st=0
+wait "$SERVE_PID" || st=$?
+SERVE_PID=''
+[ "$st" -eq 0 ] || fail "the relay ended with $st: $(cat "$TMP/serve.err")"
+ran_cleanup
+ip netns list | grep -q "^$P-" && fail "namespaces left: $(ip netns list | grep "^$P-")"
+ok "stopped cleanly; nothing left"
