@@ -89,7 +89,8 @@ static void print_route(const struct topo_model *m, uint32_t addr, const struct 
 
 	printf("    %s: ", m->nodes[rt->node].name);
 	if (rt->del)
-		printf("%s/32 deleted (its pool route leads there again)\n", ip(addr, a));
+		printf("%s/32 deleted (its route to the whole UE pool, if any, applies)\n",
+		       ip(addr, a));
 	else if (rt->dev_only)
 		printf("%s/32 dev %s (serves it)\n", ip(addr, a), TOPO_RAN_IFNAME);
 	else

@@ -164,12 +164,12 @@ static void print_radio(const struct runner *r)
 
 	if (!run_radio_get(r, &ri))
 		return;
-	printf("radio: %" PRIu64 " handovers; downlink in flight at them: %" PRIu64
+	printf("radio: %" PRIu64 " handover%s; downlink in flight at them: %" PRIu64
 	       " packets forwarded (x2, %.1f KiB), %" PRIu64 " dropped (forwarding: %s); other "
 	       "drops %" PRIu64 "; cells carried %.1f MiB down, %.1f MiB up",
-	       ri.handovers, ri.x2_pkts, (double)ri.x2_bytes / 1024.0, ri.ho_drop_pkts,
-	       ri.forwarding_drop ? "drop" : "x2", ri.drop_pkts, (double)ri.down_bytes / 1048576.0,
-	       (double)ri.up_bytes / 1048576.0);
+	       ri.handovers, ri.handovers == 1 ? "" : "s", ri.x2_pkts, (double)ri.x2_bytes / 1024.0,
+	       ri.ho_drop_pkts, ri.forwarding_drop ? "drop" : "x2", ri.drop_pkts,
+	       (double)ri.down_bytes / 1048576.0, (double)ri.up_bytes / 1048576.0);
 	if (isnan(ri.as_of_s))
 		printf(" (never read)\n");
 	else

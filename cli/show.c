@@ -303,13 +303,13 @@ static void print_dir(const char *label, const struct dir_view *v)
 /* What show knows of the radio UEs: where each one's routes lead, and who moves them. */
 struct radio_view {
 	int *routed; /* run_ran_routed(): per node, the eNB routing to it; NULL: not read */
-	bool live;   /* a live run: its runner moves the UEs and records no cell */
+	bool idle;   /* `edgemu up` built it: it records every cell it or `attach` sets */
 };
 
 /*
- * A radio UE: its one address, its cell as `edgemu up` or `edgemu attach` recorded it (a
- * live run's runner keeps its own: unknown here), and the eNB its routes lead to (the cell it
- * was last attached to, which a detach leaves them at).
+ * A radio UE: its one address, its cell as `edgemu up` or `edgemu attach` recorded it (the
+ * runner of `edgemu run` keeps its own: unknown here), and the eNB its routes lead to (the
+ * cell it was last attached to, which a detach leaves them at).
  */
 static void print_cell(struct topo_net *net, unsigned i, const struct radio_view *rv, bool json)
 {
@@ -319,7 +319,7 @@ static void print_cell(struct topo_net *net, unsigned i, const struct radio_view
 	char a[INET_ADDRSTRLEN];
 
 	/* An idle run with no record: `up` left it detached (--detached, or no usable cell). */
-	if (!has_rec && !rv->live) {
+	if (!has_rec && rv->idle) {
 		has_rec = true;
 		rec = -1;
 	}
@@ -339,7 +339,7 @@ static void print_cell(struct topo_net *net, unsigned i, const struct radio_view
 	}
 	printf("  radio      address %s on %s; ", ip(m->nodes[i].ue_addr, a), TOPO_RAN_IFNAME);
 	if (!has_rec)
-		printf("cell unknown here (its runner moves it: see its status line)");
+		printf("cell unknown here (not recorded: a run's runner moves its UEs itself)");
 	else if (rec >= 0)
 		printf("cell %s", m->nodes[rec].name);
 	else
@@ -609,7 +609,7 @@ static int show_run(const char *name, bool json)
 	have_owner = topo_net_owner_get(name, &o) == 0;
 	if (have_owner)
 		topo_owner_describe(&o, what, sizeof(what));
-	rv.live = !have_owner || o.life == TOPO_LIFE_LIVE;
+	rv.idle = have_owner && o.life == TOPO_LIFE_IDLE;
 	if (net->m->has_radio) {
 		int r;
 

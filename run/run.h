@@ -2,14 +2,15 @@
 /*
  * The scenario runner: a scenario as an experiment in real time. It builds the network,
  * starts the services and the probes, and then, on one event loop (emu/loop.h), moves every
- * UE at each radio tick, shapes its radio link from its signal, hands it over between cells
- * (A3), asks the migration policy what to do and carries out its migrations (as jobs on the
- * same loop), records everything with the loop's clock, and at the end (or on SIGINT,
- * SIGTERM, SIGHUP, or any error) tears everything down and writes the results.
+ * UE at each radio tick, shapes its radio from its signal, hands it over between cells (A3:
+ * a path switch, the UE keeps its one address), asks the migration policy what to do and carries
+ *out its migrations (as jobs on the same loop), records everything with the loop's clock, and at
+ *the end (or on SIGINT, SIGTERM, SIGHUP, or any error) tears everything down and writes the
+ *results.
  *
  * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
- * positions.csv, summary.json (run/write.c). A run never writes over another's results, and
- * whatever ends it (SIGKILL too) leaves what it recorded readable.
+ * positions.csv, cells.csv, summary.json (run/write.c). A run never writes over another's results,
+ *and whatever ends it (SIGKILL too) leaves what it recorded readable.
  *
  * A run's life, each step only after the one before succeeded:
  *
