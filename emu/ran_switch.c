@@ -286,8 +286,9 @@ static int cell_grow(struct emu_ran *r, unsigned c, unsigned d, uint64_t now_ns)
 
 static int ran_check(const struct emu_relay_ran *conf)
 {
-	if (!conf->n_cells || conf->n_cells >= INT32_MAX || conf->n_ues >= INT32_MAX ||
-	    (conf->n_ues && (!conf->ue_index || !conf->ue_addr)) || !conf->cell_index)
+	if (conf->n_cells >= INT32_MAX || conf->n_ues >= INT32_MAX ||
+	    (conf->n_ues && (!conf->ue_index || !conf->ue_addr)) ||
+	    (conf->n_cells && !conf->cell_index))
 		return -EINVAL;
 	if (conf->forwarding != EMU_RAN_FORWARD_X2 && conf->forwarding != EMU_RAN_FORWARD_DROP)
 		return -EINVAL;

@@ -4,7 +4,9 @@
  * per relay-side interface, one timerfd armed for the earliest departure of any direction, a
  * signalfd for SIGTERM and SIGINT, and the control socket. Frames are read in recvmmsg
  * batches and handed to their direction's queue (emu/relay_queue.c) stamped with
- * CLOCK_MONOTONIC; whatever is due is sent in sendmmsg batches.
+ * CLOCK_MONOTONIC; whatever is due is sent in sendmmsg batches. The radio access network's
+ * ports (emu_relay_serve_ran) share the socket: a frame of a port no link uses goes to the RAN's
+ * switch (emu/ran_switch.c), whose output is one more direction with a port per frame.
  */
 #include "emu/relay.h"
 

@@ -121,7 +121,8 @@ struct emu_relay_ran {
 	const int *ue_index;		   /* relay-side port facing UE i */
 	const int *cell_index;		   /* relay-side port facing cell c's eNB */
 	const uint32_t *ue_addr;	   /* UE i's address, host order */
-	const uint64_t (*capacity_bps)[2]; /* cell c: [0] downlink, [1] uplink; 0: unlimited */
+	const uint64_t (*capacity_bps)[2]; /* cell c: [0] downlink, [1] uplink; 0 (or the
+					    * array NULL): unlimited */
 	enum emu_ran_forwarding forwarding;
 };
 

@@ -15,7 +15,7 @@ N_UES=4
 SERVE_PID=''
 ue_addr() { echo "10.201.$X.$(($1 + 1))"; }
 enb_addr() { echo "10.202.$X.$(($1 + 1))"; }
-NSS=("$P-r" "$P-e0" "$P-e1")
+NSS=("$P-r" "$P-e0" "$P-e1" "$P-k")
 for ((i = 0; i < N_UES; i++)); do NSS+=("$P-u$i"); done
 
 ran_cleanup() {
@@ -83,6 +83,20 @@ ping_ok 0 "$(enb_addr 1)" || fail "UE 0 attached to cell 1 does not reach eNB 1"
 ip -n "$P-u0" -4 -o addr show dev ran0 | grep -q " $(ue_addr 0)/32 " || fail "UE 0's address changed"
 ok "after the handover UE 0 reaches eNB 1 with the same address $(ue_addr 0)"
 
+# min RTT in ms of 20 pings from UE $1 to $2
+rtt_min() { ip netns exec "$P-u$1" ping -n -q -c 20 -i 0.05 -W 2 "$2" | sed -n 's|.* = \([0-9.]*\)/.*|\1|p'; }
+base=$(rtt_min 0 "$(enb_addr 1)")
+[ -n "$base" ] || fail "no RTT through the relay"
+# The UE's radio shaped through the control socket: 10 ms up, 20 ms down.
+rr shape "$CTL" 0 0 delay=10
+rr shape "$CTL" 0 1 delay=20
+v=$(rtt_min 0 "$(enb_addr 1)")
+within "$(calc "$v - $base")" 29.5 32 || fail "10 ms up and 20 ms down: min RTT $v ms, $base ms unshaped"
+rr shape "$CTL" 0 0
+rr shape "$CTL" 0 1
+msg=$(rr shape "$CTL" 0 2 delay=1 2>&1) && fail "shape of direction 2 succeeded"
+ok "UE 0's radio: min RTT $base ms unshaped, $v ms with 10 ms up and 20 ms down"
+
 for c in 0 1; do
 	up=$(stat $c up_pkts) down=$(stat $c down_pkts)
 	[ "$up" -ge 3 ] && [ "$down" -ge 3 ] || fail "cell $c: up $up, down $down packets"
@@ -144,6 +158,55 @@ done
 within "$sum" 0 44 || fail "cell sharing: $sum Mbit/s in all"
 within "$cell" 0 44 || fail "cell sharing: cell 0 sent $cell Mbit/s"
 ok "4 TCP flows in a 40 Mbit/s cell: ${rates[*]} Mbit/s (goodput, sum $sum); the cell sent $cell Mbit/s of frames"
+
+# TCP across handovers: a cloud behind both eNBs (plain veths, 10.203.X.0/30 and .4/30), routing
+# the UE's address to the eNB serving it as the builder will. One flow up and one down from UE 0
+# while it hops between the cells every 2 s: neither resets, and every second carries bytes.
+K=10.203.$X
+ip link add name k0 netns "$P-k" type veth peer name kup netns "$P-e0"
+ip link add name k1 netns "$P-k" type veth peer name kup netns "$P-e1"
+ip -n "$P-k" addr add "$K.1/30" dev k0
+ip -n "$P-k" addr add "$K.5/30" dev k1
+ip -n "$P-k" link set k0 up
+ip -n "$P-k" link set k1 up
+for c in 0 1; do
+	ip -n "$P-e$c" addr add "$K.$((4 * c + 2))/30" dev kup
+	ip -n "$P-e$c" link set kup up
+	ip -n "$P-e$c" route add default via "$K.$((4 * c + 1))"
+	ip netns exec "$P-e$c" sysctl -qw net.ipv4.ip_forward=1
+done
+# hop CELL: UE 0 to CELL, the cloud's route to it through that cell's eNB
+hop() {
+	rr attach "$CTL" 0 "$1" >/dev/null
+	ip -n "$P-k" route replace "$(ue_addr 0)/32" via "$K.$((4 * $1 + 2))"
+}
+hop 0
+for port in 5202 5203; do
+	ip netns exec "$P-k" iperf3 -s -1 -p $port >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+sleep 0.5
+ip netns exec "$P-u0" iperf3 -c "$K.1" -p 5202 -t 9 -J >"$TMP/ho_up.json" &
+up_pid=$!
+ip netns exec "$P-u0" iperf3 -c "$K.1" -p 5203 -t 9 -R -J >"$TMP/ho_down.json" &
+down_pid=$!
+for c in 1 0 1 0; do
+	sleep 2
+	hop $c
+done
+wait "$up_pid" || fail "TCP up across handovers: iperf3 failed: $(head -c 300 "$TMP/ho_up.json")"
+wait "$down_pid" || fail "TCP down across handovers: iperf3 failed: $(head -c 300 "$TMP/ho_down.json")"
+for d in up down; do
+	v=$(python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+ivs = [i["sum"]["bytes"] for i in j["intervals"]]
+print("%d %.2f %s" % (min(ivs), j["end"]["sum_received"]["bits_per_second"] / 1e6, len(ivs)))' "$TMP/ho_$d.json")
+	set -- $v
+	[ "$1" -gt 0 ] || fail "TCP $d across handovers: a second without bytes ($v)"
+	ok "TCP $d across 4 handovers: $2 Mbit/s over $3 s, every second with bytes (fewest: $1)"
+done
+x2=$(($(stat 0 x2_pkts) + $(stat 1 x2_pkts)))
+ok "frames forwarded over X2 at the handovers: $x2"
 
 kill -TERM "$SERVE_PID"
 st=0
