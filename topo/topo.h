@@ -431,7 +431,8 @@ struct topo_ran_plan;
  * The next hop of every node but the UEs towards every eNB, from the wired links, by the
  * rules of topo_plan_routes(), and each node's UE pool route. The addresses must be planned
  * (-EINVAL otherwise); m must outlive the plan (topo_ran_switch() reads the next hops'
- * addresses from it). O(nodes x eNBs) memory. 0, -EINVAL or -ENOMEM.
+ * addresses from it). O(nodes x eNBs) memory. 0, -EINVAL, -ENOMEM, or -E2BIG when nodes x
+ * eNBs exceeds TOPO_ROUTES_MAX.
  */
 int topo_ran_plan_new(const struct topo_model *m, struct topo_ran_plan **ret);
 void topo_ran_plan_free(struct topo_ran_plan *p);

@@ -208,7 +208,8 @@ static struct hop brute_hop(const struct topo_model *m, unsigned x, unsigned b, 
 				unsigned u = m->links[l].end[e].node, w = m->links[l].end[!e].node;
 				uint64_t nd;
 
-				if (d[w] == INF || (w != b && !topo_kind_forwards(m->nodes[w].kind)))
+				if (d[w] == INF ||
+				    (w != b && !topo_kind_forwards(m->nodes[w].kind)))
 					continue;
 				nd = d[w] + m->links[l].dir[e].delay_ns;
 				if (nd < d[u] || (nd == d[u] && h[w] + 1 < h[u])) {
@@ -268,8 +269,7 @@ static char *random_scenario(unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		kind[i] = i == 0 ? 1 : (unsigned)(support_rand() % 6);
 		len += (size_t)snprintf(text + len, size - len, "  n%u: {kind: %s%s}\n", i,
-					kinds[kind[i]],
-					kind[i] <= 1 ? ", pos: [0, 0]" : "");
+					kinds[kind[i]], kind[i] <= 1 ? ", pos: [0, 0]" : "");
 	}
 	n_links = (unsigned)(support_rand() % (2 * n + 1));
 	for (unsigned k = 0; k < n_links; k++) {
@@ -289,8 +289,8 @@ static char *random_scenario(unsigned n)
 		made++;
 	}
 	assert_true(llen < size);
-	len += (size_t)snprintf(text + len, size - len, "%s%sradio: {}\n",
-				made ? "links:\n" : "", made ? links : "");
+	len += (size_t)snprintf(text + len, size - len, "%s%sradio: {}\n", made ? "links:\n" : "",
+				made ? links : "");
 	assert_true(len < size);
 	free(links);
 	free(kind);
@@ -411,8 +411,9 @@ static char *big_scenario(unsigned n_enb, unsigned n_agg, unsigned n_hosts, unsi
 	char *text = malloc(size);
 
 	assert_non_null(text);
-	len += (size_t)snprintf(text + len, size - len,
-				"name: big\nnodes:\n  core: {kind: router}\n  cloud: {kind: cloud}\n");
+	len +=
+	    (size_t)snprintf(text + len, size - len,
+			     "name: big\nnodes:\n  core: {kind: router}\n  cloud: {kind: cloud}\n");
 	for (unsigned i = 0; i < n_agg; i++)
 		len += (size_t)snprintf(text + len, size - len, "  agg%u: {kind: router}\n", i);
 	for (unsigned i = 0; i < n_enb; i++)
@@ -421,20 +422,21 @@ static char *big_scenario(unsigned n_enb, unsigned n_agg, unsigned n_hosts, unsi
 	for (unsigned i = 0; i < n_hosts; i++)
 		len += (size_t)snprintf(text + len, size - len, "  h%u: {kind: edge}\n", i);
 	for (unsigned i = 0; i < n_ues; i++)
-		len += (size_t)snprintf(text + len, size - len, "  ue%u: {kind: ue, pos: [%u, 5]}\n",
-					i, 10 * i);
+		len += (size_t)snprintf(text + len, size - len,
+					"  ue%u: {kind: ue, pos: [%u, 5]}\n", i, 10 * i);
 	len += (size_t)snprintf(text + len, size - len,
 				"links:\n  - {endpoints: [core, cloud], delay: 20ms}\n");
 	for (unsigned i = 0; i < n_agg; i++)
 		len += (size_t)snprintf(text + len, size - len,
 					"  - {endpoints: [agg%u, core], delay: 2ms}\n", i);
 	for (unsigned i = 0; i < n_enb; i++)
-		len += (size_t)snprintf(text + len, size - len,
-					"  - {endpoints: [enb%u, agg%u], delay: 1ms}\n", i,
-					i % n_agg);
+		len +=
+		    (size_t)snprintf(text + len, size - len,
+				     "  - {endpoints: [enb%u, agg%u], delay: 1ms}\n", i, i % n_agg);
 	for (unsigned i = 0; i < n_hosts; i++)
-		len += (size_t)snprintf(text + len, size - len,
-					"  - {endpoints: [h%u, enb%u], delay: 1ms}\n", i, i % n_enb);
+		len +=
+		    (size_t)snprintf(text + len, size - len,
+				     "  - {endpoints: [h%u, enb%u], delay: 1ms}\n", i, i % n_enb);
 	len += (size_t)snprintf(text + len, size - len, "radio: {}\n");
 	assert_true(len < size);
 	return text;
@@ -458,8 +460,8 @@ static void test_big(void **state)
 	print_message("%u nodes x 100 eNBs: topo_ran_plan_new %.1f ms\n", m->n_nodes, t1 - t0);
 	/* A UE from enb0 (behind agg0) to enb1 (behind agg1): enb0, enb1, agg0, agg1 and core
 	 * change; the edge hosts and the cloud keep their pool routes. */
-	total = topo_ran_switch(p, m->n_nodes, topo_node_find(m, "enb0"),
-				topo_node_find(m, "enb1"), out);
+	total = topo_ran_switch(p, m->n_nodes, topo_node_find(m, "enb0"), topo_node_find(m, "enb1"),
+				out);
 	assert_int_equal(total, 5);
 	/* Within agg0: enb0, enb10 and agg0 only. */
 	total = topo_ran_switch(p, m->n_nodes, topo_node_find(m, "enb0"),
