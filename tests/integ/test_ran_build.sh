@@ -6,12 +6,15 @@
 # it does both again from the same address, while the core's route to it moved and the
 # cells' counters count the pings; detached, nothing answers. Then `edgemu clean` after a
 # SIGKILL, in the middle of a build and of a built run with its relay: nothing is left.
-# EDGEMU_STEERING=route: the same with the route strategy.
+# EDGEMU_STEERING=route: the same with the route strategy. EDGEMU_SHAPER=netem (the
+# stock-kernel VM): checks that netem shapes the wired links (the relay serves the radio).
 #
 # clean acts on the whole machine: the test runs in a mount namespace of its own
 # (isolate.sh), so that it sees only its own runs.
 . "$(dirname "$0")/isolate.sh"
 . "$(dirname "$0")/lib.sh"
+# In the VM only EDGEMU_* variables pass: there the tool is found in the build tree.
+RAN_TOOL=${RAN_TOOL:-${EDGEMU_BUILD:+$EDGEMU_BUILD/tests/integ/ran_tool}}
 : "${RAN_TOOL:?RAN_TOOL must point at tests/integ/ran_tool}"
 need_apps probe svc
 probe=$EDGEMU_APPS/edgemu-probe
@@ -23,7 +26,10 @@ sed "s/steering: ebpf/steering: $steering/" "$EDGEMU_SRC/experiments/quickstart.
 	>"$TMP/quick.yaml"
 grep -q "steering: $steering" "$TMP/quick.yaml" || fail "quickstart.yaml has no steering: key"
 out=$("$RAN_TOOL" up "$TMP/quick.yaml" "$run" --services) || fail "up: $out"
-ok "$out"
+shaper=$(sed -n 's/^shaper=//p' "/run/edgemu/$run/meta")
+[ -z "${EDGEMU_SHAPER:-}" ] || [ "$shaper" = "$EDGEMU_SHAPER" ] ||
+	fail "the wired links are shaped by $shaper, not $EDGEMU_SHAPER"
+ok "$out; wired links: $shaper; radio: the relay"
 
 in_ns() { # NODE CMD...: CMD in NODE's namespace (the hosts file of the run)
 	local node=$1
