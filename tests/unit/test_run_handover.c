@@ -218,50 +218,6 @@ static int t_edge(struct runner *r, unsigned svc, unsigned ue_node, unsigned *re
 	return 0;
 }
 
-/*
- * TEMPORARY, until the branch has topo's radio access (wp-build): the real ops (run/ops.c,
- * run/manual.c) name these, so the test links; weak, so that the real ones win once they
- * exist. This test never calls them.
- */
-__attribute__((weak)) int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb,
-					      struct topo_err *err)
-{
-	fail();
-	return -ENOSYS;
-}
-
-__attribute__((weak)) int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir,
-					     const struct emu_shape *s, struct topo_err *err)
-{
-	fail();
-	return -ENOSYS;
-}
-
-__attribute__((weak)) int topo_net_cell_stats(struct topo_net *net, unsigned enb,
-					      struct topo_cell_stats *ret)
-{
-	fail();
-	return -ENOSYS;
-}
-
-__attribute__((weak)) int topo_ran_plan_new(const struct topo_model *m, struct topo_ran_plan **ret)
-{
-	fail();
-	return -ENOSYS;
-}
-
-__attribute__((weak)) void topo_ran_plan_free(struct topo_ran_plan *p)
-{
-	fail();
-}
-
-__attribute__((weak)) size_t topo_ran_switch(const struct topo_ran_plan *p, unsigned ue, int from,
-					     int to, struct topo_ran_route *out)
-{
-	fail();
-	return 0;
-}
-
 static const struct run_ops test_ops = {
     .attach = t_attach,
     .shape = t_shape,
