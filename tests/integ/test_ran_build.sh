@@ -74,6 +74,12 @@ ok "$out"
 [ "$(src_to_cloud)" = "$ue_addr" ] || fail "ue1 -> cloud leaves from $(src_to_cloud)"
 n=$(pings 10)
 [ "$n" -ge 8 ] || fail "ue1 -> cloud through enb1: $n of 10 answered"
+# The radio's 4 ms each way (radio.delay, topo_net_ran_shape both ways): to enb1 itself,
+# nothing else on the path.
+counts=$(ping_log "$run" ue1 enb1 10 0.05 "$TMP/ping.enb1")
+[ "$counts" = "10 10" ] || fail "ue1 -> enb1: sent/received $counts"
+med=$(median "$TMP/ping.enb1")
+within "$med" 8 20 || fail "ue1 -> enb1: RTT $med ms, want the radio's 2 x 4 ms"
 core1=$(in_ns core ip -4 route show "$ue_addr/32")
 grep -q via <<<"$core1" || fail "core has no route to ue1 through a next hop: '$core1'"
 in_ns enb1 ip -4 route show "$ue_addr/32" | grep -q "dev ran0" ||
@@ -84,7 +90,7 @@ down1=$(stat_of enb1 down_pkts)
 [ "$(stat_of enb1 ues)" = 1 ] && [ "$(stat_of enb2 ues)" = 0 ] || fail "cells' UEs: $(stat_of enb1 ues) $(stat_of enb2 ues)"
 probe_vip "$TMP/p1.json" || fail "the VIP through enb1: $(cat "$TMP/p1.json")"
 inst1=$(jq -r .instance "$TMP/p1.json")
-ok "through enb1: $n/10 pings from $ue_addr, core '$core1', enb1 up $up1 down $down1, VIP answered by $inst1"
+ok "through enb1: $n/10 pings from $ue_addr (RTT to enb1 $med ms), core '$core1', enb1 up $up1 down $down1, VIP answered by $inst1"
 
 # Moved to enb2: the same address, other routes.
 out=$("$RAN_TOOL" attach "$run" ue1 enb2) || fail "attach to enb2: $out"
