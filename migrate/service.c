@@ -540,7 +540,7 @@ static int attach_client(struct topo_net *net, struct steer *s, unsigned c, stru
 			const struct topo_if *peer = &m->links[l].end[!e];
 			int ns_fd;
 
-			if (m->links[l].end[e].node != c || m->links[l].radio)
+			if (m->links[l].end[e].node != c)
 				continue;
 			ns_fd = topo_net_node_ns(net, peer->node);
 			r = ns_fd < 0 ? ns_fd : steer_attach(s, ns_fd, net->ifindex[2 * l + !e]);

@@ -245,8 +245,8 @@ int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_sta
 
 /* Choose the backend for the model's shaper: key (auto, netem, relay) and this kernel. */
 int topo_net_choose_backend(struct topo_net *net, struct topo_err *err);
-/* Which links the relay carries: with the relay backend those the file shapes and every
- * radio link; any link with a capacity trace. */
+/* Which links the relay carries: with the relay backend those the file shapes; any link with
+ * a capacity trace (the radio access ports are the relay's on either backend). */
 void topo_net_mark_relayed(struct topo_net *net);
 /* The model's shaping of one direction, as emu's shaping model. */
 void topo_shape_to_emu(const struct topo_shape *in, struct emu_shape *out);

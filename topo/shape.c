@@ -161,9 +161,9 @@ void topo_net_mark_relayed(struct topo_net *net)
 		const struct topo_link *k = &m->links[l];
 		bool shaped = topo_shape_is_set(&k->dir[0]) || topo_shape_is_set(&k->dir[1]);
 
-		/* A radio link is reshaped at every tick: the relay must carry it. */
+		/* The radio is not a link: its ports are the relay's whatever the backend. */
 		net->relayed[l] = k->dir[0].trace || k->dir[1].trace ||
-				  (net->backend == TOPO_SHAPER_RELAY && (shaped || k->radio));
+				  (net->backend == TOPO_SHAPER_RELAY && shaped);
 		n += net->relayed[l];
 	}
 	net->n_relayed = n;

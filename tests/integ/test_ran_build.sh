@@ -6,12 +6,15 @@
 # it does both again from the same address, while the core's route to it moved and the
 # cells' counters count the pings; detached, nothing answers. Then `edgemu clean` after a
 # SIGKILL, in the middle of a build and of a built run with its relay: nothing is left.
-# EDGEMU_STEERING=route: the same with the route strategy.
+# EDGEMU_STEERING=route: the same with the route strategy. EDGEMU_SHAPER=netem (the
+# stock-kernel VM): checks that netem shapes the wired links (the relay serves the radio).
 #
 # clean acts on the whole machine: the test runs in a mount namespace of its own
 # (isolate.sh), so that it sees only its own runs.
 . "$(dirname "$0")/isolate.sh"
 . "$(dirname "$0")/lib.sh"
+# In the VM only EDGEMU_* variables pass: there the tool is found in the build tree.
+RAN_TOOL=${RAN_TOOL:-${EDGEMU_BUILD:+$EDGEMU_BUILD/tests/integ/ran_tool}}
 : "${RAN_TOOL:?RAN_TOOL must point at tests/integ/ran_tool}"
 need_apps probe svc
 probe=$EDGEMU_APPS/edgemu-probe
@@ -23,7 +26,10 @@ sed "s/steering: ebpf/steering: $steering/" "$EDGEMU_SRC/experiments/quickstart.
 	>"$TMP/quick.yaml"
 grep -q "steering: $steering" "$TMP/quick.yaml" || fail "quickstart.yaml has no steering: key"
 out=$("$RAN_TOOL" up "$TMP/quick.yaml" "$run" --services) || fail "up: $out"
-ok "$out"
+shaper=$(sed -n 's/^shaper=//p' "/run/edgemu/$run/meta")
+[ -z "${EDGEMU_SHAPER:-}" ] || [ "$shaper" = "$EDGEMU_SHAPER" ] ||
+	fail "the wired links are shaped by $shaper, not $EDGEMU_SHAPER"
+ok "$out; wired links: $shaper; radio: the relay"
 
 in_ns() { # NODE CMD...: CMD in NODE's namespace (the hosts file of the run)
 	local node=$1
@@ -68,6 +74,12 @@ ok "$out"
 [ "$(src_to_cloud)" = "$ue_addr" ] || fail "ue1 -> cloud leaves from $(src_to_cloud)"
 n=$(pings 10)
 [ "$n" -ge 8 ] || fail "ue1 -> cloud through enb1: $n of 10 answered"
+# The radio's 4 ms each way (radio.delay, topo_net_ran_shape both ways): to enb1 itself,
+# nothing else on the path.
+counts=$(ping_log "$run" ue1 enb1 10 0.05 "$TMP/ping.enb1")
+[ "$counts" = "10 10" ] || fail "ue1 -> enb1: sent/received $counts"
+med=$(median "$TMP/ping.enb1")
+within "$med" 8 20 || fail "ue1 -> enb1: RTT $med ms, want the radio's 2 x 4 ms"
 core1=$(in_ns core ip -4 route show "$ue_addr/32")
 grep -q via <<<"$core1" || fail "core has no route to ue1 through a next hop: '$core1'"
 in_ns enb1 ip -4 route show "$ue_addr/32" | grep -q "dev ran0" ||
@@ -78,7 +90,7 @@ down1=$(stat_of enb1 down_pkts)
 [ "$(stat_of enb1 ues)" = 1 ] && [ "$(stat_of enb2 ues)" = 0 ] || fail "cells' UEs: $(stat_of enb1 ues) $(stat_of enb2 ues)"
 probe_vip "$TMP/p1.json" || fail "the VIP through enb1: $(cat "$TMP/p1.json")"
 inst1=$(jq -r .instance "$TMP/p1.json")
-ok "through enb1: $n/10 pings from $ue_addr, core '$core1', enb1 up $up1 down $down1, VIP answered by $inst1"
+ok "through enb1: $n/10 pings from $ue_addr (RTT to enb1 $med ms), core '$core1', enb1 up $up1 down $down1, VIP answered by $inst1"
 
 # Moved to enb2: the same address, other routes.
 out=$("$RAN_TOOL" attach "$run" ue1 enb2) || fail "attach to enb2: $out"

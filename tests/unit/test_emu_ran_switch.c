@@ -477,6 +477,50 @@ static void test_delay(void **state)
 	emu_ran_free(n.r);
 }
 
+/* Jitter spreads departures around the delay, and never reorders a UE's frames. */
+static void test_jitter(void **state)
+{
+	struct emu_shape js = {.delay_ns = 10 * MS, .jitter_ns = 3 * MS, .dist = EMU_DIST_NORMAL};
+	unsigned char f[FRAME];
+	double sum = 0, sq = 0;
+	unsigned got = 0;
+	struct net n;
+	int port;
+
+	(void)state;
+	net_new(&n, 1, 1, 0, EMU_RAN_FORWARD_X2, 3);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &js), 0);
+	attach(&n, 0, 0, -1);
+	for (unsigned k = 0; k < 2000; k++) {
+		uint64_t sent = T0 + k * 20 * MS;
+
+		n.now = sent;
+		down(&n, 0, 0, 100, (unsigned char)k);
+		for (; n.now < sent + 20 * MS; n.now = emu_ran_next(n.r))
+			if (out(&n, f, &port)) {
+				double d = (double)(n.now - sent) / MS;
+
+				assert_int_equal(f[99], (unsigned char)got++);
+				sum += d;
+				sq += d * d;
+			}
+	}
+	assert_int_equal(got, 2000);
+	/* Mean 10 +- 0.3 ms, standard deviation 3 +- 0.3 (frames 20 ms apart never bunch). */
+	assert_true(fabs(sum / 2000 - 10) < 0.3);
+	assert_true(fabs(sqrt(sq / 2000 - (sum / 2000) * (sum / 2000)) - 3) < 0.3);
+	/* Back to back, a frame that draws less waits for the one before it. */
+	got = 0;
+	n.now = T0 + 100 * S;
+	for (unsigned k = 0; k < 200; k++)
+		down(&n, 0, 0, 100, (unsigned char)k);
+	for (; emu_ran_next(n.r) != UINT64_MAX; n.now = emu_ran_next(n.r))
+		while (out(&n, f, &port))
+			assert_int_equal(f[99], (unsigned char)got++);
+	assert_int_equal(got, 200);
+	emu_ran_free(n.r);
+}
+
 /* A UE flooding its queue: held frames stay at its limit; the rest counted full. */
 static void test_flood(void **state)
 {
@@ -765,6 +809,7 @@ int main(void)
 	    cmocka_unit_test(test_rate_change),
 	    cmocka_unit_test(test_memory),
 	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_jitter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
