@@ -243,14 +243,16 @@ static void on_stop(struct emu_loop *loop, const struct emu_loop_fire *f, void *
 static uint64_t run_for_ns = 30 * S_NS;
 /* The world's cell_stats fails from its n-th call on: 0, never, unless a test says. */
 static int stats_fail_at;
+/* A second --set, NULL: none, unless a test says. */
+static const char *extra_set;
 
 static struct runner *run_virtual(const char *points, const char *policy, bool refuse,
 				  uint64_t job_ns, char *ret_events, size_t len)
 {
 	char file[] = "/tmp/edgemu-test-run-XXXXXX.yaml", dir[] = "/tmp/edgemu-test-run-XXXXXX";
 	char set[64], path[sizeof(dir) + 16];
-	const char *sets[] = {set};
-	struct run_opts o = {.file = file, .sets = sets, .n_sets = 1};
+	const char *sets[] = {set, extra_set};
+	struct run_opts o = {.file = file, .sets = sets, .n_sets = extra_set ? 2 : 1};
 	struct emu_loop_clock clk = {vnow, vskip, NULL};
 	struct runner *r = NULL;
 	struct topo_err err;
@@ -424,6 +426,22 @@ static void test_cells_load(void **state)
 	assert_int_equal(ri.x2_bytes, 4500);
 	assert_int_equal(ri.ho_drop_pkts, 0);
 	assert_int_equal(ri.drop_pkts, 169 + 130);
+	run_free(r);
+}
+
+/* handover: { forwarding: drop } is what the run's totals say it was. */
+static void test_forwarding_drop(void **state)
+{
+	char ev[4096];
+	struct runner *r;
+	struct run_radio_info ri;
+
+	extra_set = "radio.handover.forwarding=drop";
+	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	extra_set = NULL;
+	assert_true(run_radio_get(r, &ri));
+	assert_true(ri.forwarding_drop);
+	assert_int_equal(ri.handovers, 1);
 	run_free(r);
 }
 
@@ -614,10 +632,15 @@ static void test_always_after_migration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_always_follows),	   cmocka_unit_test(test_never_stays),
-	    cmocka_unit_test(test_end_in_interruption),	   cmocka_unit_test(test_cells_load),
-	    cmocka_unit_test(test_cells_read_fails),	   cmocka_unit_test(test_shaping),
-	    cmocka_unit_test(test_shaping_static),	   cmocka_unit_test(test_refused_job),
+	    cmocka_unit_test(test_always_follows),
+	    cmocka_unit_test(test_never_stays),
+	    cmocka_unit_test(test_end_in_interruption),
+	    cmocka_unit_test(test_cells_load),
+	    cmocka_unit_test(test_cells_read_fails),
+	    cmocka_unit_test(test_forwarding_drop),
+	    cmocka_unit_test(test_shaping),
+	    cmocka_unit_test(test_shaping_static),
+	    cmocka_unit_test(test_refused_job),
 	    cmocka_unit_test(test_always_after_migration),
 	};
 
