@@ -189,18 +189,6 @@ int topo_net_node_ns(struct topo_net *net, unsigned node);
 /* --- radio UEs and their cells (topo/attach.c) --- */
 
 /*
- * Attach radio UE ue to the cell of its radio link `link` (topo_ue_radio_link()), or detach
- * it (link -1). Attaching replaces, in the UE's namespace, its routes to the run's pool, the
- * default route and a /32 route to every service's VIP with routes through the eNB's address
- * on that link, out of the UE's interface of that link, with the UE's address on that link
- * as preferred source (so steering and replies follow the cell). Detaching deletes them
- * (those already gone are fine). One batch on the node's socket. The radio link's shaping
- * is the caller's (topo_net_shape_set()): a radio link is 100% lossy until shaped. 0, or
- * -errno with err naming the UE, the cell and the route that failed.
- */
-int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err);
-
-/*
  * The cell radio UE ue was last attached to, recorded in the run's folder (file cells) by
  * whoever attaches it for the user (`edgemu up`, `edgemu attach`; not `edgemu run`, whose
  * handovers are its results'): enb is the eNB's node, -1 for detached. Written whole
