@@ -22,11 +22,12 @@ static const char usage[] =
     "\n"
     "Hand radio UE UE of run RUN over to cell CELL (an eNB), or detach it, on a network\n"
     "`edgemu up` built (idle, as `edgemu show` says; not one `edgemu run` owns, whose\n"
-    "runner moves its UEs itself). The UE's routes move to CELL's radio link in one netlink\n"
-    "batch; that link is shaped from the UE's signal where it stands at t = 0 (its pos:,\n"
-    "or its mobility: at time 0), as `edgemu up` does; its previous cell's link is cut.\n"
-    "--detach deletes its routes and cuts its link. Prints what changed and how long the\n"
-    "kernel took for the routes; `edgemu show RUN` then shows each UE's cell.\n";
+    "runner moves its UEs itself). The UE keeps its one address: its radio is shaped from\n"
+    "its signal from CELL where it stands at t = 0 (its pos:, or its mobility: at time 0),\n"
+    "as `edgemu up` does; then the relay switches it to CELL and its /32 routes move on\n"
+    "every node whose next hop changes (a path switch). --detach: the relay passes nothing\n"
+    "of it; its routes stay. Prints the cell, the routes moved on each node, the shaping\n"
+    "and how long the switch took; `edgemu show RUN` then shows each UE's cell.\n";
 
 /* Whether run `name` may be changed by hand: idle. Else 1, with the reason printed. */
 static int check_idle(const char *name)
@@ -81,29 +82,59 @@ static const char *ip(uint32_t a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
+/* One route change of the switch: "enb2: 100.64.0.1/32 dev ran0". */
+static void print_route(const struct topo_model *m, uint32_t addr, const struct topo_ran_route *rt)
+{
+	char a[INET_ADDRSTRLEN], via[INET_ADDRSTRLEN];
+
+	printf("    %s: ", m->nodes[rt->node].name);
+	if (rt->del)
+		printf("%s/32 deleted (its route to the whole UE pool, if any, applies)\n",
+		       ip(addr, a));
+	else if (rt->dev_only)
+		printf("%s/32 dev %s (serves it)\n", ip(addr, a), TOPO_RAN_IFNAME);
+	else
+		printf("%s/32 via %s dev %s\n", ip(addr, a), ip(rt->via, via),
+		       m->links[rt->link].end[rt->end].ifname);
+}
+
 static void print_move(const struct topo_net *net, unsigned ue, const struct run_ue_move *mv)
 {
 	const struct topo_model *m = net->m;
-	const char *u = m->nodes[ue].name, *from = mv->from >= 0 ? m->nodes[mv->from].name : "none";
-	char via[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN];
-	uint64_t us = (mv->kernel_ns + 500) / 1000;
+	const char *u = m->nodes[ue].name;
+	const char *from = !mv->from_known ? "unknown (no record)"
+			   : mv->from >= 0 ? m->nodes[mv->from].name
+					   : "none (detached)";
+	const char *to = mv->to >= 0 ? m->nodes[mv->to].name : "none (detached)";
+	char a[INET_ADDRSTRLEN];
 
+	printf("%s (%s, the same address before and after): cell %s -> %s\n", u, ip(mv->addr, a),
+	       from, to);
+	printf("  switch: %.1f us (the relay and the routes)\n", (double)mv->switch_ns / 1e3);
 	if (mv->to < 0) {
-		printf("%s: %s -> none (routes removed), %" PRIu64 " us\n", u, from, us);
-		printf("  shaping: %s's radio links cut (100%% loss)\n", u);
+		printf("  routes: unchanged, still to %s (downlink reaching it is forwarded or "
+		       "dropped as handover: forwarding: says)\n",
+		       mv->routed >= 0 ? m->nodes[mv->routed].name : "no cell");
+		printf("  shaping: unchanged; the relay passes nothing of %s while detached\n", u);
 		return;
 	}
-	printf("%s: %s -> %s (routes via %s, source %s), %" PRIu64 " us\n", u, from,
-	       m->nodes[mv->to].name, ip(mv->via, via), ip(mv->src, src), us);
-	if (!mv->in_range)
-		printf("  shaping: %s:%s both ways: %.1f dBm, below min_signal: out of range, "
-		       "the link passes nothing (100%% loss)\n",
-		       u, m->nodes[mv->to].name, mv->signal_dbm);
+	if (!mv->n_routes)
+		printf("  routes: none moved (they led to %s already)\n", to);
 	else
-		printf("  shaping: %s:%s both ways: %.1f dBm, %.1f Mbit/s, %.2f%% loss, "
-		       "%.1f ms delay; %s's other radio links cut\n",
-		       u, m->nodes[mv->to].name, mv->signal_dbm, (double)mv->rate_bps / 1e6,
-		       100 * mv->loss, (double)mv->delay_ns / 1e6, u);
+		printf("  routes: %zu node%s changed, from %s to %s:\n", mv->n_routes,
+		       mv->n_routes == 1 ? "" : "s",
+		       mv->routed >= 0 ? m->nodes[mv->routed].name : "none", to);
+	for (size_t i = 0; i < mv->n_routes; i++)
+		print_route(m, mv->addr, &mv->routes[i]);
+	if (!mv->in_range)
+		printf("  shaping: %s's radio both ways: %.1f dBm from %s, below min_signal: out "
+		       "of range, it passes nothing (100%% loss); %.1f us\n",
+		       u, mv->signal_dbm, to, (double)mv->shape_ns / 1e3);
+	else
+		printf("  shaping: %s's radio both ways: %.1f dBm from %s, %.1f Mbit/s, %.2f%% "
+		       "loss, %.1f ms delay; %.1f us\n",
+		       u, mv->signal_dbm, to, (double)mv->rate_bps / 1e6, 100 * mv->loss,
+		       (double)mv->delay_ns / 1e6, (double)mv->shape_ns / 1e3);
 }
 
 int cli_attach(int argc, char **argv)
@@ -140,7 +171,7 @@ int cli_attach(int argc, char **argv)
 	if (!net->m->has_radio) {
 		fprintf(stderr,
 			"edgemu attach: run %s: its scenario has no radio: section, so its UEs "
-			"have no radio links and no cell to attach to\n",
+			"have no radio and no cell to attach to\n",
 			net->name);
 		goto out;
 	}
@@ -152,6 +183,7 @@ int cli_attach(int argc, char **argv)
 		goto out;
 	}
 	print_move(net, (unsigned)ue, &mv);
+	run_ue_move_fini(&mv);
 	rc = 0;
 out:
 	topo_net_free(net);

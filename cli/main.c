@@ -62,11 +62,12 @@ static const char usage_up[] =
     "runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
     "Remove the network with `edgemu down RUN`.\n"
     "\n"
-    "With radio:, each UE is attached to its strongest cell where it stands at t = 0\n"
-    "(its pos:, or its mobility: at time 0), its radio link shaped as the radio model\n"
-    "says; UEs do not move (`edgemu run` moves them).\n"
-    "  --detached  leave every UE detached instead: its radio links pass nothing and it\n"
-    "              has no routes\n";
+    "With radio:, each UE (one address for the whole run, on its radio interface) is\n"
+    "attached to its strongest cell where it stands at t = 0 (its pos:, or its mobility:\n"
+    "at time 0), its radio shaped as the radio model says; UEs do not move (`edgemu run`\n"
+    "moves them; `edgemu attach` hands one over by hand).\n"
+    "  --detached  leave every UE detached instead: the radio access passes nothing of\n"
+    "              it until `edgemu attach` attaches it\n";
 
 static int cmd_up(int argc, char **argv)
 {
@@ -156,9 +157,8 @@ static int cmd_up(int argc, char **argv)
 		net->m->n_nodes, net->m->n_links, topo_shaper_name(net->backend), net->backend_why);
 	if (net->m->has_radio && detached)
 		fprintf(stderr,
-			"edgemu up: note: radio: every UE has a link to every eNB, but each UE is "
-			"detached (--detached: its radio links pass nothing, it has no routes); "
-			"`edgemu run` attaches UEs to cells as they move\n");
+			"edgemu up: note: radio: each UE is detached (--detached: the radio access "
+			"passes nothing of it); `edgemu attach RUN UE CELL` attaches one\n");
 	printf("%s\n", net->name);
 	topo_net_free(net);
 	return 0;

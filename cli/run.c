@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,10 +26,10 @@ static const char usage[] =
     "                       [--set key=value]... [--quiet]\n"
     "\n"
     "Run scenario FILE as an experiment in real time: build its network, start its services\n"
-    "and probes, move the UEs (mobility:), shape their radio links from their signal\n"
-    "(radio:), hand them over between cells, let the migration policy (migration:) move\n"
-    "their service, and record it all; then tear everything down (also on Ctrl-C, SIGTERM\n"
-    "or an error) and print a summary.\n"
+    "and probes, move the UEs (mobility:), shape their radio from their signal (radio:),\n"
+    "hand them over between cells (a path switch: each UE keeps its address), let the\n"
+    "migration policy (migration:) move their service, and record it all; then tear\n"
+    "everything down (also on Ctrl-C, SIGTERM or an error) and print a summary.\n"
     "\n"
     "  --name RUN       the run's name (default: the file's name:)\n"
     "  --seed N         the seed of every random choice (default: the file's seed:, else 1)\n"
@@ -40,8 +41,9 @@ static const char usage[] =
     "  --quiet          no live status line and no summary table\n"
     "\n"
     "Results: scenario.yaml (the file as run, overrides applied), meta.json, events.csv,\n"
-    "rtt.csv, migrations.csv, positions.csv, summary.json (how the run ended: completed,\n"
-    "interrupted or failed), report.html. A killed run leaves all but the last second.\n";
+    "rtt.csv, migrations.csv, positions.csv, cells.csv, summary.json (how the run ended:\n"
+    "completed, interrupted or failed), report.html. A killed run leaves all but the last\n"
+    "second.\n";
 
 /* The command line, parsed. */
 struct args {
@@ -155,6 +157,25 @@ static void rtt_col(const struct util_hist *h, char *buf, size_t len)
 		snprintf(buf, len, "%.3f/%.3f/%.3f", ms[0], ms[1], ms[2]);
 }
 
+/* The radio access's totals: handovers, what was in flight at them, the cells' bytes. */
+static void print_radio(const struct runner *r)
+{
+	struct run_radio_info ri;
+
+	if (!run_radio_get(r, &ri))
+		return;
+	printf("radio: %" PRIu64 " handover%s; downlink in flight at them: %" PRIu64
+	       " packets forwarded (x2, %.1f KiB), %" PRIu64 " dropped (forwarding: %s); other "
+	       "drops %" PRIu64 "; cells carried %.1f MiB down, %.1f MiB up",
+	       ri.handovers, ri.handovers == 1 ? "" : "s", ri.x2_pkts, (double)ri.x2_bytes / 1024.0,
+	       ri.ho_drop_pkts, ri.forwarding_drop ? "drop" : "x2", ri.drop_pkts,
+	       (double)ri.down_bytes / 1048576.0, (double)ri.up_bytes / 1048576.0);
+	if (isnan(ri.as_of_s))
+		printf(" (never read)\n");
+	else
+		printf(" (as of %.1f s)\n", ri.as_of_s);
+}
+
 static void print_summary(const struct runner *r)
 {
 	struct emu_loop_stats lat;
@@ -186,6 +207,7 @@ static void print_summary(const struct runner *r)
 		    mi.downtime_ms, (double)mi.gap_ns / 1e6, mi.total_ms,
 		    (double)rep->bytes / 1048576.0, rep->ok ? "" : ": ", rep->ok ? "" : rep->error);
 	}
+	print_radio(r);
 	run_lateness(r, &lat);
 	printf("clock: %" PRIu64 " events, lateness p50 %.1f us, p99 %.1f us, max %.1f us\n",
 	       lat.count, (double)lat.p50_ns / 1e3, (double)lat.p99_ns / 1e3,

@@ -21,6 +21,7 @@
 #include "emu/emu.h"
 #include "emu/shape.h"
 #include "migrate/migrate.h"
+#include "run/run.h"
 #include "topo/net.h"
 
 struct live_if {
@@ -299,68 +300,63 @@ static void print_dir(const char *label, const struct dir_view *v)
 		printf("  (applied: %s)", have);
 }
 
-/*
- * The cell radio UE `ue` is attached to, as its routes say (topo_net_ue_attach() points them
- * at the eNB of one radio link), or -1 when no route leaves through a radio link.
- */
-static int serving_cell(const struct topo_model *m, unsigned ue, const struct live *l)
-{
-	for (size_t k = 0; k < l->n_routes; k++) {
-		const struct topo_link *link = NULL;
-		unsigned end = 0;
-
-		if (!l->routes[k].via)
-			continue;
-		if (model_if(m, ue, ifname_of(l, l->routes[k].oif), &link, &end) && link->radio)
-			return (int)link->end[!end].node;
-	}
-	return -1;
-}
+/* What show knows of the radio UEs: where each one's routes lead, and who moves them. */
+struct radio_view {
+	int *routed; /* run_ran_routed(): per node, the eNB routing to it; NULL: not read */
+	bool idle;   /* `edgemu up` built it: it records every cell it or `attach` sets */
+};
 
 /*
- * A radio UE's cell: the one its routes go through, its address on that cell's link (the
- * source of its traffic), and the cell `edgemu up` or `edgemu attach` recorded, named when
- * it differs (the routes were changed by other means).
+ * A radio UE: its one address, its cell as `edgemu up` or `edgemu attach` recorded it (the
+ * runner of `edgemu run` keeps its own: unknown here), and the eNB its routes lead to (the
+ * cell it was last attached to, which a detach leaves them at).
  */
-static void print_cell(struct topo_net *net, unsigned i, const struct live *l, bool json)
+static void print_cell(struct topo_net *net, unsigned i, const struct radio_view *rv, bool json)
 {
 	const struct topo_model *m = net->m;
-	int cell = serving_cell(m, i, l), rec, link;
+	int rec, routed = rv->routed ? rv->routed[i] : -1;
 	bool has_rec = topo_net_ue_cell_get(net, i, &rec) == 0;
 	char a[INET_ADDRSTRLEN];
 
-	link = cell >= 0 ? topo_ue_radio_link(m, i, (unsigned)cell) : -1;
+	/* An idle run with no record: `up` left it detached (--detached, or no usable cell). */
+	if (!has_rec && rv->idle) {
+		has_rec = true;
+		rec = -1;
+	}
 	if (json) {
-		printf("],\"cell\":");
-		if (cell >= 0)
-			util_json_str(stdout, m->nodes[cell].name);
-		else
-			printf("null");
-		printf(",\"cell_addr\":");
-		if (link >= 0)
-			printf("\"%s\"", ip(m->links[link].end[0].addr, a));
-		else
-			printf("null");
-		printf(",\"cell_recorded\":");
+		printf("],\"ue_addr\":\"%s\",\"cell\":", ip(m->nodes[i].ue_addr, a));
 		if (has_rec && rec >= 0)
 			util_json_str(stdout, m->nodes[rec].name);
+		else
+			printf("null");
+		printf(",\"cell_known\":%s,\"routes_to\":", has_rec ? "true" : "false");
+		if (routed >= 0)
+			util_json_str(stdout, m->nodes[routed].name);
 		else
 			printf("null");
 		printf("}");
 		return;
 	}
-	if (cell >= 0)
-		printf("  cell       %s, address %s", m->nodes[cell].name,
-		       link >= 0 ? ip(m->links[link].end[0].addr, a) : "?");
+	printf("  radio      address %s on %s; ", ip(m->nodes[i].ue_addr, a), TOPO_RAN_IFNAME);
+	if (!has_rec)
+		printf("cell unknown here (not recorded: a run's runner moves its UEs itself)");
+	else if (rec >= 0)
+		printf("cell %s", m->nodes[rec].name);
 	else
-		printf("  cell       none (detached: no route leaves through a radio link)");
-	if (has_rec && rec != cell)
-		printf("; recorded: %s (the routes changed since)",
-		       rec >= 0 ? m->nodes[rec].name : "none");
-	printf("\n");
+		printf("cell none (detached)");
+	if (!rv->routed)
+		printf("; its routes unread\n");
+	else if (routed < 0)
+		printf("; no eNB routes to it yet\n");
+	else if (has_rec && rec >= 0 && rec != routed)
+		printf("; its routes lead to %s (changed since the record)\n",
+		       m->nodes[routed].name);
+	else
+		printf("; its routes lead to %s\n", m->nodes[routed].name);
 }
 
-static void print_node(struct topo_net *net, unsigned i, const struct live *l, bool json)
+static void print_node(struct topo_net *net, unsigned i, const struct live *l,
+		       const struct radio_view *rv, bool json)
 {
 	const struct topo_model *m = net->m;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
@@ -457,8 +453,8 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l, b
 		}
 		first = 0;
 	}
-	if (m->has_radio && m->nodes[i].kind == TOPO_UE)
-		print_cell(net, i, l, json);
+	if (topo_ue_is_radio(m, i))
+		print_cell(net, i, rv, json);
 	else if (json)
 		printf("]}");
 }
@@ -600,6 +596,7 @@ static int show_run(const char *name, bool json)
 	struct topo_net *net;
 	struct topo_err err;
 	struct topo_owner o;
+	struct radio_view rv = {0};
 	char pool[INET_ADDRSTRLEN], what[160];
 	bool have_owner;
 	int rc = 0;
@@ -612,6 +609,20 @@ static int show_run(const char *name, bool json)
 	have_owner = topo_net_owner_get(name, &o) == 0;
 	if (have_owner)
 		topo_owner_describe(&o, what, sizeof(what));
+	rv.idle = have_owner && o.life == TOPO_LIFE_IDLE;
+	if (net->m->has_radio) {
+		int r;
+
+		rv.routed = calloc(net->m->n_nodes, sizeof(*rv.routed));
+		r = rv.routed ? run_ran_routed(net, rv.routed) : -ENOMEM;
+		if (r < 0) {
+			fprintf(stderr, "edgemu show: the eNBs' routes to the UEs: %s\n",
+				strerror(-r));
+			free(rv.routed);
+			rv.routed = NULL;
+			rc = 1;
+		}
+	}
 	if (json) {
 		printf("{\"run\":");
 		util_json_str(stdout, net->name);
@@ -646,7 +657,7 @@ static int show_run(const char *name, bool json)
 				net->nodes[i].ns, strerror(-r));
 			rc = 1;
 		}
-		print_node(net, i, &l, json);
+		print_node(net, i, &l, &rv, json);
 		free(l.routes);
 	}
 	if (json)
@@ -654,6 +665,7 @@ static int show_run(const char *name, bool json)
 	print_services(net, json);
 	if (json)
 		printf("}\n");
+	free(rv.routed);
 	topo_net_free(net);
 	return rc;
 }

@@ -62,11 +62,24 @@ int emu_nl_dump(struct emu_nl *nl, struct nlmsghdr *req,
  */
 struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int index,
 				  const char *peer, int peer_ns_fd, int peer_index);
+#define EMU_MAC_LEN 6
+/*
+ * The same with the MAC address of each end (NULL: a random one, as the kernel picks): for
+ * interfaces whose frames a relay addresses itself (NOARP, the relay writes both MACs).
+ */
+struct nlmsghdr *emu_msg_veth_add_mac(void *buf, const char *name, int ns_fd, int index,
+				      const uint8_t *mac, const char *peer, int peer_ns_fd,
+				      int peer_index, const uint8_t *peer_mac);
 /*
  * Make the link a RTM_NEWLINK request creates come up at once, saving a request. Not for a
  * veth's peer: it cannot open before its pair is complete.
  */
 struct nlmsghdr *emu_msg_link_up_at_create(struct nlmsghdr *nlh);
+/*
+ * The same for any device flags (IFF_UP, IFF_NOARP: `ip link set DEV arp off`), set on the
+ * link a RTM_NEWLINK request creates (for a veth: the named end, not its peer).
+ */
+struct nlmsghdr *emu_msg_link_flags_at_create(struct nlmsghdr *nlh, unsigned flags);
 /* Set a link up or down by index. */
 struct nlmsghdr *emu_msg_link_set_up(void *buf, int index, bool up);
 /* Delete a link by index. */
@@ -76,6 +89,12 @@ struct nlmsghdr *emu_msg_addr_add(void *buf, int index, uint32_t addr_be, uint8_
 /* An IPv4 unicast route (main table, proto static); via_be 0 = directly connected. */
 struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				   int oif);
+/*
+ * emu_msg_route_add with a preferred source (RTA_PREFSRC, network byte order): via_be 0 makes
+ * a route out of the device alone (scope link), as a NOARP radio interface's default route.
+ */
+struct nlmsghdr *emu_msg_route_add_src(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				       int oif, uint32_t src_be);
 /* Like emu_msg_route_add, but replaces a route to the same destination (a route flip). */
 struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
 				       int oif);

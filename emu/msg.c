@@ -29,6 +29,14 @@ static struct nlmsghdr *put(void *buf, uint16_t type, uint16_t flags)
 struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int index,
 				  const char *peer, int peer_ns_fd, int peer_index)
 {
+	return emu_msg_veth_add_mac(buf, name, ns_fd, index, NULL, peer, peer_ns_fd, peer_index,
+				    NULL);
+}
+
+struct nlmsghdr *emu_msg_veth_add_mac(void *buf, const char *name, int ns_fd, int index,
+				      const uint8_t *mac, const char *peer, int peer_ns_fd,
+				      int peer_index, const uint8_t *peer_mac)
+{
 	struct nlmsghdr *nlh = put(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi, *pifi;
 	struct nlattr *linkinfo, *data, *pnest;
@@ -37,6 +45,8 @@ struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int in
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = index;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, EMU_MAC_LEN, mac);
 	if (ns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)ns_fd);
 	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
@@ -53,6 +63,8 @@ struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int in
 	pifi->ifi_index = peer_index;
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, EMU_MAC_LEN, peer_mac);
 	if (peer_ns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_ns_fd);
 	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
@@ -65,10 +77,15 @@ struct nlmsghdr *emu_msg_veth_add(void *buf, const char *name, int ns_fd, int in
 
 struct nlmsghdr *emu_msg_link_up_at_create(struct nlmsghdr *nlh)
 {
+	return emu_msg_link_flags_at_create(nlh, IFF_UP);
+}
+
+struct nlmsghdr *emu_msg_link_flags_at_create(struct nlmsghdr *nlh, unsigned flags)
+{
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	ifi->ifi_flags |= IFF_UP;
-	ifi->ifi_change |= IFF_UP;
+	ifi->ifi_flags |= flags;
+	ifi->ifi_change |= flags;
 	return nlh;
 }
 
@@ -139,6 +156,12 @@ struct nlmsghdr *emu_msg_route_add(void *buf, uint32_t dst_be, uint8_t plen, uin
 				   int oif)
 {
 	return route(buf, NLM_F_CREATE | NLM_F_EXCL, dst_be, plen, via_be, oif, 0);
+}
+
+struct nlmsghdr *emu_msg_route_add_src(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,
+				       int oif, uint32_t src_be)
+{
+	return route(buf, NLM_F_CREATE | NLM_F_EXCL, dst_be, plen, via_be, oif, src_be);
 }
 
 struct nlmsghdr *emu_msg_route_replace(void *buf, uint32_t dst_be, uint8_t plen, uint32_t via_be,

@@ -501,9 +501,32 @@ static int client_link(const struct topo_net *net, unsigned c, unsigned *ret_lin
 }
 
 /*
+ * Steering at the radio side of every cell: on each eNB's radio interface, where the frames
+ * of all the UEs it serves come in (and their answers go out). Once per eNB, however many
+ * UEs: every UE's entries are in the same maps.
+ */
+static int attach_cells(struct topo_net *net, struct steer *s, struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+
+	for (unsigned c = 0; c < net->n_ran_cells && topo_net_has_ran(net); c++) {
+		unsigned enb = net->ran_cell[c];
+		int ns_fd = topo_net_node_ns(net, enb);
+		int r = ns_fd < 0 ? ns_fd : steer_attach(s, ns_fd, net->ran_ifindex[enb]);
+
+		if (r < 0)
+			return topo_err_set(
+			    err, r, "attaching steering on %s:%s (facing its cell's UEs): %s",
+			    m->nodes[enb].name, TOPO_RAN_IFNAME, strerror(-r));
+	}
+	return 0;
+}
+
+/*
  * Steering at the access side of client c: on its neighbour's interface facing it, for
- * every link of c (a radio UE: every cell's); and, for a wired client, a route to each VIP
- * through its first link (a radio UE's routes follow its cell: topo_net_ue_attach()).
+ * every wired link of c (a radio UE's cells: attach_cells()); and, for a wired client, a
+ * route to each VIP through its first link (a radio UE's default route out of its radio
+ * interface covers them).
  */
 static int attach_client(struct topo_net *net, struct steer *s, unsigned c, struct topo_err *err)
 {
@@ -517,7 +540,7 @@ static int attach_client(struct topo_net *net, struct steer *s, unsigned c, stru
 			const struct topo_if *peer = &m->links[l].end[!e];
 			int ns_fd;
 
-			if (m->links[l].end[e].node != c)
+			if (m->links[l].end[e].node != c || m->links[l].radio)
 				continue;
 			ns_fd = topo_net_node_ns(net, peer->node);
 			r = ns_fd < 0 ? ns_fd : steer_attach(s, ns_fd, net->ifindex[2 * l + !e]);
@@ -550,13 +573,20 @@ static int attach_client(struct topo_net *net, struct steer *s, unsigned c, stru
 }
 
 /*
- * Steer client c's traffic for vip to inst from every address c has (one per link): a radio
- * UE's source address is its address on its cell's link, which changes at each handover.
- * Host byte order in.
+ * Steer client c's traffic for vip to inst from every address c has: a radio UE's one
+ * address (the source of all it sends, whatever its cell), and one per wired link. Host
+ * byte order in.
  */
 static int flip_client(struct steer *s, const struct topo_model *m, unsigned c, uint32_t vip,
 		       uint16_t port, uint32_t inst)
 {
+	if (m->nodes[c].ue_addr) {
+		int r = steer_flip_port(s, htonl(m->nodes[c].ue_addr), htonl(vip), htons(port),
+					htonl(inst));
+
+		if (r < 0)
+			return r;
+	}
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++) {
 			const struct topo_if *x = &m->links[l].end[e];
@@ -772,6 +802,7 @@ int mig_services_start(struct topo_net *net, struct topo_err *err)
 	r = open_steer(net, &s, err);
 	if (r < 0)
 		return r;
+	r = attach_cells(net, s, err);
 	for (unsigned c = 0; r == 0 && c < m->n_nodes; c++) {
 		if (!mig_is_client(net, c))
 			continue;

@@ -193,6 +193,12 @@ void report_html_head(struct report *r, FILE *f)
 	static const char *const clock_text[5] = {
 	    "<p class=\"meta\">the runner's clock: lateness p50 ", " us, p99 ", " us, max ",
 	    " us over ", " events</p>\n"};
+	static const char *const radio[4] = {"radio.handovers", "radio.x2_pkts",
+					     "radio.ho_drop_pkts", "radio.drop_pkts"};
+	static const char *const radio_text[5] = {
+	    "<p class=\"meta\" id=\"radio\">the radio access: handovers ",
+	    "; downlink in flight at them: forwarded (x2) ", " packets, dropped ",
+	    " packets; other drops ", " packets</p>\n"};
 	const struct topo_model *m = r->m;
 	char run[128] = "", ended[32];
 
@@ -219,6 +225,8 @@ void report_html_head(struct report *r, FILE *f)
 	fputs("</p>\n", f);
 	put_line(f, r->meta, version, version_text);
 	put_line(f, r->summary, clock, clock_text);
+	/* A radio run's summary.json since the radio access by path switch (issue 14). */
+	put_line(f, r->summary, radio, radio_text);
 	if (!r->summary)
 		fputs("<p class=\"meta err\" id=\"ended\">no summary.json: the run did not finish "
 		      "(killed?); what it recorded until then is here</p>\n",

@@ -25,7 +25,18 @@ const char *const results_files[RESULTS_N_FILES] = {
 enum { EV_T_S, EV_EVENT, EV_UE, EV_DETAIL, EV_N };
 enum { RTT_T_S, RTT_UE, RTT_TARGET, RTT_SEQ, RTT_MS, RTT_INSTANCE, RTT_N };
 enum { POS_T_S, POS_UE, POS_X, POS_Y, POS_CELL, POS_N };
-enum { CELL_T_S, CELL_NAME, CELL_UES, CELL_DOWN, CELL_UP, CELL_N };
+enum {
+	CELL_T_S,
+	CELL_NAME,
+	CELL_UES,
+	CELL_DOWN,
+	CELL_UP,
+	CELL_X2,
+	CELL_X2_BYTES,
+	CELL_HO_DROP,
+	CELL_DROP,
+	CELL_N
+};
 enum {
 	MIG_NUM,
 	MIG_UE,
@@ -55,7 +66,10 @@ enum {
 static const char *const ev_cols[EV_N] = {"t_s", "event", "ue", "detail"};
 static const char *const rtt_cols[RTT_N] = {"t_s", "ue", "target", "seq", "rtt_ms", "instance"};
 static const char *const pos_cols[POS_N] = {"t_s", "ue", "x", "y", "cell"};
-static const char *const cell_cols[CELL_N] = {"t_s", "cell", "ues", "down_bytes", "up_bytes"};
+static const char *const cell_cols[CELL_N] = {
+    "t_s",     "cell",	   "ues",	   "down_bytes", "up_bytes",
+    "x2_pkts", "x2_bytes", "ho_drop_pkts", "drop_pkts",
+};
 static const char *const mig_cols[MIG_N] = {
     "n",	   "ue",
     "service",	   "from",
@@ -76,7 +90,7 @@ const struct results_csv_info results_csv[RESULTS_CSV_N] = {
     [RESULTS_CSV_RTT] = {RESULTS_RTT, rtt_cols, RTT_N, RTT_MS + 1},
     [RESULTS_CSV_MIGRATIONS] = {RESULTS_MIGRATIONS, mig_cols, MIG_N, MIG_OK + 1},
     [RESULTS_CSV_POSITIONS] = {RESULTS_POSITIONS, pos_cols, POS_N, POS_Y + 1},
-    [RESULTS_CSV_CELLS] = {RESULTS_CELLS, cell_cols, CELL_N, CELL_N},
+    [RESULTS_CSV_CELLS] = {RESULTS_CELLS, cell_cols, CELL_N, CELL_UP + 1},
 };
 
 /* ---- writing ---- */
@@ -143,8 +157,11 @@ int results_pos_put(struct results_out *o, const struct results_pos *p)
 
 int results_cell_put(struct results_out *o, const struct results_cell *c)
 {
-	return results_out_printf(o, "%.3f,%s,%u,%" PRIu64 ",%" PRIu64 "\n", c->t_s, c->cell,
-				  c->ues, c->down_bytes, c->up_bytes);
+	return results_out_printf(o,
+				  "%.3f,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				  ",%" PRIu64 ",%" PRIu64 "\n",
+				  c->t_s, c->cell, c->ues, c->down_bytes, c->up_bytes, c->x2_pkts,
+				  c->x2_bytes, c->ho_drop_pkts, c->drop_pkts);
 }
 
 int results_mig_put(struct results_out *o, const struct results_mig *m)
@@ -267,12 +284,15 @@ static int num(struct reader *r, unsigned k, double *v)
 	return 0;
 }
 
-/* Column k as an unsigned integer of at most max. */
+/* Column k as an unsigned integer of at most max; an optional one absent (or empty) is 0. */
 static int whole(struct reader *r, unsigned k, uint64_t max, uint64_t *v)
 {
 	const char *s = field(r, k);
 	char *end;
 
+	*v = 0;
+	if (!*s && k >= results_csv[r->id].n_required)
+		return 0;
 	errno = 0;
 	*v = strtoull(s, &end, 10);
 	if (!*s || *end || errno || *s == '-' || *v > max)
@@ -329,6 +349,10 @@ static int row_cell(struct reader *r, struct results_cell *c)
 	CHECK(whole(r, CELL_UES, UINT_MAX, &ues));
 	CHECK(whole(r, CELL_DOWN, UINT64_MAX, &c->down_bytes));
 	CHECK(whole(r, CELL_UP, UINT64_MAX, &c->up_bytes));
+	CHECK(whole(r, CELL_X2, UINT64_MAX, &c->x2_pkts));
+	CHECK(whole(r, CELL_X2_BYTES, UINT64_MAX, &c->x2_bytes));
+	CHECK(whole(r, CELL_HO_DROP, UINT64_MAX, &c->ho_drop_pkts));
+	CHECK(whole(r, CELL_DROP, UINT64_MAX, &c->drop_pkts));
 	c->ues = (unsigned)ues;
 	c->cell = field(r, CELL_NAME);
 	return 0;

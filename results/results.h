@@ -11,8 +11,13 @@
  *                   end_s,downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,
  *                   thaw_s,downtime_until                 (error quoted; ok yes or no)
  *   positions.csv   t_s,ue,x,y,cell
- *   cells.csv       t_s,cell,ues,down_bytes,up_bytes       (bytes: cumulative since the start)
- *   summary.json, meta.json: objects (keys: README.md), written by json-c.
+ *   cells.csv       t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts
+ *                   (counts cumulative since the start; the last four newer: in-flight
+ *                   downlink at handovers forwarded or dropped, other drops)
+ *   summary.json, meta.json: objects (keys: README.md), written by json-c. A radio run's
+ *                   summary.json has "radio": {handovers, forwarding (x2 or drop), as_of_s,
+ *                   down_bytes, up_bytes, x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts}: every
+ *                   cell's counters summed at the end (cells.csv's last rows).
  * Times in seconds from the run's start, durations in ms. Every file is written in whole
  * lines (results/out.h): a reader takes a last line without its '\n' for one a killed run
  * cut, never for a row.
@@ -135,14 +140,17 @@ struct results_pos {
 };
 
 /*
- * A cell at a tick: the UEs attached to it, and the bytes its eNB sent to them (down) and
- * received from them (up) on their radio links, each a total since the run's start.
+ * A cell at a tick: the UEs attached to it, the bytes it delivered to them (down) and from
+ * them to its eNB (up), the downlink that reached it after its UE had left (in flight at a
+ * handover), forwarded to the UE's new cell (x2) or dropped (ho_drop), and the packets it
+ * dropped otherwise (radio loss, full queues): each a total since the run's start.
  */
 struct results_cell {
 	double t_s;
 	const char *cell;
 	unsigned ues;
 	uint64_t down_bytes, up_bytes;
+	uint64_t x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts;
 };
 
 struct results_mig {

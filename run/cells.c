@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Each cell's load at every radio tick (cells.csv): the UEs attached to it, and the bytes
- * its eNB sent to them (down) and received from them (up) on their radio links, as totals
- * since the run's start.
+ * Each cell's load at every radio tick (cells.csv): the UEs attached to it, the bytes it
+ * delivered to them (down) and from them to its eNB (up), and the downlink that reached it
+ * after a UE had left: forwarded to the UE's new cell (x2) or dropped (ho_drop), each a
+ * total since the run's start.
  *
- * The counters come from one place, r->ops->radio_bytes (run/ops.c: the eNB side of each
- * UE's radio link, one counters dump in the eNB's namespace), so that where they come from
- * can change without this file changing. Read every CELLS_NS (a dump per eNB costs: every
- * 100 ms tick, 10 eNBs, it added 40% to the runner's CPU time), the rows come every few
- * ticks. A radio link's bytes since the last reading are booked to its cell when its UE
- * was attached to that cell at the last reading or is now: a handover between two readings
- * books the bytes before it to the old cell and those after it to the new one.
+ * The counters come from one place, r->ops->cell_stats (run/ops.c: the relay, which serves
+ * the radio access and counts each cell's frames as it switches them), so that where they
+ * come from can change without this file changing. They are per cell already: a handover
+ * between two readings has its bytes before it counted by the old cell and those after it by
+ * the new one, with nothing for the runner to book. Read every CELLS_NS (a round trip to the
+ * relay per cell: every 100 ms tick, for many cells, would cost the runner's clock), the rows
+ * come every few ticks.
  */
 #include "run/run_int.h"
 
@@ -20,87 +21,100 @@
 
 int run_cells_init(struct runner *r)
 {
-	if (!r->n_cells || !r->n_ues)
+	if (!r->n_cells)
 		return 0;
-	r->cell_load = calloc(r->n_cells, sizeof(*r->cell_load));
-	r->radio_now = calloc(2 * (size_t)r->n_ues, sizeof(*r->radio_now));
-	r->radio_base = calloc(2 * (size_t)r->n_ues * r->n_cells, sizeof(*r->radio_base));
-	if (!r->cell_load || !r->radio_now || !r->radio_base)
-		return -ENOMEM;
-	for (unsigned i = 0; i < r->n_ues; i++)
-		r->ues[i].load_cell = -1;
-	return 0;
+	/* The second half: a reading until it is whole, so a failed one changes nothing. */
+	r->cell_load = calloc(2 * (size_t)r->n_cells, sizeof(*r->cell_load));
+	return r->cell_load ? 0 : -ENOMEM;
 }
 
 void run_cells_free(struct runner *r)
 {
 	free(r->cell_load);
-	free(r->radio_now);
-	free(r->radio_base);
 	r->cell_load = NULL;
-	r->radio_now = NULL;
-	r->radio_base = NULL;
 }
 
-/* Counters that went back (a link made again): counted from 0. */
-static uint64_t since(uint64_t now, uint64_t last)
+/* Every cell's counters now into r->cell_load: 0, or -errno with *ret_cell the one failed. */
+static int cells_read(struct runner *r, uint64_t t, unsigned *ret_cell)
 {
-	return now >= last ? now - last : now;
-}
+	struct topo_cell_stats *next = r->cell_load + r->n_cells;
 
-/*
- * Cell c's share since the last reading: the bytes on the links of the UEs it served then
- * or serves now, and the UEs it serves now. Every link's counters are the next base.
- */
-static int cell_count(struct runner *r, unsigned c)
-{
-	struct cell_load *l = &r->cell_load[c];
-	int rc;
+	for (unsigned c = 0; c < r->n_cells; c++) {
+		int rc = r->ops->cell_stats(r, c, &next[c]);
 
-	rc = r->ops->radio_bytes(r, c, r->radio_now);
-	if (rc < 0)
-		return rc;
-	l->ues = 0;
-	for (unsigned i = 0; i < r->n_ues; i++) {
-		const struct ue *u = &r->ues[i];
-		const uint64_t *now = &r->radio_now[2 * i];
-		uint64_t *base = &r->radio_base[2 * ((size_t)c * r->n_ues + i)];
-		bool here = u->link >= 0 && u->cell == (int)c;
-
-		if (here || u->load_cell == (int)c) {
-			l->down_bytes += since(now[0], base[0]);
-			l->up_bytes += since(now[1], base[1]);
+		if (rc < 0) {
+			*ret_cell = c;
+			return rc;
 		}
-		l->ues += here;
-		base[0] = now[0];
-		base[1] = now[1];
 	}
+	memcpy(r->cell_load, next, r->n_cells * sizeof(*next));
+	r->cells_read_ns = t;
 	return 0;
 }
 
 void run_cells_tick(struct runner *r, uint64_t t)
 {
 	double t_s = run_rel_s(r, t);
+	unsigned bad;
+	int rc;
 
-	if (!r->cells_out || !r->cell_load || (r->cells_read && t < r->cells_next))
+	if (!r->cells_out || !r->cell_load || (r->cells_read_ns && t < r->cells_next))
 		return;
-	r->cells_read = true;
 	/* Half a tick early, so a period that is a whole number of ticks keeps to them. */
 	r->cells_next = t + CELLS_NS - r->m->radio.tick_ns / 2;
-	for (unsigned c = 0; c < r->n_cells; c++) {
-		int rc = cell_count(r, c);
-
-		if (rc < 0) {
-			run_fail(r, rc, "reading the radio links' counters of %s: %s",
-				 run_cell_name(r, (int)c), strerror(-rc));
-			return;
-		}
-	}
-	for (unsigned i = 0; i < r->n_ues; i++) {
-		struct ue *u = &r->ues[i];
-
-		u->load_cell = u->link >= 0 ? u->cell : -1;
+	rc = cells_read(r, t, &bad);
+	if (rc < 0) {
+		run_fail(r, rc, "reading the counters of cell %s: %s", run_cell_name(r, (int)bad),
+			 strerror(-rc));
+		return;
 	}
 	for (unsigned c = 0; c < r->n_cells; c++)
 		run_write_cell(r, t_s, c, &r->cell_load[c]);
+}
+
+void run_cells_end(struct runner *r, uint64_t t)
+{
+	unsigned bad;
+	int rc;
+
+	/* Nothing read yet: the network never ran (or a run without cells). */
+	if (!r->cell_load || !r->cells_read_ns || t <= r->cells_read_ns)
+		return;
+	/*
+	 * A failure here leaves the totals of the last reading; it is said, but it does not
+	 * make a run that ended well a failed one (a run ended by its network's loss fails
+	 * here too, and has said why already).
+	 */
+	rc = cells_read(r, t, &bad);
+	if (rc < 0) {
+		if (!r->error)
+			fprintf(stderr,
+				"%s: warning: reading the counters of cell %s at the end: %s; "
+				"the cells' totals are those of %.3f s\n",
+				r->cmd, run_cell_name(r, (int)bad), strerror(-rc),
+				run_rel_s(r, r->cells_read_ns));
+		return;
+	}
+	for (unsigned c = 0; c < r->n_cells && r->cells_out; c++)
+		run_write_cell(r, run_rel_s(r, t), c, &r->cell_load[c]);
+}
+
+void run_cells_total(const struct runner *r, struct topo_cell_stats *ret)
+{
+	struct topo_cell_stats s = {0};
+
+	for (unsigned c = 0; r->cell_load && c < r->n_cells; c++) {
+		const struct topo_cell_stats *l = &r->cell_load[c];
+
+		s.up_pkts += l->up_pkts;
+		s.up_bytes += l->up_bytes;
+		s.down_pkts += l->down_pkts;
+		s.down_bytes += l->down_bytes;
+		s.x2_pkts += l->x2_pkts;
+		s.x2_bytes += l->x2_bytes;
+		s.ho_drop_pkts += l->ho_drop_pkts;
+		s.drop_pkts += l->drop_pkts;
+		s.ues += l->ues;
+	}
+	*ret = s;
 }

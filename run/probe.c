@@ -138,8 +138,8 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 }
 
 /*
- * The probes start once the first tick has attached the UEs: a request sent before would
- * wait for a neighbour resolution through a cut link and come back a second late, which is
+ * The probes start once the first tick has attached the UEs: a request sent before would be
+ * dropped by the radio access (a UE is detached until then) and count as a loss, which is
  * the start-up of the emulator, not the network's behaviour.
  */
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)

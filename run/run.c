@@ -309,6 +309,8 @@ void run_end(struct runner *r)
 	run_probes_stop(r);
 	if (r->report >= 0 && r->loop)
 		run_on_report(r->loop, r->report, EPOLLIN, r);
+	/* The cells' counters go with the network: a last row of them first. */
+	run_cells_end(r, r->end_ns);
 	net_remove(r);
 	/* The files of the run first: their errors are the summary's too. */
 	run_out_close(r, &r->events);
@@ -387,4 +389,26 @@ void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret)
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret)
 {
 	*ret = r->lateness;
+}
+
+bool run_radio_get(const struct runner *r, struct run_radio_info *ret)
+{
+	struct topo_cell_stats t;
+
+	if (!r->m || !r->m->has_radio)
+		return false;
+	run_cells_total(r, &t);
+	*ret = (struct run_radio_info){
+	    .forwarding_drop = r->m->radio.forwarding == TOPO_FORWARD_DROP,
+	    .as_of_s = r->cells_read_ns ? run_rel_s(r, r->cells_read_ns) : NAN,
+	    .down_bytes = t.down_bytes,
+	    .up_bytes = t.up_bytes,
+	    .x2_pkts = t.x2_pkts,
+	    .x2_bytes = t.x2_bytes,
+	    .ho_drop_pkts = t.ho_drop_pkts,
+	    .drop_pkts = t.drop_pkts,
+	};
+	for (unsigned i = 0; i < r->n_ues; i++)
+		ret->handovers += r->ues[i].handovers;
+	return true;
 }

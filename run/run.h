@@ -2,14 +2,15 @@
 /*
  * The scenario runner: a scenario as an experiment in real time. It builds the network,
  * starts the services and the probes, and then, on one event loop (emu/loop.h), moves every
- * UE at each radio tick, shapes its radio link from its signal, hands it over between cells
- * (A3), asks the migration policy what to do and carries out its migrations (as jobs on the
- * same loop), records everything with the loop's clock, and at the end (or on SIGINT,
- * SIGTERM, SIGHUP, or any error) tears everything down and writes the results.
+ * UE at each radio tick, shapes its radio from its signal, hands it over between cells (A3:
+ * a path switch, the UE keeps its one address), asks the migration policy what to do and carries
+ *out its migrations (as jobs on the same loop), records everything with the loop's clock, and at
+ *the end (or on SIGINT, SIGTERM, SIGHUP, or any error) tears everything down and writes the
+ *results.
  *
  * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
- * positions.csv, summary.json (run/write.c). A run never writes over another's results, and
- * whatever ends it (SIGKILL too) leaves what it recorded readable.
+ * positions.csv, cells.csv, summary.json (run/write.c). A run never writes over another's results,
+ *and whatever ends it (SIGKILL too) leaves what it recorded readable.
  *
  * A run's life, each step only after the one before succeeded:
  *
@@ -37,6 +38,7 @@ struct topo_err;
 struct mig_report;
 struct util_hist;
 struct emu_loop_stats;
+struct topo_ran_route;
 
 struct run_opts {
 	const char *file;	 /* the scenario */
@@ -101,33 +103,61 @@ bool run_rtt_pcts(const struct util_hist *h, double ret_ms[RUN_RTT_PCTS]);
 /* The loop's timer lateness, once run_end() has run. */
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
 
+/* The radio access at the end (a radio run's summary.json "radio"); false: no radio. */
+struct run_radio_info {
+	uint64_t handovers;
+	bool forwarding_drop; /* handover: { forwarding: drop }; else x2 */
+	double as_of_s;	      /* when the cells' counters were read last, NAN: never */
+	uint64_t down_bytes, up_bytes;
+	uint64_t x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts;
+};
+bool run_radio_get(const struct runner *r, struct run_radio_info *ret);
+
 /*
  * For `edgemu up` of a radio scenario: each UE attached to its strongest usable cell where it
- * stands at t = 0, as the runner's first tick does, its radio link shaped as the radio model
- * says; a line per UE on out. The number attached, or -errno with err set.
+ * stands at t = 0, as the runner's first tick does, its radio shaped as the radio model says
+ * (topo_net_ran_shape(), topo_net_ran_attach()); a line per UE on out. The number attached,
+ * or -errno with err set.
  */
 int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err);
+
+/*
+ * Where each radio UE's routes lead now, as the eNBs' routing tables say: ret[node] is the
+ * eNB holding a route to radio UE node's address out of its radio interface (the cell the UE
+ * was last attached to), -1 for none and for every other node; ret has m->n_nodes entries.
+ * One route dump per eNB. 0 or -errno.
+ */
+int run_ran_routed(struct topo_net *net, int *ret);
 
 /* What run_radio_ue_set() changed. */
 struct run_ue_move {
 	int from;	    /* the eNB recorded before, -1: detached or none recorded */
+	bool from_known;    /* a record was there */
+	int routed;	    /* the eNB the UE's routes led to before (its last cell), -1: none */
 	int to;		    /* the eNB now, -1: detached */
-	uint32_t via, src;  /* to's routes: next hop (the eNB's end) and source (the UE's end) */
-	uint64_t kernel_ns; /* the route batch, measured around the call */
-	/* to's radio link as shaped from the signal where the UE stands at t = 0 */
+	uint32_t addr;	    /* the UE's address, the same before and after */
+	uint64_t shape_ns;  /* its radio shaped (both ways), measured around the calls */
+	uint64_t switch_ns; /* the relay's switch and the route batches, measured around */
+	/* The route changes the switch made (topo_ran_switch() from routed to to): n_routes of
+	 * them; none for a detach, which leaves the routes where they are. */
+	struct topo_ran_route *routes;
+	size_t n_routes;
+	/* to's radio as shaped from the signal where the UE stands at t = 0 */
 	double signal_dbm;
-	bool in_range; /* false: below min_signal, the link passes nothing */
+	bool in_range; /* false: below min_signal, the radio passes nothing */
 	uint64_t rate_bps, delay_ns;
 	double loss;
 };
 
 /*
- * For `edgemu attach` on a built radio network: UE ue's routes moved to eNB enb's radio link
- * in one netlink batch (-1: deleted), that link shaped from the UE's signal where it stands
- * at t = 0 (as `edgemu up` does), its previous cell's link cut, and the new cell recorded in
- * the run's folder. 0 with *ret filled, or -errno with err set.
+ * For `edgemu attach` on a built radio network: radio UE ue shaped from its signal from eNB
+ * enb where it stands at t = 0 (as `edgemu up` does), then switched to enb's cell by the
+ * relay with its routes moved (topo_net_ran_attach()); enb -1 detaches it (its routes stay).
+ * The new cell recorded in the run's folder. 0 with *ret filled (run_ue_move_fini() it), or
+ * -errno with err set.
  */
 int run_radio_ue_set(struct topo_net *net, unsigned ue, int enb, struct run_ue_move *ret,
 		     struct topo_err *err);
+void run_ue_move_fini(struct run_ue_move *mv);
 
 #endif

@@ -78,11 +78,12 @@ struct ue {
 	bool has_mob;
 	struct mob_ho *ho;
 	int cell;		      /* index into r->cells, -1: none */
-	int link;		      /* the radio link in use, -1: none */
+	bool attached;		      /* its radio carries traffic in cell (not detached) */
 	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
 	struct attach_later later;    /* its argument: in the UE, so a timer cancelled or
 				       * left pending at the end owns no memory */
-	struct mob_radio_link shaped; /* what the serving link was last shaped to */
+	struct mob_radio_link shaped; /* what its radio was last shaped to ... */
+	bool was_shaped;	      /* ... once it was (before: the relay's default) */
 	struct mob_pos pos;
 	int svc;       /* the service it uses (probes, or the first), -1: none */
 	unsigned edge; /* the node serving it */
@@ -94,13 +95,6 @@ struct ue {
 	bool had_migration;
 	struct phase_rtt rtt;
 	double *signal; /* per cell, this tick */
-	int load_cell;	/* its cell at the last reading of the counters (run/cells.c), -1: none */
-};
-
-/* A cell's line of cells.csv: bytes are totals since the start. */
-struct cell_load {
-	unsigned ues;
-	uint64_t down_bytes, up_bytes;
 };
 
 struct job {
@@ -115,10 +109,10 @@ struct job {
  * (recording the calls, on a virtual clock) to check the decisions without a network.
  */
 struct run_ops {
-	/* ue_node's radio link is link now (-1: none) */
-	int (*attach)(struct runner *r, unsigned ue_node, int link, struct topo_err *err);
-	/* both directions of radio link shaped to s */
-	int (*shape)(struct runner *r, unsigned link, const struct emu_shape *s,
+	/* radio UE ue_node served by eNB node enb_node now (-1: detached) */
+	int (*attach)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
+	/* ue_node's radio shaped to s[0] uplink (from the UE), s[1] downlink */
+	int (*shape)(struct runner *r, unsigned ue_node, const struct emu_shape s[2],
 		     struct topo_err *err);
 	/*
 	 * A job moving service svc, for ue_node, to node to, started: j->job, and j->fds to
@@ -133,12 +127,8 @@ struct run_ops {
 	/* j has ended: its report in *ret; j->job is gone */
 	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
 			  struct topo_err *err);
-	/*
-	 * The counters of the radio links of cell (an index into r->cells) to every UE, as the
-	 * eNB counts them: ret[2 * i] the bytes it sent to UE i (r->ues[i]), ret[2 * i + 1] the
-	 * bytes it received from it, totals since the link was made.
-	 */
-	int (*radio_bytes)(struct runner *r, unsigned cell, uint64_t *ret);
+	/* The counters of cell (an index into r->cells), totals since the run was built. */
+	int (*cell_stats)(struct runner *r, unsigned cell, struct topo_cell_stats *ret);
 	/* the node serving service svc to ue_node now */
 	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
 };
@@ -168,12 +158,10 @@ struct runner {
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
-	struct cell_load *cell_load; /* per cell, NULL: no cells.csv */
-	uint64_t *radio_now;	     /* ops->radio_bytes' answer, 2 per UE */
-	uint64_t *radio_base;	   /* per cell and UE: its link's 2 counters at the last reading */
-	uint64_t cells_next;	   /* the next reading, at the first tick from then */
-	bool cells_read;	   /* a reading was made */
-	struct mob_trace **traces; /* per mobility entry, loaded once per file */
+	struct topo_cell_stats *cell_load; /* per cell at the last reading; NULL: no cells */
+	uint64_t cells_next;		   /* the next reading, at the first tick from then */
+	uint64_t cells_read_ns;		   /* when the last one was made, 0: none yet */
+	struct mob_trace **traces;	   /* per mobility entry, loaded once per file */
 	unsigned n_traces;
 	struct mob_radio radio;
 	struct mig_policy *policy;
@@ -214,13 +202,21 @@ void run_decision_apply(struct runner *r, struct ue *u, bool decided, const stru
 void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 void run_ues_services(struct runner *r);
 int run_policy_new(struct runner *r, struct topo_err *err);
+/* u's radio shaped to l both ways (a failure ends the run): 0 or -errno. */
+int run_ue_shape(struct runner *r, struct ue *u, const struct mob_radio_link *l);
+/* u attached to cell (-1: detached) at t, its radio shaped first if it changed: 0 or -errno. */
+int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t);
 
 /* --- cells.c: each cell's load, per tick --- */
 
 int run_cells_init(struct runner *r);
 void run_cells_free(struct runner *r);
-/* The tick at t done: every CELLS_NS, each cell's UEs and bytes into cells.csv. */
+/* The tick at t done: every CELLS_NS, each cell's counters into cells.csv. */
 void run_cells_tick(struct runner *r, uint64_t t);
+/* At the run's end, before its network goes: a last reading, so the totals cover it all. */
+void run_cells_end(struct runner *r, uint64_t t);
+/* The sum of every cell's counters at the last reading (all 0 before the first). */
+void run_cells_total(const struct runner *r, struct topo_cell_stats *ret);
 
 /* --- job.c: migrations as jobs --- */
 
@@ -243,8 +239,8 @@ __attribute__((format(printf, 5, 6))) void run_event(struct runner *r, uint64_t 
 						     int ue_node, const char *fmt, ...);
 /* A line of positions.csv: where u is at t_s (from the start) and its cell. */
 void run_write_position(struct runner *r, double t_s, const struct ue *u);
-/* A line of cells.csv: cell's load at t_s (from the start). */
-void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct cell_load *l);
+/* A line of cells.csv: cell's counters at t_s (from the start). */
+void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct topo_cell_stats *l);
 /* A line of rtt.csv: probe p's answer (rtt_ns, from instance) at t, or its loss (NULL). */
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance);

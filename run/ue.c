@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The UEs: where each one is (its mobility model, read from the file once), its signal from
- * every cell at each radio tick, its radio link shaped from that signal, its handovers (A3,
- * mobility/handover.h) with the link cut at once and the new one attached after the
- * interruption; and the policy, told of handovers and ticks, whose decisions start
- * migrations (job.c). What this does to the network goes through r->ops.
+ * every cell at each radio tick, its radio shaped from that signal (both ways, only when it
+ * changed), its handovers (A3, mobility/handover.h) as a detach at once and an attach to the
+ * new cell after the interruption (a path switch: the UE keeps its one address); and the
+ * policy, told of handovers and ticks, whose decisions start migrations (job.c). What this
+ * does to the network goes through r->ops.
  */
 #include "run/run_int.h"
 #include "util/file.h"
@@ -126,7 +127,7 @@ int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *e
 			struct ue *u = &r->ues[k++];
 
 			u->node = i;
-			u->cell = u->link = u->svc = u->mig = u->gap_mig = -1;
+			u->cell = u->svc = u->mig = u->gap_mig = -1;
 		} else if (m->nodes[i].kind == TOPO_ENB) {
 			r->cells[c++] = i;
 		}
@@ -176,7 +177,7 @@ int run_radio_init(struct runner *r, struct topo_err *err)
 	return 0;
 }
 
-/* One direction of a radio link as the radio model says, or cut (100% loss). */
+/* One direction of a UE's radio as the radio model says, or cut (100% loss). */
 static void radio_shape(const struct mob_radio_link *l, struct emu_shape *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -190,23 +191,27 @@ static void radio_shape(const struct mob_radio_link *l, struct emu_shape *s)
 	s->rate_bps = l->rate_bps;
 }
 
-static int link_shape(struct runner *r, int link, const struct mob_radio_link *l)
+int run_ue_shape(struct runner *r, struct ue *u, const struct mob_radio_link *l)
 {
 	struct topo_err err;
-	struct emu_shape s;
+	struct emu_shape s[2];
 	int rc;
 
-	radio_shape(l, &s);
-	rc = r->ops->shape(r, (unsigned)link, &s, &err);
-	if (rc < 0)
-		run_fail(r, rc, "shaping radio link %s-%s: %s",
-			 r->m->nodes[r->m->links[link].end[0].node].name,
-			 r->m->nodes[r->m->links[link].end[1].node].name, err.msg);
+	/* The radio model gives one value for both ways: uplink and downlink alike. */
+	radio_shape(l, &s[0]);
+	s[1] = s[0];
+	rc = r->ops->shape(r, u->node, s, &err);
+	if (rc < 0) {
+		run_fail(r, rc, "shaping the radio of %s: %s", r->m->nodes[u->node].name, err.msg);
+		return rc;
+	}
 	r->shape_updates++;
-	return rc;
+	u->shaped = *l;
+	u->was_shaped = true;
+	return 0;
 }
 
-/* A link changes its shaping only when the change is worth it: 5% of rate, 0.5% of loss. */
+/* A radio changes its shaping only when the change is worth it: 5% of rate, 0.5% of loss. */
 static bool shape_changed(const struct mob_radio_link *a, const struct mob_radio_link *b)
 {
 	if (a->up != b->up)
@@ -217,24 +222,38 @@ static bool shape_changed(const struct mob_radio_link *a, const struct mob_radio
 	       fabs(a->loss - b->loss) > 0.005;
 }
 
-static void ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
+/* u's radio shaped from its signal from cell, unless it already is (about) that. */
+static int shape_for(struct runner *r, struct ue *u, int cell)
 {
-	struct topo_err err;
-	int link = cell >= 0 ? topo_ue_radio_link(r->m, u->node, r->cells[cell]) : -1;
 	struct mob_radio_link l;
 
-	if (r->ops->attach(r, u->node, link, &err) < 0) {
-		run_fail(r, -EIO, "%s", err.msg);
-		return;
+	mob_radio_shape(&r->radio, u->signal[cell], &l);
+	if (u->was_shaped && !shape_changed(&l, &u->shaped))
+		return 0;
+	return run_ue_shape(r, u, &l);
+}
+
+/*
+ * u served by cell now (-1: detached). Shaped first, so that the first frame through the new
+ * cell already has its cell's radio; the shaping stays across a detach (the relay drops a
+ * detached UE's frames whatever it is).
+ */
+int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
+{
+	struct topo_err err;
+	int rc;
+
+	if (cell >= 0 && shape_for(r, u, cell) < 0)
+		return r->error;
+	rc = r->ops->attach(r, u->node, cell >= 0 ? (int)r->cells[cell] : -1, &err);
+	if (rc < 0) {
+		run_fail(r, rc, "%s", err.msg);
+		return rc;
 	}
-	u->link = link;
-	if (link >= 0) {
-		mob_radio_shape(&r->radio, u->signal[cell], &l);
-		link_shape(r, link, &l);
-		u->shaped = l;
-	}
+	u->attached = cell >= 0;
 	run_event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s",
 		  run_cell_name(r, cell));
+	return 0;
 }
 
 static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
@@ -244,7 +263,7 @@ static void on_attach_timer(struct emu_loop *loop, const struct emu_loop_fire *f
 	(void)loop;
 	a->u->attach_timer = 0;
 	if (a->u->cell == a->cell)
-		ue_attach(a->r, a->u, a->cell, f->now_ns);
+		run_ue_attach(a->r, a->u, a->cell, f->now_ns);
 }
 
 void run_decision_apply(struct runner *r, struct ue *u, bool decided, const struct mig_decision *d,
@@ -275,13 +294,16 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	run_event(r, ev->t_ns, "handover", (int)u->node, "from %s to %s (%s)",
 		  run_cell_name(r, ev->from), run_cell_name(r, ev->to),
 		  mob_ho_reason_name(ev->reason));
-	/* The old cell's link goes at once; the new one after the interruption. */
-	if (u->link >= 0) {
-		struct mob_radio_link down = {0};
+	/* Off the old cell at once; on the new one after the interruption. */
+	if (u->attached) {
+		struct topo_err err;
+		int rc = r->ops->attach(r, u->node, -1, &err);
 
-		link_shape(r, u->link, &down);
-		if (r->ops->attach(r, u->node, -1, &(struct topo_err){0}) == 0)
-			u->link = -1;
+		if (rc < 0) {
+			run_fail(r, rc, "%s", err.msg);
+			return;
+		}
+		u->attached = false;
 	}
 	if (u->attach_timer) {
 		emu_loop_timer_cancel(r->loop, u->attach_timer);
@@ -296,7 +318,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 				return;
 			}
 		} else {
-			ue_attach(r, u, ev->to, ev->t_ns);
+			run_ue_attach(r, u, ev->to, ev->t_ns);
 		}
 	}
 	if (r->policy && u->svc >= 0) {
@@ -331,15 +353,8 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 		}
 		if (mob_ho_tick(u->ho, f->deadline_ns, u->signal, &ev) == 1)
 			handover(r, u, &ev);
-		else if (u->link >= 0 && u->cell >= 0) {
-			struct mob_radio_link l;
-
-			mob_radio_shape(&r->radio, u->signal[u->cell], &l);
-			if (shape_changed(&l, &u->shaped)) {
-				link_shape(r, u->link, &l);
-				u->shaped = l;
-			}
-		}
+		else if (u->attached && u->cell >= 0)
+			shape_for(r, u, u->cell);
 		run_write_position(r, t_s, u);
 		if (r->policy && u->svc >= 0) {
 			pu = run_policy_ue(r, u);
@@ -411,162 +426,4 @@ int run_policy_new(struct runner *r, struct topo_err *err)
 				    topo_policy_name(r->m->migration.policy));
 	rc = mig_policy_new(ops, &env, &r->policy);
 	return rc < 0 ? topo_err_set(err, rc, "policy %s: %s", ops->name, strerror(-rc)) : 0;
-}
-
-/* Each cell's signal at UE u where its model puts it at t_s (seconds from the start). */
-static void ue_signals_at(struct runner *r, struct ue *u, double t_s)
-{
-	mob_model_pos(&u->mob, t_s, &u->pos);
-	for (unsigned c = 0; c < r->n_cells; c++) {
-		const double *p = r->m->nodes[r->cells[c]].pos;
-		struct mob_pos e = {p[0], p[1], p[2]};
-
-		u->signal[c] = mob_radio_signal(&r->radio, &e, &u->pos);
-	}
-}
-
-/* A runner that acts on net now, for `up` and `attach`: UEs, cells, radio; no loop. */
-static int radio_runner_init(struct runner *r, struct topo_net *net, const char *cmd,
-			     struct topo_err *err)
-{
-	int rc;
-
-	*r = (struct runner){
-	    .cmd = cmd, .report = -1, .m = net->m, .net = net, .ops = &run_real_ops};
-	rc = run_mobility_init(r, net->m, err);
-	return rc < 0 ? rc : run_radio_init(r, err);
-}
-
-int run_radio_attach(struct topo_net *net, FILE *out, struct topo_err *err)
-{
-	struct runner r;
-	int attached = 0, rc;
-
-	rc = radio_runner_init(&r, net, "edgemu up", err);
-	for (unsigned i = 0; i < r.n_ues && rc == 0 && !r.error; i++) {
-		struct ue *u = &r.ues[i];
-		struct mob_ho_event ev;
-
-		if (!u->has_mob) {
-			fprintf(out, "  %s: no position (no pos: and no mobility:), detached\n",
-				r.m->nodes[u->node].name);
-			continue;
-		}
-		ue_signals_at(&r, u, 0.0);
-		/* The runner's first tick: the strongest usable cell, at once. */
-		if (mob_ho_tick(u->ho, 0, u->signal, &ev) != 1 || ev.to < 0) {
-			fprintf(out, "  %s at (%.0f, %.0f) m: no cell above min_signal, detached\n",
-				r.m->nodes[u->node].name, u->pos.x, u->pos.y);
-			continue;
-		}
-		ue_attach(&r, u, ev.to, 0);
-		if (r.error)
-			break;
-		/* So that `edgemu show` and the next `edgemu attach` know where it is. */
-		rc = topo_net_ue_cell_set(net, u->node, (int)r.cells[ev.to]);
-		if (rc < 0) {
-			topo_err_set(err, rc, "recording %s's cell in %s/cells: %s",
-				     r.m->nodes[u->node].name, net->dir, strerror(-rc));
-			break;
-		}
-		attached++;
-		fprintf(out,
-			"  %s at (%.0f, %.0f) m: attached to %s, %.1f dBm, %.1f Mbit/s, "
-			"%.2f%% loss\n",
-			r.m->nodes[u->node].name, u->pos.x, u->pos.y, run_cell_name(&r, ev.to),
-			u->signal[ev.to], (double)u->shaped.rate_bps / 1e6, 100 * u->shaped.loss);
-	}
-	if (rc == 0 && r.error)
-		rc = topo_err_set(err, r.error, "%s", r.error_msg);
-	run_fini(&r);
-	return rc < 0 ? rc : attached;
-}
-
-/*
- * Cut UE u's radio links that may carry traffic, but for keep: the one its record names
- * (from), or, with no record, every one (a cut link costs nothing to cut again).
- */
-static void cut_old(struct runner *r, struct ue *u, int from, bool known, int keep)
-{
-	struct mob_radio_link down = {0};
-
-	for (unsigned c = 0; c < r->n_cells && !r->error; c++) {
-		int link = topo_ue_radio_link(r->m, u->node, r->cells[c]);
-
-		if (link < 0 || link == keep || (known && (int)r->cells[c] != from))
-			continue;
-		link_shape(r, link, &down);
-	}
-}
-
-int run_radio_ue_set(struct topo_net *net, unsigned ue, int enb, struct run_ue_move *ret,
-		     struct topo_err *err)
-{
-	struct run_ue_move mv = {.from = -1, .to = enb};
-	struct runner r;
-	struct emu_nl *nl;
-	struct ue *u;
-	int rc, ui, cell = -1, link = -1;
-	bool known;
-
-	rc = radio_runner_init(&r, net, "edgemu attach", err);
-	ui = rc == 0 ? run_ue_index(&r, ue) : -1;
-	for (unsigned c = 0; c < r.n_cells && enb >= 0; c++)
-		if ((int)r.cells[c] == enb)
-			cell = (int)c;
-	if (rc == 0 && (ui < 0 || (enb >= 0 && cell < 0) || !topo_ue_is_radio(net->m, ue)))
-		rc = topo_err_set(err, -EINVAL, "not a radio UE and an eNB");
-	if (rc < 0)
-		goto out;
-	u = &r.ues[ui];
-	known = topo_net_ue_cell_get(net, ue, &mv.from) == 0;
-	if (enb >= 0) {
-		link = topo_ue_radio_link(net->m, ue, (unsigned)enb);
-		if (!u->has_mob || link < 0) {
-			rc = topo_err_set(err, -EINVAL,
-					  "%s has no position (no pos: and no mobility:): its "
-					  "signal from %s, which shapes the link, is unknown",
-					  net->m->nodes[ue].name, net->m->nodes[enb].name);
-			goto out;
-		}
-		ue_signals_at(&r, u, 0.0);
-		mob_radio_shape(&r.radio, u->signal[cell], &u->shaped);
-		mv.signal_dbm = u->signal[cell];
-		mv.via = net->m->links[link].end[1].addr;
-		mv.src = net->m->links[link].end[0].addr;
-	}
-	/* Opened first, so that the time measured is the kernel's batch alone. */
-	rc = topo_net_node_nl(net, ue, &nl);
-	if (rc < 0) {
-		topo_err_set(err, rc, "%s: its netlink socket: %s", net->m->nodes[ue].name,
-			     strerror(-rc));
-		goto out;
-	}
-	mv.kernel_ns = util_now_ns();
-	rc = topo_net_ue_attach(net, ue, link, err);
-	mv.kernel_ns = util_now_ns() - mv.kernel_ns;
-	if (rc < 0)
-		goto out;
-	/* The new path carries traffic before the old one is cut, as the routes already do. */
-	if (link >= 0)
-		link_shape(&r, link, &u->shaped);
-	cut_old(&r, u, mv.from, known, link);
-	if (r.error) {
-		rc = topo_err_set(err, r.error, "%s", r.error_msg);
-		goto out;
-	}
-	rc = topo_net_ue_cell_set(net, ue, enb);
-	if (rc < 0) {
-		topo_err_set(err, rc, "recording %s's cell in %s/cells: %s", net->m->nodes[ue].name,
-			     net->dir, strerror(-rc));
-		goto out;
-	}
-	mv.in_range = u->shaped.up;
-	mv.rate_bps = u->shaped.rate_bps;
-	mv.loss = u->shaped.loss;
-	mv.delay_ns = u->shaped.delay_ns;
-	*ret = mv;
-out:
-	run_fini(&r);
-	return rc;
 }

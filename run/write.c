@@ -69,7 +69,7 @@ void run_write_position(struct runner *r, double t_s, const struct ue *u)
 	out_check(r, r->positions);
 }
 
-void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct cell_load *l)
+void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct topo_cell_stats *l)
 {
 	if (!r->cells_out)
 		return;
@@ -77,7 +77,11 @@ void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct ce
 							      .cell = run_cell_name(r, (int)cell),
 							      .ues = l->ues,
 							      .down_bytes = l->down_bytes,
-							      .up_bytes = l->up_bytes});
+							      .up_bytes = l->up_bytes,
+							      .x2_pkts = l->x2_pkts,
+							      .x2_bytes = l->x2_bytes,
+							      .ho_drop_pkts = l->ho_drop_pkts,
+							      .drop_pkts = l->drop_pkts});
 	out_check(r, r->cells_out);
 }
 
@@ -461,6 +465,32 @@ static int summary_lateness(const struct runner *r, struct json_object *lat, int
 	return results_json_set_uint(lat, "skipped", l->skipped, rc);
 }
 
+/*
+ * summary.json's "radio": the handovers of every UE, and the cells' counters summed at the
+ * last reading (as_of_s: at the end, unless that reading failed): bytes each way, the
+ * downlink in flight at handovers forwarded (x2) or dropped, the other drops.
+ */
+static int summary_radio(const struct runner *r, struct json_object *o, int rc)
+{
+	struct topo_cell_stats t;
+	uint64_t handovers = 0;
+
+	for (unsigned i = 0; i < r->n_ues; i++)
+		handovers += r->ues[i].handovers;
+	run_cells_total(r, &t);
+	rc = results_json_set_uint(o, "handovers", handovers, rc);
+	rc = results_json_set_str(o, "forwarding",
+				  r->m->radio.forwarding == TOPO_FORWARD_DROP ? "drop" : "x2", rc);
+	rc = results_json_set_fixed(o, "as_of_s",
+				    r->cells_read_ns ? run_rel_s(r, r->cells_read_ns) : NAN, 3, rc);
+	rc = results_json_set_uint(o, "down_bytes", t.down_bytes, rc);
+	rc = results_json_set_uint(o, "up_bytes", t.up_bytes, rc);
+	rc = results_json_set_uint(o, "x2_pkts", t.x2_pkts, rc);
+	rc = results_json_set_uint(o, "x2_bytes", t.x2_bytes, rc);
+	rc = results_json_set_uint(o, "ho_drop_pkts", t.ho_drop_pkts, rc);
+	return results_json_set_uint(o, "drop_pkts", t.drop_pkts, rc);
+}
+
 /* How the run ended: "completed", "interrupted" (a signal) or "failed" (an error). */
 static const char *ended(const struct runner *r)
 {
@@ -489,6 +519,10 @@ void run_write_summary(struct runner *r)
 	rc = summary_ues(r, a, results_json_set(s, "ues", a, rc));
 	a = json_object_new_array();
 	rc = summary_migs(r, a, results_json_set(s, "migrations", a, rc));
+	if (r->m->has_radio) {
+		a = json_object_new_object();
+		rc = summary_radio(r, a, results_json_set(s, "radio", a, rc));
+	}
 	a = json_object_new_object();
 	rc = summary_lateness(r, a, results_json_set(s, "lateness_us", a, rc));
 	rc = results_json_set_uint(s, "shaping_updates", r->shape_updates, rc);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A radio UE attached to a cell: its routes (the run's pool, a default route and every
+ * Radio UEs and their cells. Second design (issue 14, below): a UE keeps one address; the
+ * relay switches its frames to the new cell's port and its /32 moves on the nodes whose next
+ * hop changes. First design (topo_net_ue_attach, until the runner has moved over): a radio
+ * UE attached to a cell: its routes (the run's pool, a default route and every
  * service's VIP) go through the eNB on that cell's radio link, from the UE's address on that
  * link. One batch of requests on the UE's socket, so a handover is a single round trip to
  * the kernel and every route changes in place (replace, never delete then add).
@@ -8,11 +11,14 @@
 #include "topo/net.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "emu/emu.h"
+#include "emu/relay.h"
 
 #define POOL_PLEN 16
 
@@ -92,5 +98,206 @@ int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_
 				    dst_s, plen, strerror(-r), nl->ext[0] ? " (" : "", nl->ext,
 				    nl->ext[0] ? ")" : "");
 	}
+	return 0;
+}
+
+/* --- the radio access network, second design (issue 14) --- */
+
+/* This process's connection to the run's relay, opened on first use. */
+static int relay_conn(struct topo_net *net, struct emu_relay_conn **ret)
+{
+	char path[PATH_MAX + 16];
+	int r;
+
+	if (!net->relay_conn) {
+		snprintf(path, sizeof(path), "%s/relay.sock", net->dir);
+		r = emu_relay_conn_open(path, &net->relay_conn);
+		if (r < 0)
+			return r;
+	}
+	*ret = net->relay_conn;
+	return 0;
+}
+
+/* A request that failed on a broken connection: the next one opens a new one. */
+static int relay_failed(struct topo_net *net, int r)
+{
+	if (r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN) {
+		emu_relay_conn_close(net->relay_conn);
+		net->relay_conn = NULL;
+	}
+	return r;
+}
+
+/* UE ue's index among the radio UEs (kind 0) or eNB ue's among the cells (kind 1), or -1. */
+static int ran_index(const struct topo_net *net, unsigned node, unsigned kind)
+{
+	const struct topo_model *m = net->m;
+
+	if (!topo_net_has_ran(net) || node >= m->n_nodes ||
+	    m->nodes[node].kind != (kind ? TOPO_ENB : TOPO_UE))
+		return -1;
+	return net->ran_of[node];
+}
+
+static void ip_str(uint32_t a, char *buf)
+{
+	struct in_addr in = {htonl(a)};
+
+	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+/* The error of route change k of a switch: the UE, the cell, the node and the route. */
+static int route_error(struct topo_net *net, unsigned ue, unsigned enb,
+		       const struct topo_ran_route *rt, struct emu_nl *nl, int r,
+		       struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	char dst[INET_ADDRSTRLEN], via[INET_ADDRSTRLEN],
+	    how[INET_ADDRSTRLEN + 2 * TOPO_IFNAME_MAX + 16];
+
+	ip_str(m->nodes[ue].ue_addr, dst);
+	if (rt->del) {
+		snprintf(how, sizeof(how), "deleting");
+	} else if (rt->dev_only) {
+		snprintf(how, sizeof(how), "replacing (dev %s)", TOPO_RAN_IFNAME);
+	} else {
+		ip_str(rt->via, via);
+		snprintf(how, sizeof(how), "replacing (via %s dev %s)", via,
+			 m->links[rt->link].end[rt->end].ifname);
+	}
+	return topo_err_set(
+	    err, r, "UE %s: attaching to cell %s: node %s: %s the route to %s/32: %s%s%s%s",
+	    m->nodes[ue].name, m->nodes[enb].name, m->nodes[rt->node].name, how, dst, strerror(-r),
+	    nl && nl->ext[0] ? " (" : "", nl ? nl->ext : "", nl && nl->ext[0] ? ")" : "");
+}
+
+static struct nlmsghdr *route_msg(const struct topo_net *net, void *buf, uint32_t dst_be,
+				  const struct topo_ran_route *rt)
+{
+	if (rt->del)
+		return emu_msg_route_del(buf, dst_be, 32);
+	if (rt->dev_only)
+		return emu_msg_route_replace(buf, dst_be, 32, 0, net->ran_ifindex[rt->node]);
+	return emu_msg_route_replace(buf, dst_be, 32, htonl(rt->via),
+				     net->ifindex[2 * rt->link + rt->end]);
+}
+
+/*
+ * UE ue's /32 from eNB node `from` (-1: none yet) to eNB node `to`: every request out on its
+ * node's socket first, then the acknowledgements, so the routes change close together. A
+ * delete that finds no route is what it wanted.
+ */
+static int move_routes(struct topo_net *net, unsigned ue, int from, unsigned to,
+		       struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	uint32_t dst = htonl(m->nodes[ue].ue_addr);
+	struct topo_ran_route *v;
+	size_t n;
+	int r = 0;
+
+	if (!net->ran_plan && (r = topo_ran_plan_new(m, &net->ran_plan)) < 0)
+		return topo_err_set(err, r, "UE %s: attaching to cell %s: planning its routes: %s",
+				    m->nodes[ue].name, m->nodes[to].name, strerror(-r));
+	if (!net->ran_routes && !(net->ran_routes = calloc(m->n_nodes, sizeof(*v))))
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	v = net->ran_routes;
+	n = topo_ran_switch(net->ran_plan, ue, from, (int)to, v);
+	for (size_t k = 0; k < n; k++) {
+		struct emu_nl *nl = NULL;
+
+		r = topo_net_node_nl(net, v[k].node, &nl);
+		if (r == 0)
+			r = emu_nl_queue(nl, route_msg(net, emu_nl_slot(nl), dst, &v[k]),
+					 (uint32_t)k);
+		if (r < 0)
+			return route_error(net, ue, to, &v[k], nl, r, err);
+	}
+	/* Every node's batch goes, even after a failure: nothing stays queued for later. */
+	for (size_t k = 0, failed = n; k < n; k++) {
+		struct emu_nl *nl = net->nodes[v[k].node].nl;
+		int f = emu_nl_flush(nl);
+
+		if (f < 0 && nl->err_tag < n && v[nl->err_tag].del && (f == -ESRCH || f == -ENOENT))
+			f = 0;
+		if (f < 0 && failed == n) {
+			failed = nl->err_tag < n ? nl->err_tag : k;
+			r = route_error(net, ue, to, &v[failed], nl, f, err);
+		}
+	}
+	return r;
+}
+
+int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb, struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	struct emu_relay_conn *c;
+	int u = ran_index(net, ue, 0), cell = -1, last = -1, r;
+	const char *cell_name = enb >= 0 && (unsigned)enb < m->n_nodes ? m->nodes[enb].name : "-";
+
+	if (u < 0)
+		return topo_err_set(err, -EINVAL, "node %s is not a radio UE",
+				    ue < m->n_nodes ? m->nodes[ue].name : "?");
+	if (enb >= 0 && (cell = ran_index(net, (unsigned)enb, 1)) < 0)
+		return topo_err_set(err, -EINVAL, "UE %s: node %s is not an eNB", m->nodes[ue].name,
+				    cell_name);
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_attach(c, (unsigned)u, cell, &last));
+	if (r < 0)
+		return topo_err_set(err, r, "UE %s: %s%s at the relay (%s/relay.sock): %s",
+				    m->nodes[ue].name,
+				    enb >= 0 ? "attaching to cell " : "detaching",
+				    enb >= 0 ? cell_name : "", net->dir, strerror(-r));
+	if (enb < 0)
+		return 0; /* the routes stay: downlink on its way reaches the old cell */
+	return move_routes(net, ue, last >= 0 ? (int)net->ran_cell[last] : -1, (unsigned)enb, err);
+}
+
+int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const struct emu_shape *s,
+		       struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	struct emu_relay_conn *c;
+	int u = ran_index(net, ue, 0), r;
+
+	if (u < 0 || dir > 1)
+		return topo_err_set(err, -EINVAL, "node %s is not a radio UE (or no direction %u)",
+				    ue < m->n_nodes ? m->nodes[ue].name : "?", dir);
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_shape(c, (unsigned)u, dir, s));
+	if (r < 0)
+		return topo_err_set(err, r, "UE %s: shaping its radio %s at the relay: %s",
+				    m->nodes[ue].name, dir ? "downlink" : "uplink", strerror(-r));
+	return 0;
+}
+
+int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_stats *ret)
+{
+	struct emu_ran_cell_stats st;
+	struct emu_relay_conn *c;
+	int cell = ran_index(net, enb, 1), r;
+
+	if (cell < 0)
+		return -EINVAL;
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_cell_stats(c, (unsigned)cell, &st));
+	if (r < 0)
+		return r;
+	*ret = (struct topo_cell_stats){
+	    .up_pkts = st.up_pkts,
+	    .up_bytes = st.up_bytes,
+	    .down_pkts = st.down_pkts,
+	    .down_bytes = st.down_bytes,
+	    .x2_pkts = st.x2_pkts,
+	    .x2_bytes = st.x2_bytes,
+	    .ho_drop_pkts = st.ho_drop_pkts,
+	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
+	    .drop_pkts = st.drop_pkts + st.lost_pkts + st.full_pkts,
+	    .ues = st.ues,
+	};
 	return 0;
 }

@@ -18,13 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "emu/emu.h"
 #include "emu/relay.h"
 #include "emu/shape.h"
 #include "util/clock.h"
 
-enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE };
+enum step { STEP_LO = 1, STEP_UP, STEP_ADDR, STEP_ROUTE, STEP_RAN_ADDR, STEP_RAN_ROUTE };
 
 #define TAG(step, i) (((uint32_t)(step) << 28) | (uint32_t)(i))
 #define TAG_STEP(t) ((t) >> 28)
@@ -68,12 +69,13 @@ static int node_init(void *arg)
 
 /*
  * Each node keeps a namespace fd and a socket open: make room for 500-node runs. The relay
- * (forked from here) has a socket per end of each link it carries: 500 radio links are 1000.
+ * (forked from here) has a socket per end of each link it carries (500 links are 1000) and
+ * one per radio access port.
  */
-static void raise_fd_limit(unsigned nodes, unsigned links)
+static void raise_fd_limit(unsigned nodes, unsigned links, unsigned ran_ports)
 {
 	struct rlimit rl;
-	rlim_t want = 3 * (rlim_t)nodes + 2 * (rlim_t)links + 64;
+	rlim_t want = 3 * (rlim_t)nodes + 2 * (rlim_t)links + (rlim_t)ran_ports + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
 		return;
@@ -279,6 +281,83 @@ static int pool_join(struct pool *p, struct topo_err *err, double *ret_ms)
 }
 
 /*
+ * Nodes a and b's namespaces exist; what is queued goes first when one must be waited for.
+ * 0, -ECANCELED or -EINTR (interrupted), or a flush's -errno.
+ */
+static int both_ready(struct topo_net *net, struct ready *rd, unsigned a, unsigned b,
+		      volatile sig_atomic_t *stop)
+{
+	int r = 0;
+
+	if (!is_ready(rd, a) || !is_ready(rd, b)) {
+		r = emu_nl_flush(net->root);
+		if (r == 0)
+			r = wait_node(rd, a, stop);
+		if (r == 0)
+			r = wait_node(rd, b, stop);
+	}
+	return r;
+}
+
+/*
+ * The radio access network's ports: a veth per radio UE and per eNB, the node's end
+ * TOPO_RAN_IFNAME (up, NOARP, the MAC the relay writes), its peer in the relay's namespace.
+ * Queued on the links' socket, tagged n_links + node.
+ */
+static int build_ran_ports(struct topo_net *net, struct ready *rd, volatile sig_atomic_t *stop)
+{
+	const struct topo_model *m = net->m;
+	int r = 0;
+
+	for (unsigned k = 0; k < net->n_ran_ues + net->n_ran_cells && r == 0; k++) {
+		unsigned kind = k >= net->n_ran_ues, i = kind ? k - net->n_ran_ues : k;
+		unsigned node = kind ? net->ran_cell[i] : net->ran_ue[i];
+		char port[TOPO_IFNAME_MAX + 1];
+		uint8_t mac[EMU_MAC_LEN];
+		struct nlmsghdr *nlh;
+
+		r = both_ready(net, rd, node, node, stop);
+		if (r < 0)
+			break;
+		emu_ran_mac(kind, i, mac);
+		topo_ran_port_name(port, sizeof(port), kind, i);
+		nlh =
+		    emu_msg_veth_add_mac(emu_nl_slot(net->root), TOPO_RAN_IFNAME,
+					 net->nodes[node].ns_fd, net->ran_ifindex[node], mac, port,
+					 net->relay_ns_fd, topo_ran_port_index(net, kind, i), NULL);
+		r = emu_nl_queue(net->root, emu_msg_link_flags_at_create(nlh, IFF_UP | IFF_NOARP),
+				 m->n_links + node);
+	}
+	return r;
+}
+
+/* The error of a request build_links() queued, tagged with its link or n_links + node. */
+static int links_error(struct topo_net *net, int r, struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	uint32_t t = net->root->err_tag;
+	const struct topo_link *k;
+
+	if (t >= m->n_links && t - m->n_links < m->n_nodes) {
+		unsigned node = t - m->n_links, i = (unsigned)net->ran_of[node];
+		char port[TOPO_IFNAME_MAX + 1];
+
+		topo_ran_port_name(port, sizeof(port), m->nodes[node].kind == TOPO_ENB, i);
+		return topo_err_set(err, r,
+				    "%s:%d:%d: creating the radio interface %s:%s (relay port %s): "
+				    "%s%s",
+				    m->file, m->radio.mark.line, m->radio.mark.col,
+				    m->nodes[node].name, TOPO_RAN_IFNAME, port, strerror(-r),
+				    ext(net->root));
+	}
+	k = &m->links[t % (m->n_links ? m->n_links : 1)];
+	return topo_err_set(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
+			    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
+			    k->end[0].ifname, m->nodes[k->end[1].node].name, k->end[1].ifname,
+			    strerror(-r), ext(net->root));
+}
+
+/*
  * A direct link is one veth pair between its two nodes. A relayed link is cut in two: each
  * end's interface pairs with an interface in the relay namespace, and the relay forwards.
  * Requests go out in batches; a batch goes early when a link must wait for a namespace.
@@ -294,17 +373,11 @@ static int build_links(struct topo_net *net, struct ready *rd, volatile sig_atom
 		const struct topo_if *a = &k->end[0], *b = &k->end[1];
 		struct nlmsghdr *nlh;
 
-		if (!is_ready(rd, a->node) || !is_ready(rd, b->node)) {
-			r = emu_nl_flush(net->root);
-			if (r == 0)
-				r = wait_node(rd, a->node, stop);
-			if (r == 0)
-				r = wait_node(rd, b->node, stop);
-			if (r == -ECANCELED || r == -EINTR)
-				return topo_err_set(err, r, "interrupted");
-			if (r < 0)
-				break;
-		}
+		r = both_ready(net, rd, a->node, b->node, stop);
+		if (r == -ECANCELED || r == -EINTR)
+			return topo_err_set(err, r, "interrupted");
+		if (r < 0)
+			break;
 		if (!net->relayed[l]) {
 			nlh = emu_msg_veth_add(emu_nl_slot(net->root), a->ifname,
 					       net->nodes[a->node].ns_fd, net->ifindex[2 * l],
@@ -326,17 +399,12 @@ static int build_links(struct topo_net *net, struct ready *rd, volatile sig_atom
 		}
 	}
 	if (r == 0)
+		r = build_ran_ports(net, rd, stop);
+	if (r == -ECANCELED || r == -EINTR)
+		return topo_err_set(err, r, "interrupted");
+	if (r == 0)
 		r = emu_nl_flush(net->root);
-	if (r < 0) {
-		const struct topo_link *k =
-		    &m->links[net->root->err_tag % (m->n_links ? m->n_links : 1)];
-
-		return topo_err_set(err, r, "%s:%d:%d: creating link %s:%s - %s:%s: %s%s", m->file,
-				    k->mark.line, k->mark.col, m->nodes[k->end[0].node].name,
-				    k->end[0].ifname, m->nodes[k->end[1].node].name,
-				    k->end[1].ifname, strerror(-r), ext(net->root));
-	}
-	return 0;
+	return r < 0 ? links_error(net, r, err) : 0;
 }
 
 /* netem on the sending interface of every direction the file shapes, on direct links. */
@@ -376,12 +444,10 @@ static int relay_ns_init(void *arg)
 	return emu_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
 }
 
-static bool any_relayed(const struct topo_net *net)
+/* The relay's namespace and process: for relayed links, and for the radio access ports. */
+static bool needs_relay(const struct topo_net *net)
 {
-	for (unsigned l = 0; l < net->m->n_links; l++)
-		if (net->relayed[l])
-			return true;
-	return false;
+	return net->n_relayed || topo_net_has_ran(net);
 }
 
 static int queue(struct topo_node_rt *n, struct nlmsghdr *nlh, uint32_t tag, int *first)
@@ -413,6 +479,14 @@ static int config_error(struct topo_net *net, unsigned node, int r, struct topo_
 		return topo_err_set(err, r, "node %s: adding address %s/%u to %s: %s%s", name, a,
 				    m->links[i / 2].end[i % 2].plen,
 				    m->links[i / 2].end[i % 2].ifname, strerror(-r), ext(nl));
+	case STEP_RAN_ADDR:
+	case STEP_RAN_ROUTE:
+		ip_str(m->nodes[node].ue_addr, a);
+		if (TAG_STEP(t) == STEP_RAN_ADDR)
+			return topo_err_set(err, r, "UE %s: adding its address %s/32 to %s: %s%s",
+					    name, a, TOPO_RAN_IFNAME, strerror(-r), ext(nl));
+		return topo_err_set(err, r, "UE %s: adding its default route dev %s src %s: %s%s",
+				    name, TOPO_RAN_IFNAME, a, strerror(-r), ext(nl));
 	default:
 		ip_str(net->routes.v[i].dst, a);
 		ip_str(net->routes.v[i].via, b);
@@ -452,6 +526,25 @@ static int build_config(struct topo_net *net, struct topo_err *err)
 				return config_error(net, f->node, first, err);
 		}
 	}
+	/*
+	 * A radio UE's one address, on its radio interface, and everything out of it: the relay
+	 * takes its frames to its cell whatever their destination (no ARP: NOARP).
+	 */
+	for (unsigned i = 0; i < net->n_ran_ues; i++) {
+		unsigned u = net->ran_ue[i];
+		struct topo_node_rt *n = &net->nodes[u];
+		uint32_t a = htonl(m->nodes[u].ue_addr);
+
+		queue(n, emu_msg_addr_add(emu_nl_slot(n->nl), net->ran_ifindex[u], a, 32),
+		      TAG(STEP_RAN_ADDR, 0), &first);
+		if (!first)
+			queue(n,
+			      emu_msg_route_add_src(emu_nl_slot(n->nl), 0, 0, 0,
+						    net->ran_ifindex[u], a),
+			      TAG(STEP_RAN_ROUTE, 0), &first);
+		if (first)
+			return config_error(net, u, first, err);
+	}
 	for (size_t k = 0; k < net->routes.n; k++) {
 		const struct topo_route *rt = &net->routes.v[k];
 		struct topo_node_rt *n = &net->nodes[rt->node];
@@ -479,7 +572,8 @@ static int write_ledger(struct topo_net *net)
 {
 	const struct topo_model *m = net->m;
 	size_t cap =
-	    128 + (size_t)m->n_nodes * 2 * (sizeof(net->nodes[0].ns) + 8) +
+	    128 + (size_t)m->n_nodes * 3 * (sizeof(net->nodes[0].ns) + 8) +
+	    (size_t)m->n_nodes * (2 * sizeof(net->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16) +
 	    (size_t)m->n_links * 4 * (2 * sizeof(net->nodes[0].ns) + 2 * TOPO_IFNAME_MAX + 16);
 	char *text = malloc(cap), relay_ns[sizeof(net->nodes[0].ns) + 8] = "";
 	size_t len = 0;
@@ -492,7 +586,7 @@ static int write_ledger(struct topo_net *net)
 		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", net->nodes[i].ns);
 	for (unsigned i = 0; i < m->n_nodes; i++)
 		len += (size_t)snprintf(text + len, cap - len, "etc %s\n", net->nodes[i].ns);
-	if (any_relayed(net)) {
+	if (needs_relay(net)) {
 		topo_relay_ns_name(relay_ns, sizeof(relay_ns), net->name);
 		len += (size_t)snprintf(text + len, cap - len, "netns %s\n", relay_ns);
 	}
@@ -516,6 +610,16 @@ static int write_ledger(struct topo_net *net)
 							net->nodes[a->node].ns, a->ifname);
 		}
 	}
+	/* The radio access ports go with the relay's namespace; listed for people reading. */
+	for (unsigned k = 0; k < net->n_ran_ues + net->n_ran_cells; k++) {
+		unsigned kind = k >= net->n_ran_ues, i = kind ? k - net->n_ran_ues : k;
+		unsigned node = kind ? net->ran_cell[i] : net->ran_ue[i];
+		char port[TOPO_IFNAME_MAX + 1];
+
+		topo_ran_port_name(port, sizeof(port), kind, i);
+		len += (size_t)snprintf(text + len, cap - len, "veth %s %s %s %s\n",
+					net->nodes[node].ns, TOPO_RAN_IFNAME, relay_ns, port);
+	}
 	r = topo_ledger_write(net, text, len);
 	free(text);
 	return r;
@@ -538,7 +642,7 @@ int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct top
 	double t = util_now_ms();
 	int r, etc_r, links_r;
 
-	raise_fd_limit(net->m->n_nodes, net->m->n_links);
+	raise_fd_limit(net->m->n_nodes, net->m->n_links, net->n_ran_ues + net->n_ran_cells);
 	r = topo_net_choose_backend(net, err);
 	if (r < 0)
 		return r;
@@ -552,7 +656,7 @@ int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct top
 		return topo_err_set(err, -errno, "creating %s: %s", TOPO_ETC_NETNS,
 				    strerror(errno));
 	r = reserve_names(net, err);
-	if (r == 0 && any_relayed(net)) {
+	if (r == 0 && needs_relay(net)) {
 		char relay_ns[sizeof(net->nodes[0].ns) + 8];
 
 		topo_relay_ns_name(relay_ns, sizeof(relay_ns), net->name);
@@ -590,7 +694,7 @@ int topo_net_build(struct topo_net *net, volatile sig_atomic_t *stop, struct top
 		r = build_config(net, err);
 	if (r == 0)
 		r = build_netem(net, err);
-	if (r == 0 && any_relayed(net))
+	if (r == 0 && needs_relay(net))
 		r = topo_relay_start(net, err);
 	lap(net, 3, &t);
 

@@ -32,6 +32,7 @@
 #include <linux/rtnetlink.h>
 
 #include "emu/emu.h"
+#include "emu/relay.h"
 #include "util/file.h"
 
 #define RELEASE_TIMEOUT_MS 10000
@@ -415,12 +416,61 @@ static void remove_dir_files(const char *dir)
 
 static void run_free_plan(struct topo_net *net)
 {
+	topo_ran_plan_free(net->ran_plan);
+	free(net->ran_routes);
+	free(net->ran_ue);
+	free(net->ran_cell);
+	free(net->ran_of);
+	free(net->ran_ifindex);
 	topo_routes_free(&net->routes);
 	free(net->ifindex);
 	free(net->relayed);
 	free(net->nodes);
 	topo_model_free(net->m);
 	free(net);
+}
+
+/*
+ * The radio access network's interfaces: with radio:, one per radio UE and one per eNB,
+ * numbered in each node after its links (so the links' indexes do not depend on radio:).
+ */
+static int plan_ran(struct topo_net *net)
+{
+	const struct topo_model *m = net->m;
+	unsigned n_ue = 0, n_enb = 0;
+
+	for (unsigned i = 0; m->has_radio && i < m->n_nodes; i++) {
+		n_ue += m->nodes[i].kind == TOPO_UE;
+		n_enb += m->nodes[i].kind == TOPO_ENB;
+	}
+	if (!n_ue || !n_enb)
+		return 0;
+	net->ran_ue = calloc(n_ue, sizeof(*net->ran_ue));
+	net->ran_cell = calloc(n_enb, sizeof(*net->ran_cell));
+	net->ran_of = calloc(m->n_nodes, sizeof(*net->ran_of));
+	net->ran_ifindex = calloc(m->n_nodes, sizeof(*net->ran_ifindex));
+	if (!net->ran_ue || !net->ran_cell || !net->ran_of || !net->ran_ifindex)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		enum topo_kind k = m->nodes[i].kind;
+
+		net->ran_of[i] = -1;
+		if (k == TOPO_UE) {
+			net->ran_of[i] = (int)net->n_ran_ues;
+			net->ran_ue[net->n_ran_ues++] = i;
+		} else if (k == TOPO_ENB) {
+			net->ran_of[i] = (int)net->n_ran_cells;
+			net->ran_cell[net->n_ran_cells++] = i;
+		}
+		if (net->ran_of[i] >= 0)
+			net->ran_ifindex[i] = net->nodes[i].next_index++;
+	}
+	return 0;
+}
+
+bool topo_net_has_ran(const struct topo_net *net)
+{
+	return net->n_ran_ues && net->n_ran_cells;
 }
 
 /* Planning shared by prepare (new run) and load (existing run, same slot). */
@@ -459,6 +509,8 @@ static int run_plan(struct topo_net *net, struct topo_err *err)
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (unsigned e = 0; e < 2; e++)
 			net->ifindex[2 * l + e] = net->nodes[m->links[l].end[e].node].next_index++;
+	if (plan_ran(net) < 0)
+		return topo_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -603,6 +655,9 @@ static void close_kernel(struct topo_net *net)
 {
 	if (!net)
 		return;
+	if (net->relay_conn)
+		emu_relay_conn_close(net->relay_conn);
+	net->relay_conn = NULL;
 	for (unsigned i = 0; net->nodes && i < net->m->n_nodes; i++) {
 		emu_nl_close(net->nodes[i].nl);
 		net->nodes[i].nl = NULL;

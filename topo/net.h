@@ -23,6 +23,7 @@
 
 struct emu_nl;
 struct emu_shape;
+struct emu_relay_conn;
 
 struct topo_node_rt {
 	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8]; /* em-<run>-<node> */
@@ -46,8 +47,24 @@ struct topo_net {
 	enum topo_shaper backend; /* TOPO_SHAPER_NETEM or TOPO_SHAPER_RELAY */
 	char backend_why[160];
 	bool *relayed;
+	unsigned n_relayed; /* links the relay carries (topo_net_mark_relayed()) */
 	int relay_ns_fd;
 	long relay_pid;
+	/*
+	 * The radio access network (issue 14), when the model has radio UEs and eNBs: UE i is
+	 * node ran_ue[i], cell c is eNB node ran_cell[c] (both in node order); ran_of[node] is
+	 * the node's index among the UEs or among the eNBs (-1: neither). Each has one interface
+	 * TOPO_RAN_IFNAME, ifindex ran_ifindex[node], paired with a port in the relay's namespace.
+	 */
+	unsigned n_ran_ues, n_ran_cells;
+	unsigned *ran_ue, *ran_cell;
+	int *ran_of;
+	int *ran_ifindex;
+	/* This process's connection to the relay's control socket and the RAN's route plan,
+	 * both made on first use (topo/attach.c) and kept until topo_net_free(). */
+	struct emu_relay_conn *relay_conn;
+	struct topo_ran_plan *ran_plan;
+	struct topo_ran_route *ran_routes; /* room for m->n_nodes changes */
 	/* Wall time of each build step, for benchmarks: nodes (namespaces and /etc), -, links,
 	 * addresses and routes. */
 	double step_ms[4];
@@ -149,9 +166,18 @@ void topo_relay_ns_name(char *buf, size_t len, const char *run);
 /* The relay-side interface facing end `end` of relayed link `link`: name and ifindex. */
 void topo_relay_ifname(char *buf, size_t len, unsigned link, unsigned end);
 int topo_relay_index(const struct topo_net *net, unsigned link, unsigned end);
+/* Whether the run has a radio access network: radio UEs and eNBs (their ports, the relay). */
+bool topo_net_has_ran(const struct topo_net *net);
 /*
- * Start the run's relay for its relayed links (topo/relay.c): offloads off on both sides,
- * a control socket at <run dir>/relay.sock, the process in the relay namespace.
+ * The relay-side port facing radio UE i (kind 0) or cell c (kind 1): its name ("u<i>",
+ * "c<c>") and ifindex (after the relayed links' interfaces: UEs, then cells).
+ */
+void topo_ran_port_name(char *buf, size_t len, unsigned kind, unsigned i);
+int topo_ran_port_index(const struct topo_net *net, unsigned kind, unsigned i);
+/*
+ * Start the run's relay for its relayed links and its radio access ports (topo/relay.c):
+ * offloads off on both sides, a control socket at <run dir>/relay.sock, the process in the
+ * relay namespace.
  */
 int topo_relay_start(struct topo_net *net, struct topo_err *err);
 

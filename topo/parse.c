@@ -121,6 +121,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_radio(c, key_of(c, root, "radio"), vals[K_RADIO]);
 	if (r == 0 && m->has_radio)
 		r = parse_check_radio(c, key_of(c, root, "radio"));
+	if (r == 0)
+		r = parse_check_capacity(c);
 	if (r == 0 && vals[K_MOBILITY])
 		r = parse_mobility(c, key_of(c, root, "mobility"), vals[K_MOBILITY]);
 	if (r == 0 && m->has_radio)
@@ -129,9 +131,6 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_probes(c, vals[K_PROBES]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
-	/* Last, once the file is valid: the UE-eNB links radio: makes (topo/radio.c). */
-	if (r == 0 && m->has_radio && topo_radio_links_add(m) < 0)
-		r = parse_oom(c);
 	return r;
 }
 

@@ -28,6 +28,7 @@ struct ctx {
 	struct topo_names ifs;	    /* (node, interface named in the file) -> 2 * link + end */
 	unsigned *mob_of;	    /* per node: 1 + its index in mobility:, 0 if none */
 	unsigned *ue_rank;	    /* per node: how many UEs come before it in nodes: */
+	unsigned capacity_node;	    /* 1 + the first node with capacity:, 0: none */
 };
 
 #define TIME_UNITS "ns, us, ms, s"
@@ -99,6 +100,7 @@ int parse_params(struct ctx *c, const yaml_node_t *n, const char *what, const ch
 int parse_nodes(struct ctx *c, const yaml_node_t *map);
 int parse_links(struct ctx *c, const yaml_node_t *seq);
 int parse_name_interfaces(struct ctx *c);
+int parse_check_capacity(struct ctx *c);
 const char *parse_unusable(uint32_t a);
 
 /* services, migration and probes (topo/parse_svc.c) */

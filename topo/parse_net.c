@@ -7,8 +7,10 @@
 
 #include "topo/parse.h"
 
-static const char *const node_keys[] = {"kind", "pos", NULL};
-enum { K_KIND, K_POS, K_NODE_N };
+static const char *const node_keys[] = {"kind", "pos", "capacity", NULL};
+enum { K_KIND, K_POS, K_CAPACITY, K_NODE_N };
+/* In the order of topo_node.capacity_bps. */
+static const char *const capacity_keys[] = {"down", "up", NULL};
 
 /* The link keys start with the shaping keys so a link's values line up with up/down's. */
 static const char *const link_keys[] = {"delay", "jitter", "distribution", "loss",
@@ -46,6 +48,57 @@ static int parse_pos(struct ctx *c, const yaml_node_t *n, struct topo_node *node
 		return r;
 	node->has_pos = true;
 	return 0;
+}
+
+/*
+ * An eNB's `capacity:`: a rate for both directions, or `{ down: RATE, up: RATE }`, each
+ * optional; 0bit or absent: unlimited (so a sweep or --set can lift it).
+ */
+static int parse_capacity(struct ctx *c, const char *name, const yaml_node_t *n,
+			  struct topo_node *node, unsigned index)
+{
+	yaml_node_t *vals[2] = {0};
+	int r;
+
+	if (node->kind != TOPO_ENB)
+		return parse_fail(c, n,
+				  "capacity: '%s' is of kind %s; only a cell (kind enb) has a "
+				  "capacity",
+				  name, topo_kind_name(node->kind));
+	node->capacity_mark = mark_of(n);
+	if (!c->capacity_node)
+		c->capacity_node = index + 1;
+	if (n->type == YAML_SCALAR_NODE) {
+		r = parse_get_rate(c, n, "capacity", true, &node->capacity_bps[0]);
+		node->capacity_bps[1] = node->capacity_bps[0];
+		return r;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return parse_fail(c, n,
+				  "capacity: expected a rate or a mapping { down: RATE, up: "
+				  "RATE }, got %s",
+				  parse_type_name(n));
+	r = parse_scan_keys(c, n, capacity_keys, NULL, vals);
+	for (int d = 0; r == 0 && d < 2; d++)
+		if (vals[d])
+			r = parse_get_rate(c, vals[d], capacity_keys[d], true,
+					   &node->capacity_bps[d]);
+	return r;
+}
+
+/* A capacity is shared by a cell's UEs: without radio: there is no cell. */
+int parse_check_capacity(struct ctx *c)
+{
+	const struct topo_node *n;
+
+	if (c->m->has_radio || !c->capacity_node)
+		return 0;
+	n = &c->m->nodes[c->capacity_node - 1];
+	return parse_fail_at(
+	    c, n->capacity_mark.line, n->capacity_mark.col,
+	    "capacity: the cell of eNB '%s' needs radio: (without it UEs are wired "
+	    "and no cell shares a capacity)",
+	    n->name);
 }
 
 int parse_nodes(struct ctx *c, const yaml_node_t *map)
@@ -100,6 +153,11 @@ int parse_nodes(struct ctx *c, const yaml_node_t *map)
 		strcpy(node->name, str(k));
 		node->kind = (enum topo_kind)kind;
 		node->mark = mark_of(k);
+		if (vals[K_CAPACITY]) {
+			r = parse_capacity(c, str(k), vals[K_CAPACITY], node, m->n_nodes);
+			if (r < 0)
+				return r;
+		}
 		if (topo_names_add(&c->nodes, 0, node->name, m->n_nodes) < 0)
 			return parse_oom(c);
 		m->n_nodes++;

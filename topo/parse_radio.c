@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Scenario parser: radio: and mobility: (UE positions over time). */
+#include <arpa/inet.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "topo/net.h"
 #include "topo/parse.h"
 
 static const char *const radio_keys[] = {
-    "model",	"tx_power", "exponent",	 "ref_loss",  "min_signal", "delay",	   "tick",
-    "handover", "noise",    "bandwidth", "peak_rate", "edge_loss",  "loss_margin", NULL};
+    "model", "tx_power",  "exponent",  "ref_loss",  "min_signal",  "delay",   "tick", "handover",
+    "noise", "bandwidth", "peak_rate", "edge_loss", "loss_margin", "ue_pool", NULL};
 enum {
 	K_RADIO_MODEL,
 	K_TX_POWER,
@@ -23,10 +26,14 @@ enum {
 	K_PEAK_RATE,
 	K_EDGE_LOSS,
 	K_LOSS_MARGIN,
+	K_UE_POOL,
 	K_RADIO_N
 };
-static const char *const handover_keys[] = {"hysteresis", "ttt", "interruption", NULL};
-enum { K_HYSTERESIS, K_TTT, K_INTERRUPTION, K_HANDOVER_N };
+static const char *const handover_keys[] = {"hysteresis", "ttt", "interruption", "forwarding",
+					    NULL};
+enum { K_HYSTERESIS, K_TTT, K_INTERRUPTION, K_FORWARDING, K_HANDOVER_N };
+/* In enum topo_forwarding's order. */
+static const char *const forwarding_names[] = {"x2", "drop", NULL};
 
 static const char *const mob_keys[] = {"model", "pos",	 "points", "area", "speed",
 				       "pause", "trace", "node",   NULL};
@@ -133,7 +140,142 @@ static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio
 	if (r == 0 && vals[K_INTERRUPTION])
 		r = parse_get_time(c, vals[K_INTERRUPTION], "interruption", 0, TOPO_TIME_MAX_NS,
 				   &rd->interruption_ns);
+	if (r == 0 && vals[K_FORWARDING]) {
+		int f;
+
+		r = parse_get_enum(c, vals[K_FORWARDING], "forwarding", "forwarding",
+				   forwarding_names, &f);
+		rd->forwarding = (enum topo_forwarding)f;
+	}
 	return r;
+}
+
+static uint32_t mask_of(unsigned plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+/* Dotted quad into one of two rotating buffers, so one message can show two addresses. */
+static const char *ip(uint32_t a)
+{
+	static __thread char buf[2][16];
+	static __thread int i;
+
+	i ^= 1;
+	snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		 a & 0xff);
+	return buf[i];
+}
+
+/* `ue_pool:`: a network A.B.C.D/len, len 8 to 30, not one no host may have an address in. */
+static int parse_ue_pool(struct ctx *c, const yaml_node_t *n, struct topo_radio *rd)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *s, *slash;
+	struct in_addr a;
+	unsigned plen;
+	size_t len;
+	int r = parse_expect(c, n, YAML_SCALAR_NODE, "ue_pool");
+
+	if (r < 0)
+		return r;
+	s = str(n);
+	slash = strchr(s, '/');
+	len = slash ? (size_t)(slash - s) : 0;
+	if (!slash || len >= sizeof(buf) || !slash[1] || strlen(slash + 1) > 2 ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		goto bad;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		goto bad;
+	plen = (unsigned)atoi(slash + 1);
+	if (plen < 8 || plen > 30)
+		return parse_fail(c, n, "ue_pool: '%s': the prefix length must be 8 to 30", s);
+	rd->ue_pool = ntohl(a.s_addr);
+	rd->ue_plen = (uint8_t)plen;
+	if (rd->ue_pool & ~mask_of(plen))
+		return parse_fail(c, n,
+				  "ue_pool: '%s' is not the network address of its /%u (%s/%u)", s,
+				  plen, ip(rd->ue_pool & mask_of(plen)), plen);
+	/* A /8 or longer lies inside one /8: its network address says which. */
+	if (parse_unusable(rd->ue_pool))
+		return parse_fail(c, n, "ue_pool: '%s' cannot hold UE addresses: %s", s,
+				  parse_unusable(rd->ue_pool));
+	return 0;
+bad:
+	return parse_fail(
+	    c, n, "ue_pool: '%s' is not an IPv4 network with prefix length (A.B.C.D/len)", s);
+}
+
+static bool overlaps(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
+{
+	unsigned plen = alen < blen ? alen : blen;
+
+	return !((a ^ b) & mask_of(plen));
+}
+
+/*
+ * The UE pool holds every UE and nothing else: not the runs' link pools, a subnet of a link
+ * or a service's VIP, which the UEs' routes would shadow. Errors point at ue_pool: when the
+ * file gives it (pool), else at the address that is in the default pool's way.
+ */
+static int check_ue_pool(struct ctx *c, const yaml_node_t *pool)
+{
+	const struct topo_model *m = c->m;
+	const struct topo_radio *rd = &m->radio;
+	const char *what = pool ? str(pool) : NULL;
+	unsigned long long room = (1ull << (32 - rd->ue_plen)) - 2, ues = 0;
+
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		ues += m->nodes[i].kind == TOPO_UE;
+	if (pool && overlaps(rd->ue_pool, rd->ue_plen, topo_pool_base(0), 10))
+		return parse_fail(c, pool,
+				  "ue_pool: '%s' overlaps the runs' link address pools "
+				  "%s/10",
+				  what, ip(topo_pool_base(0)));
+	if (pool && ues > room)
+		return parse_fail(c, pool,
+				  "ue_pool: '%s' holds %llu UE addresses; the scenario has "
+				  "%llu UEs",
+				  what, room, ues);
+	for (unsigned l = 0; l < m->n_links; l++)
+		for (int e = 0; e < 2; e++) {
+			const struct topo_if *x = &m->links[l].end[e];
+
+			if (!x->addr_set || !overlaps(x->addr, x->plen, rd->ue_pool, rd->ue_plen))
+				continue;
+			if (pool)
+				return parse_fail(c, pool,
+						  "ue_pool: '%s' overlaps address %s/%u of "
+						  "%s:%s at %d:%d",
+						  what, ip(x->addr), x->plen,
+						  m->nodes[x->node].name, x->ifname, x->mark.line,
+						  x->mark.col);
+			return parse_fail_at(c, x->mark.line, x->mark.col,
+					     "address %s/%u of %s:%s overlaps the UE pool %s/%u "
+					     "(radio: ue_pool:'s default; give radio: another "
+					     "ue_pool:)",
+					     ip(x->addr), x->plen, m->nodes[x->node].name,
+					     x->ifname, ip(rd->ue_pool), rd->ue_plen);
+		}
+	for (unsigned i = 0; i < m->n_services; i++) {
+		const struct topo_service *svc = &m->services[i];
+
+		if (!overlaps(svc->vip, 32, rd->ue_pool, rd->ue_plen))
+			continue;
+		if (pool)
+			return parse_fail(c, pool,
+					  "ue_pool: '%s' holds vip %s of service '%s' at "
+					  "%d:%d",
+					  what, ip(svc->vip), svc->name, svc->vip_mark.line,
+					  svc->vip_mark.col);
+		return parse_fail_at(c, svc->vip_mark.line, svc->vip_mark.col,
+				     "vip %s is inside the UE pool %s/%u (radio: ue_pool:'s "
+				     "default; give radio: another ue_pool:)",
+				     ip(svc->vip), ip(rd->ue_pool), rd->ue_plen);
+	}
+	return 0;
 }
 
 /* `radio:`: every key optional, defaults as SCENARIO.md's example (and topo.h's for ours). */
@@ -162,6 +304,10 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	    .ttt_ns = 160000000,
 	    .interruption_ns = 40000000,
 	    .mark = mark_of(key),
+	    .ue_pool = TOPO_RADIO_UE_POOL,
+	    .ue_plen = TOPO_RADIO_UE_PLEN,
+	    .ue_pool_mark = mark_of(key),
+	    .forwarding = TOPO_FORWARD_X2,
 	};
 	if (vals[K_RADIO_MODEL]) {
 		r = parse_get_enum(c, vals[K_RADIO_MODEL], "model", "radio model",
@@ -204,19 +350,28 @@ int parse_radio(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n)
 	if (r == 0 && vals[K_RADIO_DELAY])
 		r = parse_get_time(c, vals[K_RADIO_DELAY], "delay", 0, TOPO_DELAY_MAX_NS,
 				   &rd->delay_ns);
-	/* Each tick reshapes every radio link through netlink: not faster than 1 ms. */
+	/* Each tick reshapes every UE's radio: not faster than 1 ms. */
 	if (r == 0 && vals[K_TICK])
 		r = parse_get_time(c, vals[K_TICK], "tick", TOPO_RADIO_TICK_MIN_NS,
 				   TOPO_TIME_MAX_NS, &rd->tick_ns);
 	if (r == 0 && vals[K_HANDOVER])
 		r = parse_handover(c, vals[K_HANDOVER], rd);
+	if (r == 0 && vals[K_UE_POOL]) {
+		rd->ue_pool_mark = mark_of(vals[K_UE_POOL]);
+		r = parse_ue_pool(c, vals[K_UE_POOL], rd);
+	}
+	if (r == 0)
+		r = check_ue_pool(c, vals[K_UE_POOL]);
 	if (r < 0)
 		return r;
 	c->m->has_radio = true;
 	return 0;
 }
 
-/* With radio:, cells are placed by position and UE-eNB links are the runner's. */
+/*
+ * With radio:, cells are placed by position, UEs reach them over the radio only, and the
+ * radio interface's name is edgemu's on every UE and eNB.
+ */
 int parse_check_radio(struct ctx *c, const yaml_node_t *key)
 {
 	struct topo_model *m = c->m;
@@ -236,26 +391,33 @@ int parse_check_radio(struct ctx *c, const yaml_node_t *key)
 	}
 	if (!enbs)
 		return parse_fail(c, key, "radio: there is no node of kind enb");
-	/* One link per UE and eNB until the radio access design replaces them. */
+	/* The runner computes every UE's signal from every cell at every tick. */
 	if (ues * enbs > TOPO_RADIO_LINKS_MAX)
-		return parse_fail(
-		    c, key,
-		    "radio: %llu UEs x %llu eNBs make %llu radio links; at most %d are "
-		    "allowed",
-		    ues, enbs, ues * enbs, TOPO_RADIO_LINKS_MAX);
+		return parse_fail(c, key,
+				  "radio: %llu UEs x %llu eNBs make %llu UE-cell pairs; at most %d "
+				  "are allowed",
+				  ues, enbs, ues * enbs, TOPO_RADIO_LINKS_MAX);
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++) {
-			const struct topo_if *ue = &m->links[l].end[e];
-			const struct topo_if *enb_end = &m->links[l].end[!e];
+			const struct topo_if *x = &m->links[l].end[e];
+			const struct topo_if *peer = &m->links[l].end[!e];
+			enum topo_kind kind = m->nodes[x->node].kind;
 
-			if (m->nodes[ue->node].kind != TOPO_UE ||
-			    m->nodes[enb_end->node].kind != TOPO_ENB)
+			if ((kind == TOPO_UE || kind == TOPO_ENB) &&
+			    !strcmp(x->ifname, TOPO_RAN_IFNAME))
+				return parse_fail_at(
+				    c, x->mark.line, x->mark.col,
+				    "interface '%s' of %s '%s': with radio:, %s is "
+				    "its radio interface; name this one otherwise",
+				    x->ifname, topo_kind_name(kind), m->nodes[x->node].name,
+				    TOPO_RAN_IFNAME);
+			if (kind != TOPO_UE || m->nodes[peer->node].kind != TOPO_ENB)
 				continue;
 			return parse_fail_at(
-			    c, ue->mark.line, ue->mark.col,
-			    "%s is linked to %s in links:, but radio: makes the UE-eNB "
-			    "links",
-			    m->nodes[ue->node].name, m->nodes[enb_end->node].name);
+			    c, x->mark.line, x->mark.col,
+			    "%s is linked to %s in links:, but with radio: a UE reaches the eNBs "
+			    "over the radio",
+			    m->nodes[x->node].name, m->nodes[peer->node].name);
 		}
 	return 0;
 }
@@ -449,7 +611,7 @@ static int parse_mob_entry(struct ctx *c, const yaml_node_t *k, const yaml_node_
 	return 0;
 }
 
-/* `mobility:`: UE name -> how it moves. Needs radio: (positions act through radio links). */
+/* `mobility:`: UE name -> how it moves. Needs radio: (positions act through the radio). */
 int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map)
 {
 	struct topo_model *m = c->m;
@@ -459,7 +621,7 @@ int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map
 		return r;
 	if (!m->has_radio)
 		return parse_fail(c, key,
-				  "mobility: needs radio: (positions act through radio links)");
+				  "mobility: needs radio: (positions act through the radio)");
 	m->mobility = calloc(map_len(map) + 1, sizeof(*m->mobility));
 	c->mob_of = calloc(m->n_nodes, sizeof(*c->mob_of));
 	c->ue_rank = calloc(m->n_nodes, sizeof(*c->ue_rank));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "topo/plan_int.h"
 #include "topo/topo.h"
 
 #define POOL_PLEN 16
@@ -230,6 +231,28 @@ static int check_vips(struct topo_model *m, unsigned slot, struct topo_err *err)
 	return 0;
 }
 
+/* Radio UE k (in node order) is the pool's host k + 1, for the whole run. */
+static int plan_ue_addrs(struct topo_model *m, struct topo_err *err)
+{
+	const struct topo_radio *rd = &m->radio;
+	uint32_t k = 0,
+		 room = rd->ue_plen >= 8 && rd->ue_plen <= 30 ? (1u << (32 - rd->ue_plen)) - 2 : 0;
+
+	for (unsigned i = 0; i < m->n_nodes; i++) {
+		m->nodes[i].ue_addr = 0;
+		if (!topo_ue_is_radio(m, i))
+			continue;
+		/* The parser checks this; a model made otherwise gets an error, not a wrap. */
+		if (k >= room)
+			return fail(m, err, rd->ue_pool_mark,
+				    "ue_pool %s/%u holds %u UE addresses; "
+				    "UE '%s' is one too many",
+				    ip(rd->ue_pool), rd->ue_plen, room, m->nodes[i].name);
+		m->nodes[i].ue_addr = rd->ue_pool + 1 + k++;
+	}
+	return 0;
+}
+
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err)
 {
 	uint32_t base = topo_pool_base(slot), next = 0;
@@ -303,11 +326,15 @@ int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *er
 		next++;
 	}
 	free(taken);
+	if (r == 0)
+		r = plan_ue_addrs(m, err);
 	return r < 0 ? r : check_vips(m, slot, err);
 }
 
 uint32_t topo_node_addr(const struct topo_model *m, unsigned node)
 {
+	if (topo_ue_is_radio(m, node))
+		return m->nodes[node].ue_addr;
 	for (unsigned l = 0; l < m->n_links; l++)
 		for (int e = 0; e < 2; e++)
 			if (m->links[l].end[e].node == node)
@@ -316,211 +343,6 @@ uint32_t topo_node_addr(const struct topo_model *m, unsigned node)
 }
 
 /* --- routes --- */
-
-/* A path's cost; ties on delay go to fewer hops, then to the lower first link. */
-struct cost {
-	uint64_t delay;
-	unsigned hops, first, node;
-};
-
-static bool less(const struct cost *a, const struct cost *b)
-{
-	if (a->delay != b->delay)
-		return a->delay < b->delay;
-	if (a->hops != b->hops)
-		return a->hops < b->hops;
-	if (a->first != b->first)
-		return a->first < b->first;
-	return a->node < b->node;
-}
-
-struct heap {
-	struct cost *v;
-	size_t n;
-};
-
-static void heap_push(struct heap *h, struct cost c)
-{
-	size_t i = h->n++;
-
-	while (i && less(&c, &h->v[(i - 1) / 2])) {
-		h->v[i] = h->v[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h->v[i] = c;
-}
-
-static struct cost heap_pop(struct heap *h)
-{
-	struct cost top = h->v[0], last = h->v[--h->n];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && less(&h->v[c + 1], &h->v[c]))
-			c++;
-		if (!less(&h->v[c], &last))
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->n)
-		h->v[i] = last;
-	return top;
-}
-
-struct graph {
-	const struct topo_model *m;
-	unsigned *off;	     /* node i's interfaces: adj[off[i] .. off[i + 1]) */
-	unsigned *adj;	     /* link * 2 + end, in link order */
-	struct cost *best;   /* per node, from the current source; hops == UINT32_MAX: unreached */
-	unsigned *first_end; /* the source's end on the path's first link */
-	struct heap heap;
-	struct topo_route *cand; /* one source's routes before compression */
-	unsigned *count;	 /* per link: pool routes through it */
-	unsigned char *reached;	 /* leaf(): what a leaf's neighbour reaches ... */
-	unsigned *stack;
-	unsigned reach_of; /* ... and which neighbour that is (UINT_MAX: none yet) */
-};
-
-static void graph_free(struct graph *g)
-{
-	free(g->off);
-	free(g->adj);
-	free(g->best);
-	free(g->first_end);
-	free(g->heap.v);
-	free(g->cand);
-	free(g->count);
-	free(g->reached);
-	free(g->stack);
-}
-
-static int graph_init(struct graph *g, const struct topo_model *m)
-{
-	size_t n = m->n_nodes, l = m->n_links;
-
-	g->m = m;
-	g->off = calloc(n + 1, sizeof(*g->off));
-	g->adj = calloc(2 * l + 1, sizeof(*g->adj));
-	g->best = calloc(n + 1, sizeof(*g->best));
-	g->first_end = calloc(n + 1, sizeof(*g->first_end));
-	g->heap.v = calloc(2 * l + 2, sizeof(*g->heap.v));
-	g->cand = calloc(l + 2, sizeof(*g->cand));
-	g->count = calloc(l + 1, sizeof(*g->count));
-	g->reached = calloc(n + 1, sizeof(*g->reached));
-	g->stack = calloc(n + 1, sizeof(*g->stack));
-	g->reach_of = UINT_MAX;
-	if (!g->off || !g->adj || !g->best || !g->first_end || !g->heap.v || !g->cand ||
-	    !g->count || !g->reached || !g->stack)
-		return -ENOMEM;
-	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2 && !m->links[i].radio; e++)
-			g->off[m->links[i].end[e].node + 1]++;
-	for (size_t i = 0; i < n; i++)
-		g->off[i + 1] += g->off[i];
-	/*
-	 * Filled in link order, using first_end as a cursor, so ties favour lower links. Radio
-	 * links stay out of the graph: which one carries a UE's traffic changes as it moves.
-	 */
-	for (size_t i = 0; i < l; i++)
-		for (int e = 0; e < 2 && !m->links[i].radio; e++) {
-			unsigned node = m->links[i].end[e].node;
-
-			g->adj[g->off[node] + g->first_end[node]++] = (unsigned)(2 * i + e);
-		}
-	return 0;
-}
-
-/* Shortest paths from src; only the source and forwarding nodes pass traffic on. */
-static void dijkstra(struct graph *g, unsigned src)
-{
-	const struct topo_model *m = g->m;
-
-	for (unsigned i = 0; i < m->n_nodes; i++)
-		g->best[i] = (struct cost){UINT64_MAX, UINT32_MAX, UINT32_MAX, i};
-	g->best[src] = (struct cost){0, 0, UINT32_MAX, src};
-	g->heap.n = 0;
-	heap_push(&g->heap, g->best[src]);
-	while (g->heap.n) {
-		struct cost c = heap_pop(&g->heap);
-		unsigned u = c.node;
-
-		if (less(&g->best[u], &c))
-			continue; /* stale entry */
-		if (u != src && !topo_kind_forwards(m->nodes[u].kind))
-			continue;
-		for (unsigned a = g->off[u]; a < g->off[u + 1]; a++) {
-			unsigned li = g->adj[a] / 2, e = g->adj[a] % 2;
-			const struct topo_link *k = &m->links[li];
-			unsigned v = k->end[!e].node;
-			struct cost n = {c.delay + k->dir[e].delay_ns, c.hops + 1,
-					 u == src ? li : c.first, v};
-
-			if (n.delay < c.delay)
-				n.delay = UINT64_MAX;
-			if (less(&n, &g->best[v])) {
-				g->best[v] = n;
-				g->first_end[v] = u == src ? e : g->first_end[u];
-				heap_push(&g->heap, n);
-			}
-		}
-	}
-}
-
-/* The nodes a path entering v reaches: v, and past it through forwarding nodes only. */
-static void reach_from(struct graph *g, unsigned v)
-{
-	const struct topo_model *m = g->m;
-	size_t n = 0;
-
-	memset(g->reached, 0, m->n_nodes);
-	g->reached[v] = 1;
-	g->stack[n++] = v;
-	while (n) {
-		unsigned u = g->stack[--n];
-
-		if (!topo_kind_forwards(m->nodes[u].kind))
-			continue;
-		for (unsigned a = g->off[u]; a < g->off[u + 1]; a++) {
-			unsigned w = m->links[g->adj[a] / 2].end[!(g->adj[a] % 2)].node;
-
-			if (!g->reached[w]) {
-				g->reached[w] = 1;
-				g->stack[n++] = w;
-			}
-		}
-	}
-	g->reach_of = v;
-}
-
-/*
- * dijkstra() for a source with one link (a host, a wired UE, a cell's eNB): every path
- * leaves through that link, so what routes_of() needs is only what is reachable, and that
- * is the same for every leaf of one neighbour (the hosts of a star): found once. Costs are
- * left equal; they would only choose which end of a subnet a route aims at, not its next hop.
- */
-static void leaf(struct graph *g, unsigned src)
-{
-	const struct topo_model *m = g->m;
-	unsigned a = g->adj[g->off[src]], li = a / 2, e = a % 2;
-	unsigned v = m->links[li].end[!e].node;
-
-	if (g->reach_of != v)
-		reach_from(g, v);
-	for (unsigned i = 0; i < m->n_nodes; i++) {
-		if (i == src)
-			g->best[i] = (struct cost){0, 0, UINT32_MAX, i};
-		else if (g->reached[i])
-			g->best[i] = (struct cost){0, 1, li, i};
-		else
-			g->best[i] = (struct cost){UINT64_MAX, UINT32_MAX, UINT32_MAX, i};
-		g->first_end[i] = e;
-	}
-}
 
 static int cmp_route(const void *x, const void *y)
 {
@@ -541,7 +363,7 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 {
 	const struct topo_model *m = g->m;
 	size_t n = 0, kept = 0;
-	unsigned hop = UINT32_MAX, most = 0;
+	unsigned hop = UINT32_MAX, most = 0, e;
 
 	for (unsigned li = 0; li < m->n_links; li++) {
 		const struct topo_link *k = &m->links[li];
@@ -551,12 +373,10 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 
 		if (k->end[0].node == src || k->end[1].node == src)
 			continue; /* connected: the kernel has the route */
-		if (k->radio)
-			c = b; /* through the eNB: the UE may be in another cell */
-		else if (b->hops != UINT32_MAX &&
-			 (a->hops == UINT32_MAX || b->delay < a->delay ||
-			  (b->delay == a->delay &&
-			   (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
+		if (b->hops != UINT32_MAX &&
+		    (a->hops == UINT32_MAX || b->delay < a->delay ||
+		     (b->delay == a->delay &&
+		      (b->hops < a->hops || (b->hops == a->hops && b->node < a->node)))))
 			c = b;
 		if (c->hops == UINT32_MAX)
 			continue;
@@ -584,13 +404,17 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 	}
 	if (most >= 2) {
 		const struct topo_link *k = &m->links[hop];
-		unsigned e = k->end[0].node == src ? 0 : 1;
 
+		e = k->end[0].node == src ? 0 : 1;
 		out[kept++] = (struct topo_route){src, base, POOL_PLEN, k->end[!e].addr, hop, e};
 	}
 	for (size_t i = 0; i < n; i++)
 		if (most < 2 || g->cand[i].link != hop || !in_pool(&g->cand[i], base))
 			out[kept++] = g->cand[i];
+	/* The UEs' pool: the /32s of attached UEs (topo_ran_switch()) take the rest. */
+	if (m->has_radio && plan_ue_pool_hop(g, src, &hop, &e))
+		out[kept++] = (struct topo_route){
+		    src, m->radio.ue_pool, m->radio.ue_plen, m->links[hop].end[!e].addr, hop, e};
 	qsort(out, kept, sizeof(*out), cmp_route);
 	return kept;
 }
@@ -609,16 +433,16 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 	for (unsigned l = 0; l < m->n_links; l++)
 		if (!m->links[l].end[0].addr || !m->links[l].end[1].addr)
 			return -EINVAL;
-	err = graph_init(&g, m);
+	err = plan_graph_init(&g, m);
 	if (err < 0)
 		goto out;
 	for (unsigned src = 0; src < m->n_nodes; src++) {
 		size_t n;
 
-		/* Room for this node's worst case: one route per link plus the pool route. */
-		if (cap - r.n < m->n_links + 1) {
+		/* Room for this node's worst case: one route per link plus the two pool routes. */
+		if (cap - r.n < m->n_links + 2) {
 			size_t want =
-			    cap * 2 > r.n + m->n_links + 1 ? cap * 2 : r.n + m->n_links + 1;
+			    cap * 2 > r.n + m->n_links + 2 ? cap * 2 : r.n + m->n_links + 2;
 			struct topo_route *v = realloc(r.v, want * sizeof(*v));
 
 			if (!v) {
@@ -628,13 +452,13 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 			r.v = v;
 			cap = want;
 		}
-		/* A radio UE's routes go through its cell, the runner's choice: none planned. */
+		/* A radio UE routes everything out of its radio interface: none planned. */
 		if (topo_ue_is_radio(m, src))
 			continue;
 		if (g.off[src + 1] - g.off[src] == 1)
-			leaf(&g, src);
+			plan_leaf(&g, src);
 		else
-			dijkstra(&g, src);
+			plan_dijkstra(&g, src);
 		n = routes_of(&g, src, base, r.v + r.n);
 		r.n += n;
 		if (r.n > TOPO_ROUTES_MAX) {
@@ -646,7 +470,7 @@ int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_rout
 	r.v = NULL;
 out:
 	free(r.v);
-	graph_free(&g);
+	plan_graph_free(&g);
 	return err;
 }
 

@@ -44,6 +44,16 @@ int topo_relay_index(const struct topo_net *net, unsigned link, unsigned end)
 	return 2 + 2 * (int)k + (int)end;
 }
 
+void topo_ran_port_name(char *buf, size_t len, unsigned kind, unsigned i)
+{
+	snprintf(buf, len, "%c%u", kind ? 'c' : 'u', i);
+}
+
+int topo_ran_port_index(const struct topo_net *net, unsigned kind, unsigned i)
+{
+	return 2 + 2 * (int)net->n_relayed + (int)(kind ? net->n_ran_ues + i : i);
+}
+
 static int listen_ctl(const struct topo_net *net, struct topo_err *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -79,32 +89,93 @@ static int offloads_off_in(int ns_fd, const char *ifname)
 	return r;
 }
 
-/* The relay's side of every relayed link up; the relay forwards only between up links. */
+/*
+ * The relay's side of every relayed link and radio access port up; the relay forwards only
+ * between up links. The relay's interfaces are numbered from 2 on, one after the other.
+ */
 static int relay_links_up(struct topo_net *net)
 {
 	struct emu_ns_token tok;
 	struct emu_nl *nl = NULL;
 	int r = emu_netns_enter(net->relay_ns_fd, &tok);
+	int last = topo_ran_port_index(net, 1, net->n_ran_cells) - 1;
 
 	if (r < 0)
 		return r;
 	r = emu_nl_open(&nl);
 	emu_netns_leave(&tok);
-	for (unsigned l = 0; r == 0 && l < net->m->n_links; l++)
-		for (unsigned e = 0; r == 0 && e < 2 && net->relayed[l]; e++)
-			r = emu_nl_queue(
-			    nl,
-			    emu_msg_link_set_up(emu_nl_slot(nl), topo_relay_index(net, l, e), true),
-			    l);
+	if (!topo_net_has_ran(net))
+		last = 1 + 2 * (int)net->n_relayed;
+	for (int i = 2; r == 0 && i <= last; i++)
+		r = emu_nl_queue(nl, emu_msg_link_set_up(emu_nl_slot(nl), i, true), (uint32_t)i);
 	if (r == 0)
 		r = emu_nl_flush(nl);
 	emu_nl_close(nl);
 	return r;
 }
 
+/*
+ * What the relay needs of the radio access network: its ports, the UEs' addresses, the
+ * cells' capacities. The arrays are malloc'd (ran_free()).
+ */
+static int ran_config(const struct topo_net *net, struct emu_relay_ran *ran)
+{
+	const struct topo_model *m = net->m;
+	int *ue_index = calloc(net->n_ran_ues, sizeof(int));
+	int *cell_index = calloc(net->n_ran_cells, sizeof(int));
+	uint32_t *addr = calloc(net->n_ran_ues, sizeof(*addr));
+	uint64_t(*cap)[2] = calloc(net->n_ran_cells, sizeof(*cap));
+
+	*ran = (struct emu_relay_ran){
+	    .ue_index = ue_index, .cell_index = cell_index, .ue_addr = addr, .capacity_bps = cap};
+	if (!ue_index || !cell_index || !addr || !cap)
+		return -ENOMEM;
+	ran->n_ues = net->n_ran_ues;
+	ran->n_cells = net->n_ran_cells;
+	for (unsigned i = 0; i < net->n_ran_ues; i++) {
+		ue_index[i] = topo_ran_port_index(net, 0, i);
+		addr[i] = m->nodes[net->ran_ue[i]].ue_addr;
+	}
+	for (unsigned c = 0; c < net->n_ran_cells; c++) {
+		cell_index[c] = topo_ran_port_index(net, 1, c);
+		cap[c][0] = m->nodes[net->ran_cell[c]].capacity_bps[0];
+		cap[c][1] = m->nodes[net->ran_cell[c]].capacity_bps[1];
+	}
+	ran->forwarding =
+	    m->radio.forwarding == TOPO_FORWARD_DROP ? EMU_RAN_FORWARD_DROP : EMU_RAN_FORWARD_X2;
+	return 0;
+}
+
+static void ran_free(struct emu_relay_ran *ran)
+{
+	free((void *)ran->ue_index);
+	free((void *)ran->cell_index);
+	free((void *)ran->ue_addr);
+	free((void *)ran->capacity_bps);
+}
+
+/* Offloads off on every node's radio interface: a packet socket relays their frames. */
+static int ran_offloads_off(struct topo_net *net, struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+
+	for (unsigned k = 0; k < net->n_ran_ues + net->n_ran_cells; k++) {
+		unsigned node =
+		    k < net->n_ran_ues ? net->ran_ue[k] : net->ran_cell[k - net->n_ran_ues];
+		int r = offloads_off_in(net->nodes[node].ns_fd, TOPO_RAN_IFNAME);
+
+		if (r < 0)
+			return topo_err_set(err, r, "turning offloads off on %s:%s: %s",
+					    m->nodes[node].name, TOPO_RAN_IFNAME, strerror(-r));
+	}
+	return 0;
+}
+
 /* The relay process, in the relay's namespace; ready_fd gets its byte once it serves. */
-__attribute__((noreturn)) static void
-relay_child(struct topo_net *net, struct emu_relay_link *links, unsigned n, int ctl, int ready_fd)
+__attribute__((noreturn)) static void relay_child(struct topo_net *net,
+						  struct emu_relay_link *links, unsigned n,
+						  const struct emu_relay_ran *ran, int ctl,
+						  int ready_fd)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	char log[PATH_MAX + 16];
@@ -137,31 +208,29 @@ relay_child(struct topo_net *net, struct emu_relay_link *links, unsigned n, int 
 			if (emu_link_offloads_off(name) < 0)
 				_exit(1);
 		}
-	_exit(emu_relay_serve_seeded(links, n, ctl, ready_fd, net->m->seed) < 0 ? 1 : 0);
+	/* The radio access ports' offloads: emu_relay_serve_ran() turns them off. */
+	_exit(emu_relay_serve_ran(links, n, ran, ctl, ready_fd, net->m->seed) < 0 ? 1 : 0);
 }
 
-int topo_relay_start(struct topo_net *net, struct topo_err *err)
+/*
+ * The relayed links as the relay takes them, numbered as the file does so that control
+ * requests name them alike; offloads off on the nodes' ends. *ret_n: how many the relay
+ * looks at (up to the last relayed one).
+ */
+static int links_config(struct topo_net *net, struct emu_relay_link *links, unsigned *ret_n,
+			struct topo_err *err)
 {
 	const struct topo_model *m = net->m;
-	struct emu_relay_link *links;
-	unsigned n = 0;
-	int ctl = -1, pfd[2] = {-1, -1}, r;
-	char ok;
-	pid_t pid;
 
-	links = calloc(m->n_links, sizeof(*links));
-	if (!links)
-		return topo_err_set(err, -ENOMEM, "out of memory");
-	/* The relay numbers links as the file does, so control requests name them alike. */
+	*ret_n = 0;
 	for (unsigned l = 0; l < m->n_links; l++) {
 		struct emu_relay_link *x = &links[l];
 
-		if (!net->relayed[l]) {
-			x->index[0] = x->index[1] = 0; /* not relayed: the relay skips it */
-			continue;
-		}
+		if (!net->relayed[l])
+			continue; /* index 0: the relay skips it */
 		for (unsigned e = 0; e < 2; e++) {
 			const struct topo_if *f = &m->links[l].end[e];
+			int r;
 
 			x->index[e] = topo_relay_index(net, l, e);
 			topo_shape_to_emu(&m->links[l].dir[e], &x->dir[e]);
@@ -170,14 +239,72 @@ int topo_relay_start(struct topo_net *net, struct topo_err *err)
 				snprintf(x->trace_path[e], sizeof(x->trace_path[e]), "%s",
 					 m->links[l].dir[e].trace);
 			r = offloads_off_in(net->nodes[f->node].ns_fd, f->ifname);
-			if (r < 0) {
-				topo_err_set(err, r, "turning offloads off on %s:%s: %s",
-					     m->nodes[f->node].name, f->ifname, strerror(-r));
-				goto out;
-			}
+			if (r < 0)
+				return topo_err_set(err, r, "turning offloads off on %s:%s: %s",
+						    m->nodes[f->node].name, f->ifname,
+						    strerror(-r));
 		}
-		n = l + 1;
+		*ret_n = l + 1;
 	}
+	return 0;
+}
+
+/* Fork the relay and wait for its ready byte; 0 or -errno with err set. */
+static int relay_fork(struct topo_net *net, struct emu_relay_link *links, unsigned n,
+		      const struct emu_relay_ran *ran, int ctl, struct topo_err *err)
+{
+	int pfd[2], r, st;
+	struct pollfd p;
+	char ok;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return topo_err_set(err, -errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		r = topo_err_set(err, -errno, "starting the relay: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		relay_child(net, links, n, ran, ctl, pfd[1]);
+	}
+	close(pfd[1]);
+	net->relay_pid = pid;
+	p = (struct pollfd){.fd = pfd[0], .events = POLLIN};
+	r = poll(&p, 1, READY_TIMEOUT_MS);
+	if (r > 0 && read(pfd[0], &ok, 1) == 1) {
+		close(pfd[0]);
+		return 0;
+	}
+	close(pfd[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	net->relay_pid = 0;
+	return topo_err_set(err, -EIO, "the relay did not start (%s; see %s/relay.log)",
+			    r == 0 ? "no answer within 5 s" : "it exited", net->dir);
+}
+
+int topo_relay_start(struct topo_net *net, struct topo_err *err)
+{
+	struct emu_relay_link *links;
+	struct emu_relay_ran ran = {0};
+	bool has_ran = topo_net_has_ran(net);
+	unsigned n = 0;
+	int ctl = -1, r;
+
+	links = calloc(net->m->n_links + 1, sizeof(*links));
+	if (!links)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	r = links_config(net, links, &n, err);
+	if (r == 0 && has_ran && ran_config(net, &ran) < 0)
+		r = topo_err_set(err, -ENOMEM, "out of memory");
+	if (r == 0 && has_ran)
+		r = ran_offloads_off(net, err);
+	if (r < 0)
+		goto out;
 	r = relay_links_up(net);
 	if (r < 0) {
 		topo_err_set(err, r, "setting the relay's interfaces up: %s", strerror(-r));
@@ -188,45 +315,11 @@ int topo_relay_start(struct topo_net *net, struct topo_err *err)
 		r = ctl;
 		goto out;
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		r = topo_err_set(err, -errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = topo_err_set(err, -errno, "starting the relay: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		relay_child(net, links, n, ctl, pfd[1]);
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	net->relay_pid = pid;
-	{
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-
-		r = poll(&p, 1, READY_TIMEOUT_MS);
-	}
-	if (r <= 0 || read(pfd[0], &ok, 1) != 1) {
-		int st;
-
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		net->relay_pid = 0;
-		r = topo_err_set(err, -EIO, "the relay did not start (%s)",
-				 r == 0 ? "no answer within 5 s" : "it exited");
-		goto out;
-	}
-	r = 0;
+	r = relay_fork(net, links, n, has_ran ? &ran : NULL, ctl, err);
 out:
 	if (ctl >= 0)
 		close(ctl);
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
+	ran_free(&ran);
 	free(links);
 	return r;
 }

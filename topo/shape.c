@@ -151,6 +151,7 @@ int topo_net_choose_backend(struct topo_net *net, struct topo_err *err)
 void topo_net_mark_relayed(struct topo_net *net)
 {
 	const struct topo_model *m = net->m;
+	unsigned n = 0;
 
 	/*
 	 * A link the file does not shape stays a plain veth pair: the relay would only add
@@ -163,7 +164,9 @@ void topo_net_mark_relayed(struct topo_net *net)
 		/* A radio link is reshaped at every tick: the relay must carry it. */
 		net->relayed[l] = k->dir[0].trace || k->dir[1].trace ||
 				  (net->backend == TOPO_SHAPER_RELAY && (shaped || k->radio));
+		n += net->relayed[l];
 	}
+	net->n_relayed = n;
 }
 
 int topo_net_node_ns(struct topo_net *net, unsigned node)

@@ -28,7 +28,7 @@
 #define TOPO_YAML_NODES_MAX 1000000 /* values, keys, mappings and sequences */
 #define TOPO_NODES_MAX 10000
 #define TOPO_LINKS_MAX 50000	    /* links: in the file */
-#define TOPO_RADIO_LINKS_MAX 250000 /* UEs x eNBs with radio: */
+#define TOPO_RADIO_LINKS_MAX 250000 /* UEs x eNBs with radio: the signals of each tick */
 #define TOPO_SERVICES_MAX 1000
 #define TOPO_PROBES_MAX 10000
 #define TOPO_POINTS_MAX 100000 /* waypoints per UE */
@@ -139,11 +139,9 @@ struct topo_link {
 	struct topo_if end[2];
 	/* dir[0] = "up": frames from end[0] to end[1]; dir[1] = "down". */
 	struct topo_shape dir[2];
-	struct topo_mark mark; /* of the link item (of `radio:` for a radio link) */
-	/*
-	 * Made from `radio:` (topo/radio.c), not the file's links: end[0] a UE, end[1] an eNB;
-	 * 100% loss each way until the runner shapes it and attaches the UE to it.
-	 */
+	struct topo_mark mark; /* of the link item */
+	/* TEMPORARY: always false (radio UEs have no links to eNBs any more); removed when the
+	 * builder and the runner no longer read it. */
 	bool radio;
 };
 
@@ -239,10 +237,11 @@ struct topo_radio {
 	uint64_t ttt_ns;	  /* ... for this long */
 	uint64_t interruption_ns; /* no link after each handover */
 	struct topo_mark mark;	  /* of the `radio` key */
-	/* `ue_pool:`: every radio UE's address comes from this network (host order) */
+	/* `ue_pool:`: every radio UE's address comes from this network (host order), the
+	 * first UE of nodes: having its first host address */
 	uint32_t ue_pool;
 	uint8_t ue_plen;
-	struct topo_mark ue_pool_mark;
+	struct topo_mark ue_pool_mark;	 /* of its value; of `radio` when not given */
 	enum topo_forwarding forwarding; /* `handover: { forwarding: }` */
 };
 
@@ -340,7 +339,7 @@ struct topo_model {
 	struct topo_service *services;
 	unsigned n_services;
 	struct topo_migration migration;
-	bool has_radio; /* `radio:` given: the UE-eNB links are radio links */
+	bool has_radio; /* `radio:` given: every UE is a radio UE */
 	struct topo_radio radio;
 	struct topo_mobility *mobility;
 	unsigned n_mobility;
@@ -408,31 +407,33 @@ int topo_service_find(const struct topo_model *m, const char *name); /* index or
 bool topo_kind_forwards(enum topo_kind k);			     /* enb, edge, router */
 bool topo_net_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
 
-/* --- radio links (topo/radio.c) --- */
+/* --- radio UEs (topo/radio.c) --- */
 /*
- * With radio:, append one link per (UE, eNB) pair to m->links (the parser does, last): UE by
- * UE in the order of nodes:, eNBs in that order; end[0] the UE, end[1] the eNB; radio.delay
- * and 100% loss each way. Interfaces: the peer's name, or r<eNB index> on the UE and
- * u<UE index> on the eNB when it does not fit or is taken. 0, -ENOMEM, or -E2BIG beyond
- * TOPO_RADIO_LINKS_MAX (the parser says so first).
+ * Whether node is a radio UE: with radio:, every UE. It reaches the eNBs over its one radio
+ * interface (TOPO_RAN_IFNAME), with its one address, node.ue_addr; which cell serves it is
+ * the runner's.
  */
-int topo_radio_links_add(struct topo_model *m);
-/* Whether node is a UE whose links to eNBs are radio links (its cell is the runner's). */
 bool topo_ue_is_radio(const struct topo_model *m, unsigned node);
-/* The index of the radio link between ue and enb, or -1. */
+/* TEMPORARY: removed when the runner moves to topo_net_ran_attach. Always -1 (no radio links). */
 int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb);
 
 /* --- the radio access network's routes (topo/ran_plan.c) --- */
 /*
  * A radio UE keeps one address (node.ue_addr) for the whole run; where it is attached is
- * told by /32 routes. topo_plan_routes() gives every node that reaches all eNBs through one
- * next hop a route for the whole UE pool through it; topo_ran_switch() lists the /32 routes
- * that move a UE from one eNB to another: on the eNBs themselves and on every node whose next
- * hop towards the two differs.
+ * told by /32 routes. topo_plan_routes() gives every node that reaches all the other eNBs it
+ * reaches through one next hop a route for the whole UE pool through it; topo_ran_switch()
+ * lists the /32 routes that move a UE from one eNB to another: on the eNBs themselves and on
+ * every node whose next hop towards the two differs.
  */
 struct topo_ran_plan;
 
-/* The next hop of every node towards every eNB, from the wired links (as topo_plan_routes). */
+/*
+ * The next hop of every node but the UEs towards every eNB, from the wired links, by the
+ * rules of topo_plan_routes(), and each node's UE pool route. The addresses must be planned
+ * (-EINVAL otherwise); m must outlive the plan (topo_ran_switch() reads the next hops'
+ * addresses from it). O(nodes x eNBs) memory. 0, -EINVAL, -ENOMEM, or -E2BIG when nodes x
+ * eNBs exceeds TOPO_ROUTES_MAX.
+ */
 int topo_ran_plan_new(const struct topo_model *m, struct topo_ran_plan **ret);
 void topo_ran_plan_free(struct topo_ran_plan *p);
 
@@ -449,7 +450,11 @@ struct topo_ran_route {
 /*
  * The changes that move radio UE ue's /32 routes from eNB node `from` (-1: none made yet) to
  * eNB node `to` (-1: none: delete them all), in out (room for m->n_nodes): their count.
- * Nodes whose route stays the same are not listed.
+ * Nodes whose route stays the same are not listed; UEs are never listed (a radio UE routes
+ * everything out of its radio interface). On node X the route for a UE in cell b is: none
+ * without a cell; out of the radio interface on b itself (dev_only); none where X's UE pool
+ * route already goes b's way; else through X's next hop towards b (none if X cannot reach
+ * b). A node that is not an eNB counts as -1. O(nodes), no allocation.
  */
 size_t topo_ran_switch(const struct topo_ran_plan *p, unsigned ue, int from, int to,
 		       struct topo_ran_route *out);
@@ -469,14 +474,16 @@ size_t topo_unit_number_len(const char *s);
  * Every run takes one slot; slot s owns the pool 10.(128 + s).0.0/16 (s < TOPO_SLOTS), so two
  * runs on one machine never share an address. Links without addr: get a /30 each from the
  * pool, in file order, skipping subnets that overlap an address set in the file. Errors
- * (clashes, both ends not in one subnet, pool exhausted) name the file position.
+ * (clashes, both ends not in one subnet, pool exhausted) name the file position. Every radio
+ * UE gets its ue_addr: radio.ue_pool + 1 + its index among the UEs of nodes: (the parser
+ * checks the pool holds them all and nothing else).
  */
 #define TOPO_SLOTS 64
 int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *err);
 uint32_t topo_pool_base(unsigned slot); /* host order, /16 */
 /*
- * The address a node's name resolves to (its first interface), or 0 if it has no link. A
- * radio UE's first interface is a wired one if it has any, else its link to the first eNB.
+ * The address a node's name resolves to: a radio UE's ue_addr, else its first interface's,
+ * or 0 if it has no link.
  */
 uint32_t topo_node_addr(const struct topo_model *m, unsigned node);
 
@@ -484,9 +491,11 @@ uint32_t topo_node_addr(const struct topo_model *m, unsigned node);
  * Routes so every node reaches every link subnet it can reach: shortest path by the
  * outgoing direction's delay, hop count to break ties, transit only through nodes that
  * forward. Per node, the next hop used by most destinations becomes one route for the whole
- * pool (the run's /16); the others get a route each. Radio links carry no planned path: a
- * radio link's subnet is reached through its eNB, and a radio UE gets no route at all (the
- * runner routes it through its cell, topo_net_ue_attach()). -E2BIG beyond TOPO_ROUTES_MAX.
+ * pool (the run's /16); the others get a route each. With radio:, a radio UE gets no route
+ * at all (the builder routes everything out of its radio interface), and every other node
+ * whose next hops towards the eNBs it reaches (but itself) are one and the same gets a route
+ * for the whole UE pool (radio.ue_pool) through it; the others get a /32 per UE as the UEs
+ * attach (topo_ran_switch()). -E2BIG beyond TOPO_ROUTES_MAX.
  */
 int topo_plan_routes(const struct topo_model *m, unsigned slot, struct topo_routes *ret);
 void topo_routes_free(struct topo_routes *r);

@@ -8,7 +8,8 @@
 #   file, a folder that `edgemu report` reads;
 # - SIGINT while a migration has the service frozen: the summary says the run was
 #   interrupted, and the failed migration has its reason and its real downtime (to the
-#   source's thaw), in summary.json, migrations.csv and events.csv;
+#   source's thaw), in summary.json, migrations.csv and events.csv; and its radio totals
+#   (summary.json "radio": handovers, the cells' bytes) are those of cells.csv's last rows;
 # - a full disk (a tiny tmpfs as the results folder) is an error naming the file, a
 #   non-zero exit, and the network is removed all the same.
 . "$(dirname "$0")/lib.sh"
@@ -136,7 +137,18 @@ awk -F, 'NR == 2 {exit !($13 > 0 && $21 > $9 && $22 == "source" && $19 == "no")}
 	"$TMP/frozen/migrations.csv" || fail "SIGINT in a freeze: migrations.csv: $row"
 grep -q 'migration_failed,ue1,"game edge1->edge2 cold: downtime [1-9]' "$TMP/frozen/events.csv" ||
 	fail "SIGINT in a freeze: $(grep migration_failed "$TMP/frozen/events.csv")"
-ok "SIGINT in a cold migration's freeze: interrupted, failed migration rolled back after $(jq .migrations[0].downtime_ms "$TMP/frozen/summary.json") ms down"
+# The radio's totals: the handover that started the migration, and the sum of the cells'
+# last rows (read at the end, before the network went), in bytes and in-flight packets.
+head -1 "$TMP/frozen/cells.csv" | grep -qx 't_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts' ||
+	fail "cells.csv's header: $(head -1 "$TMP/frozen/cells.csv")"
+last=$(awk -F, 'NR > 1 {if ($1 + 0 > t) {t = $1 + 0; d = u = x = h = 0}
+	if ($1 + 0 == t) {d += $4; u += $5; x += $6; h += $8}}
+	END {printf "%.0f %.0f %.0f %.0f", d, u, x, h}' "$TMP/frozen/cells.csv")
+got=$(jq -r '.radio | "\(.down_bytes) \(.up_bytes) \(.x2_pkts) \(.ho_drop_pkts)"' "$TMP/frozen/summary.json")
+[ "$got" = "$last" ] || fail "summary.json radio ($got) is not cells.csv's last rows ($last)"
+jq -e '.radio | .handovers >= 1 and .forwarding == "x2" and .down_bytes > 0 and .up_bytes > 0' \
+	"$TMP/frozen/summary.json" >/dev/null || fail "summary.json radio: $(jq -c .radio "$TMP/frozen/summary.json")"
+ok "SIGINT in a cold migration's freeze: interrupted, failed migration rolled back after $(jq .migrations[0].downtime_ms "$TMP/frozen/summary.json") ms down; radio $(jq -c .radio "$TMP/frozen/summary.json")"
 
 # ---- a full disk ----
 mkdir "$MNT"

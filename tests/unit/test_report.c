@@ -683,9 +683,16 @@ static void test_interrupted_failed(void **state)
 	    "{\"run\":\"quickstart\",\"ended\":\"interrupted\",\"signal\":\"SIGINT\","
 	    "\"stopped_s\":9.250,\"error\":null,\"planned_s\":14.000,\"duration_s\":9.251,"
 	    "\"ues\":[],\"migrations\":[{\"ok\":false,\"error\":\"the destination (edge2) "
-	    "failed: oom\"}]}\n");
+	    "failed: oom\"}],\"radio\":{\"handovers\":1,\"forwarding\":\"x2\",\"as_of_s\":9.25,"
+	    "\"down_bytes\":1000,\"up_bytes\":500,\"x2_pkts\":7,\"x2_bytes\":9000,"
+	    "\"ho_drop_pkts\":2,\"drop_pkts\":3}}\n");
 	html = report_make(dir, 0, NULL);
 	assert_non_null(strstr(html, "the run was interrupted by SIGINT at 9.250 s of 14.000 s"));
+	/* The radio's totals, from summary.json. */
+	assert_non_null(strstr(html,
+			       "<p class=\"meta\" id=\"radio\">the radio access: handovers 1; "
+			       "downlink in flight at them: forwarded (x2) 7 packets, dropped "
+			       "2 packets; other drops 3 packets</p>"));
 	/* A migration's error is no error of the run. */
 	assert_null(strstr(html, "the run ended with an error"));
 	svg = chart(html, "mig-0");
@@ -706,6 +713,8 @@ static void test_interrupted_failed(void **state)
 	    "\"migrations\":[{\"ok\":false,\"error\":\"oom\"}]}\n");
 	html = report_make(dir, 0, NULL);
 	assert_non_null(strstr(html, "the run ended with an error: writing x/rtt.csv: No space"));
+	/* No radio object (a run before issue 14, or without radio:): no line. */
+	assert_null(strstr(html, "id=\"radio\""));
 	assert_null(strstr(html, "the run was interrupted"));
 	free(html);
 	assert_int_equal(unlink(path), 0);

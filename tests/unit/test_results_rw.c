@@ -33,7 +33,8 @@ static void test_headers(void **state)
 		"downtime_ms,client_gap_ms,total_ms,pages,bytes,rounds,ok,error,thaw_s,"
 		"downtime_until\n",
 	    [RESULTS_CSV_POSITIONS] = "t_s,ue,x,y,cell\n",
-	    [RESULTS_CSV_CELLS] = "t_s,cell,ues,down_bytes,up_bytes\n",
+	    [RESULTS_CSV_CELLS] =
+		"t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts\n",
 	};
 	static const char *const names[RESULTS_CSV_N] = {"events.csv", "rtt.csv", "migrations.csv",
 							 "positions.csv", "cells.csv"};
@@ -209,11 +210,22 @@ static void test_round_trip(void **state)
 	assert_float_equal(g.rows[0].mig.total_ms, 444.567, 1e-9);
 }
 
-/* cells.csv: byte counts past 2^53 kept whole, a cell with no UE, and bad counts refused. */
+/*
+ * cells.csv: byte counts past 2^53 kept whole, a cell with no UE, the handovers' in-flight
+ * downlink, bad counts refused, and a file of an edgemu before those columns read with 0s.
+ */
 static void test_cells_round_trip(void **state)
 {
 	struct results_cell c[] = {
-	    {.t_s = 0.1004, .cell = "enb1", .ues = 2, .down_bytes = 123456, .up_bytes = 789},
+	    {.t_s = 0.1004,
+	     .cell = "enb1",
+	     .ues = 2,
+	     .down_bytes = 123456,
+	     .up_bytes = 789,
+	     .x2_pkts = 3,
+	     .x2_bytes = 4500,
+	     .ho_drop_pkts = 2,
+	     .drop_pkts = 17},
 	    {.t_s = 0.1004, .cell = "enb2", .ues = 0, .down_bytes = 0, .up_bytes = 0},
 	    {.t_s = 86400.25,
 	     .cell = "enb1",
@@ -224,6 +236,9 @@ static void test_cells_round_trip(void **state)
 	static const char bad_ues[] = "t_s,cell,ues,down_bytes,up_bytes\n1.000,enb1,-1,0,0\n";
 	static const char bad_up[] = "t_s,cell,ues,down_bytes,up_bytes\n1.000,enb1,1,0,1.5\n";
 	static const char no_up[] = "t_s,cell,ues,down_bytes\n1.000,enb1,1,0\n";
+	static const char bad_x2[] =
+	    "t_s,cell,ues,down_bytes,up_bytes,x2_pkts\n1.000,enb1,1,0,0,x\n";
+	static const char older[] = "t_s,cell,ues,down_bytes,up_bytes\n1.000,enb1,1,5,6\n";
 	struct results_out *o;
 	struct results_err err;
 	struct got g;
@@ -235,10 +250,11 @@ static void test_cells_round_trip(void **state)
 		assert_int_equal(results_cell_put(o, &c[i]), 0);
 	assert_int_equal(results_out_close(o), 0);
 	text = support_file_read(support_tmp, "cells.csv", NULL);
-	assert_string_equal(text, "t_s,cell,ues,down_bytes,up_bytes\n"
-				  "0.100,enb1,2,123456,789\n"
-				  "0.100,enb2,0,0,0\n"
-				  "86400.250,enb1,4096,18446744073709551615,9007199254740993\n");
+	assert_string_equal(
+	    text, "t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts\n"
+		  "0.100,enb1,2,123456,789,3,4500,2,17\n"
+		  "0.100,enb2,0,0,0,0,0,0,0\n"
+		  "86400.250,enb1,4096,18446744073709551615,9007199254740993,0,0,0,0\n");
 	free(text);
 	memset(&g, 0, sizeof(g));
 	g.id = RESULTS_CSV_CELLS;
@@ -250,6 +266,10 @@ static void test_cells_round_trip(void **state)
 	assert_int_equal(g.rows[0].cell.ues, 2);
 	assert_int_equal(g.rows[0].cell.down_bytes, 123456);
 	assert_int_equal(g.rows[0].cell.up_bytes, 789);
+	assert_int_equal(g.rows[0].cell.x2_pkts, 3);
+	assert_int_equal(g.rows[0].cell.x2_bytes, 4500);
+	assert_int_equal(g.rows[0].cell.ho_drop_pkts, 2);
+	assert_int_equal(g.rows[0].cell.drop_pkts, 17);
 	assert_int_equal(g.rows[1].cell.ues, 0);
 	assert_int_equal(g.rows[2].cell.ues, 4096);
 	assert_true(g.rows[2].cell.down_bytes == UINT64_MAX);
@@ -266,6 +286,18 @@ static void test_cells_round_trip(void **state)
 	    results_csv_parse(no_up, sizeof(no_up) - 1, NULL, RESULTS_CSV_CELLS, 0, keep, &g, &err),
 	    -EINVAL);
 	assert_string_equal(err.msg, "cells.csv:1: no column 'up_bytes'");
+	assert_int_equal(results_csv_parse(bad_x2, sizeof(bad_x2) - 1, NULL, RESULTS_CSV_CELLS, 0,
+					   keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "cells.csv:2: x2_pkts: 'x' is not a count");
+	memset(&g, 0, sizeof(g));
+	g.id = RESULTS_CSV_CELLS;
+	assert_int_equal(
+	    results_csv_parse(older, sizeof(older) - 1, NULL, RESULTS_CSV_CELLS, 0, keep, &g, &err),
+	    1);
+	assert_int_equal(g.rows[0].cell.up_bytes, 6);
+	assert_int_equal(g.rows[0].cell.x2_pkts, 0);
+	assert_int_equal(g.rows[0].cell.drop_pkts, 0);
 }
 
 /* Strings checked in the callback itself: they live as long as the line. */

@@ -5,8 +5,10 @@
  * network, no root, no sleeping. A UE drives from cell enb1 to enb2 as in the quickstart; the
  * test checks which UE is attached to which cell when, which handover the runner books, what
  * the policy (a real one, found through migrate/'s table) decides, and which migration job
- * is started and finished, at which virtual time, in events.csv as a run writes it; and
- * each cell's load in cells.csv, from radio link counters the test's world keeps.
+ * is started and finished, at which virtual time, in events.csv as a run writes it; how the
+ * UE's radio is shaped (both ways alike, only when it changed, before each attach); and each
+ * cell's load in cells.csv and the run's totals, from per-cell counters the test's world
+ * keeps as the relay would.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include "run/run_int.h"
 
 #define MAX_CALLS 64
+#define MAX_SHAPES 512
 #define T0 (1000 * S_NS)  /* the virtual clock's start: any time but 0 */
 #define JOB_NS (300 * MS) /* how long a test job takes */
 
@@ -64,11 +67,25 @@ static const char drive[] = "[[50, 0, 0s], [750, 0, 30s]]";
 
 /* One call of the runner on the world, at the virtual time it was made. */
 struct call {
-	char what[8]; /* "attach", "shape", "start", "finish" */
+	char what[8]; /* "attach", "start", "finish" */
 	uint64_t t_ns;
 	unsigned ue;
-	int arg; /* attach: the link (-1: none); shape: the link; start/finish: the destination */
+	int arg; /* attach: the eNB node (-1: detached); start/finish: the destination */
 };
+
+/* A shaping of the UE's radio; seq: the number of other calls made before it. */
+struct shape_call {
+	uint64_t t_ns;
+	unsigned ue, seq;
+	struct emu_shape s;
+};
+
+/* A cell's counters in the test's world (the relay's, in a run). */
+#define DOWN_PER_MS 1000 /* bytes delivered to the UE per ms it is attached */
+#define UP_PER_MS 100
+#define X2_PKTS 3 /* downlink in flight at each handover away from the cell ... */
+#define X2_BYTES 4500
+#define DROP_PER_S 10 /* other drops, per second attached */
 
 /* The world the test ops stand for. */
 static struct world {
@@ -81,10 +98,14 @@ static struct world {
 	unsigned job_to;
 	bool refuse;	 /* job_start fails */
 	uint64_t job_ns; /* how long a job takes */
-	/* The radio links' counters: 1000 bytes down, 100 up, per ms its UE is attached to it. */
-	int attached; /* the UE's link, -1: none */
+	struct shape_call shapes[MAX_SHAPES];
+	unsigned n_shapes;
+	/* Per eNB node: ms its UE was attached there before the current attach, handovers away */
+	int attached; /* the UE's eNB, -1: none */
 	uint64_t attached_ns;
-	uint64_t link_ms[64];
+	uint64_t cell_ms[64], cell_left[64];
+	int stats_fail; /* cell_stats fails from this call on (0: never) */
+	unsigned stats_calls;
 	char cells[16384]; /* cells.csv as written */
 } W;
 
@@ -106,34 +127,49 @@ static void record(const char *what, unsigned ue, int arg)
 	W.n++;
 }
 
-static int t_attach(struct runner *r, unsigned ue_node, int link, struct topo_err *err)
+static int t_attach(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err)
 {
-	record("attach", ue_node, link);
-	if (W.attached >= 0)
-		W.link_ms[W.attached] += (W.now - W.attached_ns) / MS;
-	W.attached = link;
+	assert_true(enb_node < 0 || r->m->nodes[enb_node].kind == TOPO_ENB);
+	record("attach", ue_node, enb_node);
+	if (W.attached >= 0) {
+		W.cell_ms[W.attached] += (W.now - W.attached_ns) / MS;
+		W.cell_left[W.attached]++;
+	}
+	W.attached = enb_node;
 	W.attached_ns = W.now;
 	return 0;
 }
 
-static int t_radio_bytes(struct runner *r, unsigned cell, uint64_t *ret)
+/* The cell's counters, as the relay keeps them: per cell already, no booking to do. */
+static int t_cell_stats(struct runner *r, unsigned cell, struct topo_cell_stats *ret)
 {
-	int link = topo_ue_radio_link(r->m, r->ues[0].node, r->cells[cell]);
+	unsigned enb = r->cells[cell];
 	uint64_t ms;
 
-	assert_int_equal(r->n_ues, 1);
-	assert_true(link >= 0 && link < 64);
-	ms = W.link_ms[link] + (link == W.attached ? (W.now - W.attached_ns) / MS : 0);
-	ret[0] = 1000 * ms;
-	ret[1] = 100 * ms;
+	assert_true(enb < 64);
+	if (W.stats_fail && ++W.stats_calls >= (unsigned)W.stats_fail)
+		return -ECONNREFUSED;
+	ms = W.cell_ms[enb] + ((int)enb == W.attached ? (W.now - W.attached_ns) / MS : 0);
+	*ret = (struct topo_cell_stats){.down_bytes = DOWN_PER_MS * ms,
+					.down_pkts = ms,
+					.up_bytes = UP_PER_MS * ms,
+					.up_pkts = ms,
+					.x2_pkts = X2_PKTS * W.cell_left[enb],
+					.x2_bytes = X2_BYTES * W.cell_left[enb],
+					.drop_pkts = DROP_PER_S * ms / 1000,
+					.ues = (int)enb == W.attached};
 	return 0;
 }
 
-/* Shaping is checked for what it is given (a cut, or the radio's values), not recorded. */
-static int t_shape(struct runner *r, unsigned link, const struct emu_shape *s, struct topo_err *err)
+/* Every shaping recorded, with what it is given: both ways alike, a cut or the radio's. */
+static int t_shape(struct runner *r, unsigned ue_node, const struct emu_shape s[2],
+		   struct topo_err *err)
 {
-	assert_true(link < r->m->n_links);
-	assert_true(s->loss.p == 1.0 || s->rate_bps > 0);
+	assert_int_equal(r->m->nodes[ue_node].kind, TOPO_UE);
+	assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
+	assert_true(s[0].loss.p == 1.0 || s[0].rate_bps > 0);
+	assert_true(W.n_shapes < MAX_SHAPES);
+	W.shapes[W.n_shapes++] = (struct shape_call){W.now, ue_node, W.n, s[0]};
 	return 0;
 }
 
@@ -185,7 +221,7 @@ static int t_edge(struct runner *r, unsigned svc, unsigned ue_node, unsigned *re
 static const struct run_ops test_ops = {
     .attach = t_attach,
     .shape = t_shape,
-    .radio_bytes = t_radio_bytes,
+    .cell_stats = t_cell_stats,
     .job_start = t_job_start,
     .job_step = t_job_step,
     .job_abort = t_job_abort,
@@ -205,6 +241,8 @@ static void on_stop(struct emu_loop *loop, const struct emu_loop_fire *f, void *
  */
 /* How long run_virtual() runs, virtual time from the start: 30 s unless a test says. */
 static uint64_t run_for_ns = 30 * S_NS;
+/* The world's cell_stats fails from its n-th call on: 0, never, unless a test says. */
+static int stats_fail_at;
 
 static struct runner *run_virtual(const char *points, const char *policy, bool refuse,
 				  uint64_t job_ns, char *ret_events, size_t len)
@@ -216,7 +254,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	struct emu_loop_clock clk = {vnow, vskip, NULL};
 	struct runner *r = NULL;
 	struct topo_err err;
-	int fd = mkstemps(file, 5);
+	int fd = mkstemps(file, 5), rc;
 	FILE *f;
 	size_t n;
 
@@ -231,6 +269,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	memset(&W, 0, sizeof(W));
 	W.now = T0;
 	W.attached = -1;
+	W.stats_fail = stats_fail_at;
 	W.refuse = refuse;
 	W.job_ns = job_ns;
 	W.m = r->m;
@@ -245,8 +284,14 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	run_ues_services(r);
 	assert_int_equal(run_loop_timers(r), 0);
 	assert_int_equal(emu_loop_timer_add(r->loop, T0 + run_for_ns, on_stop, r, NULL), 0);
-	assert_int_equal(emu_loop_run(r->loop), 0);
-	assert_int_equal(r->error, 0);
+	rc = emu_loop_run(r->loop);
+	if (!W.stats_fail) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(r->error, 0);
+	}
+	/* As run_end() does before the network goes: the last row. */
+	W.now = T0 + run_for_ns;
+	run_cells_end(r, W.now);
 	assert_int_equal(results_out_close(r->events), 0);
 	r->events = NULL;
 	snprintf(path, sizeof(path), "%s/events.csv", dir);
@@ -278,10 +323,9 @@ static unsigned count_lines(const char *s)
 	return n;
 }
 
-static int link_of(const struct runner *r, const char *ue, const char *cell)
+static int node(const struct runner *r, const char *name)
 {
-	return topo_ue_radio_link(r->m, (unsigned)topo_node_find(r->m, ue),
-				  (unsigned)topo_node_find(r->m, cell));
+	return topo_node_find(r->m, name);
 }
 
 static void assert_call(unsigned i, const char *what, uint64_t t_ns, unsigned ue, int arg)
@@ -319,10 +363,10 @@ static void test_always_follows(void **state)
 	    "300.000 ms\"\n";
 
 	assert_int_equal(W.n, 5);
-	assert_call(0, "attach", T0, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
 	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
 	assert_call(2, "start", T0 + 16900 * MS, ue1, (int)edge2);
-	assert_call(3, "attach", T0 + 16940 * MS, ue1, link_of(r, "ue1", "enb2"));
+	assert_call(3, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
 	assert_call(4, "finish", T0 + 17200 * MS, ue1, (int)edge2);
 	assert_string_equal(ev, want);
 	/* The books: one handover (the first attach is none), one migration, done, to edge2. */
@@ -341,30 +385,123 @@ static void test_always_follows(void **state)
 }
 
 /*
- * cells.csv every 500 ms: the UE on enb1 until the handover at 16.9 s, on enb2 from 16.94 s
- * (the interruption between); the reading at 17.0 s books enb1's link until the cut to enb1
- * and enb2's since the attach to enb2, so no byte is lost or counted twice.
+ * cells.csv every 500 ms, each cell's counters as the world (the relay) keeps them: the UE on
+ * enb1 until the handover at 16.9 s, on enb2 from 16.94 s (the interruption between); the
+ * downlink in flight at the handover counted by enb1, the cell it left; a last row at the
+ * end; and the run's totals, summed over the cells at that last reading.
  */
 static void test_cells_load(void **state)
 {
 	char ev[4096];
 	struct runner *r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	struct run_radio_info ri;
 
-	assert_non_null(strstr(W.cells, "t_s,cell,ues,down_bytes,up_bytes\n"
-					"0.000,enb1,1,0,0\n"
-					"0.000,enb2,0,0,0\n"
-					"0.500,enb1,1,500000,50000\n"
-					"0.500,enb2,0,0,0\n"));
-	assert_non_null(strstr(W.cells, "16.500,enb1,1,16500000,1650000\n"
-					"16.500,enb2,0,0,0\n"
-					"17.000,enb1,0,16900000,1690000\n"
-					"17.000,enb2,1,60000,6000\n"
-					"17.500,enb1,0,16900000,1690000\n"
-					"17.500,enb2,1,560000,56000\n"));
-	assert_non_null(strstr(W.cells, "29.500,enb1,0,16900000,1690000\n"
-					"29.500,enb2,1,12560000,1256000\n"));
-	/* 60 readings, 2 cells each, the header */
-	assert_int_equal(count_lines(W.cells), 121);
+	assert_non_null(strstr(W.cells, "t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,"
+					"ho_drop_pkts,drop_pkts\n"
+					"0.000,enb1,1,0,0,0,0,0,0\n"
+					"0.000,enb2,0,0,0,0,0,0,0\n"
+					"0.500,enb1,1,500000,50000,0,0,0,5\n"
+					"0.500,enb2,0,0,0,0,0,0,0\n"));
+	assert_non_null(strstr(W.cells, "16.500,enb1,1,16500000,1650000,0,0,0,165\n"
+					"16.500,enb2,0,0,0,0,0,0,0\n"
+					"17.000,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"17.000,enb2,1,60000,6000,0,0,0,0\n"
+					"17.500,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"17.500,enb2,1,560000,56000,0,0,0,5\n"));
+	assert_non_null(strstr(W.cells, "29.500,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"29.500,enb2,1,12560000,1256000,0,0,0,125\n"
+					"30.000,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"30.000,enb2,1,13060000,1306000,0,0,0,130\n"));
+	/* 60 readings at the ticks and the last one, 2 cells each, the header */
+	assert_int_equal(count_lines(W.cells), 123);
+	assert_true(run_radio_get(r, &ri));
+	assert_int_equal(ri.handovers, 1);
+	assert_false(ri.forwarding_drop);
+	assert_true(ri.as_of_s == 30.0);
+	assert_int_equal(ri.down_bytes, 16900000 + 13060000);
+	assert_int_equal(ri.up_bytes, 1690000 + 1306000);
+	assert_int_equal(ri.x2_pkts, 3);
+	assert_int_equal(ri.x2_bytes, 4500);
+	assert_int_equal(ri.ho_drop_pkts, 0);
+	assert_int_equal(ri.drop_pkts, 169 + 130);
+	run_free(r);
+}
+
+/*
+ * The counters cannot be read (the relay gone): the run fails at the reading, naming the
+ * cell, and writes no row of that reading; the last reading's totals stay.
+ */
+static void test_cells_read_fails(void **state)
+{
+	char ev[4096];
+	struct runner *r;
+	struct run_radio_info ri;
+
+	/* Two cells a reading: the 3rd call is enb1's at 0.5 s. */
+	stats_fail_at = 3;
+	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	stats_fail_at = 0;
+	assert_int_equal(r->error, -ECONNREFUSED);
+	assert_string_equal(r->error_msg, "reading the counters of cell enb1: Connection refused");
+	assert_non_null(strstr(W.cells, "0.000,enb2,0,0,0,0,0,0,0\n"));
+	assert_null(strstr(W.cells, "0.500,"));
+	assert_int_equal(count_lines(W.cells), 3);
+	assert_true(run_radio_get(r, &ri));
+	assert_true(ri.as_of_s == 0.0);
+	run_free(r);
+}
+
+/*
+ * The UE's radio is shaped before each attach (so its first frame in the cell has the cell's
+ * radio), never while it is detached, and otherwise only when the radio model's values
+ * changed by more than 5% of the rate (or it went in or out of range): every shaping differs
+ * from the one before, and the runner counts each one.
+ */
+static void test_shaping(void **state)
+{
+	char ev[4096];
+	struct runner *r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	bool before_enb2 = false;
+
+	assert_true(W.n_shapes >= 2);
+	assert_int_equal(W.n_shapes, r->shape_updates);
+	/* The first: at t = 0, before the first attach (call 0). */
+	assert_int_equal(W.shapes[0].t_ns, T0);
+	assert_int_equal(W.shapes[0].seq, 0);
+	for (unsigned i = 0; i < W.n_shapes; i++) {
+		const struct shape_call *c = &W.shapes[i];
+
+		assert_int_equal(c->ue, (unsigned)node(r, "ue1"));
+		/* None in the interruption: between the detach (call 1) and the attach (2). */
+		assert_false(c->t_ns > T0 + 16900 * MS && c->t_ns < T0 + 16940 * MS);
+		before_enb2 |= c->t_ns == T0 + 16940 * MS && c->seq == 2;
+		if (i) {
+			const struct emu_shape *p = &W.shapes[i - 1].s;
+
+			assert_true(fabs((double)c->s.rate_bps - (double)p->rate_bps) >
+					0.05 * (double)p->rate_bps ||
+				    (c->s.loss.p == 1.0) != (p->loss.p == 1.0) ||
+				    fabs(c->s.loss.p - p->loss.p) > 0.005);
+		}
+	}
+	/* enb2's signal at the handover is 3 dB above enb1's: a rate worth a new shaping. */
+	assert_true(before_enb2);
+	run_free(r);
+}
+
+/* A UE that stands still: one shaping for the whole run, at its attach. */
+static void test_shaping_static(void **state)
+{
+	char ev[4096];
+	struct runner *r =
+	    run_virtual("[[300, 0, 0s], [300, 0, 30s]]", "never", false, JOB_NS, ev, sizeof(ev));
+
+	assert_int_equal(W.n, 1);
+	assert_call(0, "attach", T0, (unsigned)node(r, "ue1"), node(r, "enb1"));
+	assert_int_equal(W.n_shapes, 1);
+	assert_int_equal(W.shapes[0].t_ns, T0);
+	assert_true(W.shapes[0].s.rate_bps > 0);
+	assert_int_equal(W.shapes[0].s.delay_ns, 4 * MS);
 	run_free(r);
 }
 
@@ -376,9 +513,9 @@ static void test_never_stays(void **state)
 	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
 
 	assert_int_equal(W.n, 3);
-	assert_call(0, "attach", T0, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
 	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
-	assert_call(2, "attach", T0 + 16940 * MS, ue1, link_of(r, "ue1", "enb2"));
+	assert_call(2, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
 	assert_null(strstr(ev, "migration"));
 	assert_non_null(strstr(ev, "16.900000,handover,ue1,\"from enb1 to enb2 (a3)\"\n"));
 	assert_int_equal(r->ues[0].handovers, 1);
@@ -405,7 +542,7 @@ static void test_end_in_interruption(void **state)
 	run_for_ns = 30 * S_NS;
 	ue1 = (unsigned)topo_node_find(r->m, "ue1");
 	assert_int_equal(W.n, 2);
-	assert_call(0, "attach", T0, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
 	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
 	assert_non_null(strstr(ev, "16.900000,handover,ue1,\"from enb1 to enb2 (a3)\"\n"));
 	assert_null(strstr(ev, ",attach,ue1,\"cell enb2\""));
@@ -455,12 +592,12 @@ static void test_always_after_migration(void **state)
 	unsigned edge2 = (unsigned)topo_node_find(r->m, "edge2");
 
 	assert_int_equal(W.n, 9);
-	assert_call(0, "attach", T0, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
 	assert_call(1, "attach", T0 + 5800 * MS, ue1, -1);
 	assert_call(2, "start", T0 + 5800 * MS, ue1, (int)edge2);
-	assert_call(3, "attach", T0 + 5840 * MS, ue1, link_of(r, "ue1", "enb2"));
+	assert_call(3, "attach", T0 + 5840 * MS, ue1, node(r, "enb2"));
 	assert_call(4, "attach", T0 + 15800 * MS, ue1, -1);
-	assert_call(5, "attach", T0 + 15840 * MS, ue1, link_of(r, "ue1", "enb1"));
+	assert_call(5, "attach", T0 + 15840 * MS, ue1, node(r, "enb1"));
 	assert_call(6, "finish", T0 + 16800 * MS, ue1, (int)edge2);
 	assert_call(7, "start", T0 + 16800 * MS, ue1, (int)edge1);
 	assert_call(8, "finish", T0 + 27800 * MS, ue1, (int)edge1);
@@ -477,11 +614,10 @@ static void test_always_after_migration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_always_follows),
-	    cmocka_unit_test(test_never_stays),
-	    cmocka_unit_test(test_end_in_interruption),
-	    cmocka_unit_test(test_cells_load),
-	    cmocka_unit_test(test_refused_job),
+	    cmocka_unit_test(test_always_follows),	   cmocka_unit_test(test_never_stays),
+	    cmocka_unit_test(test_end_in_interruption),	   cmocka_unit_test(test_cells_load),
+	    cmocka_unit_test(test_cells_read_fails),	   cmocka_unit_test(test_shaping),
+	    cmocka_unit_test(test_shaping_static),	   cmocka_unit_test(test_refused_job),
 	    cmocka_unit_test(test_always_after_migration),
 	};
 

@@ -279,7 +279,7 @@ static void test_err_unknown_keys(void **state)
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
 		    "nodes, links, services, migration, radio, mobility, probes, sweep)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
-		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos)");
+		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos, capacity)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
 		    "t.yaml:7:25: unknown key 'latency' (expected one of: delay, jitter, "
 		    "distribution, loss, rate, limit, trace, endpoints, up, down, addr)");
@@ -610,6 +610,227 @@ static void test_radio_defaults(void **state)
 	"name: t\nnodes:\n  ue1: {kind: ue}\n  enb1: {kind: enb, pos: [0, 0]}\n"                   \
 	"  e: {kind: edge}\n"
 
+/* The radio access keys: the UE pool, X2 forwarding, a cell's capacity; and their defaults. */
+static void test_radio_ran(void **state)
+{
+	static const char text[] =
+	    "name: t\n"
+	    "nodes:\n"
+	    "  ue1: {kind: ue, pos: [0, 0]}\n"
+	    "  enb1: {kind: enb, pos: [0, 0], capacity: 40mbit}\n"
+	    "  enb2: {kind: enb, pos: [0, 0], capacity: {down: 1gbit}}\n"
+	    "  enb3: {kind: enb, pos: [0, 0], capacity: {up: 5mbit, down: 0bit}}\n"
+	    "  enb4: {kind: enb, pos: [0, 0]}\n"
+	    "  e: {kind: edge}\n"
+	    "links:\n"
+	    "  - {endpoints: ['e:ran0', enb1]}\n"
+	    "radio:\n"
+	    "  ue_pool: 172.20.0.0/22\n"
+	    "  handover: {forwarding: drop}\n";
+	const struct topo_node *n;
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+
+	if (topo_parse_string(text, strlen(text), "t.yaml", &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(m->radio.ue_pool, 0xac140000u);
+	assert_int_equal(m->radio.ue_plen, 22);
+	assert_int_equal(m->radio.ue_pool_mark.line, 12);
+	assert_int_equal(m->radio.ue_pool_mark.col, 12);
+	assert_int_equal(m->radio.forwarding, TOPO_FORWARD_DROP);
+	n = &m->nodes[1];
+	assert_int_equal(n->capacity_bps[0], 40000000);
+	assert_int_equal(n->capacity_bps[1], 40000000);
+	assert_int_equal(n->capacity_mark.line, 4);
+	assert_int_equal(n->capacity_mark.col, 44);
+	assert_int_equal(m->nodes[2].capacity_bps[0], 1000000000);
+	assert_int_equal(m->nodes[2].capacity_bps[1], 0);
+	assert_int_equal(m->nodes[3].capacity_bps[0], 0);
+	assert_int_equal(m->nodes[3].capacity_bps[1], 5000000);
+	assert_int_equal(m->nodes[4].capacity_bps[0], 0);
+	assert_int_equal(m->nodes[4].capacity_bps[1], 0);
+	/* ran0 on an edge is its own business. */
+	assert_string_equal(m->links[0].end[0].ifname, "ran0");
+	/* No link per UE and eNB any more. */
+	assert_int_equal(m->n_links, 1);
+	topo_model_free(m);
+
+	/* The defaults. */
+	m = support_model("name: t\nnodes:\n  u: {kind: ue, pos: [0, 0]}\n"
+			  "  b: {kind: enb, pos: [0, 0]}\nradio: {}\n");
+	assert_int_equal(m->radio.ue_pool, TOPO_RADIO_UE_POOL);
+	assert_int_equal(m->radio.ue_pool, 0x64400000u);
+	assert_int_equal(m->radio.ue_plen, TOPO_RADIO_UE_PLEN);
+	assert_int_equal(m->radio.ue_pool_mark.line, 5);
+	assert_int_equal(m->radio.forwarding, TOPO_FORWARD_X2);
+	assert_int_equal(m->nodes[1].capacity_bps[0], 0);
+	topo_model_free(m);
+
+	/* A pool that just holds its UEs, one just clear of the link pools. */
+	m = support_model("name: t\nnodes:\n  u: {kind: ue, pos: [0, 0]}\n"
+			  "  v: {kind: ue, pos: [0, 0]}\n  b: {kind: enb, pos: [0, 0]}\n"
+			  "radio: {ue_pool: 10.192.0.0/30}\n");
+	assert_int_equal(m->radio.ue_pool, 0x0ac00000u);
+	topo_model_free(m);
+	m = support_model("name: t\nnodes:\n  b: {kind: enb, pos: [0, 0]}\n"
+			  "radio: {ue_pool: 10.127.255.0/24, handover: {forwarding: x2}}\n");
+	assert_int_equal(m->radio.forwarding, TOPO_FORWARD_X2);
+	topo_model_free(m);
+}
+
+/* Each key of the radio access and each bad value, with its position. */
+static void test_err_radio_ran(void **state)
+{
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.64.0.0\n",
+		    "t.yaml:7:12: ue_pool: '100.64.0.0' is not an IPv4 network with prefix length "
+		    "(A.B.C.D/len)");
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.64.0/16\n",
+		    "t.yaml:7:12: ue_pool: '100.64.0/16' is not an IPv4 network with prefix "
+		    "length (A.B.C.D/len)");
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.64.0.0/-8\n",
+		    "t.yaml:7:12: ue_pool: '100.64.0.0/-8' is not an IPv4 network with prefix "
+		    "length (A.B.C.D/len)");
+	parse_fails(RHEAD "radio:\n  ue_pool: [100.64.0.0/16]\n",
+		    "t.yaml:7:12: ue_pool: expected a string, got a sequence");
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.0.0.0/7\n",
+		    "t.yaml:7:12: ue_pool: '100.0.0.0/7': the prefix length must be 8 to 30");
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.64.0.0/31\n",
+		    "t.yaml:7:12: ue_pool: '100.64.0.0/31': the prefix length must be 8 to 30");
+	parse_fails(RHEAD "radio:\n  ue_pool: 100.64.0.1/16\n",
+		    "t.yaml:7:12: ue_pool: '100.64.0.1/16' is not the network address of its /16 "
+		    "(100.64.0.0/16)");
+	parse_fails(RHEAD "radio:\n  ue_pool: 127.0.0.0/8\n",
+		    "t.yaml:7:12: ue_pool: '127.0.0.0/8' cannot hold UE addresses: 127.0.0.0/8 is "
+		    "the loopback");
+	parse_fails(RHEAD "radio:\n  ue_pool: 0.0.0.0/8\n",
+		    "t.yaml:7:12: ue_pool: '0.0.0.0/8' cannot hold UE addresses: 0.0.0.0/8 means "
+		    "'this network' (RFC 1122), not a host");
+	parse_fails(RHEAD "radio:\n  ue_pool: 239.1.0.0/16\n",
+		    "t.yaml:7:12: ue_pool: '239.1.0.0/16' cannot hold UE addresses: 224.0.0.0/4 "
+		    "is multicast");
+	/* The link pools of every slot: 10.128.0.0 to 10.191.255.255. */
+	parse_fails(RHEAD "radio:\n  ue_pool: 10.128.0.0/16\n",
+		    "t.yaml:7:12: ue_pool: '10.128.0.0/16' overlaps the runs' link address pools "
+		    "10.128.0.0/10");
+	parse_fails(RHEAD "radio:\n  ue_pool: 10.191.255.0/24\n",
+		    "t.yaml:7:12: ue_pool: '10.191.255.0/24' overlaps the runs' link address "
+		    "pools 10.128.0.0/10");
+	parse_fails(RHEAD "radio:\n  ue_pool: 10.0.0.0/8\n",
+		    "t.yaml:7:12: ue_pool: '10.0.0.0/8' overlaps the runs' link address pools "
+		    "10.128.0.0/10");
+	parse_fails(RHEAD "  ue2: {kind: ue}\n  ue3: {kind: ue}\nradio:\n"
+			  "  ue_pool: 172.16.0.0/30\n",
+		    "t.yaml:9:12: ue_pool: '172.16.0.0/30' holds 2 UE addresses; the scenario has "
+		    "3 UEs");
+	/* A link's addr: in the pool, given or the default. */
+	parse_fails(RHEAD "links:\n  - {endpoints: [e, enb1], addr: [auto, 172.16.3.1/30]}\n"
+			  "radio:\n  ue_pool: 172.16.0.0/22\n",
+		    "t.yaml:9:12: ue_pool: '172.16.0.0/22' overlaps address 172.16.3.1/30 of "
+		    "enb1:eth0 at 7:21");
+	parse_fails(RHEAD "links:\n  - {endpoints: [e, enb1], addr: [100.64.7.1/24, auto]}\n"
+			  "radio: {}\n",
+		    "t.yaml:7:18: address 100.64.7.1/24 of e:eth0 overlaps the UE pool "
+		    "100.64.0.0/16 (radio: ue_pool:'s default; give radio: another ue_pool:)");
+	/* A subnet around the whole pool overlaps it too. */
+	parse_fails(RHEAD "links:\n  - {endpoints: [e, enb1], addr: [100.0.0.1/8, auto]}\n"
+			  "radio: {}\n",
+		    "t.yaml:7:18: address 100.0.0.1/8 of e:eth0 overlaps the UE pool "
+		    "100.64.0.0/16 (radio: ue_pool:'s default; give radio: another ue_pool:)");
+	/* A service's VIP in the pool. */
+	parse_fails(RHEAD "services:\n  s: {vip: 172.16.0.9, at: e}\n"
+			  "radio:\n  ue_pool: 172.16.0.0/24\n",
+		    "t.yaml:9:12: ue_pool: '172.16.0.0/24' holds vip 172.16.0.9 of service 's' at "
+		    "7:12");
+	parse_fails(RHEAD "services:\n  s: {vip: 100.64.200.1, at: e}\nradio: {}\n",
+		    "t.yaml:7:12: vip 100.64.200.1 is inside the UE pool 100.64.0.0/16 (radio: "
+		    "ue_pool:'s default; give radio: another ue_pool:)");
+	/* handover: forwarding. */
+	parse_fails(RHEAD "radio:\n  handover: { forwarding: x3 }\n",
+		    "t.yaml:7:27: unknown forwarding 'x3' (expected one of: x2, drop)");
+	parse_fails(RHEAD "radio:\n  handover: { forwarding: [x2] }\n",
+		    "t.yaml:7:27: forwarding: expected a string, got a sequence");
+	/* capacity: on a cell, with radio:, a rate or { down, up }. */
+	parse_fails(RHEAD "  r: {kind: router, capacity: 1mbit}\nradio: {}\n",
+		    "t.yaml:6:31: capacity: 'r' is of kind router; only a cell (kind enb) has a "
+		    "capacity");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: 40mbit}\n",
+		    "t.yaml:3:28: capacity: the cell of eNB 'b' needs radio: (without it UEs are "
+		    "wired and no cell shares a capacity)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: 40}\nradio: {}\n",
+		    "t.yaml:3:28: capacity: '40' needs a unit (bit, kbit, mbit, gbit, tbit)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: 40mbps}\nradio: {}\n",
+		    "t.yaml:3:28: capacity: unknown unit 'mbps' in '40mbps' (expected one of: bit, "
+		    "kbit, mbit, gbit, tbit)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: 11tbit}\nradio: {}\n",
+		    "t.yaml:3:28: capacity: '11tbit' is out of range (0bit for no limit, or 8bit "
+		    "to 10tbit)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: [40mbit]}\nradio: {}\n",
+		    "t.yaml:3:28: capacity: expected a rate or a mapping { down: RATE, up: RATE }, "
+		    "got a sequence");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: {side: 1mbit}}\nradio: {}\n",
+		    "t.yaml:3:29: unknown key 'side' (expected one of: down, up)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: {up: 3bit}}\nradio: {}\n",
+		    "t.yaml:3:33: up: '3bit' is out of range (0bit for no limit, or 8bit to "
+		    "10tbit)");
+	parse_fails("name: t\nnodes:\n  b: {kind: enb, capacity: {down: fast}}\nradio: {}\n",
+		    "t.yaml:3:35: down: 'fast' is not a number with a unit (bit, kbit, mbit, gbit, "
+		    "tbit)");
+	/* ran0 is the radio interface of UEs and eNBs. */
+	parse_fails(RHEAD "links:\n  - {endpoints: ['enb1:ran0', e]}\nradio: {}\n",
+		    "t.yaml:7:18: interface 'ran0' of enb 'enb1': with radio:, ran0 is its radio "
+		    "interface; name this one otherwise");
+	parse_fails(RHEAD "links:\n  - {endpoints: [e, \"ue1:ran0\"]}\nradio: {}\n",
+		    "t.yaml:7:21: interface 'ran0' of ue 'ue1': with radio:, ran0 is its radio "
+		    "interface; name this one otherwise");
+}
+
+/* --set and sweep paths reach the new keys (sweep values are --set values). */
+static void test_radio_ran_set(void **state)
+{
+	static const char text[] = "name: t\n"
+				   "nodes:\n"
+				   "  u: {kind: ue, pos: [0, 0]}\n"
+				   "  enb1: {kind: enb, pos: [0, 0]}\n"
+				   "  enb2: {kind: enb, pos: [0, 0], capacity: {up: 1mbit}}\n"
+				   "radio: {handover: {ttt: 1s}}\n"
+				   "sweep:\n"
+				   "  vary:\n"
+				   "    radio.ue_pool: [100.64.0.0/16, 172.20.0.0/16]\n"
+				   "    radio.handover.forwarding: [x2, drop]\n"
+				   "    nodes.enb1.capacity: [0bit, 20mbit]\n";
+	const char *good[] = {"radio.ue_pool=172.20.0.0/16", "radio.handover.forwarding=drop",
+			      "nodes.enb1.capacity=20mbit", "nodes.enb2.capacity.down=7mbit"};
+	const char *bad[] = {"radio.ue_pool=172.20.0.1/16"};
+	const char *bad_fwd[] = {"radio.handover.forwarding=x9"};
+	struct topo_parse_opts o = {.sets = good, .n_sets = 4};
+	struct topo_model *m = NULL;
+	struct topo_err err = {0};
+
+	if (topo_parse_string_opts(text, strlen(text), "t.yaml", &o, &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(m->radio.ue_pool, 0xac140000u);
+	assert_int_equal(m->radio.forwarding, TOPO_FORWARD_DROP);
+	assert_int_equal(m->radio.ttt_ns, 1000000000);
+	assert_int_equal(m->nodes[1].capacity_bps[0], 20000000);
+	assert_int_equal(m->nodes[1].capacity_bps[1], 20000000);
+	assert_int_equal(m->nodes[2].capacity_bps[0], 7000000);
+	assert_int_equal(m->nodes[2].capacity_bps[1], 1000000);
+	assert_int_equal(m->sweep.n_keys, 3);
+	assert_string_equal(m->sweep.keys[2].path, "nodes.enb1.capacity");
+	topo_model_free(m);
+
+	o = (struct topo_parse_opts){.sets = bad, .n_sets = 1};
+	assert_int_equal(topo_parse_string_opts(text, strlen(text), "t.yaml", &o, &m, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "t.yaml: --set: ue_pool: '172.20.0.1/16' is not the network "
+				     "address of its /16 (172.20.0.0/16)");
+	o = (struct topo_parse_opts){.sets = bad_fwd, .n_sets = 1};
+	assert_int_equal(topo_parse_string_opts(text, strlen(text), "t.yaml", &o, &m, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "t.yaml: --set: unknown forwarding 'x9' (expected one of: x2, drop)");
+}
+
 static void test_err_radio(void **state)
 {
 	parse_fails(RHEAD "radio:\n  model: free-space\n",
@@ -634,7 +855,7 @@ static void test_err_radio(void **state)
 		    "t.yaml:7:29: interruption: '-40ms' must not be negative");
 	parse_fails(RHEAD "radio:\n  handover: { hyst: 3dB }\n",
 		    "t.yaml:7:15: unknown key 'hyst' (expected one of: hysteresis, ttt, "
-		    "interruption)");
+		    "interruption, forwarding)");
 	parse_fails(RHEAD "radio:\n  handover: 3dB\n",
 		    "t.yaml:7:13: handover: expected a mapping, got a string");
 	parse_fails(RHEAD "radio:\n  tick: 100us\n",
@@ -657,7 +878,7 @@ static void test_err_radio(void **state)
 	parse_fails(RHEAD "radio:\n  power: 46dBm\n",
 		    "t.yaml:7:3: unknown key 'power' (expected one of: model, tx_power, exponent, "
 		    "ref_loss, min_signal, delay, tick, handover, noise, bandwidth, peak_rate, "
-		    "edge_loss, loss_margin)");
+		    "edge_loss, loss_margin, ue_pool)");
 	parse_fails(RHEAD "radio: 5\n", "t.yaml:6:8: radio: expected a mapping, got a string");
 	/* What radio: needs from the rest of the file. */
 	parse_fails(RHEAD "  enb2: {kind: enb}\nradio: {}\n",
@@ -665,12 +886,12 @@ static void test_err_radio(void **state)
 	parse_fails("name: t\nnodes:\n  ue1: {kind: ue, pos: [0, 0]}\nradio: {}\n",
 		    "t.yaml:4:1: radio: there is no node of kind enb");
 	parse_fails(RHEAD "links:\n  - {endpoints: [enb1, ue1]}\nradio: {}\n",
-		    "t.yaml:7:24: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
-		    "links");
+		    "t.yaml:7:24: ue1 is linked to enb1 in links:, but with radio: a UE reaches "
+		    "the eNBs over the radio");
 	parse_fails(RHEAD "links:\n  - {endpoints: [ue1, e]}\n  - {endpoints: ['ue1:rf0', enb1]}\n"
 			  "radio: {}\n",
-		    "t.yaml:8:18: ue1 is linked to enb1 in links:, but radio: makes the UE-eNB "
-		    "links");
+		    "t.yaml:8:18: ue1 is linked to enb1 in links:, but with radio: a UE reaches "
+		    "the eNBs over the radio");
 	parse_fails(RHEAD "radio: {}\n",
 		    "t.yaml:3:3: UE 'ue1' has no position (radio: needs pos: or an entry in "
 		    "mobility:)");
@@ -681,7 +902,7 @@ static void test_err_radio(void **state)
 static void test_err_mobility(void **state)
 {
 	parse_fails(RHEAD "mobility:\n  ue1: {model: static, pos: [1, 2]}\n",
-		    "t.yaml:6:1: mobility: needs radio: (positions act through radio links)");
+		    "t.yaml:6:1: mobility: needs radio: (positions act through the radio)");
 	parse_fails(RHEAD "radio: {}\nmobility: [ue1]\n",
 		    "t.yaml:7:11: mobility: expected a mapping, got a sequence");
 	parse_fails(MOB "{model: static, pos: [1, 2]}\n  ue9: {model: static, pos: [1, 2]}\n",
@@ -1401,7 +1622,7 @@ static void test_limits(void **state)
 	parse_fails(s, "t.yaml:8:35: points: 100001 points; a UE may have at most 100000");
 	free(s);
 
-	/* 501 UEs x 500 eNBs: 250500 radio links */
+	/* 501 UEs x 500 eNBs: 250500 UE-cell pairs */
 	s = repeat("name: t\nradio: {}\nnodes:\n", "  e%u: {kind: enb, pos: [0, 0]}\n", 500, "");
 	{
 		char *t = repeat(s, "  u%u: {kind: ue, pos: [0, 0]}\n", 501, "");
@@ -1409,8 +1630,8 @@ static void test_limits(void **state)
 		free(s);
 		s = t;
 	}
-	parse_fails(s, "t.yaml:2:1: radio: 501 UEs x 500 eNBs make 250500 radio links; at most "
-		       "250000 are allowed");
+	parse_fails(s, "t.yaml:2:1: radio: 501 UEs x 500 eNBs make 250500 UE-cell pairs; at "
+		       "most 250000 are allowed");
 	free(s);
 }
 
@@ -1507,6 +1728,9 @@ int main(void)
 		cmocka_unit_test(test_radio),
 		cmocka_unit_test(test_radio_defaults),
 		cmocka_unit_test(test_err_radio),
+		cmocka_unit_test(test_radio_ran),
+		cmocka_unit_test(test_err_radio_ran),
+		cmocka_unit_test(test_radio_ran_set),
 		cmocka_unit_test(test_err_mobility),
 		cmocka_unit_test(test_err_probes),
 		cmocka_unit_test(test_services),

@@ -781,7 +781,7 @@ static void test_big_chain(void **state)
 	topo_model_free(m);
 }
 
-/* --- radio links --- */
+/* --- radio UEs --- */
 
 static uint32_t mask_of(unsigned plen)
 {
@@ -819,7 +819,6 @@ static int walk(const struct topo_model *m, const struct topo_routes *r, unsigne
 		/* The next hop is the node on the other end of the route's link. */
 		assert_int_equal(m->links[best->link].end[best->end].node, x);
 		assert_int_equal(m->links[best->link].end[!best->end].addr, best->via);
-		assert_false(m->links[best->link].radio);
 		x = m->links[best->link].end[!best->end].node;
 	}
 	fail_msg("routing loop from node %u", from);
@@ -869,19 +868,6 @@ static void check_ifnames(const struct topo_model *m)
 		}
 }
 
-static void check_radio_link(const struct topo_model *m, unsigned l, const char *ue,
-			     const char *ue_if, const char *enb, const char *enb_if)
-{
-	const struct topo_link *k = &m->links[l];
-
-	assert_true(k->radio);
-	assert_string_equal(m->nodes[k->end[0].node].name, ue);
-	assert_string_equal(k->end[0].ifname, ue_if);
-	assert_string_equal(m->nodes[k->end[1].node].name, enb);
-	assert_string_equal(k->end[1].ifname, enb_if);
-	assert_int_equal(topo_ue_radio_link(m, k->end[0].node, k->end[1].node), (int)l);
-}
-
 static const char radio_text[] = "name: t\n"
 				 "nodes:\n"
 				 "  ue1: {kind: ue, pos: [10, 0]}\n"
@@ -902,94 +888,136 @@ static const char radio_text[] = "name: t\n"
 				 "mobility:\n"
 				 "  ue-with-a-long-name: {model: static, pos: [0, 0]}\n";
 
-/* radio: gives every UE a link to every eNB, after the file's links, named and shaped so. */
-static void test_radio_links(void **state)
+/* radio: makes no link: each UE has one address from the UE pool, in the order of nodes:. */
+static void test_radio_ue_addrs(void **state)
 {
 	struct topo_model *m = plan(radio_text);
+	struct topo_err err = {0};
 	unsigned ue1 = 0, enb1 = 1, edge1 = 3, longue = 5;
 
-	assert_int_equal(m->n_links, 5 + 2 * 3);
-	for (unsigned l = 0; l < 5; l++)
+	assert_int_equal(m->n_links, 5);
+	for (unsigned l = 0; l < m->n_links; l++)
 		assert_false(m->links[l].radio);
-	/* UE by UE, eNBs in file order; a name that does not fit or is taken falls back. */
-	check_radio_link(m, 5, "ue1", "enb1", "enb1", "ue1");
-	check_radio_link(m, 6, "ue1", "enb2", "enb2", "ue1");
-	check_radio_link(m, 7, "ue1", "r2", "enb-with-a-long-name", "ue1");
-	check_radio_link(m, 8, "ue-with-a-long-name", "enb1", "enb1", "u1");
-	check_radio_link(m, 9, "ue-with-a-long-name", "r1", "enb2", "u1");
-	check_radio_link(m, 10, "ue-with-a-long-name", "r2", "enb-with-a-long-name", "u1");
-	check_ifnames(m);
-	for (unsigned l = 5; l < m->n_links; l++) {
-		const struct topo_link *k = &m->links[l];
-
-		/* The radio key's position, for messages about them. */
-		assert_int_equal(k->mark.line, 17);
-		assert_int_equal(k->mark.col, 1);
-		for (int d = 0; d < 2; d++) {
-			assert_int_equal(k->dir[d].delay_ns, 5000000);
-			assert_int_equal(k->dir[d].loss.model, TOPO_LOSS_RANDOM);
-			assert_true(k->dir[d].loss.p == 1.0);
-			assert_int_equal(k->dir[d].rate_bps, 0);
-			assert_false(k->end[d].ifname_set);
-			assert_int_equal(k->end[d].plen, 30);
-		}
-	}
+	assert_int_equal(m->radio.ue_pool, ip("100.64.0.0"));
+	assert_int_equal(m->radio.ue_plen, 16);
+	assert_int_equal(m->nodes[ue1].ue_addr, ip("100.64.0.1"));
+	assert_int_equal(m->nodes[longue].ue_addr, ip("100.64.0.2"));
+	for (unsigned i = 0; i < m->n_nodes; i++)
+		if (i != ue1 && i != longue)
+			assert_int_equal(m->nodes[i].ue_addr, 0);
+	/* A radio UE's name is its UE address, even with a wired link of its own. */
+	assert_int_equal(topo_node_addr(m, ue1), ip("100.64.0.1"));
+	assert_int_equal(topo_node_addr(m, longue), ip("100.64.0.2"));
+	assert_int_equal(topo_node_addr(m, enb1), ip("10.128.0.1"));
+	assert_int_equal(topo_ue_radio_link(m, ue1, enb1), -1);
 	assert_int_equal(topo_ue_radio_link(m, ue1, edge1), -1);
-	assert_int_equal(topo_ue_radio_link(m, enb1, ue1), -1);
 	assert_true(topo_ue_is_radio(m, ue1));
 	assert_true(topo_ue_is_radio(m, longue));
 	assert_false(topo_ue_is_radio(m, enb1));
 	assert_false(topo_ue_is_radio(m, 100));
+	check_ifnames(m);
 	check_addrs_distinct(m);
-	/* A name resolves to the first interface: the wired one if the UE has one. */
-	assert_int_equal(topo_node_addr(m, ue1), m->links[5].end[0].addr);
-	assert_int_equal(topo_node_addr(m, longue), m->links[3].end[0].addr);
+	/* Planned again (another slot): the same UE addresses. */
+	assert_int_equal(topo_plan_addresses(m, 3, &err), 0);
+	assert_int_equal(m->nodes[ue1].ue_addr, ip("100.64.0.1"));
+	assert_int_equal(m->nodes[longue].ue_addr, ip("100.64.0.2"));
+	/* A model made otherwise than by the parser, with more UEs than its pool holds. */
+	m->radio.ue_plen = 31;
+	assert_int_equal(topo_plan_addresses(m, 0, &err), -EINVAL);
+	assert_string_equal(err.msg, "t.yaml:17:1: ue_pool 100.64.0.0/31 holds 0 UE addresses; "
+				     "UE 'ue1' is one too many");
 	topo_model_free(m);
 
-	/* Without radio:, UE-eNB links are the file's, as before. */
+	/* Another pool: UE k is its host k + 1. */
+	m = plan("name: t\nnodes:\n  e: {kind: enb, pos: [0, 0]}\n  a: {kind: ue, pos: [0, 0]}\n"
+		 "  r: {kind: router}\n  b: {kind: ue, pos: [0, 0]}\n  c: {kind: ue, pos: [0, 0]}\n"
+		 "links:\n  - {endpoints: [e, r]}\nradio: {ue_pool: 172.20.8.0/29}\n");
+	assert_int_equal(m->nodes[1].ue_addr, ip("172.20.8.1"));
+	assert_int_equal(m->nodes[3].ue_addr, ip("172.20.8.2"));
+	assert_int_equal(m->nodes[4].ue_addr, ip("172.20.8.3"));
+	assert_int_equal(m->nodes[2].ue_addr, 0);
+	topo_model_free(m);
+	m = plan("name: t\nnodes:\n  e: {kind: enb, pos: [0, 0]}\n  a: {kind: ue, pos: [0, 0]}\n"
+		 "  b: {kind: ue, pos: [0, 0]}\n  r: {kind: router}\n"
+		 "links:\n  - {endpoints: [e, r]}\nradio: {ue_pool: 172.20.8.0/30}\n");
+	assert_int_equal(m->nodes[1].ue_addr, ip("172.20.8.1"));
+	assert_int_equal(m->nodes[2].ue_addr, ip("172.20.8.2"));
+	topo_model_free(m);
+
+	/* Without radio:, a UE is wired: its name is its link's address. */
 	m = plan("name: t\nnodes:\n  u: {kind: ue}\n  b: {kind: enb}\n"
 		 "links:\n  - {endpoints: [u, b]}\n");
 	assert_int_equal(m->n_links, 1);
-	assert_false(m->links[0].radio);
 	assert_false(topo_ue_is_radio(m, 0));
+	assert_int_equal(m->nodes[0].ue_addr, 0);
+	assert_int_equal(topo_node_addr(m, 0), ip("10.128.0.1"));
 	assert_int_equal(topo_ue_radio_link(m, 0, 1), -1);
 	topo_model_free(m);
 }
 
-/* Radio UEs get no planned route; everyone else reaches a radio link through its eNB. */
+/* The route of node for dst/plen, or NULL. */
+static const struct topo_route *route_to(const struct topo_routes *r, unsigned node, uint32_t dst,
+					 unsigned plen)
+{
+	const struct topo_route *v;
+	size_t n = routes_of(r, node, &v);
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].dst == dst && v[i].plen == plen)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * Radio UEs get no planned route. A node whose next hops towards the other eNBs are one gets
+ * a route for the whole UE pool through it; a node joining cells gets none.
+ */
 static void test_radio_routes(void **state)
 {
 	struct topo_model *m = plan(radio_text);
+	uint32_t pool = ip("100.64.0.0");
 	struct topo_routes r;
 	const struct topo_route *v;
 
 	routes(m, &r);
 	assert_int_equal(routes_of(&r, 0, &v), 0); /* ue1 */
 	assert_int_equal(routes_of(&r, 5, &v), 0); /* ue-with-a-long-name, wired to h too */
-	for (unsigned x = 0; x < m->n_nodes; x++) {
-		if (!topo_kind_forwards(m->nodes[x].kind))
-			continue;
-		for (unsigned l = 5; l < m->n_links; l++) {
-			const struct topo_link *k = &m->links[l];
+	/* enb1 and enb2 reach every other cell through edge1; the third through core. */
+	check_route(route_to(&r, 1, pool, 16), 1, "100.64.0.0", 16, "10.128.0.2", 0, 0);
+	check_route(route_to(&r, 2, pool, 16), 2, "100.64.0.0", 16, "10.128.0.6", 1, 0);
+	check_route(route_to(&r, 7, pool, 16), 7, "100.64.0.0", 16, "10.128.0.18", 4, 0);
+	/* edge1 and core join cells; h (behind a UE) reaches none. */
+	assert_null(route_to(&r, 3, pool, 16));
+	assert_null(route_to(&r, 4, pool, 16));
+	assert_int_equal(routes_of(&r, 6, &v), 0);
+	/* The link subnets as before: edge1 has three connected, reaches one through core. */
+	assert_int_equal(routes_of(&r, 3, &v), 1);
+	check_route(&v[0], 3, "10.128.0.16", 30, "10.128.0.10", 2, 0);
+	for (size_t i = 0; i < r.n; i++)
+		assert_true(r.v[i].dst != pool || r.v[i].plen == 16);
+	/* Every link subnet but the one between a UE and a host, from every forwarding node. */
+	for (unsigned x = 0; x < m->n_nodes; x++)
+		for (unsigned l = 0; l < m->n_links && topo_kind_forwards(m->nodes[x].kind); l++) {
+			int w = walk(m, &r, x, m->links[l].end[1].addr);
 
-			/* Even an eNB with a 5 ms radio link to the UE goes through the UE's cell.
-			 */
-			assert_int_equal(walk(m, &r, x, k->end[0].addr), (int)k->end[1].node);
-			assert_int_equal(walk(m, &r, x, k->end[1].addr), (int)k->end[1].node);
+			if (l != 3)
+				assert_true(w == (int)m->links[l].end[0].node ||
+					    w == (int)m->links[l].end[1].node);
 		}
-	}
-	/* edge1: enb1's and enb2's radio subnets through them, the rest (3) through core. */
-	assert_int_equal(routes_of(&r, 3, &v), 5);
-	check_route(&v[0], 3, "10.128.0.0", 16, "10.128.0.10", 2, 0);
-	check_route(&v[1], 3, "10.128.0.20", 30, "10.128.0.1", 0, 1);
-	check_route(&v[2], 3, "10.128.0.24", 30, "10.128.0.5", 1, 1);
-	check_route(&v[3], 3, "10.128.0.32", 30, "10.128.0.1", 0, 1);
-	check_route(&v[4], 3, "10.128.0.36", 30, "10.128.0.5", 1, 1);
+	topo_routes_free(&r);
+	topo_model_free(m);
+
+	/* Without radio: no UE pool route anywhere. */
+	m = plan("name: t\nnodes:\n  a: {kind: host}\n  b: {kind: enb}\n  c: {kind: enb}\n"
+		 "links:\n  - {endpoints: [a, b]}\n  - {endpoints: [b, c]}\n");
+	routes(m, &r);
+	for (size_t i = 0; i < r.n; i++)
+		assert_int_equal(r.v[i].dst & 0xff000000u, ip("10.0.0.0"));
 	topo_routes_free(&r);
 	topo_model_free(m);
 }
 
-/* 50 UEs x 10 eNBs: 500 radio links, each with its own /30, planned in little time. */
+/* 50 UEs x 10 eNBs: no link per pair any more; one address each; pool routes where they fit. */
 static void test_radio_big(void **state)
 {
 	size_t size = 4096 + 64 * 80, len;
@@ -997,7 +1025,7 @@ static void test_radio_big(void **state)
 	struct topo_model *m;
 	struct topo_routes r;
 	const struct topo_route *v;
-	unsigned core = 60, n_radio = 0;
+	unsigned core = 60, edge = 61;
 	double t0;
 
 	assert_non_null(text);
@@ -1023,60 +1051,25 @@ static void test_radio_big(void **state)
 	t0 = now_ms();
 	m = plan(text);
 	free(text);
-	assert_int_equal(m->n_links, 11 + 500);
-	for (unsigned l = 0; l < m->n_links; l++)
-		n_radio += m->links[l].radio;
-	assert_int_equal(n_radio, 500);
-	check_ifnames(m);
-	check_addrs_distinct(m);
+	assert_int_equal(m->n_links, 11);
 	routes(m, &r);
 	print_message("50 UEs x 10 eNBs: parse, plan, routes %.1f ms CPU\n", now_ms() - t0);
-	for (unsigned u = 0; u < 50; u++)
+	for (unsigned u = 0; u < 50; u++) {
+		assert_int_equal(m->nodes[u].ue_addr, ip("100.64.0.1") + u);
 		assert_int_equal(routes_of(&r, u, &v), 0);
-	/* Every radio subnet from the edge and from every eNB, through its own eNB. */
-	for (unsigned u = 0; u < 50; u += 7)
-		for (unsigned b = 50; b < 60; b++) {
-			int l = topo_ue_radio_link(m, u, b);
+	}
+	/* Every eNB and the edge reach the cells through core; core joins them all. */
+	for (unsigned b = 50; b < 60; b++) {
+		const struct topo_route *p = route_to(&r, b, ip("100.64.0.0"), 16);
 
-			assert_true(l >= 0);
-			assert_int_equal(walk(m, &r, 61, m->links[l].end[0].addr), (int)b);
-			assert_int_equal(walk(m, &r, core, m->links[l].end[0].addr), (int)b);
-			for (unsigned x = 50; x < 60; x++)
-				assert_int_equal(walk(m, &r, x, m->links[l].end[0].addr), (int)b);
-		}
+		assert_non_null(p);
+		assert_int_equal(p->via, ip("10.128.0.2") + 4 * (b - 50));
+		assert_int_equal(p->link, b - 50);
+		assert_int_equal(p->end, 0);
+	}
+	assert_null(route_to(&r, core, ip("100.64.0.0"), 16));
+	assert_non_null(route_to(&r, edge, ip("100.64.0.0"), 16));
 	topo_routes_free(&r);
-	topo_model_free(m);
-}
-
-/* topo_ue_radio_link searches the ordered radio links: same answers as a scan, for any pair. */
-static void test_radio_link_lookup(void **state)
-{
-	size_t size = 8192, len;
-	char *text = malloc(size);
-	struct topo_model *m;
-
-	assert_non_null(text);
-	len = (size_t)snprintf(text, size, "name: t\nradio: {}\nnodes:\n  h: {kind: host}\n");
-	for (unsigned i = 0; i < 30; i++)
-		len += (size_t)snprintf(text + len, size - len,
-					i % 4 ? "  u%u: {kind: ue, pos: [0, 0]}\n"
-					      : "  e%u: {kind: enb, pos: [0, 0]}\n",
-					i);
-	len += (size_t)snprintf(text + len, size - len,
-				"links:\n  - {endpoints: [u1, h]}\n  - {endpoints: [h, e4]}\n");
-	assert_true(len < size);
-	m = support_model(text);
-	free(text);
-	for (unsigned u = 0; u < m->n_nodes; u++)
-		for (unsigned b = 0; b < m->n_nodes; b++) {
-			int want = -1;
-
-			for (unsigned l = 0; l < m->n_links && want < 0; l++)
-				if (m->links[l].radio && m->links[l].end[0].node == u &&
-				    m->links[l].end[1].node == b)
-					want = (int)l;
-			assert_int_equal(topo_ue_radio_link(m, u, b), want);
-		}
 	topo_model_free(m);
 }
 
@@ -1101,12 +1094,11 @@ int main(void)
 		cmocka_unit_test(test_no_transit_ue),
 		cmocka_unit_test(test_star),
 		cmocka_unit_test(test_leaf_behind_host),
-		cmocka_unit_test(test_radio_link_lookup),
 		cmocka_unit_test(test_routes_errors),
 	    cmocka_unit_test(test_routes_too_many),
 		cmocka_unit_test(test_big_star),
 		cmocka_unit_test(test_big_chain),
-		cmocka_unit_test(test_radio_links),
+		cmocka_unit_test(test_radio_ue_addrs),
 		cmocka_unit_test(test_radio_routes),
 		cmocka_unit_test(test_radio_big),
 	};
