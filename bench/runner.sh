@@ -24,6 +24,12 @@
 # To weigh scheduling priority, NICE_RELAY, NICE_EDGEMU and NICE_PROBES (unset: left alone)
 # renice the relay, edgemu, and the run's probes (edgemu's edgemu-probe children) once each
 # exists, e.g. NICE_RELAY=-10 NICE_PROBES=10 bench/runner.sh 30s 500 50.
+#
+# UPROBES=1 also says where edgemu's loop spends its time: perf uprobes on the entry and
+# return of the runner's callbacks and of what they wait on (the relay's control round trips,
+# the probes' start), with how many calls, their total and p50/p99/max (inclusive: a tick's
+# time holds the attaches and cell readings made inside it). Each probe costs a few
+# microseconds per call: the figures above move a little with it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 edgemu=${EDGEMU:-$top/build/cli/edgemu}
@@ -73,6 +79,30 @@ name=bench-$$
 nsname=em-$name.relay
 meta=/run/edgemu/$name/meta
 hz=$(getconf CLK_TCK)
+
+# The callbacks of edgemu's loop, and what they wait on.
+ufuncs="run_on_tick run_cells_tick topo_net_cell_stats topo_net_ran_attach topo_net_ran_shape
+run_on_report run_on_job_poll run_on_flush topo_net_check run_on_probes mig_spawn"
+ugroup=bench$$
+perf_pid=""
+uprobes_off() {
+	[ -z "${UPROBES:-}" ] || perf probe -q -d "$ugroup:*" >/dev/null 2>&1 || true
+}
+if [ -n "${UPROBES:-}" ]; then
+	if command -v perf >/dev/null; then
+		trap 'uprobes_off; rm -rf "$tmp"' EXIT
+		for fn in $ufuncs; do
+			perf probe -q -x "$edgemu" -a "$ugroup:$fn=$fn" >/dev/null 2>&1 &&
+				perf probe -q -x "$edgemu" -a "$ugroup:$fn=$fn%return" >/dev/null 2>&1 ||
+				echo "runner: no uprobe on $fn (inlined?)" >&2
+		done
+		perf record -q -a -e "$ugroup:*" -o "$tmp/perf.data" >/dev/null 2>"$tmp/perf.err" &
+		perf_pid=$!
+		sleep 1 # perf is recording by then
+	else
+		echo "runner: UPROBES set but no perf: not profiling" >&2
+	fi
+fi
 
 echo "bench/runner: $ues UEs, $cells cells, radio tick 100 ms, probes every 100 ms, policy $policy, $duration"
 read -r load0 _ </proc/loadavg
@@ -176,3 +206,27 @@ fi
 printf '%-36s %s\n' "load average (1 min) before / after" "$load0 / $load1"
 [ -z "${NICE_RELAY:-}${NICE_EDGEMU:-}${NICE_PROBES:-}" ] ||
 	printf '%-36s %s\n' "niceness relay / edgemu / probes" "${NICE_RELAY:--} / ${NICE_EDGEMU:--} / ${NICE_PROBES:--}$([ -n "$probes_niced" ] || [ -z "${NICE_PROBES:-}" ] || echo ' (probes not seen: not applied)')"
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	echo "where edgemu's loop spends its time (uprobes; inclusive, microseconds):"
+	# Entry and return paired per thread and function; then per function, sorted, quantiles.
+	perf script -i "$tmp/perf.data" 2>/dev/null | awk -v g="$ugroup" '
+		{
+			for (i = 1; i <= NF; i++) if (index($i, g ":") == 1) break
+			if (i > NF) next
+			ev = substr($i, length(g) + 2); sub(/:$/, "", ev)
+			t = $(i - 1); sub(/:$/, "", t)
+			ret = sub(/__return$/, "", ev)
+			k = $2 SUBSEP ev
+			if (!ret) { st[k, ++n[k]] = t; next }
+			if (n[k] > 0) { printf "%s %.1f\n", ev, (t - st[k, n[k]--]) * 1e6 }
+		}' | sort -k1,1 -k2,2n | awk '
+		function out() {
+			if (c) printf "  %-22s %7d calls %9.3f s  p50 %9.1f  p99 %9.1f  max %9.1f\n",
+				f, c, sum / 1e6, v[int(c * 0.5) + 1], v[int(c * 0.99) + 1], v[c]
+		}
+		$1 != f { out(); f = $1; c = 0; sum = 0 }
+		{ v[++c] = $2; sum += $2 }
+		END { out() }'
+fi
