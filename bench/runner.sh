@@ -86,6 +86,7 @@ run_on_report run_on_job_poll run_on_flush topo_net_check run_on_probes mig_spaw
 ugroup=bench$$
 perf_pid=""
 uprobes_off() {
+	[ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
 	[ -z "${UPROBES:-}" ] || perf probe -q -d "$ugroup:*" >/dev/null 2>&1 || true
 }
 if [ -n "${UPROBES:-}" ]; then
@@ -209,6 +210,7 @@ printf '%-36s %s\n' "load average (1 min) before / after" "$load0 / $load1"
 if [ -n "$perf_pid" ]; then
 	kill -INT "$perf_pid"
 	wait "$perf_pid" || true
+	perf_pid=""
 	echo "where edgemu's loop spends its time (uprobes; inclusive, microseconds):"
 	# Entry and return paired per thread and function; then per function, sorted, quantiles.
 	perf script -i "$tmp/perf.data" 2>/dev/null | awk -v g="$ugroup" '
