@@ -3,7 +3,8 @@
 # `edgemu up` of a radio scenario attaches each UE to its strongest cell where it stands at
 # t = 0: a UE with pos: to the cell next to it, a UE on waypoints to the cell next to its
 # first point, a UE out of every cell's range stays detached. Each UE has one address on its
-# radio interface (ran0), its radio shaped by the relay; attached UEs reach the edge through
+# radio interface (ran0), from the default ue_pool 100.64.0.0/16 and its name in every node's
+# hosts file, its radio shaped by the relay; attached UEs reach the edge through
 # their cell (their RTT floors say the radio's delay and their cell's backhaul), the
 # detached one reaches nothing. `edgemu down` leaves nothing.
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,16 @@ for ue in ue1 ue2; do
 		fail "$ue's route to edge1: $(src_to $ue "$edge"), not from $(addr_of $ue) on ran0"
 done
 [ "$(addr_of ue1)" != "$(addr_of ue2)" ] || fail "ue1 and ue2 share an address"
+# Every UE's address from the default ue_pool, 100.64.0.0/16 (clear of the link pools), even a
+# detached one's; and it is the UE's name in every node's hosts file.
+for ue in ue1 ue2 ue3; do
+	[[ "$(addr_of $ue)" =~ ^100\.64\.[0-9]+\.[0-9]+$ ]] ||
+		fail "$ue's address '$(addr_of $ue)' is not from 100.64.0.0/16"
+	for n in $ue edge1 enb2; do
+		got=$("$EDGEMU" exec "$run" $n -- getent hosts $ue | awk '{print $1}' || true)
+		[ "$got" = "$(addr_of $ue)" ] || fail "$n resolves $ue to '$got', not $(addr_of $ue)"
+	done
+done
 # floor UE: the 5th percentile of 100 RTTs UE -> edge1, 10 ms apart, in ms.
 floor() {
 	local counts
