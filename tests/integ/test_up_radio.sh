@@ -97,7 +97,23 @@ info=$(jq -r '[.nodes[] | select(.kind == "ue") | "\(.name)=\(.cell),\(.routes_t
 	fail "show still has radio links"
 "$EDGEMU" show "$run" | grep -q "^  radio      address $(addr_of ue1) on ran0; cell enb1; its routes lead to enb1$" ||
 	fail "show (text) lacks ue1's cell: $("$EDGEMU" show "$run" | grep radio)"
-ok "show: ue1 on enb1, ue2 on enb2, ue3 on none, each with its address"
+# The routes with no next hop: the serving eNB's /32 to its UE and the UE's default, both out
+# of ran0 (not taken for connected subnets), with no gateway; a detached UE's /32 on no eNB.
+routes_of() { jq -c --arg n "$1" '.nodes[] | select(.name == $n) | .routes' "$TMP/show.json"; }
+for ue in ue1 ue2; do
+	enb=$([ $ue = ue1 ] && echo enb1 || echo enb2)
+	routes_of $enb | jq -e --arg d "$(addr_of $ue)/32" 'index({dst: $d, via: null, dev: "ran0"})' \
+		>/dev/null || fail "show: $enb's routes lack $ue's /32 out of ran0: $(routes_of $enb)"
+	[ "$(routes_of $ue)" = '[{"dst":"0.0.0.0/0","via":null,"dev":"ran0"}]' ] ||
+		fail "show: $ue's routes: $(routes_of $ue)"
+done
+for enb in enb1 enb2; do
+	routes_of $enb | jq -e --arg d "$(addr_of ue3)/32" 'any(.dst == $d) | not' >/dev/null ||
+		fail "show: $enb routes detached ue3: $(routes_of $enb)"
+done
+"$EDGEMU" show "$run" | sed -n '/^enb1 /,/^$/p' | grep -qx "  route      $(addr_of ue1)/32 dev ran0" ||
+	fail "show (text) lacks enb1's route to ue1: $("$EDGEMU" show "$run" | sed -n '/^enb1 /,/^$/p')"
+ok "show: ue1 on enb1, ue2 on enb2, ue3 on none, each with its address; the eNBs' /32s to them"
 
 # --detached: every UE detached, show says so.
 run2=$(rand_run)
