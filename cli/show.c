@@ -411,7 +411,8 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 				util_json_str(stdout, m->nodes[peer->node].name);
 				printf(",\"ifname\":");
 				util_json_str(stdout, peer->ifname);
-				printf("},\"relayed\":%s,\"shaping\":{\"out\":",
+				printf("},\"radio\":%s,\"relayed\":%s,\"shaping\":{\"out\":",
+				       link->radio ? "true" : "false",
 				       net->relayed[link - m->links] ? "true" : "false");
 				json_shape(&out.want);
 				printf(",\"out_applied\":");
@@ -425,7 +426,9 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 				bool relayed = net->relayed[link - m->links];
 
 				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
-				       relayed ? " (through the relay)" : "");
+				       link->radio
+					   ? (relayed ? " (radio, through the relay)" : " (radio)")
+					   : (relayed ? " (through the relay)" : ""));
 				print_dir("out:", &out);
 				print_dir("in: ", &in);
 			}
@@ -437,9 +440,11 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 	for (size_t k = 0, first = 1; k < l->n_routes; k++) {
 		const struct live_route *rt = &l->routes[k];
 
-		/* Connected subnets (the kernel's): the addresses say them. A route out of an
-		 * interface without a next hop (a radio UE's default, an eNB's /32 to a UE it
-		 * serves) is shown without "via". */
+		/*
+		 * Connected subnets: the addresses say them. Only the kernel's: a route out of a
+		 * device with no next hop is also how a serving eNB reaches a radio UE's /32 (and
+		 * the UE its default), and where a UE's routes lead is what show is read for.
+		 */
 		if (rt->proto == RTPROT_KERNEL)
 			continue;
 		if (json) {
