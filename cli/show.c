@@ -411,8 +411,7 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 				util_json_str(stdout, m->nodes[peer->node].name);
 				printf(",\"ifname\":");
 				util_json_str(stdout, peer->ifname);
-				printf("},\"radio\":%s,\"relayed\":%s,\"shaping\":{\"out\":",
-				       link->radio ? "true" : "false",
+				printf("},\"relayed\":%s,\"shaping\":{\"out\":",
 				       net->relayed[link - m->links] ? "true" : "false");
 				json_shape(&out.want);
 				printf(",\"out_applied\":");
@@ -426,9 +425,7 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 				bool relayed = net->relayed[link - m->links];
 
 				printf("  -> %s %s%s", m->nodes[peer->node].name, peer->ifname,
-				       link->radio
-					   ? (relayed ? " (radio, through the relay)" : " (radio)")
-					   : (relayed ? " (through the relay)" : ""));
+				       relayed ? " (through the relay)" : "");
 				print_dir("out:", &out);
 				print_dir("in: ", &in);
 			}
