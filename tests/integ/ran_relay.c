@@ -23,6 +23,9 @@
  *   ran_relay rtt-many CTL N ROUNDS
  *	ROUNDS times: cells 0 .. N - 1's counters in one request, then in N requests of one
  *	cell: p50 and p99 of each in microseconds
+ *   ran_relay rtt-shape CTL N ROUNDS
+ *	ROUNDS times: both ways of UEs 0 .. N - 1 shaped in one request, then in 2 N requests
+ *	of one: p50 and p99 of each in microseconds
  */
 #include <errno.h>
 #include <stdio.h>
@@ -388,6 +391,48 @@ static int cmd_rtt_many(char **argv)
 	return 0;
 }
 
+/* ROUNDS times: 2 N shapings in one request, then in 2 N requests. */
+static int cmd_rtt_shape(char **argv)
+{
+	unsigned n = 2 * (unsigned)atoi(argv[3]), rounds = (unsigned)atoi(argv[4]);
+	struct emu_ran_shape_req *v = calloc(n ? n : 1, sizeof(*v));
+	uint64_t *one = calloc(rounds ? rounds : 1, sizeof(*one));
+	uint64_t *each = calloc(rounds ? rounds : 1, sizeof(*each));
+	struct emu_relay_conn *c;
+	char what[64];
+	int r;
+
+	if (!v || !one || !each || !n || !rounds)
+		return fail("rtt-shape", EINVAL);
+	for (unsigned i = 0; i < n; i++)
+		v[i] = (struct emu_ran_shape_req){
+		    .ue = i / 2,
+		    .dir = i % 2,
+		    .shape = {.delay_ns = 4000000, .rate_bps = 50000000}};
+	r = emu_relay_conn_open(argv[2], &c);
+	for (unsigned i = 0; r == 0 && i < rounds; i++) {
+		uint64_t t = util_now_ns();
+
+		r = emu_relay_ran_shape_many(c, v, n, NULL);
+		one[i] = util_now_ns() - t;
+		t = util_now_ns();
+		for (unsigned k = 0; r == 0 && k < n; k++)
+			r = emu_relay_ran_shape(c, v[k].ue, v[k].dir, &v[k].shape);
+		each[i] = util_now_ns() - t;
+	}
+	emu_relay_conn_close(c);
+	if (r < 0)
+		return fail("rtt-shape", r);
+	snprintf(what, sizeof(what), "%u UEs shaped both ways in one request", n / 2);
+	print_pct(what, one, rounds);
+	snprintf(what, sizeof(what), "%u UEs shaped both ways in %u requests", n / 2, n);
+	print_pct(what, each, rounds);
+	free(v);
+	free(one);
+	free(each);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc >= 2 ? argv[1] : "";
@@ -412,7 +457,9 @@ int main(int argc, char **argv)
 		return cmd_shape_many(argc, argv);
 	if (!strcmp(cmd, "rtt-many") && argc == 5)
 		return cmd_rtt_many(argv);
+	if (!strcmp(cmd, "rtt-shape") && argc == 5)
+		return cmd_rtt_shape(argv);
 	fprintf(stderr, "usage: ran_relay mac|offloads|serve|attach|shape|stats|rtt|stats-many|"
-			"shape-many|rtt-many ...\n");
+			"shape-many|rtt-many|rtt-shape ...\n");
 	return 2;
 }

@@ -165,20 +165,23 @@ ok "2000 shapings in one call (split into requests): the last one applied, min R
 # The control round trip (a figure, not a check).
 rr rtt "$CTL" 2000 | sed 's/^/ok: control round trip, /'
 
-# Many cells' counters in one request against one request per cell (a figure): a second relay
-# with 100 cell ports, veth pairs inside its namespace.
+# Many cells' counters (or UEs' shapings) in one request against one request per cell (or per
+# UE and direction), figures: a second relay with 50 UE and 100 cell ports, veth pairs inside
+# its namespace.
 R2=$P-r2
 NSS+=("$R2")
 ip netns add "$R2"
 {
-	echo "link add u0 type veth peer name v0"
-	echo "link set u0 up"
+	for ((i = 0; i < 50; i++)); do
+		echo "link add u$i type veth peer name v$i"
+		echo "link set u$i up"
+	done
 	for ((c = 0; c < 100; c++)); do
 		echo "link add c$c type veth peer name d$c"
 		echo "link set c$c up"
 	done
 } | ip -n "$R2" -batch -
-"$RAN_RELAY" serve "$R2" "$TMP/relay2.sock" 10.204.0.1 1 100 0 x2 >"$TMP/serve2.out" 2>"$TMP/serve2.err" &
+"$RAN_RELAY" serve "$R2" "$TMP/relay2.sock" 10.204.0.1 50 100 0 x2 >"$TMP/serve2.out" 2>"$TMP/serve2.err" &
 SERVE2_PID=$!
 for ((i = 0; i < 200; i++)); do
 	[ -s "$TMP/serve2.out" ] && break
@@ -187,6 +190,9 @@ for ((i = 0; i < 200; i++)); do
 done
 for n in 50 100; do
 	rr rtt-many "$TMP/relay2.sock" $n 300 | sed 's/^/ok: control round trip, /'
+done
+for n in 10 50; do
+	rr rtt-shape "$TMP/relay2.sock" $n 300 | sed 's/^/ok: control round trip, /'
 done
 kill -TERM "$SERVE2_PID"
 wait "$SERVE2_PID" || fail "the second relay ended with $?: $(cat "$TMP/serve2.err")"
