@@ -188,6 +188,23 @@ int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const st
 	return 0;
 }
 
+/* The relay's counters as the runner books them. */
+static void cell_stats_of(const struct emu_ran_cell_stats *st, struct topo_cell_stats *ret)
+{
+	*ret = (struct topo_cell_stats){
+	    .up_pkts = st->up_pkts,
+	    .up_bytes = st->up_bytes,
+	    .down_pkts = st->down_pkts,
+	    .down_bytes = st->down_bytes,
+	    .x2_pkts = st->x2_pkts,
+	    .x2_bytes = st->x2_bytes,
+	    .ho_drop_pkts = st->ho_drop_pkts,
+	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
+	    .drop_pkts = st->drop_pkts + st->lost_pkts + st->full_pkts,
+	    .ues = st->ues,
+	};
+}
+
 int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_stats *ret)
 {
 	struct emu_ran_cell_stats st;
@@ -201,17 +218,60 @@ int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_sta
 		r = relay_failed(net, emu_relay_ran_cell_stats(c, (unsigned)cell, &st));
 	if (r < 0)
 		return r;
-	*ret = (struct topo_cell_stats){
-	    .up_pkts = st.up_pkts,
-	    .up_bytes = st.up_bytes,
-	    .down_pkts = st.down_pkts,
-	    .down_bytes = st.down_bytes,
-	    .x2_pkts = st.x2_pkts,
-	    .x2_bytes = st.x2_bytes,
-	    .ho_drop_pkts = st.ho_drop_pkts,
-	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
-	    .drop_pkts = st.drop_pkts + st.lost_pkts + st.full_pkts,
-	    .ues = st.ues,
-	};
+	cell_stats_of(&st, ret);
+	return 0;
+}
+
+int topo_net_cells_stats(struct topo_net *net, struct topo_cell_stats *ret)
+{
+	unsigned n = net->n_ran_cells;
+	struct emu_ran_cell_stats *st;
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!topo_net_has_ran(net))
+		return -EINVAL;
+	st = malloc(n * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_cells_stats(c, 0, n, st));
+	/* All or nothing: a failed reading leaves ret as it was. */
+	for (unsigned i = 0; r == 0 && i < n; i++)
+		cell_stats_of(&st[i], &ret[i]);
+	free(st);
+	return r;
+}
+
+int topo_net_ran_shape_many(struct topo_net *net, const struct topo_ran_shape *v, size_t n,
+			    struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	struct emu_ran_shape_req *q;
+	struct emu_relay_conn *c;
+	size_t bad = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ran_index(net, v[i].ue, 0) < 0 || v[i].dir > 1)
+			return topo_err_set(
+			    err, -EINVAL, "node %s is not a radio UE (or no direction %u)",
+			    v[i].ue < m->n_nodes ? m->nodes[v[i].ue].name : "?", v[i].dir);
+	q = malloc(n * sizeof(*q));
+	if (!q)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		q[i] = (struct emu_ran_shape_req){(unsigned)net->ran_of[v[i].ue], v[i].dir, v[i].s};
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_shape_many(c, q, n, &bad));
+	free(q);
+	if (r < 0)
+		return topo_err_set(err, r, "UE %s: shaping its radio %s at the relay: %s",
+				    m->nodes[v[bad < n ? bad : 0].ue].name,
+				    v[bad < n ? bad : 0].dir ? "downlink" : "uplink", strerror(-r));
 	return 0;
 }
