@@ -437,16 +437,29 @@ static void print_node(struct topo_net *net, unsigned i, const struct live *l,
 	for (size_t k = 0, first = 1; k < l->n_routes; k++) {
 		const struct live_route *rt = &l->routes[k];
 
-		if (!rt->via && rt->plen) /* connected subnets: the addresses say them */
+		/*
+		 * Connected subnets: the addresses say them. Only the kernel's: a route out of a
+		 * device with no next hop is also how a serving eNB reaches a radio UE's /32 (and
+		 * the UE its default), and where a UE's routes lead is what show is read for.
+		 */
+		if (rt->proto == RTPROT_KERNEL)
 			continue;
 		if (json) {
-			printf("%s{\"dst\":\"%s/%u\",\"via\":\"%s\",\"dev\":", first ? "" : ",",
-			       ip(rt->dst, a), rt->plen, ip(rt->via, b));
+			printf("%s{\"dst\":\"%s/%u\",\"via\":", first ? "" : ",", ip(rt->dst, a),
+			       rt->plen);
+			if (rt->via)
+				printf("\"%s\"", ip(rt->via, b));
+			else
+				printf("null");
+			printf(",\"dev\":");
 			util_json_str(stdout, ifname_of(l, rt->oif));
 			printf("}");
-		} else {
+		} else if (rt->via) {
 			printf("  route      %s/%u via %s dev %s\n", ip(rt->dst, a), rt->plen,
 			       ip(rt->via, b), ifname_of(l, rt->oif));
+		} else {
+			printf("  route      %s/%u dev %s\n", ip(rt->dst, a), rt->plen,
+			       ifname_of(l, rt->oif));
 		}
 		first = 0;
 	}

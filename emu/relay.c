@@ -48,8 +48,10 @@
 #define CTL_TIMEOUT_S 5
 
 /*
- * --- control protocol: one fixed-size message each way per request on a SOCK_SEQPACKET
- * connection, as many requests as the client likes; a malformed one closes it ---
+ * --- control protocol: one message each way per request on a SOCK_SEQPACKET connection, as
+ * many requests as the client likes; a malformed one closes it. Single requests are a
+ * fixed-size struct ctl_msg; batches (CTL_RAN_CELLS_STATS, CTL_RAN_SHAPE_MANY) a struct
+ * ctl_many and its items, at most EMU_RELAY_MSG_MAX bytes either way ---
  */
 
 #define CTL_MAGIC 0x656d7232u /* "emr2": changes with the layout */
@@ -57,9 +59,11 @@
 enum ctl_op {
 	CTL_GET = 1,
 	CTL_SET = 2,
-	CTL_RAN_ATTACH = 3,	/* link: the UE; cell: its new cell (-1: detach); reply: last */
-	CTL_RAN_SHAPE = 4,	/* link: the UE; dir: 0 uplink, 1 downlink; the shape */
-	CTL_RAN_CELL_STATS = 5, /* link: the cell; reply: cell_stats */
+	CTL_RAN_ATTACH = 3,	 /* link: the UE; cell: its new cell (-1: detach); reply: last */
+	CTL_RAN_SHAPE = 4,	 /* link: the UE; dir: 0 uplink, 1 downlink; the shape */
+	CTL_RAN_CELL_STATS = 5,	 /* link: the cell; reply: cell_stats */
+	CTL_RAN_CELLS_STATS = 6, /* ctl_many: first, n; reply: n struct emu_ran_cell_stats */
+	CTL_RAN_SHAPE_MANY = 7,	 /* ctl_many and n struct ctl_shape; reply: status, done */
 };
 
 struct ctl_msg {
@@ -81,6 +85,29 @@ struct ctl_msg {
 	int32_t last;			      /* reply */
 	struct emu_ran_cell_stats cell_stats; /* reply */
 };
+
+/* A batch's header; magic and op where struct ctl_msg has them. */
+struct ctl_many {
+	uint32_t magic;
+	uint32_t op;
+	uint32_t first; /* CELLS_STATS: the first cell */
+	uint32_t n;	/* items: after the request (SHAPE_MANY) or the reply (CELLS_STATS) */
+	int32_t status; /* reply: 0 or -errno */
+	uint32_t done;	/* reply of SHAPE_MANY: the items applied (the failed one's index) */
+};
+
+struct ctl_shape {
+	uint32_t ue, dir;
+	uint32_t limit, dist, loss_model, pad;
+	uint64_t delay_ns, jitter_ns, rate_bps;
+	double loss_p, loss_r, loss_h, loss_k;
+};
+
+#define CTL_CELLS_MAX                                                                              \
+	((EMU_RELAY_MSG_MAX - sizeof(struct ctl_many)) / sizeof(struct emu_ran_cell_stats))
+#define CTL_SHAPES_MAX ((EMU_RELAY_MSG_MAX - sizeof(struct ctl_many)) / sizeof(struct ctl_shape))
+/* Room for a batch each way in the socket: a request or reply never waits for buffer space. */
+#define CTL_SNDBUF (4 * EMU_RELAY_MSG_MAX)
 
 static void shape_to_msg(const struct emu_shape *s, struct ctl_msg *m)
 {
@@ -109,6 +136,39 @@ static void msg_to_shape(const struct ctl_msg *m, struct emu_shape *s)
 	s->loss.r = m->loss_r;
 	s->loss.h = m->loss_h;
 	s->loss.k = m->loss_k;
+}
+
+static void shape_to_item(const struct emu_ran_shape_req *q, struct ctl_shape *k)
+{
+	const struct emu_shape *s = &q->shape;
+
+	*k = (struct ctl_shape){.ue = q->ue,
+				.dir = q->dir,
+				.limit = s->limit,
+				.dist = (uint32_t)s->dist,
+				.loss_model = (uint32_t)s->loss.model,
+				.delay_ns = s->delay_ns,
+				.jitter_ns = s->jitter_ns,
+				.rate_bps = s->rate_bps,
+				.loss_p = s->loss.p,
+				.loss_r = s->loss.r,
+				.loss_h = s->loss.h,
+				.loss_k = s->loss.k};
+}
+
+static void item_to_shape(const struct ctl_shape *k, struct emu_shape *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->limit = k->limit;
+	s->dist = (enum emu_dist)k->dist;
+	s->loss.model = (enum emu_loss_model)k->loss_model;
+	s->delay_ns = k->delay_ns;
+	s->jitter_ns = k->jitter_ns;
+	s->rate_bps = k->rate_bps;
+	s->loss.p = k->loss_p;
+	s->loss.r = k->loss_r;
+	s->loss.h = k->loss_h;
+	s->loss.k = k->loss_k;
 }
 
 /* --- offloads --- */
@@ -192,6 +252,7 @@ struct relay {
 	unsigned n_blocked;
 	int ep, tfd, sfd, ctl_fd, ctl_flags;
 	int clients[MAX_CLIENTS];
+	unsigned char *ctlbuf; /* EMU_RELAY_MSG_MAX: a request, then its reply */
 	bool armed;
 	uint64_t armed_ns;
 	unsigned char *rxbuf, *txbuf; /* BATCH slots each */
@@ -514,6 +575,14 @@ static int arm(struct relay *rl)
 	return 0;
 }
 
+/* A batch must fit the sender's buffer whatever the system's default (net.core.wmem_default). */
+static int sndbuf_set(int fd)
+{
+	int v = CTL_SNDBUF;
+
+	return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
 static void client_close(struct relay *rl, unsigned c)
 {
 	epoll_ctl(rl->ep, EPOLL_CTL_DEL, rl->clients[c], NULL);
@@ -532,7 +601,7 @@ static void ctl_accept(struct relay *rl)
 		for (c = 0; c < MAX_CLIENTS && rl->clients[c] >= 0; c++)
 			;
 		/* Too many at once: the client sees its connection closed (-EPROTO). */
-		if (c == MAX_CLIENTS ||
+		if (c == MAX_CLIENTS || sndbuf_set(fd) < 0 ||
 		    ep_set(rl, EPOLL_CTL_ADD, fd, EPOLLIN, TAG(TAG_CLIENT, c)) < 0) {
 			close(fd);
 			continue;
@@ -598,10 +667,73 @@ static void ctl_answer(struct relay *rl, struct ctl_msg *m)
 	emu_rq_stats(d->q, &m->stats);
 }
 
+/* Cells' counters: the reply's length, or 0 for a malformed request. */
+static size_t ctl_cells_stats(struct relay *rl, struct ctl_many *h, size_t len)
+{
+	struct emu_ran_cell_stats *st = (struct emu_ran_cell_stats *)(h + 1);
+	uint32_t n = h->n;
+
+	if (len != sizeof(*h) || n > CTL_CELLS_MAX)
+		return 0;
+	h->n = 0;
+	h->status = rl->ran ? 0 : -ENOENT;
+	/* first + n - 1 at most the global slot, without overflow */
+	if (rl->ran &&
+	    (h->first > emu_ran_n_cells(rl->ran) || n > emu_ran_n_cells(rl->ran) + 1 - h->first))
+		h->status = -ENOENT;
+	if (h->status < 0)
+		return sizeof(*h);
+	for (uint32_t i = 0; i < n; i++)
+		emu_ran_cell_stats(rl->ran, h->first + i, &st[i]);
+	h->n = n;
+	return sizeof(*h) + n * sizeof(*st);
+}
+
+/* Shapings in order until one fails: the reply's length, or 0 for a malformed request. */
+static size_t ctl_shape_many(struct relay *rl, struct ctl_many *h, size_t len)
+{
+	const struct ctl_shape *k = (const struct ctl_shape *)(h + 1);
+	uint64_t now = util_now_ns();
+	struct emu_shape s;
+	uint32_t i;
+
+	if (h->n > CTL_SHAPES_MAX || len != sizeof(*h) + h->n * sizeof(*k))
+		return 0;
+	h->status = rl->ran ? 0 : -ENOENT;
+	for (i = 0; i < h->n && h->status == 0; i++) {
+		item_to_shape(&k[i], &s);
+		h->status = emu_ran_shape(rl->ran, now, k[i].ue, k[i].dir, &s);
+		if (h->status < 0)
+			break;
+	}
+	h->done = i;
+	h->n = 0;
+	return sizeof(*h);
+}
+
+/* The request of len bytes in rl->ctlbuf answered there: the reply's length, 0: malformed. */
+static size_t ctl_request(struct relay *rl, size_t len)
+{
+	struct ctl_many *h = (struct ctl_many *)rl->ctlbuf;
+	struct ctl_msg *m = (struct ctl_msg *)rl->ctlbuf;
+
+	if (len < sizeof(*h) || h->magic != CTL_MAGIC)
+		return 0;
+	if (h->op == CTL_RAN_CELLS_STATS)
+		return ctl_cells_stats(rl, h, len);
+	if (h->op == CTL_RAN_SHAPE_MANY)
+		return ctl_shape_many(rl, h, len);
+	if (len != sizeof(*m))
+		return 0;
+	ctl_answer(rl, m);
+	return sizeof(*m);
+}
+
 static void ctl_client(struct relay *rl, unsigned c)
 {
-	struct ctl_msg m;
-	ssize_t n = recv(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT);
+	/* MSG_TRUNC: the request's whole length, so one too long is seen as such. */
+	ssize_t n = recv(rl->clients[c], rl->ctlbuf, EMU_RELAY_MSG_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	size_t reply;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -609,10 +741,10 @@ static void ctl_client(struct relay *rl, unsigned c)
 	 * A connection carries requests until the client closes it; a malformed one is answered
 	 * by closing, as is a client that does not read its replies (a full socket).
 	 */
-	if (n == (ssize_t)sizeof(m) && m.magic == CTL_MAGIC) {
-		ctl_answer(rl, &m);
-		if (send(rl->clients[c], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    (ssize_t)sizeof(m))
+	if (n > 0 && n <= EMU_RELAY_MSG_MAX) {
+		reply = ctl_request(rl, (size_t)n);
+		if (reply && send(rl->clients[c], rl->ctlbuf, reply, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+				 (ssize_t)reply)
 			return;
 	}
 	client_close(rl, c);
@@ -794,6 +926,7 @@ static void relay_close(struct relay *rl)
 	free(rl->si_of);
 	free(rl->rxbuf);
 	free(rl->txbuf);
+	free(rl->ctlbuf);
 }
 
 int emu_relay_serve_ran(const struct emu_relay_link *links, size_t n,
@@ -815,7 +948,8 @@ int emu_relay_serve_ran(const struct emu_relay_link *links, size_t n,
 	rl.ifx = calloc(2 * n + 1, sizeof(*rl.ifx));
 	rl.rxbuf = malloc((size_t)BATCH * SLOT);
 	rl.txbuf = malloc((size_t)BATCH * SLOT);
-	if (!rl.dirs || !rl.ifx || !rl.rxbuf || !rl.txbuf) {
+	rl.ctlbuf = malloc(EMU_RELAY_MSG_MAX);
+	if (!rl.dirs || !rl.ifx || !rl.rxbuf || !rl.txbuf || !rl.ctlbuf) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -875,6 +1009,8 @@ int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, in
 
 struct emu_relay_conn {
 	int fd;
+	size_t split;	    /* items per batch request at most, 0: as many as fit */
+	unsigned char *buf; /* EMU_RELAY_MSG_MAX, for batches; allocated on first use */
 };
 
 static int ctl_connect(const char *path, int *ret_fd)
@@ -890,7 +1026,7 @@ static int ctl_connect(const char *path, int *ret_fd)
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 || sndbuf_set(fd) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		close(fd);
@@ -930,7 +1066,7 @@ static int ctl_call(const char *path, struct ctl_msg *m)
 
 int emu_relay_conn_open(const char *ctl_path, struct emu_relay_conn **ret)
 {
-	struct emu_relay_conn *c = malloc(sizeof(*c));
+	struct emu_relay_conn *c = calloc(1, sizeof(*c));
 	int r;
 
 	if (!c)
@@ -949,7 +1085,119 @@ void emu_relay_conn_close(struct emu_relay_conn *c)
 	if (!c)
 		return;
 	close(c->fd);
+	free(c->buf);
 	free(c);
+}
+
+void emu_relay_conn_set_split(struct emu_relay_conn *c, size_t max_items)
+{
+	c->split = max_items;
+}
+
+/* Items of a batch in one request: what fits a message, or fewer if the caller said so. */
+static size_t split_of(const struct emu_relay_conn *c, size_t fit)
+{
+	return c->split && c->split < fit ? c->split : fit;
+}
+
+/*
+ * The batch request of len bytes in c->buf, its reply back there: the reply's length (its
+ * header checked), or -errno.
+ */
+static ssize_t many_xfer(struct emu_relay_conn *c, size_t len, uint32_t op)
+{
+	struct ctl_many *h = (struct ctl_many *)c->buf;
+	ssize_t n;
+
+	h->magic = CTL_MAGIC;
+	h->op = op;
+	n = send(c->fd, c->buf, len, MSG_NOSIGNAL);
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	n = recv(c->fd, c->buf, EMU_RELAY_MSG_MAX, MSG_TRUNC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	if (n < (ssize_t)sizeof(*h) || n > EMU_RELAY_MSG_MAX || h->magic != CTL_MAGIC ||
+	    h->op != op)
+		return -EPROTO;
+	return n;
+}
+
+static int buf_get(struct emu_relay_conn *c)
+{
+	if (!c->buf && !(c->buf = malloc(EMU_RELAY_MSG_MAX)))
+		return -ENOMEM;
+	return 0;
+}
+
+int emu_relay_ran_cells_stats(struct emu_relay_conn *c, unsigned first, size_t n,
+			      struct emu_ran_cell_stats *ret)
+{
+	struct ctl_many *h;
+	size_t k, step = split_of(c, CTL_CELLS_MAX);
+	ssize_t len;
+	int r = buf_get(c);
+
+	h = (struct ctl_many *)c->buf;
+	for (size_t at = 0; r == 0 && at < n; at += k) {
+		k = n - at < step ? n - at : step;
+		if ((uint64_t)first + at > UINT32_MAX)
+			return -ENOENT;
+		*h = (struct ctl_many){.first = first + (uint32_t)at, .n = (uint32_t)k};
+		len = many_xfer(c, sizeof(*h), CTL_RAN_CELLS_STATS);
+		if (len < 0)
+			return (int)len;
+		if (h->status < 0)
+			return h->status;
+		if (h->n != k || (size_t)len != sizeof(*h) + k * sizeof(*ret))
+			return -EPROTO;
+		memcpy(ret + at, h + 1, k * sizeof(*ret));
+	}
+	return r;
+}
+
+int emu_relay_ran_shape_many(struct emu_relay_conn *c, const struct emu_ran_shape_req *v, size_t n,
+			     size_t *ret_bad)
+{
+	size_t at = 0, k, step = split_of(c, CTL_SHAPES_MAX);
+	struct ctl_shape *items;
+	struct ctl_many *h;
+	ssize_t len;
+	int r = buf_get(c);
+
+	h = (struct ctl_many *)c->buf;
+	items = (struct ctl_shape *)(h + 1);
+	while (r == 0 && at < n) {
+		bool trace = false;
+
+		for (k = 0; k < step && at + k < n; k++) {
+			/* The wire has no room for a trace's name: the batch stops there. */
+			if (v[at + k].shape.trace) {
+				trace = true;
+				break;
+			}
+			shape_to_item(&v[at + k], &items[k]);
+		}
+		if (k > 0) {
+			*h = (struct ctl_many){.n = (uint32_t)k};
+			len = many_xfer(c, sizeof(*h) + k * sizeof(*items), CTL_RAN_SHAPE_MANY);
+			if (len < 0) {
+				r = (int)len; /* this request's fate unknown: at is its first */
+				break;
+			}
+			if (h->status < 0 || h->done != k) {
+				r = h->status < 0 ? h->status : -EPROTO;
+				at += h->done < k ? h->done : k;
+				break;
+			}
+		}
+		at += k;
+		if (trace)
+			r = -EOPNOTSUPP;
+	}
+	if (r < 0 && ret_bad)
+		*ret_bad = at;
+	return r;
 }
 
 int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last)

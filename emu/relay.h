@@ -168,6 +168,42 @@ int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
 			     struct emu_ran_cell_stats *ret);
 
 /*
+ * Many requests' work in one round trip: the runner's loop waits for the relay once per tick
+ * instead of once per cell or per UE. A message is at most EMU_RELAY_MSG_MAX bytes; larger
+ * batches go as a few requests, one after the other, without the caller seeing it.
+ */
+#define EMU_RELAY_MSG_MAX 65536
+
+/*
+ * The counters of cells first .. first + n - 1 into ret[0 .. n - 1] (cell n_cells: the global
+ * slot, as emu_relay_ran_cell_stats). A range beyond the cells: -ENOENT, ret untouched by the
+ * request that found it (an earlier part of a split batch may have been filled in).
+ */
+int emu_relay_ran_cells_stats(struct emu_relay_conn *c, unsigned first, size_t n,
+			      struct emu_ran_cell_stats *ret);
+
+/* One shaping of emu_relay_ran_shape: UE ue's radio in direction dir (0 up, 1 down). */
+struct emu_ran_shape_req {
+	unsigned ue, dir;
+	struct emu_shape shape;
+};
+
+/*
+ * Shapings applied in order, as emu_relay_ran_shape one by one would, until one fails (a bad
+ * UE or direction: -ENOENT; a trace: -EOPNOTSUPP; a loss or distribution the relay does not
+ * know: -EINVAL): the ones before it stay applied, it and the ones after it are not, and
+ * *ret_bad (if not NULL) is its index in v. Applied up to the bad one, not refused whole: a
+ * batch split into several requests could not be refused whole anyway, and the order is the
+ * one the caller chose. On a broken connection *ret_bad is the first entry of the request
+ * left unanswered (it and those after it in that request may or may not be applied).
+ */
+int emu_relay_ran_shape_many(struct emu_relay_conn *c, const struct emu_ran_shape_req *v, size_t n,
+			     size_t *ret_bad);
+
+/* Items per request at most from now on (0: as many as fit a message); for tests of splits. */
+void emu_relay_conn_set_split(struct emu_relay_conn *c, size_t max_items);
+
+/*
  * Turn off tx checksumming, TSO, GSO and GRO on ifname in the current namespace, so that a
  * packet socket sees frames of at most MTU + 14 bytes with their checksums filled in.
  */

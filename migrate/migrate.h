@@ -20,10 +20,10 @@ void mig_pin_dir(const struct topo_net *net, char *buf, size_t len);
 /*
  * Start every service's instances (one per node of `at`), attach steering at the access
  * side of every client (the interface facing each UE on its neighbour, an eNB as a rule;
- * for a radio UE, on every cell's radio link), route each VIP from the wired clients (a
- * radio UE's routes are topo_net_ue_attach()'s), and steer every client to the instance on
- * at[0], from each of its addresses (one per link). Every object goes into the run's ledger
- * first. 0 or -errno with err set.
+ * for radio UEs, on every eNB's radio interface), route each VIP from the wired clients (a
+ * radio UE's default route out of its radio interface covers them), and steer every client
+ * to the instance on at[0], from each of its addresses (one per link; a radio UE's one). Every
+ * object goes into the run's ledger first. 0 or -errno with err set.
  */
 int mig_services_start(struct topo_net *net, struct topo_err *err);
 

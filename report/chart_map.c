@@ -83,7 +83,7 @@ static void place_edges(const struct topo_model *m, struct report_map_data *d)
 		for (unsigned l = 0; l < m->n_links && *ec < 0; l++) {
 			const struct topo_link *k = &m->links[l];
 
-			for (unsigned e = 0; e < 2 && !k->radio; e++)
+			for (unsigned e = 0; e < 2; e++)
 				for (unsigned c = 0; c < d->n_cells && *ec < 0; c++)
 					if (k->end[e].node == i &&
 					    d->cells[c].node == k->end[!e].node)

@@ -9,9 +9,9 @@
  * the radio access and counts each cell's frames as it switches them), so that where they
  * come from can change without this file changing. They are per cell already: a handover
  * between two readings has its bytes before it counted by the old cell and those after it by
- * the new one, with nothing for the runner to book. Read every CELLS_NS (a round trip to the
- * relay per cell: every 100 ms tick, for many cells, would cost the runner's clock), the rows
- * come every few ticks.
+ * the new one, with nothing for the runner to book. Read every CELLS_NS, all cells in one
+ * round trip to the relay (the loop waits for the relay's turn on the CPU at each: one per
+ * cell cost a loaded runner's clock), the rows come every few ticks.
  */
 #include "run/run_int.h"
 
@@ -34,19 +34,14 @@ void run_cells_free(struct runner *r)
 	r->cell_load = NULL;
 }
 
-/* Every cell's counters now into r->cell_load: 0, or -errno with *ret_cell the one failed. */
-static int cells_read(struct runner *r, uint64_t t, unsigned *ret_cell)
+/* Every cell's counters now into r->cell_load: 0, or -errno. */
+static int cells_read(struct runner *r, uint64_t t)
 {
 	struct topo_cell_stats *next = r->cell_load + r->n_cells;
+	int rc = r->ops->cell_stats(r, next);
 
-	for (unsigned c = 0; c < r->n_cells; c++) {
-		int rc = r->ops->cell_stats(r, c, &next[c]);
-
-		if (rc < 0) {
-			*ret_cell = c;
-			return rc;
-		}
-	}
+	if (rc < 0)
+		return rc;
 	memcpy(r->cell_load, next, r->n_cells * sizeof(*next));
 	r->cells_read_ns = t;
 	return 0;
@@ -55,17 +50,15 @@ static int cells_read(struct runner *r, uint64_t t, unsigned *ret_cell)
 void run_cells_tick(struct runner *r, uint64_t t)
 {
 	double t_s = run_rel_s(r, t);
-	unsigned bad;
 	int rc;
 
 	if (!r->cells_out || !r->cell_load || (r->cells_read_ns && t < r->cells_next))
 		return;
 	/* Half a tick early, so a period that is a whole number of ticks keeps to them. */
 	r->cells_next = t + CELLS_NS - r->m->radio.tick_ns / 2;
-	rc = cells_read(r, t, &bad);
+	rc = cells_read(r, t);
 	if (rc < 0) {
-		run_fail(r, rc, "reading the counters of cell %s: %s", run_cell_name(r, (int)bad),
-			 strerror(-rc));
+		run_fail(r, rc, "reading the cells' counters: %s", strerror(-rc));
 		return;
 	}
 	for (unsigned c = 0; c < r->n_cells; c++)
@@ -74,7 +67,6 @@ void run_cells_tick(struct runner *r, uint64_t t)
 
 void run_cells_end(struct runner *r, uint64_t t)
 {
-	unsigned bad;
 	int rc;
 
 	/* Nothing read yet: the network never ran (or a run without cells). */
@@ -85,14 +77,13 @@ void run_cells_end(struct runner *r, uint64_t t)
 	 * make a run that ended well a failed one (a run ended by its network's loss fails
 	 * here too, and has said why already).
 	 */
-	rc = cells_read(r, t, &bad);
+	rc = cells_read(r, t);
 	if (rc < 0) {
 		if (!r->error)
 			fprintf(stderr,
-				"%s: warning: reading the counters of cell %s at the end: %s; "
+				"%s: warning: reading the cells' counters at the end: %s; "
 				"the cells' totals are those of %.3f s\n",
-				r->cmd, run_cell_name(r, (int)bad), strerror(-rc),
-				run_rel_s(r, r->cells_read_ns));
+				r->cmd, strerror(-rc), run_rel_s(r, r->cells_read_ns));
 		return;
 	}
 	for (unsigned c = 0; c < r->n_cells && r->cells_out; c++)

@@ -11,20 +11,20 @@ static int real_attach(struct runner *r, unsigned ue_node, int enb_node, struct 
 	return topo_net_ran_attach(r->net, ue_node, enb_node, err);
 }
 
-static int real_shape(struct runner *r, unsigned ue_node, const struct emu_shape s[2],
+/* One request to the relay for them all: the loop waits for the relay once a tick. */
+static int real_shape(struct runner *r, const struct topo_ran_shape *v, size_t n,
 		      struct topo_err *err)
 {
-	int rc = 0;
-
-	for (unsigned d = 0; d < 2 && rc == 0; d++)
-		rc = topo_net_ran_shape(r->net, ue_node, d, &s[d], err);
-	return rc;
+	return topo_net_ran_shape_many(r->net, v, n, err);
 }
 
-/* One request to the relay, which counts each cell's frames as it passes them. */
-static int real_cell_stats(struct runner *r, unsigned cell, struct topo_cell_stats *ret)
+/*
+ * One request to the relay, which counts each cell's frames as it passes them; its cells are
+ * the model's eNBs in node order, as r->cells.
+ */
+static int real_cell_stats(struct runner *r, struct topo_cell_stats *ret)
 {
-	return topo_net_cell_stats(r->net, r->cells[cell], ret);
+	return topo_net_cells_stats(r->net, ret);
 }
 
 static int real_job_start(struct runner *r, struct job *j, unsigned svc, unsigned ue_node,

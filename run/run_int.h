@@ -84,6 +84,7 @@ struct ue {
 				       * left pending at the end owns no memory */
 	struct mob_radio_link shaped; /* what its radio was last shaped to ... */
 	bool was_shaped;	      /* ... once it was (before: the relay's default) */
+	bool shape_pending;	      /* shaped is still to be sent (run_shapes_flush) */
 	struct mob_pos pos;
 	int svc;       /* the service it uses (probes, or the first), -1: none */
 	unsigned edge; /* the node serving it */
@@ -111,8 +112,8 @@ struct job {
 struct run_ops {
 	/* radio UE ue_node served by eNB node enb_node now (-1: detached) */
 	int (*attach)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
-	/* ue_node's radio shaped to s[0] uplink (from the UE), s[1] downlink */
-	int (*shape)(struct runner *r, unsigned ue_node, const struct emu_shape s[2],
+	/* radio shapings v[0 .. n - 1] (UE node, direction, shape) in order: a tick's, at once */
+	int (*shape)(struct runner *r, const struct topo_ran_shape *v, size_t n,
 		     struct topo_err *err);
 	/*
 	 * A job moving service svc, for ue_node, to node to, started: j->job, and j->fds to
@@ -127,8 +128,8 @@ struct run_ops {
 	/* j has ended: its report in *ret; j->job is gone */
 	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
 			  struct topo_err *err);
-	/* The counters of cell (an index into r->cells), totals since the run was built. */
-	int (*cell_stats)(struct runner *r, unsigned cell, struct topo_cell_stats *ret);
+	/* Every cell's counters (ret[c] for r->cells[c]), totals since the run was built. */
+	int (*cell_stats)(struct runner *r, struct topo_cell_stats *ret);
 	/* the node serving service svc to ue_node now */
 	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
 };
@@ -176,6 +177,7 @@ struct runner {
 	char error_msg[512];
 	bool error_said; /* error_msg is on stderr already */
 	uint64_t shape_updates, reports, report_errors;
+	unsigned shapes_pending; /* UEs with shape_pending */
 	struct emu_loop_stats lateness;
 };
 
@@ -202,8 +204,10 @@ void run_decision_apply(struct runner *r, struct ue *u, bool decided, const stru
 void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 void run_ues_services(struct runner *r);
 int run_policy_new(struct runner *r, struct topo_err *err);
-/* u's radio shaped to l both ways (a failure ends the run): 0 or -errno. */
+/* u's radio shaped to l both ways now, with any shaping pending (a failure ends the run). */
 int run_ue_shape(struct runner *r, struct ue *u, const struct mob_radio_link *l);
+/* Every pending shaping in one request (a failure ends the run): 0 or -errno. */
+int run_shapes_flush(struct runner *r);
 /* u attached to cell (-1: detached) at t, its radio shaped first if it changed: 0 or -errno. */
 int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t);
 

@@ -191,24 +191,58 @@ static void radio_shape(const struct mob_radio_link *l, struct emu_shape *s)
 	s->rate_bps = l->rate_bps;
 }
 
-int run_ue_shape(struct runner *r, struct ue *u, const struct mob_radio_link *l)
+/* u's radio to be shaped to l at the next run_shapes_flush(): a tick's changes go at once. */
+static void shape_queue(struct runner *r, struct ue *u, const struct mob_radio_link *l)
 {
-	struct topo_err err;
-	struct emu_shape s[2];
-	int rc;
-
-	/* The radio model gives one value for both ways: uplink and downlink alike. */
-	radio_shape(l, &s[0]);
-	s[1] = s[0];
-	rc = r->ops->shape(r, u->node, s, &err);
-	if (rc < 0) {
-		run_fail(r, rc, "shaping the radio of %s: %s", r->m->nodes[u->node].name, err.msg);
-		return rc;
-	}
-	r->shape_updates++;
 	u->shaped = *l;
 	u->was_shaped = true;
+	if (!u->shape_pending)
+		r->shapes_pending++;
+	u->shape_pending = true;
+}
+
+int run_shapes_flush(struct runner *r)
+{
+	struct topo_ran_shape *v;
+	struct topo_err err;
+	size_t n = 0;
+	int rc;
+
+	if (!r->shapes_pending)
+		return 0;
+	v = malloc(2 * (size_t)r->shapes_pending * sizeof(*v));
+	if (!v) {
+		run_fail(r, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < r->n_ues; i++) {
+		struct ue *u = &r->ues[i];
+
+		if (!u->shape_pending)
+			continue;
+		/* The radio model gives one value for both ways: uplink and downlink alike. */
+		v[n] = (struct topo_ran_shape){.ue = u->node, .dir = 0};
+		radio_shape(&u->shaped, &v[n].s);
+		v[n + 1] = v[n];
+		v[n + 1].dir = 1;
+		n += 2;
+		u->shape_pending = false;
+	}
+	r->shapes_pending = 0;
+	rc = r->ops->shape(r, v, n, &err);
+	free(v);
+	if (rc < 0) {
+		run_fail(r, rc, "%s", err.msg);
+		return rc;
+	}
+	r->shape_updates += n / 2;
 	return 0;
+}
+
+int run_ue_shape(struct runner *r, struct ue *u, const struct mob_radio_link *l)
+{
+	shape_queue(r, u, l);
+	return run_shapes_flush(r);
 }
 
 /* A radio changes its shaping only when the change is worth it: 5% of rate, 0.5% of loss. */
@@ -222,28 +256,30 @@ static bool shape_changed(const struct mob_radio_link *a, const struct mob_radio
 	       fabs(a->loss - b->loss) > 0.005;
 }
 
-/* u's radio shaped from its signal from cell, unless it already is (about) that. */
-static int shape_for(struct runner *r, struct ue *u, int cell)
+/* u's radio to be shaped from its signal from cell, unless it already is (about) that. */
+static void shape_for(struct runner *r, struct ue *u, int cell)
 {
 	struct mob_radio_link l;
 
 	mob_radio_shape(&r->radio, u->signal[cell], &l);
 	if (u->was_shaped && !shape_changed(&l, &u->shaped))
-		return 0;
-	return run_ue_shape(r, u, &l);
+		return;
+	shape_queue(r, u, &l);
 }
 
 /*
- * u served by cell now (-1: detached). Shaped first, so that the first frame through the new
- * cell already has its cell's radio; the shaping stays across a detach (the relay drops a
- * detached UE's frames whatever it is).
+ * u served by cell now (-1: detached). Shaped first (with every shaping pending, in one
+ * request), so that the first frame through the new cell already has its cell's radio; the shaping
+ * stays across a detach (the relay drops a detached UE's frames whatever it is).
  */
 int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 {
 	struct topo_err err;
 	int rc;
 
-	if (cell >= 0 && shape_for(r, u, cell) < 0)
+	if (cell >= 0)
+		shape_for(r, u, cell);
+	if (run_shapes_flush(r) < 0)
 		return r->error;
 	rc = r->ops->attach(r, u->node, cell >= 0 ? (int)r->cells[cell] : -1, &err);
 	if (rc < 0) {
@@ -362,6 +398,9 @@ void run_on_tick(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg
 				run_decision_apply(r, u, true, &d, f->deadline_ns);
 		}
 	}
+	/* The tick's shapings in one request, then the cells' counters in another. */
+	if (!r->error)
+		run_shapes_flush(r);
 	if (!r->error)
 		run_cells_tick(r, f->deadline_ns);
 }

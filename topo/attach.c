@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Radio UEs and their cells. Second design (issue 14, below): a UE keeps one address; the
- * relay switches its frames to the new cell's port and its /32 moves on the nodes whose next
- * hop changes. First design (topo_net_ue_attach, until the runner has moved over): a radio
- * UE attached to a cell: its routes (the run's pool, a default route and every
- * service's VIP) go through the eNB on that cell's radio link, from the UE's address on that
- * link. One batch of requests on the UE's socket, so a handover is a single round trip to
- * the kernel and every route changes in place (replace, never delete then add).
+ * Radio UEs and their cells (issue 14, docs/ran.md): a UE keeps one address; the relay
+ * switches its frames to the new cell's port and its /32 moves on the nodes whose next hop
+ * changes, one batch of requests per node, every route changed in place (replace, never
+ * delete then add).
  */
 #include "topo/net.h"
 
@@ -19,89 +16,6 @@
 
 #include "emu/emu.h"
 #include "emu/relay.h"
-
-#define POOL_PLEN 16
-
-/* The routes a cell gives a UE: tag 0 the pool, 1 the default, 2 + i the VIP of service i. */
-static void route_of(const struct topo_net *net, uint32_t tag, uint32_t *dst, uint8_t *plen)
-{
-	if (tag == 0) {
-		*dst = topo_pool_base(net->slot);
-		*plen = POOL_PLEN;
-	} else if (tag == 1) {
-		*dst = 0;
-		*plen = 0;
-	} else {
-		*dst = net->m->services[tag - 2].vip;
-		*plen = 32;
-	}
-}
-
-/* A detach finds some routes gone already (a UE never attached): that is its goal. */
-static int gone_ok(int r, bool detach)
-{
-	return detach && (r == -ESRCH || r == -ENOENT) ? 0 : r;
-}
-
-int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err)
-{
-	const struct topo_model *m = net->m;
-	const struct topo_link *k = NULL;
-	bool detach = link < 0;
-	char dst_s[INET_ADDRSTRLEN], cell[2 * TOPO_NAME_MAX + TOPO_IFNAME_MAX + 40];
-	struct in_addr in;
-	struct emu_nl *nl = NULL;
-	uint32_t n = 2 + m->n_services, dst;
-	uint8_t plen;
-	int r;
-
-	if (ue >= m->n_nodes || !topo_ue_is_radio(m, ue))
-		return topo_err_set(err, -EINVAL, "node %s is not a UE with radio links",
-				    ue < m->n_nodes ? m->nodes[ue].name : "?");
-	if (!detach) {
-		if ((unsigned)link >= m->n_links || !m->links[link].radio ||
-		    m->links[link].end[0].node != ue)
-			return topo_err_set(err, -EINVAL,
-					    "UE %s: link %d is not one of its radio links",
-					    m->nodes[ue].name, link);
-		k = &m->links[link];
-		snprintf(cell, sizeof(cell), "attaching to cell %s (%s:%s)",
-			 m->nodes[k->end[1].node].name, m->nodes[ue].name, k->end[0].ifname);
-	} else {
-		snprintf(cell, sizeof(cell), "detaching from its cell");
-	}
-	r = topo_net_node_nl(net, ue, &nl);
-	if (r < 0)
-		return topo_err_set(err, r, "UE %s: %s: its netlink socket: %s", m->nodes[ue].name,
-				    cell, strerror(-r));
-	for (uint32_t t = 0; t < n && r == 0; t++) {
-		struct nlmsghdr *nlh;
-
-		route_of(net, t, &dst, &plen);
-		if (detach)
-			nlh = emu_msg_route_del(emu_nl_slot(nl), htonl(dst), plen);
-		else
-			nlh = emu_msg_route_replace_src(
-			    emu_nl_slot(nl), htonl(dst), plen, htonl(k->end[1].addr),
-			    net->ifindex[2 * (unsigned)link], htonl(k->end[0].addr));
-		/* A full batch goes out on its own; only its first failure is told. */
-		r = gone_ok(emu_nl_queue(nl, nlh, t), detach);
-	}
-	if (r == 0)
-		r = gone_ok(emu_nl_flush(nl), detach);
-	if (r < 0) {
-		route_of(net, nl->err_tag < n ? nl->err_tag : 0, &dst, &plen);
-		in.s_addr = htonl(dst);
-		inet_ntop(AF_INET, &in, dst_s, sizeof(dst_s));
-		return topo_err_set(err, r, "UE %s: %s: %s the route to %s/%u: %s%s%s%s",
-				    m->nodes[ue].name, cell, detach ? "deleting" : "replacing",
-				    dst_s, plen, strerror(-r), nl->ext[0] ? " (" : "", nl->ext,
-				    nl->ext[0] ? ")" : "");
-	}
-	return 0;
-}
-
-/* --- the radio access network, second design (issue 14) --- */
 
 /* This process's connection to the run's relay, opened on first use. */
 static int relay_conn(struct topo_net *net, struct emu_relay_conn **ret)
@@ -274,6 +188,23 @@ int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const st
 	return 0;
 }
 
+/* The relay's counters as the runner books them. */
+static void cell_stats_of(const struct emu_ran_cell_stats *st, struct topo_cell_stats *ret)
+{
+	*ret = (struct topo_cell_stats){
+	    .up_pkts = st->up_pkts,
+	    .up_bytes = st->up_bytes,
+	    .down_pkts = st->down_pkts,
+	    .down_bytes = st->down_bytes,
+	    .x2_pkts = st->x2_pkts,
+	    .x2_bytes = st->x2_bytes,
+	    .ho_drop_pkts = st->ho_drop_pkts,
+	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
+	    .drop_pkts = st->drop_pkts + st->lost_pkts + st->full_pkts,
+	    .ues = st->ues,
+	};
+}
+
 int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_stats *ret)
 {
 	struct emu_ran_cell_stats st;
@@ -287,17 +218,60 @@ int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_sta
 		r = relay_failed(net, emu_relay_ran_cell_stats(c, (unsigned)cell, &st));
 	if (r < 0)
 		return r;
-	*ret = (struct topo_cell_stats){
-	    .up_pkts = st.up_pkts,
-	    .up_bytes = st.up_bytes,
-	    .down_pkts = st.down_pkts,
-	    .down_bytes = st.down_bytes,
-	    .x2_pkts = st.x2_pkts,
-	    .x2_bytes = st.x2_bytes,
-	    .ho_drop_pkts = st.ho_drop_pkts,
-	    /* The relay tells radio loss and full queues apart; the cell's drops are all three. */
-	    .drop_pkts = st.drop_pkts + st.lost_pkts + st.full_pkts,
-	    .ues = st.ues,
-	};
+	cell_stats_of(&st, ret);
+	return 0;
+}
+
+int topo_net_cells_stats(struct topo_net *net, struct topo_cell_stats *ret)
+{
+	unsigned n = net->n_ran_cells;
+	struct emu_ran_cell_stats *st;
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!topo_net_has_ran(net))
+		return -EINVAL;
+	st = malloc(n * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_cells_stats(c, 0, n, st));
+	/* All or nothing: a failed reading leaves ret as it was. */
+	for (unsigned i = 0; r == 0 && i < n; i++)
+		cell_stats_of(&st[i], &ret[i]);
+	free(st);
+	return r;
+}
+
+int topo_net_ran_shape_many(struct topo_net *net, const struct topo_ran_shape *v, size_t n,
+			    struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	struct emu_ran_shape_req *q;
+	struct emu_relay_conn *c;
+	size_t bad = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ran_index(net, v[i].ue, 0) < 0 || v[i].dir > 1)
+			return topo_err_set(
+			    err, -EINVAL, "node %s is not a radio UE (or no direction %u)",
+			    v[i].ue < m->n_nodes ? m->nodes[v[i].ue].name : "?", v[i].dir);
+	q = malloc(n * sizeof(*q));
+	if (!q)
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		q[i] = (struct emu_ran_shape_req){(unsigned)net->ran_of[v[i].ue], v[i].dir, v[i].s};
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_shape_many(c, q, n, &bad));
+	free(q);
+	if (r < 0)
+		return topo_err_set(err, r, "UE %s: shaping its radio %s at the relay: %s",
+				    m->nodes[v[bad < n ? bad : 0].ue].name,
+				    v[bad < n ? bad : 0].dir ? "downlink" : "uplink", strerror(-r));
 	return 0;
 }

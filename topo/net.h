@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "emu/shape.h"
 #include "topo/topo.h"
 
 #define TOPO_RUN_ROOT "/run/edgemu"
@@ -189,18 +190,6 @@ int topo_net_node_ns(struct topo_net *net, unsigned node);
 /* --- radio UEs and their cells (topo/attach.c) --- */
 
 /*
- * Attach radio UE ue to the cell of its radio link `link` (topo_ue_radio_link()), or detach
- * it (link -1). Attaching replaces, in the UE's namespace, its routes to the run's pool, the
- * default route and a /32 route to every service's VIP with routes through the eNB's address
- * on that link, out of the UE's interface of that link, with the UE's address on that link
- * as preferred source (so steering and replies follow the cell). Detaching deletes them
- * (those already gone are fine). One batch on the node's socket. The radio link's shaping
- * is the caller's (topo_net_shape_set()): a radio link is 100% lossy until shaped. 0, or
- * -errno with err naming the UE, the cell and the route that failed.
- */
-int topo_net_ue_attach(struct topo_net *net, unsigned ue, int link, struct topo_err *err);
-
-/*
  * The cell radio UE ue was last attached to, recorded in the run's folder (file cells) by
  * whoever attaches it for the user (`edgemu up`, `edgemu attach`; not `edgemu run`, whose
  * handovers are its results'): enb is the eNB's node, -1 for detached. Written whole
@@ -240,6 +229,26 @@ struct topo_cell_stats {
 	uint32_t ues;			/* attached now */
 };
 int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_stats *ret);
+/*
+ * Every cell's counters in one request to the relay (a few for very many cells): ret[c] for
+ * cell c, the model's eNBs in node order (net->ran_cell[c]), net->n_ran_cells of them. 0 or
+ * -errno (-EINVAL: no radio access network).
+ */
+int topo_net_cells_stats(struct topo_net *net, struct topo_cell_stats *ret);
+
+/* One shaping for topo_net_ran_shape_many: radio UE node ue, dir 0 uplink, 1 downlink. */
+struct topo_ran_shape {
+	unsigned ue, dir;
+	struct emu_shape s;
+};
+/*
+ * Many shapings in one request to the relay (a few for very many), applied in order: a tick's
+ * changes at once. An entry that is not a radio UE or a direction: -EINVAL before anything is
+ * sent. A failure at the relay stops the batch there (emu_relay_ran_shape_many: those before
+ * it stay applied); err names its UE.
+ */
+int topo_net_ran_shape_many(struct topo_net *net, const struct topo_ran_shape *v, size_t n,
+			    struct topo_err *err);
 
 /* --- shaping of a built run (topo/shape.c), whichever backend carries each link --- */
 

@@ -10,12 +10,3 @@ bool topo_ue_is_radio(const struct topo_model *m, unsigned node)
 {
 	return m->has_radio && node < m->n_nodes && m->nodes[node].kind == TOPO_UE;
 }
-
-/* TEMPORARY: removed when the runner moves to topo_net_ran_attach. No radio links exist. */
-int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb)
-{
-	(void)m;
-	(void)ue;
-	(void)enb;
-	return -1;
-}

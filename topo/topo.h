@@ -140,9 +140,6 @@ struct topo_link {
 	/* dir[0] = "up": frames from end[0] to end[1]; dir[1] = "down". */
 	struct topo_shape dir[2];
 	struct topo_mark mark; /* of the link item */
-	/* TEMPORARY: always false (radio UEs have no links to eNBs any more); removed when the
-	 * builder and the runner no longer read it. */
-	bool radio;
 };
 
 #define TOPO_AT_MAX 8
@@ -414,8 +411,6 @@ bool topo_net_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no le
  * the runner's.
  */
 bool topo_ue_is_radio(const struct topo_model *m, unsigned node);
-/* TEMPORARY: removed when the runner moves to topo_net_ran_attach. Always -1 (no radio links). */
-int topo_ue_radio_link(const struct topo_model *m, unsigned ue, unsigned enb);
 
 /* --- the radio access network's routes (topo/ran_plan.c) --- */
 /*

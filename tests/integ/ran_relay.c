@@ -14,6 +14,18 @@
  *   ran_relay stats CTL CELL	one line of key=value
  *   ran_relay rtt CTL N		N requests on one connection, then N connections of one
  *	request each: their round trips' p50 and p99 in microseconds
+ *   ran_relay stats-many CTL FIRST N SPLIT
+ *	cells FIRST .. FIRST + N - 1 in one call, SPLIT cells per request at most (0: all that
+ *	fit): one line per cell, "cell=C" then as stats
+ *   ran_relay shape-many CTL SPLIT UE,DIR[,delay=MS][,loss=PERCENT][,rate=MBIT][,limit=N]...
+ *	the shapings in one call, SPLIT per request at most (0: all that fit); on a failure
+ *	"bad=I" on stdout (the index of the entry that failed), the error on stderr, exit 1
+ *   ran_relay rtt-many CTL N ROUNDS
+ *	ROUNDS times: cells 0 .. N - 1's counters in one request, then in N requests of one
+ *	cell: p50 and p99 of each in microseconds
+ *   ran_relay rtt-shape CTL N ROUNDS
+ *	ROUNDS times: both ways of UEs 0 .. N - 1 shaped in one request, then in 2 N requests
+ *	of one: p50 and p99 of each in microseconds
  */
 #include <errno.h>
 #include <stdio.h>
@@ -162,37 +174,57 @@ static int cmd_attach(char **argv)
 	return 0;
 }
 
+/* One "key=value" of a shape into s: 0, or -EINVAL. */
+static int shape_kv(char *kv, struct emu_shape *s)
+{
+	char *v = strchr(kv, '=');
+
+	if (!v)
+		return -EINVAL;
+	*v++ = '\0';
+	if (!strcmp(kv, "delay")) {
+		s->delay_ns = (uint64_t)(atof(v) * 1e6);
+	} else if (!strcmp(kv, "loss")) {
+		s->loss.model = EMU_LOSS_RANDOM;
+		s->loss.p = atof(v) / 100;
+	} else if (!strcmp(kv, "rate")) {
+		s->rate_bps = (uint64_t)(atof(v) * 1e6);
+	} else if (!strcmp(kv, "limit")) {
+		s->limit = (uint32_t)atoi(v);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int cmd_shape(int argc, char **argv)
 {
 	struct emu_relay_conn *c;
 	struct emu_shape s = {0};
 	int r;
 
-	for (int i = 5; i < argc; i++) {
-		char *v = strchr(argv[i], '=');
-
-		if (!v)
+	for (int i = 5; i < argc; i++)
+		if (shape_kv(argv[i], &s) < 0)
 			return fail(argv[i], EINVAL);
-		*v++ = '\0';
-		if (!strcmp(argv[i], "delay")) {
-			s.delay_ns = (uint64_t)(atof(v) * 1e6);
-		} else if (!strcmp(argv[i], "loss")) {
-			s.loss.model = EMU_LOSS_RANDOM;
-			s.loss.p = atof(v) / 100;
-		} else if (!strcmp(argv[i], "rate")) {
-			s.rate_bps = (uint64_t)(atof(v) * 1e6);
-		} else if (!strcmp(argv[i], "limit")) {
-			s.limit = (uint32_t)atoi(v);
-		} else {
-			return fail(argv[i], EINVAL);
-		}
-	}
 	r = emu_relay_conn_open(argv[2], &c);
 	if (r < 0)
 		return fail("connect", r);
 	r = emu_relay_ran_shape(c, (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]), &s);
 	emu_relay_conn_close(c);
 	return r < 0 ? fail("shape", r) : 0;
+}
+
+static void print_stats(const struct emu_ran_cell_stats *p)
+{
+	struct emu_ran_cell_stats st = *p;
+
+	printf("ues=%u up_pkts=%llu up_bytes=%llu down_pkts=%llu down_bytes=%llu x2_pkts=%llu "
+	       "x2_bytes=%llu ho_drop_pkts=%llu drop_pkts=%llu lost_pkts=%llu full_pkts=%llu\n",
+	       st.ues, (unsigned long long)st.up_pkts, (unsigned long long)st.up_bytes,
+	       (unsigned long long)st.down_pkts, (unsigned long long)st.down_bytes,
+	       (unsigned long long)st.x2_pkts, (unsigned long long)st.x2_bytes,
+	       (unsigned long long)st.ho_drop_pkts, (unsigned long long)st.drop_pkts,
+	       (unsigned long long)st.lost_pkts, (unsigned long long)st.full_pkts);
 }
 
 static int cmd_stats(char **argv)
@@ -207,13 +239,67 @@ static int cmd_stats(char **argv)
 	emu_relay_conn_close(c);
 	if (r < 0)
 		return fail("stats", r);
-	printf("ues=%u up_pkts=%llu up_bytes=%llu down_pkts=%llu down_bytes=%llu x2_pkts=%llu "
-	       "x2_bytes=%llu ho_drop_pkts=%llu drop_pkts=%llu lost_pkts=%llu full_pkts=%llu\n",
-	       st.ues, (unsigned long long)st.up_pkts, (unsigned long long)st.up_bytes,
-	       (unsigned long long)st.down_pkts, (unsigned long long)st.down_bytes,
-	       (unsigned long long)st.x2_pkts, (unsigned long long)st.x2_bytes,
-	       (unsigned long long)st.ho_drop_pkts, (unsigned long long)st.drop_pkts,
-	       (unsigned long long)st.lost_pkts, (unsigned long long)st.full_pkts);
+	print_stats(&st);
+	return 0;
+}
+
+static int cmd_stats_many(char **argv)
+{
+	unsigned first = (unsigned)atoi(argv[3]), n = (unsigned)atoi(argv[4]);
+	struct emu_ran_cell_stats *st = calloc(n ? n : 1, sizeof(*st));
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!st)
+		return fail("stats-many", ENOMEM);
+	r = emu_relay_conn_open(argv[2], &c);
+	if (r < 0)
+		return fail("connect", r);
+	emu_relay_conn_set_split(c, (size_t)atoi(argv[5]));
+	r = emu_relay_ran_cells_stats(c, first, n, st);
+	emu_relay_conn_close(c);
+	if (r < 0)
+		return fail("stats-many", r);
+	for (unsigned i = 0; i < n; i++) {
+		printf("cell=%u ", first + i);
+		print_stats(&st[i]);
+	}
+	free(st);
+	return 0;
+}
+
+static int cmd_shape_many(int argc, char **argv)
+{
+	size_t n = (size_t)(argc - 4), bad = n;
+	struct emu_ran_shape_req *v = calloc(n ? n : 1, sizeof(*v));
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!v)
+		return fail("shape-many", ENOMEM);
+	for (size_t i = 0; i < n; i++) {
+		char *save = NULL, *ue = strtok_r(argv[4 + i], ",", &save);
+		char *dir = strtok_r(NULL, ",", &save), *kv;
+
+		if (!ue || !dir)
+			return fail("shape-many: an entry is UE,DIR[,key=value...]", EINVAL);
+		v[i].ue = (unsigned)atoi(ue);
+		v[i].dir = (unsigned)atoi(dir);
+		while ((kv = strtok_r(NULL, ",", &save)))
+			if (shape_kv(kv, &v[i].shape) < 0)
+				return fail(kv, EINVAL);
+	}
+	r = emu_relay_conn_open(argv[2], &c);
+	if (r < 0)
+		return fail("connect", r);
+	emu_relay_conn_set_split(c, (size_t)atoi(argv[3]));
+	r = emu_relay_ran_shape_many(c, v, n, &bad);
+	emu_relay_conn_close(c);
+	free(v);
+	if (r < 0) {
+		printf("bad=%zu\n", bad);
+		return fail("shape-many", r);
+	}
 	return 0;
 }
 
@@ -227,7 +313,7 @@ static int cmp_u64(const void *a, const void *b)
 static void print_pct(const char *what, uint64_t *ns, unsigned n)
 {
 	qsort(ns, n, sizeof(*ns), cmp_u64);
-	printf("%s: p50 %.1f us, p99 %.1f us (%u requests)\n", what, (double)ns[n / 2] / 1e3,
+	printf("%s: p50 %.1f us, p99 %.1f us (%u samples)\n", what, (double)ns[n / 2] / 1e3,
 	       (double)ns[(size_t)n * 99 / 100] / 1e3, n);
 }
 
@@ -268,6 +354,85 @@ static int cmd_rtt(char **argv)
 	return 0;
 }
 
+/* ROUNDS times: N cells' counters in one request, then in N requests. */
+static int cmd_rtt_many(char **argv)
+{
+	unsigned n = (unsigned)atoi(argv[3]), rounds = (unsigned)atoi(argv[4]);
+	struct emu_ran_cell_stats *st = calloc(n ? n : 1, sizeof(*st));
+	uint64_t *one = calloc(rounds ? rounds : 1, sizeof(*one));
+	uint64_t *each = calloc(rounds ? rounds : 1, sizeof(*each));
+	struct emu_relay_conn *c;
+	char what[64];
+	int r;
+
+	if (!st || !one || !each || !n || !rounds)
+		return fail("rtt-many", EINVAL);
+	r = emu_relay_conn_open(argv[2], &c);
+	for (unsigned i = 0; r == 0 && i < rounds; i++) {
+		uint64_t t = util_now_ns();
+
+		r = emu_relay_ran_cells_stats(c, 0, n, st);
+		one[i] = util_now_ns() - t;
+		t = util_now_ns();
+		for (unsigned k = 0; r == 0 && k < n; k++)
+			r = emu_relay_ran_cell_stats(c, k, &st[k]);
+		each[i] = util_now_ns() - t;
+	}
+	emu_relay_conn_close(c);
+	if (r < 0)
+		return fail("rtt-many", r);
+	snprintf(what, sizeof(what), "%u cells' counters in one request", n);
+	print_pct(what, one, rounds);
+	snprintf(what, sizeof(what), "%u cells' counters in %u requests", n, n);
+	print_pct(what, each, rounds);
+	free(st);
+	free(one);
+	free(each);
+	return 0;
+}
+
+/* ROUNDS times: 2 N shapings in one request, then in 2 N requests. */
+static int cmd_rtt_shape(char **argv)
+{
+	unsigned n = 2 * (unsigned)atoi(argv[3]), rounds = (unsigned)atoi(argv[4]);
+	struct emu_ran_shape_req *v = calloc(n ? n : 1, sizeof(*v));
+	uint64_t *one = calloc(rounds ? rounds : 1, sizeof(*one));
+	uint64_t *each = calloc(rounds ? rounds : 1, sizeof(*each));
+	struct emu_relay_conn *c;
+	char what[64];
+	int r;
+
+	if (!v || !one || !each || !n || !rounds)
+		return fail("rtt-shape", EINVAL);
+	for (unsigned i = 0; i < n; i++)
+		v[i] = (struct emu_ran_shape_req){
+		    .ue = i / 2,
+		    .dir = i % 2,
+		    .shape = {.delay_ns = 4000000, .rate_bps = 50000000}};
+	r = emu_relay_conn_open(argv[2], &c);
+	for (unsigned i = 0; r == 0 && i < rounds; i++) {
+		uint64_t t = util_now_ns();
+
+		r = emu_relay_ran_shape_many(c, v, n, NULL);
+		one[i] = util_now_ns() - t;
+		t = util_now_ns();
+		for (unsigned k = 0; r == 0 && k < n; k++)
+			r = emu_relay_ran_shape(c, v[k].ue, v[k].dir, &v[k].shape);
+		each[i] = util_now_ns() - t;
+	}
+	emu_relay_conn_close(c);
+	if (r < 0)
+		return fail("rtt-shape", r);
+	snprintf(what, sizeof(what), "%u UEs shaped both ways in one request", n / 2);
+	print_pct(what, one, rounds);
+	snprintf(what, sizeof(what), "%u UEs shaped both ways in %u requests", n / 2, n);
+	print_pct(what, each, rounds);
+	free(v);
+	free(one);
+	free(each);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc >= 2 ? argv[1] : "";
@@ -286,6 +451,15 @@ int main(int argc, char **argv)
 		return cmd_stats(argv);
 	if (!strcmp(cmd, "rtt") && argc == 4)
 		return cmd_rtt(argv);
-	fprintf(stderr, "usage: ran_relay mac|offloads|serve|attach|shape|stats|rtt ...\n");
+	if (!strcmp(cmd, "stats-many") && argc == 6)
+		return cmd_stats_many(argv);
+	if (!strcmp(cmd, "shape-many") && argc >= 4)
+		return cmd_shape_many(argc, argv);
+	if (!strcmp(cmd, "rtt-many") && argc == 5)
+		return cmd_rtt_many(argv);
+	if (!strcmp(cmd, "rtt-shape") && argc == 5)
+		return cmd_rtt_shape(argv);
+	fprintf(stderr, "usage: ran_relay mac|offloads|serve|attach|shape|stats|rtt|stats-many|"
+			"shape-many|rtt-many|rtt-shape ...\n");
 	return 2;
 }

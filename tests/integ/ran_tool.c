@@ -17,6 +17,12 @@
  *   ran_tool stats RUN ENB
  *	the cell's counters: "ues N up_pkts N up_bytes N down_pkts N down_bytes N x2_pkts N
  *	ho_drop_pkts N drop_pkts N".
+ *   ran_tool cells RUN
+ *	every cell's counters in one call (topo_net_cells_stats): one line per cell, its eNB's
+ *	name then as stats.
+ *   ran_tool shape RUN NODE UP_MS DOWN_MS
+ *	NODE's radio delayed UP_MS uplink and DOWN_MS downlink in one call
+ *	(topo_net_ran_shape_many); prints "shaped NODE in US us".
  *   ran_tool bench RUN UE N
  *	N attaches of UE, each to the next eNB in turn (a handover: relay switch and route
  *	batch), then N detaches (the relay's round trip alone); prints p50, p99 and max of each
@@ -141,6 +147,18 @@ static int cmd_attach(const char *run, const char *ue_name, const char *enb_name
 	return r < 0;
 }
 
+static void print_stats(const struct topo_cell_stats *p)
+{
+	struct topo_cell_stats st = *p;
+
+	printf("ues %u up_pkts %llu up_bytes %llu down_pkts %llu down_bytes %llu x2_pkts "
+	       "%llu ho_drop_pkts %llu drop_pkts %llu\n",
+	       st.ues, (unsigned long long)st.up_pkts, (unsigned long long)st.up_bytes,
+	       (unsigned long long)st.down_pkts, (unsigned long long)st.down_bytes,
+	       (unsigned long long)st.x2_pkts, (unsigned long long)st.ho_drop_pkts,
+	       (unsigned long long)st.drop_pkts);
+}
+
 static int cmd_stats(const char *run, const char *enb_name)
 {
 	struct topo_cell_stats st;
@@ -154,12 +172,54 @@ static int cmd_stats(const char *run, const char *enb_name)
 	if (r < 0)
 		fprintf(stderr, "ran_tool: the counters of cell %s: %s\n", enb_name, strerror(-r));
 	else
-		printf("ues %u up_pkts %llu up_bytes %llu down_pkts %llu down_bytes %llu x2_pkts "
-		       "%llu ho_drop_pkts %llu drop_pkts %llu\n",
-		       st.ues, (unsigned long long)st.up_pkts, (unsigned long long)st.up_bytes,
-		       (unsigned long long)st.down_pkts, (unsigned long long)st.down_bytes,
-		       (unsigned long long)st.x2_pkts, (unsigned long long)st.ho_drop_pkts,
-		       (unsigned long long)st.drop_pkts);
+		print_stats(&st);
+	topo_net_free(net);
+	return r < 0;
+}
+
+static int cmd_cells(const char *run)
+{
+	struct topo_cell_stats *st;
+	struct topo_net *net;
+	int r;
+
+	if (load(run, &net))
+		return 1;
+	st = calloc(net->n_ran_cells ? net->n_ran_cells : 1, sizeof(*st));
+	r = st ? topo_net_cells_stats(net, st) : -ENOMEM;
+	if (r < 0)
+		fprintf(stderr, "ran_tool: the cells' counters: %s\n", strerror(-r));
+	for (unsigned c = 0; r == 0 && c < net->n_ran_cells; c++) {
+		printf("%s ", net->m->nodes[net->ran_cell[c]].name);
+		print_stats(&st[c]);
+	}
+	free(st);
+	topo_net_free(net);
+	return r < 0;
+}
+
+static int cmd_shape(const char *run, const char *name, double up_ms, double down_ms)
+{
+	struct topo_ran_shape v[2];
+	struct topo_net *net;
+	struct topo_err err;
+	uint64_t t0;
+	int node, r;
+
+	if (load(run, &net))
+		return 1;
+	/* Any node: one that is no radio UE is for the error. */
+	node = topo_node_find(net->m, name);
+	v[0] = (struct topo_ran_shape){.ue = (unsigned)node, .dir = 0};
+	v[1] = (struct topo_ran_shape){.ue = (unsigned)node, .dir = 1};
+	v[0].s.delay_ns = (uint64_t)(up_ms * 1e6);
+	v[1].s.delay_ns = (uint64_t)(down_ms * 1e6);
+	t0 = util_now_ns();
+	r = topo_net_ran_shape_many(net, v, 2, &err);
+	if (r < 0)
+		fprintf(stderr, "ran_tool: %s\n", err.msg);
+	else
+		printf("shaped %s in %.0f us\n", name, (util_now_ns() - t0) / 1e3);
 	topo_net_free(net);
 	return r < 0;
 }
@@ -243,11 +303,18 @@ int main(int argc, char **argv)
 		return cmd_attach(argv[2], argv[3], argv[4]);
 	if (!strcmp(cmd, "stats") && argc == 4)
 		return cmd_stats(argv[2], argv[3]);
+	if (!strcmp(cmd, "cells") && argc == 3)
+		return cmd_cells(argv[2]);
+	if (!strcmp(cmd, "shape") && argc == 6)
+		return cmd_shape(argv[2], argv[3], atof(argv[4]), atof(argv[5]));
 	if (!strcmp(cmd, "bench") && argc == 5)
 		return cmd_bench(argv[2], argv[3], atol(argv[4]));
 	if (!strcmp(cmd, "down") && argc == 3)
 		return cmd_down(argv[2]);
-	fprintf(stderr, "usage: ran_tool up FILE RUN [--services] | hold FILE RUN | attach RUN UE "
-			"ENB|- | stats RUN ENB | bench RUN UE N | down RUN\n");
+	fprintf(
+	    stderr,
+	    "usage: ran_tool up FILE RUN [--services] | hold FILE RUN | attach RUN UE "
+	    "ENB|- | stats RUN ENB | cells RUN | shape RUN NODE UP_MS DOWN_MS | bench RUN UE N | "
+	    "down RUN\n");
 	return 2;
 }

@@ -41,7 +41,9 @@ reap() {
 		sleep 0.01
 	done
 }
-trap 'st=$?; reap; (exit $st); cleanup' EXIT
+# set +e: under errexit, (exit $st) with a failure's status would end the trap there, before
+# cleanup (seen: a failed check left the run and its namespaces behind).
+trap 'st=$?; set +e; reap; (exit $st); cleanup' EXIT
 cat >"$TMP/mig.yaml" <<YAML
 name: migfaults
 nodes:

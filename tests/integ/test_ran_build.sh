@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The radio access network as the builder makes it (issue 14), through topo/'s calls
 # (ran_tool): the quickstart built with its service; ue1 has one address on one NOARP radio
-# interface; attached to enb1 it pings the cloud and reaches the service's VIP; moved to enb2
+# interface; attached to enb1 it pings the cloud and reaches the service's VIP; every cell's
+# counters in one call, both ways shaped in one call; moved to enb2
 # it does both again from the same address, while the core's route to it moved and the
 # cells' counters count the pings; detached, nothing answers. Then `edgemu clean` after a
 # SIGKILL, in the middle of a build and of a built run with its relay: nothing is left.
@@ -91,6 +92,22 @@ down1=$(stat_of enb1 down_pkts)
 probe_vip "$TMP/p1.json" || fail "the VIP through enb1: $(cat "$TMP/p1.json")"
 inst1=$(jq -r .instance "$TMP/p1.json")
 ok "through enb1: $n/10 pings from $ue_addr (RTT to enb1 $med ms), core '$core1', enb1 up $up1 down $down1, VIP answered by $inst1"
+
+# Every cell's counters in one call are those of one call per cell (nothing flows meanwhile).
+cells=$("$RAN_TOOL" cells "$run") || fail "cells: $cells"
+single=$(for enb in $(awk '{print $1}' <<<"$cells"); do echo "$enb $("$RAN_TOOL" stats "$run" "$enb")"; done)
+[ "$cells" = "$single" ] || fail "the cells' counters in one call: $cells; one by one: $single"
+[ "$(wc -l <<<"$cells")" -ge 2 ] || fail "the cells' counters: $cells"
+# Both ways shaped in one call: 10 ms up and 20 ms down to enb1, then back to 4 ms each.
+out=$("$RAN_TOOL" shape "$run" ue1 10 20) || fail "shape: $out"
+counts=$(ping_log "$run" ue1 enb1 10 0.05 "$TMP/ping.shaped")
+[ "$counts" = "10 10" ] || fail "ue1 -> enb1 shaped: sent/received $counts"
+med2=$(median "$TMP/ping.shaped")
+within "$med2" 29 42 || fail "ue1 -> enb1 with 10 ms up and 20 ms down: RTT $med2 ms"
+"$RAN_TOOL" shape "$run" ue1 4 4 >/dev/null || fail "shaping ue1 back"
+msg=$("$RAN_TOOL" shape "$run" enb1 1 1 2>&1) && fail "enb1 shaped as a UE"
+[[ $msg == *"enb1 is not a radio UE"* ]] || fail "shaping enb1: $msg"
+ok "the counters of $(wc -l <<<"$cells") cells in one call, as one by one; $out (10 ms up, 20 ms down: RTT $med2 ms); an eNB refused"
 
 # Moved to enb2: the same address, other routes.
 out=$("$RAN_TOOL" attach "$run" ue1 enb2) || fail "attach to enb2: $out"

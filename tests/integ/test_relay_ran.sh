@@ -3,8 +3,11 @@
 # The relay serving a radio access network for real (issue 14): a relay namespace with one port
 # per UE and one per cell, four UEs with one address each and two eNBs, all radio interfaces
 # NOARP with the MACs of emu_ran_mac (tests/integ/ran_relay.c serves and drives the relay).
-# Attach, a handover keeping the UE's address, a detach, the cells' counters, the control
-# round trip, and four TCP flows sharing a 40 Mbit/s cell. Nothing is left behind.
+# Attach, a handover keeping the UE's address, a detach, the cells' counters, batches (many
+# cells' counters or many shapings in one request, split when large; a batch's shapings applied
+# in order up to a bad one), the control round trip (and many cells' counters in one request
+# against one each, 100 cell ports), four TCP flows sharing a 40 Mbit/s cell. Nothing is left
+# behind.
 . "$(dirname "$0")/lib.sh"
 : "${RAN_RELAY:?RAN_RELAY must point at the ran_relay binary (run this through ctest)}"
 
@@ -12,17 +15,19 @@ P=rr$(printf '%06x' $((RANDOM * 32768 + RANDOM & 0xffffff)))
 X=$((RANDOM % 250 + 1))
 CTL=$TMP/relay.sock
 N_UES=4
-SERVE_PID=''
+SERVE_PID='' SERVE2_PID=''
 ue_addr() { echo "10.201.$X.$(($1 + 1))"; }
 enb_addr() { echo "10.202.$X.$(($1 + 1))"; }
 NSS=("$P-r" "$P-e0" "$P-e1" "$P-k")
 for ((i = 0; i < N_UES; i++)); do NSS+=("$P-u$i"); done
 
 ran_cleanup() {
-	if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-		kill -TERM "$SERVE_PID"
-		wait "$SERVE_PID" 2>/dev/null
-	fi
+	for pid in "$SERVE_PID" "$SERVE2_PID"; do
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid"
+			wait "$pid" 2>/dev/null
+		fi
+	done
 	for ns in "${NSS[@]}"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 	done
@@ -124,8 +129,74 @@ msg=$(rr stats "$CTL" 3 2>&1) && fail "stats of cell 3 succeeded"
 [[ $msg == *"No such file or directory"* ]] || fail "stats of cell 3: $msg"
 ok "a bad UE or cell: ENOENT"
 
+# Batches (one request for many cells or shapings, split when large): the counters of cells 0,
+# 1 and the global slot in one call are those of three single calls, split or not.
+single=$(for c in 0 1 2; do echo "cell=$c $(rr stats "$CTL" $c)"; done)
+[ "$(rr stats-many "$CTL" 0 3 0)" = "$single" ] || fail "counters in one request: $(rr stats-many "$CTL" 0 3 0), not $single"
+[ "$(rr stats-many "$CTL" 0 3 1)" = "$single" ] || fail "counters in three requests: $(rr stats-many "$CTL" 0 3 1)"
+for range in "1 3" "3 1" "0 4"; do
+	msg=$(rr stats-many "$CTL" $range 0 2>&1) && fail "counters of cells $range succeeded"
+	[[ $msg == *"No such file or directory"* ]] || fail "counters of cells $range: $msg"
+done
+msg=$(rr stats-many "$CTL" 0 4 2 2>&1) && fail "counters of cells 0 4, split by 2, succeeded"
+ok "cells' counters in one request (or split), as single requests; a range beyond them: ENOENT"
+
+# Shapings applied in order up to the bad one: UE 0 up 10 ms, down 5 then 20 ms, then UE 9
+# (bad), then UE 0 up 50 ms: split by 2, the first three stay applied, the last is not.
+rr attach "$CTL" 0 1 >/dev/null
+out=$(rr shape-many "$CTL" 2 0,0,delay=10 0,1,delay=5 0,1,delay=20 9,0,delay=1 0,0,delay=50 2>"$TMP/sm.err") &&
+	fail "a batch with UE 9 succeeded"
+[ "$out" = bad=3 ] || fail "a batch with UE 9 at 3: $out"
+grep -q "No such file or directory" "$TMP/sm.err" || fail "a batch with UE 9: $(cat "$TMP/sm.err")"
+v=$(rtt_min 0 "$(enb_addr 1)")
+within "$(calc "$v - $base")" 29.5 32 || fail "batch applied up to the bad one: min RTT $v ms, $base ms unshaped (want + 30)"
+out=$(rr shape-many "$CTL" 0 0,2,delay=1 2>/dev/null) && fail "a shaping of direction 2 succeeded"
+[ "$out" = bad=0 ] || fail "a batch with direction 2: $out"
+ok "shapings in a batch split by 2: applied in order up to the bad one (index 3, ENOENT): min RTT $v ms"
+# 2000 shapings, split as they must be (a message holds fewer): the last one counts.
+args=()
+for ((i = 0; i < 1999; i++)); do args+=("$((i % N_UES)),$((i % 2))"); done
+rr shape-many "$CTL" 0 "${args[@]}" 0,1,delay=10 || fail "2000 shapings in one call"
+v=$(rtt_min 0 "$(enb_addr 1)")
+within "$(calc "$v - $base")" 9.5 12 || fail "2000 shapings: min RTT $v ms, $base ms unshaped (want + 10)"
+rr shape-many "$CTL" 0 0,0 0,1 || fail "unshaping UE 0"
+ok "2000 shapings in one call (split into requests): the last one applied, min RTT $v ms"
+
 # The control round trip (a figure, not a check).
 rr rtt "$CTL" 2000 | sed 's/^/ok: control round trip, /'
+
+# Many cells' counters (or UEs' shapings) in one request against one request per cell (or per
+# UE and direction), figures: a second relay with 50 UE and 100 cell ports, veth pairs inside
+# its namespace.
+R2=$P-r2
+NSS+=("$R2")
+ip netns add "$R2"
+{
+	for ((i = 0; i < 50; i++)); do
+		echo "link add u$i type veth peer name v$i"
+		echo "link set u$i up"
+	done
+	for ((c = 0; c < 100; c++)); do
+		echo "link add c$c type veth peer name d$c"
+		echo "link set c$c up"
+	done
+} | ip -n "$R2" -batch -
+"$RAN_RELAY" serve "$R2" "$TMP/relay2.sock" 10.204.0.1 50 100 0 x2 >"$TMP/serve2.out" 2>"$TMP/serve2.err" &
+SERVE2_PID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -s "$TMP/serve2.out" ] && break
+	kill -0 "$SERVE2_PID" 2>/dev/null || fail "the second relay exited: $(cat "$TMP/serve2.err")"
+	sleep 0.05
+done
+for n in 50 100; do
+	rr rtt-many "$TMP/relay2.sock" $n 300 | sed 's/^/ok: control round trip, /'
+done
+for n in 10 50; do
+	rr rtt-shape "$TMP/relay2.sock" $n 300 | sed 's/^/ok: control round trip, /'
+done
+kill -TERM "$SERVE2_PID"
+wait "$SERVE2_PID" || fail "the second relay ended with $?: $(cat "$TMP/serve2.err")"
+SERVE2_PID=''
 
 # Four UEs each receiving a TCP bulk flow from eNB 0 through its 40 Mbit/s downlink: each gets
 # about a quarter (goodput at most 40 x 1448 / 1514 = 38.3 Mbit/s in all), never more in all.

@@ -3,7 +3,8 @@
 # `edgemu up` of a radio scenario attaches each UE to its strongest cell where it stands at
 # t = 0: a UE with pos: to the cell next to it, a UE on waypoints to the cell next to its
 # first point, a UE out of every cell's range stays detached. Each UE has one address on its
-# radio interface (ran0), its radio shaped by the relay; attached UEs reach the edge through
+# radio interface (ran0), from the default ue_pool 100.64.0.0/16 and its name in every node's
+# hosts file, its radio shaped by the relay; attached UEs reach the edge through
 # their cell (their RTT floors say the radio's delay and their cell's backhaul), the
 # detached one reaches nothing. `edgemu down` leaves nothing.
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,16 @@ for ue in ue1 ue2; do
 		fail "$ue's route to edge1: $(src_to $ue "$edge"), not from $(addr_of $ue) on ran0"
 done
 [ "$(addr_of ue1)" != "$(addr_of ue2)" ] || fail "ue1 and ue2 share an address"
+# Every UE's address from the default ue_pool, 100.64.0.0/16 (clear of the link pools), even a
+# detached one's; and it is the UE's name in every node's hosts file.
+for ue in ue1 ue2 ue3; do
+	[[ "$(addr_of $ue)" =~ ^100\.64\.[0-9]+\.[0-9]+$ ]] ||
+		fail "$ue's address '$(addr_of $ue)' is not from 100.64.0.0/16"
+	for n in $ue edge1 enb2; do
+		got=$("$EDGEMU" exec "$run" $n -- getent hosts $ue | awk '{print $1}' || true)
+		[ "$got" = "$(addr_of $ue)" ] || fail "$n resolves $ue to '$got', not $(addr_of $ue)"
+	done
+done
 # floor UE: the 5th percentile of 100 RTTs UE -> edge1, 10 ms apart, in ms.
 floor() {
 	local counts
@@ -86,7 +97,23 @@ ifs=$(jq -r '[.nodes[] | select(.name == "ue1") | .interfaces[] | .name] | join(
 [ "$ifs" = "lo ran0" ] || fail "ue1's interfaces: $ifs"
 "$EDGEMU" show "$run" | grep -q "^  radio      address $(addr_of ue1) on ran0; cell enb1; its routes lead to enb1$" ||
 	fail "show (text) lacks ue1's cell: $("$EDGEMU" show "$run" | grep radio)"
-ok "show: ue1 on enb1, ue2 on enb2, ue3 on none, each with its address"
+# The routes with no next hop: the serving eNB's /32 to its UE and the UE's default, both out
+# of ran0 (not taken for connected subnets), with no gateway; a detached UE's /32 on no eNB.
+routes_of() { jq -c --arg n "$1" '.nodes[] | select(.name == $n) | .routes' "$TMP/show.json"; }
+for ue in ue1 ue2; do
+	enb=$([ $ue = ue1 ] && echo enb1 || echo enb2)
+	routes_of $enb | jq -e --arg d "$(addr_of $ue)/32" 'index({dst: $d, via: null, dev: "ran0"})' \
+		>/dev/null || fail "show: $enb's routes lack $ue's /32 out of ran0: $(routes_of $enb)"
+	[ "$(routes_of $ue)" = '[{"dst":"0.0.0.0/0","via":null,"dev":"ran0"}]' ] ||
+		fail "show: $ue's routes: $(routes_of $ue)"
+done
+for enb in enb1 enb2; do
+	routes_of $enb | jq -e --arg d "$(addr_of ue3)/32" 'any(.dst == $d) | not' >/dev/null ||
+		fail "show: $enb routes detached ue3: $(routes_of $enb)"
+done
+"$EDGEMU" show "$run" | sed -n '/^enb1 /,/^$/p' | grep -qx "  route      $(addr_of ue1)/32 dev ran0" ||
+	fail "show (text) lacks enb1's route to ue1: $("$EDGEMU" show "$run" | sed -n '/^enb1 /,/^$/p')"
+ok "show: ue1 on enb1, ue2 on enb2, ue3 on none, each with its address; the eNBs' /32s to them"
 
 # --detached: every UE detached, show says so.
 run2=$(rand_run)

@@ -140,36 +140,46 @@ static int t_attach(struct runner *r, unsigned ue_node, int enb_node, struct top
 	return 0;
 }
 
-/* The cell's counters, as the relay keeps them: per cell already, no booking to do. */
-static int t_cell_stats(struct runner *r, unsigned cell, struct topo_cell_stats *ret)
+/* The cells' counters, as the relay keeps them: per cell already, no booking to do. */
+static int t_cell_stats(struct runner *r, struct topo_cell_stats *ret)
 {
-	unsigned enb = r->cells[cell];
-	uint64_t ms;
-
-	assert_true(enb < 64);
 	if (W.stats_fail && ++W.stats_calls >= (unsigned)W.stats_fail)
 		return -ECONNREFUSED;
-	ms = W.cell_ms[enb] + ((int)enb == W.attached ? (W.now - W.attached_ns) / MS : 0);
-	*ret = (struct topo_cell_stats){.down_bytes = DOWN_PER_MS * ms,
-					.down_pkts = ms,
-					.up_bytes = UP_PER_MS * ms,
-					.up_pkts = ms,
-					.x2_pkts = X2_PKTS * W.cell_left[enb],
-					.x2_bytes = X2_BYTES * W.cell_left[enb],
-					.drop_pkts = DROP_PER_S * ms / 1000,
-					.ues = (int)enb == W.attached};
+	for (unsigned cell = 0; cell < r->n_cells; cell++) {
+		unsigned enb = r->cells[cell];
+		uint64_t ms;
+
+		assert_true(enb < 64);
+		ms = W.cell_ms[enb] + ((int)enb == W.attached ? (W.now - W.attached_ns) / MS : 0);
+		ret[cell] = (struct topo_cell_stats){.down_bytes = DOWN_PER_MS * ms,
+						     .down_pkts = ms,
+						     .up_bytes = UP_PER_MS * ms,
+						     .up_pkts = ms,
+						     .x2_pkts = X2_PKTS * W.cell_left[enb],
+						     .x2_bytes = X2_BYTES * W.cell_left[enb],
+						     .drop_pkts = DROP_PER_S * ms / 1000,
+						     .ues = (int)enb == W.attached};
+	}
 	return 0;
 }
 
-/* Every shaping recorded, with what it is given: both ways alike, a cut or the radio's. */
-static int t_shape(struct runner *r, unsigned ue_node, const struct emu_shape s[2],
-		   struct topo_err *err)
+/*
+ * Every UE's shaping recorded, with what it is given: both ways alike, one after the other,
+ * a cut or the radio's.
+ */
+static int t_shape(struct runner *r, const struct topo_ran_shape *v, size_t n, struct topo_err *err)
 {
-	assert_int_equal(r->m->nodes[ue_node].kind, TOPO_UE);
-	assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
-	assert_true(s[0].loss.p == 1.0 || s[0].rate_bps > 0);
-	assert_true(W.n_shapes < MAX_SHAPES);
-	W.shapes[W.n_shapes++] = (struct shape_call){W.now, ue_node, W.n, s[0]};
+	assert_true(n > 0 && n % 2 == 0);
+	for (size_t i = 0; i < n; i += 2) {
+		assert_int_equal(r->m->nodes[v[i].ue].kind, TOPO_UE);
+		assert_int_equal(v[i + 1].ue, v[i].ue);
+		assert_int_equal(v[i].dir, 0);
+		assert_int_equal(v[i + 1].dir, 1);
+		assert_memory_equal(&v[i].s, &v[i + 1].s, sizeof(v[i].s));
+		assert_true(v[i].s.loss.p == 1.0 || v[i].s.rate_bps > 0);
+		assert_true(W.n_shapes < MAX_SHAPES);
+		W.shapes[W.n_shapes++] = (struct shape_call){W.now, v[i].ue, W.n, v[i].s};
+	}
 	return 0;
 }
 
@@ -446,8 +456,8 @@ static void test_forwarding_drop(void **state)
 }
 
 /*
- * The counters cannot be read (the relay gone): the run fails at the reading, naming the
- * cell, and writes no row of that reading; the last reading's totals stay.
+ * The counters cannot be read (the relay gone): the run fails at the reading, saying so, and
+ * writes no row of that reading; the last reading's totals stay.
  */
 static void test_cells_read_fails(void **state)
 {
@@ -455,12 +465,12 @@ static void test_cells_read_fails(void **state)
 	struct runner *r;
 	struct run_radio_info ri;
 
-	/* Two cells a reading: the 3rd call is enb1's at 0.5 s. */
-	stats_fail_at = 3;
+	/* One call a reading, every cell in it: the 2nd is at 0.5 s. */
+	stats_fail_at = 2;
 	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
 	stats_fail_at = 0;
 	assert_int_equal(r->error, -ECONNREFUSED);
-	assert_string_equal(r->error_msg, "reading the counters of cell enb1: Connection refused");
+	assert_string_equal(r->error_msg, "reading the cells' counters: Connection refused");
 	assert_non_null(strstr(W.cells, "0.000,enb2,0,0,0,0,0,0,0\n"));
 	assert_null(strstr(W.cells, "0.500,"));
 	assert_int_equal(count_lines(W.cells), 3);
