@@ -54,6 +54,8 @@ struct ue_dir {
 	uint64_t rng[4];
 	bool bad;
 	struct frame *hold, *hold_tail; /* held at a prepared handover, in arrival order */
+	struct frame *hold_air;		/* the last frame taken back from the air into hold
+					 * (they go first: they are the oldest), NULL: none */
 };
 
 struct ue {
@@ -62,6 +64,7 @@ struct ue {
 	int routed;	     /* the cell of its last plain attach, which its routes point at */
 	bool held;	     /* prepared for cur, not released: off the air, out of cur's
 			      * schedulers (sids -1), its frames in the hold FIFOs */
+	uint64_t held_ns;    /* since when */
 	int port;
 	uint32_t addr;
 	struct ue_dir d[2];
@@ -668,8 +671,11 @@ static void hold_take(void *handle, void *arg)
 	hold_push(arg, handle);
 }
 
-/* UE u, just attached to its cell, is held: its queues leave the schedulers for its FIFOs. */
-static void hold(struct emu_ran *r, unsigned u)
+/*
+ * UE u, just attached to its cell at now_ns, is held: its queues leave the schedulers for its
+ * FIFOs. Its downlink still in the delay line is taken back as it comes due (on_air_held()).
+ */
+static void hold(struct emu_ran *r, uint64_t now_ns, unsigned u)
 {
 	struct ue *p = &r->ue[u];
 
@@ -678,8 +684,10 @@ static void hold(struct emu_ran *r, unsigned u)
 
 		emu_cell_ue_remove(r->cell[p->cur].sched[d], ud->sid, hold_take, ud);
 		ud->sid = -1;
+		ud->hold_air = NULL;
 	}
 	p->held = true;
+	p->held_ns = now_ns;
 }
 
 /*
@@ -771,7 +779,7 @@ static int ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell,
 	if (rc < 0)
 		return rc;
 	if (held)
-		hold(r, ue);
+		hold(r, now_ns, ue);
 	else if (cell >= 0)
 		p->routed = cell;
 out:
@@ -906,6 +914,35 @@ uint64_t emu_ran_next(const struct emu_ran *r)
 	return r->min_next_ns < t ? r->min_next_ns : t;
 }
 
+/*
+ * Downlink frame f, on the air (in the delay line) when its UE was held and due since: the UE
+ * had left, so its old cell forwards it to the target (x2, counted there) ahead of what the
+ * target holds already, all of which is newer; or drops it (drop).
+ */
+static void on_air_held(struct emu_ran *r, struct frame *f)
+{
+	struct ue_dir *ud = &r->ue[f->ue].d[EMU_RAN_DOWN];
+	struct emu_ran_cell_stats *st = &r->cell[f->cell].st;
+
+	if (r->forwarding != EMU_RAN_FORWARD_X2) {
+		st->ho_drop_pkts++;
+		frame_free(r, f);
+		return;
+	}
+	st->x2_pkts++;
+	st->x2_bytes += f->len;
+	if (ud->hold_air) {
+		f->next = ud->hold_air->next;
+		ud->hold_air->next = f;
+	} else {
+		f->next = ud->hold;
+		ud->hold = f;
+	}
+	if (!f->next)
+		ud->hold_tail = f;
+	ud->hold_air = f;
+}
+
 uint32_t emu_ran_dequeue(struct emu_ran *r, uint64_t now_ns, void *buf, uint32_t cap,
 			 int *ret_ifindex)
 {
@@ -915,9 +952,17 @@ uint32_t emu_ran_dequeue(struct emu_ran *r, uint64_t now_ns, void *buf, uint32_t
 
 	if (r->min_next_ns <= now_ns)
 		pump(r, now_ns);
-	if (!r->heap_len || r->heap[0].depart_ns > now_ns)
-		return 0;
-	s = heap_pop(r);
+	for (;;) {
+		const struct ue *p;
+
+		if (!r->heap_len || r->heap[0].depart_ns > now_ns)
+			return 0;
+		s = heap_pop(r);
+		p = &r->ue[s.f->ue];
+		if (s.f->dir != EMU_RAN_DOWN || !p->held || s.depart_ns <= p->held_ns)
+			break;
+		on_air_held(r, s.f);
+	}
 	len = s.f->len;
 	memcpy(buf, s.f->data, len < cap ? len : cap);
 	*ret_ifindex = s.f->out;

@@ -492,6 +492,68 @@ static void test_held_drop(void **state)
 }
 
 /*
+ * Downlink on the air (in the delay line) when the UE leaves: due before the prepare, it
+ * reaches the UE; due after, the UE has gone: forwarded ahead of what the target holds (x2)
+ * or dropped (drop).
+ */
+static void on_air_case(enum emu_ran_forwarding fwd)
+{
+	struct emu_shape s = {.delay_ns = 10 * MS};
+	bool x2 = fwd == EMU_RAN_FORWARD_X2;
+	unsigned char f[FRAME];
+	struct net n;
+	int port;
+
+	net_new(&n, 1, 2, 0, fwd, 1);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	attach(&n, 0, 0, -1);
+	assert_int_equal(down(&n, 0, 0, 500, 'A'), 1);
+	assert_int_equal(out(&n, f, &port), 0); /* on the air until T0 + 10 ms */
+	n.now = T0 + 5 * MS;
+	assert_int_equal(down(&n, 0, 0, 500, 'B'), 1);
+	assert_int_equal(out(&n, f, &port), 0); /* until T0 + 15 ms */
+	n.now = T0 + 12 * MS;
+	prepare(&n, 0, 1, 0);
+	assert_int_equal(down(&n, 1, 0, 500, 'C'), 1); /* the target's own, held */
+	assert_int_equal(out(&n, f, &port), 500);      /* A, due before the UE left */
+	assert_int_equal(f[499], 'A');
+	expect_macs(f, 0, 0, 1, 0);
+	n.now = T0 + 13 * MS;
+	expect_silence(&n, 40 * MS);
+	assert_int_equal(stats(&n, 0).x2_pkts, x2);
+	assert_int_equal(stats(&n, 0).ho_drop_pkts, !x2);
+	attach(&n, 0, 1, 0);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now += 10 * MS;
+	if (x2) {
+		assert_int_equal(out(&n, f, &port), 500);
+		assert_int_equal(f[499], 'B');
+		expect_macs(f, 0, 0, 1, 1);
+	}
+	assert_int_equal(out(&n, f, &port), 500);
+	assert_int_equal(f[499], 'C');
+	assert_int_equal(port, UE_PORT(0));
+	assert_int_equal(out(&n, f, &port), 0);
+	assert_int_equal(stats(&n, 0).down_pkts, 1);
+	assert_int_equal(stats(&n, 1).down_pkts, 1 + x2);
+	assert_int_equal(stats(&n, 0).x2_bytes, x2 ? 500 : 0);
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
+static void test_held_on_air_x2(void **state)
+{
+	(void)state;
+	on_air_case(EMU_RAN_FORWARD_X2);
+}
+
+static void test_held_on_air_drop(void **state)
+{
+	(void)state;
+	on_air_case(EMU_RAN_FORWARD_DROP);
+}
+
+/*
  * A held UE buffers within its limit (beyond: dropped, counted full); its queued uplink waits
  * with it and leaves from the target. A detach during a hold drops what it holds (ho_drop of
  * the target) and its routes stay on the cell they were on.
@@ -971,6 +1033,8 @@ int main(void)
 	    cmocka_unit_test(test_handover_uplink),
 	    cmocka_unit_test(test_held_x2),
 	    cmocka_unit_test(test_held_drop),
+	    cmocka_unit_test(test_held_on_air_x2),
+	    cmocka_unit_test(test_held_on_air_drop),
 	    cmocka_unit_test(test_held_limit_detach),
 	    cmocka_unit_test(test_loss),
 	    cmocka_unit_test(test_delay),
