@@ -64,7 +64,7 @@ struct ue {
 	int routed;	     /* the cell of its last plain attach, which its routes point at */
 	bool held;	     /* prepared for cur, not released: off the air, out of cur's
 			      * schedulers (sids -1), its frames in the hold FIFOs */
-	uint64_t held_ns;    /* since when */
+	uint64_t off_ns;     /* when it left the air: its last prepare or detach */
 	int port;
 	uint32_t addr;
 	struct ue_dir d[2];
@@ -660,6 +660,8 @@ static int move(struct emu_ran *r, uint64_t now_ns, unsigned u, int cell)
 		r->cell[cell].st.ues++;
 		p->prev = p->last;
 		p->last = cell;
+	} else {
+		p->off_ns = now_ns;
 	}
 	p->cur = cell;
 	return 0;
@@ -673,7 +675,7 @@ static void hold_take(void *handle, void *arg)
 
 /*
  * UE u, just attached to its cell at now_ns, is held: its queues leave the schedulers for its
- * FIFOs. Its downlink still in the delay line is taken back as it comes due (on_air_held()).
+ * FIFOs. Its downlink still in the delay line is taken back as it comes due (on_air_left()).
  */
 static void hold(struct emu_ran *r, uint64_t now_ns, unsigned u)
 {
@@ -687,7 +689,7 @@ static void hold(struct emu_ran *r, uint64_t now_ns, unsigned u)
 		ud->hold_air = NULL;
 	}
 	p->held = true;
-	p->held_ns = now_ns;
+	p->off_ns = now_ns;
 }
 
 /*
@@ -915,16 +917,17 @@ uint64_t emu_ran_next(const struct emu_ran *r)
 }
 
 /*
- * Downlink frame f, on the air (in the delay line) when its UE was held and due since: the UE
- * had left, so its old cell forwards it to the target (x2, counted there) ahead of what the
- * target holds already, all of which is newer; or drops it (drop).
+ * Downlink frame f, on the air (in the delay line) when its UE left the air and due since:
+ * its old cell forwards it to the target the UE is held for (x2, counted there) ahead of what
+ * the target holds already, all of which is newer; or drops it (drop, or a detach: nobody to
+ * forward to).
  */
-static void on_air_held(struct emu_ran *r, struct frame *f)
+static void on_air_left(struct emu_ran *r, struct frame *f)
 {
 	struct ue_dir *ud = &r->ue[f->ue].d[EMU_RAN_DOWN];
 	struct emu_ran_cell_stats *st = &r->cell[f->cell].st;
 
-	if (r->forwarding != EMU_RAN_FORWARD_X2) {
+	if (r->forwarding != EMU_RAN_FORWARD_X2 || !r->ue[f->ue].held) {
 		st->ho_drop_pkts++;
 		frame_free(r, f);
 		return;
@@ -959,9 +962,10 @@ uint32_t emu_ran_dequeue(struct emu_ran *r, uint64_t now_ns, void *buf, uint32_t
 			return 0;
 		s = heap_pop(r);
 		p = &r->ue[s.f->ue];
-		if (s.f->dir != EMU_RAN_DOWN || !p->held || s.depart_ns <= p->held_ns)
+		if (s.f->dir != EMU_RAN_DOWN || (!p->held && p->cur >= 0) ||
+		    s.depart_ns <= p->off_ns)
 			break;
-		on_air_held(r, s.f);
+		on_air_left(r, s.f);
 	}
 	len = s.f->len;
 	memcpy(buf, s.f->data, len < cap ? len : cap);

@@ -54,7 +54,9 @@ int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *f
  * UE ue to cell (-1: detach) at now_ns; *ret_last (if not NULL): the cell its routes point at
  * before this call (the cell of its last attach, not prepare), -1 if never. A UE held by
  * emu_ran_prepare() is released: what it holds is served from now on (a detach drops it,
- * counted ho_drop in its cell). -ENOENT for a bad ue or cell, -ENOMEM, -ENOSPC.
+ * counted ho_drop in its cell). A detached UE is off the air: its downlink still in the delay
+ * line and due after the detach is dropped (ho_drop of the cell it left from).
+ * -ENOENT for a bad ue or cell, -ENOMEM, -ENOSPC.
  */
 int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last);
 /*
@@ -62,7 +64,8 @@ int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, in
  * until the next emu_ran_attach(): its uplink is dropped (ho_drop of the cell it left), its
  * downlink is buffered, not served: its queue in the old cell (with forwarding x2; dropped
  * with drop), downlink reaching the old cell (forwarded, counted x2 there; dropped with drop)
- * and downlink reaching cell, all within the UE's limit (beyond: dropped, counted full).
+ * and downlink reaching cell, all within the UE's limit (beyond: dropped, counted full);
+ * downlink on the air (the delay line) due after now goes first (x2; dropped with drop).
  * Its routes stay: *ret_last and the releasing attach's name the cell they point at.
  * -ENOENT, -EINVAL for cell -1, -ENOMEM, -ENOSPC.
  */

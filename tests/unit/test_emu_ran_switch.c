@@ -553,6 +553,34 @@ static void test_held_on_air_drop(void **state)
 	on_air_case(EMU_RAN_FORWARD_DROP);
 }
 
+/* Downlink on the air when its UE detaches, due after: nobody to take it (dropped). */
+static void test_detach_on_air(void **state)
+{
+	struct emu_shape s = {.delay_ns = 10 * MS};
+	unsigned char f[FRAME];
+	struct net n;
+	int port;
+
+	(void)state;
+	net_new(&n, 1, 1, 0, EMU_RAN_FORWARD_X2, 1);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	attach(&n, 0, 0, -1);
+	assert_int_equal(down(&n, 0, 0, 500, 'A'), 1);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now = T0 + 5 * MS;
+	assert_int_equal(down(&n, 0, 0, 500, 'B'), 1);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now = T0 + 12 * MS;
+	attach(&n, 0, -1, 0);
+	assert_int_equal(out(&n, f, &port), 500); /* A: due before the detach */
+	assert_int_equal(f[499], 'A');
+	expect_silence(&n, 20 * MS);
+	assert_int_equal(stats(&n, 0).ho_drop_pkts, 1);
+	assert_int_equal(stats(&n, 0).down_pkts, 1);
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
 /*
  * A held UE buffers within its limit (beyond: dropped, counted full); its queued uplink waits
  * with it and leaves from the target. A detach during a hold drops what it holds (ho_drop of
@@ -1035,6 +1063,7 @@ int main(void)
 	    cmocka_unit_test(test_held_drop),
 	    cmocka_unit_test(test_held_on_air_x2),
 	    cmocka_unit_test(test_held_on_air_drop),
+	    cmocka_unit_test(test_detach_on_air),
 	    cmocka_unit_test(test_held_limit_detach),
 	    cmocka_unit_test(test_loss),
 	    cmocka_unit_test(test_delay),
