@@ -487,6 +487,26 @@ static void test_forwarding_drop(void **state)
 }
 
 /*
+ * No interruption, x2: the attach to enb2 is the whole handover (the relay moves the UE's
+ * queue and forwards what reaches enb1): no detach, no prepare.
+ */
+static void test_no_interruption(void **state)
+{
+	char ev[4096];
+	struct runner *r;
+	unsigned ue1;
+
+	extra_set = "radio.handover.interruption=0s";
+	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	extra_set = NULL;
+	ue1 = (unsigned)node(r, "ue1");
+	assert_int_equal(W.n, 2);
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
+	assert_call(1, "attach", T0 + 16900 * MS, ue1, node(r, "enb2"));
+	run_free(r);
+}
+
+/*
  * A radio link failure (the UE drives out of enb2's range, 2.06 km from it, at 140 m/s): no
  * cell to prepare, so the UE is detached even with x2 forwarding; its handover to enb2 before
  * was prepared at 2.6 s and released at 2.64 s.
@@ -695,11 +715,17 @@ static void test_always_after_migration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_always_follows),	   cmocka_unit_test(test_never_stays),
-	    cmocka_unit_test(test_end_in_interruption),	   cmocka_unit_test(test_cells_load),
-	    cmocka_unit_test(test_cells_read_fails),	   cmocka_unit_test(test_forwarding_drop),
-	    cmocka_unit_test(test_link_failure_detaches),  cmocka_unit_test(test_shaping),
-	    cmocka_unit_test(test_shaping_static),	   cmocka_unit_test(test_refused_job),
+	    cmocka_unit_test(test_always_follows),
+	    cmocka_unit_test(test_never_stays),
+	    cmocka_unit_test(test_end_in_interruption),
+	    cmocka_unit_test(test_cells_load),
+	    cmocka_unit_test(test_cells_read_fails),
+	    cmocka_unit_test(test_forwarding_drop),
+	    cmocka_unit_test(test_link_failure_detaches),
+	    cmocka_unit_test(test_no_interruption),
+	    cmocka_unit_test(test_shaping),
+	    cmocka_unit_test(test_shaping_static),
+	    cmocka_unit_test(test_refused_job),
 	    cmocka_unit_test(test_always_after_migration),
 	};
 
