@@ -79,6 +79,7 @@ struct ue {
 	struct mob_ho *ho;
 	int cell;		      /* index into r->cells, -1: none */
 	bool attached;		      /* its radio carries traffic in cell (not detached) */
+	bool prepared;		      /* held by the relay for cell until its attach there */
 	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
 	struct attach_later later;    /* its argument: in the UE, so a timer cancelled or
 				       * left pending at the end owns no memory */
@@ -110,8 +111,16 @@ struct job {
  * (recording the calls, on a virtual clock) to check the decisions without a network.
  */
 struct run_ops {
-	/* radio UE ue_node served by eNB node enb_node now (-1: detached) */
+	/*
+	 * radio UE ue_node served by eNB node enb_node now (-1: detached); a prepared UE is
+	 * released there (its routes move from the cell they were on)
+	 */
 	int (*attach)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
+	/*
+	 * a handover's start with X2/Xn forwarding: ue_node is eNB node enb_node's, off the air,
+	 * enb_node buffering its downlink until the attach there (topo_net_ran_prepare())
+	 */
+	int (*prepare)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
 	/* radio shapings v[0 .. n - 1] (UE node, direction, shape) in order: a tick's, at once */
 	int (*shape)(struct runner *r, const struct topo_ran_shape *v, size_t n,
 		     struct topo_err *err);

@@ -215,6 +215,14 @@ int topo_net_ue_cell_get(const struct topo_net *net, unsigned ue, int *ret_enb);
  * the cell.
  */
 int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb, struct topo_err *err);
+/*
+ * A handover's start with X2/Xn forwarding: radio UE ue becomes eNB node enb's at once but
+ * off the air (the relay's emu_relay_ran_prepare()): enb's cell buffers its downlink, its
+ * queue and what still reaches the old cell forwarded, until topo_net_ran_attach(net, ue,
+ * enb) releases it and moves its routes from the old cell. The routes stay. 0, or -errno with
+ * err naming the UE and the cell.
+ */
+int topo_net_ran_prepare(struct topo_net *net, unsigned ue, int enb, struct topo_err *err);
 /* Shape radio UE ue's radio, dir 0 uplink (from the UE), 1 downlink, at the relay. */
 int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const struct emu_shape *s,
 		       struct topo_err *err);
