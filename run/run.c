@@ -139,6 +139,9 @@ void run_fini(struct runner *r)
 	free(r->ues);
 	free(r->cells);
 	free(r->probe_pids);
+	if (r->probes_held)
+		close(r->probe_gate);
+	r->probes_held = false;
 	if (r->policy)
 		mig_policy_free(r->policy);
 	emu_loop_close(r->loop);
@@ -252,6 +255,8 @@ void run_go(struct runner *r)
 		rc = mig_services_start(r->net, &err);
 	if (rc == 0)
 		rc = run_report_open(r, &err);
+	if (rc == 0)
+		rc = run_probes_spawn(r, &err);
 	if (rc == 0)
 		rc = loop_setup(r);
 	if (rc < 0) {

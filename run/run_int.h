@@ -48,6 +48,7 @@
 #define MAX_MIGRATIONS 256
 #define FLUSH_NS S_NS	    /* rtt.csv, positions.csv, cells.csv reach the disk this often */
 #define CELLS_NS (500 * MS) /* cells.csv: a row per cell at the first tick this often */
+#define PROBE_NICE 5	    /* the probes' nice value: the runner and the relay come first */
 
 struct phase_rtt {
 	struct util_hist before, during, after;
@@ -154,7 +155,9 @@ struct runner {
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
 	unsigned n_probes;
-	unsigned *cells; /* eNB node indexes */
+	int probe_gate;	  /* write end that holds the forked probes before their exec ... */
+	bool probes_held; /* ... while they are held (run_probes_release closes it) */
+	unsigned *cells;  /* eNB node indexes */
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
@@ -230,7 +233,10 @@ double run_total_ms(const struct mig_report *p);
 
 int run_report_open(struct runner *r, struct topo_err *err);
 void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
+/* Every probe forked, held before its exec until run_probes_release(): 0 or -errno. */
+int run_probes_spawn(struct runner *r, struct topo_err *err);
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+void run_probes_release(struct runner *r);
 void run_probes_stop(struct runner *r);
 
 /* --- write.c: every results file --- */
