@@ -153,6 +153,7 @@ void run_fini(struct runner *r)
 	}
 	free(r->traces);
 	free(r->ues);
+	free(r->ue_of);
 	free(r->cells);
 	free(r->probe_pids);
 	if (r->probes_held)

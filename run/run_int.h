@@ -161,6 +161,8 @@ struct runner {
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
+	int *ue_of;	  /* per node its index in ues, -1: not a UE (run_ue_index) ... */
+	unsigned n_ue_of; /* ... for the first n_ue_of nodes */
 	struct topo_cell_stats *cell_load; /* per cell at the last reading; NULL: no cells */
 	uint64_t cells_next;		   /* the next reading, at the first tick from then */
 	uint64_t cells_read_ns;		   /* when the last one was made, 0: none yet */
