@@ -53,8 +53,9 @@ static int probe_fork(struct runner *r, unsigned node, const char *log, char *co
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(127);
 		util_sig_unblock_all();
-		/* Ours is the only write end that stays open: EOF is the parent's word. */
-		close(r->probe_gate);
+		/* The parent's are the only write ends left open: EOF is its word. */
+		for (unsigned g = 0; g < r->n_gates; g++)
+			close(r->probe_gates[2 * g + 1]);
 		while (read(gate, &c, 1) < 0 && errno == EINTR)
 			;
 		if (getppid() != parent)
@@ -74,19 +75,42 @@ static int probe_fork(struct runner *r, unsigned node, const char *log, char *co
 	return 0;
 }
 
+/* The gates' read ends, once every probe holds its own. */
+static void gates_read_close(struct runner *r)
+{
+	for (unsigned g = 0; g < r->n_gates; g++)
+		if (r->probe_gates[2 * g] >= 0) {
+			close(r->probe_gates[2 * g]);
+			r->probe_gates[2 * g] = -1;
+		}
+}
+
+/* A pipe per PROBE_GROUP probes: r->probe_gates[2 * g] and [2 * g + 1]. */
+static int gates_open(struct runner *r, unsigned n)
+{
+	unsigned want = (n + PROBE_GROUP - 1) / PROBE_GROUP;
+
+	r->probe_gates = malloc((want ? 2 * want : 1) * sizeof(int));
+	if (!r->probe_gates)
+		return -ENOMEM;
+	for (; r->n_gates < want; r->n_gates++)
+		if (pipe2(&r->probe_gates[2 * r->n_gates], O_CLOEXEC) < 0)
+			return -errno;
+	return 0;
+}
+
 int run_probes_spawn(struct runner *r, struct topo_err *err)
 {
 	const struct topo_model *m = r->m;
 	char app[PATH_MAX];
-	int gate[2];
+	int rc;
 
 	r->probe_pids = calloc(m->n_probes ? m->n_probes : 1, sizeof(pid_t));
 	if (!r->probe_pids)
 		return topo_err_set(err, -ENOMEM, "out of memory");
-	if (pipe2(gate, O_CLOEXEC) < 0)
-		return topo_err_set(err, -errno, "pipe: %s", strerror(errno));
-	r->probe_gate = gate[1];
-	r->probes_held = true;
+	rc = gates_open(r, m->n_probes);
+	if (rc < 0)
+		return topo_err_set(err, rc, "the probes' gates: %s", strerror(-rc));
 	mig_app_path("edgemu-probe", app, sizeof(app));
 	for (unsigned i = 0; i < m->n_probes; i++) {
 		const struct topo_probe *p = &m->probes[i];
@@ -96,7 +120,6 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 				"--report", r->report_path, "--tag",  tag,  "--quiet",	  NULL,
 				NULL};
 		pid_t pid = -1;
-		int rc;
 
 		/* The stateful service's counter is worth checking on every answer. */
 		if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
@@ -107,15 +130,15 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
 		snprintf(tag, sizeof(tag), "%u", i);
 		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->net->dir, i);
-		rc = probe_fork(r, p->from, log, argv, gate[0], &pid);
+		rc = probe_fork(r, p->from, log, argv, r->probe_gates[2 * (i / PROBE_GROUP)], &pid);
 		if (rc < 0) {
-			close(gate[0]);
+			gates_read_close(r);
 			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
 					    m->nodes[p->from].name, strerror(-rc));
 		}
 		r->probe_pids[r->n_probes++] = pid;
 	}
-	close(gate[0]);
+	gates_read_close(r);
 	return 0;
 }
 
@@ -200,22 +223,28 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
  * The probes start once the first tick has attached the UEs: a request sent before would be
  * dropped by the radio access (a UE is detached until then) and count as a loss, which is
  * the start-up of the emulator, not the network's behaviour. They were forked before the
- * clock started (run_probes_spawn); here they are only let go, all at once.
+ * clock started (run_probes_spawn); here they are let go PROBE_GROUP at a time every
+ * PROBE_GAP_NS: all at once, a thousand execs would leave the runner no CPU for seconds.
  */
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
 
-	(void)loop;
-	(void)f;
-	run_probes_release(r);
+	if (r->gates_let < r->n_gates)
+		close(r->probe_gates[2 * r->gates_let++ + 1]);
+	if (r->gates_let < r->n_gates &&
+	    emu_loop_timer_add(loop, f->deadline_ns + PROBE_GAP_NS, run_on_probes, r, NULL) < 0)
+		run_fail(r, -ENOMEM, "out of memory");
 }
 
-void run_probes_release(struct runner *r)
+static void gates_free(struct runner *r)
 {
-	if (r->probes_held)
-		close(r->probe_gate);
-	r->probes_held = false;
+	gates_read_close(r);
+	while (r->gates_let < r->n_gates)
+		close(r->probe_gates[2 * r->gates_let++ + 1]);
+	free(r->probe_gates);
+	r->probe_gates = NULL;
+	r->n_gates = r->gates_let = 0;
 }
 
 void run_probes_stop(struct runner *r)
@@ -224,10 +253,10 @@ void run_probes_stop(struct runner *r)
 		if (r->probe_pids[i] > 0)
 			kill(r->probe_pids[i], SIGTERM);
 	for (unsigned i = 0; i < r->n_probes; i++)
-		if (r->probe_pids[i] > 0)
+		if (r->probe_pids[i] > 0) {
 			waitpid(r->probe_pids[i], NULL, 0);
+			r->probe_pids[i] = 0; /* a second stop must not signal a reused pid */
+		}
 	/* Those still held died held: nothing to let go. */
-	if (r->probes_held)
-		close(r->probe_gate);
-	r->probes_held = false;
+	gates_free(r);
 }

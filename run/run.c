@@ -155,10 +155,10 @@ void run_fini(struct runner *r)
 	free(r->ues);
 	free(r->ue_of);
 	free(r->cells);
+	/* Probes still held (no run_end) go killed: freeing their gates would let them go. */
+	if (r->probe_pids)
+		run_probes_stop(r);
 	free(r->probe_pids);
-	if (r->probes_held)
-		close(r->probe_gate);
-	r->probes_held = false;
 	if (r->policy)
 		mig_policy_free(r->policy);
 	emu_loop_close(r->loop);

@@ -46,9 +46,11 @@
 #define JOB_POLL_NS (100 * MS)
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
-#define FLUSH_NS S_NS	    /* rtt.csv, positions.csv, cells.csv reach the disk this often */
-#define CELLS_NS (500 * MS) /* cells.csv: a row per cell at the first tick this often */
-#define PROBE_NICE 5	    /* the probes' nice value: the runner and the relay come first */
+#define FLUSH_NS S_NS	       /* rtt.csv, positions.csv, cells.csv reach the disk this often */
+#define CELLS_NS (500 * MS)    /* cells.csv: a row per cell at the first tick this often */
+#define PROBE_NICE 5	       /* the probes' nice value: the runner and the relay come first */
+#define PROBE_GROUP 16	       /* probes let go together ... */
+#define PROBE_GAP_NS (25 * MS) /* ... this often */
 
 struct phase_rtt {
 	struct util_hist before, during, after;
@@ -155,9 +157,11 @@ struct runner {
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
 	unsigned n_probes;
-	int probe_gate;	  /* write end that holds the forked probes before their exec ... */
-	bool probes_held; /* ... while they are held (run_probes_release closes it) */
-	unsigned *cells;  /* eNB node indexes */
+	/* Pipes whose write ends hold the forked probes before their exec, PROBE_GROUP a
+	 * pipe; the first gates_let have been closed (let go). */
+	int *probe_gates;
+	unsigned n_gates, gates_let;
+	unsigned *cells; /* eNB node indexes */
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
@@ -238,7 +242,7 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
 /* Every probe forked, held before its exec until run_probes_release(): 0 or -errno. */
 int run_probes_spawn(struct runner *r, struct topo_err *err);
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
-void run_probes_release(struct runner *r);
+
 void run_probes_stop(struct runner *r);
 
 /* --- write.c: every results file --- */
