@@ -15,10 +15,7 @@
 
 int run_ue_index(const struct runner *r, unsigned node)
 {
-	for (unsigned i = 0; i < r->n_ues; i++)
-		if (r->ues[i].node == node)
-			return (int)i;
-	return -1;
+	return node < r->n_ue_of ? r->ue_of[node] : -1;
 }
 
 /* "file:line:col", or "file: --set" for a value an override put there. */
@@ -121,9 +118,12 @@ int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *e
 	r->cells = calloc(r->n_cells ? r->n_cells : 1, sizeof(*r->cells));
 	r->traces = calloc(m->n_mobility ? m->n_mobility : 1, sizeof(*r->traces));
 	r->n_traces = m->n_mobility;
-	if (!r->ues || !r->cells || !r->traces)
+	r->ue_of = malloc((m->n_nodes ? m->n_nodes : 1) * sizeof(*r->ue_of));
+	if (!r->ues || !r->cells || !r->traces || !r->ue_of)
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	for (unsigned i = 0, c = 0; i < m->n_nodes; i++) {
+		r->ue_of[i] = m->nodes[i].kind == TOPO_UE ? (int)k : -1;
+		r->n_ue_of = i + 1;
 		if (m->nodes[i].kind == TOPO_UE) {
 			struct ue *u = &r->ues[k++];
 

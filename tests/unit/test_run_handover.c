@@ -376,8 +376,9 @@ static void assert_call(unsigned i, const char *what, uint64_t t_ns, unsigned ue
  * that to enb2) at x = 439.3 m, 16.69 s in; the time to trigger (160 ms) has it hand over at
  * the tick of 16.9 s. The old link goes at once, the new one 40 ms later (the
  * interruption). Follow-me decides at the handover, for edge2, nearest enb2; the job starts
- * at once and is seen done at the first poll 300 ms later: 17.2 s, after which the UE is
- * served from edge2 and nothing more is decided.
+ * at once and is seen done at the first poll after it took 300 ms: 17.25 s (the polls fall
+ * halfway between ticks), after which the UE is served from edge2 and nothing more is
+ * decided.
  */
 static void test_always_follows(void **state)
 {
@@ -393,15 +394,15 @@ static void test_always_follows(void **state)
 	    "16.900000,migration_decided,ue1,\"game to edge2: follow-me: handover to enb2; "
 	    "edge2 is nearest it\"\n"
 	    "16.940000,attach,ue1,\"cell enb2\"\n"
-	    "17.200000,migration_done,ue1,\"game edge1->edge2 precopy: downtime 10.000 ms, total "
-	    "300.000 ms\"\n";
+	    "17.250000,migration_done,ue1,\"game edge1->edge2 precopy: downtime 10.000 ms, total "
+	    "350.000 ms\"\n";
 
 	assert_int_equal(W.n, 5);
 	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
 	assert_call(1, "prepare", T0 + 16900 * MS, ue1, node(r, "enb2"));
 	assert_call(2, "start", T0 + 16900 * MS, ue1, (int)edge2);
 	assert_call(3, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
-	assert_call(4, "finish", T0 + 17200 * MS, ue1, (int)edge2);
+	assert_call(4, "finish", T0 + 17250 * MS, ue1, (int)edge2);
 	assert_string_equal(ev, want);
 	/* The books: one handover (the first attach is none), one migration, done, to edge2. */
 	assert_int_equal(r->n_ues, 1);
@@ -678,10 +679,8 @@ static void test_refused_job(void **state)
  * through the runner's tick): the UE drives to enb2 and back, 70 m/s, while the first job
  * takes 11 s. Out: handover to enb2 at 5.8 s (x = 439.3 m at 5.56 s, then the time to
  * trigger), job to edge2 at once; back: handover to enb1 at 15.8 s (x = 360.7 m at 15.56 s),
- * nothing decided, as the UE is migrating; the job is seen done at the poll of 16.8 s, which
- * runs before that instant's tick (timers due together fire in the order they were last
- * scheduled: the tick is rescheduled at t = 0, after the poll was set up), and that tick
- * decides for edge1.
+ * nothing decided, as the UE is migrating; the job is seen done at the poll of 16.85 s
+ * (halfway between ticks), and the next tick, 16.9 s, decides for edge1.
  */
 static void test_always_after_migration(void **state)
 {
@@ -699,16 +698,16 @@ static void test_always_after_migration(void **state)
 	assert_call(3, "attach", T0 + 5840 * MS, ue1, node(r, "enb2"));
 	assert_call(4, "prepare", T0 + 15800 * MS, ue1, node(r, "enb1"));
 	assert_call(5, "attach", T0 + 15840 * MS, ue1, node(r, "enb1"));
-	assert_call(6, "finish", T0 + 16800 * MS, ue1, (int)edge2);
-	assert_call(7, "start", T0 + 16800 * MS, ue1, (int)edge1);
-	assert_call(8, "finish", T0 + 27800 * MS, ue1, (int)edge1);
-	assert_non_null(strstr(ev, "16.800000,migration_decided,ue1,\"game to edge1: follow-me: "
+	assert_call(6, "finish", T0 + 16850 * MS, ue1, (int)edge2);
+	assert_call(7, "start", T0 + 16900 * MS, ue1, (int)edge1);
+	assert_call(8, "finish", T0 + 27950 * MS, ue1, (int)edge1);
+	assert_non_null(strstr(ev, "16.900000,migration_decided,ue1,\"game to edge1: follow-me: "
 				   "handover during a migration to enb1; edge1 is nearest it\"\n"));
 	assert_int_equal(r->ues[0].handovers, 2);
 	assert_int_equal(r->ues[0].migrations, 2);
 	assert_int_equal(r->ues[0].edge, edge1);
 	assert_int_equal(r->n_migs, 2);
-	assert_int_equal(r->migs[1].decided_ns, T0 + 16800 * MS);
+	assert_int_equal(r->migs[1].decided_ns, T0 + 16900 * MS);
 	run_free(r);
 }
 
