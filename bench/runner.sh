@@ -81,8 +81,9 @@ meta=/run/edgemu/$name/meta
 hz=$(getconf CLK_TCK)
 
 # The callbacks of edgemu's loop, and what they wait on.
-ufuncs="run_on_tick run_cells_tick topo_net_cell_stats topo_net_ran_attach topo_net_ran_shape
-run_on_report run_on_job_poll run_on_flush topo_net_check run_on_probes mig_spawn"
+ufuncs="run_on_tick run_cells_tick topo_net_cells_stats topo_net_ran_attach topo_net_ran_prepare
+run_shapes_flush topo_net_ran_shape_many run_on_report run_on_job_poll run_on_flush topo_net_check
+run_on_probes"
 ugroup=bench$$
 perf_pid=""
 uprobes_off() {

@@ -33,8 +33,9 @@ struct frame {
 	uint32_t len;
 	uint32_t ue;
 	uint8_t dir;
-	int cell; /* whose counters its delivery goes to */
-	int out;  /* the port it leaves through */
+	int cell;	    /* whose counters its delivery goes to */
+	int out;	    /* the port it leaves through */
+	struct frame *next; /* in its UE's hold FIFO */
 	unsigned char data[];
 };
 
@@ -52,11 +53,18 @@ struct ue_dir {
 	uint64_t last_depart_ns;
 	uint64_t rng[4];
 	bool bad;
+	struct frame *hold, *hold_tail; /* held at a prepared handover, in arrival order */
+	struct frame *hold_air;		/* the last frame taken back from the air into hold
+					 * (they go first: they are the oldest), NULL: none */
 };
 
 struct ue {
 	int cur, prev, last; /* now, the one before cur, the latest (cur or the one before a
 			      * detach); -1: none */
+	int routed;	     /* the cell of its last plain attach, which its routes point at */
+	bool held;	     /* prepared for cur, not released: off the air, out of cur's
+			      * schedulers (sids -1), its frames in the hold FIFOs */
+	uint64_t off_ns;     /* when it left the air: its last prepare or detach */
 	int port;
 	uint32_t addr;
 	struct ue_dir d[2];
@@ -305,6 +313,7 @@ static int ran_fill(struct emu_ran *r, const struct emu_relay_ran *conf, uint64_
 		*u = (struct ue){.cur = -1,
 				 .prev = -1,
 				 .last = -1,
+				 .routed = -1,
 				 .port = conf->ue_index[i],
 				 .addr = conf->ue_addr[i]};
 		for (unsigned d = 0; d < 2; d++) {
@@ -392,6 +401,14 @@ void emu_ran_free(struct emu_ran *r)
 			emu_cell_free(r->cell[c].sched[d], sched_drop, r);
 	for (size_t i = 0; i < r->heap_len; i++)
 		free(r->heap[i].f);
+	for (unsigned u = 0; r->ue && u < r->n_ues; u++)
+		for (unsigned d = 0; d < 2; d++)
+			while (r->ue[u].d[d].hold) {
+				struct frame *f = r->ue[u].d[d].hold;
+
+				r->ue[u].d[d].hold = f->next;
+				free(f);
+			}
 	free(r->heap);
 	map_free(&r->by_addr);
 	map_free(&r->by_port);
@@ -433,7 +450,21 @@ int emu_ran_ue_cell(const struct emu_ran *r, unsigned ue)
 
 /* --- input --- */
 
-/* Into UE u's queue of direction d in cell c: 1 taken, 0 refused (counted full in c). */
+/* Onto the end of a held UE's FIFO of one direction. */
+static void hold_push(struct ue_dir *ud, struct frame *f)
+{
+	f->next = NULL;
+	if (ud->hold)
+		ud->hold_tail->next = f;
+	else
+		ud->hold = f;
+	ud->hold_tail = f;
+}
+
+/*
+ * Into UE u's queue of direction d in cell c (its hold FIFO while it is held: the target
+ * buffers it until the UE arrives): 1 taken, 0 refused (counted full in c).
+ */
 static int admit(struct emu_ran *r, uint64_t now_ns, unsigned u, unsigned d, unsigned c,
 		 const void *data, uint32_t len)
 {
@@ -448,13 +479,16 @@ static int admit(struct emu_ran *r, uint64_t now_ns, unsigned u, unsigned d, uns
 		goto full;
 	*f = (struct frame){.len = len, .ue = u, .dir = (uint8_t)d, .cell = (int)c};
 	memcpy(f->data, data, len);
-	if (emu_cell_enqueue(r->cell[c].sched[d], ud->sid, f, len) < 0) {
+	if (r->ue[u].held) {
+		hold_push(ud, f);
+	} else if (emu_cell_enqueue(r->cell[c].sched[d], ud->sid, f, len) < 0) {
 		free(f);
 		goto full;
 	}
 	ud->held++;
 	r->held_bytes += len;
-	cell_wake(r, c, d, now_ns);
+	if (!r->ue[u].held)
+		cell_wake(r, c, d, now_ns);
 	return 1;
 full:
 	r->cell[c].st.full_pkts++;
@@ -464,13 +498,16 @@ full:
 static int input_up(struct emu_ran *r, uint64_t now_ns, unsigned u, const void *frame, uint32_t len)
 {
 	const struct ue *p = &r->ue[u];
+	int left = p->held ? p->prev : p->last;
 
-	if (p->cur >= 0)
+	if (p->cur >= 0 && !p->held)
 		return admit(r, now_ns, u, EMU_RAN_UP, (unsigned)p->cur, frame, len);
-	/* Detached: lost in the interruption, booked to the cell it left; never attached: nowhere.
+	/*
+	 * Detached or held (not on the air in the interruption): lost, booked to the cell it
+	 * left; never attached: nowhere.
 	 */
-	if (p->last >= 0)
-		r->cell[p->last].st.ho_drop_pkts++;
+	if (left >= 0)
+		r->cell[left].st.ho_drop_pkts++;
 	else
 		r->cell[r->n_cells].st.drop_pkts++;
 	return 0;
@@ -594,23 +631,20 @@ static int handover(struct emu_ran *r, uint64_t now_ns, unsigned u, int cell)
 	return rc;
 }
 
-int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last)
+/* UE u from its cell (or none) to cell (-1: none), not held before or after. */
+static int move(struct emu_ran *r, uint64_t now_ns, unsigned u, int cell)
 {
-	struct ue *p;
-	int last, rc = 0;
+	struct ue *p = &r->ue[u];
+	int rc = 0;
 
-	if (ue >= r->n_ues || cell < -1 || cell >= (int)r->n_cells)
-		return -ENOENT;
-	p = &r->ue[ue];
-	last = p->last;
 	if (cell == p->cur)
-		goto out;
+		return 0;
 	if (p->cur >= 0) {
-		rc = handover(r, now_ns, ue, cell);
+		rc = handover(r, now_ns, u, cell);
 	} else if (cell >= 0) {
-		rc = sched_add(r, now_ns, ue, (unsigned)cell, EMU_RAN_UP);
+		rc = sched_add(r, now_ns, u, (unsigned)cell, EMU_RAN_UP);
 		if (rc == 0) {
-			rc = sched_add(r, now_ns, ue, (unsigned)cell, EMU_RAN_DOWN);
+			rc = sched_add(r, now_ns, u, (unsigned)cell, EMU_RAN_DOWN);
 			if (rc < 0) {
 				emu_cell_ue_remove(r->cell[cell].sched[EMU_RAN_UP],
 						   p->d[EMU_RAN_UP].sid, NULL, NULL);
@@ -626,12 +660,144 @@ int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, in
 		r->cell[cell].st.ues++;
 		p->prev = p->last;
 		p->last = cell;
+	} else {
+		p->off_ns = now_ns;
 	}
 	p->cur = cell;
+	return 0;
+}
+
+/* A scheduler's callback taking a queued frame into its UE's hold FIFO, in queue order. */
+static void hold_take(void *handle, void *arg)
+{
+	hold_push(arg, handle);
+}
+
+/*
+ * UE u, just attached to its cell at now_ns, is held: its queues leave the schedulers for its
+ * FIFOs. Its downlink still in the delay line is taken back as it comes due (on_air_left()).
+ */
+static void hold(struct emu_ran *r, uint64_t now_ns, unsigned u)
+{
+	struct ue *p = &r->ue[u];
+
+	for (unsigned d = 0; d < 2; d++) {
+		struct ue_dir *ud = &p->d[d];
+
+		emu_cell_ue_remove(r->cell[p->cur].sched[d], ud->sid, hold_take, ud);
+		ud->sid = -1;
+		ud->hold_air = NULL;
+	}
+	p->held = true;
+	p->off_ns = now_ns;
+}
+
+/*
+ * The held UE u arrives in its cell: into its schedulers, with what its FIFOs hold, in order
+ * (what the cell's pool cannot take is dropped, counted full). Nothing changes on an error.
+ */
+static int release(struct emu_ran *r, uint64_t now_ns, unsigned u)
+{
+	struct ue *p = &r->ue[u];
+	unsigned c = (unsigned)p->cur;
+	int rc = sched_add(r, now_ns, u, c, EMU_RAN_UP);
+
+	if (rc == 0) {
+		rc = sched_add(r, now_ns, u, c, EMU_RAN_DOWN);
+		if (rc < 0) {
+			emu_cell_ue_remove(r->cell[c].sched[EMU_RAN_UP], p->d[EMU_RAN_UP].sid, NULL,
+					   NULL);
+			p->d[EMU_RAN_UP].sid = -1;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	p->held = false;
+	for (unsigned d = 0; d < 2; d++) {
+		struct ue_dir *ud = &p->d[d];
+
+		while (ud->hold) {
+			struct frame *f = ud->hold;
+
+			ud->hold = f->next;
+			if (emu_cell_enqueue(r->cell[c].sched[d], ud->sid, f, f->len) < 0) {
+				r->cell[c].st.full_pkts++;
+				frame_free(r, f);
+			}
+		}
+		cell_wake(r, c, d, now_ns);
+	}
+	return 0;
+}
+
+/* The held UE u detaches: nobody to deliver its held frames to (dropped at the handover). */
+static void hold_detach(struct emu_ran *r, unsigned u)
+{
+	struct ue *p = &r->ue[u];
+
+	for (unsigned d = 0; d < 2; d++)
+		while (p->d[d].hold) {
+			struct frame *f = p->d[d].hold;
+
+			p->d[d].hold = f->next;
+			r->cell[p->cur].st.ho_drop_pkts++;
+			frame_free(r, f);
+		}
+	r->cell[p->cur].st.ues--;
+	p->held = false;
+	p->cur = -1;
+}
+
+/*
+ * emu_ran_attach, emu_ran_prepare. A held UE is released by a plain attach (to its cell: it
+ * arrives; to another: it arrives, then moves on), or detached; a prepare for another cell
+ * releases it before moving it there held again.
+ */
+static int ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, bool held,
+		      int *ret_last)
+{
+	struct ue *p;
+	int routed, rc;
+
+	if (ue >= r->n_ues || cell < -1 || cell >= (int)r->n_cells)
+		return -ENOENT;
+	if (held && cell < 0)
+		return -EINVAL;
+	p = &r->ue[ue];
+	routed = p->routed;
+	if (p->held && held && cell == p->cur)
+		goto out;
+	if (p->held && cell < 0) {
+		hold_detach(r, ue);
+		goto out;
+	}
+	if (p->held) {
+		rc = release(r, now_ns, ue);
+		if (rc < 0)
+			return rc;
+	}
+	/* Released but not moved on (-ENOMEM, a full cell): its routes stay, a retry moves it. */
+	rc = move(r, now_ns, ue, cell);
+	if (rc < 0)
+		return rc;
+	if (held)
+		hold(r, now_ns, ue);
+	else if (cell >= 0)
+		p->routed = cell;
 out:
 	if (ret_last)
-		*ret_last = last;
+		*ret_last = routed;
 	return 0;
+}
+
+int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last)
+{
+	return ran_attach(r, now_ns, ue, cell, false, ret_last);
+}
+
+int emu_ran_prepare(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last)
+{
+	return ran_attach(r, now_ns, ue, cell, true, ret_last);
 }
 
 int emu_ran_shape(struct emu_ran *r, uint64_t now_ns, unsigned ue, unsigned dir,
@@ -648,7 +814,8 @@ int emu_ran_shape(struct emu_ran *r, uint64_t now_ns, unsigned ue, unsigned dir,
 	if (rc < 0)
 		return rc;
 	ud = &r->ue[ue].d[dir];
-	if (r->ue[ue].cur >= 0 && s->rate_bps != ud->s.rate_bps) {
+	/* A held UE is in no scheduler: its release adds it with this rate. */
+	if (r->ue[ue].cur >= 0 && ud->sid >= 0 && s->rate_bps != ud->s.rate_bps) {
 		unsigned c = (unsigned)r->ue[ue].cur;
 
 		rc = emu_cell_ue_set_rate(r->cell[c].sched[dir], ud->sid, now_ns, s->rate_bps);
@@ -749,6 +916,36 @@ uint64_t emu_ran_next(const struct emu_ran *r)
 	return r->min_next_ns < t ? r->min_next_ns : t;
 }
 
+/*
+ * Downlink frame f, on the air (in the delay line) when its UE left the air and due since:
+ * its old cell forwards it to the target the UE is held for (x2, counted there) ahead of what
+ * the target holds already, all of which is newer; or drops it (drop, or a detach: nobody to
+ * forward to).
+ */
+static void on_air_left(struct emu_ran *r, struct frame *f)
+{
+	struct ue_dir *ud = &r->ue[f->ue].d[EMU_RAN_DOWN];
+	struct emu_ran_cell_stats *st = &r->cell[f->cell].st;
+
+	if (r->forwarding != EMU_RAN_FORWARD_X2 || !r->ue[f->ue].held) {
+		st->ho_drop_pkts++;
+		frame_free(r, f);
+		return;
+	}
+	st->x2_pkts++;
+	st->x2_bytes += f->len;
+	if (ud->hold_air) {
+		f->next = ud->hold_air->next;
+		ud->hold_air->next = f;
+	} else {
+		f->next = ud->hold;
+		ud->hold = f;
+	}
+	if (!f->next)
+		ud->hold_tail = f;
+	ud->hold_air = f;
+}
+
 uint32_t emu_ran_dequeue(struct emu_ran *r, uint64_t now_ns, void *buf, uint32_t cap,
 			 int *ret_ifindex)
 {
@@ -758,9 +955,18 @@ uint32_t emu_ran_dequeue(struct emu_ran *r, uint64_t now_ns, void *buf, uint32_t
 
 	if (r->min_next_ns <= now_ns)
 		pump(r, now_ns);
-	if (!r->heap_len || r->heap[0].depart_ns > now_ns)
-		return 0;
-	s = heap_pop(r);
+	for (;;) {
+		const struct ue *p;
+
+		if (!r->heap_len || r->heap[0].depart_ns > now_ns)
+			return 0;
+		s = heap_pop(r);
+		p = &r->ue[s.f->ue];
+		if (s.f->dir != EMU_RAN_DOWN || (!p->held && p->cur >= 0) ||
+		    s.depart_ns <= p->off_ns)
+			break;
+		on_air_left(r, s.f);
+	}
 	len = s.f->len;
 	memcpy(buf, s.f->data, len < cap ? len : cap);
 	*ret_ifindex = s.f->out;

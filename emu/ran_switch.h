@@ -51,10 +51,25 @@ bool emu_ran_is_port(const struct emu_ran *r, int ifindex);
  */
 int emu_ran_input(struct emu_ran *r, uint64_t now_ns, int ifindex, const void *frame, uint32_t len);
 /*
- * UE ue to cell (-1: detach) at now_ns; *ret_last (if not NULL): the cell it was last
- * attached to before this call, -1 if never. -ENOENT for a bad ue or cell, -ENOMEM.
+ * UE ue to cell (-1: detach) at now_ns; *ret_last (if not NULL): the cell its routes point at
+ * before this call (the cell of its last attach, not prepare), -1 if never. A UE held by
+ * emu_ran_prepare() is released: what it holds is served from now on (a detach drops it,
+ * counted ho_drop in its cell). A detached UE is off the air: its downlink still in the delay
+ * line and due after the detach is dropped (ho_drop of the cell it left from).
+ * -ENOENT for a bad ue or cell, -ENOMEM, -ENOSPC.
  */
 int emu_ran_attach(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last);
+/*
+ * A handover's preparation (X2/Xn): UE ue is cell's at once (cell >= 0) but held, off the air
+ * until the next emu_ran_attach(): its uplink is dropped (ho_drop of the cell it left), its
+ * downlink is buffered, not served: its queue in the old cell (with forwarding x2; dropped
+ * with drop), downlink reaching the old cell (forwarded, counted x2 there; dropped with drop)
+ * and downlink reaching cell, all within the UE's limit (beyond: dropped, counted full);
+ * downlink on the air (the delay line) due after now goes first (x2; dropped with drop).
+ * Its routes stay: *ret_last and the releasing attach's name the cell they point at.
+ * -ENOENT, -EINVAL for cell -1, -ENOMEM, -ENOSPC.
+ */
+int emu_ran_prepare(struct emu_ran *r, uint64_t now_ns, unsigned ue, int cell, int *ret_last);
 /*
  * UE ue's radio in direction dir (EMU_RAN_UP or EMU_RAN_DOWN) from now_ns on: loss, delay,
  * jitter, rate (its cap in its cell), limit (its frames held in this direction, queued or in

@@ -59,12 +59,16 @@
 enum ctl_op {
 	CTL_GET = 1,
 	CTL_SET = 2,
-	CTL_RAN_ATTACH = 3,	 /* link: the UE; cell: its new cell (-1: detach); reply: last */
+	CTL_RAN_ATTACH = 3,	 /* link: the UE; cell: its new cell (-1: detach); dir: CTL_HOLD or
+				  * 0; reply: last */
 	CTL_RAN_SHAPE = 4,	 /* link: the UE; dir: 0 uplink, 1 downlink; the shape */
 	CTL_RAN_CELL_STATS = 5,	 /* link: the cell; reply: cell_stats */
 	CTL_RAN_CELLS_STATS = 6, /* ctl_many: first, n; reply: n struct emu_ran_cell_stats */
 	CTL_RAN_SHAPE_MANY = 7,	 /* ctl_many and n struct ctl_shape; reply: status, done */
 };
+
+/* CTL_RAN_ATTACH's flag (in dir): a prepared handover, emu_ran_prepare(). */
+#define CTL_HOLD 1u
 
 struct ctl_msg {
 	uint32_t magic;
@@ -621,7 +625,12 @@ static void ctl_ran(struct relay *rl, struct ctl_msg *m)
 	}
 	switch (m->op) {
 	case CTL_RAN_ATTACH:
-		m->status = emu_ran_attach(rl->ran, now, m->link, m->cell, &m->last);
+		if (m->dir & ~CTL_HOLD)
+			m->status = -EINVAL;
+		else if (m->dir)
+			m->status = emu_ran_prepare(rl->ran, now, m->link, m->cell, &m->last);
+		else
+			m->status = emu_ran_attach(rl->ran, now, m->link, m->cell, &m->last);
 		break;
 	case CTL_RAN_SHAPE:
 		msg_to_shape(m, &s);
@@ -1200,7 +1209,8 @@ int emu_relay_ran_shape_many(struct emu_relay_conn *c, const struct emu_ran_shap
 	return r;
 }
 
-int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last)
+static int ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, uint32_t flags,
+		      int *ret_last)
 {
 	struct ctl_msg m;
 	int r;
@@ -1209,10 +1219,21 @@ int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *r
 	m.op = CTL_RAN_ATTACH;
 	m.link = ue;
 	m.cell = cell;
+	m.dir = flags;
 	r = ctl_xfer(c->fd, &m);
 	if (r == 0 && ret_last)
 		*ret_last = m.last;
 	return r;
+}
+
+int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last)
+{
+	return ran_attach(c, ue, cell, 0, ret_last);
+}
+
+int emu_relay_ran_prepare(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last)
+{
+	return ran_attach(c, ue, cell, CTL_HOLD, ret_last);
 }
 
 int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,

@@ -156,9 +156,17 @@ int emu_relay_conn_open(const char *ctl_path, struct emu_relay_conn **ret);
 void emu_relay_conn_close(struct emu_relay_conn *c);
 /*
  * UE ue to cell (-1: detached). *ret_last (if not NULL): the cell it was last attached to
- * before this call (-1: never), which its routes still point at.
+ * before this call (-1: never; a prepare does not count), which its routes still point at.
+ * A UE held by emu_relay_ran_prepare() is released (or its held frames dropped by a detach).
  */
 int emu_relay_ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last);
+/*
+ * A handover's preparation (X2/Xn; emu_ran_prepare()): UE ue is cell's (>= 0) at once but off
+ * the air: cell buffers its downlink (its queue and what reaches its old cell, forwarded with
+ * `forwarding: x2`), its uplink is lost, until the next emu_relay_ran_attach() releases it.
+ * *ret_last (if not NULL) as emu_relay_ran_attach's.
+ */
+int emu_relay_ran_prepare(struct emu_relay_conn *c, unsigned ue, int cell, int *ret_last);
 /* UE ue's radio, dir 0 uplink, 1 downlink: loss, delay, rate (its cap in its cell). */
 int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,
 			const struct emu_shape *s);

@@ -11,6 +11,11 @@ static int real_attach(struct runner *r, unsigned ue_node, int enb_node, struct 
 	return topo_net_ran_attach(r->net, ue_node, enb_node, err);
 }
 
+static int real_prepare(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err)
+{
+	return topo_net_ran_prepare(r->net, ue_node, enb_node, err);
+}
+
 /* One request to the relay for them all: the loop waits for the relay once a tick. */
 static int real_shape(struct runner *r, const struct topo_ran_shape *v, size_t n,
 		      struct topo_err *err)
@@ -63,6 +68,7 @@ static int real_edge(struct runner *r, unsigned svc, unsigned ue_node, unsigned 
 
 const struct run_ops run_real_ops = {
     .attach = real_attach,
+    .prepare = real_prepare,
     .shape = real_shape,
     .cell_stats = real_cell_stats,
     .job_start = real_job_start,

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The probes: one edgemu-probe per probes: entry, started in its UE's namespace once the
- * first tick has attached the UEs, reporting each answer and loss on the runner's Unix socket;
- * each report becomes a line of rtt.csv, a round trip in its UE's before/during/after
- * histogram, a closed answer gap for the migration under way, and an RTT for the policy.
+ * The probes: one edgemu-probe per probes: entry, forked in its UE's namespace before the
+ * clock starts and let go once the first tick has attached the UEs, reporting each answer and loss
+ * on the runner's Unix socket; each report becomes a line of rtt.csv, a round trip in its UE's
+ * before/during/after histogram, a closed answer gap for the migration under way, and an RTT for
+ * the policy.
  */
+#include <sched.h>
+#include <sys/prctl.h>
+
 #include "run/run_int.h"
+#include "util/sig.h"
 
 int run_report_open(struct runner *r, struct topo_err *err)
 {
@@ -23,14 +28,89 @@ int run_report_open(struct runner *r, struct topo_err *err)
 	return 0;
 }
 
-static int probes_start(struct runner *r, struct topo_err *err)
+/*
+ * A probe's process, forked in its UE's namespace and held before its exec until the gate's
+ * write end closes (run_on_probes): forking 500 of them takes seconds, which must not stall
+ * the run's clock, and a request sent before the first tick would be lost to a UE not yet
+ * attached. It dies with us (PDEATHSIG), held or not, and runs at PROBE_NICE.
+ */
+static int probe_fork(struct runner *r, unsigned node, const char *log, char *const argv[],
+		      int gate, pid_t *ret_pid)
+{
+	int ns_fd = topo_net_node_ns(r->net, node);
+	pid_t parent = getpid(), pid;
+
+	if (ns_fd < 0)
+		return ns_fd;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		char c;
+
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
+		util_sig_unblock_all();
+		/* The parent's are the only write ends left open: EOF is its word. */
+		for (unsigned g = 0; g < r->n_gates; g++)
+			close(r->probe_gates[2 * g + 1]);
+		while (read(gate, &c, 1) < 0 && errno == EINTR)
+			;
+		if (getppid() != parent)
+			_exit(127); /* EOF because the runner died, not because it said go */
+		/* The runner waits on the relay that carries them: the probes yield to both. */
+		if (setpriority(PRIO_PROCESS, 0, PROBE_NICE) < 0)
+			_exit(127);
+		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
+			dup2(null, 0);
+			dup2(out, 1);
+			dup2(out, 2);
+			execv(argv[0], argv);
+		}
+		_exit(127);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+/* The gates' read ends, once every probe holds its own. */
+static void gates_read_close(struct runner *r)
+{
+	for (unsigned g = 0; g < r->n_gates; g++)
+		if (r->probe_gates[2 * g] >= 0) {
+			close(r->probe_gates[2 * g]);
+			r->probe_gates[2 * g] = -1;
+		}
+}
+
+/* A pipe per PROBE_GROUP probes: r->probe_gates[2 * g] and [2 * g + 1]. */
+static int gates_open(struct runner *r, unsigned n)
+{
+	unsigned want = (n + PROBE_GROUP - 1) / PROBE_GROUP;
+
+	r->probe_gates = malloc((want ? 2 * want : 1) * sizeof(int));
+	if (!r->probe_gates)
+		return -ENOMEM;
+	for (; r->n_gates < want; r->n_gates++)
+		if (pipe2(&r->probe_gates[2 * r->n_gates], O_CLOEXEC) < 0)
+			return -errno;
+	return 0;
+}
+
+int run_probes_spawn(struct runner *r, struct topo_err *err)
 {
 	const struct topo_model *m = r->m;
 	char app[PATH_MAX];
+	int rc;
 
 	r->probe_pids = calloc(m->n_probes ? m->n_probes : 1, sizeof(pid_t));
 	if (!r->probe_pids)
 		return topo_err_set(err, -ENOMEM, "out of memory");
+	rc = gates_open(r, m->n_probes);
+	if (rc < 0)
+		return topo_err_set(err, rc, "the probes' gates: %s", strerror(-rc));
 	mig_app_path("edgemu-probe", app, sizeof(app));
 	for (unsigned i = 0; i < m->n_probes; i++) {
 		const struct topo_probe *p = &m->probes[i];
@@ -39,8 +119,7 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		char *argv[] = {app,	    target,	    "--port", port, "--interval", interval,
 				"--report", r->report_path, "--tag",  tag,  "--quiet",	  NULL,
 				NULL};
-		pid_t pid;
-		int rc;
+		pid_t pid = -1;
 
 		/* The stateful service's counter is worth checking on every answer. */
 		if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
@@ -51,12 +130,15 @@ static int probes_start(struct runner *r, struct topo_err *err)
 		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
 		snprintf(tag, sizeof(tag), "%u", i);
 		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->net->dir, i);
-		rc = mig_spawn(r->net, p->from, log, argv, &pid);
-		if (rc < 0)
+		rc = probe_fork(r, p->from, log, argv, r->probe_gates[2 * (i / PROBE_GROUP)], &pid);
+		if (rc < 0) {
+			gates_read_close(r);
 			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
 					    m->nodes[p->from].name, strerror(-rc));
+		}
 		r->probe_pids[r->n_probes++] = pid;
 	}
+	gates_read_close(r);
 	return 0;
 }
 
@@ -140,17 +222,29 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 /*
  * The probes start once the first tick has attached the UEs: a request sent before would be
  * dropped by the radio access (a UE is detached until then) and count as a loss, which is
- * the start-up of the emulator, not the network's behaviour.
+ * the start-up of the emulator, not the network's behaviour. They were forked before the
+ * clock started (run_probes_spawn); here they are let go PROBE_GROUP at a time every
+ * PROBE_GAP_NS: all at once, a thousand execs would leave the runner no CPU for seconds.
  */
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
 {
 	struct runner *r = arg;
-	struct topo_err err;
 
-	(void)loop;
-	(void)f;
-	if (probes_start(r, &err) < 0)
-		run_fail(r, -EIO, "%s", err.msg);
+	if (r->gates_let < r->n_gates)
+		close(r->probe_gates[2 * r->gates_let++ + 1]);
+	if (r->gates_let < r->n_gates &&
+	    emu_loop_timer_add(loop, f->deadline_ns + PROBE_GAP_NS, run_on_probes, r, NULL) < 0)
+		run_fail(r, -ENOMEM, "out of memory");
+}
+
+static void gates_free(struct runner *r)
+{
+	gates_read_close(r);
+	while (r->gates_let < r->n_gates)
+		close(r->probe_gates[2 * r->gates_let++ + 1]);
+	free(r->probe_gates);
+	r->probe_gates = NULL;
+	r->n_gates = r->gates_let = 0;
 }
 
 void run_probes_stop(struct runner *r)
@@ -159,6 +253,10 @@ void run_probes_stop(struct runner *r)
 		if (r->probe_pids[i] > 0)
 			kill(r->probe_pids[i], SIGTERM);
 	for (unsigned i = 0; i < r->n_probes; i++)
-		if (r->probe_pids[i] > 0)
+		if (r->probe_pids[i] > 0) {
 			waitpid(r->probe_pids[i], NULL, 0);
+			r->probe_pids[i] = 0; /* a second stop must not signal a reused pid */
+		}
+	/* Those still held died held: nothing to let go. */
+	gates_free(r);
 }

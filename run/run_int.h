@@ -46,8 +46,11 @@
 #define JOB_POLL_NS (100 * MS)
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
-#define FLUSH_NS S_NS	    /* rtt.csv, positions.csv, cells.csv reach the disk this often */
-#define CELLS_NS (500 * MS) /* cells.csv: a row per cell at the first tick this often */
+#define FLUSH_NS S_NS	       /* rtt.csv, positions.csv, cells.csv reach the disk this often */
+#define CELLS_NS (500 * MS)    /* cells.csv: a row per cell at the first tick this often */
+#define PROBE_NICE 5	       /* the probes' nice value: the runner and the relay come first */
+#define PROBE_GROUP 16	       /* probes let go together ... */
+#define PROBE_GAP_NS (25 * MS) /* ... this often */
 
 struct phase_rtt {
 	struct util_hist before, during, after;
@@ -79,6 +82,7 @@ struct ue {
 	struct mob_ho *ho;
 	int cell;		      /* index into r->cells, -1: none */
 	bool attached;		      /* its radio carries traffic in cell (not detached) */
+	bool prepared;		      /* held by the relay for cell until its attach there */
 	uint64_t attach_timer;	      /* pending attach after an interruption, 0: none */
 	struct attach_later later;    /* its argument: in the UE, so a timer cancelled or
 				       * left pending at the end owns no memory */
@@ -110,8 +114,16 @@ struct job {
  * (recording the calls, on a virtual clock) to check the decisions without a network.
  */
 struct run_ops {
-	/* radio UE ue_node served by eNB node enb_node now (-1: detached) */
+	/*
+	 * radio UE ue_node served by eNB node enb_node now (-1: detached); a prepared UE is
+	 * released there (its routes move from the cell they were on)
+	 */
 	int (*attach)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
+	/*
+	 * a handover's start with X2/Xn forwarding: ue_node is eNB node enb_node's, off the air,
+	 * enb_node buffering its downlink until the attach there (topo_net_ran_prepare())
+	 */
+	int (*prepare)(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err);
 	/* radio shapings v[0 .. n - 1] (UE node, direction, shape) in order: a tick's, at once */
 	int (*shape)(struct runner *r, const struct topo_ran_shape *v, size_t n,
 		     struct topo_err *err);
@@ -155,10 +167,16 @@ struct runner {
 	char report_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pid_t *probe_pids;
 	unsigned n_probes;
+	/* Pipes whose write ends hold the forked probes before their exec, PROBE_GROUP a
+	 * pipe; the first gates_let have been closed (let go). */
+	int *probe_gates;
+	unsigned n_gates, gates_let;
 	unsigned *cells; /* eNB node indexes */
 	unsigned n_cells;
 	struct ue *ues;
 	unsigned n_ues;
+	int *ue_of;	  /* per node its index in ues, -1: not a UE (run_ue_index) ... */
+	unsigned n_ue_of; /* ... for the first n_ue_of nodes */
 	struct topo_cell_stats *cell_load; /* per cell at the last reading; NULL: no cells */
 	uint64_t cells_next;		   /* the next reading, at the first tick from then */
 	uint64_t cells_read_ns;		   /* when the last one was made, 0: none yet */
@@ -234,7 +252,10 @@ double run_total_ms(const struct mig_report *p);
 
 int run_report_open(struct runner *r, struct topo_err *err);
 void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg);
+/* Every probe forked, held before its exec until run_probes_release(): 0 or -errno. */
+int run_probes_spawn(struct runner *r, struct topo_err *err);
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
+
 void run_probes_stop(struct runner *r);
 
 /* --- write.c: every results file --- */

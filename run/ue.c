@@ -2,8 +2,9 @@
 /*
  * The UEs: where each one is (its mobility model, read from the file once), its signal from
  * every cell at each radio tick, its radio shaped from that signal (both ways, only when it
- * changed), its handovers (A3, mobility/handover.h) as a detach at once and an attach to the
- * new cell after the interruption (a path switch: the UE keeps its one address); and the
+ * changed), its handovers (A3, mobility/handover.h) as a detach (or with X2/Xn forwarding the
+ * new cell's preparation, which buffers the UE's downlink) at once and an attach to the new
+ * cell after the interruption (a path switch: the UE keeps its one address); and the
  * policy, told of handovers and ticks, whose decisions start migrations (job.c). What this
  * does to the network goes through r->ops.
  */
@@ -14,10 +15,7 @@
 
 int run_ue_index(const struct runner *r, unsigned node)
 {
-	for (unsigned i = 0; i < r->n_ues; i++)
-		if (r->ues[i].node == node)
-			return (int)i;
-	return -1;
+	return node < r->n_ue_of ? r->ue_of[node] : -1;
 }
 
 /* "file:line:col", or "file: --set" for a value an override put there. */
@@ -120,9 +118,12 @@ int run_mobility_init(struct runner *r, struct topo_model *m, struct topo_err *e
 	r->cells = calloc(r->n_cells ? r->n_cells : 1, sizeof(*r->cells));
 	r->traces = calloc(m->n_mobility ? m->n_mobility : 1, sizeof(*r->traces));
 	r->n_traces = m->n_mobility;
-	if (!r->ues || !r->cells || !r->traces)
+	r->ue_of = malloc((m->n_nodes ? m->n_nodes : 1) * sizeof(*r->ue_of));
+	if (!r->ues || !r->cells || !r->traces || !r->ue_of)
 		return topo_err_set(err, -ENOMEM, "out of memory");
 	for (unsigned i = 0, c = 0; i < m->n_nodes; i++) {
+		r->ue_of[i] = m->nodes[i].kind == TOPO_UE ? (int)k : -1;
+		r->n_ue_of = i + 1;
 		if (m->nodes[i].kind == TOPO_UE) {
 			struct ue *u = &r->ues[k++];
 
@@ -287,6 +288,7 @@ int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t)
 		return rc;
 	}
 	u->attached = cell >= 0;
+	u->prepared = false;
 	run_event(r, t, cell >= 0 ? "attach" : "detach", (int)u->node, "cell %s",
 		  run_cell_name(r, cell));
 	return 0;
@@ -319,6 +321,8 @@ struct mig_ue run_policy_ue(const struct runner *r, const struct ue *u)
 
 static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *ev)
 {
+	bool x2 = ev->to >= 0 && r->m->radio.forwarding == TOPO_FORWARD_X2;
+	bool prep = x2 && ev->link_at_ns > ev->t_ns;
 	struct mig_decision d;
 	struct mig_ue pu;
 	int old = u->cell;
@@ -330,16 +334,25 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	run_event(r, ev->t_ns, "handover", (int)u->node, "from %s to %s (%s)",
 		  run_cell_name(r, ev->from), run_cell_name(r, ev->to),
 		  mob_ho_reason_name(ev->reason));
-	/* Off the old cell at once; on the new one after the interruption. */
-	if (u->attached) {
+	/*
+	 * Off the old cell at once; on the new one after the interruption. With X2/Xn forwarding
+	 * the new cell is prepared at once instead of a detach: it buffers the UE's downlink (its
+	 * queue in the old cell, and what still reaches the old cell, forwarded) until the UE
+	 * arrives; with drop, or a radio link failure (no new cell), the UE is detached. A UE
+	 * prepared for a cell it has not reached yet is prepared again, or detached. With no
+	 * interruption the attach below is the whole handover (the relay forwards as it says).
+	 */
+	if ((u->attached || u->prepared) && (prep || !x2)) {
 		struct topo_err err;
-		int rc = r->ops->attach(r, u->node, -1, &err);
+		int rc = prep ? r->ops->prepare(r, u->node, (int)r->cells[ev->to], &err)
+			      : r->ops->attach(r, u->node, -1, &err);
 
 		if (rc < 0) {
 			run_fail(r, rc, "%s", err.msg);
 			return;
 		}
 		u->attached = false;
+		u->prepared = prep;
 	}
 	if (u->attach_timer) {
 		emu_loop_timer_cancel(r->loop, u->attach_timer);

@@ -169,6 +169,30 @@ int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb, struct topo_
 	return move_routes(net, ue, last >= 0 ? (int)net->ran_cell[last] : -1, (unsigned)enb, err);
 }
 
+int topo_net_ran_prepare(struct topo_net *net, unsigned ue, int enb, struct topo_err *err)
+{
+	const struct topo_model *m = net->m;
+	struct emu_relay_conn *c;
+	int u = ran_index(net, ue, 0), cell = -1, r;
+
+	if (u < 0)
+		return topo_err_set(err, -EINVAL, "node %s is not a radio UE",
+				    ue < m->n_nodes ? m->nodes[ue].name : "?");
+	if (enb < 0 || (cell = ran_index(net, (unsigned)enb, 1)) < 0)
+		return topo_err_set(err, -EINVAL, "UE %s: node %s is not an eNB", m->nodes[ue].name,
+				    enb >= 0 && (unsigned)enb < m->n_nodes ? m->nodes[enb].name
+									   : "-");
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_prepare(c, (unsigned)u, cell, NULL));
+	if (r < 0)
+		return topo_err_set(err, r,
+				    "UE %s: preparing its handover to cell %s at the relay "
+				    "(%s/relay.sock): %s",
+				    m->nodes[ue].name, m->nodes[enb].name, net->dir, strerror(-r));
+	return 0; /* the routes stay on the old cell, which forwards to the target */
+}
+
 int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const struct emu_shape *s,
 		       struct topo_err *err)
 {

@@ -69,6 +69,11 @@ struct topo_net {
 	/* Wall time of each build step, for benchmarks: nodes (namespaces and /etc), -, links,
 	 * addresses and routes. */
 	double step_ms[4];
+	/* topo_net_check(): EMU_NETNS_DIR's mtime at the last full check, when it had settled,
+	 * and the next namespace in turn. */
+	uint64_t check_mtime_ns;
+	bool check_settled;
+	unsigned check_next;
 };
 
 /*
@@ -97,8 +102,9 @@ int topo_net_keep(struct topo_net *net);
 
 /*
  * Whether the run's network is still there: its folder, and each node's namespace under its
- * name (the one this process holds, when it holds one). A few stat()s per node: cheap enough
- * for once a second. 0, or -errno with err naming what vanished.
+ * name (the one this process holds, when it holds one). Every namespace when EMU_NETNS_DIR
+ * changed since the last call, a few in turn otherwise: meant for once a second. 0, or
+ * -errno with err naming what vanished.
  */
 int topo_net_check(struct topo_net *net, struct topo_err *err);
 
@@ -215,6 +221,14 @@ int topo_net_ue_cell_get(const struct topo_net *net, unsigned ue, int *ret_enb);
  * the cell.
  */
 int topo_net_ran_attach(struct topo_net *net, unsigned ue, int enb, struct topo_err *err);
+/*
+ * A handover's start with X2/Xn forwarding: radio UE ue becomes eNB node enb's at once but
+ * off the air (the relay's emu_relay_ran_prepare()): enb's cell buffers its downlink, its
+ * queue and what still reaches the old cell forwarded, until topo_net_ran_attach(net, ue,
+ * enb) releases it and moves its routes from the old cell. The routes stay. 0, or -errno with
+ * err naming the UE and the cell.
+ */
+int topo_net_ran_prepare(struct topo_net *net, unsigned ue, int enb, struct topo_err *err);
 /* Shape radio UE ue's radio, dir 0 uplink (from the UE), 1 downlink, at the relay. */
 int topo_net_ran_shape(struct topo_net *net, unsigned ue, unsigned dir, const struct emu_shape *s,
 		       struct topo_err *err);

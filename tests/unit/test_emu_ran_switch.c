@@ -2,7 +2,8 @@
 /*
  * The relay's radio access switch on a virtual clock (emu/ran_switch.h): frames both ways with
  * their MAC addresses written, what is dropped and where it is counted, attach, detach and
- * handovers with x2 forwarding or drop (queued frames moving with the UE), loss and delay per
+ * handovers with x2 forwarding or drop (queued frames moving with the UE), prepared handovers
+ * (the target holding the UE's frames until it arrives), loss and delay per
  * UE, shape changes, and issue 14's cell sharing through the switch, both directions.
  */
 #include <stdarg.h>
@@ -382,6 +383,264 @@ static void test_handover_uplink(void **state)
 		;
 	assert_int_equal(stats(&n, 1).up_pkts + stats(&n, 1).ho_drop_pkts, 5 - early + 5);
 	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
+static void prepare(struct net *n, unsigned ue, int cell, int want_last)
+{
+	int last = -7;
+
+	assert_int_equal(emu_ran_prepare(n->r, n->now, ue, cell, &last), 0);
+	assert_int_equal(last, want_last);
+}
+
+/* Nothing leaves from now to now + dt (1 ms steps): the held UE is off the air. */
+static void expect_silence(struct net *n, uint64_t dt)
+{
+	unsigned char f[FRAME];
+	uint64_t end = n->now + dt;
+	int port;
+
+	for (; n->now < end; n->now += MS)
+		assert_int_equal(out(n, f, &port), 0);
+}
+
+/*
+ * A prepared handover (X2/Xn, the target buffering): downlink queued in cell 0, then UE 0
+ * prepared for cell 1 and held 100 ms. Downlink reaching cell 0 during the hold (in flight) is
+ * forwarded and held (x2) or dropped (drop); downlink reaching cell 1 is held; uplink is lost.
+ * Nothing reaches the UE until the releasing attach, whose reply names cell 0 (its routes'
+ * cell); then everything held leaves from cell 1, in order.
+ */
+static void held_case(enum emu_ran_forwarding fwd)
+{
+	struct emu_shape s = {.rate_bps = 1 * MBIT};
+	bool x2 = fwd == EMU_RAN_FORWARD_X2;
+	struct emu_ran_cell_stats st0, st1;
+	unsigned char f[FRAME], want = 0;
+	unsigned got = 0, early = 0;
+	struct net n;
+	int port;
+
+	net_new(&n, 1, 2, 0, fwd, 1);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	attach(&n, 0, 0, -1);
+	for (unsigned k = 0; k < 11; k++)
+		assert_int_equal(down(&n, 0, 0, 1000, (unsigned char)k), 1);
+	while (out(&n, f, &port)) {
+		assert_int_equal(f[999], want++);
+		early++;
+	}
+	assert_in_range(early, 1, 5);
+	prepare(&n, 0, 1, 0);
+	assert_int_equal(emu_ran_ue_cell(n.r, 0), 1);
+	assert_int_equal(stats(&n, 0).ues, 0);
+	assert_int_equal(stats(&n, 1).ues, 1);
+	prepare(&n, 0, 1, 0); /* again: nothing changes */
+	assert_int_equal(down(&n, 0, 0, 1000, 11), x2);
+	assert_int_equal(down(&n, 1, 0, 1000, 12), 1);
+	assert_int_equal(up(&n, 0, 1000, 99), 0);
+	/* A rate change while held applies from its arrival. */
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	expect_silence(&n, 100 * MS);
+	attach(&n, 0, 1, 0);
+	attach(&n, 0, 1, 1); /* released: its routes now point at cell 1 */
+	/* In flight after the release still reaches cell 0: forwarded or dropped as before. */
+	assert_int_equal(down(&n, 0, 0, 1000, 13), x2);
+	if (!x2)
+		want = 12;
+	for (uint64_t end = n.now + S; n.now < end; n.now += MS)
+		while (out(&n, f, &port)) {
+			assert_int_equal(port, UE_PORT(0));
+			expect_macs(f, 0, 0, 1, 1);
+			assert_int_equal(f[999], want++);
+			got++;
+		}
+	st0 = stats(&n, 0);
+	st1 = stats(&n, 1);
+	assert_int_equal(st0.down_pkts, early);
+	assert_int_equal(st1.full_pkts, 0);
+	if (x2) {
+		/* The queue moved, then the two in flight (both counted x2), cell 1's own between.
+		 */
+		assert_int_equal(got, 14 - early);
+		assert_int_equal(st0.x2_pkts, 2);
+		assert_int_equal(st0.x2_bytes, 2000);
+		assert_int_equal(st0.ho_drop_pkts, 1); /* the uplink */
+		assert_int_equal(st1.down_pkts, 14 - early);
+	} else {
+		assert_int_equal(got, 1);
+		assert_int_equal(st0.x2_pkts, 0);
+		/* The queue, two in flight, the uplink. */
+		assert_int_equal(st0.ho_drop_pkts, 11 - early + 2 + 1);
+		assert_int_equal(st1.down_pkts, 1);
+	}
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
+static void test_held_x2(void **state)
+{
+	(void)state;
+	held_case(EMU_RAN_FORWARD_X2);
+}
+
+static void test_held_drop(void **state)
+{
+	(void)state;
+	held_case(EMU_RAN_FORWARD_DROP);
+}
+
+/*
+ * Downlink on the air (in the delay line) when the UE leaves: due before the prepare, it
+ * reaches the UE; due after, the UE has gone: forwarded ahead of what the target holds (x2)
+ * or dropped (drop).
+ */
+static void on_air_case(enum emu_ran_forwarding fwd)
+{
+	struct emu_shape s = {.delay_ns = 10 * MS};
+	bool x2 = fwd == EMU_RAN_FORWARD_X2;
+	unsigned char f[FRAME];
+	struct net n;
+	int port;
+
+	net_new(&n, 1, 2, 0, fwd, 1);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	attach(&n, 0, 0, -1);
+	assert_int_equal(down(&n, 0, 0, 500, 'A'), 1);
+	assert_int_equal(out(&n, f, &port), 0); /* on the air until T0 + 10 ms */
+	n.now = T0 + 5 * MS;
+	assert_int_equal(down(&n, 0, 0, 500, 'B'), 1);
+	assert_int_equal(out(&n, f, &port), 0); /* until T0 + 15 ms */
+	n.now = T0 + 12 * MS;
+	prepare(&n, 0, 1, 0);
+	assert_int_equal(down(&n, 1, 0, 500, 'C'), 1); /* the target's own, held */
+	assert_int_equal(out(&n, f, &port), 500);      /* A, due before the UE left */
+	assert_int_equal(f[499], 'A');
+	expect_macs(f, 0, 0, 1, 0);
+	n.now = T0 + 13 * MS;
+	expect_silence(&n, 40 * MS);
+	assert_int_equal(stats(&n, 0).x2_pkts, x2);
+	assert_int_equal(stats(&n, 0).ho_drop_pkts, !x2);
+	attach(&n, 0, 1, 0);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now += 10 * MS;
+	if (x2) {
+		assert_int_equal(out(&n, f, &port), 500);
+		assert_int_equal(f[499], 'B');
+		expect_macs(f, 0, 0, 1, 1);
+	}
+	assert_int_equal(out(&n, f, &port), 500);
+	assert_int_equal(f[499], 'C');
+	assert_int_equal(port, UE_PORT(0));
+	assert_int_equal(out(&n, f, &port), 0);
+	assert_int_equal(stats(&n, 0).down_pkts, 1);
+	assert_int_equal(stats(&n, 1).down_pkts, 1 + x2);
+	assert_int_equal(stats(&n, 0).x2_bytes, x2 ? 500 : 0);
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
+static void test_held_on_air_x2(void **state)
+{
+	(void)state;
+	on_air_case(EMU_RAN_FORWARD_X2);
+}
+
+static void test_held_on_air_drop(void **state)
+{
+	(void)state;
+	on_air_case(EMU_RAN_FORWARD_DROP);
+}
+
+/* Downlink on the air when its UE detaches, due after: nobody to take it (dropped). */
+static void test_detach_on_air(void **state)
+{
+	struct emu_shape s = {.delay_ns = 10 * MS};
+	unsigned char f[FRAME];
+	struct net n;
+	int port;
+
+	(void)state;
+	net_new(&n, 1, 1, 0, EMU_RAN_FORWARD_X2, 1);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	attach(&n, 0, 0, -1);
+	assert_int_equal(down(&n, 0, 0, 500, 'A'), 1);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now = T0 + 5 * MS;
+	assert_int_equal(down(&n, 0, 0, 500, 'B'), 1);
+	assert_int_equal(out(&n, f, &port), 0);
+	n.now = T0 + 12 * MS;
+	attach(&n, 0, -1, 0);
+	assert_int_equal(out(&n, f, &port), 500); /* A: due before the detach */
+	assert_int_equal(f[499], 'A');
+	expect_silence(&n, 20 * MS);
+	assert_int_equal(stats(&n, 0).ho_drop_pkts, 1);
+	assert_int_equal(stats(&n, 0).down_pkts, 1);
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	emu_ran_free(n.r);
+}
+
+/*
+ * A held UE buffers within its limit (beyond: dropped, counted full); its queued uplink waits
+ * with it and leaves from the target. A detach during a hold drops what it holds (ho_drop of
+ * the target) and its routes stay on the cell they were on.
+ */
+static void test_held_limit_detach(void **state)
+{
+	struct emu_shape s = {.rate_bps = 1 * MBIT, .limit = 4};
+	unsigned char f[FRAME];
+	unsigned got = 0, got_down = 0, early = 0;
+	struct net n;
+	int port;
+
+	(void)state;
+	net_new(&n, 1, 3, 0, EMU_RAN_FORWARD_X2, 1);
+	assert_int_equal(emu_ran_prepare(n.r, n.now, 0, -1, NULL), -EINVAL);
+	assert_int_equal(emu_ran_prepare(n.r, n.now, 0, 3, NULL), -ENOENT);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_DOWN, &s), 0);
+	assert_int_equal(emu_ran_shape(n.r, n.now, 0, EMU_RAN_UP, &s), 0);
+	attach(&n, 0, 0, -1);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(up(&n, 0, 1000, (unsigned char)k), 1);
+	while (out(&n, f, &port))
+		assert_int_equal(f[999], early++);
+	prepare(&n, 0, 1, 0);
+	for (unsigned k = 0; k < 6; k++)
+		assert_int_equal(down(&n, 1, 0, 1000, (unsigned char)k), k < 4);
+	assert_int_equal(stats(&n, 1).full_pkts, 2);
+	expect_silence(&n, 50 * MS);
+	/* Prepared again for cell 2: it arrives in 1 on the way (what it holds moves with it). */
+	prepare(&n, 0, 2, 0);
+	expect_silence(&n, 50 * MS);
+	attach(&n, 0, 2, 0);
+	for (uint64_t end = n.now + S; n.now < end; n.now += MS)
+		while (out(&n, f, &port)) {
+			if (port == CELL_PORT(2)) {
+				assert_int_equal(f[999], early + got);
+				got++;
+			} else {
+				assert_int_equal(port, UE_PORT(0));
+				expect_macs(f, 0, 0, 1, 2);
+				assert_int_equal(f[999], got_down++);
+			}
+		}
+	assert_int_equal(got, 4 - early);
+	assert_int_equal(got_down, 4);
+	assert_int_equal(stats(&n, 2).up_pkts, 4 - early);
+	assert_int_equal(stats(&n, 2).down_pkts, 4);
+
+	/* A detach during a hold: the held frames are dropped, counted in the target. */
+	prepare(&n, 0, 0, 2);
+	for (unsigned k = 0; k < 3; k++)
+		assert_int_equal(down(&n, 0, 0, 1000, (unsigned char)k), 1);
+	attach(&n, 0, -1, 2);
+	assert_int_equal(stats(&n, 0).ho_drop_pkts, 3);
+	assert_int_equal(stats(&n, 0).ues, 0);
+	assert_int_equal(emu_ran_ue_cell(n.r, 0), -1);
+	expect_silence(&n, S);
+	assert_int_equal(emu_ran_next(n.r), UINT64_MAX);
+	attach(&n, 0, 0, 2); /* the routes were still on cell 2 */
 	emu_ran_free(n.r);
 }
 
@@ -800,6 +1059,12 @@ int main(void)
 	    cmocka_unit_test(test_handover_x2),
 	    cmocka_unit_test(test_handover_drop),
 	    cmocka_unit_test(test_handover_uplink),
+	    cmocka_unit_test(test_held_x2),
+	    cmocka_unit_test(test_held_drop),
+	    cmocka_unit_test(test_held_on_air_x2),
+	    cmocka_unit_test(test_held_on_air_drop),
+	    cmocka_unit_test(test_detach_on_air),
+	    cmocka_unit_test(test_held_limit_detach),
 	    cmocka_unit_test(test_loss),
 	    cmocka_unit_test(test_delay),
 	    cmocka_unit_test(test_flood),

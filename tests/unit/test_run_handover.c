@@ -67,10 +67,10 @@ static const char drive[] = "[[50, 0, 0s], [750, 0, 30s]]";
 
 /* One call of the runner on the world, at the virtual time it was made. */
 struct call {
-	char what[8]; /* "attach", "start", "finish" */
+	char what[8]; /* "attach", "prepare", "start", "finish" */
 	uint64_t t_ns;
 	unsigned ue;
-	int arg; /* attach: the eNB node (-1: detached); start/finish: the destination */
+	int arg; /* attach, prepare: the eNB node (-1: detached); start/finish: the destination */
 };
 
 /* A shaping of the UE's radio; seq: the number of other calls made before it. */
@@ -102,6 +102,7 @@ static struct world {
 	unsigned n_shapes;
 	/* Per eNB node: ms its UE was attached there before the current attach, handovers away */
 	int attached; /* the UE's eNB, -1: none */
+	int prepared; /* the eNB the UE is prepared for (held, off the air), -1: none */
 	uint64_t attached_ns;
 	uint64_t cell_ms[64], cell_left[64];
 	int stats_fail; /* cell_stats fails from this call on (0: never) */
@@ -137,6 +138,25 @@ static int t_attach(struct runner *r, unsigned ue_node, int enb_node, struct top
 	}
 	W.attached = enb_node;
 	W.attached_ns = W.now;
+	W.prepared = -1;
+	return 0;
+}
+
+/*
+ * A handover's preparation: off the air in the old cell (its in-flight downlink counted x2
+ * there, as a detach's), held for the new one until the attach there.
+ */
+static int t_prepare(struct runner *r, unsigned ue_node, int enb_node, struct topo_err *err)
+{
+	assert_true(enb_node >= 0 && r->m->nodes[enb_node].kind == TOPO_ENB);
+	assert_true(W.attached >= 0 || W.prepared >= 0);
+	record("prepare", ue_node, enb_node);
+	if (W.attached >= 0) {
+		W.cell_ms[W.attached] += (W.now - W.attached_ns) / MS;
+		W.cell_left[W.attached]++;
+	}
+	W.attached = -1;
+	W.prepared = enb_node;
 	return 0;
 }
 
@@ -230,6 +250,7 @@ static int t_edge(struct runner *r, unsigned svc, unsigned ue_node, unsigned *re
 
 static const struct run_ops test_ops = {
     .attach = t_attach,
+    .prepare = t_prepare,
     .shape = t_shape,
     .cell_stats = t_cell_stats,
     .job_start = t_job_start,
@@ -281,6 +302,7 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	memset(&W, 0, sizeof(W));
 	W.now = T0;
 	W.attached = -1;
+	W.prepared = -1;
 	W.stats_fail = stats_fail_at;
 	W.refuse = refuse;
 	W.job_ns = job_ns;
@@ -354,8 +376,9 @@ static void assert_call(unsigned i, const char *what, uint64_t t_ns, unsigned ue
  * that to enb2) at x = 439.3 m, 16.69 s in; the time to trigger (160 ms) has it hand over at
  * the tick of 16.9 s. The old link goes at once, the new one 40 ms later (the
  * interruption). Follow-me decides at the handover, for edge2, nearest enb2; the job starts
- * at once and is seen done at the first poll 300 ms later: 17.2 s, after which the UE is
- * served from edge2 and nothing more is decided.
+ * at once and is seen done at the first poll after it took 300 ms: 17.25 s (the polls fall
+ * halfway between ticks), after which the UE is served from edge2 and nothing more is
+ * decided.
  */
 static void test_always_follows(void **state)
 {
@@ -371,15 +394,15 @@ static void test_always_follows(void **state)
 	    "16.900000,migration_decided,ue1,\"game to edge2: follow-me: handover to enb2; "
 	    "edge2 is nearest it\"\n"
 	    "16.940000,attach,ue1,\"cell enb2\"\n"
-	    "17.200000,migration_done,ue1,\"game edge1->edge2 precopy: downtime 10.000 ms, total "
-	    "300.000 ms\"\n";
+	    "17.250000,migration_done,ue1,\"game edge1->edge2 precopy: downtime 10.000 ms, total "
+	    "350.000 ms\"\n";
 
 	assert_int_equal(W.n, 5);
 	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
-	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
+	assert_call(1, "prepare", T0 + 16900 * MS, ue1, node(r, "enb2"));
 	assert_call(2, "start", T0 + 16900 * MS, ue1, (int)edge2);
 	assert_call(3, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
-	assert_call(4, "finish", T0 + 17200 * MS, ue1, (int)edge2);
+	assert_call(4, "finish", T0 + 17250 * MS, ue1, (int)edge2);
 	assert_string_equal(ev, want);
 	/* The books: one handover (the first attach is none), one migration, done, to edge2. */
 	assert_int_equal(r->n_ues, 1);
@@ -439,19 +462,70 @@ static void test_cells_load(void **state)
 	run_free(r);
 }
 
-/* handover: { forwarding: drop } is what the run's totals say it was. */
+/*
+ * handover: { forwarding: drop } is what the run's totals say it was, and nothing is prepared:
+ * the UE is detached for the interruption (what reaches the old cell is dropped).
+ */
 static void test_forwarding_drop(void **state)
 {
 	char ev[4096];
 	struct runner *r;
 	struct run_radio_info ri;
+	unsigned ue1;
 
 	extra_set = "radio.handover.forwarding=drop";
 	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
 	extra_set = NULL;
+	ue1 = (unsigned)node(r, "ue1");
+	assert_int_equal(W.n, 3);
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
+	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
+	assert_call(2, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
 	assert_true(run_radio_get(r, &ri));
 	assert_true(ri.forwarding_drop);
 	assert_int_equal(ri.handovers, 1);
+	run_free(r);
+}
+
+/*
+ * No interruption, x2: the attach to enb2 is the whole handover (the relay moves the UE's
+ * queue and forwards what reaches enb1): no detach, no prepare.
+ */
+static void test_no_interruption(void **state)
+{
+	char ev[4096];
+	struct runner *r;
+	unsigned ue1;
+
+	extra_set = "radio.handover.interruption=0s";
+	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	extra_set = NULL;
+	ue1 = (unsigned)node(r, "ue1");
+	assert_int_equal(W.n, 2);
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
+	assert_call(1, "attach", T0 + 16900 * MS, ue1, node(r, "enb2"));
+	run_free(r);
+}
+
+/*
+ * A radio link failure (the UE drives out of enb2's range, 2.06 km from it, at 140 m/s): no
+ * cell to prepare, so the UE is detached even with x2 forwarding; its handover to enb2 before
+ * was prepared at 2.6 s and released at 2.64 s.
+ */
+static void test_link_failure_detaches(void **state)
+{
+	char ev[4096];
+	struct runner *r =
+	    run_virtual("[[50, 0, 0s], [5000, 0, 30s]]", "never", false, JOB_NS, ev, sizeof(ev));
+	unsigned ue1 = (unsigned)node(r, "ue1");
+
+	assert_int_equal(W.n, 4);
+	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
+	assert_call(1, "prepare", T0 + 2600 * MS, ue1, node(r, "enb2"));
+	assert_call(2, "attach", T0 + 2640 * MS, ue1, node(r, "enb2"));
+	assert_call(3, "attach", T0 + 17100 * MS, ue1, -1);
+	assert_int_equal(W.prepared, -1);
+	assert_non_null(strstr(ev, "17.100000,handover,ue1,\"from enb2 to - (detach)\"\n"));
 	run_free(r);
 }
 
@@ -500,7 +574,7 @@ static void test_shaping(void **state)
 		const struct shape_call *c = &W.shapes[i];
 
 		assert_int_equal(c->ue, (unsigned)node(r, "ue1"));
-		/* None in the interruption: between the detach (call 1) and the attach (2). */
+		/* None in the interruption: between the prepare (call 1) and the attach (2). */
 		assert_false(c->t_ns > T0 + 16900 * MS && c->t_ns < T0 + 16940 * MS);
 		before_enb2 |= c->t_ns == T0 + 16940 * MS && c->seq == 2;
 		if (i) {
@@ -542,7 +616,7 @@ static void test_never_stays(void **state)
 
 	assert_int_equal(W.n, 3);
 	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
-	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
+	assert_call(1, "prepare", T0 + 16900 * MS, ue1, node(r, "enb2"));
 	assert_call(2, "attach", T0 + 16940 * MS, ue1, node(r, "enb2"));
 	assert_null(strstr(ev, "migration"));
 	assert_non_null(strstr(ev, "16.900000,handover,ue1,\"from enb1 to enb2 (a3)\"\n"));
@@ -571,7 +645,7 @@ static void test_end_in_interruption(void **state)
 	ue1 = (unsigned)topo_node_find(r->m, "ue1");
 	assert_int_equal(W.n, 2);
 	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
-	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
+	assert_call(1, "prepare", T0 + 16900 * MS, ue1, node(r, "enb2"));
 	assert_non_null(strstr(ev, "16.900000,handover,ue1,\"from enb1 to enb2 (a3)\"\n"));
 	assert_null(strstr(ev, ",attach,ue1,\"cell enb2\""));
 	assert_true(r->ues[0].attach_timer != 0);
@@ -589,7 +663,7 @@ static void test_refused_job(void **state)
 	unsigned ue1 = (unsigned)topo_node_find(r->m, "ue1");
 
 	assert_int_equal(W.n, 3);
-	assert_call(1, "attach", T0 + 16900 * MS, ue1, -1);
+	assert_call(1, "prepare", T0 + 16900 * MS, ue1, node(r, "enb2"));
 	assert_non_null(strstr(ev, "16.900000,migration_decided,ue1,\"game to edge2: follow-me: "
 				   "handover to enb2; edge2 is nearest it\"\n"
 				   "16.900000,migration_refused,ue1,\"refused by the test\"\n"));
@@ -605,10 +679,8 @@ static void test_refused_job(void **state)
  * through the runner's tick): the UE drives to enb2 and back, 70 m/s, while the first job
  * takes 11 s. Out: handover to enb2 at 5.8 s (x = 439.3 m at 5.56 s, then the time to
  * trigger), job to edge2 at once; back: handover to enb1 at 15.8 s (x = 360.7 m at 15.56 s),
- * nothing decided, as the UE is migrating; the job is seen done at the poll of 16.8 s, which
- * runs before that instant's tick (timers due together fire in the order they were last
- * scheduled: the tick is rescheduled at t = 0, after the poll was set up), and that tick
- * decides for edge1.
+ * nothing decided, as the UE is migrating; the job is seen done at the poll of 16.85 s
+ * (halfway between ticks), and the next tick, 16.9 s, decides for edge1.
  */
 static void test_always_after_migration(void **state)
 {
@@ -621,21 +693,21 @@ static void test_always_after_migration(void **state)
 
 	assert_int_equal(W.n, 9);
 	assert_call(0, "attach", T0, ue1, node(r, "enb1"));
-	assert_call(1, "attach", T0 + 5800 * MS, ue1, -1);
+	assert_call(1, "prepare", T0 + 5800 * MS, ue1, node(r, "enb2"));
 	assert_call(2, "start", T0 + 5800 * MS, ue1, (int)edge2);
 	assert_call(3, "attach", T0 + 5840 * MS, ue1, node(r, "enb2"));
-	assert_call(4, "attach", T0 + 15800 * MS, ue1, -1);
+	assert_call(4, "prepare", T0 + 15800 * MS, ue1, node(r, "enb1"));
 	assert_call(5, "attach", T0 + 15840 * MS, ue1, node(r, "enb1"));
-	assert_call(6, "finish", T0 + 16800 * MS, ue1, (int)edge2);
-	assert_call(7, "start", T0 + 16800 * MS, ue1, (int)edge1);
-	assert_call(8, "finish", T0 + 27800 * MS, ue1, (int)edge1);
-	assert_non_null(strstr(ev, "16.800000,migration_decided,ue1,\"game to edge1: follow-me: "
+	assert_call(6, "finish", T0 + 16850 * MS, ue1, (int)edge2);
+	assert_call(7, "start", T0 + 16900 * MS, ue1, (int)edge1);
+	assert_call(8, "finish", T0 + 27950 * MS, ue1, (int)edge1);
+	assert_non_null(strstr(ev, "16.900000,migration_decided,ue1,\"game to edge1: follow-me: "
 				   "handover during a migration to enb1; edge1 is nearest it\"\n"));
 	assert_int_equal(r->ues[0].handovers, 2);
 	assert_int_equal(r->ues[0].migrations, 2);
 	assert_int_equal(r->ues[0].edge, edge1);
 	assert_int_equal(r->n_migs, 2);
-	assert_int_equal(r->migs[1].decided_ns, T0 + 16800 * MS);
+	assert_int_equal(r->migs[1].decided_ns, T0 + 16900 * MS);
 	run_free(r);
 }
 
@@ -648,6 +720,8 @@ int main(void)
 	    cmocka_unit_test(test_cells_load),
 	    cmocka_unit_test(test_cells_read_fails),
 	    cmocka_unit_test(test_forwarding_drop),
+	    cmocka_unit_test(test_link_failure_detaches),
+	    cmocka_unit_test(test_no_interruption),
 	    cmocka_unit_test(test_shaping),
 	    cmocka_unit_test(test_shaping_static),
 	    cmocka_unit_test(test_refused_job),
