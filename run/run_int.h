@@ -197,6 +197,7 @@ struct runner {
 	uint64_t shape_updates, reports, report_errors;
 	unsigned shapes_pending; /* UEs with shape_pending */
 	struct emu_loop_stats lateness;
+	bool clock_rt; /* the clock ran at real-time priority (run.c, clock_priority) */
 };
 
 /* --- run.c: the run's life --- */

@@ -462,6 +462,7 @@ static int summary_lateness(const struct runner *r, struct json_object *lat, int
 	rc = results_json_set_fixed(lat, "p50", (double)l->p50_ns / 1e3, 1, rc);
 	rc = results_json_set_fixed(lat, "p99", (double)l->p99_ns / 1e3, 1, rc);
 	rc = results_json_set_fixed(lat, "max", (double)l->max_ns / 1e3, 1, rc);
+	rc = results_json_set_bool(lat, "realtime", r->clock_rt, rc);
 	return results_json_set_uint(lat, "skipped", l->skipped, rc);
 }
 
