@@ -1046,15 +1046,40 @@ static int ctl_connect(const char *path, int *ret_fd)
 }
 
 /* One request and its reply on a connected socket: the reply's status, or -errno. */
+/*
+ * send() and recv() on a control connection, again when a signal cut them short: with a
+ * receive timeout set, a stop and continue (Ctrl-Z, fg) or a debugger attaching returns
+ * EINTR even where every handler restarts (signal(7)); it ended a run before.
+ */
+static ssize_t send_one(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static ssize_t recv_one(int fd, void *buf, size_t len, int flags)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, buf, len, flags);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 static int ctl_xfer(int fd, struct ctl_msg *m)
 {
 	ssize_t n;
 
 	m->magic = CTL_MAGIC;
-	n = send(fd, m, sizeof(*m), MSG_NOSIGNAL);
+	n = send_one(fd, m, sizeof(*m));
 	if (n != (ssize_t)sizeof(*m))
 		return n < 0 ? -errno : -EIO;
-	n = recv(fd, m, sizeof(*m), 0);
+	n = recv_one(fd, m, sizeof(*m), 0);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	if (n != (ssize_t)sizeof(*m) || m->magic != CTL_MAGIC || m->trace[255])
@@ -1120,10 +1145,10 @@ static ssize_t many_xfer(struct emu_relay_conn *c, size_t len, uint32_t op)
 
 	h->magic = CTL_MAGIC;
 	h->op = op;
-	n = send(c->fd, c->buf, len, MSG_NOSIGNAL);
+	n = send_one(c->fd, c->buf, len);
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
-	n = recv(c->fd, c->buf, EMU_RELAY_MSG_MAX, MSG_TRUNC);
+	n = recv_one(c->fd, c->buf, EMU_RELAY_MSG_MAX, MSG_TRUNC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	if (n < (ssize_t)sizeof(*h) || n > EMU_RELAY_MSG_MAX || h->magic != CTL_MAGIC ||
