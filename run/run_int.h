@@ -47,6 +47,7 @@
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
 #define FLUSH_NS S_NS	       /* rtt.csv, positions.csv, cells.csv reach the disk this often */
+#define CELLS_NS (500 * MS)    /* cells.csv: a row per cell at the first tick this often */
 #define PROBE_NICE 5	       /* the probes' nice value: the runner and the relay come first */
 #define PROBE_GROUP 16	       /* probes let go together ... */
 #define PROBE_GAP_NS (25 * MS) /* ... this often */
@@ -177,6 +178,7 @@ struct runner {
 	int *ue_of;	  /* per node its index in ues, -1: not a UE (run_ue_index) ... */
 	unsigned n_ue_of; /* ... for the first n_ue_of nodes */
 	struct topo_cell_stats *cell_load; /* per cell at the last reading; NULL: no cells */
+	uint64_t cells_next;		   /* the next reading, at the first tick from then */
 	uint64_t cells_read_ns;		   /* when the last one was made, 0: none yet */
 	struct mob_trace **traces;	   /* per mobility entry, loaded once per file */
 	unsigned n_traces;
@@ -232,7 +234,7 @@ int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t);
 
 int run_cells_init(struct runner *r);
 void run_cells_free(struct runner *r);
-/* The tick at t done: each cell's counters into cells.csv. */
+/* The tick at t done: every CELLS_NS, each cell's counters into cells.csv. */
 void run_cells_tick(struct runner *r, uint64_t t);
 /* At the run's end, before its network goes: a last reading, so the totals cover it all. */
 void run_cells_end(struct runner *r, uint64_t t);
