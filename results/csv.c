@@ -17,8 +17,8 @@
 #include <string.h>
 
 const char *const results_files[RESULTS_N_FILES] = {
-    RESULTS_SCENARIO,  RESULTS_META,  RESULTS_EVENTS,  RESULTS_RTT,    RESULTS_MIGRATIONS,
-    RESULTS_POSITIONS, RESULTS_CELLS, RESULTS_SUMMARY, RESULTS_REPORT,
+    RESULTS_SCENARIO,  RESULTS_META,  RESULTS_EVENTS,	  RESULTS_RTT,	   RESULTS_MIGRATIONS,
+    RESULTS_POSITIONS, RESULTS_CELLS, RESULTS_THROUGHPUT, RESULTS_SUMMARY, RESULTS_REPORT,
 };
 
 /* Column indexes, in each table's order. */
@@ -37,6 +37,7 @@ enum {
 	CELL_DROP,
 	CELL_N
 };
+enum { TPUT_T_S, TPUT_FLOW, TPUT_BYTES, TPUT_MBPS, TPUT_N };
 enum {
 	MIG_NUM,
 	MIG_UE,
@@ -70,6 +71,7 @@ static const char *const cell_cols[CELL_N] = {
     "t_s",     "cell",	   "ues",	   "down_bytes", "up_bytes",
     "x2_pkts", "x2_bytes", "ho_drop_pkts", "drop_pkts",
 };
+static const char *const tput_cols[TPUT_N] = {"t_s", "flow", "bytes", "mbps"};
 static const char *const mig_cols[MIG_N] = {
     "n",	   "ue",
     "service",	   "from",
@@ -91,6 +93,7 @@ const struct results_csv_info results_csv[RESULTS_CSV_N] = {
     [RESULTS_CSV_MIGRATIONS] = {RESULTS_MIGRATIONS, mig_cols, MIG_N, MIG_OK + 1},
     [RESULTS_CSV_POSITIONS] = {RESULTS_POSITIONS, pos_cols, POS_N, POS_Y + 1},
     [RESULTS_CSV_CELLS] = {RESULTS_CELLS, cell_cols, CELL_N, CELL_UP + 1},
+    [RESULTS_CSV_THROUGHPUT] = {RESULTS_THROUGHPUT, tput_cols, TPUT_N, TPUT_N},
 };
 
 /* ---- writing ---- */
@@ -162,6 +165,12 @@ int results_cell_put(struct results_out *o, const struct results_cell *c)
 				  ",%" PRIu64 ",%" PRIu64 "\n",
 				  c->t_s, c->cell, c->ues, c->down_bytes, c->up_bytes, c->x2_pkts,
 				  c->x2_bytes, c->ho_drop_pkts, c->drop_pkts);
+}
+
+int results_tput_put(struct results_out *o, const struct results_tput *x)
+{
+	return results_out_printf(o, "%.6f,%s,%" PRIu64 ",%.3f\n", x->t_s, x->flow, x->bytes,
+				  x->mbps);
 }
 
 int results_mig_put(struct results_out *o, const struct results_mig *m)
@@ -358,6 +367,15 @@ static int row_cell(struct reader *r, struct results_cell *c)
 	return 0;
 }
 
+static int row_tput(struct reader *r, struct results_tput *x)
+{
+	CHECK(num(r, TPUT_T_S, &x->t_s));
+	CHECK(whole(r, TPUT_BYTES, UINT64_MAX, &x->bytes));
+	CHECK(num(r, TPUT_MBPS, &x->mbps));
+	x->flow = field(r, TPUT_FLOW);
+	return 0;
+}
+
 static int row_mig(struct reader *r, struct results_mig *m)
 {
 	double *const times[] = {&m->decided_s,	  &m->start_s,	     &m->freeze_s,
@@ -409,6 +427,9 @@ static int on_line(struct reader *r, char *line)
 		break;
 	case RESULTS_CSV_CELLS:
 		rc = row_cell(r, &row.cell);
+		break;
+	case RESULTS_CSV_THROUGHPUT:
+		rc = row_tput(r, &row.tput);
 		break;
 	default:
 		rc = row_pos(r, &row.pos);

@@ -14,6 +14,8 @@
  *   cells.csv       t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts
  *                   (counts cumulative since the start; the last four newer: in-flight
  *                   downlink at handovers forwarded or dropped, other drops)
+ *   throughput.csv  t_s,flow,bytes,mbps                    (a traffic: flow's receiver: the
+ *                   bytes it read in the interval that ends at t_s, and their rate)
  *   summary.json, meta.json: objects (keys: README.md), written by json-c. A radio run's
  *                   summary.json has "radio": {handovers, forwarding (x2 or drop), as_of_s,
  *                   down_bytes, up_bytes, x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts}: every
@@ -79,10 +81,11 @@ struct json_object;
 #define RESULTS_MIGRATIONS "migrations.csv"
 #define RESULTS_POSITIONS "positions.csv"
 #define RESULTS_CELLS "cells.csv"
+#define RESULTS_THROUGHPUT "throughput.csv"
 #define RESULTS_SUMMARY "summary.json"
 #define RESULTS_REPORT "report.html"
 /* All of the above: a folder that holds any of them is a run's. */
-#define RESULTS_N_FILES 9
+#define RESULTS_N_FILES 10
 extern const char *const results_files[RESULTS_N_FILES];
 
 #define RESULTS_LINE_MAX 16384
@@ -104,6 +107,7 @@ enum results_csv_id {
 	RESULTS_CSV_MIGRATIONS,
 	RESULTS_CSV_POSITIONS,
 	RESULTS_CSV_CELLS,
+	RESULTS_CSV_THROUGHPUT,
 	RESULTS_CSV_N,
 };
 
@@ -153,6 +157,17 @@ struct results_cell {
 	uint64_t x2_pkts, x2_bytes, ho_drop_pkts, drop_pkts;
 };
 
+/*
+ * A traffic: flow at its receiver's report: the bytes it read in the interval that ends at
+ * t_s (normally 100 ms) and their rate in Mbit/s (10^6 bit/s) over that interval.
+ */
+struct results_tput {
+	double t_s;
+	const char *flow;
+	uint64_t bytes;
+	double mbps;
+};
+
 struct results_mig {
 	unsigned n;
 	const char *ue, *service, *from, *to, *strategy;
@@ -172,6 +187,7 @@ union results_row {
 	struct results_mig mig;
 	struct results_pos pos;
 	struct results_cell cell;
+	struct results_tput tput;
 };
 
 /* Opens DIR/<the file's name> (results_out_open) and writes its header line: 0 or -errno. */
@@ -190,6 +206,7 @@ int results_rtt_put(struct results_out *o, const struct results_rtt *x);
 int results_mig_put(struct results_out *o, const struct results_mig *m);
 int results_pos_put(struct results_out *o, const struct results_pos *p);
 int results_cell_put(struct results_out *o, const struct results_cell *c);
+int results_tput_put(struct results_out *o, const struct results_tput *x);
 
 /* Rows that fail their checks are left out (counted, the first said in err) instead of
  * ending the read. */

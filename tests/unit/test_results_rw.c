@@ -35,9 +35,11 @@ static void test_headers(void **state)
 	    [RESULTS_CSV_POSITIONS] = "t_s,ue,x,y,cell\n",
 	    [RESULTS_CSV_CELLS] =
 		"t_s,cell,ues,down_bytes,up_bytes,x2_pkts,x2_bytes,ho_drop_pkts,drop_pkts\n",
+	    [RESULTS_CSV_THROUGHPUT] = "t_s,flow,bytes,mbps\n",
 	};
-	static const char *const names[RESULTS_CSV_N] = {"events.csv", "rtt.csv", "migrations.csv",
-							 "positions.csv", "cells.csv"};
+	static const char *const names[RESULTS_CSV_N] = {"events.csv",	   "rtt.csv",
+							 "migrations.csv", "positions.csv",
+							 "cells.csv",	   "throughput.csv"};
 	struct results_out *o;
 	char *text;
 
@@ -83,6 +85,8 @@ static int keep(void *arg, const union results_row *row, size_t line)
 		snprintf(t, len, "%s|%s", row->pos.ue, row->pos.cell);
 	else if (g->id == RESULTS_CSV_CELLS)
 		snprintf(t, len, "%s", row->cell.cell);
+	else if (g->id == RESULTS_CSV_THROUGHPUT)
+		snprintf(t, len, "%s", row->tput.flow);
 	else
 		snprintf(t, len, "%s|%s|%s|%s|%s|%s|%s", row->mig.ue, row->mig.service,
 			 row->mig.from, row->mig.to, row->mig.strategy, row->mig.error,
@@ -549,13 +553,66 @@ static void test_bad_json(void **state)
 	}
 }
 
+/* throughput.csv: counts past 2^53 kept whole, an idle interval, bad values refused. */
+static void test_tput_round_trip(void **state)
+{
+	struct results_tput x[] = {
+	    {.t_s = 1.1000004, .flow = "dl", .bytes = 250000, .mbps = 20.0},
+	    {.t_s = 1.2, .flow = "up", .bytes = 0, .mbps = 0},
+	    {.t_s = 3600.5, .flow = "dl", .bytes = (1ull << 53) + 1, .mbps = 123.4567},
+	};
+	static const char bad_bytes[] = "t_s,flow,bytes,mbps\n1.000,dl,-5,0\n";
+	static const char bad_mbps[] = "t_s,flow,bytes,mbps\n1.000,dl,5,fast\n";
+	static const char no_mbps[] = "t_s,flow,bytes\n1.000,dl,5\n";
+	struct results_out *o;
+	struct results_err err;
+	struct got g;
+	char *text;
+
+	(void)state;
+	assert_int_equal(results_csv_open(support_tmp, RESULTS_CSV_THROUGHPUT, RESULTS_OUT_NEW, &o),
+			 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(results_tput_put(o, &x[i]), 0);
+	assert_int_equal(results_out_close(o), 0);
+	text = support_file_read(support_tmp, "throughput.csv", NULL);
+	assert_string_equal(text, "t_s,flow,bytes,mbps\n"
+				  "1.100000,dl,250000,20.000\n"
+				  "1.200000,up,0,0.000\n"
+				  "3600.500000,dl,9007199254740993,123.457\n");
+	free(text);
+	memset(&g, 0, sizeof(g));
+	g.id = RESULTS_CSV_THROUGHPUT;
+	assert_int_equal(results_csv_read(support_tmp, RESULTS_CSV_THROUGHPUT, 0, keep, &g, &err),
+			 3);
+	assert_string_equal(g.text[0], "dl");
+	assert_string_equal(g.text[1], "up");
+	assert_float_equal(g.rows[0].tput.t_s, 1.1, 1e-9);
+	assert_int_equal(g.rows[0].tput.bytes, 250000);
+	assert_float_equal(g.rows[0].tput.mbps, 20.0, 1e-9);
+	assert_true(g.rows[2].tput.bytes == (1ull << 53) + 1);
+	assert_float_equal(g.rows[2].tput.mbps, 123.457, 1e-9);
+	assert_int_equal(results_csv_parse(bad_bytes, sizeof(bad_bytes) - 1, NULL,
+					   RESULTS_CSV_THROUGHPUT, 0, keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "throughput.csv:2: bytes: '-5' is not a count");
+	assert_int_equal(results_csv_parse(bad_mbps, sizeof(bad_mbps) - 1, NULL,
+					   RESULTS_CSV_THROUGHPUT, 0, keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "throughput.csv:2: mbps: 'fast' is not a number");
+	assert_int_equal(results_csv_parse(no_mbps, sizeof(no_mbps) - 1, NULL,
+					   RESULTS_CSV_THROUGHPUT, 0, keep, &g, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "throughput.csv:1: no column 'mbps'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_headers),	     cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_cells_round_trip), cmocka_unit_test(test_older_file),
-	    cmocka_unit_test(test_bad_csv),	     cmocka_unit_test(test_json_round_trip),
-	    cmocka_unit_test(test_bad_json),
+	    cmocka_unit_test(test_cells_round_trip), cmocka_unit_test(test_tput_round_trip),
+	    cmocka_unit_test(test_older_file),	     cmocka_unit_test(test_bad_csv),
+	    cmocka_unit_test(test_json_round_trip),  cmocka_unit_test(test_bad_json),
 	};
 
 	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
