@@ -130,8 +130,7 @@ static int probe_start(struct topo_net *net, unsigned svc, unsigned client, uint
 	int r;
 
 	mig_app_path("edgemu-probe", app, sizeof(app));
-	snprintf(vip, sizeof(vip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		 a & 255);
+	snprintf(vip, sizeof(vip), "%s", topo_ip_str(a));
 	snprintf(port, sizeof(port), "%u", s->port);
 	snprintf(interval, sizeof(interval), "%" PRIu64 "us", interval_ns / 1000);
 	snprintf(p->csv, sizeof(p->csv), "%.3000s/migration-%u.probe.csv", net->dir, seq);
@@ -818,10 +817,10 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 		goto fail;
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "migrate to=%u.%u.%u.%u:%u strategy=%s max_rounds=%" PRIu64 " stop_below=%" PRIu64
+		 "migrate to=%s:%u strategy=%s max_rounds=%" PRIu64 " stop_below=%" PRIu64
 		 " timeout_ms=%" PRIu64,
-		 addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, o->port,
-		 topo_strategy_name(o->strategy), o->max_rounds, o->stop_below, o->timeout_ms);
+		 topo_ip_str(addr), o->port, topo_strategy_name(o->strategy), o->max_rounds,
+		 o->stop_below, o->timeout_ms);
 	rep->command_ns = j->last_ns = util_now_ns();
 	r = ctl_send(j->src, cmd);
 	if (r < 0) {

@@ -677,7 +677,7 @@ static int next_hop(const struct topo_net *net, unsigned x, unsigned t, uint32_t
 			}
 	for (size_t k = 0; k < net->routes.n; k++) {
 		const struct topo_route *rt = &net->routes.v[k];
-		uint32_t mask = rt->plen ? ~0u << (32 - rt->plen) : 0;
+		uint32_t mask = topo_mask(rt->plen);
 
 		if (rt->node == x && (dst & mask) == rt->dst &&
 		    (best < 0 || rt->plen > net->routes.v[best].plen))

@@ -7,6 +7,17 @@
 
 #include "topo/topo.h"
 
+const char *topo_ip_str(uint32_t a)
+{
+	static __thread char buf[4][16];
+	static __thread unsigned i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		 a & 0xff);
+	return buf[i];
+}
+
 void topo_model_free(struct topo_model *m)
 {
 	if (!m)

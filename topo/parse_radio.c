@@ -150,23 +150,6 @@ static int parse_handover(struct ctx *c, const yaml_node_t *n, struct topo_radio
 	return r;
 }
 
-static uint32_t mask_of(unsigned plen)
-{
-	return plen ? ~0u << (32 - plen) : 0;
-}
-
-/* Dotted quad into one of two rotating buffers, so one message can show two addresses. */
-static const char *ip(uint32_t a)
-{
-	static __thread char buf[2][16];
-	static __thread int i;
-
-	i ^= 1;
-	snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-		 a & 0xff);
-	return buf[i];
-}
-
 /* `ue_pool:`: a network A.B.C.D/len, len 8 to 30, not one no host may have an address in. */
 static int parse_ue_pool(struct ctx *c, const yaml_node_t *n, struct topo_radio *rd)
 {
@@ -194,10 +177,10 @@ static int parse_ue_pool(struct ctx *c, const yaml_node_t *n, struct topo_radio 
 		return parse_fail(c, n, "ue_pool: '%s': the prefix length must be 8 to 30", s);
 	rd->ue_pool = ntohl(a.s_addr);
 	rd->ue_plen = (uint8_t)plen;
-	if (rd->ue_pool & ~mask_of(plen))
+	if (rd->ue_pool & ~topo_mask(plen))
 		return parse_fail(c, n,
 				  "ue_pool: '%s' is not the network address of its /%u (%s/%u)", s,
-				  plen, ip(rd->ue_pool & mask_of(plen)), plen);
+				  plen, topo_ip_str(rd->ue_pool & topo_mask(plen)), plen);
 	/* A /8 or longer lies inside one /8: its network address says which. */
 	if (parse_unusable(rd->ue_pool))
 		return parse_fail(c, n, "ue_pool: '%s' cannot hold UE addresses: %s", s,
@@ -212,7 +195,7 @@ static bool overlaps(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
 {
 	unsigned plen = alen < blen ? alen : blen;
 
-	return !((a ^ b) & mask_of(plen));
+	return !((a ^ b) & topo_mask(plen));
 }
 
 /*
@@ -233,7 +216,7 @@ static int check_ue_pool(struct ctx *c, const yaml_node_t *pool)
 		return parse_fail(c, pool,
 				  "ue_pool: '%s' overlaps the runs' link address pools "
 				  "%s/10",
-				  what, ip(topo_pool_base(0)));
+				  what, topo_ip_str(topo_pool_base(0)));
 	if (pool && ues > room)
 		return parse_fail(c, pool,
 				  "ue_pool: '%s' holds %llu UE addresses; the scenario has "
@@ -249,15 +232,15 @@ static int check_ue_pool(struct ctx *c, const yaml_node_t *pool)
 				return parse_fail(c, pool,
 						  "ue_pool: '%s' overlaps address %s/%u of "
 						  "%s:%s at %d:%d",
-						  what, ip(x->addr), x->plen,
+						  what, topo_ip_str(x->addr), x->plen,
 						  m->nodes[x->node].name, x->ifname, x->mark.line,
 						  x->mark.col);
 			return parse_fail_at(c, x->mark.line, x->mark.col,
 					     "address %s/%u of %s:%s overlaps the UE pool %s/%u "
 					     "(radio: ue_pool:'s default; give radio: another "
 					     "ue_pool:)",
-					     ip(x->addr), x->plen, m->nodes[x->node].name,
-					     x->ifname, ip(rd->ue_pool), rd->ue_plen);
+					     topo_ip_str(x->addr), x->plen, m->nodes[x->node].name,
+					     x->ifname, topo_ip_str(rd->ue_pool), rd->ue_plen);
 		}
 	for (unsigned i = 0; i < m->n_services; i++) {
 		const struct topo_service *svc = &m->services[i];
@@ -268,12 +251,12 @@ static int check_ue_pool(struct ctx *c, const yaml_node_t *pool)
 			return parse_fail(c, pool,
 					  "ue_pool: '%s' holds vip %s of service '%s' at "
 					  "%d:%d",
-					  what, ip(svc->vip), svc->name, svc->vip_mark.line,
-					  svc->vip_mark.col);
+					  what, topo_ip_str(svc->vip), svc->name,
+					  svc->vip_mark.line, svc->vip_mark.col);
 		return parse_fail_at(c, svc->vip_mark.line, svc->vip_mark.col,
 				     "vip %s is inside the UE pool %s/%u (radio: ue_pool:'s "
 				     "default; give radio: another ue_pool:)",
-				     ip(svc->vip), ip(rd->ue_pool), rd->ue_plen);
+				     topo_ip_str(svc->vip), topo_ip_str(rd->ue_pool), rd->ue_plen);
 	}
 	return 0;
 }

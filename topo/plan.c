@@ -34,23 +34,6 @@ fail(const struct topo_model *m, struct topo_err *err, struct topo_mark mark, co
 	return -EINVAL;
 }
 
-static uint32_t mask(unsigned plen)
-{
-	return plen ? ~0u << (32 - plen) : 0;
-}
-
-/* Dotted quad into one of two rotating buffers, so one message can show two addresses. */
-static const char *ip(uint32_t a)
-{
-	static __thread char buf[2][16];
-	static __thread int i;
-
-	i ^= 1;
-	snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-		 a & 0xff);
-	return buf[i];
-}
-
 uint32_t topo_pool_base(unsigned slot)
 {
 	if (slot >= TOPO_SLOTS)
@@ -61,22 +44,22 @@ uint32_t topo_pool_base(unsigned slot)
 /* A /31 has no network or broadcast address (RFC 3021): both addresses are hosts. */
 static int check_host(const struct topo_model *m, const struct topo_if *x, struct topo_err *err)
 {
-	uint32_t net = x->addr & mask(x->plen);
+	uint32_t net = x->addr & topo_mask(x->plen);
 
 	if (x->plen < 8 || x->plen > 31)
 		return fail(m, err, x->mark, "address %s/%u: prefix length must be 8 to 31",
-			    ip(x->addr), x->plen);
+			    topo_ip_str(x->addr), x->plen);
 	/* 0 stands for "not planned yet" below; and 0.0.0.0/8 is no network's (RFC 1122). */
 	if (x->addr >> 24 == 0)
 		return fail(m, err, x->mark,
 			    "address %s/%u is in 0.0.0.0/8 ('this network'), not a host's address",
-			    ip(x->addr), x->plen);
+			    topo_ip_str(x->addr), x->plen);
 	if (x->plen <= 30 && x->addr == net)
 		return fail(m, err, x->mark, "address %s/%u is the network address of its subnet",
-			    ip(x->addr), x->plen);
-	if (x->plen <= 30 && x->addr == (net | ~mask(x->plen)))
+			    topo_ip_str(x->addr), x->plen);
+	if (x->plen <= 30 && x->addr == (net | ~topo_mask(x->plen)))
 		return fail(m, err, x->mark, "address %s/%u is the broadcast address of its subnet",
-			    ip(x->addr), x->plen);
+			    topo_ip_str(x->addr), x->plen);
 	return 0;
 }
 
@@ -88,7 +71,7 @@ static int check_link(const struct topo_model *m, struct topo_link *l, struct to
 
 	if (a->addr_set != b->addr_set) {
 		struct topo_if *set = a->addr_set ? a : b, *other = a->addr_set ? b : a;
-		uint32_t net = set->addr & mask(set->plen);
+		uint32_t net = set->addr & topo_mask(set->plen);
 
 		r = check_host(m, set, err);
 		if (r < 0)
@@ -102,7 +85,7 @@ static int check_link(const struct topo_model *m, struct topo_link *l, struct to
 			return fail(m, err, other->mark,
 				    "give both addresses (the other end of %s/%u can be derived "
 				    "only in a /30 or /31)",
-				    ip(set->addr), set->plen);
+				    topo_ip_str(set->addr), set->plen);
 		other->plen = set->plen;
 		return 0;
 	}
@@ -113,13 +96,13 @@ static int check_link(const struct topo_model *m, struct topo_link *l, struct to
 		return r;
 	if (a->plen != b->plen)
 		return fail(m, err, b->mark,
-			    "addresses %s/%u and %s/%u have different prefix lengths", ip(a->addr),
-			    a->plen, ip(b->addr), b->plen);
-	if ((a->addr ^ b->addr) & mask(a->plen))
+			    "addresses %s/%u and %s/%u have different prefix lengths",
+			    topo_ip_str(a->addr), a->plen, topo_ip_str(b->addr), b->plen);
+	if ((a->addr ^ b->addr) & topo_mask(a->plen))
 		return fail(m, err, b->mark, "addresses %s/%u and %s/%u are not in one subnet",
-			    ip(a->addr), a->plen, ip(b->addr), b->plen);
+			    topo_ip_str(a->addr), a->plen, topo_ip_str(b->addr), b->plen);
 	if (a->addr == b->addr)
-		return fail(m, err, b->mark, "both ends have address %s", ip(a->addr));
+		return fail(m, err, b->mark, "both ends have address %s", topo_ip_str(a->addr));
 	return 0;
 }
 
@@ -146,7 +129,8 @@ static int any_overlap(const struct topo_model *m, bool *ret)
 		const struct topo_if *x = &m->links[l].end[0];
 
 		if (x->addr)
-			v[n++] = (struct range){x->addr & mask(x->plen), x->addr | ~mask(x->plen)};
+			v[n++] = (struct range){x->addr & topo_mask(x->plen),
+						x->addr | ~topo_mask(x->plen)};
 	}
 	qsort(v, n, sizeof(*v), cmp_range);
 	*ret = false;
@@ -170,13 +154,13 @@ static int check_clashes(const struct topo_model *m, struct topo_err *err)
 		return r;
 	for (unsigned l = 0; l < m->n_links; l++) {
 		const struct topo_link *k = &m->links[l];
-		uint32_t net = k->end[0].addr & mask(k->end[0].plen);
+		uint32_t net = k->end[0].addr & topo_mask(k->end[0].plen);
 
 		if (!k->end[0].addr)
 			continue;
 		for (unsigned o = 0; o < l; o++) {
 			const struct topo_link *p = &m->links[o];
-			uint32_t pnet = p->end[0].addr & mask(p->end[0].plen);
+			uint32_t pnet = p->end[0].addr & topo_mask(p->end[0].plen);
 			unsigned plen =
 			    k->end[0].plen < p->end[0].plen ? k->end[0].plen : p->end[0].plen;
 
@@ -190,15 +174,16 @@ static int check_clashes(const struct topo_model *m, struct topo_err *err)
 						return fail(m, err, x->mark,
 							    "address %s already used by %s:%s at "
 							    "%d:%d",
-							    ip(x->addr), m->nodes[y->node].name,
-							    y->ifname, y->mark.line, y->mark.col);
+							    topo_ip_str(x->addr),
+							    m->nodes[y->node].name, y->ifname,
+							    y->mark.line, y->mark.col);
 				}
-			if (!((net ^ pnet) & mask(plen)))
+			if (!((net ^ pnet) & topo_mask(plen)))
 				return fail(
 				    m, err, k->end[0].mark,
 				    "subnet %s/%u overlaps subnet %s/%u of the link at %d:%d",
-				    ip(net), k->end[0].plen, ip(pnet), p->end[0].plen, p->mark.line,
-				    p->mark.col);
+				    topo_ip_str(net), k->end[0].plen, topo_ip_str(pnet),
+				    p->end[0].plen, p->mark.line, p->mark.col);
 		}
 	}
 	return 0;
@@ -219,12 +204,13 @@ static int check_vips(struct topo_model *m, unsigned slot, struct topo_err *err)
 			return fail(m, err, svc->vip_mark,
 				    "vip %s is inside this run's address pool %s/%d; choose an "
 				    "address outside 10.128.0.0/10 (e.g. 10.200.0.1)",
-				    ip(svc->vip), ip(base), POOL_PLEN);
+				    topo_ip_str(svc->vip), topo_ip_str(base), POOL_PLEN);
 		for (unsigned l = 0; l < m->n_links; l++)
 			for (unsigned e = 0; e < 2; e++)
 				if (m->links[l].end[e].addr == svc->vip)
 					return fail(m, err, svc->vip_mark,
-						    "vip %s is the address of %s:%s", ip(svc->vip),
+						    "vip %s is the address of %s:%s",
+						    topo_ip_str(svc->vip),
 						    m->nodes[m->links[l].end[e].node].name,
 						    m->links[l].end[e].ifname);
 	}
@@ -247,7 +233,7 @@ static int plan_ue_addrs(struct topo_model *m, struct topo_err *err)
 			return fail(m, err, rd->ue_pool_mark,
 				    "ue_pool %s/%u holds %u UE addresses; "
 				    "UE '%s' is one too many",
-				    ip(rd->ue_pool), rd->ue_plen, room, m->nodes[i].name);
+				    topo_ip_str(rd->ue_pool), rd->ue_plen, room, m->nodes[i].name);
 		m->nodes[i].ue_addr = rd->ue_pool + 1 + k++;
 	}
 	return 0;
@@ -290,8 +276,8 @@ int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *er
 		const struct topo_if *x = &m->links[l].end[0];
 
 		if (x->addr)
-			taken[n_taken++] =
-			    (struct range){x->addr & mask(x->plen), x->addr | ~mask(x->plen)};
+			taken[n_taken++] = (struct range){x->addr & topo_mask(x->plen),
+							  x->addr | ~topo_mask(x->plen)};
 	}
 	/* Sorted and disjoint, so one forward pass skips every manual subnet. */
 	qsort(taken, n_taken, sizeof(*taken), cmp_range);
@@ -316,8 +302,8 @@ int topo_plan_addresses(struct topo_model *m, unsigned slot, struct topo_err *er
 			next = (taken[t].last + 1 - base + 3) / 4;
 		}
 		if (next >= POOL_SUBNETS) {
-			r = fail(m, err, k->mark, "address pool %s/%d is exhausted", ip(base),
-				 POOL_PLEN);
+			r = fail(m, err, k->mark, "address pool %s/%d is exhausted",
+				 topo_ip_str(base), POOL_PLEN);
 			break;
 		}
 		k->end[0].addr = net + 1;
@@ -355,7 +341,7 @@ static int cmp_route(const void *x, const void *y)
 
 static bool in_pool(const struct topo_route *r, uint32_t base)
 {
-	return r->plen >= POOL_PLEN && (r->dst & mask(POOL_PLEN)) == base;
+	return r->plen >= POOL_PLEN && (r->dst & topo_mask(POOL_PLEN)) == base;
 }
 
 /* One node's routes, the pool route first taking the most common next hop's routes. */
@@ -383,7 +369,7 @@ static size_t routes_of(struct graph *g, unsigned src, uint32_t base, struct top
 		to = c->node;
 		g->cand[n++] = (struct topo_route){
 		    .node = src,
-		    .dst = k->end[0].addr & mask(k->end[0].plen),
+		    .dst = k->end[0].addr & topo_mask(k->end[0].plen),
 		    .plen = k->end[0].plen,
 		    .via = m->links[c->first].end[!g->first_end[to]].addr,
 		    .link = c->first,

@@ -361,6 +361,18 @@ struct topo_routes {
 	size_t n;
 };
 
+/* The netmask of a prefix length 0 to 32, host byte order. */
+static inline uint32_t topo_mask(unsigned plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+/*
+ * a (host byte order) as a dotted quad, in one of four rotating per-thread buffers: a message
+ * may show up to four addresses, each valid until the fourth call after it.
+ */
+const char *topo_ip_str(uint32_t a);
+
 /* Format err's message (printf-style), return r: for `return topo_err_set(err, -E, ...)`. */
 __attribute__((format(printf, 3, 4))) int topo_err_set(struct topo_err *err, int r, const char *fmt,
 						       ...);

@@ -783,11 +783,6 @@ static void test_big_chain(void **state)
 
 /* --- radio UEs --- */
 
-static uint32_t mask_of(unsigned plen)
-{
-	return plen ? ~0u << (32 - plen) : 0;
-}
-
 /*
  * Where a packet from node `from` to dst ends up, following the planned routes (longest
  * prefix) hop by hop until a node has dst's subnet connected: that node, or -1 when a node
@@ -806,12 +801,12 @@ static int walk(const struct topo_model *m, const struct topo_routes *r, unsigne
 			for (int e = 0; e < 2; e++) {
 				const struct topo_if *f = &m->links[l].end[e];
 
-				if (f->node == x && !((f->addr ^ dst) & mask_of(f->plen)))
+				if (f->node == x && !((f->addr ^ dst) & topo_mask(f->plen)))
 					return (int)x;
 			}
 		n = routes_of(r, x, &v);
 		for (size_t i = 0; i < n; i++)
-			if (!((v[i].dst ^ dst) & mask_of(v[i].plen)) &&
+			if (!((v[i].dst ^ dst) & topo_mask(v[i].plen)) &&
 			    (!best || v[i].plen > best->plen))
 				best = &v[i];
 		if (!best)
