@@ -79,10 +79,11 @@ static int parse_app(struct ctx *c, const yaml_node_t *n, unsigned index, struct
 		if (r < 0)
 			return r;
 		if (!app_name_valid(str(vals[K_APP_NAME])))
-			return parse_fail(c, vals[K_APP_NAME],
-					  "name: '%s' is not a valid app name ([A-Za-z0-9_.-], 1 to "
-					  "%d characters, not starting with '.')",
-					  str(vals[K_APP_NAME]), TOPO_APP_NAME_MAX);
+			return parse_fail(
+			    c, vals[K_APP_NAME],
+			    "name: '%s' is not a valid app name ([A-Za-z0-9_.-], 1 to "
+			    "%d characters, not starting with '.')",
+			    str(vals[K_APP_NAME]), TOPO_APP_NAME_MAX);
 		strcpy(a->name, str(vals[K_APP_NAME]));
 	} else {
 		snprintf(a->name, sizeof(a->name), "%s-%u", c->m->nodes[node].name, index);
@@ -95,8 +96,7 @@ static int parse_app(struct ctx *c, const yaml_node_t *n, unsigned index, struct
 				   &a->until_ns);
 	if (r == 0 && vals[K_APP_UNTIL] && a->until_ns <= a->at_ns)
 		r = parse_fail(c, vals[K_APP_UNTIL], "until: '%s' is not after at (%s)",
-			       str(vals[K_APP_UNTIL]),
-			       vals[K_APP_AT] ? str(vals[K_APP_AT]) : "0s");
+			       str(vals[K_APP_UNTIL]), vals[K_APP_AT] ? str(vals[K_APP_AT]) : "0s");
 	return r;
 }
 
@@ -123,9 +123,9 @@ int parse_apps(struct ctx *c, const yaml_node_t *seq)
 		/* Quadratic, within TOPO_APPS_MAX: a million comparisons at worst. */
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(m->apps[j].name, a->name))
-				return parse_fail(c, n, "apps: two apps named '%s' (the first at %d:%d)",
-						  a->name, m->apps[j].mark.line,
-						  m->apps[j].mark.col);
+				return parse_fail(
+				    c, n, "apps: two apps named '%s' (the first at %d:%d)", a->name,
+				    m->apps[j].mark.line, m->apps[j].mark.col);
 	}
 	return 0;
 }
@@ -136,8 +136,8 @@ static int fail_at(struct topo_err *err, const struct topo_model *m, struct topo
 {
 	if (k.line <= 0)
 		return topo_err_set(err, r, "%s: --set: run: %s '%s' %s", m->file, what, word, why);
-	return topo_err_set(err, r, "%s:%d:%d: run: %s '%s' %s", m->file, k.line, k.col, what,
-			    word, why);
+	return topo_err_set(err, r, "%s:%d:%d: run: %s '%s' %s", m->file, k.line, k.col, what, word,
+			    why);
 }
 
 /* A regular file this process may execute: 0, -ENOENT, -EACCES. */
@@ -204,7 +204,8 @@ int topo_apps_resolve(struct topo_model *m, struct topo_err *err)
 				       "is not an executable file");
 		if (r < 0)
 			return fail_at(err, m, a->run_mark, r, "program", prog,
-				       strchr(prog, '/') ? "does not exist" : "is not found in $PATH");
+				       strchr(prog, '/') ? "does not exist"
+							 : "is not found in $PATH");
 		free(a->path);
 		a->path = full;
 	}

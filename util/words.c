@@ -9,6 +9,7 @@
 
 #define BLANKS " \t\n"
 #define SHELL_SYNTAX "|&;<>()$`"
+#define SYNTAX_WHY "shell syntax, unquoted (edgemu starts no shell: quote it, or write sh -c '...')"
 
 struct split {
 	const char *s;
@@ -85,6 +86,9 @@ static int pass(struct split *p, struct util_words_err *err)
 			p->i += 2;
 			continue;
 		}
+		/* A shell takes a word that starts with # for a comment, to the line's end. */
+		if (!p->inword && c == '#')
+			return fail(err, p->i, SYNTAX_WHY, -EINVAL);
 		if (!p->inword) {
 			if (p->n == UTIL_WORDS_MAX)
 				return fail(err, p->i, "more than 256 words", -E2BIG);
@@ -102,10 +106,7 @@ static int pass(struct split *p, struct util_words_err *err)
 				put(p, p->s[p->i + 1]);
 			p->i += 2;
 		} else if (strchr(SHELL_SYNTAX, c)) {
-			return fail(err, p->i,
-				    "shell syntax, unquoted (edgemu starts no shell: quote it, or "
-				    "write sh -c '...')",
-				    -EINVAL);
+			return fail(err, p->i, SYNTAX_WHY, -EINVAL);
 		} else {
 			put(p, c);
 			p->i++;

@@ -5,8 +5,8 @@
  * in it as it is; "..." too, but for a backslash before " \ $ ` or a newline (the newline
  * then goes, with its backslash); outside quotes a backslash keeps the next character as it
  * is (a backslash-newline goes). Nothing is expanded: no variables, globs, ~ or commands.
- * Shell syntax a shell would act on, unquoted (| & ; < > ( ) $ `), is an error rather than a
- * word: the user wrote it for a shell (`sh -c '...'` gives one).
+ * Shell syntax a shell would act on, unquoted (| & ; < > ( ) $ `, and # starting a word), is
+ * an error rather than a word: the user wrote it for a shell (`sh -c '...'` gives one).
  */
 #ifndef EDGEMU_UTIL_WORDS_H
 #define EDGEMU_UTIL_WORDS_H
