@@ -292,6 +292,7 @@ static void app_term(struct runner *r, struct run_app *ap)
 	if (ap->pid <= 0 || ap->stopping)
 		return;
 	ap->stopping = true;
+	ap->term_ns = emu_loop_now_ns();
 	kill(-ap->pid, SIGTERM);
 	if (r->loop && emu_loop_timer_add(r->loop, run_now(r) + RUN_APP_GRACE_NS, on_app_grace, ap,
 					  &ap->grace_timer) < 0)
@@ -389,49 +390,62 @@ static bool app_left(struct runner *r, struct run_app *ap)
 	return ap->pgid_left > 0 && kill(-ap->pgid_left, 0) == 0;
 }
 
+/* An app's timers on the loop cancelled, and its group told to go if it was not yet. */
+static void app_stop_begin(struct runner *r, struct run_app *ap)
+{
+	if (r->loop) {
+		if (ap->start_timer)
+			emu_loop_timer_cancel(r->loop, ap->start_timer);
+		if (ap->until_timer)
+			emu_loop_timer_cancel(r->loop, ap->until_timer);
+		if (ap->grace_timer)
+			emu_loop_timer_cancel(r->loop, ap->grace_timer);
+	}
+	ap->start_timer = ap->until_timer = ap->grace_timer = 0;
+	if (ap->pid > 0 && !ap->stopping) {
+		ap->stopping = true;
+		ap->term_ns = emu_loop_now_ns();
+		kill(-ap->pid, SIGTERM);
+	}
+}
+
 void run_apps_stop(struct runner *r)
 {
-	uint64_t deadline = emu_loop_now_ns() + RUN_APP_GRACE_NS;
-	bool left = false;
+	bool left;
 
-	for (unsigned i = 0; i < r->n_apps; i++) {
-		struct run_app *ap = &r->apps[i];
-
-		if (r->loop) {
-			if (ap->start_timer)
-				emu_loop_timer_cancel(r->loop, ap->start_timer);
-			if (ap->until_timer)
-				emu_loop_timer_cancel(r->loop, ap->until_timer);
-			if (ap->grace_timer)
-				emu_loop_timer_cancel(r->loop, ap->grace_timer);
-		}
-		ap->start_timer = ap->until_timer = ap->grace_timer = 0;
-		if (ap->pid > 0 && !ap->stopping) {
-			ap->stopping = true;
-			kill(-ap->pid, SIGTERM);
-		}
-	}
-	/* Up to the grace for every group to go on its own; then SIGKILL for what is left. */
+	for (unsigned i = 0; i < r->n_apps; i++)
+		app_stop_begin(r, &r->apps[i]);
+	/*
+	 * Each group has its grace from its SIGTERM (at its until, or just now) to go on its
+	 * own; what is left of it then gets SIGKILL.
+	 */
 	do {
+		uint64_t now = emu_loop_now_ns();
+
 		left = false;
-		for (unsigned i = 0; i < r->n_apps; i++)
-			left |= app_left(r, &r->apps[i]);
+		for (unsigned i = 0; i < r->n_apps; i++) {
+			struct run_app *ap = &r->apps[i];
+
+			if (ap->end_killed || !app_left(r, ap))
+				continue;
+			if (now < ap->term_ns + RUN_APP_GRACE_NS) {
+				left = true;
+				continue;
+			}
+			kill(-(ap->pid > 0 ? ap->pid : ap->pgid_left), SIGKILL);
+			ap->end_killed = true;
+		}
 		if (left)
 			poll(NULL, 0, APP_POLL_MS);
-	} while (left && emu_loop_now_ns() < deadline);
+	} while (left);
 	for (unsigned i = 0; i < r->n_apps; i++) {
 		struct run_app *ap = &r->apps[i];
 		siginfo_t si = {0};
 
-		if (ap->pgid_left > 0)
-			kill(-ap->pgid_left, SIGKILL);
-		if (ap->pid > 0) {
-			kill(-ap->pid, SIGKILL);
-			if (waitid(P_PID, (id_t)ap->pid, &si, WEXITED) == 0)
-				app_exited(r, ap, &si);
-			ap->pid = 0;
-		}
-		ap->pgid_left = 0;
+		/* Exited, or SIGKILLed just now: no wait to speak of. */
+		if (ap->pid > 0 && waitid(P_PID, (id_t)ap->pid, &si, WEXITED) == 0)
+			app_exited(r, ap, &si);
+		ap->pid = ap->pgid_left = 0;
 		if (ap->err_fd >= 0)
 			on_app_err(r->loop, ap->err_fd, EPOLLIN, ap);
 		app_unwatch(r, &ap->pidfd);

@@ -65,6 +65,8 @@ struct run_app {
 	bool exited;	  /* app_exit written; the leader's zombie kept until ... */
 	bool stopping;	  /* ... its group has had SIGTERM ... */
 	bool killed;	  /* ... and SIGKILL after the grace */
+	bool end_killed;  /* SIGKILLed by the run's end */
+	uint64_t term_ns; /* when its group had SIGTERM (emu_loop_now_ns()) */
 	uint64_t start_timer, until_timer, grace_timer; /* pending, 0: none */
 };
 

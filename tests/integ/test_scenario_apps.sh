@@ -86,6 +86,27 @@ ok "EDGEMU_NODE, EDGEMU_RUN, EDGEMU_RESULTS"
 assert_gone "$run"
 ok "nothing left after the end"
 
+# --- with radio, an app at 0s finds its UE attached: its first packet gets an answer ---
+run=$(rand_run)
+RUNS+=("$run")
+cat >"$TMP/r.yaml" <<EOF2
+name: $run
+duration: 1s
+nodes:
+  ue1: { kind: ue, pos: [10, 0] }
+  enb1: { kind: enb, pos: [0, 0] }
+  cloud: { kind: cloud }
+links:
+  - { endpoints: [enb1, cloud], delay: 1ms }
+radio: {}
+apps:
+  - { name: ping, node: ue1, run: "ping -n -c 1 -W 1 cloud" }
+EOF2
+"$EDGEMU" run "$TMP/r.yaml" -o "$TMP/r-res" >"$TMP/r.out" 2>&1 || fail "radio run: $(cat "$TMP/r.out")"
+grep -q ',app_exit,ue1,"ping: status 0"' "$TMP/r-res/events.csv" ||
+	fail "the UE's first ping at 0s went unanswered: $(cat "$TMP/r-res/apps/ping.out" "$TMP/r-res/events.csv")"
+ok "radio: an app at 0s in a UE finds it attached"
+
 # --- a missing program: refused before anything is built ---
 run=$(rand_run)
 RUNS+=("$run")

@@ -205,7 +205,8 @@ static void test_set(void **state)
 	assert_int_equal(m->apps[1].run_mark.line, 0);
 	topo_model_free(m);
 	bad(apps, bad_until, 1, "t.yaml: --set: until: '5' needs a unit (ns, us, ms, s)");
-	bad(apps, bad_run, 1, "t.yaml: --set: run: unclosed single quote (at character 3 of 'a 'b')");
+	bad(apps, bad_run, 1,
+	    "t.yaml: --set: run: unclosed single quote (at character 3 of 'a 'b')");
 	bad(apps, bad_node, 1, "t.yaml: --set: node: unknown node 'nope'");
 }
 
@@ -279,9 +280,9 @@ static void test_resolve(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_key), cmocka_unit_test(test_bad_shape),
+	    cmocka_unit_test(test_every_key),	  cmocka_unit_test(test_bad_shape),
 	    cmocka_unit_test(test_bad_node_name), cmocka_unit_test(test_bad_run),
-	    cmocka_unit_test(test_bad_times), cmocka_unit_test(test_set),
+	    cmocka_unit_test(test_bad_times),	  cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_resolve),
 	};
 

@@ -142,7 +142,7 @@ static void test_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_blanks),	    cmocka_unit_test(test_single_quotes),
+	    cmocka_unit_test(test_blanks),	  cmocka_unit_test(test_single_quotes),
 	    cmocka_unit_test(test_double_quotes), cmocka_unit_test(test_backslash),
 	    cmocka_unit_test(test_no_expansion),  cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_bounds),
