@@ -92,7 +92,7 @@ __attribute__((noreturn)) static void app_child(const struct app_spawn *s, pid_t
 	static const int dfl[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
 	char out[PATH_MAX + TOPO_APP_NAME_MAX + 16], errp[sizeof(out)];
 	struct topo_err err;
-	int null, fo, fe;
+	int null, fo, fe, e;
 
 	/* With the runner, it dies with it, even killed; we may have died before the request. */
 	if (!s->detach && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
@@ -111,7 +111,11 @@ __attribute__((noreturn)) static void app_child(const struct app_spawn *s, pid_t
 	fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (null < 0 || fo < 0 || fe < 0) {
-		child_say(wfd, "opening %s: %s", fo < 0 ? out : errp, strerror(errno));
+		child_say(wfd, "opening %s: %s",
+			  null < 0 ? "/dev/null"
+			  : fo < 0 ? out
+				   : errp,
+			  strerror(errno));
 		_exit(127);
 	}
 	if (topo_node_enter(s->run, s->node, s->ns_fd, &err) < 0) {
@@ -123,8 +127,10 @@ __attribute__((noreturn)) static void app_child(const struct app_spawn *s, pid_t
 		_exit(127);
 	}
 	execve(s->a->path, s->a->argv, env);
-	child_say(wfd, "executing %s: %s", s->a->path, strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	e = errno;
+	child_say(wfd, "executing %s: %s", s->a->path, strerror(e));
+	/* A shell's statuses: not found, found but not executable. */
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 /*
@@ -134,7 +140,7 @@ __attribute__((noreturn)) static void app_child(const struct app_spawn *s, pid_t
 static int app_spawn(struct app_spawn *s, pid_t *ret_pid)
 {
 	char results[PATH_MAX], **env;
-	int p[2];
+	int p[2], e;
 	pid_t parent = getpid(), pid;
 
 	if (!realpath(s->dir, results))
@@ -143,17 +149,19 @@ static int app_spawn(struct app_spawn *s, pid_t *ret_pid)
 	if (!env)
 		return -ENOMEM;
 	if (pipe2(p, O_CLOEXEC) < 0) {
+		e = errno;
 		app_env_free(env);
-		return -errno;
+		return -e;
 	}
 	pid = fork();
 	if (pid == 0)
 		app_child(s, parent, p[1], env);
+	e = pid < 0 ? errno : 0;
 	app_env_free(env);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		return -errno;
+		return -e;
 	}
 	/* Its group made on both sides: a signal sent to it now already reaches it (a session
 	 * is the child's alone to make: setsid() fails in a group leader). */

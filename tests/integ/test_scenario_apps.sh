@@ -131,6 +131,26 @@ grep -qF "$TMP/m.yaml:10:21: run: program 'nosuch-program-$mark' is not found in
 assert_gone "$run"
 ok "a missing program refused before anything is built (run and up)"
 
+# --- a program that cannot exec (its interpreter is missing): an event, not the run's end ---
+run=$(rand_run)
+RUNS+=("$run")
+printf '#!/nonexistent/interpreter\n' >"$TMP/bad"
+chmod +x "$TMP/bad"
+scenario "$TMP/b.yaml" "$run" 1s <<EOF2
+  - { name: bad, node: b, run: "$TMP/bad" }
+EOF2
+"$EDGEMU" run "$TMP/b.yaml" -o "$TMP/b-res" >"$TMP/b.out" 2>&1 || fail "a run with an app that cannot exec failed: $(cat "$TMP/b.out")"
+grep -q ',app_error,-,"bad: executing .*: No such file or directory"' "$TMP/b-res/events.csv" ||
+	fail "no app_error: $(cat "$TMP/b-res/events.csv")"
+grep -q ',app_exit,-,"bad: status 127"' "$TMP/b-res/events.csv" || fail "no status 127: $(cat "$TMP/b-res/events.csv")"
+grep -q "app bad: executing" "$TMP/b.out" || fail "not said: $(cat "$TMP/b.out")"
+rc=0
+"$EDGEMU" up "$TMP/b.yaml" >"$TMP/b.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "up with an app that cannot exec: exit $rc, not 1"
+grep -q "starting app bad: executing" "$TMP/b.out" || fail "up: not said: $(cat "$TMP/b.out")"
+assert_gone "$run"
+ok "a program that cannot exec: app_error and status 127 (run); refused, nothing left (up)"
+
 # The apps a run that must be stopped starts: one that goes on SIGTERM, one that ignores it.
 stoppable() {
 	cat <<EOF2
