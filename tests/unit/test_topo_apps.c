@@ -210,6 +210,31 @@ static void test_set(void **state)
 	bad(apps, bad_node, 1, "t.yaml: --set: node: unknown node 'nope'");
 }
 
+/* At most TOPO_APPS_MAX of them; each named after its index by default, so all unique. */
+static void test_limit(void **state)
+{
+	size_t cap = 64 * (TOPO_APPS_MAX + 2), len;
+	char *text = malloc(cap);
+	struct topo_model *m = NULL;
+	struct topo_err err;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, HEAD);
+	for (int i = 0; i < TOPO_APPS_MAX; i++)
+		len += (size_t)snprintf(text + len, cap - len, "  - { node: h1, run: x }\n");
+	assert_int_equal(topo_parse_string(text, len, "t.yaml", &m, &err), 0);
+	assert_int_equal(m->n_apps, TOPO_APPS_MAX);
+	assert_string_equal(m->apps[TOPO_APPS_MAX - 1].name, "h1-999");
+	topo_model_free(m);
+	m = NULL;
+	len += (size_t)snprintf(text + len, cap - len, "  - { node: h1, run: x }\n");
+	assert_int_equal(topo_parse_string(text, len, "t.yaml", &m, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "t.yaml:6:3: apps: 1001 apps; a scenario may have at most 1000");
+	free(text);
+}
+
 /* Programs: found in $PATH, or a path; not found, not executable, a folder. */
 static void test_resolve(void **state)
 {
@@ -283,7 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_every_key),	  cmocka_unit_test(test_bad_shape),
 	    cmocka_unit_test(test_bad_node_name), cmocka_unit_test(test_bad_run),
 	    cmocka_unit_test(test_bad_times),	  cmocka_unit_test(test_set),
-	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_limit),	  cmocka_unit_test(test_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, support_tmp_setup, support_tmp_teardown);
