@@ -61,6 +61,9 @@ static const char usage_up[] =
     "The run is named after the file's `name:` unless --name gives another, so two\n"
     "runs of one file coexist. Ctrl-C or SIGTERM while building removes what was built.\n"
     "Remove the network with `edgemu down RUN`.\n"
+    "The scenario's apps: start in their nodes once it is built, all at once (at: and\n"
+    "until: aside), and run on until `edgemu down RUN` stops them; their output is "
+    "in\n" TOPO_RUN_ROOT "/RUN/apps/.\n"
     "\n"
     "With radio:, each UE (one address for the whole run, on its radio interface) is\n"
     "attached to its strongest cell where it stands at t = 0 (its pos:, or its mobility:\n"
@@ -104,6 +107,9 @@ static int cmd_up(int argc, char **argv)
 	}
 	/* Validate everything before anything is created, and before asking for root. */
 	r = topo_parse_file(file, &m, &err);
+	/* An app whose program is missing is refused before anything is built. */
+	if (r == 0 && (r = topo_apps_resolve(m, &err)) < 0)
+		topo_model_free(m);
 	if (r < 0) {
 		fprintf(stderr, "edgemu up: %s\n", err.msg);
 		return 1;
@@ -133,6 +139,16 @@ static int cmd_up(int argc, char **argv)
 		if (r > 0)
 			r = 0;
 	}
+	/* The apps last, on the network as it will stay: all at once, at and until aside. */
+	if (r == 0 && !stop_flag && net->m->n_apps) {
+		fprintf(stderr,
+			"edgemu up: run %s: apps (at and until aside; `edgemu down` stops "
+			"them):\n",
+			net->name);
+		r = run_apps_detach(net, stderr, &err);
+		if (r > 0)
+			r = 0;
+	}
 	/* Done: the run is the user's now, and no longer this process's (idle, not live). */
 	if (r == 0 && !stop_flag && (r = topo_net_keep(net)) < 0)
 		topo_err_set(&err, r, "writing the run's meta: %s", strerror(-r));
@@ -147,6 +163,7 @@ static int cmd_up(int argc, char **argv)
 			fprintf(stderr, "edgemu up: %s\n", err.msg);
 		hold_signals();
 		snprintf(rname, sizeof(rname), "%s", net->name);
+		run_apps_stop_detached(rname);
 		if (topo_net_teardown(rname, net, &terr) < 0)
 			fprintf(stderr, "edgemu up: while removing run %s: %s\n", rname, terr.msg);
 		topo_net_free(net);
@@ -169,7 +186,8 @@ static const char usage_down[] =
     "\n"
     "Remove everything run RUN created (processes in its nodes, namespaces, links,\n"
     "/etc/netns entries, its folder under " TOPO_RUN_ROOT "), and wait until the kernel\n"
-    "has released it.\n"
+    "has released it. The scenario's apps `edgemu up` started get SIGTERM first, and\n"
+    "SIGKILL 2 s later if still there.\n"
     "A process outside the run that holds one of its namespaces (has it open, or mounted\n"
     "in a mount namespace of its own) keeps it alive: each such process is named (pid,\n"
     "command), and the run's folder stays until it is gone (edgemu down RUN again).\n"
@@ -218,6 +236,8 @@ static int cmd_down(int argc, char **argv)
 				"edgemu down: run %s belongs to process %ld, which is still "
 				"running; removing it anyway\n",
 				argv[i], owner);
+		/* Its apps first, SIGTERM then SIGKILL: the teardown would only SIGKILL them. */
+		run_apps_stop_detached(argv[i]);
 		if (topo_net_remove(argv[i], NULL, flags, &err) < 0) {
 			fprintf(stderr, "edgemu down: %s\n", err.msg);
 			rc = 1;
@@ -337,6 +357,7 @@ static int cmd_clean(int argc, char **argv)
 			       names[i], what, names[i]);
 			continue;
 		}
+		run_apps_stop_detached(names[i]);
 		if (topo_net_teardown(names[i], NULL, &err) < 0) {
 			fprintf(stderr, "edgemu clean: %s\n", err.msg);
 			rc = 1;
@@ -362,9 +383,10 @@ static const char usage_exec[] =
 
 static int cmd_exec(int argc, char **argv)
 {
-	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8], path[PATH_MAX];
+	char path[PATH_MAX];
+	struct topo_err err;
 	struct stat st;
-	int fd, i = 3;
+	int rc, i = 3;
 
 	if (argc < 2 || cli_wants_help(argc, argv)) {
 		fputs(usage_exec, argc < 2 ? stderr : stdout);
@@ -387,28 +409,11 @@ static int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "edgemu exec: no run named '%s'\n", argv[1]);
 		return 1;
 	}
-	topo_ns_name(ns, sizeof(ns), argv[1], argv[2]);
-	fd = emu_netns_open(ns);
-	if (fd < 0) {
-		fprintf(stderr, "edgemu exec: run %s has no node '%s'\n", argv[1], argv[2]);
+	rc = topo_node_enter(argv[1], argv[2], -1, &err);
+	if (rc < 0) {
+		fprintf(stderr, "edgemu exec: %s\n", err.msg);
 		return 1;
 	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "edgemu exec: entering node %s: %s\n", argv[2], strerror(errno));
-		return 1;
-	}
-	close(fd);
-	/* Private mounts, so /etc/hosts and /sys are the node's for CMD only. */
-	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
-		fprintf(stderr, "edgemu exec: making a mount namespace: %s\n", strerror(errno));
-		return 1;
-	}
-	snprintf(path, sizeof(path), TOPO_ETC_NETNS "/%s/hosts", ns);
-	if (access(path, R_OK) == 0 && mount(path, "/etc/hosts", "none", MS_BIND, NULL) < 0)
-		fprintf(stderr, "edgemu exec: warning: cannot mount %s on /etc/hosts: %s\n", path,
-			strerror(errno));
-	if (umount2("/sys", MNT_DETACH) == 0)
-		mount(ns, "/sys", "sysfs", 0, NULL);
 	execvp(argv[i], argv + i);
 	fprintf(stderr, "edgemu exec: %s: %s\n", argv[i], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

@@ -163,6 +163,7 @@ void run_fini(struct runner *r)
 	free(r->probe_pids);
 	if (r->policy)
 		mig_policy_free(r->policy);
+	run_apps_free(r);
 	emu_loop_close(r->loop);
 	if (r->report >= 0)
 		close(r->report);
@@ -202,6 +203,9 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = run_policy_new(r, err);
+	/* An app whose program is missing is refused before anything is built. */
+	if (rc == 0)
+		rc = topo_apps_resolve(r->m, err);
 	if (rc < 0) {
 		run_free(r);
 		return rc;
@@ -298,6 +302,8 @@ void run_go(struct runner *r)
 		rc = run_probes_spawn(r, &err);
 	if (rc == 0)
 		rc = loop_setup(r);
+	if (rc == 0)
+		rc = run_apps_start(r);
 	if (rc < 0) {
 		run_fail(r, rc, "%s", err.msg[0] ? err.msg : strerror(-rc));
 		return;
@@ -352,6 +358,8 @@ void run_end(struct runner *r)
 			  sigabbrev_np(r->stop_sig), run_rel_s(r, r->stop_ns));
 	else
 		run_event(r, r->end_ns, "end", -1, "%s", "");
+	/* The apps go while their network is there, their exits in events.csv after the end. */
+	run_apps_stop(r);
 	run_probes_stop(r);
 	if (r->report >= 0 && r->loop)
 		run_on_report(r->loop, r->report, EPOLLIN, r);

@@ -160,4 +160,19 @@ int run_radio_ue_set(struct topo_net *net, unsigned ue, int enb, struct run_ue_m
 		     struct topo_err *err);
 void run_ue_move_fini(struct run_ue_move *mv);
 
+/*
+ * For `edgemu up`: every app of net's model started now, at and until aside, each in its
+ * node in a session of its own that outlives this process; output in <run dir>/apps/, its
+ * pid in apps/<name>.pid; a line per app on out. Their programs must be resolved
+ * (topo_apps_resolve()). The number started, or -errno with err set (the one that failed is
+ * gone; those before it run on: the run's teardown stops them).
+ */
+int run_apps_detach(struct topo_net *net, FILE *out, struct topo_err *err);
+/*
+ * For `edgemu down` and `edgemu clean`, before the run is removed: the apps run_apps_detach()
+ * started, SIGTERM to each session, SIGKILL after the grace (2 s) to what is left; then their
+ * files (<run dir>/apps/), as the run's folder goes next. The number of apps found.
+ */
+int run_apps_stop_detached(const char *run);
+
 #endif

@@ -52,6 +52,24 @@
 #define PROBE_GROUP 16	       /* probes let go together ... */
 #define PROBE_GAP_NS (25 * MS) /* ... this often */
 
+#define RUN_APP_GRACE_NS (2 * S_NS) /* an app's time to go after SIGTERM, then SIGKILL */
+#define RUN_APP_FIRST_NS (20 * MS)  /* with radio, apps at 0s start then: as the probes */
+
+/* One app of the scenario's apps: (m->apps[i] is r->apps[i]'s), in the runner. */
+struct run_app {
+	struct runner *r; /* the callbacks' argument is the app */
+	pid_t pid;	  /* its leader, also its group; 0: not started, or reaped */
+	pid_t pgid_left;  /* at the end: its group, the leader reaped */
+	int pidfd;	  /* watched on the loop until the leader exits, -1: none */
+	int err_fd;	  /* the child's word if it could not exec, -1: none */
+	bool exited;	  /* app_exit written; the leader's zombie kept until ... */
+	bool stopping;	  /* ... its group has had SIGTERM ... */
+	bool killed;	  /* ... and SIGKILL after the grace */
+	bool end_killed;  /* SIGKILLed by the run's end */
+	uint64_t term_ns; /* when its group had SIGTERM (emu_loop_now_ns()) */
+	uint64_t start_timer, until_timer, grace_timer; /* pending, 0: none */
+};
+
 struct phase_rtt {
 	struct util_hist before, during, after;
 };
@@ -198,6 +216,10 @@ struct runner {
 	unsigned shapes_pending; /* UEs with shape_pending */
 	struct emu_loop_stats lateness;
 	bool clock_rt; /* the clock ran at real-time priority (run.c, clock_priority) */
+
+	/* The scenario's apps: per m->apps, once run_apps_start() ran (apps.c). */
+	struct run_app *apps;
+	unsigned n_apps;
 };
 
 /* --- run.c: the run's life --- */
@@ -258,6 +280,14 @@ int run_probes_spawn(struct runner *r, struct topo_err *err);
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 
 void run_probes_stop(struct runner *r);
+
+/* --- apps.c: the scenario's apps: --- */
+
+/* Each app's start at its at on r->loop (from r->t0), and apps/ in the results. 0 or -errno. */
+int run_apps_start(struct runner *r);
+/* At the end: SIGTERM to every app's group, SIGKILL after the grace, app_exit of each. */
+void run_apps_stop(struct runner *r);
+void run_apps_free(struct runner *r);
 
 /* --- write.c: every results file --- */
 

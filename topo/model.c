@@ -44,6 +44,12 @@ void topo_model_free(struct topo_model *m)
 		free(k->path);
 	}
 	free(m->sweep.keys);
+	for (unsigned i = 0; m->apps && i < m->n_apps; i++) {
+		free(m->apps[i].run);
+		free(m->apps[i].argv);
+		free(m->apps[i].path);
+	}
+	free(m->apps);
 	free(m->nodes);
 	free(m->services);
 	free(m->file);

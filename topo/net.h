@@ -168,6 +168,14 @@ long topo_net_owner(const char *name);
 int topo_nets_lock(void);
 
 void topo_ns_name(char *buf, size_t len, const char *run, const char *node);
+/*
+ * The calling process into node `node` of run `run`, for good, as `ip netns exec` does: its
+ * network namespace (ns_fd, or opened by name when ns_fd < 0), then a mount namespace of its
+ * own where /etc/hosts is the node's (the run's node names resolve) and /sys shows the
+ * node's devices. For a process about to exec: `edgemu exec`, the apps (topo/enter.c). 0;
+ * -ENOENT when the run has no such node; else -errno; err says what failed.
+ */
+int topo_node_enter(const char *run, const char *node, int ns_fd, struct topo_err *err);
 /* The relay's namespace: em-<run>.relay (a '.' no node name can have). */
 void topo_relay_ns_name(char *buf, size_t len, const char *run);
 /* The relay-side interface facing end `end` of relayed link `link`: name and ifindex. */

@@ -322,6 +322,27 @@ struct topo_sweep {
 	struct topo_mark repeat_mark;
 };
 
+#define TOPO_APPS_MAX 1000     /* entries of apps: */
+#define TOPO_APP_NAME_MAX 63   /* an app's name: apps/<name>.out in the results */
+#define TOPO_APP_RUN_MAX 65536 /* bytes of a run: command line */
+
+/*
+ * One entry of `apps:`: a program the runner starts in a node (`struct topo_prog`, as enum
+ * topo_app names the services' programs). Its command line is split into words as a shell
+ * would (util/words.h); argv[0] is looked up by topo_apps_resolve().
+ */
+struct topo_prog {
+	char name[TOPO_APP_NAME_MAX + 1]; /* unique; default <node>-<index in apps:> */
+	unsigned node;			  /* index into model->nodes */
+	char *run;			  /* the command line as written */
+	char **argv;			  /* its words, NULL-terminated (one allocation) */
+	unsigned argc;			  /* >= 1 */
+	char *path;			 /* argv[0] resolved: by topo_apps_resolve(), NULL before */
+	uint64_t at_ns;			 /* start, from the run's start (default 0) */
+	uint64_t until_ns;		 /* SIGTERM then, 0: at the run's end; > at_ns otherwise */
+	struct topo_mark mark, run_mark; /* of the item, of run:'s value */
+};
+
 struct topo_model {
 	char *file; /* path as given */
 	char name[TOPO_RUN_MAX + 1];
@@ -344,6 +365,8 @@ struct topo_model {
 	unsigned n_probes;
 	bool has_sweep; /* `sweep:` given */
 	struct topo_sweep sweep;
+	struct topo_prog *apps; /* `apps:` */
+	unsigned n_apps;
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */
@@ -415,6 +438,14 @@ const char *topo_pattern_name(enum topo_pattern p); /* "uniform", "hotset", "seq
 int topo_service_find(const struct topo_model *m, const char *name); /* index or -1 */
 bool topo_kind_forwards(enum topo_kind k);			     /* enb, edge, router */
 bool topo_net_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no leading '-' */
+
+/*
+ * Each app's program (argv[0]) looked up as execvp(3) would: a word with a '/' as it is, else
+ * in each folder of $PATH (/usr/local/bin:/usr/bin:/bin without it); found only as a regular
+ * file this process may execute. Sets every app's path. 0, or -ENOENT / -EACCES /
+ * -ENOMEM with err naming the run: value's file:line:col (topo/parse_apps.c).
+ */
+int topo_apps_resolve(struct topo_model *m, struct topo_err *err);
 
 /* --- radio UEs (topo/radio.c) --- */
 /*

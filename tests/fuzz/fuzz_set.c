@@ -50,7 +50,10 @@ static const char base[] =
     "  - { from: ue1, to: game, interval: 10ms }\n"
     "sweep:\n"
     "  vary: { links.0.delay: [1ms, 5ms] }\n"
-    "  repeat: 2\n";
+    "  repeat: 2\n"
+    "apps:\n"
+    "  - { name: srv, node: cloud, run: \"iperf3 -s -1\", until: 9s }\n"
+    "  - { node: ue1, run: \"sh -c 'exit 3'\", at: 1s }\n";
 
 #define SETS_MAX 8
 
