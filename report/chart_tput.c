@@ -250,22 +250,30 @@ static void draw_legend(FILE *f, const struct report *r, const struct report_tpu
 /* What the chart says when it has nothing to draw, or left rows out. */
 static void draw_notes(FILE *f, const struct report *r, const struct report_tput_data *d)
 {
+	const char *s = r->tput_bad == 1 ? "" : "s";
+	char why[sizeof(r->tput_note) + 64];
 	size_t stride = 1;
 
 	for (size_t c = 0; c < r->flows.n; c++)
 		stride = d->stride[c] > stride ? d->stride[c] : stride;
-	if (!r->n_tput)
-		svg_no_data(f, &d->plot,
-			    r->tput_note[0] ? r->tput_note
-			    : !r->have_tput ? "throughput.csv is missing"
-					    : "no rows in throughput.csv");
+	if (!r->n_tput) {
+		if (r->tput_bad)
+			snprintf(why, sizeof(why), "%zu bad row%s in throughput.csv, the first: %s",
+				 r->tput_bad, s, r->tput_note);
+		else
+			snprintf(why, sizeof(why), "%s",
+				 r->tput_note[0] ? r->tput_note
+				 : !r->have_tput ? "throughput.csv is missing"
+						 : "no rows in throughput.csv");
+		svg_no_data(f, &d->plot, why);
+	}
 	if (d->points < r->n_tput)
 		svg_text(f, W - 20, 20, "end", 10, "class=\"note\" fill=\"#555\"",
 			 "downsampled: %u points for %zu rows (each the mean of up to %zu rows)",
 			 d->points, r->n_tput, stride);
 	else if (r->n_tput && r->tput_bad)
 		svg_text(f, W - 20, 20, "end", 10, "class=\"note\" fill=\"#555\"",
-			 "%zu bad rows of throughput.csv left out", r->tput_bad);
+			 "%zu bad row%s of throughput.csv left out", r->tput_bad, s);
 }
 
 int report_chart_tput(struct report *r)

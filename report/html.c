@@ -7,6 +7,7 @@
 #include "util/text.h"
 #include <json-c/json.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,18 +324,24 @@ int report_html_flows(struct report *r, FILE *f)
 			snprintf(path, sizeof(path), "goodput_mbps.%s", phases[k]);
 			flow_cell(f, name, phases[k], x, path);
 		}
+		/* true or false; a number (times it broke) is shown as it is */
 		v = results_json_get(x, "broken");
-		fprintf(f, "<td class=\"l\" data-k=\"flow.%s.broken\">%s</td>", name,
-			json_object_is_type(v, json_type_boolean)
-			    ? (json_object_get_boolean(v) ? "<span class=\"err\">yes</span>" : "no")
-			    : "-");
+		fprintf(f, "<td class=\"l\" data-k=\"flow.%s.broken\">", name);
+		if (json_object_is_type(v, json_type_int))
+			fprintf(f, "%" PRId64, json_object_get_int64(v));
+		else if (json_object_is_type(v, json_type_boolean))
+			fputs(json_object_get_boolean(v) ? "<span class=\"err\">yes</span>" : "no",
+			      f);
+		else
+			fputs("-", f);
+		fputs("</td>", f);
 		fprintf(f, "<td data-k=\"flow.%s.rows\">%zu</td></tr>\n", name,
 			r->tput_from[c + 1] - r->tput_from[c]);
 	}
 	fputs("</tbody></table>\n<p class=\"note\">Goodput: the bytes each flow's receiver read, "
-	      "in Mbit/s, over the flow's time and before, during and after the handovers and "
-	      "migrations of the UE at its end, as the run measured them (summary.json); rows: "
-	      "its 100 ms reports in throughput.csv.</p>\n",
+	      "in Mbit/s, over the whole flow and before, during and after handovers and "
+	      "migrations, as the run measured them (summary.json); rows: the receiver's reports "
+	      "in throughput.csv.</p>\n",
 	      f);
 	json_object_put(o);
 	return 0;
