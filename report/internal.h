@@ -111,6 +111,7 @@ struct report {
 	size_t n_tput, cap_tput, *tput_from; /* tput_from[f]..tput_from[f + 1]: flow f's rows */
 	size_t tput_bad;		     /* rows of throughput.csv left out */
 	char tput_note[576];		     /* why throughput.csv was not read, "": it was */
+	size_t tput_note_line;		     /* a bad row's note: its line */
 	bool have_rtt, have_pos, have_mig, have_cells, have_tput;
 	double t_end;
 	char *meta, *summary; /* the JSON files' text, or NULL */

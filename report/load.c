@@ -148,7 +148,12 @@ static int on_tput(struct report *r, const union results_row *x, size_t line)
 
 	/* A rate below zero is no measurement: left out like a row the reader cannot read. */
 	if (!(t->mbps >= 0) || !*t->flow) {
-		r->tput_bad++;
+		if (!r->tput_bad++) {
+			snprintf(r->tput_note, sizeof(r->tput_note),
+				 "%s/" RESULTS_THROUGHPUT ":%zu: %s", r->dir, line,
+				 *t->flow ? "mbps below 0" : "flow: empty");
+			r->tput_note_line = line;
+		}
 		return 0;
 	}
 	flow = intern(&r->flows, t->flow);
@@ -314,77 +319,66 @@ static int cmp_tput(const void *a, const void *b)
 	return by_ue_time(x->flow, x->t_s, x->line, y->flow, y->t_s, y->line);
 }
 
-/* summary.json's flows, in its order, with their ends; entries without a name left out. */
-static int flows_listed(struct report *r)
+/*
+ * summary.json's flows (its "flows": entries with a name), in its order, before any other
+ * throughput.csv names. 0, or -ENOMEM.
+ */
+static int flows_listed(struct report *r, struct json_object *flows)
 {
-	struct json_object *o, *flows;
-	int rc = 0;
-
-	if (!r->summary ||
-	    results_json_parse(r->summary, strlen(r->summary), RESULTS_SUMMARY, &o, NULL) < 0)
-		return 0;
-	flows = results_json_get(o, "flows");
-	for (size_t i = 0; json_object_is_type(flows, json_type_array) &&
-			   i < json_object_array_length(flows) && rc >= 0;
+	for (size_t i = 0;
+	     json_object_is_type(flows, json_type_array) && i < json_object_array_length(flows);
 	     i++) {
 		const char *name =
 		    results_json_str(json_object_array_get_idx(flows, i), "name", "");
 
-		if (*name)
-			rc = intern(&r->flows, name);
+		if (*name && intern(&r->flows, name) < 0)
+			return -ENOMEM;
 	}
-	json_object_put(o);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
-/* Each flow's ends from summary.json (flows_listed's names, so their first n). */
-static int flows_info(struct report *r)
+/* Each flow's ends from summary.json (the first entry of a name). 0, or -ENOMEM. */
+static int flows_info(struct report *r, struct json_object *flows)
 {
-	size_t n = r->flows.n;
-	struct json_object *o, *flows;
-
-	r->flow = calloc(n + 1, sizeof(*r->flow));
+	r->flow = calloc(r->flows.n + 1, sizeof(*r->flow));
 	if (!r->flow)
 		return -ENOMEM;
-	if (!r->summary ||
-	    results_json_parse(r->summary, strlen(r->summary), RESULTS_SUMMARY, &o, NULL) < 0)
-		return 0;
-	flows = results_json_get(o, "flows");
 	for (size_t i = 0;
 	     json_object_is_type(flows, json_type_array) && i < json_object_array_length(flows);
 	     i++) {
 		struct json_object *x = json_object_array_get_idx(flows, i);
 		const char *name = results_json_str(x, "name", "");
-		int k = *name ? intern(&r->flows, name) : -1;
+		int k = -1;
 
-		if (k < 0 || (size_t)k >= n || r->flow[k].listed)
+		/* flows_listed put every name in r->flows: only a lookup here */
+		for (size_t f = 0; *name && f < r->flows.n && k < 0; f++)
+			if (!strcmp(r->flows.v[f], name))
+				k = (int)f;
+		if (k < 0 || r->flow[k].listed)
 			continue;
 		r->flow[k].listed = true;
 		r->flow[k].from = strdup(results_json_str(x, "from", ""));
 		r->flow[k].to = strdup(results_json_str(x, "to", ""));
-		if (!r->flow[k].from || !r->flow[k].to) {
-			json_object_put(o);
+		if (!r->flow[k].from || !r->flow[k].to)
 			return -ENOMEM;
-		}
 	}
-	json_object_put(o);
 	return 0;
 }
 
-/*
- * The flows of summary.json, then throughput.csv (runs without traffic: have none), its rows
- * by flow and time. A throughput.csv that is not one (a column missing) leaves the chart
- * saying why instead of failing the report: it is an addition to the run's other files.
- * 0, or -ENOMEM.
- */
-static int tput_load(struct report *r)
+/* The line of the reader's error "DIR/throughput.csv:12: ...", 0: none. */
+static size_t err_line(const char *msg)
+{
+	const char *p = strstr(msg, RESULTS_THROUGHPUT ":");
+
+	return p ? strtoul(p + strlen(RESULTS_THROUGHPUT ":"), NULL, 10) : 0;
+}
+
+/* throughput.csv's rows, by flow and time; why it could not be read in r->tput_note. */
+static int tput_read(struct report *r)
 {
 	struct results_err e = {0};
-	int rc = flows_listed(r);
+	int rc = csv_read(r, RESULTS_CSV_THROUGHPUT, on_tput, &e);
 
-	if (rc < 0)
-		return rc;
-	rc = csv_read(r, RESULTS_CSV_THROUGHPUT, on_tput, &e);
 	r->have_tput = rc != -ENOENT;
 	r->tput_bad += e.skipped;
 	if (rc == -ENOMEM)
@@ -395,12 +389,36 @@ static int tput_load(struct report *r)
 	} else if (rc < 0 && rc != -ENOENT) {
 		snprintf(r->tput_note, sizeof(r->tput_note), "%s/" RESULTS_THROUGHPUT ": %s",
 			 r->dir, strerror(-rc));
-	}
-	if (r->tput_bad && !r->tput_note[0] && e.msg[0])
+	} else if (e.skipped && e.msg[0] &&
+		   (!r->tput_note[0] || err_line(e.msg) < r->tput_note_line)) {
+		/* The first bad row: the reader's, or one on_tput() left out before it. */
 		snprintf(r->tput_note, sizeof(r->tput_note), "%s", e.msg);
+	}
 	if (r->n_tput)
 		qsort(r->tput, r->n_tput, sizeof(*r->tput), cmp_tput);
-	rc = flows_info(r);
+	return 0;
+}
+
+/*
+ * The flows of summary.json, then throughput.csv (runs without traffic: have none). A
+ * throughput.csv that is not one (a column missing) leaves the chart saying why instead of
+ * failing the report: it is an addition to the run's other files. 0, or -ENOMEM.
+ */
+static int tput_load(struct report *r)
+{
+	struct json_object *o = NULL, *flows;
+	int rc;
+
+	if (r->summary &&
+	    results_json_parse(r->summary, strlen(r->summary), RESULTS_SUMMARY, &o, NULL) < 0)
+		o = NULL;
+	flows = results_json_get(o, "flows");
+	rc = flows_listed(r, flows);
+	if (rc == 0)
+		rc = tput_read(r);
+	if (rc == 0)
+		rc = flows_info(r, flows);
+	json_object_put(o);
 	if (rc < 0)
 		return rc;
 	r->tput_from = calloc(r->flows.n + 1, sizeof(size_t));

@@ -9,10 +9,10 @@
  *
  * Every number comes from the CSV files (scenario.yaml adds the cells and edges of the map);
  * meta.json and summary.json only add the header's few facts, read with a scanner for the
- * keys edgemu writes. A run cut short leaves files short or missing: their charts say "no
- * data". Each chart is an <svg> with a stable id (rtt-<ue>, tput, map, cells, mig-<n>) and
- * data-points, the number of data points it draws, so tests can hold it against the CSV
- * files.
+ * keys edgemu writes, and the flows' table its goodput figures (the runner's). A run cut short
+ * leaves files short or missing: their charts say "no data". Each chart is an <svg> with a stable
+ * id (rtt-<ue>, tput, map, cells, mig-<n>) and data-points, the number of data points it draws, so
+ * tests can hold it against the CSV files.
  */
 #include "report/internal.h"
 #include "report/report.h"

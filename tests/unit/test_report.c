@@ -955,6 +955,16 @@ static void test_traffic_bad(void **state)
 		free(svg);
 		free(html);
 	}
+	/* summary.json names flows, throughput.csv is not there: the chart says so */
+	snprintf(dir, sizeof(dir), "%s/bad-tput/throughput.csv", support_tmp);
+	assert_int_equal(unlink(dir), 0);
+	snprintf(dir, sizeof(dir), "%s/bad-tput", support_tmp);
+	html = report_make(dir, 0, NULL);
+	svg = chart(html, "tput");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "no data: throughput.csv is missing"));
+	free(svg);
+	free(html);
 	quickstart_fixture();
 }
 

@@ -518,6 +518,22 @@ static void test_tput_prepare_bad(void **state)
 	report_tput_data_free(&d);
 	report_free(&r);
 
+	/* Only rows this side leaves out: the first of them said */
+	support_file_write(support_tmp, "throughput.csv",
+			   "t_s,flow,bytes,mbps\n1.0,dl,5,1\n1.1,,5,1\n1.2,dl,5,-1\n");
+	load(&r, support_tmp, 2000);
+	assert_int_equal(r.n_tput, 1);
+	assert_int_equal(r.tput_bad, 2);
+	assert_non_null(strstr(r.tput_note, "throughput.csv:3: flow: empty"));
+	report_free(&r);
+	/* ... and one the reader leaves out after them: still the first */
+	support_file_write(support_tmp, "throughput.csv",
+			   "t_s,flow,bytes,mbps\n1.0,dl,5,1\n1.2,dl,5,-1\n1.3,dl,x,1\n");
+	load(&r, support_tmp, 2000);
+	assert_int_equal(r.tput_bad, 2);
+	assert_non_null(strstr(r.tput_note, "throughput.csv:3: mbps below 0"));
+	report_free(&r);
+
 	/* Empty: a run killed at once */
 	support_file_write(support_tmp, "throughput.csv", "");
 	load(&r, support_tmp, 2000);
