@@ -2,7 +2,8 @@
 /*
  * The throughput of each traffic: flow over time (throughput.csv), with what disturbs it
  * marked: the handovers and migrations of the UEs at either end of a flow, their probes'
- * losses (rtt.csv), and the flows' broken connections (flow_broken events).
+ * losses (rtt.csv), and the flows' broken connections and reconnections (flow_broken and
+ * flow_reconnect events).
  */
 #include "report/internal.h"
 
@@ -107,6 +108,7 @@ static void marks(const struct report *r, struct report_tput_data *d)
 
 		d->handovers += e->ue >= 0 && d->ue_marked[e->ue] && report_is_handover(e);
 		d->broken += !strcmp(e->event, "flow_broken");
+		d->reconnects += !strcmp(e->event, "flow_reconnect");
 	}
 	for (size_t k = 0; k < r->n_mig; k++)
 		d->migrations += d->ue_marked[r->mig[k].ue];
@@ -207,24 +209,32 @@ static unsigned draw_losses(FILE *f, const struct report *r, const struct report
 }
 
 /*
- * A cross where a flow's connection broke, low in the plot where its line ends and clear of
- * the handovers' labels above and the loss ticks below; what broke on hover.
+ * A cross where a flow's connection broke, a ring where it connected again: low in the plot
+ * where its line ends and starts again, clear of the handovers' labels above and the loss
+ * ticks below; what happened on hover.
  */
-static void draw_broken(FILE *f, const struct report *r, const struct svg_plot *p)
+static void draw_breaks(FILE *f, const struct report *r, const struct svg_plot *p)
 {
 	for (size_t i = 0; i < r->n_ev; i++) {
 		const struct ev_row *e = &r->ev[i];
+		bool broken = !strcmp(e->event, "flow_broken");
 		double x;
 
-		if (strcmp(e->event, "flow_broken"))
+		if (!broken && strcmp(e->event, "flow_reconnect"))
 			continue;
 		x = svg_px(p, svg_clamp(e->t_s, p->xlo, p->xhi));
-		fprintf(f,
-			"<path class=\"broken\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\" stroke=\"" C_LOSS
-			"\" stroke-width=\"2\"><title>",
-			x - 4, p->y0 + p->h - 24);
+		if (broken)
+			fprintf(f,
+				"<path class=\"broken\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\" "
+				"stroke=\"" C_LOSS "\" stroke-width=\"2\"><title>",
+				x - 4, p->y0 + p->h - 24);
+		else
+			fprintf(f,
+				"<circle class=\"reconnect\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+				"fill=\"none\" stroke=\"" C_HO "\" stroke-width=\"1.5\"><title>",
+				x, p->y0 + p->h - 20);
 		util_html(f, e->detail);
-		fputs("</title></path>", f);
+		fputs(broken ? "</title></path>" : "</title></circle>", f);
 	}
 }
 
@@ -239,6 +249,8 @@ static void draw_legend(FILE *f, const struct report *r, const struct report_tpu
 		svg_legend_item(&lg, "tick", C_LOSS, "probe loss");
 	if (d->broken)
 		svg_legend_item(&lg, "cross", C_LOSS, "connection broken");
+	if (d->reconnects)
+		svg_legend_item(&lg, "ring", C_HO, "connected again");
 	if (d->handovers)
 		svg_legend_item(&lg, "dash", C_HO, "handover");
 	if (d->migrations) {
@@ -307,7 +319,7 @@ int report_chart_tput(struct report *r)
 					      &d.plot);
 	draw_lines(f, r, &d);
 	loss_marks = draw_losses(f, r, &d);
-	draw_broken(f, r, &d.plot);
+	draw_breaks(f, r, &d.plot);
 	draw_notes(f, r, &d);
 	svg_title(f, "Throughput of each flow over time");
 	draw_legend(f, r, &d);
@@ -319,9 +331,9 @@ int report_chart_tput(struct report *r)
 	snprintf(attrs, sizeof(attrs),
 		 "data-points=\"%u\" data-rows=\"%zu\" data-flows=\"%u\" data-handovers=\"%u\" "
 		 "data-migrations=\"%u\" data-losses=\"%u\" data-loss-marks=\"%u\" "
-		 "data-broken=\"%u\"",
+		 "data-broken=\"%u\" data-reconnects=\"%u\"",
 		 d.points, r->n_tput, d.flows, d.handovers, d.migrations, d.losses, loss_marks,
-		 d.broken);
+		 d.broken, d.reconnects);
 	rc = report_chart_add(r, "tput", d.h, "Throughput over time", attrs, body, body_len);
 	free(body);
 	report_tput_data_free(&d);

@@ -301,6 +301,7 @@ int report_html_flows(struct report *r, FILE *f)
 		const char *name = r->flows.v[c];
 		struct json_object *x = flow_entry(flows, name), *v;
 		char path[32];
+		int64_t n;
 
 		fputs("<tr><td class=\"l\">", f);
 		util_html(f, name);
@@ -324,11 +325,16 @@ int report_html_flows(struct report *r, FILE *f)
 			snprintf(path, sizeof(path), "goodput_mbps.%s", phases[k]);
 			flow_cell(f, name, phases[k], x, path);
 		}
-		/* true or false; a number (times it broke) is shown as it is */
+		/* the times it broke (the runner's), or true or false */
 		v = results_json_get(x, "broken");
+		n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
 		fprintf(f, "<td class=\"l\" data-k=\"flow.%s.broken\">", name);
-		if (json_object_is_type(v, json_type_int))
-			fprintf(f, "%" PRId64, json_object_get_int64(v));
+		if (n == 0)
+			fputs("no", f);
+		else if (n == 1)
+			fputs("<span class=\"err\">once</span>", f);
+		else if (n > 1)
+			fprintf(f, "<span class=\"err\">%" PRId64 " times</span>", n);
 		else if (json_object_is_type(v, json_type_boolean))
 			fputs(json_object_get_boolean(v) ? "<span class=\"err\">yes</span>" : "no",
 			      f);

@@ -226,8 +226,8 @@ struct report_tput_data {
 	bool *ue_marked; /* per UE: its handovers, migrations and losses are marked */
 	unsigned points; /* drawn, every flow's */
 	unsigned flows;	 /* with rows */
-	/* marked; broken: flow_broken events */
-	unsigned handovers, migrations, losses, broken;
+	/* marked; broken, reconnects: flow_broken and flow_reconnect events */
+	unsigned handovers, migrations, losses, broken, reconnects;
 	double max_mbps; /* of the points */
 	struct svg_plot plot;
 	double ystep;

@@ -47,8 +47,8 @@ void svg_axes(FILE *f, const struct svg_plot *p, double xstep, double ystep, con
 	      const char *yname);
 
 /*
- * One item: kind "line", "dash", "box", "tick", "cross", "diamond", "cell" or "edge", then its
- * name.
+ * One item: kind "line", "dash", "box", "tick", "cross", "ring", "diamond", "cell" or "edge",
+ * then its name.
  */
 void svg_legend_item(struct svg_legend *l, const char *kind, const char *colour, const char *what);
 
