@@ -158,11 +158,13 @@ static void draw_lines(FILE *f, const struct report *r, const struct report_tput
 	for (size_t c = 0; c < r->flows.n; c++) {
 		if (!d->kept[c])
 			continue;
+		/* The name is the run's text: escaped, as everything it writes into the page. */
+		fputs("<path class=\"tput\" data-flow=\"", f);
+		util_html(f, r->flows.v[c]);
 		fprintf(f,
-			"<path class=\"tput\" data-flow=\"%s\" data-points=\"%u\" fill=\"none\" "
-			"stroke=\"%s\" stroke-width=\"1.5\" stroke-linejoin=\"round\" "
-			"stroke-linecap=\"round\" d=\"",
-			r->flows.v[c], d->kept[c], svg_colour(c));
+			"\" data-points=\"%u\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
+			"stroke-linejoin=\"round\" stroke-linecap=\"round\" d=\"",
+			d->kept[c], svg_colour(c));
 		for (size_t k = r->tput_from[c]; k < r->tput_from[c + 1]; k++) {
 			double X, Y;
 

@@ -246,13 +246,21 @@ void report_html_head(struct report *r, FILE *f)
 		  "<p class=\"meta err\">the run ended with an error: ", "</p>\n");
 }
 
+/* "<td" and flow name's cell k ("flow.dl.mean"), the name escaped: it is the run's text. */
+static void flow_td(FILE *f, const char *name, const char *k, const char *cls)
+{
+	fprintf(f, "<td%s data-k=\"flow.", cls);
+	util_html(f, name);
+	fprintf(f, ".%s\">", k);
+}
+
 /* A goodput figure of summary.json (Mbit/s) into cell k of flow name's row, "-" when none. */
 static void flow_cell(FILE *f, const char *name, const char *k, struct json_object *x,
 		      const char *path)
 {
 	struct json_object *v = results_json_get(x, path);
 
-	fprintf(f, "<td data-k=\"flow.%s.%s\">", name, k);
+	flow_td(f, name, k, "");
 	if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
 		fprintf(f, "%.3f", json_object_get_double(v));
 	else
@@ -313,7 +321,8 @@ int report_html_flows(struct report *r, FILE *f)
 		} else {
 			fputs("-", f);
 		}
-		fprintf(f, "</td><td data-k=\"flow.%s.mib\">", name);
+		fputs("</td>", f);
+		flow_td(f, name, "mib", "");
 		v = results_json_get(x, "bytes");
 		if (json_object_is_type(v, json_type_int) ||
 		    json_object_is_type(v, json_type_double))
@@ -328,7 +337,7 @@ int report_html_flows(struct report *r, FILE *f)
 		/* the times it broke (the runner's), or true or false */
 		v = results_json_get(x, "broken");
 		n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-		fprintf(f, "<td class=\"l\" data-k=\"flow.%s.broken\">", name);
+		flow_td(f, name, "broken", " class=\"l\"");
 		if (n == 0)
 			fputs("no", f);
 		else if (n == 1)
@@ -341,8 +350,8 @@ int report_html_flows(struct report *r, FILE *f)
 		else
 			fputs("-", f);
 		fputs("</td>", f);
-		fprintf(f, "<td data-k=\"flow.%s.rows\">%zu</td></tr>\n", name,
-			r->tput_from[c + 1] - r->tput_from[c]);
+		flow_td(f, name, "rows", "");
+		fprintf(f, "%zu</td></tr>\n", r->tput_from[c + 1] - r->tput_from[c]);
 	}
 	fputs("</tbody></table>\n<p class=\"note\">Goodput: the bytes each flow's receiver read, "
 	      "in Mbit/s, over the whole flow and before, during and after handovers and "

@@ -963,6 +963,14 @@ static void test_traffic_bad(void **state)
 		free(svg);
 		free(html);
 	}
+	/* A flow's name is the run's text: in the page escaped, wherever it goes */
+	support_file_write(dir, "throughput.csv",
+			   "t_s,flow,bytes,mbps\n1.0,<script>&x,125000,10\n1.1,<script>&x,1,1\n");
+	html = report_make(dir, 0, NULL);
+	assert_null(strstr(html, "<script"));
+	assert_non_null(strstr(html, "data-flow=\"&lt;script&gt;&amp;x\""));
+	assert_non_null(strstr(html, "data-k=\"flow.&lt;script&gt;&amp;x.rows\">2<"));
+	free(html);
 	/* summary.json names flows, throughput.csv is not there: the chart says so */
 	snprintf(dir, sizeof(dir), "%s/bad-tput/throughput.csv", support_tmp);
 	assert_int_equal(unlink(dir), 0);
