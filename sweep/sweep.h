@@ -135,7 +135,8 @@ extern const struct sweep_metric_info sweep_metrics[SWEEP_METRIC_N];
  * each a column of its own after the metrics, named after the flow.
  */
 #define SWEEP_FLOWS_MAX 16
-#define SWEEP_FLOW_NAME_MAX 32 /* with its '\0'; a longer name is left out */
+/* With its '\0': a flow name is 1 to 80 characters (docs/scenario.md); a longer one is left out. */
+#define SWEEP_FLOW_NAME_MAX 81
 
 /* One run's figures; has[m] false where the run has none (no migration, no probe). */
 struct sweep_result {

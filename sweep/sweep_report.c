@@ -240,7 +240,8 @@ void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_a
 		struct column col;
 
 		column_of(agg, m, &col);
-		snprintf(CELL(0, 2 + p->n_keys + m), CELL_MAX, "%s", col.abbr);
+		/* A long flow name is cut here: the terminal's table, not the files. */
+		snprintf(CELL(0, 2 + p->n_keys + m), CELL_MAX, "%.*s", CELL_MAX - 1, col.abbr);
 		snprintf(CELL(1, 2 + p->n_keys + m), CELL_MAX, "%s", col.unit);
 	}
 	for (unsigned c = 0; c < p->n_combos; c++) {

@@ -542,7 +542,8 @@ static const char summary_flows[] =
     "\"after\":19.75},\"broken\":false},{\"name\":\"up,\\\"x\\\"\",\"goodput_mbps\":"
     "{\"mean\":4}},{\"name\":\"ul\",\"goodput_mbps\":{\"mean\":null}},"
     "{\"name\":\"dl\",\"goodput_mbps\":{\"mean\":1}},{\"goodput_mbps\":{\"mean\":2}},"
-    "{\"name\":\"a-name-longer-than-thirty-one-chars\"},3,\"x\"]}";
+    "{\"name\":\"a-name-of-81-characters-longer-than-any-flow-of-a-scenario-can-have-"
+    "0123456789abc\"},3,\"x\"]}";
 
 static void test_flows(void **state)
 {
