@@ -137,7 +137,7 @@ int report_rtt_prepare(const struct report *r, unsigned u, struct report_rtt_dat
 }
 
 /* UE u's migrations under everything: decided to done, the frozen span darker, the flip. */
-static void draw_migrations(FILE *f, const struct report *r, unsigned u, const struct svg_plot *p)
+void report_draw_migrations(FILE *f, const struct report *r, unsigned u, const struct svg_plot *p)
 {
 	for (size_t k = 0; k < r->n_mig; k++) {
 		const struct mig_row *g = &r->mig[k];
@@ -170,8 +170,8 @@ static void draw_migrations(FILE *f, const struct report *r, unsigned u, const s
 	}
 }
 
-/* Dashed lines at UE u's handovers; the cell each went to while they are few. */
-static void draw_handovers(FILE *f, const struct report *r, unsigned u, unsigned n_ho,
+/* Dashed lines at UE u's handovers; with label, the cell each went to. */
+void report_draw_handovers(FILE *f, const struct report *r, unsigned u, bool label,
 			   const struct svg_plot *p)
 {
 	for (size_t i = 0; i < r->n_ev; i++) {
@@ -187,7 +187,7 @@ static void draw_handovers(FILE *f, const struct report *r, unsigned u, unsigned
 			"<path class=\"ho\" d=\"M%.1f,%.1fv%.1f\" stroke=\"" C_HO "\" "
 			"stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>",
 			x, p->y0, p->h);
-		if (n_ho <= 20)
+		if (label)
 			svg_text(f, x + 3, p->y0 + 11, "start", 10, "fill=\"" C_HO "\"", "\u2192%s",
 				 cell);
 	}
@@ -300,10 +300,11 @@ int report_chart_rtt(struct report *r, unsigned u)
 		report_rtt_data_free(&d);
 		return -ENOMEM;
 	}
-	draw_migrations(f, r, u, &p);
+	report_draw_migrations(f, r, u, &p);
 	svg_axes(f, &p, svg_nice_step(p.xhi - p.xlo, 10), d.ystep, "time since the start (s)",
 		 "RTT (ms)");
-	draw_handovers(f, r, u, d.handovers, &p);
+	/* The cell each went to while they are few. */
+	report_draw_handovers(f, r, u, d.handovers <= 20, &p);
 	draw_lines(f, r, &d, &p);
 	marks = draw_losses(f, r, &d, &p);
 	if (!d.answers && !d.losses)

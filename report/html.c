@@ -2,9 +2,12 @@
 /* The page around the charts: its head (the run's facts) and the summary tables. */
 #include "report/internal.h"
 
+#include "results/results.h"
 #include "util/num.h"
 #include "util/text.h"
+#include <json-c/json.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,4 +244,120 @@ void report_html_head(struct report *r, FILE *f)
 	}
 	put_value(f, r->summary, "error",
 		  "<p class=\"meta err\">the run ended with an error: ", "</p>\n");
+}
+
+/* "<td" and flow name's cell k ("flow.dl.mean"), the name escaped: it is the run's text. */
+static void flow_td(FILE *f, const char *name, const char *k, const char *cls)
+{
+	fprintf(f, "<td%s data-k=\"flow.", cls);
+	util_html(f, name);
+	fprintf(f, ".%s\">", k);
+}
+
+/* A goodput figure of summary.json (Mbit/s) into cell k of flow name's row, "-" when none. */
+static void flow_cell(FILE *f, const char *name, const char *k, struct json_object *x,
+		      const char *path)
+{
+	struct json_object *v = results_json_get(x, path);
+
+	flow_td(f, name, k, "");
+	if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
+		fprintf(f, "%.3f", json_object_get_double(v));
+	else
+		fputs("-", f);
+	fputs("</td>", f);
+}
+
+/* Flow name's entry in summary.json's flows, NULL: none. */
+static struct json_object *flow_entry(struct json_object *flows, const char *name)
+{
+	for (size_t i = 0;
+	     json_object_is_type(flows, json_type_array) && i < json_object_array_length(flows);
+	     i++) {
+		struct json_object *x = json_object_array_get_idx(flows, i);
+
+		if (!strcmp(results_json_str(x, "name", ""), name))
+			return x;
+	}
+	return NULL;
+}
+
+/*
+ * One row per flow: its ends, the bytes its receiver read and its goodput before, during and
+ * after handovers and migrations (summary.json: the runner's figures), whether its connection
+ * broke, and the rows throughput.csv has of it. A flow summary.json does not list (a run that
+ * did not finish) has "-" there.
+ */
+int report_html_flows(struct report *r, FILE *f)
+{
+	static const char *const phases[] = {"mean", "before", "during", "after"};
+	struct json_object *o = NULL, *flows;
+
+	if (r->summary &&
+	    results_json_parse(r->summary, strlen(r->summary), RESULTS_SUMMARY, &o, NULL) < 0)
+		o = NULL;
+	flows = results_json_get(o, "flows");
+	fputs("<table id=\"summary-flows\"><thead><tr><th class=\"l\" rowspan=\"2\">flow</th>"
+	      "<th class=\"l\" rowspan=\"2\">from \u2192 to</th><th rowspan=\"2\">MiB</th>"
+	      "<th colspan=\"4\">goodput (Mbit/s)</th><th class=\"l\" rowspan=\"2\">broken</th>"
+	      "<th rowspan=\"2\">rows</th></tr><tr>",
+	      f);
+	for (unsigned k = 0; k < 4; k++)
+		fprintf(f, "<th>%s</th>", phases[k]);
+	fputs("</tr></thead><tbody>\n", f);
+	for (size_t c = 0; c < r->flows.n; c++) {
+		const char *name = r->flows.v[c];
+		struct json_object *x = flow_entry(flows, name), *v;
+		char path[32];
+		int64_t n;
+
+		fputs("<tr><td class=\"l\">", f);
+		util_html(f, name);
+		fputs("</td><td class=\"l\">", f);
+		if (r->flow[c].listed) {
+			util_html(f, r->flow[c].from);
+			fputs(" \u2192 ", f);
+			util_html(f, r->flow[c].to);
+		} else {
+			fputs("-", f);
+		}
+		fputs("</td>", f);
+		flow_td(f, name, "mib", "");
+		v = results_json_get(x, "bytes");
+		if (json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double))
+			fprintf(f, "%.3f", json_object_get_double(v) / 1048576.0);
+		else
+			fputs("-", f);
+		fputs("</td>", f);
+		for (unsigned k = 0; k < 4; k++) {
+			snprintf(path, sizeof(path), "goodput_mbps.%s", phases[k]);
+			flow_cell(f, name, phases[k], x, path);
+		}
+		/* the times it broke (the runner's), or true or false */
+		v = results_json_get(x, "broken");
+		n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+		flow_td(f, name, "broken", " class=\"l\"");
+		if (n == 0)
+			fputs("no", f);
+		else if (n == 1)
+			fputs("<span class=\"err\">once</span>", f);
+		else if (n > 1)
+			fprintf(f, "<span class=\"err\">%" PRId64 " times</span>", n);
+		else if (json_object_is_type(v, json_type_boolean))
+			fputs(json_object_get_boolean(v) ? "<span class=\"err\">yes</span>" : "no",
+			      f);
+		else
+			fputs("-", f);
+		fputs("</td>", f);
+		flow_td(f, name, "rows", "");
+		fprintf(f, "%zu</td></tr>\n", r->tput_from[c + 1] - r->tput_from[c]);
+	}
+	fputs("</tbody></table>\n<p class=\"note\">Goodput: the bytes each flow's receiver read, "
+	      "in Mbit/s, over the whole flow and before, during and after handovers and "
+	      "migrations, as the run measured them (summary.json); rows: the receiver's reports "
+	      "in throughput.csv.</p>\n",
+	      f);
+	json_object_put(o);
+	return 0;
 }

@@ -53,6 +53,20 @@ struct cell_row {
 	size_t line;
 };
 
+/* A line of throughput.csv: a flow's bytes read in the interval ending at t_s, their rate. */
+struct tput_row {
+	double t_s, mbps;
+	uint64_t bytes;
+	unsigned flow; /* in r->flows */
+	size_t line;
+};
+
+/* A flow as summary.json lists it ("flows"); NULL and false for one only throughput.csv names. */
+struct flow_info {
+	char *from, *to; /* its nodes */
+	bool listed;	 /* in summary.json */
+};
+
 struct mig_row {
 	unsigned n;
 	unsigned ue;
@@ -90,7 +104,15 @@ struct report {
 	struct strtab cells; /* the cells cells.csv names, in the order first met */
 	struct cell_row *cell;
 	size_t n_cell, cap_cell, *cell_from; /* cell_from[c]..cell_from[c + 1]: cell c's rows */
-	bool have_rtt, have_pos, have_mig, have_cells;
+	/* summary.json's flows in its order, then any other throughput.csv names */
+	struct strtab flows;
+	struct flow_info *flow; /* per flow */
+	struct tput_row *tput;
+	size_t n_tput, cap_tput, *tput_from; /* tput_from[f]..tput_from[f + 1]: flow f's rows */
+	size_t tput_bad;		     /* rows of throughput.csv left out */
+	char tput_note[576];		     /* why throughput.csv was not read, "": it was */
+	size_t tput_note_line;		     /* a bad row's note: its line */
+	bool have_rtt, have_pos, have_mig, have_cells, have_tput;
 	double t_end;
 	char *meta, *summary; /* the JSON files' text, or NULL */
 	struct chart *charts;
@@ -189,6 +211,40 @@ struct report_cells_data {
 int report_cells_prepare(const struct report *r, struct report_cells_data *ret);
 void report_cells_data_free(struct report_cells_data *d);
 
+/*
+ * The throughput chart before drawing: per flow, its rows averaged into points (groups of at
+ * most stride rows that never span a gap), the lines broken across gaps; which UEs' handovers,
+ * migrations and losses are marked (those at either end of a flow), and how many.
+ */
+struct report_tput_data {
+	size_t *stride;	 /* per flow: rows averaged into a point at most */
+	double *gap_s;	 /* per flow: a longer time between rows breaks its line */
+	unsigned *kept;	 /* per flow: points drawn */
+	bool *point;	 /* per row of r->tput: a point sits at it (its group's last row) */
+	bool *brk;	 /* per row: the point starts a new line */
+	double *pt_mbps; /* per row with a point: its group's mean Mbit/s */
+	bool *ue_marked; /* per UE: its handovers, migrations and losses are marked */
+	unsigned points; /* drawn, every flow's */
+	unsigned flows;	 /* with rows */
+	/* marked; broken, reconnects: flow_broken and flow_reconnect events */
+	unsigned handovers, migrations, losses, broken, reconnects;
+	double max_mbps; /* of the points */
+	struct svg_plot plot;
+	double ystep;
+	int h; /* the chart's height, px */
+};
+
+/* -ENOMEM. */
+int report_tput_prepare(const struct report *r, struct report_tput_data *ret);
+void report_tput_data_free(struct report_tput_data *d);
+/* The run has traffic: flows: summary.json or throughput.csv names one. */
+bool report_has_flows(const struct report *r);
+
+/* Markers the RTT and throughput charts share (chart_rtt.c), UE u's, on plot p. */
+void report_draw_migrations(FILE *f, const struct report *r, unsigned u, const struct svg_plot *p);
+void report_draw_handovers(FILE *f, const struct report *r, unsigned u, bool label,
+			   const struct svg_plot *p);
+
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
 		     const char *body, size_t body_len);
@@ -196,9 +252,12 @@ int report_chart_rtt(struct report *r, unsigned u);
 int report_chart_map(struct report *r);
 int report_chart_mig(struct report *r, size_t k);
 int report_chart_cells(struct report *r);
+int report_chart_tput(struct report *r);
 
 /* html.c */
 void report_html_head(struct report *r, FILE *f);
 int report_html_summary(struct report *r, FILE *f);
+/* The flows' table (summary.json's goodput), when the run has flows. */
+int report_html_flows(struct report *r, FILE *f);
 
 #endif

@@ -140,6 +140,30 @@ static int on_cell(struct report *r, const union results_row *x, size_t line)
 	return 0;
 }
 
+static int on_tput(struct report *r, const union results_row *x, size_t line)
+{
+	const struct results_tput *t = &x->tput;
+	struct tput_row row = {.line = line, .t_s = t->t_s, .mbps = t->mbps, .bytes = t->bytes};
+	int flow;
+
+	/* A rate below zero is no measurement: left out like a row the reader cannot read. */
+	if (!(t->mbps >= 0) || !*t->flow) {
+		if (!r->tput_bad++) {
+			snprintf(r->tput_note, sizeof(r->tput_note),
+				 "%s/" RESULTS_THROUGHPUT ":%zu: %s", r->dir, line,
+				 *t->flow ? "mbps below 0" : "flow: empty");
+			r->tput_note_line = line;
+		}
+		return 0;
+	}
+	flow = intern(&r->flows, t->flow);
+	if (flow < 0 || ROOM(r->tput, r->n_tput, r->cap_tput) < 0)
+		return -ENOMEM;
+	row.flow = (unsigned)flow;
+	r->tput[r->n_tput++] = row;
+	return 0;
+}
+
 static int on_mig(struct report *r, const union results_row *x, size_t line)
 {
 	const struct results_mig *m = &x->mig;
@@ -288,6 +312,126 @@ static int cells_load(struct report *r, struct results_err *e)
 	return 0;
 }
 
+static int cmp_tput(const void *a, const void *b)
+{
+	const struct tput_row *x = a, *y = b;
+
+	return by_ue_time(x->flow, x->t_s, x->line, y->flow, y->t_s, y->line);
+}
+
+/*
+ * summary.json's flows (its "flows": entries with a name), in its order, before any other
+ * throughput.csv names. 0, or -ENOMEM.
+ */
+static int flows_listed(struct report *r, struct json_object *flows)
+{
+	for (size_t i = 0;
+	     json_object_is_type(flows, json_type_array) && i < json_object_array_length(flows);
+	     i++) {
+		const char *name =
+		    results_json_str(json_object_array_get_idx(flows, i), "name", "");
+
+		if (*name && intern(&r->flows, name) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Each flow's ends from summary.json (the first entry of a name). 0, or -ENOMEM. */
+static int flows_info(struct report *r, struct json_object *flows)
+{
+	r->flow = calloc(r->flows.n + 1, sizeof(*r->flow));
+	if (!r->flow)
+		return -ENOMEM;
+	for (size_t i = 0;
+	     json_object_is_type(flows, json_type_array) && i < json_object_array_length(flows);
+	     i++) {
+		struct json_object *x = json_object_array_get_idx(flows, i);
+		const char *name = results_json_str(x, "name", "");
+		int k = -1;
+
+		/* flows_listed put every name in r->flows: only a lookup here */
+		for (size_t f = 0; *name && f < r->flows.n && k < 0; f++)
+			if (!strcmp(r->flows.v[f], name))
+				k = (int)f;
+		if (k < 0 || r->flow[k].listed)
+			continue;
+		r->flow[k].listed = true;
+		r->flow[k].from = strdup(results_json_str(x, "from", ""));
+		r->flow[k].to = strdup(results_json_str(x, "to", ""));
+		if (!r->flow[k].from || !r->flow[k].to)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The line of the reader's error "DIR/throughput.csv:12: ...", 0: none. */
+static size_t err_line(const char *msg)
+{
+	const char *p = strstr(msg, RESULTS_THROUGHPUT ":");
+
+	return p ? strtoul(p + strlen(RESULTS_THROUGHPUT ":"), NULL, 10) : 0;
+}
+
+/* throughput.csv's rows, by flow and time; why it could not be read in r->tput_note. */
+static int tput_read(struct report *r)
+{
+	struct results_err e = {0};
+	int rc = csv_read(r, RESULTS_CSV_THROUGHPUT, on_tput, &e);
+
+	r->have_tput = rc != -ENOENT;
+	r->tput_bad += e.skipped;
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc == -EINVAL) {
+		snprintf(r->tput_note, sizeof(r->tput_note), "%s", e.msg);
+		r->n_tput = 0;
+	} else if (rc < 0 && rc != -ENOENT) {
+		snprintf(r->tput_note, sizeof(r->tput_note), "%s/" RESULTS_THROUGHPUT ": %s",
+			 r->dir, strerror(-rc));
+	} else if (e.skipped && e.msg[0] &&
+		   (!r->tput_note[0] || err_line(e.msg) < r->tput_note_line)) {
+		/* The first bad row: the reader's, or one on_tput() left out before it. */
+		snprintf(r->tput_note, sizeof(r->tput_note), "%s", e.msg);
+	}
+	if (r->n_tput)
+		qsort(r->tput, r->n_tput, sizeof(*r->tput), cmp_tput);
+	return 0;
+}
+
+/*
+ * The flows of summary.json, then throughput.csv (runs without traffic: have none). A
+ * throughput.csv that is not one (a column missing) leaves the chart saying why instead of
+ * failing the report: it is an addition to the run's other files. 0, or -ENOMEM.
+ */
+static int tput_load(struct report *r)
+{
+	struct json_object *o = NULL, *flows;
+	int rc;
+
+	if (r->summary &&
+	    results_json_parse(r->summary, strlen(r->summary), RESULTS_SUMMARY, &o, NULL) < 0)
+		o = NULL;
+	flows = results_json_get(o, "flows");
+	rc = flows_listed(r, flows);
+	if (rc == 0)
+		rc = tput_read(r);
+	if (rc == 0)
+		rc = flows_info(r, flows);
+	json_object_put(o);
+	if (rc < 0)
+		return rc;
+	r->tput_from = calloc(r->flows.n + 1, sizeof(size_t));
+	if (!r->tput_from)
+		return -ENOMEM;
+	for (size_t c = 0, i = 0; c <= r->flows.n; c++) {
+		r->tput_from[c] = i;
+		while (i < r->n_tput && r->tput[i].flow == c)
+			i++;
+	}
+	return 0;
+}
+
 int report_load(struct report *r, struct topo_err *err)
 {
 	struct results_err e;
@@ -326,6 +470,8 @@ int report_load(struct report *r, struct topo_err *err)
 	}
 	if (rc == 0 || rc == -ENOENT)
 		rc = cells_load(r, &e);
+	if (rc == 0 || rc == -ENOENT)
+		rc = tput_load(r);
 	if (rc == -EINVAL)
 		return topo_err_set(err, rc, "%s", e.msg);
 	if (rc < 0 && rc != -ENOENT)
@@ -365,6 +511,8 @@ int report_load(struct report *r, struct topo_err *err)
 			r->t_end = fmax(r->t_end, r->pos[i].t_s);
 		for (size_t i = 0; i < r->n_mig; i++)
 			r->t_end = fmax(r->t_end, r->mig[i].end_s);
+		for (size_t i = 0; i < r->n_tput; i++)
+			r->t_end = fmax(r->t_end, r->tput[i].t_s);
 	}
 	if (!(r->t_end > 0))
 		r->t_end = r->m && r->m->duration_ns ? (double)r->m->duration_ns / 1e9 : 1.0;
@@ -439,6 +587,16 @@ void report_free(struct report *r)
 	free(r->cells.v);
 	free(r->cell);
 	free(r->cell_from);
+	for (size_t i = 0; r->flow && i < r->flows.n; i++) {
+		free(r->flow[i].from);
+		free(r->flow[i].to);
+	}
+	for (size_t i = 0; i < r->flows.n; i++)
+		free(r->flows.v[i]);
+	free(r->flows.v);
+	free(r->flow);
+	free(r->tput);
+	free(r->tput_from);
 	free(r->charts);
 	free(r->meta);
 	free(r->summary);

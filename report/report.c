@@ -2,16 +2,17 @@
 /*
  * `edgemu report DIR`: one self-contained report.html from the results folder of `edgemu
  * run` (HTML, CSS and inline SVG: no network, no scripts), with the RTT of every UE over time
- * (handovers and migrations marked), a map of the cells, their edges and the UEs' paths, each
- * cell's load (UEs attached, throughput each way), a timeline of each migration, and the summary
- * table; with --png each chart as a PNG too.
+ * (handovers and migrations marked), the throughput of the traffic: flows over time (when the run
+ * has flows; handovers, migrations, losses and broken connections marked), a map of the cells,
+ * their edges and the UEs' paths, each cell's load (UEs attached, throughput each way), a
+ * timeline of each migration, and the summary tables; with --png each chart as a PNG too.
  *
  * Every number comes from the CSV files (scenario.yaml adds the cells and edges of the map);
  * meta.json and summary.json only add the header's few facts, read with a scanner for the
- * keys edgemu writes. A run cut short leaves files short or missing: their charts say "no
- * data". Each chart is an <svg> with a stable id (rtt-<ue>, map, cells, mig-<n>) and
- * data-points, the number of data points it draws, so tests can hold it against the CSV
- * files.
+ * keys edgemu writes, and the flows' table its goodput figures (the runner's). A run cut short
+ * leaves files short or missing: their charts say "no data". Each chart is an <svg> with a stable
+ * id (rtt-<ue>, tput, map, cells, mig-<n>) and data-points, the number of data points it draws, so
+ * tests can hold it against the CSV files.
  */
 #include "report/internal.h"
 #include "report/report.h"
@@ -135,8 +136,11 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	rc = report_load(&r, err);
 	if (rc < 0)
 		goto out;
-	/* One per UE, the map, the cells' load, one per migration: room for all of them now. */
-	r.cap_charts = r.ues.n + 2 + r.n_mig;
+	/*
+	 * One per UE, the flows' throughput, the map, the cells' load, one per migration: room
+	 * for all of them now.
+	 */
+	r.cap_charts = r.ues.n + 3 + r.n_mig;
 	r.charts = calloc(r.cap_charts, sizeof(*r.charts));
 	if (!r.charts) {
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
@@ -144,6 +148,8 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	}
 	for (size_t u = 0; u < r.ues.n && rc == 0; u++)
 		rc = report_chart_rtt(&r, (unsigned)u);
+	if (rc == 0 && report_has_flows(&r))
+		rc = report_chart_tput(&r);
 	if (rc == 0)
 		rc = report_chart_map(&r);
 	if (rc == 0)
@@ -164,11 +170,15 @@ int report_write(const char *dir, const struct report_opts *o, struct topo_err *
 	errno = 0;
 	report_html_head(&r, f);
 	rc = report_html_summary(&r, f);
+	if (rc == 0 && report_has_flows(&r))
+		rc = report_html_flows(&r, f);
 	fputs("<h2 id=\"rtt\">RTT over time</h2>\n", f);
 	if (!r.ues.n)
 		fputs("<p class=\"note\">No UEs: no data.</p>\n", f);
 	for (size_t c = 0; c < r.n_charts; c++) {
-		if (!strcmp(r.charts[c].id, "map"))
+		if (!strcmp(r.charts[c].id, "tput"))
+			fputs("<h2 id=\"tput-title\">Throughput over time</h2>\n", f);
+		else if (!strcmp(r.charts[c].id, "map"))
 			fputs("<h2 id=\"map-title\">Map</h2>\n", f);
 		else if (!strcmp(r.charts[c].id, "cells"))
 			fputs("<h2 id=\"cells-title\">Cell load</h2>\n", f);

@@ -145,6 +145,15 @@ void svg_legend_item(struct svg_legend *l, const char *kind, const char *colour,
 	else if (!strcmp(kind, "tick"))
 		fprintf(f, "<path d=\"M%.1f,%.1fv-10\" stroke=\"%s\" stroke-width=\"1.5\"/>", x + 9,
 			y + 1, colour);
+	else if (!strcmp(kind, "cross"))
+		fprintf(f,
+			"<path d=\"M%.1f,%.1fl8,8m0,-8l-8,8\" stroke=\"%s\" stroke-width=\"2\"/>",
+			x + 5, y - 9, colour);
+	else if (!strcmp(kind, "ring"))
+		fprintf(f,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"1.5\"/>",
+			x + 9, y - 4, colour);
 	else if (!strcmp(kind, "diamond"))
 		fprintf(f, "<path d=\"M%.1f,%.1fl5,5 -5,5 -5,-5z\" fill=\"%s\" stroke=\"#000\"/>",
 			x + 9, y - 9, colour);

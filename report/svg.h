@@ -46,7 +46,10 @@ double svg_nice_step(double range, int ticks);
 void svg_axes(FILE *f, const struct svg_plot *p, double xstep, double ystep, const char *xname,
 	      const char *yname);
 
-/* One item: kind "line", "dash", "box", "tick", "diamond", "cell" or "edge", then its name. */
+/*
+ * One item: kind "line", "dash", "box", "tick", "cross", "ring", "diamond", "cell" or "edge",
+ * then its name.
+ */
 void svg_legend_item(struct svg_legend *l, const char *kind, const char *colour, const char *what);
 
 /* The chart's title, top left. */

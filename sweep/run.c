@@ -430,7 +430,7 @@ int sweep_reports_write(const struct sweep_plan *p, const char *dir, const char 
 		return -ENOMEM;
 	}
 	if ((f = out_file(dir, "sweep.csv"))) {
-		sweep_csv_write(f, p, res, complete);
+		sweep_csv_write(f, p, res, complete, agg);
 		r = fclose(f) ? -errno : r;
 	} else {
 		r = -errno;

@@ -130,10 +130,21 @@ struct sweep_metric_info {
 
 extern const struct sweep_metric_info sweep_metrics[SWEEP_METRIC_N];
 
+/*
+ * Flows (traffic:) a sweep reports on: the first SWEEP_FLOWS_MAX its runs' summary.json name,
+ * each a column of its own after the metrics, named after the flow.
+ */
+#define SWEEP_FLOWS_MAX 16
+/* With its '\0': a flow name is 1 to 80 characters (docs/scenario.md); a longer one is left out. */
+#define SWEEP_FLOW_NAME_MAX 81
+
 /* One run's figures; has[m] false where the run has none (no migration, no probe). */
 struct sweep_result {
 	bool has[SWEEP_METRIC_N];
 	double v[SWEEP_METRIC_N];
+	unsigned n_flows; /* summary.json's flows, in its order */
+	char flow[SWEEP_FLOWS_MAX][SWEEP_FLOW_NAME_MAX];
+	double goodput_mbps[SWEEP_FLOWS_MAX]; /* each one's mean goodput; NAN: none */
 };
 
 /*
@@ -155,9 +166,9 @@ void sweep_stat_of(const double *x, unsigned n, struct sweep_stat *ret);
 
 /*
  * A run's summary.json (edgemu run's write_summary): migrations (those with ok true give the
- * downtime, gap, total and bytes means), failed ones, every UE's handovers. -EINVAL if it
- * is not such a summary, or the run did not complete (an error, or "ended" other than
- * "completed").
+ * downtime, gap, total and bytes means), failed ones, every UE's handovers, each flow's mean
+ * goodput (flows[].goodput_mbps.mean). -EINVAL if it is not such a summary, or the run did
+ * not complete (an error, or "ended" other than "completed").
  */
 int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res);
 
@@ -167,10 +178,17 @@ int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res);
  */
 int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res);
 
-/* Per combination: the complete runs and each metric's statistics over them. */
+/*
+ * Per combination: the complete runs and each metric's statistics over them; the flows every
+ * complete run of the sweep names, in the order first met (the same list in every
+ * combination's, so they make columns), and each one's goodput statistics.
+ */
 struct sweep_agg {
 	unsigned runs;
 	struct sweep_stat m[SWEEP_METRIC_N];
+	unsigned n_flows;
+	char flow[SWEEP_FLOWS_MAX][SWEEP_FLOW_NAME_MAX];
+	struct sweep_stat goodput[SWEEP_FLOWS_MAX]; /* Mbit/s */
 };
 
 /* agg: p->n_combos entries; complete[i]: run i has a result in res[i]. -ENOMEM. */
@@ -179,9 +197,12 @@ int sweep_aggregate(const struct sweep_plan *p, const struct sweep_result *res,
 
 /* ---- reports (sweep/sweep_report.c) ---- */
 
-/* sweep.csv: one row per complete run, the varied values as columns, then the metrics. */
+/*
+ * sweep.csv: one row per complete run, the varied values as columns, then the metrics, then
+ * per flow goodput_<flow>_mbps (agg's flows).
+ */
 void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_result *res,
-		     const bool *complete);
+		     const bool *complete, const struct sweep_agg *agg);
 /* summary.csv: one row per combination: runs, and per metric n, mean, ci95. */
 void sweep_summary_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg);
 /* The comparison table for a terminal: mean +-95% CI per combination. */
@@ -190,7 +211,9 @@ void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_a
  * sweep.html, self-contained (inline SVG, no script): per metric a bar chart in
  * <figure id="bars-<metric id>" data-bars="<n_combos>">, bars grouped by the first key's
  * values, error bars the 95% CI; then the table. done: complete runs, for the heading.
- * Failed migrations get a chart and a column only when there are some.
+ * Failed migrations get a chart and a column only when there are some; each flow a chart
+ * (id "bars-goodput-<flow>", characters other than letters, digits, '-' and '_' as '-') and
+ * a column.
  */
 void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg,
 		      const char *title, unsigned done);

@@ -2,13 +2,15 @@
 /*
  * A sweep's reports: sweep.csv (every run), summary.csv (every combination), the table
  * printed at the end, and sweep.html: grouped bar charts with 95% confidence intervals as
- * inline SVG, readable offline and on paper, with stable ids for tests and scripts.
+ * inline SVG, readable offline and on paper, with stable ids for tests and scripts. Each
+ * has the metrics, then each traffic: flow's goodput.
  */
 #include "sweep/sweep.h"
 
 #include "report/svg.h"
 
 #include "util/text.h"
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,9 +49,58 @@ static void csv_num(FILE *f, double v)
 		fprintf(f, "%.3f", v);
 }
 
-void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_result *res,
-		     const bool *complete)
+/*
+ * The columns of the reports: the metrics, then each flow's goodput (agg's flows, the same
+ * in every combination's).
+ */
+struct column {
+	char name[SWEEP_FLOW_NAME_MAX + 32];  /* sweep.csv's: goodput_<flow>_mbps */
+	char id[SWEEP_FLOW_NAME_MAX + 16];    /* the chart's: bars-<id> */
+	char label[SWEEP_FLOW_NAME_MAX + 16]; /* for people */
+	char abbr[SWEEP_FLOW_NAME_MAX + 8];   /* the terminal's */
+	const char *unit;
+};
+
+static unsigned n_columns(const struct sweep_plan *p, const struct sweep_agg *agg)
 {
+	return SWEEP_METRIC_N + (p->n_combos ? agg[0].n_flows : 0);
+}
+
+static void column_of(const struct sweep_agg *agg, unsigned col, struct column *ret)
+{
+	const char *flow;
+
+	if (col < SWEEP_METRIC_N) {
+		snprintf(ret->name, sizeof(ret->name), "%s", sweep_metrics[col].name);
+		snprintf(ret->id, sizeof(ret->id), "%s", sweep_metrics[col].id);
+		snprintf(ret->label, sizeof(ret->label), "%s", sweep_metrics[col].label);
+		snprintf(ret->abbr, sizeof(ret->abbr), "%s", short_names[col]);
+		ret->unit = sweep_metrics[col].unit;
+		return;
+	}
+	flow = agg[0].flow[col - SWEEP_METRIC_N];
+	snprintf(ret->name, sizeof(ret->name), "goodput_%s_mbps", flow);
+	/* An id names the flow in letters, digits, '-' and '_' only. */
+	snprintf(ret->id, sizeof(ret->id), "goodput-%s", flow);
+	for (char *c = ret->id; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			*c = '-';
+	snprintf(ret->label, sizeof(ret->label), "goodput of %s", flow);
+	snprintf(ret->abbr, sizeof(ret->abbr), "gp %s", flow);
+	ret->unit = "Mbit/s";
+}
+
+/* Combination c's statistics of column col. */
+static const struct sweep_stat *stat_of(const struct sweep_agg *agg, unsigned c, unsigned col)
+{
+	return col < SWEEP_METRIC_N ? &agg[c].m[col] : &agg[c].goodput[col - SWEEP_METRIC_N];
+}
+
+void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_result *res,
+		     const bool *complete, const struct sweep_agg *agg)
+{
+	unsigned n_flows = n_columns(p, agg) - SWEEP_METRIC_N;
+
 	fputs("run,combination,rep,seed", f);
 	for (unsigned k = 0; k < p->n_keys; k++) {
 		fputc(',', f);
@@ -57,6 +108,13 @@ void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_res
 	}
 	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
 		fprintf(f, ",%s", sweep_metrics[m].name);
+	for (unsigned k = 0; k < n_flows; k++) {
+		struct column col;
+
+		column_of(agg, SWEEP_METRIC_N + k, &col);
+		fputc(',', f);
+		csv_field(f, col.name);
+	}
 	fputc('\n', f);
 	for (unsigned i = 0; i < p->n_runs; i++) {
 		const struct sweep_run *r = &p->runs[i];
@@ -73,6 +131,16 @@ void sweep_csv_write(FILE *f, const struct sweep_plan *p, const struct sweep_res
 			if (res[i].has[m])
 				csv_num(f, res[i].v[m]);
 		}
+		for (unsigned k = 0; k < n_flows; k++) {
+			int j = -1;
+
+			for (unsigned q = 0; q < res[i].n_flows && j < 0; q++)
+				if (!strcmp(res[i].flow[q], agg[0].flow[k]))
+					j = (int)q;
+			fputc(',', f);
+			if (j >= 0)
+				csv_num(f, res[i].goodput_mbps[j]);
+		}
 		fputc('\n', f);
 	}
 }
@@ -85,9 +153,21 @@ void sweep_summary_csv_write(FILE *f, const struct sweep_plan *p, const struct s
 		csv_field(f, p->paths[k]);
 	}
 	fputs(",runs", f);
-	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
-		fprintf(f, ",%s_n,%s_mean,%s_ci95", sweep_metrics[m].name, sweep_metrics[m].name,
-			sweep_metrics[m].name);
+	for (unsigned m = 0; m < n_columns(p, agg); m++) {
+		struct column col;
+		char name[sizeof(col.name) + 8];
+
+		column_of(agg, m, &col);
+		snprintf(name, sizeof(name), "%s_n", col.name);
+		fputc(',', f);
+		csv_field(f, name);
+		snprintf(name, sizeof(name), "%s_mean", col.name);
+		fputc(',', f);
+		csv_field(f, name);
+		snprintf(name, sizeof(name), "%s_ci95", col.name);
+		fputc(',', f);
+		csv_field(f, name);
+	}
 	fputc('\n', f);
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		fputs(p->combos[c].id, f);
@@ -96,8 +176,8 @@ void sweep_summary_csv_write(FILE *f, const struct sweep_plan *p, const struct s
 			csv_field(f, p->values[k][p->combos[c].value[k]]);
 		}
 		fprintf(f, ",%u", agg[c].runs);
-		for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
-			const struct sweep_stat *s = &agg[c].m[m];
+		for (unsigned m = 0; m < n_columns(p, agg); m++) {
+			const struct sweep_stat *s = stat_of(agg, c, m);
 
 			fprintf(f, ",%u,", s->n);
 			csv_num(f, s->mean);
@@ -108,7 +188,7 @@ void sweep_summary_csv_write(FILE *f, const struct sweep_plan *p, const struct s
 	}
 }
 
-/* Failed migrations are shown only when there are some. */
+/* Failed migrations are shown only when there are some; everything else always. */
 static bool metric_shown(const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
 {
 	if (m != SWEEP_FAILED)
@@ -145,7 +225,7 @@ static void fmt_stat(char *buf, size_t len, const struct sweep_stat *s, const ch
 
 void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg)
 {
-	unsigned cols = 2 + p->n_keys + SWEEP_METRIC_N, rows = p->n_combos + 2;
+	unsigned n_cols = n_columns(p, agg), cols = 2 + p->n_keys + n_cols, rows = p->n_combos + 2;
 	char *cell = calloc((size_t)cols * rows, CELL_MAX);
 	size_t *w = calloc(cols, sizeof(*w));
 
@@ -156,9 +236,13 @@ void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_a
 	snprintf(CELL(0, 1 + p->n_keys), CELL_MAX, "runs");
 	for (unsigned k = 0; k < p->n_keys; k++)
 		snprintf(CELL(0, 1 + k), CELL_MAX, "%s", p->paths[k]);
-	for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
-		snprintf(CELL(0, 2 + p->n_keys + m), CELL_MAX, "%s", short_names[m]);
-		snprintf(CELL(1, 2 + p->n_keys + m), CELL_MAX, "%s", sweep_metrics[m].unit);
+	for (unsigned m = 0; m < n_cols; m++) {
+		struct column col;
+
+		column_of(agg, m, &col);
+		/* A long flow name is cut here: the terminal's table, not the files. */
+		snprintf(CELL(0, 2 + p->n_keys + m), CELL_MAX, "%.*s", CELL_MAX - 1, col.abbr);
+		snprintf(CELL(1, 2 + p->n_keys + m), CELL_MAX, "%s", col.unit);
 	}
 	for (unsigned c = 0; c < p->n_combos; c++) {
 		/* The number alone: the values have their columns. */
@@ -168,8 +252,9 @@ void sweep_table_print(FILE *f, const struct sweep_plan *p, const struct sweep_a
 			snprintf(CELL(c + 2, 1 + k), CELL_MAX, "%s",
 				 p->values[k][p->combos[c].value[k]]);
 		snprintf(CELL(c + 2, 1 + p->n_keys), CELL_MAX, "%u", agg[c].runs);
-		for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
-			fmt_stat(CELL(c + 2, 2 + p->n_keys + m), CELL_MAX, &agg[c].m[m], "+-");
+		for (unsigned m = 0; m < n_cols; m++)
+			fmt_stat(CELL(c + 2, 2 + p->n_keys + m), CELL_MAX, stat_of(agg, c, m),
+				 "+-");
 	}
 	for (unsigned r = 0; r < rows; r++)
 		for (unsigned c = 0; c < cols; c++)
@@ -219,7 +304,7 @@ static struct layout layout_of(const struct sweep_plan *p, const struct sweep_ag
 	l.bw = fmin(l.gw * 0.7 / l.per, 90);
 	l.pad = (l.gw - l.bw * l.per) / 2;
 	for (unsigned c = 0; c < p->n_combos; c++) {
-		const struct sweep_stat *s = &agg[c].m[m];
+		const struct sweep_stat *s = stat_of(agg, c, m);
 
 		if (s->n && s->mean + (isnan(s->ci95) ? 0 : s->ci95) > top)
 			top = s->mean + (isnan(s->ci95) ? 0 : s->ci95);
@@ -294,26 +379,28 @@ static void legend(FILE *f, const struct sweep_plan *p, unsigned per)
 
 static void chart(FILE *f, const struct sweep_plan *p, const struct sweep_agg *agg, unsigned m)
 {
-	const struct sweep_metric_info *mi = &sweep_metrics[m];
 	struct layout l = layout_of(p, agg, m);
+	struct column col;
 	char yname[128];
 
-	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"%s\">\n<figcaption>",
-		mi->id, p->n_combos, mi->name);
-	util_html(f, mi->label);
-	if (*mi->unit)
-		fprintf(f, " (%s)", mi->unit);
+	column_of(agg, m, &col);
+	fprintf(f, "<figure id=\"bars-%s\" data-bars=\"%u\" data-metric=\"", col.id, p->n_combos);
+	util_html(f, col.name);
+	fputs("\">\n<figcaption>", f);
+	util_html(f, col.label);
+	if (*col.unit)
+		fprintf(f, " (%s)", col.unit);
 	fprintf(f,
 		": mean and 95%% confidence interval</figcaption>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
 		"height=\"%d\" role=\"img\">\n",
 		W, H, W, H);
-	snprintf(yname, sizeof(yname), "%s%s%s", mi->label, *mi->unit ? ", " : "", mi->unit);
+	snprintf(yname, sizeof(yname), "%s%s%s", col.label, *col.unit ? ", " : "", col.unit);
 	/* Categories across: no x grid; the first key's name under its values. */
 	svg_axes(f, &l.plot, 0, l.step, p->n_keys ? p->paths[0] : NULL, yname);
 	fputc('\n', f);
 	for (unsigned c = 0; c < p->n_combos; c++)
-		bar(f, p, &agg[c].m[m], &l, c, mi->unit);
+		bar(f, p, stat_of(agg, c, m), &l, c, col.unit);
 	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"base\"/>\n", ML,
 		W - MR, MT + l.plot.h, MT + l.plot.h);
 	for (unsigned g = 0; g < l.groups; g++)
@@ -377,11 +464,12 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		fputs(i + 1 == p->n_fixed ? "</code>." : "", f);
 	}
 	fputs(" Migration figures are means over each run's successful migrations; RTT "
-	      "percentiles over every probe answer of a run. Bars: the mean over a "
+	      "percentiles over every probe answer of a run; a flow's goodput is its mean over "
+	      "the run (summary.json). Bars: the mean over a "
 	      "combination's runs; whiskers: the 95% confidence interval (Student t), none with "
 	      "one run.</p>\n",
 	      f);
-	for (unsigned m = 0; m < SWEEP_METRIC_N; m++)
+	for (unsigned m = 0; m < n_columns(p, agg); m++)
 		if (metric_shown(p, agg, m))
 			chart(f, p, agg, m);
 	fputs("<table id=\"summary\">\n<tr><th>combination</th>", f);
@@ -391,13 +479,16 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 		fputs("</th>", f);
 	}
 	fputs("<th>runs</th>", f);
-	for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+	for (unsigned m = 0; m < n_columns(p, agg); m++) {
+		struct column col;
+
 		if (!metric_shown(p, agg, m))
 			continue;
+		column_of(agg, m, &col);
 		fputs("<th>", f);
-		util_html(f, sweep_metrics[m].label);
-		if (*sweep_metrics[m].unit)
-			fprintf(f, " (%s)", sweep_metrics[m].unit);
+		util_html(f, col.label);
+		if (*col.unit)
+			fprintf(f, " (%s)", col.unit);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -411,12 +502,12 @@ void sweep_html_write(FILE *f, const struct sweep_plan *p, const struct sweep_ag
 			fputs("</td>", f);
 		}
 		fprintf(f, "<td>%u</td>", agg[c].runs);
-		for (unsigned m = 0; m < SWEEP_METRIC_N; m++) {
+		for (unsigned m = 0; m < n_columns(p, agg); m++) {
 			char buf[CELL_MAX];
 
 			if (!metric_shown(p, agg, m))
 				continue;
-			fmt_stat(buf, sizeof(buf), &agg[c].m[m], "&#177; ");
+			fmt_stat(buf, sizeof(buf), stat_of(agg, c, m), "&#177; ");
 			fprintf(f, "<td>%s</td>", buf);
 		}
 		fputs("</tr>\n", f);

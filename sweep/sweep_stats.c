@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A sweep's numbers: what each run measured (its summary.json and rtt.csv, read with the
- * results module's readers), and per combination the mean with its 95% confidence interval
- * from Student's t.
+ * results module's readers; its flows' goodput from summary.json), and per combination the
+ * mean with its 95% confidence interval from Student's t.
  */
 #include "util/num.h"
 #include "sweep/sweep.h"
@@ -91,6 +91,29 @@ static void scan_migration(struct scan *j, struct json_object *m)
 	j->bytes += results_json_double(m, "bytes", 0);
 }
 
+/* Each flow's mean goodput (the first SWEEP_FLOWS_MAX with a name that fits, once each). */
+static void scan_flows(struct json_object *flows, struct sweep_result *res)
+{
+	res->n_flows = 0;
+	for (size_t i = 0; json_object_is_type(flows, json_type_array) &&
+			   i < json_object_array_length(flows) && res->n_flows < SWEEP_FLOWS_MAX;
+	     i++) {
+		struct json_object *x = json_object_array_get_idx(flows, i);
+		const char *name = results_json_str(x, "name", "");
+		unsigned k;
+
+		if (!*name || strlen(name) >= SWEEP_FLOW_NAME_MAX)
+			continue;
+		for (k = 0; k < res->n_flows && strcmp(res->flow[k], name); k++)
+			;
+		if (k < res->n_flows)
+			continue;
+		snprintf(res->flow[k], sizeof(res->flow[k]), "%s", name);
+		res->goodput_mbps[k] = results_json_double(x, "goodput_mbps.mean", NAN);
+		res->n_flows++;
+	}
+}
+
 int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 {
 	struct json_object *o, *ues, *migs;
@@ -120,6 +143,7 @@ int sweep_summary_scan(const char *json, size_t len, struct sweep_result *res)
 		if (json_object_is_type(m, json_type_object))
 			scan_migration(&j, m);
 	}
+	scan_flows(results_json_get(o, "flows"), res);
 	json_object_put(o);
 	res->v[SWEEP_MIGRATIONS] = j.migs;
 	res->v[SWEEP_FAILED] = j.failed;
@@ -197,6 +221,52 @@ int sweep_rtt_scan(const char *csv, size_t len, struct sweep_result *res)
 
 /* ---- per combination ---- */
 
+/* Flow name's index in res, -1: the run has none or no figure for it. */
+static int flow_of(const struct sweep_result *res, const char *name)
+{
+	for (unsigned k = 0; k < res->n_flows; k++)
+		if (!strcmp(res->flow[k], name))
+			return isnan(res->goodput_mbps[k]) ? -1 : (int)k;
+	return -1;
+}
+
+/* The flows of every complete run, in the order first met, up to SWEEP_FLOWS_MAX. */
+static void flows_union(const struct sweep_plan *p, const struct sweep_result *res,
+			const bool *complete, struct sweep_agg *a)
+{
+	a->n_flows = 0;
+	for (unsigned i = 0; i < p->n_runs; i++) {
+		for (unsigned k = 0; complete[i] && k < res[i].n_flows; k++) {
+			unsigned j;
+
+			for (j = 0; j < a->n_flows && strcmp(a->flow[j], res[i].flow[k]); j++)
+				;
+			if (j == a->n_flows && j < SWEEP_FLOWS_MAX) {
+				memcpy(a->flow[j], res[i].flow[k], sizeof(a->flow[j]));
+				a->n_flows++;
+			}
+		}
+	}
+}
+
+/* Combination c's goodput per flow of a (its list) over its complete runs; x: scratch. */
+static void flows_stat(const struct sweep_plan *p, const struct sweep_result *res,
+		       const bool *complete, unsigned c, struct sweep_agg *a, double *x)
+{
+	for (unsigned j = 0; j < a->n_flows; j++) {
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < p->n_runs; i++) {
+			int k = p->runs[i].combo == c && complete[i] ? flow_of(&res[i], a->flow[j])
+								     : -1;
+
+			if (k >= 0 && n < p->repeat)
+				x[n++] = res[i].goodput_mbps[k];
+		}
+		sweep_stat_of(x, n, &a->goodput[j]);
+	}
+}
+
 int sweep_aggregate(const struct sweep_plan *p, const struct sweep_result *res,
 		    const bool *complete, struct sweep_agg *agg)
 {
@@ -205,6 +275,8 @@ int sweep_aggregate(const struct sweep_plan *p, const struct sweep_result *res,
 	if (!x)
 		return -ENOMEM;
 	for (unsigned c = 0; c < p->n_combos; c++) {
+		flows_union(p, res, complete, &agg[c]);
+		flows_stat(p, res, complete, c, &agg[c], x);
 		agg[c].runs = 0;
 		for (unsigned i = 0; i < p->n_runs; i++)
 			agg[c].runs += p->runs[i].combo == c && complete[i];

@@ -25,6 +25,10 @@ static int on_row(void *arg, const union results_row *row, size_t line)
 	else if (id == RESULTS_CSV_MIGRATIONS)
 		FUZZ_CHECK(isfinite(row->mig.total_ms) && row->mig.error &&
 			   row->mig.downtime_until);
+	else if (id == RESULTS_CSV_CELLS)
+		FUZZ_CHECK(row->cell.cell != NULL);
+	else if (id == RESULTS_CSV_THROUGHPUT)
+		FUZZ_CHECK(isfinite(row->tput.mbps) && row->tput.flow);
 	else
 		FUZZ_CHECK(row->ev.detail != NULL);
 	return 0;
@@ -34,7 +38,7 @@ static void json(const char *text, size_t len)
 {
 	static const char *const paths[] = {
 	    "run",	  "ended",	     "error",	    "stopped_s", "ues",
-	    "migrations", "lateness_us.p50", "lateness_us", "a.b.c.d"};
+	    "migrations", "lateness_us.p50", "lateness_us", "a.b.c.d",	 "flows"};
 	struct results_err err;
 	struct json_object *o;
 	char buf[64];

@@ -4,7 +4,9 @@
  * quickstart experiment sped up, one handover and one pre-copy migration): every chart's
  * data points held against the CSV files, read here on their own; the summary table's
  * numbers computed here from the same files; downsampling by its rule; short and missing
- * files; the PNGs; and nothing in the page that reaches out (no scripts, no links).
+ * files; the PNGs; and nothing in the page that reaches out (no scripts, no links). A run with
+ * traffic: flows (tests/fixtures/run-traffic: a download and an upload across two handovers
+ * and a migration, the upload broken) for the throughput chart and the flows table.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "results/results.h"
 #include "topo/topo.h"
 #include "util/num.h"
 #include "tests/unit/support.h"
@@ -222,11 +226,16 @@ static double nearest_rank(const double *v, size_t n, double q)
 
 /* ---- set-up ---- */
 
-static int setup(void **state)
+static void quickstart_fixture(void)
 {
 	const char *src = getenv("EDGEMU_SRC");
 
 	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/run-quickstart", src ? src : ".");
+}
+
+static int setup(void **state)
+{
+	quickstart_fixture();
 	return support_tmp_setup(state);
 }
 
@@ -781,6 +790,200 @@ static void test_png(void **state)
 	}
 }
 
+/* The fixture with traffic: flows, for the csv_load() of what follows. */
+static void traffic_fixture(void)
+{
+	const char *src = getenv("EDGEMU_SRC");
+
+	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/run-traffic", src ? src : ".");
+}
+
+/* The throughput chart after the RTT charts, a line per flow drawing its every row. */
+static void test_traffic_chart(void **state)
+{
+	struct csv tp, ev, mg;
+	char *html, *svg, *d, pat[96];
+	const char *p;
+	unsigned broken = 0, reconnects = 0, ues = 1;
+	int n_charts;
+
+	(void)state;
+	traffic_fixture();
+	csv_load("throughput.csv", &tp);
+	csv_load("events.csv", &ev);
+	csv_load("migrations.csv", &mg);
+	assert_true(tp.n > 100 && mg.n >= 1);
+	html = report_make(fixture, 0, &n_charts);
+	assert_int_equal(n_charts, (int)(ues + 3 + mg.n));
+	p = strstr(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"tput\"");
+	assert_non_null(p);
+	assert_true(p > strstr(html, "id=\"rtt-ue1\"") && p < strstr(html, "id=\"map\""));
+	assert_true(strstr(html, "<h2 id=\"tput-title\">") < p);
+	svg = chart(html, "tput");
+	assert_int_equal(attr(svg, "data-rows"), tp.n);
+	assert_int_equal(attr(svg, "data-points"), tp.n); /* under 2000 rows: each a point */
+	assert_int_equal(attr(svg, "data-flows"), 2);
+	assert_int_equal(count(svg, "class=\"tput\""), 2);
+	for (unsigned k = 0; k < 2; k++) {
+		const char *flow = k ? "ul" : "dl";
+		unsigned rows = 0;
+
+		for (size_t i = 0; i < tp.n; i++)
+			rows += !strcmp(tp.rows[i].f[1], flow);
+		snprintf(pat, sizeof(pat), "class=\"tput\" data-flow=\"%s\"", flow);
+		p = strstr(svg, pat);
+		assert_non_null(p);
+		assert_int_equal(attr(p, "data-points"), rows);
+		d = attr_str(p, "d");
+		assert_int_equal(count_chars(d, "ML"), rows);
+		/* one line each: a broken flow's receiver goes on reporting (0 bytes) */
+		assert_int_equal(count_chars(d, "M"), 1);
+		free(d);
+	}
+	for (size_t i = 0; i < ev.n; i++) {
+		broken += !strcmp(ev.rows[i].f[1], "flow_broken");
+		reconnects += !strcmp(ev.rows[i].f[1], "flow_reconnect");
+	}
+	assert_true(broken >= 1 && reconnects >= 1);
+	assert_int_equal(attr(svg, "data-broken"), broken);
+	assert_int_equal(count(svg, "class=\"broken\""), broken);
+	assert_int_equal(attr(svg, "data-reconnects"), reconnects);
+	assert_int_equal(count(svg, "class=\"reconnect\""), reconnects);
+	/* ue1 is at both flows' ends: its handovers, migration and losses are marked */
+	assert_int_equal(attr(svg, "data-handovers"), handovers(&ev, "ue1"));
+	assert_int_equal(count(svg, "class=\"ho\""), handovers(&ev, "ue1"));
+	assert_int_equal(attr(svg, "data-migrations"), mg.n);
+	assert_int_equal(count(svg, "class=\"mig\""), mg.n);
+	d = chart(html, "rtt-ue1");
+	assert_int_equal(attr(svg, "data-losses"), attr(d, "data-losses"));
+	free(d);
+	assert_null(strstr(svg, "no data"));
+	free(svg);
+	free(html);
+	csv_free(&tp);
+	csv_free(&ev);
+	csv_free(&mg);
+	quickstart_fixture();
+}
+
+/* The flows table: summary.json's goodput figures, and the rows throughput.csv has. */
+static void test_traffic_table(void **state)
+{
+	static const char *const keys[] = {"mean", "before", "during", "after"};
+	struct json_object *o;
+	struct csv tp;
+	char *html, *summary, want[64], key[96], line[160];
+
+	(void)state;
+	traffic_fixture();
+	csv_load("throughput.csv", &tp);
+	summary = support_file_read(fixture, "summary.json", NULL);
+	assert_non_null(summary);
+	assert_int_equal(results_json_parse(summary, strlen(summary), "summary.json", &o, NULL), 0);
+	html = report_make(fixture, 0, NULL);
+	assert_non_null(strstr(html, "<table id=\"summary-flows\">"));
+	for (size_t i = 0; i < json_object_array_length(results_json_get(o, "flows")); i++) {
+		struct json_object *x = json_object_array_get_idx(results_json_get(o, "flows"), i);
+		const char *name = results_json_str(x, "name", "?");
+		unsigned rows = 0;
+
+		for (unsigned k = 0; k < 4; k++) {
+			snprintf(key, sizeof(key), "goodput_mbps.%s", keys[k]);
+			snprintf(want, sizeof(want), "%.3f", results_json_double(x, key, NAN));
+			snprintf(key, sizeof(key), "flow.%s.%s", name, keys[k]);
+			cell_equal(html, key, want);
+		}
+		snprintf(want, sizeof(want), "%.3f",
+			 results_json_double(x, "bytes", NAN) / 1048576.0);
+		snprintf(key, sizeof(key), "flow.%s.mib", name);
+		cell_equal(html, key, want);
+		for (size_t r = 0; r < tp.n; r++)
+			rows += !strcmp(tp.rows[r].f[1], name);
+		snprintf(want, sizeof(want), "%u", rows);
+		snprintf(key, sizeof(key), "flow.%s.rows", name);
+		cell_equal(html, key, want);
+		/* the times it broke: none, once */
+		snprintf(key, sizeof(key), "flow.%s.broken", name);
+		snprintf(line, sizeof(line), "data-k=\"%s\">%s", key,
+			 results_json_int(x, "broken", -1) == 0 ? "no"
+			 : results_json_int(x, "broken", -1) == 1
+			     ? "<span class=\"err\">once</span>"
+			     : "?");
+		assert_non_null(strstr(html, line));
+	}
+	free(html);
+
+	/* A run without flows has neither the chart nor the table. */
+	quickstart_fixture();
+	html = report_make(fixture, 0, NULL);
+	assert_null(strstr(html, "summary-flows"));
+	assert_null(chart(html, "tput"));
+	free(html);
+	json_object_put(o);
+	free(summary);
+	csv_free(&tp);
+}
+
+/*
+ * A malformed throughput.csv never fails the report nor crashes it: not one (a column
+ * missing), garbage, rows it cannot read; with flows in summary.json the chart says why it
+ * has no data.
+ */
+static void test_traffic_bad(void **state)
+{
+	static const char *const bad[] = {
+	    "t_s,flow,bytes\n1.0,dl,10\n",
+	    "\x01\xff\"\"\",,,\n\n\n",
+	    "t_s,flow,bytes,mbps\n1.0,dl,-5,1e999\nnan,dl,1,1\n,,,\n",
+	    "",
+	};
+	static const char *const why[] = {
+	    "no column 'mbps'", "no column",
+	    "3 bad rows in throughput.csv, the first: ", "no rows in"};
+	char dir[128], *html, *svg;
+
+	(void)state;
+	traffic_fixture();
+	snprintf(dir, sizeof(dir), "%s/bad-tput", support_tmp);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	copy_file(fixture, "events.csv", dir);
+	copy_file(fixture, "summary.json", dir);
+	copy_file(fixture, "rtt.csv", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		support_file_write(dir, "throughput.csv", bad[i]);
+		html = report_make(dir, 0, NULL);
+		svg = chart(html, "tput");
+		assert_non_null(svg);
+		assert_int_equal(attr(svg, "data-points"), 0);
+		if (!strstr(svg, why[i]))
+			fail_msg("throughput.csv %zu: the chart does not say %s", i, why[i]);
+		assert_non_null(strstr(svg, "no data: "));
+		/* the table still lists summary.json's flows, with no rows */
+		cell_equal(html, "flow.dl.rows", "0");
+		free(svg);
+		free(html);
+	}
+	/* A flow's name is the run's text: in the page escaped, wherever it goes */
+	support_file_write(dir, "throughput.csv",
+			   "t_s,flow,bytes,mbps\n1.0,<script>&x,125000,10\n1.1,<script>&x,1,1\n");
+	html = report_make(dir, 0, NULL);
+	assert_null(strstr(html, "<script"));
+	assert_non_null(strstr(html, "data-flow=\"&lt;script&gt;&amp;x\""));
+	assert_non_null(strstr(html, "data-k=\"flow.&lt;script&gt;&amp;x.rows\">2<"));
+	free(html);
+	/* summary.json names flows, throughput.csv is not there: the chart says so */
+	snprintf(dir, sizeof(dir), "%s/bad-tput/throughput.csv", support_tmp);
+	assert_int_equal(unlink(dir), 0);
+	snprintf(dir, sizeof(dir), "%s/bad-tput", support_tmp);
+	html = report_make(dir, 0, NULL);
+	svg = chart(html, "tput");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "no data: throughput.csv is missing"));
+	free(svg);
+	free(html);
+	quickstart_fixture();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +994,9 @@ int main(void)
 	    cmocka_unit_test(test_interrupted_failed),
 	    cmocka_unit_test(test_self_contained),
 	    cmocka_unit_test(test_png),
+	    cmocka_unit_test(test_traffic_chart),
+	    cmocka_unit_test(test_traffic_table),
+	    cmocka_unit_test(test_traffic_bad),
 	};
 
 	return cmocka_run_group_tests(tests, setup, support_tmp_teardown);

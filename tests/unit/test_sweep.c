@@ -486,7 +486,7 @@ static void test_reports(void **state)
 	assert_true(isnan(agg[5].m[SWEEP_DOWNTIME].ci95));
 
 	f = open_memstream(&buf, &len);
-	sweep_csv_write(f, p, res, complete);
+	sweep_csv_write(f, p, res, complete, agg);
 	fclose(f);
 	assert_int_equal(count(buf, "\n"), 12);
 	assert_non_null(strstr(buf,
@@ -530,6 +530,100 @@ static void test_reports(void **state)
 	assert_non_null(
 	    strstr(buf, "\nc6           postcopy            10gbit           1         32.3"));
 	assert_null(strstr(buf, "failed"));
+	free(buf);
+	sweep_plan_free(p);
+}
+
+/* summary.json with traffic: flows: dl's goodput, ul's none (null), a repeated name, junk. */
+static const char summary_flows[] =
+    "{\"run\":\"f\",\"ended\":\"completed\",\"error\":null,\"ues\":[{\"handovers\":2}],"
+    "\"migrations\":[],\"flows\":[{\"name\":\"dl\",\"from\":\"cloud\",\"to\":\"ue1\","
+    "\"bytes\":25000000,\"goodput_mbps\":{\"mean\":19.25,\"before\":19.7,\"during\":12.5,"
+    "\"after\":19.75},\"broken\":false},{\"name\":\"up,\\\"x\\\"\",\"goodput_mbps\":"
+    "{\"mean\":4}},{\"name\":\"ul\",\"goodput_mbps\":{\"mean\":null}},"
+    "{\"name\":\"dl\",\"goodput_mbps\":{\"mean\":1}},{\"goodput_mbps\":{\"mean\":2}},"
+    "{\"name\":\"a-name-of-81-characters-longer-than-any-flow-of-a-scenario-can-have-"
+    "0123456789abc\"},3,\"x\"]}";
+
+static void test_flows(void **state)
+{
+	static const char text[] = BASE "sweep: { repeat: 2, vary: { migration.strategy: "
+					"[precopy, cold] } }\n";
+	struct topo_err err = {0};
+	struct sweep_plan *p = plan_of(text, NULL, 0, &err);
+	struct sweep_result res[4] = {0};
+	bool complete[4] = {true, true, true, false};
+	struct sweep_agg agg[2];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	/* Each named flow once, in the file's order; a null mean is none */
+	assert_int_equal(sweep_summary_scan(summary_flows, strlen(summary_flows), &res[0]), 0);
+	assert_int_equal(res[0].n_flows, 3);
+	assert_string_equal(res[0].flow[0], "dl");
+	assert_string_equal(res[0].flow[1], "up,\"x\"");
+	assert_string_equal(res[0].flow[2], "ul");
+	assert_float_equal(res[0].goodput_mbps[0], 19.25, 1e-9);
+	assert_float_equal(res[0].goodput_mbps[1], 4, 1e-9);
+	assert_true(isnan(res[0].goodput_mbps[2]));
+	assert_float_equal(res[0].v[SWEEP_HANDOVERS], 2, 0);
+	/* Run 2 (combination 0's second): dl at 21.25; run 1 (combination 1): no flows */
+	assert_int_equal(sweep_summary_scan(summary_flows, strlen(summary_flows), &res[2]), 0);
+	res[2].goodput_mbps[0] = 21.25;
+	assert_int_equal(sweep_summary_scan(summary_a, strlen(summary_a), &res[1]), 0);
+	assert_int_equal(res[1].n_flows, 0);
+	/* Run 3 is not complete: its flow is no column */
+	res[3] = res[0];
+	snprintf(res[3].flow[0], sizeof(res[3].flow[0]), "ghost");
+	assert_int_equal(sweep_aggregate(p, res, complete, agg), 0);
+	for (unsigned c = 0; c < 2; c++) {
+		assert_int_equal(agg[c].n_flows, 3);
+		assert_string_equal(agg[c].flow[0], "dl");
+		assert_string_equal(agg[c].flow[2], "ul");
+	}
+	assert_int_equal(agg[0].goodput[0].n, 2);
+	assert_float_equal(agg[0].goodput[0].mean, 20.25, 1e-9);
+	assert_float_equal(agg[0].goodput[0].ci95, 12.706204736 * 1, 1e-6);
+	assert_int_equal(agg[0].goodput[2].n, 0); /* ul: never a figure */
+	assert_int_equal(agg[1].goodput[0].n, 0); /* combination 1 ran no flows */
+
+	f = open_memstream(&buf, &len);
+	sweep_csv_write(f, p, res, complete, agg);
+	fclose(f);
+	assert_non_null(strstr(buf, ",handovers,goodput_dl_mbps,\"goodput_up,\"\"x\"\"_mbps\","
+				    "goodput_ul_mbps\n"));
+	assert_non_null(strstr(buf, ",2,19.250,4,\n"));
+	assert_non_null(strstr(buf, ",2,21.250,4,\n"));
+	assert_null(strstr(buf, "ghost"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	sweep_summary_csv_write(f, p, agg);
+	fclose(f);
+	assert_non_null(
+	    strstr(buf, ",goodput_dl_mbps_n,goodput_dl_mbps_mean,goodput_dl_mbps_ci95,"));
+	/* dl: 20.25 +- t(1); up,"x": 4 twice; ul: no figure */
+	assert_non_null(strstr(buf, "\nc1-precopy,precopy,2,"));
+	assert_non_null(strstr(buf, ",2,20.250,12.706,2,4,0,0,,\n"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	sweep_html_write(f, p, agg, "flows", 3);
+	fclose(f);
+	assert_non_null(strstr(buf, "<figure id=\"bars-goodput-dl\" data-bars=\"2\" "
+				    "data-metric=\"goodput_dl_mbps\">"));
+	assert_non_null(strstr(buf, "<figure id=\"bars-goodput-up--x-\""));
+	assert_non_null(strstr(buf, "<th>goodput of dl (Mbit/s)</th>"));
+	assert_non_null(strstr(buf, "<td>20.2 &#177; 12.7</td>"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	sweep_table_print(f, p, agg);
+	fclose(f);
+	assert_non_null(strstr(buf, "gp dl"));
+	assert_non_null(strstr(buf, "Mbit/s"));
+	assert_non_null(strstr(buf, "20.2 +-12.7"));
 	free(buf);
 	sweep_plan_free(p);
 }
@@ -584,7 +678,7 @@ int main(void)
 	    cmocka_unit_test(test_t_quantiles),	 cmocka_unit_test(test_stat),
 	    cmocka_unit_test(test_summary_scan), cmocka_unit_test(test_rtt_scan),
 	    cmocka_unit_test(test_aggregate),	 cmocka_unit_test(test_reports),
-	    cmocka_unit_test(test_plan_id),
+	    cmocka_unit_test(test_plan_id),	 cmocka_unit_test(test_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
