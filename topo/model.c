@@ -33,6 +33,7 @@ void topo_model_free(struct topo_model *m)
 		free(k->path);
 	}
 	free(m->sweep.keys);
+	free(m->captures);
 	free(m->nodes);
 	free(m->services);
 	free(m->file);

@@ -18,9 +18,9 @@
 #include "topo/override.h"
 #include "topo/parse.h"
 
-static const char *const top_keys[] = {"name",	 "seed",     "duration",  "shaper", "nodes",
-				       "links",	 "services", "migration", "radio",  "mobility",
-				       "probes", "sweep",    NULL};
+static const char *const top_keys[] = {
+    "name",  "seed",	 "duration", "shaper", "nodes",	  "links",	   "services", "migration",
+    "radio", "mobility", "probes",   "sweep",  "capture", "capture_limit", NULL};
 enum {
 	K_NAME,
 	K_SEED,
@@ -34,6 +34,8 @@ enum {
 	K_MOBILITY,
 	K_PROBES,
 	K_SWEEP,
+	K_CAPTURE,
+	K_CAPTURE_LIMIT,
 	K_TOP_N
 };
 /*
@@ -129,6 +131,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_check_ue_positions(c);
 	if (r == 0 && vals[K_PROBES])
 		r = parse_probes(c, vals[K_PROBES]);
+	if (r == 0)
+		r = parse_capture(c, vals[K_CAPTURE], vals[K_CAPTURE_LIMIT]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
 	return r;
