@@ -67,6 +67,8 @@ struct migration {
 
 struct runner;
 struct ue;
+struct capture_proc; /* run/capture.c */
+struct capture_end;
 
 /* An attach waiting for the end of a handover's interruption: the timer's argument. */
 struct attach_later {
@@ -198,6 +200,10 @@ struct runner {
 	unsigned shapes_pending; /* UEs with shape_pending */
 	struct emu_loop_stats lateness;
 	bool clock_rt; /* the clock ran at real-time priority (run.c, clock_priority) */
+	/* The packet captures (run/capture.c): a process per captured node, each file's totals. */
+	struct capture_proc *cap_procs;
+	unsigned n_cap_procs;
+	struct capture_end *cap_ends; /* per m->captures entry */
 };
 
 /* --- run.c: the run's life --- */
@@ -258,6 +264,23 @@ int run_probes_spawn(struct runner *r, struct topo_err *err);
 void run_on_probes(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 
 void run_probes_stop(struct runner *r);
+
+/* --- capture.c: packet capture (capture:), a process per captured node --- */
+
+/*
+ * Every capture of the model started and ready (its interfaces open, its files made under
+ * <results>/pcap), after the network is built and before the clock starts: 0, or -errno with
+ * err naming node:ifname and why. Those started are stopped by run_captures_stop().
+ */
+int run_captures_start(struct runner *r, struct topo_err *err);
+/* Their reports on r->loop, while it runs: events.csv capture_limit, capture_error. */
+int run_captures_watch(struct runner *r);
+/*
+ * Every capture stopped, its files flushed and closed whole (a capture slower than 5 s is
+ * killed), each file's capture_end in events.csv: after the probes, before the network goes.
+ * Again, or with none started: nothing.
+ */
+void run_captures_stop(struct runner *r);
 
 /* --- write.c: every results file --- */
 
