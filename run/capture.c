@@ -340,8 +340,9 @@ capture_main(struct runner *r, const struct capture_proc *cp, int fd, int ns_fd,
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	util_sig_unblock_all();
-	if (util_sig_block(sigs, 2, &set, NULL) < 0 || (sig = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
+	/* Blocked all along (the runner's mask has them): only they stay blocked, for the fd. */
+	if (util_sig_block(sigs, 2, &set, NULL) < 0 || sigprocmask(SIG_SETMASK, &set, NULL) < 0 ||
+	    (sig = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		_exit(127);
 	snprintf(dir, sizeof(dir), "%s/pcap", r->results);
 	if (!ifs || setpriority(PRIO_PROCESS, 0, PROBE_NICE) < 0 ||
