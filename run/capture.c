@@ -42,6 +42,7 @@
 #define CAPTURE_RECORD_HDR 16	      /* a pcap record's header: time, lengths */
 #define CAPTURE_COMM "edgemu-capture" /* the process's name (ps, pgrep) */
 #define CAPTURE_TEXT 200
+#define CAPTURE_SEND_MS 2000 /* a report waits for room this long at most */
 
 enum capture_kind {
 	CAP_READY, /* every interface open: k is the first one's */
@@ -110,8 +111,13 @@ static void say(int fd, enum capture_kind kind, unsigned k, const struct capture
 	va_start(ap, fmt);
 	vsnprintf(msg.text, sizeof(msg.text), fmt, ap);
 	va_end(ap);
-	/* The runner gone (EPIPE) or stopped listening: nobody left to tell. */
-	send(fd, &msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	/*
+	 * Waits while the runner's queue is full (net.unix.max_dgram_qlen datagrams: 10 by
+	 * default, fewer than a node's interfaces may be), up to CAPTURE_SEND_MS; the runner
+	 * gone (EPIPE), nobody is left to tell.
+	 */
+	while (send(fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
 }
 
 /* Every fd closed but keep[0 .. n - 1] (and 0 to 2): a fork holds all the runner's. */
@@ -337,6 +343,10 @@ capture_main(struct runner *r, const struct capture_proc *cp, int fd, int ns_fd,
 	signal(SIGPIPE, SIG_IGN);
 	/* Nothing of the runner's stays open here but what is ours (and no terminal). */
 	close_others(keep, 2);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
+		   &(struct timeval){.tv_sec = CAPTURE_SEND_MS / 1000,
+				     .tv_usec = CAPTURE_SEND_MS % 1000 * 1000},
+		   sizeof(struct timeval));
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);

@@ -9,6 +9,7 @@
 # - Ctrl-C (SIGINT to the whole process group) mid-run: files read whole, capture_end;
 # - SIGKILL of edgemu: the captures close their files themselves and go, `edgemu clean`
 #   removes the rest;
+# - a node of 16 interfaces: every file's totals reach events.csv;
 # - no capture process outlives its run.
 # In a mount namespace of its own (isolate.sh): its `edgemu clean` sees only its own runs.
 . "$(dirname "$0")/isolate.sh"
@@ -220,6 +221,22 @@ done
 no_captures "$run"
 assert_gone "$run"
 ok "radio: ue1's and enb1's ran0 carry the UE's probe from 100.64.0.1"
+
+# --- A node of more interfaces than a socket queues reports (10): every one's totals. ---
+run=$(rand_run)
+RUNS+=("$run")
+write_star "$TMP/star.yaml" "$run" 17
+printf 'duration: 1s\ncapture: [hub]\n' >>"$TMP/star.yaml"
+"$EDGEMU" run "$TMP/star.yaml" --name "$run" -o "$TMP/res7" --quiet >"$TMP/r7.out" 2>"$TMP/r7.err" ||
+	fail "star run failed: $(tail -3 "$TMP/r7.err")"
+[ "$(ls "$TMP/res7/pcap" | wc -l)" -eq 16 ] || fail "star: pcap/ holds $(ls "$TMP/res7/pcap" | wc -l) files, not 16"
+for ((i = 0; i < 16; i++)); do
+	n=$(read_ok "$TMP/res7/pcap/hub-eth$i.pcap")
+	[ "$(ended "$TMP/res7/events.csv" "hub:eth$i")" = "$n" ] || fail "star: no capture_end of $n packets for hub:eth$i"
+done
+no_captures "$run"
+assert_gone "$run"
+ok "a node of 16 interfaces: 16 files, each with its capture_end"
 
 # --- A file that is there already is never written over: an error before the clock. ---
 run=$(rand_run)
