@@ -9,6 +9,7 @@
 # - Ctrl-C (SIGINT to the whole process group) mid-run: files read whole, capture_end;
 # - SIGKILL of edgemu: the captures close their files themselves and go, `edgemu clean`
 #   removes the rest;
+# - a capture killed mid-run: capture_error, the run goes on;
 # - a node of 16 interfaces: every file's totals reach events.csv;
 # - no capture process outlives its run.
 # In a mount namespace of its own (isolate.sh): its `edgemu clean` sees only its own runs.
@@ -221,6 +222,37 @@ done
 no_captures "$run"
 assert_gone "$run"
 ok "radio: ue1's and enb1's ran0 carry the UE's probe from 100.64.0.1"
+
+# --- A capture killed mid-run: said at once and at the end; the run and the others go on. ---
+run=$(rand_run)
+RUNS+=("$run")
+write_wired "$TMP/w.yaml" "$run"
+sed -i 's/^capture: .*/capture: ["a:eth0", b]/' "$TMP/w.yaml"
+"$EDGEMU" run "$TMP/w.yaml" --name "$run" -o "$TMP/res8" --quiet --duration 5s >"$TMP/r8.out" 2>"$TMP/r8.err" &
+pid=$!
+wait_running "$run" "$pid" || fail "run did not start: $(tail -3 "$TMP/r8.err")"
+sleep 1
+# The capture of a: the one whose pcap/a-eth0.pcap is open.
+victim=""
+for p in $(captures_of "$run"); do
+	for l in /proc/"$p"/fd/*; do
+		[[ $(readlink "$l" 2>/dev/null) == */a-eth0.pcap ]] && victim=$p
+	done
+done
+[ -n "$victim" ] || fail "no capture process holds a-eth0.pcap"
+kill -9 "$victim"
+st=0
+wait "$pid" || st=$?
+[ $st -eq 0 ] || fail "a killed capture ended the run: exit status $st: $(tail -3 "$TMP/r8.err")"
+grep -q ',capture_error,-,"node a: its capture ended before the run did"' "$TMP/res8/events.csv" ||
+	fail "no capture_error when a's capture died: $(grep capture "$TMP/res8/events.csv")"
+grep -q ',capture_error,-,"a:eth0: pcap/a-eth0.pcap: no totals' "$TMP/res8/events.csv" ||
+	fail "no capture_error for a:eth0 at the end: $(grep capture "$TMP/res8/events.csv")"
+n=$(read_ok "$TMP/res8/pcap/b-eth0.pcap")
+[ "$(ended "$TMP/res8/events.csv" b:eth0)" = "$n" ] || fail "b:eth0 after a's capture died: no capture_end of $n packets"
+no_captures "$run"
+assert_gone "$run"
+ok "a capture killed mid-run: capture_error then and at the end; the run completed, b's file whole"
 
 # --- A node of more interfaces than a socket queues reports (10): every one's totals. ---
 run=$(rand_run)
