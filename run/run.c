@@ -121,6 +121,8 @@ static int loop_setup(struct runner *r)
 	if (rc == 0)
 		rc = run_loop_timers(r);
 	if (rc == 0)
+		rc = run_captures_watch(r);
+	if (rc == 0)
 		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS + timer_offset(r, 2), FLUSH_NS,
 				    run_on_flush, r, &id);
 	if (rc == 0 && r->status)
@@ -160,6 +162,7 @@ void run_fini(struct runner *r)
 	/* Probes still held (no run_end) go killed: freeing their gates would let them go. */
 	if (r->probe_pids)
 		run_probes_stop(r);
+	run_captures_stop(r);
 	free(r->probe_pids);
 	if (r->policy)
 		mig_policy_free(r->policy);
@@ -295,6 +298,8 @@ void run_go(struct runner *r)
 	r->status = r->status_cb != NULL;
 	rc = topo_net_build(r->net, NULL, &err);
 	if (rc == 0)
+		rc = run_captures_start(r, &err);
+	if (rc == 0)
 		rc = mig_services_start(r->net, &err);
 	if (rc == 0)
 		rc = run_report_open(r, &err);
@@ -363,6 +368,8 @@ void run_end(struct runner *r)
 	run_probes_stop(r);
 	if (r->report >= 0 && r->loop)
 		run_on_report(r->loop, r->report, EPOLLIN, r);
+	/* What the probes sent last is in the captures' files: closed before the network goes. */
+	run_captures_stop(r);
 	/* The cells' counters go with the network: a last row of them first. */
 	run_cells_end(r, r->end_ns);
 	net_remove(r);

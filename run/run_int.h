@@ -85,6 +85,8 @@ struct migration {
 
 struct runner;
 struct ue;
+struct capture_proc; /* run/capture.c */
+struct capture_end;
 
 /* An attach waiting for the end of a handover's interruption: the timer's argument. */
 struct attach_later {
@@ -220,6 +222,10 @@ struct runner {
 	/* The scenario's apps: per m->apps, once run_apps_start() ran (apps.c). */
 	struct run_app *apps;
 	unsigned n_apps;
+	/* The packet captures (run/capture.c): a process per captured node, each file's totals. */
+	struct capture_proc *cap_procs;
+	unsigned n_cap_procs;
+	struct capture_end *cap_ends; /* per m->captures entry */
 };
 
 /* --- run.c: the run's life --- */
@@ -288,6 +294,22 @@ int run_apps_start(struct runner *r);
 /* At the end: SIGTERM to every app's group, SIGKILL after the grace, app_exit of each. */
 void run_apps_stop(struct runner *r);
 void run_apps_free(struct runner *r);
+/* --- capture.c: packet capture (capture:), a process per captured node --- */
+
+/*
+ * Every capture of the model started and ready (its interfaces open, its files made under
+ * <results>/pcap), after the network is built and before the clock starts: 0, or -errno with
+ * err naming node:ifname and why. Those started are stopped by run_captures_stop().
+ */
+int run_captures_start(struct runner *r, struct topo_err *err);
+/* Their reports on r->loop, while it runs: events.csv capture_limit, capture_error. */
+int run_captures_watch(struct runner *r);
+/*
+ * Every capture stopped, its files flushed and closed whole (a capture slower than 5 s is
+ * killed), each file's capture_end in events.csv: after the probes, before the network goes.
+ * Again, or with none started: nothing.
+ */
+void run_captures_stop(struct runner *r);
 
 /* --- write.c: every results file --- */
 

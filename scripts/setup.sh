@@ -32,6 +32,7 @@ pkgs=(
 	iperf3                               # TCP throughput in shaping tests
 	jq                                   # reading JSON summaries in tests
 	librsvg2-bin                         # rsvg-convert: edgemu report --png
+	libpcap-dev tcpdump                  # capture: (libpcap); tcpdump -r in tests
 )
 vm_pkgs=(
 	linux-image-amd64                    # the stock kernel (sch_netem as a module)

@@ -50,6 +50,7 @@ void topo_model_free(struct topo_model *m)
 		free(m->apps[i].path);
 	}
 	free(m->apps);
+	free(m->captures);
 	free(m->nodes);
 	free(m->services);
 	free(m->file);

@@ -18,9 +18,9 @@
 #include "topo/override.h"
 #include "topo/parse.h"
 
-static const char *const top_keys[] = {"name",	 "seed",     "duration",  "shaper", "nodes",
-				       "links",	 "services", "migration", "radio",  "mobility",
-				       "probes", "sweep",    "apps",	  NULL};
+static const char *const top_keys[] = {
+    "name",  "seed",	 "duration", "shaper", "nodes", "links",   "services",	    "migration",
+    "radio", "mobility", "probes",   "sweep",  "apps",	"capture", "capture_limit", NULL};
 enum {
 	K_NAME,
 	K_SEED,
@@ -35,6 +35,8 @@ enum {
 	K_PROBES,
 	K_SWEEP,
 	K_APPS,
+	K_CAPTURE,
+	K_CAPTURE_LIMIT,
 	K_TOP_N
 };
 /*
@@ -132,6 +134,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_probes(c, vals[K_PROBES]);
 	if (r == 0 && vals[K_APPS])
 		r = parse_apps(c, vals[K_APPS]);
+	if (r == 0)
+		r = parse_capture(c, vals[K_CAPTURE], vals[K_CAPTURE_LIMIT]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
 	return r;

@@ -120,4 +120,7 @@ int parse_apps(struct ctx *c, const yaml_node_t *seq);
 /* sweep (topo/parse_sweep.c) */
 int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n);
 
+/* capture and capture_limit (topo/parse_capture.c); either may be NULL (not given) */
+int parse_capture(struct ctx *c, const yaml_node_t *seq, const yaml_node_t *limit);
+
 #endif

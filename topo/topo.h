@@ -295,6 +295,23 @@ struct topo_probe {
 
 #define TOPO_PROBE_PORT 7007 /* the echo app's default port */
 
+/*
+ * One interface `capture:` records (a list item `node` gives one per interface of the node):
+ * libpcap writes what crosses it to pcap/<file> in the results folder, at most
+ * model.capture_limit bytes.
+ */
+struct topo_capture {
+	unsigned node;
+	char ifname[TOPO_IFNAME_MAX + 1];
+	char file[TOPO_NAME_MAX + TOPO_IFNAME_MAX + 7]; /* "<node>-<ifname>.pcap" */
+	struct topo_mark mark;				/* of the list item */
+};
+
+#define TOPO_CAPTURES_MAX 1000		       /* interfaces captured: each a kernel buffer */
+#define TOPO_CAPTURE_LIMIT (100ULL << 20)      /* capture_limit's default, bytes per file */
+#define TOPO_CAPTURE_LIMIT_MIN (64ULL << 10)   /* room for a few whole records */
+#define TOPO_CAPTURE_LIMIT_MAX (1024ULL << 30) /* 1 TiB */
+
 #define TOPO_SWEEP_KEYS_MAX 8
 #define TOPO_SWEEP_VALUES_MAX 100
 #define TOPO_SWEEP_REPEAT_MAX 1000
@@ -367,6 +384,9 @@ struct topo_model {
 	struct topo_sweep sweep;
 	struct topo_prog *apps; /* `apps:` */
 	unsigned n_apps;
+	struct topo_capture *captures; /* `capture:`, one per interface, in the file's order */
+	unsigned n_captures;
+	uint64_t capture_limit; /* `capture_limit:`, bytes per file (TOPO_CAPTURE_LIMIT) */
 };
 
 /* A static route in one node (connected subnets are not listed: the kernel adds them). */
