@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = {"name",	 "seed",     "duration",  "shaper", "nodes",
 				       "links",	 "services", "migration", "radio",  "mobility",
-				       "probes", "sweep",    NULL};
+				       "probes", "sweep",    "traffic",	  NULL};
 enum {
 	K_NAME,
 	K_SEED,
@@ -34,6 +34,7 @@ enum {
 	K_MOBILITY,
 	K_PROBES,
 	K_SWEEP,
+	K_TRAFFIC,
 	K_TOP_N
 };
 /*
@@ -129,6 +130,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_check_ue_positions(c);
 	if (r == 0 && vals[K_PROBES])
 		r = parse_probes(c, vals[K_PROBES]);
+	if (r == 0 && vals[K_TRAFFIC])
+		r = parse_traffic(c, vals[K_TRAFFIC]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
 	return r;

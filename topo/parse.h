@@ -114,6 +114,9 @@ int parse_check_radio(struct ctx *c, const yaml_node_t *key);
 int parse_mobility(struct ctx *c, const yaml_node_t *key, const yaml_node_t *map);
 int parse_check_ue_positions(struct ctx *c);
 
+/* traffic: the measured TCP flows (topo/parse_traffic.c) */
+int parse_traffic(struct ctx *c, const yaml_node_t *seq);
+
 /* sweep (topo/parse_sweep.c) */
 int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n);
 

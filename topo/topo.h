@@ -295,6 +295,29 @@ struct topo_probe {
 
 #define TOPO_PROBE_PORT 7007 /* the echo app's default port */
 
+#define TOPO_FLOWS_MAX 1000   /* traffic: entries; each is two processes */
+#define TOPO_FLOW_PORT 7100   /* flow i's receiver listens on TCP port 7100 + i */
+#define TOPO_FLOW_NAME_MAX 80 /* [A-Za-z0-9_.-]: a CSV field and a file name */
+
+enum topo_flow_kind { TOPO_FLOW_TCP };
+
+/*
+ * One entry of `traffic:`: edgemu-bulk's receiver in `to` (listening on TOPO_FLOW_PORT +
+ * its index), its sender in `from` from `at` to `until`, towards `to`'s address.
+ */
+struct topo_flow {
+	char name[TOPO_FLOW_NAME_MAX + 1];
+	unsigned from, to; /* node indexes, different */
+	enum topo_flow_kind kind;
+	uint64_t rate_bps; /* the sender's paced rate; 0: as fast as TCP goes */
+	uint64_t at_ns;
+	uint64_t until_ns;     /* > at_ns; 0: the run's end */
+	struct topo_mark mark; /* of the flow item */
+};
+
+/* "tcp" (the parser's table, topo/parse_traffic.c). */
+const char *topo_flow_kind_name(enum topo_flow_kind k);
+
 #define TOPO_SWEEP_KEYS_MAX 8
 #define TOPO_SWEEP_VALUES_MAX 100
 #define TOPO_SWEEP_REPEAT_MAX 1000
@@ -342,6 +365,8 @@ struct topo_model {
 	unsigned n_mobility;
 	struct topo_probe *probes;
 	unsigned n_probes;
+	struct topo_flow *flows; /* traffic: */
+	unsigned n_flows;
 	bool has_sweep; /* `sweep:` given */
 	struct topo_sweep sweep;
 };
