@@ -121,6 +121,8 @@ static int loop_setup(struct runner *r)
 	if (rc == 0)
 		rc = run_loop_timers(r);
 	if (rc == 0)
+		rc = run_traffic_timers(r);
+	if (rc == 0)
 		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS + timer_offset(r, 2), FLUSH_NS,
 				    run_on_flush, r, &id);
 	if (rc == 0 && r->status)
@@ -161,6 +163,7 @@ void run_fini(struct runner *r)
 	if (r->probe_pids)
 		run_probes_stop(r);
 	free(r->probe_pids);
+	run_traffic_free(r);
 	if (r->policy)
 		mig_policy_free(r->policy);
 	emu_loop_close(r->loop);
@@ -171,6 +174,7 @@ void run_fini(struct runner *r)
 	results_out_close(r->rtt);
 	results_out_close(r->positions);
 	results_out_close(r->cells_out);
+	results_out_close(r->tput);
 	run_cells_free(r);
 }
 
@@ -295,6 +299,8 @@ void run_go(struct runner *r)
 	if (rc == 0)
 		rc = run_report_open(r, &err);
 	if (rc == 0)
+		rc = run_traffic_start(r, &err);
+	if (rc == 0)
 		rc = run_probes_spawn(r, &err);
 	if (rc == 0)
 		rc = loop_setup(r);
@@ -353,6 +359,7 @@ void run_end(struct runner *r)
 	else
 		run_event(r, r->end_ns, "end", -1, "%s", "");
 	run_probes_stop(r);
+	run_traffic_stop(r);
 	if (r->report >= 0 && r->loop)
 		run_on_report(r->loop, r->report, EPOLLIN, r);
 	/* The cells' counters go with the network: a last row of them first. */
@@ -363,6 +370,7 @@ void run_end(struct runner *r)
 	run_out_close(r, &r->rtt);
 	run_out_close(r, &r->positions);
 	run_out_close(r, &r->cells_out);
+	run_out_close(r, &r->tput);
 	run_write_migrations(r);
 	run_write_summary(r);
 }

@@ -76,8 +76,7 @@ static int parse_flow(struct ctx *c, const yaml_node_t *n, struct topo_flow *f)
 	if (r < 0)
 		return r;
 	if (f->from == f->to)
-		return parse_fail(c, vals[K_TO], "to: a flow from '%s' to itself",
-				  str(vals[K_TO]));
+		return parse_fail(c, vals[K_TO], "to: a flow from '%s' to itself", str(vals[K_TO]));
 	if (vals[K_NAME]) {
 		r = parse_expect(c, vals[K_NAME], YAML_SCALAR_NODE, "name");
 		if (r < 0)
@@ -111,8 +110,7 @@ static int parse_flow(struct ctx *c, const yaml_node_t *n, struct topo_flow *f)
 			return r;
 		if (f->until_ns <= f->at_ns)
 			return parse_fail(c, vals[K_UNTIL], "until: '%s' is not after at (%s)",
-					  str(vals[K_UNTIL]),
-					  vals[K_AT] ? str(vals[K_AT]) : "0s");
+					  str(vals[K_UNTIL]), vals[K_AT] ? str(vals[K_AT]) : "0s");
 	}
 	return 0;
 }

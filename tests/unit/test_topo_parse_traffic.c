@@ -65,16 +65,15 @@ static const struct topo_flow *flow(const struct topo_model *m, unsigned i)
 
 static void test_every_key(void **state)
 {
-	struct topo_model *m = support_model(HEAD
-					     "  - name: dl.1_x\n"			/* 11 */
-					     "    from: a\n"				/* 12 */
-					     "    to: b\n"				/* 13 */
-					     "    kind: tcp\n"				/* 14 */
-					     "    rate: 5mbit\n"			/* 15 */
-					     "    at: 1.5s\n"				/* 16 */
-					     "    until: 20s\n"				/* 17 */
-					     "  - {from: b, to: a}\n"			/* 18 */
-					     "  - {from: a, to: b, rate: 0bit}\n");	/* 19 */
+	struct topo_model *m = support_model(HEAD "  - name: dl.1_x\n"			 /* 11 */
+						  "    from: a\n"			 /* 12 */
+						  "    to: b\n"				 /* 13 */
+						  "    kind: tcp\n"			 /* 14 */
+						  "    rate: 5mbit\n"			 /* 15 */
+						  "    at: 1.5s\n"			 /* 16 */
+						  "    until: 20s\n"			 /* 17 */
+						  "  - {from: b, to: a}\n"		 /* 18 */
+						  "  - {from: a, to: b, rate: 0bit}\n"); /* 19 */
 	const struct topo_flow *f;
 
 	(void)state;
@@ -144,14 +143,16 @@ static void test_radio_ue(void **state)
 static void test_errors(void **state)
 {
 	(void)state;
-	parse_fails(HEAD "  - {to: b}\n", "t.yaml:11:5: traffic: missing key 'from' (the sending node)");
+	parse_fails(HEAD "  - {to: b}\n",
+		    "t.yaml:11:5: traffic: missing key 'from' (the sending node)");
 	parse_fails(HEAD "  - {from: a}\n",
 		    "t.yaml:11:5: traffic: missing key 'to' (the receiving node)");
 	parse_fails(F "{from: x, to: b}\n", "t.yaml:11:12: from: unknown node 'x'");
 	parse_fails(F "{from: a, to: y}\n", "t.yaml:11:19: to: unknown node 'y'");
 	parse_fails(F "{from: [a], to: b}\n",
 		    "t.yaml:11:12: from: expected a string, got a sequence");
-	parse_fails(F "{from: a, to: d}\n", "t.yaml:11:19: to: node 'd' has no link, so no address");
+	parse_fails(F "{from: a, to: d}\n",
+		    "t.yaml:11:19: to: node 'd' has no link, so no address");
 	parse_fails(F "{from: d, to: a}\n",
 		    "t.yaml:11:12: from: node 'd' has no link, so no address");
 	parse_fails(F "{from: a, to: a}\n", "t.yaml:11:19: to: a flow from 'a' to itself");
@@ -167,7 +168,8 @@ static void test_errors(void **state)
 		    "kbit, mbit, gbit, tbit)");
 	parse_fails(F "{from: a, to: b, at: 1}\n",
 		    "t.yaml:11:26: at: '1' needs a unit (ns, us, ms, s)");
-	parse_fails(F "{from: a, to: b, at: -1s}\n", "t.yaml:11:26: at: '-1s' must not be negative");
+	parse_fails(F "{from: a, to: b, at: -1s}\n",
+		    "t.yaml:11:26: at: '-1s' must not be negative");
 	parse_fails(F "{from: a, to: b, at: 2592001s}\n",
 		    "t.yaml:11:26: at: '2592001s' is out of range (0s to 2592000s)");
 	parse_fails(F "{from: a, to: b, until: 0s}\n",
@@ -188,9 +190,10 @@ static void test_errors(void **state)
 	parse_fails(F "{from: a, to: b, name: ''}\n",
 		    "t.yaml:11:28: name: '' is not a valid flow name ([A-Za-z0-9_.-], 1 to 80 "
 		    "characters, starting with a letter or digit)");
-	parse_fails(F "{from: a, to: b, port: 80}\n",
-		    "t.yaml:11:22: unknown key 'port' (expected one of: name, from, to, kind, rate, "
-		    "at, until)");
+	parse_fails(
+	    F "{from: a, to: b, port: 80}\n",
+	    "t.yaml:11:22: unknown key 'port' (expected one of: name, from, to, kind, rate, "
+	    "at, until)");
 	parse_fails(F "{from: a, to: b, from: b}\n",
 		    "t.yaml:11:22: duplicate key 'from' (first defined at 11:6)");
 	parse_fails(F "{name: x, from: a, to: b}\n  - {name: x, from: b, to: a}\n",
