@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <linux/tcp.h>
 #include <netdb.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 #define CONNECT_TIMEOUT_MS 10000
 #define RETRY_MS 500		 /* send: the pause before connecting again */
 #define NOTSENT_MAX (128 * 1024) /* send: unsent bytes the socket holds at most */
+#define STOP_WAIT_MS 2000	 /* send: at its end, the receiver's close awaited this long */
 
 static const char usage[] =
     "usage: " PROG " recv [--port P] [--bind ADDR] [--once] [--interval 1s] [--csv FILE]\n"
@@ -263,11 +265,25 @@ static int recv_some(struct bulk *b, char *buf)
 	return 0;
 }
 
-static void conn_end(struct bulk *b, uint64_t end)
+/*
+ * Closed at once with a reset: nothing of it stays behind in the kernel retransmitting to a
+ * peer that may be gone (an orphaned socket keeps its network namespace alive for minutes).
+ */
+static void abort_close(int fd)
+{
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0}, sizeof(struct linger));
+	close(fd);
+}
+
+/* recv: the connection's total; closed, aborted (abort) or not (after its end or error). */
+static void conn_end(struct bulk *b, uint64_t end, bool abort)
 {
 	total_line(b, end);
 	app_timer_set(b->tfd, 0, 0);
-	close(b->conn);
+	if (abort)
+		abort_close(b->conn);
+	else
+		close(b->conn);
 	b->conn = -1;
 }
 
@@ -287,7 +303,7 @@ static void recv_accept(struct bulk *b)
 		return;
 	if (b->conn >= 0) {
 		fprintf(stderr, PROG ": a new connection replaces the one in progress\n");
-		conn_end(b, util_now_ns());
+		conn_end(b, util_now_ns(), true);
 	}
 	b->conn = fd;
 	app_addr_str((struct sockaddr *)&ss, addr, sizeof(addr));
@@ -340,7 +356,7 @@ static bool recv_conn(struct bulk *b, char *buf)
 		/* Broken, not ended: the reports go on (0 bytes) until a sender comes back. */
 		report_send(b, "broken,%" PRIu64 ",%s", util_now_ns(), strerror(-r));
 	}
-	conn_end(b, b->end_t);
+	conn_end(b, b->end_t, false);
 	if (r > 0 || b->once)
 		reports_stop(b, util_now_ns());
 	if (b->once)
@@ -374,7 +390,7 @@ static int run_recv(struct bulk *b)
 
 			if (fd == b->sfd && app_signalfd_read(fd)) {
 				if (b->conn >= 0)
-					conn_end(b, util_now_ns());
+					conn_end(b, util_now_ns(), true);
 				reports_stop(b, util_now_ns());
 				goto out;
 			}
@@ -570,6 +586,35 @@ static int send_pump(struct bulk *b, char *buf, const char **ret_why)
 }
 
 /*
+ * The end of sending: what is buffered still goes, ended by a FIN, and the receiver's close
+ * is awaited (STOP_WAIT_MS at most), so the receiver's total sees the whole stream and no
+ * socket outlives us; one that does not close by then is reset.
+ */
+static void send_finish(struct bulk *b)
+{
+	uint64_t until = util_now_ns() + STOP_WAIT_MS * MS, now;
+	bool closed = false;
+	char buf[4096];
+
+	shutdown(b->conn, SHUT_WR);
+	while (!closed && (now = util_now_ns()) < until) {
+		struct pollfd p = {.fd = b->conn, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, (int)((until - now + MS - 1) / MS)) < 0 && errno != EINTR)
+			break;
+		while ((n = recv(b->conn, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			;
+		closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+	}
+	b->bytes = b->done_bytes + bytes_acked(b->conn, b->bytes - b->done_bytes);
+	if (closed)
+		close(b->conn);
+	else
+		abort_close(b->conn);
+}
+
+/*
  * Sends for --duration from now, connecting again after a pause whenever the connection
  * breaks or cannot be made; each outage said once (stderr, --report) at its start and at its
  * end. 1 when it never connected.
@@ -619,20 +664,16 @@ static int run_send(struct bulk *b)
 		report_send(b, "broken,%" PRIu64 ",%s", now, why);
 		b->done_bytes += bytes_acked(b->conn, b->bytes - b->done_bytes);
 		b->bytes = b->done_bytes;
-		close(b->conn);
+		abort_close(b->conn);
 		b->conn = -1;
 		down_t = now;
 		if (send_pause(b, RETRY_MS))
 			break;
 	}
 	if (b->conn >= 0)
-		b->bytes = b->done_bytes + bytes_acked(b->conn, b->bytes - b->done_bytes);
+		send_finish(b);
 	if (ever)
 		total_line(b, util_now_ns());
-	/* What is still buffered goes out after we exit, ended by a FIN: the receiver's total
-	 * sees the whole stream. */
-	if (b->conn >= 0)
-		close(b->conn);
 	b->conn = -1;
 	free(buf);
 	return ever ? 0 : 1;

@@ -192,7 +192,7 @@ static void print_flows(const struct runner *r)
 
 	if (!run_flow_count(r))
 		return;
-	printf("\n%-16s %-20s %10s  %-26s %6s\n", "flow", "from -> to", "mean Mbit/s",
+	printf("\n%-16s %-20s %11s  %-26s %6s\n", "flow", "from -> to", "mean Mbit/s",
 	       "before/during/after Mbit/s", "broken");
 	for (unsigned i = 0; i < run_flow_count(r); i++) {
 		char ends[80], cols[4][32], phases[112];

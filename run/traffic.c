@@ -20,9 +20,9 @@
 
 #include "run/run_int.h"
 
-#define FLOW_REPORT_NS (100 * MS) /* the receivers' report interval */
-#define FLOW_LISTEN_MS 5000	  /* a receiver listens within this, or the run fails */
-#define PHASE_TAIL_NS S_NS	  /* a window goes on this long after its end */
+#define FLOW_REPORT_NS (100 * MS)      /* the receivers' report interval */
+#define FLOW_LISTEN_MS 5000	       /* a receiver listens within this, or the run fails */
+#define PHASE_TAIL_NS S_NS	       /* a window goes on this long after its end */
 #define FLOW_SEND_SLACK_NS (10 * S_NS) /* a sender to the run's end outlasts it by this */
 
 static const char *flow_name(const struct runner *r, unsigned i)
@@ -99,8 +99,8 @@ int run_traffic_start(struct runner *r, struct topo_err *err)
 	for (unsigned i = 0; i < m->n_flows; i++) {
 		const struct topo_flow *f = &m->flows[i];
 		char port[8], tag[16], log[PATH_MAX + 128];
-		char *argv[] = {app,	   "recv",	    "--port", port,	"--interval", "100ms",
-				"--report", r->report_path, "--tag",  tag,	NULL};
+		char *argv[] = {app,	    "recv",	    "--port", port, "--interval", "100ms",
+				"--report", r->report_path, "--tag",  tag,  NULL};
 
 		snprintf(port, sizeof(port), "%u", TOPO_FLOW_PORT + i);
 		snprintf(tag, sizeof(tag), "f%u", i);
@@ -174,7 +174,8 @@ static void sender_argv(struct runner *r, unsigned i, uint64_t now, char *app, c
 
 	addr_str(topo_node_addr(r->m, f->to), bufs[0], sizeof(bufs[0]));
 	snprintf(bufs[1], sizeof(bufs[1]), "%u", TOPO_FLOW_PORT + i);
-	snprintf(bufs[2], sizeof(bufs[2]), "%" PRIu64 "us", (uint64_t)((end > rel ? end - rel : MS) / 1000));
+	snprintf(bufs[2], sizeof(bufs[2]), "%" PRIu64 "us",
+		 (uint64_t)((end > rel ? end - rel : MS) / 1000));
 	snprintf(bufs[3], sizeof(bufs[3]), "f%u", i);
 	snprintf(bufs[4], sizeof(bufs[4]), "%" PRIu64 "bit", f->rate_bps);
 	argv[k++] = app;
@@ -356,9 +357,9 @@ static size_t flow_windows(const struct runner *r, unsigned i, struct run_window
 
 			if (mg->ue != ends[e])
 				continue;
-			w[n++] = (struct run_window){
-			    mg->decided_ns,
-			    mg->done && mg->rep.end_ns ? tail(mg->rep.end_ns) : UINT64_MAX};
+			w[n++] = (struct run_window){mg->decided_ns, mg->done && mg->rep.end_ns
+									 ? tail(mg->rep.end_ns)
+									 : UINT64_MAX};
 		}
 	}
 	*ret = w;

@@ -13,13 +13,15 @@
 
 #include "run/run_int.h"
 
-#define R(a_ms, b_ms, bytes) {(a_ms) * MS, (b_ms) * MS, (bytes)}
+#define R(a_ms, b_ms, bytes)                                                                       \
+	{                                                                                          \
+		(a_ms) * MS, (b_ms)*MS, (bytes)                                                    \
+	}
 
 /* 100 ms reports of 125000 bytes: 10 Mbit/s each. */
 static void test_no_windows(void **state)
 {
-	const struct run_tput_report v[] = {R(0, 100, 125000), R(100, 200, 125000),
-					    R(200, 300, 0)};
+	const struct run_tput_report v[] = {R(0, 100, 125000), R(100, 200, 125000), R(200, 300, 0)};
 	struct run_goodput g;
 
 	(void)state;
@@ -44,14 +46,14 @@ static void test_windows(void **state)
 {
 	const struct run_window w[] = {{3000 * MS, UINT64_MAX}, {1000 * MS, 1500 * MS}};
 	const struct run_tput_report v[] = {
-	    R(800, 900, 100000),   /* before */
-	    R(900, 1000, 100000),  /* before: ends at the first window's start */
-	    R(901, 1001, 10000),   /* during */
-	    R(1200, 1300, 0),	   /* during */
-	    R(1450, 1550, 20000),  /* during */
-	    R(1500, 1600, 50000),  /* after: starts at the window's end */
-	    R(2900, 3000, 50000),  /* after */
-	    R(3100, 3200, 30000),  /* during the open window */
+	    R(800, 900, 100000),  /* before */
+	    R(900, 1000, 100000), /* before: ends at the first window's start */
+	    R(901, 1001, 10000),  /* during */
+	    R(1200, 1300, 0),	  /* during */
+	    R(1450, 1550, 20000), /* during */
+	    R(1500, 1600, 50000), /* after: starts at the window's end */
+	    R(2900, 3000, 50000), /* after */
+	    R(3100, 3200, 30000), /* during the open window */
 	};
 	struct run_goodput g;
 
