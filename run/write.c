@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Every results file the run writes: scenario.yaml (resolved), meta.json, events.csv,
- * rtt.csv, migrations.csv, positions.csv, cells.csv, summary.json, and the choice of their
+ * rtt.csv, migrations.csv, positions.csv, cells.csv, throughput.csv (with traffic:),
+ * summary.json, and the choice of their
  * folder. A run never writes over another's results, and whatever ends it (SIGKILL too)
  * leaves what it recorded readable: events.csv is written as events happen, rtt.csv,
  * positions.csv and cells.csv every second, in whole lines (results/out.h); the files
