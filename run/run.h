@@ -9,9 +9,9 @@
  *results.
  *
  * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
- * positions.csv, cells.csv, throughput.csv (with traffic:), summary.json (run/write.c). A run never
- *writes over another's results, and whatever ends it (SIGKILL too) leaves what it recorded
- *readable.
+ * positions.csv, cells.csv, summary.json (run/write.c). A run never writes over another's results,
+ *and whatever ends it (SIGKILL too) leaves what it recorded readable.
+ * With traffic:, throughput.csv too (run/traffic.c).
  *
  * A run's life, each step only after the one before succeeded:
  *
