@@ -118,3 +118,27 @@ jq -e '.flows[0] | .name == "dl" and .from == "cloud" and .to == "ue1" and .byte
 	.goodput_mbps.before > 5 and .goodput_mbps.during > 0 and .goodput_mbps.after > 5 and .broken == 0' \
 	"$res/summary.json" >/dev/null || fail "summary flows: $(jq -c .flows "$res/summary.json")"
 ok "download across $(echo "$hos" | grep -c .) handovers: rows with bytes on both sides of each; goodput $(jq -c '.flows[0].goodput_mbps' "$res/summary.json")"
+
+# --- Ctrl-C: the flows stop with the run, their rows and summary kept ---
+run=$(rand_run)
+RUNS+=("$run")
+sed "s/^name: trw/name: tri/" "$TMP/wired.yaml" >"$TMP/int.yaml"
+# A background job of a script ignores SIGINT unless told otherwise: set it back.
+(trap - INT; exec "$EDGEMU" run "$TMP/int.yaml" --name "$run" -o "$TMP/res3" --duration 30s \
+	--quiet) >"$TMP/r3.out" 2>"$TMP/r3.err" &
+pid=$!
+wait_running "$run" "$pid" || fail "the run to interrupt did not start: $(tail -3 "$TMP/r3.err")"
+sleep 3
+kill -INT "$pid"
+set +e
+wait "$pid"
+st=$?
+set -e
+[ "$st" -eq 130 ] || fail "Ctrl-C: exit status $st, expected 130: $(tail -3 "$TMP/r3.err")"
+[ -z "$(left "$run")" ] || fail "edgemu-bulk left after Ctrl-C: $(left "$run")"
+assert_gone "$run"
+n=$(rows "$TMP/res3/throughput.csv" full | wc -l)
+[ "$n" -ge 15 ] || fail "Ctrl-C: $n rows of the full flow"
+jq -e '.ended == "interrupted" and (.flows | length == 3) and .flows[0].bytes > 0' \
+	"$TMP/res3/summary.json" >/dev/null || fail "Ctrl-C: summary $(jq -c '{ended, flows}' "$TMP/res3/summary.json")"
+ok "Ctrl-C: exit 130, $n rows of the full flow, its summary, nothing left running"
