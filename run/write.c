@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Every results file the run writes: scenario.yaml (resolved), meta.json, events.csv,
- * rtt.csv, migrations.csv, positions.csv, cells.csv, throughput.csv (with traffic:),
- * summary.json, and the choice of their
+ * rtt.csv, migrations.csv, positions.csv, cells.csv, summary.json, and the choice of their
  * folder. A run never writes over another's results, and whatever ends it (SIGKILL too)
  * leaves what it recorded readable: events.csv is written as events happen, rtt.csv,
  * positions.csv and cells.csv every second, in whole lines (results/out.h); the files
  * written at the end (migrations.csv, summary.json) are whole or absent. A file that cannot
  * be written fails the run. What the files hold and how (columns, rows, number formats,
- * JSON) is results/'s (results/results.h); here only what of the run goes where.
+ * JSON) is results/'s (results/results.h); here only what of the run goes where. With
+ * traffic:, throughput.csv too, written and flushed as rtt.csv is.
  */
 #include "run/run_int.h"
 #include "util/file.h"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "run/run_int.h"
 
@@ -80,12 +81,76 @@ static void test_uneven(void **state)
 	assert_float_equal(g.phase[RUN_PHASE_AFTER], 137500 * 8e3 / 110e6, 1e-9);
 }
 
+static void handover(struct runner *r, enum mob_ho_reason why, uint64_t t_ms, uint64_t link_ms)
+{
+	struct mob_ho_event ev = {.t_ns = t_ms * MS, .reason = why, .link_at_ns = link_ms * MS};
+
+	run_traffic_handover(r, 1, &ev);
+}
+
+/*
+ * A flow to UE node 1, its windows from its handovers and its service's migration: the
+ * first attach (none), an A3 handover at 1 s linked again at 1.04 s (1 s to 2.04 s), a
+ * detach at 5 s until an attach at 6 s (5 s to 7 s), a migration decided at 8 s and ended at
+ * 8.5 s (8 s to 9.5 s). Reports every 100 ms for 10 s: 1000 bytes in those expected during,
+ * 10 in the others, so a report put in the wrong phase shows in its goodput.
+ */
+static void test_flow_windows(void **state)
+{
+	struct topo_node nodes[2] = {{.name = "cloud"}, {.name = "ue1", .kind = TOPO_UE}};
+	struct topo_flow tf = {.name = "dl", .from = 0, .to = 1};
+	struct topo_model m = {.nodes = nodes, .n_nodes = 2, .flows = &tf, .n_flows = 1};
+	struct runner *r = calloc(1, sizeof(*r));
+	struct run_tput_report v[100];
+	struct run_flow fl = {0};
+	struct run_goodput g;
+	int ue_of[2] = {-1, 0};
+
+	(void)state;
+	assert_non_null(r);
+	r->m = &m;
+	r->ue_of = ue_of;
+	r->n_ue_of = 2;
+	r->flows = &fl;
+	handover(r, MOB_HO_ATTACH, 0, 0);
+	handover(r, MOB_HO_A3, 1000, 1040);
+	handover(r, MOB_HO_DETACH, 5000, 5000);
+	handover(r, MOB_HO_ATTACH, 6000, 6000);
+	assert_int_equal(r->n_ho_w, 2);
+	r->migs[0] = (struct migration){.ue = 1, .decided_ns = 8000 * MS, .done = true};
+	r->migs[0].rep.end_ns = 8500 * MS;
+	r->n_migs = 1;
+	for (unsigned k = 0; k < 100; k++) {
+		uint64_t a = k * 100, b = a + 100;
+		bool during =
+		    (a < 2040 && b > 1000) || (a < 7000 && b > 5000) || (a < 9500 && b > 8000);
+
+		v[k] = (struct run_tput_report){a * MS, b * MS, during ? 1000 : 10};
+	}
+	fl.reps = v;
+	fl.n_reps = 100;
+	run_traffic_goodput(r, 0, &g);
+	assert_float_equal(g.phase[RUN_PHASE_BEFORE], 10 * 8e3 / 100e6, 1e-12);
+	assert_float_equal(g.phase[RUN_PHASE_DURING], 1000 * 8e3 / 100e6, 1e-12);
+	assert_float_equal(g.phase[RUN_PHASE_AFTER], 10 * 8e3 / 100e6, 1e-12);
+	/* A flow without a UE endpoint: all before, whatever the UEs did. */
+	tf.to = 0;
+	tf.from = 0;
+	run_traffic_goodput(r, 0, &g);
+	assert_float_equal(g.phase[RUN_PHASE_BEFORE], g.mean, 1e-12);
+	assert_true(isnan(g.phase[RUN_PHASE_DURING]) && isnan(g.phase[RUN_PHASE_AFTER]));
+	r->flows = NULL;
+	run_traffic_free(r);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_no_windows),
 	    cmocka_unit_test(test_windows),
 	    cmocka_unit_test(test_uneven),
+	    cmocka_unit_test(test_flow_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
