@@ -201,12 +201,15 @@ static void on_flow_start(struct emu_loop *loop, const struct emu_loop_fire *fir
 	struct runner *r;
 	unsigned i = flow_of(arg, &r);
 	const struct topo_flow *f = &r->m->flows[i];
-	char app[PATH_MAX], bufs[5][32], log[PATH_MAX + 128], *argv[16];
+	char app[PATH_MAX], bufs[5][32], log[PATH_MAX + 128], *argv[16], pace[48];
 	struct run_flow *fl = &r->flows[i];
 	int rc;
 
 	(void)loop;
 	fl->start_timer = 0;
+	snprintf(pace, sizeof(pace), "paced to %g Mbit/s", (double)f->rate_bps / 1e6);
+	if (!f->rate_bps)
+		snprintf(pace, sizeof(pace), "unpaced");
 	mig_app_path("edgemu-bulk", app, sizeof(app));
 	sender_argv(r, i, fire->now_ns, app, bufs, argv);
 	snprintf(log, sizeof(log), "%.3000s/flow-%s.send.log", r->net->dir, f->name);
@@ -220,10 +223,9 @@ static void on_flow_start(struct emu_loop *loop, const struct emu_loop_fire *fir
 			  r->m->nodes[f->from].name, strerror(-rc));
 		return;
 	}
-	run_event(r, fire->now_ns, "flow_start", flow_ue(r, i),
-		  "%s: tcp %s -> %s (%s port %u), %s%s", f->name, r->m->nodes[f->from].name,
-		  r->m->nodes[f->to].name, bufs[0], TOPO_FLOW_PORT + i,
-		  f->rate_bps ? "paced to " : "unpaced", f->rate_bps ? bufs[4] : "");
+	run_event(r, fire->now_ns, "flow_start", flow_ue(r, i), "%s: tcp %s -> %s (%s port %u), %s",
+		  f->name, r->m->nodes[f->from].name, r->m->nodes[f->to].name, bufs[0],
+		  TOPO_FLOW_PORT + i, pace);
 }
 
 static void on_flow_stop(struct emu_loop *loop, const struct emu_loop_fire *fire, void *arg)
