@@ -45,7 +45,19 @@ static void addr_str(uint32_t a, char *buf, size_t len)
 	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
-/* Until every receiver has said it listens ("f<i>,listening,..."): 0, or -ETIMEDOUT. */
+/* A receiver that has exited already (it could not listen): reaped, true. */
+static bool receiver_gone(struct runner *r, unsigned i)
+{
+	if (waitpid(r->flows[i].recv_pid, NULL, WNOHANG) != r->flows[i].recv_pid)
+		return false;
+	r->flows[i].recv_pid = 0;
+	return true;
+}
+
+/*
+ * Until every receiver has said it listens ("f<i>,listening,..."): 0, -ETIMEDOUT, or
+ * -ECHILD when one exited instead (its index in *ret_late).
+ */
 static int receivers_wait(struct runner *r, bool *ready, unsigned *ret_late)
 {
 	uint64_t deadline = emu_loop_now_ns() + FLOW_LISTEN_MS * MS;
@@ -60,7 +72,13 @@ static int receivers_wait(struct runner *r, bool *ready, unsigned *ret_late)
 
 		if (now >= deadline)
 			break;
-		if (poll(&p, 1, (int)((deadline - now) / MS) + 1) < 0 && errno != EINTR)
+		for (i = 0; i < r->m->n_flows; i++)
+			if (!ready[i] && receiver_gone(r, i)) {
+				*ret_late = i;
+				return -ECHILD;
+			}
+		/* At most 50 ms: a receiver that exited is seen at once. */
+		if (poll(&p, 1, 50) < 0 && errno != EINTR)
 			return -errno;
 		while ((n = recv(r->report, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0) {
 			msg[n] = '\0';
@@ -79,11 +97,27 @@ static int receivers_wait(struct runner *r, bool *ready, unsigned *ret_late)
 	return 0;
 }
 
+/* ": <the first line of receiver i's log>", what it said before it failed ("" if nothing). */
+static const char *log_said(const struct runner *r, unsigned i, char *buf, size_t len)
+{
+	char path[PATH_MAX + 128], line[128] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.3000s/flow-%s.recv.log", r->net->dir, flow_name(r, i));
+	f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f))
+		line[strcspn(line, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	snprintf(buf, len, "%s%s", line[0] ? ": " : "", line);
+	return buf;
+}
+
 int run_traffic_start(struct runner *r, struct topo_err *err)
 {
 	const struct topo_model *m = r->m;
 	unsigned late = 0;
-	char app[PATH_MAX];
+	char app[PATH_MAX], why[160];
 	bool *ready;
 	int rc;
 
@@ -115,12 +149,12 @@ int run_traffic_start(struct runner *r, struct topo_err *err)
 	rc = receivers_wait(r, ready, &late);
 	free(ready);
 	if (rc < 0)
-		return topo_err_set(err, rc,
-				    "flow %s: its receiver (%s) in %s does not listen on port %u "
-				    "after %d ms; see %s/flow-%s.recv.log",
+		return topo_err_set(err, rc, "flow %s: its receiver (%s) in %s %s port %u%s%s",
 				    flow_name(r, late), app, m->nodes[m->flows[late].to].name,
-				    TOPO_FLOW_PORT + late, FLOW_LISTEN_MS, r->net->dir,
-				    flow_name(r, late));
+				    rc == -ECHILD ? "exited instead of listening on"
+						  : "does not listen on",
+				    TOPO_FLOW_PORT + late, rc == -ECHILD ? "" : " after 5 s",
+				    log_said(r, late, why, sizeof(why)));
 	return 0;
 }
 
