@@ -181,6 +181,9 @@ int run_traffic_timers(struct runner *r)
 	uint64_t first = r->m->has_radio ? 20 * MS : 0, dur = r->m->duration_ns;
 	int rc = 0;
 
+	if (!r->flows)
+		return 0;
+
 	for (unsigned i = 0; i < r->m->n_flows && rc == 0; i++) {
 		const struct topo_flow *f = &r->m->flows[i];
 		uint64_t at = f->at_ns > first ? f->at_ns : first;
