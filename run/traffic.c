@@ -183,7 +183,6 @@ int run_traffic_timers(struct runner *r)
 
 	if (!r->flows)
 		return 0;
-
 	for (unsigned i = 0; i < r->m->n_flows && rc == 0; i++) {
 		const struct topo_flow *f = &r->m->flows[i];
 		uint64_t at = f->at_ns > first ? f->at_ns : first;
