@@ -176,6 +176,37 @@ static void print_radio(const struct runner *r)
 		printf(" (as of %.1f s)\n", ri.as_of_s);
 }
 
+/* A goodput in Mbit/s, "-" for none. */
+static void mbps_col(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+/* Per traffic: flow: its goodput over the run and before/during/after its UEs' windows. */
+static void print_flows(const struct runner *r)
+{
+	struct run_flow_info fi;
+
+	if (!run_flow_count(r))
+		return;
+	printf("\n%-16s %-20s %11s  %-26s %6s\n", "flow", "from -> to", "mean Mbit/s",
+	       "before/during/after Mbit/s", "broken");
+	for (unsigned i = 0; i < run_flow_count(r); i++) {
+		char ends[80], cols[4][32], phases[112];
+
+		run_flow_get(r, i, &fi);
+		snprintf(ends, sizeof(ends), "%s -> %s", fi.from, fi.to);
+		mbps_col(fi.mean_mbps, cols[0], sizeof(cols[0]));
+		for (unsigned k = 0; k < 3; k++)
+			mbps_col(fi.mbps[k], cols[k + 1], sizeof(cols[k + 1]));
+		snprintf(phases, sizeof(phases), "%s/%s/%s", cols[1], cols[2], cols[3]);
+		printf("%-16s %-20s %11s  %-26s %6u\n", fi.name, ends, cols[0], phases, fi.broken);
+	}
+}
+
 static void print_summary(const struct runner *r)
 {
 	struct emu_loop_stats lat;
@@ -193,6 +224,7 @@ static void print_summary(const struct runner *r)
 		printf("%-8s %9" PRIu64 " %10" PRIu64 "  %-28s %-28s %-28s\n", ui.name,
 		       ui.handovers, ui.migrations, cols[0], cols[1], cols[2]);
 	}
+	print_flows(r);
 	for (unsigned i = 0; i < run_mig_count(r); i++) {
 		const struct mig_report *rep;
 

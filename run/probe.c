@@ -161,6 +161,11 @@ void run_on_report(struct emu_loop *loop, int fd, uint32_t revents, void *arg)
 		if (n <= 0)
 			return;
 		msg[n] = '\0';
+		/* A flow's side (tag "f<index>"); the probes' tags are plain numbers. */
+		if (msg[0] == 'f') {
+			run_traffic_report(r, msg);
+			continue;
+		}
 		r->reports++;
 		for (k = 0, q = msg; k < 7; k++) {
 			f[k] = q;

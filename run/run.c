@@ -123,6 +123,8 @@ static int loop_setup(struct runner *r)
 	if (rc == 0)
 		rc = run_captures_watch(r);
 	if (rc == 0)
+		rc = run_traffic_timers(r);
+	if (rc == 0)
 		rc = emu_loop_every(r->loop, r->t0 + FLUSH_NS + timer_offset(r, 2), FLUSH_NS,
 				    run_on_flush, r, &id);
 	if (rc == 0 && r->status)
@@ -164,6 +166,7 @@ void run_fini(struct runner *r)
 		run_probes_stop(r);
 	run_captures_stop(r);
 	free(r->probe_pids);
+	run_traffic_free(r);
 	if (r->policy)
 		mig_policy_free(r->policy);
 	run_apps_free(r);
@@ -175,6 +178,7 @@ void run_fini(struct runner *r)
 	results_out_close(r->rtt);
 	results_out_close(r->positions);
 	results_out_close(r->cells_out);
+	results_out_close(r->tput);
 	run_cells_free(r);
 }
 
@@ -304,6 +308,8 @@ void run_go(struct runner *r)
 	if (rc == 0)
 		rc = run_report_open(r, &err);
 	if (rc == 0)
+		rc = run_traffic_start(r, &err);
+	if (rc == 0)
 		rc = run_probes_spawn(r, &err);
 	if (rc == 0)
 		rc = loop_setup(r);
@@ -366,6 +372,7 @@ void run_end(struct runner *r)
 	/* The apps go while their network is there, their exits in events.csv after the end. */
 	run_apps_stop(r);
 	run_probes_stop(r);
+	run_traffic_stop(r);
 	if (r->report >= 0 && r->loop)
 		run_on_report(r->loop, r->report, EPOLLIN, r);
 	/* What the probes sent last is in the captures' files: closed before the network goes. */
@@ -378,6 +385,7 @@ void run_end(struct runner *r)
 	run_out_close(r, &r->rtt);
 	run_out_close(r, &r->positions);
 	run_out_close(r, &r->cells_out);
+	run_out_close(r, &r->tput);
 	run_write_migrations(r);
 	run_write_summary(r);
 }

@@ -11,6 +11,7 @@
  * Results folder: scenario.yaml (resolved), meta.json, events.csv, rtt.csv, migrations.csv,
  * positions.csv, cells.csv, summary.json (run/write.c). A run never writes over another's results,
  *and whatever ends it (SIGKILL too) leaves what it recorded readable.
+ * With traffic:, throughput.csv too (run/traffic.c).
  *
  * A run's life, each step only after the one before succeeded:
  *
@@ -102,6 +103,22 @@ void run_mig_get(const struct runner *r, unsigned i, struct run_mig_info *ret);
 bool run_rtt_pcts(const struct util_hist *h, double ret_ms[RUN_RTT_PCTS]);
 /* The loop's timer lateness, once run_end() has run. */
 void run_lateness(const struct runner *r, struct emu_loop_stats *ret);
+
+/*
+ * The traffic: flows, once run_end() has run: each flow's bytes read by its receiver, its
+ * goodput in Mbit/s over every report and before, during and after its UEs' handovers and
+ * migrations (summary.json's "flows"; NAN: no report in that phase), its broken connections.
+ */
+struct run_flow_info {
+	const char *name, *from, *to;
+	uint64_t bytes;
+	unsigned broken;
+	double mean_mbps;
+	double mbps[3]; /* before, during, after */
+};
+
+unsigned run_flow_count(const struct runner *r);
+void run_flow_get(const struct runner *r, unsigned i, struct run_flow_info *ret);
 
 /* The radio access at the end (a radio run's summary.json "radio"); false: no radio. */
 struct run_radio_info {

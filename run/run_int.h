@@ -122,6 +122,41 @@ struct ue {
 	double *signal; /* per cell, this tick */
 };
 
+/* traffic.c: a flow's receiver report: bytes read over [start_ns, end_ns]. */
+struct run_tput_report {
+	uint64_t start_ns, end_ns;
+	uint64_t bytes;
+};
+
+/* A span of the run's clock; end_ns UINT64_MAX: open (until the end). */
+struct run_window {
+	uint64_t start_ns, end_ns;
+};
+
+/* A handover of a radio UE, for the flows' phases: from its start to its link again. */
+struct run_ue_window {
+	unsigned ue_node;
+	struct run_window w;
+};
+
+/* A traffic: entry as it runs (r->m->flows[i] is its definition). */
+struct run_flow {
+	struct runner *r;	  /* its timers' argument is the flow */
+	pid_t recv_pid, send_pid; /* 0: none (not started, or reaped) */
+	uint64_t start_timer, stop_timer;
+	uint64_t bytes; /* read by its receiver, over every report */
+	unsigned broken, reconnects;
+	struct run_tput_report *reps; /* every report, for the phases at the end */
+	size_t n_reps, cap_reps;
+};
+
+/* A flow's goodput in Mbit/s over every report, and in each phase; NAN: no report. */
+enum { RUN_PHASE_BEFORE, RUN_PHASE_DURING, RUN_PHASE_AFTER, RUN_PHASES };
+struct run_goodput {
+	double mean;
+	double phase[RUN_PHASES];
+};
+
 struct job {
 	struct mig_job *job;
 	int mig; /* index in r->migs */
@@ -226,6 +261,10 @@ struct runner {
 	struct capture_proc *cap_procs;
 	unsigned n_cap_procs;
 	struct capture_end *cap_ends; /* per m->captures entry */
+	struct run_flow *flows;	      /* per traffic: entry (traffic.c); NULL: none */
+	struct results_out *tput;     /* throughput.csv, only with traffic: */
+	struct run_ue_window *ho_w;   /* the radio UEs' handovers, with traffic: only */
+	size_t n_ho_w, cap_ho_w;
 };
 
 /* --- run.c: the run's life --- */
@@ -310,6 +349,29 @@ int run_captures_watch(struct runner *r);
  * Again, or with none started: nothing.
  */
 void run_captures_stop(struct runner *r);
+/* --- traffic.c: the traffic: flows (edgemu-bulk pairs) and their reports --- */
+
+/* Every receiver started in its node, listening before the clock: 0 or -errno (err set). */
+int run_traffic_start(struct runner *r, struct topo_err *err);
+/* The senders' start (at) and stop (until) on r->loop from r->t0: 0 or -errno. */
+int run_traffic_timers(struct runner *r);
+/* A report of a flow's side: "f<index>,<event>,..." (apps/bulk.c). */
+void run_traffic_report(struct runner *r, char *msg);
+/* A radio UE's handover, for its flows' phases. */
+void run_traffic_handover(struct runner *r, unsigned ue_node, const struct mob_ho_event *ev);
+/* Every sender and receiver stopped (SIGTERM) and reaped; any time, again too. */
+void run_traffic_stop(struct runner *r);
+void run_traffic_free(struct runner *r);
+/* Flow i's goodput, its phases from its UEs' handovers and migrations (summary.json). */
+void run_traffic_goodput(const struct runner *r, unsigned i, struct run_goodput *ret);
+/*
+ * The phases, pure: reports v[0 .. n - 1] against windows w[0 .. n_w - 1] (each already
+ * extended past its end as the caller wants). A report is during when its interval overlaps
+ * a window, before when it ends at or before the first window's start, after otherwise; each
+ * phase's goodput its bytes over its time; the mean over every report; NAN where none.
+ */
+void run_traffic_phases(const struct run_tput_report *v, size_t n, const struct run_window *w,
+			size_t n_w, struct run_goodput *ret);
 
 /* --- write.c: every results file --- */
 
@@ -323,6 +385,8 @@ void run_write_cell(struct runner *r, double t_s, unsigned cell, const struct to
 void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, const char *seq,
 		   const uint64_t *rtt_ns, const char *instance);
 void run_out_close(struct runner *r, struct results_out **po);
+/* A line of throughput.csv: flow's report of bytes over dt_ns ending at t. */
+void run_write_tput(struct runner *r, uint64_t t, const char *flow, uint64_t bytes, uint64_t dt_ns);
 void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg);
 int run_results_pick(struct runner *r, const char *out, const char *name);
 int run_results_open(struct runner *r, bool picked, const char *resolved, size_t len);

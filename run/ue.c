@@ -334,6 +334,7 @@ static void handover(struct runner *r, struct ue *u, const struct mob_ho_event *
 	run_event(r, ev->t_ns, "handover", (int)u->node, "from %s to %s (%s)",
 		  run_cell_name(r, ev->from), run_cell_name(r, ev->to),
 		  mob_ho_reason_name(ev->reason));
+	run_traffic_handover(r, u->node, ev);
 	/*
 	 * Off the old cell at once; on the new one after the interruption. With X2/Xn forwarding
 	 * the new cell is prepared at once instead of a detach: it buffers the UE's downlink (its

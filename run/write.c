@@ -7,7 +7,8 @@
  * positions.csv and cells.csv every second, in whole lines (results/out.h); the files
  * written at the end (migrations.csv, summary.json) are whole or absent. A file that cannot
  * be written fails the run. What the files hold and how (columns, rows, number formats,
- * JSON) is results/'s (results/results.h); here only what of the run goes where.
+ * JSON) is results/'s (results/results.h); here only what of the run goes where. With
+ * traffic:, throughput.csv too, written and flushed as rtt.csv is.
  */
 #include "run/run_int.h"
 #include "util/file.h"
@@ -102,6 +103,18 @@ void run_write_rtt(struct runner *r, uint64_t t, const struct topo_probe *p, con
 	out_check(r, r->rtt);
 }
 
+void run_write_tput(struct runner *r, uint64_t t, const char *flow, uint64_t bytes, uint64_t dt_ns)
+{
+	if (!r->tput)
+		return;
+	results_tput_put(r->tput,
+			 &(struct results_tput){.t_s = run_rel_s(r, t),
+						.flow = flow,
+						.bytes = bytes,
+						.mbps = (double)bytes * 8e3 / (double)dt_ns});
+	out_check(r, r->tput);
+}
+
 /* Everything of *po written out and closed; its error, if any, said. */
 void run_out_close(struct runner *r, struct results_out **po)
 {
@@ -134,6 +147,10 @@ void run_on_flush(struct emu_loop *loop, const struct emu_loop_fire *f, void *ar
 	if (r->cells_out) {
 		results_out_flush(r->cells_out);
 		out_check(r, r->cells_out);
+	}
+	if (r->tput) {
+		results_out_flush(r->tput);
+		out_check(r, r->tput);
 	}
 }
 
@@ -320,6 +337,17 @@ int run_results_open(struct runner *r, bool picked, const char *resolved, size_t
 		results_out_flush(*outs[i]);
 		out_check(r, *outs[i]);
 	}
+	/* throughput.csv only for a scenario with traffic: */
+	if (!r->error && r->m->n_flows) {
+		rc =
+		    results_csv_open(r->results, RESULTS_CSV_THROUGHPUT, RESULTS_OUT_NEW, &r->tput);
+		if (rc < 0)
+			file_failed(r, RESULTS_THROUGHPUT, rc);
+		else
+			results_out_flush(r->tput);
+		if (rc == 0)
+			out_check(r, r->tput);
+	}
 	return r->error;
 }
 
@@ -453,6 +481,36 @@ static int summary_migs(const struct runner *r, struct json_object *migs, int rc
 	return rc;
 }
 
+/*
+ * summary.json's "flows": per traffic: flow its ends, the bytes its receiver read, its goodput
+ * (Mbit/s) over every report and in each phase (run/traffic.c; null: no report then), and
+ * how many times its connection broke.
+ */
+static int summary_flows(const struct runner *r, struct json_object *flows, int rc)
+{
+	static const char *const phases[RUN_PHASES] = {"before", "during", "after"};
+
+	for (unsigned i = 0; i < r->m->n_flows && r->flows && rc == 0; i++) {
+		const struct topo_flow *f = &r->m->flows[i];
+		struct json_object *o = json_object_new_object(), *g;
+		struct run_goodput gp;
+
+		run_traffic_goodput(r, i, &gp);
+		rc = results_json_append(flows, o, rc);
+		rc = results_json_set_str(o, "name", f->name, rc);
+		rc = results_json_set_str(o, "from", r->m->nodes[f->from].name, rc);
+		rc = results_json_set_str(o, "to", r->m->nodes[f->to].name, rc);
+		rc = results_json_set_uint(o, "bytes", r->flows[i].bytes, rc);
+		g = json_object_new_object();
+		rc = results_json_set(o, "goodput_mbps", g, rc);
+		rc = results_json_set_fixed(g, "mean", gp.mean, 3, rc);
+		for (unsigned p = 0; p < RUN_PHASES; p++)
+			rc = results_json_set_fixed(g, phases[p], gp.phase[p], 3, rc);
+		rc = results_json_set_uint(o, "broken", r->flows[i].broken, rc);
+	}
+	return rc;
+}
+
 /* summary.json's "lateness_us": how late the loop's timers fired. */
 static int summary_lateness(const struct runner *r, struct json_object *lat, int rc)
 {
@@ -523,6 +581,10 @@ void run_write_summary(struct runner *r)
 	if (r->m->has_radio) {
 		a = json_object_new_object();
 		rc = summary_radio(r, a, results_json_set(s, "radio", a, rc));
+	}
+	if (r->m->n_flows) {
+		a = json_object_new_array();
+		rc = summary_flows(r, a, results_json_set(s, "flows", a, rc));
 	}
 	a = json_object_new_object();
 	rc = summary_lateness(r, a, results_json_set(s, "lateness_us", a, rc));

@@ -34,6 +34,7 @@ void topo_model_free(struct topo_model *m)
 	}
 	free(m->mobility);
 	free(m->probes);
+	free(m->flows);
 	for (unsigned i = 0; m->sweep.keys && i < m->sweep.n_keys; i++) {
 		struct topo_sweep_key *k = &m->sweep.keys[i];
 

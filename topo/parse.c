@@ -19,8 +19,9 @@
 #include "topo/parse.h"
 
 static const char *const top_keys[] = {
-    "name",  "seed",	 "duration", "shaper", "nodes", "links",   "services",	    "migration",
-    "radio", "mobility", "probes",   "sweep",  "apps",	"capture", "capture_limit", NULL};
+    "name",	"seed",	     "duration",      "shaper",	  "nodes",  "links",
+    "services", "migration", "radio",	      "mobility", "probes", "sweep",
+    "apps",	"capture",   "capture_limit", "traffic",  NULL};
 enum {
 	K_NAME,
 	K_SEED,
@@ -37,6 +38,7 @@ enum {
 	K_APPS,
 	K_CAPTURE,
 	K_CAPTURE_LIMIT,
+	K_TRAFFIC,
 	K_TOP_N
 };
 /*
@@ -136,6 +138,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		r = parse_apps(c, vals[K_APPS]);
 	if (r == 0)
 		r = parse_capture(c, vals[K_CAPTURE], vals[K_CAPTURE_LIMIT]);
+	if (r == 0 && vals[K_TRAFFIC])
+		r = parse_traffic(c, vals[K_TRAFFIC]);
 	if (r == 0 && vals[K_SWEEP])
 		r = parse_sweep(c, key_of(c, root, "sweep"), vals[K_SWEEP]);
 	return r;

@@ -116,6 +116,8 @@ int parse_check_ue_positions(struct ctx *c);
 
 /* apps (topo/parse_apps.c) */
 int parse_apps(struct ctx *c, const yaml_node_t *seq);
+/* traffic: the measured TCP flows (topo/parse_traffic.c) */
+int parse_traffic(struct ctx *c, const yaml_node_t *seq);
 
 /* sweep (topo/parse_sweep.c) */
 int parse_sweep(struct ctx *c, const yaml_node_t *key, const yaml_node_t *n);

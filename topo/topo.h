@@ -311,6 +311,28 @@ struct topo_capture {
 #define TOPO_CAPTURE_LIMIT (100ULL << 20)      /* capture_limit's default, bytes per file */
 #define TOPO_CAPTURE_LIMIT_MIN (64ULL << 10)   /* room for a few whole records */
 #define TOPO_CAPTURE_LIMIT_MAX (1024ULL << 30) /* 1 TiB */
+#define TOPO_FLOWS_MAX 1000		       /* traffic: entries; each is two processes */
+#define TOPO_FLOW_PORT 7100		       /* flow i's receiver listens on TCP port 7100 + i */
+#define TOPO_FLOW_NAME_MAX 80		       /* [A-Za-z0-9_.-]: a CSV field and a file name */
+
+enum topo_flow_kind { TOPO_FLOW_TCP };
+
+/*
+ * One entry of `traffic:`: edgemu-bulk's receiver in `to` (listening on TOPO_FLOW_PORT +
+ * its index), its sender in `from` from `at` to `until`, towards `to`'s address.
+ */
+struct topo_flow {
+	char name[TOPO_FLOW_NAME_MAX + 1];
+	unsigned from, to; /* node indexes, different */
+	enum topo_flow_kind kind;
+	uint64_t rate_bps; /* the sender's paced rate; 0: as fast as TCP goes */
+	uint64_t at_ns;
+	uint64_t until_ns;     /* > at_ns; 0: the run's end */
+	struct topo_mark mark; /* of the flow item */
+};
+
+/* "tcp" (the parser's table, topo/parse_traffic.c). */
+const char *topo_flow_kind_name(enum topo_flow_kind k);
 
 #define TOPO_SWEEP_KEYS_MAX 8
 #define TOPO_SWEEP_VALUES_MAX 100
@@ -380,6 +402,8 @@ struct topo_model {
 	unsigned n_mobility;
 	struct topo_probe *probes;
 	unsigned n_probes;
+	struct topo_flow *flows; /* traffic: */
+	unsigned n_flows;
 	bool has_sweep; /* `sweep:` given */
 	struct topo_sweep sweep;
 	struct topo_prog *apps; /* `apps:` */

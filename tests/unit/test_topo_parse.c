@@ -278,7 +278,7 @@ static void test_err_unknown_keys(void **state)
 	parse_fails("name: t\nnodes: {a: {kind: ue}}\nfoo: 1\n",
 		    "t.yaml:3:1: unknown key 'foo' (expected one of: name, seed, duration, shaper, "
 		    "nodes, links, services, migration, radio, mobility, probes, sweep, apps, "
-		    "capture, capture_limit)");
+		    "capture, capture_limit, traffic)");
 	parse_fails("name: t\nnodes:\n  a: {kind: ue, colour: red}\n",
 		    "t.yaml:3:17: unknown key 'colour' (expected one of: kind, pos, capacity)");
 	parse_fails(HEAD "links:\n  - {endpoints: [a, b], latency: 5ms}\n",
