@@ -147,6 +147,7 @@ struct topo_link {
 enum topo_app {
 	TOPO_APP_ECHO,
 	TOPO_APP_SVC,
+	TOPO_APP_PROCESS, /* the user's own program (`command:`), migrated by CRIU */
 };
 
 enum topo_steering {
@@ -183,6 +184,12 @@ struct topo_service {
 	uint64_t dirty_rate;  /* pages written per second */
 	enum topo_pattern dirty_pattern;
 	uint32_t hot_ppm; /* hotset: the hot share of the pages, parts per million */
+	/* app process only: `command:`, split into words (util/words.h), NULL-terminated */
+	char *command;
+	char **argv;
+	unsigned argc;
+	char *path; /* argv[0] resolved (topo_apps_resolve() does apps: alike), NULL: not yet */
+	struct topo_mark command_mark;
 };
 
 /* The `migration:` section; policies and strategies act in the runner (later issues). */
