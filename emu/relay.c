@@ -1168,8 +1168,6 @@ static int cells_part_send(struct emu_relay_conn *c)
 	ssize_t n;
 
 	b->k = b->n - b->at < step ? b->n - b->at : step;
-	if ((uint64_t)b->first + b->at > UINT32_MAX)
-		return -ENOENT;
 	h = (struct ctl_many){.magic = CTL_MAGIC,
 			      .op = CTL_RAN_CELLS_STATS,
 			      .first = b->first + (uint32_t)b->at,
@@ -1322,6 +1320,9 @@ int emu_relay_ran_cells_stats_send(struct emu_relay_conn *c, unsigned first, siz
 
 	if (b->busy)
 		return -EBUSY;
+	/* A range past the wire's cell numbers: none the relay has, refused before any request. */
+	if (n && (uint64_t)first + n - 1 > UINT32_MAX)
+		return -ENOENT;
 	if (n > b->cap) {
 		st = realloc(b->st, n * sizeof(*st));
 		if (!st)
