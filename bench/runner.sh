@@ -8,8 +8,9 @@
 # A generated scenario: CELLS eNBs on a grid 500 m apart, an edge behind each, a core; UES
 # UEs moving by random waypoint over the grid at 5-30 m/s, each probing the service every
 # 100 ms; radio tick 100 ms. Reports the event loop's lateness (p50/p99/max over every
-# timer: ticks, status, the end), shaping updates per second, handovers, probe answers per
-# second, and edgemu's peak resident memory and CPU time, from the run's summary.json.
+# timer: ticks, status, the end), the cells' readings skipped, shaping updates per second,
+# handovers, probe answers per second, and edgemu's peak resident memory and CPU time, from
+# the run's summary.json.
 #
 # Measured from outside, since the run does not say them: the build (the command's start to
 # the line edgemu prints when its clock starts, and to its run folder's meta saying
@@ -81,7 +82,7 @@ meta=/run/edgemu/$name/meta
 hz=$(getconf CLK_TCK)
 
 # The callbacks of edgemu's loop, and what they wait on.
-ufuncs="run_on_tick run_cells_tick topo_net_cells_stats topo_net_ran_attach topo_net_ran_prepare
+ufuncs="run_on_tick run_cells_tick topo_net_cells_stats_send topo_net_cells_stats_recv topo_net_ran_attach topo_net_ran_prepare
 run_shapes_flush topo_net_ran_shape_many run_on_report run_on_job_poll run_on_flush topo_net_check
 run_on_probes"
 ugroup=bench$$
@@ -189,6 +190,7 @@ fi
 printf '%-36s %s\n' "experiment time" "$(printf '%.1f s' "$secs")"
 printf '%-36s %s\n' "timer events" "$(jq -r .lateness_us.events "$s") ($(jq -r .lateness_us.skipped "$s") ticks skipped)"
 printf '%-36s %s\n' "lateness p50 / p99 / max" "$(jq -r '"\(.lateness_us.p50) / \(.lateness_us.p99) / \(.lateness_us.max) us"' "$s")"
+printf '%-36s %s\n' "cells' readings skipped" "$(jq -r '.radio.cells_skipped // "?"' "$s") (a tick's reading not asked: the one before still out)"
 printf '%-36s %s\n' "shaping updates" "$(jq -r --argjson t "$secs" '"\(.shaping_updates) (\(.shaping_updates / $t | floor) per second)"' "$s")"
 printf '%-36s %s\n' "handovers" "$(jq -r '[.ues[].handovers] | add' "$s")"
 printf '%-36s %s\n' "probe reports" "$(jq -r --argjson t "$secs" '"\(.probe_reports) (\(.probe_reports / $t | floor) per second)"' "$s")"

@@ -25,6 +25,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
@@ -1016,10 +1017,28 @@ int emu_relay_serve(const struct emu_relay_link *links, size_t n, int ctl_fd, in
 
 /* --- control client --- */
 
+/*
+ * A cells' counters batch sent by emu_relay_ran_cells_stats_send(), not yet taken by
+ * emu_relay_ran_cells_stats_recv(). Its replies land in st, the connection's own, so that a
+ * caller's buffer is only written once the batch is whole. A batch split into several requests
+ * has one of them out at a time: the next goes when the reply of the one before is in.
+ */
+struct cells_batch {
+	struct emu_ran_cell_stats *st; /* n items, filled as the replies come */
+	size_t cap;		       /* st's room, in items */
+	unsigned first;
+	size_t n, at; /* cells asked; in so far */
+	size_t k;     /* cells of the request out, 0: none */
+	int err;      /* the batch failed: its error, for the caller */
+	bool broken;  /* ... on the connection (not a refusal by the relay) */
+	bool busy;    /* sent and not taken */
+};
+
 struct emu_relay_conn {
 	int fd;
 	size_t split;	    /* items per batch request at most, 0: as many as fit */
 	unsigned char *buf; /* EMU_RELAY_MSG_MAX, for batches; allocated on first use */
+	struct cells_batch cells;
 };
 
 static int ctl_connect(const char *path, int *ret_fd)
@@ -1120,7 +1139,13 @@ void emu_relay_conn_close(struct emu_relay_conn *c)
 		return;
 	close(c->fd);
 	free(c->buf);
+	free(c->cells.st);
 	free(c);
+}
+
+int emu_relay_conn_fd(const struct emu_relay_conn *c)
+{
+	return c->fd;
 }
 
 void emu_relay_conn_set_split(struct emu_relay_conn *c, size_t max_items)
@@ -1134,6 +1159,101 @@ static size_t split_of(const struct emu_relay_conn *c, size_t fit)
 	return c->split && c->split < fit ? c->split : fit;
 }
 
+/* The next request of the cells' batch out: 0 or -errno. */
+static int cells_part_send(struct emu_relay_conn *c)
+{
+	struct cells_batch *b = &c->cells;
+	size_t step = split_of(c, CTL_CELLS_MAX);
+	struct ctl_many h;
+	ssize_t n;
+
+	b->k = b->n - b->at < step ? b->n - b->at : step;
+	h = (struct ctl_many){.magic = CTL_MAGIC,
+			      .op = CTL_RAN_CELLS_STATS,
+			      .first = b->first + (uint32_t)b->at,
+			      .n = (uint32_t)b->k};
+	n = send_one(c->fd, &h, sizeof(h));
+	if (n != (ssize_t)sizeof(h))
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * The reply to the cells' request out, straight into its place in the batch (the header
+ * apart): 0, -EAGAIN when it has not come and wait is false, or -errno. A refusal by the relay
+ * ends the batch (b->err) with the connection still in step.
+ */
+static int cells_part_recv(struct emu_relay_conn *c, bool wait)
+{
+	struct cells_batch *b = &c->cells;
+	struct ctl_many h;
+	struct iovec iov[2] = {{&h, sizeof(h)}, {b->st + b->at, b->k * sizeof(*b->st)}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n;
+
+	do
+		n = recvmsg(c->fd, &mh, wait ? 0 : MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return wait ? -ETIMEDOUT : -EAGAIN;
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET; /* the relay closed it: its end of a SEQPACKET connection */
+	if ((mh.msg_flags & MSG_TRUNC) || n < (ssize_t)sizeof(h) || h.magic != CTL_MAGIC ||
+	    h.op != CTL_RAN_CELLS_STATS)
+		return -EPROTO;
+	if (h.status < 0) {
+		b->err = h.status;
+		return 0;
+	}
+	if (h.n != b->k || (size_t)n != sizeof(h) + b->k * sizeof(*b->st))
+		return -EPROTO;
+	b->at += b->k;
+	b->k = 0;
+	return 0;
+}
+
+/* The cells' batch carried on as far as it goes: 0 once whole, -EAGAIN, or its error. */
+static int cells_run(struct emu_relay_conn *c, bool wait)
+{
+	struct cells_batch *b = &c->cells;
+	int r;
+
+	while (b->err == 0 && b->at < b->n) {
+		r = b->k ? 0 : cells_part_send(c);
+		if (r == 0)
+			r = cells_part_recv(c, wait);
+		if (r == -EAGAIN)
+			return r;
+		if (r < 0) {
+			b->err = r;
+			b->broken = true;
+		}
+	}
+	return b->err;
+}
+
+/*
+ * Before any other request on c: the cells' batch out, if any, taken in whole (waiting for
+ * it), since its replies come first. It stays for emu_relay_ran_cells_stats_recv(). 0, or the
+ * error that broke the connection.
+ */
+static int settle(struct emu_relay_conn *c)
+{
+	if (!c->cells.busy)
+		return 0;
+	cells_run(c, true);
+	return c->cells.broken ? c->cells.err : 0;
+}
+
+static int conn_xfer(struct emu_relay_conn *c, struct ctl_msg *m)
+{
+	int r = settle(c);
+
+	return r < 0 ? r : ctl_xfer(c->fd, m);
+}
+
 /*
  * The batch request of len bytes in c->buf, its reply back there: the reply's length (its
  * header checked), or -errno.
@@ -1141,8 +1261,10 @@ static size_t split_of(const struct emu_relay_conn *c, size_t fit)
 static ssize_t many_xfer(struct emu_relay_conn *c, size_t len, uint32_t op)
 {
 	struct ctl_many *h = (struct ctl_many *)c->buf;
-	ssize_t n;
+	ssize_t n = settle(c);
 
+	if (n < 0)
+		return n;
 	h->magic = CTL_MAGIC;
 	h->op = op;
 	n = send_one(c->fd, c->buf, len);
@@ -1187,6 +1309,49 @@ int emu_relay_ran_cells_stats(struct emu_relay_conn *c, unsigned first, size_t n
 			return -EPROTO;
 		memcpy(ret + at, h + 1, k * sizeof(*ret));
 	}
+	return r;
+}
+
+int emu_relay_ran_cells_stats_send(struct emu_relay_conn *c, unsigned first, size_t n)
+{
+	struct cells_batch *b = &c->cells;
+	struct emu_ran_cell_stats *st;
+	int r;
+
+	if (b->busy)
+		return -EBUSY;
+	/* A range past the wire's cell numbers: none the relay has, refused before any request. */
+	if (n && (uint64_t)first + n - 1 > UINT32_MAX)
+		return -ENOENT;
+	if (n > b->cap) {
+		st = realloc(b->st, n * sizeof(*st));
+		if (!st)
+			return -ENOMEM;
+		b->st = st;
+		b->cap = n;
+	}
+	*b = (struct cells_batch){.st = b->st, .cap = b->cap, .first = first, .n = n};
+	r = n ? cells_part_send(c) : 0;
+	if (r < 0)
+		return r;
+	b->busy = true;
+	return 0;
+}
+
+int emu_relay_ran_cells_stats_recv(struct emu_relay_conn *c, struct emu_ran_cell_stats *ret,
+				   bool wait)
+{
+	struct cells_batch *b = &c->cells;
+	int r;
+
+	if (!b->busy)
+		return -ENOMSG;
+	r = cells_run(c, wait);
+	if (r == -EAGAIN)
+		return r;
+	b->busy = false;
+	if (r == 0 && b->n)
+		memcpy(ret, b->st, b->n * sizeof(*ret));
 	return r;
 }
 
@@ -1245,7 +1410,7 @@ static int ran_attach(struct emu_relay_conn *c, unsigned ue, int cell, uint32_t 
 	m.link = ue;
 	m.cell = cell;
 	m.dir = flags;
-	r = ctl_xfer(c->fd, &m);
+	r = conn_xfer(c, &m);
 	if (r == 0 && ret_last)
 		*ret_last = m.last;
 	return r;
@@ -1273,7 +1438,7 @@ int emu_relay_ran_shape(struct emu_relay_conn *c, unsigned ue, unsigned dir,
 	m.link = ue;
 	m.dir = dir;
 	shape_to_msg(s, &m);
-	return ctl_xfer(c->fd, &m);
+	return conn_xfer(c, &m);
 }
 
 int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
@@ -1285,7 +1450,7 @@ int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
 	memset(&m, 0, sizeof(m));
 	m.op = CTL_RAN_CELL_STATS;
 	m.link = cell;
-	r = ctl_xfer(c->fd, &m);
+	r = conn_xfer(c, &m);
 	if (r == 0)
 		*ret = m.cell_stats;
 	return r;

@@ -190,6 +190,25 @@ int emu_relay_ran_cell_stats(struct emu_relay_conn *c, unsigned cell,
 int emu_relay_ran_cells_stats(struct emu_relay_conn *c, unsigned first, size_t n,
 			      struct emu_ran_cell_stats *ret);
 
+/*
+ * The same batch in two steps, so a caller with a loop of its own never waits for the relay:
+ * _send() asks for the counters of cells first .. first + n - 1 and returns at once;
+ * _recv() takes them into ret[0 .. n - 1] once every reply is in: 0; -EAGAIN while one has not
+ * come and wait is false (watch emu_relay_conn_fd() for input, then call again); with wait,
+ * it blocks up to the connection's timeout (-ETIMEDOUT). An error ends the batch and leaves
+ * ret untouched. One batch at a time on a connection: _send() while one is out (not taken by
+ * a _recv() that returned other than -EAGAIN): -EBUSY; _recv() with none: -ENOMSG. Every other
+ * request on the connection works meanwhile: it first takes the batch's replies, which come
+ * before its own (waiting for them as it would wait for its own anyway), and keeps them for
+ * _recv(); a large batch split into several requests has one out at a time, the next sent by
+ * the _recv() (or the other request) that takes the reply before it.
+ */
+int emu_relay_ran_cells_stats_send(struct emu_relay_conn *c, unsigned first, size_t n);
+int emu_relay_ran_cells_stats_recv(struct emu_relay_conn *c, struct emu_ran_cell_stats *ret,
+				   bool wait);
+/* The connection's socket: readable when a reply has come (for a caller's poll or epoll). */
+int emu_relay_conn_fd(const struct emu_relay_conn *c);
+
 /* One shaping of emu_relay_ran_shape: UE ue's radio in direction dir (0 up, 1 down). */
 struct emu_ran_shape_req {
 	unsigned ue, dir;

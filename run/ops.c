@@ -25,11 +25,17 @@ static int real_shape(struct runner *r, const struct topo_ran_shape *v, size_t n
 
 /*
  * One request to the relay, which counts each cell's frames as it passes them; its cells are
- * the model's eNBs in node order, as r->cells.
+ * the model's eNBs in node order, as r->cells. Its answer comes on the relay's kept control
+ * connection, whose socket the loop watches.
  */
-static int real_cell_stats(struct runner *r, struct topo_cell_stats *ret)
+static int real_cells_ask(struct runner *r, int *ret_fd)
 {
-	return topo_net_cells_stats(r->net, ret);
+	return topo_net_cells_stats_send(r->net, ret_fd);
+}
+
+static int real_cells_take(struct runner *r, struct topo_cell_stats *ret, bool wait)
+{
+	return topo_net_cells_stats_recv(r->net, ret, wait);
 }
 
 static int real_job_start(struct runner *r, struct job *j, unsigned svc, unsigned ue_node,
@@ -70,7 +76,8 @@ const struct run_ops run_real_ops = {
     .attach = real_attach,
     .prepare = real_prepare,
     .shape = real_shape,
-    .cell_stats = real_cell_stats,
+    .cells_ask = real_cells_ask,
+    .cells_take = real_cells_take,
     .job_start = real_job_start,
     .job_step = real_job_step,
     .job_abort = real_job_abort,

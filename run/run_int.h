@@ -47,7 +47,6 @@
 #define CHECK_NS (1000 * MS) /* how often the run checks that its network is still there */
 #define MAX_MIGRATIONS 256
 #define FLUSH_NS S_NS	       /* rtt.csv, positions.csv, cells.csv reach the disk this often */
-#define CELLS_NS (500 * MS)    /* cells.csv: a row per cell at the first tick this often */
 #define PROBE_NICE 5	       /* the probes' nice value: the runner and the relay come first */
 #define PROBE_GROUP 16	       /* probes let go together ... */
 #define PROBE_GAP_NS (25 * MS) /* ... this often */
@@ -195,8 +194,15 @@ struct run_ops {
 	/* j has ended: its report in *ret; j->job is gone */
 	int (*job_finish)(struct runner *r, struct job *j, struct mig_report *ret,
 			  struct topo_err *err);
-	/* Every cell's counters (ret[c] for r->cells[c]), totals since the run was built. */
-	int (*cell_stats)(struct runner *r, struct topo_cell_stats *ret);
+	/*
+	 * Every cell's counters (ret[c] for r->cells[c]), totals since the run was built, in two
+	 * steps so that the loop never waits for them: cells_ask asks and returns at once, *ret_fd
+	 * the fd that turns readable when the answer comes (run/cells.c watches it on r->loop);
+	 * cells_take takes the answer into ret: 0, -EAGAIN while it has not come (wait: blocks
+	 * until it does), or -errno (ret untouched). One reading out at a time.
+	 */
+	int (*cells_ask)(struct runner *r, int *ret_fd);
+	int (*cells_take)(struct runner *r, struct topo_cell_stats *ret, bool wait);
 	/* the node serving service svc to ue_node now */
 	int (*edge)(struct runner *r, unsigned svc, unsigned ue_node, unsigned *ret_node);
 };
@@ -233,8 +239,12 @@ struct runner {
 	int *ue_of;	  /* per node its index in ues, -1: not a UE (run_ue_index) ... */
 	unsigned n_ue_of; /* ... for the first n_ue_of nodes */
 	struct topo_cell_stats *cell_load; /* per cell at the last reading; NULL: no cells */
-	uint64_t cells_next;		   /* the next reading, at the first tick from then */
 	uint64_t cells_read_ns;		   /* when the last one was made, 0: none yet */
+	uint64_t cells_asked_ns;	   /* the tick whose reading is out ... */
+	bool cells_asked;		   /* ... if one is */
+	uint64_t cells_skipped;		   /* ticks without a reading: the one before was out */
+	int cells_fd;			   /* the fd cells_ask gave, watched on r->loop ... */
+	bool cells_watched;		   /* ... if it is */
 	struct mob_trace **traces;	   /* per mobility entry, loaded once per file */
 	unsigned n_traces;
 	struct mob_radio radio;
@@ -301,9 +311,15 @@ int run_ue_attach(struct runner *r, struct ue *u, int cell, uint64_t t);
 
 int run_cells_init(struct runner *r);
 void run_cells_free(struct runner *r);
-/* The tick at t done: every CELLS_NS, each cell's counters into cells.csv. */
+/*
+ * The tick at t done: each cell's counters asked for, their rows in cells.csv (at t) when the
+ * answer comes; a tick whose reading before is still out asks nothing (r->cells_skipped).
+ */
 void run_cells_tick(struct runner *r, uint64_t t);
-/* At the run's end, before its network goes: a last reading, so the totals cover it all. */
+/*
+ * At the run's end, before its network goes: the reading out taken (waiting for it), then a
+ * last one, so the totals cover it all.
+ */
 void run_cells_end(struct runner *r, uint64_t t);
 /* The sum of every cell's counters at the last reading (all 0 before the first). */
 void run_cells_total(const struct runner *r, struct topo_cell_stats *ret);

@@ -542,6 +542,7 @@ static int summary_radio(const struct runner *r, struct json_object *o, int rc)
 				  r->m->radio.forwarding == TOPO_FORWARD_DROP ? "drop" : "x2", rc);
 	rc = results_json_set_fixed(o, "as_of_s",
 				    r->cells_read_ns ? run_rel_s(r, r->cells_read_ns) : NAN, 3, rc);
+	rc = results_json_set_uint(o, "cells_skipped", r->cells_skipped, rc);
 	rc = results_json_set_uint(o, "down_bytes", t.down_bytes, rc);
 	rc = results_json_set_uint(o, "up_bytes", t.up_bytes, rc);
 	rc = results_json_set_uint(o, "x2_pkts", t.x2_pkts, rc);

@@ -268,6 +268,42 @@ int topo_net_cells_stats(struct topo_net *net, struct topo_cell_stats *ret)
 	return r;
 }
 
+int topo_net_cells_stats_send(struct topo_net *net, int *ret_fd)
+{
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!topo_net_has_ran(net))
+		return -EINVAL;
+	r = relay_conn(net, &c);
+	if (r == 0)
+		r = relay_failed(net, emu_relay_ran_cells_stats_send(c, 0, net->n_ran_cells));
+	if (r == 0)
+		*ret_fd = emu_relay_conn_fd(c);
+	return r;
+}
+
+int topo_net_cells_stats_recv(struct topo_net *net, struct topo_cell_stats *ret, bool wait)
+{
+	unsigned n = net->n_ran_cells;
+	struct emu_ran_cell_stats *st;
+	int r;
+
+	if (!topo_net_has_ran(net))
+		return -EINVAL;
+	/* The connection the reading was asked on broke (and was closed): the reading is lost. */
+	if (!net->relay_conn)
+		return -ENOTCONN;
+	st = malloc(n * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	r = relay_failed(net, emu_relay_ran_cells_stats_recv(net->relay_conn, st, wait));
+	for (unsigned i = 0; r == 0 && i < n; i++)
+		cell_stats_of(&st[i], &ret[i]);
+	free(st);
+	return r;
+}
+
 int topo_net_ran_shape_many(struct topo_net *net, const struct topo_ran_shape *v, size_t n,
 			    struct topo_err *err)
 {

@@ -257,6 +257,18 @@ int topo_net_cell_stats(struct topo_net *net, unsigned enb, struct topo_cell_sta
  * -errno (-EINVAL: no radio access network).
  */
 int topo_net_cells_stats(struct topo_net *net, struct topo_cell_stats *ret);
+/*
+ * The same reading in two steps, for a caller whose loop must not wait for the relay (the
+ * runner's clock): _send() asks for it and returns at once, *ret_fd the socket that turns
+ * readable when the answer comes (watch it for input; it may change after a broken
+ * connection). _recv() takes it into ret: 0; -EAGAIN while it has not come and wait is
+ * false; with wait, it blocks until it comes (or the relay's timeout). One reading out at a
+ * time (_send() again before it was taken: -EBUSY; _recv() with none out: -ENOMSG, or
+ * -ENOTCONN when a broken connection lost it); a failed one leaves ret as it was. Other
+ * requests to the relay work meanwhile (emu_relay_ran_cells_stats_send()).
+ */
+int topo_net_cells_stats_send(struct topo_net *net, int *ret_fd);
+int topo_net_cells_stats_recv(struct topo_net *net, struct topo_cell_stats *ret, bool wait);
 
 /* One shaping for topo_net_ran_shape_many: radio UE node ue, dir 0 uplink, 1 downlink. */
 struct topo_ran_shape {

@@ -17,6 +17,11 @@
  *   ran_relay stats-many CTL FIRST N SPLIT
  *	cells FIRST .. FIRST + N - 1 in one call, SPLIT cells per request at most (0: all that
  *	fit): one line per cell, "cell=C" then as stats
+ *   ran_relay stats-async CTL FIRST N SPLIT
+ *	as stats-many, in two steps (emu_relay_ran_cells_stats_send/_recv): taken when the
+ *	socket is readable, never waiting; then again with a single request made while the
+ *	batch is out, and a second batch refused while it is: exit 1 unless both give the same
+ *	and a receive with none out says so
  *   ran_relay shape-many CTL SPLIT UE,DIR[,delay=MS][,loss=PERCENT][,rate=MBIT][,limit=N]...
  *	the shapings in one call, SPLIT per request at most (0: all that fit); on a failure
  *	"bad=I" on stdout (the index of the entry that failed), the error on stderr, exit 1
@@ -34,6 +39,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -268,6 +274,60 @@ static int cmd_stats_many(char **argv)
 	return 0;
 }
 
+/* The batch out taken, waiting for the socket between tries, not in the receive: 0 or -errno. */
+static int async_take(struct emu_relay_conn *c, struct emu_ran_cell_stats *st)
+{
+	struct pollfd p = {.fd = emu_relay_conn_fd(c), .events = POLLIN};
+	int r;
+
+	while ((r = emu_relay_ran_cells_stats_recv(c, st, false)) == -EAGAIN)
+		if (poll(&p, 1, 5000) != 1)
+			return -ETIMEDOUT;
+	return r;
+}
+
+static int cmd_stats_async(char **argv)
+{
+	unsigned first = (unsigned)atoi(argv[3]), n = (unsigned)atoi(argv[4]);
+	struct emu_ran_cell_stats *st = calloc(2 * (n ? n : 1), sizeof(*st)), one;
+	struct emu_relay_conn *c;
+	int r;
+
+	if (!st)
+		return fail("stats-async", ENOMEM);
+	r = emu_relay_conn_open(argv[2], &c);
+	if (r < 0)
+		return fail("connect", r);
+	emu_relay_conn_set_split(c, (size_t)atoi(argv[5]));
+	r = emu_relay_ran_cells_stats_send(c, first, n);
+	if (r == 0)
+		r = async_take(c, st);
+	if (r < 0)
+		return fail("stats-async", r);
+	/* Another request while a batch is out takes its replies first, and keeps them. */
+	r = emu_relay_ran_cells_stats_send(c, first, n);
+	if (r == 0 && emu_relay_ran_cells_stats_send(c, first, n) != -EBUSY)
+		return fail("stats-async: a second batch out at once", EPROTO);
+	if (r == 0)
+		r = emu_relay_ran_cell_stats(c, first, &one);
+	if (r == 0)
+		r = emu_relay_ran_cells_stats_recv(c, st + n, false);
+	if (r < 0)
+		return fail("stats-async with a request between", r);
+	if (memcmp(st, st + n, n * sizeof(*st)) || (n && memcmp(&one, st, sizeof(one))))
+		return fail("stats-async: the batch with a request between differs", EPROTO);
+	r = emu_relay_ran_cells_stats_recv(c, st, false);
+	if (r != -ENOMSG)
+		return fail("stats-async: a receive with no batch out", r < 0 ? r : EPROTO);
+	emu_relay_conn_close(c);
+	for (unsigned i = 0; i < n; i++) {
+		printf("cell=%u ", first + i);
+		print_stats(&st[i]);
+	}
+	free(st);
+	return 0;
+}
+
 static int cmd_shape_many(int argc, char **argv)
 {
 	size_t n = (size_t)(argc - 4), bad = n;
@@ -453,6 +513,8 @@ int main(int argc, char **argv)
 		return cmd_rtt(argv);
 	if (!strcmp(cmd, "stats-many") && argc == 6)
 		return cmd_stats_many(argv);
+	if (!strcmp(cmd, "stats-async") && argc == 6)
+		return cmd_stats_async(argv);
 	if (!strcmp(cmd, "shape-many") && argc >= 4)
 		return cmd_shape_many(argc, argv);
 	if (!strcmp(cmd, "rtt-many") && argc == 5)
@@ -460,6 +522,6 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "rtt-shape") && argc == 5)
 		return cmd_rtt_shape(argv);
 	fprintf(stderr, "usage: ran_relay mac|offloads|serve|attach|shape|stats|rtt|stats-many|"
-			"shape-many|rtt-many|rtt-shape ...\n");
+			"stats-async|shape-many|rtt-many|rtt-shape ...\n");
 	return 2;
 }

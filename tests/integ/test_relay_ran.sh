@@ -139,7 +139,15 @@ for range in "1 3" "3 1" "0 4"; do
 	[[ $msg == *"No such file or directory"* ]] || fail "counters of cells $range: $msg"
 done
 msg=$(rr stats-many "$CTL" 0 4 2 2>&1) && fail "counters of cells 0 4, split by 2, succeeded"
-ok "cells' counters in one request (or split), as single requests; a range beyond them: ENOENT"
+# The same in two steps, taken when the socket is readable (split: one request out at a time),
+# and with another request made while the batch is out.
+for split in 0 1 2; do
+	got=$(rr stats-async "$CTL" 0 3 $split 2>&1) || fail "counters in two steps, split $split: $got"
+	[ "$got" = "$single" ] || fail "counters in two steps, split $split: $got, not $single"
+done
+msg=$(rr stats-async "$CTL" 0 4 2 2>&1) && fail "counters of cells 0 4 in two steps succeeded"
+[[ $msg == *"No such file or directory"* ]] || fail "counters of cells 0 4 in two steps: $msg"
+ok "cells' counters in one request (or split, or in two steps), as single requests; a range beyond them: ENOENT"
 
 # Shapings applied in order up to the bad one: UE 0 up 10 ms, down 5 then 20 ms, then UE 9
 # (bad), then UE 0 up 50 ms: split by 2, the first three stay applied, the last is not.

@@ -36,12 +36,31 @@ done
 awk -F, 'NR == 1 {next} {n[$1] += $3; if ($4 > 0) down = 1; if ($5 > 0) up = 1}
 	END {for (t in n) if (n[t] > 1) exit 1; exit !(down && up && length(n) > 2)}' \
 	"$TMP/res1/cells.csv" || fail "cells.csv: $(head -5 "$TMP/res1/cells.csv")"
+# cells.csv: a row per cell at every radio tick (100 ms), at the tick's time, and at the end
+# (7 s, a tick after the last): every time has both cells' rows and follows the one before by
+# a tick, but for ticks whose reading was skipped (its reading before still out) or that the
+# clock passed over, which summary.json counts.
+missed=$(awk -F, 'NR == 1 {next} k == 0 || $1 != last {t[++k] = $1; last = $1} {n[$1]++}
+	END {for (i = 1; i <= k; i++) {
+			if (n[t[i]] != 2) {printf "bad: %s rows at %s", n[t[i]], t[i]; exit}
+			if (i == 1) continue
+			g = (t[i] - t[i - 1]) / 0.1
+			if (g < 0.99 || g - int(g + 0.5) > 0.01 || int(g + 0.5) - g > 0.01) {
+				printf "bad: %s after %s", t[i], t[i - 1]; exit
+			}
+			m += int(g + 0.5) - 1
+		}
+		if (t[1] != "0.000" || t[k] != "7.000") {printf "bad: from %s to %s", t[1], t[k]; exit}
+		print m + 0}' "$TMP/res1/cells.csv")
+skipped=$(jq '.radio.cells_skipped + .lateness_us.skipped' "$TMP/res1/summary.json")
+[[ $missed =~ ^[0-9]+$ ]] && [ "$missed" -le "$skipped" ] ||
+	fail "cells.csv's rows: $missed (ticks missed; skipped: $skipped): $(cut -d, -f1 "$TMP/res1/cells.csv" | uniq -c | head -20 | tr '\n' ' ')"
 grep -qF "points: [[300, 0, 0s], [750, 0, 4s]]" "$TMP/res1/scenario.yaml" &&
 	grep -qF "{endpoints: [edge1, edge2], delay: 2ms, rate: 100mbit}" "$TMP/res1/scenario.yaml" ||
 	fail "the resolved scenario lacks the overrides: $(grep -E "points|edge1, edge2" "$TMP/res1/scenario.yaml")"
 jq -e '.kernel and .shaper and .seed == 1 and .git_commit' "$TMP/res1/meta.json" >/dev/null ||
 	fail "meta.json: $(cat "$TMP/res1/meta.json")"
-ok "results: every file; the resolved scenario has the override; meta.json complete"
+ok "results: every file; the resolved scenario has the override; meta.json complete; cells.csv a row per cell every tick ($missed missed, $(jq .radio.cells_skipped "$TMP/res1/summary.json") readings skipped)"
 
 # The events that matter, in order (the attach after the handover's interruption may come
 # before or after the migration's first events: they run side by side).

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "run/run_int.h"
 
@@ -105,9 +106,17 @@ static struct world {
 	int prepared; /* the eNB the UE is prepared for (held, off the air), -1: none */
 	uint64_t attached_ns;
 	uint64_t cell_ms[64], cell_left[64];
-	int stats_fail; /* cell_stats fails from this call on (0: never) */
+	int stats_fail; /* the answer to this reading on is an error (0: never) */
 	unsigned stats_calls;
-	char cells[16384]; /* cells.csv as written */
+	/* The reading out: asked at ask_ns, its answer (the counters then) in at reply_ns,
+	 * when efd turns readable. */
+	bool asked;
+	uint64_t ask_ns, reply_ns;
+	struct topo_cell_stats reply[8];
+	int efd;
+	unsigned late[4]; /* these readings (1: the first) answered late_ns late; 0 ends */
+	uint64_t late_ns;
+	char cells[65536]; /* cells.csv as written */
 } W;
 
 static uint64_t vnow(void *arg)
@@ -160,11 +169,9 @@ static int t_prepare(struct runner *r, unsigned ue_node, int enb_node, struct to
 	return 0;
 }
 
-/* The cells' counters, as the relay keeps them: per cell already, no booking to do. */
-static int t_cell_stats(struct runner *r, struct topo_cell_stats *ret)
+/* The cells' counters now, as the relay keeps them: per cell already, no booking to do. */
+static void cell_counters(struct runner *r, struct topo_cell_stats *ret)
 {
-	if (W.stats_fail && ++W.stats_calls >= (unsigned)W.stats_fail)
-		return -ECONNREFUSED;
 	for (unsigned cell = 0; cell < r->n_cells; cell++) {
 		unsigned enb = r->cells[cell];
 		uint64_t ms;
@@ -180,6 +187,53 @@ static int t_cell_stats(struct runner *r, struct topo_cell_stats *ret)
 						     .drop_pkts = DROP_PER_S * ms / 1000,
 						     .ues = (int)enb == W.attached};
 	}
+}
+
+static void reply_in(struct emu_loop *loop, const struct emu_loop_fire *f, void *arg)
+{
+	assert_int_equal(eventfd_write(W.efd, 1), 0);
+}
+
+/*
+ * A reading asked for: the relay reads the counters as it gets the request (now) and its
+ * answer is in at once, or late_ns later for the readings in W.late (a timer then makes the
+ * fd readable, as the socket would turn).
+ */
+static int t_cells_ask(struct runner *r, int *ret_fd)
+{
+	uint64_t late = 0;
+
+	assert_false(W.asked);
+	assert_true(r->n_cells <= 8);
+	W.stats_calls++;
+	for (unsigned i = 0; i < 4 && W.late[i]; i++)
+		if (W.late[i] == W.stats_calls)
+			late = W.late_ns;
+	W.asked = true;
+	W.ask_ns = W.now;
+	W.reply_ns = W.now + late;
+	cell_counters(r, W.reply);
+	if (late)
+		assert_int_equal(emu_loop_timer_add(r->loop, W.reply_ns, reply_in, NULL, NULL), 0);
+	else
+		reply_in(r->loop, NULL, NULL);
+	*ret_fd = W.efd;
+	return 0;
+}
+
+/* The answer, once it is in (wait: at once, as the blocking reading at the end would). */
+static int t_cells_take(struct runner *r, struct topo_cell_stats *ret, bool wait)
+{
+	eventfd_t v;
+
+	assert_true(W.asked);
+	if (!wait && W.now < W.reply_ns)
+		return -EAGAIN;
+	W.asked = false;
+	(void)eventfd_read(W.efd, &v);
+	if (W.stats_fail && W.stats_calls >= (unsigned)W.stats_fail)
+		return -ECONNREFUSED;
+	memcpy(ret, W.reply, r->n_cells * sizeof(*ret));
 	return 0;
 }
 
@@ -252,7 +306,8 @@ static const struct run_ops test_ops = {
     .attach = t_attach,
     .prepare = t_prepare,
     .shape = t_shape,
-    .cell_stats = t_cell_stats,
+    .cells_ask = t_cells_ask,
+    .cells_take = t_cells_take,
     .job_start = t_job_start,
     .job_step = t_job_step,
     .job_abort = t_job_abort,
@@ -272,8 +327,11 @@ static void on_stop(struct emu_loop *loop, const struct emu_loop_fire *f, void *
  */
 /* How long run_virtual() runs, virtual time from the start: 30 s unless a test says. */
 static uint64_t run_for_ns = 30 * S_NS;
-/* The world's cell_stats fails from its n-th call on: 0, never, unless a test says. */
+/* The world's n-th reading on is answered with an error: 0, never, unless a test says. */
 static int stats_fail_at;
+/* Readings answered late (W.late, W.late_ns): none unless a test says. */
+static unsigned late_at[4];
+static uint64_t late_by_ns;
 /* A second --set, NULL: none, unless a test says. */
 static const char *extra_set;
 
@@ -304,6 +362,10 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	W.attached = -1;
 	W.prepared = -1;
 	W.stats_fail = stats_fail_at;
+	memcpy(W.late, late_at, sizeof(W.late));
+	W.late_ns = late_by_ns;
+	W.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(W.efd >= 0);
 	W.refuse = refuse;
 	W.job_ns = job_ns;
 	W.m = r->m;
@@ -345,6 +407,9 @@ static struct runner *run_virtual(const char *points, const char *policy, bool r
 	fclose(f);
 	unlink(path);
 	rmdir(dir);
+	/* The watch goes with the reading at the end: the fd can go before the runner. */
+	assert_false(r->cells_watched);
+	close(W.efd);
 	return r;
 }
 
@@ -420,10 +485,11 @@ static void test_always_follows(void **state)
 }
 
 /*
- * cells.csv every 500 ms, each cell's counters as the world (the relay) keeps them: the UE on
- * enb1 until the handover at 16.9 s, on enb2 from 16.94 s (the interruption between); the
- * downlink in flight at the handover counted by enb1, the cell it left; a last row at the
- * end; and the run's totals, summed over the cells at that last reading.
+ * cells.csv at every tick, each cell's counters as the world (the relay) keeps them, its
+ * answer in at once: the UE on enb1 until the handover at 16.9 s, on enb2 from 16.94 s (the
+ * interruption between); the downlink in flight at the handover counted by enb1, the cell it
+ * left; a last row at the end; and the run's totals, summed over the cells at that last
+ * reading.
  */
 static void test_cells_load(void **state)
 {
@@ -435,20 +501,25 @@ static void test_cells_load(void **state)
 					"ho_drop_pkts,drop_pkts\n"
 					"0.000,enb1,1,0,0,0,0,0,0\n"
 					"0.000,enb2,0,0,0,0,0,0,0\n"
-					"0.500,enb1,1,500000,50000,0,0,0,5\n"
-					"0.500,enb2,0,0,0,0,0,0,0\n"));
-	assert_non_null(strstr(W.cells, "16.500,enb1,1,16500000,1650000,0,0,0,165\n"
-					"16.500,enb2,0,0,0,0,0,0,0\n"
+					"0.100,enb1,1,100000,10000,0,0,0,1\n"
+					"0.100,enb2,0,0,0,0,0,0,0\n"));
+	/* The handover at 16.9 s: the UE is no cell's during the interruption (held by enb2,
+	 * not yet on its air), enb2's from 17.0 s. */
+	assert_non_null(strstr(W.cells, "16.800,enb1,1,16800000,1680000,0,0,0,168\n"
+					"16.800,enb2,0,0,0,0,0,0,0\n"
+					"16.900,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"16.900,enb2,0,0,0,0,0,0,0\n"
 					"17.000,enb1,0,16900000,1690000,3,4500,0,169\n"
 					"17.000,enb2,1,60000,6000,0,0,0,0\n"
-					"17.500,enb1,0,16900000,1690000,3,4500,0,169\n"
-					"17.500,enb2,1,560000,56000,0,0,0,5\n"));
-	assert_non_null(strstr(W.cells, "29.500,enb1,0,16900000,1690000,3,4500,0,169\n"
-					"29.500,enb2,1,12560000,1256000,0,0,0,125\n"
+					"17.100,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"17.100,enb2,1,160000,16000,0,0,0,1\n"));
+	assert_non_null(strstr(W.cells, "29.900,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"29.900,enb2,1,12960000,1296000,0,0,0,129\n"
 					"30.000,enb1,0,16900000,1690000,3,4500,0,169\n"
 					"30.000,enb2,1,13060000,1306000,0,0,0,130\n"));
-	/* 60 readings at the ticks and the last one, 2 cells each, the header */
-	assert_int_equal(count_lines(W.cells), 123);
+	/* 300 readings at the ticks and the last one, 2 cells each, the header */
+	assert_int_equal(count_lines(W.cells), 603);
+	assert_int_equal(r->cells_skipped, 0);
 	assert_true(run_radio_get(r, &ri));
 	assert_int_equal(ri.handovers, 1);
 	assert_false(ri.forwarding_drop);
@@ -539,17 +610,58 @@ static void test_cells_read_fails(void **state)
 	struct runner *r;
 	struct run_radio_info ri;
 
-	/* One call a reading, every cell in it: the 2nd is at 0.5 s. */
+	/* One call a reading, every cell in it: the 2nd is at 0.1 s. */
 	stats_fail_at = 2;
 	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
 	stats_fail_at = 0;
 	assert_int_equal(r->error, -ECONNREFUSED);
 	assert_string_equal(r->error_msg, "reading the cells' counters: Connection refused");
 	assert_non_null(strstr(W.cells, "0.000,enb2,0,0,0,0,0,0,0\n"));
-	assert_null(strstr(W.cells, "0.500,"));
+	assert_null(strstr(W.cells, "\n0.100,"));
 	assert_int_equal(count_lines(W.cells), 3);
 	assert_true(run_radio_get(r, &ri));
 	assert_true(ri.as_of_s == 0.0);
+	run_free(r);
+}
+
+/*
+ * An answer that comes after the next tick: that tick asks nothing (never two readings out),
+ * and is counted; the late reading's rows have the time of the tick that asked, and the
+ * counters of then. The last tick's answer, still out when the run ends, is waited for at the
+ * end, before the last reading.
+ */
+static void test_cells_late(void **state)
+{
+	char ev[4096];
+	struct runner *r;
+	struct run_radio_info ri;
+
+	/* The 5th reading, asked at 0.4 s, is in at 0.55 s: the tick at 0.5 s asks nothing, so
+	 * the 299th is the last tick's (29.9 s), in at 30.05 s, after the end. */
+	late_at[0] = 5;
+	late_at[1] = 299;
+	late_by_ns = 150 * MS;
+	r = run_virtual(drive, "never", false, JOB_NS, ev, sizeof(ev));
+	memset(late_at, 0, sizeof(late_at));
+	late_by_ns = 0;
+	assert_int_equal(r->error, 0);
+	assert_int_equal(r->cells_skipped, 1);
+	assert_non_null(strstr(W.cells, "0.300,enb2,0,0,0,0,0,0,0\n"
+					"0.400,enb1,1,400000,40000,0,0,0,4\n"
+					"0.400,enb2,0,0,0,0,0,0,0\n"
+					"0.600,enb1,1,600000,60000,0,0,0,6\n"
+					"0.600,enb2,0,0,0,0,0,0,0\n"));
+	assert_null(strstr(W.cells, "\n0.500,"));
+	assert_non_null(strstr(W.cells, "29.800,enb2,1,12860000,1286000,0,0,0,128\n"
+					"29.900,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"29.900,enb2,1,12960000,1296000,0,0,0,129\n"
+					"30.000,enb1,0,16900000,1690000,3,4500,0,169\n"
+					"30.000,enb2,1,13060000,1306000,0,0,0,130\n"));
+	/* 299 readings at the ticks and the last one, 2 cells each, the header */
+	assert_int_equal(count_lines(W.cells), 601);
+	assert_int_equal(W.stats_calls, 300);
+	assert_true(run_radio_get(r, &ri));
+	assert_true(ri.as_of_s == 30.0);
 	run_free(r);
 }
 
@@ -719,6 +831,7 @@ int main(void)
 	    cmocka_unit_test(test_end_in_interruption),
 	    cmocka_unit_test(test_cells_load),
 	    cmocka_unit_test(test_cells_read_fails),
+	    cmocka_unit_test(test_cells_late),
 	    cmocka_unit_test(test_forwarding_drop),
 	    cmocka_unit_test(test_link_failure_detaches),
 	    cmocka_unit_test(test_no_interruption),
