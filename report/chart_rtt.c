@@ -234,28 +234,41 @@ static void draw_lines(FILE *f, const struct report *r, const struct report_rtt_
 	}
 }
 
-/* Losses: ticks on the time axis, one per half pixel at most. Returns the ticks drawn. */
-static unsigned draw_losses(FILE *f, const struct report *r, const struct report_rtt_data *d,
-			    const struct svg_plot *p)
+/*
+ * The probe losses among rtt rows [from, to): a tick on the time axis each, one per half
+ * pixel at most (*prev: the last one's, LONG_MIN before the first). The ticks drawn.
+ */
+unsigned report_draw_loss_ticks(FILE *f, const struct report *r, size_t from, size_t to,
+				const struct svg_plot *p, long *prev)
 {
-	long prev = LONG_MIN;
 	unsigned marks = 0;
 
-	if (!d->losses)
-		return 0;
-	fputs("<path class=\"loss\" stroke=\"" C_LOSS "\" stroke-width=\"1.5\" d=\"", f);
-	for (size_t k = d->from; k < d->to; k++) {
+	for (size_t k = from; k < to; k++) {
 		double x;
 
 		if (!r->rtt[k].loss)
 			continue;
 		x = svg_px(p, svg_clamp(r->rtt[k].t_s, p->xlo, p->xhi));
-		if (lround(x * 2) == prev)
+		if (lround(x * 2) == *prev)
 			continue;
-		prev = lround(x * 2);
+		*prev = lround(x * 2);
 		marks++;
 		fprintf(f, "M%.1f,%.1fv-9", x, p->y0 + p->h);
 	}
+	return marks;
+}
+
+/* Losses: ticks on the time axis. Returns the ticks drawn. */
+static unsigned draw_losses(FILE *f, const struct report *r, const struct report_rtt_data *d,
+			    const struct svg_plot *p)
+{
+	long prev = LONG_MIN;
+	unsigned marks;
+
+	if (!d->losses)
+		return 0;
+	fputs("<path class=\"loss\" stroke=\"" C_LOSS "\" stroke-width=\"1.5\" d=\"", f);
+	marks = report_draw_loss_ticks(f, r, d->from, d->to, p, &prev);
 	fputs("\"/>", f);
 	return marks;
 }

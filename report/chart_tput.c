@@ -193,18 +193,9 @@ static unsigned draw_losses(FILE *f, const struct report *r, const struct report
 	for (size_t u = 0; u < r->ues.n; u++) {
 		long prev = LONG_MIN;
 
-		for (size_t k = r->rtt_from[u]; d->ue_marked[u] && k < r->rtt_from[u + 1]; k++) {
-			double x;
-
-			if (!r->rtt[k].loss)
-				continue;
-			x = svg_px(p, svg_clamp(r->rtt[k].t_s, p->xlo, p->xhi));
-			if (lround(x * 2) == prev)
-				continue;
-			prev = lround(x * 2);
-			marks++;
-			fprintf(f, "M%.1f,%.1fv-9", x, p->y0 + p->h);
-		}
+		if (d->ue_marked[u])
+			marks += report_draw_loss_ticks(f, r, r->rtt_from[u], r->rtt_from[u + 1], p,
+							&prev);
 	}
 	fputs("\"/>", f);
 	return marks;

@@ -244,6 +244,8 @@ bool report_has_flows(const struct report *r);
 void report_draw_migrations(FILE *f, const struct report *r, unsigned u, const struct svg_plot *p);
 void report_draw_handovers(FILE *f, const struct report *r, unsigned u, bool label,
 			   const struct svg_plot *p);
+unsigned report_draw_loss_ticks(FILE *f, const struct report *r, size_t from, size_t to,
+				const struct svg_plot *p, long *prev);
 
 /* The charts, each added to r->charts (report.c holds room for all of them). */
 int report_chart_add(struct report *r, const char *id, int h, const char *what, const char *attrs,
