@@ -40,11 +40,6 @@ static int flow_ue(const struct runner *r, unsigned i)
 	return run_ue_index(r, f->from) >= 0 ? (int)f->from : -1;
 }
 
-static void addr_str(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
 /* A receiver that has exited already (it could not listen): reaped, true. */
 static bool receiver_gone(struct runner *r, unsigned i)
 {
@@ -208,7 +203,7 @@ static void sender_argv(struct runner *r, unsigned i, uint64_t now, char *app, c
 	uint64_t rel = now > r->t0 ? now - r->t0 : 0;
 	unsigned k = 0;
 
-	addr_str(topo_node_addr(r->m, f->to), bufs[0], sizeof(bufs[0]));
+	snprintf(bufs[0], sizeof(bufs[0]), "%s", topo_ip_str(topo_node_addr(r->m, f->to)));
 	snprintf(bufs[1], sizeof(bufs[1]), "%u", TOPO_FLOW_PORT + i);
 	snprintf(bufs[2], sizeof(bufs[2]), "%" PRIu64 "us",
 		 (uint64_t)((end > rel ? end - rel : MS) / 1000));
