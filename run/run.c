@@ -6,6 +6,7 @@
  * too: signals, the end, the network's check, the status callback.
  */
 #include "run/run_int.h"
+#include "migrate/process.h"
 
 #include <sched.h>
 
@@ -210,6 +211,9 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = run_policy_new(r, err);
+	/* A process service a policy could move: refused, before anything is built. */
+	if (rc == 0)
+		rc = mig_process_scenario_check(r->m, err);
 	/* An app whose program is missing is refused before anything is built. */
 	if (rc == 0)
 		rc = topo_apps_resolve(r->m, err);

@@ -59,15 +59,16 @@ static void bad(const char *svcs, const char *const *sets, size_t n_sets, const 
 
 static void test_every_key(void **state)
 {
-	struct topo_model *m = parse("  kv:\n"
-				     "    app: process\n"
-				     "    command: \"redis-server --port 7001 --save ''\"\n"
-				     "    vip: 10.200.0.1\n"
-				     "    port: 7001\n"
-				     "    at: [e1, e2]\n"
-				     "  plain: { app: process, vip: 10.200.0.2, at: e2, command: srv }\n"
-				     "  e: { vip: 10.200.0.3, at: e1 }\n",
-				     NULL, 0);
+	struct topo_model *m =
+	    parse("  kv:\n"
+		  "    app: process\n"
+		  "    command: \"redis-server --port 7001 --save ''\"\n"
+		  "    vip: 10.200.0.1\n"
+		  "    port: 7001\n"
+		  "    at: [e1, e2]\n"
+		  "  plain: { app: process, vip: 10.200.0.2, at: e2, command: srv }\n"
+		  "  e: { vip: 10.200.0.3, at: e1 }\n",
+		  NULL, 0);
 	const struct topo_service *s = &m->services[0];
 
 	(void)state;
@@ -116,8 +117,8 @@ static void test_bad(void **state)
 	    "t.yaml:7:52: command: only for app: process");
 	bad("  s: { app: echo, vip: 10.200.0.1, at: e1, command: srv }\n", NULL, 0,
 	    "t.yaml:7:53: command: only for app: process");
-	bad("  s: { app: process, command: srv, vip: 10.200.0.1, at: e1, state: 4KiB }\n", NULL,
-	    0, "t.yaml:7:68: state: only for app: svc");
+	bad("  s: { app: process, command: srv, vip: 10.200.0.1, at: e1, state: 4KiB }\n", NULL, 0,
+	    "t.yaml:7:68: state: only for app: svc");
 	bad("  s: { app: process, command: srv, vip: 10.200.0.1, at: e1, dirty: { rate: 1/s } }\n",
 	    NULL, 0, "t.yaml:7:68: dirty: only for app: svc");
 	bad("  s: { app: proc, command: srv, vip: 10.200.0.1, at: e1 }\n", NULL, 0,
@@ -200,8 +201,8 @@ static void test_resolve(void **state)
 		  "  b: { app: process, command: nosuch-server-x, vip: 10.200.0.2, at: e1 }\n",
 		  NULL, 0);
 	assert_int_equal(topo_apps_resolve(m, &err), -ENOENT);
-	assert_string_equal(err.msg,
-			    "t.yaml:8:31: command: program 'nosuch-server-x' is not found in $PATH");
+	assert_string_equal(
+	    err.msg, "t.yaml:8:31: command: program 'nosuch-server-x' is not found in $PATH");
 	topo_model_free(m);
 
 	snprintf(svcs, sizeof(svcs),
@@ -212,8 +213,8 @@ static void test_resolve(void **state)
 	assert_non_null(strstr(err.msg, "/bin/x' does not exist"));
 	topo_model_free(m);
 
-	snprintf(svcs, sizeof(svcs), "  a: { app: process, command: '%s', vip: 10.200.0.1, at: e1 }\n",
-		 dir);
+	snprintf(svcs, sizeof(svcs),
+		 "  a: { app: process, command: '%s', vip: 10.200.0.1, at: e1 }\n", dir);
 	m = parse(svcs, NULL, 0);
 	assert_int_equal(topo_apps_resolve(m, &err), -EACCES);
 	assert_non_null(strstr(err.msg, "/bin' is not an executable file"));
@@ -222,8 +223,8 @@ static void test_resolve(void **state)
 	m = parse("  a: { app: process, command: server, vip: 10.200.0.1, at: e1 }\n",
 		  (const char *[]){"services.a.command=nosuch-server-x --x"}, 1);
 	assert_int_equal(topo_apps_resolve(m, &err), -ENOENT);
-	assert_string_equal(err.msg,
-			    "t.yaml: --set: command: program 'nosuch-server-x' is not found in $PATH");
+	assert_string_equal(
+	    err.msg, "t.yaml: --set: command: program 'nosuch-server-x' is not found in $PATH");
 	topo_model_free(m);
 
 	/* the lookup alone */
