@@ -30,7 +30,9 @@ int mig_services_start(struct topo_net *net, struct topo_err *err);
 /* Start an instance of service svc on node (nothing to do when one runs there). */
 int mig_instance_start(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
 /*
- * Start service svc's app (edgemu-echo or edgemu-svc) on node, a daemon in the node's
+ * Start service svc's app (edgemu-echo or edgemu-svc; for app: process its program, which
+ * takes no extra and is ready once the node listens on its port: migrate/process.h) on
+ * node, a daemon in the node's
  * namespace with its log at <run dir>/<service>@<node>.log, with the service's usual options
  * followed by extra (NULL-terminated; NULL for none); record it in the run's ledger and
  * instances file, and wait until it says it is ready (2 s, plus 1 s per GiB of svc state).
