@@ -46,6 +46,13 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
  * the instances file (mig_instance_pid() says 0). 0 also when none ran.
  */
 int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
+/*
+ * Stop every instance of run `run` its instances file names, before its teardown kills
+ * what is left in its namespaces: SIGTERM to each one's process group (a program of the
+ * user's, app: process, may have started others and have state to write), up to 2 s for
+ * them all to go, then SIGKILL to the groups. Needs no model. The number signalled.
+ */
+int mig_instances_stop_all(const char *run);
 /* The pid of service svc's instance on node, 0 if none runs. */
 long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node);
 /* The control socket of svc's instance on node (edgemu-svc): <run dir>/<service>@<node>.ctl */

@@ -540,6 +540,75 @@ int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct 
 	return 0;
 }
 
+/* Whether pid runs in node `node` of run `run` (by name: no model needed). */
+static bool pid_in_run_node(const char *run, const char *node, pid_t pid)
+{
+	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8], path[64];
+	struct stat a, b;
+	int fd, r;
+
+	topo_ns_name(ns, sizeof(ns), run, node);
+	fd = emu_netns_open(ns);
+	if (fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+	r = fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+	close(fd);
+	return r;
+}
+
+/* Whether pid's group is gone: the leader exited (reaped if ours), and no one else left. */
+static bool group_gone(pid_t pid)
+{
+	return pid_gone(pid) && kill(-pid, 0) < 0 && errno == ESRCH;
+}
+
+int mig_instances_stop_all(const char *run)
+{
+	char path[PATH_MAX], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
+	pid_t *pids = NULL;
+	size_t count = 0, cap = 0;
+	uint64_t deadline;
+	bool left;
+	long pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/instances", run);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%31s %31s %ld", s, n, &pid) == 3) {
+		/* A line may outlive its process: only a group leader still in the node. */
+		if (pid <= 1 || getpgid((pid_t)pid) != (pid_t)pid ||
+		    !pid_in_run_node(run, n, (pid_t)pid))
+			continue;
+		if (count == cap) {
+			pid_t *v = realloc(pids, (cap * 2 + 16) * sizeof(*v));
+
+			if (!v)
+				break;
+			pids = v;
+			cap = cap * 2 + 16;
+		}
+		pids[count++] = (pid_t)pid;
+		kill(-(pid_t)pid, SIGTERM);
+	}
+	fclose(f);
+	deadline = util_now_ns() + STOP_TIMEOUT_MS * 1000000ULL;
+	do {
+		left = false;
+		for (size_t i = 0; i < count; i++)
+			left |= !group_gone(pids[i]);
+		if (left)
+			usleep(10000);
+	} while (left && util_now_ns() < deadline);
+	for (size_t i = 0; i < count; i++)
+		kill(-pids[i], SIGKILL);
+	free(pids);
+	return (int)count;
+}
+
 /* The link end of client c that its traffic leaves through first (its first link). */
 static int client_link(const struct topo_net *net, unsigned c, unsigned *ret_link,
 		       unsigned *ret_end)

@@ -232,6 +232,8 @@ static void net_remove(struct runner *r)
 	struct topo_err terr;
 
 	snprintf(rname, sizeof(rname), "%s", r->net->name);
+	/* The services' instances first, SIGTERM then SIGKILL: the teardown only SIGKILLs. */
+	mig_instances_stop_all(rname);
 	if (topo_net_teardown(rname, r->net, &terr) < 0)
 		fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 }
