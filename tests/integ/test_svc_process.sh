@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # app: process (issue 16): a service that is a plain program not ours (socat as a UDP echo
-# server) answers a probe through its VIP with the link's RTT and no loss; `edgemu up` +
-# `edgemu show` list its instance, with the EDGEMU_ variables in its log, and `edgemu down`
-# leaves nothing of it; a missing program, and a policy that could move it, are refused
-# before anything is built; one that exits or never listens is a clear error with its log;
-# SIGKILL of edgemu run + `edgemu clean` leaves nothing.
+# server) answers a probe through its VIP with the link's RTT and no loss (eBPF and route
+# steering); `edgemu up` + `edgemu show` list its instance, with the EDGEMU_ variables in its
+# log, and `edgemu down` leaves nothing of it; a missing program, and a policy that could
+# move it, are refused before anything is built; one that exits or never listens is a clear
+# error with its log; SIGKILL of edgemu run + `edgemu clean` leaves nothing.
 #
 # Isolated (isolate.sh): its `edgemu clean` must see its own runs only.
 . "$(dirname "$0")/isolate.sh"
@@ -67,6 +67,17 @@ ok "run: $answers answers from the program, median RTT $med ms, no loss"
 [ -z "$(left)" ] || fail "left running after the run's end: $(left)"
 assert_gone "$run"
 ok "nothing left after the end"
+
+# --- the route strategy: the VIP on the edge's loopback, which a 0.0.0.0 listener gets ---
+run=$(rand_run)
+RUNS+=("$run")
+scenario "$TMP/r.yaml" "$run" 2s "socat UDP-LISTEN:$port,fork EXEC:cat" "migration: { steering: route }"
+"$EDGEMU" run "$TMP/r.yaml" -o "$TMP/r-res" >"$TMP/r.out" 2>&1 || fail "route: $(cat "$TMP/r.out")"
+answers=$(awk -F, '$3 == "kv" && $5 != "" && $6 == "-"' "$TMP/r-res/rtt.csv" | wc -l)
+losses=$(awk -F, 'NR > 1 && $5 == ""' "$TMP/r-res/rtt.csv" | wc -l)
+[ "$answers" -ge 60 ] && [ "$losses" -eq 0 ] || fail "route: $answers answers, $losses losses"
+assert_gone "$run"
+ok "route steering: $answers answers, no loss"
 
 # --- edgemu up, show, down ---
 run=$(rand_run)
