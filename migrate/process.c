@@ -16,9 +16,8 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/env.h"
 #include "util/sig.h"
-
-extern char **environ;
 
 bool mig_proc_net_listens(const char *text, uint16_t port, bool tcp)
 {
@@ -79,52 +78,6 @@ static int node_listens(pid_t pid, uint16_t port)
 			return 1;
 	}
 	return 0;
-}
-
-/* The environment with EDGEMU_RUN, EDGEMU_NODE and EDGEMU_SERVICE (ours, set once). */
-static char **env_new(const char *run, const char *node, const char *svc)
-{
-	static const char *const ours[] = {"EDGEMU_RUN=", "EDGEMU_NODE=", "EDGEMU_SERVICE="};
-	const char *vals[] = {run, node, svc};
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 4, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		bool mine = false;
-
-		for (size_t j = 0; j < 3; j++)
-			mine |= !strncmp(environ[i], ours[j], strlen(ours[j]));
-		if (!mine)
-			env[k++] = environ[i];
-	}
-	for (size_t j = 0; j < 3; j++)
-		if (asprintf(&env[k + j], "%s%s", ours[j], vals[j]) < 0)
-			env[k + j] = NULL;
-	if (!env[k] || !env[k + 1] || !env[k + 2]) {
-		for (size_t j = 0; j < 3; j++)
-			free(env[k + j]);
-		free(env);
-		return NULL;
-	}
-	return env;
-}
-
-static void env_free(char **env)
-{
-	size_t n = 0;
-
-	if (!env)
-		return;
-	while (env[n])
-		n++;
-	for (size_t i = n - 3; i < n; i++) /* ours are the last three */
-		free(env[i]);
-	free(env);
 }
 
 /* The child's word on why it could not exec, through the pipe, then its end. */
@@ -200,7 +153,8 @@ int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_f
 		c.path = found;
 	}
 	*ret_log_from = stat(log, &st) == 0 ? st.st_size : 0;
-	c.env = env_new(net->name, c.node, s->name);
+	c.env = util_env_with((const char *const[]){"EDGEMU_RUN", "EDGEMU_NODE", "EDGEMU_SERVICE"},
+			      (const char *const[]){net->name, c.node, s->name}, 3);
 	if (!c.env) {
 		free(found);
 		return topo_err_set(err, -ENOMEM, "out of memory");
@@ -233,7 +187,7 @@ int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_f
 out_pipe:
 	close(p[0]);
 out:
-	env_free(c.env);
+	util_env_free(c.env);
 	free(found);
 	return r;
 }

@@ -13,9 +13,8 @@
 #include <sys/syscall.h>
 
 #include "run/run_int.h"
+#include "util/env.h"
 #include "util/sig.h"
-
-extern char **environ;
 
 #define APP_POLL_MS 10 /* how often the run's end looks at what is left of the apps */
 
@@ -33,48 +32,8 @@ __attribute__((format(printf, 2, 3))) static void child_say(int fd, const char *
 		return;
 }
 
-/* The runner's environment with the three EDGEMU_ variables of the app (set, not added twice). */
-static char **app_env(const char *run, const char *node, const char *results)
-{
-	static const char *const ours[] = {"EDGEMU_RUN=", "EDGEMU_NODE=", "EDGEMU_RESULTS="};
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 4, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		bool mine = false;
-
-		for (size_t j = 0; j < 3; j++)
-			mine |= !strncmp(environ[i], ours[j], strlen(ours[j]));
-		if (!mine)
-			env[k++] = environ[i];
-	}
-	if (asprintf(&env[k], "EDGEMU_RUN=%s", run) < 0 ||
-	    asprintf(&env[k + 1], "EDGEMU_NODE=%s", node) < 0 ||
-	    asprintf(&env[k + 2], "EDGEMU_RESULTS=%s", results) < 0) {
-		free(env);
-		return NULL; /* a few bytes lost on the way out of memory */
-	}
-	return env;
-}
-
-static void app_env_free(char **env)
-{
-	size_t n = 0;
-
-	if (!env)
-		return;
-	while (env[n])
-		n++;
-	/* Ours are the last three. */
-	for (size_t i = n >= 3 ? n - 3 : 0; i < n; i++)
-		free(env[i]);
-	free(env);
-}
+/* What an app finds in its environment besides ours: its run, its node, its results. */
+static const char *const env_names[] = {"EDGEMU_RUN", "EDGEMU_NODE", "EDGEMU_RESULTS"};
 
 /* An app's process, as both the runner and `edgemu up` start it. */
 struct app_spawn {
@@ -145,19 +104,19 @@ static int app_spawn(struct app_spawn *s, pid_t *ret_pid)
 
 	if (!realpath(s->dir, results))
 		return -errno;
-	env = app_env(s->run, s->node, results);
+	env = util_env_with(env_names, (const char *const[]){s->run, s->node, results}, 3);
 	if (!env)
 		return -ENOMEM;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		e = errno;
-		app_env_free(env);
+		util_env_free(env);
 		return -e;
 	}
 	pid = fork();
 	if (pid == 0)
 		app_child(s, parent, p[1], env);
 	e = pid < 0 ? errno : 0;
-	app_env_free(env);
+	util_env_free(env);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
