@@ -9,6 +9,8 @@
 
 #include <sched.h>
 
+#include "migrate/criu.h"
+
 double run_rel_s(const struct runner *r, uint64_t t)
 {
 	return t && t >= r->t0 ? (double)(t - r->t0) / 1e9 : 0.0;
@@ -213,6 +215,9 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 	/* An app whose program is missing is refused before anything is built. */
 	if (rc == 0)
 		rc = topo_apps_resolve(r->m, err);
+	/* So is a service the policy may move that needs CRIU, where CRIU cannot move it. */
+	if (rc == 0)
+		rc = mig_criu_scenario(r->m, err);
 	if (rc < 0) {
 		run_free(r);
 		return rc;
