@@ -165,7 +165,8 @@ static int find_criu(char *buf, size_t len)
 	}
 	/* sudo's PATH may lack the sbin folders, where Debian puts criu. */
 	snprintf(dirs, sizeof(dirs), "%s:/usr/local/sbin:/usr/sbin:/sbin", path ? path : "");
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
 		struct stat st;
 
 		if (*d != '/')
@@ -297,8 +298,7 @@ const struct mig_criu *mig_criu_check(void)
 
 bool mig_criu_needed(const struct topo_model *m, unsigned svc)
 {
-	return m->services[svc].app == TOPO_APP_PROCESS &&
-	       m->migration.policy != TOPO_POLICY_NEVER;
+	return m->services[svc].app == TOPO_APP_PROCESS && m->migration.policy != TOPO_POLICY_NEVER;
 }
 
 int mig_criu_refuse(const struct topo_model *m, unsigned svc, enum topo_strategy s,

@@ -22,8 +22,7 @@
 #define MIG_CRIU_TIMEOUT_MS 20000 /* per probe; criu check takes 35 ms here, ~1 s in the VM */
 
 /* What to do when CRIU does not work on this kernel (edgemu check says it, refusals too). */
-#define MIG_CRIU_FIX                                                                               \
-	"boot a stock Debian kernel (tests/vm/vm.sh runs one) or use a newer CRIU"
+#define MIG_CRIU_FIX "boot a stock Debian kernel (tests/vm/vm.sh runs one) or use a newer CRIU"
 #define MIG_CRIU_INSTALL "criu is not installed (apt-get install criu)"
 
 /* The probes, each one run of criu; their outputs feed mig_criu_judge(). */
