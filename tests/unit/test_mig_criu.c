@@ -208,9 +208,10 @@ static void test_refuse(void **state)
 	c.ok[TOPO_STRATEGY_POSTCOPY] = true;
 	c.reason[TOPO_STRATEGY_POSTCOPY][0] = '\0';
 	assert_int_equal(mig_criu_refuse(m, 0, TOPO_STRATEGY_POSTCOPY, &c, &err), -ENOTSUP);
-	assert_string_equal(err.msg, "t.yaml:10:29: service kv (app: process): postcopy migration "
-				     "by CRIU is not built yet (CRIU 3.17.1 works here); use "
-				     "migration: {policy: never}, or app: svc to measure migrations");
+	assert_string_equal(err.msg,
+			    "t.yaml:10:29: service kv (app: process): postcopy migration "
+			    "by CRIU is not built yet (CRIU 3.17.1 works here); use "
+			    "migration: {policy: never}, or app: svc to measure migrations");
 	/* No app: position (a --set put it there): the file and --set. */
 	m->services[0].app_mark = (struct topo_mark){0, 0};
 	m->services[0].mark = (struct topo_mark){0, 0};
@@ -222,8 +223,8 @@ static void test_refuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reason_vdso),	 cmocka_unit_test(test_reason_plain),
-	    cmocka_unit_test(test_version),	 cmocka_unit_test(test_judge_fails_here),
+	    cmocka_unit_test(test_reason_vdso),	   cmocka_unit_test(test_reason_plain),
+	    cmocka_unit_test(test_version),	   cmocka_unit_test(test_judge_fails_here),
 	    cmocka_unit_test(test_judge_features), cmocka_unit_test(test_needed),
 	    cmocka_unit_test(test_refuse),
 	};
