@@ -183,12 +183,18 @@ static void child(const char *prog, enum mig_criu_probe p, int fd)
 {
 	const char *argv[6] = {prog};
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t none;
 
 	for (unsigned i = 0; probe_args[p][i]; i++)
 		argv[i + 1] = probe_args[p][i];
+	/* its own group: a probe that hangs goes with whatever it started */
+	setpgid(0, 0);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		_exit(127);
 	close_range(3, ~0U, 0);
+	/* criu as from a shell: whatever the caller blocked or ignored, not inherited */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	execv(prog, (char *const *)argv);
 	_exit(127);
@@ -210,7 +216,7 @@ static bool drain(int fd, char *buf, size_t *len, uint64_t deadline_ns)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return r < 0;
+			return false; /* the deadline, or poll itself failed: kill the child */
 		if (*len < OUT_MAX - 1)
 			n = read(fd, buf + *len, OUT_MAX - 1 - *len);
 		else
@@ -244,17 +250,19 @@ static void run_probe(const char *prog, enum mig_criu_probe p, struct mig_criu_o
 	pid = fork();
 	if (pid == 0)
 		child(prog, p, pfd[1]);
+	if (pid < 0)
+		out->status = -errno;
 	close(pfd[1]);
 	if (pid < 0) {
-		out->status = -errno;
 		close(pfd[0]);
 		free(buf);
 		return;
 	}
+	setpgid(pid, pid); /* also here: the kill below may come before the child's own call */
 	done = drain(pfd[0], buf, &len, util_now_ns() + MIG_CRIU_TIMEOUT_MS * 1000000ULL);
 	close(pfd[0]);
 	if (!done)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	buf[len] = '\0';
