@@ -29,7 +29,7 @@
 
 static const char usage[] =
     "usage: " PROG " TARGET [--port P] [--interval 10ms] [--count N | --duration 10s]\n"
-    "       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter]\n"
+    "       [--timeout 1s] [--csv FILE] [--json FILE] [--client-id N] [--check-counter | --echo]\n"
     "       [--report SOCKET --tag NAME] [--quiet]\n"
     "\n"
     "Sends a numbered, timestamped UDP request to TARGET (an address, or a name resolved as\n"
@@ -49,6 +49,9 @@ static const char usage[] =
     "                   (expected->received, with --check-counter)\n"
     "  --json FILE      the summary as JSON\n"
     "  --client-id N    client id in the requests (default: the process id)\n"
+    "  --echo           the service is a plain UDP echo server (a program that knows nothing\n"
+    "                   of edgemu): an answer is the request itself, byte for byte; the\n"
+    "                   instance is then \"-\"\n"
     "  --check-counter  the service is edgemu-svc: every answer must carry the counter of\n"
     "                   the answer before it plus one; repeats, steps back and jumps are\n"
     "                   counted as counter errors (an answer lost on the way back shows as\n"
@@ -78,6 +81,7 @@ struct probe {
 	bool quiet;
 	bool status; /* live status line on stderr */
 	bool check_counter;
+	bool echo; /* answers are the requests echoed back (--echo) */
 
 	int sock;
 	int send_tfd;
@@ -172,13 +176,22 @@ static void answer(struct probe *p, const char *buf, size_t len, uint64_t now)
 	char inst[APP_INSTANCE_LEN], old[APP_INSTANCE_LEN], change[2 * APP_INSTANCE_LEN + 2];
 	uint64_t seq, send_ns = 0;
 
-	if (app_proto_check(buf, len, APP_KIND_ANSWER) < 0 ||
-	    be32toh(a->req.client_id) != p->client_id) {
+	if (p->echo) {
+		/* A plain echo server's answer: our request as sent; no instance in it. */
+		if (app_echo_check(buf, len, p->client_id) < 0) {
+			p->malformed++;
+			return;
+		}
+		strcpy(inst, "-");
+	} else if (app_proto_check(buf, len, APP_KIND_ANSWER) < 0 ||
+		   be32toh(a->req.client_id) != p->client_id) {
 		p->malformed++;
 		return;
+	} else {
+		app_instance_sanitize(inst, a->instance);
 	}
+	/* The request is first in both kinds of answer. */
 	seq = be64toh(a->req.seq);
-	app_instance_sanitize(inst, a->instance);
 	switch (app_seqwin_answer(&p->win, seq, &send_ns)) {
 	case APP_SEQ_ANSWER:
 		p->last_rtt_ns = now - send_ns;
@@ -438,13 +451,21 @@ static int finish(struct probe *p, int loop_err)
 static int parse_args(struct probe *p, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"port", required_argument, NULL, 'p'},    {"interval", required_argument, NULL, 'i'},
-	    {"count", required_argument, NULL, 'c'},   {"duration", required_argument, NULL, 'd'},
-	    {"timeout", required_argument, NULL, 't'}, {"csv", required_argument, NULL, 'C'},
-	    {"json", required_argument, NULL, 'J'},    {"client-id", required_argument, NULL, 'I'},
-	    {"check-counter", no_argument, NULL, 'K'}, {"quiet", no_argument, NULL, 'q'},
-	    {"report", required_argument, NULL, 'R'},  {"tag", required_argument, NULL, 'T'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"port", required_argument, NULL, 'p'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"count", required_argument, NULL, 'c'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"csv", required_argument, NULL, 'C'},
+	    {"json", required_argument, NULL, 'J'},
+	    {"client-id", required_argument, NULL, 'I'},
+	    {"check-counter", no_argument, NULL, 'K'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"echo", no_argument, NULL, 'E'},
+	    {"report", required_argument, NULL, 'R'},
+	    {"tag", required_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t v, duration = 0;
 	bool have_count = false, have_duration = false;
@@ -499,6 +520,9 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		case 'K':
 			p->check_counter = true;
 			break;
+		case 'E':
+			p->echo = true;
+			break;
 		case 'R':
 			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 				return usage_error("--report '%s': a socket path is at most 107 "
@@ -530,6 +554,9 @@ static int parse_args(struct probe *p, int argc, char **argv)
 		return usage_error("TARGET is empty");
 	if (have_count && have_duration)
 		return usage_error("--count and --duration exclude each other");
+	/* An echo server's answer carries the request only: no counter to check. */
+	if (p->check_counter && p->echo)
+		return usage_error("--check-counter and --echo exclude each other");
 	if (have_duration) {
 		/* Requests at t0, t0 + interval, ... strictly before t0 + duration. */
 		p->count = (duration + p->interval_ns - 1) / p->interval_ns;

@@ -87,6 +87,22 @@ static inline int app_proto_check(const void *buf, size_t len, enum app_kind kin
 	return 0;
 }
 
+/*
+ * 0 when buf is, byte for byte, a request client_id sends (whatever its sequence number and
+ * time): the answer of a plain UDP echo server, which sends back what it got (edgemu-probe
+ * --echo, for a program that knows nothing of edgemu). -EBADMSG otherwise.
+ */
+static inline int app_echo_check(const void *buf, size_t len, uint32_t client_id)
+{
+	struct app_req got, want;
+
+	if (len != sizeof(got))
+		return -EBADMSG;
+	memcpy(&got, buf, sizeof(got));
+	app_req_pack(&want, client_id, be64toh(got.seq), be64toh(got.send_ns));
+	return memcmp(&want, &got, sizeof(want)) ? -EBADMSG : 0;
+}
+
 /* Turns a checked request into its answer, in a separate buffer. */
 static inline void app_answer_pack(struct app_answer *w, const struct app_req *req,
 				   const char instance[APP_INSTANCE_LEN], uint64_t counter)

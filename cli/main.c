@@ -164,6 +164,7 @@ static int cmd_up(int argc, char **argv)
 		hold_signals();
 		snprintf(rname, sizeof(rname), "%s", net->name);
 		run_apps_stop_detached(rname);
+		mig_instances_stop_all(rname);
 		if (topo_net_teardown(rname, net, &terr) < 0)
 			fprintf(stderr, "edgemu up: while removing run %s: %s\n", rname, terr.msg);
 		topo_net_free(net);
@@ -238,6 +239,7 @@ static int cmd_down(int argc, char **argv)
 				argv[i], owner);
 		/* Its apps first, SIGTERM then SIGKILL: the teardown would only SIGKILL them. */
 		run_apps_stop_detached(argv[i]);
+		mig_instances_stop_all(argv[i]);
 		if (topo_net_remove(argv[i], NULL, flags, &err) < 0) {
 			fprintf(stderr, "edgemu down: %s\n", err.msg);
 			rc = 1;
@@ -358,6 +360,7 @@ static int cmd_clean(int argc, char **argv)
 			continue;
 		}
 		run_apps_stop_detached(names[i]);
+		mig_instances_stop_all(names[i]);
 		if (topo_net_teardown(names[i], NULL, &err) < 0) {
 			fprintf(stderr, "edgemu clean: %s\n", err.msg);
 			rc = 1;

@@ -30,7 +30,9 @@ int mig_services_start(struct topo_net *net, struct topo_err *err);
 /* Start an instance of service svc on node (nothing to do when one runs there). */
 int mig_instance_start(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
 /*
- * Start service svc's app (edgemu-echo or edgemu-svc) on node, a daemon in the node's
+ * Start service svc's app (edgemu-echo or edgemu-svc; for app: process its program, which
+ * takes no extra and is ready once the node listens on its port: migrate/process.h) on
+ * node, a daemon in the node's
  * namespace with its log at <run dir>/<service>@<node>.log, with the service's usual options
  * followed by extra (NULL-terminated; NULL for none); record it in the run's ledger and
  * instances file, and wait until it says it is ready (2 s, plus 1 s per GiB of svc state).
@@ -44,6 +46,13 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
  * the instances file (mig_instance_pid() says 0). 0 also when none ran.
  */
 int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
+/*
+ * Stop every instance of run `run` its instances file names, before its teardown kills
+ * what is left in its namespaces: SIGTERM to each one's process group (a program of the
+ * user's, app: process, may have started others and have state to write), up to 2 s for
+ * them all to go, then SIGKILL to the groups. Needs no model. The number signalled.
+ */
+int mig_instances_stop_all(const char *run);
 /* The pid of service svc's instance on node, 0 if none runs. */
 long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node);
 /* The control socket of svc's instance on node (edgemu-svc): <run dir>/<service>@<node>.ctl */

@@ -763,6 +763,14 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 	snprintf(rep->service, sizeof(rep->service), "%s", s->name);
 	snprintf(rep->client, sizeof(rep->client), "%s", m->nodes[client].name);
 	snprintf(rep->to, sizeof(rep->to), "%s", m->nodes[to].name);
+	if (s->app == TOPO_APP_PROCESS) {
+		/* Refused before anything is made: no destination, no steering touched. */
+		r = topo_err_set(err, -EOPNOTSUPP,
+				 "service %s is app: process: moving a program of your own "
+				 "(by CRIU) is not built yet; only app: svc migrates",
+				 s->name);
+		goto fail;
+	}
 	if (s->app != TOPO_APP_SVC) {
 		r = topo_err_set(err, -EINVAL,
 				 "service %s is app: echo, which has no state to "

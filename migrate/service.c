@@ -26,6 +26,7 @@
 
 #include "bpf/steer_api.h"
 #include "emu/emu.h"
+#include "migrate/process.h"
 #include "util/clock.h"
 #include "util/sig.h"
 
@@ -356,6 +357,57 @@ static int wait_ready(struct topo_net *net, unsigned svc, unsigned node, pid_t p
 			    net->m->nodes[node].name, why, net->dir, what);
 }
 
+/* Service svc's instance on node, pid, in the instances file. */
+static void instances_add(const struct topo_net *net, unsigned svc, unsigned node, pid_t pid)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/instances", net->dir);
+	f = fopen(path, "ae");
+	if (f) {
+		fprintf(f, "%s %s %ld\n", net->m->services[svc].name, net->m->nodes[node].name,
+			(long)pid);
+		fclose(f);
+	}
+}
+
+/* app: process: the user's program, ready once something in the node listens on its port. */
+static int process_spawn(struct topo_net *net, unsigned svc, unsigned node, int ns_fd,
+			 const char *const extra[], pid_t *ret_pid, struct topo_err *err)
+{
+	const struct topo_service *s = &net->m->services[svc];
+	const char *nname = net->m->nodes[node].name;
+	char log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], what[2 * TOPO_NAME_MAX + 8];
+	off_t log_from;
+	pid_t pid;
+	int r;
+
+	snprintf(what, sizeof(what), "%s@%s", s->name, nname);
+	/* The agents' options (a migration's) mean nothing to someone else's program. */
+	if (extra && extra[0])
+		return topo_err_set(err, -EINVAL,
+				    "%s is app: process, which takes no options of "
+				    "edgemu's",
+				    what);
+	snprintf(log, sizeof(log), "%s/%s.log", net->dir, what);
+	r = topo_ledger_add(net, "instance", what);
+	if (r < 0)
+		return topo_err_set(err, r, "writing the ledger: %s", strerror(-r));
+	r = mig_process_exec(net, svc, node, ns_fd, log, &pid, &log_from, err);
+	if (r < 0)
+		return r;
+	instances_add(net, svc, node, pid);
+	r = mig_process_ready(pid, s->port, what, nname, log, log_from, err);
+	if (r < 0) {
+		instances_drop(net, svc, node);
+		return r;
+	}
+	if (ret_pid)
+		*ret_pid = pid;
+	return 0;
+}
+
 int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const char *const extra[],
 		       pid_t *ret_pid, struct topo_err *err)
 {
@@ -364,7 +416,6 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
 	char log[PATH_MAX + 2 * TOPO_NAME_MAX + 16], what[2 * TOPO_NAME_MAX + 8];
 	int ns_fd, pfd[2], rfd[2], child_errno = 0, r;
 	struct spawn_args *b;
-	FILE *f;
 	pid_t pid;
 
 	snprintf(what, sizeof(what), "%s@%s", s->name, nname);
@@ -374,6 +425,8 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
 	ns_fd = topo_net_node_ns(net, node);
 	if (ns_fd < 0)
 		return topo_err_set(err, ns_fd, "node %s: %s", nname, strerror(-ns_fd));
+	if (s->app == TOPO_APP_PROCESS)
+		return process_spawn(net, svc, node, ns_fd, extra, ret_pid, err);
 	b = calloc(1, sizeof(*b));
 	if (!b || spawn_args_build(net, svc, node, extra, b) < 0) {
 		free(b);
@@ -414,12 +467,7 @@ int mig_instance_spawn(struct topo_net *net, unsigned svc, unsigned node, const 
 						       : "");
 		goto out_rfd;
 	}
-	snprintf(log, sizeof(log), "%s/instances", net->dir);
-	f = fopen(log, "ae");
-	if (f) {
-		fprintf(f, "%s %s %ld\n", s->name, nname, (long)pid);
-		fclose(f);
-	}
+	instances_add(net, svc, node, pid);
 	r = wait_ready(net, svc, node, pid, rfd[0], what, err);
 	if (r < 0)
 		goto out_rfd;
@@ -468,22 +516,97 @@ int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct 
 	snprintf(what, sizeof(what), "%s@%s", net->m->services[svc].name, net->m->nodes[node].name);
 	/* Only a process in the node: the pid of an instance long gone may be someone else's. */
 	if (pid > 0 && pid_in_node(net, node, (pid_t)pid)) {
-		if (kill((pid_t)pid, SIGTERM) < 0 && errno != ESRCH)
+		/* Every instance leads its own group: what it started goes with it. */
+		pid_t target = getpgid((pid_t)pid) == (pid_t)pid ? -(pid_t)pid : (pid_t)pid;
+
+		if (kill(target, SIGTERM) < 0 && errno != ESRCH)
 			return topo_err_set(err, -errno, "stopping %s (pid %ld): %s", what, pid,
 					    strerror(errno));
 		if (!wait_gone((pid_t)pid, STOP_TIMEOUT_MS)) {
-			kill((pid_t)pid, SIGKILL);
+			kill(target, SIGKILL);
 			if (!wait_gone((pid_t)pid, STOP_TIMEOUT_MS))
 				return topo_err_set(err, -EBUSY,
 						    "%s (pid %ld) still runs after SIGKILL", what,
 						    pid);
 		}
+		/* The rest of the group had the leader's grace to go on its own. */
+		if (target < 0)
+			kill(target, SIGKILL);
 	}
 	r = instances_drop(net, svc, node);
 	if (r < 0)
 		return topo_err_set(err, r, "removing %s from %s/instances: %s", what, net->dir,
 				    strerror(-r));
 	return 0;
+}
+
+/* Whether pid runs in node `node` of run `run` (by name: no model needed). */
+static bool pid_in_run_node(const char *run, const char *node, pid_t pid)
+{
+	char ns[TOPO_RUN_MAX + TOPO_NAME_MAX + 8], path[64];
+	struct stat a, b;
+	int fd, r;
+
+	topo_ns_name(ns, sizeof(ns), run, node);
+	fd = emu_netns_open(ns);
+	if (fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+	r = fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+	close(fd);
+	return r;
+}
+
+/* Whether pid's group is gone: the leader exited (reaped if ours), and no one else left. */
+static bool group_gone(pid_t pid)
+{
+	return pid_gone(pid) && kill(-pid, 0) < 0 && errno == ESRCH;
+}
+
+int mig_instances_stop_all(const char *run)
+{
+	char path[PATH_MAX], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
+	pid_t *pids = NULL;
+	size_t count = 0, cap = 0;
+	uint64_t deadline;
+	bool left;
+	long pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), TOPO_RUN_ROOT "/%s/instances", run);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%31s %31s %ld", s, n, &pid) == 3) {
+		/* A line may outlive its process: only a group leader still in the node. */
+		if (pid <= 1 || getpgid((pid_t)pid) != (pid_t)pid ||
+		    !pid_in_run_node(run, n, (pid_t)pid))
+			continue;
+		if (count == cap) {
+			pid_t *v = realloc(pids, (cap * 2 + 16) * sizeof(*v));
+
+			if (!v)
+				break;
+			pids = v;
+			cap = cap * 2 + 16;
+		}
+		pids[count++] = (pid_t)pid;
+		kill(-(pid_t)pid, SIGTERM);
+	}
+	fclose(f);
+	deadline = util_now_ns() + STOP_TIMEOUT_MS * 1000000ULL;
+	do {
+		left = false;
+		for (size_t i = 0; i < count; i++)
+			left |= !group_gone(pids[i]);
+		if (left)
+			usleep(10000);
+	} while (left && util_now_ns() < deadline);
+	for (size_t i = 0; i < count; i++)
+		kill(-pids[i], SIGKILL);
+	free(pids);
+	return (int)count;
 }
 
 /* The link end of client c that its traffic leaves through first (its first link). */

@@ -124,6 +124,9 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 		/* The stateful service's counter is worth checking on every answer. */
 		if (p->to_service && m->services[p->to].app == TOPO_APP_SVC)
 			argv[11] = "--check-counter";
+		/* A program of the user's knows nothing of edgemu: it echoes what it gets. */
+		if (p->to_service && m->services[p->to].app == TOPO_APP_PROCESS)
+			argv[11] = "--echo";
 		snprintf(target, sizeof(target), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
 			 (a >> 8) & 255, a & 255);
 		snprintf(port, sizeof(port), "%u", p->port);

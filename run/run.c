@@ -6,6 +6,7 @@
  * too: signals, the end, the network's check, the status callback.
  */
 #include "run/run_int.h"
+#include "migrate/process.h"
 
 #include <sched.h>
 
@@ -212,12 +213,19 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = run_policy_new(r, err);
+	/*
+	 * A process service a policy could move needs CRIU: refused with CRIU's reason where it
+	 * does not work (and, until its migration is built, where it does), before anything is
+	 * built; the check below is then the same refusal's fallback.
+	 */
+	if (rc == 0)
+		rc = mig_criu_scenario(r->m, err);
+	/* A process service a policy could move: refused, before anything is built. */
+	if (rc == 0)
+		rc = mig_process_scenario_check(r->m, err);
 	/* An app whose program is missing is refused before anything is built. */
 	if (rc == 0)
 		rc = topo_apps_resolve(r->m, err);
-	/* So is a service the policy may move that needs CRIU, where CRIU cannot move it. */
-	if (rc == 0)
-		rc = mig_criu_scenario(r->m, err);
 	if (rc < 0) {
 		run_free(r);
 		return rc;
@@ -233,6 +241,8 @@ static void net_remove(struct runner *r)
 	struct topo_err terr;
 
 	snprintf(rname, sizeof(rname), "%s", r->net->name);
+	/* The services' instances first, SIGTERM then SIGKILL: the teardown only SIGKILLs. */
+	mig_instances_stop_all(rname);
 	if (topo_net_teardown(rname, r->net, &terr) < 0)
 		fprintf(stderr, "edgemu run: while removing run %s: %s\n", rname, terr.msg);
 }

@@ -30,6 +30,7 @@ pkgs=(
 	iproute2 iputils-ping util-linux     # ip netns for users; ping; setpriv in tests
 	procps                               # pgrep/pkill in tests
 	iperf3                               # TCP throughput in shaping tests
+	socat                                # a plain UDP echo server: app: process in tests
 	jq                                   # reading JSON summaries in tests
 	librsvg2-bin                         # rsvg-convert: edgemu report --png
 	libpcap-dev tcpdump                  # capture: (libpcap); tcpdump -r in tests

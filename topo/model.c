@@ -53,6 +53,11 @@ void topo_model_free(struct topo_model *m)
 	free(m->apps);
 	free(m->captures);
 	free(m->nodes);
+	for (unsigned i = 0; m->services && i < m->n_services; i++) {
+		free(m->services[i].command);
+		free(m->services[i].argv);
+		free(m->services[i].path);
+	}
 	free(m->services);
 	free(m->file);
 	free(m);

@@ -116,6 +116,13 @@ int parse_check_ue_positions(struct ctx *c);
 
 /* apps (topo/parse_apps.c) */
 int parse_apps(struct ctx *c, const yaml_node_t *seq);
+/*
+ * A command line (apps' run:, a process service's command:): a string of at most
+ * TOPO_APP_RUN_MAX bytes split into at least one word (util/words.h). *ret_argv (and then
+ * *ret_line) are set as soon as they are made, for the model to free even on a failure.
+ */
+int parse_command(struct ctx *c, const yaml_node_t *v, const char *key, char **ret_line,
+		  char ***ret_argv, unsigned *ret_argc);
 /* traffic: the measured TCP flows (topo/parse_traffic.c) */
 int parse_traffic(struct ctx *c, const yaml_node_t *seq);
 

@@ -26,29 +26,35 @@ static bool app_name_valid(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
 }
 
-static int parse_app_run(struct ctx *c, const yaml_node_t *v, struct topo_prog *a)
+int parse_command(struct ctx *c, const yaml_node_t *v, const char *key, char **ret_line,
+		  char ***ret_argv, unsigned *ret_argc)
 {
 	struct util_words_err we;
 	size_t n;
-	int r = parse_expect(c, v, YAML_SCALAR_NODE, "run");
+	int r = parse_expect(c, v, YAML_SCALAR_NODE, key);
 
 	if (r < 0)
 		return r;
-	a->run_mark = mark_of(v);
 	if (v->data.scalar.length > TOPO_APP_RUN_MAX)
-		return parse_fail(c, v, "run: %zu bytes long; a command line may have at most %d",
-				  v->data.scalar.length, TOPO_APP_RUN_MAX);
-	r = util_words_split(str(v), &a->argv, &n, &we);
+		return parse_fail(c, v, "%s: %zu bytes long; a command line may have at most %d",
+				  key, v->data.scalar.length, TOPO_APP_RUN_MAX);
+	r = util_words_split(str(v), ret_argv, &n, &we);
 	if (r == -ENOMEM)
 		return parse_oom(c);
 	if (r < 0)
-		return parse_fail(c, v, "run: %s (at character %zu of '%s')", we.why, we.off + 1,
-				  str(v));
-	a->argc = (unsigned)n;
+		return parse_fail(c, v, "%s: %s (at character %zu of '%s')", key, we.why,
+				  we.off + 1, str(v));
+	*ret_argc = (unsigned)n;
 	if (!n)
-		return parse_fail(c, v, "run: a command line is needed, got '%s'", str(v));
-	a->run = strdup(str(v));
-	return a->run ? 0 : parse_oom(c);
+		return parse_fail(c, v, "%s: a command line is needed, got '%s'", key, str(v));
+	*ret_line = strdup(str(v));
+	return *ret_line ? 0 : parse_oom(c);
+}
+
+static int parse_app_run(struct ctx *c, const yaml_node_t *v, struct topo_prog *a)
+{
+	a->run_mark = mark_of(v);
+	return parse_command(c, v, "run", &a->run, &a->argv, &a->argc);
 }
 
 static int parse_app(struct ctx *c, const yaml_node_t *n, unsigned index, struct topo_prog *a)
@@ -132,12 +138,13 @@ int parse_apps(struct ctx *c, const yaml_node_t *seq)
 
 /* "file:line:col" of a mark, or "file: --set" for a value an override put there. */
 static int fail_at(struct topo_err *err, const struct topo_model *m, struct topo_mark k, int r,
-		   const char *what, const char *word, const char *why)
+		   const char *key, const char *word, const char *why)
 {
 	if (k.line <= 0)
-		return topo_err_set(err, r, "%s: --set: run: %s '%s' %s", m->file, what, word, why);
-	return topo_err_set(err, r, "%s:%d:%d: run: %s '%s' %s", m->file, k.line, k.col, what, word,
-			    why);
+		return topo_err_set(err, r, "%s: --set: %s: program '%s' %s", m->file, key, word,
+				    why);
+	return topo_err_set(err, r, "%s:%d:%d: %s: program '%s' %s", m->file, k.line, k.col, key,
+			    word, why);
 }
 
 /* A regular file this process may execute: 0, -ENOENT, -EACCES. */
@@ -178,36 +185,58 @@ static int search(const char *prog, const char *path, char **ret)
 	}
 }
 
-int topo_apps_resolve(struct topo_model *m, struct topo_err *err)
+int topo_program_find(const char *prog, char **ret_path)
 {
 	const char *path = getenv("PATH");
+	char *full = NULL;
+	int r;
 
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
-	for (unsigned i = 0; i < m->n_apps; i++) {
-		struct topo_prog *a = &m->apps[i];
-		const char *prog = a->argv[0];
-		char *full = NULL;
-		int r;
-
-		if (strchr(prog, '/')) {
-			r = executable(prog);
-			if (r == 0 && !(full = strdup(prog)))
-				r = -ENOMEM;
-		} else {
-			r = *prog ? search(prog, path, &full) : -ENOENT;
-		}
-		if (r == -ENOMEM)
-			return topo_err_set(err, r, "out of memory");
-		if (r == -EACCES)
-			return fail_at(err, m, a->run_mark, r, "program", prog,
-				       "is not an executable file");
-		if (r < 0)
-			return fail_at(err, m, a->run_mark, r, "program", prog,
-				       strchr(prog, '/') ? "does not exist"
-							 : "is not found in $PATH");
-		free(a->path);
-		a->path = full;
+	if (strchr(prog, '/')) {
+		r = executable(prog);
+		if (r == 0 && !(full = strdup(prog)))
+			r = -ENOMEM;
+	} else {
+		r = *prog ? search(prog, path, &full) : -ENOENT;
 	}
+	if (r == 0)
+		*ret_path = full;
+	return r;
+}
+
+/* One program (argv[0] of key's value at mark) into *path; err says why not. */
+static int resolve(const struct topo_model *m, const char *prog, struct topo_mark mark,
+		   const char *key, char **path, struct topo_err *err)
+{
+	char *full = NULL;
+	int r = topo_program_find(prog, &full);
+
+	if (r == -ENOMEM)
+		return topo_err_set(err, r, "out of memory");
+	if (r == -EACCES)
+		return fail_at(err, m, mark, r, key, prog, "is not an executable file");
+	if (r < 0)
+		return fail_at(err, m, mark, r, key, prog,
+			       strchr(prog, '/') ? "does not exist" : "is not found in $PATH");
+	free(*path);
+	*path = full;
 	return 0;
+}
+
+int topo_apps_resolve(struct topo_model *m, struct topo_err *err)
+{
+	int r = 0;
+
+	for (unsigned i = 0; r == 0 && i < m->n_apps; i++)
+		r = resolve(m, m->apps[i].argv[0], m->apps[i].run_mark, "run", &m->apps[i].path,
+			    err);
+	/* A process service's program too: its instances start as the network is built. */
+	for (unsigned i = 0; r == 0 && i < m->n_services; i++) {
+		struct topo_service *s = &m->services[i];
+
+		if (s->app == TOPO_APP_PROCESS)
+			r = resolve(m, s->argv[0], s->command_mark, "command", &s->path, err);
+	}
+	return r;
 }

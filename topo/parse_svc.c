@@ -6,9 +6,10 @@
 
 #include "topo/parse.h"
 
-static const char *const service_keys[] = {"vip", "app", "port", "at", "state", "dirty", NULL};
-enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_SERVICE_N };
-static const char *const app_names[] = {"echo", "svc", NULL};
+static const char *const service_keys[] = {"vip",   "app",   "port",	"at",
+					   "state", "dirty", "command", NULL};
+enum { K_VIP, K_APP, K_PORT, K_AT, K_STATE, K_DIRTY, K_COMMAND, K_SERVICE_N };
+static const char *const app_names[] = {"echo", "svc", "process", NULL};
 static const char *const dirty_keys[] = {"rate", "pattern", "hot", NULL};
 enum { K_DIRTY_RATE, K_DIRTY_PATTERN, K_DIRTY_HOT, K_DIRTY_N };
 static const char *const pattern_names[] = {"uniform", "hotset", "sequential", NULL};
@@ -183,6 +184,24 @@ static int parse_dirty(struct ctx *c, const yaml_node_t *n, struct topo_service 
 	return 0;
 }
 
+/* app process's `command:`, the program it is, which no other app takes. */
+static int parse_service_command(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v,
+				 const yaml_node_t *cmd, int app, struct topo_service *svc)
+{
+	if (app != TOPO_APP_PROCESS) {
+		if (cmd)
+			return parse_fail(c, cmd, "command: only for app: process");
+		return 0;
+	}
+	if (!cmd)
+		return parse_fail(c, v,
+				  "service '%s': app: process needs key 'command' (the program to "
+				  "run, as in command: \"redis-server --port 7000\")",
+				  str(k));
+	svc->command_mark = mark_of(cmd);
+	return parse_command(c, cmd, "command", &svc->command, &svc->argv, &svc->argc);
+}
+
 static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v,
 			 struct topo_service *svc)
 {
@@ -232,6 +251,9 @@ static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 	} else if (vals[K_DIRTY]) {
 		return parse_fail(c, vals[K_DIRTY], "dirty: only for app: svc");
 	}
+	r = parse_service_command(c, k, v, vals[K_COMMAND], app, svc);
+	if (r < 0)
+		return r;
 	if (vals[K_PORT]) {
 		r = parse_get_count(c, vals[K_PORT], "port", 65535, true, &port);
 		if (r < 0)
@@ -281,21 +303,25 @@ int parse_services(struct ctx *c, const yaml_node_t *map)
 					  str(k), m->services[i].mark.line,
 					  m->services[i].mark.col);
 		r = parse_service(c, k, v, svc);
-		if (r < 0)
-			return r;
-		for (unsigned j = 0; j < m->n_services; j++) {
+		for (unsigned j = 0; r == 0 && j < m->n_services; j++) {
 			char ip[INET_ADDRSTRLEN];
 			struct in_addr in = {htonl(svc->vip)};
 
 			if (m->services[j].vip != svc->vip)
 				continue;
 			inet_ntop(AF_INET, &in, ip, sizeof(ip));
-			return parse_fail_at(c, svc->vip_mark.line, svc->vip_mark.col,
-					     "vip: %s is already the vip of service '%s'", ip,
-					     m->services[j].name);
+			r = parse_fail_at(c, svc->vip_mark.line, svc->vip_mark.col,
+					  "vip: %s is already the vip of service '%s'", ip,
+					  m->services[j].name);
 		}
-		if (topo_names_add(&c->services, 0, svc->name, m->n_services) < 0)
-			return parse_oom(c);
+		if (r == 0 && topo_names_add(&c->services, 0, svc->name, m->n_services) < 0)
+			r = parse_oom(c);
+		/* Not counted: topo_model_free() would not see what a failed one holds. */
+		if (r < 0) {
+			free(svc->command);
+			free(svc->argv);
+			return r;
+		}
 		m->n_services++;
 	}
 	return 0;
@@ -483,7 +509,7 @@ int parse_probes(struct ctx *c, const yaml_node_t *seq)
 /* Here rather than in model.c: the parser's tables are the names. */
 const char *topo_app_name(enum topo_app a)
 {
-	if ((unsigned)a > TOPO_APP_SVC)
+	if ((unsigned)a > TOPO_APP_PROCESS)
 		return "?";
 	return app_names[a];
 }

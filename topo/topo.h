@@ -485,7 +485,7 @@ const char *topo_kind_name(enum topo_kind k);
 const char *topo_shaper_name(enum topo_shaper s);
 const char *topo_dist_name(enum topo_dist d);
 const char *topo_steering_name(enum topo_steering s);
-const char *topo_app_name(enum topo_app a);	    /* "echo", "svc" */
+const char *topo_app_name(enum topo_app a);	    /* "echo", "svc", "process" */
 const char *topo_pattern_name(enum topo_pattern p); /* "uniform", "hotset", "sequential" */
 int topo_service_find(const struct topo_model *m, const char *name); /* index or -1 */
 bool topo_kind_forwards(enum topo_kind k);			     /* enb, edge, router */
@@ -496,8 +496,15 @@ bool topo_net_name_valid(const char *name); /* [a-z0-9-], 1..TOPO_RUN_MAX, no le
  * in each folder of $PATH (/usr/local/bin:/usr/bin:/bin without it); found only as a regular
  * file this process may execute. Sets every app's path. 0, or -ENOENT / -EACCES /
  * -ENOMEM with err naming the run: value's file:line:col (topo/parse_apps.c).
+ * The same for every app: process service's command: (its path, err naming command:).
  */
 int topo_apps_resolve(struct topo_model *m, struct topo_err *err);
+/*
+ * The lookup topo_apps_resolve() makes, of one program: *ret_path (malloc'd) gets prog as it
+ * is when it has a '/', else its path in $PATH. 0, -ENOENT, -EACCES (found, not an
+ * executable regular file) or -ENOMEM.
+ */
+int topo_program_find(const char *prog, char **ret_path);
 
 /* --- radio UEs (topo/radio.c) --- */
 /*

@@ -1059,7 +1059,7 @@ static void test_err_services(void **state)
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, port: 70000 }\n",
 		    "t.yaml:7:38: port: '70000' is too large");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, app: cache }\n",
-		    "t.yaml:7:37: unknown app 'cache' (expected one of: echo, svc)");
+		    "t.yaml:7:37: unknown app 'cache' (expected one of: echo, svc, process)");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, state: 64MiB }\n",
 		    "t.yaml:7:39: state: only for app: svc");
 	parse_fails(HEAD "services:\n  s: { vip: 10.200.0.1, at: a, dirty: { rate: 1/s } }\n",
@@ -1067,7 +1067,7 @@ static void test_err_services(void **state)
 	parse_fails(
 	    HEAD "services:\n  s: { vip: 10.200.0.1, at: a, colour: red }\n",
 	    "t.yaml:7:32: unknown key 'colour' (expected one of: vip, app, port, at, state, "
-	    "dirty)");
+	    "dirty, command)");
 	parse_fails(HEAD
 		    "services:\n  s: { vip: 10.200.0.1, at: a }\n  t: { vip: 10.200.0.1, at: b }\n",
 		    "t.yaml:8:13: vip: 10.200.0.1 is already the vip of service 's'");
