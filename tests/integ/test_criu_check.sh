@@ -92,7 +92,7 @@ services:
 migration: {policy: always}
 EOF
 for s in precopy cold postcopy; do
-	err=$("$EDGEMU" run -q "$f" --name "$run" --set migration.strategy=$s 2>&1) && rc=0 || rc=$?
+	err=$("$EDGEMU" run --quiet "$f" --name "$run" --set migration.strategy=$s 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 1 ] || fail "run with $s exited $rc (1 expected): $err"
 	if [ "${works[$s]}" = 1 ]; then
 		want="edgemu run: $f:15:10: service kv (app: process): $s migration by CRIU is not built yet"
@@ -113,8 +113,35 @@ done
 ok "app: process with policy always refused for each strategy, nothing built: $err"
 
 # Without criu, the refusal says to install it.
-err=$(EDGEMU_CRIU=/nonexistent/criu "$EDGEMU" run -q "$f" --name "$run" 2>&1) && fail "ran without criu"
+err=$(EDGEMU_CRIU=/nonexistent/criu "$EDGEMU" run --quiet "$f" --name "$run" 2>&1) && fail "ran without criu"
 echo "$err" | grep -qF "service kv (app: process): precopy migration needs CRIU, which does not work here: criu is not installed (apt-get install criu)" ||
 	fail "without criu: $err"
 ok "without criu: $err"
 assert_gone "$run"
+
+# --- edgemu migrate of an app: process service on a network from up: refused alike ---
+# up moves nothing by itself: it builds the network whatever CRIU can do (policy never).
+command -v socat >/dev/null || fail "socat is missing (scripts/setup.sh installs it)"
+up=$(rand_run)
+RUNS+=("$up")
+g=$TMP/up.yaml
+sed -e "s/^name: .*/name: $up/" -e 's/command: .*/command: "socat UDP-LISTEN:7000,fork EXEC:cat"/' \
+	-e 's/^migration: .*/migration: {policy: never}/' "$f" >"$g"
+"$EDGEMU" up "$g" >/dev/null || fail "up of a process service with policy never failed"
+for s in cold postcopy; do
+	err=$("$EDGEMU" migrate "$up" kv ue1 --to edge2 --strategy $s 2>&1) && fail "migrate $s ran"
+	if [ "${works[$s]}" = 1 ]; then
+		want="edgemu migrate: $g:15:10: service kv (app: process): $s migration by CRIU is not built yet"
+	else
+		want="edgemu migrate: $g:15:10: service kv (app: process): $s migration needs CRIU, which does not work here: ${reason[$s]}"
+	fi
+	case "$err" in
+	"$want"*) ;;
+	*) fail "migrate $s: '$err', expected '$want...'" ;;
+	esac
+	[ -e "/run/edgemu/$up/kv@edge2.log" ] && fail "migrate $s started an instance on edge2"
+done
+ok "edgemu migrate of app: process refused, nothing started: $err"
+"$EDGEMU" down "$up" >/dev/null || fail "down $up"
+assert_gone "$up"
+
