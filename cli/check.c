@@ -131,7 +131,7 @@ static void criu_section(void)
 		printf("  %-8s %s", topo_strategy_name((enum topo_strategy)s),
 		       c->ok[s] ? "works" : "does not work");
 		if (!c->ok[s])
-			printf(" (criu: %s); fix: %s", c->reason[s], MIG_CRIU_FIX);
+			printf(" (criu: %s); fix: %s", c->reason[s], mig_criu_fix(c));
 		printf("\n");
 	}
 }

@@ -27,6 +27,11 @@ static const char *const probe_args[MIG_CRIU_PROBES][4] = {
     [MIG_CRIU_UFFD] = {"check", "--feature", "uffd-noncoop", NULL},
 };
 
+const char *mig_criu_fix(const struct mig_criu *c)
+{
+	return c->unprivileged ? MIG_CRIU_FIX_ROOT : MIG_CRIU_FIX;
+}
+
 const char *const *mig_criu_probe_args(enum mig_criu_probe p)
 {
 	return probe_args[p];
@@ -285,6 +290,7 @@ const struct mig_criu *mig_criu_check(void)
 	if (done)
 		return &c;
 	done = true;
+	c.unprivileged = geteuid() != 0;
 	if (find_criu(c.path, sizeof(c.path)) < 0) {
 		for (unsigned s = 0; s < TOPO_STRATEGY_N; s++)
 			snprintf(c.reason[s], sizeof(c.reason[s]), "%s", MIG_CRIU_INSTALL);
@@ -324,9 +330,10 @@ int mig_criu_refuse(const struct topo_model *m, unsigned svc, enum topo_strategy
 	if (!c->ok[s])
 		return topo_err_set(err, -ENOTSUP,
 				    "%s: service %s (app: process): %s migration needs CRIU, "
-				    "which does not work here: %s%s",
+				    "which does not work here: %s%s%s",
 				    where, sv->name, topo_strategy_name(s), c->reason[s],
-				    c->installed ? "; to make it work, " MIG_CRIU_FIX : "");
+				    c->installed ? "; to make it work, " : "",
+				    c->installed ? mig_criu_fix(c) : "");
 	return topo_err_set(err, -ENOTSUP,
 			    "%s: service %s (app: process): %s migration by CRIU is not built yet "
 			    "(CRIU%s%s works here); use migration: {policy: never}, or app: svc to "

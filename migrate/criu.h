@@ -24,6 +24,8 @@
 /* What to do when CRIU does not work on this kernel (edgemu check says it, refusals too). */
 #define MIG_CRIU_FIX "boot a stock Debian kernel (tests/vm/vm.sh runs one) or use a newer CRIU"
 #define MIG_CRIU_INSTALL "criu is not installed (apt-get install criu)"
+/* ... and when not root: criu check then fails whatever the kernel (it makes namespaces) */
+#define MIG_CRIU_FIX_ROOT "run it as root (sudo); criu check needs root"
 
 /* The probes, each one run of criu; their outputs feed mig_criu_judge(). */
 enum mig_criu_probe {
@@ -44,12 +46,16 @@ struct mig_criu_out {
 /* What CRIU can do here. */
 struct mig_criu {
 	bool installed;
-	char path[256];	  /* the criu that was asked */
-	char version[64]; /* "3.17.1"; "" unknown */
+	bool unprivileged; /* asked without root: what fails may be only that */
+	char path[256];	   /* the criu that was asked */
+	char version[64];  /* "3.17.1"; "" unknown */
 	bool ok[TOPO_STRATEGY_N];
 	/* !ok[s]: why, CRIU's own first error line (or MIG_CRIU_INSTALL); "" when ok */
 	char reason[TOPO_STRATEGY_N][MIG_CRIU_REASON_MAX];
 };
+
+/* What to do when c says a strategy does not work: MIG_CRIU_FIX, or MIG_CRIU_FIX_ROOT. */
+const char *mig_criu_fix(const struct mig_criu *c);
 
 /* The argv of probe p after the program (NULL-terminated), for the record and the tests. */
 const char *const *mig_criu_probe_args(enum mig_criu_probe p);

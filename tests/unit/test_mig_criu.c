@@ -201,6 +201,13 @@ static void test_refuse(void **state)
 	assert_string_equal(err.msg, "t.yaml:10:29: service kv (app: process): precopy migration "
 				     "needs CRIU, which does not work here: vdso: Unexpected rt "
 				     "vDSO area bounds; to make it work, " FIX);
+	/* Asked without root: that is what to do. */
+	c.unprivileged = true;
+	assert_int_equal(mig_criu_refuse(m, 0, TOPO_STRATEGY_COLD, &c, &err), -ENOTSUP);
+	assert_non_null(strstr(err.msg, "vDSO area bounds; to make it work, " MIG_CRIU_FIX_ROOT));
+	assert_string_equal(mig_criu_fix(&c), MIG_CRIU_FIX_ROOT);
+	c.unprivileged = false;
+	assert_string_equal(mig_criu_fix(&c), FIX);
 	/* Not installed: that is what to do. */
 	c.installed = false;
 	snprintf(c.reason[TOPO_STRATEGY_COLD], sizeof(c.reason[0]), "%s", MIG_CRIU_INSTALL);
