@@ -18,6 +18,7 @@
 #include <linux/pkt_sched.h>
 
 #include "emu/emu.h"
+#include "migrate/criu.h"
 
 enum feature { F_NETNS, F_VETH, F_NETEM, F_CLSACT, F_BPF, F_CLS_BPF, F_BTF, F_COUNT };
 
@@ -110,6 +111,31 @@ static void probe(struct results *ret)
 	emu_nl_close(nl);
 }
 
+/*
+ * CRIU, for the migrations of app: process services: what criu check says for each strategy.
+ * Not required (a run without app: process migrations never asks for it): it leaves the exit
+ * status alone.
+ */
+static void criu_section(void)
+{
+	const struct mig_criu *c = mig_criu_check();
+
+	if (!c->installed) {
+		printf("%s: only the migration of app: process services needs it\n",
+		       MIG_CRIU_INSTALL);
+		return;
+	}
+	printf("criu %s (%s), for the migration of app: process services:\n",
+	       c->version[0] ? c->version : "of unknown version", c->path);
+	for (unsigned s = 0; s < TOPO_STRATEGY_N; s++) {
+		printf("  %-8s %s", topo_strategy_name((enum topo_strategy)s),
+		       c->ok[s] ? "works" : "does not work");
+		if (!c->ok[s])
+			printf(" (criu: %s); fix: %s", c->reason[s], mig_criu_fix(c));
+		printf("\n");
+	}
+}
+
 int cli_check(int argc, char **argv)
 {
 	struct results res;
@@ -122,7 +148,10 @@ int cli_check(int argc, char **argv)
 		fputs("usage: edgemu check\n\n"
 		      "Try every kernel feature edgemu uses (namespaces, veth, netem, clsact,\n"
 		      "cls_bpf, bpf, BTF) in a throwaway namespace and say what is present, what\n"
-		      "is missing and how to fix it. Exit status 0 when a run can work.\n",
+		      "is missing and how to fix it; then whether CRIU works here for each\n"
+		      "migration strategy (only app: process services need it), in CRIU's own\n"
+		      "words when it does not. Exit status 0 when a run can work (CRIU aside:\n"
+		      "a run that needs it and cannot have it is refused when it starts).\n",
 		      stdout);
 		return 0;
 	}
@@ -176,6 +205,7 @@ int cli_check(int argc, char **argv)
 		printf("shaping: shaper auto uses %s\n",
 		       res.r[F_NETEM] == 0 ? "netem (the kernel has sch_netem)"
 					   : "the relay (userspace; the kernel has no sch_netem)");
+	criu_section();
 	printf("a run can work: %s\n", ok ? "yes" : "no");
 	return ok ? 0 : 1;
 }

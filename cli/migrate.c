@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migrate/criu.h"
 #include "migrate/migrate.h"
 
 static const char usage[] =
@@ -391,6 +392,13 @@ int cli_migrate(int argc, char **argv)
 	}
 	mig_opts_init(&o, net->m);
 	opts_apply(&o, &a);
+	/* app: process moves by CRIU: refused, CRIU's reason said, before anything starts. */
+	if (net->m->services[svc].app == TOPO_APP_PROCESS &&
+	    mig_criu_refuse(net->m, (unsigned)svc, o.strategy, mig_criu_check(), &err) < 0) {
+		fprintf(stderr, "edgemu migrate: %s\n", err.msg);
+		topo_net_free(net);
+		return 1;
+	}
 	/* A closed terminal (SIGHUP) is an interruption too: roll back, never die half-way. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

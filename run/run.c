@@ -10,6 +10,8 @@
 
 #include <sched.h>
 
+#include "migrate/criu.h"
+
 double run_rel_s(const struct runner *r, uint64_t t)
 {
 	return t && t >= r->t0 ? (double)(t - r->t0) / 1e9 : 0.0;
@@ -211,6 +213,13 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 		rc = topo_err_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = run_policy_new(r, err);
+	/*
+	 * A process service a policy could move needs CRIU: refused with CRIU's reason where it
+	 * does not work (and, until its migration is built, where it does), before anything is
+	 * built; the check below is then the same refusal's fallback.
+	 */
+	if (rc == 0)
+		rc = mig_criu_scenario(r->m, err);
 	/* A process service a policy could move: refused, before anything is built. */
 	if (rc == 0)
 		rc = mig_process_scenario_check(r->m, err);

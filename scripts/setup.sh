@@ -34,6 +34,7 @@ pkgs=(
 	jq                                   # reading JSON summaries in tests
 	librsvg2-bin                         # rsvg-convert: edgemu report --png
 	libpcap-dev tcpdump                  # capture: (libpcap); tcpdump -r in tests
+	criu                                 # app: process migrations (edgemu check says if it works)
 )
 vm_pkgs=(
 	linux-image-amd64                    # the stock kernel (sch_netem as a module)

@@ -267,6 +267,7 @@ static int parse_service(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 	svc->port = (uint16_t)port;
 	svc->mark = mark_of(k);
 	svc->vip_mark = mark_of(vals[K_VIP]);
+	svc->app_mark = vals[K_APP] ? mark_of(vals[K_APP]) : (struct topo_mark){0, 0};
 	return 0;
 }
 

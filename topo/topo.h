@@ -190,6 +190,7 @@ struct topo_service {
 	unsigned argc;
 	char *path; /* argv[0] resolved (topo_apps_resolve() does apps: alike), NULL: not yet */
 	struct topo_mark command_mark;
+	struct topo_mark app_mark; /* of its app: value; {0, 0} when the file has no app: */
 };
 
 /* The `migration:` section; policies and strategies act in the runner (later issues). */

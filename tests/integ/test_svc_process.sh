@@ -123,7 +123,7 @@ scenario "$TMP/p.yaml" "$run" 2s "$echo_cmd" "migration: { policy: always }"
 rc=0
 "$EDGEMU" run "$TMP/p.yaml" -o "$TMP/p-res" >"$TMP/p.out" 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "a policy that could move kv: exit $rc, not 1"
-grep -qF "$TMP/p.yaml:11:3: service 'kv' is app: process, which migration policy 'always' could move" "$TMP/p.out" ||
+grep -qF "$TMP/p.yaml:12:10: service kv (app: process): precopy migration" "$TMP/p.out" ||
 	fail "no message: $(cat "$TMP/p.out")"
 [ "$(ip netns list | wc -l)" -eq "$before" ] || fail "the refused policy made namespaces"
 [ ! -e "$TMP/p-res" ] || fail "a results folder was made"
