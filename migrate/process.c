@@ -280,23 +280,3 @@ int mig_process_ready(pid_t pid, uint16_t port, const char *what, const char *no
 	log_tail(log, log_from, tail, sizeof(tail) - 160);
 	return topo_err_set(err, r, "%s on node %s did not start: %s%s", what, node, why, tail);
 }
-
-int mig_process_scenario_check(const struct topo_model *m, struct topo_err *err)
-{
-	if (m->migration.policy == TOPO_POLICY_NEVER)
-		return 0;
-	for (unsigned i = 0; i < m->n_services; i++) {
-		const struct topo_service *s = &m->services[i];
-
-		if (s->app != TOPO_APP_PROCESS)
-			continue;
-		return topo_err_set(
-		    err, -EOPNOTSUPP,
-		    "%s:%d:%d: service '%s' is app: process, which migration "
-		    "policy '%s' could move: moving a program of your own (by CRIU) "
-		    "is not built yet; use policy: never, or app: svc",
-		    m->file, s->mark.line, s->mark.col, s->name,
-		    topo_policy_name(m->migration.policy));
-	}
-	return 0;
-}

@@ -42,12 +42,4 @@ int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_f
 int mig_process_ready(pid_t pid, uint16_t port, const char *what, const char *node, const char *log,
 		      off_t log_from, struct topo_err *err);
 
-/*
- * What a scenario may not ask of its app: process services yet: a migration policy that may
- * move one (any policy but never, while the scenario has one; the runner's policies pick a
- * UE's service as they go). Moving one by CRIU is a later issue's. 0, or -EOPNOTSUPP with err
- * naming the service's file:line:col.
- */
-int mig_process_scenario_check(const struct topo_model *m, struct topo_err *err);
-
 #endif

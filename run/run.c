@@ -216,13 +216,10 @@ int run_new(const struct run_opts *o, struct runner **ret, struct topo_err *err)
 	/*
 	 * A process service a policy could move needs CRIU: refused with CRIU's reason where it
 	 * does not work (and, until its migration is built, where it does), before anything is
-	 * built; the check below is then the same refusal's fallback.
+	 * built.
 	 */
 	if (rc == 0)
 		rc = mig_criu_scenario(r->m, err);
-	/* A process service a policy could move: refused, before anything is built. */
-	if (rc == 0)
-		rc = mig_process_scenario_check(r->m, err);
 	/* An app whose program is missing is refused before anything is built. */
 	if (rc == 0)
 		rc = topo_apps_resolve(r->m, err);

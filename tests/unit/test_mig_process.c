@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * app: process instances without a kernel: the /proc/net tables read for "ready"
- * (mig_proc_net_listens()) and the scenarios refused before anything is built
- * (mig_process_scenario_check()).
+ * (mig_proc_net_listens()). The scenarios refused before anything is built are
+ * test_mig_criu's (mig_criu_refuse()).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,49 +51,10 @@ static void test_listens(void **state)
 	assert_true(mig_proc_net_listens("h\n   0: 00000000:1B58 0:0 07", 7000, false));
 }
 
-#define SCEN                                                                                       \
-	"name: t\n"                                                                                \
-	"nodes:\n"                                                                                 \
-	"  e1: { kind: edge }\n"                                                                   \
-	"  ue1: { kind: ue }\n"                                                                    \
-	"services:\n"                                                                              \
-	"  e: { vip: 10.200.0.2, at: e1 }\n"                                                       \
-	"  kv: { app: process, command: srv, vip: 10.200.0.1, at: e1 }\n"
-
-static void test_scenario_check(void **state)
-{
-	struct topo_model *m;
-	struct topo_err err = {{0}};
-
-	(void)state;
-	/* never moves: fine */
-	m = support_model(SCEN);
-	assert_int_equal(mig_process_scenario_check(m, &err), 0);
-	topo_model_free(m);
-	m = support_model(SCEN "migration: { policy: never }\n");
-	assert_int_equal(mig_process_scenario_check(m, &err), 0);
-	topo_model_free(m);
-	/* any other policy could move it */
-	m = support_model(SCEN "migration: { policy: latency }\n");
-	assert_int_equal(mig_process_scenario_check(m, &err), -EOPNOTSUPP);
-	assert_string_equal(err.msg,
-			    "t.yaml:7:3: service 'kv' is app: process, which migration policy "
-			    "'latency' could move: moving a program of your own (by CRIU) is not "
-			    "built yet; use policy: never, or app: svc");
-	topo_model_free(m);
-	/* no process service: any policy */
-	m = support_model("name: t\nnodes: { e1: { kind: edge } }\n"
-			  "services: { e: { vip: 10.200.0.2, at: e1 } }\n"
-			  "migration: { policy: always }\n");
-	assert_int_equal(mig_process_scenario_check(m, &err), 0);
-	topo_model_free(m);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_listens),
-	    cmocka_unit_test(test_scenario_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
