@@ -37,11 +37,13 @@ awk -F, 'NR == 1 {next} {n[$1] += $3; if ($4 > 0) down = 1; if ($5 > 0) up = 1}
 	END {for (t in n) if (n[t] > 1) exit 1; exit !(down && up && length(n) > 2)}' \
 	"$TMP/res1/cells.csv" || fail "cells.csv: $(head -5 "$TMP/res1/cells.csv")"
 # cells.csv: a row per cell at every radio tick (100 ms), at the tick's time, and at the end
-# (7 s, a tick after the last): every time has both cells' rows and follows the one before by
-# a tick, but for ticks whose reading was skipped (its reading before still out) or that the
-# clock passed over, which summary.json counts.
+# (7 s, a tick after the last; the run's end, which a slow machine (ASan) reaches a
+# millisecond or so late: taken as 7 s): every time has both cells' rows and follows the one
+# before by a tick, but for ticks whose reading was skipped (its reading before still out) or
+# that the clock passed over, which summary.json counts.
 missed=$(awk -F, 'NR == 1 {next} k == 0 || $1 != last {t[++k] = $1; last = $1} {n[$1]++}
-	END {for (i = 1; i <= k; i++) {
+	END {if (k > 1 && t[k] + 0 > 7.0 && t[k] + 0 < 7.05) {n["7.000"] = n[t[k]]; t[k] = "7.000"}
+		for (i = 1; i <= k; i++) {
 			if (n[t[i]] != 2) {printf "bad: %s rows at %s", n[t[i]], t[i]; exit}
 			if (i == 1) continue
 			g = (t[i] - t[i - 1]) / 0.1
