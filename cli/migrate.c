@@ -21,7 +21,7 @@
 static const char usage[] =
     "usage: edgemu migrate RUN SERVICE CLIENT --to NODE [--strategy S] [--max-rounds N]\n"
     "       [--stop-below P] [--timeout T] [--port P] [--probe-interval T | --no-probe]\n"
-    "       [--csv FILE] [--json]\n"
+    "       [--tcp-established] [--csv FILE] [--json]\n"
     "\n"
     "Live-migrate the instance of SERVICE (app: svc) that serves CLIENT to NODE: a new\n"
     "instance starts there and takes the state over TCP across the emulated network;\n"
@@ -33,6 +33,9 @@ static const char usage[] =
     "Should this command die (even by SIGKILL), the instances settle the migration\n"
     "themselves: before the new instance resumes the old one serves on, after it the new\n"
     "one does and steers the clients to itself. SIGINT, SIGTERM and SIGHUP roll back.\n"
+    "A service of app: process (a program of yours) moves by CRIU instead, its pages to a\n"
+    "CRIU page server on NODE across the emulated network (docs/criu.md): the old one\n"
+    "stays stopped until the new one has resumed, and serves again if anything fails.\n"
     "\n"
     "  --to NODE            the destination (an edge, usually)\n"
     "  --strategy S         cold, precopy or postcopy (default: the scenario's migration:\n"
@@ -45,6 +48,9 @@ static const char usage[] =
     "  --port P             the destination's TCP port for the state (default 7100)\n"
     "  --probe-interval T   the probe's request interval (default 1ms)\n"
     "  --no-probe           no probe (the client's view is then not measured)\n"
+    "  --tcp-established    app: process: move its established TCP connections too\n"
+    "                       (CRIU's --tcp-established; default: the scenario's\n"
+    "                       migration: tcp_established, else no)\n"
     "  --csv FILE           append every phase to FILE (CSV)\n"
     "  --json               the report as JSON on stdout\n"
     "\n"
@@ -230,7 +236,7 @@ struct args {
 	uint64_t timeout_ns;  /* 0 */
 	uint64_t interval_ns; /* UINT64_MAX */
 	uint64_t port;	      /* 0 */
-	bool json, no_probe;
+	bool json, no_probe, tcp_established;
 };
 
 /* One option with its value; 0, or -EINVAL once the complaint is printed. */
@@ -292,6 +298,9 @@ static int parse_opt(int c, const char *arg, struct args *a)
 	case 'j':
 		a->json = true;
 		return 0;
+	case 'E':
+		a->tcp_established = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -310,6 +319,7 @@ static int parse_args(int argc, char **argv, struct args *ret)
 	    {"no-probe", no_argument, NULL, 'n'},
 	    {"csv", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"tcp-established", no_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -352,6 +362,8 @@ static void opts_apply(struct mig_opts *o, const struct args *a)
 		o->probe_interval_ns = a->interval_ns;
 	if (a->no_probe)
 		o->probe_interval_ns = 0;
+	if (a->tcp_established)
+		o->tcp_established = true;
 	o->csv = a->csv;
 	o->stop = &stop_flag;
 }

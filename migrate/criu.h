@@ -95,8 +95,7 @@ bool mig_criu_needed(const struct topo_model *m, unsigned svc);
  * The refusal of migrating service svc (app: process) with strategy s where CRIU says c: err
  * gets "file:line:col: service S (app: process): <strategy> migration needs CRIU, which does not
  * work here: <CRIU's reason>; <what to do>", the position of its app:, and -ENOTSUP is
- * returned. Where CRIU works it is refused too, for now: the migration of app: process by CRIU
- * is not built yet. Pure: the tests give a model and a fake c.
+ * returned; 0 where CRIU works for s. Pure: the tests give a model and a fake c.
  */
 int mig_criu_refuse(const struct topo_model *m, unsigned svc, enum topo_strategy s,
 		    const struct mig_criu *c, struct topo_err *err);

@@ -11,6 +11,7 @@
  * the destination resumes with every page; for post-copy with the client table only.
  */
 #include "migrate/migrate.h"
+#include "migrate/mig_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,6 @@
 #define PROBE_WARMUP_MS 200
 #define PROBE_TAIL_MS 200     /* the client's view goes on this long after the end */
 #define PROBE_TIMEOUT_MS 1000 /* edgemu-probe's --timeout: unanswered this long is lost */
-#define MIG_TABLE_MAX 1024
 
 static void sleep_ms(unsigned ms)
 {
@@ -53,6 +53,7 @@ void mig_opts_init(struct mig_opts *o, const struct topo_model *m)
 	o->strategy = m->migration.strategy;
 	o->max_rounds = m->migration.precopy_max_rounds ? m->migration.precopy_max_rounds : 30;
 	o->stop_below = m->migration.precopy_stop_below;
+	o->tcp_established = m->migration.tcp_established;
 	o->timeout_ms = 5000;
 	o->port = MP_PORT;
 	o->probe_interval_ns = MS;
@@ -129,6 +130,9 @@ static int probe_start(struct topo_net *net, unsigned svc, unsigned client, uint
 	uint32_t a = s->vip;
 	int r;
 
+	/* A program of the user's (app: process) echoes what it gets: no counter to check. */
+	if (s->app == TOPO_APP_PROCESS)
+		argv[8] = "--echo";
 	mig_app_path("edgemu-probe", app, sizeof(app));
 	snprintf(vip, sizeof(vip), "%s", topo_ip_str(a));
 	snprintf(port, sizeof(port), "%u", s->port);
@@ -246,7 +250,7 @@ static void csv_row(FILE *f, const struct mig_report *r, const char *event, uint
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",\"%s\"\n", pages, bytes, detail ? detail : "");
 }
 
-static void csv_write(const char *path, const struct mig_report *r)
+void mig_csv_write(const char *path, const struct mig_report *r)
 {
 	struct stat st;
 	bool fresh = stat(path, &st) < 0 || st.st_size == 0;
@@ -277,30 +281,8 @@ static void csv_write(const char *path, const struct mig_report *r)
 
 /* ---- the migration ---- */
 
-struct mig_job {
-	struct topo_net *net;
-	unsigned svc, client, from, to;
-	struct mig_opts o;
-	struct mig_report r;
-	struct mig_report *rep; /* &r */
-	int src, dst;		/* control sockets */
-	bool src_error, src_frozen, dst_error, dst_gone, src_gone, flipped;
-	bool aborted;
-	uint64_t dst_absent; /* pages the destination lacked when it failed */
-	uint64_t last_ns;    /* the last word from an agent */
-	char src_what[192], dst_what[192];
-	struct topo_err err; /* of a flip during a step */
-	struct steer *steer; /* held open for a fast flip (NULL: route steering) */
-	unsigned moved[64];  /* clients flipped, to flip back on failure */
-	unsigned n_moved;
-	struct {
-		uint64_t id, counter;
-	} table[MIG_TABLE_MAX]; /* a destination's client table, read back */
-	unsigned n_table;
-};
-
 /* The clients the source instance serves: they all move with it. */
-static void clients_of_source(struct mig_job *j)
+void mig_job_clients(struct mig_job *j)
 {
 	const struct topo_model *m = j->net->m;
 	unsigned at;
@@ -313,7 +295,7 @@ static void clients_of_source(struct mig_job *j)
 }
 
 /* Every client of the source instance goes to node (the destination, or back). */
-static int flip_all(struct mig_job *j, unsigned node, struct topo_err *err)
+int mig_job_flip(struct mig_job *j, unsigned node, struct topo_err *err)
 {
 	struct mig_flip_time t;
 	int r;
@@ -338,7 +320,7 @@ static int flip_all(struct mig_job *j, unsigned node, struct topo_err *err)
 }
 
 /* The runner's hook: every event as it comes, "verb" with its time. */
-static void hook(struct mig_job *j, const char *msg, uint64_t t)
+void mig_job_hook(struct mig_job *j, const char *msg, uint64_t t)
 {
 	char verb[16];
 
@@ -353,7 +335,7 @@ static void on_src(struct mig_job *j, const char *msg)
 	struct mig_report *r = j->rep;
 	uint64_t t = ev_u64(msg, "t");
 
-	hook(j, msg, t);
+	mig_job_hook(j, msg, t);
 	if (ev_is(msg, "start")) {
 		r->copy_ns = t;
 	} else if (ev_is(msg, "round") && r->n_rounds < MIG_ROUNDS_MAX) {
@@ -387,11 +369,11 @@ static void on_dst(struct mig_job *j, const char *msg, struct topo_err *err)
 	uint64_t t = ev_u64(msg, "t");
 
 	/* The source says "start" too; the runner hears the destination's as "accepted". */
-	hook(j, ev_is(msg, "start") ? "accepted" : msg, t);
+	mig_job_hook(j, ev_is(msg, "start") ? "accepted" : msg, t);
 	if (ev_is(msg, "resume")) {
 		r->resume_ns = t;
 		/* The destination serves: its clients go there now. */
-		if (flip_all(j, j->to, err) == 0) {
+		if (mig_job_flip(j, j->to, err) == 0) {
 			j->flipped = true;
 			/* It no longer needs to steer them itself should we die (--on-orphan). */
 			ctl_send(j->dst, "flipped");
@@ -449,6 +431,8 @@ int mig_job_step(struct mig_job *j, uint64_t now)
 	struct mig_report *r = j->rep;
 	uint64_t limit = j->o.timeout_ms * MS + 1000 * MS;
 
+	if (j->cm)
+		return mig_criu_job_step(j, now);
 	if (over(j))
 		return 1;
 	if (!ctl_drain(j, j->src, &j->err))
@@ -475,6 +459,10 @@ int mig_job_step(struct mig_job *j, uint64_t now)
 
 void mig_job_fds(const struct mig_job *j, int fds[2])
 {
+	if (j->cm) {
+		mig_criu_job_fds(j, fds);
+		return;
+	}
 	fds[0] = j->src;
 	fds[1] = j->dst;
 }
@@ -608,7 +596,7 @@ static void recover_table(struct mig_job *j, char *why, size_t len)
  * to `where`, this process stops itself there, so that a test can kill it at a point no
  * signal from outside could be timed to hit.
  */
-static void test_stop(const char *where)
+void mig_test_stop(const char *where)
 {
 	const char *at = getenv("EDGEMU_TEST_STOP");
 
@@ -643,12 +631,12 @@ static void roll_back(struct mig_job *j, const char *why)
 	snprintf(text, sizeof(text), "%s", why);
 	if (r->resume_ns && j->o.strategy == TOPO_STRATEGY_POSTCOPY && !r->end_ns)
 		recover_table(j, text, sizeof(text));
-	if (j->flipped && flip_all(j, j->from, &e2) < 0)
+	if (j->flipped && mig_job_flip(j, j->from, &e2) < 0)
 		snprintf(r->error, sizeof(r->error), "%.140s; steering back failed too: %.80s",
 			 text, e2.msg);
 	else
 		snprintf(r->error, sizeof(r->error), "%s", text);
-	test_stop("roll-back");
+	mig_test_stop("roll-back");
 	/* A source that failed before the execution state left has thawed itself. */
 	if (!j->src_gone && (!j->src_error || j->src_frozen))
 		thawed = src_abort(j, 1000);
@@ -672,6 +660,7 @@ const char *mig_report_served_at(const struct mig_report *rep)
 
 static void job_free(struct mig_job *j)
 {
+	mig_criu_job_free(j);
 	if (j->src >= 0)
 		close(j->src);
 	if (j->dst >= 0)
@@ -708,7 +697,7 @@ static bool sh_quote(char *buf, size_t len, const char *word)
  * moves, to the destination. NULL when it cannot be had (the destination then leaves the
  * clients where they are if we die before we flip them).
  */
-static char *orphan_cmd(const struct mig_job *j)
+char *mig_job_orphan_cmd(const struct mig_job *j)
 {
 	const struct topo_model *m = j->net->m;
 	size_t len = 256 + (size_t)j->n_moved * (PATH_MAX + 128);
@@ -763,15 +752,7 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 	snprintf(rep->service, sizeof(rep->service), "%s", s->name);
 	snprintf(rep->client, sizeof(rep->client), "%s", m->nodes[client].name);
 	snprintf(rep->to, sizeof(rep->to), "%s", m->nodes[to].name);
-	if (s->app == TOPO_APP_PROCESS) {
-		/* Refused before anything is made: no destination, no steering touched. */
-		r = topo_err_set(err, -EOPNOTSUPP,
-				 "service %s is app: process: moving a program of your own "
-				 "(by CRIU) is not built yet; only app: svc migrates",
-				 s->name);
-		goto fail;
-	}
-	if (s->app != TOPO_APP_SVC) {
+	if (s->app != TOPO_APP_SVC && s->app != TOPO_APP_PROCESS) {
 		r = topo_err_set(err, -EINVAL,
 				 "service %s is app: echo, which has no state to "
 				 "migrate; use app: svc",
@@ -799,13 +780,21 @@ int mig_job_start(struct topo_net *net, unsigned svc, unsigned client, unsigned 
 				 m->nodes[j->from].name);
 		goto fail;
 	}
-	clients_of_source(j);
+	mig_job_clients(j);
 	r = mig_steer_open(net, &j->steer, err);
 	if (r < 0)
 		goto fail;
+	if (s->app == TOPO_APP_PROCESS) {
+		/* The user's program, moved by CRIU (criu_mig.c). */
+		r = mig_criu_job_start(j, err);
+		if (r < 0)
+			goto fail;
+		*ret = j;
+		return 0;
+	}
 	snprintf(port, sizeof(port), "%u", o->port);
 	snprintf(timeout, sizeof(timeout), "%" PRIu64, o->timeout_ms);
-	orphan = orphan_cmd(j);
+	orphan = mig_job_orphan_cmd(j);
 	if (orphan) {
 		extra[4] = "--on-orphan";
 		extra[5] = orphan;
@@ -903,7 +892,7 @@ static void source_died(struct mig_job *j)
 			 r->resume_ns ? "" : ", before the destination had the whole state");
 		return;
 	}
-	if (!j->flipped && flip_all(j, j->to, &e2) == 0) {
+	if (!j->flipped && mig_job_flip(j, j->to, &e2) == 0) {
 		j->flipped = true;
 		ctl_send(j->dst, "flipped");
 	}
@@ -942,6 +931,10 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 	struct mig_report *rep = j->rep;
 	int r;
 
+	if (j->cm) {
+		mig_criu_job_finish(j);
+		goto out;
+	}
 	/*
 	 * A source that dies breaks the destination's connection too, which may be what
 	 * ended the job: whether it lives decides where the service goes. Having sent
@@ -981,9 +974,10 @@ int mig_job_finish(struct mig_job *j, struct mig_report *ret, struct topo_err *e
 				 m->nodes[j->from].name, j->src_what);
 		roll_back(j, why);
 	}
+out:
 	r = rep->ok ? 0 : topo_err_set(err, -EIO, "%s", rep->error);
 	if (j->o.csv)
-		csv_write(j->o.csv, rep);
+		mig_csv_write(j->o.csv, rep);
 	*ret = *rep;
 	job_free(j);
 	return r;
@@ -1028,6 +1022,6 @@ int mig_migrate(struct topo_net *net, unsigned svc, unsigned client, unsigned to
 			   rep);
 	rep->probe_interval_ns = o->probe_interval_ns;
 	if (o->csv)
-		csv_write(o->csv, rep);
+		mig_csv_write(o->csv, rep);
 	return r;
 }

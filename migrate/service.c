@@ -7,6 +7,7 @@
  * read.
  */
 #include "migrate/migrate.h"
+#include "migrate/mig_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -370,6 +371,19 @@ static void instances_add(const struct topo_net *net, unsigned svc, unsigned nod
 			(long)pid);
 		fclose(f);
 	}
+}
+
+int mig_instance_adopt(struct topo_net *net, unsigned svc, unsigned node, pid_t pid)
+{
+	char what[2 * TOPO_NAME_MAX + 8];
+	int r;
+
+	snprintf(what, sizeof(what), "%s@%s", net->m->services[svc].name, net->m->nodes[node].name);
+	r = topo_ledger_add(net, "instance", what);
+	if (r < 0)
+		return r;
+	instances_add(net, svc, node, pid);
+	return 0;
 }
 
 /* app: process: the user's program, ready once something in the node listens on its port. */

@@ -15,8 +15,9 @@ enum { K_DIRTY_RATE, K_DIRTY_PATTERN, K_DIRTY_HOT, K_DIRTY_N };
 static const char *const pattern_names[] = {"uniform", "hotset", "sequential", NULL};
 
 /* Then one key per policy with parameters (topo/policies.h), named after it. */
-static const char *const migration_keys[] = {"policy", "strategy", "steering", "precopy", NULL};
-enum { K_POLICY, K_STRATEGY, K_STEERING, K_PRECOPY, K_MIGRATION_N };
+static const char *const migration_keys[] = {"policy",	"strategy",	   "steering",
+					     "precopy", "tcp_established", NULL};
+enum { K_POLICY, K_STRATEGY, K_STEERING, K_PRECOPY, K_TCP_ESTABLISHED, K_MIGRATION_N };
 static const char *const steering_names[] = {"ebpf", "route", NULL};
 
 static const char *const probe_keys[] = {"from", "to", "interval", "port", NULL};
@@ -409,6 +410,15 @@ int parse_migration(struct ctx *c, const yaml_node_t *n)
 					    &mg->precopy_stop_below);
 		if (r < 0)
 			return r;
+	}
+	if (vals[K_TCP_ESTABLISHED]) {
+		static const char *const no_yes[] = {"false", "true", NULL};
+
+		r = parse_get_enum(c, vals[K_TCP_ESTABLISHED], "tcp_established",
+				   "value for tcp_established", no_yes, &e);
+		if (r < 0)
+			return r;
+		mg->tcp_established = e == 1;
 	}
 	for (unsigned k = K_MIGRATION_N; k < n_keys; k++) {
 		unsigned p = policy_of[k - K_MIGRATION_N];

@@ -199,6 +199,7 @@ struct topo_migration {
 	enum topo_strategy strategy;
 	enum topo_steering steering;
 	uint64_t precopy_max_rounds, precopy_stop_below; /* rounds; pages */
+	bool tcp_established; /* app: process: CRIU moves established TCP connections too */
 	/*
 	 * Every policy's parameters as the file gives them (a section may be given whatever the
 	 * policy), in the order of its line in TOPO_POLICY_LIST; 0: not given. Read them with

@@ -199,7 +199,8 @@ static void test_check_errors(void **state)
 	/* A path: at the key. */
 	check_fails(BASE "sweep:\n  vary:\n    migration.stratgy: [cold]\n",
 		    "t.yaml:18:5: sweep: migration.stratgy=cold: unknown key 'stratgy' (expected "
-		    "one of: policy, strategy, steering, precopy, distance, latency, proactive)");
+		    "one of: policy, strategy, steering, precopy, tcp_established, distance, "
+		    "latency, proactive)");
 	check_fails(BASE "sweep:\n  vary:\n    links.7.rate: [1gbit]\n",
 		    "t.yaml:18:5: sweep: links.7.rate=1gbit: '7' is not an index of a list of 3");
 	check_fails(BASE "sweep:\n  vary:\n    migration.strategy.x: [1]\n",
