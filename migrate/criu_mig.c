@@ -50,9 +50,9 @@
 #include "util/sig.h"
 
 #define MS 1000000ULL
-#define CM_RESTORE_MS 30000   /* criu restore, from local files */
-#define CM_SETTLE_MS 10000    /* a criu told to give up, to end by itself */
-#define CM_LOG_MAX 65536      /* of a criu log read for its reason */
+#define CM_RESTORE_MS 30000 /* criu restore, from local files */
+#define CM_SETTLE_MS 10000  /* a criu told to give up, to end by itself */
+#define CM_LOG_MAX 65536    /* of a criu log read for its reason */
 
 enum cm_role {
 	CM_STEP,   /* pre-dump, dump, restore: one at a time */
@@ -78,7 +78,7 @@ struct cm_proc {
 	pid_t pid; /* 0: none */
 	int pidfd, status_fd;
 	bool ready, exited;
-	int status;		 /* its wait status, once exited */
+	int status; /* its wait status, once exited */
 	uint64_t start_ns, end_ns;
 	uint64_t io, io_ns;	 /* the bytes it has read, and when that last grew */
 	char what[32];		 /* "page server", "dump", ... */
@@ -89,16 +89,16 @@ struct criu_mig {
 	enum cm_state st;
 	int ep; /* an epoll of every pidfd and status fd: the job's one fd */
 	struct cm_proc p[CM_ROLES];
-	char dir[2048];      /* <run dir>/criu/<service>-<n>: logs; s/ and d/ the images */
+	char dir[2048]; /* <run dir>/criu/<service>-<n>: logs; s/ and d/ the images */
 	char criu[256];
-	pid_t src, dst;	     /* the instances: their pid namespaces' inits */
-	unsigned round;	     /* folders used: s/1..s/round, d/1..d/round */
-	char from_ip[16];    /* where the lazy dump listens (post-copy) */
-	uint16_t port;	     /* of this round's page server */
-	bool src_stopped;    /* the source is left stopped by a dump */
+	pid_t src, dst;	  /* the instances: their pid namespaces' inits */
+	unsigned round;	  /* folders used: s/1..s/round, d/1..d/round */
+	char from_ip[16]; /* where the lazy dump listens (post-copy) */
+	uint16_t port;	  /* of this round's page server */
+	bool src_stopped; /* the source is left stopped by a dump */
 	uint64_t deadline_ns;
-	char why[256];	     /* the failure */
-	int guard;	     /* the pipe to the guard (guard_run()) */
+	char why[256]; /* the failure */
+	int guard;     /* the pipe to the guard (guard_run()) */
 	pid_t guard_pid;
 };
 
@@ -138,7 +138,8 @@ static _Noreturn void cm_child(const struct cm_child *c)
 		net = open(path, O_RDONLY | O_CLOEXEC);
 		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", (long)c->ns_of);
 		mnt = open(path, O_RDONLY | O_CLOEXEC);
-		if (net < 0 || mnt < 0 || setns(net, CLONE_NEWNET) < 0 || setns(mnt, CLONE_NEWNS) < 0)
+		if (net < 0 || mnt < 0 || setns(net, CLONE_NEWNET) < 0 ||
+		    setns(mnt, CLONE_NEWNS) < 0)
 			_exit(125);
 	} else if (topo_node_enter(c->run, c->node, c->ns_fd, &err) < 0) {
 		_exit(125);
@@ -402,7 +403,8 @@ static int cm_copy_images(struct criu_mig *c, unsigned k, struct topo_err *err)
 	DIR *d;
 	int r = 0;
 
-	if (cm_folder(c, 's', k, from, sizeof(from)) < 0 || cm_folder(c, 'd', k, to, sizeof(to)) < 0)
+	if (cm_folder(c, 's', k, from, sizeof(from)) < 0 ||
+	    cm_folder(c, 'd', k, to, sizeof(to)) < 0)
 		return topo_err_set(err, -errno, "%s: %s", c->dir, strerror(errno));
 	d = opendir(from);
 	if (!d)
@@ -749,8 +751,8 @@ static int lazy_dump_start(struct mig_job *j, struct topo_err *err)
 {
 	struct criu_mig *c = j->cm;
 	char dir[PATH_MAX], port[8], pid[16];
-	const char *args[16] = {"dump",	  "-t", pid,  "-D", dir, "--lazy-pages",
-				"--port", port, "--leave-stopped"};
+	const char *args[16] = {
+	    "dump", "-t", pid, "-D", dir, "--lazy-pages", "--port", port, "--leave-stopped"};
 	unsigned n = 9;
 
 	if (cm_folder(c, 's', 1, dir, sizeof(dir)) < 0)
@@ -769,8 +771,9 @@ static int lazy_pages_start(struct mig_job *j, struct topo_err *err)
 {
 	struct criu_mig *c = j->cm;
 	char dir[PATH_MAX], port[8];
-	const char *args[] = {"lazy-pages", "--page-server", "--address", c->from_ip, "--port",
-			      port,	    "-D",	     dir,	  NULL};
+	const char *args[] = {
+	    "lazy-pages", "--page-server", "--address", c->from_ip, "--port", port, "-D", dir,
+	    NULL};
 
 	if (cm_folder(c, 'd', 1, dir, sizeof(dir)) < 0)
 		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
@@ -872,11 +875,11 @@ static void round_done(struct mig_job *j, uint64_t now, struct topo_err *err)
 	r->bytes += bytes;
 	if (r->n_rounds < MIG_ROUNDS_MAX)
 		r->rounds[r->n_rounds++] = (struct mig_round){.n = c->round,
-							       .begin_ns = s->start_ns,
-							       .end_ns = now,
-							       .pages = pages,
-							       .bytes = bytes,
-							       .dirty = c->round > 1 ? pages : 0};
+							      .begin_ns = s->start_ns,
+							      .end_ns = now,
+							      .pages = pages,
+							      .bytes = bytes,
+							      .dirty = c->round > 1 ? pages : 0};
 	ev(j, "round", now, "n=%u begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64, c->round,
 	   s->start_ns, pages, bytes);
 	/* migration: precopy:'s rule: at most max_rounds live rounds, or few pages dirty. */
@@ -997,8 +1000,9 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 			else
 				c->st = CM_LAZY_D;
 		} else if (now > v->start_ns + (tmo + CM_RESTORE_MS) * MS) {
-			cm_fail(j, "criu dump --lazy-pages did not finish its images within %" PRIu64
-				   " ms",
+			cm_fail(j,
+				"criu dump --lazy-pages did not finish its images within %" PRIu64
+				" ms",
 				tmo + CM_RESTORE_MS);
 		}
 		break;
@@ -1024,7 +1028,8 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 		} else if (s->exited) {
 			resumed(j, now);
 		} else if (now > s->start_ns + CM_RESTORE_MS * MS) {
-			cm_fail(j, "criu restore at %s did not end within %u ms", to, CM_RESTORE_MS);
+			cm_fail(j, "criu restore at %s did not end within %u ms", to,
+				CM_RESTORE_MS);
 		}
 		break;
 	case CM_PULL:
@@ -1061,7 +1066,8 @@ int mig_criu_job_step(struct mig_job *j, uint64_t now)
 		;
 	if ((j->o.stop && *j->o.stop) || j->aborted)
 		cm_fail(j, "interrupted");
-	for (enum cm_state was = CM_FAILED; was != c->st && c->st != CM_DONE && c->st != CM_FAILED;) {
+	for (enum cm_state was = CM_FAILED;
+	     was != c->st && c->st != CM_DONE && c->st != CM_FAILED;) {
 		was = c->st;
 		advance(j, now, &err);
 	}
@@ -1084,8 +1090,8 @@ static int cm_dir(struct mig_job *j, struct topo_err *err)
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return topo_err_set(err, -errno, "%s: %s", base, strerror(errno));
 	for (unsigned n = 1; n < 100000; n++) {
-		snprintf(c->dir, sizeof(c->dir), "%.1900s/%s-%u", base, j->net->m->services[j->svc].name,
-			 n);
+		snprintf(c->dir, sizeof(c->dir), "%.1900s/%s-%u", base,
+			 j->net->m->services[j->svc].name, n);
 		if (mkdir(c->dir, 0700) == 0)
 			return 0;
 		if (errno != EEXIST)
@@ -1139,8 +1145,8 @@ int mig_criu_job_start(struct mig_job *j, struct topo_err *err)
 	r = ps_start(j, 1, err);
 	if (r < 0)
 		return r;
-	c->st = j->o.strategy == TOPO_STRATEGY_COLD || j->o.max_rounds <= 1 ? CM_DUMP_PS
-									    : CM_ROUND_PS;
+	c->st =
+	    j->o.strategy == TOPO_STRATEGY_COLD || j->o.max_rounds <= 1 ? CM_DUMP_PS : CM_ROUND_PS;
 	return 0;
 }
 

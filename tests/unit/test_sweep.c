@@ -236,8 +236,8 @@ static void test_check_errors(void **state)
 		    sweep_plan_check(p, two_by_three, strlen(two_by_three), "t.yaml", &err),
 		    -EINVAL);
 		assert_string_equal(err.msg, "t.yaml: --set: unknown key 'strategyx' (expected one "
-					     "of: policy, strategy, steering, precopy, distance, "
-					     "latency, proactive)");
+					     "of: policy, strategy, steering, precopy, "
+					     "tcp_established, distance, latency, proactive)");
 		sweep_plan_free(p);
 	}
 }
