@@ -6,15 +6,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "migrate/migrate.h"
 #include "util/clock.h"
 #include "util/env.h"
 #include "util/sig.h"
@@ -96,13 +99,16 @@ __attribute__((format(printf, 2, 3), noreturn)) static void child_fail(int fd, c
 }
 
 struct child {
-	const char *run, *node, *path, *log;
-	char *const *argv;
+	const char *run, *node, *log;
+	char *const *argv; /* edgemu-init's, the program's path and argv at its end */
 	char **env;
 	int ns_fd, wfd;
 };
 
-/* In the child: a daemon of its own in the node, then the program. */
+/*
+ * In the child, pid 1 of a new pid namespace: a daemon of its own in the node, then
+ * edgemu-init, which runs the program.
+ */
 static _Noreturn void child_run(const struct child *c)
 {
 	static const int dfl[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
@@ -124,34 +130,72 @@ static _Noreturn void child_run(const struct child *c)
 		child_fail(c->wfd, "%s", err.msg);
 	if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_fail(c->wfd, "its stdin, stdout, stderr: %s", strerror(errno));
-	execve(c->path, c->argv, c->env);
-	child_fail(c->wfd, "executing %s: %s", c->path, strerror(errno));
+	/* Init's --err-fd: open across its exec, closed when the program's exec succeeds. */
+	if (fcntl(c->wfd, F_SETFD, 0) < 0)
+		child_fail(c->wfd, "its error pipe: %s", strerror(errno));
+	execve(c->argv[0], c->argv, c->env);
+	child_fail(c->wfd, "executing %s: %s", c->argv[0], strerror(errno));
+}
+
+/*
+ * argv for edgemu-init (path init) that runs the program at path with argv prog, its working
+ * folder dir, its error pipe's end fd: the array and the strings are one allocation.
+ */
+static char **init_argv(const char *init, const char *dir, int fd, const char *path,
+			char *const *prog)
+{
+	size_t n = 0, size = strlen(init) + strlen(dir) + strlen(path) + 64;
+	char **v, *at;
+
+	while (prog[n])
+		size += strlen(prog[n++]) + 1;
+	size += (n + 8) * sizeof(char *);
+	v = malloc(size);
+	if (!v)
+		return NULL;
+	at = (char *)(v + n + 8);
+	v[0] = strcpy(at, init);
+	at += strlen(at) + 1;
+	v[1] = "--dir";
+	v[2] = strcpy(at, dir);
+	at += strlen(at) + 1;
+	v[3] = "--err-fd";
+	v[4] = at;
+	at += sprintf(at, "%d", fd) + 1;
+	v[5] = "--";
+	v[6] = strcpy(at, path);
+	at += strlen(at) + 1;
+	for (size_t i = 0; i < n; i++) {
+		v[7 + i] = strcpy(at, prog[i]);
+		at += strlen(at) + 1;
+	}
+	v[7 + n] = NULL;
+	return v;
 }
 
 int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_fd, const char *log,
 		     pid_t *ret_pid, off_t *ret_log_from, struct topo_err *err)
 {
 	const struct topo_service *s = &net->m->services[svc];
-	struct child c = {.run = net->name,
-			  .node = net->m->nodes[node].name,
-			  .log = log,
-			  .argv = s->argv,
-			  .ns_fd = ns_fd};
-	char msg[TOPO_ERR_MAX], *found = NULL;
+	struct child c = {
+	    .run = net->name, .node = net->m->nodes[node].name, .log = log, .ns_fd = ns_fd};
+	char msg[TOPO_ERR_MAX], init[PATH_MAX], *found = NULL;
+	const char *path = s->path;
+	char **argv = NULL;
 	struct stat st;
 	int p[2], r;
 	ssize_t n;
 	pid_t pid;
 
 	/* A model read back from the run (edgemu steer) has not looked its program up. */
-	c.path = s->path;
-	if (!c.path) {
+	if (!path) {
 		r = topo_program_find(s->argv[0], &found);
 		if (r < 0)
 			return topo_err_set(err, r, "%s: program '%s': %s", s->name, s->argv[0],
 					    strerror(-r));
-		c.path = found;
+		path = found;
 	}
+	mig_app_path("edgemu-init", init, sizeof(init));
 	*ret_log_from = stat(log, &st) == 0 ? st.st_size : 0;
 	c.env = util_env_with((const char *const[]){"EDGEMU_RUN", "EDGEMU_NODE", "EDGEMU_SERVICE"},
 			      (const char *const[]){net->name, c.node, s->name}, 3);
@@ -164,7 +208,20 @@ int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_f
 		goto out;
 	}
 	c.wfd = p[1];
-	pid = fork();
+	argv = init_argv(init, net->dir, p[1], path, s->argv);
+	if (!argv) {
+		close(p[0]);
+		close(p[1]);
+		r = topo_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	c.argv = argv;
+	/*
+	 * As fork(), but the child is pid 1 of a pid namespace of its own: CRIU dumps and
+	 * restores the namespace, so a restored copy gets its pids while the source still
+	 * holds its own (a rollback, post-copy). We get its pid in ours.
+	 */
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, NULL, NULL, 0);
 	if (pid == 0)
 		child_run(&c);
 	r = pid < 0 ? -errno : 0;
@@ -187,6 +244,7 @@ int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_f
 out_pipe:
 	close(p[0]);
 out:
+	free(argv);
 	util_env_free(c.env);
 	free(found);
 	return r;
@@ -267,7 +325,12 @@ int mig_process_ready(pid_t pid, uint16_t port, const char *what, const char *no
 		/* The rest of its group, if it left any. */
 		kill(-pid, SIGKILL);
 	}
-	if (r == -ECHILD && WIFEXITED(status))
+	/* Its status is edgemu-init's: the program's exit code, or 128 + its signal. */
+	if (r == -ECHILD && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
+	    sigabbrev_np(WEXITSTATUS(status) - 128))
+		snprintf(why, sizeof(why), "it exited with status %d (128 + SIG%s: killed by it)",
+			 WEXITSTATUS(status), sigabbrev_np(WEXITSTATUS(status) - 128));
+	else if (r == -ECHILD && WIFEXITED(status))
 		snprintf(why, sizeof(why), "it exited with status %d", WEXITSTATUS(status));
 	else if (r == -ECHILD)
 		snprintf(why, sizeof(why), "it was killed by SIG%s",

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * app: process instances (migrate/process.c): the user's own program started in a node, as
- * mig_instance_spawn() starts every instance. The program is its own session and process
- * group (its pid is both ids), entered into the node as `edgemu exec` is (topo_node_enter():
- * the node's network namespace, a private mount namespace with the node's /etc/hosts), its
- * stdin /dev/null, stdout and stderr appended to <run dir>/<service>@<node>.log, with
- * EDGEMU_RUN, EDGEMU_NODE and EDGEMU_SERVICE set. It is ready once something in the node
- * listens on the service's port.
+ * mig_instance_spawn() starts every instance. The instance (the pid edgemu keeps) is
+ * edgemu-init (apps/init.c), pid 1 of a pid namespace of its own, whose child (pid 2 there)
+ * is the program: CRIU dumps and restores the namespace as a whole, so a restored copy can
+ * exist while its stopped source does. Init is its own session and process group (its pid
+ * is both ids; the program is in them too), entered into the node as `edgemu exec` is
+ * (topo_node_enter(): the node's network namespace, a private mount namespace with the
+ * node's /etc/hosts, the host's /proc), its working folder the run's (writable, as CRIU needs
+ * it; the program keeps edgemu's), stdin /dev/null, stdout and stderr appended to
+ * <run dir>/<service>@<node>.log, with EDGEMU_RUN, EDGEMU_NODE and EDGEMU_SERVICE set. Init
+ * forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to the program and exits with
+ * its status (128 + signal when killed) after killing what is left in the namespace;
+ * SIGKILL of init kills the whole namespace. It is ready once something in the node listens
+ * on the service's port.
  */
 #ifndef EDGEMU_MIGRATE_PROCESS_H
 #define EDGEMU_MIGRATE_PROCESS_H
@@ -27,9 +34,10 @@
 bool mig_proc_net_listens(const char *text, uint16_t port, bool tcp);
 
 /*
- * Forks and execs service svc's program on node (ns_fd its namespace) as said above, log the
- * path of its log; *ret_log_from gets the log's size before it (what is the program's own).
- * 0 once it has exec'd, with *ret_pid; -errno with err set when it could not (nothing left).
+ * Starts service svc's program on node (ns_fd its namespace) under edgemu-init as said above
+ * (mig_app_path()), log the path of its log; *ret_log_from gets the log's size before it
+ * (what is the program's own). 0 once the program has exec'd, with *ret_pid init's pid in
+ * ours; -errno with err set when it could not (nothing left).
  */
 int mig_process_exec(struct topo_net *net, unsigned svc, unsigned node, int ns_fd, const char *log,
 		     pid_t *ret_pid, off_t *ret_log_from, struct topo_err *err);
