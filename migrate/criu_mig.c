@@ -80,9 +80,10 @@ struct cm_proc {
 	bool ready, exited;
 	int status; /* its wait status, once exited */
 	uint64_t start_ns, end_ns;
-	uint64_t io, io_ns;	 /* the bytes it has read, and when that last grew */
+	uint64_t io, io_ns;	 /* bytes into its node, and when that last grew */
 	char what[32];		 /* "page server", "dump", ... */
 	char log[PATH_MAX + 64]; /* criu's own log (-o) */
+	char out[PATH_MAX + 64]; /* its stdout and stderr */
 };
 
 struct criu_mig {
@@ -111,6 +112,20 @@ struct cm_child {
 	int ns_fd, status_w;
 };
 
+/* In the child: why it could not become criu, as the first line of its output, then its end. */
+__attribute__((format(printf, 2, 3), noreturn)) static void child_fail(int out, const char *fmt,
+								       ...)
+{
+	va_list ap;
+
+	dprintf(out, "edgemu: ");
+	va_start(ap, fmt);
+	vdprintf(out, fmt, ap);
+	va_end(ap);
+	dprintf(out, "\n");
+	_exit(126);
+}
+
 static _Noreturn void cm_child(const struct cm_child *c)
 {
 	static const int dfl[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
@@ -132,24 +147,32 @@ static _Noreturn void cm_child(const struct cm_child *c)
 		 * dumps the namespaces that differ from its own), only the pid namespace.
 		 */
 		char path[64];
-		int net, mnt;
+		int net, mnt, root;
 
 		snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)c->ns_of);
 		net = open(path, O_RDONLY | O_CLOEXEC);
 		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", (long)c->ns_of);
 		mnt = open(path, O_RDONLY | O_CLOEXEC);
-		if (net < 0 || mnt < 0 || setns(net, CLONE_NEWNET) < 0 ||
-		    setns(mnt, CLONE_NEWNS) < 0)
-			_exit(125);
+		snprintf(path, sizeof(path), "/proc/%ld/root", (long)c->ns_of);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/*
+		 * Entering a mount namespace moves us to its root: back to the program's own
+		 * (it may be chrooted, as everything in the test VM is), as nsenter --root does.
+		 */
+		if (net < 0 || mnt < 0 || root < 0 || setns(net, CLONE_NEWNET) < 0 ||
+		    setns(mnt, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0)
+			child_fail(out, "entering the namespaces of process %ld: %s",
+				   (long)c->ns_of, strerror(errno));
 	} else if (topo_node_enter(c->run, c->node, c->ns_fd, &err) < 0) {
-		_exit(125);
+		child_fail(out, "%s", err.msg);
 	}
-	if (chdir(c->dir) < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(126);
-	if (c->status_w >= 0 && dup2(c->status_w, 3) < 0)
-		_exit(126);
+	if (chdir(c->dir) < 0)
+		child_fail(out, "%s: %s", c->dir, strerror(errno));
+	if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+	    (c->status_w >= 0 && dup2(c->status_w, 3) < 0))
+		child_fail(out, "its stdio: %s", strerror(errno));
 	execv(c->criu, c->argv);
-	_exit(127);
+	child_fail(out, "executing %s: %s", c->criu, strerror(errno));
 }
 
 static void guard_say(struct criu_mig *c, const char *fmt, long arg);
@@ -165,12 +188,12 @@ static int cm_spawn(struct mig_job *j, enum cm_role role, const char *what, cons
 {
 	struct criu_mig *c = j->cm;
 	struct cm_proc *p = &c->p[role];
-	char out[PATH_MAX + 64], *argv[40];
+	char *argv[40];
 	struct cm_child ch = {.run = j->net->name,
 			      .node = j->net->m->nodes[node].name,
 			      .dir = c->dir,
 			      .criu = c->criu,
-			      .out = out,
+			      .out = p->out,
 			      .argv = argv,
 			      .ns_of = ns_of,
 			      .ns_fd = ns_of > 0 ? -1 : topo_net_node_ns(j->net, node),
@@ -181,7 +204,7 @@ static int cm_spawn(struct mig_job *j, enum cm_role role, const char *what, cons
 	*p = (struct cm_proc){.pidfd = -1, .status_fd = -1};
 	snprintf(p->what, sizeof(p->what), "%s", what);
 	snprintf(p->log, sizeof(p->log), "%s/%s.log", c->dir, log);
-	snprintf(out, sizeof(out), "%s/%s.out", c->dir, log);
+	snprintf(p->out, sizeof(p->out), "%s/%s.out", c->dir, log);
 	argv[n++] = c->criu;
 	while (*args && n < 32)
 		argv[n++] = (char *)*args++;
@@ -262,31 +285,31 @@ static bool cm_ok(const struct cm_proc *p)
 }
 
 /*
- * Progress of a receiving process: the bytes it has read (/proc/PID/io rchar, sockets
- * included). True while they grew within ms.
+ * Progress of a receiving process at the destination: the bytes its node's interfaces have
+ * received (/proc/PID/net/dev is its network namespace's). A page server splices what it
+ * gets, which no per-process counter sees; a cut link stops the interfaces' counters. True
+ * while they grew within ms.
  */
 static bool cm_moving(struct cm_proc *p, uint64_t now, uint64_t ms)
 {
-	char path[64], text[512], *at;
-	uint64_t io;
-	ssize_t n;
-	int fd;
+	char path[64], line[512];
+	uint64_t io = 0;
+	FILE *f;
 
 	if (!p->pid || p->exited)
 		return true;
-	snprintf(path, sizeof(path), "/proc/%ld/io", (long)p->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	snprintf(path, sizeof(path), "/proc/%ld/net/dev", (long)p->pid);
+	f = fopen(path, "re");
+	if (!f)
 		return true;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	text[n] = '\0';
-	at = strstr(text, "rchar:");
-	if (!at)
-		return true;
-	io = strtoull(at + 6, NULL, 10);
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		/* "  eth0: RXBYTES RXPACKETS ..."; the two header lines have no colon. */
+		if (colon && strncmp(line + strspn(line, " "), "lo:", 3))
+			io += strtoull(colon + 1, NULL, 10);
+	}
+	fclose(f);
 	if (io != p->io) {
 		p->io = io;
 		p->io_ns = now;
@@ -321,6 +344,19 @@ static bool cm_wait(struct criu_mig *c, struct cm_proc *p, unsigned ms)
 	return !p->pid || p->exited;
 }
 
+/* The first line of a file into buf ("" if none). */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 /* Why role's process failed: criu's first error line in its log, else how it ended. */
 static void cm_reason(const struct cm_proc *p, char *buf, size_t len)
 {
@@ -336,6 +372,10 @@ static void cm_reason(const struct cm_proc *p, char *buf, size_t len)
 		mig_criu_reason(text, buf, len);
 	}
 	free(text);
+	if (buf[0])
+		return;
+	/* Nothing in its log: it may not have become criu at all (cm_child() says why). */
+	first_line(p->out, buf, len);
 	if (buf[0])
 		return;
 	if (p->exited && WIFSIGNALED(p->status))

@@ -129,7 +129,7 @@ busybox=$(busybox_bin)
 # ---- the initramfs: busybox, the 9p/virtio modules, our init ---------------------------
 
 # PID 1 in the VM. It mounts the host root (9p, read-only) on /newroot with fresh proc, sys,
-# dev and tmpfs where tests write, chroots into it to run the command, writes the command's
+# dev and tmpfs where tests write, moves it onto / in a mount namespace to run the command, writes the command's
 # status to the job folder (a second, writable 9p share) and powers off.
 read -r -d '' init_sh <<'EOF' || true
 #!/bin/sh
@@ -207,7 +207,11 @@ hostname edgemu-vm
 stty -F /dev/ttyS1 raw -echo
 stty -F /dev/ttyS2 raw -echo
 say "running the command"
-setsid chroot $R /bin/sh /run/edgemu-vm/cmd </dev/null >/dev/ttyS1 2>/dev/ttyS2
+# In a mount namespace of its own, the host root moved onto / (as switch_root does) rather
+# than a chroot into a folder of it: entering a mount namespace (setns, as criu and nsenter
+# do) puts a process at that namespace's root, which must then be this root, not the
+# initramfs under it.
+setsid unshare -m sh -c "mount --make-rprivate / && cd $R && mount --move . / && exec chroot . /bin/sh /run/edgemu-vm/cmd" </dev/null >/dev/ttyS1 2>/dev/ttyS2
 echo $? >/job/status
 halt
 EOF
