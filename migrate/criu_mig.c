@@ -88,7 +88,8 @@ struct cm_proc {
 
 struct criu_mig {
 	enum cm_state st;
-	int ep; /* an epoll of every pidfd and status fd: the job's one fd */
+	int ep;			   /* an epoll of every pidfd and status fd: the job's one fd */
+	struct mig_criu_argv argv; /* of the last criu started */
 	struct cm_proc p[CM_ROLES];
 	char dir[2048]; /* <run dir>/criu/<service>-<n>: logs; s/ and d/ the images */
 	char criu[256];
@@ -724,120 +725,142 @@ static const char *node_name(const struct mig_job *j, unsigned node)
 	return j->net->m->nodes[node].name;
 }
 
+static const char *const criu_verbs[] = {[MIG_CRIU_PAGE_SERVER] = "page-server",
+					 [MIG_CRIU_PREDUMP] = "pre-dump",
+					 [MIG_CRIU_DUMP] = "dump",
+					 [MIG_CRIU_LAZY_DUMP] = "dump",
+					 [MIG_CRIU_LAZY_PAGES] = "lazy-pages",
+					 [MIG_CRIU_RESTORE] = "restore"};
+
+const char *const *mig_criu_args(const struct mig_criu_step *st, struct mig_criu_argv *ret)
+{
+	const char **v = ret->argv;
+	bool precopy = st->strategy == TOPO_STRATEGY_PRECOPY;
+	unsigned n = 0;
+
+	snprintf(ret->dir, sizeof(ret->dir), "%s/%c/%u", st->dir,
+		 st->verb == MIG_CRIU_PREDUMP || st->verb == MIG_CRIU_DUMP ||
+			 st->verb == MIG_CRIU_LAZY_DUMP
+		     ? 's'
+		     : 'd',
+		 st->round);
+	snprintf(ret->pid, sizeof(ret->pid), "%ld", st->pid);
+	snprintf(ret->port, sizeof(ret->port), "%u", st->port);
+	snprintf(ret->prev, sizeof(ret->prev), "../%u", st->round - 1);
+	snprintf(ret->pidfile, sizeof(ret->pidfile), "%s/restored.pid", st->dir);
+	v[n++] = criu_verbs[st->verb];
+	if (st->verb == MIG_CRIU_PREDUMP || st->verb == MIG_CRIU_DUMP ||
+	    st->verb == MIG_CRIU_LAZY_DUMP) {
+		v[n++] = "-t";
+		v[n++] = ret->pid;
+	}
+	v[n++] = "-D";
+	v[n++] = ret->dir;
+	switch (st->verb) {
+	case MIG_CRIU_PAGE_SERVER:
+		v[n++] = "--port";
+		v[n++] = ret->port;
+		/* The pages of the round before are there: a round sends what is dirty. */
+		if (st->round > 1) {
+			v[n++] = "--prev-images-dir";
+			v[n++] = ret->prev;
+		}
+		break;
+	case MIG_CRIU_PREDUMP:
+	case MIG_CRIU_DUMP:
+		v[n++] = "--page-server";
+		v[n++] = "--address";
+		v[n++] = st->addr;
+		v[n++] = "--port";
+		v[n++] = ret->port;
+		if (precopy) {
+			/* Soft-dirty bits: each round sends what was written since the last. */
+			v[n++] = "--track-mem";
+			if (st->round > 1) {
+				v[n++] = "--prev-images-dir";
+				v[n++] = ret->prev;
+			}
+		}
+		break;
+	case MIG_CRIU_LAZY_DUMP:
+		/* It serves the pages itself, on port, once the other images are out. */
+		v[n++] = "--lazy-pages";
+		v[n++] = "--port";
+		v[n++] = ret->port;
+		break;
+	case MIG_CRIU_LAZY_PAGES:
+		v[n++] = "--page-server";
+		v[n++] = "--address";
+		v[n++] = st->addr;
+		v[n++] = "--port";
+		v[n++] = ret->port;
+		break;
+	case MIG_CRIU_RESTORE:
+		/* Detached: criu returns once the program runs again (its resume). */
+		v[n++] = "-d";
+		v[n++] = "--pidfile";
+		v[n++] = ret->pidfile;
+		if (st->strategy == TOPO_STRATEGY_POSTCOPY)
+			v[n++] = "--lazy-pages";
+		break;
+	}
+	/* Until the destination has resumed, the source stays, stopped: the roll-back. */
+	if (st->verb == MIG_CRIU_DUMP || st->verb == MIG_CRIU_LAZY_DUMP)
+		v[n++] = "--leave-stopped";
+	if (st->tcp_established && (st->verb == MIG_CRIU_DUMP || st->verb == MIG_CRIU_LAZY_DUMP ||
+				    st->verb == MIG_CRIU_RESTORE))
+		v[n++] = "--tcp-established";
+	v[n] = NULL;
+	return v;
+}
+
+/* Starts criu's step verb of round k (mig_criu_args() gives its words). */
+static int step_start(struct mig_job *j, enum mig_criu_verb verb, unsigned k, struct topo_err *err)
+{
+	static const enum cm_role roles[] = {
+	    [MIG_CRIU_PAGE_SERVER] = CM_DAEMON, [MIG_CRIU_PREDUMP] = CM_STEP,
+	    [MIG_CRIU_DUMP] = CM_STEP,		[MIG_CRIU_LAZY_DUMP] = CM_SERVER,
+	    [MIG_CRIU_LAZY_PAGES] = CM_DAEMON,	[MIG_CRIU_RESTORE] = CM_STEP};
+	static const char *const whats[] = {[MIG_CRIU_PAGE_SERVER] = "page server",
+					    [MIG_CRIU_PREDUMP] = "pre-dump",
+					    [MIG_CRIU_DUMP] = "dump",
+					    [MIG_CRIU_LAZY_DUMP] = "lazy dump",
+					    [MIG_CRIU_LAZY_PAGES] = "lazy-pages",
+					    [MIG_CRIU_RESTORE] = "restore"};
+	struct criu_mig *c = j->cm;
+	const struct topo_model *m = j->net->m;
+	/* The page server listens at the destination, the lazy dump at the source. */
+	const char *addr =
+	    topo_ip_str(topo_node_addr(m, verb == MIG_CRIU_LAZY_PAGES ? j->from : j->to));
+	struct mig_criu_step st = {.verb = verb,
+				   .strategy = j->o.strategy,
+				   .round = k,
+				   .pid = c->src,
+				   .dir = c->dir,
+				   .addr = addr,
+				   .port = c->port,
+				   .tcp_established = j->o.tcp_established};
+	struct mig_criu_argv *a = &c->argv;
+	bool at_source =
+	    verb == MIG_CRIU_PREDUMP || verb == MIG_CRIU_DUMP || verb == MIG_CRIU_LAZY_DUMP;
+	bool status = verb == MIG_CRIU_PAGE_SERVER || verb == MIG_CRIU_LAZY_DUMP ||
+		      verb == MIG_CRIU_LAZY_PAGES;
+	char folder[PATH_MAX], log[32];
+
+	if (cm_folder(c, at_source ? 's' : 'd', k, folder, sizeof(folder)) < 0)
+		return topo_err_set(err, -errno, "%s: %s", folder, strerror(errno));
+	mig_criu_args(&st, a);
+	snprintf(log, sizeof(log), "%s-%u", criu_verbs[verb], k);
+	return cm_spawn(j, roles[verb], whats[verb], log, at_source ? c->src : 0, j->to, status,
+			a->argv, err);
+}
+
 /* The page server of folder d/k at the destination, on port o.port + k - 1. */
 static int ps_start(struct mig_job *j, unsigned k, struct topo_err *err)
 {
-	struct criu_mig *c = j->cm;
-	char dir[PATH_MAX], port[8], prev[16], log[24];
-	const char *args[10] = {"page-server", "-D", dir, "--port", port};
-	unsigned n = 5;
-
-	if (cm_folder(c, 'd', k, dir, sizeof(dir)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
 	/* A port of its own each round: the last one's may linger in TIME_WAIT. */
-	c->port = (uint16_t)(j->o.port + (k - 1) % 64);
-	snprintf(port, sizeof(port), "%u", c->port);
-	if (k > 1) {
-		snprintf(prev, sizeof(prev), "../%u", k - 1);
-		args[n++] = "--prev-images-dir";
-		args[n++] = prev;
-	}
-	args[n] = NULL;
-	snprintf(log, sizeof(log), "page-server-%u", k);
-	return cm_spawn(j, CM_DAEMON, "page server", log, 0, j->to, true, args, err);
-}
-
-/* A pre-dump (final: the dump) of the source into the page server of round k. */
-static int dump_start(struct mig_job *j, unsigned k, bool final, struct topo_err *err)
-{
-	struct criu_mig *c = j->cm;
-	char dir[PATH_MAX], port[8], prev[16], pid[16], log[24];
-	const char *args[20] = {final ? "dump" : "pre-dump",
-				"-t",
-				pid,
-				"-D",
-				dir,
-				"--page-server",
-				"--address",
-				topo_ip_str(topo_node_addr(j->net->m, j->to)),
-				"--port",
-				port};
-	unsigned n = 10;
-
-	if (cm_folder(c, 's', k, dir, sizeof(dir)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	snprintf(pid, sizeof(pid), "%ld", (long)c->src);
-	snprintf(port, sizeof(port), "%u", c->port);
-	if (j->o.strategy == TOPO_STRATEGY_PRECOPY) {
-		/* Soft-dirty bits: each round sends what was written since the last. */
-		args[n++] = "--track-mem";
-		if (k > 1) {
-			snprintf(prev, sizeof(prev), "../%u", k - 1);
-			args[n++] = "--prev-images-dir";
-			args[n++] = prev;
-		}
-	}
-	if (final)
-		args[n++] = "--leave-stopped"; /* until the destination resumes: the roll-back */
-	if (final && j->o.tcp_established)
-		args[n++] = "--tcp-established";
-	args[n] = NULL;
-	snprintf(log, sizeof(log), "%s-%u", final ? "dump" : "pre-dump", k);
-	return cm_spawn(j, CM_STEP, final ? "dump" : "pre-dump", log, c->src, 0, false, args, err);
-}
-
-/* Post-copy: the lazy dump of the source, which then serves its pages on o.port. */
-static int lazy_dump_start(struct mig_job *j, struct topo_err *err)
-{
-	struct criu_mig *c = j->cm;
-	char dir[PATH_MAX], port[8], pid[16];
-	const char *args[16] = {
-	    "dump", "-t", pid, "-D", dir, "--lazy-pages", "--port", port, "--leave-stopped"};
-	unsigned n = 9;
-
-	if (cm_folder(c, 's', 1, dir, sizeof(dir)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	snprintf(pid, sizeof(pid), "%ld", (long)c->src);
-	c->port = j->o.port;
-	snprintf(port, sizeof(port), "%u", c->port);
-	if (j->o.tcp_established)
-		args[n++] = "--tcp-established";
-	args[n] = NULL;
-	return cm_spawn(j, CM_SERVER, "lazy dump", "dump-1", c->src, 0, true, args, err);
-}
-
-/* Post-copy: lazy-pages at the destination, pulling from the lazy dump at the source. */
-static int lazy_pages_start(struct mig_job *j, struct topo_err *err)
-{
-	struct criu_mig *c = j->cm;
-	char dir[PATH_MAX], port[8];
-	const char *args[] = {
-	    "lazy-pages", "--page-server", "--address", c->from_ip, "--port", port, "-D", dir,
-	    NULL};
-
-	if (cm_folder(c, 'd', 1, dir, sizeof(dir)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	snprintf(port, sizeof(port), "%u", c->port);
-	return cm_spawn(j, CM_DAEMON, "lazy-pages", "lazy-pages", 0, j->to, true, args, err);
-}
-
-/* criu restore of folder d/k in the destination node, detached: it returns once resumed. */
-static int restore_start(struct mig_job *j, unsigned k, struct topo_err *err)
-{
-	struct criu_mig *c = j->cm;
-	char dir[PATH_MAX], pidfile[PATH_MAX + 16];
-	const char *args[12] = {"restore", "-D", dir, "-d", "--pidfile", pidfile};
-	unsigned n = 6;
-
-	if (cm_folder(c, 'd', k, dir, sizeof(dir)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	snprintf(pidfile, sizeof(pidfile), "%s/restored.pid", c->dir);
-	if (j->o.strategy == TOPO_STRATEGY_POSTCOPY)
-		args[n++] = "--lazy-pages";
-	if (j->o.tcp_established)
-		args[n++] = "--tcp-established";
-	args[n] = NULL;
-	return cm_spawn(j, CM_STEP, "restore", "restore", 0, j->to, false, args, err);
+	j->cm->port = (uint16_t)(j->o.port + (k - 1) % 64);
+	return step_start(j, MIG_CRIU_PAGE_SERVER, k, err);
 }
 
 /* The destination has resumed (restore returned): adopt it, flip the clients to it. */
@@ -946,7 +969,8 @@ static void dump_done(struct mig_job *j, struct topo_err *err)
 	r->bytes += bytes;
 	r->sent_ns = c->p[CM_STEP].end_ns;
 	ev(j, "sent", r->sent_ns, "pages=%" PRIu64 " bytes=%" PRIu64, r->pages, r->bytes);
-	if (cm_copy_images(c, c->round, err) < 0 || restore_start(j, c->round, err) < 0) {
+	if (cm_copy_images(c, c->round, err) < 0 ||
+	    step_start(j, MIG_CRIU_RESTORE, c->round, err) < 0) {
 		cm_fail(j, "%s", err->msg);
 		return;
 	}
@@ -965,7 +989,7 @@ static void ps_ready(struct mig_job *j, uint64_t now, struct topo_err *err)
 		r->ready_ns = now;
 		ev(j, "accepted", now, "port=%u", c->port);
 	}
-	if (dump_start(j, c->round, final, err) < 0) {
+	if (step_start(j, final ? MIG_CRIU_DUMP : MIG_CRIU_PREDUMP, c->round, err) < 0) {
 		cm_fail(j, "%s", err->msg);
 		return;
 	}
@@ -1035,7 +1059,8 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 			c->src_stopped = true;
 			j->rep->sent_ns = now;
 			ev(j, "sent", now, "pages=0 bytes=0");
-			if (cm_copy_images(c, 1, err) < 0 || lazy_pages_start(j, err) < 0)
+			if (cm_copy_images(c, 1, err) < 0 ||
+			    step_start(j, MIG_CRIU_LAZY_PAGES, 1, err) < 0)
 				cm_fail(j, "%s", err->msg);
 			else
 				c->st = CM_LAZY_D;
@@ -1051,7 +1076,7 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 			cm_reason(d, why, sizeof(why));
 			cm_fail(j, "criu lazy-pages at %s ended: %s", to, why);
 		} else if (d->ready) {
-			if (restore_start(j, 1, err) < 0)
+			if (step_start(j, MIG_CRIU_RESTORE, 1, err) < 0)
 				cm_fail(j, "%s", err->msg);
 			else
 				c->st = CM_RESTORE;
@@ -1172,7 +1197,8 @@ int mig_criu_job_start(struct mig_job *j, struct topo_err *err)
 		return r;
 	j->rep->command_ns = j->last_ns = util_now_ns();
 	if (j->o.strategy == TOPO_STRATEGY_POSTCOPY) {
-		r = lazy_dump_start(j, err);
+		c->port = j->o.port;
+		r = step_start(j, MIG_CRIU_LAZY_DUMP, 1, err);
 		if (r < 0)
 			return r;
 		j->rep->ready_ns = j->rep->copy_ns = j->rep->freeze_ns = j->rep->command_ns;

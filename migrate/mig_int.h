@@ -7,6 +7,8 @@
 #ifndef EDGEMU_MIGRATE_MIG_INT_H
 #define EDGEMU_MIGRATE_MIG_INT_H
 
+#include <limits.h>
+
 #include "migrate/migrate.h"
 
 #define MIG_TABLE_MAX 1024
@@ -60,6 +62,39 @@ void mig_criu_job_fds(const struct mig_job *j, int fds[2]);
 /* Ends it (done, or rolled back), fills j->rep; the caller frees j. */
 void mig_criu_job_finish(struct mig_job *j);
 void mig_criu_job_free(struct mig_job *j);
+
+/* One criu command of a CRIU migration (criu_mig.c), for mig_criu_args(). */
+enum mig_criu_verb {
+	MIG_CRIU_PAGE_SERVER, /* at the destination: receives a round's pages */
+	MIG_CRIU_PREDUMP,     /* at the source: a pre-copy round, the program running */
+	MIG_CRIU_DUMP,	      /* at the source: the final dump, the program frozen */
+	MIG_CRIU_LAZY_DUMP,   /* at the source: post-copy's dump, which then serves the pages */
+	MIG_CRIU_LAZY_PAGES,  /* at the destination: post-copy's pulling of the pages */
+	MIG_CRIU_RESTORE      /* at the destination */
+};
+
+struct mig_criu_step {
+	enum mig_criu_verb verb;
+	enum topo_strategy strategy;
+	unsigned round;	  /* the images' folder: <dir>/s/<round> at the source, d/ dest. */
+	long pid;	  /* the source program (its pid namespace's init) */
+	const char *dir;  /* the migration's folder */
+	const char *addr; /* the page server's (dumps), the lazy dump's (lazy-pages) */
+	uint16_t port;
+	bool tcp_established;
+};
+
+/* Room for the words of one command. */
+struct mig_criu_argv {
+	const char *argv[32];
+	char dir[PATH_MAX + 32], pidfile[PATH_MAX + 32], pid[24], port[8], prev[16];
+};
+
+/*
+ * The words after `criu` of step st (-o and --status-fd are the caller's), NULL-terminated,
+ * in ret (which holds the strings too): pure, for the tests.
+ */
+const char *const *mig_criu_args(const struct mig_criu_step *st, struct mig_criu_argv *ret);
 
 /*
  * Service svc's instance on node is pid, a process we did not start (a restored one): into
