@@ -17,7 +17,7 @@
 /* protobuf's wire types; 3 and 4 (groups) are refused: no CRIU image has them */
 enum wire { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
 
-#define VARINT_MAX 10		/* bytes of a 64-bit varint */
+#define VARINT_MAX 10		   /* bytes of a 64-bit varint */
 #define FIELD_MAX ((1u << 29) - 1) /* protobuf's largest field number */
 
 /* What is left of the input: every read checks it first. */
@@ -114,20 +114,21 @@ struct field {
 	bool u32; /* uint32 (else uint64) */
 };
 
-#define F32(n, m) {n, offsetof(struct mig_criu_stats, m), true}
-#define F64(n, m) {n, offsetof(struct mig_criu_stats, m), false}
+#define OFF(m) offsetof(struct mig_criu_stats, m)
 
 /* DumpStatsEntry: irmap_resolve (8) and what 3.17 adds past 9 (page pipes, shmem) skipped */
 static const struct field dump_fields[] = {
-    F32(1, freezing_time_us), F32(2, frozen_time_us),	F32(3, memdump_time_us),
-    F32(4, memwrite_time_us), F64(5, pages_scanned),	F64(6, pages_skipped_parent),
-    F64(7, pages_written),    F64(9, pages_lazy),
+    {1, OFF(freezing_time_us), true}, {2, OFF(frozen_time_us), true},
+    {3, OFF(memdump_time_us), true},  {4, OFF(memwrite_time_us), true},
+    {5, OFF(pages_scanned), false},   {6, OFF(pages_skipped_parent), false},
+    {7, OFF(pages_written), false},   {9, OFF(pages_lazy), false},
 };
 #define DUMP_REQUIRED 0xfeu /* fields 1-7 */
 
 static const struct field restore_fields[] = {
-    F64(1, pages_compared), F64(2, pages_skipped_cow), F32(3, forking_time_us),
-    F32(4, restore_time_us), F64(5, pages_restored),
+    {1, OFF(pages_compared), false}, {2, OFF(pages_skipped_cow), false},
+    {3, OFF(forking_time_us), true}, {4, OFF(restore_time_us), true},
+    {5, OFF(pages_restored), false},
 };
 #define RESTORE_REQUIRED 0x1eu /* fields 1-4 */
 
@@ -198,8 +199,9 @@ static int read_stats_entry(struct cursor c, struct mig_criu_stats *s)
 			return -EINVAL;
 		r = read_len(&c, &sub);
 		if (!r && num == 1)
-			r = read_message(sub, dump_fields, sizeof(dump_fields) / sizeof(dump_fields[0]),
-					 s, &dump_seen);
+			r = read_message(sub, dump_fields,
+					 sizeof(dump_fields) / sizeof(dump_fields[0]), s,
+					 &dump_seen);
 		else if (!r)
 			r = read_message(sub, restore_fields,
 					 sizeof(restore_fields) / sizeof(restore_fields[0]), s,

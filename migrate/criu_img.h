@@ -39,10 +39,10 @@ struct mig_criu_stats {
 	uint64_t pages_written; /* written now (locally or to the page server) */
 	uint64_t pages_lazy;	/* left for post-copy's lazy-pages daemon to pull (0: not said) */
 
-	bool restore;		   /* a RestoreStatsEntry was there (stats-restore) */
-	uint32_t forking_time_us;  /* making the tasks */
-	uint32_t restore_time_us;  /* the whole restore, from start to the tasks resumed */
-	uint64_t pages_compared;   /* compared with the parent's (pre-copy restores) */
+	bool restore;		  /* a RestoreStatsEntry was there (stats-restore) */
+	uint32_t forking_time_us; /* making the tasks */
+	uint32_t restore_time_us; /* the whole restore, from start to the tasks resumed */
+	uint64_t pages_compared;  /* compared with the parent's (pre-copy restores) */
 	uint64_t pages_skipped_cow;
 	uint64_t pages_restored; /* 0 when not said */
 };

@@ -59,9 +59,9 @@ static void encode(const struct mig_criu_stats *s, struct out *o)
 {
 	static const unsigned dump_nums[] = {1, 2, 3, 4, 5, 6, 7, 9};
 	static const unsigned restore_nums[] = {1, 2, 3, 4, 5};
-	const uint64_t dump[] = {s->freezing_time_us,	  s->frozen_time_us,   s->memdump_time_us,
-				 s->memwrite_time_us,	  s->pages_scanned,    s->pages_skipped_parent,
-				 s->pages_written,	  s->pages_lazy};
+	const uint64_t dump[] = {s->freezing_time_us, s->frozen_time_us, s->memdump_time_us,
+				 s->memwrite_time_us, s->pages_scanned,	 s->pages_skipped_parent,
+				 s->pages_written,    s->pages_lazy};
 	const uint64_t restore[] = {s->pages_compared, s->pages_skipped_cow, s->forking_time_us,
 				    s->restore_time_us, s->pages_restored};
 	struct out e = {.n = 0};
@@ -87,7 +87,8 @@ static bool same(const struct mig_criu_stats *a, const struct mig_criu_stats *b)
 	       a->pages_written == b->pages_written && a->pages_lazy == b->pages_lazy &&
 	       a->restore == b->restore && a->forking_time_us == b->forking_time_us &&
 	       a->restore_time_us == b->restore_time_us && a->pages_compared == b->pages_compared &&
-	       a->pages_skipped_cow == b->pages_skipped_cow && a->pages_restored == b->pages_restored;
+	       a->pages_skipped_cow == b->pages_skipped_cow &&
+	       a->pages_restored == b->pages_restored;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -576,10 +576,10 @@ static void test_pages_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_dumps),	   cmocka_unit_test(test_real_restores),
-	    cmocka_unit_test(test_built),	   cmocka_unit_test(test_unknown_skipped),
-	    cmocka_unit_test(test_truncated),	   cmocka_unit_test(test_overlong),
-	    cmocka_unit_test(test_not_criu),	   cmocka_unit_test(test_read_dir),
+	    cmocka_unit_test(test_real_dumps),	cmocka_unit_test(test_real_restores),
+	    cmocka_unit_test(test_built),	cmocka_unit_test(test_unknown_skipped),
+	    cmocka_unit_test(test_truncated),	cmocka_unit_test(test_overlong),
+	    cmocka_unit_test(test_not_criu),	cmocka_unit_test(test_read_dir),
 	    cmocka_unit_test(test_pages_bytes),
 	};
 
