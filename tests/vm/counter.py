@@ -51,8 +51,10 @@ class Memory:
                              flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         if not huge and hasattr(mmap, "MADV_NOHUGEPAGE"):
             self.buf.madvise(mmap.MADV_NOHUGEPAGE)
-        for i in range(self.pages):
-            struct.pack_into("<Q", self.buf, i * PAGE, TAG | i)
+        # one copy of the whole, every page's number in front: quicker than a page at a time
+        rest = bytes(PAGE - 8)
+        self.buf[:self.pages * PAGE] = b"".join(
+            struct.pack("<Q", TAG | i) + rest for i in range(self.pages))
         self.written = 0
 
     def dirty(self, n):
@@ -109,9 +111,11 @@ def answer(mem, count, data):
 
 
 def serve(args):
-    mem = Memory(args.mem, args.huge)
+    # Bound first: whoever waits for the port to be listened on (edgemu, 5 s) need not wait
+    # for the memory too; datagrams sent meanwhile wait in the socket's queue.
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", args.port))
+    mem = Memory(args.mem, args.huge)
     print("counter.py: UDP 0.0.0.0:%d, %d MiB (%d pages), %g pages/s dirtied"
           % (args.port, args.mem, mem.pages, args.dirty), flush=True)
     count = 0
