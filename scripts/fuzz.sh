@@ -4,6 +4,7 @@
 # each libFuzzer target for SECONDS (default 20) on its corpus, one process at a time.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: scenario set trace_ns2 trace_csv units
 #                                             mob_model results words (all by default)
+#                                             criu_stats
 # Seeds: tests/fuzz/corpus/<target>/ (and experiments/ for scenarios and traces); what a run
 # learns stays in build-fuzz/corpus/<target>/ for the next one. A crash, leak, timeout or
 # out-of-memory stops with exit 1 and the reproducer's path (build-fuzz/crashes/<target>/);
@@ -17,6 +18,7 @@ case $secs in
 '' | *[!0-9]*) echo "fuzz: SECONDS must be a whole number, not '$secs'" >&2; exit 2 ;;
 esac
 all=(scenario set trace_ns2 trace_csv units mob_model results words)
+all+=(criu_stats) # CRIU's stats files (migrate/criu_img.c)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 dir=${EDGEMU_FUZZ_BUILD:-$top/build-fuzz}
@@ -33,6 +35,7 @@ cmake --build "$dir" -j 2 --target "${targets[@]/#/fuzz_}" -- --no-print-directo
 # far more than any sane one needs, so hitting either is a bug.
 declare -A max_len=([scenario]=16384 [set]=1024 [trace_ns2]=65536 [trace_csv]=65536
 	[units]=64 [mob_model]=256 [results]=65536 [words]=4096)
+max_len[criu_stats]=4096 # MIG_CRIU_STATS_MAX: no stats file is longer
 declare -A seeds=([scenario]="$top/experiments" [trace_ns2]="$top/experiments/traces")
 rc=0
 for t in "${targets[@]}"; do
