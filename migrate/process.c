@@ -121,13 +121,17 @@ static _Noreturn void child_run(const struct child *c)
 	for (size_t i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++)
 		signal(dfl[i], SIG_DFL);
 	util_sig_unblock_all();
+	if (topo_node_enter(c->run, c->node, c->ns_fd, &err) < 0)
+		child_fail(c->wfd, "%s", err.msg);
+	/*
+	 * Opened in the node's mount namespace: CRIU finds a file's mount in the program's
+	 * namespace, where those of ours (the host's /dev, /run) are not.
+	 */
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	out = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (null < 0 || out < 0)
 		child_fail(c->wfd, "opening %s: %s", null < 0 ? "/dev/null" : c->log,
 			   strerror(errno));
-	if (topo_node_enter(c->run, c->node, c->ns_fd, &err) < 0)
-		child_fail(c->wfd, "%s", err.msg);
 	if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_fail(c->wfd, "its stdin, stdout, stderr: %s", strerror(errno));
 	/* Init's --err-fd: open across its exec, closed when the program's exec succeeds. */
