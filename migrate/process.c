@@ -124,8 +124,8 @@ static _Noreturn void child_run(const struct child *c)
 	if (topo_node_enter(c->run, c->node, c->ns_fd, &err) < 0)
 		child_fail(c->wfd, "%s", err.msg);
 	/*
-	 * Opened in the node's mount namespace, not before: CRIU finds a file's mount in the
-	 * program's namespace, and cannot dump one opened through a mount of another.
+	 * Opened in the node's mount namespace: CRIU finds a file's mount in the program's
+	 * namespace, where those of ours (the host's /dev, /run) are not.
 	 */
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	out = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
