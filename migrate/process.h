@@ -24,8 +24,8 @@
 
 #include "topo/net.h"
 
-#define MIG_PROCESS_READY_MS 5000 /* to listen on its port, from its exec */
-#define MIG_PROCESS_LOG_LINES 5	  /* of its log in the error when it does not start */
+#define MIG_PROCESS_READY_MS 10000 /* to listen on its port, from its exec */
+#define MIG_PROCESS_LOG_LINES 5	   /* of its log in the error when it does not start */
 
 /*
  * Whether text, a /proc/net/{udp,udp6,tcp,tcp6} table, has a socket on local port `port`:

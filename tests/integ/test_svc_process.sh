@@ -150,12 +150,12 @@ t0=$(date +%s.%N)
 "$EDGEMU" run "$TMP/s.yaml" -o "$TMP/s-res" >"$TMP/s.out" 2>&1 || rc=$?
 t=$(calc "$(date +%s.%N) - $t0")
 [ "$rc" -ne 0 ] || fail "a program that never listens: exit 0"
-grep -q "did not start: nothing listens on port $port (UDP or TCP) after 5.0 s" "$TMP/s.out" ||
+grep -q "did not start: nothing listens on port $port (UDP or TCP) after 10.0 s" "$TMP/s.out" ||
 	fail "no reason: $(cat "$TMP/s.out")"
 within "$t" 5 15 || fail "gave up after $t s, not 5 s"
 [ -z "$(left)" ] || fail "left running: $(left)"
 assert_gone "$run"
-ok "a program that never listens: refused after 5 s, nothing left"
+ok "a program that never listens: refused after 10 s, nothing left"
 
 # --- SIGKILL, then edgemu clean ---
 run=$(rand_run)

@@ -98,7 +98,8 @@ static void test_tcp_established(void **state)
 			    "dump -t 4242 -D " D "/s/1 --lazy-pages --port 7100 --leave-stopped "
 			    "--tcp-established");
 	assert_string_equal(args(MIG_CRIU_RESTORE, TOPO_STRATEGY_COLD, 1, true),
-			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid --tcp-established");
+			    "restore -D " D "/d/1 -d --pidfile " D
+			    "/restored.pid --tcp-established");
 	assert_null(strstr(args(MIG_CRIU_PREDUMP, TOPO_STRATEGY_PRECOPY, 2, true), "tcp"));
 	assert_null(strstr(args(MIG_CRIU_PAGE_SERVER, TOPO_STRATEGY_PRECOPY, 2, true), "tcp"));
 }
