@@ -1325,8 +1325,11 @@ void mig_criu_job_free(struct mig_job *j)
 		waitpid(c->guard_pid, NULL, 0);
 	if (c->ep >= 0)
 		close(c->ep);
-	/* The images are as large as the program's memory; criu's logs stay. */
-	if (c->dir[0]) {
+	/*
+	 * The images are as large as the program's memory; criu's logs stay (the images too with
+	 * EDGEMU_CRIU_KEEP=1, to look into with crit).
+	 */
+	if (c->dir[0] && !getenv("EDGEMU_CRIU_KEEP")) {
 		snprintf(path, sizeof(path), "%s/s", c->dir);
 		rm_tree(path);
 		snprintf(path, sizeof(path), "%s/d", c->dir);
