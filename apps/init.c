@@ -7,6 +7,10 @@
  * service is stopped with to the program, reaps every orphan of the namespace, and when the
  * program ends, kills whatever is left in the namespace and exits with the program's status.
  *
+ * The program is in init's session and process group: a signal to the group (edgemu stops an
+ * instance with kill(-pid)) reaches it directly as well as forwarded, twice then; a signal to
+ * init alone reaches it forwarded.
+ *
  * Its working folder is --dir (writable): CRIU's parasite, run in the namespace's init,
  * makes a folder there to mount a /proc of the namespace for a moment. The program keeps the
  * working folder it was started in.

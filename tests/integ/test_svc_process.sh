@@ -80,9 +80,12 @@ assert_gone "$run"
 ok "route steering: $answers answers, no loss"
 
 # --- edgemu up, show, down ---
+# socat -d -d logs the signal that ends it; $$ and $PPID are its pid and init's, in its pid
+# namespace.
+up_cmd="sh -c 'echo env \$EDGEMU_RUN \$EDGEMU_NODE \$EDGEMU_SERVICE; echo pid \$\$ \$PPID; exec socat -d -d UDP-LISTEN:$port,fork EXEC:cat'"
 run=$(rand_run)
 RUNS+=("$run")
-scenario "$TMP/u.yaml" "$run" 3s "$echo_cmd"
+scenario "$TMP/u.yaml" "$run" 3s "$up_cmd"
 "$EDGEMU" up "$TMP/u.yaml" >"$TMP/u.out" 2>&1 || fail "edgemu up: $(cat "$TMP/u.out")"
 "$EDGEMU" show "$run" >"$TMP/show.out" 2>&1 || fail "edgemu show: $(cat "$TMP/show.out")"
 grep -q "kv  app process" "$TMP/show.out" || fail "show: no app process: $(cat "$TMP/show.out")"
@@ -95,10 +98,37 @@ grep -qx "env $run edge1 kv" "/run/edgemu/$run/kv@edge1.log" ||
 	fail "EDGEMU_ variables: $(cat "/run/edgemu/$run/kv@edge1.log")"
 [ -n "$(left)" ] || fail "socat does not run"
 ok "up + show: the instance (pid $pid, its own group, in edge1), EDGEMU_RUN, _NODE, _SERVICE"
-"$EDGEMU" down "$run" >/dev/null 2>&1 || fail "edgemu down failed"
+# The instance is edgemu-init, pid 1 of a pid namespace of its own; the program its child.
+[ "$(cat /proc/"$pid"/comm)" = edgemu-init ] || fail "instance $pid is $(cat /proc/"$pid"/comm)"
+[ "$(readlink /proc/"$pid"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] ||
+	fail "instance $pid is in the host's pid namespace"
+grep -q "^NSpid:[[:space:]]*$pid[[:space:]]*1$" /proc/"$pid"/status ||
+	fail "instance $pid is not pid 1 of its namespace: $(grep NSpid /proc/"$pid"/status)"
+grep -qx "pid 2 1" "/run/edgemu/$run/kv@edge1.log" ||
+	fail "the program is not pid 2, child of 1: $(cat "/run/edgemu/$run/kv@edge1.log")"
+ok "a pid namespace of its own: edgemu-init is its pid 1, the program pid 2"
+# Stopped by SIGTERM (socat's default: it exits), well before edgemu's 2 s grace ends in
+# SIGKILL. Timed to the program's end: init reaps it at once, whereas init itself may stay a
+# zombie for a while under a host's pid 1 that reaps late, which down waits for too.
+# (down removes the log: a reader with it open keeps what socat writes at its end.)
+tail -n0 -f "/run/edgemu/$run/kv@edge1.log" >"$TMP/down.log" 2>/dev/null &
+tailpid=$!
+sleep 0.2
+t0=$(date +%s.%N)
+"$EDGEMU" down "$run" >/dev/null 2>&1 &
+downpid=$!
+while [ -n "$(left)" ] && within "$(calc "$(date +%s.%N) - $t0")" 0 5; do sleep 0.01; done
+took=$(calc "$(date +%s.%N) - $t0")
+wait "$downpid" || fail "edgemu down failed"
+sleep 0.3
+kill "$tailpid"
+wait "$tailpid" 2>/dev/null || true
+within "$took" 0 1.5 || fail "the program ran $took s after edgemu down began"
+grep -q "exiting on signal 15" "$TMP/down.log" ||
+	fail "the program did not end by SIGTERM: its log at down: $(cat "$TMP/down.log")"
 [ -z "$(left)" ] || fail "left running after down: $(left)"
 assert_gone "$run"
-ok "down: nothing left"
+ok "down: the program stopped by SIGTERM in $took s, nothing left"
 
 # --- refused before anything is built ---
 before=$(ip netns list | wc -l)
