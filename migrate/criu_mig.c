@@ -507,6 +507,43 @@ static void rm_tree(const char *dir)
 	rmdir(dir);
 }
 
+uint64_t mig_criu_lazy_pages(const char *log)
+{
+	uint64_t sum = 0;
+
+	/* "(12.669895) pr2-2 Read 7f81919fb000 2 pages": a fault's or the background's. */
+	for (const char *l = log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned long long n;
+		char addr[24], word[8];
+
+		if (sscanf(l, "(%*f) %*s Read %23[0-9a-f] %llu %7s", addr, &n, word) == 3 &&
+		    !strcmp(word, "pages"))
+			sum += n;
+	}
+	return sum;
+}
+
+/* Post-copy's pages: what lazy-pages pulled (its log) and what came with the images. */
+static void lazy_count(struct mig_job *j)
+{
+	struct criu_mig *c = j->cm;
+	struct mig_report *r = j->rep;
+	char *text = calloc(1, (size_t)CM_LOG_MAX * 64 + 1), dir[PATH_MAX];
+	int fd = open(c->p[CM_DAEMON].log, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, k;
+	uint64_t bytes;
+
+	while (fd >= 0 && text && (k = read(fd, text + n, (size_t)CM_LOG_MAX * 64 - (size_t)n)) > 0)
+		n += k;
+	if (fd >= 0)
+		close(fd);
+	snprintf(dir, sizeof(dir), "%s/d/1", c->dir);
+	bytes = cm_pages_bytes(dir);
+	r->pages = mig_criu_lazy_pages(text) + bytes / 4096;
+	r->bytes = r->pages * 4096;
+	free(text);
+}
+
 /* ---- processes at the destination ---- */
 
 /* The inode of a process's namespace of kind ("pid", "net"); 0 if it cannot be read. */
@@ -789,6 +826,8 @@ const char *const *mig_criu_args(const struct mig_criu_step *st, struct mig_criu
 		v[n++] = ret->port;
 		break;
 	case MIG_CRIU_LAZY_PAGES:
+		/* Info level: it ends with the count of pages it moved, the report's. */
+		v[n++] = "-v3";
 		v[n++] = "--page-server";
 		v[n++] = "--address";
 		v[n++] = st->addr;
@@ -1106,6 +1145,7 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 				why);
 		} else if (d->exited && v->exited) {
 			j->rep->end_ns = d->end_ns > v->end_ns ? d->end_ns : v->end_ns;
+			lazy_count(j);
 			ev(j, "end", j->rep->end_ns, "pages=%" PRIu64, j->rep->pages);
 			c->st = CM_DONE;
 		} else if (!d->exited && !cm_moving(d, now, tmo)) {

@@ -97,6 +97,12 @@ struct mig_criu_argv {
 const char *const *mig_criu_args(const struct mig_criu_step *st, struct mig_criu_argv *ret);
 
 /*
+ * The pages criu lazy-pages pulled, from its log at -v3 (its "Read ADDR N pages" lines); 0
+ * when it has none. Pure.
+ */
+uint64_t mig_criu_lazy_pages(const char *log);
+
+/*
  * Service svc's instance on node is pid, a process we did not start (a restored one): into
  * the run's ledger and instances file as mig_instance_spawn() puts its own.
  */

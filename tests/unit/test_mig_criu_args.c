@@ -82,7 +82,8 @@ static void test_postcopy(void **state)
 	assert_string_equal(args(MIG_CRIU_LAZY_DUMP, TOPO_STRATEGY_POSTCOPY, 1, false),
 			    "dump -t 4242 -D " D "/s/1 --lazy-pages --port 7100 --leave-stopped");
 	assert_string_equal(args(MIG_CRIU_LAZY_PAGES, TOPO_STRATEGY_POSTCOPY, 1, false),
-			    "lazy-pages -D " D "/d/1 --page-server --address 10.0.0.2 --port 7100");
+			    "lazy-pages -D " D
+			    "/d/1 -v3 --page-server --address 10.0.0.2 --port 7100");
 	assert_string_equal(args(MIG_CRIU_RESTORE, TOPO_STRATEGY_POSTCOPY, 1, false),
 			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid --lazy-pages");
 }
@@ -104,13 +105,30 @@ static void test_tcp_established(void **state)
 	assert_null(strstr(args(MIG_CRIU_PAGE_SERVER, TOPO_STRATEGY_PRECOPY, 2, true), "tcp"));
 }
 
+static void test_lazy_pages(void **state)
+{
+	(void)state;
+	/* As criu 3.17's lazy-pages writes them at -v3, in the VM. */
+	assert_int_equal(mig_criu_lazy_pages("(00.000897) Version: 3.17.1 (gitid 0)\n"
+					     "(00.537822) Connecting to server 10.128.0.6:7100\n"
+					     "(12.669895) pr2-2 Read 7f81919fb000 2 pages\n"
+					     "(12.684214) pr2-2 Read 7ffeff404000 5 pages\n"
+					     "(12.697158) pr2-2 Read 7ffeff410000 1 pages\n"
+					     "(15.727342) page-xfer: Disconnect from the page "
+					     "server\n"),
+			 8);
+	assert_int_equal(mig_criu_lazy_pages(""), 0);
+	assert_int_equal(mig_criu_lazy_pages(NULL), 0);
+	/* Not its lines: a word other than pages, a truncated one. */
+	assert_int_equal(mig_criu_lazy_pages("(1.0) x Read 7f00 3 bytes\n(1.0) x Read 7f00"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cold),
-	    cmocka_unit_test(test_precopy_chain),
-	    cmocka_unit_test(test_postcopy),
-	    cmocka_unit_test(test_tcp_established),
+	    cmocka_unit_test(test_cold),       cmocka_unit_test(test_precopy_chain),
+	    cmocka_unit_test(test_postcopy),   cmocka_unit_test(test_tcp_established),
+	    cmocka_unit_test(test_lazy_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
