@@ -97,6 +97,19 @@ void mig_app_path(const char *name, char *buf, size_t len);
  */
 int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const argv[],
 	      pid_t *ret_pid);
+/*
+ * The same, held at a gate: the child closes close_fds (the other write ends of the gates), waits
+ * for EOF on gate (the parent closing its write end: "go"; the parent's death ends it too),
+ * then lowers its priority by nice (0: as ours) before its exec. The runner's probes.
+ */
+struct mig_spawn_opts {
+	int gate; /* -1: none */
+	const int *close_fds;
+	unsigned n_close;
+	int nice;
+};
+int mig_spawn_with(struct topo_net *net, unsigned node, const char *log, char *const argv[],
+		   const struct mig_spawn_opts *o, pid_t *ret_pid);
 
 /* ---- one migration of a stateful service (edgemu-svc), migration.c ---- */
 

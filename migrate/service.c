@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,8 +72,8 @@ void mig_app_path(const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s", name);
 }
 
-int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const argv[],
-	      pid_t *ret_pid)
+int mig_spawn_with(struct topo_net *net, unsigned node, const char *log, char *const argv[],
+		   const struct mig_spawn_opts *o, pid_t *ret_pid)
 {
 	int ns_fd = topo_net_node_ns(net, node);
 	pid_t parent = getpid(), pid;
@@ -85,6 +86,7 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 	if (pid == 0) {
 		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		char c;
 
 		/*
 		 * Nothing we start outlives us, even when we are killed: SIGTERM (which the apps
@@ -94,6 +96,17 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(127);
 		util_sig_unblock_all();
+		if (o && o->gate >= 0) {
+			/* The parent's are the only write ends left open: EOF is its word. */
+			for (unsigned i = 0; i < o->n_close; i++)
+				close(o->close_fds[i]);
+			while (read(o->gate, &c, 1) < 0 && errno == EINTR)
+				;
+			if (getppid() != parent)
+				_exit(127); /* EOF because we died, not because we said go */
+		}
+		if (o && o->nice && setpriority(PRIO_PROCESS, 0, o->nice) < 0)
+			_exit(127);
 		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
 			dup2(null, 0);
 			dup2(out, 1);
@@ -104,6 +117,12 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 	}
 	*ret_pid = pid;
 	return 0;
+}
+
+int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const argv[],
+	      pid_t *ret_pid)
+{
+	return mig_spawn_with(net, node, log, argv, NULL, ret_pid);
 }
 
 static bool pid_gone(pid_t pid);

@@ -35,44 +35,13 @@ int run_report_open(struct runner *r, struct topo_err *err)
  * attached. It dies with us (PDEATHSIG), held or not, and runs at PROBE_NICE.
  */
 static int probe_fork(struct runner *r, unsigned node, const char *log, char *const argv[],
-		      int gate, pid_t *ret_pid)
+		      int gate, const int *writes, pid_t *ret_pid)
 {
-	int ns_fd = topo_net_node_ns(r->net, node);
-	pid_t parent = getpid(), pid;
+	/* The runner waits on the relay that carries them: the probes yield to both. */
+	struct mig_spawn_opts o = {
+	    .gate = gate, .close_fds = writes, .n_close = r->n_gates, .nice = PROBE_NICE};
 
-	if (ns_fd < 0)
-		return ns_fd;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		char c;
-
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(127);
-		util_sig_unblock_all();
-		/* The parent's are the only write ends left open: EOF is its word. */
-		for (unsigned g = 0; g < r->n_gates; g++)
-			close(r->probe_gates[2 * g + 1]);
-		while (read(gate, &c, 1) < 0 && errno == EINTR)
-			;
-		if (getppid() != parent)
-			_exit(127); /* EOF because the runner died, not because it said go */
-		/* The runner waits on the relay that carries them: the probes yield to both. */
-		if (setpriority(PRIO_PROCESS, 0, PROBE_NICE) < 0)
-			_exit(127);
-		if (setns(ns_fd, CLONE_NEWNET) == 0 && out >= 0 && null >= 0) {
-			dup2(null, 0);
-			dup2(out, 1);
-			dup2(out, 2);
-			execv(argv[0], argv);
-		}
-		_exit(127);
-	}
-	*ret_pid = pid;
-	return 0;
+	return mig_spawn_with(r->net, node, log, argv, &o, ret_pid);
 }
 
 /* The gates' read ends, once every probe holds its own. */
@@ -103,7 +72,7 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 {
 	const struct topo_model *m = r->m;
 	char app[PATH_MAX];
-	int rc;
+	int *writes, rc;
 
 	r->probe_pids = calloc(m->n_probes ? m->n_probes : 1, sizeof(pid_t));
 	if (!r->probe_pids)
@@ -111,6 +80,14 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 	rc = gates_open(r, m->n_probes);
 	if (rc < 0)
 		return topo_err_set(err, rc, "the probes' gates: %s", strerror(-rc));
+	/* The gates' write ends, which each probe closes but its own waits on. */
+	writes = calloc(r->n_gates ? r->n_gates : 1, sizeof(*writes));
+	if (!writes) {
+		gates_read_close(r);
+		return topo_err_set(err, -ENOMEM, "out of memory");
+	}
+	for (unsigned g = 0; g < r->n_gates; g++)
+		writes[g] = r->probe_gates[2 * g + 1];
 	mig_app_path("edgemu-probe", app, sizeof(app));
 	for (unsigned i = 0; i < m->n_probes; i++) {
 		const struct topo_probe *p = &m->probes[i];
@@ -127,21 +104,23 @@ int run_probes_spawn(struct runner *r, struct topo_err *err)
 		/* A program of the user's knows nothing of edgemu: it echoes what it gets. */
 		if (p->to_service && m->services[p->to].app == TOPO_APP_PROCESS)
 			argv[11] = "--echo";
-		snprintf(target, sizeof(target), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-			 (a >> 8) & 255, a & 255);
+		snprintf(target, sizeof(target), "%s", topo_ip_str(a));
 		snprintf(port, sizeof(port), "%u", p->port);
 		snprintf(interval, sizeof(interval), "%" PRIu64 "us", p->interval_ns / 1000);
 		snprintf(tag, sizeof(tag), "%u", i);
 		snprintf(log, sizeof(log), "%.3000s/probe-%u.log", r->net->dir, i);
-		rc = probe_fork(r, p->from, log, argv, r->probe_gates[2 * (i / PROBE_GROUP)], &pid);
+		rc = probe_fork(r, p->from, log, argv, r->probe_gates[2 * (i / PROBE_GROUP)],
+				writes, &pid);
 		if (rc < 0) {
 			gates_read_close(r);
+			free(writes);
 			return topo_err_set(err, rc, "starting probe %u in %s: %s", i,
 					    m->nodes[p->from].name, strerror(-rc));
 		}
 		r->probe_pids[r->n_probes++] = pid;
 	}
 	gates_read_close(r);
+	free(writes);
 	return 0;
 }
 
