@@ -177,8 +177,10 @@ static void test_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_status),	      cmocka_unit_test(test_exec_fails),
-	    cmocka_unit_test(test_sigterm_forwarded), cmocka_unit_test(test_dirs),
+	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_exec_fails),
+	    cmocka_unit_test(test_sigterm_forwarded),
+	    cmocka_unit_test(test_dirs),
 	    cmocka_unit_test(test_usage),
 	};
 
