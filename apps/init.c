@@ -149,8 +149,12 @@ int main(int argc, char **argv)
 	if (chdir(dir) < 0)
 		fprintf(stderr, "%s: chdir %s: %s\n", PROG, dir, strerror(errno));
 	code = supervise(child, &set);
-	/* From a pid namespace's init, kill(-1) reaches everyone else in the namespace. */
-	kill(-1, SIGKILL);
+	/*
+	 * From a pid namespace's init, kill(-1) reaches everyone else in the namespace; from
+	 * anyone else, every process it may signal: only as pid 1.
+	 */
+	if (getpid() == 1)
+		kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 	return code;
