@@ -111,7 +111,10 @@ struct mig_spawn_opts {
 int mig_spawn_with(struct topo_net *net, unsigned node, const char *log, char *const argv[],
 		   const struct mig_spawn_opts *o, pid_t *ret_pid);
 
-/* ---- one migration of a stateful service (edgemu-svc), migration.c ---- */
+/*
+ * ---- one migration of a stateful service: edgemu-svc by its agents (migration.c), app: process
+ * by CRIU (criu_mig.c) ----
+ */
 
 #define MIG_ROUNDS_MAX 64
 
