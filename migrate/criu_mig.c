@@ -91,7 +91,8 @@ struct criu_mig {
 	int ep;			   /* an epoll of every pidfd and status fd: the job's one fd */
 	struct mig_criu_argv argv; /* of the last criu started */
 	struct cm_proc p[CM_ROLES];
-	char dir[2048]; /* <run dir>/criu/<service>-<n>: logs; s/ and d/ the images */
+	char dir[2048]; /* criu's logs: <results or run dir>/criu/<service>-<n> */
+	char img[2048]; /* <run dir>/criu/<service>-<n>: s/ and d/ the images */
 	char criu[256];
 	pid_t src, dst;	  /* the instances: their pid namespaces' inits */
 	unsigned round;	  /* folders used: s/1..s/round, d/1..d/round */
@@ -192,7 +193,7 @@ static int cm_spawn(struct mig_job *j, enum cm_role role, const char *what, cons
 	char *argv[40];
 	struct cm_child ch = {.run = j->net->name,
 			      .node = j->net->m->nodes[node].name,
-			      .dir = c->dir,
+			      .dir = c->img,
 			      .criu = c->criu,
 			      .out = p->out,
 			      .argv = argv,
@@ -391,13 +392,13 @@ static void cm_reason(const struct cm_proc *p, char *buf, size_t len)
 
 /* ---- images ---- */
 
-/* c->dir/<side>/<k> ("s": the source's, "d": the destination's), made. */
+/* c->img/<side>/<k> ("s": the source's, "d": the destination's), made. */
 static int cm_folder(const struct criu_mig *c, char side, unsigned k, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%c", c->dir, side);
+	snprintf(buf, len, "%s/%c", c->img, side);
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(buf, len, "%s/%c/%u", c->dir, side, k);
+	snprintf(buf, len, "%s/%c/%u", c->img, side, k);
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
@@ -446,7 +447,7 @@ static int cm_copy_images(struct criu_mig *c, unsigned k, struct topo_err *err)
 
 	if (cm_folder(c, 's', k, from, sizeof(from)) < 0 ||
 	    cm_folder(c, 'd', k, to, sizeof(to)) < 0)
-		return topo_err_set(err, -errno, "%s: %s", c->dir, strerror(errno));
+		return topo_err_set(err, -errno, "%s: %s", c->img, strerror(errno));
 	d = opendir(from);
 	if (!d)
 		return topo_err_set(err, -errno, "%s: %s", from, strerror(errno));
@@ -537,7 +538,7 @@ static void lazy_count(struct mig_job *j)
 		n += k;
 	if (fd >= 0)
 		close(fd);
-	snprintf(dir, sizeof(dir), "%s/d/1", c->dir);
+	snprintf(dir, sizeof(dir), "%s/d/1", c->img);
 	bytes = cm_pages_bytes(dir);
 	r->pages = mig_criu_lazy_pages(text) + bytes / 4096;
 	r->bytes = r->pages * 4096;
@@ -875,7 +876,7 @@ static int step_start(struct mig_job *j, enum mig_criu_verb verb, unsigned k, st
 				   .strategy = j->o.strategy,
 				   .round = k,
 				   .pid = c->src,
-				   .dir = c->dir,
+				   .dir = c->img,
 				   .addr = addr,
 				   .port = c->port,
 				   .tcp_established = j->o.tcp_established};
@@ -912,7 +913,7 @@ static void resumed(struct mig_job *j, uint64_t now)
 	long pid = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/restored.pid", c->dir);
+	snprintf(path, sizeof(path), "%s/restored.pid", c->img);
 	f = fopen(path, "re");
 	if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
 		if (f)
@@ -970,7 +971,7 @@ static void round_done(struct mig_job *j, uint64_t now, struct topo_err *err)
 	uint64_t bytes, pages;
 	bool last;
 
-	snprintf(dir, sizeof(dir), "%s/d/%u", c->dir, c->round);
+	snprintf(dir, sizeof(dir), "%s/d/%u", c->img, c->round);
 	bytes = cm_pages_bytes(dir);
 	pages = bytes / 4096;
 	r->pages += pages;
@@ -1002,7 +1003,7 @@ static void dump_done(struct mig_job *j, struct topo_err *err)
 	char dir[PATH_MAX];
 	uint64_t bytes;
 
-	snprintf(dir, sizeof(dir), "%s/d/%u", c->dir, c->round);
+	snprintf(dir, sizeof(dir), "%s/d/%u", c->img, c->round);
 	bytes = cm_pages_bytes(dir);
 	r->pages += bytes / 4096;
 	r->bytes += bytes;
@@ -1185,24 +1186,46 @@ void mig_criu_job_fds(const struct mig_job *j, int fds[2])
 	fds[1] = -1;
 }
 
-/* <run dir>/criu/<service>-<n>, the first n free: the logs of one migration stay there. */
+/* base/criu/<service>-<n> into buf, made, n the first free one (from *n); 0 or -errno. */
+static int cm_mkdir(const char *base, const char *svc, unsigned *n, char *buf, size_t len)
+{
+	char top[PATH_MAX];
+
+	snprintf(top, sizeof(top), "%.1900s/criu", base);
+	if (mkdir(top, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	for (; *n < 100000; ++*n) {
+		snprintf(buf, len, "%.1900s/%s-%u", top, svc, *n);
+		if (mkdir(buf, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * The migration's folders: the images in the run's folder (/run: memory, as fast as the
+ * program's own), criu's logs beside the results when there are (o.log_dir: the runner's
+ * results folder, which outlives the run) or in the run's folder too (edgemu migrate).
+ */
 static int cm_dir(struct mig_job *j, struct topo_err *err)
 {
 	struct criu_mig *c = j->cm;
-	char base[PATH_MAX];
+	const char *svc = j->net->m->services[j->svc].name;
+	unsigned n = 1;
+	int r = cm_mkdir(j->net->dir, svc, &n, c->img, sizeof(c->img));
 
-	snprintf(base, sizeof(base), "%.1900s/criu", j->net->dir);
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		return topo_err_set(err, -errno, "%s: %s", base, strerror(errno));
-	for (unsigned n = 1; n < 100000; n++) {
-		snprintf(c->dir, sizeof(c->dir), "%.1900s/%s-%u", base,
-			 j->net->m->services[j->svc].name, n);
-		if (mkdir(c->dir, 0700) == 0)
-			return 0;
-		if (errno != EEXIST)
-			return topo_err_set(err, -errno, "%s: %s", c->dir, strerror(errno));
+	if (r < 0)
+		return topo_err_set(err, r, "%s/criu: %s", j->net->dir, strerror(-r));
+	if (!j->o.log_dir) {
+		snprintf(c->dir, sizeof(c->dir), "%s", c->img);
+		return 0;
 	}
-	return topo_err_set(err, -EEXIST, "%s: no free folder for a migration", base);
+	r = cm_mkdir(j->o.log_dir, svc, &n, c->dir, sizeof(c->dir));
+	if (r < 0)
+		return topo_err_set(err, r, "%s/criu: %s", j->o.log_dir, strerror(-r));
+	return 0;
 }
 
 int mig_criu_job_start(struct mig_job *j, struct topo_err *err)
@@ -1369,11 +1392,14 @@ void mig_criu_job_free(struct mig_job *j)
 	 * The images are as large as the program's memory; criu's logs stay (the images too with
 	 * EDGEMU_CRIU_KEEP=1, to look into with crit).
 	 */
-	if (c->dir[0] && !getenv("EDGEMU_CRIU_KEEP")) {
-		snprintf(path, sizeof(path), "%s/s", c->dir);
+	if (c->img[0] && !getenv("EDGEMU_CRIU_KEEP")) {
+		snprintf(path, sizeof(path), "%s/s", c->img);
 		rm_tree(path);
-		snprintf(path, sizeof(path), "%s/d", c->dir);
+		snprintf(path, sizeof(path), "%s/d", c->img);
 		rm_tree(path);
+		/* Its folder too when the logs are elsewhere (pidfile, lazy-pages' socket). */
+		if (strcmp(c->img, c->dir))
+			rm_tree(c->img);
 	}
 	free(c);
 	j->cm = NULL;

@@ -81,6 +81,7 @@ void run_migration_start(struct runner *r, struct ue *u, const struct mig_decisi
 	o.probe_interval_ns = 0;
 	o.on_event = on_mig_event;
 	o.event_arg = r;
+	o.log_dir = r->results; /* a CRIU migration's logs outlive the run's folder */
 	j = &r->jobs[r->n_jobs];
 	*j = (struct job){.fds = {-1, -1}};
 	rc = r->ops->job_start(r, j, (unsigned)u->svc, u->node, d->to, &o, &err);

@@ -393,22 +393,25 @@ static int free_slot(unsigned *ret)
 	return -ENOSPC;
 }
 
-/* The run's folder is edgemu's alone: everything in it goes (logs included), then it. */
+/*
+ * The run's folder is edgemu's alone: everything in it goes (logs included, and folders such
+ * as etc/ and criu/, a CRIU migration's), then it. Symbolic links are removed, not followed.
+ */
 static void remove_dir_files(const char *dir)
 {
 	char path[PATH_MAX + 256];
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/etc/hosts", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/etc", dir);
-	rmdir(path);
 	while (d && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_dir_files(path);
+		else
+			unlink(path);
 	}
 	if (d)
 		closedir(d);
