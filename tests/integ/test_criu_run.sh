@@ -8,6 +8,7 @@
 #   program's memory in bytes; events.csv: decided, start, freeze, resume, flip, end, done, in
 #   that order; summary.json: served at the destination; the report draws it;
 # - the probe's answers came back after the migration from the destination, none lost after;
+# - criu's logs in the results (criu/game-1/), not its images;
 # - nothing left after the run (no criu, no program, no namespace).
 # Then the same run interrupted (SIGINT) while its migration's dump runs (the engine stopped
 # there by EDGEMU_TEST_STOP=criu-dump): the run ends (exit status 130 or 0 with the migration
@@ -92,6 +93,9 @@ after=$(awk -F, -v t="$flip" 'NR > 1 && $3 == "game" && $1 > t + 1' "$res/rtt.cs
 lost=$(awk -F, -v t="$flip" 'NR > 1 && $3 == "game" && $1 > t + 1 && $5 == ""' "$res/rtt.csv" | wc -l)
 [ "$after" -ge 50 ] && [ "$lost" -eq 0 ] || fail "after the flip: $after requests, $lost lost"
 ok "after the flip: $after requests, none lost"
+ls "$res"/criu/game-1/dump-1.log "$res"/criu/game-1/restore-1.log >/dev/null ||
+	fail "criu's logs not in the results: $(ls -R "$res/criu" 2>&1 | head)"
+[ -e "$res/criu/game-1/s" ] && fail "the images left in the results"
 "$EDGEMU" report "$res" >/dev/null 2>"$TMP/rep.err" || fail "report: $(cat "$TMP/rep.err")"
 [ -s "$res/report.html" ] || fail "no report.html"
 assert_gone "$run"
