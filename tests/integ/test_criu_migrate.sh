@@ -85,6 +85,10 @@ services:
 migration:
   precopy: { max_rounds: 6, stop_below: 64 }
 YAML
+# Python's modules read once before: the VM reads the host's files over 9p, slowly the first
+# time (3 s for counter.py's imports, 8 s with the host busy), and edgemu gives a program 5 s
+# to listen on its port.
+"$PY" "$COUNTER" --help >/dev/null
 "$EDGEMU" up "$TMP/s.yaml" --name "$run" >"$TMP/up.out" 2>&1 || fail "edgemu up: $(cat "$TMP/up.out")"
 
 # ---- helpers ----
