@@ -62,7 +62,16 @@ reap() {
 		wait "$p" 2>/dev/null || true
 	done
 }
-trap 'st=$?; set +e; reap; (exit $st); cleanup' EXIT
+# Transparent huge pages only where a program asks (madvise), for the test's length: criu
+# 3.17 restores a program's anonymous memory in huge pages where they are "always" (Debian's
+# default), even a mapping madvise'd NOHUGEPAGE (measured: 14 of its 16 MiB after a restore),
+# and the kernel tracks a huge page's writes for its whole 2 MiB: a program moved once would
+# then send all its memory again in every pre-copy round (4196 pages of 4096+, against 577
+# with madvise). What is tested is the engine's rounds, not that interplay.
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp" 2>/dev/null || true)
+[ -z "$thp_was" ] || echo madvise >"$thp" 2>/dev/null || true
+trap 'st=$?; set +e; reap; [ -z "$thp_was" ] || echo "$thp_was" >"$thp"; (exit $st); cleanup' EXIT
 
 cat >"$TMP/s.yaml" <<YAML
 name: criumig
@@ -85,6 +94,10 @@ services:
 migration:
   precopy: { max_rounds: 6, stop_below: 64 }
 YAML
+# Python's modules read once before: the VM reads the host's files over 9p, slowly the first
+# time (3 s for counter.py's imports, 8 s with the host busy), and edgemu gives a program 5 s
+# to listen on its port.
+"$PY" "$COUNTER" --help >/dev/null
 "$EDGEMU" up "$TMP/s.yaml" --name "$run" >"$TMP/up.out" 2>&1 || fail "edgemu up: $(cat "$TMP/up.out")"
 
 # ---- helpers ----
@@ -200,7 +213,7 @@ ok "up: game (counter.py, $MIB MiB, 200 pages/s dirtied) on edge1, pid $src in a
 # ---- each strategy, edge1 -> edge2 -> edge1 ----
 at=edge1
 migrate_ok() {
-	local s=$1 to=$2 from=$at old new c0 c1 down gap lost iv answered bytes
+	local s=$1 to=$2 from=$at old new c0 c1 down gap lost iv answered bytes bound
 	old=$(pid_on "$from")
 	c0=$(count "$s to $to, before")
 	"$EDGEMU" migrate "$run" game ue1 --to "$to" --strategy "$s" --probe-interval 5ms \
@@ -226,16 +239,21 @@ migrate_ok() {
 	fi
 	# The client's view: answers on both sides of the downtime, its longest silence about
 	# the downtime (TCG's slow wakeups: 1.5 s more), the requests lost no more than fit in it
-	# (and the one-second timeout of those sent just before the freeze).
+	# (and the one-second timeout of those sent just before the freeze). Post-copy's program
+	# resumes at once but then waits on every page it touches first, across the backhaul (in
+	# the VM: 0.6 s of downtime, then 3 s without an answer and 6 s worth of requests lost or
+	# later than 1 s): there the bound is the whole migration, until its last page came.
 	answered=$(field .probe.answered)
 	lost=$(field .probe.lost)
 	gap=$(field .probe.gap_ms)
 	iv=$(field .probe.interval_ms)
 	[ "$answered" -gt 100 ] || fail "$s $from -> $to: the probe got $answered answers"
-	within "$gap" 0 "$(calc "$down + 1500")" ||
-		fail "$s $from -> $to: the client's longest silence $gap ms, the downtime $down ms"
-	within "$(calc "$lost * $iv")" 0 "$(calc "$down + 1000 + 2 * $iv")" ||
-		fail "$s $from -> $to: $lost requests lost (every $iv ms) in a downtime of $down ms"
+	bound=$down
+	[ "$s" != postcopy ] || bound=$(field .total_ms)
+	within "$gap" 0 "$(calc "$bound + 1500")" ||
+		fail "$s $from -> $to: the client's longest silence $gap ms, the downtime $down ms (total $(field .total_ms) ms)"
+	within "$(calc "$lost * $iv")" 0 "$(calc "$bound + 1000 + 2 * $iv")" ||
+		fail "$s $from -> $to: $lost requests lost (every $iv ms) in a downtime of $down ms (total $(field .total_ms) ms)"
 	# Its state: the counter went on by at least what the probe had echoed, never reset.
 	c1=$(count "$s to $to, after")
 	[ "$c1" -ge $((c0 + answered)) ] ||
@@ -259,7 +277,8 @@ done
 
 # ---- failures: the program goes on at the source ----
 # migrate_stopped WHERE STRATEGY [OPTIONS]: edgemu migrate to edge2 in the background, until
-# it has stopped itself at WHERE (state T); its pid in mp.
+# it has stopped itself at WHERE (state T); its pid in mp. The criu it started just before
+# may not have exec'd yet: wait_criu waits for it.
 migrate_stopped() {
 	local where=$1 s=$2 i
 	shift 2
@@ -275,6 +294,17 @@ migrate_stopped() {
 		sleep 0.01
 	done
 	fail "$s: migrate did not stop at $where in 60 s: $(cat "$TMP/m.err")"
+}
+# wait_criu NODE WORD: the pids of criu WORD in NODE, once there is one (10 s at most: the
+# engine stopped right after it forked it); empty if none came.
+wait_criu() {
+	local i pids
+	for ((i = 0; i < 1000; i++)); do
+		pids=$(procs_in "$1" "$2")
+		[ -z "$pids" ] || break
+		sleep 0.01
+	done
+	echo "$pids"
 }
 # wait_mp: until edgemu migrate ($mp, SIGCONT'd) ends; its status in rc.
 wait_mp() {
@@ -307,7 +337,7 @@ if can cold; then
 	src=$(pid_on edge1)
 	c0=$(count "page server killed")
 	migrate_stopped criu-dump cold
-	ps_pids=$(procs_in edge2 page-server)
+	ps_pids=$(wait_criu edge2 page-server)
 	[ -n "$ps_pids" ] || fail "page server killed: no criu page-server in edge2 at criu-dump"
 	kill -KILL $ps_pids
 	kill -CONT "$mp"
@@ -333,8 +363,8 @@ for s in cold precopy; do
 	src=$(pid_on edge1)
 	c0=$(count "restore killed")
 	migrate_stopped criu-restore "$s"
-	rs_pids=$(procs_in edge2 restore)
-	[ -n "$rs_pids" ] || fail "restore killed: no criu restore in edge2 at criu-restore"
+	rs_pids=$(wait_criu edge2 restore)
+	[ -n "$rs_pids" ] || fail "restore killed: no criu restore in edge2 at criu-restore: $(cat "$TMP/m.err")"
 	kill -KILL $rs_pids
 	kill -CONT "$mp"
 	wait_mp
@@ -347,7 +377,7 @@ if can postcopy; then
 	src=$(pid_on edge1)
 	c0=$(count "lazy-pages killed")
 	migrate_stopped criu-lazy postcopy
-	lp_pids=$(procs_in edge2 lazy-pages)
+	lp_pids=$(wait_criu edge2 lazy-pages)
 	[ -n "$lp_pids" ] || fail "lazy-pages killed: no criu lazy-pages in edge2 at criu-lazy"
 	kill -KILL $lp_pids
 	kill -CONT "$mp"
