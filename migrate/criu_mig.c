@@ -26,6 +26,7 @@
  * die in the middle (guard_run()).
  */
 #include "migrate/criu.h"
+#include "migrate/criu_img.h"
 #include "migrate/mig_int.h"
 
 #include <dirent.h>
@@ -464,25 +465,22 @@ static int cm_copy_images(struct criu_mig *c, unsigned k, struct topo_err *err)
 	return r;
 }
 
-/* The bytes of pages a folder holds (pages-*.img): what crossed the link to it. */
+/* The bytes of pages a folder holds (pages-*.img): what crossed the link to it; 0 if none. */
 static uint64_t cm_pages_bytes(const char *dir)
 {
-	char path[PATH_MAX + 256];
-	struct dirent *e;
-	struct stat st;
-	uint64_t sum = 0;
-	DIR *d = opendir(dir);
+	uint64_t bytes = 0;
 
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "pages-", 6)) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-				sum += (uint64_t)st.st_size;
-		}
-	closedir(d);
-	return sum;
+	return mig_criu_pages_bytes(dir, &bytes) == 0 ? bytes : 0;
+}
+
+/* How long a dump or pre-dump of round k held the program frozen (its stats-dump), in us. */
+static uint32_t cm_frozen_us(const struct criu_mig *c, unsigned k)
+{
+	struct mig_criu_stats st;
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/s/%u", c->img, k);
+	return mig_criu_stats_read(dir, &st) == 0 ? st.frozen_time_us : 0;
 }
 
 /* Removes a folder tree (the images: they are as large as the program's memory). */
@@ -983,8 +981,10 @@ static void round_done(struct mig_job *j, uint64_t now, struct topo_err *err)
 							      .pages = pages,
 							      .bytes = bytes,
 							      .dirty = c->round > 1 ? pages : 0};
-	ev(j, "round", now, "n=%u begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64, c->round,
-	   s->start_ns, pages, bytes);
+	/* A pre-dump freezes the program too, while it collects the pages: criu says how long. */
+	ev(j, "round", now,
+	   "n=%u begin=%" PRIu64 " pages=%" PRIu64 " bytes=%" PRIu64 " frozen_us=%u", c->round,
+	   s->start_ns, pages, bytes, cm_frozen_us(c, c->round));
 	/* migration: precopy:'s rule: at most max_rounds live rounds, or few pages dirty. */
 	last = c->round >= j->o.max_rounds || (c->round > 1 && pages <= j->o.stop_below);
 	c->round++;
@@ -1008,7 +1008,8 @@ static void dump_done(struct mig_job *j, struct topo_err *err)
 	r->pages += bytes / 4096;
 	r->bytes += bytes;
 	r->sent_ns = c->p[CM_STEP].end_ns;
-	ev(j, "sent", r->sent_ns, "pages=%" PRIu64 " bytes=%" PRIu64, r->pages, r->bytes);
+	ev(j, "sent", r->sent_ns, "pages=%" PRIu64 " bytes=%" PRIu64 " frozen_us=%u", r->pages,
+	   r->bytes, cm_frozen_us(c, c->round));
 	if (cm_copy_images(c, c->round, err) < 0 ||
 	    step_start(j, MIG_CRIU_RESTORE, c->round, err) < 0) {
 		cm_fail(j, "%s", err->msg);

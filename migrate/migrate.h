@@ -127,9 +127,9 @@ struct mig_opts {
 	uint16_t port;			 /* the destination's TCP port (7100) */
 	bool tcp_established;		 /* app: process: criu's --tcp-established */
 	const char *log_dir; /* app: process: criu's logs in <log_dir>/criu/; NULL: the run's */
-	uint64_t probe_interval_ns;	 /* a probe of our own from the client; 0: none */
-	const char *csv;		 /* phases appended to this CSV file; NULL: none */
-	volatile sig_atomic_t *stop;	 /* set (by a signal): give up and roll back */
+	uint64_t probe_interval_ns;  /* a probe of our own from the client; 0: none */
+	const char *csv;	     /* phases appended to this CSV file; NULL: none */
+	volatile sig_atomic_t *stop; /* set (by a signal): give up and roll back */
 	/*
 	 * Every event as it comes (the agents' verbs: start, round, freeze, commit, switch,
 	 * sent, resume, end, error; "accepted" for the destination's start, "flip" when the
