@@ -8,17 +8,25 @@
  *   sudo build/bench/migrate [--quick] [--sizes 16,64,256] [--rates 0,1000,10000]
  *                            [--links 100:1,100:10,500:1,500:10]
  *                            [--strategies cold,precopy,postcopy]
- *                            [--max-rounds N]
+ *                            [--max-rounds N] [--movers agent,criu]
+ *
+ * Movers: `agent` is edgemu-svc's own migration agent (app: svc); `criu` is the same
+ * edgemu-svc, with the same state size, dirty rate, pattern and seed, run as the user's
+ * program (app: process) and moved by CRIU (migrate/criu_mig.c), so that the two differ only
+ * in what moves the pages. Rows of one (backhaul, size, dirty rate, strategy) are printed
+ * together, one per mover. CRIU works only on some kernels (migrate/criu.h): where it does
+ * not, its rows are a skip line in CRIU's words.
  *
  * Network: ue1 -(1 ms)- enb1 -(1 ms)- edge1 -(backhaul: RATE Mbit/s, DELAY ms each way)- edge2,
  * the service (uniform writes) at edge1. One run per (backhaul, size, dirty rate), built from
  * a scenario file of its own and removed whatever happens; in it each strategy in turn
  * migrates edge1 -> edge2 with mig_migrate(), from an instance started afresh at edge1.
  * BENCH_PHASES=1 prints each migration's timeline (rounds, freeze, resume, probe gap) on
- * stderr.
+ * stderr. Each mover has runs of its own (the service's app differs).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "migrate/criu.h"
 #include "migrate/migrate.h"
 #include "migrate/model.h"
 #include "topo/net.h"
@@ -41,6 +50,12 @@
 #define SETTLE_MS 300  /* between migrations: the last one's sockets and probe go */
 #define TARGET_PCT 15.0
 #define TARGET_DOWN_MS 100.0
+#define THP_PATH "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/* What moves the state: edgemu-svc's agent (app: svc), or CRIU (app: process). */
+enum mover { MOVER_AGENT, MOVER_CRIU, MOVERS };
+
+static const char *const mover_names[MOVERS] = {"agent", "criu"};
 
 static volatile sig_atomic_t stop_flag;
 
@@ -66,6 +81,8 @@ struct opts {
 	enum topo_strategy strategies[3];
 	unsigned n_strategies;
 	unsigned max_rounds; /* 0: the scenario's (30) */
+	enum mover movers[MOVERS];
+	unsigned n_movers;
 };
 
 static int parse_uints(const char *s, unsigned *v, unsigned *n)
@@ -128,15 +145,38 @@ static int parse_strategies(const char *s, struct opts *o)
 	return o->n_strategies ? 0 : -1;
 }
 
+static int parse_movers(const char *s, struct opts *o)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	o->n_movers = 0;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		unsigned k = 0;
+
+		while (k < MOVERS && strcmp(w, mover_names[k]))
+			k++;
+		if (k == MOVERS || o->n_movers == MOVERS)
+			return -1;
+		for (unsigned i = 0; i < o->n_movers; i++)
+			if (o->movers[i] == (enum mover)k)
+				return -1;
+		o->movers[o->n_movers++] = (enum mover)k;
+	}
+	return o->n_movers ? 0 : -1;
+}
+
 static const char usage[] =
     "usage: migrate [--quick] [--sizes MIB,...] [--rates PAGES_PER_S,...]\n"
     "               [--links MBIT:MS,...] [--strategies cold,precopy,postcopy]\n"
-    "               [--max-rounds N]\n"
+    "               [--max-rounds N] [--movers agent,criu]\n"
     "\n"
     "Defaults: the full grid, --sizes 16,64,256 --rates 0,1000,10000\n"
     "--links 100:1,100:10,500:1,500:10 (backhaul rate in Mbit/s : one-way delay in ms), all\n"
     "three strategies, pre-copy max_rounds 30. --quick: sizes 16,64, rates 0,1000, links\n"
-    "500:1,100:10. Options after --quick override it. Needs root.\n";
+    "500:1,100:10. Options after --quick override it. --movers: what moves the state,\n"
+    "edgemu-svc's agent (app: svc) and/or CRIU (the same edgemu-svc as app: process; needs\n"
+    "a kernel where CRIU works, else its rows are skipped); default agent. Needs root.\n";
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -153,6 +193,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	for (unsigned k = 0; k < 3; k++)
 		o->strategies[k] = (enum topo_strategy)k;
 	o->n_strategies = 3;
+	o->movers[0] = MOVER_AGENT;
+	o->n_movers = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int r = 0;
@@ -179,6 +221,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			r = parse_links(v, o);
 		} else if (!strcmp(a, "--strategies")) {
 			r = parse_strategies(v, o);
+		} else if (!strcmp(a, "--movers")) {
+			r = parse_movers(v, o);
 		} else if (!strcmp(a, "--max-rounds")) {
 			char *end;
 
@@ -215,13 +259,45 @@ enum { UE1, ENB1, EDGE1, EDGE2 }; /* node indexes, in the scenario's order */
 static unsigned run_seq;
 
 /*
+ * The service's lines of the scenario: edgemu-svc as app: svc for the agent; for CRIU the same
+ * program with the options migrate/service.c gives it (no --ctl, --ready-fd, --tcp: as
+ * app: process it is only a program answering on its UDP port). -1 if it does not fit.
+ */
+static int service_text(enum mover mv, unsigned size_mib, unsigned rate, char *buf, size_t len)
+{
+	char app[PATH_MAX];
+	int n;
+
+	if (mv == MOVER_AGENT) {
+		n = snprintf(buf, len,
+			     "    app: svc\n"
+			     "    state: %uMiB\n"
+			     "    dirty: { rate: %u/s, pattern: uniform }\n",
+			     size_mib, rate);
+		return n < 0 || (size_t)n >= len ? -1 : 0;
+	}
+	mig_app_path("edgemu-svc", app, sizeof(app));
+	/* command: is split as a shell splits words, nothing expanded: quote the path. */
+	if (strpbrk(app, "'\"\\\n")) {
+		fprintf(stderr, "migrate: %s: a path with quotes cannot be a command\n", app);
+		return -1;
+	}
+	n = snprintf(buf, len,
+		     "    app: process\n"
+		     "    command: \"'%s' --port 7000 --id proc --state %llu --dirty-rate %u "
+		     "--pattern uniform --seed 1\"\n",
+		     app, (unsigned long long)size_mib << 20, rate);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
  * Parse, prepare, build, start the service. The run's name is unique on the machine (this
  * process's pid and a counter). NULL on failure, having said why and removed what was built.
  */
 static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsigned rate,
-			       unsigned max_rounds)
+			       unsigned max_rounds, enum mover mv)
 {
-	char name[TOPO_RUN_MAX + 1], text[2048];
+	char name[TOPO_RUN_MAX + 1], text[8192], svc[PATH_MAX + 256];
 	char path[] = "/tmp/edgemu-bench-XXXXXX.yaml";
 	struct topo_model *m;
 	struct topo_net *net;
@@ -229,6 +305,8 @@ static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsi
 	int n, r, fd;
 
 	snprintf(name, sizeof(name), "bmig-%ld-%u", (long)getpid() % 10000000, run_seq++);
+	if (service_text(mv, size_mib, rate, svc, sizeof(svc)) < 0)
+		return NULL;
 	n = snprintf(text, sizeof(text),
 		     "name: %s\n"
 		     "seed: 1\n"
@@ -244,15 +322,13 @@ static struct topo_net *run_up(const struct link_opt *l, unsigned size_mib, unsi
 		     "services:\n"
 		     "  svc:\n"
 		     "    vip: 10.200.0.1\n"
-		     "    app: svc\n"
+		     "%s"
 		     "    port: 7000\n"
-		     "    state: %uMiB\n"
-		     "    dirty: { rate: %u/s, pattern: uniform }\n"
 		     "    at: edge1\n"
 		     "migration:\n"
 		     "  steering: ebpf\n"
 		     "  precopy: { max_rounds: %u, stop_below: 256 }\n",
-		     name, l->delay_ms, l->rate_mbit, size_mib, rate, max_rounds ? max_rounds : 30);
+		     name, l->delay_ms, l->rate_mbit, svc, max_rounds ? max_rounds : 30);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		fprintf(stderr, "migrate: scenario text too long\n");
 		return NULL;
@@ -331,12 +407,36 @@ static void mem_of(long pid, uint64_t *rss, uint64_t *hwm)
 }
 
 /*
+ * The process holding the state of service 0's instance on node: the instance itself for
+ * app: svc; for app: process the program under edgemu-init (its pid namespace's init, whose
+ * one child it is, migrate/process.h), before and after a CRIU restore alike. 0 if none.
+ */
+static long state_pid(const struct topo_net *net, unsigned node, enum mover mv)
+{
+	long pid = mig_instance_pid(net, 0, node), child = 0;
+	char path[96];
+	FILE *f;
+
+	if (pid <= 0 || mv == MOVER_AGENT)
+		return pid;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", pid, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &child) != 1)
+		child = 0;
+	fclose(f);
+	return child;
+}
+
+/*
  * During a migration: the peak resident size of both instances (the source's is last read
  * just before it stops).
  */
 struct sampler {
 	struct topo_net *net;
 	unsigned to;
+	enum mover mover;
 	long src_pid;
 	volatile bool done;
 	uint64_t src_hwm, dst_hwm;
@@ -355,7 +455,7 @@ static void *sample(void *arg)
 		if (hwm > s->src_hwm)
 			s->src_hwm = hwm;
 		if (!dst)
-			dst = mig_instance_pid(s->net, 0, s->to);
+			dst = state_pid(s->net, s->to, s->mover);
 		mem_of(dst, &rss, &hwm);
 		if (hwm > s->dst_hwm)
 			s->dst_hwm = hwm;
@@ -369,6 +469,8 @@ static void *sample(void *arg)
 struct row {
 	unsigned size_mib, rate;
 	enum topo_strategy strategy;
+	enum mover mover;
+	bool skipped; /* CRIU does not work here for this strategy: note says why */
 	int r;
 	struct mig_report rep;
 	struct mig_model_result model;
@@ -482,9 +584,9 @@ static void print_phases(const struct row *w)
 	const struct mig_report *p = &w->rep;
 	uint64_t t0 = p->command_ns;
 
-	fprintf(stderr, "  %u MiB %u pg/s %s: start %.1f ready %.1f | copy %.1f", w->size_mib,
-		w->rate, topo_strategy_name(w->strategy), -ms(p->start_ns, t0),
-		-ms(p->ready_ns, t0), ms(t0, p->copy_ns));
+	fprintf(stderr, "  %u MiB %u pg/s %s %s: start %.1f ready %.1f | copy %.1f", w->size_mib,
+		w->rate, topo_strategy_name(w->strategy), mover_names[w->mover],
+		-ms(p->start_ns, t0), -ms(p->ready_ns, t0), ms(t0, p->copy_ns));
 	for (unsigned i = 0; i < p->n_rounds; i++) {
 		const struct mig_round *k = &p->rounds[i];
 
@@ -506,7 +608,7 @@ static void print_phases(const struct row *w)
 
 static void migrate_once(struct topo_net *net, const struct link_opt *l, struct row *w)
 {
-	struct sampler s = {.net = net};
+	struct sampler s = {.net = net, .mover = w->mover};
 	struct mig_opts mo;
 	struct topo_err err;
 	unsigned from, to;
@@ -515,7 +617,11 @@ static void migrate_once(struct topo_net *net, const struct link_opt *l, struct 
 
 	mig_opts_init(&mo, net->m);
 	mo.strategy = w->strategy;
-	mo.probe_interval_ns = 1000000;
+	/*
+	 * The probe of an app: process service expects its requests echoed, which edgemu-svc
+	 * does not do (it answers with its own frame): CRIU's rows have no client's view.
+	 */
+	mo.probe_interval_ns = w->mover == MOVER_CRIU ? 0 : 1000000;
 	mo.stop = &stop_flag; /* Ctrl-C: the migration rolls back, then the run goes */
 	model_row(l, &mo, w);
 	w->r = serve_from_edge1(net, &err);
@@ -527,7 +633,7 @@ static void migrate_once(struct topo_net *net, const struct link_opt *l, struct 
 	from = EDGE1;
 	to = EDGE2;
 	s.to = to;
-	s.src_pid = mig_instance_pid(net, 0, from);
+	s.src_pid = state_pid(net, from, w->mover);
 	mem_of(s.src_pid, &w->src_rss, &s.src_hwm);
 	if (w->strategy == TOPO_STRATEGY_PRECOPY && !(w->ratio < 1))
 		fprintf(stderr,
@@ -543,7 +649,7 @@ static void migrate_once(struct topo_net *net, const struct link_opt *l, struct 
 		pthread_join(s.tid, NULL);
 	if (w->r < 0 && !w->rep.error[0])
 		snprintf(w->rep.error, sizeof(w->rep.error), "%.250s", err.msg);
-	mem_of(mig_instance_pid(net, 0, to), &w->dst_rss, &hwm);
+	mem_of(state_pid(net, to, w->mover), &w->dst_rss, &hwm);
 	w->src_hwm = s.src_hwm;
 	w->dst_hwm = hwm > s.dst_hwm ? hwm : s.dst_hwm;
 	judge_row(l, w);
@@ -559,9 +665,9 @@ static void print_header(const struct link_opt *l, const struct topo_net *net)
 	       "shaping by %s\n",
 	       l->rate_mbit, l->delay_ms, mig_model_tcp_goodput(l->rate_mbit * 1e6, MTU) / 1e6,
 	       net ? topo_shaper_name(net->backend) : "?");
-	printf("%5s %6s %-8s | %8s %8s %8s %6s | %8s %8s %8s | %7s %7s | %3s %3s | %5s %5s %5s "
-	       "%5s | %5s %3s | %s\n",
-	       "S MiB", "pg/s", "strategy", "total", "xfer", "model", "err%", "down eng",
+	printf("%5s %6s %-8s %-5s | %8s %8s %8s %6s | %8s %8s %8s | %7s %7s | %3s %3s | %5s %5s "
+	       "%5s %5s | %5s %3s | %s\n",
+	       "S MiB", "pg/s", "strategy", "mover", "total", "xfer", "model", "err%", "down eng",
 	       "dn probe", "dn model", "MiB", "mdl MiB", "rnd", "mdl", "srcRS", "srcPk", "dstRS",
 	       "dstPk", "ctr", "ok", "notes");
 	fflush(stdout);
@@ -589,7 +695,13 @@ static void print_row(const struct row *w)
 	const struct mig_report *p = &w->rep;
 	double err = err_pct(w);
 
-	printf("%5u %6u %-8s |", w->size_mib, w->rate, topo_strategy_name(w->strategy));
+	printf("%5u %6u %-8s %-5s |", w->size_mib, w->rate, topo_strategy_name(w->strategy),
+	       mover_names[w->mover]);
+	if (w->skipped) {
+		printf(" skipped: CRIU does not work here: %s\n", w->note);
+		fflush(stdout);
+		return;
+	}
 	print_cell(ms(p->start_ns, p->end_ns), 8, 1);
 	print_cell(ms(p->command_ns, p->end_ns), 8, 1);
 	print_cell(w->model.total_s * 1e3, 8, 1);
@@ -606,8 +718,11 @@ static void print_row(const struct row *w)
 	print_cell(w->src_hwm ? w->src_hwm / MIB : NAN, 5, 0);
 	print_cell(w->dst_rss ? w->dst_rss / MIB : NAN, 5, 0);
 	print_cell(w->dst_hwm ? w->dst_hwm / MIB : NAN, 5, 0);
-	printf(" | %2" PRIu64 "/%-2" PRIu64 " %3s | %s\n", p->counter_back, p->counter_jump,
-	       p->ok ? "ok" : "NO", w->note);
+	if (p->probed)
+		printf(" | %2" PRIu64 "/%-2" PRIu64, p->counter_back, p->counter_jump);
+	else
+		printf(" | %5s", "-");
+	printf(" %3s | %s\n", p->ok ? "ok" : "NO", w->note);
 	fflush(stdout);
 }
 
@@ -630,10 +745,26 @@ static void print_legend(void)
 	    "Models (migrate/model.h): cold; pre-copy as the saturating series (uniform",
 	    "  writes); post-copy with 2 switch pages. They leave out slow start and the",
 	    "  relay's queue (1000 packets); notes say where an assumption does not hold.",
+	    "mover: agent, edgemu-svc's own agent; criu, the same edgemu-svc (app: process)",
+	    "  moved by CRIU: freeze at the final dump's start, resume when criu restore",
+	    "  returns; MiB the page images (post-copy: not counted, '-'); no probe (the",
+	    "  probe of app: process wants an echo), so no dn probe and no ctr; srcRS..",
+	    "  dstPk of the program under edgemu-init.",
 	};
+	char thp[128] = "";
+	FILE *f;
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		printf("%s\n", lines[i]);
+	/* CRIU tracks dirty memory per page table entry: a huge page is dirty as a whole. */
+	f = fopen(THP_PATH, "re");
+	if (f) {
+		if (!fgets(thp, sizeof(thp), f))
+			thp[0] = '\0';
+		fclose(f);
+	}
+	thp[strcspn(thp, "\n")] = '\0';
+	printf("Transparent huge pages (%s): %s\n", THP_PATH, thp[0] ? thp : "?");
 }
 
 /* ---- summary ---- */
@@ -661,16 +792,17 @@ static struct row *row_add(struct result *res)
 	return &res->rows[res->n++];
 }
 
-/* The row of (size, rate, strategy): one that succeeded if any did, else a failed one. */
+/* The row of (size, rate, strategy, mover): one that succeeded if any did, else a failed one. */
 static const struct row *find_row(const struct result *res, unsigned size, unsigned rate,
-				  enum topo_strategy st)
+				  enum topo_strategy st, enum mover mv)
 {
 	const struct row *failed = NULL;
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct row *w = &res->rows[i];
 
-		if (w->size_mib != size || w->rate != rate || w->strategy != st)
+		if (w->size_mib != size || w->rate != rate || w->strategy != st || w->mover != mv ||
+		    w->skipped)
 			continue;
 		if (w->rep.ok)
 			return w;
@@ -679,9 +811,16 @@ static const struct row *find_row(const struct result *res, unsigned size, unsig
 	return failed;
 }
 
-/* Whether downtime goes postcopy < precopy < cold on one row, in both views. */
-static void order_row(const struct result *res, unsigned size, unsigned rate, unsigned *groups,
-		      unsigned *ok_eng, unsigned *ok_probe)
+struct order_count {
+	unsigned groups, ok_eng, ok_probe;
+};
+
+/*
+ * Whether downtime goes postcopy < precopy < cold on one row, in both views (CRIU's rows
+ * have no probe: the engine's only).
+ */
+static void order_row(const struct result *res, unsigned size, unsigned rate, enum mover mv,
+		      struct order_count *c)
 {
 	const struct row *v[3];
 	double e[3], g[3];
@@ -689,52 +828,54 @@ static void order_row(const struct result *res, unsigned size, unsigned rate, un
 
 	for (unsigned k = 0; k < 3; k++) {
 		/* post, pre, cold: the order the target states */
-		v[k] = find_row(res, size, rate, (enum topo_strategy)(2 - k));
+		v[k] = find_row(res, size, rate, (enum topo_strategy)(2 - k), mv);
 		if (!v[k])
 			return;
 	}
 	for (unsigned k = 0; k < 3; k++) {
 		if (!v[k]->rep.ok) {
-			printf("  %4u Mbit/s %2u ms %4u MiB %5u pg/s: left out, %s failed\n",
-			       res->link.rate_mbit, res->link.delay_ms, size, rate,
+			printf("  %-5s %4u Mbit/s %2u ms %4u MiB %5u pg/s: left out, %s failed\n",
+			       mover_names[mv], res->link.rate_mbit, res->link.delay_ms, size, rate,
 			       topo_strategy_name(v[k]->strategy));
 			return;
 		}
 		e[k] = ms(v[k]->rep.freeze_ns, v[k]->rep.resume_ns);
-		g[k] = v[k]->rep.probe_gap_ns / 1e6;
+		g[k] = v[k]->rep.probed ? v[k]->rep.probe_gap_ns / 1e6 : NAN;
 	}
 	oe = e[0] < e[1] && e[1] < e[2];
 	og = g[0] < g[1] && g[1] < g[2];
-	(*groups)++;
-	*ok_eng += oe;
-	*ok_probe += og;
-	printf("  %4u Mbit/s %2u ms %4u MiB %5u pg/s: engine %7.1f < %7.1f < %7.1f %-3s | "
-	       "probe %7.1f < %7.1f < %7.1f %s\n",
-	       res->link.rate_mbit, res->link.delay_ms, size, rate, e[0], e[1], e[2],
-	       oe ? "yes" : "NO", g[0], g[1], g[2], og ? "yes" : "NO");
+	c->groups++;
+	c->ok_eng += oe;
+	c->ok_probe += og;
+	printf("  %-5s %4u Mbit/s %2u ms %4u MiB %5u pg/s: engine %7.1f < %7.1f < %7.1f %-3s",
+	       mover_names[mv], res->link.rate_mbit, res->link.delay_ms, size, rate, e[0], e[1],
+	       e[2], oe ? "yes" : "NO");
+	if (isnan(g[0]))
+		printf(" | probe -\n");
+	else
+		printf(" | probe %7.1f < %7.1f < %7.1f %s\n", g[0], g[1], g[2], og ? "yes" : "NO");
 }
 
-static void summary(const struct opts *o, const struct result *res, unsigned n_res)
+static void summary_order(const struct opts *o, const struct result *res, unsigned n_res)
 {
-	unsigned order_eng = 0, order_probe = 0, groups = 0, within = 0, judged = 0, failed = 0;
-	double src_over = -1e9, dst_over = -1e9;
-
-	printf("\n== targets ==\n");
 	printf("downtime postcopy < precopy < cold, per row (engine view; client's view):\n");
-	for (unsigned k = 0; k < n_res; k++)
-		for (unsigned si = 0; si < o->n_sizes; si++)
-			for (unsigned ri = 0; ri < o->n_rates; ri++)
-				order_row(&res[k], o->sizes[si], o->rates[ri], &groups, &order_eng,
-					  &order_probe);
-	printf("  held on %u/%u rows (engine), %u/%u (probe)\n", order_eng, groups, order_probe,
-	       groups);
+	for (unsigned m = 0; m < o->n_movers; m++) {
+		struct order_count c = {0};
 
+		for (unsigned k = 0; k < n_res; k++)
+			for (unsigned si = 0; si < o->n_sizes; si++)
+				for (unsigned ri = 0; ri < o->n_rates; ri++)
+					order_row(&res[k], o->sizes[si], o->rates[ri], o->movers[m],
+						  &c);
+		printf("  %s: held on %u/%u rows (engine), %u/%u (probe)\n",
+		       mover_names[o->movers[m]], c.ok_eng, c.groups, c.ok_probe, c.groups);
+	}
 	for (unsigned k = 0; k < n_res; k++) {
 		const struct row *w;
 
 		if (res[k].link.rate_mbit != 500 || res[k].link.delay_ms != 1)
 			continue;
-		w = find_row(&res[k], 64, 1000, TOPO_STRATEGY_PRECOPY);
+		w = find_row(&res[k], 64, 1000, TOPO_STRATEGY_PRECOPY, MOVER_AGENT);
 		if (!w)
 			continue;
 		if (!w->rep.ok) {
@@ -750,53 +891,203 @@ static void summary(const struct opts *o, const struct result *res, unsigned n_r
 			   ? "met"
 			   : "NOT met");
 	}
+}
 
+/* Rows within TARGET_PCT of the model's total, per mover; the peak memory above S. */
+static void summary_model(const struct opts *o, const struct result *res, unsigned n_res)
+{
 	printf("within %.0f%% of the model's total (xfer), where its assumptions hold:\n",
 	       TARGET_PCT);
-	for (unsigned k = 0; k < n_res; k++) {
-		for (size_t i = 0; i < res[k].n; i++) {
-			const struct row *w = &res[k].rows[i];
-			double e = err_pct(w);
+	for (unsigned m = 0; m < o->n_movers; m++) {
+		enum mover mv = o->movers[m];
+		unsigned within = 0, judged = 0;
+		double src_over = -1e9, dst_over = -1e9;
 
-			if (w->rep.ok) {
-				double s = (double)w->size_mib * MIB;
+		for (unsigned k = 0; k < n_res; k++) {
+			for (size_t i = 0; i < res[k].n; i++) {
+				const struct row *w = &res[k].rows[i];
+				double e = err_pct(w), sz = (double)w->size_mib * MIB;
 
-				if (w->src_hwm && w->src_hwm - s > src_over)
-					src_over = w->src_hwm - s;
-				if (w->dst_hwm && w->dst_hwm - s > dst_over)
-					dst_over = w->dst_hwm - s;
+				if (w->mover != mv || w->skipped)
+					continue;
+				if (w->rep.ok && w->src_hwm && w->src_hwm - sz > src_over)
+					src_over = w->src_hwm - sz;
+				if (w->rep.ok && w->dst_hwm && w->dst_hwm - sz > dst_over)
+					dst_over = w->dst_hwm - sz;
+				if (!w->model_holds || isnan(e))
+					continue;
+				judged++;
+				if (fabs(e) <= TARGET_PCT) {
+					within++;
+					continue;
+				}
+				printf("  off: %s %u Mbit/s %u ms %u MiB %u pg/s %s: %+.1f%%\n",
+				       mover_names[mv], res[k].link.rate_mbit, res[k].link.delay_ms,
+				       w->size_mib, w->rate, topo_strategy_name(w->strategy), e);
 			}
-			if (!w->model_holds || isnan(e))
-				continue;
-			judged++;
-			if (fabs(e) <= TARGET_PCT) {
-				within++;
-				continue;
-			}
-			printf("  off: %u Mbit/s %u ms %u MiB %u pg/s %s: %+.1f%%\n",
-			       res[k].link.rate_mbit, res[k].link.delay_ms, w->size_mib, w->rate,
-			       topo_strategy_name(w->strategy), e);
 		}
+		printf("  %s: %u/%u rows within %.0f%% (rows with a note are left out: the "
+		       "model's assumptions do not hold there)\n",
+		       mover_names[mv], within, judged, TARGET_PCT);
+		if (src_over > -1e9)
+			printf("  %s: memory: peak RSS above S at most %+.1f MiB (source), %+.1f "
+			       "MiB (destination)\n",
+			       mover_names[mv], src_over / MIB, dst_over / MIB);
 	}
-	printf("  %u/%u rows within %.0f%% (rows with a note are left out: the model's "
-	       "assumptions do not hold there)\n",
-	       within, judged, TARGET_PCT);
+}
+
+static double ratio(double a, double b)
+{
+	return isnan(a) || isnan(b) || !(a > 0) ? NAN : b / a;
+}
+
+/* CRIU against the agent on each (backhaul, size, rate, strategy) both moved. */
+static void summary_movers(const struct result *res, unsigned n_res)
+{
+	printf("criu against agent (criu / agent): downtime (engine), total, MiB moved:\n");
+	for (unsigned k = 0; k < n_res; k++)
+		for (size_t i = 0; i < res[k].n; i++) {
+			const struct row *c = &res[k].rows[i], *a;
+			double da, dc, ta, tc;
+
+			if (c->mover != MOVER_CRIU || c->skipped || !c->rep.ok)
+				continue;
+			a = find_row(&res[k], c->size_mib, c->rate, c->strategy, MOVER_AGENT);
+			if (!a || !a->rep.ok)
+				continue;
+			da = ms(a->rep.freeze_ns, a->rep.resume_ns);
+			dc = ms(c->rep.freeze_ns, c->rep.resume_ns);
+			ta = ms(a->rep.start_ns, a->rep.end_ns);
+			tc = ms(c->rep.start_ns, c->rep.end_ns);
+			printf("  %4u Mbit/s %2u ms %4u MiB %5u pg/s %-8s: down %7.1f / %7.1f "
+			       "(x%.1f), total %8.1f / %8.1f (x%.1f), MiB",
+			       res[k].link.rate_mbit, res[k].link.delay_ms, c->size_mib, c->rate,
+			       topo_strategy_name(c->strategy), dc, da, ratio(da, dc), tc, ta,
+			       ratio(ta, tc));
+			print_cell(c->rep.bytes ? c->rep.bytes / MIB : NAN, 6, 1);
+			printf(" /");
+			print_cell(a->rep.bytes ? a->rep.bytes / MIB : NAN, 6, 1);
+			printf("\n");
+		}
+}
+
+static void summary(const struct opts *o, const struct result *res, unsigned n_res)
+{
+	unsigned failed = 0;
+
+	printf("\n== targets ==\n");
+	summary_order(o, res, n_res);
+	summary_model(o, res, n_res);
+	if (o->n_movers == MOVERS)
+		summary_movers(res, n_res);
 	for (unsigned k = 0; k < n_res; k++)
 		for (size_t i = 0; i < res[k].n; i++) {
 			const struct row *w = &res[k].rows[i];
 
-			failed += !w->rep.ok;
-			if (!w->rep.ok)
-				printf("failed: %u Mbit/s %u ms %u MiB %u pg/s %s: %s\n",
-				       res[k].link.rate_mbit, res[k].link.delay_ms, w->size_mib,
-				       w->rate, topo_strategy_name(w->strategy),
-				       w->rep.error[0] ? w->rep.error : "(no reason given)");
+			if (w->skipped || w->rep.ok)
+				continue;
+			failed++;
+			printf("failed: %s %u Mbit/s %u ms %u MiB %u pg/s %s: %s\n",
+			       mover_names[w->mover], res[k].link.rate_mbit, res[k].link.delay_ms,
+			       w->size_mib, w->rate, topo_strategy_name(w->strategy),
+			       w->rep.error[0] ? w->rep.error : "(no reason given)");
 		}
 	printf("migrations: %u failed\n", failed);
-	if (src_over > -1e9)
-		printf("memory: peak RSS above S at most %+.1f MiB (source), %+.1f MiB "
-		       "(destination)\n",
-		       src_over / MIB, dst_over / MIB);
+}
+
+/*
+ * A row for each strategy CRIU cannot do here, in its words; true when it can do none of
+ * them (the run need not be built).
+ */
+static bool criu_skips(const struct opts *o, struct result *res, unsigned size, unsigned rate)
+{
+	const struct mig_criu *c = mig_criu_check();
+	unsigned n = 0;
+
+	for (unsigned t = 0; t < o->n_strategies; t++) {
+		enum topo_strategy st = o->strategies[t];
+		struct row *w;
+
+		if (c->ok[st])
+			continue;
+		w = row_add(res);
+		w->size_mib = size;
+		w->rate = rate;
+		w->strategy = st;
+		w->mover = MOVER_CRIU;
+		w->skipped = true;
+		snprintf(w->note, sizeof(w->note), "%s (%s)", c->reason[st], mig_criu_fix(c));
+		n++;
+	}
+	return n == o->n_strategies;
+}
+
+/* The rows from first on, by strategy then mover: each (strategy) beside its other mover. */
+static void print_group(const struct opts *o, const struct result *res, size_t first)
+{
+	for (unsigned t = 0; t < o->n_strategies; t++)
+		for (unsigned m = 0; m < o->n_movers; m++)
+			for (size_t i = first; i < res->n; i++) {
+				const struct row *w = &res->rows[i];
+
+				if (w->strategy == o->strategies[t] && w->mover == o->movers[m])
+					print_row(w);
+			}
+}
+
+/*
+ * One (backhaul, size, dirty rate): a run for each mover, every strategy migrated in it,
+ * then the rows printed together. -1 if a run could not be built.
+ */
+static int run_group(const struct opts *o, struct result *res, unsigned size, unsigned rate,
+		     bool *header)
+{
+	const struct link_opt *l = &res->link;
+	size_t first = res->n;
+	int rc = 0;
+
+	for (unsigned m = 0; m < o->n_movers && !stop_flag; m++) {
+		enum mover mv = o->movers[m];
+		struct topo_net *net;
+
+		if (mv == MOVER_CRIU && criu_skips(o, res, size, rate))
+			continue;
+		net = run_up(l, size, rate, o->max_rounds, mv);
+		if (!net) {
+			rc = -1;
+			continue;
+		}
+		if (!*header) {
+			print_header(l, net);
+			*header = true;
+		}
+		for (unsigned t = 0; t < o->n_strategies && !stop_flag; t++) {
+			struct timespec ts = {0, SETTLE_MS * 1000000L};
+			struct row *w;
+
+			/* criu_skips() has its row already */
+			if (mv == MOVER_CRIU && !mig_criu_check()->ok[o->strategies[t]])
+				continue;
+			w = row_add(res);
+			w->size_mib = size;
+			w->rate = rate;
+			w->strategy = o->strategies[t];
+			w->mover = mv;
+			migrate_once(net, l, w);
+			if (stop_flag && !w->rep.ok) {
+				res->n--; /* cut short by Ctrl-C: no figure */
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
+		run_down(net);
+	}
+	if (!*header && res->n > first) {
+		print_header(l, NULL);
+		*header = true;
+	}
+	print_group(o, res, first);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -821,42 +1112,14 @@ int main(int argc, char **argv)
 		return 1;
 	print_legend();
 	for (unsigned k = 0; k < o.n_links && !stop_flag; k++) {
-		const struct link_opt *l = &o.links[k];
 		bool header = false;
 
-		res[k].link = *l;
+		res[k].link = o.links[k];
 		n_res++;
-		for (unsigned si = 0; si < o.n_sizes && !stop_flag; si++) {
-			for (unsigned ri = 0; ri < o.n_rates && !stop_flag; ri++) {
-				struct topo_net *net;
-
-				net = run_up(l, o.sizes[si], o.rates[ri], o.max_rounds);
-				if (!net) {
+		for (unsigned si = 0; si < o.n_sizes && !stop_flag; si++)
+			for (unsigned ri = 0; ri < o.n_rates && !stop_flag; ri++)
+				if (run_group(&o, &res[k], o.sizes[si], o.rates[ri], &header) < 0)
 					rc = 1;
-					continue;
-				}
-				if (!header) {
-					print_header(l, net);
-					header = true;
-				}
-				for (unsigned t = 0; t < o.n_strategies && !stop_flag; t++) {
-					struct row *w = row_add(&res[k]);
-					struct timespec ts = {0, SETTLE_MS * 1000000L};
-
-					w->size_mib = o.sizes[si];
-					w->rate = o.rates[ri];
-					w->strategy = o.strategies[t];
-					migrate_once(net, l, w);
-					if (stop_flag && !w->rep.ok) {
-						res[k].n--; /* cut short by Ctrl-C: no figure */
-						break;
-					}
-					print_row(w);
-					nanosleep(&ts, NULL);
-				}
-				run_down(net);
-			}
-		}
 	}
 	if (stop_flag)
 		fprintf(stderr, "migrate: %s: stopped, every run removed\n", strsignal(stop_flag));

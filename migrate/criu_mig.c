@@ -216,7 +216,7 @@ static int cm_spawn(struct mig_job *j, enum cm_role role, const char *what, cons
 	if (status) {
 		argv[n++] = "--status-fd";
 		argv[n++] = "3";
-		if (pipe2(sp, O_CLOEXEC) < 0)
+		if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0)
 			return topo_err_set(err, -errno, "pipe: %s", strerror(errno));
 		ch.status_w = sp[1];
 	}
