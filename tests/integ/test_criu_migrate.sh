@@ -407,7 +407,8 @@ if can postcopy; then
 fi
 
 # ---- down: nothing left ----
-"$EDGEMU" down "$run" >/dev/null 2>&1 || fail "edgemu down failed"
+"$EDGEMU" down "$run" >"$TMP/down.out" 2>&1 || fail "edgemu down failed: $(cat "$TMP/down.out")"
+[ ! -e "$dir" ] || fail "down left $dir: $(cat "$TMP/down.out"; find "$dir" | head -20; grep -F "$dir" /proc/mounts)"
 assert_gone "$run"
 wait_until "criu processes left after down: $(pgrep -a -x criu | head -5 || true)" 10 no_criu
 [ -z "$(pgrep -f "$COUNTER" || true)" ] || fail "counter.py left after down: $(pgrep -af "$COUNTER")"
