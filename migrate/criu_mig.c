@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/file.h"
 #include "util/sig.h"
 
 #define MS 1000000ULL
@@ -481,29 +482,6 @@ static uint32_t cm_frozen_us(const struct criu_mig *c, unsigned k)
 
 	snprintf(dir, sizeof(dir), "%s/s/%u", c->img, k);
 	return mig_criu_stats_read(dir, &st) == 0 ? st.frozen_time_us : 0;
-}
-
-/* Removes a folder tree (the images: they are as large as the program's memory). */
-static void rm_tree(const char *dir)
-{
-	char path[PATH_MAX + 256];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 uint64_t mig_criu_lazy_pages(const char *log)
@@ -1280,25 +1258,6 @@ int mig_criu_job_start(struct mig_job *j, struct topo_err *err)
 	return 0;
 }
 
-/* Whether pid is alive (not gone, not a zombie). */
-static bool alive(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	bool yes = false;
-	FILE *f;
-
-	if (pid <= 0 || kill(pid, 0) < 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		yes = p[2] != 'Z' && p[2] != 'X';
-	fclose(f);
-	return yes;
-}
-
 /*
  * Every criu of the migration ended: the destination's killed, a dump let fail by itself
  * once its page server is gone (killed in the middle it could leave criu's parasite in the
@@ -1340,7 +1299,7 @@ static void cm_roll_back(struct mig_job *j)
 	cm_kill_strays(j);
 	kill(-c->src, SIGCONT);
 	kill(c->src, SIGCONT);
-	r->rolled_back = alive(c->src);
+	r->rolled_back = c->src > 0 && !mig_pid_gone(c->src);
 	if (r->rolled_back)
 		r->thawed_ns = util_now_ns();
 	if (r->rolled_back && r->resume_ns && n < (int)sizeof(r->error))
@@ -1395,12 +1354,12 @@ void mig_criu_job_free(struct mig_job *j)
 	 */
 	if (c->img[0] && !getenv("EDGEMU_CRIU_KEEP")) {
 		snprintf(path, sizeof(path), "%s/s", c->img);
-		rm_tree(path);
+		util_rm_tree(path);
 		snprintf(path, sizeof(path), "%s/d", c->img);
-		rm_tree(path);
+		util_rm_tree(path);
 		/* Its folder too when the logs are elsewhere (pidfile, lazy-pages' socket). */
 		if (strcmp(c->img, c->dir))
-			rm_tree(c->img);
+			util_rm_tree(c->img);
 	}
 	free(c);
 	j->cm = NULL;

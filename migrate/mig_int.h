@@ -108,4 +108,7 @@ uint64_t mig_criu_lazy_pages(const char *log);
  */
 int mig_instance_adopt(struct topo_net *net, unsigned svc, unsigned node, pid_t pid);
 
+/* Whether pid has exited: reaped here if it is our child, a zombie, or gone. */
+bool mig_pid_gone(pid_t pid);
+
 #endif

@@ -125,8 +125,6 @@ int mig_spawn(struct topo_net *net, unsigned node, const char *log, char *const 
 	return mig_spawn_with(net, node, log, argv, NULL, ret_pid);
 }
 
-static bool pid_gone(pid_t pid);
-
 long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node)
 {
 	char path[PATH_MAX + 16], s[TOPO_NAME_MAX + 1], n[TOPO_NAME_MAX + 1];
@@ -145,7 +143,7 @@ long mig_instance_pid(const struct topo_net *net, unsigned svc, unsigned node)
 	 * A zombie has exited too: an instance whose runner died (edgemu migrate killed) is
 	 * nobody's child, and whoever inherits it may be slow to reap it, or never do.
 	 */
-	if (found > 0 && pid_gone((pid_t)found))
+	if (found > 0 && mig_pid_gone((pid_t)found))
 		found = 0;
 	return found;
 }
@@ -282,8 +280,7 @@ static int spawn_args_build(const struct topo_net *net, unsigned svc, unsigned n
 	return 0;
 }
 
-/* Whether pid has exited: reaped here if it is our child, or a zombie, or gone. */
-static bool pid_gone(pid_t pid)
+bool mig_pid_gone(pid_t pid)
 {
 	char path[64], buf[256], *p;
 	FILE *f;
@@ -533,11 +530,11 @@ int mig_instance_start(struct topo_net *net, unsigned svc, unsigned node, struct
 static bool wait_gone(pid_t pid, int ms)
 {
 	for (int t = 0; t < ms; t += 10) {
-		if (pid_gone(pid))
+		if (mig_pid_gone(pid))
 			return true;
 		usleep(10000);
 	}
-	return pid_gone(pid);
+	return mig_pid_gone(pid);
 }
 
 int mig_instance_stop(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
@@ -594,7 +591,7 @@ static bool pid_in_run_node(const char *run, const char *node, pid_t pid)
 /* Whether pid's group is gone: the leader exited (reaped if ours), and no one else left. */
 static bool group_gone(pid_t pid)
 {
-	return pid_gone(pid) && kill(-pid, 0) < 0 && errno == ESRCH;
+	return mig_pid_gone(pid) && kill(-pid, 0) < 0 && errno == ESRCH;
 }
 
 int mig_instances_stop_all(const char *run)

@@ -395,27 +395,11 @@ static int free_slot(unsigned *ret)
 
 /*
  * The run's folder is edgemu's alone: everything in it goes (logs included, and folders such
- * as etc/ and criu/, a CRIU migration's), then it. Symbolic links are removed, not followed.
+ * as etc/ and criu/, a CRIU migration's), then it.
  */
 static void remove_dir_files(const char *dir)
 {
-	char path[PATH_MAX + 256];
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	struct stat st;
-
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_dir_files(path);
-		else
-			unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	util_rm_tree(dir);
 }
 
 static void run_free_plan(struct topo_net *net)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -103,4 +104,29 @@ const char *util_file_strerror(int r)
 	if (r == -EFBIG)
 		return "too large";
 	return strerror(-r);
+}
+
+void util_rm_tree(const char *path)
+{
+	char sub[PATH_MAX + 256];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		util_rm_tree(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
 }

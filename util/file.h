@@ -24,4 +24,10 @@ const char *util_file_strerror(int r);
  */
 int util_mkdirs(const char *path, bool excl);
 
+/*
+ * rm -r path: a folder with everything below it (symbolic links removed, never followed), or
+ * a file. What cannot be removed stays; nothing is said.
+ */
+void util_rm_tree(const char *path);
+
 #endif
