@@ -35,6 +35,7 @@ pkgs=(
 	librsvg2-bin                         # rsvg-convert: edgemu report --png
 	libpcap-dev tcpdump                  # capture: (libpcap); tcpdump -r in tests
 	criu                                 # app: process migrations (edgemu check says if it works)
+	iptables                             # criu's network lock: --tcp-established (migration: tcp_established)
 )
 vm_pkgs=(
 	linux-image-amd64                    # the stock kernel (sch_netem as a module)
