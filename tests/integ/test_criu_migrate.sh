@@ -18,7 +18,8 @@
 # pre-copy's final dump; (c) the destination's criu restore killed before it resumes the
 # program (held there by a criu action script: CRIU_CONFIG_FILE); (d) post-copy: the
 # destination's lazy-pages killed after the resume (what the program did at the destination
-# since the freeze is lost: the counter is the source's at the freeze, never below it).
+# since the freeze is lost: the counter is the source's at the freeze, never below it);
+# (e) edgemu migrate itself SIGKILLed during a cold dump: its guard thaws the source.
 # For (a), (b) and (d) the engine stops itself (SIGSTOP) where EDGEMU_TEST_STOP says
 # (criu-dump: the page server listens and the final dump has started; criu-lazy: post-copy
 # resumed, pages still coming): the test waits for that, does the damage, SIGCONTs.
@@ -239,7 +240,8 @@ migrate_ok() {
 		[ "$(field '.rounds[1].bytes')" -lt "$(field '.rounds[0].bytes / 2 | floor')" ] ||
 			fail "$s $from -> $to: round 2 sent all again: $(jq -c '[.rounds[] | .bytes]' "$TMP/m.json")"
 	fi
-	# The client's view: answers on both sides of the downtime, its longest silence about
+	# The client's view: answers on both sides of the downtime (the probe runs 200 ms before the
+	# command and 200 ms after its end: at 5 ms, at least 50 of those 80 answered), its longest silence about
 	# the downtime (TCG's slow wakeups: 1.5 s more), the requests lost no more than fit in it
 	# (and the one-second timeout of those sent just before the freeze). Post-copy's program
 	# resumes at once but then waits on every page it touches first, across the backhaul (in
@@ -249,7 +251,7 @@ migrate_ok() {
 	lost=$(field .probe.lost)
 	gap=$(field .probe.gap_ms)
 	iv=$(field .probe.interval_ms)
-	[ "$answered" -gt 100 ] || fail "$s $from -> $to: the probe got $answered answers"
+	[ "$answered" -ge 50 ] || fail "$s $from -> $to: the probe got $answered answers"
 	bound=$down
 	[ "$s" != postcopy ] || bound=$(field .total_ms)
 	within "$gap" 0 "$(calc "$bound + 1500")" ||
@@ -407,6 +409,27 @@ if can postcopy; then
 	rolled_back "(d) post-copy, lazy-pages killed after the resume" "$src" "$c0" "lazy-pages"
 	field .error | grep -q "had resumed" ||
 		fail "(d): the error does not say what was lost: $(field .error)"
+fi
+
+# (e) edgemu migrate itself killed (SIGKILL) while a cold dump runs, the source frozen: its
+# guard settles the migration (the page server killed, the dump let fail, the source thawed).
+if can cold; then
+	src=$(pid_on edge1)
+	c0=$(count "edgemu killed")
+	migrate_stopped criu-dump cold
+	kill -KILL "$mp"
+	wait_mp
+	wait_until "edgemu killed: the source (pid $src) does not run again: state $(state_of "$src")" 30 \
+		running "$src"
+	wait_until "edgemu killed: criu left: $(pgrep -a -x criu | head -3 || true)" 30 no_criu
+	[ "$(pid_on edge1)" = "$src" ] || fail "edgemu killed: edge1's instance is $(pid_on edge1), not $src"
+	[ -z "$(pid_on edge2)" ] || fail "edgemu killed: an instance is on edge2"
+	wait_until "edgemu killed: processes left in edge2: $(procs_in edge2)" 30 eval '[ -z "$(procs_in edge2)" ]'
+	c1=$(count "edgemu killed")
+	[ "$c1" -ge "$c0" ] || fail "edgemu killed: counter $c0 before, $c1 after: state lost"
+	mem_whole "edgemu killed"
+	serves "edgemu killed"
+	ok "(e) cold, edgemu migrate killed during the dump: pid $src serves at edge1 again, counter $c0 -> $c1"
 fi
 
 # ---- down: nothing left ----
