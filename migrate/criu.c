@@ -77,6 +77,13 @@ void mig_criu_reason(const char *text, char *buf, size_t len)
 			first = s;
 			first_n = n;
 		}
+		/* A restore's helpers prefix their lines with their pid: "     3: Error (...)". */
+		for (size_t d = 0; d < n && d < 12 && s[d] >= '0' && s[d] <= '9'; d++)
+			if (d + 2 < n && s[d + 1] == ':' && s[d + 2] == ' ') {
+				s += d + 3;
+				n -= d + 3;
+				break;
+			}
 		/* "Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds" */
 		if (n > 7 && !strncmp(s, "Error (", 7)) {
 			close = memchr(s, ')', n);

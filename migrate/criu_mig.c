@@ -871,6 +871,17 @@ static int step_start(struct mig_job *j, enum mig_criu_verb verb, unsigned k, st
 			a->argv, err);
 }
 
+/*
+ * criu restore of round k in the destination; with tcp_established the VIP there first, the
+ * local address of the connections it restores.
+ */
+static int restore_start(struct mig_job *j, unsigned k, struct topo_err *err)
+{
+	int r = j->o.tcp_established ? mig_vip_local(j->net, j->svc, j->to, err) : 0;
+
+	return r < 0 ? r : step_start(j, MIG_CRIU_RESTORE, k, err);
+}
+
 /* The page server of folder d/k at the destination, on port o.port + k - 1. */
 static int ps_start(struct mig_job *j, unsigned k, struct topo_err *err)
 {
@@ -988,8 +999,7 @@ static void dump_done(struct mig_job *j, struct topo_err *err)
 	r->sent_ns = c->p[CM_STEP].end_ns;
 	ev(j, "sent", r->sent_ns, "pages=%" PRIu64 " bytes=%" PRIu64 " frozen_us=%u", r->pages,
 	   r->bytes, cm_frozen_us(c, c->round));
-	if (cm_copy_images(c, c->round, err) < 0 ||
-	    step_start(j, MIG_CRIU_RESTORE, c->round, err) < 0) {
+	if (cm_copy_images(c, c->round, err) < 0 || restore_start(j, c->round, err) < 0) {
 		cm_fail(j, "%s", err->msg);
 		return;
 	}
@@ -1095,7 +1105,7 @@ static void advance(struct mig_job *j, uint64_t now, struct topo_err *err)
 			cm_reason(d, why, sizeof(why));
 			cm_fail(j, "criu lazy-pages at %s ended: %s", to, why);
 		} else if (d->ready) {
-			if (step_start(j, MIG_CRIU_RESTORE, 1, err) < 0)
+			if (restore_start(j, 1, err) < 0)
 				cm_fail(j, "%s", err->msg);
 			else
 				c->st = CM_RESTORE;
@@ -1218,6 +1228,18 @@ int mig_criu_job_start(struct mig_job *j, struct topo_err *err)
 	r = mig_criu_refuse(m, j->svc, j->o.strategy, cc, err);
 	if (r < 0)
 		return r;
+	/*
+	 * An established connection is restored with its local address, which must exist at the
+	 * destination: the VIP does with route steering; with eBPF the clients' packets are
+	 * rewritten to the instance node's own address, which no other node has.
+	 */
+	if (j->o.tcp_established && m->migration.steering != TOPO_STEER_ROUTE)
+		return topo_err_set(
+		    err, -EINVAL,
+		    "%s: tcp_established needs migration: {steering: route} (with "
+		    "ebpf the connections are to %s's own address, which %s does not "
+		    "have)",
+		    m->services[j->svc].name, m->nodes[j->from].name, m->nodes[j->to].name);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return topo_err_set(err, -ENOMEM, "out of memory");

@@ -108,6 +108,9 @@ uint64_t mig_criu_lazy_pages(const char *log);
  */
 int mig_instance_adopt(struct topo_net *net, unsigned svc, unsigned node, pid_t pid);
 
+/* Node answers for service svc's VIP itself (steering: route puts it on every instance node). */
+int mig_vip_local(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err);
+
 /* Whether pid has exited: reaped here if it is our child, a zombie, or gone. */
 bool mig_pid_gone(pid_t pid);
 

@@ -798,7 +798,7 @@ static struct nlmsghdr *build_vip(void *buf, void *arg)
 }
 
 /* The instance's node answers for the VIP itself. */
-static int vip_local(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
+int mig_vip_local(struct topo_net *net, unsigned svc, unsigned node, struct topo_err *err)
 {
 	uint32_t vip = net->m->services[svc].vip;
 	int r = node_request(net, node, build_vip, &vip, true);
@@ -916,7 +916,7 @@ static int services_start_route(struct topo_net *net, struct topo_err *err)
 
 	for (unsigned i = 0; i < m->n_services; i++) {
 		for (unsigned k = 0; k < m->services[i].n_at; k++) {
-			r = vip_local(net, i, m->services[i].at[k], err);
+			r = mig_vip_local(net, i, m->services[i].at[k], err);
 			if (r < 0)
 				return r;
 		}
@@ -1006,7 +1006,7 @@ int mig_steer_with(struct topo_net *net, struct steer *held, unsigned svc, unsig
 		return r;
 	if (m->migration.steering == TOPO_STEER_ROUTE) {
 		/* Global: every client follows the VIP's routes. */
-		r = vip_local(net, svc, node, err);
+		r = mig_vip_local(net, svc, node, err);
 		if (r < 0)
 			return r;
 		t0 = util_now_ns();

@@ -63,6 +63,22 @@ static void test_reason_plain(void **state)
 	assert_string_equal(buf, "");
 	mig_criu_reason("Error (criu/util.c:642): exited, status=1\n", buf, sizeof(buf));
 	assert_string_equal(buf, "Error (criu/uti");
+	/* A restore's helper's line, its pid first (criu 3.17 in the VM), before the summary. */
+	{
+		char wide[128];
+
+		mig_criu_reason("     3: Error (soccr/soccr.c:499): Can't bind inet socket back: "
+				"Cannot assign requested address\n"
+				"     3: Error (criu/files.c:1213): Unable to open fd=6 id=0x1d\n"
+				"     2: Error (criu/cr-restore.c:1495): 3 exited, status=1\n"
+				"Error (criu/cr-restore.c:2537): Restoring FAILED.\n",
+				wide, sizeof(wide));
+		assert_string_equal(wide, "Can't bind inet socket back: Cannot assign requested "
+					  "address");
+		/* Digits then a colon that is not such a prefix: the line as it is. */
+		mig_criu_reason("12:30 Error (a.c:1): x\n", wide, sizeof(wide));
+		assert_string_equal(wide, "12:30 Error (a.c:1): x");
+	}
 	/* Cut, never overrun. */
 	mig_criu_reason("Error (a.c:1): 0123456789abcdefghij\n", buf, sizeof(buf));
 	assert_string_equal(buf, "0123456789abcde");
