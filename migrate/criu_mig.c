@@ -823,9 +823,13 @@ const char *const *mig_criu_args(const struct mig_criu_step *st, struct mig_criu
 	/* Until the destination has resumed, the source stays, stopped: the roll-back. */
 	if (st->verb == MIG_CRIU_DUMP || st->verb == MIG_CRIU_LAZY_DUMP)
 		v[n++] = "--leave-stopped";
-	if (st->tcp_established && (st->verb == MIG_CRIU_DUMP || st->verb == MIG_CRIU_LAZY_DUMP ||
-				    st->verb == MIG_CRIU_RESTORE))
-		v[n++] = "--tcp-established";
+	/*
+	 * Established TCP connections: moved (tcp_established), else closed, which the program
+	 * sees as any broken connection; without either criu refuses to dump one.
+	 */
+	if (st->verb == MIG_CRIU_DUMP || st->verb == MIG_CRIU_LAZY_DUMP ||
+	    st->verb == MIG_CRIU_RESTORE)
+		v[n++] = st->tcp_established ? "--tcp-established" : "--tcp-close";
 	v[n] = NULL;
 	return v;
 }

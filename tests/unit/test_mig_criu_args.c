@@ -51,9 +51,9 @@ static void test_cold(void **state)
 	/* Frozen and left stopped: until the destination resumes, the source can go on. */
 	assert_string_equal(args(MIG_CRIU_DUMP, TOPO_STRATEGY_COLD, 1, false),
 			    "dump -t 4242 -D " D "/s/1 --page-server --address 10.0.0.2 --port "
-			    "7100 --leave-stopped");
+			    "7100 --leave-stopped --tcp-close");
 	assert_string_equal(args(MIG_CRIU_RESTORE, TOPO_STRATEGY_COLD, 1, false),
-			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid");
+			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid --tcp-close");
 }
 
 static void test_precopy_chain(void **state)
@@ -71,27 +71,30 @@ static void test_precopy_chain(void **state)
 			    "--port 7100 --track-mem --prev-images-dir ../2");
 	assert_string_equal(args(MIG_CRIU_DUMP, TOPO_STRATEGY_PRECOPY, 4, false),
 			    "dump -t 4242 -D " D "/s/4 --page-server --address 10.0.0.2 --port "
-			    "7100 --track-mem --prev-images-dir ../3 --leave-stopped");
+			    "7100 --track-mem --prev-images-dir ../3 --leave-stopped --tcp-close");
 	assert_string_equal(args(MIG_CRIU_RESTORE, TOPO_STRATEGY_PRECOPY, 4, false),
-			    "restore -D " D "/d/4 -d --pidfile " D "/restored.pid");
+			    "restore -D " D "/d/4 -d --pidfile " D "/restored.pid --tcp-close");
 }
 
 static void test_postcopy(void **state)
 {
 	(void)state;
 	assert_string_equal(args(MIG_CRIU_LAZY_DUMP, TOPO_STRATEGY_POSTCOPY, 1, false),
-			    "dump -t 4242 -D " D "/s/1 --lazy-pages --port 7100 --leave-stopped");
+			    "dump -t 4242 -D " D "/s/1 --lazy-pages --port 7100 --leave-stopped "
+			    "--tcp-close");
 	assert_string_equal(args(MIG_CRIU_LAZY_PAGES, TOPO_STRATEGY_POSTCOPY, 1, false),
 			    "lazy-pages -D " D
 			    "/d/1 -v3 --page-server --address 10.0.0.2 --port 7100");
 	assert_string_equal(args(MIG_CRIU_RESTORE, TOPO_STRATEGY_POSTCOPY, 1, false),
-			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid --lazy-pages");
+			    "restore -D " D "/d/1 -d --pidfile " D "/restored.pid --lazy-pages "
+			    "--tcp-close");
 }
 
 static void test_tcp_established(void **state)
 {
 	(void)state;
-	/* On the dump and the restore only: the rounds and the page server have no sockets. */
+	/* On the dump and the restore only: the rounds and the page server have no sockets
+	 * (without it: --tcp-close, above). */
 	assert_string_equal(args(MIG_CRIU_DUMP, TOPO_STRATEGY_COLD, 1, true),
 			    "dump -t 4242 -D " D "/s/1 --page-server --address 10.0.0.2 --port "
 			    "7100 --leave-stopped --tcp-established");
