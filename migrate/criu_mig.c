@@ -364,6 +364,13 @@ static void first_line(const char *path, char *buf, size_t len)
 /* Why role's process failed: criu's first error line in its log, else how it ended. */
 static void cm_reason(const struct cm_proc *p, char *buf, size_t len)
 {
+	/* Killed (by a test, the OOM killer, a user): its log stops short of saying why. */
+	if (p->exited && WIFSIGNALED(p->status)) {
+		snprintf(buf, len, "killed by SIG%s",
+			 sigabbrev_np(WTERMSIG(p->status)) ? sigabbrev_np(WTERMSIG(p->status))
+							   : "?");
+		return;
+	}
 	char *text = calloc(1, CM_LOG_MAX + 1);
 	int fd = open(p->log, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 && text ? read(fd, text, CM_LOG_MAX) : -1;
